@@ -1,0 +1,41 @@
+//! The one list of connector kinds. Adding a connector crate means adding one entry here.
+
+use crate::config::{SourceSettings, deserialize_at};
+use deskpulse_connector::{Connector, StreamSpec};
+
+/// A kind of source: its name in `[[sources]] kind = "..."`, its settings keys, its streams,
+/// and how to build it from its kind-specific settings.
+pub struct ConnectorKind {
+    pub kind: &'static str,
+    pub description: &'static str,
+    pub keys: fn() -> &'static [&'static str],
+    pub streams: &'static [StreamSpec],
+    build: fn(&SourceSettings) -> Result<Box<dyn Connector>, (String, String)>,
+}
+
+pub const KINDS: &[ConnectorKind] = &[ConnectorKind {
+    kind: deskpulse_connector_zendesk::KIND,
+    description: "Zendesk Support: incremental ticket, ticket-event and user exports, satisfaction ratings",
+    keys: deskpulse_connector_zendesk::settings_keys,
+    streams: deskpulse_connector_zendesk::STREAMS,
+    build: |s| {
+        let settings: deskpulse_connector_zendesk::ZendeskSettings = deserialize_at(&s.settings.0, &s.key)?;
+        let c = deskpulse_connector_zendesk::ZendeskConnector::new(settings).map_err(|e| (s.key.clone(), e.to_string()))?;
+        Ok(Box::new(c))
+    },
+}];
+
+pub fn find(kind: &str) -> Option<&'static ConnectorKind> {
+    KINDS.iter().find(|k| k.kind == kind)
+}
+
+pub fn kind_names() -> Vec<&'static str> {
+    KINDS.iter().map(|k| k.kind).collect()
+}
+
+/// Builds the connector of a configured source. Errors carry the key path and the reason.
+pub fn build(source: &SourceSettings) -> Result<Box<dyn Connector>, (String, String)> {
+    let kind = find(&source.kind)
+        .ok_or_else(|| (format!("{}.kind", source.key), format!("unknown connector kind {:?}", source.kind)))?;
+    (kind.build)(source)
+}

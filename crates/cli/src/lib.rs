@@ -1,0 +1,80 @@
+//! deskpulse: the command-line application. It parses arguments, loads the configuration once,
+//! and wires connectors, storage and metrics together. It is the only crate that reads the
+//! configuration file and the only one that prints.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod cli;
+pub mod config;
+pub mod connectors;
+mod init;
+mod report;
+mod sync;
+mod telemetry;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+/// Why a command failed, and so its exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// A usage or configuration error: exit code 2.
+    Usage(String),
+    /// A failure at run time (network, credentials, database): exit code 1.
+    Runtime(String),
+}
+
+impl Failure {
+    pub fn code(&self) -> u8 {
+        match self {
+            Failure::Usage(_) => 2,
+            Failure::Runtime(_) => 1,
+        }
+    }
+    fn message(&self) -> &str {
+        match self {
+            Failure::Usage(m) | Failure::Runtime(m) => m,
+        }
+    }
+}
+
+impl From<config::ConfigError> for Failure {
+    fn from(e: config::ConfigError) -> Self {
+        Failure::Usage(e.to_string())
+    }
+}
+
+/// Runs the binary: parse, dispatch, print errors as one line, map them to exit codes
+/// (0 success, 1 failure at run time, 2 usage or configuration error).
+pub fn main_entry() -> ExitCode {
+    let args = cli::Cli::parse();
+    telemetry::init(args.log_format, args.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("error: {}", f.message());
+            ExitCode::from(f.code())
+        }
+    }
+}
+
+async fn run(args: cli::Cli) -> Result<(), Failure> {
+    let config_path = config::locate(args.config.as_deref());
+    match args.command {
+        cli::Command::Init(a) => init::run(&config_path, a).await,
+        cli::Command::Sync(a) => {
+            let settings = config::Settings::load(&config_path)?;
+            sync::run(&settings, a).await
+        }
+        cli::Command::Report(a) => {
+            let settings = config::Settings::load(&config_path)?;
+            report::run(&settings, a).await
+        }
+    }
+}

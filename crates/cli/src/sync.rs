@@ -1,0 +1,153 @@
+//! `deskpulse sync`: every stream of every source (or one), resumed from its checkpoint.
+
+use crate::Failure;
+use crate::cli::SyncArgs;
+use crate::config::{Settings, SourceSettings};
+use deskpulse_connector::{Progress, SyncError, SyncOptions, sync_stream};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::sync::Mutex;
+use std::time::Instant;
+
+pub(crate) async fn run(settings: &Settings, args: SyncArgs) -> Result<(), Failure> {
+    let selected: Vec<&SourceSettings> = match &args.source {
+        Some(name) => vec![settings.source(name).ok_or_else(|| {
+            Failure::Usage(format!(
+                "no source named {name:?} in {} (sources: {})",
+                settings.path.display(),
+                settings.sources.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+            ))
+        })?],
+        None => settings.sources.iter().collect(),
+    };
+    if selected.is_empty() {
+        return Err(Failure::Usage(format!(
+            "{} has no [[sources]]: add your helpdesk there (see the commented example) and run sync again",
+            settings.path.display()
+        )));
+    }
+    let store = deskpulse_storage::Store::open(&settings.database.url)
+        .await
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
+    let opts = SyncOptions { full: args.full };
+    let mut failures = Vec::new();
+    for source in selected {
+        if let Err(msg) = sync_source(&store, source, &opts).await {
+            failures.push(msg);
+        }
+    }
+    match failures.len() {
+        0 => Ok(()),
+        1 => Err(Failure::Runtime(failures.remove(0))),
+        _ => Err(Failure::Runtime(failures.join("\nerror: "))),
+    }
+}
+
+async fn sync_source(
+    store: &deskpulse_storage::Store,
+    source: &SourceSettings,
+    opts: &SyncOptions,
+) -> Result<(), String> {
+    let name = source.name.as_str();
+    let connector = crate::connectors::build(source).map_err(|(k, d)| format!("`{k}`: {d}"))?;
+    let progress = SyncProgress::new(name, connector.streams().iter().map(|s| s.name));
+    let started = Instant::now();
+    let mut total = 0;
+    for stream in connector.streams() {
+        match sync_stream(connector.as_ref(), name, stream.name, store, opts, &progress).await {
+            Ok(outcome) => {
+                total += outcome.records;
+                progress.finish(stream.name);
+            }
+            Err(e) => {
+                progress.abandon();
+                return Err(describe(source, stream.name, e));
+            }
+        }
+    }
+    println!("synced {name}: {total} records in {:.1}s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// One line that names the source and says what to do.
+fn describe(source: &SourceSettings, stream: &str, e: SyncError) -> String {
+    let name = source.name.as_str();
+    match e {
+        SyncError::Connector(c) if c.is_unauthorized() => format!(
+            "the credentials of source {name} were rejected ({c}): check its credentials in [[sources]] {name} of the configuration"
+        ),
+        SyncError::Connector(c) => format!("source {name}, stream {stream}: {c} (synced pages are kept; run sync again to resume)"),
+        SyncError::Store(s) => format!("source {name}, stream {stream}: {s}"),
+    }
+}
+
+/// A spinner per stream on a terminal; a log line per page otherwise.
+struct SyncProgress {
+    source: String,
+    bars: Option<(MultiProgress, HashMap<&'static str, ProgressBar>)>,
+    counts: Mutex<HashMap<String, u64>>,
+}
+
+impl SyncProgress {
+    fn new(source: &str, streams: impl Iterator<Item = &'static str>) -> Self {
+        let bars = std::io::stderr().is_terminal().then(|| {
+            let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+            let style = ProgressStyle::with_template("{spinner} {prefix:.bold} {msg} [{elapsed}]")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner());
+            let map = streams
+                .map(|s| {
+                    let pb = multi.add(ProgressBar::new_spinner());
+                    pb.set_style(style.clone());
+                    pb.set_prefix(format!("{source}/{s}"));
+                    pb.set_message("waiting");
+                    (s, pb)
+                })
+                .collect();
+            (multi, map)
+        });
+        SyncProgress { source: source.to_owned(), bars, counts: Mutex::new(HashMap::new()) }
+    }
+
+    fn finish(&self, stream: &str) {
+        if let Some((_, bars)) = &self.bars
+            && let Some(pb) = bars.get(stream)
+        {
+            pb.finish_with_message(format!("{} records, done", self.count(stream)));
+        }
+    }
+
+    fn abandon(&self) {
+        if let Some((_, bars)) = &self.bars {
+            for pb in bars.values() {
+                pb.abandon();
+            }
+        }
+    }
+
+    fn count(&self, stream: &str) -> u64 {
+        self.counts.lock().map(|c| c.get(stream).copied().unwrap_or(0)).unwrap_or(0)
+    }
+}
+
+impl Progress for SyncProgress {
+    fn batch_committed(&self, stream: &str, records: usize) {
+        let total = match self.counts.lock() {
+            Ok(mut c) => {
+                let t = c.entry(stream.to_owned()).or_insert(0);
+                *t += records as u64;
+                *t
+            }
+            Err(_) => 0,
+        };
+        match &self.bars {
+            Some((_, bars)) => {
+                if let Some(pb) = bars.get(stream) {
+                    pb.set_message(format!("{total} records"));
+                    pb.tick();
+                }
+            }
+            None => tracing::info!(source = %self.source, stream, page_records = records, total, "page committed"),
+        }
+    }
+}

@@ -1,0 +1,497 @@
+//! The one HTTP client every connector uses: auth, timeouts, retries with exponential
+//! backoff and jitter, `Retry-After`, a client-side rate limiter per endpoint group, and a
+//! `tracing` span per request that never records credentials.
+//!
+//! Paths and "next" URLs are always resolved onto the configured `base_url` (see
+//! [`HttpClient::rebase`]), so a connector pointed at a mock or a proxy never reaches the
+//! vendor's production host.
+
+use crate::{ConnectorError, Secret};
+use backon::{BackoffBuilder, ExponentialBuilder};
+use base64::Engine as _;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::{Response, StatusCode};
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::fmt;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tracing::Instrument;
+use url::Url;
+
+/// How requests authenticate. Secrets go only into headers marked sensitive.
+#[derive(Clone, Debug)]
+pub enum Auth {
+    None,
+    Basic { username: String, password: Secret },
+    Bearer(Secret),
+}
+
+/// How often and how long to retry transient failures (5xx, 429, connection errors,
+/// timeouts, bodies cut short).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Total attempts, the first one included (at least 1).
+    pub max_attempts: u32,
+    /// First backoff delay; it doubles on each retry, with jitter.
+    pub base_delay: Duration,
+    /// Ceiling of one backoff delay.
+    pub max_delay: Duration,
+    /// Ceiling of a wait the server asks for (`Retry-After` and friends), so a bogus header
+    /// cannot park a sync for hours.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 5,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Everything the client needs; connectors build it from their own settings.
+#[derive(Clone, Debug)]
+pub struct HttpSettings {
+    /// Scheme, host, port and an optional path prefix (`http://127.0.0.1:8080/zendesk`).
+    pub base_url: Url,
+    pub auth: Auth,
+    /// Per request, body included.
+    pub timeout: Duration,
+    pub retry: RetryPolicy,
+    pub user_agent: String,
+}
+
+impl HttpSettings {
+    /// Settings with a 60 s timeout, the default retry policy and the SDK's user agent.
+    pub fn new(base_url: Url, auth: Auth) -> Self {
+        Self {
+            base_url,
+            auth,
+            timeout: Duration::from_secs(60),
+            retry: RetryPolicy::default(),
+            user_agent: concat!("deskpulse/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}
+
+/// A client bound to one `base_url`. Cheap to clone; clones share the rate limiters.
+#[derive(Clone)]
+pub struct HttpClient {
+    inner: reqwest::Client,
+    base_url: Url,
+    retry: RetryPolicy,
+    /// `None` = unlimited.
+    limiters: HashMap<&'static str, Option<Arc<DefaultDirectRateLimiter>>>,
+}
+
+impl fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("base_url", &self.base_url.as_str())
+            .field("retry", &self.retry)
+            .field("rate_limit_groups", &self.limiters.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpClient {
+    pub fn new(settings: HttpSettings) -> Result<Self, ConnectorError> {
+        let base = &settings.base_url;
+        if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
+            return Err(ConnectorError::Settings(format!(
+                "`base_url` must be an http(s) URL with a host, got scheme `{}`",
+                base.scheme()
+            )));
+        }
+        if !base.username().is_empty() || base.password().is_some() {
+            // Credentials in a URL end up in logs and error messages sooner or later.
+            return Err(ConnectorError::Settings(
+                "`base_url` must not contain a user name or password: use the connector's credential settings"
+                    .into(),
+            ));
+        }
+        if base.query().is_some() || base.fragment().is_some() {
+            return Err(ConnectorError::Settings(
+                "`base_url` must not have a query string or fragment".into(),
+            ));
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        if let Some(value) = auth_header(&settings.auth)? {
+            headers.insert(header::AUTHORIZATION, value);
+        }
+        let inner = reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(settings.user_agent.clone())
+            .timeout(settings.timeout)
+            // Redirects could carry the Authorization header elsewhere; vendors APIs don't need them.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| ConnectorError::Settings(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Self {
+            inner,
+            base_url: settings.base_url,
+            retry: normalize(settings.retry),
+            limiters: HashMap::new(),
+        })
+    }
+
+    /// Adds (or replaces) the rate-limit group `group`: at most `requests_per_minute`
+    /// requests a minute across every clone of this client (0 = unlimited). Requests in a
+    /// group that was never added share the `"default"` group if there is one, else run
+    /// unlimited.
+    pub fn with_rate_limit(mut self, group: &'static str, requests_per_minute: u32) -> Self {
+        let limiter = NonZeroU32::new(requests_per_minute)
+            .map(|n| Arc::new(RateLimiter::direct(Quota::per_minute(n))));
+        self.limiters.insert(group, limiter);
+        self
+    }
+
+    /// Replaces the retry policy (tests shrink the delays).
+    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = normalize(retry);
+        self
+    }
+
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// Moves a vendor's absolute "next" URL onto the configured `base_url`, keeping its path
+    /// and query.
+    ///
+    /// The rule for the path: the base URL's path prefix is kept, and the vendor path is
+    /// appended after it, except for the longest run of leading vendor segments that the
+    /// prefix already ends with, which is not repeated. So with the vendor path
+    /// `/api/v2/tickets.json`:
+    /// base `http://h` → `http://h/api/v2/tickets.json`;
+    /// base `http://h/zendesk` → `http://h/zendesk/api/v2/tickets.json`;
+    /// base `http://h/zendesk/api/v2/` → `http://h/zendesk/api/v2/tickets.json` (not doubled).
+    pub fn rebase(&self, absolute_next_url: &str) -> Result<Url, ConnectorError> {
+        let vendor = Url::parse(absolute_next_url).map_err(|e| ConnectorError::Malformed {
+            endpoint: self.base_url.path().to_owned(),
+            detail: format!("the next-page link is not a URL: {e}"),
+        })?;
+        let mut url = self.base_url.clone();
+        url.set_path(&join_paths(self.base_url.path(), vendor.path()));
+        url.set_query(vendor.query());
+        Ok(url)
+    }
+
+    /// Resolves `path_or_url` (a path under `base_url`, with the same prefix rule as
+    /// [`HttpClient::rebase`], or an absolute URL on the base URL's origin).
+    pub fn resolve(&self, path_or_url: &str) -> Result<Url, ConnectorError> {
+        if path_or_url.contains("://") {
+            let url = Url::parse(path_or_url).map_err(|e| ConnectorError::Malformed {
+                endpoint: self.base_url.path().to_owned(),
+                detail: format!("not a URL: {e}"),
+            })?;
+            if url.origin() != self.base_url.origin() {
+                return Err(ConnectorError::Malformed {
+                    endpoint: url.path().to_owned(),
+                    detail: "refusing a URL outside the configured `base_url` (rebase it first)"
+                        .into(),
+                });
+            }
+            return Ok(url);
+        }
+        let (path, query) = match path_or_url.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (path_or_url, None),
+        };
+        let mut url = self.base_url.clone();
+        url.set_path(&join_paths(self.base_url.path(), path));
+        url.set_query(query);
+        Ok(url)
+    }
+
+    /// GETs a JSON document, waiting for the group's rate limiter and retrying transient
+    /// failures. A body that does not parse as `T` is [`ConnectorError::Malformed`].
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        group: &str,
+        path_or_url: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, ConnectorError> {
+        let mut url = self.resolve(path_or_url)?;
+        if !query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (k, v) in query {
+                pairs.append_pair(k, v);
+            }
+        }
+        let endpoint = url.path().to_owned();
+        let body = self.get_bytes(group, &url, &endpoint).await?;
+        serde_json::from_slice(&body).map_err(|e| ConnectorError::Malformed {
+            endpoint,
+            detail: format!("the body is not the JSON expected: {e}"),
+        })
+    }
+
+    fn limiter(&self, group: &str) -> Option<&DefaultDirectRateLimiter> {
+        self.limiters
+            .get(group)
+            .or_else(|| self.limiters.get("default"))
+            .and_then(|l| l.as_deref())
+    }
+
+    async fn get_bytes(
+        &self,
+        group: &str,
+        url: &Url,
+        endpoint: &str,
+    ) -> Result<Vec<u8>, ConnectorError> {
+        let mut delays = ExponentialBuilder::default()
+            .with_min_delay(self.retry.base_delay)
+            .with_max_delay(self.retry.max_delay)
+            .with_factor(2.0)
+            .with_jitter()
+            .without_max_times()
+            .build();
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            if let Some(limiter) = self.limiter(group) {
+                limiter.until_ready().await;
+            }
+            let (failure, server_wait) = match self.attempt(url, endpoint, group, attempt).await {
+                Attempt::Done(body) => return Ok(body),
+                Attempt::Fatal(err) => return Err(err),
+                Attempt::Retry { failure, server_wait } => (failure, server_wait),
+            };
+            if attempt >= self.retry.max_attempts {
+                return Err(failure.into_error(endpoint, attempt));
+            }
+            let backoff = delays.next().unwrap_or(self.retry.max_delay);
+            let wait = match server_wait {
+                Some(w) => w.min(self.retry.max_retry_after),
+                None => backoff,
+            };
+            tracing::warn!(
+                endpoint,
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                reason = %failure.reason(),
+                "request failed; retrying"
+            );
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn attempt(&self, url: &Url, endpoint: &str, group: &str, attempt: u32) -> Attempt {
+        let span = tracing::debug_span!(
+            "http_request",
+            method = "GET",
+            path = endpoint,
+            group,
+            attempt,
+            status = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        let recorder = span.clone();
+        async move {
+            let started = Instant::now();
+            let outcome = match self.inner.get(url.clone()).send().await {
+                Err(e) => Attempt::Retry {
+                    failure: Failure::Transport(describe(&e)),
+                    server_wait: None,
+                },
+                Ok(resp) => {
+                    let status = resp.status();
+                    recorder.record("status", status.as_u16());
+                    classify(resp, status, endpoint).await
+                }
+            };
+            recorder.record("duration_ms", started.elapsed().as_millis() as u64);
+            tracing::debug!(ok = matches!(outcome, Attempt::Done(_)), "http response");
+            outcome
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+enum Failure {
+    Status { status: u16, detail: String },
+    Transport(String),
+}
+
+impl Failure {
+    fn reason(&self) -> String {
+        match self {
+            Failure::Status { status, .. } => format!("HTTP {status}"),
+            Failure::Transport(d) => d.clone(),
+        }
+    }
+    fn into_error(self, endpoint: &str, attempts: u32) -> ConnectorError {
+        match self {
+            Failure::Status { status, detail } => {
+                ConnectorError::Http { status, endpoint: endpoint.to_owned(), attempts, detail }
+            }
+            Failure::Transport(detail) => {
+                ConnectorError::Transport { endpoint: endpoint.to_owned(), attempts, detail }
+            }
+        }
+    }
+}
+
+enum Attempt {
+    Done(Vec<u8>),
+    Fatal(ConnectorError),
+    Retry { failure: Failure, server_wait: Option<Duration> },
+}
+
+async fn classify(resp: Response, status: StatusCode, endpoint: &str) -> Attempt {
+    if status.is_success() {
+        return match resp.bytes().await {
+            Ok(b) => Attempt::Done(b.to_vec()),
+            // The connection broke mid-body (cut short, timed out): try again.
+            Err(e) => Attempt::Retry {
+                failure: Failure::Transport(format!("reading the body: {}", describe(&e))),
+                server_wait: None,
+            },
+        };
+    }
+    if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+        return Attempt::Fatal(ConnectorError::Unauthorized {
+            status: status.as_u16(),
+            endpoint: endpoint.to_owned(),
+        });
+    }
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        let wait = server_wait(resp.headers(), chrono::Utc::now());
+        let detail = body_excerpt(resp).await;
+        return Attempt::Retry {
+            failure: Failure::Status { status: status.as_u16(), detail },
+            server_wait: wait,
+        };
+    }
+    let detail = body_excerpt(resp).await;
+    if status.is_server_error() {
+        return Attempt::Retry { failure: Failure::Status { status: status.as_u16(), detail }, server_wait: None };
+    }
+    Attempt::Fatal(ConnectorError::Http {
+        status: status.as_u16(),
+        endpoint: endpoint.to_owned(),
+        attempts: 1,
+        detail,
+    })
+}
+
+/// The start of an error body, for the error message (vendors explain 4xx there).
+async fn body_excerpt(resp: Response) -> String {
+    let text = resp.text().await.unwrap_or_default();
+    let text = text.trim();
+    let mut end = text.len().min(300);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}
+
+/// The wait a 429 asks for: `Retry-After` (seconds or HTTP-date), else
+/// `X-RateLimit-Retry-After` (seconds, Help Scout), else `X-RateLimit-Reset` (unix time,
+/// Intercom/Front).
+fn server_wait(headers: &HeaderMap, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    if let Some(v) = get("retry-after") {
+        if let Ok(secs) = v.parse::<f64>() {
+            return Some(secs_to_duration(secs));
+        }
+        if let Ok(at) = chrono::DateTime::parse_from_rfc2822(v) {
+            let ms = (at.with_timezone(&chrono::Utc) - now).num_milliseconds().max(0);
+            return Some(Duration::from_millis(ms as u64));
+        }
+    }
+    if let Some(secs) = get("x-ratelimit-retry-after").and_then(|v| v.parse::<f64>().ok()) {
+        return Some(secs_to_duration(secs));
+    }
+    if let Some(reset) = get("x-ratelimit-reset").and_then(|v| v.parse::<i64>().ok()) {
+        return Some(Duration::from_secs((reset - now.timestamp()).max(0) as u64));
+    }
+    None
+}
+
+fn secs_to_duration(secs: f64) -> Duration {
+    if secs.is_finite() && secs > 0.0 {
+        Duration::from_secs_f64(secs.min(1e9))
+    } else {
+        Duration::ZERO
+    }
+}
+
+/// A reqwest error without its URL (which could carry a query we'd rather not log).
+fn describe(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else if e.is_body() || e.is_decode() {
+        "the body was cut short"
+    } else {
+        "request failed"
+    };
+    let mut detail = kind.to_owned();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        detail.push_str(": ");
+        detail.push_str(&s.to_string());
+        source = s.source();
+    }
+    detail
+}
+
+fn auth_header(auth: &Auth) -> Result<Option<HeaderValue>, ConnectorError> {
+    let raw = match auth {
+        Auth::None => return Ok(None),
+        Auth::Basic { username, password } => {
+            let creds = format!("{username}:{}", password.expose());
+            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(creds))
+        }
+        Auth::Bearer(token) => format!("Bearer {}", token.expose()),
+    };
+    let mut value = HeaderValue::from_str(&raw).map_err(|_| {
+        ConnectorError::Settings("the credentials contain characters not allowed in an HTTP header".into())
+    })?;
+    value.set_sensitive(true);
+    Ok(Some(value))
+}
+
+fn normalize(mut retry: RetryPolicy) -> RetryPolicy {
+    retry.max_attempts = retry.max_attempts.max(1);
+    retry.max_delay = retry.max_delay.max(retry.base_delay);
+    retry
+}
+
+/// Joins `prefix` (the base URL's path) and `path` without repeating the segments the
+/// prefix already ends with (see [`HttpClient::rebase`]).
+fn join_paths(prefix: &str, path: &str) -> String {
+    let pre: Vec<&str> = prefix.split('/').filter(|s| !s.is_empty()).collect();
+    let rel: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let overlap = (1..=pre.len().min(rel.len()))
+        .rev()
+        .find(|&n| pre[pre.len() - n..] == rel[..n])
+        .unwrap_or(0);
+    let mut out = String::new();
+    for seg in pre.iter().chain(rel[overlap..].iter()) {
+        out.push('/');
+        out.push_str(seg);
+    }
+    if out.is_empty() || (path.ends_with('/') && !rel.is_empty()) {
+        out.push('/');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,83 @@
+//! deskpulse-connector: the connector SDK.
+//!
+//! A connector turns an external API into one [`BatchStream`] per stream: a batch per page,
+//! each with the [`Checkpoint`] to resume after it. The SDK owns what every connector needs
+//! and none should write twice: the HTTP client ([`http`]: auth, timeouts, retries with
+//! backoff and jitter, `Retry-After`, a client-side rate limiter, secrets that never print,
+//! a `tracing` span per request) and the sync runner ([`sync_stream`]), which resumes each
+//! stream from its last committed checkpoint and hands every batch to a [`CheckpointStore`].
+//!
+//! **Architecture invariant:** connectors never touch storage. They yield batches; the
+//! runner hands them to whatever implements [`CheckpointStore`] (the storage crate does).
+
+pub mod http;
+mod runner;
+mod secret;
+
+pub use deskpulse_model::{Batch, Checkpoint, Record};
+pub use runner::{CheckpointStore, NoProgress, Progress, StreamOutcome, SyncError, SyncOptions, sync_stream};
+pub use secret::Secret;
+
+use futures::Stream;
+use std::pin::Pin;
+
+/// The stream of pages a connector yields for one stream.
+pub type BatchStream<'a> = Pin<Box<dyn Stream<Item = Result<Batch, ConnectorError>> + Send + 'a>>;
+
+/// A stream a connector offers: its name (`tickets`, `ticket_events`, ...) and what it gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamSpec {
+    pub name: &'static str,
+    pub description: &'static str,
+}
+
+/// An external system, configured for one source.
+pub trait Connector: Send + Sync {
+    /// The kind, as written in `[[sources]] kind = "..."`.
+    fn kind(&self) -> &'static str;
+    /// The streams a sync reads, in the order it reads them.
+    fn streams(&self) -> &'static [StreamSpec];
+    /// Reads `stream` from `from` (its last committed checkpoint) or, when `None`, from the
+    /// start of the history the settings ask for. Yields one batch per page read and ends
+    /// when the API says the stream is exhausted (its end-of-stream flag, never merely an
+    /// empty page). The last batch's checkpoint is where the next incremental sync starts.
+    fn read<'a>(&'a self, stream: &'a str, from: Option<Checkpoint>) -> BatchStream<'a>;
+}
+
+/// What can go wrong while reading an external API. Messages never contain credentials.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectorError {
+    /// 401 or 403: the token, key or e-mail is wrong or lacks permission.
+    #[error("the credentials were rejected (HTTP {status} on {endpoint})")]
+    Unauthorized { status: u16, endpoint: String },
+    /// A non-retryable status, or a retryable one that did not clear after every retry.
+    #[error("HTTP {status} on {endpoint} after {attempts} attempt(s): {detail}")]
+    Http { status: u16, endpoint: String, attempts: u32, detail: String },
+    /// The server could not be reached, or the connection broke, after every retry.
+    #[error("could not reach {endpoint} after {attempts} attempt(s): {detail}")]
+    Transport { endpoint: String, attempts: u32, detail: String },
+    /// The response was not what the API documents (bad JSON, a missing field, a cursor
+    /// that does not move): an error, never a silently shortened sync.
+    #[error("malformed response from {endpoint}: {detail}")]
+    Malformed { endpoint: String, detail: String },
+    #[error("unknown stream {stream:?} (this connector has: {known})")]
+    UnknownStream { stream: String, known: String },
+    /// The settings cannot work (a bad `base_url`, say).
+    #[error("invalid settings: {0}")]
+    Settings(String),
+}
+
+impl ConnectorError {
+    /// Whether the error says the credentials are wrong (the user must fix the config).
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, ConnectorError::Unauthorized { .. })
+    }
+
+    /// The error for a stream name the connector does not have.
+    pub fn unknown_stream(stream: &str, specs: &[StreamSpec]) -> Self {
+        ConnectorError::UnknownStream {
+            stream: stream.to_owned(),
+            known: specs.iter().map(|s| s.name).collect::<Vec<_>>().join(", "),
+        }
+    }
+}

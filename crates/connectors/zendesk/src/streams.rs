@@ -1,0 +1,220 @@
+//! One pager per stream. Each yields a batch per page with the checkpoint to resume after
+//! it, stops only on the API's end-of-stream signal, and turns a page that cannot be
+//! followed (no records array, a cursor that does not move) into `Malformed`.
+
+use crate::api::{self, CursorPage, RatingsPage, TicketEventsPage, TicketsPage, UsersPage};
+use crate::{DEFAULT, INCREMENTAL, settings::MAX_EXPORT_PAGE};
+use deskpulse_connector::http::HttpClient;
+use deskpulse_connector::{Batch, BatchStream, Checkpoint, ConnectorError, Record};
+use futures::stream;
+use serde_json::{Value, json};
+
+const USERS: &str = "/api/v2/incremental/users/cursor.json";
+const TICKETS: &str = "/api/v2/incremental/tickets/cursor.json";
+const TICKET_EVENTS: &str = "/api/v2/incremental/ticket_events.json";
+const RATINGS: &str = "/api/v2/satisfaction_ratings.json";
+/// The list endpoints' page size ceiling.
+const MAX_LIST_PAGE: u32 = 100;
+
+#[derive(Clone, Copy)]
+pub(crate) struct Ctx<'a> {
+    pub http: &'a HttpClient,
+    pub start_time: i64,
+    pub page_size: Option<u32>,
+}
+
+fn malformed(endpoint: &str, detail: impl Into<String>) -> ConnectorError {
+    ConnectorError::Malformed { endpoint: endpoint.to_owned(), detail: detail.into() }
+}
+
+fn bad_checkpoint(stream: &str, cp: &Checkpoint, expected: &str) -> ConnectorError {
+    malformed(
+        &format!("the checkpoint of stream `{stream}`"),
+        format!("expected {expected}, got {}; run a full sync (`--full`) to start over", cp.value()),
+    )
+}
+
+fn start_time_of(cp: &Checkpoint) -> Option<i64> {
+    cp.value().get("start_time")?.as_i64()
+}
+
+/// Where a cursor export stands: before its first page, or after a page.
+#[derive(Clone, Debug, PartialEq)]
+enum Pos {
+    StartTime(i64),
+    Cursor(String),
+}
+
+impl Pos {
+    fn checkpoint(&self) -> Checkpoint {
+        match self {
+            Pos::StartTime(t) => Checkpoint::new(json!({ "start_time": t })),
+            Pos::Cursor(c) => Checkpoint::new(json!({ "cursor": c })),
+        }
+    }
+
+    fn from_checkpoint(stream: &str, from: Option<Checkpoint>, start: i64) -> Result<Self, ConnectorError> {
+        let Some(cp) = from else { return Ok(Pos::StartTime(start)) };
+        if let Some(c) = cp.value().get("cursor").and_then(Value::as_str).filter(|c| !c.is_empty()) {
+            return Ok(Pos::Cursor(c.to_owned()));
+        }
+        start_time_of(&cp)
+            .map(Pos::StartTime)
+            .ok_or_else(|| bad_checkpoint(stream, &cp, "{\"cursor\": …} or {\"start_time\": …}"))
+    }
+}
+
+fn failed<'a>(err: ConnectorError) -> BatchStream<'a> {
+    Box::pin(stream::once(async move { Err(err) }))
+}
+
+/// A cursor-based incremental export: `start_time` first, then `cursor={after_cursor}`,
+/// until `end_of_stream`.
+fn cursor_export<'a, P: CursorPage + 'a>(
+    ctx: Ctx<'a>,
+    stream_name: &'static str,
+    endpoint: &'static str,
+    include: Option<&'static str>,
+    from: Option<Checkpoint>,
+    map: fn(P::Item) -> Result<Option<Record>, String>,
+) -> BatchStream<'a> {
+    let pos = match Pos::from_checkpoint(stream_name, from, ctx.start_time) {
+        Ok(p) => p,
+        Err(e) => return failed(e),
+    };
+    let pages = stream::try_unfold(Some(pos), move |state| async move {
+        let Some(pos) = state else { return Ok(None) };
+        let mut query = match &pos {
+            Pos::StartTime(t) => vec![("start_time", t.to_string())],
+            Pos::Cursor(c) => vec![("cursor", c.clone())],
+        };
+        if let Some(inc) = include {
+            query.push(("include", inc.to_owned()));
+        }
+        if let Some(n) = ctx.page_size {
+            query.push(("per_page", n.min(MAX_EXPORT_PAGE).to_string()));
+        }
+        let page: P = ctx.http.get_json(INCREMENTAL, endpoint, &query).await?;
+        let (items, after, end_of_stream) = page.into_parts();
+        let mut records = Vec::with_capacity(items.len());
+        for item in items {
+            if let Some(r) = map(item).map_err(|e| malformed(endpoint, e))? {
+                records.push(r);
+            }
+        }
+        let next = match after.filter(|c| !c.is_empty()) {
+            Some(c) => Pos::Cursor(c),
+            None if end_of_stream => pos.clone(),
+            None => return Err(malformed(endpoint, "no `after_cursor` although `end_of_stream` is false")),
+        };
+        if !end_of_stream && next == pos {
+            return Err(malformed(endpoint, "`after_cursor` did not move although `end_of_stream` is false"));
+        }
+        let batch = Batch { records, checkpoint: next.checkpoint() };
+        Ok(Some((batch, (!end_of_stream).then_some(next))))
+    });
+    Box::pin(pages)
+}
+
+pub(crate) fn users<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream<'a> {
+    cursor_export::<UsersPage>(ctx, "users", USERS, None, from, api::map_user)
+}
+
+pub(crate) fn tickets<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream<'a> {
+    cursor_export::<TicketsPage>(ctx, "tickets", TICKETS, Some("metric_sets"), from, api::map_ticket)
+}
+
+/// The time-based ticket events export. The next request is rebuilt from `end_time` on the
+/// base URL (never `next_page`, which names the production host). Boundary events repeat
+/// across pages; their ids are stable, so storage upserts them.
+pub(crate) fn ticket_events<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream<'a> {
+    let start = match from {
+        None => ctx.start_time,
+        Some(cp) => match start_time_of(&cp) {
+            Some(t) => t,
+            None => return failed(bad_checkpoint("ticket_events", &cp, "{\"start_time\": …}")),
+        },
+    };
+    let pages = stream::try_unfold(Some(start), move |state| async move {
+        let Some(start_time) = state else { return Ok(None) };
+        let mut query = vec![("start_time", start_time.to_string()), ("include", "comment_events".to_owned())];
+        if let Some(n) = ctx.page_size {
+            query.push(("per_page", n.min(MAX_EXPORT_PAGE).to_string()));
+        }
+        let page: TicketEventsPage = ctx.http.get_json(INCREMENTAL, TICKET_EVENTS, &query).await?;
+        let mut records = Vec::new();
+        for event in page.ticket_events {
+            records.extend(api::map_ticket_event(event).map_err(|e| malformed(TICKET_EVENTS, e))?);
+        }
+        let next = match page.end_time {
+            Some(t) => t,
+            None if page.end_of_stream => start_time,
+            None => return Err(malformed(TICKET_EVENTS, "no `end_time` although `end_of_stream` is false")),
+        };
+        if !page.end_of_stream && next <= start_time {
+            return Err(malformed(
+                TICKET_EVENTS,
+                format!("`end_time` {next} does not move past `start_time` {start_time} although `end_of_stream` is false"),
+            ));
+        }
+        // Never move the bookmark backwards, whatever the page says at the end.
+        let next = next.max(start_time);
+        let batch = Batch { records, checkpoint: Checkpoint::new(json!({ "start_time": next })) };
+        Ok(Some((batch, (!page.end_of_stream).then_some(next))))
+    });
+    Box::pin(pages)
+}
+
+struct RatingsState {
+    start_time: i64,
+    after: Option<String>,
+    /// The highest `created_at` stored so far (unix seconds): the bookmark.
+    bookmark: i64,
+}
+
+/// The satisfaction ratings list, oldest first, paged with `page[after]` on the base URL.
+/// The bookmark is the newest stored rating's `created_at`; re-reading it is harmless.
+pub(crate) fn satisfaction_ratings<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream<'a> {
+    let start = match from {
+        None => ctx.start_time,
+        Some(cp) => match start_time_of(&cp) {
+            Some(t) => t,
+            None => return failed(bad_checkpoint("satisfaction_ratings", &cp, "{\"start_time\": …}")),
+        },
+    };
+    let size = ctx.page_size.unwrap_or(MAX_LIST_PAGE).min(MAX_LIST_PAGE);
+    let init = RatingsState { start_time: start, after: None, bookmark: start };
+    let pages = stream::try_unfold(Some(init), move |state| async move {
+        let Some(mut st) = state else { return Ok(None) };
+        let mut query = vec![
+            ("start_time", st.start_time.to_string()),
+            ("sort", "created_at".to_owned()),
+            ("page[size]", size.to_string()),
+        ];
+        if let Some(after) = &st.after {
+            query.push(("page[after]", after.clone()));
+        }
+        let page: RatingsPage = ctx.http.get_json(DEFAULT, RATINGS, &query).await?;
+        let mut records = Vec::with_capacity(page.satisfaction_ratings.len());
+        for r in page.satisfaction_ratings {
+            let created = r.created_at.timestamp();
+            if let Some(rec) = api::map_rating(r) {
+                st.bookmark = st.bookmark.max(created);
+                records.push(rec);
+            }
+        }
+        let checkpoint = Checkpoint::new(json!({ "start_time": st.bookmark }));
+        if !page.meta.has_more {
+            return Ok(Some((Batch { records, checkpoint }, None)));
+        }
+        match page.meta.after_cursor.filter(|c| !c.is_empty()) {
+            None => return Err(malformed(RATINGS, "`meta.has_more` is true but there is no `meta.after_cursor`")),
+            Some(c) if st.after.as_deref() == Some(c.as_str()) => {
+                return Err(malformed(RATINGS, "`meta.after_cursor` did not move although `meta.has_more` is true"));
+            }
+            Some(c) => st.after = Some(c),
+        }
+        Ok(Some((Batch { records, checkpoint }, Some(st))))
+    });
+    Box::pin(pages)
+}

@@ -1,0 +1,130 @@
+//! Pages that cannot be followed are errors, never panics or silently shortened streams;
+//! the batches before them stay valid.
+
+use crate::common::*;
+use crate::tickets::{EP, page};
+use deskpulse_connector::{Checkpoint, Connector, ConnectorError};
+use serde_json::json;
+use wiremock::matchers::{path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+async fn first_page_then(server: &MockServer, second: ResponseTemplate) {
+    Mock::given(path(EP))
+        .and(query_param("start_time", "0"))
+        .respond_with(page(json!([]), "c1", false))
+        .mount(server)
+        .await;
+    Mock::given(path(EP)).and(query_param("cursor", "c1")).respond_with(second).mount(server).await;
+}
+
+async fn expect_malformed(second: ResponseTemplate, needle: &str) {
+    let server = MockServer::start().await;
+    first_page_then(&server, second).await;
+    let (batches, err) = read(&connector(&server), "tickets", None).await;
+    assert_eq!(batches.len(), 1, "the good page before the bad one is kept");
+    match err {
+        Some(ConnectorError::Malformed { endpoint, detail }) => {
+            assert_eq!(endpoint, EP);
+            assert!(detail.contains(needle), "{detail}");
+        }
+        other => panic!("expected Malformed, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn not_json() {
+    expect_malformed(ResponseTemplate::new(200).set_body_string("<html>Service Unavailable</html>"), "JSON").await;
+}
+
+#[tokio::test]
+async fn truncated_json() {
+    expect_malformed(
+        ResponseTemplate::new(200).set_body_string(r#"{"tickets": [{"id": 1, "status": "op"#),
+        "EOF",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn missing_records_array() {
+    expect_malformed(
+        ResponseTemplate::new(200).set_body_json(json!({"after_cursor": "c2", "end_of_stream": false})),
+        "tickets",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn missing_end_of_stream() {
+    expect_malformed(
+        ResponseTemplate::new(200).set_body_json(json!({"tickets": [], "after_cursor": "c2"})),
+        "end_of_stream",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn cursor_that_does_not_move() {
+    expect_malformed(page(json!([]), "c1", false), "did not move").await;
+}
+
+#[tokio::test]
+async fn no_cursor_before_the_end() {
+    expect_malformed(
+        ResponseTemplate::new(200).set_body_json(json!({"tickets": [], "after_cursor": null, "end_of_stream": false})),
+        "after_cursor",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn unknown_status() {
+    let t = json!([{"id": 1, "status": "archived", "created_at": "2024-01-01T00:00:00Z",
+                    "updated_at": "2024-01-01T00:00:00Z", "via": {"channel": "web"}, "tags": []}]);
+    expect_malformed(page(t, "c2", true), "archived").await;
+}
+
+#[tokio::test]
+async fn ticket_events_end_time_that_does_not_move() {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v2/incremental/ticket_events.json"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ticket_events": [], "count": 0, "end_of_stream": false, "end_time": 100,
+            "next_page": format!("{PROD}/api/v2/incremental/ticket_events.json?start_time=100")
+        })))
+        .mount(&server)
+        .await;
+    let from = Checkpoint::new(json!({"start_time": 100}));
+    let (batches, err) = read(&connector(&server), "ticket_events", Some(from)).await;
+    assert!(batches.is_empty());
+    assert!(matches!(&err, Some(ConnectorError::Malformed { detail, .. }) if detail.contains("does not move")), "{err:?}");
+}
+
+#[tokio::test]
+async fn ratings_has_more_without_cursor() {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v2/satisfaction_ratings.json"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "satisfaction_ratings": [],
+            "meta": {"has_more": true, "after_cursor": null, "before_cursor": null},
+            "links": {"next": null, "prev": null}
+        })))
+        .mount(&server)
+        .await;
+    let (_, err) = read(&connector(&server), "satisfaction_ratings", None).await;
+    assert!(matches!(&err, Some(ConnectorError::Malformed { detail, .. }) if detail.contains("after_cursor")), "{err:?}");
+}
+
+#[tokio::test]
+async fn unusable_checkpoint_and_unknown_stream() {
+    let server = MockServer::start().await;
+    let c = connector(&server);
+    let (_, err) = read(&c, "tickets", Some(Checkpoint::new(json!({"page": 3})))).await;
+    assert!(matches!(&err, Some(ConnectorError::Malformed { detail, .. }) if detail.contains("--full")), "{err:?}");
+    let (_, err) = read(&c, "organizations", None).await;
+    assert!(
+        matches!(&err, Some(ConnectorError::UnknownStream { known, .. }) if known == "users, tickets, ticket_events, satisfaction_ratings"),
+        "{err:?}"
+    );
+    assert_eq!(c.kind(), "zendesk");
+}

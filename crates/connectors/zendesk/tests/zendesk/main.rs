@@ -1,0 +1,11 @@
+//! Wiremock tests of the Zendesk connector, on payloads shaped like Zendesk's documented
+//! responses and the go-zendesk recorded fixtures (`tests/fixtures/go-zendesk`, MIT).
+
+mod common;
+mod errors;
+mod http;
+mod ratings;
+mod settings;
+mod ticket_events;
+mod tickets;
+mod users;

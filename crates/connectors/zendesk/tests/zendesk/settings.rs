@@ -1,0 +1,69 @@
+use deskpulse_connector::{ConnectorError, Secret};
+use deskpulse_connector_zendesk::{KIND, ZendeskConnector, ZendeskSettings, settings_keys};
+use serde_json::json;
+
+fn err(s: ZendeskSettings) -> String {
+    match ZendeskConnector::new(s) {
+        Err(ConnectorError::Settings(m)) => m,
+        other => panic!("expected a settings error, got {other:?}"),
+    }
+}
+
+fn basic() -> ZendeskSettings {
+    ZendeskSettings {
+        subdomain: Some("acme".into()),
+        email: Some("a@example.com".into()),
+        api_token: Some(Secret::new("tok")),
+        ..ZendeskSettings::default()
+    }
+}
+
+#[test]
+fn defaults_and_every_key() {
+    let s: ZendeskSettings = serde_json::from_value(json!({
+        "subdomain": "acme", "email": "a@example.com", "api_token": "tok", "oauth_token": null,
+        "base_url": "http://127.0.0.1:1", "start_date": "2024-01-01", "page_size": 500,
+        "requests_per_minute": 400, "incremental_requests_per_minute": 30
+    }))
+    .unwrap();
+    assert_eq!((s.requests_per_minute, s.incremental_requests_per_minute, s.page_size), (400, 30, Some(500)));
+    let d: ZendeskSettings = serde_json::from_value(json!({"subdomain": "acme"})).unwrap();
+    assert_eq!((d.requests_per_minute, d.incremental_requests_per_minute), (200, 10));
+    assert_eq!(settings_keys().len(), 9);
+    assert_eq!(KIND, "zendesk");
+}
+
+#[test]
+fn unknown_keys_are_rejected() {
+    let e = serde_json::from_value::<ZendeskSettings>(json!({"subdomain": "acme", "api_key": "x"})).unwrap_err();
+    assert!(e.to_string().contains("api_key"), "{e}");
+}
+
+#[test]
+fn default_base_url_is_the_subdomain() {
+    let c = ZendeskConnector::new(basic()).unwrap();
+    assert_eq!(c.base_url().as_str(), "https://acme.zendesk.com/");
+}
+
+#[test]
+fn messages_name_the_key_and_the_fix() {
+    assert!(err(ZendeskSettings { subdomain: None, ..basic() }).contains("set `subdomain`"));
+    assert!(err(ZendeskSettings { subdomain: Some("acme.zendesk.com".into()), ..basic() }).contains("`subdomain`"));
+    assert!(err(ZendeskSettings { base_url: Some("not a url".into()), ..basic() }).contains("`base_url`"));
+    assert!(err(ZendeskSettings { email: None, api_token: None, ..basic() })
+        .contains("set `email` and `api_token`, or `oauth_token`"));
+    assert!(err(ZendeskSettings { email: None, ..basic() }).contains("set `email`"));
+    assert!(err(ZendeskSettings { api_token: Some(Secret::new("  ")), ..basic() }).contains("set `api_token`"));
+    assert!(err(ZendeskSettings { oauth_token: Some(Secret::new("o")), ..basic() }).contains("not both"));
+    assert!(err(ZendeskSettings { page_size: Some(0), ..basic() }).contains("`page_size`"));
+    assert!(err(ZendeskSettings { page_size: Some(5000), ..basic() }).contains("`page_size`"));
+}
+
+#[test]
+fn debug_never_shows_secrets() {
+    let s = ZendeskSettings { oauth_token: Some(Secret::new("oauth-zzz")), api_token: Some(Secret::new("api-yyy")), ..basic() };
+    let printed = format!("{s:?}");
+    assert!(!printed.contains("oauth-zzz") && !printed.contains("api-yyy"), "{printed}");
+    let c = ZendeskConnector::new(basic()).unwrap();
+    assert!(!format!("{c:?}").contains("tok\""));
+}

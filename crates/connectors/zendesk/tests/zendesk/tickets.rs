@@ -1,0 +1,199 @@
+use crate::common::*;
+use chrono::{DateTime, Utc};
+use deskpulse_connector::Record;
+use deskpulse_model::{Channel, Ticket, TicketStatus};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+pub const EP: &str = "/api/v2/incremental/tickets/cursor.json";
+
+pub fn page(tickets: Value, after: &str, eos: bool) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "after_cursor": after,
+        "after_url": format!("{PROD}{EP}?cursor={after}&include=metric_sets"),
+        "before_cursor": null,
+        "before_url": null,
+        "end_of_stream": eos,
+        "tickets": tickets,
+    }))
+}
+
+fn t(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+fn ticket(id: u64, status: &str, channel: &str, tags: &[&str]) -> Value {
+    json!({
+        "url": format!("{PROD}/api/v2/tickets/{id}.json"),
+        "id": id, "external_id": null,
+        "via": {"channel": channel, "source": {"from": {}, "to": {}, "rel": null}},
+        "created_at": "2024-03-01T09:00:00Z", "updated_at": "2024-03-02T10:00:00Z",
+        "generated_timestamp": 1709373600,
+        "type": "question", "subject": "Subject", "description": "Body", "priority": "high",
+        "status": status, "requester_id": 20978392, "submitter_id": 20978392,
+        "assignee_id": null, "organization_id": null, "group_id": null,
+        "tags": tags, "custom_fields": [], "satisfaction_rating": null,
+    })
+}
+
+/// Four pages: the recorded go-zendesk tickets (with metric sets), a page of every status
+/// and channel, an empty page that is not the end, and the last page.
+pub async fn mount_tickets(server: &MockServer) {
+    let mut recorded = fixture("tickets.json")["tickets"].clone();
+    recorded[0]["metric_set"] = json!({
+        "id": 9515133612047u64, "ticket_id": 2, "reopens": 1, "replies": 2,
+        "reply_time_in_minutes": {"calendar": 97, "business": 23},
+        "first_resolution_time_in_minutes": {"calendar": 7292, "business": 1440},
+        "full_resolution_time_in_minutes": {"calendar": 7300, "business": 1450},
+        "assigned_at": "2019-06-03T02:30:00Z", "solved_at": "2019-06-05T01:13:24Z",
+        "latest_comment_added_at": "2019-06-05T01:13:24Z"
+    });
+    recorded[1]["metric_set"] = json!({"id": 1, "ticket_id": 3, "reopens": 0, "replies": 1, "solved_at": null});
+    Mock::given(method("GET"))
+        .and(path(EP))
+        .and(query_param("start_time", "0"))
+        .and(query_param("include", "metric_sets"))
+        .and(query_param_is_missing("cursor"))
+        .respond_with(page(recorded, "t1", false))
+        .mount(server)
+        .await;
+    let mut open_solved = ticket(14, "open", "api", &[]);
+    open_solved["metric_set"] = json!({"reopens": 2, "solved_at": "2024-03-01T12:00:00Z"});
+    let page2 = json!([
+        ticket(10, "new", "native_messaging", &[]),
+        ticket(11, "hold", "voice", &["vip"]),
+        ticket(12, "deleted", "whatsapp", &[]),
+        ticket(13, "closed", "email", &["closed_by_merge", "x"]),
+        open_solved,
+        ticket(15, "pending", "sample_ticket", &[]),
+        ticket(16, "solved", "chat", &[]),
+        ticket(17, "open", "twitter", &[]),
+    ]);
+    Mock::given(path(EP))
+        .and(query_param("cursor", "t1"))
+        .and(query_param("include", "metric_sets"))
+        .respond_with(page(page2, "t2", false))
+        .mount(server)
+        .await;
+    Mock::given(path(EP))
+        .and(query_param("cursor", "t2"))
+        .respond_with(page(json!([]), "t3", false))
+        .mount(server)
+        .await;
+    Mock::given(path(EP))
+        .and(query_param("cursor", "t3"))
+        .respond_with(page(json!([ticket(18, "open", "web", &[])]), "t4", true))
+        .mount(server)
+        .await;
+    Mock::given(path(EP))
+        .and(query_param("cursor", "t4"))
+        .respond_with(page(json!([]), "t4", true))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn pages_maps_and_resumes() {
+    let server = MockServer::start().await;
+    mount_tickets(&server).await;
+    let c = connector(&server);
+    let batches = read_ok(&c, "tickets", None).await;
+    assert_eq!(
+        checkpoints(&batches),
+        vec![json!({"cursor": "t1"}), json!({"cursor": "t2"}), json!({"cursor": "t3"}), json!({"cursor": "t4"})],
+        "an empty page that is not the end of the stream must not stop the sync"
+    );
+    let recs = records(&batches);
+    let tickets: Vec<&Ticket> = recs
+        .iter()
+        .map(|r| match r {
+            Record::Ticket(t) => t,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(tickets.len(), 11);
+
+    // The recorded ticket, field by field.
+    assert_eq!(
+        tickets[0],
+        &Ticket {
+            external_id: "2".into(),
+            channel: Channel::Email,
+            status: TicketStatus::Solved,
+            created_at: t("2019-06-03T02:23:47Z"),
+            updated_at: t("2019-06-05T01:13:24Z"),
+            first_solved_at: None,
+            final_solved_at: Some(t("2019-06-05T01:13:24Z")),
+            reopens: Some(1),
+            opened_by_agent: None,
+            requester_id: Some("377922500012".into()),
+            assignee_id: Some("377922500012".into()),
+            group_id: Some("360004077472".into()),
+            tags: vec![],
+            priority: None,
+        }
+    );
+    assert_eq!((tickets[1].channel, tickets[1].final_solved_at, tickets[1].reopens), (Channel::Web, None, Some(0)));
+
+    let by_id = |id: &str| *tickets.iter().find(|t| t.external_id == id).unwrap();
+    let expect = [
+        ("10", TicketStatus::New, Channel::Chat),
+        ("11", TicketStatus::OnHold, Channel::Phone),
+        ("12", TicketStatus::Deleted, Channel::Social),
+        ("13", TicketStatus::Merged, Channel::Email),
+        ("14", TicketStatus::Open, Channel::Api),
+        ("15", TicketStatus::Pending, Channel::Other),
+        ("16", TicketStatus::Solved, Channel::Chat),
+        ("17", TicketStatus::Open, Channel::Social),
+        ("18", TicketStatus::Open, Channel::Web),
+    ];
+    for (id, status, channel) in expect {
+        let t = by_id(id);
+        assert_eq!((t.status, t.channel), (status, channel), "ticket {id}");
+    }
+    // An open ticket's metric solve time is stale: no final solve; reopens still count.
+    assert_eq!((by_id("14").final_solved_at, by_id("14").reopens), (None, Some(2)));
+    assert_eq!(by_id("11").tags, vec!["vip".to_string()]);
+    assert_eq!(by_id("13").tags, vec!["closed_by_merge".to_string(), "x".to_string()]);
+    assert_eq!(by_id("10").priority.as_deref(), Some("high"));
+    assert_eq!(by_id("10").requester_id.as_deref(), Some("20978392"));
+    assert_eq!(by_id("10").assignee_id, None);
+    assert_eq!(by_id("10").reopens, None);
+
+    assert_resumes_exactly(&c, "tickets", &batches).await;
+}
+
+#[tokio::test]
+async fn start_date_and_page_size_reach_the_request() {
+    let server = MockServer::start().await;
+    Mock::given(path(EP))
+        .and(query_param("start_time", "1704067200"))
+        .and(query_param("per_page", "1000"))
+        .and(query_param("include", "metric_sets"))
+        .respond_with(page(json!([]), "c", true))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut s = settings(&server);
+    s.start_date = Some("2024-01-01".parse().unwrap());
+    s.page_size = Some(1000);
+    let c = deskpulse_connector_zendesk::ZendeskConnector::new(s).unwrap().with_retry_policy(fast_retry());
+    let batches = read_ok(&c, "tickets", None).await;
+    assert_eq!(checkpoints(&batches), vec![json!({"cursor": "c"})]);
+}
+
+#[tokio::test]
+async fn a_start_time_checkpoint_is_honoured() {
+    let server = MockServer::start().await;
+    Mock::given(path(EP))
+        .and(query_param("start_time", "1700000000"))
+        .respond_with(page(json!([]), "c9", true))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = connector(&server);
+    let from = deskpulse_connector::Checkpoint::new(json!({"start_time": 1700000000}));
+    let batches = read_ok(&c, "tickets", Some(from)).await;
+    assert_eq!(checkpoints(&batches), vec![json!({"cursor": "c9"})]);
+}

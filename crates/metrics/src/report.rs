@@ -1,0 +1,379 @@
+//! The KPI report of a period: DESIGN's "KPI definitions", serialized as its "Report JSON
+//! contract". Keys are stable; new KPIs are new fields of [`Kpis`].
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use deskpulse_model::{Channel, Period, Rating, RatingKind};
+use serde::{Deserialize, Serialize};
+
+use crate::facts::{AgentIndex, TicketFacts, derive_facts};
+use crate::input::{ReportInput, TeamConfig};
+use crate::stats::{CalendarTime, Clock, DurationStats, RateKpi, num};
+
+/// One team's KPIs over one period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KpiReport {
+    pub period: PeriodInfo,
+    pub team: String,
+    pub kpis: Kpis,
+    pub agents: Vec<AgentKpis>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeriodInfo {
+    /// `2026-W46` or `2026-11`.
+    pub label: String,
+    /// RFC 3339, UTC (`2026-11-08T23:00:00Z`).
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// IANA name of the zone the period was cut in.
+    pub timezone: String,
+}
+
+/// The team's KPIs. Adding a KPI is adding a field; never rename one (tools read the keys).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Kpis {
+    pub ticket_volume: VolumeKpi,
+    pub solved: CountKpi,
+    pub backlog: CountKpi,
+    pub first_response_time: FirstResponseKpi,
+    pub reply_time: DurationStats,
+    pub resolution_time: DurationStats,
+    pub first_resolution_time: DurationStats,
+    pub one_touch_resolution_rate: RateKpi,
+    pub first_contact_resolution_rate: RateKpi,
+    pub automated_resolution_rate: RateKpi,
+    pub reopen_rate: RateKpi,
+    pub csat: CsatKpi,
+}
+
+/// A count of tickets. `n` equals `value`: every KPI carries its sample size.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CountKpi {
+    pub n: u64,
+    pub value: u64,
+}
+
+impl CountKpi {
+    fn new(value: u64) -> Self {
+        CountKpi { n: value, value }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VolumeKpi {
+    pub n: u64,
+    pub value: u64,
+    /// Only channels that had tickets.
+    pub by_channel: BTreeMap<Channel, u64>,
+    /// Every local date of the period (in its time zone), zeros included, so a chart has
+    /// no gaps.
+    pub by_day: BTreeMap<NaiveDate, u64>,
+}
+
+/// First response time, plus the tickets created in the period that nobody has answered yet
+/// (and that are not solved): they have no duration, so they are counted apart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FirstResponseKpi {
+    #[serde(flatten)]
+    pub stats: DurationStats,
+    pub waiting: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CsatKpi {
+    /// Responses received in the period.
+    pub n: u64,
+    /// Satisfied responses ÷ `n`, in [0, 1].
+    #[serde(serialize_with = "num::opt")]
+    pub value: Option<f64>,
+    /// Mean score on a 1–5 scale over numeric (non good/bad) responses, other scales mapped
+    /// linearly onto 1–5 so sources with different scales can be averaged.
+    #[serde(serialize_with = "num::opt")]
+    pub mean: Option<f64>,
+    /// The numeric responses in five bands; `None` when there are none.
+    pub distribution: Option<CsatBands>,
+}
+
+/// Counts of numeric responses by band of the scale: on 1–5 one band per score; on other
+/// scales the normalized score rounded to the nearest quarter (1–7: 1 | 2–3 | 4 | 5–6 | 7).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CsatBands {
+    pub very_positive: u64,
+    pub positive: u64,
+    pub neutral: u64,
+    pub negative: u64,
+    pub very_negative: u64,
+}
+
+/// One assignee's row: the tickets they had solved in the period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentKpis {
+    /// `"{source}:{assignee_id}"`.
+    pub id: String,
+    /// Untrusted display text (or the raw id when the agent is unknown): escape it.
+    pub name: String,
+    pub solved: u64,
+    /// Over the agent's solved tickets that were inbound and answered.
+    pub first_response_time: DurationStats,
+    pub resolution_time: DurationStats,
+    pub one_touch_resolution_rate: RateKpi,
+    /// Ratings given in the period whose agent is this agent.
+    pub csat: CsatKpi,
+}
+
+/// Computes the report of `period` for `team` from `input`. Pure: same input (in any order),
+/// same report.
+pub fn compute_report(team: &TeamConfig, period: &Period, input: &ReportInput) -> KpiReport {
+    let clock = CalendarTime;
+    let agents = AgentIndex::new(&input.agents);
+    let all: Vec<TicketFacts> = input
+        .tickets
+        .iter()
+        .map(|t| derive_facts(t, &agents, team.count_bot_replies))
+        .collect();
+    let excluded: HashSet<(&str, &str)> = all
+        .iter()
+        .filter(|f| f.excluded)
+        .map(|f| (f.source.as_str(), f.ticket_id.as_str()))
+        .collect();
+    let facts: Vec<&TicketFacts> = all.iter().filter(|f| !f.excluded).collect();
+    let solved: Vec<&TicketFacts> = facts
+        .iter()
+        .copied()
+        .filter(|f| f.final_solved_at.is_some_and(|s| period.contains(s)))
+        .collect();
+
+    let ratings: Vec<(&str, &Rating)> = input
+        .ratings
+        .iter()
+        .filter(|r| r.rating.kind == RatingKind::Csat && period.contains(r.rating.created_at))
+        .filter(|r| {
+            r.rating
+                .ticket_id
+                .as_deref()
+                .is_none_or(|id| !excluded.contains(&(r.source.as_str(), id)))
+        })
+        .map(|r| (r.source.as_str(), &r.rating))
+        .collect();
+
+    let targets = &team.targets;
+    let kpis = Kpis {
+        ticket_volume: volume(period, &facts),
+        solved: CountKpi::new(solved.len() as u64),
+        backlog: CountKpi::new(
+            facts
+                .iter()
+                .filter(|f| f.created_at < period.end && !f.is_solved_at(period.end))
+                .count() as u64,
+        ),
+        first_response_time: first_response(
+            &clock,
+            facts
+                .iter()
+                .copied()
+                .filter(|f| period.contains(f.created_at)),
+            targets.first_response_seconds,
+        ),
+        reply_time: DurationStats::from_samples(
+            facts
+                .iter()
+                .filter(|f| !f.outbound)
+                .flat_map(|f| &f.reply_samples)
+                .filter(|s| period.contains(s.replied_at))
+                .map(|s| clock.elapsed_seconds(s.asked_at, s.replied_at))
+                .collect(),
+            targets.first_response_seconds,
+        ),
+        resolution_time: resolution(
+            &clock,
+            &solved,
+            |f| f.final_solved_at,
+            targets.resolution_seconds,
+        ),
+        first_resolution_time: resolution(
+            &clock,
+            &solved,
+            |f| f.first_solved_at,
+            targets.resolution_seconds,
+        ),
+        one_touch_resolution_rate: rate(&solved, |f| f.human_replies == 1),
+        first_contact_resolution_rate: rate(&solved, |f| f.human_replies == 1 && !f.reopened()),
+        automated_resolution_rate: rate(&solved, |f| {
+            f.human_replies == 0 && (f.bot_replies > 0 || f.solved_by_automation)
+        }),
+        reopen_rate: rate(&solved, |f| f.reopened()),
+        csat: csat(ratings.iter().map(|(_, r)| *r)),
+    };
+
+    KpiReport {
+        period: PeriodInfo {
+            label: period.label(),
+            start: period.start,
+            end: period.end,
+            timezone: period.tz.name().to_owned(),
+        },
+        team: team.name.clone(),
+        kpis,
+        agents: per_agent(&clock, team, &agents, &solved, &ratings),
+    }
+}
+
+fn volume(period: &Period, facts: &[&TicketFacts]) -> VolumeKpi {
+    let mut by_day = BTreeMap::new();
+    if period.start < period.end {
+        let first = period.start.with_timezone(&period.tz).date_naive();
+        let last = (period.end - Duration::nanoseconds(1))
+            .with_timezone(&period.tz)
+            .date_naive();
+        for d in first.iter_days().take_while(|d| *d <= last) {
+            by_day.insert(d, 0);
+        }
+    }
+    let mut by_channel = BTreeMap::new();
+    let mut n = 0;
+    for f in facts.iter().filter(|f| period.contains(f.created_at)) {
+        n += 1;
+        *by_channel.entry(f.channel).or_insert(0) += 1;
+        *by_day
+            .entry(f.created_at.with_timezone(&period.tz).date_naive())
+            .or_insert(0) += 1;
+    }
+    VolumeKpi {
+        n,
+        value: n,
+        by_channel,
+        by_day,
+    }
+}
+
+/// Created → first response, whenever it came, over inbound tickets.
+fn first_response<'a>(
+    clock: &impl Clock,
+    tickets: impl Iterator<Item = &'a TicketFacts>,
+    target: i64,
+) -> FirstResponseKpi {
+    let mut samples = Vec::new();
+    let mut waiting = 0;
+    for f in tickets.filter(|f| !f.outbound) {
+        match f.first_response_at {
+            Some(r) => samples.push(clock.elapsed_seconds(f.created_at, r)),
+            None if !f.is_solved_now() => waiting += 1,
+            // Solved without a response (e.g. the customer wrote "never mind"): not waiting,
+            // and no response time to report.
+            None => {}
+        }
+    }
+    FirstResponseKpi {
+        stats: DurationStats::from_samples(samples, target),
+        waiting,
+    }
+}
+
+fn resolution(
+    clock: &impl Clock,
+    solved: &[&TicketFacts],
+    solve: impl Fn(&TicketFacts) -> Option<DateTime<Utc>>,
+    target: i64,
+) -> DurationStats {
+    let samples = solved
+        .iter()
+        .filter_map(|f| solve(f).map(|s| clock.elapsed_seconds(f.created_at, s)))
+        .collect();
+    DurationStats::from_samples(samples, target)
+}
+
+fn rate(solved: &[&TicketFacts], hit: impl Fn(&TicketFacts) -> bool) -> RateKpi {
+    let hits = solved.iter().filter(|f| hit(f)).count();
+    RateKpi::new(hits as u64, solved.len() as u64)
+}
+
+/// Satisfied = at least 3/4 of the way up the scale: 4–5 of 5, "good" of good/bad.
+const SATISFIED: f64 = 0.75;
+
+fn csat<'a>(ratings: impl Iterator<Item = &'a Rating>) -> CsatKpi {
+    let mut n = 0u64;
+    let mut satisfied = 0u64;
+    let mut numeric: Vec<f64> = Vec::new();
+    let mut bands = CsatBands::default();
+    for r in ratings {
+        let (min, max) = (r.scale.min, r.scale.max);
+        // A rating on a degenerate scale cannot be placed on it: not a response we can read.
+        let readable = max > min && r.score.is_finite();
+        if !readable {
+            continue;
+        }
+        let x = ((r.score - min) / (max - min)).clamp(0.0, 1.0);
+        n += 1;
+        if x >= SATISFIED - 1e-9 {
+            satisfied += 1;
+        }
+        if !r.scale.is_binary() {
+            numeric.push(1.0 + 4.0 * x);
+            let band = match (x * 4.0).round() as u8 {
+                0 => &mut bands.very_negative,
+                1 => &mut bands.negative,
+                2 => &mut bands.neutral,
+                3 => &mut bands.positive,
+                _ => &mut bands.very_positive,
+            };
+            *band += 1;
+        }
+    }
+    numeric.sort_by(f64::total_cmp);
+    let mean = (!numeric.is_empty()).then(|| numeric.iter().sum::<f64>() / numeric.len() as f64);
+    CsatKpi {
+        n,
+        value: RateKpi::new(satisfied, n).value,
+        mean,
+        distribution: (!numeric.is_empty()).then_some(bands),
+    }
+}
+
+fn per_agent(
+    clock: &impl Clock,
+    team: &TeamConfig,
+    agents: &AgentIndex<'_>,
+    solved: &[&TicketFacts],
+    ratings: &[(&str, &Rating)],
+) -> Vec<AgentKpis> {
+    let mut by_agent: BTreeMap<(&str, &str), Vec<&TicketFacts>> = BTreeMap::new();
+    for f in solved {
+        if let Some(a) = f.assignee_id.as_deref() {
+            by_agent.entry((f.source.as_str(), a)).or_default().push(f);
+        }
+    }
+    let mut ratings_of: HashMap<(&str, &str), Vec<&Rating>> = HashMap::new();
+    for (source, r) in ratings {
+        if let Some(a) = r.agent_id.as_deref() {
+            ratings_of.entry((source, a)).or_default().push(r);
+        }
+    }
+    let mut rows: Vec<AgentKpis> = by_agent
+        .into_iter()
+        .map(|((source, id), tickets)| AgentKpis {
+            id: format!("{source}:{id}"),
+            name: agents
+                .get(source, id)
+                .map_or_else(|| id.to_owned(), |a| a.name.clone()),
+            solved: tickets.len() as u64,
+            first_response_time: first_response(
+                clock,
+                tickets.iter().copied(),
+                team.targets.first_response_seconds,
+            )
+            .stats,
+            resolution_time: resolution(
+                clock,
+                &tickets,
+                |f| f.final_solved_at,
+                team.targets.resolution_seconds,
+            ),
+            one_touch_resolution_rate: rate(&tickets, |f| f.human_replies == 1),
+            csat: csat(ratings_of.get(&(source, id)).into_iter().flatten().copied()),
+        })
+        .collect();
+    rows.sort_by(|a, b| b.solved.cmp(&a.solved).then_with(|| a.id.cmp(&b.id)));
+    rows
+}

@@ -1,0 +1,250 @@
+//! The normalized records a connector emits. No message bodies are stored (privacy by
+//! design); review texts are public but untrusted and must be escaped wherever shown.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Every normalized record a connector can emit, one variant per kind of fact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Record {
+    Ticket(Ticket),
+    Message(Message),
+    StatusChange(StatusChange),
+    Agent(Agent),
+    Rating(Rating),
+    Review(Review),
+    SocialStat(SocialStat),
+}
+
+/// The kind of a [`Record`], for counting and progress lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RecordKind {
+    Ticket,
+    Message,
+    StatusChange,
+    Agent,
+    Rating,
+    Review,
+    SocialStat,
+}
+
+impl Record {
+    pub fn kind(&self) -> RecordKind {
+        match self {
+            Record::Ticket(_) => RecordKind::Ticket,
+            Record::Message(_) => RecordKind::Message,
+            Record::StatusChange(_) => RecordKind::StatusChange,
+            Record::Agent(_) => RecordKind::Agent,
+            Record::Rating(_) => RecordKind::Rating,
+            Record::Review(_) => RecordKind::Review,
+            Record::SocialStat(_) => RecordKind::SocialStat,
+        }
+    }
+}
+
+macro_rules! string_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $s),+ } }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s { $($s => Ok($name::$variant),)+ other => Err(format!(
+                    "unknown {} {other:?} (expected one of: {})", stringify!($name),
+                    [$($s),+].join(", "))) }
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// How the customer reached the team.
+    Channel { Email = "email", Chat = "chat", Phone = "phone", Social = "social", Web = "web", Api = "api", Other = "other" }
+);
+string_enum!(
+    /// A ticket's status, mapped from each vendor's own vocabulary. Spam, deleted and merged
+    /// tickets are kept (so a later sync can see them change) but excluded from every KPI.
+    TicketStatus { New = "new", Open = "open", Pending = "pending", OnHold = "on_hold", Solved = "solved", Closed = "closed", Deleted = "deleted", Spam = "spam", Merged = "merged" }
+);
+string_enum!(
+    /// Who wrote a message or made a change.
+    ///
+    /// `Unknown` means the connector could not tell from the record itself (Zendesk comments
+    /// carry only an `author_id`): it is resolved when facts are read, an author that is a
+    /// stored [`Agent`] of the same source being an agent (or a bot, if the agent is one) and
+    /// anyone else the customer.
+    AuthorKind { Customer = "customer", Agent = "agent", Bot = "bot", System = "system", Unknown = "unknown" }
+);
+string_enum!(
+    /// The survey a rating answers.
+    RatingKind { Csat = "csat", Nps = "nps", Ces = "ces" }
+);
+string_enum!(
+    /// What a social statistic counts.
+    SocialMetric { Followers = "followers", Likes = "likes", Mentions = "mentions", Interactions = "interactions" }
+);
+
+impl TicketStatus {
+    /// Solved or closed: the work is done.
+    pub fn is_solved(self) -> bool {
+        matches!(self, TicketStatus::Solved | TicketStatus::Closed)
+    }
+    /// Spam, deleted and merged tickets count nowhere.
+    pub fn is_excluded(self) -> bool {
+        matches!(
+            self,
+            TicketStatus::Deleted | TicketStatus::Spam | TicketStatus::Merged
+        )
+    }
+}
+
+/// A support ticket (conversation). Times are UTC.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub external_id: String,
+    pub channel: Channel,
+    pub status: TicketStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// First time the ticket was solved, when the API says so directly. Connectors that emit
+    /// [`StatusChange`] history may leave the three solve fields empty: history wins.
+    pub first_solved_at: Option<DateTime<Utc>>,
+    /// Last time the ticket was solved, if it is solved now.
+    pub final_solved_at: Option<DateTime<Utc>>,
+    /// How often the ticket was reopened after a solve, when the API says so directly.
+    pub reopens: Option<u32>,
+    /// Whether an agent opened the ticket (outbound), when the API says so directly; when
+    /// `None`, the author of the ticket's first message decides.
+    pub opened_by_agent: Option<bool>,
+    /// The vendor's id of the requester: pseudonymous, never an e-mail address.
+    pub requester_id: Option<String>,
+    pub assignee_id: Option<String>,
+    pub group_id: Option<String>,
+    pub tags: Vec<String>,
+    pub priority: Option<String>,
+}
+
+/// One message on a ticket: who wrote it, when, public or internal. Never its body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub external_id: String,
+    pub ticket_id: String,
+    pub author_kind: AuthorKind,
+    pub author_id: Option<String>,
+    /// `false` for internal notes, which are never replies.
+    pub public: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A status transition of a ticket; the history gives first and final solve and reopens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusChange {
+    pub external_id: String,
+    pub ticket_id: String,
+    pub from: Option<TicketStatus>,
+    pub to: TicketStatus,
+    pub author_kind: AuthorKind,
+    pub author_id: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// A member of the support team (a human agent, or a bot account).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Agent {
+    pub external_id: String,
+    /// Untrusted display text: escape it wherever it is shown.
+    pub name: String,
+    pub is_bot: bool,
+}
+
+/// The scale a rating was given on: `min..=max`. A good/bad answer is `0..=1`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RatingScale {
+    pub min: f64,
+    pub max: f64,
+}
+
+impl RatingScale {
+    /// Good (1) or bad (0).
+    pub const BINARY: RatingScale = RatingScale { min: 0.0, max: 1.0 };
+    pub const ONE_TO_FIVE: RatingScale = RatingScale { min: 1.0, max: 5.0 };
+    pub const ONE_TO_SEVEN: RatingScale = RatingScale { min: 1.0, max: 7.0 };
+    pub const ZERO_TO_TEN: RatingScale = RatingScale {
+        min: 0.0,
+        max: 10.0,
+    };
+    pub fn is_binary(&self) -> bool {
+        *self == Self::BINARY
+    }
+}
+
+/// A survey answer (CSAT, NPS or CES). Surveys offered but not answered are not ratings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rating {
+    pub external_id: String,
+    pub kind: RatingKind,
+    pub score: f64,
+    pub scale: RatingScale,
+    pub ticket_id: Option<String>,
+    pub agent_id: Option<String>,
+    /// Untrusted text.
+    pub comment: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A public review of the business. All text is untrusted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    pub platform: String,
+    pub external_id: String,
+    pub rating: f64,
+    pub title: Option<String>,
+    pub text: Option<String>,
+    pub author_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub reply_text: Option<String>,
+    pub replied_at: Option<DateTime<Utc>>,
+    pub url: Option<String>,
+}
+
+/// One observation of a social account's counter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SocialStat {
+    pub platform: String,
+    pub account: String,
+    pub metric: SocialMetric,
+    pub value: f64,
+    pub observed_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn enums_round_trip_through_strings() {
+        for s in TicketStatus::ALL {
+            assert_eq!(s.as_str().parse::<TicketStatus>().unwrap(), *s);
+        }
+        for c in Channel::ALL {
+            assert_eq!(c.as_str().parse::<Channel>().unwrap(), *c);
+        }
+        assert!(
+            "bogus"
+                .parse::<AuthorKind>()
+                .unwrap_err()
+                .contains("customer")
+        );
+    }
+}

@@ -1,0 +1,320 @@
+//! deskpulse-storage: the local copy of the facts, in SQLite (default) or Postgres.
+//!
+//! One backend-neutral [`Store`] with one implementation per backend (sqlx's `Any` driver
+//! cannot bind chrono types). Both share their SQL through [`backend::shared_sql`]; only the
+//! timestamp column type and how a pool is opened differ. Every write is an idempotent upsert
+//! keyed by `(source, external_id)`, and every batch commits with its checkpoint in one
+//! transaction, so a crash loses nothing and doubles nothing.
+
+mod backend;
+mod error;
+mod postgres;
+mod sqlite;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+#[cfg(test)]
+mod tests;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use deskpulse_connector::CheckpointStore;
+use deskpulse_metrics::ReportInput;
+use deskpulse_model::{
+    Agent, Batch, Checkpoint, Message, Rating, Record, Review, SocialStat, StatusChange, Ticket,
+};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashSet};
+use std::hash::Hash;
+
+pub use error::StorageError;
+
+/// Every table, in the order [`Store::counts`] and [`Store::dump`] report them.
+pub const TABLES: &[&str] = &[
+    "tickets",
+    "messages",
+    "status_changes",
+    "agents",
+    "ratings",
+    "reviews",
+    "social_stats",
+    "checkpoints",
+];
+
+/// A handle on the database; cheap to clone (it wraps a connection pool).
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl Store {
+    /// Opens `sqlite://PATH` (created if missing, with its directory), `sqlite::memory:`, or
+    /// `postgres://…` / `postgresql://…`, and brings the schema up to date.
+    pub async fn open(url: &str) -> Result<Store, StorageError> {
+        let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+        match scheme.as_deref() {
+            Some("sqlite") => sqlite::open(url).await.map(Store::Sqlite),
+            Some("postgres" | "postgresql") => postgres::open(url).await.map(Store::Postgres),
+            _ => Err(StorageError::UnsupportedUrl { url: error::mask_url(url) }),
+        }
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Closes every connection; later calls fail. Lets a caller drop a database it used.
+    pub async fn close(&self) {
+        match self {
+            Store::Sqlite(p) => p.close().await,
+            Store::Postgres(p) => p.close().await,
+        }
+    }
+
+    /// The last committed checkpoint of `(source, stream)`, if any.
+    pub async fn checkpoint(
+        &self,
+        source: &str,
+        stream: &str,
+    ) -> Result<Option<Checkpoint>, StorageError> {
+        match self {
+            Store::Sqlite(p) => sqlite::checkpoint(p, source, stream).await,
+            Store::Postgres(p) => postgres::checkpoint(p, source, stream).await,
+        }
+    }
+
+    /// Upserts every record of `batch` and its checkpoint in one transaction: all or nothing.
+    /// Within a batch the last version of a record wins; a stored ticket is only replaced by
+    /// one whose `updated_at` is not older, so replaying an old page never undoes a newer one.
+    pub async fn commit_batch(
+        &self,
+        source: &str,
+        stream: &str,
+        batch: &Batch,
+    ) -> Result<(), StorageError> {
+        let parts = Parts::split(&batch.records)?;
+        match self {
+            Store::Sqlite(p) => sqlite::commit(p, source, stream, &parts, &batch.checkpoint).await,
+            Store::Postgres(p) => {
+                postgres::commit(p, source, stream, &parts, &batch.checkpoint).await
+            }
+        }
+    }
+
+    /// The facts that can matter to the period `[start, end)` of `sources`: all their agents,
+    /// their ratings created in the period, and every ticket that was created in the period,
+    /// was updated or had a message or status change at or after `start`, or was created
+    /// before `end` and is not solved or closed now — each with all its messages and status
+    /// changes. The metrics crate decides what counts; nothing else is filtered here.
+    pub async fn load_report_input(
+        &self,
+        sources: &[String],
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<ReportInput, StorageError> {
+        if sources.is_empty() {
+            return Ok(ReportInput::default());
+        }
+        let mut input = match self {
+            Store::Sqlite(p) => sqlite::load_report_input(p, sources, start, end).await?,
+            Store::Postgres(p) => postgres::load_report_input(p, sources, start, end).await?,
+        };
+        // Deterministic order makes reports and tests reproducible; metrics ignore it.
+        input.tickets.sort_by(|a, b| {
+            (&a.source, &a.ticket.external_id).cmp(&(&b.source, &b.ticket.external_id))
+        });
+        for t in &mut input.tickets {
+            t.messages.sort_by(|a, b| {
+                (a.created_at, &a.external_id).cmp(&(b.created_at, &b.external_id))
+            });
+            t.status_changes
+                .sort_by(|a, b| (a.at, &a.external_id).cmp(&(b.at, &b.external_id)));
+        }
+        input
+            .agents
+            .sort_by(|a, b| (&a.source, &a.agent.external_id).cmp(&(&b.source, &b.agent.external_id)));
+        input.ratings.sort_by(|a, b| {
+            (&a.source, &a.rating.external_id).cmp(&(&b.source, &b.rating.external_id))
+        });
+        Ok(input)
+    }
+
+    /// One canonical text line per stored row of every table (times as RFC 3339 UTC with
+    /// microseconds), sorted: equal dumps mean equal contents, on either backend.
+    pub async fn dump(&self) -> Result<Vec<String>, StorageError> {
+        let facts = match self {
+            Store::Sqlite(p) => sqlite::read_all(p).await?,
+            Store::Postgres(p) => postgres::read_all(p).await?,
+        };
+        let mut lines = facts.lines();
+        lines.sort();
+        Ok(lines)
+    }
+
+    /// Rows per table (every name in [`TABLES`]).
+    pub async fn counts(&self) -> Result<BTreeMap<&'static str, i64>, StorageError> {
+        match self {
+            Store::Sqlite(p) => sqlite::counts(p).await,
+            Store::Postgres(p) => postgres::counts(p).await,
+        }
+    }
+}
+
+impl CheckpointStore for Store {
+    type Error = StorageError;
+
+    async fn checkpoint(
+        &self,
+        source: &str,
+        stream: &str,
+    ) -> Result<Option<Checkpoint>, StorageError> {
+        Store::checkpoint(self, source, stream).await
+    }
+
+    async fn commit(&self, source: &str, stream: &str, batch: &Batch) -> Result<(), StorageError> {
+        self.commit_batch(source, stream, batch).await
+    }
+}
+
+/// A batch's records sorted by table, one version per key.
+pub(crate) struct Parts<'a> {
+    pub(crate) tickets: Vec<&'a Ticket>,
+    pub(crate) messages: Vec<&'a Message>,
+    pub(crate) status_changes: Vec<&'a StatusChange>,
+    pub(crate) agents: Vec<&'a Agent>,
+    pub(crate) ratings: Vec<&'a Rating>,
+    pub(crate) reviews: Vec<&'a Review>,
+    pub(crate) social_stats: Vec<&'a SocialStat>,
+}
+
+impl<'a> Parts<'a> {
+    fn split(records: &'a [Record]) -> Result<Self, StorageError> {
+        let mut p = Parts {
+            tickets: Vec::new(),
+            messages: Vec::new(),
+            status_changes: Vec::new(),
+            agents: Vec::new(),
+            ratings: Vec::new(),
+            reviews: Vec::new(),
+            social_stats: Vec::new(),
+        };
+        for r in records {
+            match r {
+                Record::Ticket(t) => p.tickets.push(t),
+                Record::Message(m) => p.messages.push(m),
+                Record::StatusChange(s) => p.status_changes.push(s),
+                Record::Agent(a) => p.agents.push(a),
+                Record::Rating(r) => {
+                    finite("rating score", &r.external_id, r.score)?;
+                    finite("rating scale min", &r.external_id, r.scale.min)?;
+                    finite("rating scale max", &r.external_id, r.scale.max)?;
+                    p.ratings.push(r)
+                }
+                Record::Review(r) => {
+                    finite("review rating", &r.external_id, r.rating)?;
+                    p.reviews.push(r)
+                }
+                Record::SocialStat(s) => {
+                    finite("social stat value", &s.account, s.value)?;
+                    p.social_stats.push(s)
+                }
+            }
+        }
+        // Postgres refuses to upsert one key twice in a statement; the newest version wins.
+        p.tickets.sort_by_key(|t| t.updated_at);
+        p.tickets = last_wins(p.tickets, |t| &t.external_id);
+        p.messages = last_wins(p.messages, |m| &m.external_id);
+        p.status_changes = last_wins(p.status_changes, |s| &s.external_id);
+        p.agents = last_wins(p.agents, |a| &a.external_id);
+        p.ratings = last_wins(p.ratings, |r| &r.external_id);
+        p.reviews = last_wins(p.reviews, |r| (&r.platform, &r.external_id));
+        p.social_stats = last_wins(p.social_stats, |s| {
+            (&s.platform, &s.account, s.metric, s.observed_at.timestamp_micros())
+        });
+        Ok(p)
+    }
+}
+
+/// Keeps the last item of each key, in order of those last occurrences.
+fn last_wins<'a, T, K: Hash + Eq>(items: Vec<&'a T>, key: impl Fn(&'a T) -> K) -> Vec<&'a T> {
+    let mut seen = HashSet::with_capacity(items.len());
+    let mut out: Vec<&'a T> = items.into_iter().rev().filter(|t| seen.insert(key(t))).collect();
+    out.reverse();
+    out
+}
+
+/// NaN would become NULL in SQLite but stay NaN in Postgres: refuse it on both.
+fn finite(what: &str, id: &str, v: f64) -> Result<(), StorageError> {
+    if v.is_finite() {
+        Ok(())
+    } else {
+        Err(StorageError::Invalid { what: format!("{what} of {id:?}"), reason: format!("{v} is not a finite number") })
+    }
+}
+
+/// Everything stored, as model values; what [`Store::dump`] prints.
+#[derive(Default)]
+pub(crate) struct Facts {
+    pub(crate) tickets: Vec<(String, Ticket)>,
+    pub(crate) messages: Vec<(String, Message)>,
+    pub(crate) status_changes: Vec<(String, StatusChange)>,
+    pub(crate) agents: Vec<(String, Agent)>,
+    pub(crate) ratings: Vec<(String, Rating)>,
+    pub(crate) reviews: Vec<(String, Review)>,
+    pub(crate) social_stats: Vec<(String, SocialStat)>,
+    pub(crate) checkpoints: Vec<(String, String, Checkpoint)>,
+}
+
+fn ts(t: DateTime<Utc>) -> Value {
+    Value::String(t.to_rfc3339_opts(SecondsFormat::Micros, true))
+}
+
+fn ots(t: Option<DateTime<Utc>>) -> Value {
+    t.map_or(Value::Null, ts)
+}
+
+impl Facts {
+    /// A line is the table name and a JSON array of the row's values, so text is escaped
+    /// and the format does not depend on the backend.
+    fn lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut line = |table: &str, v: Value| out.push(format!("{table} {v}"));
+        for (s, t) in &self.tickets {
+            line("tickets", json!([s, t.external_id, t.channel.as_str(), t.status.as_str(),
+                ts(t.created_at), ts(t.updated_at), ots(t.first_solved_at), ots(t.final_solved_at),
+                t.reopens, t.opened_by_agent, t.requester_id, t.assignee_id, t.group_id, t.tags,
+                t.priority]));
+        }
+        for (s, m) in &self.messages {
+            line("messages", json!([s, m.external_id, m.ticket_id, m.author_kind.as_str(),
+                m.author_id, m.public, ts(m.created_at)]));
+        }
+        for (s, c) in &self.status_changes {
+            line("status_changes", json!([s, c.external_id, c.ticket_id,
+                c.from.map(|f| f.as_str()), c.to.as_str(), c.author_kind.as_str(), c.author_id,
+                ts(c.at)]));
+        }
+        for (s, a) in &self.agents {
+            line("agents", json!([s, a.external_id, a.name, a.is_bot]));
+        }
+        for (s, r) in &self.ratings {
+            line("ratings", json!([s, r.external_id, r.kind.as_str(), r.score, r.scale.min,
+                r.scale.max, r.ticket_id, r.agent_id, r.comment, ts(r.created_at)]));
+        }
+        for (s, r) in &self.reviews {
+            line("reviews", json!([s, r.platform, r.external_id, r.rating, r.title, r.text,
+                r.author_name, ts(r.created_at), r.reply_text, ots(r.replied_at), r.url]));
+        }
+        for (s, x) in &self.social_stats {
+            line("social_stats", json!([s, x.platform, x.account, x.metric.as_str(), x.value,
+                ts(x.observed_at)]));
+        }
+        for (s, stream, c) in &self.checkpoints {
+            line("checkpoints", json!([s, stream, c.value()]));
+        }
+        out
+    }
+}

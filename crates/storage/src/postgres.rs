@@ -1,0 +1,49 @@
+//! Postgres: for teams that outgrow one machine. Times are TIMESTAMPTZ (microseconds).
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use std::time::Duration;
+
+type Db = sqlx::Postgres;
+type Pool = PgPool;
+type DbRow = PgRow;
+type Ts = DateTime<Utc>;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// Truncated to whole microseconds up front, exactly as the SQLite backend stores them.
+fn enc(t: DateTime<Utc>) -> Ts {
+    use chrono::SubsecRound;
+    t.trunc_subsecs(6)
+}
+
+fn dec(v: Ts, _table: &'static str, _column: &'static str) -> Result<DateTime<Utc>, StorageError> {
+    Ok(v)
+}
+
+async fn begin(pool: &Pool) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
+    pool.begin().await
+}
+
+pub(crate) async fn open(url: &str) -> Result<PgPool, StorageError> {
+    let masked = crate::error::mask_url(url);
+    let open_err = |e: &dyn std::fmt::Display| StorageError::Open {
+        url: masked.clone(),
+        reason: crate::error::scrub(url, &e.to_string()),
+        hint: "check that the server is running and reachable and that the user, password \
+               and database in [database] url exist",
+    };
+    let opts = PgConnectOptions::from_str(url).map_err(|e| open_err(&e))?;
+    let pool = PgPoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(opts)
+        .await
+        .map_err(|e| open_err(&e))?;
+    MIGRATOR.run(&pool).await.map_err(|e| StorageError::Migrate {
+        url: masked.clone(),
+        reason: crate::error::scrub(url, &e.to_string()),
+    })?;
+    Ok(pool)
+}
+
+crate::backend::shared_sql!();

@@ -1,0 +1,100 @@
+//! Crash safety: abort a sync after page k — for every k — then resume; the stored data must
+//! equal one clean run's, row for row, with no duplicates.
+
+use crate::zendesk_week;
+use deskpulse_connector::{Batch, Checkpoint, CheckpointStore, Connector, NoProgress, SyncError, SyncOptions, sync_stream};
+use deskpulse_connector_zendesk::{ZendeskConnector, ZendeskSettings};
+use deskpulse_storage::Store;
+use deskpulse_storage::testing::TestDb;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The error of a commit that never happened because the process "died".
+#[derive(Debug)]
+struct Killed;
+impl std::fmt::Display for Killed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("process killed before this commit")
+    }
+}
+impl std::error::Error for Killed {}
+
+/// The real store, with the power cut after `budget` committed pages: the next commit fails
+/// before anything of it is written, as if the process had died there.
+struct Abort<'a> {
+    store: &'a Store,
+    budget: usize,
+    committed: AtomicUsize,
+}
+
+impl CheckpointStore for Abort<'_> {
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+    async fn checkpoint(&self, source: &str, stream: &str) -> Result<Option<Checkpoint>, Self::Error> {
+        Ok(self.store.checkpoint(source, stream).await?)
+    }
+    async fn commit(&self, source: &str, stream: &str, batch: &Batch) -> Result<(), Self::Error> {
+        if self.committed.load(Ordering::SeqCst) >= self.budget {
+            return Err(Box::new(Killed));
+        }
+        self.store.commit_batch(source, stream, batch).await?;
+        self.committed.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+fn connector(base_url: &str) -> ZendeskConnector {
+    let settings: ZendeskSettings = serde_json::from_value(serde_json::json!({
+        "subdomain": "acme", "email": "agent@example.com", "api_token": "crash-token",
+        "base_url": base_url, "page_size": 2,
+        "requests_per_minute": 60000, "incremental_requests_per_minute": 60000,
+    }))
+    .expect("settings");
+    ZendeskConnector::new(settings).expect("connector")
+}
+
+/// Syncs every stream; stops at the first error (like the CLI does for one source).
+async fn sync_all<S: CheckpointStore>(c: &ZendeskConnector, store: &S) -> Result<(), SyncError> {
+    for s in c.streams() {
+        sync_stream(c, "zd", s.name, store, &SyncOptions::default(), &NoProgress).await?;
+    }
+    Ok(())
+}
+
+async fn crash_at_every_page(make_db: impl AsyncFn() -> Option<TestDb>) {
+    let (server, pages) = zendesk_week::start().await;
+    let c = connector(&server.uri());
+
+    let Some(clean_db) = make_db().await else { return };
+    let clean = Store::open(&clean_db.url()).await.expect("open");
+    sync_all(&c, &clean).await.expect("clean sync");
+    let want = clean.dump().await.expect("dump");
+    assert!(want.len() > 40, "the clean run stored too little: {want:#?}");
+    clean_db.cleanup().await;
+
+    for k in 0..pages {
+        let db = make_db().await.expect("db");
+        let store = Store::open(&db.url()).await.expect("open");
+        let killed = Abort { store: &store, budget: k, committed: AtomicUsize::new(0) };
+        let err = sync_all(&c, &killed).await.expect_err("the sync must be cut short");
+        assert!(err.to_string().contains("killed"), "k = {k}: {err}");
+        assert_eq!(killed.committed.load(Ordering::SeqCst), k);
+        // Restart: a fresh process resumes from what was committed.
+        let store = Store::open(&db.url()).await.expect("reopen");
+        sync_all(&c, &store).await.expect("resumed sync");
+        let got = store.dump().await.expect("dump");
+        assert_eq!(got, want, "after an abort at page {k} of {pages}, the resumed data differs");
+        // And a further sync adds nothing.
+        sync_all(&c, &store).await.expect("third sync");
+        assert_eq!(store.dump().await.expect("dump"), want, "k = {k}: a repeated sync changed the data");
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn abort_after_every_page_then_resume_on_sqlite() {
+    crash_at_every_page(async || Some(TestDb::sqlite())).await;
+}
+
+#[tokio::test]
+async fn abort_after_every_page_then_resume_on_postgres() {
+    crash_at_every_page(async || TestDb::postgres().await).await;
+}

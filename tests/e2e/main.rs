@@ -1,0 +1,10 @@
+//! End-to-end tests: the real `deskpulse` binary against wiremock fakes of the vendor APIs,
+//! on a real SQLite file and (when `DESKPULSE_TEST_POSTGRES_URL` is set) a real Postgres.
+//! One test binary, modules per scenario (linking once keeps the suite fast).
+
+mod config_errors;
+mod crash;
+mod credentials;
+mod golden;
+mod harness;
+mod zendesk_week;
