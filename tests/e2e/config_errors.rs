@@ -9,7 +9,10 @@ async fn fails_naming(config: &str, env_vars: &[(&str, &str)], args: &[&str], ne
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
     for n in needles {
-        assert!(stderr.contains(n), "{args:?}: stderr lacks {n:?}:\n{stderr}");
+        assert!(
+            stderr.contains(n),
+            "{args:?}: stderr lacks {n:?}:\n{stderr}"
+        );
     }
 }
 
@@ -31,20 +34,44 @@ api_token = "${ZENDESK_API_TOKEN}"
 #[tokio::test]
 async fn unknown_key_is_named() {
     let cfg = BASE.replace("subdomain", "subdomian");
-    fails_naming(&cfg, &[("ZENDESK_API_TOKEN", "t")], &["report"], &["sources[0]", "subdomian"]).await;
+    fails_naming(
+        &cfg,
+        &[("ZENDESK_API_TOKEN", "t")],
+        &["report"],
+        &["sources[0]", "subdomian"],
+    )
+    .await;
     let cfg = BASE.replace("[database]", "[database]\npool_size = 3");
-    fails_naming(&cfg, &[("ZENDESK_API_TOKEN", "t")], &["sync"], &["database", "pool_size"]).await;
+    fails_naming(
+        &cfg,
+        &[("ZENDESK_API_TOKEN", "t")],
+        &["sync"],
+        &["database", "pool_size"],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn bad_time_zone_is_named() {
     let cfg = BASE.replace("Europe/Berlin", "Europe/Berln");
-    fails_naming(&cfg, &[("ZENDESK_API_TOKEN", "t")], &["report"], &["teams[0].timezone", "Europe/Berln"]).await;
+    fails_naming(
+        &cfg,
+        &[("ZENDESK_API_TOKEN", "t")],
+        &["report"],
+        &["teams[0].timezone", "Europe/Berln"],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn unset_variable_is_named() {
-    fails_naming(BASE, &[], &["report"], &["sources[0].api_token", "ZENDESK_API_TOKEN is not set"]).await;
+    fails_naming(
+        BASE,
+        &[],
+        &["report"],
+        &["sources[0].api_token", "ZENDESK_API_TOKEN is not set"],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -52,11 +79,33 @@ async fn missing_file_bad_period_and_unknown_flag_are_usage_errors() {
     let env = Env::new();
     let out = env.run(&["report"], &[]).await;
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("deskpulse init"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("deskpulse init"),
+        "{}",
+        text(&out.stderr)
+    );
 
-    fails_naming(BASE, &[("ZENDESK_API_TOKEN", "t")], &["report", "--period", "2026-W60"], &["2026-W60"]).await;
-    fails_naming(BASE, &[("ZENDESK_API_TOKEN", "t")], &["report", "--frobnicate"], &["--frobnicate"]).await;
-    fails_naming(BASE, &[("ZENDESK_API_TOKEN", "t")], &["sync", "--source", "nope"], &["nope"]).await;
+    fails_naming(
+        BASE,
+        &[("ZENDESK_API_TOKEN", "t")],
+        &["report", "--period", "2026-W60"],
+        &["2026-W60"],
+    )
+    .await;
+    fails_naming(
+        BASE,
+        &[("ZENDESK_API_TOKEN", "t")],
+        &["report", "--frobnicate"],
+        &["--frobnicate"],
+    )
+    .await;
+    fails_naming(
+        BASE,
+        &[("ZENDESK_API_TOKEN", "t")],
+        &["sync", "--source", "nope"],
+        &["nope"],
+    )
+    .await;
 }
 
 #[tokio::test]

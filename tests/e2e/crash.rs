@@ -2,21 +2,29 @@
 //! equal one clean run's, row for row, with no duplicates.
 
 use crate::zendesk_week;
-use deskpulse_connector::{Batch, Checkpoint, CheckpointStore, Connector, NoProgress, SyncError, SyncOptions, sync_stream};
+use deskpulse_connector::{
+    Batch, Checkpoint, CheckpointStore, Connector, NoProgress, SyncError, SyncOptions, sync_stream,
+};
 use deskpulse_connector_zendesk::{ZendeskConnector, ZendeskSettings};
 use deskpulse_storage::Store;
 use deskpulse_storage::testing::TestDb;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The error of a commit that never happened because the process "died".
+/// A commit that never happened because the process "died", or a real storage error.
 #[derive(Debug)]
-struct Killed;
-impl std::fmt::Display for Killed {
+enum AbortError {
+    Killed,
+    Store(deskpulse_storage::StorageError),
+}
+impl std::fmt::Display for AbortError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("process killed before this commit")
+        match self {
+            AbortError::Killed => f.write_str("process killed before this commit"),
+            AbortError::Store(e) => write!(f, "{e}"),
+        }
     }
 }
-impl std::error::Error for Killed {}
+impl std::error::Error for AbortError {}
 
 /// The real store, with the power cut after `budget` committed pages: the next commit fails
 /// before anything of it is written, as if the process had died there.
@@ -27,15 +35,25 @@ struct Abort<'a> {
 }
 
 impl CheckpointStore for Abort<'_> {
-    type Error = Box<dyn std::error::Error + Send + Sync>;
-    async fn checkpoint(&self, source: &str, stream: &str) -> Result<Option<Checkpoint>, Self::Error> {
-        Ok(self.store.checkpoint(source, stream).await?)
+    type Error = AbortError;
+    async fn checkpoint(
+        &self,
+        source: &str,
+        stream: &str,
+    ) -> Result<Option<Checkpoint>, AbortError> {
+        self.store
+            .checkpoint(source, stream)
+            .await
+            .map_err(AbortError::Store)
     }
-    async fn commit(&self, source: &str, stream: &str, batch: &Batch) -> Result<(), Self::Error> {
+    async fn commit(&self, source: &str, stream: &str, batch: &Batch) -> Result<(), AbortError> {
         if self.committed.load(Ordering::SeqCst) >= self.budget {
-            return Err(Box::new(Killed));
+            return Err(AbortError::Killed);
         }
-        self.store.commit_batch(source, stream, batch).await?;
+        self.store
+            .commit_batch(source, stream, batch)
+            .await
+            .map_err(AbortError::Store)?;
         self.committed.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
@@ -63,28 +81,46 @@ async fn crash_at_every_page(make_db: impl AsyncFn() -> Option<TestDb>) {
     let (server, pages) = zendesk_week::start().await;
     let c = connector(&server.uri());
 
-    let Some(clean_db) = make_db().await else { return };
-    let clean = Store::open(&clean_db.url()).await.expect("open");
+    let Some(clean_db) = make_db().await else {
+        return;
+    };
+    let clean = Store::open(clean_db.url()).await.expect("open");
     sync_all(&c, &clean).await.expect("clean sync");
     let want = clean.dump().await.expect("dump");
-    assert!(want.len() > 40, "the clean run stored too little: {want:#?}");
+    assert!(
+        want.len() > 40,
+        "the clean run stored too little: {want:#?}"
+    );
     clean_db.cleanup().await;
 
     for k in 0..pages {
         let db = make_db().await.expect("db");
-        let store = Store::open(&db.url()).await.expect("open");
-        let killed = Abort { store: &store, budget: k, committed: AtomicUsize::new(0) };
-        let err = sync_all(&c, &killed).await.expect_err("the sync must be cut short");
+        let store = Store::open(db.url()).await.expect("open");
+        let killed = Abort {
+            store: &store,
+            budget: k,
+            committed: AtomicUsize::new(0),
+        };
+        let err = sync_all(&c, &killed)
+            .await
+            .expect_err("the sync must be cut short");
         assert!(err.to_string().contains("killed"), "k = {k}: {err}");
         assert_eq!(killed.committed.load(Ordering::SeqCst), k);
         // Restart: a fresh process resumes from what was committed.
-        let store = Store::open(&db.url()).await.expect("reopen");
+        let store = Store::open(db.url()).await.expect("reopen");
         sync_all(&c, &store).await.expect("resumed sync");
         let got = store.dump().await.expect("dump");
-        assert_eq!(got, want, "after an abort at page {k} of {pages}, the resumed data differs");
+        assert_eq!(
+            got, want,
+            "after an abort at page {k} of {pages}, the resumed data differs"
+        );
         // And a further sync adds nothing.
         sync_all(&c, &store).await.expect("third sync");
-        assert_eq!(store.dump().await.expect("dump"), want, "k = {k}: a repeated sync changed the data");
+        assert_eq!(
+            store.dump().await.expect("dump"),
+            want,
+            "k = {k}: a repeated sync changed the data"
+        );
         db.cleanup().await;
     }
 }

@@ -11,7 +11,10 @@ const TOKEN: &str = "zd-SECRET-token-5e1b9c";
 async fn rejected_token_is_one_clear_line_and_never_printed() {
     let server = MockServer::start().await;
     Mock::given(any())
-        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({"error": "Couldn't authenticate you"})))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(serde_json::json!({"error": "Couldn't authenticate you"})),
+        )
         .mount(&server)
         .await;
     let env = Env::new();
@@ -24,17 +27,36 @@ async fn rejected_token_is_one_clear_line_and_never_printed() {
         }
         let out = env.run(&["sync"], &vars).await;
         let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-        assert_eq!(out.status.code(), Some(1), "RUST_LOG={log}: {stdout}{stderr}");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "RUST_LOG={log}: {stdout}{stderr}"
+        );
         // Neither the token nor the Basic credentials it is encoded into may appear.
         let basic = base64_basic("agent@example.com/token", TOKEN);
         for secret in [TOKEN, basic.as_str()] {
-            assert!(!stdout.contains(secret) && !stderr.contains(secret), "RUST_LOG={log}: secret leaked:\n{stderr}");
+            assert!(
+                !stdout.contains(secret) && !stderr.contains(secret),
+                "RUST_LOG={log}: secret leaked:\n{stderr}"
+            );
         }
         let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
-        assert_eq!(errors.len(), 1, "RUST_LOG={log}: want one error line, got:\n{stderr}");
-        assert!(errors[0].contains("credentials of source zd were rejected"), "{}", errors[0]);
+        assert_eq!(
+            errors.len(),
+            1,
+            "RUST_LOG={log}: want one error line, got:\n{stderr}"
+        );
+        assert!(
+            errors[0].contains("credentials of source zd were rejected"),
+            "{}",
+            errors[0]
+        );
         if log.is_empty() {
-            assert_eq!(stderr.lines().count(), 1, "without RUST_LOG only the error line: {stderr}");
+            assert_eq!(
+                stderr.lines().count(),
+                1,
+                "without RUST_LOG only the error line: {stderr}"
+            );
         }
     }
 }
@@ -45,7 +67,11 @@ fn base64_basic(user: &str, password: &str) -> String {
     let input = format!("{user}:{password}").into_bytes();
     let mut out = String::new();
     for chunk in input.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -60,5 +86,8 @@ fn base64_basic(user: &str, password: &str) -> String {
 
 #[test]
 fn base64_matches_rfc4648() {
-    assert_eq!(base64_basic("Aladdin", "open sesame"), "QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+    assert_eq!(
+        base64_basic("Aladdin", "open sesame"),
+        "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+    );
 }

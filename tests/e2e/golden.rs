@@ -15,21 +15,41 @@ async fn golden(db_url: &str) {
 
     for round in 1..=2 {
         let out = env.run(&["sync"], &vars).await;
-        assert!(out.status.success(), "sync #{round} failed: {}{}", text(&out.stdout), text(&out.stderr));
+        assert!(
+            out.status.success(),
+            "sync #{round} failed: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
     }
-    let out = env.run(&["report", "--format", "json", "--period", "2026-W46"], &vars).await;
+    let out = env
+        .run(
+            &["report", "--format", "json", "--period", "2026-W46"],
+            &vars,
+        )
+        .await;
     assert!(out.status.success(), "report failed: {}", text(&out.stderr));
     let r: Value = serde_json::from_slice(&out.stdout).expect("report JSON");
     check_week(&r);
 
     // The text report renders the same numbers.
     let out = env.run(&["report", "--period", "2026-W46"], &vars).await;
-    assert!(out.status.success(), "text report failed: {}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("Alice Agent"), "{}", text(&out.stdout));
+    assert!(
+        out.status.success(),
+        "text report failed: {}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("Alice Agent"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 fn num(r: &Value, ptr: &str) -> f64 {
-    r.pointer(ptr).and_then(Value::as_f64).unwrap_or_else(|| panic!("{ptr} missing or not a number in {r:#}"))
+    r.pointer(ptr)
+        .and_then(Value::as_f64)
+        .unwrap_or_else(|| panic!("{ptr} missing or not a number in {r:#}"))
 }
 
 #[track_caller]
@@ -44,7 +64,8 @@ fn check_week(r: &Value) {
     assert_eq!(r["period"]["label"], "2026-W46");
     assert_eq!(r["period"]["timezone"], "Europe/Berlin");
     assert_eq!(r["team"], "support");
-    let start: chrono::DateTime<chrono::Utc> = r["period"]["start"].as_str().unwrap().parse().unwrap();
+    let start: chrono::DateTime<chrono::Utc> =
+        r["period"]["start"].as_str().unwrap().parse().unwrap();
     let end: chrono::DateTime<chrono::Utc> = r["period"]["end"].as_str().unwrap().parse().unwrap();
     assert_eq!(start.to_rfc3339(), "2026-11-08T23:00:00+00:00");
     assert_eq!(end.to_rfc3339(), "2026-11-15T23:00:00+00:00");
@@ -121,7 +142,10 @@ fn check_week(r: &Value) {
     // Agents: assignees of solved tickets. Alice T1 T3 T5 = 3; Bob T2 T6 = 2.
     let agents = r["agents"].as_array().expect("agents");
     let solved = |id: &str| {
-        agents.iter().find(|a| a["id"] == id).unwrap_or_else(|| panic!("no agent {id} in {agents:?}"))["solved"]
+        agents
+            .iter()
+            .find(|a| a["id"] == id)
+            .unwrap_or_else(|| panic!("no agent {id} in {agents:?}"))["solved"]
             .as_f64()
             .unwrap()
     };
@@ -134,12 +158,14 @@ fn check_week(r: &Value) {
 #[tokio::test]
 async fn golden_week_on_sqlite() {
     let db = TestDb::sqlite();
-    golden(&db.url()).await;
+    golden(db.url()).await;
 }
 
 #[tokio::test]
 async fn golden_week_on_postgres() {
-    let Some(db) = TestDb::postgres().await else { return };
-    golden(&db.url()).await;
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    golden(db.url()).await;
     db.cleanup().await;
 }

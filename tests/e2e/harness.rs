@@ -12,7 +12,9 @@ pub struct Env {
 
 impl Env {
     pub fn new() -> Env {
-        Env { dir: tempfile::tempdir().expect("tempdir") }
+        Env {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
     }
 
     pub fn config_path(&self) -> PathBuf {
@@ -25,14 +27,19 @@ impl Env {
 
     /// A SQLite URL for a file in this directory.
     pub fn sqlite_url(&self) -> String {
-        format!("sqlite://{}", self.dir.path().join("deskpulse.db").display())
+        format!(
+            "sqlite://{}",
+            self.dir.path().join("deskpulse.db").display()
+        )
     }
 
     /// Runs the binary with `args` in this directory; `env` adds variables (the test's own
     /// `DESKPULSE*` and `RUST_LOG` variables are removed first, so runs are hermetic).
     pub async fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut cmd = tokio::process::Command::new(BIN);
-        cmd.args(args).current_dir(self.dir.path()).env_remove("RUST_LOG");
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env_remove("RUST_LOG");
         for (k, _) in std::env::vars() {
             if k.starts_with("DESKPULSE") {
                 cmd.env_remove(k);

@@ -22,7 +22,7 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path, query_param, query_param_is_missing};
+use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 pub const PROD: &str = "https://acme.zendesk.com";
@@ -64,16 +64,96 @@ struct T {
 }
 
 const TICKETS: &[T] = &[
-    T { id: 1, created: "2026-11-09T08:00:00Z", status: "solved", channel: "email", requester: 8001, submitter: 8001, assignee: Some(ALICE) },
-    T { id: 2, created: "2026-11-08T23:30:00Z", status: "solved", channel: "chat", requester: 8002, submitter: 8002, assignee: Some(BOB) },
-    T { id: 3, created: "2026-11-08T22:30:00Z", status: "solved", channel: "web", requester: 8003, submitter: 8003, assignee: Some(ALICE) },
-    T { id: 4, created: "2026-11-10T10:00:00Z", status: "deleted", channel: "email", requester: 8001, submitter: 8001, assignee: Some(BOB) },
-    T { id: 5, created: "2026-11-10T12:00:00Z", status: "solved", channel: "email", requester: 8002, submitter: ALICE, assignee: Some(ALICE) },
-    T { id: 6, created: "2026-11-10T09:00:00Z", status: "solved", channel: "email", requester: 8003, submitter: 8003, assignee: Some(BOB) },
-    T { id: 7, created: "2026-11-15T20:00:00Z", status: "open", channel: "email", requester: 8001, submitter: 8001, assignee: Some(ALICE) },
-    T { id: 8, created: "2026-11-12T15:00:00Z", status: "new", channel: "web", requester: 8002, submitter: 8002, assignee: None },
-    T { id: 9, created: "2026-11-15T23:30:00Z", status: "new", channel: "email", requester: 8003, submitter: 8003, assignee: None },
-    T { id: 10, created: "2026-11-13T10:00:00Z", status: "solved", channel: "web", requester: 8001, submitter: 8001, assignee: None },
+    T {
+        id: 1,
+        created: "2026-11-09T08:00:00Z",
+        status: "solved",
+        channel: "email",
+        requester: 8001,
+        submitter: 8001,
+        assignee: Some(ALICE),
+    },
+    T {
+        id: 2,
+        created: "2026-11-08T23:30:00Z",
+        status: "solved",
+        channel: "chat",
+        requester: 8002,
+        submitter: 8002,
+        assignee: Some(BOB),
+    },
+    T {
+        id: 3,
+        created: "2026-11-08T22:30:00Z",
+        status: "solved",
+        channel: "web",
+        requester: 8003,
+        submitter: 8003,
+        assignee: Some(ALICE),
+    },
+    T {
+        id: 4,
+        created: "2026-11-10T10:00:00Z",
+        status: "deleted",
+        channel: "email",
+        requester: 8001,
+        submitter: 8001,
+        assignee: Some(BOB),
+    },
+    T {
+        id: 5,
+        created: "2026-11-10T12:00:00Z",
+        status: "solved",
+        channel: "email",
+        requester: 8002,
+        submitter: ALICE,
+        assignee: Some(ALICE),
+    },
+    T {
+        id: 6,
+        created: "2026-11-10T09:00:00Z",
+        status: "solved",
+        channel: "email",
+        requester: 8003,
+        submitter: 8003,
+        assignee: Some(BOB),
+    },
+    T {
+        id: 7,
+        created: "2026-11-15T20:00:00Z",
+        status: "open",
+        channel: "email",
+        requester: 8001,
+        submitter: 8001,
+        assignee: Some(ALICE),
+    },
+    T {
+        id: 8,
+        created: "2026-11-12T15:00:00Z",
+        status: "new",
+        channel: "web",
+        requester: 8002,
+        submitter: 8002,
+        assignee: None,
+    },
+    T {
+        id: 9,
+        created: "2026-11-15T23:30:00Z",
+        status: "new",
+        channel: "email",
+        requester: 8003,
+        submitter: 8003,
+        assignee: None,
+    },
+    T {
+        id: 10,
+        created: "2026-11-13T10:00:00Z",
+        status: "solved",
+        channel: "web",
+        requester: 8001,
+        submitter: 8001,
+        assignee: None,
+    },
 ];
 
 /// One audit: when, by whom, and its child events.
@@ -108,50 +188,263 @@ fn change(id: i64, from: &str, to: &str) -> Value {
 }
 
 fn audits() -> Vec<Audit> {
-    let a = |ticket, at, updater, children| Audit { ticket, at, updater, children };
+    let a = |ticket, at, updater, children| Audit {
+        ticket,
+        at,
+        updater,
+        children,
+    };
     let mut v = vec![
         // T1: internal note before the first public reply.
-        a(1, "2026-11-09T08:00:00Z", 8001, vec![created(10001, "new"), comment(10002, 8001, true, "2026-11-09T08:00:00Z")]),
-        a(1, "2026-11-09T08:10:00Z", ALICE, vec![comment(10003, ALICE, false, "2026-11-09T08:10:00Z")]),
-        a(1, "2026-11-09T08:40:00Z", ALICE, vec![comment(10004, ALICE, true, "2026-11-09T08:40:00Z"), change(10005, "new", "open")]),
-        a(1, "2026-11-09T09:00:00Z", ALICE, vec![change(10006, "open", "solved")]),
+        a(
+            1,
+            "2026-11-09T08:00:00Z",
+            8001,
+            vec![
+                created(10001, "new"),
+                comment(10002, 8001, true, "2026-11-09T08:00:00Z"),
+            ],
+        ),
+        a(
+            1,
+            "2026-11-09T08:10:00Z",
+            ALICE,
+            vec![comment(10003, ALICE, false, "2026-11-09T08:10:00Z")],
+        ),
+        a(
+            1,
+            "2026-11-09T08:40:00Z",
+            ALICE,
+            vec![
+                comment(10004, ALICE, true, "2026-11-09T08:40:00Z"),
+                change(10005, "new", "open"),
+            ],
+        ),
+        a(
+            1,
+            "2026-11-09T09:00:00Z",
+            ALICE,
+            vec![change(10006, "open", "solved")],
+        ),
         // T2: Monday 00:30 in Berlin; two customer messages before the reply.
-        a(2, "2026-11-08T23:30:00Z", 8002, vec![created(20001, "new"), comment(20002, 8002, true, "2026-11-08T23:30:00Z")]),
-        a(2, "2026-11-08T23:40:00Z", 8002, vec![comment(20003, 8002, true, "2026-11-08T23:40:00Z")]),
-        a(2, "2026-11-09T00:30:00Z", BOB, vec![comment(20004, BOB, true, "2026-11-09T00:30:00Z"), change(20005, "new", "open")]),
-        a(2, "2026-11-09T01:00:00Z", 8002, vec![comment(20006, 8002, true, "2026-11-09T01:00:00Z")]),
-        a(2, "2026-11-09T01:30:00Z", BOB, vec![comment(20007, BOB, true, "2026-11-09T01:30:00Z")]),
-        a(2, "2026-11-09T02:00:00Z", BOB, vec![change(20008, "open", "solved")]),
+        a(
+            2,
+            "2026-11-08T23:30:00Z",
+            8002,
+            vec![
+                created(20001, "new"),
+                comment(20002, 8002, true, "2026-11-08T23:30:00Z"),
+            ],
+        ),
+        a(
+            2,
+            "2026-11-08T23:40:00Z",
+            8002,
+            vec![comment(20003, 8002, true, "2026-11-08T23:40:00Z")],
+        ),
+        a(
+            2,
+            "2026-11-09T00:30:00Z",
+            BOB,
+            vec![
+                comment(20004, BOB, true, "2026-11-09T00:30:00Z"),
+                change(20005, "new", "open"),
+            ],
+        ),
+        a(
+            2,
+            "2026-11-09T01:00:00Z",
+            8002,
+            vec![comment(20006, 8002, true, "2026-11-09T01:00:00Z")],
+        ),
+        a(
+            2,
+            "2026-11-09T01:30:00Z",
+            BOB,
+            vec![comment(20007, BOB, true, "2026-11-09T01:30:00Z")],
+        ),
+        a(
+            2,
+            "2026-11-09T02:00:00Z",
+            BOB,
+            vec![change(20008, "open", "solved")],
+        ),
         // T3: created the week before (Sunday 23:30 Berlin), answered and solved in the week.
-        a(3, "2026-11-08T22:30:00Z", 8003, vec![created(30001, "new"), comment(30002, 8003, true, "2026-11-08T22:30:00Z")]),
-        a(3, "2026-11-09T07:00:00Z", ALICE, vec![comment(30003, ALICE, true, "2026-11-09T07:00:00Z"), change(30004, "new", "open")]),
-        a(3, "2026-11-09T07:05:00Z", ALICE, vec![change(30005, "open", "solved")]),
+        a(
+            3,
+            "2026-11-08T22:30:00Z",
+            8003,
+            vec![
+                created(30001, "new"),
+                comment(30002, 8003, true, "2026-11-08T22:30:00Z"),
+            ],
+        ),
+        a(
+            3,
+            "2026-11-09T07:00:00Z",
+            ALICE,
+            vec![
+                comment(30003, ALICE, true, "2026-11-09T07:00:00Z"),
+                change(30004, "new", "open"),
+            ],
+        ),
+        a(
+            3,
+            "2026-11-09T07:05:00Z",
+            ALICE,
+            vec![change(30005, "open", "solved")],
+        ),
         // T4: deleted.
-        a(4, "2026-11-10T10:00:00Z", 8001, vec![created(40001, "new"), comment(40002, 8001, true, "2026-11-10T10:00:00Z")]),
-        a(4, "2026-11-10T10:30:00Z", BOB, vec![comment(40003, BOB, true, "2026-11-10T10:30:00Z")]),
-        a(4, "2026-11-10T11:00:00Z", BOB, vec![change(40004, "new", "deleted")]),
+        a(
+            4,
+            "2026-11-10T10:00:00Z",
+            8001,
+            vec![
+                created(40001, "new"),
+                comment(40002, 8001, true, "2026-11-10T10:00:00Z"),
+            ],
+        ),
+        a(
+            4,
+            "2026-11-10T10:30:00Z",
+            BOB,
+            vec![comment(40003, BOB, true, "2026-11-10T10:30:00Z")],
+        ),
+        a(
+            4,
+            "2026-11-10T11:00:00Z",
+            BOB,
+            vec![change(40004, "new", "deleted")],
+        ),
         // T5: outbound, opened by Alice.
-        a(5, "2026-11-10T12:00:00Z", ALICE, vec![created(50001, "open"), comment(50002, ALICE, true, "2026-11-10T12:00:00Z")]),
-        a(5, "2026-11-10T13:00:00Z", 8002, vec![comment(50003, 8002, true, "2026-11-10T13:00:00Z")]),
-        a(5, "2026-11-10T14:00:00Z", ALICE, vec![comment(50004, ALICE, true, "2026-11-10T14:00:00Z")]),
-        a(5, "2026-11-10T14:30:00Z", ALICE, vec![change(50005, "open", "solved")]),
+        a(
+            5,
+            "2026-11-10T12:00:00Z",
+            ALICE,
+            vec![
+                created(50001, "open"),
+                comment(50002, ALICE, true, "2026-11-10T12:00:00Z"),
+            ],
+        ),
+        a(
+            5,
+            "2026-11-10T13:00:00Z",
+            8002,
+            vec![comment(50003, 8002, true, "2026-11-10T13:00:00Z")],
+        ),
+        a(
+            5,
+            "2026-11-10T14:00:00Z",
+            ALICE,
+            vec![comment(50004, ALICE, true, "2026-11-10T14:00:00Z")],
+        ),
+        a(
+            5,
+            "2026-11-10T14:30:00Z",
+            ALICE,
+            vec![change(50005, "open", "solved")],
+        ),
         // T6: solved, reopened by the customer, solved again without another reply.
-        a(6, "2026-11-10T09:00:00Z", 8003, vec![created(60001, "new"), comment(60002, 8003, true, "2026-11-10T09:00:00Z")]),
-        a(6, "2026-11-10T09:30:00Z", BOB, vec![comment(60003, BOB, true, "2026-11-10T09:30:00Z"), change(60004, "new", "open")]),
-        a(6, "2026-11-10T10:00:00Z", BOB, vec![change(60005, "open", "solved")]),
-        a(6, "2026-11-11T08:00:00Z", 8003, vec![comment(60006, 8003, true, "2026-11-11T08:00:00Z"), change(60007, "solved", "open")]),
-        a(6, "2026-11-11T10:00:00Z", BOB, vec![change(60008, "open", "solved")]),
+        a(
+            6,
+            "2026-11-10T09:00:00Z",
+            8003,
+            vec![
+                created(60001, "new"),
+                comment(60002, 8003, true, "2026-11-10T09:00:00Z"),
+            ],
+        ),
+        a(
+            6,
+            "2026-11-10T09:30:00Z",
+            BOB,
+            vec![
+                comment(60003, BOB, true, "2026-11-10T09:30:00Z"),
+                change(60004, "new", "open"),
+            ],
+        ),
+        a(
+            6,
+            "2026-11-10T10:00:00Z",
+            BOB,
+            vec![change(60005, "open", "solved")],
+        ),
+        a(
+            6,
+            "2026-11-11T08:00:00Z",
+            8003,
+            vec![
+                comment(60006, 8003, true, "2026-11-11T08:00:00Z"),
+                change(60007, "solved", "open"),
+            ],
+        ),
+        a(
+            6,
+            "2026-11-11T10:00:00Z",
+            BOB,
+            vec![change(60008, "open", "solved")],
+        ),
         // T7: first reply after the week ended.
-        a(7, "2026-11-15T20:00:00Z", 8001, vec![created(70001, "new"), comment(70002, 8001, true, "2026-11-15T20:00:00Z")]),
-        a(7, "2026-11-16T08:00:00Z", ALICE, vec![comment(70003, ALICE, true, "2026-11-16T08:00:00Z"), change(70004, "new", "open")]),
+        a(
+            7,
+            "2026-11-15T20:00:00Z",
+            8001,
+            vec![
+                created(70001, "new"),
+                comment(70002, 8001, true, "2026-11-15T20:00:00Z"),
+            ],
+        ),
+        a(
+            7,
+            "2026-11-16T08:00:00Z",
+            ALICE,
+            vec![
+                comment(70003, ALICE, true, "2026-11-16T08:00:00Z"),
+                change(70004, "new", "open"),
+            ],
+        ),
         // T8: never answered.
-        a(8, "2026-11-12T15:00:00Z", 8002, vec![created(80001, "new"), comment(80002, 8002, true, "2026-11-12T15:00:00Z")]),
+        a(
+            8,
+            "2026-11-12T15:00:00Z",
+            8002,
+            vec![
+                created(80001, "new"),
+                comment(80002, 8002, true, "2026-11-12T15:00:00Z"),
+            ],
+        ),
         // T9: Monday 00:30 Berlin of the next week.
-        a(9, "2026-11-15T23:30:00Z", 8003, vec![created(90001, "new"), comment(90002, 8003, true, "2026-11-15T23:30:00Z")]),
+        a(
+            9,
+            "2026-11-15T23:30:00Z",
+            8003,
+            vec![
+                created(90001, "new"),
+                comment(90002, 8003, true, "2026-11-15T23:30:00Z"),
+            ],
+        ),
         // T10: a trigger answers, an automation solves.
-        a(10, "2026-11-13T10:00:00Z", 8001, vec![created(100001, "new"), comment(100002, 8001, true, "2026-11-13T10:00:00Z")]),
-        a(10, "2026-11-13T10:01:00Z", -1, vec![trigger_comment(100003, "2026-11-13T10:01:00Z")]),
-        a(10, "2026-11-13T10:05:00Z", -1, vec![change(100004, "new", "solved")]),
+        a(
+            10,
+            "2026-11-13T10:00:00Z",
+            8001,
+            vec![
+                created(100001, "new"),
+                comment(100002, 8001, true, "2026-11-13T10:00:00Z"),
+            ],
+        ),
+        a(
+            10,
+            "2026-11-13T10:01:00Z",
+            -1,
+            vec![trigger_comment(100003, "2026-11-13T10:01:00Z")],
+        ),
+        a(
+            10,
+            "2026-11-13T10:05:00Z",
+            -1,
+            vec![change(100004, "new", "solved")],
+        ),
     ];
     v.sort_by_key(|a| (t(a.at), a.ticket));
     v
@@ -166,10 +459,18 @@ fn audit_json(a: &Audit, id: i64) -> Value {
 
 fn ticket_json(tk: &T, all: &[Audit]) -> Value {
     let mine: Vec<&Audit> = all.iter().filter(|a| a.ticket == tk.id).collect();
-    let updated = mine.iter().map(|a| a.at).max_by_key(|s| t(s)).unwrap_or(tk.created);
+    let updated = mine
+        .iter()
+        .map(|a| a.at)
+        .max_by_key(|s| t(s))
+        .unwrap_or(tk.created);
     let solves: Vec<&str> = mine
         .iter()
-        .filter(|a| a.children.iter().any(|c| c["field_name"] == "status" && c["value"] == "solved"))
+        .filter(|a| {
+            a.children
+                .iter()
+                .any(|c| c["field_name"] == "status" && c["value"] == "solved")
+        })
         .map(|a| a.at)
         .collect();
     let reopens = mine
@@ -206,8 +507,22 @@ fn ratings() -> Vec<Value> {
     };
     vec![
         r(50002, 2, "offered", "2026-11-09T03:00:00Z", BOB, None),
-        r(50001, 1, "good", "2026-11-09T10:00:00Z", ALICE, Some("Quick and kind")),
-        r(50003, 6, "bad", "2026-11-11T12:00:00Z", BOB, Some("Had to write twice")),
+        r(
+            50001,
+            1,
+            "good",
+            "2026-11-09T10:00:00Z",
+            ALICE,
+            Some("Quick and kind"),
+        ),
+        r(
+            50003,
+            6,
+            "bad",
+            "2026-11-11T12:00:00Z",
+            BOB,
+            Some("Had to write twice"),
+        ),
         r(50004, 3, "good", "2026-11-16T09:00:00Z", ALICE, None),
     ]
 }
@@ -221,7 +536,12 @@ fn ok(body: Value) -> ResponseTemplate {
 }
 
 /// Serves a cursor export (`users`, `tickets`) in pages of two.
-async fn mount_cursor_export(server: &MockServer, resource: &str, key: &str, records: Vec<Value>) -> usize {
+async fn mount_cursor_export(
+    server: &MockServer,
+    resource: &str,
+    key: &str,
+    records: Vec<Value>,
+) -> usize {
     let p = format!("/api/v2/incremental/{resource}/cursor.json");
     let pages: Vec<Vec<Value>> = records.chunks(2).map(|c| c.to_vec()).collect();
     let n = pages.len();
@@ -248,8 +568,10 @@ async fn mount_cursor_export(server: &MockServer, resource: &str, key: &str, rec
     Mock::given(method("GET"))
         .and(path(p.as_str()))
         .and(query_param("cursor", last.as_str()))
-        .respond_with(ok(json!({key: [], "after_cursor": last, "after_url": format!("{PROD}{p}?cursor={last}"),
-                                "before_cursor": null, "before_url": null, "end_of_stream": true})))
+        .respond_with(ok(
+            json!({key: [], "after_cursor": last, "after_url": format!("{PROD}{p}?cursor={last}"),
+                                "before_cursor": null, "before_url": null, "end_of_stream": true}),
+        ))
         .mount(server)
         .await;
     n
@@ -260,7 +582,11 @@ async fn mount_cursor_export(server: &MockServer, resource: &str, key: &str, rec
 async fn mount_ticket_events(server: &MockServer) -> usize {
     let p = "/api/v2/incremental/ticket_events.json";
     let all = audits();
-    let events: Vec<Value> = all.iter().enumerate().map(|(i, a)| audit_json(a, 900_000 + i as i64)).collect();
+    let events: Vec<Value> = all
+        .iter()
+        .enumerate()
+        .map(|(i, a)| audit_json(a, 900_000 + i as i64))
+        .collect();
     let mut start = 0i64;
     let mut i = 0;
     let mut pages = 0;
@@ -271,7 +597,10 @@ async fn mount_ticket_events(server: &MockServer) -> usize {
         }
         page.extend(events[i..(i + 2).min(events.len())].iter().cloned());
         i = (i + 2).min(events.len());
-        let end_time = page.last().map(|e| e["timestamp"].as_i64().unwrap_or(0)).unwrap_or(start);
+        let end_time = page
+            .last()
+            .map(|e| e["timestamp"].as_i64().unwrap_or(0))
+            .unwrap_or(start);
         let last = i == events.len();
         let body = json!({
             "ticket_events": page, "count": page.len(), "end_of_stream": last, "end_time": end_time,
@@ -302,37 +631,49 @@ async fn mount_ticket_events(server: &MockServer) -> usize {
     pages
 }
 
-/// Serves `satisfaction_ratings.json` with cursor pagination, two a page.
-async fn mount_ratings(server: &MockServer) -> usize {
-    let p = "/api/v2/satisfaction_ratings.json";
-    let all = ratings();
-    let pages: Vec<Vec<Value>> = all.chunks(2).map(|c| c.to_vec()).collect();
-    let n = pages.len();
-    for (i, page) in pages.into_iter().enumerate() {
-        let more = i + 1 < n;
-        let after = format!("r{}", i + 1);
-        let body = json!({
-            "satisfaction_ratings": page,
-            "meta": {"has_more": more, "after_cursor": after, "before_cursor": format!("b{}", i + 1)},
-            "links": {"next": if more { json!(format!("{PROD}{p}?page%5Bafter%5D={after}&page%5Bsize%5D=2&sort=created_at&start_time=0")) } else { Value::Null },
-                      "prev": null},
-        });
-        let m = Mock::given(method("GET")).and(path(p));
-        let m = if i == 0 {
-            m.and(query_param("start_time", "0")).and(query_param_is_missing("page[after]"))
-        } else {
-            m.and(query_param("page[after]", format!("r{i}")))
+/// `satisfaction_ratings.json` as Zendesk answers it: ratings with `created_at >= start_time`,
+/// oldest first, two a page, cursor pagination with `page[after]`.
+struct RatingsList(Vec<Value>);
+
+impl wiremock::Respond for RatingsList {
+    fn respond(&self, req: &wiremock::Request) -> ResponseTemplate {
+        let q: std::collections::HashMap<String, String> =
+            req.url.query_pairs().into_owned().collect();
+        let Some(start) = q.get("start_time").and_then(|s| s.parse::<i64>().ok()) else {
+            return ResponseTemplate::new(400)
+                .set_body_json(json!({"error": "InvalidParameter start_time"}));
         };
-        m.respond_with(ok(body)).mount(server).await;
+        let offset: usize = q
+            .get("page[after]")
+            .and_then(|a| a.strip_prefix('r'))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        let mut all: Vec<&Value> = self
+            .0
+            .iter()
+            .filter(|r| unix(r["created_at"].as_str().unwrap_or_default()) >= start)
+            .collect();
+        all.sort_by_key(|r| t(r["created_at"].as_str().unwrap_or_default()));
+        let page: Vec<&Value> = all.iter().skip(offset).take(2).copied().collect();
+        let more = offset + 2 < all.len();
+        let after = format!("r{}", offset + 2);
+        ok(json!({
+            "satisfaction_ratings": page,
+            "meta": {"has_more": more, "after_cursor": after, "before_cursor": format!("b{offset}")},
+            "links": {"next": if more { json!(format!("{PROD}/api/v2/satisfaction_ratings.json?page%5Bafter%5D={after}&page%5Bsize%5D=2&sort=created_at&start_time={start}")) } else { Value::Null },
+                      "prev": null},
+        }))
     }
-    // The next sync starts again at the newest rating it stored.
-    let newest = unix("2026-11-16T09:00:00Z");
+}
+
+/// Serves the ratings; returns the number of pages a first sync reads.
+async fn mount_ratings(server: &MockServer) -> usize {
+    let all = ratings();
+    let n = all.len().div_ceil(2);
     Mock::given(method("GET"))
-        .and(path(p))
-        .and(query_param("start_time", newest.to_string()))
-        .and(query_param_is_missing("page[after]"))
-        .respond_with(ok(json!({"satisfaction_ratings": [all[3].clone()],
-            "meta": {"has_more": false, "after_cursor": "z", "before_cursor": "y"}, "links": {"next": null, "prev": null}})))
+        .and(path("/api/v2/satisfaction_ratings.json"))
+        .and(query_param("sort", "created_at"))
+        .respond_with(RatingsList(all))
         .mount(server)
         .await;
     n
@@ -346,7 +687,11 @@ pub async fn start() -> (MockServer, usize) {
     Mock::given(method("GET"))
         .and(path("/api/v2/incremental/users/cursor.json"))
         .and(query_param("start_time", "0"))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1").set_body_json(json!({"error": "APIRateLimitExceeded"})))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", "1")
+                .set_body_json(json!({"error": "APIRateLimitExceeded"})),
+        )
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
@@ -355,7 +700,12 @@ pub async fn start() -> (MockServer, usize) {
     let all = audits();
     let tickets: Vec<Value> = {
         let mut ts: Vec<&T> = TICKETS.iter().collect();
-        let upd = |tk: &T| ticket_json(tk, &all)["updated_at"].as_str().map(t).unwrap_or_else(|| t(tk.created));
+        let upd = |tk: &T| {
+            ticket_json(tk, &all)["updated_at"]
+                .as_str()
+                .map(t)
+                .unwrap_or_else(|| t(tk.created))
+        };
         ts.sort_by_key(|tk| (upd(tk), tk.id));
         ts.into_iter().map(|tk| ticket_json(tk, &all)).collect()
     };

@@ -17,28 +17,43 @@ fn main() -> Result<()> {
     let root = project_root();
     std::env::set_current_dir(&root)?;
     match args.first().map(String::as_str) {
-        Some("test") => test(&args[1..], std::env::var_os("DESKPULSE_REQUIRE_POSTGRES").is_some()),
+        Some("test") => test(
+            &args[1..],
+            std::env::var_os("DESKPULSE_REQUIRE_POSTGRES").is_some(),
+        ),
         Some("lint") => lint(),
         Some("ci") => ci(),
         Some("migrations-check") => migrations_check(&root),
         _ => {
             eprintln!("usage: cargo xtask <test [ARGS] | lint | ci | migrations-check>");
-            eprintln!("  test              the whole test-suite (Postgres half when {PG_ENV} is set)");
+            eprintln!(
+                "  test              the whole test-suite (Postgres half when {PG_ENV} is set)"
+            );
             eprintln!("  lint              fmt check, clippy -D warnings, migrations check");
-            eprintln!("  ci                fmt check, clippy -D warnings, migrations check, tests with Postgres required");
-            eprintln!("  migrations-check  migrations/sqlite and migrations/postgres have the same versions");
+            eprintln!(
+                "  ci                fmt check, clippy -D warnings, migrations check, tests with Postgres required"
+            );
+            eprintln!(
+                "  migrations-check  migrations/sqlite and migrations/postgres have the same versions"
+            );
             std::process::exit(2);
         }
     }
 }
 
 fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace root").to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace root")
+        .to_owned()
 }
 
 fn cargo(args: &[&str]) -> Result<()> {
     eprintln!("$ cargo {}", args.join(" "));
-    let status = Command::new(env!("CARGO")).args(args).status().context("cannot run cargo")?;
+    let status = Command::new(env!("CARGO"))
+        .args(args)
+        .status()
+        .context("cannot run cargo")?;
     if !status.success() {
         bail!("`cargo {}` failed ({status})", args.join(" "));
     }
@@ -47,8 +62,12 @@ fn cargo(args: &[&str]) -> Result<()> {
 
 fn test(extra: &[String], require_postgres: bool) -> Result<()> {
     match std::env::var(PG_ENV) {
-        Ok(url) if !url.is_empty() => eprintln!("Postgres half: ON, against {PG_ENV}={}", mask(&url)),
-        _ if require_postgres => bail!("{PG_ENV} is not set: CI must run the Postgres half of the suite"),
+        Ok(url) if !url.is_empty() => {
+            eprintln!("Postgres half: ON, against {PG_ENV}={}", mask(&url))
+        }
+        _ if require_postgres => {
+            bail!("{PG_ENV} is not set: CI must run the Postgres half of the suite")
+        }
         _ => eprintln!(
             "Postgres half: SKIPPED — {PG_ENV} is not set. To run it against a server: \
              {PG_ENV}=postgres://postgres@127.0.0.1:5432/test cargo xtask test"
@@ -58,7 +77,9 @@ fn test(extra: &[String], require_postgres: bool) -> Result<()> {
     args.extend(extra.iter().map(String::as_str));
     cargo(&args)?;
     if std::env::var(PG_ENV).map(|u| u.is_empty()).unwrap_or(true) {
-        eprintln!("note: the Postgres half of the suite was SKIPPED ({PG_ENV} not set); everything else ran.");
+        eprintln!(
+            "note: the Postgres half of the suite was SKIPPED ({PG_ENV} not set); everything else ran."
+        );
     }
     Ok(())
 }
@@ -66,7 +87,15 @@ fn test(extra: &[String], require_postgres: bool) -> Result<()> {
 fn lint() -> Result<()> {
     cargo(&["fmt", "--all", "--", "--check"])?;
     migrations_check(&project_root())?;
-    cargo(&["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"])
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--all-features",
+        "--",
+        "-D",
+        "warnings",
+    ])
 }
 
 fn ci() -> Result<()> {
@@ -101,9 +130,14 @@ fn migrations_check(root: &Path) -> Result<()> {
     let sqlite = versions(&root.join("migrations/sqlite"))?;
     let postgres = versions(&root.join("migrations/postgres"))?;
     if sqlite != postgres {
-        bail!("migrations/sqlite has versions {sqlite:?} but migrations/postgres has {postgres:?}: every migration needs both dialects");
+        bail!(
+            "migrations/sqlite has versions {sqlite:?} but migrations/postgres has {postgres:?}: every migration needs both dialects"
+        );
     }
-    eprintln!("migrations: {} version(s), same in sqlite and postgres", sqlite.len());
+    eprintln!(
+        "migrations: {} version(s), same in sqlite and postgres",
+        sqlite.len()
+    );
     Ok(())
 }
 

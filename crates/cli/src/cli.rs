@@ -41,6 +41,8 @@ pub enum Command {
     Sync(SyncArgs),
     /// Compute a team's KPIs for a week or a month
     Report(ReportArgs),
+    /// List the connector kinds, with their settings keys and streams
+    Connectors,
 }
 
 #[derive(Debug, Args)]

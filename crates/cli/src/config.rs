@@ -8,6 +8,7 @@
 use chrono::{NaiveDate, NaiveTime, Weekday};
 use chrono_tz::Tz;
 use deskpulse_connector::Secret;
+use deskpulse_metrics::BusinessHours;
 use deskpulse_model::SourceName;
 use serde::Deserialize;
 use serde_json::Value;
@@ -22,12 +23,18 @@ pub const ENV_PREFIX: &str = "DESKPULSE";
 /// A configuration problem: exit code 2, and a message naming the key and the fix.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("no configuration file at {path}: run `deskpulse init` to write one, or pass --config PATH (or set {ENV_PATH})")]
+    #[error(
+        "no configuration file at {path}: run `deskpulse init` to write one, or pass --config PATH (or set {ENV_PATH})"
+    )]
     Missing { path: PathBuf },
     #[error("cannot read configuration {path}: {detail}")]
     Unreadable { path: PathBuf, detail: String },
     #[error("{path}: `{key}`: {detail}")]
-    Key { path: PathBuf, key: String, detail: String },
+    Key {
+        path: PathBuf,
+        key: String,
+        detail: String,
+    },
 }
 
 /// Where the configuration file is: the flag, else the environment, else the default.
@@ -101,14 +108,6 @@ pub struct TeamSettings {
     pub channels: Vec<ChannelSettings>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct BusinessHours {
-    pub days: Vec<Weekday>,
-    pub start: NaiveTime,
-    pub end: NaiveTime,
-    pub holidays: Vec<NaiveDate>,
-}
-
 #[derive(Debug, Clone)]
 pub enum ChannelSettings {
     Email { name: String, to: Vec<String> },
@@ -138,15 +137,27 @@ impl Settings {
     /// [`Settings::load`] with an explicit environment (tests stay hermetic).
     pub fn load_with_env(path: &Path, env: &[(String, String)]) -> Result<Settings, ConfigError> {
         if !path.exists() {
-            return Err(ConfigError::Missing { path: path.to_owned() });
+            return Err(ConfigError::Missing {
+                path: path.to_owned(),
+            });
         }
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::Unreadable { path: path.to_owned(), detail: e.to_string() })?;
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Unreadable {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        })?;
         Self::parse(path, &text, env)
     }
 
-    pub fn parse(path: &Path, text: &str, env: &[(String, String)]) -> Result<Settings, ConfigError> {
-        let key_err = |key: &str, detail: String| ConfigError::Key { path: path.to_owned(), key: key.to_owned(), detail };
+    pub fn parse(
+        path: &Path,
+        text: &str,
+        env: &[(String, String)],
+    ) -> Result<Settings, ConfigError> {
+        let key_err = |key: &str, detail: String| ConfigError::Key {
+            path: path.to_owned(),
+            key: key.to_owned(),
+            detail,
+        };
         let overrides: config::Map<String, String> = env
             .iter()
             .filter(|(k, _)| k.starts_with(&format!("{ENV_PREFIX}__")))
@@ -162,12 +173,17 @@ impl Settings {
                     .source(Some(overrides)),
             )
             .build()
-            .map_err(|e| ConfigError::Unreadable { path: path.to_owned(), detail: e.to_string() })?;
-        let mut tree: Value = raw
-            .try_deserialize()
-            .map_err(|e| ConfigError::Unreadable { path: path.to_owned(), detail: e.to_string() })?;
+            .map_err(|e| ConfigError::Unreadable {
+                path: path.to_owned(),
+                detail: e.to_string(),
+            })?;
+        let mut tree: Value = raw.try_deserialize().map_err(|e| ConfigError::Unreadable {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        })?;
         substitute_env(&mut tree, "", env).map_err(|(key, detail)| key_err(&key, detail))?;
-        let file: FileSettings = deserialize_at(&tree, "").map_err(|(key, detail)| key_err(&key, detail))?;
+        let file: FileSettings =
+            deserialize_at(&tree, "").map_err(|(key, detail)| key_err(&key, detail))?;
         validate(path, file)
     }
 
@@ -177,17 +193,27 @@ impl Settings {
                 format!(
                     "no team named {n:?} in {} (teams: {})",
                     self.path.display(),
-                    self.teams.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
+                    self.teams
+                        .iter()
+                        .map(|t| t.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             }),
             None => match self.teams.as_slice() {
                 [only] => Ok(only),
-                [] => Err(format!("{} has no [[teams]]: add one (see `deskpulse init`)", self.path.display())),
+                [] => Err(format!(
+                    "{} has no [[teams]]: add one (see `deskpulse init`)",
+                    self.path.display()
+                )),
                 many => Err(format!(
                     "{} has {} teams ({}): pass --team NAME",
                     self.path.display(),
                     many.len(),
-                    many.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
+                    many.iter()
+                        .map(|t| t.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             },
         }
@@ -199,7 +225,10 @@ impl Settings {
 }
 
 /// Deserializes `v` into `T`, reporting the full key path (`teams[0].timezone`) on error.
-pub fn deserialize_at<T: serde::de::DeserializeOwned>(v: &Value, prefix: &str) -> Result<T, (String, String)> {
+pub fn deserialize_at<T: serde::de::DeserializeOwned>(
+    v: &Value,
+    prefix: &str,
+) -> Result<T, (String, String)> {
     serde_path_to_error::deserialize(v).map_err(|e| {
         let inner = e.path().to_string();
         let key = match (prefix.is_empty(), inner == ".") {
@@ -212,7 +241,11 @@ pub fn deserialize_at<T: serde::de::DeserializeOwned>(v: &Value, prefix: &str) -
 }
 
 /// Replaces `${VAR}` in every string; an unset variable names the key that needed it.
-fn substitute_env(v: &mut Value, key: &str, env: &[(String, String)]) -> Result<(), (String, String)> {
+fn substitute_env(
+    v: &mut Value,
+    key: &str,
+    env: &[(String, String)],
+) -> Result<(), (String, String)> {
     match v {
         Value::String(s) if s.contains("${") => {
             let mut out = String::new();
@@ -220,7 +253,12 @@ fn substitute_env(v: &mut Value, key: &str, env: &[(String, String)]) -> Result<
             while let Some(i) = rest.find("${") {
                 out.push_str(&rest[..i]);
                 let after = &rest[i + 2..];
-                let j = after.find('}').ok_or_else(|| (key.to_owned(), "unclosed `${` (write `${VAR_NAME}`)".to_owned()))?;
+                let j = after.find('}').ok_or_else(|| {
+                    (
+                        key.to_owned(),
+                        "unclosed `${` (write `${VAR_NAME}`)".to_owned(),
+                    )
+                })?;
                 let var = &after[..j];
                 let val = env.iter().find(|(k, _)| k == var).map(|(_, v)| v.as_str());
                 match val {
@@ -228,7 +266,9 @@ fn substitute_env(v: &mut Value, key: &str, env: &[(String, String)]) -> Result<
                     None => {
                         return Err((
                             key.to_owned(),
-                            format!("environment variable {var} is not set: export {var}=… before running deskpulse, or write the value in the file"),
+                            format!(
+                                "environment variable {var} is not set: export {var}=… before running deskpulse, or write the value in the file"
+                            ),
                         ));
                     }
                 }
@@ -244,7 +284,11 @@ fn substitute_env(v: &mut Value, key: &str, env: &[(String, String)]) -> Result<
         }
         Value::Object(map) => {
             for (k, item) in map.iter_mut() {
-                let sub = if key.is_empty() { k.clone() } else { format!("{key}.{k}") };
+                let sub = if key.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{key}.{k}")
+                };
                 substitute_env(item, &sub, env)?;
             }
         }
@@ -259,7 +303,11 @@ pub struct KindSettings(pub Value);
 
 impl std::fmt::Debug for KindSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let keys: Vec<&String> = self.0.as_object().map(|m| m.keys().collect()).unwrap_or_default();
+        let keys: Vec<&String> = self
+            .0
+            .as_object()
+            .map(|m| m.keys().collect())
+            .unwrap_or_default();
         write!(f, "KindSettings {{ keys: {keys:?} }}")
     }
 }
@@ -278,7 +326,9 @@ struct FileSettings {
     sources: Vec<serde_json::Map<String, Value>>,
 }
 fn default_database() -> DatabaseSettings {
-    DatabaseSettings { url: default_db_url() }
+    DatabaseSettings {
+        url: default_db_url(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -337,14 +387,21 @@ struct FileChannel {
 }
 
 fn validate(path: &Path, f: FileSettings) -> Result<Settings, ConfigError> {
-    let err = |key: String, detail: String| ConfigError::Key { path: path.to_owned(), key, detail };
+    let err = |key: String, detail: String| ConfigError::Key {
+        path: path.to_owned(),
+        key,
+        detail,
+    };
 
     if let Some(smtp) = &f.smtp {
         let local = matches!(smtp.host.as_str(), "localhost" | "127.0.0.1" | "::1");
         if smtp.security == SmtpSecurity::None && !local {
             return Err(err(
                 "smtp.security".into(),
-                format!("\"none\" sends mail and password in clear text and is allowed only towards localhost, not {:?}: use \"starttls\" or \"tls\"", smtp.host),
+                format!(
+                    "\"none\" sends mail and password in clear text and is allowed only towards localhost, not {:?}: use \"starttls\" or \"tls\"",
+                    smtp.host
+                ),
             ));
         }
     }
@@ -353,20 +410,40 @@ fn validate(path: &Path, f: FileSettings) -> Result<Settings, ConfigError> {
     let mut seen = BTreeSet::new();
     for (i, mut table) in f.sources.into_iter().enumerate() {
         let key = format!("sources[{i}]");
-        let name_v = table.remove("name").ok_or_else(|| err(format!("{key}.name"), "missing: every source needs a name".into()))?;
-        let name_s = name_v.as_str().ok_or_else(|| err(format!("{key}.name"), "must be a string".into()))?;
-        let name = SourceName::parse(name_s).map_err(|e| err(format!("{key}.name"), e.to_string()))?;
+        let name_v = table.remove("name").ok_or_else(|| {
+            err(
+                format!("{key}.name"),
+                "missing: every source needs a name".into(),
+            )
+        })?;
+        let name_s = name_v
+            .as_str()
+            .ok_or_else(|| err(format!("{key}.name"), "must be a string".into()))?;
+        let name =
+            SourceName::parse(name_s).map_err(|e| err(format!("{key}.name"), e.to_string()))?;
         if !seen.insert(name.clone()) {
-            return Err(err(format!("{key}.name"), format!("{name} is used by two sources: names must be unique")));
+            return Err(err(
+                format!("{key}.name"),
+                format!("{name} is used by two sources: names must be unique"),
+            ));
         }
         let kind_v = table.remove("kind").ok_or_else(|| {
-            err(format!("{key}.kind"), format!("missing: one of {}", crate::connectors::kind_names().join(", ")))
+            err(
+                format!("{key}.kind"),
+                format!(
+                    "missing: one of {}",
+                    crate::connectors::kind_names().join(", ")
+                ),
+            )
         })?;
         let kind = kind_v.as_str().unwrap_or_default().to_owned();
         if crate::connectors::find(&kind).is_none() {
             return Err(err(
                 format!("{key}.kind"),
-                format!("unknown connector kind {kind:?} (known: {})", crate::connectors::kind_names().join(", ")),
+                format!(
+                    "unknown connector kind {kind:?} (known: {})",
+                    crate::connectors::kind_names().join(", ")
+                ),
             ));
         }
         let sync_every = match table.remove("sync_every") {
@@ -374,7 +451,13 @@ fn validate(path: &Path, f: FileSettings) -> Result<Settings, ConfigError> {
             Some(v) => parse_duration(v.as_str().unwrap_or_default())
                 .map_err(|d| err(format!("{key}.sync_every"), d))?,
         };
-        sources.push(SourceSettings { name, kind, sync_every, settings: KindSettings(Value::Object(table)), key });
+        sources.push(SourceSettings {
+            name,
+            kind,
+            sync_every,
+            settings: KindSettings(Value::Object(table)),
+            key,
+        });
     }
 
     let mut teams = Vec::new();
@@ -385,7 +468,10 @@ fn validate(path: &Path, f: FileSettings) -> Result<Settings, ConfigError> {
             return Err(err(format!("{key}.name"), "must not be empty".into()));
         }
         if !team_names.insert(t.name.clone()) {
-            return Err(err(format!("{key}.name"), format!("{:?} is used by two teams: names must be unique", t.name)));
+            return Err(err(
+                format!("{key}.name"),
+                format!("{:?} is used by two teams: names must be unique", t.name),
+            ));
         }
         let timezone: Tz = t.timezone.parse().map_err(|_| {
             err(
@@ -395,38 +481,58 @@ fn validate(path: &Path, f: FileSettings) -> Result<Settings, ConfigError> {
         })?;
         let mut team_sources = Vec::new();
         for (j, s) in t.sources.iter().enumerate() {
-            if !sources.iter().any(|x: &SourceSettings| x.name.as_str() == s) {
+            if !sources
+                .iter()
+                .any(|x: &SourceSettings| x.name.as_str() == s)
+            {
                 return Err(err(
                     format!("{key}.sources[{j}]"),
                     format!("no [[sources]] entry is named {s:?}: add one or remove the name"),
                 ));
             }
-            team_sources.push(SourceName::parse(s).map_err(|e| err(format!("{key}.sources[{j}]"), e.to_string()))?);
+            team_sources.push(
+                SourceName::parse(s)
+                    .map_err(|e| err(format!("{key}.sources[{j}]"), e.to_string()))?,
+            );
         }
         let fields = t.digest_schedule.split_whitespace().count();
         if fields != 6 {
             return Err(err(
                 format!("{key}.digest_schedule"),
-                format!("{:?} has {fields} fields; write a cron with seconds: \"sec min hour day-of-month month day-of-week\", e.g. \"0 0 8 * * Mon\"", t.digest_schedule),
+                format!(
+                    "{:?} has {fields} fields; write a cron with seconds: \"sec min hour day-of-month month day-of-week\", e.g. \"0 0 8 * * Mon\"",
+                    t.digest_schedule
+                ),
             ));
         }
         let business_hours = match t.business_hours {
             None => None,
-            Some(b) => Some(parse_business_hours(&b).map_err(|(k, d)| err(format!("{key}.business_hours.{k}"), d))?),
+            Some(b) => Some(
+                parse_business_hours(&b)
+                    .map_err(|(k, d)| err(format!("{key}.business_hours.{k}"), d))?,
+            ),
         };
         let mut targets = deskpulse_metrics::Targets::default();
         if let Some(s) = &t.targets.first_response_time {
-            targets.first_response_seconds =
-                parse_duration(s).map_err(|d| err(format!("{key}.targets.first_response_time"), d))?.as_secs() as i64;
+            targets.first_response_seconds = parse_duration(s)
+                .map_err(|d| err(format!("{key}.targets.first_response_time"), d))?
+                .as_secs() as i64;
         }
         if let Some(s) = &t.targets.resolution_time {
-            targets.resolution_seconds =
-                parse_duration(s).map_err(|d| err(format!("{key}.targets.resolution_time"), d))?.as_secs() as i64;
+            targets.resolution_seconds = parse_duration(s)
+                .map_err(|d| err(format!("{key}.targets.resolution_time"), d))?
+                .as_secs() as i64;
         }
-        for (name, v, slot) in [("csat", t.targets.csat, &mut targets.csat), ("cost_ratio", t.targets.cost_ratio, &mut targets.cost_ratio)] {
+        for (name, v, slot) in [
+            ("csat", t.targets.csat, &mut targets.csat),
+            ("cost_ratio", t.targets.cost_ratio, &mut targets.cost_ratio),
+        ] {
             if let Some(v) = v {
                 if !(0.0..=1.0).contains(&v) {
-                    return Err(err(format!("{key}.targets.{name}"), format!("{v} is not a fraction between 0 and 1 (write 0.9 for 90 %)")));
+                    return Err(err(
+                        format!("{key}.targets.{name}"),
+                        format!("{v} is not a fraction between 0 and 1 (write 0.9 for 90 %)"),
+                    ));
                 }
                 *slot = v;
             }
@@ -437,28 +543,52 @@ fn validate(path: &Path, f: FileSettings) -> Result<Settings, ConfigError> {
             let name = c.name.clone().unwrap_or_else(|| c.kind.clone());
             match c.kind.as_str() {
                 "email" => {
-                    let to = c.to.filter(|v| !v.is_empty()).ok_or_else(|| err(format!("{ck}.to"), "an email channel needs `to = [\"someone@example.com\"]`".into()))?;
+                    let to = c.to.filter(|v| !v.is_empty()).ok_or_else(|| {
+                        err(
+                            format!("{ck}.to"),
+                            "an email channel needs `to = [\"someone@example.com\"]`".into(),
+                        )
+                    })?;
                     for a in &to {
                         if !a.contains('@') {
-                            return Err(err(format!("{ck}.to"), format!("{a:?} is not an e-mail address")));
+                            return Err(err(
+                                format!("{ck}.to"),
+                                format!("{a:?} is not an e-mail address"),
+                            ));
                         }
                     }
                     if c.webhook_url.is_some() {
-                        return Err(err(format!("{ck}.webhook_url"), "belongs to slack channels, not email".into()));
+                        return Err(err(
+                            format!("{ck}.webhook_url"),
+                            "belongs to slack channels, not email".into(),
+                        ));
                     }
                     channels.push(ChannelSettings::Email { name, to });
                 }
                 "slack" => {
                     let webhook_url = c.webhook_url.ok_or_else(|| err(format!("{ck}.webhook_url"), "a slack channel needs `webhook_url` (an incoming-webhook URL, e.g. \"${SLACK_WEBHOOK_URL}\")".into()))?;
-                    if !(webhook_url.expose().starts_with("https://") || webhook_url.expose().starts_with("http://")) {
-                        return Err(err(format!("{ck}.webhook_url"), "must be an http(s) URL".into()));
+                    if !(webhook_url.expose().starts_with("https://")
+                        || webhook_url.expose().starts_with("http://"))
+                    {
+                        return Err(err(
+                            format!("{ck}.webhook_url"),
+                            "must be an http(s) URL".into(),
+                        ));
                     }
                     if c.to.is_some() {
-                        return Err(err(format!("{ck}.to"), "belongs to email channels, not slack".into()));
+                        return Err(err(
+                            format!("{ck}.to"),
+                            "belongs to email channels, not slack".into(),
+                        ));
                     }
                     channels.push(ChannelSettings::Slack { name, webhook_url });
                 }
-                other => return Err(err(format!("{ck}.kind"), format!("unknown channel kind {other:?} (use \"email\" or \"slack\")"))),
+                other => {
+                    return Err(err(
+                        format!("{ck}.kind"),
+                        format!("unknown channel kind {other:?} (use \"email\" or \"slack\")"),
+                    ));
+                }
             }
         }
         teams.push(TeamSettings {
@@ -479,13 +609,20 @@ fn validate(path: &Path, f: FileSettings) -> Result<Settings, ConfigError> {
         crate::connectors::build(s).map_err(|(k, d)| err(k, d))?;
     }
 
-    Ok(Settings { path: path.to_owned(), database: f.database, smtp: f.smtp, teams, sources })
+    Ok(Settings {
+        path: path.to_owned(),
+        database: f.database,
+        smtp: f.smtp,
+        teams,
+        sources,
+    })
 }
 
 /// `15m`, `1h`, `90s`, `1h 30m`.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(s.trim())
-        .map_err(|e| format!("{s:?} is not a duration ({e}); write e.g. \"15m\", \"1h\" or \"90s\""))?;
+    let d = humantime::parse_duration(s.trim()).map_err(|e| {
+        format!("{s:?} is not a duration ({e}); write e.g. \"15m\", \"1h\" or \"90s\"")
+    })?;
     if d.is_zero() {
         return Err(format!("{s:?} is zero; give a positive duration"));
     }
@@ -494,7 +631,12 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 
 fn parse_business_hours(b: &FileBusinessHours) -> Result<BusinessHours, (String, String)> {
     let day = |s: &str| -> Result<Weekday, (String, String)> {
-        s.trim().parse::<Weekday>().map_err(|_| ("days".to_owned(), format!("{s:?} is not a weekday (Mon, Tue, …)")))
+        s.trim().parse::<Weekday>().map_err(|_| {
+            (
+                "days".to_owned(),
+                format!("{s:?} is not a weekday (Mon, Tue, …)"),
+            )
+        })
     };
     let mut days = Vec::new();
     for part in b.days.split(',') {
@@ -511,20 +653,35 @@ fn parse_business_hours(b: &FileBusinessHours) -> Result<BusinessHours, (String,
         }
     }
     let time = |k: &str, s: &str| {
-        NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| (k.to_owned(), format!("{s:?} is not a time of day like \"09:00\"")))
+        NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| {
+            (
+                k.to_owned(),
+                format!("{s:?} is not a time of day like \"09:00\""),
+            )
+        })
     };
     let (start, end) = (time("start", &b.start)?, time("end", &b.end)?);
     if end <= start {
-        return Err(("end".into(), format!("{} is not after start {}", b.end, b.start)));
+        return Err((
+            "end".into(),
+            format!("{} is not after start {}", b.end, b.start),
+        ));
     }
     let mut holidays = Vec::new();
     for (i, h) in b.holidays.iter().enumerate() {
-        holidays.push(
-            NaiveDate::parse_from_str(h, "%Y-%m-%d")
-                .map_err(|_| (format!("holidays[{i}]"), format!("{h:?} is not a date like \"2026-12-25\"")))?,
-        );
+        holidays.push(NaiveDate::parse_from_str(h, "%Y-%m-%d").map_err(|_| {
+            (
+                format!("holidays[{i}]"),
+                format!("{h:?} is not a date like \"2026-12-25\""),
+            )
+        })?);
     }
-    Ok(BusinessHours { days, start, end, holidays })
+    Ok(BusinessHours {
+        days,
+        start,
+        end,
+        holidays,
+    })
 }
 
 #[cfg(test)]
@@ -532,7 +689,10 @@ mod tests {
     use super::*;
 
     fn parse(text: &str, env: &[(&str, &str)]) -> Result<Settings, String> {
-        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::parse(Path::new("test.toml"), text, &env).map_err(|e| e.to_string())
     }
 
@@ -561,14 +721,20 @@ api_token = "${ZD_TOKEN}"
     fn secrets_come_from_the_environment() {
         let s = parse(ZD, &[("ZD_TOKEN", "tok")]).unwrap();
         assert_eq!(s.sources[0].settings.0["api_token"], "tok");
-        assert!(!format!("{s:?}").contains("tok\""), "Debug must not show the token");
+        assert!(
+            !format!("{s:?}").contains("tok\""),
+            "Debug must not show the token"
+        );
         assert_eq!(s.teams[0].timezone, chrono_tz::Europe::Berlin);
     }
 
     #[test]
     fn an_unset_variable_names_the_key() {
         let e = parse(ZD, &[]).unwrap_err();
-        assert!(e.contains("`sources[0].api_token`") && e.contains("ZD_TOKEN is not set"), "{e}");
+        assert!(
+            e.contains("`sources[0].api_token`") && e.contains("ZD_TOKEN is not set"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -585,15 +751,41 @@ api_token = "${ZD_TOKEN}"
 
     #[test]
     fn bad_values_are_named() {
-        let e = parse(&ZD.replace("Europe/Berlin", "Europe/Berln"), &[("ZD_TOKEN", "t")]).unwrap_err();
-        assert!(e.contains("`teams[0].timezone`") && e.contains("Europe/Berln"), "{e}");
-        let e = parse(&ZD.replace("kind = \"zendesk\"", "kind = \"zendeks\""), &[("ZD_TOKEN", "t")]).unwrap_err();
-        assert!(e.contains("`sources[0].kind`") && e.contains("zendesk"), "{e}");
-        let e = parse(&ZD.replace("sources = [\"zd\"]", "sources = [\"nope\"]"), &[("ZD_TOKEN", "t")]).unwrap_err();
+        let e = parse(
+            &ZD.replace("Europe/Berlin", "Europe/Berln"),
+            &[("ZD_TOKEN", "t")],
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("`teams[0].timezone`") && e.contains("Europe/Berln"),
+            "{e}"
+        );
+        let e = parse(
+            &ZD.replace("kind = \"zendesk\"", "kind = \"zendeks\""),
+            &[("ZD_TOKEN", "t")],
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("`sources[0].kind`") && e.contains("zendesk"),
+            "{e}"
+        );
+        let e = parse(
+            &ZD.replace("sources = [\"zd\"]", "sources = [\"nope\"]"),
+            &[("ZD_TOKEN", "t")],
+        )
+        .unwrap_err();
         assert!(e.contains("`teams[0].sources[0]`"), "{e}");
-        let e = parse(&format!("{ZD}sync_every = \"soon\"\n"), &[("ZD_TOKEN", "t")]).unwrap_err();
+        let e = parse(
+            &format!("{ZD}sync_every = \"soon\"\n"),
+            &[("ZD_TOKEN", "t")],
+        )
+        .unwrap_err();
         assert!(e.contains("`sources[0].sync_every`"), "{e}");
-        let e = parse("[smtp]\nhost = \"mail.example.com\"\nsecurity = \"none\"\nfrom = \"a@b.c\"\n", &[]).unwrap_err();
+        let e = parse(
+            "[smtp]\nhost = \"mail.example.com\"\nsecurity = \"none\"\nfrom = \"a@b.c\"\n",
+            &[],
+        )
+        .unwrap_err();
         assert!(e.contains("`smtp.security`"), "{e}");
         let e = parse("[[teams]]\nname = \"a\"\ntargets = { csat = 90 }\n", &[]).unwrap_err();
         assert!(e.contains("`teams[0].targets.csat`"), "{e}");
@@ -603,7 +795,14 @@ api_token = "${ZD_TOKEN}"
 
     #[test]
     fn environment_overrides_the_file() {
-        let s = parse(ZD, &[("ZD_TOKEN", "t"), ("DESKPULSE__DATABASE__URL", "postgres://u@h/db")]).unwrap();
+        let s = parse(
+            ZD,
+            &[
+                ("ZD_TOKEN", "t"),
+                ("DESKPULSE__DATABASE__URL", "postgres://u@h/db"),
+            ],
+        )
+        .unwrap();
         assert_eq!(s.database.url, "postgres://u@h/db");
     }
 
@@ -624,7 +823,9 @@ api_token = "${ZD_TOKEN}"
     #[test]
     fn debug_output_hides_secrets() {
         let s = parse(
-            &format!("{ZD}\n[[teams.channels]]\nkind = \"slack\"\nwebhook_url = \"https://hooks.slack.test/T/B/secretpath\"\n"),
+            &format!(
+                "{ZD}\n[[teams.channels]]\nkind = \"slack\"\nwebhook_url = \"https://hooks.slack.test/T/B/secretpath\"\n"
+            ),
             &[("ZD_TOKEN", "tok-123")],
         );
         // the channel lands on the last team table; only the Debug output matters here

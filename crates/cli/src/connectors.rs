@@ -3,6 +3,9 @@
 use crate::config::{SourceSettings, deserialize_at};
 use deskpulse_connector::{Connector, StreamSpec};
 
+/// A connector, or the key path and reason its settings are wrong.
+pub type BuildResult = Result<Box<dyn Connector>, (String, String)>;
+
 /// A kind of source: its name in `[[sources]] kind = "..."`, its settings keys, its streams,
 /// and how to build it from its kind-specific settings.
 pub struct ConnectorKind {
@@ -10,7 +13,7 @@ pub struct ConnectorKind {
     pub description: &'static str,
     pub keys: fn() -> &'static [&'static str],
     pub streams: &'static [StreamSpec],
-    build: fn(&SourceSettings) -> Result<Box<dyn Connector>, (String, String)>,
+    build: fn(&SourceSettings) -> BuildResult,
 }
 
 pub const KINDS: &[ConnectorKind] = &[ConnectorKind {
@@ -19,8 +22,10 @@ pub const KINDS: &[ConnectorKind] = &[ConnectorKind {
     keys: deskpulse_connector_zendesk::settings_keys,
     streams: deskpulse_connector_zendesk::STREAMS,
     build: |s| {
-        let settings: deskpulse_connector_zendesk::ZendeskSettings = deserialize_at(&s.settings.0, &s.key)?;
-        let c = deskpulse_connector_zendesk::ZendeskConnector::new(settings).map_err(|e| (s.key.clone(), e.to_string()))?;
+        let settings: deskpulse_connector_zendesk::ZendeskSettings =
+            deserialize_at(&s.settings.0, &s.key)?;
+        let c = deskpulse_connector_zendesk::ZendeskConnector::new(settings)
+            .map_err(|e| (s.key.clone(), e.to_string()))?;
         Ok(Box::new(c))
     },
 }];
@@ -34,8 +39,30 @@ pub fn kind_names() -> Vec<&'static str> {
 }
 
 /// Builds the connector of a configured source. Errors carry the key path and the reason.
-pub fn build(source: &SourceSettings) -> Result<Box<dyn Connector>, (String, String)> {
-    let kind = find(&source.kind)
-        .ok_or_else(|| (format!("{}.kind", source.key), format!("unknown connector kind {:?}", source.kind)))?;
+pub fn build(source: &SourceSettings) -> BuildResult {
+    let kind = find(&source.kind).ok_or_else(|| {
+        (
+            format!("{}.kind", source.key),
+            format!("unknown connector kind {:?}", source.kind),
+        )
+    })?;
     (kind.build)(source)
+}
+
+/// The `deskpulse connectors` listing: every kind, its settings keys and its streams.
+pub fn describe() -> String {
+    let mut out = String::new();
+    for k in KINDS {
+        out.push_str(&format!("{}\n  {}\n", k.kind, k.description));
+        out.push_str("  keys:    name, kind, sync_every");
+        for key in (k.keys)() {
+            out.push_str(", ");
+            out.push_str(key);
+        }
+        out.push_str("\n  streams:\n");
+        for s in k.streams {
+            out.push_str(&format!("    {:<22} {}\n", s.name, s.description));
+        }
+    }
+    out
 }

@@ -21,8 +21,15 @@ pub(crate) async fn run(path: &Path, args: InitArgs) -> Result<(), Failure> {
     deskpulse_storage::Store::open(&settings.database.url)
         .await
         .map_err(|e| Failure::Runtime(e.to_string()))?;
-    println!("wrote {} and created the database {}", path.display(), settings.database.url);
-    println!("next: add your helpdesk under [[sources]] in {} (see the comments there),", path.display());
+    println!(
+        "wrote {} and created the database {}",
+        path.display(),
+        settings.database.url
+    );
+    println!(
+        "next: add your helpdesk under [[sources]] in {} (see the comments there),",
+        path.display()
+    );
     println!("      then run `deskpulse sync` and `deskpulse report`.");
     Ok(())
 }

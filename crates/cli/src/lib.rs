@@ -48,7 +48,10 @@ impl From<config::ConfigError> for Failure {
 pub fn main_entry() -> ExitCode {
     let args = cli::Cli::parse();
     telemetry::init(args.log_format, args.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -71,6 +74,10 @@ async fn run(args: cli::Cli) -> Result<(), Failure> {
         cli::Command::Sync(a) => {
             let settings = config::Settings::load(&config_path)?;
             sync::run(&settings, a).await
+        }
+        cli::Command::Connectors => {
+            print!("{}", connectors::describe());
+            Ok(())
         }
         cli::Command::Report(a) => {
             let settings = config::Settings::load(&config_path)?;

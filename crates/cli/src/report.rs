@@ -7,9 +7,13 @@ use deskpulse_metrics::{KpiReport, TeamConfig};
 use deskpulse_model::PeriodSpec;
 
 pub(crate) async fn run(settings: &Settings, args: ReportArgs) -> Result<(), Failure> {
-    let team = settings.team(args.team.as_deref()).map_err(Failure::Usage)?;
+    let team = settings
+        .team(args.team.as_deref())
+        .map_err(Failure::Usage)?;
     let spec = match &args.period {
-        Some(p) => p.parse::<PeriodSpec>().map_err(|e| Failure::Usage(e.to_string()))?,
+        Some(p) => p
+            .parse::<PeriodSpec>()
+            .map_err(|e| Failure::Usage(e.to_string()))?,
         None => PeriodSpec::last_complete_week(chrono::Utc::now(), team.timezone),
     };
     let store = deskpulse_storage::Store::open(&settings.database.url)
@@ -39,9 +43,19 @@ pub(crate) async fn compute(
         .load_report_input(&sources, period.start, period.end)
         .await
         .map_err(|e| Failure::Runtime(e.to_string()))?;
-    Ok(deskpulse_metrics::compute_report(&team_config(team), &period, &input))
+    Ok(deskpulse_metrics::compute_report(
+        &team_config(team),
+        &period,
+        &input,
+    ))
 }
 
 pub(crate) fn team_config(team: &TeamSettings) -> TeamConfig {
-    TeamConfig { name: team.name.clone(), count_bot_replies: team.count_bot_replies, targets: team.targets }
+    TeamConfig {
+        name: team.name.clone(),
+        count_bot_replies: team.count_bot_replies,
+        targets: team.targets,
+        business_hours: team.business_hours.clone(),
+        complaint_tags: team.complaint_tags.clone(),
+    }
 }

@@ -16,7 +16,12 @@ pub(crate) async fn run(settings: &Settings, args: SyncArgs) -> Result<(), Failu
             Failure::Usage(format!(
                 "no source named {name:?} in {} (sources: {})",
                 settings.path.display(),
-                settings.sources.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+                settings
+                    .sources
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
         })?],
         None => settings.sources.iter().collect(),
@@ -55,7 +60,16 @@ async fn sync_source(
     let started = Instant::now();
     let mut total = 0;
     for stream in connector.streams() {
-        match sync_stream(connector.as_ref(), name, stream.name, store, opts, &progress).await {
+        match sync_stream(
+            connector.as_ref(),
+            name,
+            stream.name,
+            store,
+            opts,
+            &progress,
+        )
+        .await
+        {
             Ok(outcome) => {
                 total += outcome.records;
                 progress.finish(stream.name);
@@ -66,7 +80,10 @@ async fn sync_source(
             }
         }
     }
-    println!("synced {name}: {total} records in {:.1}s", started.elapsed().as_secs_f64());
+    println!(
+        "synced {name}: {total} records in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -77,7 +94,9 @@ fn describe(source: &SourceSettings, stream: &str, e: SyncError) -> String {
         SyncError::Connector(c) if c.is_unauthorized() => format!(
             "the credentials of source {name} were rejected ({c}): check its credentials in [[sources]] {name} of the configuration"
         ),
-        SyncError::Connector(c) => format!("source {name}, stream {stream}: {c} (synced pages are kept; run sync again to resume)"),
+        SyncError::Connector(c) => format!(
+            "source {name}, stream {stream}: {c} (synced pages are kept; run sync again to resume)"
+        ),
         SyncError::Store(s) => format!("source {name}, stream {stream}: {s}"),
     }
 }
@@ -106,7 +125,11 @@ impl SyncProgress {
                 .collect();
             (multi, map)
         });
-        SyncProgress { source: source.to_owned(), bars, counts: Mutex::new(HashMap::new()) }
+        SyncProgress {
+            source: source.to_owned(),
+            bars,
+            counts: Mutex::new(HashMap::new()),
+        }
     }
 
     fn finish(&self, stream: &str) {
@@ -126,7 +149,10 @@ impl SyncProgress {
     }
 
     fn count(&self, stream: &str) -> u64 {
-        self.counts.lock().map(|c| c.get(stream).copied().unwrap_or(0)).unwrap_or(0)
+        self.counts
+            .lock()
+            .map(|c| c.get(stream).copied().unwrap_or(0))
+            .unwrap_or(0)
     }
 }
 
@@ -147,7 +173,9 @@ impl Progress for SyncProgress {
                     pb.tick();
                 }
             }
-            None => tracing::info!(source = %self.source, stream, page_records = records, total, "page committed"),
+            None => {
+                tracing::info!(source = %self.source, stream, page_records = records, total, "page committed")
+            }
         }
     }
 }

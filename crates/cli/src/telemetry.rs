@@ -6,11 +6,18 @@ use tracing_subscriber::EnvFilter;
 pub(crate) fn init(format: LogFormat, verbose: u8) {
     let default = match verbose {
         0 => "warn,deskpulse=info,deskpulse_connector=info",
-        1 => "info,deskpulse=debug,deskpulse_connector=debug,deskpulse_connector_zendesk=debug,deskpulse_storage=debug",
-        _ => "debug,deskpulse=trace,deskpulse_connector=trace,deskpulse_connector_zendesk=trace,deskpulse_storage=trace",
+        1 => {
+            "info,deskpulse=debug,deskpulse_connector=debug,deskpulse_connector_zendesk=debug,deskpulse_storage=debug"
+        }
+        _ => {
+            "debug,deskpulse=trace,deskpulse_connector=trace,deskpulse_connector_zendesk=trace,deskpulse_storage=trace"
+        }
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
     let result = match format {
         LogFormat::Text => builder.compact().try_init(),
         LogFormat::Json => builder.json().try_init(),

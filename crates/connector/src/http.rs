@@ -95,7 +95,10 @@ impl fmt::Debug for HttpClient {
         f.debug_struct("HttpClient")
             .field("base_url", &self.base_url.as_str())
             .field("retry", &self.retry)
-            .field("rate_limit_groups", &self.limiters.keys().collect::<Vec<_>>())
+            .field(
+                "rate_limit_groups",
+                &self.limiters.keys().collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -266,8 +269,17 @@ impl HttpClient {
             }
             let (failure, server_wait) = match self.attempt(url, endpoint, group, attempt).await {
                 Attempt::Done(body) => return Ok(body),
-                Attempt::Fatal(err) => return Err(err),
-                Attempt::Retry { failure, server_wait } => (failure, server_wait),
+                Attempt::Fatal(mut err) => {
+                    // A 4xx after a few 5xx: report every attempt made.
+                    if let ConnectorError::Http { attempts, .. } = &mut err {
+                        *attempts = attempt;
+                    }
+                    return Err(err);
+                }
+                Attempt::Retry {
+                    failure,
+                    server_wait,
+                } => (failure, server_wait),
             };
             if attempt >= self.retry.max_attempts {
                 return Err(failure.into_error(endpoint, attempt));
@@ -335,12 +347,17 @@ impl Failure {
     }
     fn into_error(self, endpoint: &str, attempts: u32) -> ConnectorError {
         match self {
-            Failure::Status { status, detail } => {
-                ConnectorError::Http { status, endpoint: endpoint.to_owned(), attempts, detail }
-            }
-            Failure::Transport(detail) => {
-                ConnectorError::Transport { endpoint: endpoint.to_owned(), attempts, detail }
-            }
+            Failure::Status { status, detail } => ConnectorError::Http {
+                status,
+                endpoint: endpoint.to_owned(),
+                attempts,
+                detail,
+            },
+            Failure::Transport(detail) => ConnectorError::Transport {
+                endpoint: endpoint.to_owned(),
+                attempts,
+                detail,
+            },
         }
     }
 }
@@ -348,7 +365,10 @@ impl Failure {
 enum Attempt {
     Done(Vec<u8>),
     Fatal(ConnectorError),
-    Retry { failure: Failure, server_wait: Option<Duration> },
+    Retry {
+        failure: Failure,
+        server_wait: Option<Duration>,
+    },
 }
 
 async fn classify(resp: Response, status: StatusCode, endpoint: &str) -> Attempt {
@@ -372,13 +392,22 @@ async fn classify(resp: Response, status: StatusCode, endpoint: &str) -> Attempt
         let wait = server_wait(resp.headers(), chrono::Utc::now());
         let detail = body_excerpt(resp).await;
         return Attempt::Retry {
-            failure: Failure::Status { status: status.as_u16(), detail },
+            failure: Failure::Status {
+                status: status.as_u16(),
+                detail,
+            },
             server_wait: wait,
         };
     }
     let detail = body_excerpt(resp).await;
     if status.is_server_error() {
-        return Attempt::Retry { failure: Failure::Status { status: status.as_u16(), detail }, server_wait: None };
+        return Attempt::Retry {
+            failure: Failure::Status {
+                status: status.as_u16(),
+                detail,
+            },
+            server_wait: None,
+        };
     }
     Attempt::Fatal(ConnectorError::Http {
         status: status.as_u16(),
@@ -403,13 +432,20 @@ async fn body_excerpt(resp: Response) -> String {
 /// `X-RateLimit-Retry-After` (seconds, Help Scout), else `X-RateLimit-Reset` (unix time,
 /// Intercom/Front).
 fn server_wait(headers: &HeaderMap, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
-    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let get = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
     if let Some(v) = get("retry-after") {
         if let Ok(secs) = v.parse::<f64>() {
             return Some(secs_to_duration(secs));
         }
         if let Ok(at) = chrono::DateTime::parse_from_rfc2822(v) {
-            let ms = (at.with_timezone(&chrono::Utc) - now).num_milliseconds().max(0);
+            let ms = (at.with_timezone(&chrono::Utc) - now)
+                .num_milliseconds()
+                .max(0);
             return Some(Duration::from_millis(ms as u64));
         }
     }
@@ -456,12 +492,17 @@ fn auth_header(auth: &Auth) -> Result<Option<HeaderValue>, ConnectorError> {
         Auth::None => return Ok(None),
         Auth::Basic { username, password } => {
             let creds = format!("{username}:{}", password.expose());
-            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(creds))
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(creds)
+            )
         }
         Auth::Bearer(token) => format!("Bearer {}", token.expose()),
     };
     let mut value = HeaderValue::from_str(&raw).map_err(|_| {
-        ConnectorError::Settings("the credentials contain characters not allowed in an HTTP header".into())
+        ConnectorError::Settings(
+            "the credentials contain characters not allowed in an HTTP header".into(),
+        )
     })?;
     value.set_sensitive(true);
     Ok(Some(value))

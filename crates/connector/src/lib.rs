@@ -15,7 +15,9 @@ mod runner;
 mod secret;
 
 pub use deskpulse_model::{Batch, Checkpoint, Record};
-pub use runner::{CheckpointStore, NoProgress, Progress, StreamOutcome, SyncError, SyncOptions, sync_stream};
+pub use runner::{
+    CheckpointStore, NoProgress, Progress, StreamOutcome, SyncError, SyncOptions, sync_stream,
+};
 pub use secret::Secret;
 
 use futures::Stream;
@@ -52,10 +54,19 @@ pub enum ConnectorError {
     Unauthorized { status: u16, endpoint: String },
     /// A non-retryable status, or a retryable one that did not clear after every retry.
     #[error("HTTP {status} on {endpoint} after {attempts} attempt(s): {detail}")]
-    Http { status: u16, endpoint: String, attempts: u32, detail: String },
+    Http {
+        status: u16,
+        endpoint: String,
+        attempts: u32,
+        detail: String,
+    },
     /// The server could not be reached, or the connection broke, after every retry.
     #[error("could not reach {endpoint} after {attempts} attempt(s): {detail}")]
-    Transport { endpoint: String, attempts: u32, detail: String },
+    Transport {
+        endpoint: String,
+        attempts: u32,
+        detail: String,
+    },
     /// The response was not what the API documents (bad JSON, a missing field, a cursor
     /// that does not move): an error, never a silently shortened sync.
     #[error("malformed response from {endpoint}: {detail}")]

@@ -90,7 +90,11 @@ pub async fn sync_stream<S: CheckpointStore>(
             outcome.records += batch.records.len() as u64;
             progress.batch_committed(stream, batch.records.len());
         }
-        tracing::info!(batches = outcome.batches, records = outcome.records, "stream done");
+        tracing::info!(
+            batches = outcome.batches,
+            records = outcome.records,
+            "stream done"
+        );
         Ok(outcome)
     }
     .instrument(span)

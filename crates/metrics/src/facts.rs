@@ -70,6 +70,9 @@ pub struct TicketFacts {
     pub channel: Channel,
     pub created_at: DateTime<Utc>,
     pub assignee_id: Option<String>,
+    /// The vendor's pseudonymous requester id (joined to e-mail hashes for conversions).
+    pub requester_id: Option<String>,
+    pub tags: Vec<String>,
     /// Spam, deleted or merged: counts nowhere.
     pub excluded: bool,
     /// Opened by the team (an agent or a bot), not by the customer.
@@ -106,7 +109,9 @@ impl TicketFacts {
 
     /// Whether the ticket is solved (or closed) in its latest known state.
     pub fn is_solved_now(&self) -> bool {
-        self.solved_timeline.last().is_some_and(|(_, solved)| *solved)
+        self.solved_timeline
+            .last()
+            .is_some_and(|(_, solved)| *solved)
     }
 
     /// Reopened at least once.
@@ -146,7 +151,7 @@ pub fn derive_facts(
     let mut human_replies = 0;
     let mut bot_replies = 0;
     let mut first_human_reply_at = None;
-    let mut first_bot_reply_at = None;
+    let mut first_response_at = None;
     let mut reply_samples = Vec::new();
     // Start of the current run of customer messages waiting for an answer.
     let mut waiting_since: Option<DateTime<Utc>> = None;
@@ -155,39 +160,34 @@ pub fn derive_facts(
         if !m.public || *kind == AuthorKind::System {
             continue;
         }
-        let opening = i == 0;
-        match kind {
+        let answers = match kind {
             AuthorKind::Customer => {
                 waiting_since.get_or_insert(m.created_at);
+                false
             }
-            AuthorKind::Agent if !opening => {
+            // The opening message is never a reply, whoever wrote it.
+            _ if i == 0 => false,
+            AuthorKind::Agent => {
                 human_replies += 1;
                 first_human_reply_at.get_or_insert(m.created_at);
-                if let Some(asked_at) = waiting_since.take() {
-                    reply_samples.push(ReplySample {
-                        asked_at,
-                        replied_at: m.created_at,
-                    });
-                }
+                true
             }
-            AuthorKind::Bot if !opening => {
+            AuthorKind::Bot => {
                 bot_replies += 1;
-                first_bot_reply_at.get_or_insert(m.created_at);
-                if count_bot_replies && let Some(asked_at) = waiting_since.take() {
-                    reply_samples.push(ReplySample {
-                        asked_at,
-                        replied_at: m.created_at,
-                    });
-                }
+                count_bot_replies
             }
-            _ => {}
+            _ => false,
+        };
+        if answers {
+            first_response_at.get_or_insert(m.created_at);
+            if let Some(asked_at) = waiting_since.take() {
+                reply_samples.push(ReplySample {
+                    asked_at,
+                    replied_at: m.created_at,
+                });
+            }
         }
     }
-    let first_response_at = match (first_human_reply_at, first_bot_reply_at) {
-        (Some(h), Some(b)) if count_bot_replies => Some(h.min(b)),
-        (None, Some(b)) if count_bot_replies => Some(b),
-        (h, _) => h,
-    };
 
     let solves = if t.status_changes.is_empty() {
         solves_without_history(t)
@@ -201,6 +201,8 @@ pub fn derive_facts(
         channel: ticket.channel,
         created_at: ticket.created_at,
         assignee_id: ticket.assignee_id.clone(),
+        requester_id: ticket.requester_id.clone(),
+        tags: ticket.tags.clone(),
         excluded: ticket.status.is_excluded(),
         outbound,
         human_replies,

@@ -2,7 +2,10 @@
 //! matter to a period. Storage chooses the candidates (see `deskpulse-storage`); metrics
 //! decides what counts, so every KPI definition lives in this crate alone.
 
-use deskpulse_model::{Agent, Message, Rating, StatusChange, Ticket};
+use chrono::{DateTime, Utc};
+use deskpulse_model::{Agent, Message, Rating, Review, SocialStat, StatusChange, Ticket};
+
+pub use crate::hours::BusinessHours;
 
 /// A ticket with everything that happened on it, from one source.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,31 +25,108 @@ pub struct AgentInput {
     pub agent: Agent,
 }
 
+/// A survey answer: from a helpdesk (`source` = its name) or imported from a CSV
+/// (`source` = e.g. `"import:surveys"`); every kind (CSAT, NPS, CES) goes here.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RatingInput {
     pub source: String,
     pub rating: Rating,
 }
 
-/// The facts a report is computed from. Order does not matter.
+/// The keyed e-mail hash of a ticket requester, so tickets can be joined to orders. Kept
+/// apart from [`TicketInput`] because it belongs to the person, not to each ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequesterInput {
+    pub source: String,
+    /// `Ticket::requester_id` of that source.
+    pub requester_id: String,
+    /// HMAC of the normalized e-mail address, the same key as [`OrderInput::customer_hash`].
+    pub email_hash: String,
+}
+
+/// An imported order (`import orders`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderInput {
+    pub order_id: String,
+    pub customer_hash: String,
+    pub created_at: DateTime<Utc>,
+    pub amount: f64,
+    pub currency: String,
+}
+
+/// One imported subscription (`import customers`); a customer may have several.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionInput {
+    pub customer_id: String,
+    pub started_at: DateTime<Utc>,
+    /// `None` while active. The subscription covers `[started_at, ended_at)`.
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// An imported monthly figure (`import costs` / `import revenue`). Several rows of the same
+/// month and currency add up (cost items).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonthlyAmount {
+    /// `(year, month 1–12)`, a calendar month in the team's time zone.
+    pub month: (i32, u32),
+    pub amount: f64,
+    pub currency: String,
+}
+
+/// A public review, from the review source named `source`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewInput {
+    pub source: String,
+    pub review: Review,
+}
+
+/// One observation of a social counter, from the social source named `source`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SocialInput {
+    pub source: String,
+    pub stat: SocialStat,
+}
+
+/// The facts a report is computed from. Order does not matter. Everything here is taken
+/// to be the team's: storage filters by the team's sources, metrics never looks further.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportInput {
     pub tickets: Vec<TicketInput>,
     /// Every agent of the team's sources (small: a team has tens or hundreds).
     pub agents: Vec<AgentInput>,
     pub ratings: Vec<RatingInput>,
+    /// E-mail hashes of the requesters of `tickets` (for converted tickets).
+    pub requesters: Vec<RequesterInput>,
+    /// Orders created from the period's start to 5 days after its end.
+    pub orders: Vec<OrderInput>,
+    /// Every subscription that overlaps the period (or all of them).
+    pub subscriptions: Vec<SubscriptionInput>,
+    /// Support costs of the months the period touches.
+    pub costs: Vec<MonthlyAmount>,
+    /// Revenue of the months the period touches.
+    pub revenue: Vec<MonthlyAmount>,
+    /// Reviews created in the period (older ones are ignored).
+    pub reviews: Vec<ReviewInput>,
+    /// Social observations up to the period's end: at least the last one before the start
+    /// and the last one before the end of each counter.
+    pub social: Vec<SocialInput>,
 }
 
 /// The settings of a team that the KPIs depend on.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TeamConfig {
     pub name: String,
     /// Whether a bot's public reply counts as a first response / reply.
     pub count_bot_replies: bool,
     pub targets: Targets,
+    /// Opening hours in the period's time zone; `None`: no business-time figures.
+    pub business_hours: Option<BusinessHours>,
+    /// A ticket carrying any of these tags (compared case-insensitively) is a complaint.
+    pub complaint_tags: Vec<String>,
 }
 
-/// Targets a KPI is measured against (DESIGN's defaults in `Default`).
+/// Targets a KPI is measured against (DESIGN's defaults in `Default`). Business-time
+/// figures are measured against the same numbers, in business seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Targets {
     pub first_response_seconds: i64,
@@ -57,6 +137,11 @@ pub struct Targets {
 
 impl Default for Targets {
     fn default() -> Self {
-        Targets { first_response_seconds: 3600, resolution_seconds: 8 * 3600, csat: 0.9, cost_ratio: 0.10 }
+        Targets {
+            first_response_seconds: 3600,
+            resolution_seconds: 8 * 3600,
+            csat: 0.9,
+            cost_ratio: 0.10,
+        }
     }
 }

@@ -16,7 +16,13 @@ pub fn render_text(r: &KpiReport) -> String {
         (Some(first), Some(last)) => format!("{first} to {last}, "),
         _ => String::new(),
     };
-    let _ = writeln!(out, "{} — {} ({span}{})", clean(&r.team, 40), p.label, p.timezone);
+    let _ = writeln!(
+        out,
+        "{} — {} ({span}{})",
+        clean(&r.team, 40),
+        p.label,
+        p.timezone
+    );
     let _ = writeln!(
         out,
         "{:<18}{} created · {} solved · {} in backlog",
@@ -43,12 +49,18 @@ pub fn render_text(r: &KpiReport) -> String {
         "First response",
         duration(&frt.stats)
     );
+    if let Some(b) = &frt.business {
+        let _ = writeln!(out, "{:<18}{}", "  business hours", duration(b));
+    }
     for (label, d) in [
         ("Reply time", &k.reply_time),
         ("Resolution", &k.resolution_time),
         ("First resolution", &k.first_resolution_time),
     ] {
-        let _ = writeln!(out, "{label:<18}{}", duration(d));
+        let _ = writeln!(out, "{label:<18}{}", duration(&d.stats));
+        if let Some(b) = &d.business {
+            let _ = writeln!(out, "{:<18}{}", "  business hours", duration(b));
+        }
     }
     for (label, rt) in [
         ("One-touch", &k.one_touch_resolution_rate),

@@ -3,13 +3,21 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use deskpulse_model::{Channel, Period, Rating, RatingKind};
 use serde::{Deserialize, Serialize};
 
+use crate::commerce::{
+    ChurnKpi, ConvertedKpi, CostPerTicketKpi, CostRatioKpi, RetentionKpi, churn, converted, costs,
+};
 use crate::facts::{AgentIndex, TicketFacts, derive_facts};
+use crate::hours::BusinessTime;
 use crate::input::{ReportInput, TeamConfig};
-use crate::stats::{CalendarTime, Clock, DurationStats, RateKpi, num};
+use crate::public::{
+    ComplaintsKpi, ReviewsKpi, SocialKpi, complaints, period_reviews, reviews, social,
+};
+use crate::stats::{CalendarTime, Clock, DurationKpi, DurationStats, RateKpi, num, percentile_r7};
+use crate::surveys::{CesKpi, NpsKpi, ces, nps};
 
 /// One team's KPIs over one period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,15 +46,70 @@ pub struct Kpis {
     pub solved: CountKpi,
     pub backlog: CountKpi,
     pub first_response_time: FirstResponseKpi,
-    pub reply_time: DurationStats,
-    pub resolution_time: DurationStats,
-    pub first_resolution_time: DurationStats,
+    pub reply_time: DurationKpi,
+    pub resolution_time: DurationKpi,
+    pub first_resolution_time: DurationKpi,
     pub one_touch_resolution_rate: RateKpi,
     pub first_contact_resolution_rate: RateKpi,
     pub automated_resolution_rate: RateKpi,
     pub reopen_rate: RateKpi,
     pub csat: CsatKpi,
+    // New keys below default when absent, so reports stored before them still read.
+    #[serde(default)]
+    pub nps: NpsKpi,
+    #[serde(default)]
+    pub ces: CesKpi,
+    #[serde(default)]
+    pub churn_rate: ChurnKpi,
+    #[serde(default)]
+    pub retention_rate: RetentionKpi,
+    #[serde(default)]
+    pub support_cost_per_ticket: CostPerTicketKpi,
+    #[serde(default)]
+    pub support_cost_ratio: CostRatioKpi,
+    #[serde(default)]
+    pub complaints: ComplaintsKpi,
+    #[serde(default)]
+    pub converted_tickets: ConvertedKpi,
+    #[serde(default)]
+    pub reviews: ReviewsKpi,
+    /// One entry per (platform, account, metric) observed by the end of the period.
+    #[serde(default)]
+    pub social: Vec<SocialKpi>,
+    /// First response time by local hour of creation (0–23, all present): where waits pile up.
+    #[serde(default)]
+    pub first_response_by_hour: Vec<HourKpi>,
+    /// The most frequent tags of the period's solved tickets, with their resolution time.
+    #[serde(default)]
+    pub resolution_by_tag: Vec<TagKpi>,
 }
+
+/// First responses of the tickets created in one local hour of the day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HourKpi {
+    /// 0–23, in the period's time zone.
+    pub hour: u32,
+    pub n: u64,
+    #[serde(serialize_with = "num::opt")]
+    pub median_seconds: Option<f64>,
+    /// Sum of the waits (seconds): what staffing at that hour would cut.
+    #[serde(serialize_with = "num::one")]
+    pub total_wait_seconds: f64,
+    /// Unanswered tickets created in that hour.
+    pub waiting: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TagKpi {
+    pub tag: String,
+    /// Solved tickets with the tag.
+    pub n: u64,
+    #[serde(serialize_with = "num::opt")]
+    pub median_resolution_seconds: Option<f64>,
+}
+
+/// How many tags [`Kpis::resolution_by_tag`] keeps.
+const TOP_TAGS: usize = 10;
 
 /// A count of tickets. `n` equals `value`: every KPI carries its sample size.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -79,6 +142,9 @@ pub struct FirstResponseKpi {
     #[serde(flatten)]
     pub stats: DurationStats,
     pub waiting: u64,
+    /// The same in business time, only when the team has business hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business: Option<DurationStats>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -94,6 +160,13 @@ pub struct CsatKpi {
     pub mean: Option<f64>,
     /// The numeric responses in five bands; `None` when there are none.
     pub distribution: Option<CsatBands>,
+    /// Unsatisfied responses that carry a comment: what to read first.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unsatisfied_with_comment: u64,
+}
+
+fn is_zero(x: &u64) -> bool {
+    *x == 0
 }
 
 /// Counts of numeric responses by band of the scale: on 1–5 one band per score; on other
@@ -126,7 +199,11 @@ pub struct AgentKpis {
 /// Computes the report of `period` for `team` from `input`. Pure: same input (in any order),
 /// same report.
 pub fn compute_report(team: &TeamConfig, period: &Period, input: &ReportInput) -> KpiReport {
-    let clock = CalendarTime;
+    let business = team.business_hours.as_ref().map(|hours| BusinessTime {
+        hours,
+        tz: period.tz,
+    });
+    let business: Option<&dyn Clock> = business.as_ref().map(|b| b as &dyn Clock);
     let agents = AgentIndex::new(&input.agents);
     let all: Vec<TicketFacts> = input
         .tickets
@@ -145,10 +222,10 @@ pub fn compute_report(team: &TeamConfig, period: &Period, input: &ReportInput) -
         .filter(|f| f.final_solved_at.is_some_and(|s| period.contains(s)))
         .collect();
 
-    let ratings: Vec<(&str, &Rating)> = input
+    let all_ratings: Vec<(&str, &Rating)> = input
         .ratings
         .iter()
-        .filter(|r| r.rating.kind == RatingKind::Csat && period.contains(r.rating.created_at))
+        .filter(|r| period.contains(r.rating.created_at))
         .filter(|r| {
             r.rating
                 .ticket_id
@@ -157,6 +234,19 @@ pub fn compute_report(team: &TeamConfig, period: &Period, input: &ReportInput) -
         })
         .map(|r| (r.source.as_str(), &r.rating))
         .collect();
+    let ratings: Vec<(&str, &Rating)> = all_ratings
+        .iter()
+        .copied()
+        .filter(|(_, r)| r.kind == RatingKind::Csat)
+        .collect();
+    let reviews = period_reviews(period, &input.reviews);
+    let created = facts
+        .iter()
+        .filter(|f| period.contains(f.created_at))
+        .count() as u64;
+    let (churn_rate, retention_rate) = churn(period, &input.subscriptions);
+    let (support_cost_per_ticket, support_cost_ratio) =
+        costs(period, created, &input.costs, &input.revenue);
 
     let targets = &team.targets;
     let kpis = Kpis {
@@ -169,34 +259,35 @@ pub fn compute_report(team: &TeamConfig, period: &Period, input: &ReportInput) -
                 .count() as u64,
         ),
         first_response_time: first_response(
-            &clock,
             facts
                 .iter()
                 .copied()
                 .filter(|f| period.contains(f.created_at)),
             targets.first_response_seconds,
+            business,
         ),
-        reply_time: DurationStats::from_samples(
-            facts
+        reply_time: DurationKpi::from_intervals(
+            &facts
                 .iter()
                 .filter(|f| !f.outbound)
                 .flat_map(|f| &f.reply_samples)
                 .filter(|s| period.contains(s.replied_at))
-                .map(|s| clock.elapsed_seconds(s.asked_at, s.replied_at))
-                .collect(),
+                .map(|s| (s.asked_at, s.replied_at))
+                .collect::<Vec<_>>(),
             targets.first_response_seconds,
+            business,
         ),
         resolution_time: resolution(
-            &clock,
             &solved,
             |f| f.final_solved_at,
             targets.resolution_seconds,
+            business,
         ),
         first_resolution_time: resolution(
-            &clock,
             &solved,
             |f| f.first_solved_at,
             targets.resolution_seconds,
+            business,
         ),
         one_touch_resolution_rate: rate(&solved, |f| f.human_replies == 1),
         first_contact_resolution_rate: rate(&solved, |f| f.human_replies == 1 && !f.reopened()),
@@ -205,6 +296,18 @@ pub fn compute_report(team: &TeamConfig, period: &Period, input: &ReportInput) -
         }),
         reopen_rate: rate(&solved, |f| f.reopened()),
         csat: csat(ratings.iter().map(|(_, r)| *r)),
+        nps: nps(all_ratings.iter().map(|(_, r)| *r)),
+        ces: ces(all_ratings.iter().map(|(_, r)| *r)),
+        churn_rate,
+        retention_rate,
+        support_cost_per_ticket,
+        support_cost_ratio,
+        complaints: complaints(period, &facts, &team.complaint_tags, &reviews),
+        converted_tickets: converted(period, &facts, &input.requesters, &input.orders),
+        reviews: self::reviews(&reviews),
+        social: social(period, &input.social),
+        first_response_by_hour: by_hour(period, &facts),
+        resolution_by_tag: by_tag(&solved),
     };
 
     KpiReport {
@@ -216,7 +319,7 @@ pub fn compute_report(team: &TeamConfig, period: &Period, input: &ReportInput) -
         },
         team: team.name.clone(),
         kpis,
-        agents: per_agent(&clock, team, &agents, &solved, &ratings),
+        agents: per_agent(team, &agents, &solved, &ratings),
     }
 }
 
@@ -250,38 +353,40 @@ fn volume(period: &Period, facts: &[&TicketFacts]) -> VolumeKpi {
 
 /// Created → first response, whenever it came, over inbound tickets.
 fn first_response<'a>(
-    clock: &impl Clock,
     tickets: impl Iterator<Item = &'a TicketFacts>,
     target: i64,
+    business: Option<&dyn Clock>,
 ) -> FirstResponseKpi {
     let mut samples = Vec::new();
     let mut waiting = 0;
     for f in tickets.filter(|f| !f.outbound) {
         match f.first_response_at {
-            Some(r) => samples.push(clock.elapsed_seconds(f.created_at, r)),
+            Some(r) => samples.push((f.created_at, r)),
             None if !f.is_solved_now() => waiting += 1,
             // Solved without a response (e.g. the customer wrote "never mind"): not waiting,
             // and no response time to report.
             None => {}
         }
     }
+    let d = DurationKpi::from_intervals(&samples, target, business);
     FirstResponseKpi {
-        stats: DurationStats::from_samples(samples, target),
+        stats: d.stats,
         waiting,
+        business: d.business,
     }
 }
 
 fn resolution(
-    clock: &impl Clock,
     solved: &[&TicketFacts],
     solve: impl Fn(&TicketFacts) -> Option<DateTime<Utc>>,
     target: i64,
-) -> DurationStats {
-    let samples = solved
+    business: Option<&dyn Clock>,
+) -> DurationKpi {
+    let samples: Vec<_> = solved
         .iter()
-        .filter_map(|f| solve(f).map(|s| clock.elapsed_seconds(f.created_at, s)))
+        .filter_map(|f| solve(f).map(|s| (f.created_at, s)))
         .collect();
-    DurationStats::from_samples(samples, target)
+    DurationKpi::from_intervals(&samples, target, business)
 }
 
 fn rate(solved: &[&TicketFacts], hit: impl Fn(&TicketFacts) -> bool) -> RateKpi {
@@ -297,6 +402,7 @@ fn csat<'a>(ratings: impl Iterator<Item = &'a Rating>) -> CsatKpi {
     let mut satisfied = 0u64;
     let mut numeric: Vec<f64> = Vec::new();
     let mut bands = CsatBands::default();
+    let mut unsatisfied_with_comment = 0;
     for r in ratings {
         let (min, max) = (r.scale.min, r.scale.max);
         // A rating on a degenerate scale cannot be placed on it: not a response we can read.
@@ -308,6 +414,8 @@ fn csat<'a>(ratings: impl Iterator<Item = &'a Rating>) -> CsatKpi {
         n += 1;
         if x >= SATISFIED - 1e-9 {
             satisfied += 1;
+        } else if r.comment.as_deref().is_some_and(|c| !c.trim().is_empty()) {
+            unsatisfied_with_comment += 1;
         }
         if !r.scale.is_binary() {
             numeric.push(1.0 + 4.0 * x);
@@ -328,11 +436,70 @@ fn csat<'a>(ratings: impl Iterator<Item = &'a Rating>) -> CsatKpi {
         value: RateKpi::new(satisfied, n).value,
         mean,
         distribution: (!numeric.is_empty()).then_some(bands),
+        unsatisfied_with_comment,
     }
 }
 
+fn by_hour(period: &Period, facts: &[&TicketFacts]) -> Vec<HourKpi> {
+    let mut waits: Vec<Vec<f64>> = vec![Vec::new(); 24];
+    let mut waiting = [0u64; 24];
+    for f in facts
+        .iter()
+        .filter(|f| !f.outbound && period.contains(f.created_at))
+    {
+        let h = f.created_at.with_timezone(&period.tz).hour() as usize;
+        match f.first_response_at {
+            Some(r) => waits[h].push(CalendarTime.elapsed_seconds(f.created_at, r)),
+            None if !f.is_solved_now() => waiting[h] += 1,
+            None => {}
+        }
+    }
+    waits
+        .into_iter()
+        .enumerate()
+        .map(|(h, mut w)| {
+            w.sort_by(f64::total_cmp);
+            HourKpi {
+                hour: h as u32,
+                n: w.len() as u64,
+                median_seconds: percentile_r7(&w, 0.5).map(|x| (x * 1000.0).round() / 1000.0),
+                total_wait_seconds: w.iter().sum(),
+                waiting: waiting[h],
+            }
+        })
+        .collect()
+}
+
+fn by_tag(solved: &[&TicketFacts]) -> Vec<TagKpi> {
+    let mut by: HashMap<String, Vec<f64>> = HashMap::new();
+    for f in solved {
+        let Some(s) = f.final_solved_at else { continue };
+        let mut tags: Vec<String> = f.tags.iter().map(|t| t.to_lowercase()).collect();
+        tags.sort();
+        tags.dedup();
+        for t in tags {
+            by.entry(t)
+                .or_default()
+                .push(CalendarTime.elapsed_seconds(f.created_at, s));
+        }
+    }
+    let mut rows: Vec<TagKpi> = by
+        .into_iter()
+        .map(|(tag, mut xs)| {
+            xs.sort_by(f64::total_cmp);
+            TagKpi {
+                tag,
+                n: xs.len() as u64,
+                median_resolution_seconds: percentile_r7(&xs, 0.5),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| b.n.cmp(&a.n).then_with(|| a.tag.cmp(&b.tag)));
+    rows.truncate(TOP_TAGS);
+    rows
+}
+
 fn per_agent(
-    clock: &impl Clock,
     team: &TeamConfig,
     agents: &AgentIndex<'_>,
     solved: &[&TicketFacts],
@@ -359,17 +526,18 @@ fn per_agent(
                 .map_or_else(|| id.to_owned(), |a| a.name.clone()),
             solved: tickets.len() as u64,
             first_response_time: first_response(
-                clock,
                 tickets.iter().copied(),
                 team.targets.first_response_seconds,
+                None,
             )
             .stats,
             resolution_time: resolution(
-                clock,
                 &tickets,
                 |f| f.final_solved_at,
                 team.targets.resolution_seconds,
-            ),
+                None,
+            )
+            .stats,
             one_touch_resolution_rate: rate(&tickets, |f| f.human_replies == 1),
             csat: csat(ratings_of.get(&(source, id)).into_iter().flatten().copied()),
         })

@@ -6,9 +6,8 @@ use serde::{Deserialize, Serialize};
 
 /// How long something took between two instants, in seconds.
 ///
-/// The seam for business hours: today every duration is calendar time ([`CalendarTime`]);
-/// a business-hours clock will implement this trait and the report will compute each
-/// duration KPI once per clock.
+/// Calendar time ([`CalendarTime`]) and business time (`BusinessTime`) implement it; the
+/// report computes each duration KPI once per clock.
 pub trait Clock {
     fn elapsed_seconds(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> f64;
 }
@@ -85,6 +84,37 @@ impl DurationStats {
             mean_seconds: Some(to_millis(mean)),
             p90_seconds: percentile_r7(&samples, 0.9).map(to_millis),
             within_target: Some(within as f64 / n as f64),
+        }
+    }
+}
+
+/// A duration KPI: calendar time, plus the same in business time when the team has business
+/// hours (`"business": {...}`, absent otherwise, so teams without hours see no new key).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DurationKpi {
+    #[serde(flatten)]
+    pub stats: DurationStats,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business: Option<DurationStats>,
+}
+
+impl DurationKpi {
+    /// Times each `(from, to)` interval on the calendar and, if given, on business hours.
+    pub fn from_intervals(
+        intervals: &[(DateTime<Utc>, DateTime<Utc>)],
+        target_seconds: i64,
+        business: Option<&dyn Clock>,
+    ) -> Self {
+        let on = |clock: &dyn Clock| {
+            let samples = intervals
+                .iter()
+                .map(|(a, b)| clock.elapsed_seconds(*a, *b))
+                .collect();
+            DurationStats::from_samples(samples, target_seconds)
+        };
+        DurationKpi {
+            stats: on(&CalendarTime),
+            business: business.map(on),
         }
     }
 }

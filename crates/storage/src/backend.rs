@@ -376,7 +376,7 @@ macro_rules! shared_sql {
                 .map(|r| rating(r).map(|(source, rating)| RatingInput { source, rating }))
                 .collect::<Result<Vec<_>, _>>()?;
 
-            Ok(ReportInput { tickets: tickets.into_values().collect(), agents, ratings })
+            Ok(ReportInput { tickets: tickets.into_values().collect(), agents, ratings, ..Default::default() })
         }
 
         async fn all(pool: &Pool, table: &'static str) -> Result<Vec<DbRow>, StorageError> {

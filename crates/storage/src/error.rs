@@ -11,7 +11,11 @@ pub enum StorageError {
     UnsupportedUrl { url: String },
 
     #[error("could not open database {url}: {reason}; {hint}")]
-    Open { url: String, reason: String, hint: &'static str },
+    Open {
+        url: String,
+        reason: String,
+        hint: &'static str,
+    },
 
     #[error("could not bring the schema of database {url} up to date: {reason}")]
     Migrate { url: String, reason: String },
@@ -27,7 +31,11 @@ pub enum StorageError {
     Invalid { what: String, reason: String },
 
     #[error("unreadable value in {table}.{column}: {reason}")]
-    Corrupt { table: &'static str, column: &'static str, reason: String },
+    Corrupt {
+        table: &'static str,
+        column: &'static str,
+        reason: String,
+    },
 }
 
 /// `postgres://user:secret@host/db` → `postgres://user:****@host/db`; other URLs unchanged.
@@ -76,12 +84,21 @@ mod tests {
 
     #[test]
     fn masks_passwords() {
-        assert_eq!(mask_url("postgres://u:secret@h:5432/db"), "postgres://u:****@h:5432/db");
+        assert_eq!(
+            mask_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:****@h:5432/db"
+        );
         assert_eq!(mask_url("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(mask_url("sqlite://x.db"), "sqlite://x.db");
         assert!(!mask_url("weird://u:se cret@h:/").contains("se cret"));
         let url = "postgres://u:p%40ss@h/db";
-        let scrubbed = scrub(url, "failed for postgres://u:p%40ss@h/db with p@ss and p%40ss");
-        assert!(!scrubbed.contains("p@ss") && !scrubbed.contains("p%40ss"), "{scrubbed}");
+        let scrubbed = scrub(
+            url,
+            "failed for postgres://u:p%40ss@h/db with p@ss and p%40ss",
+        );
+        assert!(
+            !scrubbed.contains("p@ss") && !scrubbed.contains("p%40ss"),
+            "{scrubbed}"
+        );
     }
 }

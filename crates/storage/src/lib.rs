@@ -1,7 +1,7 @@
 //! deskpulse-storage: the local copy of the facts, in SQLite (default) or Postgres.
 //!
 //! One backend-neutral [`Store`] with one implementation per backend (sqlx's `Any` driver
-//! cannot bind chrono types). Both share their SQL through [`backend::shared_sql`]; only the
+//! cannot bind chrono types). Both share their SQL through the `shared_sql!` macro; only the
 //! timestamp column type and how a pool is opened differ. Every write is an idempotent upsert
 //! keyed by `(source, external_id)`, and every batch commits with its checkpoint in one
 //! transaction, so a crash loses nothing and doubles nothing.
@@ -54,7 +54,9 @@ impl Store {
         match scheme.as_deref() {
             Some("sqlite") => sqlite::open(url).await.map(Store::Sqlite),
             Some("postgres" | "postgresql") => postgres::open(url).await.map(Store::Postgres),
-            _ => Err(StorageError::UnsupportedUrl { url: error::mask_url(url) }),
+            _ => Err(StorageError::UnsupportedUrl {
+                url: error::mask_url(url),
+            }),
         }
     }
 
@@ -133,9 +135,9 @@ impl Store {
             t.status_changes
                 .sort_by(|a, b| (a.at, &a.external_id).cmp(&(b.at, &b.external_id)));
         }
-        input
-            .agents
-            .sort_by(|a, b| (&a.source, &a.agent.external_id).cmp(&(&b.source, &b.agent.external_id)));
+        input.agents.sort_by(|a, b| {
+            (&a.source, &a.agent.external_id).cmp(&(&b.source, &b.agent.external_id))
+        });
         input.ratings.sort_by(|a, b| {
             (&a.source, &a.rating.external_id).cmp(&(&b.source, &b.rating.external_id))
         });
@@ -232,7 +234,12 @@ impl<'a> Parts<'a> {
         p.ratings = last_wins(p.ratings, |r| &r.external_id);
         p.reviews = last_wins(p.reviews, |r| (&r.platform, &r.external_id));
         p.social_stats = last_wins(p.social_stats, |s| {
-            (&s.platform, &s.account, s.metric, s.observed_at.timestamp_micros())
+            (
+                &s.platform,
+                &s.account,
+                s.metric,
+                s.observed_at.timestamp_micros(),
+            )
         });
         Ok(p)
     }
@@ -241,7 +248,11 @@ impl<'a> Parts<'a> {
 /// Keeps the last item of each key, in order of those last occurrences.
 fn last_wins<'a, T, K: Hash + Eq>(items: Vec<&'a T>, key: impl Fn(&'a T) -> K) -> Vec<&'a T> {
     let mut seen = HashSet::with_capacity(items.len());
-    let mut out: Vec<&'a T> = items.into_iter().rev().filter(|t| seen.insert(key(t))).collect();
+    let mut out: Vec<&'a T> = items
+        .into_iter()
+        .rev()
+        .filter(|t| seen.insert(key(t)))
+        .collect();
     out.reverse();
     out
 }
@@ -251,7 +262,10 @@ fn finite(what: &str, id: &str, v: f64) -> Result<(), StorageError> {
     if v.is_finite() {
         Ok(())
     } else {
-        Err(StorageError::Invalid { what: format!("{what} of {id:?}"), reason: format!("{v} is not a finite number") })
+        Err(StorageError::Invalid {
+            what: format!("{what} of {id:?}"),
+            reason: format!("{v} is not a finite number"),
+        })
     }
 }
 
@@ -283,34 +297,106 @@ impl Facts {
         let mut out = Vec::new();
         let mut line = |table: &str, v: Value| out.push(format!("{table} {v}"));
         for (s, t) in &self.tickets {
-            line("tickets", json!([s, t.external_id, t.channel.as_str(), t.status.as_str(),
-                ts(t.created_at), ts(t.updated_at), ots(t.first_solved_at), ots(t.final_solved_at),
-                t.reopens, t.opened_by_agent, t.requester_id, t.assignee_id, t.group_id, t.tags,
-                t.priority]));
+            line(
+                "tickets",
+                json!([
+                    s,
+                    t.external_id,
+                    t.channel.as_str(),
+                    t.status.as_str(),
+                    ts(t.created_at),
+                    ts(t.updated_at),
+                    ots(t.first_solved_at),
+                    ots(t.final_solved_at),
+                    t.reopens,
+                    t.opened_by_agent,
+                    t.requester_id,
+                    t.assignee_id,
+                    t.group_id,
+                    t.tags,
+                    t.priority
+                ]),
+            );
         }
         for (s, m) in &self.messages {
-            line("messages", json!([s, m.external_id, m.ticket_id, m.author_kind.as_str(),
-                m.author_id, m.public, ts(m.created_at)]));
+            line(
+                "messages",
+                json!([
+                    s,
+                    m.external_id,
+                    m.ticket_id,
+                    m.author_kind.as_str(),
+                    m.author_id,
+                    m.public,
+                    ts(m.created_at)
+                ]),
+            );
         }
         for (s, c) in &self.status_changes {
-            line("status_changes", json!([s, c.external_id, c.ticket_id,
-                c.from.map(|f| f.as_str()), c.to.as_str(), c.author_kind.as_str(), c.author_id,
-                ts(c.at)]));
+            line(
+                "status_changes",
+                json!([
+                    s,
+                    c.external_id,
+                    c.ticket_id,
+                    c.from.map(|f| f.as_str()),
+                    c.to.as_str(),
+                    c.author_kind.as_str(),
+                    c.author_id,
+                    ts(c.at)
+                ]),
+            );
         }
         for (s, a) in &self.agents {
             line("agents", json!([s, a.external_id, a.name, a.is_bot]));
         }
         for (s, r) in &self.ratings {
-            line("ratings", json!([s, r.external_id, r.kind.as_str(), r.score, r.scale.min,
-                r.scale.max, r.ticket_id, r.agent_id, r.comment, ts(r.created_at)]));
+            line(
+                "ratings",
+                json!([
+                    s,
+                    r.external_id,
+                    r.kind.as_str(),
+                    r.score,
+                    r.scale.min,
+                    r.scale.max,
+                    r.ticket_id,
+                    r.agent_id,
+                    r.comment,
+                    ts(r.created_at)
+                ]),
+            );
         }
         for (s, r) in &self.reviews {
-            line("reviews", json!([s, r.platform, r.external_id, r.rating, r.title, r.text,
-                r.author_name, ts(r.created_at), r.reply_text, ots(r.replied_at), r.url]));
+            line(
+                "reviews",
+                json!([
+                    s,
+                    r.platform,
+                    r.external_id,
+                    r.rating,
+                    r.title,
+                    r.text,
+                    r.author_name,
+                    ts(r.created_at),
+                    r.reply_text,
+                    ots(r.replied_at),
+                    r.url
+                ]),
+            );
         }
         for (s, x) in &self.social_stats {
-            line("social_stats", json!([s, x.platform, x.account, x.metric.as_str(), x.value,
-                ts(x.observed_at)]));
+            line(
+                "social_stats",
+                json!([
+                    s,
+                    x.platform,
+                    x.account,
+                    x.metric.as_str(),
+                    x.value,
+                    ts(x.observed_at)
+                ]),
+            );
         }
         for (s, stream, c) in &self.checkpoints {
             line("checkpoints", json!([s, stream, c.value()]));

@@ -1,6 +1,7 @@
 //! Postgres: for teams that outgrow one machine. Times are TIMESTAMPTZ (microseconds).
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::Connection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
 use std::time::Duration;
 
 type Db = sqlx::Postgres;
@@ -33,16 +34,25 @@ pub(crate) async fn open(url: &str) -> Result<PgPool, StorageError> {
                and database in [database] url exist",
     };
     let opts = PgConnectOptions::from_str(url).map_err(|e| open_err(&e))?;
+    // One direct attempt first: the pool would retry a refused connection until its acquire
+    // timeout, and a wrong URL should fail at once with the server's own reason.
+    let probe = PgConnection::connect_with(&opts)
+        .await
+        .map_err(|e| open_err(&e))?;
+    let _ = probe.close().await;
     let pool = PgPoolOptions::new()
         .max_connections(8)
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(opts)
         .await
         .map_err(|e| open_err(&e))?;
-    MIGRATOR.run(&pool).await.map_err(|e| StorageError::Migrate {
-        url: masked.clone(),
-        reason: crate::error::scrub(url, &e.to_string()),
-    })?;
+    MIGRATOR
+        .run(&pool)
+        .await
+        .map_err(|e| StorageError::Migrate {
+            url: masked.clone(),
+            reason: crate::error::scrub(url, &e.to_string()),
+        })?;
     Ok(pool)
 }
 

@@ -67,11 +67,17 @@ pub(crate) async fn open(url: &str) -> Result<SqlitePool, StorageError> {
     } else {
         SqlitePoolOptions::new().max_connections(4)
     };
-    let pool = pool_opts.connect_with(opts).await.map_err(|e| open_err(&e))?;
-    MIGRATOR.run(&pool).await.map_err(|e| StorageError::Migrate {
-        url: masked.clone(),
-        reason: crate::error::scrub(url, &e.to_string()),
-    })?;
+    let pool = pool_opts
+        .connect_with(opts)
+        .await
+        .map_err(|e| open_err(&e))?;
+    MIGRATOR
+        .run(&pool)
+        .await
+        .map_err(|e| StorageError::Migrate {
+            url: masked.clone(),
+            reason: crate::error::scrub(url, &e.to_string()),
+        })?;
     Ok(pool)
 }
 

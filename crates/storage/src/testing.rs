@@ -19,8 +19,14 @@ pub struct TestDb {
 }
 
 enum Kind {
-    Sqlite { _dir: tempfile::TempDir },
-    Postgres { admin_url: String, name: String, dropped: bool },
+    Sqlite {
+        _dir: tempfile::TempDir,
+    },
+    Postgres {
+        admin_url: String,
+        name: String,
+        dropped: bool,
+    },
 }
 
 impl TestDb {
@@ -28,7 +34,10 @@ impl TestDb {
     pub fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("create a temporary directory for a test database");
         let url = format!("sqlite://{}", dir.path().join("deskpulse.db").display());
-        TestDb { url, kind: Kind::Sqlite { _dir: dir } }
+        TestDb {
+            url,
+            kind: Kind::Sqlite { _dir: dir },
+        }
     }
 
     /// A fresh, empty Postgres database, or `None` (with a note on stderr) when
@@ -58,12 +67,14 @@ impl TestDb {
         let mut url = url::Url::parse(&admin_url)
             .unwrap_or_else(|e| panic!("{POSTGRES_URL_VAR}={masked} is not a URL: {e}"));
         url.set_path(&name);
-        let mut conn = sqlx::PgConnection::connect(&admin_url).await.unwrap_or_else(|e| {
-            panic!(
-                "{POSTGRES_URL_VAR}={masked} is set but the server cannot be reached: {}",
-                crate::error::scrub(&admin_url, &e.to_string())
-            )
-        });
+        let mut conn = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{POSTGRES_URL_VAR}={masked} is set but the server cannot be reached: {}",
+                    crate::error::scrub(&admin_url, &e.to_string())
+                )
+            });
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
             .execute(&mut conn)
             .await
@@ -71,7 +82,11 @@ impl TestDb {
         let _ = conn.close().await;
         Some(TestDb {
             url: url.to_string(),
-            kind: Kind::Postgres { admin_url, name, dropped: false },
+            kind: Kind::Postgres {
+                admin_url,
+                name,
+                dropped: false,
+            },
         })
     }
 
@@ -93,7 +108,12 @@ impl TestDb {
     /// Drops the Postgres database (closing the connections still open on it); for SQLite,
     /// the same as dropping the value.
     pub async fn cleanup(mut self) {
-        if let Kind::Postgres { admin_url, name, dropped } = &mut self.kind {
+        if let Kind::Postgres {
+            admin_url,
+            name,
+            dropped,
+        } = &mut self.kind
+        {
             drop_database(admin_url, name).await;
             *dropped = true;
         }
@@ -102,12 +122,20 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Kind::Postgres { admin_url, name, dropped: false } = &self.kind {
+        if let Kind::Postgres {
+            admin_url,
+            name,
+            dropped: false,
+        } = &self.kind
+        {
             // Best effort from a thread of its own: Drop cannot await, and it may run inside
             // a runtime that must not be blocked on.
             let (admin_url, name) = (admin_url.clone(), name.clone());
             let _ = std::thread::spawn(move || {
-                if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
                     rt.block_on(drop_database(&admin_url, &name));
                 }
             })

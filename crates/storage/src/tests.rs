@@ -21,7 +21,12 @@ fn at(hours: i64) -> DateTime<Utc> {
     t0() + Duration::hours(hours)
 }
 
-fn ticket(id: &str, status: TicketStatus, created: DateTime<Utc>, updated: DateTime<Utc>) -> Ticket {
+fn ticket(
+    id: &str,
+    status: TicketStatus,
+    created: DateTime<Utc>,
+    updated: DateTime<Utc>,
+) -> Ticket {
     Ticket {
         external_id: id.into(),
         channel: Channel::Email,
@@ -78,7 +83,8 @@ fn rating(id: &str, created: DateTime<Utc>) -> Rating {
 
 /// A batch with every kind of record and awkward values: micros, NULLs, quotes, unicode.
 fn full_batch(cp: u64) -> Batch {
-    let precise = Utc.with_ymd_and_hms(2026, 11, 10, 8, 21, 10).unwrap() + Duration::microseconds(123_456);
+    let precise =
+        Utc.with_ymd_and_hms(2026, 11, 10, 8, 21, 10).unwrap() + Duration::microseconds(123_456);
     let mut t = ticket("1", TicketStatus::Solved, at(-48), precise);
     t.first_solved_at = Some(precise - Duration::microseconds(1));
     t.final_solved_at = Some(precise);
@@ -86,7 +92,11 @@ fn full_batch(cp: u64) -> Batch {
     t.opened_by_agent = Some(false);
     t.assignee_id = Some("100".into());
     t.group_id = Some("g1".into());
-    t.tags = vec!["vip".into(), "complaint".into(), "ünïcode \"quoted\"".into()];
+    t.tags = vec![
+        "vip".into(),
+        "complaint".into(),
+        "ünïcode \"quoted\"".into(),
+    ];
     t.priority = Some("high".into());
     let mut m2 = message("m2", "1", at(-47));
     m2.author_kind = AuthorKind::Customer;
@@ -101,9 +111,20 @@ fn full_batch(cp: u64) -> Batch {
             Record::Message(message("m1", "1", at(-48))),
             Record::Message(m2),
             Record::StatusChange(sc),
-            Record::Agent(Agent { external_id: "100".into(), name: "Alice O'Brien".into(), is_bot: false }),
-            Record::Agent(Agent { external_id: "200".into(), name: "Answer Bot".into(), is_bot: true }),
-            Record::Rating(Rating { comment: Some("great, 'thanks'".into()), ..rating("r1", at(3)) }),
+            Record::Agent(Agent {
+                external_id: "100".into(),
+                name: "Alice O'Brien".into(),
+                is_bot: false,
+            }),
+            Record::Agent(Agent {
+                external_id: "200".into(),
+                name: "Answer Bot".into(),
+                is_bot: true,
+            }),
+            Record::Rating(Rating {
+                comment: Some("great, 'thanks'".into()),
+                ..rating("r1", at(3))
+            }),
             Record::Review(Review {
                 platform: "trustpilot".into(),
                 external_id: "rv1".into(),
@@ -143,7 +164,9 @@ fn full_batch(cp: u64) -> Batch {
                 observed_at: at(30),
             }),
         ],
-        checkpoint: Checkpoint::new(json!({"cursor": format!("c{cp}"), "n": cp, "nested": {"b": 1, "a": [1.5, null]}})),
+        checkpoint: Checkpoint::new(
+            json!({"cursor": format!("c{cp}"), "n": cp, "nested": {"b": 1, "a": [1.5, null]}}),
+        ),
     }
 }
 
@@ -168,20 +191,43 @@ async fn upserts_are_idempotent(store: Store) {
     assert_eq!(counts1.into_iter().collect::<Vec<_>>(), expected);
     assert_eq!(dump1.len(), 13);
     // The same records under another source are other rows.
-    store.commit_batch("other", "tickets", &batch).await.unwrap();
+    store
+        .commit_batch("other", "tickets", &batch)
+        .await
+        .unwrap();
     assert_eq!(store.counts().await.unwrap()["tickets"], 4);
     // Duplicates inside one batch collapse to the last version.
     let mut dup = full_batch(2);
     let mut t = ticket("2", TicketStatus::Pending, at(1), at(2));
     t.tags = vec!["second".into()];
     dup.records.push(Record::Ticket(t.clone()));
-    dup.records.push(Record::Message(Message { public: false, ..message("m1", "1", at(-48)) }));
+    dup.records.push(Record::Message(Message {
+        public: false,
+        ..message("m1", "1", at(-48))
+    }));
     store.commit_batch(SRC, "tickets", &dup).await.unwrap();
-    let input = store.load_report_input(&[SRC.into()], at(0), at(24)).await.unwrap();
-    let got = input.tickets.iter().find(|x| x.ticket.external_id == "2").unwrap();
+    let input = store
+        .load_report_input(&[SRC.into()], at(0), at(24))
+        .await
+        .unwrap();
+    let got = input
+        .tickets
+        .iter()
+        .find(|x| x.ticket.external_id == "2")
+        .unwrap();
     assert_eq!(got.ticket, t);
-    let t1 = input.tickets.iter().find(|x| x.ticket.external_id == "1").unwrap();
-    assert!(!t1.messages.iter().find(|m| m.external_id == "m1").unwrap().public);
+    let t1 = input
+        .tickets
+        .iter()
+        .find(|x| x.ticket.external_id == "1")
+        .unwrap();
+    assert!(
+        !t1.messages
+            .iter()
+            .find(|m| m.external_id == "m1")
+            .unwrap()
+            .public
+    );
 }
 
 async fn later_version_replaces(store: Store) {
@@ -194,17 +240,29 @@ async fn later_version_replaces(store: Store) {
         records: vec![Record::Ticket(t.clone()), Record::Message(m)],
         checkpoint: Checkpoint::new(json!(n)),
     };
-    store.commit_batch(SRC, "s", &b(&v1, message("m", "7", at(1)), 1)).await.unwrap();
+    store
+        .commit_batch(SRC, "s", &b(&v1, message("m", "7", at(1)), 1))
+        .await
+        .unwrap();
     let mut m2 = message("m", "7", at(2));
     m2.author_kind = AuthorKind::Bot;
-    store.commit_batch(SRC, "s", &b(&v2, m2.clone(), 2)).await.unwrap();
-    let input = store.load_report_input(&[SRC.into()], at(0), at(24)).await.unwrap();
+    store
+        .commit_batch(SRC, "s", &b(&v2, m2.clone(), 2))
+        .await
+        .unwrap();
+    let input = store
+        .load_report_input(&[SRC.into()], at(0), at(24))
+        .await
+        .unwrap();
     assert_eq!(input.tickets.len(), 1);
     assert_eq!(input.tickets[0].ticket, v2);
     assert_eq!(input.tickets[0].messages, vec![m2.clone()]);
     // Replaying the older page keeps the newer ticket (messages have no version: last wins).
     store.commit_batch(SRC, "s", &b(&v1, m2, 1)).await.unwrap();
-    let input = store.load_report_input(&[SRC.into()], at(0), at(24)).await.unwrap();
+    let input = store
+        .load_report_input(&[SRC.into()], at(0), at(24))
+        .await
+        .unwrap();
     assert_eq!(input.tickets[0].ticket, v2);
     assert_eq!(store.counts().await.unwrap()["tickets"], 1);
     assert_eq!(store.counts().await.unwrap()["messages"], 1);
@@ -214,13 +272,26 @@ async fn checkpoints_commit_with_their_batch(store: Store) {
     assert_eq!(store.checkpoint(SRC, "tickets").await.unwrap(), None);
     let b1 = full_batch(1);
     store.commit_batch(SRC, "tickets", &b1).await.unwrap();
-    assert_eq!(store.checkpoint(SRC, "tickets").await.unwrap(), Some(b1.checkpoint.clone()));
+    assert_eq!(
+        store.checkpoint(SRC, "tickets").await.unwrap(),
+        Some(b1.checkpoint.clone())
+    );
     assert_eq!(store.checkpoint(SRC, "ratings").await.unwrap(), None);
     assert_eq!(store.checkpoint("other", "tickets").await.unwrap(), None);
     // Through the connector SDK's trait, as the sync runner uses it.
-    let b2 = Batch { records: vec![], checkpoint: Checkpoint::new(json!({"cursor": "c2"})) };
-    CheckpointStore::commit(&store, SRC, "tickets", &b2).await.unwrap();
-    assert_eq!(CheckpointStore::checkpoint(&store, SRC, "tickets").await.unwrap(), Some(b2.checkpoint));
+    let b2 = Batch {
+        records: vec![],
+        checkpoint: Checkpoint::new(json!({"cursor": "c2"})),
+    };
+    CheckpointStore::commit(&store, SRC, "tickets", &b2)
+        .await
+        .unwrap();
+    assert_eq!(
+        CheckpointStore::checkpoint(&store, SRC, "tickets")
+            .await
+            .unwrap(),
+        Some(b2.checkpoint)
+    );
     assert_eq!(store.counts().await.unwrap()["checkpoints"], 1);
 }
 
@@ -240,22 +311,40 @@ async fn a_failing_batch_writes_nothing(store: Store) {
         checkpoint: Checkpoint::new(json!({"cursor": "c2"})),
     };
     let err = store.commit_batch(SRC, "tickets", &bad).await.unwrap_err();
-    assert!(matches!(err, StorageError::Query { op: "writing messages", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            StorageError::Query {
+                op: "writing messages",
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert_eq!(store.dump().await.unwrap(), before);
-    assert_eq!(store.checkpoint(SRC, "tickets").await.unwrap(), Some(b1.checkpoint));
+    assert_eq!(
+        store.checkpoint(SRC, "tickets").await.unwrap(),
+        Some(b1.checkpoint)
+    );
     // On a fresh stream no checkpoint appears either.
     store.commit_batch(SRC, "fresh", &bad).await.unwrap_err();
     assert_eq!(store.checkpoint(SRC, "fresh").await.unwrap(), None);
     // A value one backend could not store faithfully is refused before anything is written.
     let nan = Batch {
-        records: vec![Record::Rating(Rating { score: f64::NAN, ..rating("r9", at(1)) })],
+        records: vec![Record::Rating(Rating {
+            score: f64::NAN,
+            ..rating("r9", at(1))
+        })],
         checkpoint: Checkpoint::new(json!(3)),
     };
     let err = store.commit_batch(SRC, "tickets", &nan).await.unwrap_err();
     assert!(matches!(err, StorageError::Invalid { .. }), "{err}");
     assert_eq!(store.dump().await.unwrap(), before);
     // And the store still works after a rollback.
-    store.commit_batch(SRC, "tickets", &full_batch(2)).await.unwrap();
+    store
+        .commit_batch(SRC, "tickets", &full_batch(2))
+        .await
+        .unwrap();
 }
 
 /// The period is [at(0), at(168)): one week.
@@ -285,45 +374,99 @@ async fn report_input_candidates(store: Store) {
         Record::Message(message("edge", "edge-msg", start)),
         // Excluded: created long before, solved before start, no activity since.
         Record::Ticket(ticket("stale", Solved, long_ago, at(-1))),
-        Record::Message(message("stale-m", "stale", start - Duration::microseconds(1))),
+        Record::Message(message(
+            "stale-m",
+            "stale",
+            start - Duration::microseconds(1),
+        )),
         Record::StatusChange(change("stale-s", "stale", Solved, at(-1))),
-        Record::Agent(Agent { external_id: "100".into(), name: "A".into(), is_bot: false }),
+        Record::Agent(Agent {
+            external_id: "100".into(),
+            name: "A".into(),
+            is_bot: false,
+        }),
         Record::Rating(rating("r-start", start)),
         Record::Rating(rating("r-in", at(100))),
         Record::Rating(rating("r-end", end)),
         Record::Rating(rating("r-before", start - Duration::microseconds(1))),
     ];
     store
-        .commit_batch(SRC, "all", &Batch { records, checkpoint: Checkpoint::new(json!(1)) })
+        .commit_batch(
+            SRC,
+            "all",
+            &Batch {
+                records,
+                checkpoint: Checkpoint::new(json!(1)),
+            },
+        )
         .await
         .unwrap();
     // Excluded: another source's records.
     let other = Batch {
         records: vec![
             Record::Ticket(ticket("created", Open, at(10), at(11))),
-            Record::Agent(Agent { external_id: "900".into(), name: "Other".into(), is_bot: false }),
+            Record::Agent(Agent {
+                external_id: "900".into(),
+                name: "Other".into(),
+                is_bot: false,
+            }),
             Record::Rating(rating("r-other", at(100))),
         ],
         checkpoint: Checkpoint::new(json!(1)),
     };
-    store.commit_batch("other-src", "all", &other).await.unwrap();
+    store
+        .commit_batch("other-src", "all", &other)
+        .await
+        .unwrap();
 
-    let input = store.load_report_input(&[SRC.into()], start, end).await.unwrap();
-    let ids: Vec<&str> = input.tickets.iter().map(|t| t.ticket.external_id.as_str()).collect();
+    let input = store
+        .load_report_input(&[SRC.into()], start, end)
+        .await
+        .unwrap();
+    let ids: Vec<&str> = input
+        .tickets
+        .iter()
+        .map(|t| t.ticket.external_id.as_str())
+        .collect();
     assert_eq!(
         ids,
-        ["at-end", "backlog", "backlog-spam", "created", "edge-msg", "replied", "solved-later", "updated"]
+        [
+            "at-end",
+            "backlog",
+            "backlog-spam",
+            "created",
+            "edge-msg",
+            "replied",
+            "solved-later",
+            "updated"
+        ]
     );
     assert!(input.tickets.iter().all(|t| t.source == SRC));
     // Every message and change of a candidate, old ones included.
-    let replied = input.tickets.iter().find(|t| t.ticket.external_id == "replied").unwrap();
-    let msgs: Vec<&str> = replied.messages.iter().map(|m| m.external_id.as_str()).collect();
+    let replied = input
+        .tickets
+        .iter()
+        .find(|t| t.ticket.external_id == "replied")
+        .unwrap();
+    let msgs: Vec<&str> = replied
+        .messages
+        .iter()
+        .map(|m| m.external_id.as_str())
+        .collect();
     assert_eq!(msgs, ["rep-old", "rep-new"]);
-    let later = input.tickets.iter().find(|t| t.ticket.external_id == "solved-later").unwrap();
+    let later = input
+        .tickets
+        .iter()
+        .find(|t| t.ticket.external_id == "solved-later")
+        .unwrap();
     assert_eq!(later.status_changes.len(), 1);
     assert_eq!(input.agents.len(), 1);
     assert_eq!(input.agents[0].agent.external_id, "100");
-    let ratings: Vec<&str> = input.ratings.iter().map(|r| r.rating.external_id.as_str()).collect();
+    let ratings: Vec<&str> = input
+        .ratings
+        .iter()
+        .map(|r| r.rating.external_id.as_str())
+        .collect();
     assert_eq!(ratings, ["r-in", "r-start"]);
 
     // Both sources at once; none at all.
@@ -337,8 +480,15 @@ async fn report_input_candidates(store: Store) {
     let none = store.load_report_input(&[], start, end).await.unwrap();
     assert_eq!(none, Default::default());
     // A later period: only what is still open or changed since.
-    let next = store.load_report_input(&[SRC.into()], at(168), at(336)).await.unwrap();
-    let ids: Vec<&str> = next.tickets.iter().map(|t| t.ticket.external_id.as_str()).collect();
+    let next = store
+        .load_report_input(&[SRC.into()], at(168), at(336))
+        .await
+        .unwrap();
+    let ids: Vec<&str> = next
+        .tickets
+        .iter()
+        .map(|t| t.ticket.external_id.as_str())
+        .collect();
     assert_eq!(ids, ["at-end", "backlog", "backlog-spam", "solved-later"]);
 }
 
@@ -357,9 +507,21 @@ async fn times_round_trip_to_the_microsecond(store: Store) {
     }
     // Nanoseconds are floored to microseconds on both backends.
     let nanos = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + Duration::nanoseconds(1_999);
-    records.push(Record::Ticket(ticket("nanos", TicketStatus::Open, nanos, nanos)));
+    records.push(Record::Ticket(ticket(
+        "nanos",
+        TicketStatus::Open,
+        nanos,
+        nanos,
+    )));
     store
-        .commit_batch(SRC, "s", &Batch { records: records.clone(), checkpoint: Checkpoint::new(json!(0)) })
+        .commit_batch(
+            SRC,
+            "s",
+            &Batch {
+                records: records.clone(),
+                checkpoint: Checkpoint::new(json!(0)),
+            },
+        )
         .await
         .unwrap();
     let input = store
@@ -367,15 +529,31 @@ async fn times_round_trip_to_the_microsecond(store: Store) {
         .await
         .unwrap();
     for (i, t) in times.iter().enumerate() {
-        let got = input.tickets.iter().find(|x| x.ticket.external_id == format!("t{i}")).unwrap();
+        let got = input
+            .tickets
+            .iter()
+            .find(|x| x.ticket.external_id == format!("t{i}"))
+            .unwrap();
         assert_eq!(got.ticket.created_at, *t);
         assert_eq!(got.ticket.final_solved_at, Some(*t));
     }
-    let got = input.tickets.iter().find(|x| x.ticket.external_id == "nanos").unwrap();
+    let got = input
+        .tickets
+        .iter()
+        .find(|x| x.ticket.external_id == "nanos")
+        .unwrap();
     assert_eq!(got.ticket.created_at, nanos - Duration::nanoseconds(999));
     let dump = store.dump().await.unwrap();
-    assert!(dump.iter().any(|l| l.contains("\"2026-11-23T08:21:10.123456Z\"")), "{dump:#?}");
-    assert!(dump.iter().any(|l| l.contains("\"1969-12-31T23:59:59.999999Z\"")), "{dump:#?}");
+    assert!(
+        dump.iter()
+            .any(|l| l.contains("\"2026-11-23T08:21:10.123456Z\"")),
+        "{dump:#?}"
+    );
+    assert!(
+        dump.iter()
+            .any(|l| l.contains("\"1969-12-31T23:59:59.999999Z\"")),
+        "{dump:#?}"
+    );
     // Range edges are exact: a period starting one microsecond later misses times[1]'s ticket
     // (it is open, so it stays a backlog candidate, but not via created_at in the period).
     let ratings = Batch {
@@ -385,18 +563,45 @@ async fn times_round_trip_to_the_microsecond(store: Store) {
     store.commit_batch(SRC, "r", &ratings).await.unwrap();
     let srcs = [SRC.to_string()];
     let r = |s, e| store.load_report_input(&srcs, s, e);
-    assert_eq!(r(times[0], times[0] + Duration::microseconds(1)).await.unwrap().ratings.len(), 1);
-    assert_eq!(r(times[0] + Duration::microseconds(1), times[3]).await.unwrap().ratings.len(), 0);
+    assert_eq!(
+        r(times[0], times[0] + Duration::microseconds(1))
+            .await
+            .unwrap()
+            .ratings
+            .len(),
+        1
+    );
+    assert_eq!(
+        r(times[0] + Duration::microseconds(1), times[3])
+            .await
+            .unwrap()
+            .ratings
+            .len(),
+        0
+    );
     assert_eq!(r(times[2], times[0]).await.unwrap().ratings.len(), 0);
 }
 
 async fn large_batches_are_chunked(store: Store) {
     // More rows than fit one statement's bind parameters, to exercise the chunking.
     let records: Vec<Record> = (0..3_000)
-        .map(|i| Record::Ticket(ticket(&format!("bulk-{i}"), TicketStatus::Open, at(i), at(i))))
-        .chain((0..3_000).map(|i| Record::Message(message(&format!("bm-{i}"), &format!("bulk-{i}"), at(i)))))
+        .map(|i| {
+            Record::Ticket(ticket(
+                &format!("bulk-{i}"),
+                TicketStatus::Open,
+                at(i),
+                at(i),
+            ))
+        })
+        .chain(
+            (0..3_000)
+                .map(|i| Record::Message(message(&format!("bm-{i}"), &format!("bulk-{i}"), at(i)))),
+        )
         .collect();
-    let batch = Batch { records, checkpoint: Checkpoint::new(json!("bulk")) };
+    let batch = Batch {
+        records,
+        checkpoint: Checkpoint::new(json!("bulk")),
+    };
     store.commit_batch(SRC, "bulk", &batch).await.unwrap();
     store.commit_batch(SRC, "bulk", &batch).await.unwrap();
     let counts = store.counts().await.unwrap();
@@ -443,14 +648,25 @@ suite!(
 
 /// Feeds the same batches to a store, as a sync would.
 async fn fill(store: &Store) {
-    store.commit_batch(SRC, "tickets", &full_batch(1)).await.unwrap();
-    store.commit_batch(SRC, "tickets", &full_batch(2)).await.unwrap();
-    store.commit_batch("other", "reviews", &full_batch(3)).await.unwrap();
+    store
+        .commit_batch(SRC, "tickets", &full_batch(1))
+        .await
+        .unwrap();
+    store
+        .commit_batch(SRC, "tickets", &full_batch(2))
+        .await
+        .unwrap();
+    store
+        .commit_batch("other", "reviews", &full_batch(3))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn sqlite_and_postgres_dump_identically() {
-    let Some(pg) = TestDb::postgres().await else { return };
+    let Some(pg) = TestDb::postgres().await else {
+        return;
+    };
     let lite = TestDb::sqlite();
     let (a, b) = (lite.open().await, pg.open().await);
     fill(&a).await;
@@ -460,8 +676,12 @@ async fn sqlite_and_postgres_dump_identically() {
     assert_eq!(a.counts().await.unwrap(), b.counts().await.unwrap());
     let period = (at(-100), at(100));
     assert_eq!(
-        a.load_report_input(&[SRC.into(), "other".into()], period.0, period.1).await.unwrap(),
-        b.load_report_input(&[SRC.into(), "other".into()], period.0, period.1).await.unwrap(),
+        a.load_report_input(&[SRC.into(), "other".into()], period.0, period.1)
+            .await
+            .unwrap(),
+        b.load_report_input(&[SRC.into(), "other".into()], period.0, period.1)
+            .await
+            .unwrap(),
     );
     b.close().await;
     pg.cleanup().await;
@@ -489,26 +709,46 @@ async fn sqlite_file_is_created_if_missing_and_reopens() {
     // Reopening migrates nothing new and finds the data.
     let store = Store::open(&url).await.unwrap();
     assert_eq!(store.dump().await.unwrap(), dump);
-    assert_eq!(store.counts().await.unwrap().keys().copied().collect::<Vec<_>>().len(), TABLES.len());
+    assert_eq!(
+        store
+            .counts()
+            .await
+            .unwrap()
+            .keys()
+            .copied()
+            .collect::<Vec<_>>()
+            .len(),
+        TABLES.len()
+    );
 }
 
 #[tokio::test]
 async fn bad_urls_say_what_to_do_and_hide_passwords() {
-    let err = Store::open("mysql://bob:hunter2@db.example.com/kpi").await.unwrap_err();
+    let err = Store::open("mysql://bob:hunter2@db.example.com/kpi")
+        .await
+        .unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, StorageError::UnsupportedUrl { .. }));
     assert!(msg.contains("mysql://bob:****@db.example.com/kpi"), "{msg}");
-    assert!(msg.contains("sqlite://") && msg.contains("postgres://"), "{msg}");
+    assert!(
+        msg.contains("sqlite://") && msg.contains("postgres://"),
+        "{msg}"
+    );
     assert!(!msg.contains("hunter2"), "{msg}");
     assert!(!format!("{err:?}").contains("hunter2"));
 
     // Nothing listens on port 1.
-    let err = Store::open("postgres://bob:hunter2@127.0.0.1:1/kpi").await.unwrap_err();
+    let err = Store::open("postgres://bob:hunter2@127.0.0.1:1/kpi")
+        .await
+        .unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, StorageError::Open { .. }), "{msg}");
     assert!(msg.contains("postgres://bob:****@127.0.0.1:1/kpi"), "{msg}");
     assert!(msg.contains("running and reachable"), "{msg}");
-    assert!(!msg.contains("hunter2") && !format!("{err:?}").contains("hunter2"), "{msg}");
+    assert!(
+        !msg.contains("hunter2") && !format!("{err:?}").contains("hunter2"),
+        "{msg}"
+    );
 
     // A SQLite path that cannot be created.
     let dir = tempfile::tempdir().unwrap();
@@ -522,7 +762,9 @@ async fn bad_urls_say_what_to_do_and_hide_passwords() {
 #[test]
 fn migration_versions_match() {
     let versions = |dir: &str| {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations").join(dir);
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../migrations")
+            .join(dir);
         let mut v: Vec<String> = std::fs::read_dir(path)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -532,4 +774,31 @@ fn migration_versions_match() {
     };
     assert_eq!(versions("sqlite"), versions("postgres"));
     assert!(!versions("sqlite").is_empty());
+}
+
+/// Throughput check: `cargo test -p deskpulse-storage --release -- --ignored throughput --nocapture`.
+#[tokio::test]
+#[ignore = "timing; run by hand in release mode"]
+#[allow(clippy::print_stderr)]
+async fn sqlite_ticket_throughput() {
+    let db = TestDb::sqlite();
+    let store = db.open().await;
+    let (pages, per_page) = (50, 1_000);
+    let begin = std::time::Instant::now();
+    for p in 0..pages {
+        let records = (0..per_page)
+            .map(|i| {
+                let mut t = ticket(&format!("{p}-{i}"), TicketStatus::Open, at(i), at(i + 1));
+                t.tags = vec!["a".into(), "b".into()];
+                Record::Ticket(t)
+            })
+            .collect();
+        let batch = Batch {
+            records,
+            checkpoint: Checkpoint::new(json!(p)),
+        };
+        store.commit_batch(SRC, "tickets", &batch).await.unwrap();
+    }
+    let secs = begin.elapsed().as_secs_f64();
+    eprintln!("{:.0} tickets/s", f64::from(pages * per_page as i32) / secs);
 }

@@ -45,7 +45,31 @@ async fn waits_out_429_retry_after() {
     let started = Instant::now();
     let doc: Doc = c.get_json("default", "/api/v2/x.json", &[]).await.unwrap();
     assert!(doc.ok);
-    assert!(started.elapsed() >= Duration::from_millis(950), "Retry-After was not waited out");
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "Retry-After was not waited out"
+    );
+}
+
+#[tokio::test]
+async fn a_huge_retry_after_is_capped() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "3600"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true})))
+        .mount(&server)
+        .await;
+    let c = client(&server.uri(), Auth::None).with_retry_policy(RetryPolicy {
+        max_retry_after: Duration::from_millis(50),
+        ..fast()
+    });
+    let started = Instant::now();
+    let _: Doc = c.get_json("default", "/a", &[]).await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5));
 }
 
 #[tokio::test]
@@ -64,7 +88,10 @@ async fn retries_5xx_then_succeeds() {
         .mount(&server)
         .await;
     let c = client(&server.uri(), Auth::None);
-    let doc: Doc = c.get_json("default", "/y", &[("a", "1 2".into())]).await.unwrap();
+    let doc: Doc = c
+        .get_json("default", "/y", &[("a", "1 2".into())])
+        .await
+        .unwrap();
     assert!(doc.ok);
 }
 
@@ -77,9 +104,17 @@ async fn exhausted_5xx_reports_attempts() {
         .mount(&server)
         .await;
     let c = client(&server.uri(), Auth::None);
-    let err = c.get_json::<Doc>("default", "/api/v2/z.json", &[]).await.unwrap_err();
+    let err = c
+        .get_json::<Doc>("default", "/api/v2/z.json", &[])
+        .await
+        .unwrap_err();
     match err {
-        ConnectorError::Http { status, attempts, endpoint, detail } => {
+        ConnectorError::Http {
+            status,
+            attempts,
+            endpoint,
+            detail,
+        } => {
             assert_eq!((status, attempts), (502, 3));
             assert_eq!(endpoint, "/api/v2/z.json");
             assert!(detail.contains("bad gateway"));
@@ -105,7 +140,10 @@ async fn unauthorized_is_not_retried() {
 async fn other_4xx_is_not_retried() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(422).set_body_string("{\"error\":\"InvalidPaginationParameter\"}"))
+        .respond_with(
+            ResponseTemplate::new(422)
+                .set_body_string("{\"error\":\"InvalidPaginationParameter\"}"),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -113,6 +151,33 @@ async fn other_4xx_is_not_retried() {
     let err = c.get_json::<Doc>("default", "/a", &[]).await.unwrap_err();
     assert!(
         matches!(&err, ConnectorError::Http { status: 422, attempts: 1, detail, .. } if detail.contains("InvalidPagination")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_4xx_after_retries_counts_every_attempt() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    let c = client(&server.uri(), Auth::None);
+    let err = c.get_json::<Doc>("default", "/a", &[]).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ConnectorError::Http {
+                status: 404,
+                attempts: 2,
+                ..
+            }
+        ),
         "{err:?}"
     );
 }
@@ -148,10 +213,17 @@ async fn malformed_bodies_are_errors() {
 #[tokio::test]
 async fn connection_refused_is_a_transport_error_after_retries() {
     // Bind then drop a listener: nothing listens on that port any more.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let c = client(&format!("http://127.0.0.1:{port}"), Auth::None);
     let err = c.get_json::<Doc>("default", "/a", &[]).await.unwrap_err();
-    assert!(matches!(err, ConnectorError::Transport { attempts: 3, .. }), "{err:?}");
+    assert!(
+        matches!(err, ConnectorError::Transport { attempts: 3, .. }),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -198,14 +270,23 @@ fn rebase_keeps_path_query_and_prefix() {
         "http://127.0.0.1:9000/api/v2/incremental/tickets/cursor.json?cursor=abc%3D&include=metric_sets"
     );
     let c = client("http://127.0.0.1:9000/p", Auth::None);
-    assert!(matches!(c.rebase("not a url"), Err(ConnectorError::Malformed { .. })));
+    assert!(matches!(
+        c.rebase("not a url"),
+        Err(ConnectorError::Malformed { .. })
+    ));
 }
 
 #[test]
 fn resolve_refuses_other_hosts_and_keeps_the_prefix() {
     let c = client("http://127.0.0.1:9000/p", Auth::None);
-    assert_eq!(c.resolve("/api/v2/a.json?x=1").unwrap().as_str(), "http://127.0.0.1:9000/p/api/v2/a.json?x=1");
-    assert_eq!(c.resolve("api/v2/a.json").unwrap().as_str(), "http://127.0.0.1:9000/p/api/v2/a.json");
+    assert_eq!(
+        c.resolve("/api/v2/a.json?x=1").unwrap().as_str(),
+        "http://127.0.0.1:9000/p/api/v2/a.json?x=1"
+    );
+    assert_eq!(
+        c.resolve("api/v2/a.json").unwrap().as_str(),
+        "http://127.0.0.1:9000/p/api/v2/a.json"
+    );
     assert_eq!(
         c.resolve("http://127.0.0.1:9000/p/q").unwrap().as_str(),
         "http://127.0.0.1:9000/p/q"
@@ -215,7 +296,9 @@ fn resolve_refuses_other_hosts_and_keeps_the_prefix() {
 
 #[test]
 fn settings_are_validated() {
-    let bad = |u: &str| HttpClient::new(HttpSettings::new(Url::parse(u).unwrap(), Auth::None)).unwrap_err();
+    let bad = |u: &str| {
+        HttpClient::new(HttpSettings::new(Url::parse(u).unwrap(), Auth::None)).unwrap_err()
+    };
     assert!(matches!(bad("http://user:pw@h/"), ConnectorError::Settings(m) if !m.contains("pw")));
     assert!(matches!(bad("ftp://h/"), ConnectorError::Settings(_)));
     assert!(matches!(bad("http://h/?a=1"), ConnectorError::Settings(_)));
@@ -223,7 +306,9 @@ fn settings_are_validated() {
 
 #[test]
 fn server_wait_headers() {
-    let now = chrono::DateTime::parse_from_rfc3339("2015-10-21T07:27:00Z").unwrap().with_timezone(&chrono::Utc);
+    let now = chrono::DateTime::parse_from_rfc3339("2015-10-21T07:27:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
     let h = |pairs: &[(&'static str, &str)]| {
         let mut m = HeaderMap::new();
         for (k, v) in pairs {
@@ -232,16 +317,31 @@ fn server_wait_headers() {
         server_wait(&m, now)
     };
     assert_eq!(h(&[("retry-after", "7")]), Some(Duration::from_secs(7)));
-    assert_eq!(h(&[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")]), Some(Duration::from_secs(60)));
-    assert_eq!(h(&[("x-ratelimit-retry-after", "3")]), Some(Duration::from_secs(3)));
-    assert_eq!(h(&[("x-ratelimit-reset", &(now.timestamp() + 9).to_string())]), Some(Duration::from_secs(9)));
-    assert_eq!(h(&[("retry-after", "2"), ("x-ratelimit-reset", "1")]), Some(Duration::from_secs(2)));
+    assert_eq!(
+        h(&[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")]),
+        Some(Duration::from_secs(60))
+    );
+    assert_eq!(
+        h(&[("x-ratelimit-retry-after", "3")]),
+        Some(Duration::from_secs(3))
+    );
+    assert_eq!(
+        h(&[("x-ratelimit-reset", &(now.timestamp() + 9).to_string())]),
+        Some(Duration::from_secs(9))
+    );
+    assert_eq!(
+        h(&[("retry-after", "2"), ("x-ratelimit-reset", "1")]),
+        Some(Duration::from_secs(2))
+    );
     assert_eq!(h(&[]), None);
 }
 
 #[test]
 fn debug_never_shows_secrets() {
-    let auth = Auth::Basic { username: "a@b.c/token".into(), password: Secret::new("s3cr3t-token") };
+    let auth = Auth::Basic {
+        username: "a@b.c/token".into(),
+        password: Secret::new("s3cr3t-token"),
+    };
     let s = HttpSettings::new(Url::parse("http://h/").unwrap(), auth);
     let c = HttpClient::new(s.clone()).unwrap();
     let printed = format!("{s:?} {c:?}");
@@ -267,19 +367,31 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buf {
     }
 }
 
+/// Every event of the whole test binary at TRACE, into one buffer. A global subscriber,
+/// because a thread-local one (`set_default`) misses callsites whose interest another
+/// test thread cached first.
+fn global_trace_logs() -> &'static Buf {
+    static LOGS: std::sync::OnceLock<Buf> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buf = Buf::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(buf.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
+        buf
+    })
+}
+
 #[tokio::test]
 async fn trace_logs_never_contain_credentials() {
-    let buf = Buf::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(buf.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let buf = global_trace_logs();
 
     let server = MockServer::start().await;
     let token = "sup3r-s3cret-api-t0ken";
-    let basic = base64::engine::general_purpose::STANDARD.encode(format!("agent@example.com/token:{token}"));
+    let basic = base64::engine::general_purpose::STANDARD
+        .encode(format!("agent@example.com/token:{token}"));
     Mock::given(path("/ok"))
         .and(header("authorization", format!("Basic {basic}").as_str()))
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true})))
@@ -293,20 +405,38 @@ async fn trace_logs_never_contain_credentials() {
         .respond_with(ResponseTemplate::new(401))
         .mount(&server)
         .await;
-    let auth = Auth::Basic { username: "agent@example.com/token".into(), password: Secret::new(token) };
+    let auth = Auth::Basic {
+        username: "agent@example.com/token".into(),
+        password: Secret::new(token),
+    };
     let c = client(&server.uri(), auth);
-    let doc: Doc = c.get_json("default", "/ok", &[("q", "1".into())]).await.unwrap();
+    let doc: Doc = c
+        .get_json("default", "/ok", &[("q", "1".into())])
+        .await
+        .unwrap();
     assert!(doc.ok);
-    let e1 = c.get_json::<Doc>("default", "/flaky", &[]).await.unwrap_err();
-    let e2 = c.get_json::<Doc>("default", "/denied", &[]).await.unwrap_err();
+    let e1 = c
+        .get_json::<Doc>("default", "/flaky", &[])
+        .await
+        .unwrap_err();
+    let e2 = c
+        .get_json::<Doc>("default", "/denied", &[])
+        .await
+        .unwrap_err();
     let bearer = client(&server.uri(), Auth::Bearer(Secret::new(token)));
     let _ = bearer.get_json::<Doc>("default", "/denied", &[]).await;
 
     let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("http_request"), "no request span was logged: {logs}");
+    assert!(
+        logs.contains("http_request"),
+        "no request span was logged: {logs}"
+    );
     assert!(logs.contains("status=200"), "{logs}");
     assert!(logs.contains("retrying"), "{logs}");
-    for (what, text) in [("logs", logs.as_str()), ("errors", &format!("{e1} {e1:?} {e2} {e2:?}"))] {
+    for (what, text) in [
+        ("logs", logs.as_str()),
+        ("errors", &format!("{e1} {e1:?} {e2} {e2:?}")),
+    ] {
         assert!(!text.contains(token), "token in {what}");
         assert!(!text.contains(&basic), "basic header in {what}");
         assert!(!text.contains("?q=1"), "query string in {what}");
@@ -330,6 +460,13 @@ async fn rate_limit_groups_are_independent() {
         let _: Doc = c.get_json("default", "/a", &[]).await.unwrap();
     }
     assert!(started.elapsed() < Duration::from_secs(5));
-    let blocked = tokio::time::timeout(Duration::from_millis(300), c.get_json::<Doc>("incremental", "/a", &[])).await;
-    assert!(blocked.is_err(), "the second incremental request should wait for the limiter");
+    let blocked = tokio::time::timeout(
+        Duration::from_millis(300),
+        c.get_json::<Doc>("incremental", "/a", &[]),
+    )
+    .await;
+    assert!(
+        blocked.is_err(),
+        "the second incremental request should wait for the limiter"
+    );
 }

@@ -121,9 +121,21 @@ pub(crate) fn map_channel(channel: Option<&str>) -> Channel {
         "chat" | "native_messaging" | "messaging" | "chat_transcript" => Channel::Chat,
         "voice" | "phone_call_inbound" | "phone_call_outbound" | "voicemail" => Channel::Phone,
         "api" => Channel::Api,
-        "twitter" | "twitter_dm" | "twitter_favorite" | "facebook" | "facebook_post"
-        | "facebook_message" | "instagram_dm" | "whatsapp" | "line" | "wechat" | "viber"
-        | "telegram" | "kakaotalk" | "google_business_messages" | "apple_business_chat"
+        "twitter"
+        | "twitter_dm"
+        | "twitter_favorite"
+        | "facebook"
+        | "facebook_post"
+        | "facebook_message"
+        | "instagram_dm"
+        | "whatsapp"
+        | "line"
+        | "wechat"
+        | "viber"
+        | "telegram"
+        | "kakaotalk"
+        | "google_business_messages"
+        | "apple_business_chat"
         | "sms" => Channel::Social,
         _ => Channel::Other,
     }
@@ -216,8 +228,12 @@ struct ChildEvent {
 fn status_value(v: &Option<Value>, what: &str, child: i64) -> Result<Option<TicketStatus>, String> {
     match v {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => map_status(s).map(Some).map_err(|e| format!("event {child}: {e}")),
-        Some(other) => Err(format!("event {child}: `{what}` of a status change is not a string: {other}")),
+        Some(Value::String(s)) => map_status(s)
+            .map(Some)
+            .map_err(|e| format!("event {child}: {e}")),
+        Some(other) => Err(format!(
+            "event {child}: `{what}` of a status change is not a string: {other}"
+        )),
     }
 }
 
@@ -227,11 +243,20 @@ pub(crate) fn map_ticket_event(e: TicketEvent) -> Result<Vec<Record>, String> {
     let at = e
         .created_at
         .or_else(|| e.timestamp.and_then(|t| DateTime::from_timestamp(t, 0)))
-        .ok_or_else(|| format!("ticket event {} has neither `created_at` nor `timestamp`", e.id))?;
+        .ok_or_else(|| {
+            format!(
+                "ticket event {} has neither `created_at` nor `timestamp`",
+                e.id
+            )
+        })?;
     let ticket_id = e.ticket_id.to_string();
     let mut out = Vec::new();
     for c in e.child_events {
-        let kind = c.event_type.as_deref().or(c.kind.as_deref()).unwrap_or_default();
+        let kind = c
+            .event_type
+            .as_deref()
+            .or(c.kind.as_deref())
+            .unwrap_or_default();
         match kind {
             "Comment" => {
                 let public = c
@@ -270,7 +295,11 @@ pub(crate) fn map_ticket_event(e: TicketEvent) -> Result<Vec<Record>, String> {
                     ticket_id: ticket_id.clone(),
                     from,
                     to,
-                    author_kind: if automated { AuthorKind::System } else { AuthorKind::Unknown },
+                    author_kind: if automated {
+                        AuthorKind::System
+                    } else {
+                        AuthorKind::Unknown
+                    },
                     author_id: e.updater_id.map(|u| u.to_string()),
                     at,
                 }));
@@ -315,7 +344,11 @@ pub(crate) fn map_rating(r: ZRating) -> Option<Record> {
         "bad" => 0.0,
         "offered" | "unoffered" => return None,
         other => {
-            tracing::warn!(rating = r.id, score = other, "skipping a satisfaction rating with an unknown score");
+            tracing::warn!(
+                rating = r.id,
+                score = other,
+                "skipping a satisfaction rating with an unknown score"
+            );
             return None;
         }
     };

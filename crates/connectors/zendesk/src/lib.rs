@@ -23,7 +23,8 @@ pub(crate) const INCREMENTAL: &str = "incremental";
 /// Rate-limit group of every other endpoint (the plan's limit).
 pub(crate) const DEFAULT: &str = "default";
 
-const STREAMS: &[StreamSpec] = &[
+/// The streams, in the order a sync reads them (agents first, so authors resolve).
+pub const STREAMS: &[StreamSpec] = &[
     StreamSpec {
         name: "users",
         description: "agents and admins (end-users are never read out)",
@@ -48,6 +49,7 @@ pub struct ZendeskConnector {
     http: HttpClient,
     start_time: i64,
     page_size: Option<u32>,
+    ratings_lookback: i64,
 }
 
 impl ZendeskConnector {
@@ -65,6 +67,7 @@ impl ZendeskConnector {
             http,
             start_time: settings.start_time(),
             page_size,
+            ratings_lookback: i64::from(settings.ratings_lookback_days) * 86_400,
         })
     }
 
@@ -94,6 +97,7 @@ impl Connector for ZendeskConnector {
             http: &self.http,
             start_time: self.start_time,
             page_size: self.page_size,
+            ratings_lookback: self.ratings_lookback,
         };
         match stream {
             "users" => streams::users(ctx, from),

@@ -35,6 +35,15 @@ pub struct ZendeskSettings {
     /// Zendesk's own limit on the incremental exports. 0 = no client-side limit.
     #[serde(default = "default_incremental_rpm")]
     pub incremental_requests_per_minute: u32,
+    /// How far back each sync re-reads satisfaction ratings. Zendesk lists ratings by the time
+    /// the survey was offered, and a customer may answer days later: without a lookback those
+    /// answers would fall before the bookmark and never be read.
+    #[serde(default = "default_ratings_lookback_days")]
+    pub ratings_lookback_days: u32,
+}
+
+fn default_ratings_lookback_days() -> u32 {
+    14
 }
 
 fn default_rpm() -> u32 {
@@ -56,6 +65,7 @@ impl Default for ZendeskSettings {
             page_size: None,
             requests_per_minute: default_rpm(),
             incremental_requests_per_minute: default_incremental_rpm(),
+            ratings_lookback_days: default_ratings_lookback_days(),
         }
     }
 }
@@ -72,6 +82,7 @@ pub fn settings_keys() -> &'static [&'static str] {
         "page_size",
         "requests_per_minute",
         "incremental_requests_per_minute",
+        "ratings_lookback_days",
     ]
 }
 
@@ -100,12 +111,16 @@ impl ZendeskSettings {
                 ))
             })?;
             if !matches!(url.scheme(), "http" | "https") {
-                return Err(invalid("`base_url` must start with `http://` or `https://`"));
+                return Err(invalid(
+                    "`base_url` must start with `http://` or `https://`",
+                ));
             }
             return Ok(url);
         }
         let Some(sub) = present(&self.subdomain) else {
-            return Err(invalid("set `subdomain` (the `acme` of acme.zendesk.com), or `base_url`"));
+            return Err(invalid(
+                "set `subdomain` (the `acme` of acme.zendesk.com), or `base_url`",
+            ));
         };
         if !sub.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
             return Err(invalid(format!(

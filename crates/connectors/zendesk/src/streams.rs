@@ -21,16 +21,24 @@ pub(crate) struct Ctx<'a> {
     pub http: &'a HttpClient,
     pub start_time: i64,
     pub page_size: Option<u32>,
+    /// Seconds of satisfaction ratings re-read before the bookmark on every resumed sync.
+    pub ratings_lookback: i64,
 }
 
 fn malformed(endpoint: &str, detail: impl Into<String>) -> ConnectorError {
-    ConnectorError::Malformed { endpoint: endpoint.to_owned(), detail: detail.into() }
+    ConnectorError::Malformed {
+        endpoint: endpoint.to_owned(),
+        detail: detail.into(),
+    }
 }
 
 fn bad_checkpoint(stream: &str, cp: &Checkpoint, expected: &str) -> ConnectorError {
     malformed(
         &format!("the checkpoint of stream `{stream}`"),
-        format!("expected {expected}, got {}; run a full sync (`--full`) to start over", cp.value()),
+        format!(
+            "expected {expected}, got {}; run a full sync (`--full`) to start over",
+            cp.value()
+        ),
     )
 }
 
@@ -53,9 +61,20 @@ impl Pos {
         }
     }
 
-    fn from_checkpoint(stream: &str, from: Option<Checkpoint>, start: i64) -> Result<Self, ConnectorError> {
-        let Some(cp) = from else { return Ok(Pos::StartTime(start)) };
-        if let Some(c) = cp.value().get("cursor").and_then(Value::as_str).filter(|c| !c.is_empty()) {
+    fn from_checkpoint(
+        stream: &str,
+        from: Option<Checkpoint>,
+        start: i64,
+    ) -> Result<Self, ConnectorError> {
+        let Some(cp) = from else {
+            return Ok(Pos::StartTime(start));
+        };
+        if let Some(c) = cp
+            .value()
+            .get("cursor")
+            .and_then(Value::as_str)
+            .filter(|c| !c.is_empty())
+        {
             return Ok(Pos::Cursor(c.to_owned()));
         }
         start_time_of(&cp)
@@ -105,12 +124,23 @@ fn cursor_export<'a, P: CursorPage + 'a>(
         let next = match after.filter(|c| !c.is_empty()) {
             Some(c) => Pos::Cursor(c),
             None if end_of_stream => pos.clone(),
-            None => return Err(malformed(endpoint, "no `after_cursor` although `end_of_stream` is false")),
+            None => {
+                return Err(malformed(
+                    endpoint,
+                    "no `after_cursor` although `end_of_stream` is false",
+                ));
+            }
         };
         if !end_of_stream && next == pos {
-            return Err(malformed(endpoint, "`after_cursor` did not move although `end_of_stream` is false"));
+            return Err(malformed(
+                endpoint,
+                "`after_cursor` did not move although `end_of_stream` is false",
+            ));
         }
-        let batch = Batch { records, checkpoint: next.checkpoint() };
+        let batch = Batch {
+            records,
+            checkpoint: next.checkpoint(),
+        };
         Ok(Some((batch, (!end_of_stream).then_some(next))))
     });
     Box::pin(pages)
@@ -121,7 +151,14 @@ pub(crate) fn users<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream<'
 }
 
 pub(crate) fn tickets<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream<'a> {
-    cursor_export::<TicketsPage>(ctx, "tickets", TICKETS, Some("metric_sets"), from, api::map_ticket)
+    cursor_export::<TicketsPage>(
+        ctx,
+        "tickets",
+        TICKETS,
+        Some("metric_sets"),
+        from,
+        api::map_ticket,
+    )
 }
 
 /// The time-based ticket events export. The next request is rebuilt from `end_time` on the
@@ -136,12 +173,20 @@ pub(crate) fn ticket_events<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> Batch
         },
     };
     let pages = stream::try_unfold(Some(start), move |state| async move {
-        let Some(start_time) = state else { return Ok(None) };
-        let mut query = vec![("start_time", start_time.to_string()), ("include", "comment_events".to_owned())];
+        let Some(start_time) = state else {
+            return Ok(None);
+        };
+        let mut query = vec![
+            ("start_time", start_time.to_string()),
+            ("include", "comment_events".to_owned()),
+        ];
         if let Some(n) = ctx.page_size {
             query.push(("per_page", n.min(MAX_EXPORT_PAGE).to_string()));
         }
-        let page: TicketEventsPage = ctx.http.get_json(INCREMENTAL, TICKET_EVENTS, &query).await?;
+        let page: TicketEventsPage = ctx
+            .http
+            .get_json(INCREMENTAL, TICKET_EVENTS, &query)
+            .await?;
         let mut records = Vec::new();
         for event in page.ticket_events {
             records.extend(api::map_ticket_event(event).map_err(|e| malformed(TICKET_EVENTS, e))?);
@@ -149,17 +194,27 @@ pub(crate) fn ticket_events<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> Batch
         let next = match page.end_time {
             Some(t) => t,
             None if page.end_of_stream => start_time,
-            None => return Err(malformed(TICKET_EVENTS, "no `end_time` although `end_of_stream` is false")),
+            None => {
+                return Err(malformed(
+                    TICKET_EVENTS,
+                    "no `end_time` although `end_of_stream` is false",
+                ));
+            }
         };
         if !page.end_of_stream && next <= start_time {
             return Err(malformed(
                 TICKET_EVENTS,
-                format!("`end_time` {next} does not move past `start_time` {start_time} although `end_of_stream` is false"),
+                format!(
+                    "`end_time` {next} does not move past `start_time` {start_time} although `end_of_stream` is false"
+                ),
             ));
         }
         // Never move the bookmark backwards, whatever the page says at the end.
         let next = next.max(start_time);
-        let batch = Batch { records, checkpoint: Checkpoint::new(json!({ "start_time": next })) };
+        let batch = Batch {
+            records,
+            checkpoint: Checkpoint::new(json!({ "start_time": next })),
+        };
         Ok(Some((batch, (!page.end_of_stream).then_some(next))))
     });
     Box::pin(pages)
@@ -173,17 +228,37 @@ struct RatingsState {
 }
 
 /// The satisfaction ratings list, oldest first, paged with `page[after]` on the base URL.
-/// The bookmark is the newest stored rating's `created_at`; re-reading it is harmless.
+/// The bookmark is the newest `created_at` read (answered or only offered). A resumed sync
+/// starts `ratings_lookback` before it: Zendesk dates a rating by when the survey was offered,
+/// so an answer given later sits behind the bookmark. Re-reading is harmless (upserts).
 pub(crate) fn satisfaction_ratings<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream<'a> {
+    let resumed = from.is_some();
     let start = match from {
         None => ctx.start_time,
         Some(cp) => match start_time_of(&cp) {
             Some(t) => t,
-            None => return failed(bad_checkpoint("satisfaction_ratings", &cp, "{\"start_time\": …}")),
+            None => {
+                return failed(bad_checkpoint(
+                    "satisfaction_ratings",
+                    &cp,
+                    "{\"start_time\": …}",
+                ));
+            }
         },
     };
     let size = ctx.page_size.unwrap_or(MAX_LIST_PAGE).min(MAX_LIST_PAGE);
-    let init = RatingsState { start_time: start, after: None, bookmark: start };
+    let request_start = if resumed {
+        start
+            .saturating_sub(ctx.ratings_lookback)
+            .max(ctx.start_time)
+    } else {
+        start
+    };
+    let init = RatingsState {
+        start_time: request_start,
+        after: None,
+        bookmark: start,
+    };
     let pages = stream::try_unfold(Some(init), move |state| async move {
         let Some(mut st) = state else { return Ok(None) };
         let mut query = vec![
@@ -197,24 +272,43 @@ pub(crate) fn satisfaction_ratings<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -
         let page: RatingsPage = ctx.http.get_json(DEFAULT, RATINGS, &query).await?;
         let mut records = Vec::with_capacity(page.satisfaction_ratings.len());
         for r in page.satisfaction_ratings {
-            let created = r.created_at.timestamp();
+            st.bookmark = st.bookmark.max(r.created_at.timestamp());
             if let Some(rec) = api::map_rating(r) {
-                st.bookmark = st.bookmark.max(created);
                 records.push(rec);
             }
         }
         let checkpoint = Checkpoint::new(json!({ "start_time": st.bookmark }));
         if !page.meta.has_more {
-            return Ok(Some((Batch { records, checkpoint }, None)));
+            return Ok(Some((
+                Batch {
+                    records,
+                    checkpoint,
+                },
+                None,
+            )));
         }
         match page.meta.after_cursor.filter(|c| !c.is_empty()) {
-            None => return Err(malformed(RATINGS, "`meta.has_more` is true but there is no `meta.after_cursor`")),
+            None => {
+                return Err(malformed(
+                    RATINGS,
+                    "`meta.has_more` is true but there is no `meta.after_cursor`",
+                ));
+            }
             Some(c) if st.after.as_deref() == Some(c.as_str()) => {
-                return Err(malformed(RATINGS, "`meta.after_cursor` did not move although `meta.has_more` is true"));
+                return Err(malformed(
+                    RATINGS,
+                    "`meta.after_cursor` did not move although `meta.has_more` is true",
+                ));
             }
             Some(c) => st.after = Some(c),
         }
-        Ok(Some((Batch { records, checkpoint }, Some(st))))
+        Ok(Some((
+            Batch {
+                records,
+                checkpoint,
+            },
+            Some(st),
+        )))
     });
     Box::pin(pages)
 }

@@ -9,9 +9,11 @@ use deskpulse_metrics::{
 };
 use deskpulse_model::{
     Agent, AuthorKind, Channel, Message, Period, PeriodSpec, Rating, RatingKind, RatingScale,
-    StatusChange, Ticket, TicketStatus,
+    StatusChange, Ticket, TicketStatus, period::local_midnight,
 };
 
+mod hours;
+mod kpis;
 mod props;
 
 const SRC: &str = "zendesk-main";
@@ -32,6 +34,7 @@ fn team(count_bot_replies: bool) -> TeamConfig {
         name: "support".into(),
         count_bot_replies,
         targets: Targets::default(),
+        ..TeamConfig::default()
     }
 }
 
@@ -183,6 +186,7 @@ fn report_with(
             tickets,
             agents: agents(),
             ratings,
+            ..ReportInput::default()
         },
     )
 }
@@ -201,8 +205,8 @@ fn internal_note_before_first_public_reply_is_not_a_response() {
     assert_eq!(frt.stats.within_target, Some(1.0));
     assert_eq!(frt.waiting, 0);
     // one reply-time sample, the same 1800 s
-    assert_eq!(r.kpis.reply_time.n, 1);
-    assert_eq!(r.kpis.reply_time.mean_seconds, Some(1800.0));
+    assert_eq!(r.kpis.reply_time.stats.n, 1);
+    assert_eq!(r.kpis.reply_time.stats.mean_seconds, Some(1800.0));
 }
 
 #[test]
@@ -223,7 +227,7 @@ fn the_opening_message_is_never_a_reply() {
     assert_eq!(r.kpis.one_touch_resolution_rate.value, Some(1.0));
     assert_eq!(r.kpis.first_response_time.stats.n, 0);
     assert_eq!(r.kpis.first_response_time.waiting, 0);
-    assert_eq!(r.kpis.reply_time.n, 0);
+    assert_eq!(r.kpis.reply_time.stats.n, 0);
 }
 
 #[test]
@@ -235,7 +239,7 @@ fn opened_by_agent_flag_wins_over_the_first_message() {
     let r = report(vec![t]);
     assert_eq!(r.kpis.ticket_volume.value, 1);
     assert_eq!(r.kpis.first_response_time.stats.n, 0);
-    assert_eq!(r.kpis.reply_time.n, 0);
+    assert_eq!(r.kpis.reply_time.stats.n, 0);
 }
 
 #[test]
@@ -249,7 +253,7 @@ fn a_run_of_customer_messages_is_timed_from_its_first_message() {
         // a second agent message with no customer message before it is no sample
         .say(A, "100", "2026-11-10T12:20:00Z");
     let r = report(vec![t]);
-    let rt = &r.kpis.reply_time;
+    let rt = &r.kpis.reply_time.stats;
     // samples: 09:00 → 10:00 = 3600 (not 09:20 → 10:00), 12:00 → 12:15 = 900
     assert_eq!(rt.n, 2);
     // sorted [900, 3600]: median h = 0.5 → 900 + 0.5·2700 = 2250; mean the same
@@ -286,10 +290,13 @@ fn reopened_ticket_from_history() {
     // one touch but reopened: not a first-contact resolution
     assert_eq!(r.kpis.first_contact_resolution_rate.value, Some(0.0));
     // Mon 09:00 → Thu 12:00 = 3 d 3 h = 259200 + 10800 = 270000 s
-    assert_eq!(r.kpis.resolution_time.median_seconds, Some(270_000.0));
-    assert_eq!(r.kpis.resolution_time.within_target, Some(0.0));
+    assert_eq!(r.kpis.resolution_time.stats.median_seconds, Some(270_000.0));
+    assert_eq!(r.kpis.resolution_time.stats.within_target, Some(0.0));
     // Mon 09:00 → Tue 10:00 = 25 h = 90000 s
-    assert_eq!(r.kpis.first_resolution_time.median_seconds, Some(90_000.0));
+    assert_eq!(
+        r.kpis.first_resolution_time.stats.median_seconds,
+        Some(90_000.0)
+    );
 }
 
 #[test]
@@ -338,7 +345,7 @@ fn first_reply_after_period_end_still_counts_for_a_ticket_created_in_it() {
     );
     assert_eq!(r.kpis.first_response_time.stats.within_target, Some(0.0));
     // the reply itself was made in W47: no reply-time sample in W46
-    assert_eq!(r.kpis.reply_time.n, 0);
+    assert_eq!(r.kpis.reply_time.stats.n, 0);
 }
 
 #[test]
@@ -352,8 +359,8 @@ fn a_ticket_created_before_the_period_gives_no_first_response_but_its_replies_co
     assert_eq!(r.kpis.first_response_time.stats.n, 0);
     assert_eq!(r.kpis.ticket_volume.value, 0);
     // only the Monday sample: 08:00 → 08:45 = 2700 s
-    assert_eq!(r.kpis.reply_time.n, 1);
-    assert_eq!(r.kpis.reply_time.median_seconds, Some(2700.0));
+    assert_eq!(r.kpis.reply_time.stats.n, 1);
+    assert_eq!(r.kpis.reply_time.stats.median_seconds, Some(2700.0));
 }
 
 #[test]
@@ -380,7 +387,7 @@ fn deleted_spam_and_merged_tickets_count_nowhere() {
     assert_eq!(r.kpis.solved.value, 1);
     assert_eq!(r.kpis.backlog.value, 0);
     assert_eq!(r.kpis.first_response_time.stats.n, 1);
-    assert_eq!(r.kpis.reply_time.n, 1);
+    assert_eq!(r.kpis.reply_time.stats.n, 1);
     assert_eq!(
         r.kpis.csat.n, 1,
         "the rating of the spam ticket is dropped with it"
@@ -405,8 +412,8 @@ fn bot_replies_do_not_count_by_default() {
         r.kpis.first_response_time.stats.median_seconds,
         Some(3600.0)
     );
-    assert_eq!(r.kpis.reply_time.n, 1);
-    assert_eq!(r.kpis.reply_time.median_seconds, Some(3600.0));
+    assert_eq!(r.kpis.reply_time.stats.n, 1);
+    assert_eq!(r.kpis.reply_time.stats.median_seconds, Some(3600.0));
     // a bot plus a human reply: one touch by a human, not automated
     assert_eq!(r.kpis.one_touch_resolution_rate.value, Some(1.0));
     assert_eq!(r.kpis.automated_resolution_rate.value, Some(0.0));
@@ -417,8 +424,8 @@ fn bot_replies_count_when_the_team_says_so() {
     let r = report_with(team(true), vec![bot_first()], vec![]);
     // the bot at 09:01 answers: 60 s; it ends the run, so the human's 10:00 is no sample
     assert_eq!(r.kpis.first_response_time.stats.median_seconds, Some(60.0));
-    assert_eq!(r.kpis.reply_time.n, 1);
-    assert_eq!(r.kpis.reply_time.median_seconds, Some(60.0));
+    assert_eq!(r.kpis.reply_time.stats.n, 1);
+    assert_eq!(r.kpis.reply_time.stats.median_seconds, Some(60.0));
     // human-agent counts do not change with the setting
     assert_eq!(r.kpis.one_touch_resolution_rate.value, Some(1.0));
 }
@@ -594,6 +601,7 @@ fn by_day_follows_local_dates_across_a_dst_change() {
         tickets,
         agents: agents(),
         ratings: vec![],
+        ..ReportInput::default()
     };
     let r = compute_report(&team(false), &period, &input);
     let d = |s: &str| s.parse::<NaiveDate>().unwrap();
@@ -653,7 +661,13 @@ fn csat_counts_satisfied_responses_of_every_scale() {
     // 9 of 0–10 → 0.9·4 = 3.6 → 4 → very positive
     let bands = c.distribution.clone().unwrap();
     assert_eq!(
-        (bands.very_positive, bands.positive, bands.neutral, bands.negative, bands.very_negative),
+        (
+            bands.very_positive,
+            bands.positive,
+            bands.neutral,
+            bands.negative,
+            bands.very_negative
+        ),
         (2, 1, 1, 0, 0)
     );
     // good/bad only: no mean
@@ -666,6 +680,7 @@ fn csat_counts_satisfied_responses_of_every_scale() {
         (r.kpis.csat.n, r.kpis.csat.value, r.kpis.csat.mean),
         (1, Some(1.0), None)
     );
+    assert_eq!(r.kpis.csat.distribution, None);
 }
 
 #[test]
@@ -808,7 +823,8 @@ fn json_contract_shape_and_round_trip() {
     );
     assert_eq!(
         k["csat"],
-        serde_json::json!({"n": 1, "value": 1, "mean": 5})
+        serde_json::json!({"n": 1, "value": 1, "mean": 5, "distribution": {"very_positive": 1,
+            "positive": 0, "neutral": 0, "negative": 0, "very_negative": 0}})
     );
     let agent = &j["agents"][0];
     assert_eq!(agent["id"], "zendesk-main:100");
@@ -848,4 +864,52 @@ fn text_rendering() {
     ] {
         assert!(text.contains(want), "missing {want:?} in:\n{text}");
     }
+}
+
+#[test]
+fn a_ticket_opened_by_a_bot_is_outbound() {
+    // a proactive chat: the bot writes first, the customer answers, a human follows up
+    let t = ticket("1", "2026-11-10T09:00:00Z")
+        .say(B, "900", "2026-11-10T09:00:00Z")
+        .say(C, "r1", "2026-11-10T09:05:00Z")
+        .say(A, "100", "2026-11-10T09:20:00Z");
+    let f = derive_facts(&t, &AgentIndex::new(&agents()), true);
+    assert!(f.outbound);
+    // the bot's opening message is no reply
+    assert_eq!((f.human_replies, f.bot_replies), (1, 0));
+    let r = report_with(team(true), vec![t], vec![]);
+    assert_eq!(r.kpis.ticket_volume.value, 1);
+    assert_eq!(r.kpis.first_response_time.stats.n, 0);
+    assert_eq!(r.kpis.reply_time.stats.n, 0);
+}
+
+#[test]
+fn a_solved_ticket_without_a_solve_time_leaves_the_backlog_but_is_not_solved() {
+    // solved now, no history, no solve times; last updated Tue of W46
+    let t = ticket("1", "2026-11-02T09:00:00Z").with(|t| {
+        t.status = Solved;
+        t.updated_at = at("2026-11-10T09:00:00Z");
+    });
+    let r = report(vec![t.clone()]);
+    assert_eq!(r.kpis.backlog.value, 0);
+    assert_eq!(r.kpis.solved.value, 0);
+    assert_eq!(r.kpis.resolution_time.stats.n, 0);
+    // at the end of W45 it may not have been solved yet: backlog then
+    let w45 = "2026-W45"
+        .parse::<PeriodSpec>()
+        .unwrap()
+        .in_zone(chrono_tz::UTC);
+    let input = ReportInput {
+        tickets: vec![t],
+        agents: agents(),
+        ratings: vec![],
+        ..ReportInput::default()
+    };
+    assert_eq!(
+        compute_report(&team(false), &w45, &input)
+            .kpis
+            .backlog
+            .value,
+        1
+    );
 }

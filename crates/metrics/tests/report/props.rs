@@ -125,6 +125,7 @@ fn arb_input() -> impl Strategy<Value = ReportInput> {
             tickets,
             agents: agents(),
             ratings,
+            ..ReportInput::default()
         }
     })
 }
@@ -162,7 +163,7 @@ proptest! {
             prop_assert!(in_unit(rate.value), "{rate:?}");
             prop_assert_eq!(rate.n, k.solved.value);
         }
-        for d in [&k.first_response_time.stats, &k.reply_time, &k.resolution_time, &k.first_resolution_time] {
+        for d in [&k.first_response_time.stats, &k.reply_time.stats, &k.resolution_time.stats, &k.first_resolution_time.stats] {
             prop_assert!(in_unit(d.within_target), "{d:?}");
             prop_assert_eq!(d.n == 0, d.median_seconds.is_none());
             if let (Some(m), Some(p)) = (d.median_seconds, d.p90_seconds) {

@@ -1,7 +1,7 @@
+use deskpulse_connector::Secret;
 use deskpulse_connector::http::RetryPolicy;
 use deskpulse_connector::{Batch, Checkpoint, Connector, ConnectorError, Record};
 use deskpulse_connector_zendesk::{ZendeskConnector, ZendeskSettings};
-use deskpulse_connector::Secret;
 use futures::StreamExt;
 use serde_json::Value;
 use std::time::Duration;
@@ -35,7 +35,9 @@ pub fn settings(server: &MockServer) -> ZendeskSettings {
 }
 
 pub fn connector(server: &MockServer) -> ZendeskConnector {
-    ZendeskConnector::new(settings(server)).unwrap().with_retry_policy(fast_retry())
+    ZendeskConnector::new(settings(server))
+        .unwrap()
+        .with_retry_policy(fast_retry())
 }
 
 /// Every batch until the end of the stream, or the batches before the first error and it.
@@ -58,7 +60,10 @@ pub async fn read(
 pub async fn read_ok(c: &ZendeskConnector, stream: &str, from: Option<Checkpoint>) -> Vec<Batch> {
     let (batches, err) = read(c, stream, from).await;
     if let Some(e) = err {
-        panic!("{stream}: unexpected error after {} batches: {e}", batches.len());
+        panic!(
+            "{stream}: unexpected error after {} batches: {e}",
+            batches.len()
+        );
     }
     batches
 }
@@ -68,7 +73,10 @@ pub fn records(batches: &[Batch]) -> Vec<Record> {
 }
 
 pub fn checkpoints(batches: &[Batch]) -> Vec<Value> {
-    batches.iter().map(|b| b.checkpoint.value().clone()).collect()
+    batches
+        .iter()
+        .map(|b| b.checkpoint.value().clone())
+        .collect()
 }
 
 /// Resuming from each batch's checkpoint yields exactly the records of the batches after it.
@@ -85,7 +93,10 @@ pub async fn assert_resumes_exactly(c: &ZendeskConnector, stream: &str, batches:
 }
 
 pub fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/go-zendesk/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/go-zendesk/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 

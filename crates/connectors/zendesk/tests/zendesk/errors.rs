@@ -14,7 +14,11 @@ async fn first_page_then(server: &MockServer, second: ResponseTemplate) {
         .respond_with(page(json!([]), "c1", false))
         .mount(server)
         .await;
-    Mock::given(path(EP)).and(query_param("cursor", "c1")).respond_with(second).mount(server).await;
+    Mock::given(path(EP))
+        .and(query_param("cursor", "c1"))
+        .respond_with(second)
+        .mount(server)
+        .await;
 }
 
 async fn expect_malformed(second: ResponseTemplate, needle: &str) {
@@ -33,7 +37,11 @@ async fn expect_malformed(second: ResponseTemplate, needle: &str) {
 
 #[tokio::test]
 async fn not_json() {
-    expect_malformed(ResponseTemplate::new(200).set_body_string("<html>Service Unavailable</html>"), "JSON").await;
+    expect_malformed(
+        ResponseTemplate::new(200).set_body_string("<html>Service Unavailable</html>"),
+        "JSON",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -48,7 +56,8 @@ async fn truncated_json() {
 #[tokio::test]
 async fn missing_records_array() {
     expect_malformed(
-        ResponseTemplate::new(200).set_body_json(json!({"after_cursor": "c2", "end_of_stream": false})),
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"after_cursor": "c2", "end_of_stream": false})),
         "tickets",
     )
     .await;
@@ -71,7 +80,8 @@ async fn cursor_that_does_not_move() {
 #[tokio::test]
 async fn no_cursor_before_the_end() {
     expect_malformed(
-        ResponseTemplate::new(200).set_body_json(json!({"tickets": [], "after_cursor": null, "end_of_stream": false})),
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"tickets": [], "after_cursor": null, "end_of_stream": false})),
         "after_cursor",
     )
     .await;
@@ -97,7 +107,10 @@ async fn ticket_events_end_time_that_does_not_move() {
     let from = Checkpoint::new(json!({"start_time": 100}));
     let (batches, err) = read(&connector(&server), "ticket_events", Some(from)).await;
     assert!(batches.is_empty());
-    assert!(matches!(&err, Some(ConnectorError::Malformed { detail, .. }) if detail.contains("does not move")), "{err:?}");
+    assert!(
+        matches!(&err, Some(ConnectorError::Malformed { detail, .. }) if detail.contains("does not move")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -112,7 +125,10 @@ async fn ratings_has_more_without_cursor() {
         .mount(&server)
         .await;
     let (_, err) = read(&connector(&server), "satisfaction_ratings", None).await;
-    assert!(matches!(&err, Some(ConnectorError::Malformed { detail, .. }) if detail.contains("after_cursor")), "{err:?}");
+    assert!(
+        matches!(&err, Some(ConnectorError::Malformed { detail, .. }) if detail.contains("after_cursor")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -120,7 +136,10 @@ async fn unusable_checkpoint_and_unknown_stream() {
     let server = MockServer::start().await;
     let c = connector(&server);
     let (_, err) = read(&c, "tickets", Some(Checkpoint::new(json!({"page": 3})))).await;
-    assert!(matches!(&err, Some(ConnectorError::Malformed { detail, .. }) if detail.contains("--full")), "{err:?}");
+    assert!(
+        matches!(&err, Some(ConnectorError::Malformed { detail, .. }) if detail.contains("--full")),
+        "{err:?}"
+    );
     let (_, err) = read(&c, "organizations", None).await;
     assert!(
         matches!(&err, Some(ConnectorError::UnknownStream { known, .. }) if known == "users, tickets, ticket_events, satisfaction_ratings"),

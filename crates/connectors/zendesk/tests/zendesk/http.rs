@@ -20,7 +20,10 @@ fn basic_value() -> String {
 #[test]
 fn basic_value_is_the_documented_one() {
     // `agent@example.com/token:zd-Api-T0ken-6wGh3kq9`, base64.
-    assert_eq!(basic_value(), "Basic YWdlbnRAZXhhbXBsZS5jb20vdG9rZW46emQtQXBpLVQwa2VuLTZ3R2gza3E5");
+    assert_eq!(
+        basic_value(),
+        "Basic YWdlbnRAZXhhbXBsZS5jb20vdG9rZW46emQtQXBpLVQwa2VuLTZ3R2gza3E5"
+    );
 }
 
 #[tokio::test]
@@ -50,7 +53,9 @@ async fn bearer_with_oauth_token() {
         oauth_token: Some(Secret::new("oauth-abc123")),
         ..settings(&server)
     };
-    let c = ZendeskConnector::new(s).unwrap().with_retry_policy(fast_retry());
+    let c = ZendeskConnector::new(s)
+        .unwrap()
+        .with_retry_policy(fast_retry());
     read_ok(&c, "tickets", None).await;
 }
 
@@ -67,9 +72,17 @@ async fn base_url_path_prefix_is_kept() {
         .respond_with(page(json!([]), "c2", true))
         .mount(&server)
         .await;
-    let s = ZendeskSettings { base_url: Some(format!("{}/proxy/zendesk/", server.uri())), ..settings(&server) };
-    let c = ZendeskConnector::new(s).unwrap().with_retry_policy(fast_retry());
-    assert_eq!(c.base_url().as_str(), format!("{}/proxy/zendesk/", server.uri()));
+    let s = ZendeskSettings {
+        base_url: Some(format!("{}/proxy/zendesk/", server.uri())),
+        ..settings(&server)
+    };
+    let c = ZendeskConnector::new(s)
+        .unwrap()
+        .with_retry_policy(fast_retry());
+    assert_eq!(
+        c.base_url().as_str(),
+        format!("{}/proxy/zendesk/", server.uri())
+    );
     assert_eq!(read_ok(&c, "tickets", None).await.len(), 2);
 }
 
@@ -88,21 +101,29 @@ async fn waits_out_429_retry_after() {
     let started = Instant::now();
     let batches = read_ok(&c, "tickets", None).await;
     assert_eq!(batches.len(), 4);
-    assert!(started.elapsed() >= Duration::from_millis(950), "the 429 was not waited out");
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "the 429 was not waited out"
+    );
 }
 
 #[tokio::test]
 async fn unauthorized_is_immediate_and_clear() {
     let server = MockServer::start().await;
     Mock::given(path(EP))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "Couldn't authenticate you"})))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(json!({"error": "Couldn't authenticate you"})),
+        )
         .expect(1)
         .mount(&server)
         .await;
     let (batches, err) = read(&connector(&server), "tickets", None).await;
     assert!(batches.is_empty());
     let err = err.unwrap();
-    assert!(matches!(&err, ConnectorError::Unauthorized { status: 401, endpoint } if endpoint == EP), "{err:?}");
+    assert!(
+        matches!(&err, ConnectorError::Unauthorized { status: 401, endpoint } if endpoint == EP),
+        "{err:?}"
+    );
     assert!(err.is_unauthorized());
 }
 
@@ -125,15 +146,26 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buf {
     }
 }
 
+/// Every event of the whole test binary at TRACE, into one buffer. A global subscriber,
+/// because a thread-local one (`set_default`) misses callsites whose interest another
+/// test thread cached first.
+fn global_trace_logs() -> &'static Buf {
+    static LOGS: std::sync::OnceLock<Buf> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buf = Buf::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(buf.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
+        buf
+    })
+}
+
 #[tokio::test]
 async fn the_token_never_reaches_trace_logs() {
-    let buf = Buf::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(buf.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let buf = global_trace_logs();
 
     let server = MockServer::start().await;
     Mock::given(path(EP))
@@ -153,7 +185,10 @@ async fn the_token_never_reaches_trace_logs() {
     let err = err.unwrap();
 
     let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("http_request") && logs.contains("retrying"), "{logs}");
+    assert!(
+        logs.contains("http_request") && logs.contains("retrying"),
+        "{logs}"
+    );
     let b64 = basic_value();
     let b64 = b64.trim_start_matches("Basic ");
     for text in [logs.as_str(), &format!("{err} {err:?} {c:?}")] {

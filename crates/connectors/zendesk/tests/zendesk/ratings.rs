@@ -16,15 +16,27 @@ struct RatingsApi(Vec<Value>);
 
 impl Respond for RatingsApi {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let q: std::collections::HashMap<String, String> = req.url.query_pairs().into_owned().collect();
+        let q: std::collections::HashMap<String, String> =
+            req.url.query_pairs().into_owned().collect();
         assert_eq!(q.get("sort").map(String::as_str), Some("created_at"));
         let start: i64 = q["start_time"].parse().unwrap();
         let size: usize = q["page[size]"].parse().unwrap();
-        let offset: usize = q.get("page[after]").map(|a| a.trim_start_matches("after-").parse().unwrap()).unwrap_or(0);
+        let offset: usize = q
+            .get("page[after]")
+            .map(|a| a.trim_start_matches("after-").parse().unwrap())
+            .unwrap_or(0);
         let mut all: Vec<&Value> = self
             .0
             .iter()
-            .filter(|r| r["created_at"].as_str().unwrap().parse::<DateTime<Utc>>().unwrap().timestamp() >= start)
+            .filter(|r| {
+                r["created_at"]
+                    .as_str()
+                    .unwrap()
+                    .parse::<DateTime<Utc>>()
+                    .unwrap()
+                    .timestamp()
+                    >= start
+            })
             .collect();
         all.sort_by_key(|r| r["created_at"].as_str().unwrap().to_owned());
         let page: Vec<&Value> = all.iter().skip(offset).take(size).copied().collect();
@@ -68,22 +80,33 @@ fn dataset() -> Vec<Value> {
 #[tokio::test]
 async fn pages_maps_skips_offered_and_resumes() {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).and(path(EP)).respond_with(RatingsApi(dataset())).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path(EP))
+        .respond_with(RatingsApi(dataset()))
+        .mount(&server)
+        .await;
     let mut s = settings(&server);
     s.page_size = Some(2);
-    let c = deskpulse_connector_zendesk::ZendeskConnector::new(s).unwrap().with_retry_policy(fast_retry());
+    let c = deskpulse_connector_zendesk::ZendeskConnector::new(s)
+        .unwrap()
+        .with_retry_policy(fast_retry());
     let batches = read_ok(&c, "satisfaction_ratings", None).await;
     let ts = |s: &str| s.parse::<DateTime<Utc>>().unwrap().timestamp();
     assert_eq!(
         checkpoints(&batches),
         vec![
-            json!({"start_time": ts("2009-07-20T22:55:29Z")}),
-            json!({"start_time": ts("2024-01-02T00:00:00Z")}),
+            // The bookmark follows every rating read, answered or only offered.
+            json!({"start_time": ts("2024-01-01T00:00:00Z")}),
+            json!({"start_time": ts("2024-01-03T00:00:00Z")}),
             json!({"start_time": ts("2024-01-04T00:00:00Z")}),
         ]
     );
     let recs = records(&batches);
-    assert_eq!(ids(&recs), vec!["35436", "3", "5"], "offered and unoffered surveys are not responses");
+    assert_eq!(
+        ids(&recs),
+        vec!["35436", "3", "5"],
+        "offered and unoffered surveys are not responses"
+    );
     assert_eq!(
         recs[0],
         Record::Rating(Rating {
@@ -108,10 +131,72 @@ async fn pages_maps_skips_offered_and_resumes() {
     // Resuming from any checkpoint yields every later rating (the boundary one may repeat).
     let all: BTreeSet<String> = ids(&recs).into_iter().collect();
     for (i, b) in batches.iter().enumerate() {
-        let resumed: BTreeSet<String> =
-            ids(&records(&read_ok(&c, "satisfaction_ratings", Some(b.checkpoint.clone())).await)).into_iter().collect();
+        let resumed: BTreeSet<String> = ids(&records(
+            &read_ok(&c, "satisfaction_ratings", Some(b.checkpoint.clone())).await,
+        ))
+        .into_iter()
+        .collect();
         let later: BTreeSet<String> = ids(&records(&batches[i + 1..])).into_iter().collect();
-        assert!(resumed.is_superset(&later), "checkpoint {i}: {resumed:?} lacks some of {later:?}");
+        assert!(
+            resumed.is_superset(&later),
+            "checkpoint {i}: {resumed:?} lacks some of {later:?}"
+        );
         assert!(resumed.is_subset(&all));
     }
+}
+
+/// A survey offered before the bookmark and answered after the last sync is read by the next
+/// sync, thanks to the lookback window: Zendesk keeps dating it by when it was offered.
+#[tokio::test]
+async fn a_late_answer_is_read_by_the_next_sync() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(EP))
+        .respond_with(RatingsApi(dataset()))
+        .mount(&server)
+        .await;
+    let c = deskpulse_connector_zendesk::ZendeskConnector::new(settings(&server))
+        .unwrap()
+        .with_retry_policy(fast_retry());
+    let first = read_ok(&c, "satisfaction_ratings", None).await;
+    assert!(
+        !ids(&records(&first)).contains(&"2".to_owned()),
+        "2 is only offered yet"
+    );
+    let bookmark = first.last().unwrap().checkpoint.clone();
+
+    // The customer answers survey 2 (offered 2024-01-01, three days before the bookmark).
+    let answered: Vec<Value> = dataset()
+        .into_iter()
+        .map(|r| {
+            if r["id"] == 2 {
+                rating(2, "good", "2024-01-01T00:00:00Z", Some("Thanks"))
+            } else {
+                r
+            }
+        })
+        .collect();
+    let later = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(EP))
+        .respond_with(RatingsApi(answered))
+        .mount(&later)
+        .await;
+    let c = deskpulse_connector_zendesk::ZendeskConnector::new(settings(&later))
+        .unwrap()
+        .with_retry_policy(fast_retry());
+    let next = read_ok(&c, "satisfaction_ratings", Some(bookmark.clone())).await;
+    assert!(
+        ids(&records(&next)).contains(&"2".to_owned()),
+        "the late answer was missed"
+    );
+
+    // Without a lookback it would have been missed: the point of the setting.
+    let mut s = settings(&later);
+    s.ratings_lookback_days = 0;
+    let c = deskpulse_connector_zendesk::ZendeskConnector::new(s)
+        .unwrap()
+        .with_retry_policy(fast_retry());
+    let strict = read_ok(&c, "satisfaction_ratings", Some(bookmark)).await;
+    assert!(!ids(&records(&strict)).contains(&"2".to_owned()));
 }

@@ -26,16 +26,28 @@ fn defaults_and_every_key() {
         "requests_per_minute": 400, "incremental_requests_per_minute": 30
     }))
     .unwrap();
-    assert_eq!((s.requests_per_minute, s.incremental_requests_per_minute, s.page_size), (400, 30, Some(500)));
+    assert_eq!(
+        (
+            s.requests_per_minute,
+            s.incremental_requests_per_minute,
+            s.page_size
+        ),
+        (400, 30, Some(500))
+    );
     let d: ZendeskSettings = serde_json::from_value(json!({"subdomain": "acme"})).unwrap();
-    assert_eq!((d.requests_per_minute, d.incremental_requests_per_minute), (200, 10));
-    assert_eq!(settings_keys().len(), 9);
+    assert_eq!(
+        (d.requests_per_minute, d.incremental_requests_per_minute),
+        (200, 10)
+    );
+    assert_eq!(settings_keys().len(), 10);
+    assert_eq!(d.ratings_lookback_days, 14);
     assert_eq!(KIND, "zendesk");
 }
 
 #[test]
 fn unknown_keys_are_rejected() {
-    let e = serde_json::from_value::<ZendeskSettings>(json!({"subdomain": "acme", "api_key": "x"})).unwrap_err();
+    let e = serde_json::from_value::<ZendeskSettings>(json!({"subdomain": "acme", "api_key": "x"}))
+        .unwrap_err();
     assert!(e.to_string().contains("api_key"), "{e}");
 }
 
@@ -47,23 +59,84 @@ fn default_base_url_is_the_subdomain() {
 
 #[test]
 fn messages_name_the_key_and_the_fix() {
-    assert!(err(ZendeskSettings { subdomain: None, ..basic() }).contains("set `subdomain`"));
-    assert!(err(ZendeskSettings { subdomain: Some("acme.zendesk.com".into()), ..basic() }).contains("`subdomain`"));
-    assert!(err(ZendeskSettings { base_url: Some("not a url".into()), ..basic() }).contains("`base_url`"));
-    assert!(err(ZendeskSettings { email: None, api_token: None, ..basic() })
-        .contains("set `email` and `api_token`, or `oauth_token`"));
-    assert!(err(ZendeskSettings { email: None, ..basic() }).contains("set `email`"));
-    assert!(err(ZendeskSettings { api_token: Some(Secret::new("  ")), ..basic() }).contains("set `api_token`"));
-    assert!(err(ZendeskSettings { oauth_token: Some(Secret::new("o")), ..basic() }).contains("not both"));
-    assert!(err(ZendeskSettings { page_size: Some(0), ..basic() }).contains("`page_size`"));
-    assert!(err(ZendeskSettings { page_size: Some(5000), ..basic() }).contains("`page_size`"));
+    assert!(
+        err(ZendeskSettings {
+            subdomain: None,
+            ..basic()
+        })
+        .contains("set `subdomain`")
+    );
+    assert!(
+        err(ZendeskSettings {
+            subdomain: Some("acme.zendesk.com".into()),
+            ..basic()
+        })
+        .contains("`subdomain`")
+    );
+    assert!(
+        err(ZendeskSettings {
+            base_url: Some("not a url".into()),
+            ..basic()
+        })
+        .contains("`base_url`")
+    );
+    assert!(
+        err(ZendeskSettings {
+            email: None,
+            api_token: None,
+            ..basic()
+        })
+        .contains("set `email` and `api_token`, or `oauth_token`")
+    );
+    assert!(
+        err(ZendeskSettings {
+            email: None,
+            ..basic()
+        })
+        .contains("set `email`")
+    );
+    assert!(
+        err(ZendeskSettings {
+            api_token: Some(Secret::new("  ")),
+            ..basic()
+        })
+        .contains("set `api_token`")
+    );
+    assert!(
+        err(ZendeskSettings {
+            oauth_token: Some(Secret::new("o")),
+            ..basic()
+        })
+        .contains("not both")
+    );
+    assert!(
+        err(ZendeskSettings {
+            page_size: Some(0),
+            ..basic()
+        })
+        .contains("`page_size`")
+    );
+    assert!(
+        err(ZendeskSettings {
+            page_size: Some(5000),
+            ..basic()
+        })
+        .contains("`page_size`")
+    );
 }
 
 #[test]
 fn debug_never_shows_secrets() {
-    let s = ZendeskSettings { oauth_token: Some(Secret::new("oauth-zzz")), api_token: Some(Secret::new("api-yyy")), ..basic() };
+    let s = ZendeskSettings {
+        oauth_token: Some(Secret::new("oauth-zzz")),
+        api_token: Some(Secret::new("api-yyy")),
+        ..basic()
+    };
     let printed = format!("{s:?}");
-    assert!(!printed.contains("oauth-zzz") && !printed.contains("api-yyy"), "{printed}");
+    assert!(
+        !printed.contains("oauth-zzz") && !printed.contains("api-yyy"),
+        "{printed}"
+    );
     let c = ZendeskConnector::new(basic()).unwrap();
     assert!(!format!("{c:?}").contains("tok\""));
 }

@@ -12,7 +12,9 @@ fn page(events: Value, end_time: i64, eos: bool) -> ResponseTemplate {
     let next = if eos {
         Value::Null
     } else {
-        json!(format!("{PROD}{EP}?start_time={end_time}&include=comment_events"))
+        json!(format!(
+            "{PROD}{EP}?start_time={end_time}&include=comment_events"
+        ))
     };
     ResponseTemplate::new(200).set_body_json(json!({
         "ticket_events": events,
@@ -57,7 +59,11 @@ fn audit(id: u64, ticket: u64, updater: i64, at: &str, ts: i64, children: Vec<Va
 
 async fn mount(server: &MockServer) {
     let create = audit(
-        900, 1, 20978392, "2024-03-01T09:00:00Z", 1709283600,
+        900,
+        1,
+        20978392,
+        "2024-03-01T09:00:00Z",
+        1709283600,
         vec![
             comment(901, 20978392, true, "web"),
             status(902, "Create", None, "new", "web"),
@@ -65,7 +71,11 @@ async fn mount(server: &MockServer) {
         ],
     );
     let trigger = audit(
-        910, 1, 20978392, "2024-03-01T09:00:05Z", 1709283605,
+        910,
+        1,
+        20978392,
+        "2024-03-01T09:00:05Z",
+        1709283605,
         vec![
             comment(911, 35436, true, "rule"),
             status(912, "Change", Some("new"), "open", "rule"),
@@ -81,7 +91,11 @@ async fn mount(server: &MockServer) {
         .await;
     // Page 2 starts at page 1's end_time: the boundary audit comes again.
     let agent = audit(
-        920, 1, 235323, "2024-03-01T10:00:00Z", 1709287200,
+        920,
+        1,
+        235323,
+        "2024-03-01T10:00:00Z",
+        1709287200,
         vec![
             comment(921, 235323, false, "web"),
             comment(922, 235323, true, "web"),
@@ -95,13 +109,24 @@ async fn mount(server: &MockServer) {
         .mount(server)
         .await;
     let automation = audit(
-        930, 1, -1, "2024-03-04T10:00:00Z", 1709546400,
+        930,
+        1,
+        -1,
+        "2024-03-04T10:00:00Z",
+        1709546400,
         vec![
             comment(931, -1, true, "web"),
             status(932, "Change", Some("hold"), "solved", "web"),
         ],
     );
-    let closed = audit(940, 1, -1, "2024-03-08T10:00:00Z", 1709892000, vec![status(941, "Change", Some("solved"), "closed", "web")]);
+    let closed = audit(
+        940,
+        1,
+        -1,
+        "2024-03-08T10:00:00Z",
+        1709892000,
+        vec![status(941, "Change", Some("solved"), "closed", "web")],
+    );
     Mock::given(path(EP))
         .and(query_param("start_time", "1709287200"))
         .respond_with(page(json!([automation, closed]), 1709892000, true))
@@ -125,7 +150,14 @@ fn msg(id: &str, kind: AuthorKind, author: &str, public: bool) -> Record {
     })
 }
 
-fn change(id: &str, from: Option<TicketStatus>, to: TicketStatus, kind: AuthorKind, author: &str, at: &str) -> Record {
+fn change(
+    id: &str,
+    from: Option<TicketStatus>,
+    to: TicketStatus,
+    kind: AuthorKind,
+    author: &str,
+    at: &str,
+) -> Record {
     Record::StatusChange(StatusChange {
         external_id: id.into(),
         ticket_id: "1".into(),
@@ -145,30 +177,72 @@ async fn pages_maps_and_resumes() {
     let batches = read_ok(&c, "ticket_events", None).await;
     assert_eq!(
         checkpoints(&batches),
-        vec![json!({"start_time": 1709283605}), json!({"start_time": 1709287200}), json!({"start_time": 1709892000})]
+        vec![
+            json!({"start_time": 1709283605}),
+            json!({"start_time": 1709287200}),
+            json!({"start_time": 1709892000})
+        ]
     );
     use AuthorKind::*;
     use TicketStatus::*;
     let trigger = [
         msg("911", Bot, "35436", true),
-        change("912", Some(New), Open, System, "20978392", "2024-03-01T09:00:05Z"),
+        change(
+            "912",
+            Some(New),
+            Open,
+            System,
+            "20978392",
+            "2024-03-01T09:00:05Z",
+        ),
     ];
     let mut expected = vec![
         msg("901", Unknown, "20978392", true),
-        change("902", None, New, Unknown, "20978392", "2024-03-01T09:00:00Z"),
+        change(
+            "902",
+            None,
+            New,
+            Unknown,
+            "20978392",
+            "2024-03-01T09:00:00Z",
+        ),
     ];
     expected.extend(trigger.clone());
     expected.extend(trigger); // the boundary audit, again: same ids, so storage upserts it
     expected.extend([
         msg("921", Unknown, "235323", false),
         msg("922", Unknown, "235323", true),
-        change("923", Some(Open), OnHold, Unknown, "235323", "2024-03-01T10:00:00Z"),
+        change(
+            "923",
+            Some(Open),
+            OnHold,
+            Unknown,
+            "235323",
+            "2024-03-01T10:00:00Z",
+        ),
         msg("931", System, "-1", true),
-        change("932", Some(OnHold), Solved, System, "-1", "2024-03-04T10:00:00Z"),
-        change("941", Some(Solved), Closed, System, "-1", "2024-03-08T10:00:00Z"),
+        change(
+            "932",
+            Some(OnHold),
+            Solved,
+            System,
+            "-1",
+            "2024-03-04T10:00:00Z",
+        ),
+        change(
+            "941",
+            Some(Solved),
+            Closed,
+            System,
+            "-1",
+            "2024-03-08T10:00:00Z",
+        ),
     ]);
     assert_eq!(records(&batches), expected);
-    assert!(!format!("{batches:?}").contains("secret body"), "message bodies must not be kept");
+    assert!(
+        !format!("{batches:?}").contains("secret body"),
+        "message bodies must not be kept"
+    );
     assert_resumes_exactly(&c, "ticket_events", &batches).await;
 }
 
@@ -194,8 +268,18 @@ async fn never_follows_next_page_to_the_production_host() {
 #[tokio::test]
 async fn a_cursor_checkpoint_is_refused() {
     let server = MockServer::start().await;
-    let (batches, err) =
-        read(&connector(&server), "ticket_events", Some(Checkpoint::new(json!({"cursor": "x"})))).await;
+    let (batches, err) = read(
+        &connector(&server),
+        "ticket_events",
+        Some(Checkpoint::new(json!({"cursor": "x"}))),
+    )
+    .await;
     assert!(batches.is_empty());
-    assert!(matches!(err, Some(deskpulse_connector::ConnectorError::Malformed { .. })), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Some(deskpulse_connector::ConnectorError::Malformed { .. })
+        ),
+        "{err:?}"
+    );
 }

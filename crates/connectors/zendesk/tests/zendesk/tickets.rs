@@ -49,7 +49,8 @@ pub async fn mount_tickets(server: &MockServer) {
         "assigned_at": "2019-06-03T02:30:00Z", "solved_at": "2019-06-05T01:13:24Z",
         "latest_comment_added_at": "2019-06-05T01:13:24Z"
     });
-    recorded[1]["metric_set"] = json!({"id": 1, "ticket_id": 3, "reopens": 0, "replies": 1, "solved_at": null});
+    recorded[1]["metric_set"] =
+        json!({"id": 1, "ticket_id": 3, "reopens": 0, "replies": 1, "solved_at": null});
     Mock::given(method("GET"))
         .and(path(EP))
         .and(query_param("start_time", "0"))
@@ -101,7 +102,12 @@ async fn pages_maps_and_resumes() {
     let batches = read_ok(&c, "tickets", None).await;
     assert_eq!(
         checkpoints(&batches),
-        vec![json!({"cursor": "t1"}), json!({"cursor": "t2"}), json!({"cursor": "t3"}), json!({"cursor": "t4"})],
+        vec![
+            json!({"cursor": "t1"}),
+            json!({"cursor": "t2"}),
+            json!({"cursor": "t3"}),
+            json!({"cursor": "t4"})
+        ],
         "an empty page that is not the end of the stream must not stop the sync"
     );
     let recs = records(&batches);
@@ -134,7 +140,14 @@ async fn pages_maps_and_resumes() {
             priority: None,
         }
     );
-    assert_eq!((tickets[1].channel, tickets[1].final_solved_at, tickets[1].reopens), (Channel::Web, None, Some(0)));
+    assert_eq!(
+        (
+            tickets[1].channel,
+            tickets[1].final_solved_at,
+            tickets[1].reopens
+        ),
+        (Channel::Web, None, Some(0))
+    );
 
     let by_id = |id: &str| *tickets.iter().find(|t| t.external_id == id).unwrap();
     let expect = [
@@ -153,9 +166,15 @@ async fn pages_maps_and_resumes() {
         assert_eq!((t.status, t.channel), (status, channel), "ticket {id}");
     }
     // An open ticket's metric solve time is stale: no final solve; reopens still count.
-    assert_eq!((by_id("14").final_solved_at, by_id("14").reopens), (None, Some(2)));
+    assert_eq!(
+        (by_id("14").final_solved_at, by_id("14").reopens),
+        (None, Some(2))
+    );
     assert_eq!(by_id("11").tags, vec!["vip".to_string()]);
-    assert_eq!(by_id("13").tags, vec!["closed_by_merge".to_string(), "x".to_string()]);
+    assert_eq!(
+        by_id("13").tags,
+        vec!["closed_by_merge".to_string(), "x".to_string()]
+    );
     assert_eq!(by_id("10").priority.as_deref(), Some("high"));
     assert_eq!(by_id("10").requester_id.as_deref(), Some("20978392"));
     assert_eq!(by_id("10").assignee_id, None);
@@ -178,7 +197,9 @@ async fn start_date_and_page_size_reach_the_request() {
     let mut s = settings(&server);
     s.start_date = Some("2024-01-01".parse().unwrap());
     s.page_size = Some(1000);
-    let c = deskpulse_connector_zendesk::ZendeskConnector::new(s).unwrap().with_retry_policy(fast_retry());
+    let c = deskpulse_connector_zendesk::ZendeskConnector::new(s)
+        .unwrap()
+        .with_retry_policy(fast_retry());
     let batches = read_ok(&c, "tickets", None).await;
     assert_eq!(checkpoints(&batches), vec![json!({"cursor": "c"})]);
 }

@@ -50,15 +50,29 @@ async fn pages_agents_only_and_resumes() {
 
     let c = connector(&server);
     let batches = read_ok(&c, "users", None).await;
-    assert_eq!(checkpoints(&batches), vec![json!({"cursor": "u1"}), json!({"cursor": "u2"})]);
+    assert_eq!(
+        checkpoints(&batches),
+        vec![json!({"cursor": "u1"}), json!({"cursor": "u2"})]
+    );
     assert_eq!(
         records(&batches),
         vec![
-            Record::Agent(Agent { external_id: "369537351454".into(), name: "nukosuke".into(), is_bot: false }),
-            Record::Agent(Agent { external_id: "501".into(), name: "Bea Agent".into(), is_bot: false }),
+            Record::Agent(Agent {
+                external_id: "369537351454".into(),
+                name: "nukosuke".into(),
+                is_bot: false
+            }),
+            Record::Agent(Agent {
+                external_id: "501".into(),
+                name: "Bea Agent".into(),
+                is_bot: false
+            }),
         ]
     );
     let debug = format!("{batches:?}");
-    assert!(!debug.contains("Sample customer") && !debug.contains("Carl"), "end-users leaked");
+    assert!(
+        !debug.contains("Sample customer") && !debug.contains("Carl"),
+        "end-users leaked"
+    );
     assert_resumes_exactly(&c, "users", &batches).await;
 }

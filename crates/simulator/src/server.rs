@@ -1,0 +1,871 @@
+//! The HTTP server: routing (axum), auth, rate limits, fault injection, and paging over the
+//! dataset's pre-sorted vectors.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use hyper_util::rt::TokioIo;
+use serde::Serialize;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tower::ServiceExt;
+
+use crate::config::{Faults, Limits, SimConfig};
+use crate::generate::Dataset;
+use crate::render;
+
+const USERS: &str = "/api/v2/incremental/users/cursor.json";
+const TICKETS: &str = "/api/v2/incremental/tickets/cursor.json";
+const EVENTS: &str = "/api/v2/incremental/ticket_events.json";
+const RATINGS: &str = "/api/v2/satisfaction_ratings.json";
+const RATINGS_BARE: &str = "/api/v2/satisfaction_ratings";
+
+/// Counters of what the server did, as a snapshot.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SimStats {
+    /// Every request received (including 401s and 429s).
+    pub requests: u64,
+    /// Requests answered 401.
+    pub unauthorized: u64,
+    /// Requests answered 429.
+    pub rate_limited: u64,
+    /// Faults injected, by kind.
+    pub server_errors: u64,
+    pub dropped: u64,
+    pub truncated: u64,
+    pub slow: u64,
+    pub repeated: u64,
+    /// Requests by endpoint: `users`, `tickets`, `ticket_events`, `satisfaction_ratings`,
+    /// `other`.
+    pub per_endpoint: BTreeMap<&'static str, u64>,
+}
+
+impl SimStats {
+    /// All faults injected, of every kind.
+    pub fn faults_injected(&self) -> u64 {
+        self.server_errors + self.dropped + self.truncated + self.slow + self.repeated
+    }
+}
+
+#[derive(Default)]
+struct Counters {
+    requests: AtomicU64,
+    unauthorized: AtomicU64,
+    rate_limited: AtomicU64,
+    server_errors: AtomicU64,
+    dropped: AtomicU64,
+    truncated: AtomicU64,
+    slow: AtomicU64,
+    repeated: AtomicU64,
+    endpoints: [AtomicU64; 5],
+}
+
+const ENDPOINT_NAMES: [&str; 5] = [
+    "users",
+    "tickets",
+    "ticket_events",
+    "satisfaction_ratings",
+    "other",
+];
+
+fn bump(c: &AtomicU64) {
+    c.fetch_add(1, Ordering::Relaxed);
+}
+
+impl Counters {
+    fn snapshot(&self) -> SimStats {
+        let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        SimStats {
+            requests: g(&self.requests),
+            unauthorized: g(&self.unauthorized),
+            rate_limited: g(&self.rate_limited),
+            server_errors: g(&self.server_errors),
+            dropped: g(&self.dropped),
+            truncated: g(&self.truncated),
+            slow: g(&self.slow),
+            repeated: g(&self.repeated),
+            per_endpoint: ENDPOINT_NAMES
+                .iter()
+                .zip(&self.endpoints)
+                .map(|(n, c)| (*n, g(c)))
+                .collect(),
+        }
+    }
+}
+
+/// A token bucket: `cap` requests at once, refilled at `cap` per (scaled) minute.
+struct Bucket {
+    cap: f64,
+    per_sec: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl Bucket {
+    fn new(per_minute: u32, speed: f64) -> Bucket {
+        let cap = f64::from(per_minute.max(1));
+        Bucket {
+            cap,
+            per_sec: cap / 60.0 * speed.max(1e-6),
+            tokens: cap,
+            last: Instant::now(),
+        }
+    }
+    fn refill(&mut self, now: Instant) {
+        let dt = now.saturating_duration_since(self.last).as_secs_f64();
+        self.tokens = (self.tokens + dt * self.per_sec).min(self.cap);
+        self.last = now;
+    }
+    /// Slack for network jitter: 20 ms of refill, at least 5 % of a token.
+    fn slack(&self) -> f64 {
+        (0.02 * self.per_sec).max(0.05)
+    }
+    fn can_take(&self) -> bool {
+        self.tokens + self.slack() >= 1.0
+    }
+    fn take(&mut self) {
+        self.tokens = (self.tokens - 1.0).max(0.0);
+    }
+    /// Whole seconds until a token is back (at least 1).
+    fn retry_after(&self) -> u64 {
+        let missing = (1.0 - self.tokens).max(0.0);
+        ((missing / self.per_sec).ceil() as u64).max(1)
+    }
+}
+
+struct Limiter {
+    global: Bucket,
+    incremental: Bucket,
+}
+
+struct Shared {
+    data: Arc<Dataset>,
+    base: String,
+    seed: u64,
+    page_cap: usize,
+    limits: Limits,
+    faults: Faults,
+    basic: String,
+    bearer: String,
+    limiter: Mutex<Limiter>,
+    attempts: Mutex<HashMap<String, u64>>,
+    counters: Counters,
+}
+
+/// Entry point: `Simulator::start(dataset, cfg)`.
+pub struct Simulator;
+
+impl Simulator {
+    /// Binds `127.0.0.1` (on `cfg.port`, or a free port) and serves `dataset` until the
+    /// returned handle is shut down or dropped.
+    pub async fn start(dataset: Arc<Dataset>, cfg: SimConfig) -> std::io::Result<RunningSimulator> {
+        let listener = TcpListener::bind(("127.0.0.1", cfg.port.unwrap_or(0))).await?;
+        let addr = listener.local_addr()?;
+        let base = format!("http://{addr}");
+        let creds = &cfg.credentials;
+        let shared = Arc::new(Shared {
+            data: dataset,
+            base: base.clone(),
+            seed: cfg.seed,
+            page_cap: cfg.page_size_cap.max(1),
+            basic: STANDARD.encode(format!("{}/token:{}", creds.email, creds.token)),
+            bearer: creds.token.clone(),
+            limiter: Mutex::new(Limiter {
+                global: Bucket::new(cfg.limits.requests_per_minute, cfg.limits.speed),
+                incremental: Bucket::new(cfg.limits.incremental_per_minute, cfg.limits.speed),
+            }),
+            limits: cfg.limits,
+            faults: cfg.faults,
+            attempts: Mutex::new(HashMap::new()),
+            counters: Counters::default(),
+        });
+        let router = Router::new()
+            .route(USERS, get(users))
+            .route(TICKETS, get(tickets))
+            .route(EVENTS, get(ticket_events))
+            .route(RATINGS, get(ratings))
+            .route(RATINGS_BARE, get(ratings))
+            .fallback(not_found)
+            .layer(middleware::from_fn_with_state(shared.clone(), guard))
+            .with_state(shared.clone());
+        let (tx, rx) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(listener, router, rx));
+        Ok(RunningSimulator {
+            base_url: base,
+            addr,
+            shared,
+            shutdown: tx,
+            task: Some(task),
+        })
+    }
+}
+
+/// A running simulator. Dropping it stops the server (in-flight requests are cut);
+/// `shutdown().await` stops it gracefully.
+pub struct RunningSimulator {
+    base_url: String,
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningSimulator {
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+    /// The dataset being served.
+    pub fn dataset(&self) -> &Arc<Dataset> {
+        &self.shared.data
+    }
+    /// What the server has done so far.
+    pub fn stats(&self) -> SimStats {
+        self.shared.counters.snapshot()
+    }
+    /// Stops accepting, lets in-flight requests finish (up to 5 s), and returns.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningSimulator {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// Marks a response whose connection must be closed without answering.
+#[derive(Clone, Copy)]
+struct DropConnection;
+
+#[derive(Debug)]
+struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("simulated dropped connection")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+async fn accept_loop(listener: TcpListener, router: Router, mut stop: watch::Receiver<bool>) {
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = stop.changed() => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                let router = router.clone();
+                let mut stop = stop.clone();
+                conns.spawn(async move {
+                    let svc = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                        let router = router.clone();
+                        async move {
+                            let resp = match router.oneshot(req.map(Body::new)).await {
+                                Ok(r) => r,
+                                Err(e) => match e {},
+                            };
+                            if resp.extensions().get::<DropConnection>().is_some() {
+                                Err(Dropped)
+                            } else {
+                                Ok(resp)
+                            }
+                        }
+                    });
+                    let conn = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), svc);
+                    tokio::pin!(conn);
+                    tokio::select! {
+                        _ = conn.as_mut() => {}
+                        _ = stop.changed() => {
+                            conn.as_mut().graceful_shutdown();
+                            let _ = conn.await;
+                        }
+                    }
+                });
+            }
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+    let drain = async { while conns.join_next().await.is_some() {} };
+    if tokio::time::timeout(Duration::from_secs(5), drain)
+        .await
+        .is_err()
+    {
+        conns.abort_all();
+    }
+}
+
+fn error(status: StatusCode, error: &str, description: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({"error": error, "description": description})),
+    )
+        .into_response()
+}
+
+async fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "InvalidEndpoint", "Not found")
+}
+
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A uniform draw in [0, 1) from (seed, url, attempt, salt).
+fn draw(seed: u64, url: &str, attempt: u64, salt: u64) -> f64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in url.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let x = mix(mix(mix(seed ^ h) ^ attempt) ^ salt.wrapping_mul(0x9E37_79B9));
+    (x >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Number of records to repeat at the start of a page (0: no fault).
+#[derive(Clone, Copy, Default)]
+struct Repeat(usize);
+
+fn authorized(shared: &Shared, req: &Request) -> bool {
+    let Some(value) = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let value = value.trim();
+    if let Some(b) = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))
+    {
+        b.trim() == shared.basic
+    } else if let Some(t) = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+    {
+        t.trim() == shared.bearer
+    } else {
+        false
+    }
+}
+
+fn set_header(resp: &mut Response, name: &'static str, value: String) {
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        resp.headers_mut().insert(name, v);
+    }
+}
+
+/// Counting, auth, rate limits and faults around every request.
+async fn guard(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) -> Response {
+    let c = &shared.counters;
+    bump(&c.requests);
+    let path = req.uri().path().to_string();
+    let (endpoint, incremental) = match path.as_str() {
+        USERS => (0, true),
+        TICKETS => (1, true),
+        EVENTS => (2, true),
+        RATINGS | RATINGS_BARE => (3, false),
+        _ => (4, false),
+    };
+    bump(&c.endpoints[endpoint]);
+    let limit = shared.limits.requests_per_minute;
+
+    if !authorized(&shared, &req) {
+        bump(&c.unauthorized);
+        let mut resp = (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({"error": "Couldn't authenticate you"})),
+        )
+            .into_response();
+        set_header(&mut resp, "x-rate-limit", limit.to_string());
+        set_header(&mut resp, "x-rate-limit-remaining", limit.to_string());
+        return resp;
+    }
+
+    // Rate limits.
+    let remaining = {
+        let mut l = shared.limiter.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        l.global.refill(now);
+        l.incremental.refill(now);
+        if shared.limits.enabled {
+            let blocked = if !l.global.can_take() {
+                Some(l.global.retry_after())
+            } else if incremental && !l.incremental.can_take() {
+                Some(l.incremental.retry_after())
+            } else {
+                None
+            };
+            if let Some(after) = blocked {
+                drop(l);
+                bump(&c.rate_limited);
+                let mut resp = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    axum::Json(json!({"error": "APIRateLimitExceeded",
+                        "description": "Number of allowed API requests per minute exceeded"})),
+                )
+                    .into_response();
+                set_header(&mut resp, "retry-after", after.to_string());
+                set_header(&mut resp, "x-rate-limit", limit.to_string());
+                set_header(&mut resp, "x-rate-limit-remaining", "0".to_string());
+                return resp;
+            }
+            l.global.take();
+            if incremental {
+                l.incremental.take();
+            }
+            l.global.tokens.floor() as u64
+        } else {
+            u64::from(limit.saturating_sub(1))
+        }
+    };
+
+    // Faults, drawn from (seed, url, attempt of that url).
+    let f = &shared.faults;
+    let url = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or(path);
+    let attempt = {
+        let mut a = shared.attempts.lock().unwrap_or_else(|e| e.into_inner());
+        let n = a.entry(url.clone()).or_insert(0);
+        *n += 1;
+        *n
+    };
+    let seed = shared.seed;
+    let u = draw(seed, &url, attempt, 1);
+    let (drop_p, err_p, trunc_p) = (
+        f.drop_connection.clamp(0.0, 1.0),
+        f.server_error.clamp(0.0, 1.0),
+        f.truncate.clamp(0.0, 1.0),
+    );
+    if draw(seed, &url, attempt, 2) < f.slow {
+        bump(&c.slow);
+        tokio::time::sleep(f.slow_delay).await;
+    }
+    if u < drop_p {
+        bump(&c.dropped);
+        let mut resp = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        resp.extensions_mut().insert(DropConnection);
+        return resp;
+    }
+    if u < drop_p + err_p {
+        bump(&c.server_errors);
+        let mut resp = if draw(seed, &url, attempt, 3) < 0.5 {
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                "Something went wrong",
+            )
+        } else {
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailable",
+                "Try again later",
+            )
+        };
+        set_header(&mut resp, "x-rate-limit", limit.to_string());
+        set_header(&mut resp, "x-rate-limit-remaining", remaining.to_string());
+        return resp;
+    }
+    let truncate = u < drop_p + err_p + trunc_p;
+    if endpoint < 4 && draw(seed, &url, attempt, 4) < f.repeat_records {
+        let k = 1 + (draw(seed, &url, attempt, 5) * 3.0) as usize;
+        req.extensions_mut().insert(Repeat(k.min(3)));
+    }
+
+    let mut resp = next.run(req).await;
+    if resp.extensions().get::<Repeat>().is_some_and(|r| r.0 > 0) {
+        bump(&c.repeated);
+    }
+    if truncate && resp.status() == StatusCode::OK {
+        let (parts, body) = resp.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .unwrap_or_default();
+        let cut = ((bytes.len() as f64) * (0.2 + 0.6 * draw(seed, &url, attempt, 6))) as usize;
+        let cut = cut.min(bytes.len().saturating_sub(1));
+        bump(&c.truncated);
+        let mut parts = parts;
+        parts.headers.remove(header::CONTENT_LENGTH);
+        resp = Response::from_parts(parts, Body::from(bytes.slice(..cut)));
+    }
+    set_header(&mut resp, "x-rate-limit", limit.to_string());
+    set_header(&mut resp, "x-rate-limit-remaining", remaining.to_string());
+    resp
+}
+
+type Params = Query<HashMap<String, String>>;
+
+fn json_response<T: Serialize>(body: &T, repeat: Option<Repeat>) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => {
+            let mut resp = Response::new(Body::from(bytes));
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json; charset=utf-8"),
+            );
+            if let Some(r) = repeat {
+                resp.extensions_mut().insert(r);
+            }
+            resp
+        }
+        Err(_) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            "serialization",
+        ),
+    }
+}
+
+/// `(timestamp, id)` as an opaque cursor, shaped like Zendesk's (`"1576613539.0||467|"`).
+fn encode_cursor(ts: i64, id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{ts}.0||{id}|"))
+}
+
+fn decode_cursor(c: &str) -> Option<(i64, i64)> {
+    let raw = URL_SAFE_NO_PAD
+        .decode(c.trim_end_matches('='))
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())?;
+    let (ts, rest) = raw.split_once(".0||")?;
+    let id = rest.strip_suffix('|')?;
+    Some((ts.parse().ok()?, id.parse().ok()?))
+}
+
+fn bad_param(description: &str) -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        "InvalidPaginationParameter",
+        description,
+    )
+}
+
+fn page_size(p: &HashMap<String, String>, key: &str, default: usize, cap: usize) -> usize {
+    p.get(key)
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(default)
+        .clamp(1, cap)
+}
+
+#[derive(Serialize)]
+struct CursorPage<T> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    users: Option<Vec<T>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tickets: Option<Vec<T>>,
+    after_cursor: String,
+    after_url: String,
+    before_cursor: Option<String>,
+    before_url: Option<String>,
+    end_of_stream: bool,
+    count: usize,
+}
+
+/// The slice a cursor export serves: `(first index, start-key cursor for empty pages)`.
+fn cursor_start<K: Fn(usize) -> (i64, i64)>(
+    len: usize,
+    key: K,
+    p: &HashMap<String, String>,
+) -> Result<(usize, String), &'static str> {
+    let part = |pred: &dyn Fn((i64, i64)) -> bool| {
+        let (mut lo, mut hi) = (0, len);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if pred(key(mid)) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    };
+    if let Some(c) = p.get("cursor") {
+        let k = decode_cursor(c).ok_or("cursor is invalid")?;
+        Ok((part(&|x| x <= k), c.clone()))
+    } else if let Some(st) = p.get("start_time") {
+        let st: i64 = st
+            .parse()
+            .map_err(|_| "start_time must be a unix timestamp")?;
+        Ok((part(&|x| x.0 < st), encode_cursor(st - 1, i64::MAX)))
+    } else {
+        Err("start_time or cursor is required")
+    }
+}
+
+fn next_url(base: &str, path: &str, first: (&str, &str), p: &HashMap<String, String>) -> String {
+    let mut url = format!("{base}{path}?{}={}", first.0, first.1);
+    for key in ["include", "per_page", "exclude_deleted"] {
+        if let Some(v) = p.get(key) {
+            url.push_str(&format!("&{key}={}", v.replace(',', "%2C")));
+        }
+    }
+    url
+}
+
+async fn users(
+    State(s): State<Arc<Shared>>,
+    Query(p): Params,
+    repeat: Option<axum::Extension<Repeat>>,
+) -> Response {
+    let recs = &s.data.users;
+    let (start, empty_cursor) =
+        match cursor_start(recs.len(), |i| (recs[i].updated_at, recs[i].id), &p) {
+            Ok(x) => x,
+            Err(e) => return bad_param(e),
+        };
+    let per = page_size(&p, "per_page", 1000, s.page_cap.min(1000));
+    let end = (start + per).min(recs.len());
+    let rep = repeat.map(|r| r.0.0).unwrap_or(0).min(start);
+    let page: Vec<_> = recs[start - rep..end]
+        .iter()
+        .map(|u| render::user(u, &s.base))
+        .collect();
+    let after = if end > start {
+        let l = &recs[end - 1];
+        encode_cursor(l.updated_at, l.id)
+    } else {
+        empty_cursor
+    };
+    let body = CursorPage {
+        count: page.len(),
+        users: Some(page),
+        tickets: None,
+        after_url: next_url(&s.base, USERS, ("cursor", &after), &p),
+        after_cursor: after,
+        before_cursor: None,
+        before_url: None,
+        end_of_stream: end == recs.len(),
+    };
+    json_response(&body, (rep > 0).then_some(Repeat(rep)))
+}
+
+async fn tickets(
+    State(s): State<Arc<Shared>>,
+    Query(p): Params,
+    repeat: Option<axum::Extension<Repeat>>,
+) -> Response {
+    let recs = &s.data.tickets;
+    let (start, empty_cursor) =
+        match cursor_start(recs.len(), |i| (recs[i].updated_at, recs[i].id), &p) {
+            Ok(x) => x,
+            Err(e) => return bad_param(e),
+        };
+    let per = page_size(&p, "per_page", 1000, s.page_cap.min(1000));
+    let metrics = p
+        .get("include")
+        .is_some_and(|v| v.split(',').any(|x| x.trim() == "metric_sets"));
+    let exclude_deleted = p.get("exclude_deleted").is_some_and(|v| v == "true");
+    let keep = |t: &crate::generate::ZTicket| !(exclude_deleted && t.status == "deleted");
+    let rep = repeat.map(|r| r.0.0).unwrap_or(0).min(start);
+    let mut page: Vec<_> = recs[start - rep..start]
+        .iter()
+        .filter(|t| keep(t))
+        .map(|t| render::ticket(t, &s.base, metrics))
+        .collect();
+    let mut end = start;
+    let mut taken = 0;
+    while end < recs.len() && taken < per {
+        if keep(&recs[end]) {
+            page.push(render::ticket(&recs[end], &s.base, metrics));
+            taken += 1;
+        }
+        end += 1;
+    }
+    let after = if end > start {
+        let l = &recs[end - 1];
+        encode_cursor(l.updated_at, l.id)
+    } else {
+        empty_cursor
+    };
+    let body = CursorPage {
+        count: page.len(),
+        users: None,
+        tickets: Some(page),
+        after_url: next_url(&s.base, TICKETS, ("cursor", &after), &p),
+        after_cursor: after,
+        before_cursor: None,
+        before_url: None,
+        end_of_stream: end == recs.len(),
+    };
+    json_response(&body, (rep > 0).then_some(Repeat(rep)))
+}
+
+#[derive(Serialize)]
+struct EventsPage {
+    ticket_events: Vec<render::AuditJson>,
+    count: usize,
+    end_of_stream: bool,
+    end_time: i64,
+    next_page: String,
+}
+
+async fn ticket_events(
+    State(s): State<Arc<Shared>>,
+    Query(p): Params,
+    repeat: Option<axum::Extension<Repeat>>,
+) -> Response {
+    let Some(st) = p.get("start_time").and_then(|v| v.parse::<i64>().ok()) else {
+        return bad_param("start_time is required (a unix timestamp)");
+    };
+    let audits = &s.data.audits;
+    let per = page_size(&p, "per_page", 1000, s.page_cap.min(1000));
+    let comments = p
+        .get("include")
+        .is_some_and(|v| v.split(',').any(|x| x.trim() == "comment_events"));
+    let start = audits.partition_point(|a| a.at < st);
+    let mut end = (start + per).min(audits.len());
+    let mut end_time = if end > start { audits[end - 1].at } else { st };
+    if end > start && end < audits.len() && audits[start].at == audits[end - 1].at {
+        // Every audit of this page shares one timestamp: serve the whole group (more than
+        // per_page, as Zendesk does) and move past it, so paging always advances.
+        let at = audits[start].at;
+        end = start + audits[start..].partition_point(|a| a.at == at);
+        end_time = if end < audits.len() { at + 1 } else { at };
+    }
+    let rep = repeat.map(|r| r.0.0).unwrap_or(0).min(start);
+    let page: Vec<_> = audits[start - rep..end]
+        .iter()
+        .map(|a| render::audit(a, &s.data.events, comments))
+        .collect();
+    let body = EventsPage {
+        count: page.len(),
+        ticket_events: page,
+        end_of_stream: end == audits.len(),
+        end_time,
+        next_page: next_url(&s.base, EVENTS, ("start_time", &end_time.to_string()), &p),
+    };
+    json_response(&body, (rep > 0).then_some(Repeat(rep)))
+}
+
+#[derive(Serialize)]
+struct Meta {
+    has_more: bool,
+    after_cursor: Option<String>,
+    before_cursor: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Links {
+    next: Option<String>,
+    prev: Option<String>,
+}
+
+#[derive(Serialize)]
+struct RatingsPage {
+    satisfaction_ratings: Vec<render::RatingJson>,
+    meta: Meta,
+    links: Links,
+}
+
+async fn ratings(
+    State(s): State<Arc<Shared>>,
+    Query(p): Params,
+    repeat: Option<axum::Extension<Repeat>>,
+) -> Response {
+    let recs = &s.data.ratings;
+    let st = match p.get("start_time").map(|v| v.parse::<i64>()) {
+        None => 0,
+        Some(Ok(v)) => v,
+        Some(Err(_)) => return bad_param("start_time must be a unix timestamp"),
+    };
+    if p.get("sort").is_some_and(|v| v != "created_at") {
+        return bad_param("the simulator sorts by created_at only");
+    }
+    let size = page_size(&p, "page[size]", 100, s.page_cap.min(100));
+    let key = |i: usize| (recs[i].created_at, recs[i].id);
+    let lo = recs.partition_point(|r| r.created_at < st);
+    let start = if let Some(a) = p.get("page[after]") {
+        let Some(k) = decode_cursor(a) else {
+            return bad_param("page[after] is invalid");
+        };
+        lo.max(recs.partition_point(|r| (r.created_at, r.id) <= k))
+    } else if let Some(b) = p.get("page[before]") {
+        let Some(k) = decode_cursor(b) else {
+            return bad_param("page[before] is invalid");
+        };
+        let end = recs.partition_point(|r| (r.created_at, r.id) < k);
+        lo.max(end.saturating_sub(size))
+    } else {
+        lo
+    };
+    let end = (start + size).min(recs.len());
+    let end = match p.get("page[before]").and_then(|b| decode_cursor(b)) {
+        Some(k) => end.min(recs.partition_point(|r| (r.created_at, r.id) < k)),
+        None => end,
+    };
+    let end = end.max(start);
+    let rep = repeat
+        .map(|r| r.0.0)
+        .unwrap_or(0)
+        .min(start.saturating_sub(lo));
+    let page: Vec<_> = recs[start - rep..end]
+        .iter()
+        .map(|r| render::rating(r, &s.base))
+        .collect();
+    let after = (end > start).then(|| {
+        let (t, i) = key(end - 1);
+        encode_cursor(t, i)
+    });
+    let before = (end > start).then(|| {
+        let (t, i) = key(start);
+        encode_cursor(t, i)
+    });
+    let has_more = end < recs.len();
+    let link = |dir: &str, c: &str| {
+        format!(
+            "{}{RATINGS}?page%5B{dir}%5D={c}&page%5Bsize%5D={size}&sort=created_at&start_time={st}",
+            s.base
+        )
+    };
+    let body = RatingsPage {
+        links: Links {
+            next: match (&after, has_more) {
+                (Some(a), true) => Some(link("after", a)),
+                _ => None,
+            },
+            prev: match (&before, start > lo) {
+                (Some(b), true) => Some(link("before", b)),
+                _ => None,
+            },
+        },
+        meta: Meta {
+            has_more,
+            after_cursor: after,
+            before_cursor: before,
+        },
+        satisfaction_ratings: page,
+    };
+    json_response(&body, (rep > 0).then_some(Repeat(rep)))
+}
