@@ -27,7 +27,7 @@ use std::hash::Hash;
 
 pub use error::StorageError;
 
-/// Every table, in the order [`Store::counts`] and [`Store::dump`] report them.
+/// Every table; [`Store::counts`] and [`Store::dump`] cover them all.
 pub const TABLES: &[&str] = &[
     "tickets",
     "messages",
@@ -282,6 +282,24 @@ pub(crate) struct Facts {
     pub(crate) checkpoints: Vec<(String, String, Checkpoint)>,
 }
 
+/// Object keys in sorted order even if serde_json's `preserve_order` gets enabled somewhere
+/// in the build: JSONB reorders keys, SQLite text keeps them as written.
+fn sorted_keys(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), sorted_keys(&m[k])))
+                    .collect(),
+            )
+        }
+        Value::Array(a) => Value::Array(a.iter().map(sorted_keys).collect()),
+        other => other.clone(),
+    }
+}
+
 fn ts(t: DateTime<Utc>) -> Value {
     Value::String(t.to_rfc3339_opts(SecondsFormat::Micros, true))
 }
@@ -399,7 +417,7 @@ impl Facts {
             );
         }
         for (s, stream, c) in &self.checkpoints {
-            line("checkpoints", json!([s, stream, c.value()]));
+            line("checkpoints", json!([s, stream, sorted_keys(c.value())]));
         }
         out
     }
