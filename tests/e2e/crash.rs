@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A commit that never happened because the process "died", or a real storage error.
 #[derive(Debug)]
-enum AbortError {
+pub(crate) enum AbortError {
     Killed,
     Store(deskpulse_storage::StorageError),
 }
@@ -28,10 +28,10 @@ impl std::error::Error for AbortError {}
 
 /// The real store, with the power cut after `budget` committed pages: the next commit fails
 /// before anything of it is written, as if the process had died there.
-struct Abort<'a> {
-    store: &'a Store,
-    budget: usize,
-    committed: AtomicUsize,
+pub(crate) struct Abort<'a> {
+    pub(crate) store: &'a Store,
+    pub(crate) budget: usize,
+    pub(crate) committed: AtomicUsize,
 }
 
 impl CheckpointStore for Abort<'_> {
@@ -70,7 +70,10 @@ fn connector(base_url: &str) -> ZendeskConnector {
 }
 
 /// Syncs every stream; stops at the first error (like the CLI does for one source).
-async fn sync_all<S: CheckpointStore>(c: &ZendeskConnector, store: &S) -> Result<(), SyncError> {
+pub(crate) async fn sync_all<S: CheckpointStore>(
+    c: &ZendeskConnector,
+    store: &S,
+) -> Result<(), SyncError> {
     for s in c.streams() {
         sync_stream(c, "zd", s.name, store, &SyncOptions::default(), &NoProgress).await?;
     }

@@ -2,9 +2,12 @@
 //! on a real SQLite file and (when `DESKPULSE_TEST_POSTGRES_URL` is set) a real Postgres.
 //! One test binary, modules per scenario (linking once keeps the suite fast).
 
+mod chaos;
 mod config_errors;
 mod crash;
 mod credentials;
+mod demo;
 mod golden;
 mod harness;
+mod import;
 mod zendesk_week;

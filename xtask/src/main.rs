@@ -4,6 +4,10 @@
 //!   `DESKPULSE_TEST_POSTGRES_URL` is set (it says clearly when the Postgres half is skipped).
 //! * `cargo xtask lint` — formatting, clippy with `-D warnings`, the migrations check.
 //! * `cargo xtask ci` — `lint`, then `test` with Postgres required (what `.ci/run` does).
+//! * `cargo xtask chaos [SEEDS]` — the chaos test with 200 seeds (the suite runs 24).
+//! * `cargo xtask digest-screenshot [OUT_DIR]` — renders the sample digest e-mail
+//!   (`deskpulse-digest`'s `render_sample` example) and screenshots it in headless Chromium
+//!   to `OUT_DIR/digest.png` (default `target/digest-screenshot`), for a person to look at.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use anyhow::{Context, Result, bail};
@@ -24,8 +28,12 @@ fn main() -> Result<()> {
         Some("lint") => lint(),
         Some("ci") => ci(),
         Some("migrations-check") => migrations_check(&root),
+        Some("chaos") => chaos(&args[1..]),
+        Some("digest-screenshot") => digest_screenshot(&root, args.get(1).map(PathBuf::from)),
         _ => {
-            eprintln!("usage: cargo xtask <test [ARGS] | lint | ci | migrations-check>");
+            eprintln!(
+                "usage: cargo xtask <test [ARGS] | lint | ci | migrations-check | digest-screenshot [DIR]>"
+            );
             eprintln!(
                 "  test              the whole test-suite (Postgres half when {PG_ENV} is set)"
             );
@@ -35,6 +43,9 @@ fn main() -> Result<()> {
             );
             eprintln!(
                 "  migrations-check  migrations/sqlite and migrations/postgres have the same versions"
+            );
+            eprintln!(
+                "  digest-screenshot the sample digest e-mail in headless Chromium, to DIR/digest.png"
             );
             std::process::exit(2);
         }
@@ -101,6 +112,110 @@ fn lint() -> Result<()> {
 fn ci() -> Result<()> {
     lint()?;
     test(&[], true)
+}
+
+/// The first of `names` found on `PATH`.
+fn find_on_path(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
+        .find(|p| p.is_file())
+}
+
+/// Renders the sample digest to HTML + PNG charts, then screenshots the HTML in headless
+/// Chromium (no network, a throw-away profile), so the e-mail can be looked at.
+fn digest_screenshot(root: &Path, out: Option<PathBuf>) -> Result<()> {
+    let Some(chromium) = find_on_path(&["chromium", "chromium-browser"]) else {
+        eprintln!("chromium is not installed: apt-get install -y chromium");
+        std::process::exit(2);
+    };
+    let out = out.unwrap_or_else(|| root.join("target/digest-screenshot"));
+    let out = if out.is_absolute() {
+        out
+    } else {
+        root.join(out)
+    };
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let out_str = out.to_string_lossy().into_owned();
+    cargo(&[
+        "run",
+        "--quiet",
+        "-p",
+        "deskpulse-digest",
+        "--example",
+        "render_sample",
+        "--",
+        &out_str,
+    ])?;
+    let html = out.join("digest.html");
+    let png = out.join("digest.png");
+    let _ = std::fs::remove_file(&png);
+    let profile = std::env::temp_dir().join(format!("deskpulse-chromium-{}", std::process::id()));
+    std::fs::create_dir_all(&profile)?;
+    let mut child = Command::new(&chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", png.display()))
+        .arg("--window-size=900,2400")
+        .arg(format!("file://{}", html.display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .with_context(|| format!("cannot run {}", chromium.display()))?;
+    // Headless Chromium can hang on a broken setup: give it a minute.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            let _ = std::fs::remove_dir_all(&profile);
+            bail!("chromium did not finish within 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let _ = std::fs::remove_dir_all(&profile);
+    if !status.success() || !png.is_file() {
+        bail!("chromium failed ({status}) and wrote no {}", png.display());
+    }
+    println!("{}", png.display());
+    Ok(())
+}
+
+/// The chaos test of `tests/e2e/chaos.rs` at full strength (the suite runs fewer seeds).
+fn chaos(args: &[String]) -> Result<()> {
+    let seeds = args.first().map(String::as_str).unwrap_or("200");
+    eprintln!("chaos: {seeds} seeds (Postgres: a quarter of them, when {PG_ENV} is set)");
+    let status = Command::new(env!("CARGO"))
+        .args([
+            "test",
+            "-p",
+            "deskpulse-tests",
+            "--test",
+            "e2e",
+            "chaos",
+            "--",
+            "--nocapture",
+        ])
+        .env("DESKPULSE_CHAOS_SEEDS", seeds)
+        .status()
+        .context("cannot run cargo")?;
+    if !status.success() {
+        bail!("the chaos test failed ({status})");
+    }
+    Ok(())
 }
 
 fn mask(url: &str) -> String {

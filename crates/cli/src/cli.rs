@@ -41,8 +41,48 @@ pub enum Command {
     Sync(SyncArgs),
     /// Compute a team's KPIs for a week or a month
     Report(ReportArgs),
+    /// Import a CSV of costs, revenue, customers, orders or surveys (see `import --help`)
+    Import(ImportArgs),
     /// List the connector kinds, with their settings keys and streams
     Connectors,
+    /// Everything at once with no account: a built-in Zendesk simulator, a throwaway SQLite
+    /// database, a synced quarter and last week's report, checked against the simulator
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Seed of the generated account (same seed, same data)
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Days of history to generate and sync
+    #[arg(long, default_value_t = 91, value_parser = clap::value_parser!(u32).range(7..=3650))]
+    pub days: u32,
+    /// Mean tickets a day
+    #[arg(long, default_value_t = 40.0)]
+    pub tickets_per_day: f64,
+    /// Human agents in the generated team
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub agents: u32,
+    /// Time speed of the simulated rate limits: 600 makes a vendor minute last 0.1 s
+    #[arg(long, default_value_t = 600.0)]
+    pub speed: f64,
+    /// Turn the simulated rate limits off
+    #[arg(long)]
+    pub no_limits: bool,
+    /// Rate (0 to 1) of injected faults: server errors, slow answers, dropped connections,
+    /// truncated bodies, records repeated across pages
+    #[arg(long, default_value_t = 0.0)]
+    pub faults: f64,
+    /// Database to sync into [default: a new SQLite file in the temp directory]
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+    /// Time zone of the demo team
+    #[arg(long, default_value = "Europe/Berlin")]
+    pub timezone: String,
+    /// The simulator's "now" (RFC 3339) [default: the current time]
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -79,4 +119,36 @@ pub struct ReportArgs {
 pub enum ReportFormat {
     Text,
     Json,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Headers (first line, exactly): costs and revenue: month,amount,currency \
+(month YYYY-MM); customers: customer_id,started_at,ended_at (one row per subscription, \
+ended_at empty while active); orders: order_id,customer_email,created_at,amount,currency; \
+surveys: response_id,kind,score,scale_max,created_at,ticket_id,agent,comment (kind csat|nps|ces; \
+the scale is 0..=10 for nps, 1..=scale_max otherwise; ticket_id, agent and comment may be empty). \
+Dates are RFC 3339 or YYYY-MM-DD (midnight in the team's time zone). A bad row is reported as \
+FILE:LINE: column: problem, with exit code 2, and nothing of the file is imported. Importing \
+the same file again changes nothing; a corrected row replaces the stored one."
+)]
+pub struct ImportArgs {
+    /// What the file holds
+    #[arg(value_enum)]
+    pub kind: ImportKind,
+    /// The CSV file
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The team the figures belong to (needed when the configuration has several)
+    #[arg(long, value_name = "NAME")]
+    pub team: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportKind {
+    Costs,
+    Revenue,
+    Customers,
+    Orders,
+    Surveys,
 }

@@ -6,6 +6,8 @@
 pub mod cli;
 pub mod config;
 pub mod connectors;
+mod demo;
+mod import;
 mod init;
 mod report;
 mod sync;
@@ -75,6 +77,7 @@ async fn run(args: cli::Cli) -> Result<(), Failure> {
             let settings = config::Settings::load(&config_path)?;
             sync::run(&settings, a).await
         }
+        cli::Command::Demo(a) => demo::run(a).await,
         cli::Command::Connectors => {
             print!("{}", connectors::describe());
             Ok(())
@@ -82,6 +85,10 @@ async fn run(args: cli::Cli) -> Result<(), Failure> {
         cli::Command::Report(a) => {
             let settings = config::Settings::load(&config_path)?;
             report::run(&settings, a).await
+        }
+        cli::Command::Import(a) => {
+            let settings = config::Settings::load(&config_path)?;
+            import::run(&settings, a).await
         }
     }
 }

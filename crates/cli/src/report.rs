@@ -40,7 +40,7 @@ pub(crate) async fn compute(
     let period = spec.in_zone(team.timezone);
     let sources: Vec<String> = team.sources.iter().map(|s| s.to_string()).collect();
     let input = store
-        .load_report_input(&sources, period.start, period.end)
+        .load_report_input_for(&team.name, &sources, period.start, period.end)
         .await
         .map_err(|e| Failure::Runtime(e.to_string()))?;
     Ok(deskpulse_metrics::compute_report(

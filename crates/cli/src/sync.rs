@@ -49,7 +49,7 @@ pub(crate) async fn run(settings: &Settings, args: SyncArgs) -> Result<(), Failu
     }
 }
 
-async fn sync_source(
+pub(crate) async fn sync_source(
     store: &deskpulse_storage::Store,
     source: &SourceSettings,
     opts: &SyncOptions,

@@ -1,6 +1,7 @@
 //! Logging: `tracing` to stderr, as text or JSON; `RUST_LOG` overrides the level.
 
 use crate::cli::LogFormat;
+use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
 
 pub(crate) fn init(format: LogFormat, verbose: u8) {
@@ -17,7 +18,9 @@ pub(crate) fn init(format: LogFormat, verbose: u8) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_target(false);
+        .with_target(false)
+        // Colour only for a person at a terminal; files and CI logs get plain text.
+        .with_ansi(std::io::stderr().is_terminal());
     let result = match format {
         LogFormat::Text => builder.compact().try_init(),
         LogFormat::Json => builder.json().try_init(),

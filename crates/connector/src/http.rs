@@ -234,11 +234,147 @@ impl HttpClient {
             }
         }
         let endpoint = url.path().to_owned();
-        let body = self.get_bytes(group, &url, &endpoint).await?;
-        serde_json::from_slice(&body).map_err(|e| ConnectorError::Malformed {
-            endpoint,
-            detail: format!("the body is not the JSON expected: {e}"),
-        })
+        // A body cut short (a proxy or a server dying mid-answer) is usually gone on the next
+        // try, so unreadable JSON is fetched again like any transient failure. JSON of the
+        // wrong shape is the API's answer, not an accident: that fails at once. Either way a
+        // page that stays broken ends the sync with `Malformed`, never a shortened stream.
+        let mut tries = 0u32;
+        loop {
+            tries += 1;
+            let body = self.get_bytes(group, &url, &endpoint).await?;
+            let err = match serde_json::from_slice(&body) {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            };
+            let transient = matches!(
+                err.classify(),
+                serde_json::error::Category::Eof | serde_json::error::Category::Syntax
+            );
+            if !transient || tries >= self.retry.max_attempts.max(1) {
+                let after = if tries > 1 {
+                    format!(" (after {tries} attempts)")
+                } else {
+                    String::new()
+                };
+                return Err(ConnectorError::Malformed {
+                    endpoint,
+                    detail: format!("the body is not the JSON expected{after}: {err}"),
+                });
+            }
+            let wait = self
+                .retry
+                .base_delay
+                .saturating_mul(2u32.saturating_pow(tries - 1))
+                .min(self.retry.max_delay);
+            tracing::warn!(endpoint = %endpoint, attempt = tries, wait_ms = wait.as_millis() as u64, error = %err, "unreadable body, fetching the page again");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// POSTs `body` as JSON to `path_or_url` (resolved like [`HttpClient::resolve`], so an
+    /// absolute URL must be on the base URL's origin) and returns the response body, with
+    /// the rules of [`HttpClient::get_json`]: the group's rate limiter, a 429 waited out
+    /// (`Retry-After`), 5xx, broken connections and timeouts retried with backoff, any other
+    /// 4xx an error at once (401/403 as [`ConnectorError::Unauthorized`]).
+    ///
+    /// The target is logged and reported by its **host only**, never its path or query:
+    /// POST targets such as Slack incoming webhooks are capability URLs whose path is the
+    /// secret. Build the client on the URL's origin and pass the full URL here.
+    ///
+    /// A request retried after a 5xx or a broken connection may reach the receiver twice:
+    /// post only what tolerates that.
+    pub async fn post_json<B: serde::Serialize + ?Sized>(
+        &self,
+        group: &str,
+        path_or_url: &str,
+        body: &B,
+    ) -> Result<Vec<u8>, ConnectorError> {
+        let url = self.resolve(path_or_url)?;
+        let endpoint = match (url.host_str(), url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_owned(),
+            (None, _) => "(no host)".to_owned(),
+        };
+        let body = serde_json::to_vec(body).map_err(|e| {
+            ConnectorError::Settings(format!("cannot serialize the request body: {e}"))
+        })?;
+        let mut delays = ExponentialBuilder::default()
+            .with_min_delay(self.retry.base_delay)
+            .with_max_delay(self.retry.max_delay)
+            .with_factor(2.0)
+            .with_jitter()
+            .without_max_times()
+            .build();
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            if let Some(limiter) = self.limiter(group) {
+                limiter.until_ready().await;
+            }
+            let span = tracing::debug_span!(
+                "http_request",
+                method = "POST",
+                host = endpoint.as_str(),
+                group,
+                attempt,
+                status = tracing::field::Empty,
+                duration_ms = tracing::field::Empty,
+            );
+            let recorder = span.clone();
+            let outcome = async {
+                let started = Instant::now();
+                let request = self
+                    .inner
+                    .post(url.clone())
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(body.clone());
+                let outcome = match request.send().await {
+                    Err(e) => Attempt::Retry {
+                        failure: Failure::Transport(describe(&e)),
+                        server_wait: None,
+                    },
+                    Ok(resp) => {
+                        let status = resp.status();
+                        recorder.record("status", status.as_u16());
+                        classify(resp, status, &endpoint).await
+                    }
+                };
+                recorder.record("duration_ms", started.elapsed().as_millis() as u64);
+                tracing::debug!(ok = matches!(outcome, Attempt::Done(_)), "http response");
+                outcome
+            }
+            .instrument(span)
+            .await;
+            let (failure, server_wait) = match outcome {
+                Attempt::Done(body) => return Ok(body),
+                Attempt::Fatal(mut err) => {
+                    if let ConnectorError::Http { attempts, .. } = &mut err {
+                        *attempts = attempt;
+                    }
+                    return Err(err);
+                }
+                Attempt::Retry {
+                    failure,
+                    server_wait,
+                } => (failure, server_wait),
+            };
+            if attempt >= self.retry.max_attempts {
+                return Err(failure.into_error(&endpoint, attempt));
+            }
+            let backoff = delays.next().unwrap_or(self.retry.max_delay);
+            let wait = match server_wait {
+                Some(w) => w.min(self.retry.max_retry_after),
+                None => backoff,
+            };
+            tracing::warn!(
+                host = endpoint.as_str(),
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                reason = %failure.reason(),
+                "POST failed; retrying"
+            );
+            tokio::time::sleep(wait).await;
+        }
     }
 
     fn limiter(&self, group: &str) -> Option<&DefaultDirectRateLimiter> {

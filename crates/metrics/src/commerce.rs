@@ -241,7 +241,14 @@ pub(crate) fn converted(
         for o in orders_of.get(h).into_iter().flatten() {
             if reply <= o.created_at && o.created_at < reply + window {
                 hit = true;
-                matched.insert(&o.order_id, o);
+                // Duplicate order ids keep one copy, chosen by content (order-independent).
+                let keep = matched.get(o.order_id.as_str()).is_none_or(|m| {
+                    (m.amount.total_cmp(&o.amount), &m.currency, m.created_at)
+                        < (std::cmp::Ordering::Equal, &o.currency, o.created_at)
+                });
+                if keep {
+                    matched.insert(&o.order_id, o);
+                }
             }
         }
         k.value += u64::from(hit);

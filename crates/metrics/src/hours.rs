@@ -93,3 +93,72 @@ impl Clock for BusinessTime<'_> {
         millis as f64 / 1000.0
     }
 }
+
+/// [`BusinessTime`] with the windows of a date range cut once: each duration is then two
+/// binary searches instead of a walk over its days (a report times thousands of tickets,
+/// some open for months). Instants outside the range fall back to [`BusinessTime`].
+#[derive(Debug, Clone)]
+pub struct BusinessCalendar<'a> {
+    clock: BusinessTime<'a>,
+    lo: DateTime<Utc>,
+    hi: DateTime<Utc>,
+    /// `(open, close)` in ms since the epoch, ascending, non-overlapping.
+    windows: Vec<(i64, i64)>,
+    /// Business ms before each window.
+    before: Vec<i64>,
+}
+
+impl<'a> BusinessCalendar<'a> {
+    /// Precomputes the windows that can touch `[lo, hi]`.
+    pub fn new(clock: BusinessTime<'a>, lo: DateTime<Utc>, hi: DateTime<Utc>) -> Self {
+        let first = lo.with_timezone(&clock.tz).date_naive() - Duration::days(1);
+        let last = hi.with_timezone(&clock.tz).date_naive();
+        let mut windows: Vec<(i64, i64)> = Vec::new();
+        for d in first.iter_days().take_while(|d| *d <= last) {
+            if let Some((open, close)) = clock.hours.window(clock.tz, d) {
+                let prev_close = windows.last().map_or(i64::MIN, |w| w.1);
+                let open = open.timestamp_millis().max(prev_close);
+                let close = close.timestamp_millis();
+                if close > open {
+                    windows.push((open, close));
+                }
+            }
+        }
+        let mut before = Vec::with_capacity(windows.len());
+        let mut sum = 0;
+        for (open, close) in &windows {
+            before.push(sum);
+            sum += close - open;
+        }
+        BusinessCalendar {
+            clock,
+            lo,
+            hi,
+            windows,
+            before,
+        }
+    }
+
+    /// Business ms from the first window up to instant `t`.
+    fn cumulative(&self, t: i64) -> i64 {
+        let i = self.windows.partition_point(|w| w.0 <= t);
+        if i == 0 {
+            return 0;
+        }
+        let (open, close) = self.windows[i - 1];
+        self.before[i - 1] + (t.min(close) - open)
+    }
+}
+
+impl Clock for BusinessCalendar<'_> {
+    fn elapsed_seconds(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
+        if to <= from {
+            return 0.0;
+        }
+        if from < self.lo || to > self.hi {
+            return self.clock.elapsed_seconds(from, to);
+        }
+        let ms = self.cumulative(to.timestamp_millis()) - self.cumulative(from.timestamp_millis());
+        ms as f64 / 1000.0
+    }
+}

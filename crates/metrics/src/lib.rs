@@ -13,13 +13,45 @@
 //! - ratings of spam, deleted or merged tickets are excluded with their tickets;
 //! - counts carry `n` equal to their value; `by_channel` lists only channels with tickets;
 //! - CSAT `mean` is on a 1–5 scale (other numeric scales mapped linearly onto it);
-//! - durations are calendar time ([`CalendarTime`], the [`Clock`] seam for business hours),
-//!   rounded to the millisecond; whole numbers serialize as JSON integers.
+//! - durations are calendar time ([`CalendarTime`]), rounded to the millisecond; whole
+//!   numbers serialize as JSON integers. With `business_hours`, first response, reply and
+//!   (first) resolution also carry `"business": {duration shape}` ([`BusinessTime`]); the
+//!   key is absent otherwise. Business hours are read in the period's zone (`Period::tz`,
+//!   the team's zone: one zone per team, no second setting to disagree with); a window
+//!   belongs to the local date it opens on, a holiday closes that date's window, and
+//!   `end <= start` is a night shift. The same targets apply in business seconds, and the
+//!   target status uses the business median when there is one;
+//! - NPS counts only answers on 0–10 and is rounded to one decimal; CES is the mean on the
+//!   answers' own scale when they share one, else mapped onto 1–7; "easy" is the top third
+//!   of the scale (5–7 of 7, 4–5 of 5). Surveys from every source count, helpdesk and
+//!   imported (`RatingInput::source`), for CSAT, NPS and CES alike;
+//! - churn counts only the customers of the start (customers active at the instant
+//!   `start`; "at end" means active at the instant `end`), so churn + retention = 1 and a
+//!   customer who joins and leaves inside the period is in neither;
+//! - costs and revenue are spread evenly over the days of their month and summed over the
+//!   period's local dates; a period with any date whose month is missing, or with mixed
+//!   currencies, gets `null` (its `n` says how many days were known). A month period uses
+//!   the month's figure exactly;
+//! - complaints: tickets created in the period carrying a `complaint_tags` tag (any case)
+//!   plus reviews of the period rated ≤ 2 of 5;
+//! - converted: inbound tickets created in the period with a human reply and a requester
+//!   whose e-mail hash is known ([`RequesterInput`]); converted when that customer ordered in
+//!   `[first human reply, + 5 days)`; revenue sums each order once, per currency;
+//! - reviews: created in the period, deduplicated by (platform, id); "answered" and reply
+//!   time are as of the data handed over; stars are rounded into 1–5;
+//! - social: value = last observation at or before `end`, change against the last one at
+//!   or before `start` (`null` without one);
+//! - trends compare the headline figure (durations by calendar median); the anomaly flag
+//!   uses the sample σ (n − 1) of the 8 previous periods, all of which must have a value;
+//!   the forecast is simple exponential smoothing with an 80 % interval (see [`Forecast`]).
+//!   [`compute_report`] fills `targets` and target-based `suggestions`;
+//!   [`attach_history`] adds `trends`, `forecast` and the trend-based suggestions.
 
 mod commerce;
 mod facts;
 mod hours;
 mod input;
+mod insights;
 mod public;
 mod render;
 mod report;
@@ -30,12 +62,20 @@ pub use commerce::{
     CONVERSION_WINDOW_DAYS, ChurnKpi, ConvertedKpi, CostPerTicketKpi, CostRatioKpi, RetentionKpi,
 };
 pub use facts::{AgentIndex, ReplySample, TicketFacts, derive_facts};
-pub use hours::{BusinessTime, local_instant};
+pub use hours::{BusinessCalendar, BusinessTime, local_instant};
 pub use input::{
     AgentInput, BusinessHours, MonthlyAmount, OrderInput, RatingInput, ReportInput, RequesterInput,
     ReviewInput, SocialInput, SubscriptionInput, Targets, TeamConfig, TicketInput,
 };
-pub use public::{ComplaintsKpi, NEGATIVE_REVIEW, ReviewStats, ReviewsKpi, SocialKpi};
+pub use insights::{
+    ANOMALY_SIGMAS, ANOMALY_WINDOW, BacktestError, Better, CSAT_DROP, Forecast, HEADLINE, KpiTrend,
+    MAX_HISTORY, MIN_FORECAST_PERIODS, REOPEN_RISE, StaffingHint, Status, Suggestion,
+    TRAILING_WINDOW, TargetStatus, Trends, attach_history, backtest, compute_trends,
+    forecast_volume, headline_value, ses_forecast,
+};
+pub use public::{
+    ComplaintsKpi, NEGATIVE_REVIEW, ReviewQuote, ReviewStats, ReviewsKpi, SocialKpi, WORST_REVIEWS,
+};
 pub use render::render_text;
 pub use report::{
     AgentKpis, CountKpi, CsatBands, CsatKpi, FirstResponseKpi, HourKpi, KpiReport, Kpis,

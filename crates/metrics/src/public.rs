@@ -71,6 +71,33 @@ pub struct ReviewsKpi {
     #[serde(flatten)]
     pub all: ReviewStats,
     pub by_platform: BTreeMap<String, ReviewStats>,
+    /// The lowest-rated new reviews (at most 3), for the digest to quote.
+    #[serde(default)]
+    pub worst: Vec<ReviewQuote>,
+    /// New reviews with no reply yet.
+    #[serde(default)]
+    pub unanswered: u64,
+}
+
+/// A review to quote. `title`, `text` and `url` are untrusted: escape them for each format.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewQuote {
+    pub platform: String,
+    pub external_id: String,
+    #[serde(serialize_with = "num::one")]
+    pub rating: f64,
+    pub created_at: DateTime<Utc>,
+    pub title: Option<String>,
+    pub text: Option<String>,
+    pub url: Option<String>,
+    pub answered: bool,
+}
+
+/// How many reviews [`ReviewsKpi::worst`] quotes.
+pub const WORST_REVIEWS: usize = 3;
+
+fn answered(r: &Review) -> bool {
+    r.replied_at.is_some() || r.reply_text.is_some()
 }
 
 fn review_stats(reviews: &[&Review]) -> ReviewStats {
@@ -83,9 +110,7 @@ fn review_stats(reviews: &[&Review]) -> ReviewStats {
         ratings.push(r.rating);
         stars[r.rating.round().clamp(1.0, 5.0) as usize - 1] += 1;
         negative += u64::from(r.rating <= NEGATIVE_REVIEW);
-        if r.replied_at.is_some() || r.reply_text.is_some() {
-            answered += 1;
-        }
+        answered += u64::from(self::answered(r));
         if let Some(at) = r.replied_at {
             replies.push(((at - r.created_at).num_milliseconds().max(0) as f64) / 1000.0);
         }
@@ -119,7 +144,7 @@ pub(crate) fn period_reviews<'a>(period: &Period, reviews: &'a [ReviewInput]) ->
         // Keep the most complete copy, chosen by content so input order cannot matter.
         let better = by_key
             .get(&key)
-            .is_none_or(|old| (old.replied_at, &old.reply_text) < (r.replied_at, &r.reply_text));
+            .is_none_or(|old| completeness(old, r).is_lt());
         if better {
             by_key.insert(key, r);
         }
@@ -127,12 +152,55 @@ pub(crate) fn period_reviews<'a>(period: &Period, reviews: &'a [ReviewInput]) ->
     by_key.into_values().collect()
 }
 
+/// Orders two copies of a review: the answered, then the later-edited one wins; the rest of
+/// the content breaks ties so the choice is total.
+fn completeness(a: &Review, b: &Review) -> std::cmp::Ordering {
+    (a.replied_at, &a.reply_text, a.created_at)
+        .cmp(&(b.replied_at, &b.reply_text, b.created_at))
+        .then(a.rating.total_cmp(&b.rating))
+        .then_with(|| {
+            (&a.title, &a.text, &a.author_name, &a.url).cmp(&(
+                &b.title,
+                &b.text,
+                &b.author_name,
+                &b.url,
+            ))
+        })
+}
+
 pub(crate) fn reviews(reviews: &[&Review]) -> ReviewsKpi {
     let mut by: BTreeMap<&str, Vec<&Review>> = BTreeMap::new();
     for r in reviews {
         by.entry(&r.platform).or_default().push(r);
     }
+    let mut worst: Vec<&Review> = reviews
+        .iter()
+        .copied()
+        .filter(|r| r.rating <= NEGATIVE_REVIEW)
+        .collect();
+    // Lowest first, then the newest, then by id so the choice is total.
+    worst.sort_by(|a, b| {
+        a.rating
+            .total_cmp(&b.rating)
+            .then(b.created_at.cmp(&a.created_at))
+            .then_with(|| (&a.platform, &a.external_id).cmp(&(&b.platform, &b.external_id)))
+    });
+    worst.truncate(WORST_REVIEWS);
     ReviewsKpi {
+        worst: worst
+            .into_iter()
+            .map(|r| ReviewQuote {
+                platform: r.platform.clone(),
+                external_id: r.external_id.clone(),
+                rating: r.rating,
+                created_at: r.created_at,
+                title: r.title.clone(),
+                text: r.text.clone(),
+                url: r.url.clone(),
+                answered: answered(r),
+            })
+            .collect(),
+        unanswered: reviews.iter().filter(|r| !answered(r)).count() as u64,
         all: review_stats(reviews),
         by_platform: by
             .into_iter()

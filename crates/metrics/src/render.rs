@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 
+use crate::insights::Status;
+use crate::public::ReviewStats;
 use crate::report::{CsatKpi, KpiReport};
 use crate::stats::DurationStats;
 
@@ -71,6 +73,7 @@ pub fn render_text(r: &KpiReport) -> String {
         let _ = writeln!(out, "{label:<18}{} (n={})", percent(rt.value), rt.n);
     }
     let _ = writeln!(out, "{:<18}{}", "CSAT", csat(&k.csat));
+    extras(&mut out, r);
 
     if !r.agents.is_empty() {
         let _ = writeln!(out, "\nAgents");
@@ -93,6 +96,216 @@ pub fn render_text(r: &KpiReport) -> String {
         }
     }
     out
+}
+
+/// The KPIs beyond the helpdesk's, each only when it has data, then targets, trends,
+/// forecast and suggestions.
+fn extras(out: &mut String, r: &KpiReport) {
+    let k = &r.kpis;
+    let mut line = |label: &str, text: String| {
+        let _ = writeln!(out, "{label:<18}{text}");
+    };
+    if let Some(v) = k.nps.value {
+        line("NPS", format!("{v:.1} (n={})", k.nps.n));
+    }
+    if let (Some(v), Some(max)) = (k.ces.value, k.ces.scale_max) {
+        line(
+            "CES",
+            format!(
+                "{v:.1}/{max} · {} easy (n={})",
+                percent(k.ces.easy_share),
+                k.ces.n
+            ),
+        );
+    }
+    if k.churn_rate.n > 0 {
+        line(
+            "Customers",
+            format!(
+                "churn {} · retention {} (n={}, {} new)",
+                percent(k.churn_rate.value),
+                percent(k.retention_rate.value),
+                k.churn_rate.n,
+                k.retention_rate.new
+            ),
+        );
+    }
+    let cost = &k.support_cost_per_ticket;
+    if let (Some(v), Some(c)) = (cost.value, &cost.currency) {
+        let ratio = k
+            .support_cost_ratio
+            .value
+            .map(|x| format!(" · {:.1}% of revenue", x * 100.0))
+            .unwrap_or_default();
+        line("Cost per ticket", format!("{v:.2} {}{ratio}", clean(c, 8)));
+    }
+    if k.complaints.value > 0 {
+        let c = &k.complaints;
+        line(
+            "Complaints",
+            format!("{} ({} tickets, {} reviews)", c.value, c.tickets, c.reviews),
+        );
+    }
+    let conv = &k.converted_tickets;
+    if conv.n > 0 {
+        let revenue: Vec<String> = conv
+            .revenue
+            .iter()
+            .map(|(c, v)| format!("{v:.2} {}", clean(c, 8)))
+            .collect();
+        let revenue = if revenue.is_empty() {
+            String::new()
+        } else {
+            format!(" · {}", revenue.join(" + "))
+        };
+        line(
+            "Converted",
+            format!(
+                "{} of {} ({}){revenue}",
+                conv.value,
+                conv.n,
+                percent(conv.share)
+            ),
+        );
+    }
+    if k.reviews.all.n > 0 {
+        line("Reviews", reviews(&k.reviews.all));
+        for (platform, st) in &k.reviews.by_platform {
+            line(&format!("  {}", clean(platform, 16)), reviews(st));
+        }
+    }
+    for s in &k.social {
+        let change = s.change.map(|c| format!(" ({c:+})")).unwrap_or_default();
+        line(
+            "Social",
+            format!(
+                "{} {} {}: {}{change}",
+                clean(&s.platform, 16),
+                clean(&s.account, 24),
+                s.metric,
+                s.value.map_or_else(|| "–".to_owned(), |v| v.to_string())
+            ),
+        );
+    }
+    let judged: Vec<String> = r
+        .targets
+        .iter()
+        .filter(|t| t.status != Status::Unknown)
+        .map(|t| {
+            let mark = if t.status == Status::Met {
+                "met"
+            } else {
+                "MISSED"
+            };
+            format!("{} {mark}", t.kpi.replace('_', " "))
+        })
+        .collect();
+    if !judged.is_empty() {
+        line("Targets", judged.join(" · "));
+    }
+    if let Some(t) = &r.trends {
+        let _ = writeln!(out, "\nTrend (vs previous period, {} periods)", t.periods);
+        for kt in t.kpis.iter() {
+            let Some(v) = kt.value else { continue };
+            let change = kt
+                .change
+                .map(|c| format!(" ({})", trend_change(&kt.kpi, c)))
+                .unwrap_or_default();
+            let flag = if kt.anomaly == Some(true) {
+                "  ANOMALY"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "  {:<26}{:<14}{}{change}{flag}",
+                kt.kpi.replace('_', " "),
+                spark(&kt.series),
+                trend_value(&kt.kpi, v),
+            );
+        }
+    }
+    if let Some(f) = &r.forecast {
+        let staff = f
+            .staffing
+            .as_ref()
+            .map(|s| {
+                format!(
+                    " · {}–{} agents at {:.0} tickets each",
+                    s.agents_needed, s.agents_needed_upper, s.tickets_per_agent
+                )
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{:<18}~{:.0} tickets next period (80%: {:.0}–{:.0}){staff}",
+            "Forecast", f.value, f.lower, f.upper
+        );
+    }
+    if !r.suggestions.is_empty() {
+        let _ = writeln!(out, "\nSuggested actions");
+        for s in &r.suggestions {
+            let _ = writeln!(out, "  - {}", clean(&s.message, 400));
+        }
+    }
+}
+
+fn is_share(kpi: &str) -> bool {
+    kpi.ends_with("_rate") || kpi == "csat" || kpi == "support_cost_ratio"
+}
+
+fn trend_value(kpi: &str, v: f64) -> String {
+    if kpi.ends_with("_time") {
+        human(Some(v))
+    } else if is_share(kpi) {
+        percent(Some(v))
+    } else if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+fn trend_change(kpi: &str, c: f64) -> String {
+    let sign = if c < 0.0 { "-" } else { "+" };
+    if kpi.ends_with("_time") {
+        format!("{sign}{}", human(Some(c.abs())))
+    } else if is_share(kpi) {
+        format!("{sign}{:.0} pts", c.abs() * 100.0)
+    } else if c.fract() == 0.0 {
+        format!("{c:+.0}")
+    } else {
+        format!("{c:+.1}")
+    }
+}
+
+fn reviews(s: &ReviewStats) -> String {
+    format!(
+        "{} new · mean {} · {} negative · {} answered · reply {}",
+        s.n,
+        s.mean_rating
+            .map_or_else(|| "–".to_owned(), |m| format!("{m:.1}/5")),
+        percent(s.share_negative),
+        percent(s.share_answered),
+        human(s.median_reply_seconds)
+    )
+}
+
+/// A sparkline: one block per period, scaled between the series' min and max; a gap is a
+/// space.
+fn spark(series: &[Option<f64>]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let vals: Vec<f64> = series.iter().flatten().copied().collect();
+    let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    series
+        .iter()
+        .map(|v| match v {
+            None => ' ',
+            Some(_) if hi <= lo => BARS[3],
+            Some(v) => BARS[(((v - lo) / (hi - lo)) * 7.0).round() as usize],
+        })
+        .collect()
 }
 
 fn duration(d: &DurationStats) -> String {
@@ -170,5 +383,12 @@ mod tests {
     fn names_lose_control_characters() {
         assert_eq!(clean("Al\u{1b}[31mice", 24), "Al?[31mice");
         assert_eq!(clean("abcdef", 3), "abc");
+    }
+
+    #[test]
+    fn sparklines() {
+        assert_eq!(spark(&[Some(1.0), Some(8.0), None, Some(4.5)]), "▁█ ▅");
+        assert_eq!(spark(&[Some(3.0), Some(3.0)]), "▄▄");
+        assert_eq!(spark(&[]), "");
     }
 }

@@ -13,6 +13,7 @@ use crate::commerce::{
 use crate::facts::{AgentIndex, TicketFacts, derive_facts};
 use crate::hours::BusinessTime;
 use crate::input::{ReportInput, TeamConfig};
+use crate::insights::{Forecast, Suggestion, TargetStatus, Trends, suggest, target_status};
 use crate::public::{
     ComplaintsKpi, ReviewsKpi, SocialKpi, complaints, period_reviews, reviews, social,
 };
@@ -26,6 +27,18 @@ pub struct KpiReport {
     pub team: String,
     pub kpis: Kpis,
     pub agents: Vec<AgentKpis>,
+    /// Each KPI with a target: met, missed or unknown.
+    #[serde(default)]
+    pub targets: Vec<TargetStatus>,
+    /// Against previous periods; only after [`attach_history`](crate::attach_history).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trends: Option<Trends>,
+    /// Next period's volume; only after [`attach_history`](crate::attach_history).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<Forecast>,
+    /// What to look at, from the rule table (trend rules only after `attach_history`).
+    #[serde(default)]
+    pub suggestions: Vec<Suggestion>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -203,7 +216,6 @@ pub fn compute_report(team: &TeamConfig, period: &Period, input: &ReportInput) -
         hours,
         tz: period.tz,
     });
-    let business: Option<&dyn Clock> = business.as_ref().map(|b| b as &dyn Clock);
     let agents = AgentIndex::new(&input.agents);
     let all: Vec<TicketFacts> = input
         .tickets
@@ -310,7 +322,11 @@ pub fn compute_report(team: &TeamConfig, period: &Period, input: &ReportInput) -
         resolution_by_tag: by_tag(&solved),
     };
 
-    KpiReport {
+    let mut report = KpiReport {
+        targets: target_status(targets, &kpis),
+        trends: None,
+        forecast: None,
+        suggestions: Vec::new(),
         period: PeriodInfo {
             label: period.label(),
             start: period.start,
@@ -320,7 +336,9 @@ pub fn compute_report(team: &TeamConfig, period: &Period, input: &ReportInput) -
         team: team.name.clone(),
         kpis,
         agents: per_agent(team, &agents, &solved, &ratings),
-    }
+    };
+    report.suggestions = suggest(team, &report);
+    report
 }
 
 fn volume(period: &Period, facts: &[&TicketFacts]) -> VolumeKpi {
@@ -355,7 +373,7 @@ fn volume(period: &Period, facts: &[&TicketFacts]) -> VolumeKpi {
 fn first_response<'a>(
     tickets: impl Iterator<Item = &'a TicketFacts>,
     target: i64,
-    business: Option<&dyn Clock>,
+    business: Option<BusinessTime<'_>>,
 ) -> FirstResponseKpi {
     let mut samples = Vec::new();
     let mut waiting = 0;
@@ -380,7 +398,7 @@ fn resolution(
     solved: &[&TicketFacts],
     solve: impl Fn(&TicketFacts) -> Option<DateTime<Utc>>,
     target: i64,
-    business: Option<&dyn Clock>,
+    business: Option<BusinessTime<'_>>,
 ) -> DurationKpi {
     let samples: Vec<_> = solved
         .iter()
@@ -463,7 +481,7 @@ fn by_hour(period: &Period, facts: &[&TicketFacts]) -> Vec<HourKpi> {
                 hour: h as u32,
                 n: w.len() as u64,
                 median_seconds: percentile_r7(&w, 0.5).map(|x| (x * 1000.0).round() / 1000.0),
-                total_wait_seconds: w.iter().sum(),
+                total_wait_seconds: w.iter().fold(0.0, |a, x| a + x),
                 waiting: waiting[h],
             }
         })

@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::hours::{BusinessCalendar, BusinessTime};
+
 /// How long something took between two instants, in seconds.
 ///
 /// Calendar time ([`CalendarTime`]) and business time (`BusinessTime`) implement it; the
@@ -103,7 +105,7 @@ impl DurationKpi {
     pub fn from_intervals(
         intervals: &[(DateTime<Utc>, DateTime<Utc>)],
         target_seconds: i64,
-        business: Option<&dyn Clock>,
+        business: Option<BusinessTime<'_>>,
     ) -> Self {
         let on = |clock: &dyn Clock| {
             let samples = intervals
@@ -112,9 +114,17 @@ impl DurationKpi {
                 .collect();
             DurationStats::from_samples(samples, target_seconds)
         };
+        let business = business.map(|b| {
+            let lo = intervals.iter().map(|i| i.0).min();
+            let hi = intervals.iter().map(|i| i.1).max();
+            match lo.zip(hi).filter(|(lo, hi)| lo < hi) {
+                Some((lo, hi)) => on(&BusinessCalendar::new(b, lo, hi)),
+                None => on(&b),
+            }
+        });
         DurationKpi {
             stats: on(&CalendarTime),
-            business: business.map(on),
+            business,
         }
     }
 }
@@ -148,6 +158,22 @@ pub(crate) mod num {
             Some(x) => one(x, s),
             None => s.serialize_none(),
         }
+    }
+
+    /// A series with gaps (`null`), each number written like [`one`].
+    pub(crate) fn opt_seq<S: Serializer>(v: &[Option<f64>], s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        struct Item(Option<f64>);
+        impl serde::Serialize for Item {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                opt(&self.0, s)
+            }
+        }
+        let mut seq = s.serialize_seq(Some(v.len()))?;
+        for x in v {
+            seq.serialize_element(&Item(*x))?;
+        }
+        seq.end()
     }
 
     pub(crate) fn one<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {

@@ -17,6 +17,6 @@ pub use batch::{Batch, Checkpoint};
 pub use ids::{InvalidName, SourceName};
 pub use period::{Period, PeriodSpec};
 pub use records::{
-    Agent, AuthorKind, Channel, Message, Rating, RatingKind, RatingScale, Record, RecordKind,
-    Review, SocialMetric, SocialStat, StatusChange, Ticket, TicketStatus,
+    Agent, AuthorKind, Channel, Customer, Message, Rating, RatingKind, RatingScale, Record,
+    RecordKind, Review, SocialMetric, SocialStat, StatusChange, Ticket, TicketStatus,
 };

@@ -17,6 +17,7 @@ pub enum Record {
     Rating(Rating),
     Review(Review),
     SocialStat(SocialStat),
+    Customer(Customer),
 }
 
 /// The kind of a [`Record`], for counting and progress lines.
@@ -29,6 +30,7 @@ pub enum RecordKind {
     Rating,
     Review,
     SocialStat,
+    Customer,
 }
 
 impl Record {
@@ -41,6 +43,7 @@ impl Record {
             Record::Rating(_) => RecordKind::Rating,
             Record::Review(_) => RecordKind::Review,
             Record::SocialStat(_) => RecordKind::SocialStat,
+            Record::Customer(_) => RecordKind::Customer,
         }
     }
 }
@@ -158,6 +161,25 @@ pub struct StatusChange {
     pub author_kind: AuthorKind,
     pub author_id: Option<String>,
     pub at: DateTime<Utc>,
+}
+
+/// A customer (a ticket's requester) as the helpdesk knows them. The e-mail address never
+/// reaches the database: storage keeps only its keyed hash (HMAC with the install's secret),
+/// enough to join tickets to orders, not enough to read it back.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    pub external_id: String,
+    pub email: Option<String>,
+}
+
+impl fmt::Debug for Customer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Personal data stays out of logs.
+        f.debug_struct("Customer")
+            .field("external_id", &self.external_id)
+            .field("email", &self.email.as_ref().map(|_| "[personal]"))
+            .finish()
+    }
 }
 
 /// A member of the support team (a human agent, or a bot account).

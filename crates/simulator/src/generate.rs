@@ -65,27 +65,59 @@ pub(crate) struct ZTicket {
     pub rating: Option<(i64, &'static str, Option<&'static str>)>,
 }
 
-/// A child event of an audit.
-#[derive(Debug, Clone)]
+/// A child event of an audit, kept small (strings as one-byte codes, see [`word`]): the
+/// event export holds most of the account.
+#[derive(Debug, Clone, Copy)]
 pub(crate) enum ZEvent {
     Comment {
         id: i64,
         author: i64,
         public: bool,
         /// `via.channel` of the comment.
-        channel: &'static str,
-        /// `via.source.rel`: `trigger` for trigger replies.
-        rel: Option<&'static str>,
+        channel: u8,
+        /// `via.source.rel` is `trigger` (a trigger's reply).
+        trigger: bool,
     },
     Create {
         id: i64,
-        value: &'static str,
+        value: u8,
     },
     Change {
         id: i64,
-        value: &'static str,
-        previous: &'static str,
+        value: u8,
+        previous: u8,
     },
+}
+
+/// The strings child events use, by one-byte code.
+const WORDS: [&str; 16] = [
+    "new",
+    "open",
+    "pending",
+    "hold",
+    "solved",
+    "closed",
+    "deleted",
+    "email",
+    "chat",
+    "voice",
+    "facebook",
+    "web",
+    "api",
+    "mobile_sdk",
+    "rule",
+    "merge",
+];
+
+/// The string of a one-byte code.
+pub(crate) fn word(code: u8) -> &'static str {
+    WORDS.get(usize::from(code)).copied().unwrap_or("")
+}
+
+fn code(w: &str) -> u8 {
+    let i = WORDS.iter().position(|x| *x == w);
+    debug_assert!(i.is_some(), "no code for {w:?}");
+    i.unwrap_or(0) as u8
 }
 
 /// An audit (parent event) of the ticket-event export; children index `Dataset::events`.
@@ -148,6 +180,30 @@ impl Dataset {
         ts(self.now)
     }
 
+    /// Approximate heap memory the dataset holds (vendor records and ground truth), for
+    /// benchmarks that run the simulator in-process and want to tell its memory apart.
+    pub fn approx_heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        fn vec<T>(v: &Vec<T>) -> usize {
+            v.capacity() * size_of::<T>()
+        }
+        let t = &self.truth;
+        vec(&self.users)
+            + self.users.iter().map(|u| u.name.capacity()).sum::<usize>()
+            + vec(&self.tickets)
+            + self.tickets.iter().map(|x| vec(&x.tags)).sum::<usize>()
+            + vec(&self.audits)
+            + vec(&self.events)
+            + vec(&self.ratings)
+            + vec(&t.tickets)
+            + t.tickets
+                .iter()
+                .map(|x| vec(&x.messages) + vec(&x.transitions) + vec(&x.tags))
+                .sum::<usize>()
+            + vec(&t.agents)
+            + vec(&t.ratings)
+    }
+
     /// Numbers of records each endpoint serves in full: (users, tickets, audits, ratings).
     pub fn record_counts(&self) -> (usize, usize, usize, usize) {
         (
@@ -206,8 +262,8 @@ const HOUR_WEIGHTS: [f64; 24] = [
 ];
 
 const AGENT_NAMES: [&str; 12] = [
-    "Alice Agent",
-    "Bob Admin",
+    "Alice Adams",
+    "Bob Brown",
     "Chandra Rao",
     "Diego Fernández",
     "Emma Schulz",
@@ -321,6 +377,13 @@ impl<'a> Generator<'a> {
             z_ratings.push(z);
             t_ratings.push(t);
         }
+        let mut events = events;
+        users.shrink_to_fit();
+        tickets.shrink_to_fit();
+        audits.shrink_to_fit();
+        events.shrink_to_fit();
+        let mut true_tickets = true_tickets;
+        true_tickets.shrink_to_fit();
         users.sort_by_key(|u| (u.updated_at, u.id));
         tickets.sort_by_key(|t| (t.updated_at, t.id));
         audits.sort_by_key(|a| (a.at, a.id));
@@ -444,8 +507,8 @@ impl<'a> Generator<'a> {
                         id,
                         author,
                         public,
-                        channel,
-                        rel,
+                        channel: code(channel),
+                        trigger: rel == Some("trigger"),
                     });
                     b.truth.messages.push(TrueMessage {
                         id,
@@ -467,11 +530,14 @@ impl<'a> Generator<'a> {
                         Some(b.status)
                     };
                     match from {
-                        None => self.events.push(ZEvent::Create { id, value: to }),
+                        None => self.events.push(ZEvent::Create {
+                            id,
+                            value: code(to),
+                        }),
                         Some(previous) => self.events.push(ZEvent::Change {
                             id,
-                            value: to,
-                            previous,
+                            value: code(to),
+                            previous: code(previous),
                         }),
                     }
                     b.truth.transitions.push(TrueTransition {
@@ -577,7 +643,7 @@ impl<'a> Generator<'a> {
             self.audit(b, agent, "Web form", children);
             round += 1;
             // Customer follows up, or the agent solves.
-            let follow = self.cfg.followup_rate * 0.6f64.powi(round - 1);
+            let follow = self.cfg.followup_rate * 0.8f64.powi(round - 1);
             if self.chance(follow) {
                 let d = self.delay(180.0, 1.2, 60);
                 if !self.advance(b, d) {
@@ -586,7 +652,7 @@ impl<'a> Generator<'a> {
                 self.customer_run(b, 2);
                 continue 'story;
             }
-            let d = self.delay(30.0, 1.2, 30);
+            let d = self.delay(240.0, 1.4, 30);
             if !self.advance(b, d) {
                 return;
             }
@@ -915,6 +981,10 @@ impl<'a> Generator<'a> {
         }
         b.z.updated_at = updated;
         b.truth.updated_at = ts(updated);
+        b.truth.messages.shrink_to_fit();
+        b.truth.transitions.shrink_to_fit();
+        b.z.tags.shrink_to_fit();
+        b.truth.tags.shrink_to_fit();
         self.tickets.push(b.z);
         self.truth.push(b.truth);
     }

@@ -26,6 +26,16 @@
 //! * Faults from the seed: 500/503, slow answers, dropped connections, truncated bodies,
 //!   records repeated across pages.
 //!
+//! * Data: [`Dataset::generate`] builds the account from `seed` and [`DataConfig`] (arrivals
+//!   by weekday and hour, log-normal reply delays, runs of customer messages, internal notes,
+//!   reopens, trigger replies and automation solves, outbound, deleted, spam and merged
+//!   tickets, CSAT answers and unanswered surveys) and records [`GroundTruth`] as it goes.
+//!   Records are kept compact and pre-sorted per endpoint; a page is a slice serialized on
+//!   demand (100,000 tickets with ~620,000 comments take ~180 MB with their ground truth,
+//!   and page at tens of thousands of tickets a second).
+//! * The `deskpulse-simulator` binary serves an account out of process (for benchmarks that
+//!   must not count the simulator's memory) and prints its base URL as JSON.
+//!
 //! # What it does not cover
 //! Any other endpoint (404), writes, side-loads other than `metric_sets` and
 //! `comment_events`, `support_type_scope`, custom statuses, `hold` status, organizations,

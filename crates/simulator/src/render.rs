@@ -3,9 +3,10 @@
 
 use std::fmt;
 
+use chrono::{Datelike, Timelike};
 use serde::{Serialize, Serializer};
 
-use crate::generate::{ZAudit, ZEvent, ZRating, ZTicket, ZUser, ts};
+use crate::generate::{ZAudit, ZEvent, ZRating, ZTicket, ZUser, ts, word};
 
 /// A unix time rendered as `2026-11-09T08:00:00Z`.
 #[derive(Clone, Copy)]
@@ -21,7 +22,17 @@ struct RfcDisplay(i64);
 
 impl fmt::Display for RfcDisplay {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", ts(self.0).format("%Y-%m-%dT%H:%M:%SZ"))
+        let t = ts(self.0);
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
     }
 }
 
@@ -309,15 +320,17 @@ pub(crate) fn audit(a: &ZAudit, events: &[ZEvent], comments: bool) -> AuditJson 
                 author,
                 public,
                 channel,
-                rel,
+                trigger,
             } => {
+                let channel = word(channel);
+                let rel = trigger.then_some("trigger");
                 present = true;
                 public_comment |= public;
                 if !comments {
                     continue;
                 }
                 let (body, html_body) = comment_text(author, public, channel);
-                let from = if rel == Some("trigger") {
+                let from = if trigger {
                     From::Rule {
                         id: 360_001,
                         title: "Auto-answer FAQ",
@@ -351,7 +364,7 @@ pub(crate) fn audit(a: &ZAudit, events: &[ZEvent], comments: bool) -> AuditJson 
                 kind: "Create",
                 event_type: "Create",
                 field_name: "status",
-                value,
+                value: word(value),
             }),
             ZEvent::Change {
                 id,
@@ -362,8 +375,8 @@ pub(crate) fn audit(a: &ZAudit, events: &[ZEvent], comments: bool) -> AuditJson 
                 kind: "Change",
                 event_type: "Change",
                 field_name: "status",
-                value,
-                previous_value: previous,
+                value: word(value),
+                previous_value: word(previous),
             }),
         }
     }

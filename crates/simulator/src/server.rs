@@ -618,7 +618,10 @@ fn cursor_start<K: Fn(usize) -> (i64, i64)>(
         let st: i64 = st
             .parse()
             .map_err(|_| "start_time must be a unix timestamp")?;
-        Ok((part(&|x| x.0 < st), encode_cursor(st - 1, i64::MAX)))
+        Ok((
+            part(&|x| x.0 < st),
+            encode_cursor(st.saturating_sub(1), i64::MAX),
+        ))
     } else {
         Err("start_time or cursor is required")
     }

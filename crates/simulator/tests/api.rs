@@ -352,7 +352,7 @@ async fn ticket_events_always_advance_even_when_a_page_shares_one_timestamp() {
     let cfg = SimConfig {
         data: DataConfig {
             days: 1,
-            tickets_per_day: 3000.0,
+            tickets_per_day: 1500.0,
             ..DataConfig::default()
         },
         limits: Limits::off(),
@@ -364,6 +364,13 @@ async fn ticket_events_always_advance_even_when_a_page_shares_one_timestamp() {
     for per_page in [1, 2, 3] {
         let (audits, _) = events_export(&c, sim.base_url(), per_page).await;
         assert_eq!(audits.len(), total, "per_page {per_page}");
+        let mut secs: Vec<i64> = audits
+            .values()
+            .map(|a| a["timestamp"].as_i64().expect("ts"))
+            .collect();
+        secs.sort_unstable();
+        let shared = secs.windows(2).filter(|w| w[0] == w[1]).count();
+        assert!(shared > 50, "many audits share a second ({shared})");
     }
     sim.shutdown().await;
 }
@@ -657,4 +664,73 @@ async fn dropping_the_handle_stops_the_server() {
         .build()
         .expect("client");
     assert!(auth(c.get(&url)).send().await.is_err());
+}
+
+#[tokio::test]
+async fn exclude_deleted_leaves_deleted_tickets_out() {
+    let (sim, data) = start(small(12)).await;
+    let truth = data.truth();
+    let c = client();
+    let (tickets, _) = cursor_export(
+        &c,
+        sim.base_url(),
+        TICKETS,
+        "tickets",
+        "&per_page=100&exclude_deleted=true",
+    )
+    .await;
+    let deleted = truth
+        .tickets
+        .iter()
+        .filter(|t| t.vendor_status == "deleted")
+        .count();
+    assert!(deleted > 0);
+    assert_eq!(tickets.len(), truth.ticket_count() - deleted);
+    assert!(tickets.iter().all(|t| t["status"] != "deleted"));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn shutdown_lets_a_request_in_flight_finish() {
+    let cfg = SimConfig {
+        faults: Faults {
+            slow: 1.0,
+            slow_delay: Duration::from_millis(400),
+            ..Faults::default()
+        },
+        ..small(13)
+    };
+    let (sim, _) = start(cfg).await;
+    let url = format!("{}{USERS}?start_time=0&per_page=3", sim.base_url());
+    let pending = tokio::spawn(async move { auth(client().get(url)).send().await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    sim.shutdown().await;
+    let resp = pending.await.expect("task").expect("answered");
+    assert_eq!(resp.status(), 200);
+}
+
+#[tokio::test]
+async fn ratings_prev_link_leads_back_to_the_page_before() {
+    let (sim, _) = start(small(14)).await;
+    let c = client();
+    let base = sim.base_url();
+    let p1 = get(
+        &c,
+        &format!("{base}{RATINGS}?start_time=0&sort=created_at&page[size]=9"),
+    )
+    .await;
+    assert!(p1["links"]["prev"].is_null());
+    let p2 = get(&c, p1["links"]["next"].as_str().expect("next")).await;
+    let prev = p2["links"]["prev"].as_str().expect("prev");
+    assert!(prev.starts_with(base));
+    let back = get(&c, prev).await;
+    assert_eq!(back["satisfaction_ratings"], p1["satisfaction_ratings"]);
+    assert_eq!(
+        p2["meta"]["before_cursor"]
+            .as_str()
+            .map(str::len)
+            .map(|n| n > 0),
+        Some(true)
+    );
+    sim.shutdown().await;
 }

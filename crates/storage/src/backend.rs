@@ -13,16 +13,22 @@ macro_rules! shared_sql {
     () => {
         use crate::backend::PARAMS_PER_STATEMENT;
         use crate::error::query;
+        use crate::inputs::{
+            ImportSummary, OrderRow, hash_email, month_text, new_secret, parse_month,
+        };
         use crate::{Facts, Parts, StorageError, TABLES};
         use chrono::{DateTime, Utc};
-        use deskpulse_metrics::{AgentInput, RatingInput, ReportInput, TicketInput};
+        use deskpulse_metrics::{
+            AgentInput, MonthlyAmount, OrderInput, RatingInput, ReportInput, RequesterInput,
+            ReviewInput, SocialInput, SubscriptionInput, TicketInput,
+        };
         use deskpulse_model::{
             Agent, Checkpoint, Message, Rating, RatingScale, Review, SocialStat, StatusChange,
             Ticket,
         };
         use sqlx::types::Json;
         use sqlx::{AssertSqlSafe, QueryBuilder, Row};
-        use std::collections::{BTreeMap, HashMap};
+        use std::collections::{BTreeMap, BTreeSet, HashMap};
         use std::str::FromStr;
 
         pub(crate) async fn checkpoint(
@@ -222,6 +228,32 @@ macro_rules! shared_sql {
                 qb.build().execute(&mut *tx).await.map_err(query("writing social stats"))?;
             }
 
+            if !p.customers.is_empty() {
+                let secret = install_secret(&mut tx).await?;
+                // The plain address goes no further than this line.
+                let hashed: Vec<(&str, Option<String>)> = p
+                    .customers
+                    .iter()
+                    .map(|c| {
+                        let email = c.email.as_deref().filter(|e| !e.trim().is_empty());
+                        (c.external_id.as_str(), email.map(|e| hash_email(&secret, e)))
+                    })
+                    .collect();
+                for chunk in hashed.chunks(PARAMS_PER_STATEMENT / 3) {
+                    let mut qb = QueryBuilder::<Db>::new(
+                        "INSERT INTO customers (source, external_id, email_hash) ",
+                    );
+                    qb.push_values(chunk, |mut b, (id, hash)| {
+                        b.push_bind(source).push_bind(*id).push_bind(hash.as_deref());
+                    });
+                    qb.push(
+                        " ON CONFLICT (source, external_id) DO UPDATE SET \
+                         email_hash = excluded.email_hash",
+                    );
+                    qb.build().execute(&mut *tx).await.map_err(query("writing customers"))?;
+                }
+            }
+
             sqlx::query(
                 "INSERT INTO checkpoints (source, stream, value) VALUES ($1, $2, $3) \
                  ON CONFLICT (source, stream) DO UPDATE SET value = excluded.value",
@@ -295,10 +327,50 @@ macro_rules! shared_sql {
 
         pub(crate) async fn load_report_input(
             pool: &Pool,
+            team: Option<&str>,
             sources: &[String],
             start: DateTime<Utc>,
             end: DateTime<Utc>,
         ) -> Result<ReportInput, StorageError> {
+            let mut input = ReportInput::default();
+            if !sources.is_empty() {
+                load_source_facts(pool, sources, start, end, &mut input).await?;
+            }
+            // The team's imported surveys sit next to its helpdesks' ratings.
+            let mut rating_sources = sources.to_vec();
+            rating_sources.extend(team.map(crate::inputs::import_source));
+            if !rating_sources.is_empty() {
+                let mut qb = QueryBuilder::<Db>::new("SELECT * FROM ratings WHERE source IN ");
+                source_list(&mut qb, &rating_sources);
+                qb.push(" AND created_at >= ")
+                    .push_bind(enc(start))
+                    .push(" AND created_at < ")
+                    .push_bind(enc(end));
+                let rows = qb
+                    .build()
+                    .fetch_all(pool)
+                    .await
+                    .map_err(query("loading the ratings of a report"))?;
+                input.ratings = rows
+                    .iter()
+                    .map(|r| rating(r).map(|(source, rating)| RatingInput { source, rating }))
+                    .collect::<Result<Vec<_>, _>>()?;
+            }
+            if let Some(team) = team {
+                load_team_inputs(pool, team, start, end, &mut input).await?;
+            }
+            Ok(input)
+        }
+
+        /// Tickets, agents, requesters, reviews and social observations of `sources` (see
+        /// `Store::load_report_input`).
+        async fn load_source_facts(
+            pool: &Pool,
+            sources: &[String],
+            start: DateTime<Utc>,
+            end: DateTime<Utc>,
+            input: &mut ReportInput,
+        ) -> Result<(), StorageError> {
             let op = "loading the facts of a report";
             let rows = with_candidates(
                 sources,
@@ -364,19 +436,371 @@ macro_rules! shared_sql {
                 .map(|r| agent(r).map(|(source, agent)| AgentInput { source, agent }))
                 .collect::<Result<Vec<_>, _>>()?;
 
-            let mut qb = QueryBuilder::<Db>::new("SELECT * FROM ratings WHERE source IN ");
+
+            // The hashes of the candidate tickets' requesters, for converted tickets: looked
+            // up by primary key from the tickets already loaded (no second candidate scan).
+            let mut wanted: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+            for t in tickets.values() {
+                if let Some(id) = &t.ticket.requester_id {
+                    wanted.entry(t.source.as_str()).or_default().insert(id.as_str());
+                }
+            }
+            let mut requesters = Vec::new();
+            for (source, ids) in &wanted {
+                let ids: Vec<&str> = ids.iter().copied().collect();
+                for chunk in ids.chunks(PARAMS_PER_STATEMENT - 1) {
+                    let mut qb = QueryBuilder::<Db>::new(
+                        "SELECT source, external_id, email_hash FROM customers WHERE source = ",
+                    );
+                    qb.push_bind(*source)
+                        .push(" AND email_hash IS NOT NULL AND external_id IN (");
+                    let mut sep = qb.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(*id);
+                    }
+                    qb.push(")");
+                    for r in &qb.build().fetch_all(pool).await.map_err(query(op))? {
+                        requesters.push(RequesterInput {
+                            source: get(r, "source")?,
+                            requester_id: get(r, "external_id")?,
+                            email_hash: get(r, "email_hash")?,
+                        });
+                    }
+                }
+            }
+
+            // Reviews created in the period, plus older ones unanswered or answered since
+            // its start (answered share and reply times need them).
+            let mut qb = QueryBuilder::<Db>::new("SELECT * FROM reviews WHERE source IN ");
             source_list(&mut qb, sources);
             qb.push(" AND created_at >= ")
                 .push_bind(enc(start))
                 .push(" AND created_at < ")
+                .push_bind(enc(end))
+                .push(" UNION SELECT * FROM reviews WHERE source IN ");
+            source_list(&mut qb, sources);
+            // Same predicate text as the partial index `reviews_unanswered`.
+            qb.push(" AND replied_at IS NULL AND created_at < ")
+                .push_bind(enc(end))
+                .push(" UNION SELECT * FROM reviews WHERE source IN ");
+            source_list(&mut qb, sources);
+            qb.push(" AND replied_at >= ")
+                .push_bind(enc(start))
+                .push(" AND created_at < ")
                 .push_bind(enc(end));
             let rows = qb.build().fetch_all(pool).await.map_err(query(op))?;
-            let ratings = rows
+            let reviews = rows
                 .iter()
-                .map(|r| rating(r).map(|(source, rating)| RatingInput { source, rating }))
+                .map(|r| review(r).map(|(source, review)| ReviewInput { source, review }))
                 .collect::<Result<Vec<_>, _>>()?;
 
-            Ok(ReportInput { tickets: tickets.into_values().collect(), agents, ratings, ..Default::default() })
+            // Every observation in [start, end] (end included: "value at end"), and the last
+            // one before the start of each counter.
+            let mut qb = QueryBuilder::<Db>::new("SELECT * FROM social_stats WHERE source IN ");
+            source_list(&mut qb, sources);
+            qb.push(" AND observed_at >= ")
+                .push_bind(enc(start))
+                .push(" AND observed_at <= ")
+                .push_bind(enc(end))
+                .push(
+                    " UNION SELECT s.* FROM social_stats s JOIN (\
+                     SELECT source, platform, account, metric, MAX(observed_at) AS last_at \
+                     FROM social_stats WHERE source IN ",
+                );
+            source_list(&mut qb, sources);
+            qb.push(" AND observed_at < ")
+                .push_bind(enc(start))
+                .push(
+                    " GROUP BY source, platform, account, metric) l \
+                     ON s.source = l.source AND s.platform = l.platform \
+                     AND s.account = l.account AND s.metric = l.metric \
+                     AND s.observed_at = l.last_at",
+                );
+            let rows = qb.build().fetch_all(pool).await.map_err(query(op))?;
+            let social = rows
+                .iter()
+                .map(|r| social_stat(r).map(|(source, stat)| SocialInput { source, stat }))
+                .collect::<Result<Vec<_>, _>>()?;
+
+            input.tickets = tickets.into_values().collect();
+            input.agents = agents;
+            input.requesters = requesters;
+            input.reviews = reviews;
+            input.social = social;
+            Ok(())
+        }
+
+        /// The team's manual inputs around `[start, end)`: orders from 5 days before to 5
+        /// days after (converted tickets look 5 days past a reply), subscriptions overlapping
+        /// `[start − 1 day, end]` (churn compares the instants start and end), costs and
+        /// revenue of every month within a day of the period (metrics pro-rates by local
+        /// date, so a superset is harmless whatever the team's time zone).
+        async fn load_team_inputs(
+            pool: &Pool,
+            team: &str,
+            start: DateTime<Utc>,
+            end: DateTime<Utc>,
+            input: &mut ReportInput,
+        ) -> Result<(), StorageError> {
+            use chrono::Datelike;
+            let op = "loading the manual inputs of a report";
+            let day = chrono::Duration::days(1);
+
+            let rows = sqlx::query(
+                "SELECT * FROM orders WHERE team = $1 AND created_at >= $2 AND created_at < $3",
+            )
+            .bind(team)
+            .bind(enc(start - day * 5))
+            .bind(enc(end + day * 5))
+            .fetch_all(pool)
+            .await
+            .map_err(query(op))?;
+            input.orders = rows.iter().map(|r| order(r).map(|(_, o)| o)).collect::<Result<_, _>>()?;
+
+            let rows = sqlx::query(
+                "SELECT * FROM subscriptions WHERE team = $1 AND started_at <= $2 \
+                 AND (ended_at IS NULL OR ended_at >= $3)",
+            )
+            .bind(team)
+            .bind(enc(end))
+            .bind(enc(start - day))
+            .fetch_all(pool)
+            .await
+            .map_err(query(op))?;
+            input.subscriptions =
+                rows.iter().map(|r| subscription(r).map(|(_, s)| s)).collect::<Result<_, _>>()?;
+
+            let month = |t: DateTime<Utc>| month_text((t.year(), t.month()));
+            let (first, last) = (month(start - day), month(end + day));
+            for (table, out) in [("costs", &mut input.costs), ("revenue", &mut input.revenue)] {
+                let rows = sqlx::query(AssertSqlSafe(format!(
+                    "SELECT * FROM {table} WHERE team = $1 AND month >= $2 AND month <= $3"
+                )))
+                .bind(team)
+                .bind(&first)
+                .bind(&last)
+                .fetch_all(pool)
+                .await
+                .map_err(query(op))?;
+                *out = rows
+                    .iter()
+                    .map(|r| monthly(r, table).map(|(_, m)| m))
+                    .collect::<Result<_, _>>()?;
+            }
+            Ok(())
+        }
+
+        /// The install secret, created inside `tx` on first use. Concurrent creators agree:
+        /// the first insert wins and everyone reads that one back.
+        async fn install_secret(
+            tx: &mut sqlx::Transaction<'static, Db>,
+        ) -> Result<Vec<u8>, StorageError> {
+            const SELECT: &str = "SELECT value FROM meta WHERE key = 'install_secret'";
+            let op = "reading the install secret";
+            let found: Option<String> =
+                sqlx::query_scalar(SELECT).fetch_optional(&mut **tx).await.map_err(query(op))?;
+            let hexed = match found {
+                Some(v) => v,
+                None => {
+                    sqlx::query(
+                        "INSERT INTO meta (key, value) VALUES ('install_secret', $1) \
+                         ON CONFLICT (key) DO NOTHING",
+                    )
+                    .bind(new_secret()?)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(query("creating the install secret"))?;
+                    sqlx::query_scalar(SELECT).fetch_one(&mut **tx).await.map_err(query(op))?
+                }
+            };
+            hex::decode(hexed.as_bytes()).map_err(|e| StorageError::Corrupt {
+                table: "meta",
+                column: "value",
+                reason: format!("the install secret is not hex: {e}"),
+            })
+        }
+
+        pub(crate) async fn email_hash(pool: &Pool, email: &str) -> Result<String, StorageError> {
+            let mut tx = begin(pool).await.map_err(query("starting a transaction"))?;
+            let secret = install_secret(&mut tx).await?;
+            tx.commit().await.map_err(query("storing the install secret"))?;
+            Ok(hash_email(&secret, email))
+        }
+
+        async fn count_of(
+            tx: &mut sqlx::Transaction<'static, Db>,
+            table: &'static str,
+            column: &'static str,
+            key: &str,
+        ) -> Result<i64, StorageError> {
+            sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM {table} WHERE {column} = $1"
+            )))
+            .bind(key)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(query("counting rows"))
+        }
+
+        /// Upserts `rows` in chunks inside one transaction and says what changed. Each
+        /// statement's `DO UPDATE … WHERE` skips identical rows, so the rows it reports as
+        /// written are the new plus the changed ones. `(table, column, key)` names the rows
+        /// the import may touch, counted before and after.
+        async fn import_rows<T>(
+            pool: &Pool,
+            (table, key_column, key): (&'static str, &'static str, &str),
+            rows: &[T],
+            per_row: usize,
+            op: &'static str,
+            build: impl Fn(&[T]) -> QueryBuilder<Db>,
+        ) -> Result<ImportSummary, StorageError> {
+            let mut tx = begin(pool).await.map_err(query("starting a transaction"))?;
+            let before = count_of(&mut tx, table, key_column, key).await?;
+            let mut written = 0;
+            for chunk in rows.chunks(PARAMS_PER_STATEMENT / per_row) {
+                written += build(chunk)
+                    .build()
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(query(op))?
+                    .rows_affected();
+            }
+            let after = count_of(&mut tx, table, key_column, key).await?;
+            tx.commit().await.map_err(query("committing an import"))?;
+            Ok(ImportSummary::from_counts(rows.len(), before, after, written))
+        }
+
+        pub(crate) async fn import_monthly(
+            pool: &Pool,
+            table: &'static str,
+            team: &str,
+            rows: &[&MonthlyAmount],
+        ) -> Result<ImportSummary, StorageError> {
+            import_rows(pool, (table, "team", team), rows, 4, "importing monthly amounts", |chunk| {
+                let mut qb = QueryBuilder::<Db>::new(format!(
+                    "INSERT INTO {table} (team, month, currency, amount) "
+                ));
+                qb.push_values(chunk, |mut b, r| {
+                    b.push_bind(team)
+                        .push_bind(month_text(r.month))
+                        .push_bind(&r.currency)
+                        .push_bind(r.amount);
+                });
+                qb.push(format!(
+                    " ON CONFLICT (team, month, currency) DO UPDATE SET amount = excluded.amount \
+                     WHERE {table}.amount IS DISTINCT FROM excluded.amount"
+                ));
+                qb
+            })
+            .await
+        }
+
+        pub(crate) async fn import_subscriptions(
+            pool: &Pool,
+            team: &str,
+            rows: &[&SubscriptionInput],
+        ) -> Result<ImportSummary, StorageError> {
+            let scope = ("subscriptions", "team", team);
+            import_rows(pool, scope, rows, 4, "importing subscriptions", |chunk| {
+                let mut qb = QueryBuilder::<Db>::new(
+                    "INSERT INTO subscriptions (team, customer_id, started_at, ended_at) ",
+                );
+                qb.push_values(chunk, |mut b, r| {
+                    b.push_bind(team)
+                        .push_bind(&r.customer_id)
+                        .push_bind(enc(r.started_at))
+                        .push_bind(r.ended_at.map(enc));
+                });
+                qb.push(
+                    " ON CONFLICT (team, customer_id, started_at) DO UPDATE SET \
+                     ended_at = excluded.ended_at \
+                     WHERE subscriptions.ended_at IS DISTINCT FROM excluded.ended_at",
+                );
+                qb
+            })
+            .await
+        }
+
+        pub(crate) async fn import_orders(
+            pool: &Pool,
+            team: &str,
+            rows: &[&OrderRow],
+        ) -> Result<ImportSummary, StorageError> {
+            let secret = {
+                let mut tx = begin(pool).await.map_err(query("starting a transaction"))?;
+                let s = install_secret(&mut tx).await?;
+                tx.commit().await.map_err(query("storing the install secret"))?;
+                s
+            };
+            // The plain addresses go no further than this.
+            let hashed: Vec<(&OrderRow, String)> = rows
+                .iter()
+                .map(|r| (*r, hash_email(&secret, &r.customer_email)))
+                .collect();
+            import_rows(pool, ("orders", "team", team), &hashed, 6, "importing orders", |chunk| {
+                let mut qb = QueryBuilder::<Db>::new(
+                    "INSERT INTO orders (team, order_id, customer_hash, created_at, amount, \
+                     currency) ",
+                );
+                qb.push_values(chunk, |mut b, (r, hash)| {
+                    b.push_bind(team)
+                        .push_bind(&r.order_id)
+                        .push_bind(hash)
+                        .push_bind(enc(r.created_at))
+                        .push_bind(r.amount)
+                        .push_bind(&r.currency);
+                });
+                qb.push(
+                    " ON CONFLICT (team, order_id) DO UPDATE SET \
+                     customer_hash = excluded.customer_hash, created_at = excluded.created_at, \
+                     amount = excluded.amount, currency = excluded.currency \
+                     WHERE (orders.customer_hash, orders.created_at, orders.amount, \
+                     orders.currency) IS DISTINCT FROM (excluded.customer_hash, \
+                     excluded.created_at, excluded.amount, excluded.currency)",
+                );
+                qb
+            })
+            .await
+        }
+
+        pub(crate) async fn import_ratings(
+            pool: &Pool,
+            source: &str,
+            rows: &[&Rating],
+        ) -> Result<ImportSummary, StorageError> {
+            let scope = ("ratings", "source", source);
+            import_rows(pool, scope, rows, 10, "importing survey answers", |chunk| {
+                let mut qb = QueryBuilder::<Db>::new(
+                    "INSERT INTO ratings (source, external_id, kind, score, scale_min, \
+                     scale_max, ticket_id, agent_id, comment, created_at) ",
+                );
+                qb.push_values(chunk, |mut b, r| {
+                    b.push_bind(source)
+                        .push_bind(&r.external_id)
+                        .push_bind(r.kind.as_str())
+                        .push_bind(r.score)
+                        .push_bind(r.scale.min)
+                        .push_bind(r.scale.max)
+                        .push_bind(&r.ticket_id)
+                        .push_bind(&r.agent_id)
+                        .push_bind(&r.comment)
+                        .push_bind(enc(r.created_at));
+                });
+                qb.push(
+                    " ON CONFLICT (source, external_id) DO UPDATE SET kind = excluded.kind, \
+                     score = excluded.score, scale_min = excluded.scale_min, \
+                     scale_max = excluded.scale_max, ticket_id = excluded.ticket_id, \
+                     agent_id = excluded.agent_id, comment = excluded.comment, \
+                     created_at = excluded.created_at \
+                     WHERE (ratings.kind, ratings.score, ratings.scale_min, ratings.scale_max, \
+                     ratings.ticket_id, ratings.agent_id, ratings.comment, ratings.created_at) \
+                     IS DISTINCT FROM (excluded.kind, excluded.score, excluded.scale_min, \
+                     excluded.scale_max, excluded.ticket_id, excluded.agent_id, \
+                     excluded.comment, excluded.created_at)",
+                );
+                qb
+            })
+            .await
         }
 
         async fn all(pool: &Pool, table: &'static str) -> Result<Vec<DbRow>, StorageError> {
@@ -408,6 +832,22 @@ macro_rules! shared_sql {
             }
             for r in &all(pool, "social_stats").await? {
                 f.social_stats.push(social_stat(r)?);
+            }
+            for r in &all(pool, "customers").await? {
+                let hash: Option<String> = get(r, "email_hash")?;
+                f.customers.push((get(r, "source")?, get(r, "external_id")?, hash));
+            }
+            for r in &all(pool, "costs").await? {
+                f.costs.push(monthly(r, "costs")?);
+            }
+            for r in &all(pool, "revenue").await? {
+                f.revenue.push(monthly(r, "revenue")?);
+            }
+            for r in &all(pool, "subscriptions").await? {
+                f.subscriptions.push(subscription(r)?);
+            }
+            for r in &all(pool, "orders").await? {
+                f.orders.push(order(r)?);
             }
             for r in &all(pool, "checkpoints").await? {
                 let Json(v): Json<serde_json::Value> = get(r, "value")?;
@@ -558,6 +998,45 @@ macro_rules! shared_sql {
                     reply_text: get(r, "reply_text")?,
                     replied_at: opt_time(r, T, "replied_at")?,
                     url: get(r, "url")?,
+                },
+            ))
+        }
+
+        fn monthly(r: &DbRow, table: &'static str) -> Result<(String, MonthlyAmount), StorageError> {
+            let m: String = get(r, "month")?;
+            let month = parse_month(&m).ok_or_else(|| StorageError::Corrupt {
+                table,
+                column: "month",
+                reason: format!("{m:?} is not YYYY-MM"),
+            })?;
+            Ok((
+                get(r, "team")?,
+                MonthlyAmount { month, amount: get(r, "amount")?, currency: get(r, "currency")? },
+            ))
+        }
+
+        fn subscription(r: &DbRow) -> Result<(String, SubscriptionInput), StorageError> {
+            const T: &str = "subscriptions";
+            Ok((
+                get(r, "team")?,
+                SubscriptionInput {
+                    customer_id: get(r, "customer_id")?,
+                    started_at: time(r, T, "started_at")?,
+                    ended_at: opt_time(r, T, "ended_at")?,
+                },
+            ))
+        }
+
+        fn order(r: &DbRow) -> Result<(String, OrderInput), StorageError> {
+            const T: &str = "orders";
+            Ok((
+                get(r, "team")?,
+                OrderInput {
+                    order_id: get(r, "order_id")?,
+                    customer_hash: get(r, "customer_hash")?,
+                    created_at: time(r, T, "created_at")?,
+                    amount: get(r, "amount")?,
+                    currency: get(r, "currency")?,
                 },
             ))
         }

@@ -4,10 +4,13 @@
 //! cannot bind chrono types). Both share their SQL through the `shared_sql!` macro; only the
 //! timestamp column type and how a pool is opened differ. Every write is an idempotent upsert
 //! keyed by `(source, external_id)`, and every batch commits with its checkpoint in one
-//! transaction, so a crash loses nothing and doubles nothing.
+//! transaction, so a crash loses nothing and doubles nothing. Manual inputs (`import`) are
+//! keyed by team and natural key, one transaction per file (see `inputs`). E-mail addresses
+//! never reach the database: only an HMAC keyed with a per-install secret (table `meta`).
 
 mod backend;
 mod error;
+mod inputs;
 mod postgres;
 mod sqlite;
 #[cfg(any(test, feature = "testing"))]
@@ -17,15 +20,17 @@ mod tests;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use deskpulse_connector::CheckpointStore;
-use deskpulse_metrics::ReportInput;
+use deskpulse_metrics::{MonthlyAmount, OrderInput, ReportInput, SubscriptionInput};
 use deskpulse_model::{
-    Agent, Batch, Checkpoint, Message, Rating, Record, Review, SocialStat, StatusChange, Ticket,
+    Agent, Batch, Checkpoint, Customer, Message, Rating, Record, Review, SocialStat, StatusChange,
+    Ticket,
 };
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::Hash;
 
 pub use error::StorageError;
+pub use inputs::{ImportSummary, Monthly, OrderRow, import_source};
 
 /// Every table; [`Store::counts`] and [`Store::dump`] cover them all.
 pub const TABLES: &[&str] = &[
@@ -37,6 +42,11 @@ pub const TABLES: &[&str] = &[
     "reviews",
     "social_stats",
     "checkpoints",
+    "customers",
+    "costs",
+    "revenue",
+    "subscriptions",
+    "orders",
 ];
 
 /// A handle on the database; cheap to clone (it wraps a connection pool).
@@ -110,19 +120,44 @@ impl Store {
     /// their ratings created in the period, and every ticket that was created in the period,
     /// was updated or had a message or status change at or after `start`, or was created
     /// before `end` and is not solved or closed now — each with all its messages and status
-    /// changes. The metrics crate decides what counts; nothing else is filtered here.
+    /// changes; with them the e-mail hashes of those tickets' requesters, the reviews
+    /// created in the period or before it and unanswered or answered since `start`, and each
+    /// social counter's observations in `[start, end]` plus its last one before `start`.
+    /// The metrics crate decides what counts; nothing else is filtered here. No team: no
+    /// manual inputs (see [`Store::load_report_input_for`]).
     pub async fn load_report_input(
         &self,
         sources: &[String],
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> Result<ReportInput, StorageError> {
-        if sources.is_empty() {
-            return Ok(ReportInput::default());
-        }
+        self.load_input(None, sources, start, end).await
+    }
+
+    /// [`Store::load_report_input`] plus the manual inputs of `team`: its imported surveys
+    /// (ratings of `import:{team}` created in the period), orders from 5 days before the
+    /// start to 5 days after the end, subscriptions overlapping `[start − 1 day, end]`, and
+    /// costs and revenue of every month within a day of the period.
+    pub async fn load_report_input_for(
+        &self,
+        team: &str,
+        sources: &[String],
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<ReportInput, StorageError> {
+        self.load_input(Some(team), sources, start, end).await
+    }
+
+    async fn load_input(
+        &self,
+        team: Option<&str>,
+        sources: &[String],
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<ReportInput, StorageError> {
         let mut input = match self {
-            Store::Sqlite(p) => sqlite::load_report_input(p, sources, start, end).await?,
-            Store::Postgres(p) => postgres::load_report_input(p, sources, start, end).await?,
+            Store::Sqlite(p) => sqlite::load_report_input(p, team, sources, start, end).await?,
+            Store::Postgres(p) => postgres::load_report_input(p, team, sources, start, end).await?,
         };
         // Deterministic order makes reports and tests reproducible; metrics ignore it.
         input.tickets.sort_by(|a, b| {
@@ -140,6 +175,33 @@ impl Store {
         });
         input.ratings.sort_by(|a, b| {
             (&a.source, &a.rating.external_id).cmp(&(&b.source, &b.rating.external_id))
+        });
+        input
+            .requesters
+            .sort_by(|a, b| (&a.source, &a.requester_id).cmp(&(&b.source, &b.requester_id)));
+        input.orders.sort_by(|a, b| a.order_id.cmp(&b.order_id));
+        input
+            .subscriptions
+            .sort_by(|a, b| (&a.customer_id, a.started_at).cmp(&(&b.customer_id, b.started_at)));
+        for m in [&mut input.costs, &mut input.revenue] {
+            m.sort_by(|a, b| (a.month, &a.currency).cmp(&(b.month, &b.currency)));
+        }
+        input.reviews.sort_by(|a, b| {
+            (&a.source, &a.review.platform, &a.review.external_id).cmp(&(
+                &b.source,
+                &b.review.platform,
+                &b.review.external_id,
+            ))
+        });
+        input.social.sort_by(|a, b| {
+            let (x, y) = (&a.stat, &b.stat);
+            (&a.source, &x.platform, &x.account, x.metric, x.observed_at).cmp(&(
+                &b.source,
+                &y.platform,
+                &y.account,
+                y.metric,
+                y.observed_at,
+            ))
         });
         Ok(input)
     }
@@ -190,6 +252,7 @@ pub(crate) struct Parts<'a> {
     pub(crate) ratings: Vec<&'a Rating>,
     pub(crate) reviews: Vec<&'a Review>,
     pub(crate) social_stats: Vec<&'a SocialStat>,
+    pub(crate) customers: Vec<&'a Customer>,
 }
 
 impl<'a> Parts<'a> {
@@ -202,6 +265,7 @@ impl<'a> Parts<'a> {
             ratings: Vec::new(),
             reviews: Vec::new(),
             social_stats: Vec::new(),
+            customers: Vec::new(),
         };
         for r in records {
             match r {
@@ -223,6 +287,8 @@ impl<'a> Parts<'a> {
                     finite("social stat value", &s.account, s.value)?;
                     p.social_stats.push(s)
                 }
+                // Hashed (and the address dropped) inside the write transaction.
+                Record::Customer(c) => p.customers.push(c),
             }
         }
         // Postgres refuses to upsert one key twice in a statement; the newest version wins.
@@ -233,6 +299,7 @@ impl<'a> Parts<'a> {
         p.agents = last_wins(p.agents, |a| &a.external_id);
         p.ratings = last_wins(p.ratings, |r| &r.external_id);
         p.reviews = last_wins(p.reviews, |r| (&r.platform, &r.external_id));
+        p.customers = last_wins(p.customers, |c| &c.external_id);
         p.social_stats = last_wins(p.social_stats, |s| {
             (
                 &s.platform,
@@ -280,6 +347,12 @@ pub(crate) struct Facts {
     pub(crate) reviews: Vec<(String, Review)>,
     pub(crate) social_stats: Vec<(String, SocialStat)>,
     pub(crate) checkpoints: Vec<(String, String, Checkpoint)>,
+    /// `(source, external_id, email_hash)`.
+    pub(crate) customers: Vec<(String, String, Option<String>)>,
+    pub(crate) costs: Vec<(String, MonthlyAmount)>,
+    pub(crate) revenue: Vec<(String, MonthlyAmount)>,
+    pub(crate) subscriptions: Vec<(String, SubscriptionInput)>,
+    pub(crate) orders: Vec<(String, OrderInput)>,
 }
 
 /// Object keys in sorted order even if serde_json's `preserve_order` gets enabled somewhere
@@ -311,7 +384,25 @@ fn ots(t: Option<DateTime<Utc>>) -> Value {
 impl Facts {
     /// A line is the table name and a JSON array of the row's values, so text is escaped
     /// and the format does not depend on the backend.
+    ///
+    /// E-mail hashes depend on the install's secret, so they are shown as pseudonyms `#1`,
+    /// `#2`, … numbered in order of first use (customers by key, then orders by key): two
+    /// installs holding the same facts dump alike, and which rows share an address shows.
     fn lines(&self) -> Vec<String> {
+        let mut customers: Vec<&(String, String, Option<String>)> = self.customers.iter().collect();
+        customers.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        let mut orders: Vec<&(String, OrderInput)> = self.orders.iter().collect();
+        orders.sort_by(|a, b| (&a.0, &a.1.order_id).cmp(&(&b.0, &b.1.order_id)));
+        let mut pseudonyms: HashMap<&str, String> = HashMap::new();
+        let hashes = customers
+            .iter()
+            .filter_map(|c| c.2.as_deref())
+            .chain(orders.iter().map(|o| o.1.customer_hash.as_str()));
+        for h in hashes {
+            let next = format!("#{}", pseudonyms.len() + 1);
+            pseudonyms.entry(h).or_insert(next);
+        }
+        let pseudonym = |h: &str| pseudonyms.get(h).cloned().unwrap_or_default();
         let mut out = Vec::new();
         let mut line = |table: &str, v: Value| out.push(format!("{table} {v}"));
         for (s, t) in &self.tickets {
@@ -418,6 +509,36 @@ impl Facts {
         }
         for (s, stream, c) in &self.checkpoints {
             line("checkpoints", json!([s, stream, sorted_keys(c.value())]));
+        }
+        for (s, id, hash) in customers {
+            line("customers", json!([s, id, hash.as_deref().map(pseudonym)]));
+        }
+        for (table, rows) in [("costs", &self.costs), ("revenue", &self.revenue)] {
+            for (team, m) in rows {
+                line(
+                    table,
+                    json!([team, inputs::month_text(m.month), m.currency, m.amount]),
+                );
+            }
+        }
+        for (team, x) in &self.subscriptions {
+            line(
+                "subscriptions",
+                json!([team, x.customer_id, ts(x.started_at), ots(x.ended_at)]),
+            );
+        }
+        for (team, o) in orders {
+            line(
+                "orders",
+                json!([
+                    team,
+                    o.order_id,
+                    pseudonym(&o.customer_hash),
+                    ts(o.created_at),
+                    o.amount,
+                    o.currency
+                ]),
+            );
         }
         out
     }

@@ -11,6 +11,12 @@ use deskpulse_model::{
 };
 use serde_json::json;
 
+mod inputs;
+use inputs::{
+    a_failing_import_writes_nothing, customers_store_only_a_keyed_hash,
+    imports_are_idempotent_and_replace_corrections, report_input_windows,
+};
+
 const SRC: &str = "zendesk-main";
 
 fn t0() -> DateTime<Utc> {
@@ -181,11 +187,16 @@ async fn upserts_are_idempotent(store: Store) {
     let expected = [
         ("agents", 2),
         ("checkpoints", 1),
+        ("costs", 0),
+        ("customers", 0),
         ("messages", 2),
+        ("orders", 0),
         ("ratings", 1),
+        ("revenue", 0),
         ("reviews", 2),
         ("social_stats", 2),
         ("status_changes", 1),
+        ("subscriptions", 0),
         ("tickets", 2),
     ];
     assert_eq!(counts1.into_iter().collect::<Vec<_>>(), expected);
@@ -644,6 +655,10 @@ suite!(
     report_input_candidates,
     times_round_trip_to_the_microsecond,
     large_batches_are_chunked,
+    customers_store_only_a_keyed_hash,
+    imports_are_idempotent_and_replace_corrections,
+    a_failing_import_writes_nothing,
+    report_input_windows,
 );
 
 /// Feeds the same batches to a store, as a sync would.
@@ -660,6 +675,23 @@ async fn fill(store: &Store) {
         .commit_batch("other", "reviews", &full_batch(3))
         .await
         .unwrap();
+    // Hashed e-mails differ per install; dumps must not.
+    let customers = Batch {
+        records: vec![Record::Customer(deskpulse_model::Customer {
+            external_id: "req-1".into(),
+            email: Some("ann@example.com".into()),
+        })],
+        checkpoint: Checkpoint::new(json!(4)),
+    };
+    store.commit_batch(SRC, "users", &customers).await.unwrap();
+    let order = crate::OrderRow {
+        order_id: "o1".into(),
+        customer_email: "ANN@example.com".into(),
+        created_at: at(1),
+        amount: 12.5,
+        currency: "EUR".into(),
+    };
+    store.import_orders("support", &[order]).await.unwrap();
 }
 
 #[tokio::test]
@@ -675,14 +707,23 @@ async fn sqlite_and_postgres_dump_identically() {
     assert_eq!(da, db);
     assert_eq!(a.counts().await.unwrap(), b.counts().await.unwrap());
     let period = (at(-100), at(100));
-    assert_eq!(
-        a.load_report_input(&[SRC.into(), "other".into()], period.0, period.1)
+    let load = async |s: &Store| {
+        let mut input = s
+            .load_report_input_for("support", &[SRC.into(), "other".into()], period.0, period.1)
             .await
-            .unwrap(),
-        b.load_report_input(&[SRC.into(), "other".into()], period.0, period.1)
-            .await
-            .unwrap(),
-    );
+            .unwrap();
+        // Hashes are per install (each database has its own secret); the rest is equal.
+        assert_eq!(input.requesters.len(), 1);
+        assert_eq!(input.orders.len(), 1);
+        assert_eq!(
+            input.requesters[0].email_hash,
+            input.orders[0].customer_hash
+        );
+        input.requesters[0].email_hash.clear();
+        input.orders[0].customer_hash.clear();
+        input
+    };
+    assert_eq!(load(&a).await, load(&b).await);
     b.close().await;
     pg.cleanup().await;
 }
@@ -757,6 +798,66 @@ async fn bad_urls_say_what_to_do_and_hide_passwords() {
     let url = format!("sqlite://{}/x.db", blocker.display());
     let msg = Store::open(&url).await.unwrap_err().to_string();
     assert!(msg.contains(&url) && msg.contains("writable"), "{msg}");
+}
+
+/// The address is not in the database file (nor its WAL), and another install hashes it
+/// differently: the hash cannot be matched against a list of known addresses elsewhere.
+#[tokio::test]
+async fn sqlite_file_holds_no_address_and_installs_differ() {
+    let (a, b) = (TestDb::sqlite(), TestDb::sqlite());
+    let (sa, sb) = (a.open().await, b.open().await);
+    let email = "Secret.Person@Example.org";
+    let records = vec![Record::Customer(deskpulse_model::Customer {
+        external_id: "c1".into(),
+        email: Some(email.into()),
+    })];
+    for s in [&sa, &sb] {
+        s.commit_batch(
+            SRC,
+            "users",
+            &Batch {
+                records: records.clone(),
+                checkpoint: Checkpoint::new(json!(1)),
+            },
+        )
+        .await
+        .unwrap();
+        s.import_orders(
+            "support",
+            &[crate::OrderRow {
+                order_id: "o1".into(),
+                customer_email: email.into(),
+                created_at: at(0),
+                amount: 1.0,
+                currency: "EUR".into(),
+            }],
+        )
+        .await
+        .unwrap();
+    }
+    let (ha, hb) = (
+        sa.email_hash(email).await.unwrap(),
+        sb.email_hash(email).await.unwrap(),
+    );
+    assert_ne!(ha, hb);
+    assert_eq!(ha, sa.email_hash(email).await.unwrap());
+    let path = a.url().trim_start_matches("sqlite://").to_string();
+    sa.close().await;
+    sb.close().await;
+    let mut bytes = Vec::new();
+    for suffix in ["", "-wal", "-shm"] {
+        if let Ok(b) = std::fs::read(format!("{path}{suffix}")) {
+            bytes.extend(b);
+        }
+    }
+    assert!(!bytes.is_empty());
+    let text = String::from_utf8_lossy(&bytes).to_lowercase();
+    assert!(
+        !text.contains("secret.person"),
+        "the address is in the file"
+    );
+    assert!(!text.contains("example.org"), "the address is in the file");
+    assert!(text.contains(&ha), "the hash should be stored");
 }
 
 #[test]

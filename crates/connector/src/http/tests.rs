@@ -470,3 +470,134 @@ async fn rate_limit_groups_are_independent() {
         "the second incremental request should wait for the limiter"
     );
 }
+
+#[tokio::test]
+async fn post_json_retries_429_and_5xx_and_logs_only_the_host() {
+    let buf = global_trace_logs();
+    let server = MockServer::start().await;
+    let secret_path = "/services/T0SECRET/B0SECRET/xyzzyWEBHOOKtoken";
+    Mock::given(method("POST"))
+        .and(path(secret_path))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "0"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(secret_path))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(secret_path))
+        .and(header("content-type", "application/json"))
+        .and(wiremock::matchers::body_json(
+            serde_json::json!({"text": "hi"}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = client(&server.uri(), Auth::None);
+    let url = format!("{}{secret_path}", server.uri());
+    let body = c
+        .post_json("webhook", &url, &serde_json::json!({"text": "hi"}))
+        .await
+        .unwrap();
+    assert_eq!(body, b"ok");
+
+    Mock::given(method("POST"))
+        .and(path("/services/T0SECRET/B0SECRET/bad"))
+        .respond_with(ResponseTemplate::new(400).set_body_string("invalid_payload"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = c
+        .post_json(
+            "webhook",
+            &format!("{}/services/T0SECRET/B0SECRET/bad", server.uri()),
+            &serde_json::json!({}),
+        )
+        .await
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        matches!(
+            err,
+            ConnectorError::Http {
+                status: 400,
+                attempts: 1,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(msg.contains("invalid_payload"), "{msg}");
+    assert!(!msg.contains("SECRET"), "{msg}");
+
+    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("POST failed; retrying"), "{logs}");
+    assert!(
+        !logs.contains("T0SECRET"),
+        "the webhook path was logged: {logs}"
+    );
+    assert!(!logs.contains("xyzzyWEBHOOKtoken"), "{logs}");
+}
+
+#[tokio::test]
+async fn truncated_json_is_fetched_again_and_fails_only_if_it_stays_broken() {
+    // Cut once, then whole: the page is read.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/cut.json"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(r#"{"ok": tr"#, "application/json"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/cut.json"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = client(&server.uri(), Auth::None);
+    let d: Doc = c
+        .get_json("default", "/api/v2/cut.json", &[])
+        .await
+        .unwrap();
+    assert_eq!(d, Doc { ok: true });
+
+    // Always cut: Malformed after every attempt, never a silent success.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/cut.json"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(r#"{"ok": tr"#, "application/json"))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let c = client(&server.uri(), Auth::None);
+    let e = c
+        .get_json::<Doc>("default", "/api/v2/cut.json", &[])
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ConnectorError::Malformed { .. }), "{e}");
+    assert!(e.to_string().contains("after 3 attempts"), "{e}");
+
+    // Whole JSON of the wrong shape is the API's answer: one request, then Malformed.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/shape.json"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"nope": 1})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = client(&server.uri(), Auth::None);
+    let e = c
+        .get_json::<Doc>("default", "/api/v2/shape.json", &[])
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ConnectorError::Malformed { .. }), "{e}");
+}

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use deskpulse_model::{
-    Agent, AuthorKind, Channel, Message, Rating, RatingKind, RatingScale, Record, StatusChange,
-    Ticket, TicketStatus,
+    Agent, AuthorKind, Channel, Customer, Message, Rating, RatingKind, RatingScale, Record,
+    StatusChange, Ticket, TicketStatus,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -55,18 +55,25 @@ pub(crate) struct User {
     name: Option<String>,
     #[serde(default)]
     role: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
 }
 
-/// Agents and admins only: end-users are customers, and we keep nothing about them.
+/// Agents and admins become agents. End-users become customers with nothing but their id and
+/// e-mail address, which storage turns into a keyed hash (to join tickets to orders) and
+/// never keeps; their names are not read.
 pub(crate) fn map_user(u: User) -> Result<Option<Record>, String> {
-    Ok(match u.role.as_deref() {
-        Some("agent" | "admin") => Some(Record::Agent(Agent {
+    Ok(Some(match u.role.as_deref() {
+        Some("agent" | "admin") => Record::Agent(Agent {
             external_id: u.id.to_string(),
             name: u.name.unwrap_or_default(),
             is_bot: false,
-        })),
-        _ => None,
-    })
+        }),
+        _ => Record::Customer(Customer {
+            external_id: u.id.to_string(),
+            email: u.email.filter(|e| !e.trim().is_empty()),
+        }),
+    }))
 }
 
 #[derive(Deserialize)]

@@ -27,7 +27,7 @@ pub(crate) const DEFAULT: &str = "default";
 pub const STREAMS: &[StreamSpec] = &[
     StreamSpec {
         name: "users",
-        description: "agents and admins (end-users are never read out)",
+        description: "agents and admins; end-users as customers (id and an e-mail that storage keeps only as a keyed hash)",
     },
     StreamSpec {
         name: "tickets",

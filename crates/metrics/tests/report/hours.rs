@@ -2,7 +2,7 @@
 
 use super::*;
 use chrono::{Duration, NaiveTime, Weekday};
-use deskpulse_metrics::{BusinessHours, BusinessTime, CalendarTime, Clock};
+use deskpulse_metrics::{BusinessCalendar, BusinessHours, BusinessTime, CalendarTime, Clock};
 use proptest::prelude::*;
 
 fn hm(h: u32, m: u32) -> NaiveTime {
@@ -224,5 +224,29 @@ proptest! {
         prop_assert!(whole <= CalendarTime.elapsed_seconds(t0, t2));
         prop_assert!(whole >= 0.0);
         prop_assert_eq!(clock.elapsed_seconds(t0, t1) + clock.elapsed_seconds(t1, t2), whole);
+    }
+
+    /// The precomputed calendar gives exactly the day-walking clock's figures, inside its
+    /// range and (by falling back) outside it.
+    #[test]
+    fn the_precomputed_calendar_agrees_with_the_clock(
+        range in (0i64..(40 * 24 * 60), 0i64..(40 * 24 * 60)),
+        a in 0i64..(50 * 24 * 60),
+        b in 0i64..(50 * 24 * 60),
+        zone in 0usize..3,
+        night in any::<bool>(),
+    ) {
+        let tz = [chrono_tz::UTC, chrono_tz::Europe::Berlin, chrono_tz::America::New_York][zone];
+        let h = if night {
+            BusinessHours::weekdays(hm(20, 0), hm(4, 30))
+        } else {
+            nine_to_five()
+        };
+        let base = at("2026-10-10T00:00:00Z");
+        let m = |x: i64| base + Duration::minutes(x);
+        let clock = BusinessTime { hours: &h, tz };
+        let (lo, hi) = (range.0.min(range.1), range.0.max(range.1) + 1);
+        let cal = BusinessCalendar::new(clock, m(lo), m(hi));
+        prop_assert_eq!(cal.elapsed_seconds(m(a), m(b)), clock.elapsed_seconds(m(a), m(b)));
     }
 }

@@ -411,6 +411,15 @@ fn reviews_overall_and_per_platform() {
         json!({"1": 1, "2": 1, "3": 1, "4": 1, "5": 1})
     );
     assert_eq!(j["kpis"]["reviews"]["by_platform"]["google"]["n"], 2);
+    // worst: t2 (1★) then t3 (2★); unanswered: t3 and g2
+    let worst: Vec<(&str, bool)> = k
+        .worst
+        .iter()
+        .map(|q| (q.external_id.as_str(), q.answered))
+        .collect();
+    assert_eq!(worst, vec![("t2", true), ("t3", false)]);
+    assert_eq!(k.unanswered, 2);
+    assert_eq!(j["kpis"]["reviews"]["worst"][0]["text"], "<b>untrusted</b>");
 }
 
 #[test]
@@ -700,4 +709,98 @@ fn no_data_for_the_new_kpis_gives_n_zero_and_nulls() {
         k["first_response_by_hour"][0],
         json!({"hour": 0, "n": 0, "median_seconds": null, "total_wait_seconds": 0, "waiting": 0})
     );
+}
+
+#[test]
+fn every_new_key_is_in_the_json() {
+    let r = run(
+        &w46(),
+        &TeamConfig {
+            business_hours: Some(deskpulse_metrics::BusinessHours::weekdays(
+                chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+                chrono::NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
+            )),
+            ..team(false)
+        },
+        ReportInput {
+            reviews: some_reviews(),
+            ..ReportInput::default()
+        },
+    );
+    let j = serde_json::to_value(&r).unwrap();
+    let k = j["kpis"].as_object().unwrap();
+    for key in [
+        // the contract's keys, unchanged
+        "ticket_volume",
+        "solved",
+        "backlog",
+        "first_response_time",
+        "reply_time",
+        "resolution_time",
+        "one_touch_resolution_rate",
+        "first_contact_resolution_rate",
+        "automated_resolution_rate",
+        "reopen_rate",
+        "csat",
+        "nps",
+        "ces",
+        "churn_rate",
+        "retention_rate",
+        "support_cost_per_ticket",
+        "support_cost_ratio",
+        "complaints",
+        // added
+        "first_resolution_time",
+        "converted_tickets",
+        "reviews",
+        "social",
+        "first_response_by_hour",
+        "resolution_by_tag",
+    ] {
+        assert!(k.contains_key(key), "{key}");
+    }
+    for key in [
+        "first_response_time",
+        "reply_time",
+        "resolution_time",
+        "first_resolution_time",
+    ] {
+        assert!(k[key]["business"].is_object(), "{key}.business");
+    }
+    for key in ["period", "team", "kpis", "agents", "targets", "suggestions"] {
+        assert!(j.get(key).is_some(), "{key}");
+    }
+    assert_eq!(
+        j["suggestions"][0]["rule"], "reviews_unanswered",
+        "2 of the 5 new reviews have no reply"
+    );
+}
+
+#[test]
+fn a_report_stored_before_the_new_keys_still_reads() {
+    // what an earlier version wrote: only the original keys
+    let mut j = serde_json::to_value(report(vec![])).unwrap();
+    let k = j["kpis"].as_object_mut().unwrap();
+    for key in [
+        "nps",
+        "ces",
+        "churn_rate",
+        "retention_rate",
+        "support_cost_per_ticket",
+        "support_cost_ratio",
+        "complaints",
+        "converted_tickets",
+        "reviews",
+        "social",
+        "first_response_by_hour",
+        "resolution_by_tag",
+    ] {
+        k.remove(key);
+    }
+    let o = j.as_object_mut().unwrap();
+    o.remove("targets");
+    o.remove("suggestions");
+    let back: KpiReport = serde_json::from_value(j).unwrap();
+    assert_eq!(back.kpis.nps.n, 0);
+    assert!(back.targets.is_empty() && back.trends.is_none());
 }

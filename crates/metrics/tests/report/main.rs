@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use deskpulse_metrics::{
-    AgentIndex, AgentInput, KpiReport, RatingInput, ReportInput, Targets, TeamConfig, TicketInput,
-    compute_report, derive_facts, render_text,
+    AgentIndex, AgentInput, AgentKpis, KpiReport, RatingInput, ReportInput, Targets, TeamConfig,
+    TicketInput, compute_report, derive_facts, render_text,
 };
 use deskpulse_model::{
     Agent, AuthorKind, Channel, Message, Period, PeriodSpec, Rating, RatingKind, RatingScale,
@@ -13,6 +13,7 @@ use deskpulse_model::{
 };
 
 mod hours;
+mod insights;
 mod kpis;
 mod props;
 

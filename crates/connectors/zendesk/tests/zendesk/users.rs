@@ -1,6 +1,6 @@
 use crate::common::*;
 use deskpulse_connector::Record;
-use deskpulse_model::Agent;
+use deskpulse_model::{Agent, Customer};
 use serde_json::json;
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -19,7 +19,7 @@ fn page(users: serde_json::Value, after: &str, eos: bool) -> ResponseTemplate {
 }
 
 #[tokio::test]
-async fn pages_agents_only_and_resumes() {
+async fn pages_agents_and_customers_and_resumes() {
     let server = MockServer::start().await;
     // Page 1: the recorded go-zendesk users (an end-user and an admin).
     let recorded = fixture("users.json")["users"].clone();
@@ -54,25 +54,51 @@ async fn pages_agents_only_and_resumes() {
         checkpoints(&batches),
         vec![json!({"cursor": "u1"}), json!({"cursor": "u2"})]
     );
+    let all = records(&batches);
+    let agents: Vec<&Record> = all
+        .iter()
+        .filter(|r| matches!(r, Record::Agent(_)))
+        .collect();
     assert_eq!(
-        records(&batches),
+        agents,
         vec![
-            Record::Agent(Agent {
+            &Record::Agent(Agent {
                 external_id: "369537351454".into(),
                 name: "nukosuke".into(),
                 is_bot: false
             }),
-            Record::Agent(Agent {
+            &Record::Agent(Agent {
                 external_id: "501".into(),
                 name: "Bea Agent".into(),
                 is_bot: false
             }),
         ]
     );
+    // End-users become customers: an id and an address for storage to hash, no name.
+    let customers: Vec<&Record> = all
+        .iter()
+        .filter(|r| matches!(r, Record::Customer(_)))
+        .collect();
+    assert_eq!(
+        customers,
+        vec![
+            &Record::Customer(Customer {
+                external_id: "369531345753".into(),
+                email: Some("customer@example.com".into()),
+            }),
+            &Record::Customer(Customer {
+                external_id: "502".into(),
+                email: Some("carl@example.com".into()),
+            }),
+        ]
+    );
+    assert_eq!(all.len(), agents.len() + customers.len());
     let debug = format!("{batches:?}");
     assert!(
-        !debug.contains("Sample customer") && !debug.contains("Carl"),
-        "end-users leaked"
+        !debug.contains("Sample customer")
+            && !debug.contains("Carl")
+            && !debug.contains("@example.com"),
+        "end-user names or addresses leaked into Debug output: {debug}"
     );
     assert_resumes_exactly(&c, "users", &batches).await;
 }

@@ -1,0 +1,75 @@
+//! deskpulse-digest: the weekly digest a manager reads.
+//!
+//! * [`Digest::build`] turns a team's [`KpiReport`](deskpulse_metrics::KpiReport), the
+//!   reports of the periods before it and its targets into a [`Digest`] (pure, no I/O).
+//! * Renderers: [`render_text`] (terminal, e-mail text part), [`render_html`] (HTML e-mail
+//!   with inline PNG trend charts referenced by `cid:`), [`render_slack`] (Block Kit within
+//!   Slack's limits).
+//! * Untrusted text (agent names, review texts, survey comments, tags, the team name) is
+//!   escaped for each format: askama's auto-escaping for HTML, [`escape::slack`] for Slack
+//!   mrkdwn, [`escape::plain`] for text.
+//!
+//! A section with no data is left out of every format, never shown empty or as zeros.
+//!
+//! * Delivery ([`delivery`]): [`SmtpSender`](delivery::SmtpSender) (lettre; `starttls`,
+//!   `tls`, or `none` towards localhost only) sends a multipart/alternative e-mail (text, and
+//!   HTML with its charts as inline parts); [`SlackWebhook`](delivery::SlackWebhook) posts
+//!   through the connector SDK's HTTP client (retries on 429/5xx, a clear error on 4xx, the
+//!   webhook URL never logged). [`send_once`](delivery::send_once) guards each send with a
+//!   [`DeliveryLog`](delivery::DeliveryLog): claim before send, **at most once** when the
+//!   process dies between the send and the log write (the module docs say why).
+//!
+//! **Architecture invariant:** building and rendering are pure (no I/O, no clock); only
+//! [`delivery`] talks to the network.
+
+pub mod chart;
+pub mod delivery;
+pub mod escape;
+pub mod format;
+mod html;
+mod model;
+pub mod slack;
+mod text;
+
+pub use html::{HtmlEmail, InlineImage, RenderError, render_html};
+pub use model::{
+    AgentRow, Attention, ChannelRow, CostsSection, Digest, DigestInput, ForecastSection, Kpi,
+    PlatformRow, Polarity, Quote, ReviewsSection, SocialRow, TREND_PERIODS, Target, TargetStatus,
+    Unit, anomaly, format_value,
+};
+pub use slack::{Block, SlackMessage, Text, check_limits, render_slack};
+pub use text::render_text;
+
+/// A digest rendered for every format at once: what the CLI previews and the senders send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderedDigest {
+    /// The e-mail subject: team, period and the number of missed targets.
+    pub subject: String,
+    pub text: String,
+    pub html: HtmlEmail,
+    pub slack: SlackMessage,
+}
+
+impl RenderedDigest {
+    pub fn render(d: &Digest) -> Result<Self, RenderError> {
+        let missed = d
+            .headline
+            .iter()
+            .chain(&d.more)
+            .filter_map(|k| k.target.as_ref())
+            .chain(d.costs.iter().filter_map(|c| c.ratio_target.as_ref()))
+            .filter(|t| t.status == TargetStatus::Missed)
+            .count();
+        let subject = match missed {
+            0 => d.title(),
+            1 => format!("{} — 1 target missed", d.title()),
+            n => format!("{} — {n} targets missed", d.title()),
+        };
+        Ok(RenderedDigest {
+            subject: escape::plain(&subject),
+            text: render_text(d),
+            html: render_html(d)?,
+            slack: render_slack(d),
+        })
+    }
+}

@@ -1,0 +1,423 @@
+//! Slack Block Kit: a typed subset (header, section with text or fields, context, divider)
+//! and the digest rendered into it within Slack's limits: at most 50 blocks, 3,000
+//! characters per section text, 2,000 per field, 10 fields per section, 150 characters in a
+//! header. Lists that do not fit end with "…and N more".
+//!
+//! Every untrusted string goes through [`escape::slack`] (or [`escape::slack_code`] inside a
+//! code block), so no review can `<!channel>`, mention `<@U…>` or make a `<url|link>`.
+
+use serde::Serialize;
+
+use crate::escape::{self, truncate};
+use crate::format;
+use crate::model::{Digest, Kpi, Quote, TargetStatus};
+use crate::text::{csat_cell, opt};
+
+pub const MAX_BLOCKS: usize = 50;
+pub const MAX_TEXT: usize = 3000;
+pub const MAX_FIELD: usize = 2000;
+pub const MAX_FIELDS: usize = 10;
+pub const MAX_HEADER: usize = 150;
+pub const MAX_CONTEXT_ELEMENTS: usize = 10;
+/// Agent rows shown before "…and N more".
+const MAX_AGENT_ROWS: usize = 15;
+
+/// An incoming-webhook message: `text` is the notification fallback.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SlackMessage {
+    pub text: String,
+    pub blocks: Vec<Block>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Block {
+    Header {
+        text: Text,
+    },
+    Section {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        text: Option<Text>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        fields: Vec<Text>,
+    },
+    Context {
+        elements: Vec<Text>,
+    },
+    Divider {},
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Text {
+    PlainText { text: String, emoji: bool },
+    Mrkdwn { text: String },
+}
+
+impl Text {
+    fn plain(s: String) -> Text {
+        Text::PlainText {
+            text: s,
+            emoji: true,
+        }
+    }
+    fn md(s: String) -> Text {
+        Text::Mrkdwn { text: s }
+    }
+    pub fn text(&self) -> &str {
+        match self {
+            Text::PlainText { text, .. } | Text::Mrkdwn { text } => text,
+        }
+    }
+}
+
+fn section(text: String) -> Block {
+    Block::Section {
+        text: Some(Text::md(truncate(&text, MAX_TEXT))),
+        fields: Vec::new(),
+    }
+}
+
+/// Joins `lines` under `title` within `max` characters; what does not fit becomes
+/// "…and N more".
+fn lines_within(title: &str, lines: &[String], max: usize) -> String {
+    let mut out = title.to_owned();
+    for (i, line) in lines.iter().enumerate() {
+        let more = format!("\n…and {} more", lines.len() - i);
+        if out.chars().count() + 1 + line.chars().count() + more.chars().count() > max {
+            out.push_str(&more);
+            return out;
+        }
+        out.push('\n');
+        out.push_str(line);
+    }
+    out
+}
+
+fn status_emoji(s: TargetStatus) -> &'static str {
+    match s {
+        TargetStatus::Met => ":white_check_mark:",
+        TargetStatus::Missed => ":x:",
+        TargetStatus::Unknown => ":grey_question:",
+    }
+}
+
+fn kpi_field(k: &Kpi) -> Text {
+    let mut s = format!("*{}*\n{}", k.label, k.value_text());
+    if let Some(c) = k.change_text() {
+        s.push_str(&format!("  {c}"));
+    }
+    if let Some(t) = &k.target {
+        s.push_str(&format!(
+            "\n{} target {} {}",
+            status_emoji(t.status),
+            escape::slack(&t.text),
+            t.status.label()
+        ));
+    }
+    let spark = k.sparkline();
+    if k.series.len() > 1 && !spark.is_empty() {
+        s.push_str(&format!("\n`{spark}`"));
+    }
+    Text::md(truncate(&s, MAX_FIELD))
+}
+
+fn kpi_sections(kpis: &[Kpi]) -> Vec<Block> {
+    kpis.chunks(MAX_FIELDS)
+        .map(|chunk| Block::Section {
+            text: None,
+            fields: chunk.iter().map(kpi_field).collect(),
+        })
+        .collect()
+}
+
+fn quote_line(q: &Quote) -> String {
+    let mut meta = format!("{} {}", escape::slack(&q.source), escape::slack(&q.score));
+    if let Some(a) = &q.author {
+        meta.push_str(&format!(" — {}", escape::slack(&truncate(a, 40))));
+    }
+    // `>` starts a quote in mrkdwn only at the start of a line; the text itself is escaped.
+    format!("_{meta}_\n>{}", escape::slack(&q.text))
+}
+
+/// Renders the digest as a Block Kit message within Slack's limits.
+pub fn render_slack(d: &Digest) -> SlackMessage {
+    let team = escape::slack(&d.team);
+    let period = escape::slack(&d.period_label);
+    let mut blocks = Vec::new();
+    blocks.push(Block::Header {
+        text: Text::plain(truncate(&format!("📊 {team} — {period}"), MAX_HEADER)),
+    });
+    let mut ctx = format!(
+        "{} to {} ({})",
+        d.period_dates.0,
+        d.period_dates.1,
+        escape::slack(&d.timezone)
+    );
+    if let Some(p) = &d.previous_label {
+        ctx.push_str(&format!(" · changes against {}", escape::slack(p)));
+    }
+    blocks.push(Block::Context {
+        elements: vec![Text::md(truncate(&ctx, MAX_TEXT))],
+    });
+    if !d.headline.is_empty() {
+        blocks.extend(kpi_sections(&d.headline));
+    }
+    if !d.attention.is_empty() || !d.suggestions.is_empty() {
+        blocks.push(Block::Divider {});
+        let lines: Vec<String> = d
+            .attention
+            .iter()
+            .map(|a| format!(":warning: {}", escape::slack(&a.message)))
+            .chain(
+                d.suggestions
+                    .iter()
+                    .map(|s| format!(":point_right: {}", escape::slack(s))),
+            )
+            .collect();
+        blocks.push(section(lines_within("*Needs attention*", &lines, MAX_TEXT)));
+    }
+    if let Some(f) = &d.forecast {
+        blocks.push(section(format!(
+            "*Forecast*\n{}",
+            escape::slack(&f.summary())
+        )));
+    }
+    if !d.more.is_empty() {
+        blocks.push(Block::Divider {});
+        let lines: Vec<String> = d
+            .more
+            .iter()
+            .map(|k| {
+                let mut s = format!("{}: *{}*", k.label, k.value_text());
+                if let Some(c) = k.change_text() {
+                    s.push_str(&format!("  {c}"));
+                }
+                s
+            })
+            .collect();
+        blocks.push(section(lines_within("*More KPIs*", &lines, MAX_TEXT)));
+    }
+    if !d.agents.is_empty() {
+        blocks.push(Block::Divider {});
+        blocks.push(section(agents_table(d)));
+    }
+    if !d.channels.is_empty() {
+        let lines: Vec<String> = d
+            .channels
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}: *{}* ({})",
+                    escape::slack(&c.channel),
+                    c.tickets,
+                    format::percent(c.share)
+                )
+            })
+            .collect();
+        blocks.push(section(lines_within("*Channels*", &lines, MAX_TEXT)));
+    }
+    if let Some(r) = &d.reviews {
+        blocks.push(Block::Divider {});
+        let mut summary = format!("*Reviews*\n{} new", r.new);
+        if let Some(m) = r.mean_rating {
+            summary.push_str(&format!(" · mean {}/5", format::one_decimal(m)));
+        }
+        if let Some(s) = r.share_negative {
+            summary.push_str(&format!(" · {} negative", format::percent(s)));
+        }
+        if let Some(s) = r.share_answered {
+            summary.push_str(&format!(" · {} answered", format::percent(s)));
+        }
+        summary.push_str(&format!(" · {} unanswered", r.unanswered));
+        let platforms: Vec<String> = r
+            .by_platform
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}: {} new{}",
+                    escape::slack(&p.platform),
+                    p.new,
+                    p.mean_rating
+                        .map(|m| format!(", mean {}/5", format::one_decimal(m)))
+                        .unwrap_or_default()
+                )
+            })
+            .collect();
+        blocks.push(section(lines_within(&summary, &platforms, MAX_TEXT)));
+        if !r.worst.is_empty() {
+            let quotes: Vec<String> = r.worst.iter().map(quote_line).collect();
+            blocks.push(section(lines_within("*Lowest rated*", &quotes, MAX_TEXT)));
+        }
+        if !r.unanswered_quotes.is_empty() {
+            let quotes: Vec<String> = r.unanswered_quotes.iter().map(quote_line).collect();
+            blocks.push(section(lines_within(
+                "*Still unanswered*",
+                &quotes,
+                MAX_TEXT,
+            )));
+        }
+    }
+    if !d.comments.is_empty() {
+        let quotes: Vec<String> = d.comments.iter().map(quote_line).collect();
+        blocks.push(section(lines_within(
+            "*Survey comments*",
+            &quotes,
+            MAX_TEXT,
+        )));
+    }
+    if !d.social.is_empty() {
+        let lines: Vec<String> = d
+            .social
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} {} {}: *{}*{}",
+                    escape::slack(&s.platform),
+                    escape::slack(&s.account),
+                    escape::slack(&s.metric),
+                    format::one_decimal(s.value),
+                    s.change
+                        .map(|c| format!(" ({})", format::signed(c)))
+                        .unwrap_or_default()
+                )
+            })
+            .collect();
+        blocks.push(section(lines_within("*Social*", &lines, MAX_TEXT)));
+    }
+    if let Some(c) = &d.costs {
+        let mut lines = Vec::new();
+        if let Some((v, cur)) = &c.per_ticket {
+            lines.push(format!(
+                "Cost per ticket: *{}*",
+                format::money(*v, &escape::slack(cur))
+            ));
+        }
+        if let Some(r) = c.ratio {
+            let mut line = format!("Cost ratio: *{}*", format::percent(r));
+            if let Some(t) = &c.ratio_target {
+                line.push_str(&format!(
+                    " {} target {} {}",
+                    status_emoji(t.status),
+                    escape::slack(&t.text),
+                    t.status.label()
+                ));
+            }
+            lines.push(line);
+        }
+        blocks.push(section(lines_within("*Costs*", &lines, MAX_TEXT)));
+    }
+    let footer = Block::Context {
+        elements: vec![Text::md(truncate(
+            &format!("deskpulse · {team} · {period}"),
+            MAX_TEXT,
+        ))],
+    };
+    if blocks.len() + 1 > MAX_BLOCKS {
+        // Cannot happen with the sections above (about 20 blocks at most), but a digest
+        // that grows must still post: keep the first blocks and say what was left out.
+        let cut = blocks.len() - (MAX_BLOCKS - 2);
+        blocks.truncate(MAX_BLOCKS - 2);
+        blocks.push(Block::Context {
+            elements: vec![Text::md(format!("…and {cut} more"))],
+        });
+    }
+    blocks.push(footer);
+    SlackMessage {
+        text: truncate(&format!("deskpulse digest — {team} — {period}"), MAX_TEXT),
+        blocks,
+    }
+}
+
+fn agents_table(d: &Digest) -> String {
+    // Widths are measured on what Slack displays (before escaping: `&lt;` shows as `<`).
+    let names: Vec<String> = d
+        .agents
+        .iter()
+        .map(|a| truncate(&escape::plain(&a.name), 20).replace('`', "ʼ"))
+        .collect();
+    let width = names
+        .iter()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(5)
+        .clamp(5, 40);
+    let head = format!(
+        "{:<width$} {:>6} {:>8} {:>8} {:>12}",
+        "Agent", "Solved", "1st resp", "Resolved", "CSAT"
+    );
+    let mut rows = Vec::new();
+    for (a, name) in d.agents.iter().zip(&names) {
+        let pad = width.saturating_sub(name.chars().count());
+        rows.push(format!(
+            "{}{:pad$} {:>6} {:>8} {:>8} {:>12}",
+            escape::slack_code(name),
+            "",
+            a.solved,
+            opt(a.first_response_median, format::duration),
+            opt(a.resolution_median, format::duration),
+            csat_cell(a.csat, a.csat_n),
+        ));
+    }
+    let shown = rows.len().min(MAX_AGENT_ROWS);
+    // Fit the rows into the text limit, leaving room for the fences and the "more" line.
+    let mut body = head;
+    let mut used = 0;
+    for row in rows.iter().take(shown) {
+        if body.chars().count() + row.chars().count() + 60 > MAX_TEXT {
+            break;
+        }
+        body.push('\n');
+        body.push_str(row);
+        used += 1;
+    }
+    let mut out = format!("*Agents*\n```\n{body}\n```");
+    if used < rows.len() {
+        out.push_str(&format!("\n…and {} more", rows.len() - used));
+    }
+    out
+}
+
+/// Checks a message against the Block Kit limits this renderer promises; used by tests and
+/// by the webhook sender before posting.
+pub fn check_limits(m: &SlackMessage) -> Result<(), String> {
+    if m.blocks.len() > MAX_BLOCKS {
+        return Err(format!("{} blocks (max {MAX_BLOCKS})", m.blocks.len()));
+    }
+    for (i, b) in m.blocks.iter().enumerate() {
+        let len = |t: &Text| t.text().chars().count();
+        match b {
+            Block::Header { text } => {
+                if !matches!(text, Text::PlainText { .. }) || len(text) > MAX_HEADER {
+                    return Err(format!(
+                        "block {i}: header must be plain_text ≤ {MAX_HEADER}"
+                    ));
+                }
+            }
+            Block::Section { text, fields } => {
+                if text.is_none() && fields.is_empty() {
+                    return Err(format!("block {i}: section without text or fields"));
+                }
+                if text
+                    .as_ref()
+                    .is_some_and(|t| len(t) > MAX_TEXT || len(t) == 0)
+                {
+                    return Err(format!("block {i}: section text over {MAX_TEXT}"));
+                }
+                if fields.len() > MAX_FIELDS || fields.iter().any(|f| len(f) > MAX_FIELD) {
+                    return Err(format!("block {i}: too many or too long fields"));
+                }
+            }
+            Block::Context { elements } => {
+                if elements.is_empty()
+                    || elements.len() > MAX_CONTEXT_ELEMENTS
+                    || elements.iter().any(|e| len(e) > MAX_TEXT)
+                {
+                    return Err(format!("block {i}: bad context"));
+                }
+            }
+            Block::Divider {} => {}
+        }
+    }
+    Ok(())
+}

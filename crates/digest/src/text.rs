@@ -1,0 +1,242 @@
+//! The plain-text digest: the terminal preview and the e-mail's text part. Untrusted strings
+//! go through [`escape::plain`].
+
+use std::fmt::Write as _;
+
+use crate::escape::{plain, truncate};
+use crate::format;
+use crate::model::{Digest, Kpi, Quote, TargetStatus};
+
+/// Renders `digest` as plain text (UTF-8, `\n` line ends, at most ~100 columns of prose).
+pub fn render_text(d: &Digest) -> String {
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(w, "{}", plain(&d.title()));
+    let _ = writeln!(
+        w,
+        "{} to {} ({})",
+        d.period_dates.0,
+        d.period_dates.1,
+        plain(&d.timezone)
+    );
+    match &d.previous_label {
+        Some(p) => {
+            let _ = writeln!(w, "Changes are against {}.", plain(p));
+        }
+        None => {
+            let _ = writeln!(w, "No earlier period to compare with.");
+        }
+    }
+
+    if !d.headline.is_empty() {
+        section(w, "Headline");
+        for k in &d.headline {
+            kpi_line(w, k);
+        }
+    }
+    if !d.attention.is_empty() || !d.suggestions.is_empty() {
+        section(w, "Needs attention");
+        for a in &d.attention {
+            let _ = writeln!(w, "  ! {}", plain(&a.message));
+        }
+        for s in &d.suggestions {
+            let _ = writeln!(w, "  → {}", plain(s));
+        }
+    }
+    if let Some(f) = &d.forecast {
+        section(w, "Forecast");
+        let _ = writeln!(w, "  {}", f.summary());
+    }
+    if !d.more.is_empty() {
+        section(w, "More KPIs");
+        for k in &d.more {
+            kpi_line(w, k);
+        }
+    }
+    if !d.agents.is_empty() {
+        section(w, "Agents");
+        let names: Vec<String> = d
+            .agents
+            .iter()
+            .map(|a| truncate(&plain(&a.name), 24))
+            .collect();
+        let width = names
+            .iter()
+            .map(|n| n.chars().count())
+            .max()
+            .unwrap_or(5)
+            .max(5);
+        let _ = writeln!(
+            w,
+            "  {:<width$}  {:>6}  {:>10}  {:>10}  {:>9}  {:>11}",
+            "Agent", "Solved", "First resp", "Resolution", "One-touch", "CSAT"
+        );
+        for (a, name) in d.agents.iter().zip(&names) {
+            let pad = width - name.chars().count();
+            let _ = writeln!(
+                w,
+                "  {name}{:pad$}  {:>6}  {:>10}  {:>10}  {:>9}  {:>11}",
+                "",
+                a.solved,
+                opt(a.first_response_median, format::duration),
+                opt(a.resolution_median, format::duration),
+                opt(a.one_touch, format::percent),
+                csat_cell(a.csat, a.csat_n),
+            );
+        }
+    }
+    if !d.channels.is_empty() {
+        section(w, "Channels");
+        for c in &d.channels {
+            let _ = writeln!(
+                w,
+                "  {:<8} {:>6}  {:>6}",
+                plain(&c.channel),
+                c.tickets,
+                format::percent(c.share)
+            );
+        }
+    }
+    if let Some(r) = &d.reviews {
+        section(w, "Reviews");
+        let mut line = format!("  {} new", r.new);
+        if let Some(m) = r.mean_rating {
+            let _ = write!(line, " · mean {}/5", format::one_decimal(m));
+        }
+        if let Some(s) = r.share_negative {
+            let _ = write!(line, " · {} negative", format::percent(s));
+        }
+        if let Some(s) = r.share_answered {
+            let _ = write!(line, " · {} answered", format::percent(s));
+        }
+        let _ = write!(line, " · {} unanswered", r.unanswered);
+        let _ = writeln!(w, "{line}");
+        for p in &r.by_platform {
+            let _ = writeln!(
+                w,
+                "    {}: {} new{}",
+                plain(&p.platform),
+                p.new,
+                p.mean_rating
+                    .map(|m| format!(", mean {}/5", format::one_decimal(m)))
+                    .unwrap_or_default()
+            );
+        }
+        if !r.worst.is_empty() {
+            let _ = writeln!(w, "  Worst:");
+            for q in &r.worst {
+                quote(w, q);
+            }
+        }
+        if !r.unanswered_quotes.is_empty() {
+            let _ = writeln!(w, "  Unanswered:");
+            for q in &r.unanswered_quotes {
+                quote(w, q);
+            }
+        }
+    }
+    if !d.comments.is_empty() {
+        section(w, "Survey comments");
+        for q in &d.comments {
+            quote(w, q);
+        }
+    }
+    if !d.social.is_empty() {
+        section(w, "Social");
+        for s in &d.social {
+            let _ = writeln!(
+                w,
+                "  {} {} {}: {}{}",
+                plain(&s.platform),
+                plain(&s.account),
+                plain(&s.metric),
+                format::one_decimal(s.value),
+                s.change
+                    .map(|c| format!(" ({})", format::signed(c)))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    if let Some(c) = &d.costs {
+        section(w, "Costs");
+        if let Some((v, cur)) = &c.per_ticket {
+            let _ = writeln!(w, "  Cost per ticket: {}", format::money(*v, &plain(cur)));
+        }
+        if let Some(r) = c.ratio {
+            let _ = writeln!(
+                w,
+                "  Cost ratio: {}{}",
+                format::percent(r),
+                c.ratio_target
+                    .as_ref()
+                    .map(|t| format!("  target {} {}", t.text, status_word(t.status)))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    let _ = writeln!(
+        w,
+        "\n-- \ndeskpulse · {} · {}",
+        plain(&d.team),
+        plain(&d.period_label)
+    );
+    out
+}
+
+fn section(w: &mut String, title: &str) {
+    let _ = writeln!(w, "\n{title}\n{}", "-".repeat(title.chars().count()));
+}
+
+fn status_word(s: TargetStatus) -> &'static str {
+    match s {
+        TargetStatus::Met => "MET",
+        TargetStatus::Missed => "MISSED",
+        TargetStatus::Unknown => "UNKNOWN",
+    }
+}
+
+fn kpi_line(w: &mut String, k: &Kpi) {
+    let mut line = format!("  {:<26} {:>9}", k.label, k.value_text());
+    if let Some(c) = k.change_text() {
+        let _ = write!(line, "  {c:<18}");
+    } else {
+        let _ = write!(line, "  {:<18}", "");
+    }
+    if let Some(t) = &k.target {
+        let _ = write!(line, "  target {} {}", t.text, status_word(t.status));
+    }
+    let spark = k.sparkline();
+    if k.series.len() > 1 && !spark.is_empty() {
+        let _ = write!(line, "  {spark}");
+    }
+    let _ = writeln!(w, "{}", line.trim_end());
+    if let Some(d) = &k.detail {
+        let _ = writeln!(w, "  {:<26} {}", "", d);
+    }
+}
+
+fn quote(w: &mut String, q: &Quote) {
+    let who = q
+        .author
+        .as_deref()
+        .map(|a| format!(" — {}", truncate(&plain(a), 40)))
+        .unwrap_or_default();
+    let _ = writeln!(
+        w,
+        "    [{} {}] \"{}\"{who}",
+        plain(&q.source),
+        q.score,
+        plain(&q.text)
+    );
+}
+
+pub(crate) fn opt(v: Option<f64>, f: fn(f64) -> String) -> String {
+    v.map_or_else(|| "—".to_owned(), f)
+}
+
+pub(crate) fn csat_cell(v: Option<f64>, n: u64) -> String {
+    match v {
+        Some(v) => format!("{} (n={n})", format::percent(v)),
+        None => "—".to_owned(),
+    }
+}

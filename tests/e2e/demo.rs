@@ -1,0 +1,83 @@
+//! `deskpulse demo`: the whole job against the built-in simulator, no account, no config file.
+
+use crate::harness::{Env, text};
+
+#[tokio::test]
+async fn demo_syncs_reports_and_matches_the_ground_truth() {
+    let env = Env::new();
+    let db = env.sqlite_url();
+    let out = env
+        .run(
+            &[
+                "demo",
+                "--days",
+                "28",
+                "--tickets-per-day",
+                "15",
+                "--now",
+                "2026-11-23T06:00:00Z",
+                "--database",
+                &db,
+            ],
+            &[],
+        )
+        .await;
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "demo failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("demo — 2026-W47"), "{stdout}");
+    assert!(stdout.contains("all match"), "{stdout}");
+    // The database it names holds what was synced: a report on it works too.
+    assert!(
+        !env.config_path().exists(),
+        "demo writes no configuration file"
+    );
+}
+
+#[tokio::test]
+async fn demo_survives_injected_faults() {
+    let env = Env::new();
+    let db = env.sqlite_url();
+    let out = env
+        .run(
+            &[
+                "demo",
+                "--days",
+                "14",
+                "--tickets-per-day",
+                "10",
+                "--faults",
+                "0.05",
+                "--now",
+                "2026-11-23T06:00:00Z",
+                "--database",
+                &db,
+            ],
+            &[],
+        )
+        .await;
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "demo with faults failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("all match"), "{stdout}");
+}
+
+#[tokio::test]
+async fn demo_help_explains_the_options() {
+    let env = Env::new();
+    let out = env.run(&["demo", "--help"], &[]).await;
+    let help = text(&out.stdout);
+    for flag in [
+        "--seed",
+        "--days",
+        "--speed",
+        "--faults",
+        "--database",
+        "--timezone",
+    ] {
+        assert!(help.contains(flag), "demo --help lacks {flag}:\n{help}");
+    }
+    let out = env.run(&["demo", "--faults", "2"], &[]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}
