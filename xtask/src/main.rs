@@ -8,11 +8,16 @@
 //! * `cargo xtask digest-screenshot [OUT_DIR]` — renders the sample digest e-mail
 //!   (`deskpulse-digest`'s `render_sample` example) and screenshots it in headless Chromium
 //!   to `OUT_DIR/digest.png` (default `target/digest-screenshot`), for a person to look at.
+//! * `cargo xtask new-connector NAME` — generates `crates/connectors/NAME` (settings, an
+//!   example stream, a wiremock test running the conformance kit) and registers it with the
+//!   workspace, the CLI and `config/default.toml` (see `docs/connectors.md`).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+mod new_connector;
 
 const PG_ENV: &str = "DESKPULSE_TEST_POSTGRES_URL";
 
@@ -30,9 +35,10 @@ fn main() -> Result<()> {
         Some("migrations-check") => migrations_check(&root),
         Some("chaos") => chaos(&args[1..]),
         Some("digest-screenshot") => digest_screenshot(&root, args.get(1).map(PathBuf::from)),
+        Some("new-connector") => new_connector::run(&root, &args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test [ARGS] | lint | ci | migrations-check | digest-screenshot [DIR]>"
+                "usage: cargo xtask <test [ARGS] | lint | ci | migrations-check | digest-screenshot [DIR] | new-connector NAME>"
             );
             eprintln!(
                 "  test              the whole test-suite (Postgres half when {PG_ENV} is set)"
@@ -46,6 +52,9 @@ fn main() -> Result<()> {
             );
             eprintln!(
                 "  digest-screenshot the sample digest e-mail in headless Chromium, to DIR/digest.png"
+            );
+            eprintln!(
+                "  new-connector     generates and registers crates/connectors/NAME (docs/connectors.md)"
             );
             std::process::exit(2);
         }

@@ -43,6 +43,9 @@ pub enum Command {
     Report(ReportArgs),
     /// Import a CSV of costs, revenue, customers, orders or surveys (see `import --help`)
     Import(ImportArgs),
+    /// Preview a team's digest, or send it to the team's channels (e-mail, Slack)
+    #[command(subcommand)]
+    Digest(DigestCommand),
     /// List the connector kinds, with their settings keys and streams
     Connectors,
     /// Everything at once with no account: a built-in Zendesk simulator, a throwaway SQLite
@@ -151,4 +154,61 @@ pub enum ImportKind {
     Customers,
     Orders,
     Surveys,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DigestCommand {
+    /// Render a team's digest for a period without sending it
+    Preview(DigestPreviewArgs),
+    /// Send a team's digest to its channels, once per (team, period, channel)
+    #[command(
+        after_help = "Each channel is sent at most once per period: a second run says \"already sent\", \
+and --force sends again. If a run died between sending and recording the send, the next run says \
+\"in progress since …\" and sends nothing: check the channel, then use --force. Exit code 1 when a \
+channel failed, 2 for a configuration error (e.g. an e-mail channel without [smtp])."
+    )]
+    Send(DigestSendArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DigestPreviewArgs {
+    /// The team (needed when the configuration has several)
+    #[arg(long, value_name = "NAME")]
+    pub team: Option<String>,
+    /// An ISO week (2026-W46) or a month (2026-11) [default: the last complete week]
+    #[arg(long, value_name = "PERIOD")]
+    pub period: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DigestFormat::Text)]
+    pub format: DigestFormat,
+    /// Write to this file instead of stdout; for html, a directory (or a file) that gets the
+    /// HTML and its chart images as files next to it
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DigestFormat {
+    Text,
+    Html,
+    Slack,
+}
+
+#[derive(Debug, Args)]
+pub struct DigestSendArgs {
+    /// The team (needed when the configuration has several)
+    #[arg(long, value_name = "NAME")]
+    pub team: Option<String>,
+    /// An ISO week (2026-W46) or a month (2026-11) [default: the last complete week]
+    #[arg(long, value_name = "PERIOD")]
+    pub period: Option<String>,
+    /// Send only to this channel (its `name`, or its kind when it has none)
+    #[arg(long, value_name = "NAME")]
+    pub channel: Option<String>,
+    /// Send again even if the delivery log says sent (or in progress)
+    #[arg(long)]
+    pub force: bool,
+    /// Render and show what would be sent where; send nothing, record nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }

@@ -833,3 +833,71 @@ api_token = "${ZD_TOKEN}"
         assert!(!dbg.contains("secretpath"), "{dbg}");
     }
 }
+
+#[cfg(test)]
+mod documented_examples {
+    use super::*;
+
+    /// Every commented `[[sources]]` block of `config/default.toml`, uncommented, parses — so
+    /// the documentation of each connector's keys cannot drift from what the code accepts.
+    #[test]
+    fn every_commented_source_example_parses() {
+        let text = include_str!("../../../config/default.toml");
+        let mut blocks: Vec<String> = Vec::new();
+        let mut current: Option<String> = None;
+        for line in text.lines() {
+            if line.trim() == "# [[sources]]" {
+                if let Some(b) = current.take() {
+                    blocks.push(b);
+                }
+                current = Some(String::from("[[sources]]\n"));
+            } else if let Some(b) = current.as_mut() {
+                match line.strip_prefix("# ") {
+                    // `# # key = …` lines are optional keys: they stay comments.
+                    Some(rest) if !rest.starts_with('#') => {
+                        b.push_str(rest);
+                        b.push('\n');
+                    }
+                    Some(_) => {}
+                    None => blocks.push(current.take().unwrap_or_default()),
+                }
+            }
+        }
+        blocks.extend(current);
+        assert!(
+            blocks.len() >= 5,
+            "expected an example per connector kind, found {}",
+            blocks.len()
+        );
+        let mut kinds = Vec::new();
+        for block in &blocks {
+            let name = block
+                .lines()
+                .find_map(|l| l.strip_prefix("name = "))
+                .map(|n| n.trim_matches('"').to_owned())
+                .unwrap_or_else(|| panic!("example without a name:\n{block}"));
+            let doc = format!("[[teams]]\nname = \"t\"\nsources = [\"{name}\"]\n\n{block}");
+            // Every ${VAR} the examples use, set to something plausible.
+            let env: Vec<(String, String)> = [
+                "ZENDESK_API_TOKEN",
+                "HELPSCOUT_APP_ID",
+                "HELPSCOUT_APP_SECRET",
+                "GORGIAS_API_KEY",
+                "FRESHDESK_API_KEY",
+                "INTERCOM_ACCESS_TOKEN",
+            ]
+            .iter()
+            .map(|k| (k.to_string(), "example-secret".to_string()))
+            .collect();
+            let s = Settings::parse(Path::new("default.toml"), &doc, &env)
+                .unwrap_or_else(|e| panic!("the documented example does not parse: {e}\n{block}"));
+            kinds.push(s.sources[0].kind.clone());
+        }
+        for k in crate::connectors::kind_names() {
+            assert!(
+                kinds.iter().any(|x| x == k),
+                "config/default.toml documents no `{k}` source"
+            );
+        }
+    }
+}

@@ -16,19 +16,73 @@ pub struct ConnectorKind {
     build: fn(&SourceSettings) -> BuildResult,
 }
 
-pub const KINDS: &[ConnectorKind] = &[ConnectorKind {
-    kind: deskpulse_connector_zendesk::KIND,
-    description: "Zendesk Support: incremental ticket, ticket-event and user exports, satisfaction ratings",
-    keys: deskpulse_connector_zendesk::settings_keys,
-    streams: deskpulse_connector_zendesk::STREAMS,
-    build: |s| {
-        let settings: deskpulse_connector_zendesk::ZendeskSettings =
-            deserialize_at(&s.settings.0, &s.key)?;
-        let c = deskpulse_connector_zendesk::ZendeskConnector::new(settings)
-            .map_err(|e| (s.key.clone(), e.to_string()))?;
-        Ok(Box::new(c))
+pub const KINDS: &[ConnectorKind] = &[
+    ConnectorKind {
+        kind: deskpulse_connector_zendesk::KIND,
+        description: "Zendesk Support: incremental ticket, ticket-event and user exports, satisfaction ratings",
+        keys: deskpulse_connector_zendesk::settings_keys,
+        streams: deskpulse_connector_zendesk::STREAMS,
+        build: |s| {
+            let settings: deskpulse_connector_zendesk::ZendeskSettings =
+                deserialize_at(&s.settings.0, &s.key)?;
+            let c = deskpulse_connector_zendesk::ZendeskConnector::new(settings)
+                .map_err(|e| (s.key.clone(), e.to_string()))?;
+            Ok(Box::new(c))
+        },
     },
-}];
+    ConnectorKind {
+        kind: deskpulse_connector_helpscout::KIND,
+        description: "Help Scout (Mailbox API 2.0): conversations with embedded threads by modifiedSince, users, thread ratings",
+        keys: deskpulse_connector_helpscout::settings_keys,
+        streams: deskpulse_connector_helpscout::STREAMS,
+        build: |s| {
+            let settings: deskpulse_connector_helpscout::HelpScoutSettings =
+                deserialize_at(&s.settings.0, &s.key)?;
+            let c = deskpulse_connector_helpscout::HelpScoutConnector::new(settings)
+                .map_err(|e| (s.key.clone(), e.to_string()))?;
+            Ok(Box::new(c))
+        },
+    },
+    ConnectorKind {
+        kind: deskpulse_connector_gorgias::KIND,
+        description: "Gorgias: tickets, messages and satisfaction surveys as cursor-paged data feeds, users",
+        keys: deskpulse_connector_gorgias::settings_keys,
+        streams: deskpulse_connector_gorgias::STREAMS,
+        build: |s| {
+            let settings: deskpulse_connector_gorgias::GorgiasSettings =
+                deserialize_at(&s.settings.0, &s.key)?;
+            let c = deskpulse_connector_gorgias::GorgiasConnector::new(settings)
+                .map_err(|e| (s.key.clone(), e.to_string()))?;
+            Ok(Box::new(c))
+        },
+    },
+    ConnectorKind {
+        kind: deskpulse_connector_freshdesk::KIND,
+        description: "Freshdesk: tickets by updated_since with stats (plus spam/deleted passes) and their conversations, agents, satisfaction ratings",
+        keys: deskpulse_connector_freshdesk::settings_keys,
+        streams: deskpulse_connector_freshdesk::STREAMS,
+        build: |s| {
+            let settings: deskpulse_connector_freshdesk::FreshdeskSettings =
+                deserialize_at(&s.settings.0, &s.key)?;
+            let c = deskpulse_connector_freshdesk::FreshdeskConnector::new(settings)
+                .map_err(|e| (s.key.clone(), e.to_string()))?;
+            Ok(Box::new(c))
+        },
+    },
+    ConnectorKind {
+        kind: deskpulse_connector_intercom::KIND,
+        description: "Intercom: conversations by updated_at (search) with their parts, conversation ratings, admins",
+        keys: deskpulse_connector_intercom::settings_keys,
+        streams: deskpulse_connector_intercom::STREAMS,
+        build: |s| {
+            let settings: deskpulse_connector_intercom::IntercomSettings =
+                deserialize_at(&s.settings.0, &s.key)?;
+            let c = deskpulse_connector_intercom::IntercomConnector::new(settings)
+                .map_err(|e| (s.key.clone(), e.to_string()))?;
+            Ok(Box::new(c))
+        },
+    },
+];
 
 pub fn find(kind: &str) -> Option<&'static ConnectorKind> {
     KINDS.iter().find(|k| k.kind == kind)

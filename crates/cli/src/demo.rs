@@ -150,6 +150,20 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Failure> {
     print!("{}", deskpulse_metrics::render_text(&report));
     println!();
 
+    // The digest a manager would get, next to the demo database (HTML with its charts, text).
+    let preview_dir = std::env::temp_dir().join(format!("deskpulse-demo-{}", std::process::id()));
+    let rendered = crate::digest::render(&store, &team, spec).await?;
+    let html = crate::digest::write_html(&rendered, &preview_dir)?;
+    let text_path = preview_dir.join("digest.txt");
+    std::fs::write(&text_path, &rendered.text)
+        .map_err(|e| Failure::Runtime(format!("cannot write {}: {e}", text_path.display())))?;
+    println!(
+        "digest preview: {} (text: {})",
+        html.display(),
+        text_path.display()
+    );
+    println!();
+
     let period = spec.in_zone(timezone);
     let expected = truth_kpis(truth, period.start, period.end);
     let k = &report.kpis;

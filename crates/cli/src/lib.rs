@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod connectors;
 mod demo;
+mod digest;
 mod import;
 mod init;
 mod report;
@@ -85,6 +86,10 @@ async fn run(args: cli::Cli) -> Result<(), Failure> {
         cli::Command::Report(a) => {
             let settings = config::Settings::load(&config_path)?;
             report::run(&settings, a).await
+        }
+        cli::Command::Digest(c) => {
+            let settings = config::Settings::load(&config_path)?;
+            digest::run(&settings, c).await
         }
         cli::Command::Import(a) => {
             let settings = config::Settings::load(&config_path)?;

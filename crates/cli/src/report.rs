@@ -1,10 +1,96 @@
-//! `deskpulse report`: one team's KPIs for a period, as text or the stable JSON contract.
+//! `deskpulse report`: one team's KPIs for a period, as text or the stable JSON contract,
+//! with trends and a forecast from the previous periods (see [`compute_with_history`]).
 
 use crate::Failure;
 use crate::cli::{ReportArgs, ReportFormat};
 use crate::config::{Settings, TeamSettings};
-use deskpulse_metrics::{KpiReport, TeamConfig};
+use deskpulse_metrics::{KpiReport, ReportInput, TeamConfig};
 use deskpulse_model::PeriodSpec;
+
+/// Previous periods a report's trends and forecast look at (the metrics and digest crates
+/// use at most 12).
+pub(crate) const HISTORY_PERIODS: usize = 12;
+/// A period's report with its history attached, and what it was computed from.
+pub(crate) struct Computed {
+    /// With `trends`, `forecast` and `suggestions` attached from `history`.
+    pub report: KpiReport,
+    /// The previous periods' reports, most recent first; periods before the data begins
+    /// (nothing created, solved or open) are left out.
+    pub history: Vec<KpiReport>,
+    /// The period's facts (the digest quotes its reviews and survey comments).
+    pub input: ReportInput,
+}
+
+/// Computes the period's report and the reports of up to [`HISTORY_PERIODS`] periods of the
+/// same kind (weeks or months) before it, and attaches the history (trends, forecast and
+/// trend-based suggestions) to the report.
+///
+/// The period is loaded on its own (exactly what `report` without history computed). The
+/// previous periods are computed from **one** load spanning all of them: storage's window
+/// for `[oldest start, end)` holds every fact each sub-period's window would (tickets
+/// created in it, touched since its start or still open; ratings, reviews, social and
+/// manual inputs around it), and the metrics crate picks what counts for each period. So
+/// a report costs two loads, not thirteen.
+pub(crate) async fn compute_with_history(
+    store: &deskpulse_storage::Store,
+    team: &TeamSettings,
+    spec: PeriodSpec,
+) -> Result<Computed, Failure> {
+    let config = team_config(team);
+    let (mut report, input) = compute_input(store, team, &config, spec).await?;
+    let periods: Vec<_> = std::iter::successors(Some(spec), |s| Some(s.previous()))
+        .skip(1)
+        .take(HISTORY_PERIODS)
+        .map(|s| s.in_zone(team.timezone))
+        .collect();
+    let mut history = Vec::with_capacity(periods.len());
+    if let (Some(newest), Some(oldest)) = (periods.first(), periods.last()) {
+        let span = store
+            .load_report_input_for(&team.name, &sources(team), oldest.start, newest.end)
+            .await
+            .map_err(|e| Failure::Runtime(e.to_string()))?;
+        for p in &periods {
+            let r = deskpulse_metrics::compute_report(&config, p, &span);
+            // A team's history starts with its data: weeks before the first synced
+            // ticket are not "zero tickets", they are unknown.
+            if is_empty(&r) {
+                break;
+            }
+            history.push(r);
+        }
+    }
+    deskpulse_metrics::attach_history(&mut report, &config, &history);
+    Ok(Computed {
+        report,
+        history,
+        input,
+    })
+}
+
+fn sources(team: &TeamSettings) -> Vec<String> {
+    team.sources.iter().map(|s| s.to_string()).collect()
+}
+
+/// Nothing created, solved or open: a period before the team's data begins.
+fn is_empty(r: &KpiReport) -> bool {
+    let k = &r.kpis;
+    k.ticket_volume.value == 0 && k.solved.value == 0 && k.backlog.value == 0
+}
+
+async fn compute_input(
+    store: &deskpulse_storage::Store,
+    team: &TeamSettings,
+    config: &TeamConfig,
+    spec: PeriodSpec,
+) -> Result<(KpiReport, ReportInput), Failure> {
+    let period = spec.in_zone(team.timezone);
+    let input = store
+        .load_report_input_for(&team.name, &sources(team), period.start, period.end)
+        .await
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
+    let report = deskpulse_metrics::compute_report(config, &period, &input);
+    Ok((report, input))
+}
 
 pub(crate) async fn run(settings: &Settings, args: ReportArgs) -> Result<(), Failure> {
     let team = settings
@@ -19,7 +105,7 @@ pub(crate) async fn run(settings: &Settings, args: ReportArgs) -> Result<(), Fai
     let store = deskpulse_storage::Store::open(&settings.database.url)
         .await
         .map_err(|e| Failure::Runtime(e.to_string()))?;
-    let report = compute(&store, team, spec).await?;
+    let report = compute_with_history(&store, team, spec).await?.report;
     match args.format {
         ReportFormat::Json => {
             let json = serde_json::to_string_pretty(&report)

@@ -4,9 +4,8 @@ use crate::Failure;
 use crate::cli::SyncArgs;
 use crate::config::{Settings, SourceSettings};
 use deskpulse_connector::{Progress, SyncError, SyncOptions, sync_stream};
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::collections::HashMap;
-use std::io::IsTerminal;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -104,14 +103,13 @@ fn describe(source: &SourceSettings, stream: &str, e: SyncError) -> String {
 /// A spinner per stream on a terminal; a log line per page otherwise.
 struct SyncProgress {
     source: String,
-    bars: Option<(MultiProgress, HashMap<&'static str, ProgressBar>)>,
+    bars: Option<(&'static MultiProgress, HashMap<&'static str, ProgressBar>)>,
     counts: Mutex<HashMap<String, u64>>,
 }
 
 impl SyncProgress {
     fn new(source: &str, streams: impl Iterator<Item = &'static str>) -> Self {
-        let bars = std::io::stderr().is_terminal().then(|| {
-            let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+        let bars = crate::telemetry::progress().map(|multi| {
             let style = ProgressStyle::with_template("{spinner} {prefix:.bold} {msg} [{elapsed}]")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner());
             let map = streams

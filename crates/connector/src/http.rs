@@ -65,6 +65,9 @@ pub struct HttpSettings {
     pub timeout: Duration,
     pub retry: RetryPolicy,
     pub user_agent: String,
+    /// Headers every request carries besides auth (an API version pin such as
+    /// `Intercom-Version: 2.11`). Never put credentials here: they are not redacted.
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl HttpSettings {
@@ -76,6 +79,7 @@ impl HttpSettings {
             timeout: Duration::from_secs(60),
             retry: RetryPolicy::default(),
             user_agent: concat!("deskpulse/", env!("CARGO_PKG_VERSION")).to_owned(),
+            headers: Vec::new(),
         }
     }
 }
@@ -126,6 +130,17 @@ impl HttpClient {
         }
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        for (name, value) in &settings.headers {
+            let name = header::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                ConnectorError::Settings(format!("`{name}` is not a valid HTTP header name"))
+            })?;
+            let value = HeaderValue::from_str(value).map_err(|_| {
+                ConnectorError::Settings(format!(
+                    "header `{name}` has a value that is not valid in HTTP"
+                ))
+            })?;
+            headers.insert(name, value);
+        }
         if let Some(value) = auth_header(&settings.auth)? {
             headers.insert(header::AUTHORIZATION, value);
         }
@@ -149,9 +164,17 @@ impl HttpClient {
     /// requests a minute across every clone of this client (0 = unlimited). Requests in a
     /// group that was never added share the `"default"` group if there is one, else run
     /// unlimited.
+    ///
+    /// Requests are spaced evenly (a burst of one): a vendor's bucket may hold fewer than a
+    /// minute's worth of requests, and a full-minute burst would earn a 429 that our own pace
+    /// caused. Even spacing reaches the vendor's rate exactly, so a long sync still takes the
+    /// theoretical minimum (requests ÷ allowed per minute).
     pub fn with_rate_limit(mut self, group: &'static str, requests_per_minute: u32) -> Self {
-        let limiter = NonZeroU32::new(requests_per_minute)
-            .map(|n| Arc::new(RateLimiter::direct(Quota::per_minute(n))));
+        let limiter = NonZeroU32::new(requests_per_minute).map(|n| {
+            Arc::new(RateLimiter::direct(
+                Quota::per_minute(n).allow_burst(NonZeroU32::MIN),
+            ))
+        });
         self.limiters.insert(group, limiter);
         self
     }

@@ -13,6 +13,8 @@
 pub mod http;
 mod runner;
 mod secret;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use deskpulse_model::{Batch, Checkpoint, Record};
 pub use runner::{

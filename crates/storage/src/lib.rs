@@ -7,11 +7,17 @@
 //! transaction, so a crash loses nothing and doubles nothing. Manual inputs (`import`) are
 //! keyed by team and natural key, one transaction per file (see `inputs`). E-mail addresses
 //! never reach the database: only an HMAC keyed with a per-install secret (table `meta`).
+//! The digest delivery log (`deliveries`) records each (team, period, channel) sent, with a
+//! claim that is one conflicting insert, so one claimer wins across processes.
+//! The daemon's run records (`runs`): one row per (job, scheduled slot), claimed the same
+//! way, plus Postgres advisory job locks and the single-daemon lease SQLite needs.
 
 mod backend;
+mod deliveries;
 mod error;
 mod inputs;
 mod postgres;
+mod runs;
 mod sqlite;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -29,8 +35,13 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::Hash;
 
+pub use deliveries::{DeliveryClaim, DeliveryRecord, DeliveryState};
 pub use error::StorageError;
 pub use inputs::{ImportSummary, Monthly, OrderRow, import_source};
+pub use runs::{
+    JobLock, LeaseHolder, LeaseOutcome, RunEnd, RunOutcome, RunRecord, digest_job, job_lock_key,
+    sync_job,
+};
 
 /// Every table; [`Store::counts`] and [`Store::dump`] cover them all.
 pub const TABLES: &[&str] = &[

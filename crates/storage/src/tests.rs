@@ -11,10 +11,21 @@ use deskpulse_model::{
 };
 use serde_json::json;
 
+mod deliveries;
 mod inputs;
+mod runs;
+use deliveries::{
+    a_released_delivery_is_claimed_again, concurrent_claims_have_one_winner,
+    deliveries_are_claimed_once_and_forced_again,
+};
 use inputs::{
     a_failing_import_writes_nothing, customers_store_only_a_keyed_hash,
     imports_are_idempotent_and_replace_corrections, report_input_windows,
+};
+use runs::{
+    concurrent_run_claims_have_one_winner, failing_sources_are_those_that_failed_a_whole_period,
+    job_locks_exclude_other_sessions, runs_are_claimed_once_and_finished_by_their_owner,
+    the_daemon_lease_refuses_a_second_daemon_until_stale,
 };
 
 const SRC: &str = "zendesk-main";
@@ -659,6 +670,14 @@ suite!(
     imports_are_idempotent_and_replace_corrections,
     a_failing_import_writes_nothing,
     report_input_windows,
+    deliveries_are_claimed_once_and_forced_again,
+    a_released_delivery_is_claimed_again,
+    concurrent_claims_have_one_winner,
+    runs_are_claimed_once_and_finished_by_their_owner,
+    concurrent_run_claims_have_one_winner,
+    failing_sources_are_those_that_failed_a_whole_period,
+    the_daemon_lease_refuses_a_second_daemon_until_stale,
+    job_locks_exclude_other_sessions,
 );
 
 /// Feeds the same batches to a store, as a sync would.

@@ -450,7 +450,7 @@ async fn rate_limit_groups_are_independent() {
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true})))
         .mount(&server)
         .await;
-    // 60/min = a burst of 60 then one a second; 1/min = one, then a minute's wait.
+    // 1/min = one, then a minute's wait.
     let c = client(&server.uri(), Auth::None)
         .with_rate_limit("default", 0)
         .with_rate_limit("incremental", 1);
@@ -600,4 +600,25 @@ async fn truncated_json_is_fetched_again_and_fails_only_if_it_stays_broken() {
         .await
         .unwrap_err();
     assert!(matches!(e, ConnectorError::Malformed { .. }), "{e}");
+}
+
+#[tokio::test]
+async fn requests_are_spaced_evenly_not_burst() {
+    // A vendor bucket may hold fewer requests than a minute's worth: bursting a whole minute
+    // at once would earn 429s our own pace caused. 600/min = one every 100 ms.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true})))
+        .mount(&server)
+        .await;
+    let c = client(&server.uri(), Auth::None).with_rate_limit("default", 600);
+    let started = Instant::now();
+    for _ in 0..6 {
+        let _: Doc = c.get_json("default", "/a", &[]).await.unwrap();
+    }
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(480),
+        "6 requests at 600/min took only {took:?}"
+    );
 }

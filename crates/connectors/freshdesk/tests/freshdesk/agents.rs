@@ -1,0 +1,48 @@
+//! Agents: page by page, every sync.
+
+use crate::common::*;
+use deskpulse_model::{Agent, Record};
+use serde_json::{Value, json};
+use wiremock::matchers::{path, query_param};
+use wiremock::{Mock, MockServer};
+
+async fn mount_page(server: &MockServer, page: u32, body: Value) {
+    Mock::given(path(AGENTS))
+        .and(query_param("page", page.to_string()))
+        .and(query_param("per_page", "2"))
+        .respond_with(json(body))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn agents_from_both_fixtures_page_by_page() {
+    let server = MockServer::start().await;
+    mount_page(&server, 1, fixture("agents.json")).await;
+    mount_page(&server, 2, Value::Array(airbyte("agents"))).await;
+    mount_page(&server, 3, json!([])).await;
+    let c = connector(&server);
+    let batches = read_ok(&c, "agents", None).await;
+    assert_eq!(batches.len(), 3);
+    let agent = |id: &str, name: &str| {
+        Record::Agent(Agent {
+            external_id: id.into(),
+            name: name.into(),
+            is_bot: false,
+        })
+    };
+    assert_eq!(
+        records(&batches),
+        vec![
+            agent("1", "Support"),
+            agent("432", "Clark Kent"),
+            agent("67013469930", "Customer Service"),
+            agent("67013469919", "Team Airbyte"),
+        ]
+    );
+    assert_eq!(
+        checkpoints(&batches),
+        vec![json!({"page": 2}), json!({"page": 3}), json!({"page": 1})]
+    );
+    assert_resumes_exactly(&c, "agents", &batches).await;
+}

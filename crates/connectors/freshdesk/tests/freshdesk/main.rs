@@ -1,0 +1,13 @@
+//! Wiremock tests of the Freshdesk connector, on payloads shaped like Freshdesk's recorded
+//! responses (`tests/fixtures`: python-freshdesk, BSD-2-Clause; Airbyte's sandbox records,
+//! MIT), and a golden scenario through storage and metrics.
+
+mod agents;
+mod common;
+mod errors;
+mod golden;
+mod http;
+mod mapping;
+mod ratings;
+mod settings;
+mod tickets;

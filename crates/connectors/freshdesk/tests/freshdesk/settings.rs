@@ -1,0 +1,145 @@
+//! Settings: keys, defaults, validation messages, no secret in `Debug`.
+
+use deskpulse_connector::{ConnectorError, Secret};
+use deskpulse_connector_freshdesk::{
+    FreshdeskConnector, FreshdeskSettings, KIND, STREAMS, settings_keys,
+};
+use serde_json::json;
+
+fn settings_error(s: FreshdeskSettings) -> String {
+    match FreshdeskConnector::new(s) {
+        Err(ConnectorError::Settings(msg)) => msg,
+        other => panic!("expected a settings error, got {other:?}"),
+    }
+}
+
+fn valid() -> FreshdeskSettings {
+    FreshdeskSettings {
+        domain: Some("acme".into()),
+        api_key: Some(Secret::new("k")),
+        ..FreshdeskSettings::default()
+    }
+}
+
+#[test]
+fn deserializes_every_key_and_rejects_unknown_ones() {
+    let s: FreshdeskSettings = serde_json::from_value(json!({
+        "domain": "acme",
+        "api_key": "k",
+        "base_url": "http://127.0.0.1:9",
+        "start_date": "2026-01-01",
+        "page_size": 50,
+        "requests_per_minute": 100,
+        "ticket_list_requests_per_minute": 40,
+        "ratings_lookback_days": 7,
+        "conversation_concurrency": 2
+    }))
+    .unwrap();
+    assert_eq!(s.page_size, Some(50));
+    let err = serde_json::from_value::<FreshdeskSettings>(json!({"domian": "acme"}))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("domian"), "{err}");
+    // Every key listed is a key the struct takes.
+    let mut keys: Vec<&str> = settings_keys().to_vec();
+    keys.sort();
+    assert_eq!(
+        keys,
+        vec![
+            "api_key",
+            "base_url",
+            "conversation_concurrency",
+            "domain",
+            "page_size",
+            "ratings_lookback_days",
+            "requests_per_minute",
+            "start_date",
+            "ticket_list_requests_per_minute"
+        ]
+    );
+}
+
+#[test]
+fn defaults_are_the_vendors() {
+    let s = FreshdeskSettings::default();
+    assert_eq!(s.requests_per_minute, 50);
+    assert_eq!(s.ticket_list_requests_per_minute, 20);
+    assert_eq!(s.ratings_lookback_days, 14);
+    assert_eq!(s.conversation_concurrency, 4);
+    assert_eq!(KIND, "freshdesk");
+    let names: Vec<&str> = STREAMS.iter().map(|s| s.name).collect();
+    assert_eq!(names, vec!["agents", "tickets", "satisfaction_ratings"]);
+}
+
+#[test]
+fn domain_or_host_gives_the_vendor_url() {
+    let c = FreshdeskConnector::new(valid()).unwrap();
+    assert_eq!(c.base_url().as_str(), "https://acme.freshdesk.com/");
+    let c = FreshdeskConnector::new(FreshdeskSettings {
+        domain: Some("Acme.Freshdesk.com".into()),
+        ..valid()
+    })
+    .unwrap();
+    assert_eq!(c.base_url().as_str(), "https://acme.freshdesk.com/");
+}
+
+#[test]
+fn validation_errors_name_the_key_and_the_fix() {
+    let msg = settings_error(FreshdeskSettings {
+        domain: None,
+        ..valid()
+    });
+    assert!(
+        msg.contains("`domain`") && msg.contains("`base_url`"),
+        "{msg}"
+    );
+    let msg = settings_error(FreshdeskSettings {
+        domain: Some("https://acme.freshdesk.com".into()),
+        ..valid()
+    });
+    assert!(msg.contains("`domain`"), "{msg}");
+    let msg = settings_error(FreshdeskSettings {
+        api_key: None,
+        ..valid()
+    });
+    assert!(
+        msg.contains("`api_key`") && msg.contains("API key"),
+        "{msg}"
+    );
+    let msg = settings_error(FreshdeskSettings {
+        api_key: Some(Secret::new("  ")),
+        ..valid()
+    });
+    assert!(msg.contains("`api_key`"), "{msg}");
+    let msg = settings_error(FreshdeskSettings {
+        page_size: Some(101),
+        ..valid()
+    });
+    assert!(msg.contains("`page_size`") && msg.contains("100"), "{msg}");
+    let msg = settings_error(FreshdeskSettings {
+        conversation_concurrency: 0,
+        ..valid()
+    });
+    assert!(msg.contains("`conversation_concurrency`"), "{msg}");
+    let msg = settings_error(FreshdeskSettings {
+        base_url: Some("ftp://x".into()),
+        ..valid()
+    });
+    assert!(msg.contains("`base_url`"), "{msg}");
+    let msg = settings_error(FreshdeskSettings {
+        base_url: Some("not a url".into()),
+        ..valid()
+    });
+    assert!(msg.contains("`base_url`"), "{msg}");
+}
+
+#[test]
+fn debug_never_shows_the_key() {
+    let s = FreshdeskSettings {
+        api_key: Some(Secret::new("super-secret-key-123")),
+        ..valid()
+    };
+    let text = format!("{s:?} {:?}", FreshdeskConnector::new(s.clone()).unwrap());
+    assert!(!text.contains("super-secret-key-123"), "{text}");
+    assert!(text.contains("[REDACTED]"), "{text}");
+}

@@ -1,0 +1,239 @@
+use deskpulse_connector::Secret;
+use deskpulse_connector::http::RetryPolicy;
+use deskpulse_connector::{Batch, Checkpoint, Connector, ConnectorError, Record};
+use deskpulse_connector_gorgias::{GorgiasConnector, GorgiasSettings};
+use futures::StreamExt;
+use serde_json::{Value, json};
+use std::time::Duration;
+use wiremock::MockServer;
+
+pub const EMAIL: &str = "agent@acme.com";
+pub const API_KEY: &str = "gorgias-K3y-9f8e7d6c5b4a";
+
+pub fn fast_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 3,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(20),
+        max_retry_after: Duration::from_secs(3),
+    }
+}
+
+pub fn settings(server: &MockServer) -> GorgiasSettings {
+    GorgiasSettings {
+        domain: Some("acme".into()),
+        email: Some(EMAIL.into()),
+        api_key: Some(Secret::new(API_KEY)),
+        base_url: Some(server.uri()),
+        // The mock is not rate limited; keep the tests fast.
+        requests_per_20_seconds: 0,
+        ..GorgiasSettings::default()
+    }
+}
+
+pub fn connector(server: &MockServer) -> GorgiasConnector {
+    connector_with(settings(server))
+}
+
+pub fn connector_with(s: GorgiasSettings) -> GorgiasConnector {
+    GorgiasConnector::new(s)
+        .unwrap()
+        .with_retry_policy(fast_retry())
+}
+
+/// Every batch until the end of the stream, or the batches before the first error and it.
+pub async fn read(
+    c: &GorgiasConnector,
+    stream: &str,
+    from: Option<Checkpoint>,
+) -> (Vec<Batch>, Option<ConnectorError>) {
+    let mut pages = c.read(stream, from);
+    let mut out = Vec::new();
+    while let Some(item) = pages.next().await {
+        match item {
+            Ok(b) => out.push(b),
+            Err(e) => return (out, Some(e)),
+        }
+    }
+    (out, None)
+}
+
+pub async fn read_ok(c: &GorgiasConnector, stream: &str, from: Option<Checkpoint>) -> Vec<Batch> {
+    let (batches, err) = read(c, stream, from).await;
+    if let Some(e) = err {
+        panic!(
+            "{stream}: unexpected error after {} batches: {e}",
+            batches.len()
+        );
+    }
+    batches
+}
+
+pub fn records(batches: &[Batch]) -> Vec<Record> {
+    batches.iter().flat_map(|b| b.records.clone()).collect()
+}
+
+pub fn checkpoints(batches: &[Batch]) -> Vec<Value> {
+    batches
+        .iter()
+        .map(|b| b.checkpoint.value().clone())
+        .collect()
+}
+
+/// Resuming from each mid-pass checkpoint (every batch but the last) yields exactly the
+/// records of the batches after it.
+pub async fn assert_resumes_exactly(c: &GorgiasConnector, stream: &str, batches: &[Batch]) {
+    assert!(batches.len() > 1, "{stream}: page across several pages");
+    for (i, b) in batches[..batches.len() - 1].iter().enumerate() {
+        let resumed = read_ok(c, stream, Some(b.checkpoint.clone())).await;
+        assert_eq!(
+            records(&resumed),
+            records(&batches[i + 1..]),
+            "{stream}: resuming from checkpoint {} of batch {i}",
+            b.checkpoint.value()
+        );
+    }
+}
+
+pub fn ids(records: &[Record]) -> Vec<String> {
+    records
+        .iter()
+        .map(|r| match r {
+            Record::Ticket(t) => format!("t{}", t.external_id),
+            Record::Customer(c) => format!("c{}", c.external_id),
+            Record::Message(m) => format!("m{}", m.external_id),
+            Record::Agent(a) => format!("a{}", a.external_id),
+            Record::Rating(r) => format!("r{}", r.external_id),
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect()
+}
+
+/// A list page exactly as Gorgias documents it.
+pub fn list(uri: &str, data: Value, next_cursor: Option<&str>) -> Value {
+    json!({
+        "object": "list",
+        "uri": uri,
+        "data": data,
+        "meta": {"prev_cursor": null, "next_cursor": next_cursor}
+    })
+}
+
+/// A ticket shaped like "The Ticket object" example (the fields deskpulse does not read
+/// included, so unknown fields are proven harmless).
+pub fn ticket(id: i64, status: &str, created: &str, updated: &str) -> Value {
+    json!({
+        "id": id,
+        "uri": format!("/api/tickets/{id}/"),
+        "external_id": null,
+        "language": "en",
+        "status": status,
+        "priority": "normal",
+        "channel": "email",
+        "via": "email",
+        "from_agent": false,
+        "spam": false,
+        "customer": {"id": 1000 + id, "email": format!("customer{id}@example.com"),
+                     "name": "John Doe", "firstname": "John", "lastname": "Doe"},
+        "assignee_user": {"id": 7, "email": "steve@acme.com", "name": "Steve"},
+        "assignee_team": null,
+        "subject": "Where is my order?",
+        "excerpt": "Hello, I ordered…",
+        "tags": [{"id": 1, "name": "refund", "decoration": null}],
+        "messages_count": 2,
+        "is_unread": false,
+        "created_datetime": created,
+        "opened_datetime": created,
+        "last_received_message_datetime": updated,
+        "last_message_datetime": updated,
+        "updated_datetime": updated,
+        "closed_datetime": if status == "closed" { Value::String(updated.into()) } else { Value::Null },
+        "snooze_datetime": null,
+        "trashed_datetime": null,
+        "meta": null
+    })
+}
+
+/// A message shaped like "The TicketMessage object" example.
+pub fn message(id: i64, ticket_id: i64, from_agent: bool, sender: i64, created: &str) -> Value {
+    json!({
+        "id": id,
+        "uri": format!("/api/tickets/{ticket_id}/messages/{id}/"),
+        "message_id": null,
+        "ticket_id": ticket_id,
+        "external_id": null,
+        "public": true,
+        "channel": "email",
+        "via": if from_agent { "helpdesk" } else { "email" },
+        "source": {"type": "email",
+                   "from": {"address": "john@example.com", "name": "Sender Doe"},
+                   "to": [{"address": "support@acme.com", "name": "Receiver Doe"}],
+                   "cc": null, "bcc": null},
+        "sender": {"id": sender, "email": "john@example.com", "name": "John Doe",
+                   "firstname": "John", "lastname": "Doe", "meta": {}},
+        "integration_id": 28643,
+        "rule_id": null,
+        "from_agent": from_agent,
+        "receiver": null,
+        "subject": "Re: Where is my order?",
+        "body_text": "Hello, …",
+        "body_html": "<p>Hello, …</p>",
+        "stripped_text": "Hello, …",
+        "attachments": [],
+        "actions": null,
+        "macros": [],
+        "meta": null,
+        "headers": {},
+        "created_datetime": created,
+        "sent_datetime": created,
+        "failed_datetime": null,
+        "deleted_datetime": null,
+        "opened_datetime": null,
+        "last_sending_error": null
+    })
+}
+
+/// A survey shaped like "The SatisfactionSurvey object" example.
+pub fn survey(
+    id: i64,
+    ticket_id: i64,
+    score: Option<i64>,
+    created: &str,
+    scored: Option<&str>,
+) -> Value {
+    json!({
+        "id": id,
+        "body_text": if score.is_some() { Value::String("Such speed, much pertinent.".into()) } else { Value::Null },
+        "created_datetime": created,
+        "customer_id": 120,
+        "meta": {"externalData": {"id": id}},
+        "score": score,
+        "scored_datetime": scored,
+        "sent_datetime": created,
+        "should_send_datetime": created,
+        "ticket_id": ticket_id,
+        "uri": format!("/api/satisfaction-surveys/{id}/")
+    })
+}
+
+/// A user shaped like "The User object" example.
+pub fn user(id: i64, name: &str, role: &str) -> Value {
+    json!({
+        "id": id,
+        "active": true,
+        "bio": null,
+        "country": "US",
+        "created_datetime": "2019-07-05T14:42:00.384938",
+        "deactivated_datetime": null,
+        "email": format!("user{id}@acme.com"),
+        "external_id": null,
+        "firstname": name,
+        "lastname": "",
+        "language": "en",
+        "meta": {},
+        "name": name,
+        "role": {"name": role},
+        "timezone": "UTC",
+        "updated_datetime": "2019-07-05T14:42:00.384938"
+    })
+}

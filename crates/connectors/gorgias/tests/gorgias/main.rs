@@ -1,0 +1,16 @@
+//! Wiremock tests of the Gorgias connector. No recorded Gorgias payloads exist publicly, so
+//! every page is shaped exactly like the examples of Gorgias's reference
+//! (developers.gorgias.com: "The Ticket object", "The TicketMessage object",
+//! "The SatisfactionSurvey object", "Pagination": `{"object": "list", "uri", "data",
+//! "meta": {"prev_cursor", "next_cursor"}}`), built in `common`.
+
+mod common;
+mod conformance;
+mod errors;
+mod golden;
+mod http;
+mod messages;
+mod settings;
+mod surveys;
+mod tickets;
+mod users;

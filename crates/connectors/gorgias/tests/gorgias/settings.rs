@@ -1,0 +1,159 @@
+use deskpulse_connector::{ConnectorError, Secret};
+use deskpulse_connector_gorgias::{
+    GorgiasConnector, GorgiasSettings, KIND, STREAMS, settings_keys,
+};
+use serde_json::json;
+
+fn err(s: GorgiasSettings) -> String {
+    match GorgiasConnector::new(s) {
+        Err(ConnectorError::Settings(m)) => m,
+        other => panic!("expected a settings error, got {other:?}"),
+    }
+}
+
+fn basic() -> GorgiasSettings {
+    GorgiasSettings {
+        domain: Some("acme".into()),
+        email: Some("a@acme.com".into()),
+        api_key: Some(Secret::new("key")),
+        ..GorgiasSettings::default()
+    }
+}
+
+#[test]
+fn defaults_and_every_key() {
+    let s: GorgiasSettings = serde_json::from_value(json!({
+        "domain": "acme", "email": "a@acme.com", "api_key": "key", "oauth_token": null,
+        "base_url": "http://127.0.0.1:1", "start_date": "2024-01-01", "page_size": 50,
+        "requests_per_20_seconds": 80, "surveys_lookback_days": 30
+    }))
+    .unwrap();
+    assert_eq!(
+        (
+            s.requests_per_20_seconds,
+            s.surveys_lookback_days,
+            s.page_size
+        ),
+        (80, 30, Some(50))
+    );
+    let d: GorgiasSettings = serde_json::from_value(json!({"domain": "acme"})).unwrap();
+    assert_eq!(
+        (d.requests_per_20_seconds, d.surveys_lookback_days),
+        (40, 14)
+    );
+    assert_eq!(settings_keys().len(), 9);
+    assert_eq!(KIND, "gorgias");
+    assert_eq!(
+        STREAMS.iter().map(|s| s.name).collect::<Vec<_>>(),
+        ["users", "tickets", "messages", "satisfaction_surveys"]
+    );
+}
+
+#[test]
+fn unknown_keys_are_rejected() {
+    let e = serde_json::from_value::<GorgiasSettings>(json!({"domain": "acme", "api_token": "x"}))
+        .unwrap_err();
+    assert!(e.to_string().contains("api_token"), "{e}");
+}
+
+#[test]
+fn default_base_url_is_the_domain() {
+    let c = GorgiasConnector::new(basic()).unwrap();
+    assert_eq!(c.base_url().as_str(), "https://acme.gorgias.com/");
+}
+
+#[test]
+fn errors_name_the_key_and_the_fix() {
+    assert!(
+        err(GorgiasSettings {
+            domain: None,
+            ..basic()
+        })
+        .contains("`domain`")
+    );
+    assert!(
+        err(GorgiasSettings {
+            domain: Some("acme.gorgias.com".into()),
+            ..basic()
+        })
+        .contains("only the account name")
+    );
+    assert!(
+        err(GorgiasSettings {
+            base_url: Some("not a url".into()),
+            ..basic()
+        })
+        .contains("`base_url`")
+    );
+    assert!(
+        err(GorgiasSettings {
+            base_url: Some("ftp://h".into()),
+            ..basic()
+        })
+        .contains("`base_url`")
+    );
+    assert!(
+        err(GorgiasSettings {
+            email: None,
+            ..basic()
+        })
+        .contains("`email`")
+    );
+    assert!(
+        err(GorgiasSettings {
+            api_key: None,
+            ..basic()
+        })
+        .contains("`api_key`")
+    );
+    assert!(
+        err(GorgiasSettings {
+            api_key: Some(Secret::new("  ")),
+            ..basic()
+        })
+        .contains("`api_key`")
+    );
+    assert!(
+        err(GorgiasSettings {
+            oauth_token: Some(Secret::new("t")),
+            ..basic()
+        })
+        .contains("not both")
+    );
+    assert!(
+        err(GorgiasSettings {
+            page_size: Some(0),
+            ..basic()
+        })
+        .contains("`page_size`")
+    );
+    assert!(
+        err(GorgiasSettings {
+            page_size: Some(101),
+            ..basic()
+        })
+        .contains("between 1 and 100")
+    );
+    assert!(
+        GorgiasConnector::new(GorgiasSettings {
+            page_size: Some(100),
+            ..basic()
+        })
+        .is_ok()
+    );
+}
+
+#[test]
+fn debug_never_shows_secrets() {
+    let s = GorgiasSettings {
+        oauth_token: Some(Secret::new("oauth-secret-1")),
+        api_key: Some(Secret::new("api-secret-2")),
+        ..basic()
+    };
+    let d = format!("{s:?}");
+    assert!(
+        !d.contains("oauth-secret-1") && !d.contains("api-secret-2"),
+        "{d}"
+    );
+    assert!(d.contains("REDACTED"));
+}

@@ -1,0 +1,128 @@
+//! Satisfaction surveys: 1–5 answers dated when scored, unanswered ones skipped, a lookback
+//! for answers given after the bookmark.
+
+use crate::common::*;
+use crate::tickets::at;
+use deskpulse_connector::{Checkpoint, Record};
+use deskpulse_connector_gorgias::GorgiasSettings;
+use deskpulse_model::{Rating, RatingKind, RatingScale};
+use serde_json::{Value, json};
+use wiremock::matchers::{path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const EP: &str = "/api/satisfaction-surveys";
+
+fn page(data: Value, next: Option<&str>) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(list(EP, data, next))
+}
+
+fn ratings(records: Vec<Record>) -> Vec<Rating> {
+    records
+        .into_iter()
+        .map(|r| match r {
+            Record::Rating(r) => r,
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+async fn mount(server: &MockServer) {
+    // The documented example (§4.7): created on the 16th, scored on the 25th.
+    let documented = json!({"id":1234,"ticket_id":12,"customer_id":120,"score":2,"body_text":"Such speed, much pertinent.",
+      "created_datetime":"2019-11-16T15:59:41.966927","sent_datetime":"2019-11-23T15:59:41.966927",
+      "scored_datetime":"2019-11-25T15:59:41.966927","should_send_datetime":"2019-11-23T15:59:41.966927",
+      "uri":"/api/satisfaction-surveys/1234/","meta":{"externalData":{"id":1234}}});
+    Mock::given(path(EP))
+        .and(query_param("order_by", "created_datetime:desc"))
+        .and(query_param_is_missing("cursor"))
+        .respond_with(page(
+            json!([
+                survey(1240, 20, None, "2019-12-01T10:00:00", None),
+                survey(
+                    1239,
+                    19,
+                    Some(5),
+                    "2019-11-28T10:00:00",
+                    Some("2019-11-28T12:00:00+00:00")
+                ),
+            ]),
+            Some("s1"),
+        ))
+        .mount(server)
+        .await;
+    Mock::given(path(EP))
+        .and(query_param("cursor", "s1"))
+        .respond_with(page(
+            json!([
+                survey(
+                    1235,
+                    13,
+                    Some(4),
+                    "2019-11-20T10:00:00",
+                    Some("2019-11-21T10:00:00")
+                ),
+                documented
+            ]),
+            None,
+        ))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn scored_surveys_are_ratings_on_one_to_five() {
+    let server = MockServer::start().await;
+    mount(&server).await;
+    let c = connector_with(GorgiasSettings {
+        surveys_lookback_days: 0,
+        ..settings(&server)
+    });
+    let batches = read_ok(&c, "satisfaction_surveys", None).await;
+    assert_eq!(batches.len(), 2);
+    let r = ratings(records(&batches));
+    assert_eq!(
+        r.iter()
+            .map(|r| (r.external_id.as_str(), r.score))
+            .collect::<Vec<_>>(),
+        [("1239", 5.0), ("1235", 4.0), ("1234", 2.0)],
+        "the unanswered survey 1240 is no response"
+    );
+    assert_eq!(
+        r[2],
+        Rating {
+            external_id: "1234".into(),
+            kind: RatingKind::Csat,
+            score: 2.0,
+            scale: RatingScale::ONE_TO_FIVE,
+            ticket_id: Some("12".into()),
+            agent_id: None,
+            comment: Some("Such speed, much pertinent.".into()),
+            created_at: at("2019-11-25T15:59:41.966927Z"),
+        }
+    );
+    // Bookmarked by creation (the feed's order), including the unanswered survey read.
+    assert_eq!(
+        batches[1].checkpoint.value(),
+        &json!({"bookmark": "2019-12-01T10:00:00.000000Z"})
+    );
+    assert_resumes_exactly(&c, "satisfaction_surveys", &batches).await;
+}
+
+#[tokio::test]
+async fn the_lookback_rereads_surveys_answered_late() {
+    let server = MockServer::start().await;
+    mount(&server).await;
+    // Default lookback: 14 days before the bookmark of Dec 1st, i.e. back to Nov 17th.
+    let c = connector(&server);
+    let from = Checkpoint::new(json!({"bookmark": "2019-12-01T10:00:00.000000Z"}));
+    let batches = read_ok(&c, "satisfaction_surveys", Some(from)).await;
+    assert_eq!(
+        ids(&records(&batches)),
+        ["r1239", "r1235"],
+        "1235 was created before the bookmark, and is read again; 1234 is older than the window"
+    );
+    assert_eq!(
+        batches.last().unwrap().checkpoint.value(),
+        &json!({"bookmark": "2019-12-01T10:00:00.000000Z"})
+    );
+}

@@ -1,0 +1,361 @@
+//! The ticket data feed: newest first, cursor paging, bookmark, resume, mapping.
+
+use crate::common::*;
+use chrono::{DateTime, Utc};
+use deskpulse_connector::{Checkpoint, Record};
+use deskpulse_model::{Channel, Ticket, TicketStatus};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+pub const EP: &str = "/api/tickets";
+
+pub fn page(data: Value, next: Option<&str>) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(list(EP, data, next))
+}
+
+pub fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+/// Five tickets over three pages, newest first (as `order_by=updated_datetime:desc` gives).
+pub async fn mount_tickets(server: &MockServer) {
+    let p1 = json!([
+        ticket(
+            105,
+            "open",
+            "2026-11-20T11:30:00.000000",
+            "2026-11-20T12:00:00.000001"
+        ),
+        ticket(
+            104,
+            "closed",
+            "2026-11-20T09:00:00.000000",
+            "2026-11-20T11:00:00.5"
+        )
+    ]);
+    let p2 = json!([
+        ticket(
+            103,
+            "open",
+            "2026-11-20T08:00:00",
+            "2026-11-20T10:00:00+00:00"
+        ),
+        ticket(
+            102,
+            "closed",
+            "2026-11-19T08:00:00.123456",
+            "2026-11-20T09:00:00.123456"
+        )
+    ]);
+    let p3 = json!([ticket(
+        101,
+        "closed",
+        "2026-11-18T08:00:00.1",
+        "2026-11-19T08:00:00.1"
+    )]);
+    Mock::given(method("GET"))
+        .and(path(EP))
+        .and(query_param("order_by", "updated_datetime:desc"))
+        .and(query_param("limit", "100"))
+        .and(query_param_is_missing("cursor"))
+        .respond_with(page(p1, Some("WyJuZXh0IiwgMjksIDkyOV0=")))
+        .mount(server)
+        .await;
+    Mock::given(path(EP))
+        .and(query_param("order_by", "updated_datetime:desc"))
+        .and(query_param("cursor", "WyJuZXh0IiwgMjksIDkyOV0="))
+        .respond_with(page(p2, Some("c2")))
+        .mount(server)
+        .await;
+    Mock::given(path(EP))
+        .and(query_param("cursor", "c2"))
+        .respond_with(page(p3, None))
+        .mount(server)
+        .await;
+}
+
+fn ticket_ids(batches: &[deskpulse_connector::Batch]) -> Vec<String> {
+    records(batches)
+        .iter()
+        .filter_map(|r| match r {
+            Record::Ticket(t) => Some(t.external_id.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn first_sync_reads_every_page_and_bookmarks_the_newest_update() {
+    let server = MockServer::start().await;
+    mount_tickets(&server).await;
+    let c = connector(&server);
+    let batches = read_ok(&c, "tickets", None).await;
+    assert_eq!(batches.len(), 3);
+    assert_eq!(ticket_ids(&batches), ["105", "104", "103", "102", "101"]);
+    // Each ticket comes with its requester as a customer, before it.
+    assert_eq!(ids(&batches[0].records), ["c1105", "t105", "c1104", "t104"]);
+    assert_eq!(
+        checkpoints(&batches),
+        [
+            json!({"after": null, "upper": "2026-11-20T12:00:00.000001Z", "cursor": "WyJuZXh0IiwgMjksIDkyOV0="}),
+            json!({"after": null, "upper": "2026-11-20T12:00:00.000001Z", "cursor": "c2"}),
+            json!({"bookmark": "2026-11-20T12:00:00.000001Z"}),
+        ]
+    );
+    assert_resumes_exactly(&c, "tickets", &batches).await;
+}
+
+#[tokio::test]
+async fn a_resumed_pass_rereads_only_the_overlap() {
+    let server = MockServer::start().await;
+    mount_tickets(&server).await;
+    let c = connector(&server);
+    let batches = read_ok(&c, "tickets", None).await;
+    // From the final bookmark: the 5-minute overlap re-reads ticket 105 (harmless: upsert),
+    // stops at 104 (an hour older) and never asks for page 2.
+    let again = read_ok(&c, "tickets", Some(batches[2].checkpoint.clone())).await;
+    assert_eq!(ticket_ids(&again), ["105"]);
+    assert_eq!(
+        checkpoints(&again),
+        [json!({"bookmark": "2026-11-20T12:00:00.000001Z"})]
+    );
+}
+
+#[tokio::test]
+async fn incremental_sync_stops_at_the_bookmark() {
+    let server = MockServer::start().await;
+    mount_tickets(&server).await;
+    Mock::given(path(EP))
+        .and(query_param("cursor", "c2"))
+        .respond_with(page(json!([]), None))
+        .expect(0)
+        .named("page 3 is older than the bookmark")
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let c = connector(&server);
+    let from = Checkpoint::new(json!({"bookmark": "2026-11-20T10:00:00.000000Z"}));
+    let batches = read_ok(&c, "tickets", Some(from)).await;
+    // 103 (updated exactly at the bookmark) is inside the overlap; 102 is older: stop.
+    assert_eq!(ticket_ids(&batches), ["105", "104", "103"]);
+    assert_eq!(
+        checkpoints(&batches),
+        [
+            json!({"after": "2026-11-20T09:55:00.000000Z", "upper": "2026-11-20T12:00:00.000001Z", "cursor": "WyJuZXh0IiwgMjksIDkyOV0="}),
+            json!({"bookmark": "2026-11-20T12:00:00.000001Z"}),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn nothing_new_keeps_the_bookmark() {
+    let server = MockServer::start().await;
+    mount_tickets(&server).await;
+    let c = connector(&server);
+    let from = Checkpoint::new(json!({"bookmark": "2026-11-21T00:00:00.000000Z"}));
+    let batches = read_ok(&c, "tickets", Some(from.clone())).await;
+    assert_eq!(batches.len(), 1);
+    assert!(batches[0].records.is_empty());
+    assert_eq!(batches[0].checkpoint, from);
+}
+
+#[tokio::test]
+async fn start_date_bounds_the_first_sync() {
+    let server = MockServer::start().await;
+    mount_tickets(&server).await;
+    let c = connector_with(deskpulse_connector_gorgias::GorgiasSettings {
+        start_date: Some("2026-11-20".parse().unwrap()),
+        ..settings(&server)
+    });
+    let batches = read_ok(&c, "tickets", None).await;
+    // 101 was last updated on the 19th: the pass ends there.
+    assert_eq!(ticket_ids(&batches), ["105", "104", "103", "102"]);
+    assert_eq!(
+        batches[0].checkpoint.value()["after"],
+        json!("2026-11-19T23:59:59.999999Z")
+    );
+    assert_resumes_exactly(&c, "tickets", &batches).await;
+}
+
+fn only_ticket(records: Vec<Record>) -> Ticket {
+    let mut tickets: Vec<Ticket> = records
+        .into_iter()
+        .filter_map(|r| match r {
+            Record::Ticket(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(tickets.len(), 1);
+    tickets.remove(0)
+}
+
+async fn map_one(t: Value) -> Ticket {
+    let server = MockServer::start().await;
+    Mock::given(path(EP))
+        .respond_with(page(json!([t]), None))
+        .mount(&server)
+        .await;
+    only_ticket(records(
+        &read_ok(&connector(&server), "tickets", None).await,
+    ))
+}
+
+#[tokio::test]
+async fn documented_example_maps_field_by_field() {
+    // "The Ticket object" example of §4.7, verbatim in its KPI fields.
+    let t = json!({"id":12,"status":"open","channel":"email","via":"email","from_agent":true,"spam":false,
+      "customer":{"id":120,"email":"john@example.com"},"assignee_user":{"id":7,"email":"steve@acme.com","name":"Steve"},
+      "created_datetime":"2019-07-05T14:42:00.384938","opened_datetime":"2019-07-05T15:22:46.472436",
+      "last_received_message_datetime":"2020-01-27T10:42:21.468912",
+      "last_message_datetime":"2020-02-01T19:12:32.432197","updated_datetime":"2020-01-27T10:42:21.932637",
+      "closed_datetime":null,"snooze_datetime":null,"trashed_datetime":null});
+    let server = MockServer::start().await;
+    Mock::given(path(EP))
+        .respond_with(page(json!([t]), None))
+        .mount(&server)
+        .await;
+    let recs = records(&read_ok(&connector(&server), "tickets", None).await);
+    let Record::Customer(cust) = &recs[0] else {
+        panic!("{recs:?}")
+    };
+    assert_eq!(cust.external_id, "120");
+    assert_eq!(cust.email.as_deref(), Some("john@example.com"));
+    assert!(!format!("{cust:?}").contains("john@"), "no e-mail in Debug");
+    let t = only_ticket(recs);
+    assert_eq!(
+        t,
+        Ticket {
+            external_id: "12".into(),
+            channel: Channel::Email,
+            status: TicketStatus::Open,
+            created_at: at("2019-07-05T14:42:00.384938Z"),
+            updated_at: at("2020-01-27T10:42:21.932637Z"),
+            first_solved_at: None,
+            final_solved_at: None,
+            reopens: None,
+            opened_by_agent: Some(true),
+            requester_id: Some("120".into()),
+            assignee_id: Some("7".into()),
+            group_id: None,
+            tags: vec![],
+            priority: None,
+        }
+    );
+}
+
+#[tokio::test]
+async fn statuses_spam_trash_and_snooze() {
+    let base = || ticket(1, "closed", "2026-11-20T08:00:00", "2026-11-20T10:00:00");
+    let closed = map_one(base()).await;
+    assert_eq!(closed.status, TicketStatus::Closed);
+    assert_eq!(closed.final_solved_at, Some(at("2026-11-20T10:00:00Z")));
+    assert_eq!(closed.tags, ["refund"]);
+    assert_eq!(closed.assignee_id.as_deref(), Some("7"));
+    assert_eq!(closed.priority.as_deref(), Some("normal"));
+    assert_eq!(closed.opened_by_agent, Some(false));
+
+    let mut spam = base();
+    spam["spam"] = json!(true);
+    assert_eq!(map_one(spam).await.status, TicketStatus::Spam);
+
+    let mut trashed = ticket(1, "open", "2026-11-20T08:00:00", "2026-11-20T10:00:00");
+    trashed["trashed_datetime"] = json!("2026-11-20T10:00:00");
+    let t = map_one(trashed).await;
+    assert_eq!(t.status, TicketStatus::Deleted);
+    assert!(t.status.is_excluded());
+
+    let mut snoozed = base();
+    snoozed["snooze_datetime"] = json!("2026-11-23T09:00:00");
+    let t = map_one(snoozed).await;
+    assert_eq!(t.status, TicketStatus::OnHold);
+    assert_eq!(t.final_solved_at, None, "a snoozed ticket is not solved");
+
+    let mut team = ticket(1, "open", "2026-11-20T08:00:00", "2026-11-20T10:00:00");
+    team["assignee_team"] = json!({"id": 42, "name": "Tier 2"});
+    team["assignee_user"] = json!(null);
+    team["closed_datetime"] = json!("2026-11-19T10:00:00");
+    let t = map_one(team).await;
+    assert_eq!((t.group_id.as_deref(), t.assignee_id), (Some("42"), None));
+    assert_eq!(t.final_solved_at, None, "an open ticket has no final solve");
+
+    // Newer payloads: the ids flat, next to (or instead of) the objects.
+    let mut flat = ticket(1, "open", "2026-11-20T08:00:00", "2026-11-20T10:00:00");
+    flat["assignee_user"] = json!(null);
+    flat["assignee_user_id"] = json!(77);
+    flat["assignee_team_id"] = json!(43);
+    let t = map_one(flat).await;
+    assert_eq!(
+        (t.assignee_id.as_deref(), t.group_id.as_deref()),
+        (Some("77"), Some("43"))
+    );
+}
+
+#[tokio::test]
+async fn channels() {
+    for (slug, want) in [
+        ("email", Channel::Email),
+        ("chat", Channel::Chat),
+        ("phone", Channel::Phone),
+        ("sms", Channel::Social),
+        ("facebook-messenger", Channel::Social),
+        ("instagram-comment", Channel::Social),
+        ("twitter-direct-message", Channel::Social),
+        ("whatsapp", Channel::Social),
+        ("contact_form", Channel::Web),
+        ("help-center", Channel::Web),
+        ("api", Channel::Api),
+        ("internal-note", Channel::Other),
+        ("something-new", Channel::Other),
+    ] {
+        let mut t = ticket(1, "open", "2026-11-20T08:00:00", "2026-11-20T10:00:00");
+        t["channel"] = json!(slug);
+        assert_eq!(map_one(t).await.channel, want, "{slug}");
+    }
+}
+
+#[tokio::test]
+async fn a_refused_stored_cursor_restarts_the_pass_without_losing_anything() {
+    let server = MockServer::start().await;
+    mount_tickets(&server).await;
+    Mock::given(path(EP))
+        .and(query_param("cursor", "expired"))
+        .respond_with(
+            ResponseTemplate::new(400).set_body_json(json!({"error": {"msg": "Invalid cursor"}})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = connector(&server);
+    let from = Checkpoint::new(json!({
+        "after": "2026-11-20T08:30:00.000000Z",
+        "upper": "2026-11-20T12:00:00.000001Z",
+        "cursor": "expired"
+    }));
+    let batches = read_ok(&c, "tickets", Some(from)).await;
+    // The same bound (after 08:30), read again from the head of the list.
+    assert_eq!(ticket_ids(&batches), ["105", "104", "103", "102"]);
+    assert_eq!(
+        batches.last().unwrap().checkpoint.value(),
+        &json!({"bookmark": "2026-11-20T12:00:00.000001Z"})
+    );
+}
+
+#[tokio::test]
+async fn a_bad_request_without_a_stored_cursor_is_an_error() {
+    let server = MockServer::start().await;
+    Mock::given(path(EP))
+        .respond_with(ResponseTemplate::new(400))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (batches, err) = read(&connector(&server), "tickets", None).await;
+    assert!(batches.is_empty());
+    assert!(
+        matches!(
+            err,
+            Some(deskpulse_connector::ConnectorError::Http { status: 400, .. })
+        ),
+        "{err:?}"
+    );
+}

@@ -1,0 +1,100 @@
+//! The team: agents and bots, the whole list on every sync.
+
+use crate::common::*;
+use deskpulse_connector::{Checkpoint, Record};
+use deskpulse_model::Agent;
+use serde_json::{Value, json};
+use wiremock::matchers::{path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const EP: &str = "/api/users";
+
+fn page(data: Value, next: Option<&str>) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(list(EP, data, next))
+}
+
+#[tokio::test]
+async fn agents_and_bots_over_pages() {
+    let server = MockServer::start().await;
+    let mut nameless = user(9, "", "agent");
+    nameless["name"] = json!(null);
+    nameless["firstname"] = json!("Ada");
+    nameless["lastname"] = json!("Lovelace");
+    Mock::given(path(EP))
+        .and(query_param("limit", "100"))
+        .and(query_param_is_missing("cursor"))
+        .respond_with(page(
+            json!([user(7, "Steve", "admin"), user(8, "Amy", "lite-agent")]),
+            Some("u1"),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(path(EP))
+        .and(query_param("cursor", "u1"))
+        .respond_with(page(
+            json!([nameless, user(10, "Gorgias Bot", "bot")]),
+            None,
+        ))
+        .mount(&server)
+        .await;
+    let c = connector(&server);
+    let batches = read_ok(&c, "users", None).await;
+    assert_eq!(
+        checkpoints(&batches),
+        [json!({"cursor": "u1"}), json!({"complete": true})]
+    );
+    let agents: Vec<Agent> = records(&batches)
+        .into_iter()
+        .map(|r| match r {
+            Record::Agent(a) => a,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let got: Vec<(&str, &str, bool)> = agents
+        .iter()
+        .map(|a| (a.external_id.as_str(), a.name.as_str(), a.is_bot))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("7", "Steve", false),
+            ("8", "Amy", false),
+            ("9", "Ada Lovelace", false),
+            ("10", "Gorgias Bot", true)
+        ]
+    );
+    assert_resumes_exactly(&c, "users", &batches).await;
+    // After a complete pass, the next sync reads the whole (small) list again.
+    let again = read_ok(
+        &c,
+        "users",
+        Some(Checkpoint::new(json!({"complete": true}))),
+    )
+    .await;
+    assert_eq!(records(&again).len(), 4);
+}
+
+#[tokio::test]
+async fn a_refused_stored_cursor_reads_the_list_again() {
+    let server = MockServer::start().await;
+    Mock::given(path(EP))
+        .and(query_param("cursor", "stale"))
+        .respond_with(ResponseTemplate::new(400))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(EP))
+        .and(query_param_is_missing("cursor"))
+        .respond_with(page(json!([user(7, "Steve", "admin")]), None))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = connector(&server);
+    let batches = read_ok(
+        &c,
+        "users",
+        Some(Checkpoint::new(json!({"cursor": "stale"}))),
+    )
+    .await;
+    assert_eq!(ids(&records(&batches)), ["a7"]);
+}

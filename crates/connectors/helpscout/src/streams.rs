@@ -1,0 +1,333 @@
+//! One pager per stream. Each yields a batch per page with the checkpoint to resume after
+//! it, stops only on the API's end-of-stream signal (`page.number >= page.totalPages`), and
+//! turns a page that cannot be followed (no `page`, a page number that is not the one asked
+//! for, records missing from a page inside the range) into `Malformed`.
+//!
+//! Next pages are rebuilt from the query we sent (Help Scout drops the query from its
+//! `_links`, and they name the production host): the connector never follows a link.
+
+use crate::api::{self, Conversations, HalPage, PageInfo, Users};
+use crate::client::Session;
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use deskpulse_connector::{Batch, BatchStream, Checkpoint, ConnectorError};
+use futures::stream;
+use serde_json::{Value, json};
+
+pub(crate) const CONVERSATIONS: &str = "/v2/conversations";
+pub(crate) const USERS: &str = "/v2/users";
+
+#[derive(Clone, Copy)]
+pub(crate) struct Ctx<'a> {
+    pub session: &'a Session,
+    pub start: Option<DateTime<Utc>>,
+    pub lookback: Duration,
+}
+
+fn malformed(endpoint: &str, detail: impl Into<String>) -> ConnectorError {
+    ConnectorError::Malformed {
+        endpoint: endpoint.to_owned(),
+        detail: detail.into(),
+    }
+}
+
+fn bad_checkpoint(stream: &str, cp: &Checkpoint, expected: &str) -> ConnectorError {
+    malformed(
+        &format!("the checkpoint of stream `{stream}`"),
+        format!(
+            "expected {expected}, got {}; run a full sync (`--full`) to start over",
+            cp.value()
+        ),
+    )
+}
+
+fn failed<'a>(err: ConnectorError) -> BatchStream<'a> {
+    Box::pin(stream::once(async move { Err(err) }))
+}
+
+fn fmt_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn time_value(t: Option<DateTime<Utc>>) -> Value {
+    t.map_or(Value::Null, |t| Value::String(fmt_time(t)))
+}
+
+/// A field of a checkpoint that is absent, `null`, or an RFC 3339 time.
+fn time_field(cp: &Checkpoint, key: &str) -> Result<Option<DateTime<Utc>>, ()> {
+    match cp.value().get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => DateTime::parse_from_rfc3339(s)
+            .map(|t| Some(t.with_timezone(&Utc)))
+            .map_err(|_| ()),
+        Some(_) => Err(()),
+    }
+}
+
+/// Checks a page against the page asked for; returns whether it is the last one.
+fn check_page(
+    endpoint: &str,
+    asked: u64,
+    page: PageInfo,
+    has_items: bool,
+) -> Result<bool, ConnectorError> {
+    if page.total_elements == 0 || page.total_pages == 0 {
+        return Ok(true);
+    }
+    if page.number != asked {
+        return Err(malformed(
+            endpoint,
+            format!("asked for page {asked}, got page {}", page.number),
+        ));
+    }
+    if !has_items {
+        return Err(malformed(
+            endpoint,
+            format!(
+                "page {asked} of {} has no records although `totalElements` is {}",
+                page.total_pages, page.total_elements
+            ),
+        ));
+    }
+    Ok(page.number >= page.total_pages)
+}
+
+/// Where the conversations export stands.
+#[derive(Clone, Debug, PartialEq)]
+struct ConvPos {
+    /// `modifiedSince` of the query (`None`: all history).
+    since: Option<DateTime<Utc>>,
+    page: u64,
+    /// The highest `touched_at` read in this sync.
+    bookmark: Option<DateTime<Utc>>,
+}
+
+impl ConvPos {
+    fn checkpoint(&self) -> Checkpoint {
+        Checkpoint::new(json!({
+            "modified_since": time_value(self.since),
+            "page": self.page,
+            "bookmark": time_value(self.bookmark),
+        }))
+    }
+}
+
+/// `GET /v2/conversations?status=all&modifiedSince=…&sortField=modifiedAt&sortOrder=asc&embed=threads&page=N`.
+///
+/// Help Scout sorts by `modifiedAt` but does not return it; each conversation's latest own
+/// timestamp (`Conversation::touched_at`) is a lower bound of it. After every page the query
+/// restarts at page 1 with `modifiedSince` = the highest such time read, so conversations
+/// modified while the sync runs cannot shift an unread one onto an already-read page. When
+/// that bound does not move (many conversations touched in the same second), the next page
+/// of the same query is read instead, so the export always progresses. The records read
+/// twice at a restart are upserted.
+///
+/// Checkpoints: mid-export `{"modified_since", "page", "bookmark"}` (resumes exactly that
+/// request); after the last page `{"modified_since": bookmark}`, where the next sync starts
+/// again `lookback_minutes` earlier.
+pub(crate) fn conversations<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream<'a> {
+    let pos = match from {
+        None => ConvPos {
+            since: ctx.start,
+            page: 1,
+            bookmark: None,
+        },
+        Some(cp) => {
+            let bad = || {
+                bad_checkpoint(
+                    "conversations",
+                    &cp,
+                    "{\"modified_since\": …} or {\"modified_since\", \"page\", \"bookmark\"}",
+                )
+            };
+            let Some(obj) = cp.value().as_object() else {
+                return failed(bad());
+            };
+            if !obj.contains_key("modified_since") {
+                return failed(bad());
+            }
+            let (Ok(since), Ok(bookmark)) = (
+                time_field(&cp, "modified_since"),
+                time_field(&cp, "bookmark"),
+            ) else {
+                return failed(bad());
+            };
+            match obj.get("page") {
+                None | Some(Value::Null) => ConvPos {
+                    since: since.map(|s| s - ctx.lookback),
+                    page: 1,
+                    bookmark: since,
+                },
+                Some(p) => match p.as_u64().filter(|&p| p >= 1) {
+                    Some(page) => ConvPos {
+                        since,
+                        page,
+                        bookmark,
+                    },
+                    None => return failed(bad()),
+                },
+            }
+        }
+    };
+    let pages = stream::try_unfold(Some(pos), move |state| async move {
+        let Some(pos) = state else { return Ok(None) };
+        let mut query = vec![("status", "all".to_owned())];
+        if let Some(s) = pos.since {
+            query.push(("modifiedSince", fmt_time(s)));
+        }
+        query.extend([
+            ("sortField", "modifiedAt".to_owned()),
+            ("sortOrder", "asc".to_owned()),
+            ("embed", "threads".to_owned()),
+            ("page", pos.page.to_string()),
+        ]);
+        let page: HalPage<Conversations> = ctx.session.get_json(CONVERSATIONS, &query).await?;
+        let items = page.embedded.map(|e| e.conversations).unwrap_or_default();
+        let last = check_page(CONVERSATIONS, pos.page, page.page, !items.is_empty())?;
+        let mut bookmark = pos.bookmark;
+        let mut page_max: Option<DateTime<Utc>> = None;
+        let mut records = Vec::new();
+        for c in items {
+            let t = c.touched_at();
+            page_max = page_max.max(Some(t));
+            bookmark = bookmark.max(Some(t));
+            records.extend(api::map_conversation(c).map_err(|e| malformed(CONVERSATIONS, e))?);
+        }
+        if last {
+            let done = bookmark.or(pos.since);
+            let checkpoint = Checkpoint::new(json!({ "modified_since": time_value(done) }));
+            return Ok(Some((
+                Batch {
+                    records,
+                    checkpoint,
+                },
+                None,
+            )));
+        }
+        let next = match (page_max, pos.since) {
+            (Some(m), since) if since.is_none_or(|s| m > s) => ConvPos {
+                since: Some(m),
+                page: 1,
+                bookmark,
+            },
+            _ => ConvPos {
+                since: pos.since,
+                page: pos.page + 1,
+                bookmark,
+            },
+        };
+        Ok(Some((
+            Batch {
+                records,
+                checkpoint: next.checkpoint(),
+            },
+            Some(next),
+        )))
+    });
+    Box::pin(pages)
+}
+
+/// Where the users list stands.
+#[derive(Clone, Debug)]
+struct UsersPos {
+    page: u64,
+    /// Emit only users updated after this (the previous sync's newest `updatedAt`).
+    since: Option<DateTime<Utc>>,
+    newest: Option<DateTime<Utc>>,
+}
+
+/// `GET /v2/users?page=N`: Help Scout has no "modified since" filter on users, and an
+/// account has few, so every sync reads the list (50 a page) and emits the users updated
+/// after the previous sync's newest `updatedAt` (all of them on the first sync).
+///
+/// Checkpoints: mid-list `{"page", "updated_since", "newest"}`; after the last page
+/// `{"updated_since": newest}`.
+pub(crate) fn users<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream<'a> {
+    let pos = match from {
+        None => UsersPos {
+            page: 1,
+            since: None,
+            newest: None,
+        },
+        Some(cp) => {
+            let bad = || {
+                bad_checkpoint(
+                    "users",
+                    &cp,
+                    "{\"updated_since\": …} or {\"page\", \"updated_since\", \"newest\"}",
+                )
+            };
+            let Some(obj) = cp.value().as_object() else {
+                return failed(bad());
+            };
+            if !obj.contains_key("updated_since") {
+                return failed(bad());
+            }
+            let (Ok(since), Ok(newest)) =
+                (time_field(&cp, "updated_since"), time_field(&cp, "newest"))
+            else {
+                return failed(bad());
+            };
+            match obj.get("page") {
+                None | Some(Value::Null) => UsersPos {
+                    page: 1,
+                    since,
+                    newest: since,
+                },
+                Some(p) => match p.as_u64().filter(|&p| p >= 1) {
+                    Some(page) => UsersPos {
+                        page,
+                        since,
+                        newest,
+                    },
+                    None => return failed(bad()),
+                },
+            }
+        }
+    };
+    let pages = stream::try_unfold(Some(pos), move |state| async move {
+        let Some(mut pos) = state else {
+            return Ok(None);
+        };
+        let query = [("page", pos.page.to_string())];
+        let page: HalPage<Users> = ctx.session.get_json(USERS, &query).await?;
+        let items = page.embedded.map(|e| e.users).unwrap_or_default();
+        let last = check_page(USERS, pos.page, page.page, !items.is_empty())?;
+        let mut records = Vec::with_capacity(items.len());
+        for u in items {
+            let updated = u.updated_at;
+            pos.newest = pos.newest.max(updated);
+            let fresh = match (pos.since, updated) {
+                (Some(s), Some(u)) => u > s,
+                _ => true,
+            };
+            if fresh {
+                records.push(api::map_user(u));
+            }
+        }
+        if last {
+            let checkpoint =
+                Checkpoint::new(json!({ "updated_since": time_value(pos.newest.or(pos.since)) }));
+            return Ok(Some((
+                Batch {
+                    records,
+                    checkpoint,
+                },
+                None,
+            )));
+        }
+        pos.page += 1;
+        let checkpoint = Checkpoint::new(json!({
+            "page": pos.page,
+            "updated_since": time_value(pos.since),
+            "newest": time_value(pos.newest),
+        }));
+        Ok(Some((
+            Batch {
+                records,
+                checkpoint,
+            },
+            Some(pos),
+        )))
+    });
+    Box::pin(pages)
+}

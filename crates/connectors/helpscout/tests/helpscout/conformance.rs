@@ -1,0 +1,148 @@
+//! The SDK's conformance kit on the Help Scout connector, both ways it authenticates:
+//! resume from every checkpoint, 429, 5xx, 401/403, broken pages and secrets in logs.
+
+use crate::common::{conversation, thread};
+use deskpulse_connector::Secret;
+use deskpulse_connector::testkit::{Conformance, Fixtures, Target};
+use deskpulse_connector_helpscout::{HelpScoutConnector, HelpScoutSettings};
+use serde_json::{Value, json};
+
+fn hal(key: &str, items: Value, number: u64, total_pages: u64, total: u64) -> Value {
+    json!({
+        "_embedded": { key: items },
+        "page": {"size": 25, "totalElements": total, "totalPages": total_pages, "number": number},
+        "_links": {"next": {"href": format!("https://api.helpscout.net/v2/{key}?page={}", number + 1)}}
+    })
+}
+
+fn conv(id: i64, at: &str) -> Value {
+    let mut reply = thread(id * 10 + 1, "message", ("user", 5), "closed", at);
+    reply["rating"] = json!({"customerId": 700 + id, "rating": "great"});
+    conversation(
+        id,
+        "closed",
+        at,
+        vec![
+            thread(id * 10, "customer", ("customer", 700 + id), "active", at),
+            reply,
+        ],
+    )
+}
+
+fn data_pages(f: Fixtures) -> Fixtures {
+    let user = |id: i64| json!({"id": id, "firstName": "Ann", "lastName": "Agent", "type": "user", "updatedAt": format!("2026-11-0{id}T10:00:00Z")});
+    f.get(
+        "/v2/users",
+        &[("page", "1")],
+        hal("users", json!([user(1), user(2)]), 1, 2, 3),
+    )
+    .get(
+        "/v2/users",
+        &[("page", "2")],
+        hal("users", json!([user(3)]), 2, 2, 3),
+    )
+    .get(
+        "/v2/conversations",
+        &[("status", "all"), ("page", "1")],
+        hal(
+            "conversations",
+            json!([
+                conv(1, "2026-11-10T10:00:00Z"),
+                conv(2, "2026-11-10T10:05:00Z")
+            ]),
+            1,
+            2,
+            3,
+        ),
+    )
+    // The restart after page 1, at the newest time it held.
+    .get(
+        "/v2/conversations",
+        &[
+            ("status", "all"),
+            ("modifiedSince", "2026-11-10T10:05:00Z"),
+            ("page", "1"),
+        ],
+        hal(
+            "conversations",
+            json!([
+                conv(2, "2026-11-10T10:05:00Z"),
+                conv(3, "2026-11-10T10:20:00Z")
+            ]),
+            1,
+            1,
+            2,
+        ),
+    )
+    // The next sync (lookback 0) starts at the bookmark: the last conversation again.
+    .get(
+        "/v2/conversations",
+        &[
+            ("status", "all"),
+            ("modifiedSince", "2026-11-10T10:20:00Z"),
+            ("page", "1"),
+        ],
+        hal(
+            "conversations",
+            json!([conv(3, "2026-11-10T10:20:00Z")]),
+            1,
+            1,
+            1,
+        ),
+    )
+}
+
+fn settings(t: &Target) -> HelpScoutSettings {
+    HelpScoutSettings {
+        base_url: Some(t.base_url.clone()),
+        requests_per_minute: 0,
+        lookback_minutes: 0,
+        ..HelpScoutSettings::default()
+    }
+}
+
+#[tokio::test]
+async fn conformance_with_client_credentials() {
+    let fixtures = data_pages(Fixtures::new().post(
+        "/v2/oauth2/token",
+        json!({"grant_type": "client_credentials", "client_id": "app-id"}),
+        json!({"token_type": "bearer", "access_token": "kit-token-5f2c", "expires_in": 172800}),
+    ));
+    Conformance::new(fixtures, |t: &Target| {
+        let s = HelpScoutSettings {
+            client_id: Some("app-id".into()),
+            client_secret: Some(Secret::new(&t.secret)),
+            ..settings(t)
+        };
+        Box::new(
+            HelpScoutConnector::new(s)
+                .unwrap()
+                .with_retry_policy(t.retry.clone()),
+        )
+    })
+    // The secret is exchanged for a token: pages cannot check for it.
+    .without_auth_matching()
+    .boundary_repeats(&["conversations"])
+    .run()
+    .await
+    .assert_ok();
+}
+
+#[tokio::test]
+async fn conformance_with_an_access_token() {
+    Conformance::new(data_pages(Fixtures::new()), |t: &Target| {
+        let s = HelpScoutSettings {
+            access_token: Some(Secret::new(&t.secret)),
+            ..settings(t)
+        };
+        Box::new(
+            HelpScoutConnector::new(s)
+                .unwrap()
+                .with_retry_policy(t.retry.clone()),
+        )
+    })
+    .boundary_repeats(&["conversations"])
+    .run()
+    .await
+    .assert_ok();
+}

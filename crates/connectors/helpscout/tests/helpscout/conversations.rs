@@ -1,0 +1,526 @@
+//! The conversations export: paging, restarts, resumes, and the mapping of conversations and
+//! their threads onto tickets, messages, status changes, customers and ratings.
+
+use crate::common::*;
+use chrono::{DateTime, Utc};
+use deskpulse_connector::Record;
+use deskpulse_model::{AuthorKind, Channel, RatingScale, TicketStatus};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockBuilder, MockServer};
+
+pub fn t(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+/// A GET of the export with every documented parameter, for `page` of `modifiedSince`.
+pub fn export(since: Option<&str>, page: u64) -> MockBuilder {
+    let m = Mock::given(method("GET"))
+        .and(path(CONVERSATIONS))
+        .and(query_param("status", "all"))
+        .and(query_param("sortField", "modifiedAt"))
+        .and(query_param("sortOrder", "asc"))
+        .and(query_param("embed", "threads"))
+        .and(query_param("page", page.to_string()));
+    match since {
+        Some(s) => m.and(query_param("modifiedSince", s)),
+        None => m.and(query_param_is_missing("modifiedSince")),
+    }
+}
+
+fn simple(id: i64, at: &str) -> Value {
+    conversation(
+        id,
+        "active",
+        at,
+        vec![thread(
+            id * 10,
+            "customer",
+            ("customer", 700 + id),
+            "active",
+            at,
+        )],
+    )
+}
+
+/// Three requests: page 1 of everything; a restart at the newest time read, whose page does
+/// not move past it (so the next page of that query follows); and that next page, the last.
+pub async fn mount_three_pages(server: &MockServer) {
+    mount_token(server).await;
+    export(None, 1)
+        .respond_with(conv_page(
+            vec![
+                simple(1, "2026-11-10T10:00:00Z"),
+                simple(2, "2026-11-10T10:05:00Z"),
+            ],
+            1,
+            3,
+            5,
+        ))
+        .expect(1..)
+        .mount(server)
+        .await;
+    export(Some("2026-11-10T10:05:00Z"), 1)
+        .respond_with(conv_page(
+            vec![
+                simple(2, "2026-11-10T10:05:00Z"),
+                simple(3, "2026-11-10T10:05:00Z"),
+            ],
+            1,
+            2,
+            3,
+        ))
+        .mount(server)
+        .await;
+    export(Some("2026-11-10T10:05:00Z"), 2)
+        .respond_with(conv_page(vec![simple(4, "2026-11-10T10:20:00Z")], 2, 2, 3))
+        .mount(server)
+        .await;
+    // The next sync starts `lookback_minutes` (10) before the bookmark: nothing new there.
+    export(Some("2026-11-10T10:10:00Z"), 1)
+        .respond_with(conv_page(vec![], 1, 0, 0))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn pages_restart_and_resume_exactly() {
+    let server = MockServer::start().await;
+    mount_three_pages(&server).await;
+    let c = connector(&server);
+    let batches = read_ok(&c, "conversations", None).await;
+    assert_eq!(batches.len(), 3);
+    let tickets: Vec<String> = records(&batches)
+        .iter()
+        .filter_map(|r| match r {
+            Record::Ticket(t) => Some(t.external_id.clone()),
+            _ => None,
+        })
+        .collect();
+    // Conversation 2 is read twice (the restart is inclusive); storage upserts it.
+    assert_eq!(tickets, ["1", "2", "2", "3", "4"]);
+    assert_eq!(
+        checkpoints(&batches),
+        vec![
+            json!({"modified_since": "2026-11-10T10:05:00Z", "page": 1, "bookmark": "2026-11-10T10:05:00Z"}),
+            json!({"modified_since": "2026-11-10T10:05:00Z", "page": 2, "bookmark": "2026-11-10T10:05:00Z"}),
+            json!({"modified_since": "2026-11-10T10:20:00Z"}),
+        ]
+    );
+    assert_resumes_exactly(&c, "conversations", &batches).await;
+    // Every request was one of the mocked ones (each matches the full query, which the
+    // `_links` on the production host lack): the links were never followed.
+    let requests = server.received_requests().await.unwrap();
+    assert!(
+        requests
+            .iter()
+            .all(|r| !r.url.as_str().contains("api.helpscout.net"))
+    );
+    assert!(requests.iter().all(|r| {
+        r.url.path() == TOKEN_PATH
+            || r.url
+                .query()
+                .is_some_and(|q| q.contains("sortField=modifiedAt"))
+    }));
+}
+
+#[tokio::test]
+async fn start_date_is_the_first_modified_since() {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    export(Some("2026-11-01T00:00:00Z"), 1)
+        .respond_with(conv_page(vec![], 1, 0, 0))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let s = deskpulse_connector_helpscout::HelpScoutSettings {
+        start_date: Some("2026-11-01".parse().unwrap()),
+        ..settings(&server)
+    };
+    let c = deskpulse_connector_helpscout::HelpScoutConnector::new(s)
+        .unwrap()
+        .with_retry_policy(fast_retry());
+    let batches = read_ok(&c, "conversations", None).await;
+    assert_eq!(batches.len(), 1);
+    assert!(batches[0].records.is_empty());
+    // Nothing read: the bookmark stays where the sync started.
+    assert_eq!(
+        batches[0].checkpoint.value(),
+        &json!({"modified_since": "2026-11-01T00:00:00Z"})
+    );
+}
+
+#[tokio::test]
+async fn the_sdk_payload_maps() {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    export(None, 1)
+        .respond_with(
+            wiremock::ResponseTemplate::new(200)
+                .set_body_json(fixture("conversations_embed_threads.json")),
+        )
+        .mount(&server)
+        .await;
+    let recs = records(&read_ok(&connector(&server), "conversations", None).await);
+    assert_eq!(
+        ids(&recs),
+        ["t1", "c238604", "m1", "s1", "s1-closed-1492785804"]
+    );
+    let Record::Ticket(tk) = &recs[0] else {
+        panic!()
+    };
+    assert_eq!(tk.status, TicketStatus::Solved);
+    assert_eq!(tk.channel, Channel::Email);
+    assert_eq!(tk.created_at, t("2017-04-21T14:39:56Z"));
+    assert_eq!(tk.updated_at, t("2017-04-21T14:43:24Z"));
+    assert_eq!(tk.final_solved_at, Some(t("2017-04-21T14:43:24Z")));
+    assert_eq!(tk.requester_id.as_deref(), Some("238604"));
+    assert_eq!(tk.assignee_id.as_deref(), Some("256"));
+    assert_eq!(tk.group_id.as_deref(), Some("85"));
+    assert_eq!(tk.tags, ["vip"]);
+    assert_eq!(tk.opened_by_agent, None);
+    let Record::Customer(cu) = &recs[1] else {
+        panic!()
+    };
+    assert_eq!(cu.email, None);
+    // A `customer` thread is the customer's, although an agent entered it.
+    let Record::Message(m) = &recs[2] else {
+        panic!()
+    };
+    assert_eq!(m.author_kind, AuthorKind::Customer);
+    assert!(m.public);
+    assert_eq!(m.created_at, t("2017-04-21T14:39:56Z"));
+    let Record::StatusChange(open) = &recs[3] else {
+        panic!()
+    };
+    assert_eq!((open.from, open.to), (None, TicketStatus::Open));
+    // The close no line item recorded comes from `closedAt`/`closedBy`.
+    let Record::StatusChange(close) = &recs[4] else {
+        panic!()
+    };
+    assert_eq!(
+        (close.from, close.to),
+        (Some(TicketStatus::Open), TicketStatus::Solved)
+    );
+    assert_eq!(close.at, t("2017-04-21T14:43:24Z"));
+    assert_eq!(close.author_id.as_deref(), Some("17"));
+}
+
+fn with(mut c: Value, edits: Value) -> Value {
+    for (k, v) in edits.as_object().unwrap() {
+        c[k] = v.clone();
+    }
+    c
+}
+
+fn th(id: i64, kind: &str, by: (&str, i64), status: &str, at: &str, extra: Value) -> Value {
+    with(thread(id, kind, by, status, at), extra)
+}
+
+#[tokio::test]
+async fn statuses_authors_channels_and_ratings_map() {
+    let d = "2026-11-10T";
+    let at = |hm: &str| format!("{d}{hm}:00Z");
+    let convs = vec![
+        // Answered with a rated reply, then an internal note.
+        with(
+            conversation(
+                10,
+                "closed",
+                &at("09:00"),
+                vec![
+                    th(
+                        101,
+                        "customer",
+                        ("customer", 710),
+                        "active",
+                        &at("09:00"),
+                        json!({}),
+                    ),
+                    th(
+                        102,
+                        "message",
+                        ("user", 5),
+                        "closed",
+                        &at("09:30"),
+                        json!({"rating": {"customerId": 710, "rating": "great", "comments": "Thanks!"}}),
+                    ),
+                    th(
+                        103,
+                        "note",
+                        ("user", 5),
+                        "nochange",
+                        &at("09:31"),
+                        json!({}),
+                    ),
+                ],
+            ),
+            json!({"closedBy": 5, "closedAt": at("09:30")}),
+        ),
+        conversation(
+            11,
+            "spam",
+            &at("09:01"),
+            vec![th(
+                111,
+                "customer",
+                ("customer", 711),
+                "spam",
+                &at("09:01"),
+                json!({}),
+            )],
+        ),
+        with(
+            conversation(12, "closed", &at("09:02"), vec![]),
+            json!({"state": "deleted"}),
+        ),
+        with(
+            conversation(13, "active", &at("09:03"), vec![]),
+            json!({"state": "draft"}),
+        ),
+        // A chat closed by a line item.
+        with(
+            conversation(
+                14,
+                "closed",
+                &at("09:04"),
+                vec![
+                    th(
+                        141,
+                        "chat",
+                        ("customer", 714),
+                        "active",
+                        &at("09:04"),
+                        json!({}),
+                    ),
+                    th(
+                        142,
+                        "chat",
+                        ("user", 6),
+                        "nochange",
+                        &at("09:05"),
+                        json!({}),
+                    ),
+                    th(
+                        143,
+                        "lineitem",
+                        ("user", 6),
+                        "closed",
+                        &at("09:06"),
+                        json!({"action": {"type": "changed-ticket-status", "text": "Marked as closed"}}),
+                    ),
+                ],
+            ),
+            json!({"type": "chat", "source": {"type": "chat", "via": "customer"}, "closedAt": at("09:06")}),
+        ),
+        // An outbound phone call logged by an agent.
+        with(
+            conversation(
+                15,
+                "pending",
+                &at("09:07"),
+                vec![th(
+                    151,
+                    "phone",
+                    ("user", 5),
+                    "pending",
+                    &at("09:07"),
+                    json!({}),
+                )],
+            ),
+            json!({"type": "phone", "source": {"type": "phone", "via": "user"},
+                   "createdBy": {"id": 5, "type": "user"}}),
+        ),
+        // Closed by a workflow's reply, reopened by the customer, closed again by an agent.
+        with(
+            conversation(
+                16,
+                "closed",
+                &at("09:10"),
+                vec![
+                    th(
+                        161,
+                        "customer",
+                        ("customer", 716),
+                        "active",
+                        &at("09:10"),
+                        json!({}),
+                    ),
+                    th(
+                        162,
+                        "message",
+                        ("user", 5),
+                        "closed",
+                        &at("09:11"),
+                        json!({"source": {"type": "workflows", "via": "user"}}),
+                    ),
+                    th(
+                        163,
+                        "customer",
+                        ("customer", 716),
+                        "active",
+                        &at("09:20"),
+                        json!({}),
+                    ),
+                    th(
+                        164,
+                        "message",
+                        ("user", 7),
+                        "closed",
+                        &at("09:40"),
+                        json!({"rating": {"customerId": 716, "rating": "not-good", "comments": ""}}),
+                    ),
+                    th(
+                        165,
+                        "lineitem",
+                        ("user", 5),
+                        "nochange",
+                        &at("09:41"),
+                        json!({"source": {"type": "workflows", "via": "user"},
+                          "action": {"type": "automatic-workflow", "text": "Workflow ran"}}),
+                    ),
+                ],
+            ),
+            json!({"closedAt": at("09:40")}),
+        ),
+        // A web form conversation rated "ok", answered by a draft still unsent.
+        with(
+            conversation(
+                17,
+                "active",
+                &at("09:50"),
+                vec![
+                    th(
+                        171,
+                        "customer",
+                        ("customer", 717),
+                        "active",
+                        &at("09:50"),
+                        json!({}),
+                    ),
+                    th(
+                        172,
+                        "message",
+                        ("user", 5),
+                        "nochange",
+                        &at("09:55"),
+                        json!({"rating": {"customerId": 717, "rating": "ok"}}),
+                    ),
+                    th(
+                        173,
+                        "message",
+                        ("user", 5),
+                        "nochange",
+                        &at("09:56"),
+                        json!({"state": "draft"}),
+                    ),
+                ],
+            ),
+            json!({"source": {"type": "web", "via": "customer"}}),
+        ),
+    ];
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    export(None, 1)
+        .respond_with(conv_page(convs, 1, 1, 8))
+        .mount(&server)
+        .await;
+    let recs = records(&read_ok(&connector(&server), "conversations", None).await);
+    assert_eq!(
+        ids(&recs),
+        [
+            "t10", "c710", "m101", "s101", "m102", "s102", "r102", "m103", "t11", "c711", "m111",
+            "s111", "t12", "c712", "t14", "c714", "m141", "s141", "m142", "s143", "t15", "c715",
+            "m151", "s151", "t16", "c716", "m161", "s161", "m162", "s162", "m163", "s163", "m164",
+            "s164", "r164", "t17", "c717", "m171", "s171", "m172", "r172",
+        ]
+    );
+    let find = |id: &str| recs[ids(&recs).iter().position(|x| x == id).unwrap()].clone();
+    let ticket = |id: &str| match find(id) {
+        Record::Ticket(t) => t,
+        other => panic!("{other:?}"),
+    };
+    let msg = |id: &str| match find(id) {
+        Record::Message(m) => (m.author_kind, m.public, m.author_id),
+        other => panic!("{other:?}"),
+    };
+    let change = |id: &str| match find(id) {
+        Record::StatusChange(s) => (s.from, s.to, s.author_kind),
+        other => panic!("{other:?}"),
+    };
+    let rating = |id: &str| match find(id) {
+        Record::Rating(r) => r,
+        other => panic!("{other:?}"),
+    };
+    use AuthorKind::*;
+    use TicketStatus::*;
+    // Statuses.
+    let statuses: Vec<_> = ["t10", "t11", "t12", "t14", "t15", "t16", "t17"]
+        .iter()
+        .map(|id| ticket(id).status)
+        .collect();
+    assert_eq!(
+        statuses,
+        [Solved, Spam, Deleted, Solved, Pending, Solved, Open]
+    );
+    // Channels.
+    let channels: Vec<_> = ["t10", "t14", "t15", "t17"]
+        .iter()
+        .map(|id| ticket(id).channel)
+        .collect();
+    assert_eq!(
+        channels,
+        [Channel::Email, Channel::Chat, Channel::Phone, Channel::Web]
+    );
+    // Authors and visibility.
+    assert_eq!(msg("m101"), (Customer, true, Some("710".into())));
+    assert_eq!(msg("m102"), (Agent, true, Some("5".into())));
+    assert_eq!(
+        msg("m103"),
+        (Agent, false, Some("5".into())),
+        "a note is internal"
+    );
+    assert_eq!(msg("m141").0, Customer);
+    assert_eq!(msg("m142"), (Agent, true, Some("6".into())));
+    assert_eq!(msg("m151"), (Agent, true, Some("5".into())));
+    assert_eq!(msg("m162").0, Bot, "a reply sent by a workflow");
+    // Status history, reopen included.
+    assert_eq!(change("s102"), (Some(Open), Solved, Agent));
+    assert_eq!(change("s111"), (None, Spam, Customer));
+    assert_eq!(change("s143"), (Some(Open), Solved, Agent));
+    assert_eq!(change("s162"), (Some(Open), Solved, Bot));
+    assert_eq!(change("s163"), (Some(Solved), Open, Customer));
+    assert_eq!(change("s164"), (Some(Open), Solved, Agent));
+    // Ratings: great / not-good / ok on 1–5, by the rated reply's author.
+    let r = rating("r102");
+    assert_eq!(
+        (
+            r.score,
+            r.scale,
+            r.agent_id.as_deref(),
+            r.comment.as_deref()
+        ),
+        (5.0, RatingScale::ONE_TO_FIVE, Some("5"), Some("Thanks!"))
+    );
+    assert_eq!(r.ticket_id.as_deref(), Some("10"));
+    assert_eq!(r.created_at, t("2026-11-10T09:30:00Z"));
+    let r = rating("r164");
+    assert_eq!(
+        (r.score, r.agent_id.as_deref(), r.comment),
+        (1.0, Some("7"), None)
+    );
+    assert_eq!(rating("r172").score, 3.0);
+    // Outbound only where the conversation has no threads to tell.
+    assert_eq!(ticket("t15").opened_by_agent, None);
+    assert_eq!(ticket("t12").opened_by_agent, Some(false));
+    // Customers: id and e-mail only (storage hashes the address).
+    let Record::Customer(cu) = find("c710") else {
+        panic!()
+    };
+    assert_eq!(cu.email.as_deref(), Some("c10@acme.com"));
+    // No field of the model holds a body, subject or name: nothing of them can leak.
+    let dump = format!("{recs:?}");
+    for needle in ["Need Help", "Vernon", "Sprout", "hard time"] {
+        assert!(!dump.contains(needle), "{needle} reached a record");
+    }
+}

@@ -1,0 +1,270 @@
+//! A small Help Scout account through the whole pipeline: wiremock → connector →
+//! `sync_stream` → a real store (SQLite, and Postgres when configured) → report input →
+//! `compute_report`, against numbers computed by hand.
+//!
+//! The account, week 2026-W46 (Mon 2026-11-09 00:00 UTC to Mon 2026-11-16 00:00 UTC):
+//!
+//! | conv | created      | threads (status set)                                        | now     |
+//! |------|--------------|-------------------------------------------------------------|---------|
+//! | 201  | Mon 09:00    | customer (active); agent 5 reply 09:30 (closed, rated great) | closed  |
+//! | 202  | Mon 10:00    | customer (active); agent 5 10:20 (pending); customer 11:00 (active); agent 6 12:00 (closed, rated not-good) | closed |
+//! | 203  | Tue 08:00    | customer (active); agent 6 10:00 (closed); customer Wed 09:00 (active, a reopen); agent 6 Wed 09:30 (closed, rated ok) | closed |
+//! | 204  | Tue 14:00    | customer (active); note by agent 5 14:30 (internal)         | active  |
+//! | 205  | Wed 09:00    | agent 5 outbound message (active); customer 10:00; agent 5 11:00 (closed) | closed |
+//! | 206  | Wed 12:00    | customer (spam)                                             | spam    |
+//! | 207  | Thu 10:00    | customer (active); agent 5 10:15 (nochange)                  | active  |
+//!
+//! Users: agents 5 and 6. Two pages of conversations (201–204, then 205–207).
+
+use crate::common::*;
+use crate::conversations::export;
+use deskpulse_connector::{NoProgress, SyncOptions, sync_stream};
+use deskpulse_metrics::{TeamConfig, compute_report};
+use deskpulse_model::{Channel, PeriodSpec};
+use deskpulse_storage::Store;
+use deskpulse_storage::testing::TestDb;
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer};
+
+const SOURCE: &str = "hs-main";
+
+fn at(day: u32, hm: &str) -> String {
+    format!("2026-11-{day:02}T{hm}:00Z")
+}
+
+fn customer(id: i64, cust: i64, status: &str, when: &str) -> Value {
+    thread(id, "customer", ("customer", cust), status, when)
+}
+
+fn reply(id: i64, agent: i64, status: &str, when: &str) -> Value {
+    thread(id, "message", ("user", agent), status, when)
+}
+
+fn rated(mut t: Value, cust: i64, rating: &str) -> Value {
+    t["rating"] = json!({"customerId": cust, "rating": rating, "comments": "x"});
+    t
+}
+
+fn closed(mut c: Value, by: i64, when: &str) -> Value {
+    c["closedBy"] = json!(by);
+    c["closedAt"] = json!(when);
+    c["userUpdatedAt"] = json!(when);
+    c
+}
+
+fn account() -> (Vec<Value>, Vec<Value>) {
+    let c201 = closed(
+        conversation(
+            201,
+            "closed",
+            &at(9, "09:00"),
+            vec![
+                customer(2011, 901, "active", &at(9, "09:00")),
+                rated(reply(2012, 5, "closed", &at(9, "09:30")), 901, "great"),
+            ],
+        ),
+        5,
+        &at(9, "09:30"),
+    );
+    let c202 = closed(
+        conversation(
+            202,
+            "closed",
+            &at(9, "10:00"),
+            vec![
+                customer(2021, 902, "active", &at(9, "10:00")),
+                reply(2022, 5, "pending", &at(9, "10:20")),
+                customer(2023, 902, "active", &at(9, "11:00")),
+                rated(reply(2024, 6, "closed", &at(9, "12:00")), 902, "not-good"),
+            ],
+        ),
+        6,
+        &at(9, "12:00"),
+    );
+    let c203 = closed(
+        conversation(
+            203,
+            "closed",
+            &at(10, "08:00"),
+            vec![
+                customer(2031, 903, "active", &at(10, "08:00")),
+                reply(2032, 6, "closed", &at(10, "10:00")),
+                customer(2033, 903, "active", &at(11, "09:00")),
+                rated(reply(2034, 6, "closed", &at(11, "09:30")), 903, "ok"),
+            ],
+        ),
+        6,
+        &at(11, "09:30"),
+    );
+    let c204 = conversation(
+        204,
+        "active",
+        &at(10, "14:00"),
+        vec![
+            customer(2041, 904, "active", &at(10, "14:00")),
+            thread(2042, "note", ("user", 5), "nochange", &at(10, "14:30")),
+        ],
+    );
+    let mut c205 = closed(
+        conversation(
+            205,
+            "closed",
+            &at(11, "09:00"),
+            vec![
+                reply(2051, 5, "active", &at(11, "09:00")),
+                customer(2052, 905, "nochange", &at(11, "10:00")),
+                reply(2053, 5, "closed", &at(11, "11:00")),
+            ],
+        ),
+        5,
+        &at(11, "11:00"),
+    );
+    c205["createdBy"] = json!({"id": 5, "type": "user"});
+    let c206 = conversation(
+        206,
+        "spam",
+        &at(11, "12:00"),
+        vec![customer(2061, 906, "spam", &at(11, "12:00"))],
+    );
+    let c207 = conversation(
+        207,
+        "active",
+        &at(12, "10:00"),
+        vec![
+            customer(2071, 907, "active", &at(12, "10:00")),
+            reply(2072, 5, "nochange", &at(12, "10:15")),
+        ],
+    );
+    (vec![c201, c202, c203, c204], vec![c205, c206, c207])
+}
+
+async fn mount_account(server: &MockServer) {
+    mount_token(server).await;
+    Mock::given(method("GET"))
+        .and(path(USERS))
+        .respond_with(hal_page(
+            "users",
+            vec![
+                json!({"id": 5, "firstName": "Ann", "lastName": "Agent", "type": "user", "updatedAt": "2026-01-01T00:00:00Z"}),
+                json!({"id": 6, "firstName": "Bob", "lastName": "Agent", "type": "user", "updatedAt": "2026-01-01T00:00:00Z"}),
+            ],
+            1,
+            1,
+            2,
+        ))
+        .mount(server)
+        .await;
+    let (first, second) = account();
+    export(None, 1)
+        .respond_with(conv_page(first, 1, 2, 7))
+        .mount(server)
+        .await;
+    // Page 1 ends with 203 touched Wed 09:30 (its last reply), so the export restarts there.
+    export(Some("2026-11-11T09:30:00Z"), 1)
+        .respond_with(conv_page(second, 1, 1, 3))
+        .mount(server)
+        .await;
+}
+
+async fn golden_on(store: &Store) {
+    let server = MockServer::start().await;
+    mount_account(&server).await;
+    let c = connector(&server);
+    for stream in ["users", "conversations"] {
+        sync_stream(
+            &c,
+            SOURCE,
+            stream,
+            store,
+            &SyncOptions::default(),
+            &NoProgress,
+        )
+        .await
+        .unwrap();
+    }
+    let period = "2026-W46"
+        .parse::<PeriodSpec>()
+        .unwrap()
+        .in_zone(chrono_tz::UTC);
+    let input = store
+        .load_report_input(&[SOURCE.into()], period.start, period.end)
+        .await
+        .unwrap();
+    let team = TeamConfig {
+        name: "support".into(),
+        ..Default::default()
+    };
+    let k = compute_report(&team, &period, &input).kpis;
+
+    // Volume: 201, 202, 203, 204, 205, 207 = 6 (206 is spam, excluded everywhere).
+    assert_eq!(k.ticket_volume.value, 6);
+    assert_eq!(k.ticket_volume.by_channel.get(&Channel::Email), Some(&6));
+    // Solved (final solve in the week): 201 (Mon 09:30), 202 (Mon 12:00), 203 (Wed 09:30),
+    // 205 (Wed 11:00) = 4.
+    assert_eq!(k.solved.value, 4);
+    // First response, inbound tickets created in the week (205 is outbound):
+    // 201: 09:00 → 09:30 = 1800 s; 202: 10:00 → 10:20 = 1200 s; 203: 08:00 → 10:00 = 7200 s;
+    // 207: 10:00 → 10:15 = 900 s; 204 has only an internal note: waiting.
+    // Sorted 900, 1200, 1800, 7200: n = 4, median = (1200 + 1800) / 2 = 1500 s.
+    assert_eq!(k.first_response_time.stats.n, 4);
+    assert_eq!(k.first_response_time.stats.median_seconds, Some(1500.0));
+    assert_eq!(k.first_response_time.waiting, 1);
+    // One-touch: solved tickets with exactly one public agent reply: 201 (1 reply); 202 has
+    // 2, 203 has 2; 205 has 1 reply after its opening message (2053; the opening 2051 is
+    // no reply) → 201 and 205 = 2 of 4 = 0.5.
+    assert_eq!(k.one_touch_resolution_rate.n, 4);
+    assert_eq!(k.one_touch_resolution_rate.value, Some(0.5));
+    // Reopen rate: 203 was solved Tue 10:00 and reopened Wed 09:00 (202 went pending, never
+    // solved, before its solve) → 1 of 4 = 0.25.
+    assert_eq!(k.reopen_rate.value, Some(0.25));
+    // Resolution time of 203 runs to its final solve; of the four: 201 1800 s, 202 7200 s,
+    // 203 25 h 30 min = 91800 s, 205 7200 s → median (7200 + 7200) / 2 = 7200 s.
+    assert_eq!(k.resolution_time.stats.n, 4);
+    assert_eq!(k.resolution_time.stats.median_seconds, Some(7200.0));
+    // CSAT: great (5), not-good (1), ok (3) → satisfied (4–5 of 5) = 1 of 3; mean
+    // (5 + 1 + 3) / 3 = 3.
+    assert_eq!(k.csat.n, 3);
+    assert!(
+        (k.csat.value.unwrap() - 1.0 / 3.0).abs() < 1e-9,
+        "{:?}",
+        k.csat.value
+    );
+    assert_eq!(k.csat.mean, Some(3.0));
+    // Backlog at the end: 204 and 207 are open = 2.
+    assert_eq!(k.backlog.value, 2);
+
+    // A second sync resumes from the stored checkpoint: conversations since Thu 10:15
+    // (207's last thread) minus the 10-minute lookback.
+    export(Some("2026-11-12T10:05:00Z"), 1)
+        .respond_with(conv_page(vec![], 1, 0, 0))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let again = sync_stream(
+        &c,
+        SOURCE,
+        "conversations",
+        store,
+        &SyncOptions::default(),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.records, 0);
+}
+
+#[tokio::test]
+async fn golden_week_sqlite() {
+    let db = TestDb::sqlite();
+    golden_on(&db.open().await).await;
+}
+
+#[tokio::test]
+async fn golden_week_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    golden_on(&db.open().await).await;
+    db.cleanup().await;
+}

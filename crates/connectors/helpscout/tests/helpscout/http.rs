@@ -1,0 +1,310 @@
+//! OAuth client credentials, the base URL, 429s, 401s and what reaches the logs.
+
+use crate::common::*;
+use crate::conversations::{export, mount_three_pages};
+use deskpulse_connector::{ConnectorError, Secret};
+use deskpulse_connector_helpscout::{HelpScoutConnector, HelpScoutSettings};
+use serde_json::json;
+use std::time::{Duration, Instant};
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+#[tokio::test]
+async fn token_once_then_bearer_on_every_request() {
+    let server = MockServer::start().await;
+    token_mock(TOKEN).expect(1).mount(&server).await;
+    export(None, 1)
+        .and(header("authorization", bearer(TOKEN).as_str()))
+        .respond_with(conv_page(vec![], 1, 0, 0))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let c = connector(&server);
+    read_ok(&c, "conversations", None).await;
+    read_ok(&c, "conversations", None).await;
+}
+
+#[tokio::test]
+async fn a_401_renews_the_token_once() {
+    let server = MockServer::start().await;
+    // The first token was revoked: Help Scout answers 401 to it.
+    token_mock("old-token")
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    token_mock(TOKEN).expect(1).mount(&server).await;
+    export(None, 1)
+        .and(header("authorization", bearer("old-token").as_str()))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_token"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    export(None, 1)
+        .and(header("authorization", bearer(TOKEN).as_str()))
+        .respond_with(conv_page(vec![], 1, 0, 0))
+        .expect(1)
+        .mount(&server)
+        .await;
+    read_ok(&connector(&server), "conversations", None).await;
+}
+
+#[tokio::test]
+async fn a_second_401_is_unauthorized() {
+    let server = MockServer::start().await;
+    token_mock(TOKEN).expect(2).mount(&server).await;
+    Mock::given(path(CONVERSATIONS))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let (batches, err) = read(&connector(&server), "conversations", None).await;
+    assert!(batches.is_empty());
+    let err = err.unwrap();
+    assert!(
+        matches!(&err, ConnectorError::Unauthorized { status: 401, endpoint } if endpoint == CONVERSATIONS),
+        "{err:?}"
+    );
+    assert!(err.is_unauthorized());
+}
+
+#[tokio::test]
+async fn rejected_client_credentials_are_unauthorized() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_client"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (_, err) = read(&connector(&server), "users", None).await;
+    assert!(
+        err.as_ref().is_some_and(ConnectorError::is_unauthorized),
+        "{err:?}"
+    );
+    // No data request without a token.
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_invalid_client_400_is_unauthorized() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(400).set_body_json(
+            json!({"error": "invalid_client", "error_description": "Bad client credentials"}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (_, err) = read(&connector(&server), "conversations", None).await;
+    assert!(
+        matches!(err, Some(ConnectorError::Unauthorized { status: 400, .. })),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_403_is_unauthorized_without_renewal() {
+    let server = MockServer::start().await;
+    token_mock(TOKEN).expect(1).mount(&server).await;
+    Mock::given(path(USERS))
+        .respond_with(ResponseTemplate::new(403))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (_, err) = read(&connector(&server), "users", None).await;
+    assert!(
+        matches!(err, Some(ConnectorError::Unauthorized { status: 403, .. })),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn static_access_token_needs_no_token_request() {
+    let server = MockServer::start().await;
+    Mock::given(path(USERS))
+        .and(header("authorization", "Bearer pre-issued-abc"))
+        .respond_with(hal_page("users", vec![], 1, 0, 0))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let s = HelpScoutSettings {
+        client_id: None,
+        client_secret: None,
+        access_token: Some(Secret::new("pre-issued-abc")),
+        ..settings(&server)
+    };
+    let c = HelpScoutConnector::new(s)
+        .unwrap()
+        .with_retry_policy(fast_retry());
+    read_ok(&c, "users", None).await;
+    // A 401 with a static token cannot be renewed: at once an error.
+    server.reset().await;
+    Mock::given(path(USERS))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (_, err) = read(&c, "users", None).await;
+    assert!(
+        err.as_ref().is_some_and(ConnectorError::is_unauthorized),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn base_url_prefix_and_token_url() {
+    let server = MockServer::start().await;
+    // The token URL follows `base_url`, prefix included.
+    Mock::given(method("POST"))
+        .and(path(format!("/proxy/helpscout{TOKEN_PATH}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "token_type": "bearer", "access_token": TOKEN, "expires_in": 172800
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(format!("/proxy/helpscout{USERS}")))
+        .respond_with(hal_page("users", vec![], 1, 0, 0))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let s = HelpScoutSettings {
+        base_url: Some(format!("{}/proxy/helpscout/", server.uri())),
+        ..settings(&server)
+    };
+    let c = HelpScoutConnector::new(s)
+        .unwrap()
+        .with_retry_policy(fast_retry());
+    assert_eq!(
+        c.base_url().as_str(),
+        format!("{}/proxy/helpscout/", server.uri())
+    );
+    read_ok(&c, "users", None).await;
+
+    // Or anywhere `token_url` says.
+    let other = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/auth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "token_type": "bearer", "access_token": TOKEN, "expires_in": 172800
+        })))
+        .expect(1)
+        .mount(&other)
+        .await;
+    let data = MockServer::start().await;
+    Mock::given(path(USERS))
+        .and(header("authorization", bearer(TOKEN).as_str()))
+        .respond_with(hal_page("users", vec![], 1, 0, 0))
+        .expect(1)
+        .mount(&data)
+        .await;
+    let s = HelpScoutSettings {
+        token_url: Some(format!("{}/auth/token", other.uri())),
+        ..settings(&data)
+    };
+    let c = HelpScoutConnector::new(s)
+        .unwrap()
+        .with_retry_policy(fast_retry());
+    read_ok(&c, "users", None).await;
+}
+
+#[tokio::test]
+async fn waits_out_429_retry_after() {
+    let server = MockServer::start().await;
+    export(Some("2026-11-10T10:05:00Z"), 1)
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("X-RateLimit-Limit-Minute", "200")
+                .insert_header("X-RateLimit-Remaining-Minute", "0")
+                .insert_header("X-RateLimit-Retry-After", "1"),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_three_pages(&server).await;
+    let started = Instant::now();
+    let batches = read_ok(&connector(&server), "conversations", None).await;
+    assert_eq!(batches.len(), 3);
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "the 429 was not waited out"
+    );
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_then_reported() {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    Mock::given(path(USERS))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let (_, err) = read(&connector(&server), "users", None).await;
+    assert!(
+        matches!(
+            err,
+            Some(ConnectorError::Http {
+                status: 503,
+                attempts: 3,
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn no_credential_reaches_trace_logs() {
+    // The conformance kit's global TRACE subscriber (one per test binary, shared).
+    let logs = deskpulse_connector::testkit::captured_logs();
+    let server = MockServer::start().await;
+    // A 503 on the token request, a 401 that renews the token, a 503 on a page, a 403.
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    token_mock("old-token")
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    export(None, 1)
+        .and(header("authorization", bearer("old-token").as_str()))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    export(Some("2026-11-10T10:05:00Z"), 1)
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    mount_three_pages(&server).await;
+    Mock::given(path(USERS))
+        .respond_with(ResponseTemplate::new(403))
+        .mount(&server)
+        .await;
+    let c = connector(&server);
+    read_ok(&c, "conversations", None).await;
+    let (_, err) = read(&c, "users", None).await;
+    let err = err.unwrap();
+
+    let logs = logs.text().unwrap();
+    assert!(
+        logs.contains("http_request") && logs.contains("retrying") && logs.contains("renewing"),
+        "{logs}"
+    );
+    for text in [logs.as_str(), &format!("{err} {err:?} {c:?}")] {
+        for secret in [TOKEN, "old-token", CLIENT_SECRET] {
+            assert!(!text.contains(secret), "{secret} leaked");
+        }
+    }
+}

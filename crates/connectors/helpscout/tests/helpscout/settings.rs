@@ -1,0 +1,125 @@
+//! Settings: what a `[[sources]]` entry may say, and errors that name the key to fix.
+
+use deskpulse_connector::{ConnectorError, Secret};
+use deskpulse_connector_helpscout::{
+    DEFAULT_BASE_URL, HelpScoutConnector, HelpScoutSettings, KIND, STREAMS, settings_keys,
+};
+
+fn err_of(s: HelpScoutSettings) -> String {
+    match HelpScoutConnector::new(s) {
+        Err(ConnectorError::Settings(m)) => m,
+        Err(other) => panic!("expected a settings error, got {other:?}"),
+        Ok(_) => panic!("expected a settings error"),
+    }
+}
+
+fn client() -> HelpScoutSettings {
+    HelpScoutSettings {
+        client_id: Some("id".into()),
+        client_secret: Some(Secret::new("s3cret-value")),
+        ..HelpScoutSettings::default()
+    }
+}
+
+#[test]
+fn defaults_and_keys() {
+    let c = HelpScoutConnector::new(client()).unwrap();
+    assert_eq!(c.base_url().as_str(), format!("{DEFAULT_BASE_URL}/"));
+    let d = HelpScoutSettings::default();
+    assert_eq!((d.requests_per_minute, d.lookback_minutes), (200, 10));
+    assert_eq!(KIND, "helpscout");
+    assert_eq!(
+        STREAMS.iter().map(|s| s.name).collect::<Vec<_>>(),
+        ["users", "conversations"]
+    );
+    assert!(settings_keys().contains(&"client_secret"));
+}
+
+#[test]
+fn every_key_deserializes_and_unknown_keys_are_errors() {
+    let toml_like = serde_json::json!({
+        "client_id": "id", "client_secret": "s", "base_url": "http://127.0.0.1:1",
+        "token_url": "http://127.0.0.1:1/t", "start_date": "2026-01-01",
+        "requests_per_minute": 400, "lookback_minutes": 5
+    });
+    let keys: Vec<String> = toml_like.as_object().unwrap().keys().cloned().collect();
+    let mut known: Vec<&str> = settings_keys().to_vec();
+    known.retain(|k| *k != "access_token");
+    let mut keys_sorted = keys.clone();
+    keys_sorted.sort();
+    known.sort();
+    assert_eq!(keys_sorted, known);
+    let s: HelpScoutSettings = serde_json::from_value(toml_like).unwrap();
+    assert_eq!(s.requests_per_minute, 400);
+    let err = serde_json::from_value::<HelpScoutSettings>(serde_json::json!({"app_secret": "x"}))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("app_secret"), "{err}");
+}
+
+#[test]
+fn credentials_errors_name_the_keys() {
+    assert!(err_of(HelpScoutSettings::default()).contains("`client_id` and `client_secret`"));
+    let only_id = HelpScoutSettings {
+        client_secret: None,
+        ..client()
+    };
+    assert!(err_of(only_id).contains("set `client_secret`"));
+    let only_secret = HelpScoutSettings {
+        client_id: None,
+        ..client()
+    };
+    assert!(err_of(only_secret).contains("set `client_id`"));
+    let both = HelpScoutSettings {
+        access_token: Some(Secret::new("t")),
+        ..client()
+    };
+    assert!(err_of(both).contains("not both"));
+    let blank = HelpScoutSettings {
+        client_secret: Some(Secret::new("  ")),
+        ..client()
+    };
+    assert!(err_of(blank).contains("client_secret"));
+}
+
+#[test]
+fn url_errors_name_the_keys() {
+    let bad = HelpScoutSettings {
+        base_url: Some("api.helpscout.net".into()),
+        ..client()
+    };
+    assert!(err_of(bad).contains("`base_url`"));
+    let bad = HelpScoutSettings {
+        token_url: Some("ftp://x/token".into()),
+        ..client()
+    };
+    assert!(err_of(bad).contains("`token_url`"));
+    let creds_in_url = HelpScoutSettings {
+        base_url: Some("https://user:pw@api.helpscout.net".into()),
+        ..client()
+    };
+    assert!(err_of(creds_in_url).contains("user name or password"));
+}
+
+#[test]
+fn debug_never_shows_secrets() {
+    let s = HelpScoutSettings {
+        client_secret: Some(Secret::new("s3cret-value")),
+        ..HelpScoutSettings::default()
+    };
+    let t = HelpScoutSettings {
+        client_id: None,
+        client_secret: None,
+        access_token: Some(Secret::new("tok-value")),
+        ..HelpScoutSettings::default()
+    };
+    let shown = format!(
+        "{s:?} {t:?} {:?} {:?}",
+        HelpScoutConnector::new(client()).unwrap(),
+        HelpScoutConnector::new(t.clone()).unwrap()
+    );
+    assert!(
+        !shown.contains("s3cret-value") && !shown.contains("tok-value"),
+        "{shown}"
+    );
+}

@@ -1,0 +1,344 @@
+//! A fake Intercom workspace on wiremock: `POST /conversations/search` (filtered, sorted and
+//! paged like the real one, answering with the documented envelope), `GET /conversations/{id}`
+//! and `GET /admins`, with conversations built from the OpenAPI 2.14 examples.
+
+use deskpulse_connector::Secret;
+use deskpulse_connector::http::RetryPolicy;
+use deskpulse_connector::{Batch, Checkpoint, Connector, ConnectorError, Record};
+use deskpulse_connector_intercom::{IntercomConnector, IntercomSettings};
+use futures::StreamExt;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use wiremock::matchers::{method, path, path_regex};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+pub const TOKEN: &str = "dG9rOmIc-Secret-Access-Token-93kd==";
+pub const SEARCH: &str = "/conversations/search";
+
+pub fn fast_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 3,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(20),
+        max_retry_after: Duration::from_secs(4),
+    }
+}
+
+pub fn settings(server: &MockServer) -> IntercomSettings {
+    IntercomSettings {
+        access_token: Some(Secret::new(TOKEN)),
+        base_url: Some(server.uri()),
+        page_size: Some(2),
+        // The mock is not rate limited; keep the tests fast.
+        requests_per_minute: 0,
+        lookback_minutes: 0,
+        ..IntercomSettings::default()
+    }
+}
+
+pub fn connector_with(s: IntercomSettings) -> IntercomConnector {
+    IntercomConnector::new(s)
+        .unwrap()
+        .with_retry_policy(fast_retry())
+}
+
+pub fn connector(server: &MockServer) -> IntercomConnector {
+    connector_with(settings(server))
+}
+
+/// Every batch until the end of the stream, or the batches before the first error and it.
+pub async fn read(
+    c: &IntercomConnector,
+    stream: &str,
+    from: Option<Checkpoint>,
+) -> (Vec<Batch>, Option<ConnectorError>) {
+    let mut pages = c.read(stream, from);
+    let mut out = Vec::new();
+    while let Some(item) = pages.next().await {
+        match item {
+            Ok(b) => out.push(b),
+            Err(e) => return (out, Some(e)),
+        }
+    }
+    (out, None)
+}
+
+pub async fn read_ok(c: &IntercomConnector, stream: &str, from: Option<Checkpoint>) -> Vec<Batch> {
+    let (batches, err) = read(c, stream, from).await;
+    if let Some(e) = err {
+        panic!(
+            "{stream}: unexpected error after {} batches: {e}",
+            batches.len()
+        );
+    }
+    batches
+}
+
+pub fn records(batches: &[Batch]) -> Vec<Record> {
+    batches.iter().flat_map(|b| b.records.clone()).collect()
+}
+
+pub fn tickets(records: &[Record]) -> Vec<deskpulse_model::Ticket> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Ticket(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn ticket_ids(records: &[Record]) -> Vec<String> {
+    tickets(records)
+        .into_iter()
+        .map(|t| t.external_id)
+        .collect()
+}
+
+pub fn fixture(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// The Airbyte records of one stream (each API object is under `data`).
+pub fn airbyte(stream: &str) -> Vec<Value> {
+    let path = format!(
+        "{}/tests/fixtures/airbyte-integration/expected_records.jsonl",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["stream"] == stream)
+        .map(|v| v["data"].clone())
+        .collect()
+}
+
+/// The documented conversation (OpenAPI 2.14 "conversation found"), re-dated and emptied:
+/// no tags, no parts, no assignee, opened by a customer through the Messenger.
+pub fn conversation(id: &str, created_at: i64, updated_at: i64, state: &str) -> Value {
+    let mut c = fixture(
+        "intercom-openapi/descriptions_2.14__GET_conversations_id__200_conversation_found.json",
+    );
+    c["id"] = json!(id);
+    c["created_at"] = json!(created_at);
+    c["updated_at"] = json!(updated_at);
+    c["state"] = json!(state);
+    c["open"] = json!(state != "closed");
+    c["source"]["id"] = json!(format!("9{id}"));
+    c["source"]["delivered_as"] = json!("customer_initiated");
+    c["source"]["author"] = json!({
+        "type": "user",
+        "id": format!("contact-{id}"),
+        "name": "Jane Customer",
+        "email": format!("jane{id}@example.com")
+    });
+    c["contacts"]["contacts"] = json!([{
+        "type": "contact",
+        "id": format!("contact-{id}"),
+        "external_id": "70"
+    }]);
+    c["admin_assignee_id"] = Value::Null;
+    c["team_assignee_id"] = Value::Null;
+    c["tags"]["tags"] = json!([]);
+    c["conversation_parts"]["conversation_parts"] = json!([]);
+    c["conversation_parts"]["total_count"] = json!(0);
+    c
+}
+
+/// A part shaped like the documented one; `author_type` user/lead/admin/bot/team.
+pub fn part(id: &str, part_type: &str, at: i64, author_type: &str, author_id: &str) -> Value {
+    let doc = fixture(
+        "intercom-openapi/descriptions_2.14__GET_conversations_id__200_conversation_found.json",
+    );
+    let mut p = doc["conversation_parts"]["conversation_parts"][0].clone();
+    p["id"] = json!(id);
+    p["part_type"] = json!(part_type);
+    p["created_at"] = json!(at);
+    p["updated_at"] = json!(at);
+    p["notified_at"] = json!(at);
+    p["assigned_to"] = Value::Null;
+    p["tags"] = json!([]);
+    p["author"] = json!({
+        "type": author_type,
+        "id": author_id,
+        "name": "Someone",
+        "email": "someone@example.com"
+    });
+    p
+}
+
+pub fn with_parts(mut c: Value, parts: Vec<Value>) -> Value {
+    c["conversation_parts"]["total_count"] = json!(parts.len());
+    c["conversation_parts"]["conversation_parts"] = Value::Array(parts);
+    c
+}
+
+/// What the fake workspace holds and what it saw.
+#[derive(Clone, Default)]
+pub struct Fake {
+    /// Full conversations (with their parts), by id.
+    pub conversations: Arc<Mutex<BTreeMap<String, Value>>>,
+    /// Found by the search, but 404 on `GET /conversations/{id}` (deleted in between).
+    pub deleted: Arc<Mutex<BTreeSet<String>>>,
+    /// Every search body received.
+    pub searches: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Fake {
+    pub fn new(conversations: Vec<Value>) -> Self {
+        let f = Fake::default();
+        for c in conversations {
+            f.conversations
+                .lock()
+                .unwrap()
+                .insert(c["id"].as_str().unwrap().to_owned(), c);
+        }
+        f
+    }
+
+    pub fn searches(&self) -> Vec<Value> {
+        self.searches.lock().unwrap().clone()
+    }
+
+    pub async fn mount(&self, server: &MockServer) {
+        Mock::given(method("POST"))
+            .and(path(SEARCH))
+            .respond_with(self.clone())
+            .mount(server)
+            .await;
+        let me = self.clone();
+        Mock::given(method("GET"))
+            .and(path_regex(r"^/conversations/[^/]+$"))
+            .respond_with(move |req: &Request| me.get(req))
+            .mount(server)
+            .await;
+    }
+
+    pub fn get(&self, req: &Request) -> ResponseTemplate {
+        let id = req.url.path().rsplit('/').next().unwrap().to_owned();
+        if self.deleted.lock().unwrap().contains(&id) {
+            return not_found();
+        }
+        match self.conversations.lock().unwrap().get(&id) {
+            Some(c) => ResponseTemplate::new(200).set_body_json(c),
+            None => not_found(),
+        }
+    }
+
+    /// The search: `updated_at >= T` (the `>`/`=` pair the connector sends), ascending by
+    /// `updated_at`, `per_page` at a time, the cursor an opaque token bound to the query.
+    fn search(&self, body: &Value) -> ResponseTemplate {
+        let q = &body["query"];
+        let from = q["value"][0]["value"]
+            .as_i64()
+            .expect("a numeric updated_at");
+        let expected = json!({
+            "operator": "OR",
+            "value": [
+                { "field": "updated_at", "operator": ">", "value": from },
+                { "field": "updated_at", "operator": "=", "value": from },
+            ]
+        });
+        if *q != expected || body["sort"] != json!({"field": "updated_at", "order": "ascending"}) {
+            return bad_request(&format!("unexpected search body {body}"));
+        }
+        let per_page = body["pagination"]["per_page"].as_u64().unwrap() as usize;
+        assert!((1..=150).contains(&per_page), "per_page {per_page}");
+        let offset = match body["pagination"]["starting_after"].as_str() {
+            None => 0,
+            Some(c) => match c
+                .strip_prefix(&format!("Wz{from}x"))
+                .and_then(|n| n.parse::<usize>().ok())
+            {
+                Some(n) => n,
+                None => return bad_request("invalid starting_after"),
+            },
+        };
+        let mut hits: Vec<Value> = self
+            .conversations
+            .lock()
+            .unwrap()
+            .values()
+            .filter(|c| c["updated_at"].as_i64().unwrap() >= from)
+            .cloned()
+            .collect();
+        hits.sort_by_key(|c| {
+            (
+                c["updated_at"].as_i64().unwrap(),
+                c["id"].as_str().unwrap().to_owned(),
+            )
+        });
+        let total = hits.len();
+        let page: Vec<Value> = hits
+            .into_iter()
+            .skip(offset)
+            .take(per_page)
+            .map(|mut c| {
+                // The search returns conversations without their parts.
+                c.as_object_mut().unwrap().remove("conversation_parts");
+                c
+            })
+            .collect();
+        let total_pages = total.div_ceil(per_page).max(1);
+        let mut pages = json!({
+            "type": "pages",
+            "page": offset / per_page + 1,
+            "per_page": per_page,
+            "total_pages": total_pages,
+        });
+        if offset + per_page < total {
+            pages["next"] = json!({
+                "per_page": per_page,
+                "starting_after": format!("Wz{from}x{}", offset + per_page),
+            });
+        }
+        ResponseTemplate::new(200).set_body_json(json!({
+            "type": "conversation.list",
+            "pages": pages,
+            "total_count": total,
+            "conversations": page,
+        }))
+    }
+}
+
+impl Respond for Fake {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let body: Value = match serde_json::from_slice(&req.body) {
+            Ok(b) => b,
+            Err(_) => return bad_request("body is not JSON"),
+        };
+        self.searches.lock().unwrap().push(body.clone());
+        self.search(&body)
+    }
+}
+
+pub fn not_found() -> ResponseTemplate {
+    ResponseTemplate::new(404).set_body_json(json!({
+        "type": "error.list",
+        "request_id": "req-404",
+        "errors": [{ "code": "not_found", "message": "Resource Not Found" }]
+    }))
+}
+
+fn bad_request(msg: &str) -> ResponseTemplate {
+    ResponseTemplate::new(400).set_body_json(json!({
+        "type": "error.list",
+        "errors": [{ "code": "parameter_invalid", "message": msg }]
+    }))
+}
+
+pub async fn mount_admins(server: &MockServer, admins: Value) {
+    Mock::given(method("GET"))
+        .and(path("/admins"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"type": "admin.list", "admins": admins})),
+        )
+        .mount(server)
+        .await;
+}

@@ -1,0 +1,149 @@
+//! The SDK's conformance kit on the Intercom connector: resume from every checkpoint, 429,
+//! 5xx, 401/403, broken pages and secrets in logs, on both streams.
+
+use crate::common::{conversation, fixture, part, with_parts};
+use deskpulse_connector::Secret;
+use deskpulse_connector::testkit::{Conformance, Fixtures, Target};
+use deskpulse_connector_intercom::{IntercomConnector, IntercomSettings};
+use serde_json::{Value, json};
+
+const SEARCH: &str = "/conversations/search";
+
+fn query(from: i64) -> Value {
+    json!({
+        "operator": "OR",
+        "value": [
+            {"field": "updated_at", "operator": ">", "value": from},
+            {"field": "updated_at", "operator": "=", "value": from},
+        ]
+    })
+}
+
+/// The documented search envelope; `pages.next` only when there is more.
+fn search_page(convs: &[&Value], next: Option<&str>) -> Value {
+    let mut pages = json!({"type": "pages", "page": 1, "per_page": 2, "total_pages": 2});
+    if let Some(n) = next {
+        pages["next"] = json!({"per_page": 2, "starting_after": n});
+    }
+    let list: Vec<Value> = convs
+        .iter()
+        .map(|c| {
+            let mut c = (*c).clone();
+            c.as_object_mut().unwrap().remove("conversation_parts");
+            c
+        })
+        .collect();
+    json!({
+        "type": "conversation.list",
+        "pages": pages,
+        "total_count": 3,
+        "conversations": list,
+    })
+}
+
+fn fixtures() -> Fixtures {
+    let convs: Vec<Value> = (0..3)
+        .map(|i| {
+            let id = format!("{}", 100 + i);
+            let t = 2_000 + i;
+            let mut c = with_parts(
+                conversation(&id, 1_000, t, if i == 1 { "closed" } else { "open" }),
+                vec![
+                    part(
+                        &format!("{id}1"),
+                        "comment",
+                        1_100,
+                        "user",
+                        &format!("contact-{id}"),
+                    ),
+                    part(&format!("{id}2"), "comment", 1_200, "admin", "991267466"),
+                    part(&format!("{id}3"), "note", 1_300, "admin", "991267466"),
+                ],
+            );
+            if i == 1 {
+                c["conversation_parts"]["conversation_parts"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(part(
+                        &format!("{id}4"),
+                        "close",
+                        1_400,
+                        "admin",
+                        "991267466",
+                    ));
+                c["conversation_parts"]["total_count"] = json!(4);
+                c["conversation_rating"] = json!({
+                    "rating": 5, "remark": null, "created_at": 1_500,
+                    "contact": {"type": "contact", "id": format!("contact-{id}")},
+                    "teammate": {"type": "admin", "id": "991267466"}
+                });
+            }
+            c
+        })
+        .collect();
+    let (a, b, c) = (&convs[0], &convs[1], &convs[2]);
+    let mut f = Fixtures::new()
+        .get(
+            "/admins",
+            &[],
+            fixture("intercom-openapi/descriptions_2.14__GET_admins__200.json"),
+        )
+        // A clean run: two pages.
+        .post(
+            SEARCH,
+            json!({"query": query(0)}),
+            search_page(&[a, b], Some("WzIwMDEsMTAxXQ==")),
+        )
+        .post(
+            SEARCH,
+            json!({"query": query(0), "pagination": {"starting_after": "WzIwMDEsMTAxXQ=="}}),
+            search_page(&[c], None),
+        )
+        // Resumed from the first page's bookmark (2001) and from the last one (2002): the
+        // conversation at the bookmark's second comes again.
+        .post(
+            SEARCH,
+            json!({"query": query(2_001)}),
+            search_page(&[b, c], None),
+        )
+        .post(
+            SEARCH,
+            json!({"query": query(2_002)}),
+            search_page(&[c], None),
+        )
+        .with_header("X-RateLimit-Limit", "167")
+        .with_header("X-RateLimit-Remaining", "160");
+    for conv in &convs {
+        f = f.get(
+            &format!("/conversations/{}", conv["id"].as_str().unwrap()),
+            &[],
+            conv.clone(),
+        );
+    }
+    f
+}
+
+#[tokio::test]
+async fn passes_the_conformance_kit() {
+    Conformance::new(fixtures(), |t: &Target| {
+        let settings = IntercomSettings {
+            access_token: Some(Secret::new(t.secret.clone())),
+            base_url: Some(t.base_url.clone()),
+            page_size: Some(2),
+            requests_per_minute: 0,
+            lookback_minutes: 0,
+            ..IntercomSettings::default()
+        };
+        Box::new(
+            IntercomConnector::new(settings)
+                .unwrap()
+                .with_retry_policy(t.retry.clone()),
+        )
+    })
+    // `conversations` re-reads the bookmark's second (`updated_at >=`); `admins` is a full
+    // refresh of a small unpaged list, so a resume reads it all again.
+    .boundary_repeats(&["conversations", "admins"])
+    .run()
+    .await
+    .assert_ok();
+}

@@ -1,0 +1,465 @@
+//! Statuses, channels, authors, internal notes, deletions, ratings and status history.
+
+use crate::common::*;
+use chrono::{DateTime, Utc};
+use deskpulse_connector::Record;
+use deskpulse_model::{
+    Agent, AuthorKind, Channel, Customer, Message, Rating, RatingKind, RatingScale, StatusChange,
+    TicketStatus,
+};
+use serde_json::{Value, json};
+use wiremock::MockServer;
+
+fn at(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap()
+}
+
+async fn sync(convs: Vec<Value>, deleted: &[&str]) -> Vec<Record> {
+    let server = MockServer::start().await;
+    let fake = Fake::new(convs);
+    for d in deleted {
+        fake.deleted.lock().unwrap().insert((*d).to_owned());
+    }
+    fake.mount(&server).await;
+    records(&read_ok(&connector(&server), "conversations", None).await)
+}
+
+fn ticket(records: &[Record], id: &str) -> deskpulse_model::Ticket {
+    tickets(records)
+        .into_iter()
+        .find(|t| t.external_id == id)
+        .unwrap_or_else(|| panic!("no ticket {id}"))
+}
+
+fn messages_of(records: &[Record], id: &str) -> Vec<Message> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Message(m) if m.ticket_id == id => Some(m.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn changes_of(records: &[Record], id: &str) -> Vec<StatusChange> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            Record::StatusChange(s) if s.ticket_id == id => Some(s.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn ratings(records: &[Record]) -> Vec<Rating> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Rating(x) => Some(x.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_documented_conversation() {
+    let doc = fixture(
+        "intercom-openapi/descriptions_2.14__GET_conversations_id__200_conversation_found.json",
+    );
+    let recs = sync(vec![doc], &[]).await;
+    let t = ticket(&recs, "503");
+    assert_eq!(t.status, TicketStatus::Solved, "closed");
+    assert_eq!(
+        t.channel,
+        Channel::Chat,
+        "source.type conversation = the Messenger"
+    );
+    assert_eq!(t.created_at, at(1_734_537_511));
+    assert_eq!(
+        t.opened_by_agent,
+        Some(true),
+        "delivered_as admin_initiated"
+    );
+    assert_eq!(t.requester_id.as_deref(), Some("6762f1261bb69f9f2193bba7"));
+    assert_eq!(t.assignee_id.as_deref(), Some("991267715"));
+    assert_eq!(t.group_id.as_deref(), Some("5017691"));
+    assert_eq!(t.tags, ["Test tag"]);
+    assert_eq!(t.priority, None, "not_priority");
+    assert_eq!(
+        (t.first_solved_at, t.final_solved_at, t.reopens),
+        (None, None, None)
+    );
+    assert!(recs.contains(&Record::Customer(Customer {
+        external_id: "6762f1261bb69f9f2193bba7".into(),
+        email: None,
+    })));
+    // The opening message and the one comment; the custom-action and attribute parts are
+    // not messages, and no part changed the state.
+    assert_eq!(
+        messages_of(&recs, "503"),
+        [
+            Message {
+                external_id: "503-source".into(),
+                ticket_id: "503".into(),
+                author_kind: AuthorKind::Agent,
+                author_id: Some("991267645".into()),
+                public: true,
+                created_at: at(1_734_537_511),
+            },
+            Message {
+                external_id: "1".into(),
+                ticket_id: "503".into(),
+                author_kind: AuthorKind::Agent,
+                author_id: Some("274".into()),
+                public: true,
+                created_at: at(1_663_597_223),
+            },
+        ]
+    );
+    assert!(changes_of(&recs, "503").is_empty());
+    assert!(ratings(&recs).is_empty());
+}
+
+#[tokio::test]
+async fn the_recorded_airbyte_workspace() {
+    let server = MockServer::start().await;
+    let parts: Vec<Value> = airbyte("conversation_parts")
+        .into_iter()
+        .map(|mut p| {
+            // Airbyte adds `conversation_id` to each part; the API nests them instead.
+            p.as_object_mut().unwrap().remove("conversation_id");
+            p
+        })
+        .collect();
+    let convs: Vec<Value> = airbyte("conversations")
+        .into_iter()
+        .map(|mut c| {
+            let mine: Vec<Value> = if c["id"] == "1" {
+                parts.clone()
+            } else {
+                vec![]
+            };
+            c["conversation_parts"] = json!({
+                "type": "conversation_part.list",
+                "total_count": mine.len(),
+                "conversation_parts": mine,
+            });
+            c
+        })
+        .collect();
+    Fake::new(convs).mount(&server).await;
+    mount_admins(&server, Value::Array(airbyte("admins"))).await;
+    let c = connector(&server);
+
+    let admins = records(&read_ok(&c, "admins", None).await);
+    assert_eq!(
+        admins,
+        [
+            Record::Agent(Agent {
+                external_id: "4423433".into(),
+                name: "Airbyte Team".into(),
+                is_bot: false
+            }),
+            Record::Agent(Agent {
+                external_id: "4423434".into(),
+                name: "Operator".into(),
+                is_bot: true
+            }),
+            Record::Agent(Agent {
+                external_id: "4425337".into(),
+                name: "Jared Rhizor".into(),
+                is_bot: false
+            }),
+        ]
+    );
+
+    let recs = records(&read_ok(&c, "conversations", None).await);
+    assert_eq!(
+        ticket_ids(&recs),
+        ["1", "60", "61"],
+        "ascending by updated_at"
+    );
+    let one = ticket(&recs, "1");
+    assert_eq!(one.status, TicketStatus::Open);
+    assert_eq!(one.opened_by_agent, Some(false), "customer_initiated");
+    assert_eq!(
+        one.requester_id.as_deref(),
+        Some("5fd150d50697b6d0bbc4a2c2")
+    );
+    assert_eq!(one.reopens, Some(0), "statistics.count_reopens");
+    // The lead opened it; a user replied; the Operator bot answered twice.
+    let kinds: Vec<_> = messages_of(&recs, "1")
+        .iter()
+        .map(|m| (m.external_id.clone(), m.author_kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("1-source".to_owned(), AuthorKind::Customer),
+            ("7288120839".to_owned(), AuthorKind::Customer),
+            ("7288121348".to_owned(), AuthorKind::Bot),
+            ("7288121392".to_owned(), AuthorKind::Bot),
+        ]
+    );
+    // An empty e-mail is no e-mail; no names anywhere.
+    assert!(recs.contains(&Record::Customer(Customer {
+        external_id: "5fd150d50697b6d0bbc4a2c2".into(),
+        email: None,
+    })));
+    let sixty = ticket(&recs, "60");
+    assert_eq!(sixty.opened_by_agent, Some(true), "delivered_as automated");
+    assert_eq!(
+        sixty.assignee_id.as_deref(),
+        Some("4423433"),
+        "`assignee` object"
+    );
+}
+
+#[tokio::test]
+async fn states_and_channels() {
+    let mut convs = Vec::new();
+    for (i, (state, source_type)) in [
+        ("open", "email"),
+        ("snoozed", "whatsapp"),
+        ("closed", "phone_call"),
+        ("open", "push"),
+        ("open", "instagram"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut c = conversation(&format!("c{i}"), 1000, 2000 + i as i64, state);
+        c["source"]["type"] = json!(source_type);
+        convs.push(c);
+    }
+    let recs = sync(convs, &[]).await;
+    let got: Vec<_> = tickets(&recs)
+        .iter()
+        .map(|t| (t.status, t.channel))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (TicketStatus::Open, Channel::Email),
+            (TicketStatus::Pending, Channel::Social),
+            (TicketStatus::Solved, Channel::Phone),
+            (TicketStatus::Open, Channel::Other),
+            (TicketStatus::Open, Channel::Social),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn authors_notes_and_ai_answers() {
+    let mut fin = part("p7", "comment", 1070, "admin", "274");
+    fin["author"]["from_ai_agent"] = json!(true);
+    let mut ai = part("p8", "comment", 1080, "bot", "278");
+    ai["author"]["is_ai_answer"] = json!(true);
+    let c = with_parts(
+        conversation("a", 1000, 2000, "open"),
+        vec![
+            part("p1", "comment", 1010, "user", "u1"),
+            part("p2", "comment", 1020, "lead", "l1"),
+            part("p3", "comment", 1030, "contact", "c1"),
+            part("p4", "comment", 1040, "admin", "991267466"),
+            part("p5", "note", 1050, "admin", "991267466"),
+            part("p6", "comment", 1060, "team", "5017691"),
+            fin,
+            ai,
+            part("p9", "quick_reply", 1090, "user", "u1"),
+            part("p10", "assignment", 1100, "admin", "991267466"),
+            part("p11", "note_and_reopen", 1110, "admin", "991267466"),
+        ],
+    );
+    let recs = sync(vec![c], &[]).await;
+    let got: Vec<_> = messages_of(&recs, "a")
+        .iter()
+        .map(|m| (m.external_id.clone(), m.author_kind, m.public))
+        .collect();
+    use AuthorKind::*;
+    let want = [
+        ("a-source", Customer, true),
+        ("p1", Customer, true),
+        ("p2", Customer, true),
+        ("p3", Customer, true),
+        ("p4", Agent, true),
+        ("p5", Agent, false),
+        ("p6", Bot, true),
+        ("p7", Bot, true),
+        ("p8", Bot, true),
+        ("p9", Customer, true),
+        ("p11", Agent, false),
+    ];
+    let want: Vec<_> = want
+        .iter()
+        .map(|(i, k, p)| (i.to_string(), *k, *p))
+        .collect();
+    assert_eq!(got, want);
+    // The opener's e-mail goes to storage (which keeps only its keyed hash); no names.
+    assert!(recs.contains(&Record::Customer(deskpulse_model::Customer {
+        external_id: "contact-a".into(),
+        email: Some("janea@example.com".into()),
+    })));
+}
+
+#[tokio::test]
+async fn deleted_after_the_search_is_kept_as_deleted() {
+    let c = with_parts(
+        conversation("gone", 1000, 2000, "open"),
+        vec![part("g1", "comment", 1010, "user", "contact-gone")],
+    );
+    let recs = sync(vec![c], &["gone"]).await;
+    assert_eq!(ticket(&recs, "gone").status, TicketStatus::Deleted);
+    assert!(messages_of(&recs, "gone").is_empty());
+}
+
+#[tokio::test]
+async fn ratings_answered_and_unanswered() {
+    let mut rated = conversation("r1", 1000, 5000, "closed");
+    rated["admin_assignee_id"] = json!(991267715);
+    rated["conversation_rating"] = json!({
+        "rating": 4,
+        "remark": "Quick and kind",
+        "created_at": 4000,
+        "contact": {"type": "contact", "id": "contact-r1"},
+        "teammate": {"type": "admin", "id": "991267466"}
+    });
+    let mut asked = conversation("r2", 1000, 5001, "closed");
+    asked["conversation_rating"] = json!({
+        "rating": null,
+        "remark": null,
+        "created_at": 4000,
+        "contact": {"type": "contact", "id": "contact-r2"},
+        "teammate": {"type": "admin", "id": "991267466"}
+    });
+    // Rated later than the survey was sent: the part recording the answer dates it.
+    let mut late = with_parts(
+        conversation("r3", 1000, 7000, "closed"),
+        vec![part(
+            "r31",
+            "conversation_rating_changed",
+            6500,
+            "user",
+            "contact-r3",
+        )],
+    );
+    late["conversation_rating"] = json!({
+        "rating": 1, "remark": "", "created_at": 4000,
+        "contact": {"type": "contact", "id": "contact-r3"},
+        "teammate": null
+    });
+    late["admin_assignee_id"] = json!(991267715);
+    let recs = sync(vec![rated, asked, late], &[]).await;
+    assert_eq!(
+        ratings(&recs),
+        [
+            Rating {
+                external_id: "r1".into(),
+                kind: RatingKind::Csat,
+                score: 4.0,
+                scale: RatingScale::ONE_TO_FIVE,
+                ticket_id: Some("r1".into()),
+                agent_id: Some("991267466".into()),
+                comment: Some("Quick and kind".into()),
+                created_at: at(4000),
+            },
+            Rating {
+                external_id: "r3".into(),
+                kind: RatingKind::Csat,
+                score: 1.0,
+                scale: RatingScale::ONE_TO_FIVE,
+                ticket_id: Some("r3".into()),
+                agent_id: Some("991267715".into()),
+                comment: None,
+                created_at: at(6500),
+            }
+        ],
+        "the survey that was not answered is no response"
+    );
+}
+
+#[tokio::test]
+async fn status_history_with_a_customer_reopen() {
+    let c = with_parts(
+        conversation("h", 1000, 9000, "closed"),
+        vec![
+            part("h1", "comment", 1100, "admin", "991267466"),
+            part("h2", "close", 1200, "admin", "991267466"),
+            // The customer answers a closed conversation: Intercom reopens it.
+            part("h3", "comment", 1300, "user", "contact-h"),
+            part("h4", "snoozed", 1400, "admin", "991267466"),
+            part("h5", "unsnoozed", 1500, "admin", "991267466"),
+            part("h6", "close", 1600, "bot", "278"),
+        ],
+    );
+    let recs = sync(vec![c], &[]).await;
+    let got: Vec<_> = changes_of(&recs, "h")
+        .iter()
+        .map(|s| (s.external_id.clone(), s.to, s.author_kind, s.at))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "h2".to_owned(),
+                TicketStatus::Solved,
+                AuthorKind::Agent,
+                at(1200)
+            ),
+            (
+                "h3-reopen".to_owned(),
+                TicketStatus::Open,
+                AuthorKind::Customer,
+                at(1300)
+            ),
+            (
+                "h4".to_owned(),
+                TicketStatus::Pending,
+                AuthorKind::Agent,
+                at(1400)
+            ),
+            (
+                "h5".to_owned(),
+                TicketStatus::Open,
+                AuthorKind::Agent,
+                at(1500)
+            ),
+            (
+                "h6".to_owned(),
+                TicketStatus::Solved,
+                AuthorKind::Bot,
+                at(1600)
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn cut_off_parts_fall_back_to_the_statistics() {
+    let mut c = with_parts(
+        conversation("big", 1000, 9000, "closed"),
+        vec![
+            part("b1", "comment", 8000, "user", "contact-big"),
+            part("b2", "close", 8100, "admin", "991267466"),
+        ],
+    );
+    // Intercom returns only the 500 most recent parts of a longer conversation.
+    c["conversation_parts"]["total_count"] = json!(612);
+    c["statistics"] = json!({
+        "type": "conversation_statistics",
+        "first_close_at": 2000,
+        "last_close_at": 8100,
+        "count_reopens": 3,
+        "first_admin_reply_at": 1500
+    });
+    let recs = sync(vec![c], &[]).await;
+    assert!(
+        changes_of(&recs, "big").is_empty(),
+        "history would start mid-life"
+    );
+    let t = ticket(&recs, "big");
+    assert_eq!(
+        (t.first_solved_at, t.final_solved_at, t.reopens),
+        (Some(at(2000)), Some(at(8100)), Some(3))
+    );
+}

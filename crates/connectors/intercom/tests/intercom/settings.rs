@@ -1,0 +1,112 @@
+//! Settings: validation errors that name the key, defaults, secrets that never print.
+
+use deskpulse_connector::Secret;
+use deskpulse_connector_intercom::{
+    IntercomConnector, IntercomSettings, KIND, STREAMS, settings_keys,
+};
+
+fn err_of(s: IntercomSettings) -> String {
+    IntercomConnector::new(s).unwrap_err().to_string()
+}
+
+fn with_token() -> IntercomSettings {
+    IntercomSettings {
+        access_token: Some(Secret::new("tok")),
+        ..IntercomSettings::default()
+    }
+}
+
+#[test]
+fn kind_streams_and_keys() {
+    assert_eq!(KIND, "intercom");
+    let names: Vec<_> = STREAMS.iter().map(|s| s.name).collect();
+    assert_eq!(names, ["admins", "conversations"]);
+    assert!(settings_keys().contains(&"access_token"));
+    assert!(settings_keys().contains(&"base_url"));
+}
+
+#[test]
+fn defaults_are_the_vendors() {
+    let s = IntercomSettings::default();
+    assert_eq!(s.requests_per_minute, 10_000);
+    assert_eq!(s.parts_concurrency, 4);
+    assert_eq!(s.lookback_minutes, 5);
+    let c = IntercomConnector::new(with_token()).unwrap();
+    assert_eq!(c.base_url().as_str(), "https://api.intercom.io/");
+}
+
+#[test]
+fn regions() {
+    for (region, host) in [
+        ("eu", "https://api.eu.intercom.io/"),
+        ("AU", "https://api.au.intercom.io/"),
+        ("us", "https://api.intercom.io/"),
+    ] {
+        let c = IntercomConnector::new(IntercomSettings {
+            region: Some(region.into()),
+            ..with_token()
+        })
+        .unwrap();
+        assert_eq!(c.base_url().as_str(), host);
+    }
+    let e = err_of(IntercomSettings {
+        region: Some("mars".into()),
+        ..with_token()
+    });
+    assert!(e.contains("`region`") && e.contains("mars"), "{e}");
+}
+
+#[test]
+fn errors_name_the_key() {
+    let e = err_of(IntercomSettings::default());
+    assert!(e.contains("`access_token`"), "{e}");
+    let e = err_of(IntercomSettings {
+        access_token: Some(Secret::new("  ")),
+        ..IntercomSettings::default()
+    });
+    assert!(e.contains("`access_token`"), "{e}");
+    for n in [0, 151] {
+        let e = err_of(IntercomSettings {
+            page_size: Some(n),
+            ..with_token()
+        });
+        assert!(e.contains("`page_size`") && e.contains("150"), "{e}");
+    }
+    let e = err_of(IntercomSettings {
+        parts_concurrency: 0,
+        ..with_token()
+    });
+    assert!(e.contains("`parts_concurrency`"), "{e}");
+    let e = err_of(IntercomSettings {
+        base_url: Some("not a url".into()),
+        ..with_token()
+    });
+    assert!(e.contains("`base_url`"), "{e}");
+    let e = err_of(IntercomSettings {
+        base_url: Some("ftp://example.com".into()),
+        ..with_token()
+    });
+    assert!(e.contains("`base_url`"), "{e}");
+}
+
+#[test]
+fn unknown_keys_are_rejected_and_secrets_hidden() {
+    let s: IntercomSettings = serde_json::from_value(serde_json::json!({
+        "access_token": "tok-very-secret",
+        "region": "eu",
+        "start_date": "2026-01-01",
+        "page_size": 50
+    }))
+    .unwrap();
+    let shown = format!("{s:?}");
+    assert!(!shown.contains("tok-very-secret"), "{shown}");
+    let c = IntercomConnector::new(s).unwrap();
+    assert!(!format!("{c:?}").contains("tok-very-secret"));
+
+    let e = serde_json::from_value::<IntercomSettings>(serde_json::json!({
+        "access_token": "tok", "acess_token": "typo"
+    }))
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("acess_token"), "{e}");
+}

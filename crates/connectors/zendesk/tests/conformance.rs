@@ -1,0 +1,231 @@
+//! The SDK's conformance kit on the Zendesk connector: resume from every checkpoint, 429,
+//! 5xx, 401/403, broken pages and secrets in logs, on every stream. A test binary of its own:
+//! the kit installs a global log subscriber, and so does `tests/zendesk/http.rs`.
+
+use deskpulse_connector::Secret;
+use deskpulse_connector::testkit::{Conformance, Fixtures, Target};
+use deskpulse_connector_zendesk::{ZendeskConnector, ZendeskSettings};
+use serde_json::{Value, json};
+
+const PROD: &str = "https://acme.zendesk.com";
+const USERS: &str = "/api/v2/incremental/users/cursor.json";
+const TICKETS: &str = "/api/v2/incremental/tickets/cursor.json";
+const EVENTS: &str = "/api/v2/incremental/ticket_events.json";
+const RATINGS: &str = "/api/v2/satisfaction_ratings.json";
+
+fn cursor_page(key: &str, ep: &str, items: Value, after: &str, eos: bool) -> Value {
+    json!({
+        key: items,
+        "after_cursor": after,
+        "after_url": format!("{PROD}{ep}?cursor={after}"),
+        "before_cursor": null,
+        "before_url": null,
+        "end_of_stream": eos,
+    })
+}
+
+fn user(id: u64, role: &str) -> Value {
+    json!({
+        "id": id, "url": format!("{PROD}/api/v2/users/{id}.json"), "name": format!("User {id}"),
+        "email": format!("user{id}@example.com"), "role": role, "active": true,
+        "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-03-01T00:00:00Z",
+    })
+}
+
+fn ticket(id: u64, status: &str, channel: &str) -> Value {
+    json!({
+        "url": format!("{PROD}/api/v2/tickets/{id}.json"), "id": id,
+        "via": {"channel": channel, "source": {"from": {}, "to": {}, "rel": null}},
+        "created_at": "2024-03-01T09:00:00Z", "updated_at": "2024-03-02T10:00:00Z",
+        "generated_timestamp": 1709373600, "subject": "Subject", "description": "Body",
+        "priority": "normal", "status": status, "requester_id": 2, "submitter_id": 2,
+        "assignee_id": 1, "group_id": null, "tags": ["x"], "custom_fields": [],
+        "metric_set": {"reopens": 0, "replies": 1, "solved_at": null},
+    })
+}
+
+fn audit(id: u64, ticket: u64, ts: i64, at: &str, children: Value) -> Value {
+    json!({
+        "id": id, "ticket_id": ticket, "timestamp": ts, "created_at": at, "updater_id": 1,
+        "via": "Web form", "event_type": "Audit", "system": {}, "merged_ticket_ids": [],
+        "child_events": children,
+    })
+}
+
+fn events_page(events: Value, end_time: i64, eos: bool) -> Value {
+    json!({
+        "ticket_events": events, "count": events.as_array().map_or(0, Vec::len),
+        "end_of_stream": eos, "end_time": end_time,
+        "next_page": if eos { Value::Null } else {
+            json!(format!("{PROD}{EVENTS}?start_time={end_time}&include=comment_events"))
+        },
+    })
+}
+
+fn rating(id: u64, score: &str, created_at: &str) -> Value {
+    json!({
+        "id": id, "url": format!("{PROD}/api/v2/satisfaction_ratings/{id}.json"),
+        "assignee_id": 1, "group_id": null, "requester_id": 2, "ticket_id": id + 100,
+        "score": score, "comment": null, "created_at": created_at, "updated_at": created_at,
+    })
+}
+
+fn ratings_page(ratings: Value, after: Option<&str>) -> Value {
+    json!({
+        "satisfaction_ratings": ratings,
+        "meta": {"has_more": after.is_some(), "after_cursor": after, "before_cursor": null},
+        "links": {"next": after.map(|a| format!("{PROD}{RATINGS}?page[after]={a}")), "prev": null},
+    })
+}
+
+fn fixtures() -> Fixtures {
+    let comment = |id: u64, public: bool| {
+        json!({"id": id, "event_type": "Comment", "type": "Comment", "author_id": 1,
+               "public": public, "body": "text", "via": {"channel": "web"}, "created_at": null})
+    };
+    let status = |id: u64, from: Option<&str>, to: &str| {
+        json!({"id": id, "event_type": if from.is_some() { "Change" } else { "Create" },
+               "field_name": "status", "value": to, "previous_value": from})
+    };
+    let r1 = rating(1, "good", "2024-03-01T10:00:00Z");
+    let r2 = rating(2, "offered", "2024-03-02T10:00:00Z");
+    let r3 = rating(3, "bad", "2024-03-03T10:00:00Z");
+    Fixtures::new()
+        // users: two pages, then what the next sync sees
+        .get(
+            USERS,
+            &[("start_time", "0")],
+            cursor_page(
+                "users",
+                USERS,
+                json!([user(1, "agent"), user(2, "end-user")]),
+                "u1",
+                false,
+            ),
+        )
+        .get(
+            USERS,
+            &[("cursor", "u1")],
+            cursor_page("users", USERS, json!([user(3, "admin")]), "u2", true),
+        )
+        .get(
+            USERS,
+            &[("cursor", "u2")],
+            cursor_page("users", USERS, json!([]), "u2", true),
+        )
+        // tickets, with metric sets side-loaded
+        .get(
+            TICKETS,
+            &[("start_time", "0"), ("include", "metric_sets")],
+            cursor_page(
+                "tickets",
+                TICKETS,
+                json!([ticket(10, "new", "email"), ticket(11, "solved", "web")]),
+                "t1",
+                false,
+            ),
+        )
+        .get(
+            TICKETS,
+            &[("cursor", "t1"), ("include", "metric_sets")],
+            cursor_page(
+                "tickets",
+                TICKETS,
+                json!([ticket(12, "deleted", "api")]),
+                "t2",
+                true,
+            ),
+        )
+        .get(
+            TICKETS,
+            &[("cursor", "t2"), ("include", "metric_sets")],
+            cursor_page("tickets", TICKETS, json!([]), "t2", true),
+        )
+        // ticket events: time-based, the next request built from end_time
+        .get(
+            EVENTS,
+            &[("start_time", "0"), ("include", "comment_events")],
+            events_page(
+                json!([audit(
+                    100,
+                    10,
+                    1709283600,
+                    "2024-03-01T09:00:00Z",
+                    json!([comment(101, true), status(102, None, "new")])
+                ),]),
+                1709283600,
+                false,
+            ),
+        )
+        .get(
+            EVENTS,
+            &[("start_time", "1709283600"), ("include", "comment_events")],
+            events_page(
+                json!([audit(
+                    200,
+                    10,
+                    1709290000,
+                    "2024-03-01T10:46:40Z",
+                    json!([comment(201, false), status(202, Some("new"), "solved")])
+                ),]),
+                1709290000,
+                true,
+            ),
+        )
+        .get(
+            EVENTS,
+            &[("start_time", "1709290000"), ("include", "comment_events")],
+            events_page(json!([]), 1709290000, true),
+        )
+        // satisfaction ratings: cursor pages; a resume re-reads 14 days before the bookmark
+        .get(
+            RATINGS,
+            &[("start_time", "0"), ("sort", "created_at")],
+            ratings_page(json!([r1, r2]), Some("r2c")),
+        )
+        .get(
+            RATINGS,
+            &[
+                ("start_time", "0"),
+                ("sort", "created_at"),
+                ("page[after]", "r2c"),
+            ],
+            ratings_page(json!([r3]), None),
+        )
+        .get(
+            RATINGS,
+            &[("start_time", &(1709373600 - 14 * 86400).to_string())],
+            ratings_page(json!([r1, r2, r3]), None),
+        )
+        .get(
+            RATINGS,
+            &[("start_time", &(1709460000 - 14 * 86400).to_string())],
+            ratings_page(json!([r1, r2, r3]), None),
+        )
+}
+
+fn connector(t: &Target) -> Box<dyn deskpulse_connector::Connector> {
+    let settings = ZendeskSettings {
+        email: Some("agent@example.com".into()),
+        api_token: Some(Secret::new(t.secret.clone())),
+        base_url: Some(t.base_url.clone()),
+        requests_per_minute: 0,
+        incremental_requests_per_minute: 0,
+        ..ZendeskSettings::default()
+    };
+    Box::new(
+        ZendeskConnector::new(settings)
+            .expect("valid settings")
+            .with_retry_policy(t.retry.clone()),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zendesk_passes_the_conformance_kit() {
+    Conformance::new(fixtures(), connector)
+        // Ratings are listed from `start_time` inclusive, and re-read over a lookback window.
+        .boundary_repeats(&["satisfaction_ratings"])
+        .run()
+        .await
+        .assert_ok();
+}

@@ -1,0 +1,3 @@
+//! deskpulse-scheduler (placeholder docs, expanded below)
+
+pub mod schedule;
