@@ -92,7 +92,7 @@ fn connector(base_url: &str, sim: &SimConfig) -> ZendeskConnector {
 
 /// What a stored or true account says, projected onto what the KPIs need.
 #[derive(Debug, PartialEq, Eq)]
-struct Facts {
+pub(crate) struct Facts {
     tickets: BTreeSet<String>,
     messages: BTreeSet<String>,
     transitions: BTreeSet<String>,
@@ -105,7 +105,7 @@ fn ts(t: DateTime<Utc>) -> i64 {
 }
 
 /// The ground truth as the records a perfect pipeline would store, with true author kinds.
-fn truth_input(truth: &GroundTruth) -> ReportInput {
+pub(crate) fn truth_input(truth: &GroundTruth) -> ReportInput {
     let tickets = truth
         .tickets
         .iter()
@@ -192,7 +192,7 @@ fn truth_input(truth: &GroundTruth) -> ReportInput {
     }
 }
 
-fn facts(input: &ReportInput) -> Facts {
+pub(crate) fn facts(input: &ReportInput) -> Facts {
     let agent_ids: BTreeSet<&str> = input
         .agents
         .iter()

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use deskpulse_model::{Agent, Batch, Checkpoint, Rating, RatingKind, RatingScale, Record};
+use deskpulse_storage::DeliveryClaim;
 use deskpulse_storage::testing::TestDb;
 use mail_parser::{MessageParser, MimeHeaders};
 use mailin_embedded::{Handler, Response, Server, SslConfig, response};
@@ -314,6 +315,38 @@ async fn send_once_then_force(db_url: &str) {
     assert!(out.ends_with(": sent\n"), "{out}");
     assert_eq!(inbox.mails().len(), 3);
 
+    // A run that died between the send and the log write left its claim "sending": the
+    // next run reports it and sends nothing (at most once); --force sends.
+    let store = deskpulse_storage::Store::open(db_url).await.unwrap();
+    assert!(matches!(
+        store
+            .claim_delivery("support", "2026-W45", "team-slack", false)
+            .await
+            .unwrap(),
+        DeliveryClaim::Acquired { .. }
+    ));
+    store.close().await;
+    let w45 = [
+        "digest",
+        "send",
+        "--period",
+        "2026-W45",
+        "--channel",
+        "team-slack",
+    ];
+    let out = run_ok(&env, &w45).await;
+    assert!(
+        out.starts_with("team-slack (Slack webhook): in progress since 20")
+            && out.contains(
+                "(a previous send may have died after sending; check the channel, then --force)"
+            ),
+        "{out}"
+    );
+    assert_eq!(slack_posts(&slack).await.len(), 3);
+    let out = run_ok(&env, &[&w45[..], &["--force"]].concat()).await;
+    assert_eq!(out, "team-slack (Slack webhook): sent\n");
+    assert_eq!(slack_posts(&slack).await.len(), 4);
+
     // An unknown channel is a usage error.
     let out = env
         .run(&[&send[..], &["--channel", "nope"]].concat(), &VARS)
@@ -570,4 +603,24 @@ async fn an_email_channel_without_smtp_is_a_usage_error() {
         )
         .await;
     assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // Two channels with one name would share one delivery-log entry: refused.
+    env.write_config(
+        &config(
+            &env.sqlite_url(),
+            "http://127.0.0.1:9",
+            Some(25),
+            "http://127.0.0.1:9",
+        )
+        .replace("name = \"team-slack\"\n", "name = \"email\"\n"),
+    );
+    let out = env
+        .run(&["digest", "send", "--period", "2026-W46"], &VARS)
+        .await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("two channels named \"email\""),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -6,6 +6,7 @@ mod chaos;
 mod config_errors;
 mod crash;
 mod credentials;
+mod daemon;
 mod demo;
 mod digest;
 mod golden;

@@ -48,6 +48,13 @@ pub enum Command {
     Digest(DigestCommand),
     /// List the connector kinds, with their settings keys and streams
     Connectors,
+    /// The daemon: syncs every source on its `sync_every`, sends each team's digest on its
+    /// `digest_schedule` in the team's time zone, catches up what was missed while it was
+    /// down; several daemons may share one Postgres. Stops cleanly on SIGTERM or Ctrl-C
+    Run,
+    /// What the daemon did and will do: per source the last sync and the next; per team and
+    /// channel the last digest and the next
+    Status,
     /// Everything at once with no account: a built-in Zendesk simulator, a throwaway SQLite
     /// database, a synced quarter and last week's report, checked against the simulator
     Demo(DemoArgs),

@@ -52,6 +52,7 @@ pub fn locate(flag: Option<&Path>) -> PathBuf {
 pub struct Settings {
     pub path: PathBuf,
     pub database: DatabaseSettings,
+    pub daemon: DaemonSettings,
     pub smtp: Option<SmtpSettings>,
     pub teams: Vec<TeamSettings>,
     pub sources: Vec<SourceSettings>,
@@ -66,6 +67,19 @@ pub struct DatabaseSettings {
 
 fn default_db_url() -> String {
     "sqlite://deskpulse.db".into()
+}
+
+/// `[daemon]`: how `deskpulse run` works (all optional).
+#[derive(Debug, Clone, Default)]
+pub struct DaemonSettings {
+    /// How often the daemon wakes to see what is due (default 15 s).
+    pub tick: Option<Duration>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileDaemon {
+    tick: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -320,6 +334,8 @@ struct FileSettings {
     #[serde(default = "default_database")]
     database: DatabaseSettings,
     smtp: Option<SmtpSettings>,
+    #[serde(default)]
+    daemon: FileDaemon,
     #[serde(default)]
     teams: Vec<FileTeam>,
     #[serde(default)]
@@ -609,9 +625,16 @@ fn validate(path: &Path, f: FileSettings) -> Result<Settings, ConfigError> {
         crate::connectors::build(s).map_err(|(k, d)| err(k, d))?;
     }
 
+    let daemon = DaemonSettings {
+        tick: match &f.daemon.tick {
+            None => None,
+            Some(t) => Some(parse_duration(t).map_err(|d| err("daemon.tick".into(), d))?),
+        },
+    };
     Ok(Settings {
         path: path.to_owned(),
         database: f.database,
+        daemon,
         smtp: f.smtp,
         teams,
         sources,

@@ -53,6 +53,17 @@ pub(crate) async fn render(
     team: &TeamSettings,
     spec: PeriodSpec,
 ) -> Result<RenderedDigest, Failure> {
+    render_with_warnings(store, team, spec, &[]).await
+}
+
+/// [`render`], with warnings for the attention box — sources that failed every sync of the
+/// period, as `(source, last error)`, so a manager learns the numbers may be incomplete.
+pub(crate) async fn render_with_warnings(
+    store: &Store,
+    team: &TeamSettings,
+    spec: PeriodSpec,
+    failing_sources: &[(String, String)],
+) -> Result<RenderedDigest, Failure> {
     let computed = crate::report::compute_with_history(store, team, spec).await?;
     let period = spec.in_zone(team.timezone);
     let within = |t: DateTime<Utc>| period.start <= t && t < period.end;
@@ -70,13 +81,24 @@ pub(crate) async fn render(
         .filter(|r| within(r.rating.created_at))
         .map(|r| r.rating.clone())
         .collect();
-    let digest = Digest::build(&DigestInput {
+    let mut digest = Digest::build(&DigestInput {
         report: &computed.report,
         history: &computed.history,
         targets: team.targets,
         reviews: &reviews,
         ratings: &ratings,
     });
+    for (source, error) in failing_sources {
+        digest.attention.insert(
+            0,
+            deskpulse_digest::Attention {
+                kpi: "sync",
+                message: format!(
+                    "Source {source} failed every sync of this period, so its numbers are incomplete (last error: {error})"
+                ),
+            },
+        );
+    }
     // Charts are CPU work (plotters): off the async workers.
     tokio::task::spawn_blocking(move || RenderedDigest::render(&digest))
         .await
@@ -224,7 +246,7 @@ fn smtp_settings(s: &config::SmtpSettings) -> deskpulse_digest::delivery::SmtpSe
 }
 
 /// A channel ready to send to.
-enum Target<'a> {
+pub(crate) enum Target<'a> {
     Email {
         name: &'a str,
         to: EmailChannel,
@@ -281,6 +303,18 @@ fn targets<'a>(
             team.name,
             settings.path.display()
         )));
+    }
+    // The delivery log is keyed by the channel's name: two channels may not share one.
+    let mut names = std::collections::BTreeSet::new();
+    for c in &team.channels {
+        if !names.insert(channel_name(c)) {
+            return Err(Failure::Usage(format!(
+                "team {:?} has two channels named {:?} in {}: give each [[teams.channels]] its own `name` (deliveries are recorded per name)",
+                team.name,
+                channel_name(c),
+                settings.path.display()
+            )));
+        }
     }
     let selected: Vec<&ChannelSettings> = match only {
         None => team.channels.iter().collect(),
@@ -394,11 +428,9 @@ async fn send(settings: &Settings, args: DigestSendArgs) -> Result<(), Failure> 
         return Ok(());
     }
 
-    let log = StoreLog(store.clone());
     let mut failed = Vec::new();
-    for t in &targets {
-        let key = DeliveryKey::new(team.name.clone(), period.clone(), t.name());
-        let line = match send_once(&log, &key, args.force, || t.send(&rendered)).await {
+    for (target, outcome) in deliver(&store, team, &period, &targets, &rendered, args.force).await {
+        let line = match outcome {
             Ok(Delivery::Sent) => "sent".to_owned(),
             Ok(Delivery::AlreadySent { at }) => format!(
                 "already sent on {} (use --force to send again)",
@@ -409,11 +441,11 @@ async fn send(settings: &Settings, args: DigestSendArgs) -> Result<(), Failure> 
                 when(since, team)
             ),
             Err(e) => {
-                failed.push(t.name().to_owned());
+                failed.push(target.name().to_owned());
                 format!("failed: {e}")
             }
         };
-        println!("{}: {line}", t.describe());
+        println!("{}: {line}", target.describe());
     }
     if failed.is_empty() {
         Ok(())
@@ -425,4 +457,46 @@ async fn send(settings: &Settings, args: DigestSendArgs) -> Result<(), Failure> 
             failed.join(", ")
         )))
     }
+}
+
+/// Delivers a rendered digest to each target at most once per (team, period, channel),
+/// through the storage delivery log; `force` sends again what was sent.
+pub(crate) async fn deliver<'t, 'a>(
+    store: &Store,
+    team: &TeamSettings,
+    period: &str,
+    targets: &'t [Target<'a>],
+    rendered: &RenderedDigest,
+    force: bool,
+) -> Vec<(&'t Target<'a>, Result<Delivery, DeliveryError>)> {
+    let log = StoreLog(store.clone());
+    let mut out = Vec::with_capacity(targets.len());
+    for t in targets {
+        let key = DeliveryKey::new(team.name.clone(), period.to_owned(), t.name());
+        out.push((t, send_once(&log, &key, force, || t.send(rendered)).await));
+    }
+    out
+}
+
+/// What the daemon's digest job does: render the team's digest of `spec` (with warnings for
+/// failing sources) and deliver it once to every channel. Returns (delivered, already sent,
+/// failures as text).
+pub(crate) async fn send_scheduled(
+    settings: &Settings,
+    store: &Store,
+    team: &TeamSettings,
+    spec: PeriodSpec,
+    failing_sources: &[(String, String)],
+) -> Result<(u64, u64, Vec<String>), Failure> {
+    let targets = targets(settings, team, None)?;
+    let rendered = render_with_warnings(store, team, spec, failing_sources).await?;
+    let (mut sent, mut already, mut failed) = (0, 0, Vec::new());
+    for (t, outcome) in deliver(store, team, &spec.to_string(), &targets, &rendered, false).await {
+        match outcome {
+            Ok(Delivery::Sent) => sent += 1,
+            Ok(Delivery::AlreadySent { .. } | Delivery::InProgress { .. }) => already += 1,
+            Err(e) => failed.push(format!("{}: {e}", t.describe())),
+        }
+    }
+    Ok((sent, already, failed))
 }

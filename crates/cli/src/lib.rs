@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod config;
 pub mod connectors;
+mod daemon;
 mod demo;
 mod digest;
 mod import;
@@ -33,7 +34,7 @@ impl Failure {
             Failure::Runtime(_) => 1,
         }
     }
-    fn message(&self) -> &str {
+    pub(crate) fn message(&self) -> &str {
         match self {
             Failure::Usage(m) | Failure::Runtime(m) => m,
         }
@@ -79,6 +80,14 @@ async fn run(args: cli::Cli) -> Result<(), Failure> {
             sync::run(&settings, a).await
         }
         cli::Command::Demo(a) => demo::run(a).await,
+        cli::Command::Run => {
+            let settings = config::Settings::load(&config_path)?;
+            daemon::run(settings).await
+        }
+        cli::Command::Status => {
+            let settings = config::Settings::load(&config_path)?;
+            daemon::status(&settings).await
+        }
         cli::Command::Connectors => {
             print!("{}", connectors::describe());
             Ok(())

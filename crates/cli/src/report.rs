@@ -10,6 +10,7 @@ use deskpulse_model::PeriodSpec;
 /// Previous periods a report's trends and forecast look at (the metrics and digest crates
 /// use at most 12).
 pub(crate) const HISTORY_PERIODS: usize = 12;
+
 /// A period's report with its history attached, and what it was computed from.
 pub(crate) struct Computed {
     /// With `trends`, `forecast` and `suggestions` attached from `history`.

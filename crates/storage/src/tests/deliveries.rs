@@ -151,11 +151,24 @@ pub(super) async fn a_released_delivery_is_claimed_again(store: Store) {
 /// Many claimers at once, on several connections: exactly one wins; the others see it
 /// sending (or, once it is confirmed, sent).
 pub(super) async fn concurrent_claims_have_one_winner(store: Store) {
+    // A second, independent pool on the same database stands in for another process.
+    let other = match &store {
+        Store::Sqlite(p) => Store::Sqlite(
+            sqlx::SqlitePool::connect_with((*p.connect_options()).clone())
+                .await
+                .unwrap(),
+        ),
+        Store::Postgres(p) => Store::Postgres(
+            sqlx::PgPool::connect_with((*p.connect_options()).clone())
+                .await
+                .unwrap(),
+        ),
+    };
     for round in 0..3 {
         let period = format!("2026-W{:02}", 40 + round);
         let tasks: Vec<_> = (0..12)
-            .map(|_| {
-                let store = store.clone();
+            .map(|i| {
+                let store = if i % 2 == 0 { &store } else { &other }.clone();
                 let period = period.clone();
                 tokio::spawn(async move {
                     store
@@ -175,6 +188,7 @@ pub(super) async fn concurrent_claims_have_one_winner(store: Store) {
         }
         assert_eq!(won, 1, "round {round}");
     }
+    other.close().await;
     // Forced claims at once: each takes the row over; exactly the last one's token holds.
     let tasks: Vec<_> = (0..8)
         .map(|_| {

@@ -1,0 +1,308 @@
+//! `deskpulse run` (the daemon) and `deskpulse status`. The scheduler crate decides what is
+//! due and makes sure each sync tick and each digest runs once in the cluster; this module
+//! supplies the work ([`CliJobs`]): syncing a source, sending a team's digest.
+
+use crate::Failure;
+use crate::config::{Settings, SourceSettings};
+use async_trait::async_trait;
+use deskpulse_connector::{
+    Batch, Checkpoint, CheckpointStore, NoProgress, SyncError, SyncOptions, sync_stream,
+};
+use deskpulse_scheduler::{
+    CancellationToken, Daemon, DaemonError, DigestOutcome, DigestRequest, JobError, Jobs,
+    SourceSchedule, SyncOutcome, TeamSchedule,
+};
+use deskpulse_storage::{StorageError, Store};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// The scheduler's view of the configuration: every source's interval, and the digest
+/// schedule of every team that has somewhere to send it.
+pub(crate) fn schedule(settings: &Settings) -> Result<deskpulse_scheduler::Settings, Failure> {
+    let sources = settings
+        .sources
+        .iter()
+        .map(|s| SourceSchedule {
+            name: s.name.to_string(),
+            every: s.sync_every,
+        })
+        .collect();
+    let mut teams = Vec::new();
+    for (i, t) in settings.teams.iter().enumerate() {
+        if t.channels.is_empty() {
+            tracing::info!(team = %t.name, "no [[teams.channels]]: the daemon sends this team no digest");
+            continue;
+        }
+        let sources = t.sources.iter().map(|s| s.to_string()).collect();
+        let team = TeamSchedule::weekly(&t.name, t.timezone, &t.digest_schedule, sources).map_err(
+            |e| {
+                Failure::Usage(format!(
+                    "{}: `teams[{i}].digest_schedule`: {e}",
+                    settings.path.display()
+                ))
+            },
+        )?;
+        teams.push(team);
+    }
+    let mut s = deskpulse_scheduler::Settings::new(sources, teams);
+    if let Some(tick) = settings.daemon.tick {
+        s.tick = tick;
+    }
+    Ok(s)
+}
+
+pub(crate) async fn run(settings: Settings) -> Result<(), Failure> {
+    let schedule = schedule(&settings)?;
+    let store = Store::open(&settings.database.url)
+        .await
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
+    let jobs = Arc::new(CliJobs {
+        settings: Arc::new(settings),
+        store: store.clone(),
+    });
+    let daemon = Daemon::new(store, jobs, schedule);
+    tracing::info!(owner = daemon.owner(), "deskpulse daemon starting");
+    match daemon.run(deskpulse_scheduler::shutdown_signal()).await {
+        Ok(()) => {
+            tracing::info!("deskpulse daemon stopped");
+            Ok(())
+        }
+        Err(e @ DaemonError::AlreadyRunning { .. }) => Err(Failure::Runtime(e.to_string())),
+        Err(e) => Err(Failure::Runtime(format!("the daemon failed: {e}"))),
+    }
+}
+
+pub(crate) async fn status(settings: &Settings) -> Result<(), Failure> {
+    let schedule = schedule(settings)?;
+    let store = Store::open(&settings.database.url)
+        .await
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
+    let now = chrono::Utc::now();
+    let report = deskpulse_scheduler::status(&store, &schedule, now)
+        .await
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
+    let at = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+    match (&report.daemon, report.daemon_alive) {
+        (Some(d), true) => println!(
+            "daemon: running on {} (pid {}), last heartbeat {}",
+            d.host,
+            d.pid,
+            at(d.heartbeat_at)
+        ),
+        (Some(d), false) => println!(
+            "daemon: not running (last seen on {} at {})",
+            d.host,
+            at(d.heartbeat_at)
+        ),
+        (None, _) => println!("daemon: not running (start it with `deskpulse run`)"),
+    }
+    println!("\nsources");
+    for s in &report.sources {
+        let last = match &s.last_run {
+            None => "never synced".to_owned(),
+            Some(r) => {
+                let outcome = r
+                    .outcome
+                    .map(|o| format!("{o:?}").to_lowercase())
+                    .unwrap_or_else(|| "running".into());
+                let records = r
+                    .records
+                    .map(|n| format!(", {n} records"))
+                    .unwrap_or_default();
+                let error = r
+                    .error
+                    .as_deref()
+                    .map(|e| format!(", error: {e}"))
+                    .unwrap_or_default();
+                format!("last {} {outcome}{records}{error}", at(r.started_at))
+            }
+        };
+        let failures = if s.consecutive_failures > 0 {
+            format!(" ({} failures in a row)", s.consecutive_failures)
+        } else {
+            String::new()
+        };
+        println!(
+            "  {:<20} every {:<8} {last}{failures}; next {}",
+            s.name,
+            humantime::format_duration(s.every).to_string(),
+            at(s.next_run)
+        );
+    }
+    println!("\nteams");
+    for t in &report.teams {
+        let last = match &t.last_run {
+            None => "no digest yet".to_owned(),
+            Some(r) => format!("last digest run {}", at(r.started_at)),
+        };
+        let next = t
+            .next_due
+            .as_ref()
+            .map(|d| format!("; next: {} at {}", d.period, at(d.slot)))
+            .unwrap_or_default();
+        let overdue = t
+            .overdue
+            .as_ref()
+            .map(|d| format!("; OVERDUE: {} (due {})", d.period, at(d.slot)))
+            .unwrap_or_default();
+        println!(
+            "  {:<20} {} ({}) {last}{next}{overdue}",
+            t.name, t.cron, t.timezone
+        );
+        for d in &t.last_deliveries {
+            let state = match d.sent_at {
+                Some(s) => format!("sent {}", at(s)),
+                None => format!("sending since {}", at(d.claimed_at)),
+            };
+            println!("    {} → {}: {state}", d.period, d.channel);
+        }
+    }
+    Ok(())
+}
+
+/// The work the scheduler runs, in terms of this binary's configuration.
+struct CliJobs {
+    settings: Arc<Settings>,
+    store: Store,
+}
+
+#[async_trait]
+impl Jobs for CliJobs {
+    async fn sync_source(
+        &self,
+        source: &str,
+        cancel: CancellationToken,
+    ) -> Result<SyncOutcome, JobError> {
+        let src: &SourceSettings = self
+            .settings
+            .source(source)
+            .ok_or_else(|| JobError::new(format!("no source named {source:?}")))?;
+        let connector =
+            crate::connectors::build(src).map_err(|(k, d)| JobError::new(format!("`{k}`: {d}")))?;
+        let sink = StopAfterCommit {
+            store: &self.store,
+            cancel: &cancel,
+            records: AtomicU64::new(0),
+        };
+        let opts = SyncOptions::default();
+        for stream in connector.streams() {
+            if cancel.is_cancelled() {
+                return Ok(SyncOutcome {
+                    records: sink.records(),
+                    cancelled: true,
+                });
+            }
+            let run = sync_stream(
+                connector.as_ref(),
+                source,
+                stream.name,
+                &sink,
+                &opts,
+                &NoProgress,
+            );
+            // Cancellation is noticed after the batch being committed commits; a request stuck
+            // waiting on the vendor is dropped after a grace (nothing half-written: every
+            // commit is one transaction).
+            let result = tokio::select! {
+                r = run => r,
+                () = async { cancel.cancelled().await; tokio::time::sleep(Duration::from_secs(8)).await } => {
+                    return Ok(SyncOutcome { records: sink.records(), cancelled: true });
+                }
+            };
+            match result {
+                Ok(_) => {}
+                Err(SyncError::Store(e))
+                    if e.downcast_ref::<SinkError>()
+                        .is_some_and(|s| matches!(s, SinkError::Stopped)) =>
+                {
+                    return Ok(SyncOutcome {
+                        records: sink.records(),
+                        cancelled: true,
+                    });
+                }
+                Err(SyncError::Connector(c)) if c.is_unauthorized() => {
+                    return Err(JobError::new(format!(
+                        "the credentials of source {source} were rejected ({c}): check them in [[sources]] {source}"
+                    )));
+                }
+                Err(e) => return Err(JobError::new(format!("stream {}: {e}", stream.name))),
+            }
+        }
+        Ok(SyncOutcome {
+            records: sink.records(),
+            cancelled: false,
+        })
+    }
+
+    async fn send_digest(&self, request: DigestRequest) -> Result<DigestOutcome, JobError> {
+        let team = self
+            .settings
+            .team(Some(&request.team))
+            .map_err(JobError::new)?;
+        let (delivered, already_sent, failed) = crate::digest::send_scheduled(
+            &self.settings,
+            &self.store,
+            team,
+            request.period,
+            &request.failing_sources,
+        )
+        .await
+        .map_err(|f| JobError::new(f.message()))?;
+        if failed.is_empty() {
+            Ok(DigestOutcome {
+                delivered,
+                already_sent,
+            })
+        } else {
+            Err(JobError::new(format!(
+                "{} channel(s) failed: {}",
+                failed.len(),
+                failed.join("; ")
+            )))
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum SinkError {
+    #[error(transparent)]
+    Store(#[from] StorageError),
+    /// Raised after a committed batch once the daemon is shutting down.
+    #[error("stopped after the last committed batch (shutting down)")]
+    Stopped,
+}
+
+/// The real store; once shutdown starts, the batch in flight still commits and the stream
+/// then stops, so a SIGTERM never leaves half a page and the next run resumes after it.
+struct StopAfterCommit<'a> {
+    store: &'a Store,
+    cancel: &'a CancellationToken,
+    records: AtomicU64,
+}
+
+impl StopAfterCommit<'_> {
+    fn records(&self) -> u64 {
+        self.records.load(Ordering::SeqCst)
+    }
+}
+
+impl CheckpointStore for StopAfterCommit<'_> {
+    type Error = SinkError;
+    async fn checkpoint(
+        &self,
+        source: &str,
+        stream: &str,
+    ) -> Result<Option<Checkpoint>, SinkError> {
+        Ok(self.store.checkpoint(source, stream).await?)
+    }
+    async fn commit(&self, source: &str, stream: &str, batch: &Batch) -> Result<(), SinkError> {
+        self.store.commit_batch(source, stream, batch).await?;
+        self.records
+            .fetch_add(batch.records.len() as u64, Ordering::SeqCst);
+        if self.cancel.is_cancelled() {
+            return Err(SinkError::Stopped);
+        }
+        Ok(())
+    }
+}
