@@ -32,6 +32,34 @@ async fn golden(db_url: &str) {
     let r: Value = serde_json::from_slice(&out.stdout).expect("report JSON");
     check_week(&r);
 
+    // The CSV report carries the same numbers, a row per KPI.
+    let out = env
+        .run(
+            &["report", "--period", "2026-W46", "--format", "csv"],
+            &vars,
+        )
+        .await;
+    assert!(
+        out.status.success(),
+        "csv report failed: {}",
+        text(&out.stderr)
+    );
+    let csv = text(&out.stdout);
+    assert!(
+        csv.starts_with(
+            "period,team,kpi,n,value,median_seconds,mean_seconds,p90_seconds,within_target\n"
+        ),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\n2026-W46,support,ticket_volume,7,7,,,,\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\n2026-W46,support,first_response_time,4,,3000,12750,31320,0.75\n"),
+        "{csv}"
+    );
+
     // The text report renders the same numbers.
     let out = env.run(&["report", "--period", "2026-W46"], &vars).await;
     assert!(

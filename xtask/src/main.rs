@@ -34,6 +34,13 @@ fn main() -> Result<()> {
         Some("ci") => ci(),
         Some("migrations-check") => migrations_check(&root),
         Some("chaos") => chaos(&args[1..]),
+        Some("bench") => {
+            // The simulator runs as its own process so its memory is not counted.
+            cargo(&["build", "--release", "-p", "deskpulse-simulator"])?;
+            let mut a = vec!["run", "--release", "-p", "deskpulse-bench", "--"];
+            a.extend(args[1..].iter().map(String::as_str));
+            cargo(&a)
+        }
         Some("digest-screenshot") => digest_screenshot(&root, args.get(1).map(PathBuf::from)),
         Some("new-connector") => new_connector::run(&root, &args[1..]),
         _ => {
@@ -62,7 +69,11 @@ fn main() -> Result<()> {
 }
 
 fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    // `cargo run` sets CARGO_MANIFEST_DIR at run time too: prefer it over the path baked in at
+    // compile time, which is stale when the binary was built from another checkout.
+    let dir = std::env::var("CARGO_MANIFEST_DIR")
+        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
+    PathBuf::from(dir)
         .parent()
         .expect("xtask lives in the workspace root")
         .to_owned()

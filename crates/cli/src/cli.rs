@@ -129,6 +129,8 @@ pub struct ReportArgs {
 pub enum ReportFormat {
     Text,
     Json,
+    /// One row per KPI: period, team, kpi, n, value, median, mean, p90, within target
+    Csv,
 }
 
 #[derive(Debug, Args)]

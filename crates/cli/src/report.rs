@@ -114,8 +114,84 @@ pub(crate) async fn run(settings: &Settings, args: ReportArgs) -> Result<(), Fai
             println!("{json}");
         }
         ReportFormat::Text => print!("{}", deskpulse_metrics::render_text(&report)),
+        ReportFormat::Csv => {
+            let json = serde_json::to_value(&report)
+                .map_err(|e| Failure::Runtime(format!("cannot serialize the report: {e}")))?;
+            print!("{}", to_csv(&json).map_err(Failure::Runtime)?);
+        }
     }
     Ok(())
+}
+
+/// The report as CSV for spreadsheets: one row per KPI (counts, rates, durations — the same
+/// numbers as the JSON contract; list-shaped keys such as `social` stay in the JSON), then one
+/// row per agent and KPI. Empty cells are KPIs without data.
+pub(crate) fn to_csv(report: &serde_json::Value) -> Result<String, String> {
+    use serde_json::Value;
+    const COLUMNS: [&str; 5] = [
+        "value",
+        "median_seconds",
+        "mean_seconds",
+        "p90_seconds",
+        "within_target",
+    ];
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "period",
+        "team",
+        "kpi",
+        "n",
+        "value",
+        "median_seconds",
+        "mean_seconds",
+        "p90_seconds",
+        "within_target",
+    ];
+    w.write_record(header).map_err(|e| e.to_string())?;
+    let cell = |v: Option<&Value>| match v {
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    };
+    let period = report["period"]["label"].as_str().unwrap_or_default();
+    let team = report["team"].as_str().unwrap_or_default();
+    let mut row = |kpi: &str, obj: &serde_json::Map<String, Value>| -> Result<(), String> {
+        let mut r = vec![
+            period.to_owned(),
+            team.to_owned(),
+            kpi.to_owned(),
+            cell(obj.get("n")),
+        ];
+        r.extend(COLUMNS.iter().map(|c| cell(obj.get(*c))));
+        w.write_record(&r).map_err(|e| e.to_string())
+    };
+    if let Some(kpis) = report["kpis"].as_object() {
+        for (name, v) in kpis {
+            if let Some(obj) = v.as_object() {
+                row(name, obj)?;
+            }
+        }
+    }
+    if let Some(agents) = report["agents"].as_array() {
+        for a in agents {
+            let id = a["id"].as_str().unwrap_or_default();
+            let Some(obj) = a.as_object() else { continue };
+            for (name, v) in obj {
+                match v {
+                    Value::Object(k) => row(&format!("agent {id} {name}"), k)?,
+                    Value::Number(_) => {
+                        let solved = serde_json::Map::from_iter([
+                            ("n".to_owned(), v.clone()),
+                            ("value".to_owned(), v.clone()),
+                        ]);
+                        row(&format!("agent {id} {name}"), &solved)?;
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    let bytes = w.into_inner().map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|e| e.to_string())
 }
 
 /// Loads a team's facts for a period and computes its report.
@@ -144,5 +220,46 @@ pub(crate) fn team_config(team: &TeamSettings) -> TeamConfig {
         targets: team.targets,
         business_hours: team.business_hours.clone(),
         complaint_tags: team.complaint_tags.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn csv_has_a_row_per_kpi_with_the_json_numbers() {
+        let report = serde_json::json!({
+            "period": {"label": "2026-W46"}, "team": "support, EU",
+            "kpis": {
+                "ticket_volume": {"n": 7, "value": 7, "by_channel": {"email": 4}},
+                "first_response_time": {"n": 4, "median_seconds": 3000, "mean_seconds": 12750, "p90_seconds": 31320, "within_target": 0.75},
+                "csat": {"n": 0, "value": null},
+                "social": []
+            },
+            "agents": [{"id": "zd:1", "name": "A", "solved": 3}]
+        });
+        let csv = super::to_csv(&report).unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(
+            lines[0],
+            "period,team,kpi,n,value,median_seconds,mean_seconds,p90_seconds,within_target"
+        );
+        assert!(
+            lines.contains(&"2026-W46,\"support, EU\",ticket_volume,7,7,,,,"),
+            "{csv}"
+        );
+        assert!(
+            lines
+                .contains(&"2026-W46,\"support, EU\",first_response_time,4,,3000,12750,31320,0.75"),
+            "{csv}"
+        );
+        assert!(
+            lines.contains(&"2026-W46,\"support, EU\",csat,0,,,,,"),
+            "{csv}"
+        );
+        assert!(
+            lines.contains(&"2026-W46,\"support, EU\",agent zd:1 solved,3,3,,,,"),
+            "{csv}"
+        );
+        assert!(!csv.contains("social"));
     }
 }

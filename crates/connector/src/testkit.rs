@@ -30,6 +30,10 @@
 //!    the `Display`/`Debug` of every error seen, contain neither the secret, nor its base64
 //!    form, nor any credential header value the server received.
 //!
+//! For a connector's own tests, the kit also has [`read`] / [`read_ok`] (a stream to its end),
+//! [`records`], [`checkpoints`], [`assert_resumes_exactly`], [`assert_http_error`],
+//! [`assert_malformed`], [`fast_retry`], [`captured_logs`] and [`basic_auth_header`].
+//!
 //! ```ignore
 //! let fixtures = Fixtures::new()
 //!     .get("/api/items", &[("since", "0")], json!({"items": [..], "next": "c1"}))
@@ -1220,6 +1224,12 @@ pub fn captured_logs() -> LogCapture {
     })
     .clone()
 }
+
+mod streams;
+pub use streams::{
+    assert_http_error, assert_malformed, assert_resumes_exactly, assert_resumes_exactly_mid_pass,
+    basic_auth_header, checkpoints, read, read_ok, records,
+};
 
 #[cfg(test)]
 mod tests;

@@ -2,7 +2,7 @@
 //! reported under its check.
 
 use deskpulse_connector::http::{Auth, HttpClient, HttpSettings};
-use deskpulse_connector::testkit::{Conformance, Fixtures, Report, Target};
+use deskpulse_connector::testkit::{self, Conformance, Fixtures, Report, Target};
 use deskpulse_connector::{Batch, BatchStream, Checkpoint, Connector, Record, StreamSpec};
 use deskpulse_model::Agent;
 use serde_json::json;
@@ -209,4 +209,160 @@ async fn a_page_nothing_requests_is_reported() {
             .any(|x| x.check == "fixtures" && x.message.contains("cursr=c9")),
         "{report}"
     );
+}
+
+/// The toy without faults on a server answering the fixture pages (c1 → c2 → end).
+async fn toy_server() -> (wiremock::MockServer, Toy) {
+    use wiremock::matchers::{path, query_param};
+    use wiremock::{Mock, ResponseTemplate};
+    let server = wiremock::MockServer::start().await;
+    for (k, v, body) in [
+        (
+            "since",
+            "0",
+            json!({"items": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}], "after": "c1", "more": true}),
+        ),
+        (
+            "cursor",
+            "c1",
+            json!({"items": [{"id": 3, "name": "c"}], "after": "c2", "more": true}),
+        ),
+        (
+            "cursor",
+            "c2",
+            json!({"items": [{"id": 4, "name": "d"}], "after": "c3", "more": false}),
+        ),
+        (
+            "cursor",
+            "c3",
+            json!({"items": [], "after": "c3", "more": false}),
+        ),
+    ] {
+        Mock::given(path("/items"))
+            .and(query_param(k, v))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .mount(&server)
+            .await;
+    }
+    let settings = HttpSettings::new(server.uri().parse().unwrap(), Auth::None);
+    let toy = Toy {
+        http: HttpClient::new(settings)
+            .unwrap()
+            .with_retry_policy(testkit::fast_retry()),
+        secret: String::new(),
+        flaw: Flaw::None,
+    };
+    (server, toy)
+}
+
+fn agent_ids(records: &[Record]) -> Vec<String> {
+    records
+        .iter()
+        .map(|r| match r {
+            Record::Agent(a) => a.external_id.clone(),
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn read_ok_records_and_checkpoints() {
+    let (_server, toy) = toy_server().await;
+    let batches = testkit::read_ok(&toy, "items", None).await;
+    assert_eq!(agent_ids(&testkit::records(&batches)), ["1", "2", "3", "4"]);
+    assert_eq!(
+        testkit::checkpoints(&batches),
+        [
+            json!({"cursor": "c1"}),
+            json!({"cursor": "c2"}),
+            json!({"cursor": "c3"})
+        ]
+    );
+    testkit::assert_resumes_exactly(&toy, "items", &batches).await;
+    testkit::assert_resumes_exactly_mid_pass(&toy, "items", &batches).await;
+    // Through `dyn Connector` too.
+    let dynamic: &dyn Connector = &toy;
+    assert_eq!(testkit::read_ok(dynamic, "items", None).await.len(), 3);
+}
+
+#[tokio::test]
+async fn read_keeps_the_batches_before_an_error() {
+    let (server, toy) = toy_server().await;
+    server.reset().await;
+    wiremock::Mock::given(wiremock::matchers::query_param("since", "0"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200).set_body_json(
+                json!({"items": [{"id": 1, "name": "a"}], "after": "c1", "more": true}),
+            ),
+        )
+        .mount(&server)
+        .await;
+    let (batches, err) = testkit::read(&toy, "items", None).await;
+    assert_eq!(batches.len(), 1);
+    assert!(err.is_some(), "the unmocked second page is an error");
+}
+
+#[tokio::test]
+#[should_panic(expected = "items: unexpected error after 0 batches")]
+async fn read_ok_panics_on_an_error() {
+    let (server, toy) = toy_server().await;
+    server.reset().await;
+    testkit::read_ok(&toy, "items", None).await;
+}
+
+#[tokio::test]
+#[should_panic(expected = "resuming from checkpoint")]
+async fn a_stale_checkpoint_fails_assert_resumes_exactly() {
+    let (_server, mut toy) = toy_server().await;
+    toy.flaw = Flaw::StaleCheckpoint;
+    let batches = testkit::read_ok(&toy, "items", None).await;
+    testkit::assert_resumes_exactly_mid_pass(&toy, "items", &batches).await;
+}
+
+#[test]
+fn basic_auth_header_is_base64_of_user_colon_password() {
+    // RFC 7617's example.
+    assert_eq!(
+        testkit::basic_auth_header("Aladdin", "open sesame"),
+        "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+    );
+}
+
+#[test]
+fn assert_http_error_and_assert_malformed_accept_their_error() {
+    use deskpulse_connector::ConnectorError;
+    let http = Some(ConnectorError::Http {
+        status: 502,
+        endpoint: "/items".into(),
+        attempts: 3,
+        detail: "bad gateway".into(),
+    });
+    testkit::assert_http_error(&http, 502, 3);
+    let malformed = Some(ConnectorError::Malformed {
+        endpoint: "/items".into(),
+        detail: "expected JSON at line 1".into(),
+    });
+    testkit::assert_malformed(&malformed, "/items", "JSON");
+}
+
+#[test]
+#[should_panic(expected = "attempts: 3")]
+fn assert_http_error_checks_the_attempts() {
+    let err = Some(deskpulse_connector::ConnectorError::Http {
+        status: 502,
+        endpoint: "/items".into(),
+        attempts: 1,
+        detail: String::new(),
+    });
+    testkit::assert_http_error(&err, 502, 3);
+}
+
+#[test]
+#[should_panic]
+fn assert_malformed_checks_the_endpoint_exactly() {
+    let err = Some(deskpulse_connector::ConnectorError::Malformed {
+        endpoint: "/items/1".into(),
+        detail: "JSON".into(),
+    });
+    testkit::assert_malformed(&err, "/items", "JSON");
 }

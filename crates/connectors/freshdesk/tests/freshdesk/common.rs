@@ -1,8 +1,11 @@
+use deskpulse_connector::Record;
 use deskpulse_connector::Secret;
 use deskpulse_connector::http::RetryPolicy;
-use deskpulse_connector::{Batch, Checkpoint, Connector, ConnectorError, Record};
+use deskpulse_connector::testkit;
+pub use deskpulse_connector::testkit::{
+    assert_resumes_exactly_mid_pass, checkpoints, read, read_ok, records,
+};
 use deskpulse_connector_freshdesk::{FreshdeskConnector, FreshdeskSettings};
-use futures::StreamExt;
 use serde_json::Value;
 use std::time::Duration;
 use wiremock::matchers::{path, path_regex};
@@ -14,12 +17,11 @@ pub const AGENTS: &str = "/api/v2/agents";
 pub const RATINGS: &str = "/api/v2/surveys/satisfaction_ratings";
 pub const EPOCH: &str = "1970-01-01T00:00:00Z";
 
+/// The kit's fast retries, with `Retry-After` honoured up to 3 s.
 pub fn fast_retry() -> RetryPolicy {
     RetryPolicy {
-        max_attempts: 3,
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
         max_retry_after: Duration::from_secs(3),
+        ..testkit::fast_retry()
     }
 }
 
@@ -41,63 +43,6 @@ pub fn connector(server: &MockServer) -> FreshdeskConnector {
     FreshdeskConnector::new(settings(server))
         .unwrap()
         .with_retry_policy(fast_retry())
-}
-
-/// Every batch until the end of the stream, or the batches before the first error and it.
-pub async fn read(
-    c: &FreshdeskConnector,
-    stream: &str,
-    from: Option<Checkpoint>,
-) -> (Vec<Batch>, Option<ConnectorError>) {
-    let mut pages = c.read(stream, from);
-    let mut out = Vec::new();
-    while let Some(item) = pages.next().await {
-        match item {
-            Ok(b) => out.push(b),
-            Err(e) => return (out, Some(e)),
-        }
-    }
-    (out, None)
-}
-
-pub async fn read_ok(c: &FreshdeskConnector, stream: &str, from: Option<Checkpoint>) -> Vec<Batch> {
-    let (batches, err) = read(c, stream, from).await;
-    if let Some(e) = err {
-        panic!(
-            "{stream}: unexpected error after {} batches: {e}",
-            batches.len()
-        );
-    }
-    batches
-}
-
-pub fn records(batches: &[Batch]) -> Vec<Record> {
-    batches.iter().flat_map(|b| b.records.clone()).collect()
-}
-
-pub fn checkpoints(batches: &[Batch]) -> Vec<Value> {
-    batches
-        .iter()
-        .map(|b| b.checkpoint.value().clone())
-        .collect()
-}
-
-/// Resuming from the checkpoint of every batch but the last yields exactly the records of
-/// the batches after it. (The last checkpoint starts the next sync.)
-pub async fn assert_resumes_exactly(c: &FreshdeskConnector, stream: &str, batches: &[Batch]) {
-    for (i, b) in batches
-        .iter()
-        .enumerate()
-        .take(batches.len().saturating_sub(1))
-    {
-        let resumed = read_ok(c, stream, Some(b.checkpoint.clone())).await;
-        assert_eq!(
-            records(&resumed),
-            records(&batches[i + 1..]),
-            "{stream}: resuming from checkpoint {} of batch {i}",
-            b.checkpoint.value()
-        );
-    }
 }
 
 pub fn fixture(name: &str) -> Value {

@@ -2,6 +2,7 @@
 
 use crate::common::*;
 use crate::tickets::{T1, T2, T3, mount_all, mount_tickets};
+use deskpulse_connector::testkit;
 use deskpulse_connector::{Checkpoint, Connector, ConnectorError};
 use serde_json::json;
 use wiremock::matchers::{path, query_param};
@@ -120,17 +121,7 @@ async fn server_errors_are_retried_then_reported() {
         .await;
     let (batches, err) = read(&connector(&server), "agents", None).await;
     assert!(batches.is_empty());
-    assert!(
-        matches!(
-            err,
-            Some(ConnectorError::Http {
-                status: 502,
-                attempts: 3,
-                ..
-            })
-        ),
-        "{err:?}"
-    );
+    testkit::assert_http_error(&err, 502, 3);
 }
 
 #[tokio::test]

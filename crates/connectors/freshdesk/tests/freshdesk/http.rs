@@ -2,19 +2,16 @@
 
 use crate::common::*;
 use crate::tickets::{T1, mount_tickets};
-use base64::Engine as _;
 use deskpulse_connector::ConnectorError;
+use deskpulse_connector::testkit;
 use deskpulse_connector_freshdesk::{FreshdeskConnector, FreshdeskSettings};
 use serde_json::json;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wiremock::matchers::{header, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn basic_value() -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:X"));
-    format!("Basic {b64}")
+    testkit::basic_auth_header(KEY, "X")
 }
 
 #[test]
@@ -148,45 +145,10 @@ async fn forbidden_on_a_conversation_fails_the_page() {
     ));
 }
 
-/// A `MakeWriter` into a shared buffer, to see everything the connector logs.
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buf {
-    type Writer = Buf;
-    fn make_writer(&'a self) -> Buf {
-        self.clone()
-    }
-}
-
-/// Every event of the whole test binary at TRACE, into one buffer. A global subscriber,
-/// because a thread-local one (`set_default`) misses callsites whose interest another
-/// test thread cached first.
-fn global_trace_logs() -> &'static Buf {
-    static LOGS: std::sync::OnceLock<Buf> = std::sync::OnceLock::new();
-    LOGS.get_or_init(|| {
-        let buf = Buf::default();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(buf.clone())
-            .with_ansi(false)
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
-        buf
-    })
-}
-
 #[tokio::test]
 async fn the_api_key_never_reaches_trace_logs() {
-    let buf = global_trace_logs();
+    // The kit's global TRACE subscriber (one per test binary).
+    let logs = testkit::captured_logs();
 
     let server = MockServer::start().await;
     Mock::given(path(TICKETS))
@@ -206,7 +168,7 @@ async fn the_api_key_never_reaches_trace_logs() {
     let (_, err) = read(&c, "satisfaction_ratings", None).await;
     let err = err.unwrap();
 
-    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let logs = logs.text().unwrap();
     assert!(
         logs.contains("http_request") && logs.contains("retrying"),
         "{logs}"

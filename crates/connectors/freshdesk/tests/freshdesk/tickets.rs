@@ -142,7 +142,7 @@ async fn resumes_exactly_from_every_checkpoint() {
     mount_tickets(&server).await;
     let c = connector(&server);
     let batches = read_ok(&c, "tickets", None).await;
-    assert_resumes_exactly(&c, "tickets", &batches).await;
+    assert_resumes_exactly_mid_pass(&c, "tickets", &batches).await;
 }
 
 #[tokio::test]
@@ -190,7 +190,7 @@ async fn a_page_sharing_one_updated_at_moves_on_by_page_number() {
     let ids: Vec<String> = tickets_of(&batches).into_iter().map(|(id, _)| id).collect();
     assert_eq!(ids, vec!["1", "2", "1", "2", "3"]);
     assert_eq!(batches[1].checkpoint.value()["page"], 2);
-    assert_resumes_exactly(&c, "tickets", &batches).await;
+    assert_resumes_exactly_mid_pass(&c, "tickets", &batches).await;
 }
 
 #[tokio::test]

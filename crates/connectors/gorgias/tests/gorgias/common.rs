@@ -1,8 +1,9 @@
 use deskpulse_connector::Secret;
 use deskpulse_connector::http::RetryPolicy;
-use deskpulse_connector::{Batch, Checkpoint, Connector, ConnectorError, Record};
+use deskpulse_connector::testkit;
+pub use deskpulse_connector::testkit::{checkpoints, read, read_ok, records};
+use deskpulse_connector::{Batch, Record};
 use deskpulse_connector_gorgias::{GorgiasConnector, GorgiasSettings};
-use futures::StreamExt;
 use serde_json::{Value, json};
 use std::time::Duration;
 use wiremock::MockServer;
@@ -10,12 +11,11 @@ use wiremock::MockServer;
 pub const EMAIL: &str = "agent@acme.com";
 pub const API_KEY: &str = "gorgias-K3y-9f8e7d6c5b4a";
 
+/// The kit's fast retries, with `Retry-After` honoured up to 3 s.
 pub fn fast_retry() -> RetryPolicy {
     RetryPolicy {
-        max_attempts: 3,
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
         max_retry_after: Duration::from_secs(3),
+        ..testkit::fast_retry()
     }
 }
 
@@ -41,58 +41,11 @@ pub fn connector_with(s: GorgiasSettings) -> GorgiasConnector {
         .with_retry_policy(fast_retry())
 }
 
-/// Every batch until the end of the stream, or the batches before the first error and it.
-pub async fn read(
-    c: &GorgiasConnector,
-    stream: &str,
-    from: Option<Checkpoint>,
-) -> (Vec<Batch>, Option<ConnectorError>) {
-    let mut pages = c.read(stream, from);
-    let mut out = Vec::new();
-    while let Some(item) = pages.next().await {
-        match item {
-            Ok(b) => out.push(b),
-            Err(e) => return (out, Some(e)),
-        }
-    }
-    (out, None)
-}
-
-pub async fn read_ok(c: &GorgiasConnector, stream: &str, from: Option<Checkpoint>) -> Vec<Batch> {
-    let (batches, err) = read(c, stream, from).await;
-    if let Some(e) = err {
-        panic!(
-            "{stream}: unexpected error after {} batches: {e}",
-            batches.len()
-        );
-    }
-    batches
-}
-
-pub fn records(batches: &[Batch]) -> Vec<Record> {
-    batches.iter().flat_map(|b| b.records.clone()).collect()
-}
-
-pub fn checkpoints(batches: &[Batch]) -> Vec<Value> {
-    batches
-        .iter()
-        .map(|b| b.checkpoint.value().clone())
-        .collect()
-}
-
 /// Resuming from each mid-pass checkpoint (every batch but the last) yields exactly the
 /// records of the batches after it.
 pub async fn assert_resumes_exactly(c: &GorgiasConnector, stream: &str, batches: &[Batch]) {
     assert!(batches.len() > 1, "{stream}: page across several pages");
-    for (i, b) in batches[..batches.len() - 1].iter().enumerate() {
-        let resumed = read_ok(c, stream, Some(b.checkpoint.clone())).await;
-        assert_eq!(
-            records(&resumed),
-            records(&batches[i + 1..]),
-            "{stream}: resuming from checkpoint {} of batch {i}",
-            b.checkpoint.value()
-        );
-    }
+    testkit::assert_resumes_exactly_mid_pass(c, stream, batches).await;
 }
 
 pub fn ids(records: &[Record]) -> Vec<String> {

@@ -2,7 +2,7 @@
 
 use crate::common::*;
 use crate::tickets::{EP, mount_tickets, page};
-use base64::Engine as _;
+use deskpulse_connector::testkit;
 use deskpulse_connector::{ConnectorError, Secret};
 use deskpulse_connector_gorgias::GorgiasSettings;
 use serde_json::json;
@@ -11,8 +11,7 @@ use wiremock::matchers::{header, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn basic_value() -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(format!("{EMAIL}:{API_KEY}"));
-    format!("Basic {b64}")
+    testkit::basic_auth_header(EMAIL, API_KEY)
 }
 
 #[test]
@@ -116,17 +115,7 @@ async fn server_errors_are_retried_then_reported() {
         .await;
     let (batches, err) = read(&connector(&server), "tickets", None).await;
     assert!(batches.is_empty());
-    assert!(
-        matches!(
-            &err,
-            Some(ConnectorError::Http {
-                status: 502,
-                attempts: 3,
-                ..
-            })
-        ),
-        "{err:?}"
-    );
+    testkit::assert_http_error(&err, 502, 3);
 }
 
 #[tokio::test]
@@ -155,7 +144,7 @@ async fn unauthorized_and_forbidden_are_immediate_and_clear() {
 #[tokio::test]
 async fn the_api_key_never_reaches_trace_logs() {
     // The kit's global TRACE subscriber (one per test binary, shared with `conformance`).
-    let logs = deskpulse_connector::testkit::captured_logs();
+    let logs = testkit::captured_logs();
 
     let server = MockServer::start().await;
     Mock::given(path(EP))

@@ -1,8 +1,11 @@
+use deskpulse_connector::Record;
 use deskpulse_connector::Secret;
 use deskpulse_connector::http::RetryPolicy;
-use deskpulse_connector::{Batch, Checkpoint, Connector, ConnectorError, Record};
+use deskpulse_connector::testkit;
+pub use deskpulse_connector::testkit::{
+    assert_resumes_exactly, checkpoints, read, read_ok, records,
+};
 use deskpulse_connector_helpscout::{HelpScoutConnector, HelpScoutSettings};
-use futures::StreamExt;
 use serde_json::{Value, json};
 use std::time::Duration;
 use wiremock::matchers::{body_json, method, path};
@@ -17,12 +20,11 @@ pub const CONVERSATIONS: &str = "/v2/conversations";
 pub const USERS: &str = "/v2/users";
 pub const TOKEN_PATH: &str = "/v2/oauth2/token";
 
+/// The kit's fast retries, with `Retry-After` honoured up to 3 s.
 pub fn fast_retry() -> RetryPolicy {
     RetryPolicy {
-        max_attempts: 3,
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
         max_retry_after: Duration::from_secs(3),
+        ..testkit::fast_retry()
     }
 }
 
@@ -60,58 +62,6 @@ pub fn token_mock(token: &str) -> Mock {
 
 pub async fn mount_token(server: &MockServer) {
     token_mock(TOKEN).mount(server).await;
-}
-
-/// Every batch until the end of the stream, or the batches before the first error and it.
-pub async fn read(
-    c: &HelpScoutConnector,
-    stream: &str,
-    from: Option<Checkpoint>,
-) -> (Vec<Batch>, Option<ConnectorError>) {
-    let mut pages = c.read(stream, from);
-    let mut out = Vec::new();
-    while let Some(item) = pages.next().await {
-        match item {
-            Ok(b) => out.push(b),
-            Err(e) => return (out, Some(e)),
-        }
-    }
-    (out, None)
-}
-
-pub async fn read_ok(c: &HelpScoutConnector, stream: &str, from: Option<Checkpoint>) -> Vec<Batch> {
-    let (batches, err) = read(c, stream, from).await;
-    if let Some(e) = err {
-        panic!(
-            "{stream}: unexpected error after {} batches: {e}",
-            batches.len()
-        );
-    }
-    batches
-}
-
-pub fn records(batches: &[Batch]) -> Vec<Record> {
-    batches.iter().flat_map(|b| b.records.clone()).collect()
-}
-
-pub fn checkpoints(batches: &[Batch]) -> Vec<Value> {
-    batches
-        .iter()
-        .map(|b| b.checkpoint.value().clone())
-        .collect()
-}
-
-/// Resuming from each batch's checkpoint yields exactly the records of the batches after it.
-pub async fn assert_resumes_exactly(c: &HelpScoutConnector, stream: &str, batches: &[Batch]) {
-    for (i, b) in batches.iter().enumerate() {
-        let resumed = read_ok(c, stream, Some(b.checkpoint.clone())).await;
-        assert_eq!(
-            records(&resumed),
-            records(&batches[i + 1..]),
-            "{stream}: resuming from checkpoint {} of batch {i}",
-            b.checkpoint.value()
-        );
-    }
 }
 
 pub fn fixture(name: &str) -> Value {

@@ -2,6 +2,7 @@
 
 use crate::common::*;
 use crate::conversations::{export, mount_three_pages};
+use deskpulse_connector::testkit;
 use deskpulse_connector::{ConnectorError, Secret};
 use deskpulse_connector_helpscout::{HelpScoutConnector, HelpScoutSettings};
 use serde_json::json;
@@ -248,17 +249,7 @@ async fn server_errors_are_retried_then_reported() {
         .mount(&server)
         .await;
     let (_, err) = read(&connector(&server), "users", None).await;
-    assert!(
-        matches!(
-            err,
-            Some(ConnectorError::Http {
-                status: 503,
-                attempts: 3,
-                ..
-            })
-        ),
-        "{err:?}"
-    );
+    testkit::assert_http_error(&err, 503, 3);
 }
 
 #[tokio::test]

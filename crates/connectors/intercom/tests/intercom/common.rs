@@ -2,11 +2,12 @@
 //! paged like the real one, answering with the documented envelope), `GET /conversations/{id}`
 //! and `GET /admins`, with conversations built from the OpenAPI 2.14 examples.
 
+use deskpulse_connector::Record;
 use deskpulse_connector::Secret;
 use deskpulse_connector::http::RetryPolicy;
-use deskpulse_connector::{Batch, Checkpoint, Connector, ConnectorError, Record};
+use deskpulse_connector::testkit;
+pub use deskpulse_connector::testkit::{read, read_ok, records};
 use deskpulse_connector_intercom::{IntercomConnector, IntercomSettings};
-use futures::StreamExt;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -17,12 +18,11 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 pub const TOKEN: &str = "dG9rOmIc-Secret-Access-Token-93kd==";
 pub const SEARCH: &str = "/conversations/search";
 
+/// The kit's fast retries, with `Retry-After` honoured up to 4 s.
 pub fn fast_retry() -> RetryPolicy {
     RetryPolicy {
-        max_attempts: 3,
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
         max_retry_after: Duration::from_secs(4),
+        ..testkit::fast_retry()
     }
 }
 
@@ -46,38 +46,6 @@ pub fn connector_with(s: IntercomSettings) -> IntercomConnector {
 
 pub fn connector(server: &MockServer) -> IntercomConnector {
     connector_with(settings(server))
-}
-
-/// Every batch until the end of the stream, or the batches before the first error and it.
-pub async fn read(
-    c: &IntercomConnector,
-    stream: &str,
-    from: Option<Checkpoint>,
-) -> (Vec<Batch>, Option<ConnectorError>) {
-    let mut pages = c.read(stream, from);
-    let mut out = Vec::new();
-    while let Some(item) = pages.next().await {
-        match item {
-            Ok(b) => out.push(b),
-            Err(e) => return (out, Some(e)),
-        }
-    }
-    (out, None)
-}
-
-pub async fn read_ok(c: &IntercomConnector, stream: &str, from: Option<Checkpoint>) -> Vec<Batch> {
-    let (batches, err) = read(c, stream, from).await;
-    if let Some(e) = err {
-        panic!(
-            "{stream}: unexpected error after {} batches: {e}",
-            batches.len()
-        );
-    }
-    batches
-}
-
-pub fn records(batches: &[Batch]) -> Vec<Record> {
-    batches.iter().flat_map(|b| b.records.clone()).collect()
 }
 
 pub fn tickets(records: &[Record]) -> Vec<deskpulse_model::Ticket> {

@@ -1,6 +1,7 @@
 //! Pages that cannot be followed are errors: never a panic, never a shortened stream.
 
 use crate::common::*;
+use deskpulse_connector::testkit;
 use deskpulse_connector::{Checkpoint, ConnectorError};
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -180,15 +181,5 @@ async fn server_errors_are_retried_then_reported() {
     search_answers(&server, ResponseTemplate::new(502)).await;
     let (batches, err) = read(&connector(&server), "conversations", None).await;
     assert!(batches.is_empty());
-    assert!(
-        matches!(
-            err,
-            Some(ConnectorError::Http {
-                status: 502,
-                attempts: 3,
-                ..
-            })
-        ),
-        "{err:?}"
-    );
+    testkit::assert_http_error(&err, 502, 3);
 }

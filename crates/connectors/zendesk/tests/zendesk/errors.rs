@@ -3,6 +3,7 @@
 
 use crate::common::*;
 use crate::tickets::{EP, page};
+use deskpulse_connector::testkit;
 use deskpulse_connector::{Checkpoint, Connector, ConnectorError};
 use serde_json::json;
 use wiremock::matchers::{path, query_param};
@@ -26,13 +27,7 @@ async fn expect_malformed(second: ResponseTemplate, needle: &str) {
     first_page_then(&server, second).await;
     let (batches, err) = read(&connector(&server), "tickets", None).await;
     assert_eq!(batches.len(), 1, "the good page before the bad one is kept");
-    match err {
-        Some(ConnectorError::Malformed { endpoint, detail }) => {
-            assert_eq!(endpoint, EP);
-            assert!(detail.contains(needle), "{detail}");
-        }
-        other => panic!("expected Malformed, got {other:?}"),
-    }
+    testkit::assert_malformed(&err, EP, needle);
 }
 
 #[tokio::test]

@@ -1,0 +1,343 @@
+//! `deskpulse-bench metrics`: the weekly report over a long generated history.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, NaiveTime, Utc};
+use deskpulse_metrics::{BusinessHours, KpiReport, TeamConfig, attach_history, compute_report};
+use deskpulse_model::{Batch, Checkpoint, Period, PeriodSpec, Record, RecordKind};
+use deskpulse_storage::Store;
+
+use crate::history::{History, HistoryConfig};
+use crate::{
+    Backend, DEFAULT_PG, create_pg_db, drop_pg_db, load, median, peak_mb, reset_peak, rss_mb,
+};
+
+const SOURCE: &str = "zendesk-main";
+const TEAM: &str = "support";
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Tickets in the history.
+    #[arg(long, default_value_t = 1_000_000)]
+    tickets: u64,
+    /// Messages in the history (approximate: a mean per ticket is derived from it).
+    #[arg(long)]
+    messages: Option<u64>,
+    /// CSAT answers in the history (approximate); default 20 % of the tickets.
+    #[arg(long)]
+    ratings: Option<u64>,
+    /// Days of history.
+    #[arg(long, default_value_t = 730)]
+    days: u32,
+    /// Human agents.
+    #[arg(long, default_value_t = 60)]
+    agents: u32,
+    /// Seed of the generated history.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Tickets per `commit_batch` while loading.
+    #[arg(long, default_value_t = 5_000)]
+    batch_tickets: usize,
+    /// Timed runs of the report (after one warm-up run).
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    #[arg(long, value_enum, default_value_t = Backend::Both)]
+    backend: Backend,
+    /// Postgres server: its database is only used to create and drop `deskpulse_bench`.
+    #[arg(long, default_value = DEFAULT_PG)]
+    postgres_url: String,
+    /// Keep the SQLite database in this file (reused, not regenerated, when it exists).
+    #[arg(long)]
+    sqlite_file: Option<PathBuf>,
+    /// Keep `deskpulse_bench` on Postgres after the run and reuse it when it has tickets.
+    #[arg(long)]
+    keep_postgres: bool,
+    /// The end of the history ("now", RFC 3339); default: the simulator's, Monday
+    /// 2026-11-23T06:00:00Z.
+    #[arg(long)]
+    now: Option<DateTime<Utc>>,
+}
+
+pub async fn run(a: Args) -> anyhow::Result<()> {
+    let now = a.now.unwrap_or_else(default_now);
+    let messages = a.messages.unwrap_or(a.tickets * 8);
+    let ratings = a.ratings.unwrap_or(a.tickets / 5);
+    let cfg = HistoryConfig {
+        seed: a.seed,
+        now,
+        days: a.days,
+        tickets: a.tickets,
+        messages_per_ticket: messages as f64 / a.tickets.max(1) as f64,
+        ratings,
+        agents: a.agents,
+        customers: (a.tickets / 3).max(1) as u32,
+    };
+    println!(
+        "metrics bench: {} tickets, ~{messages} messages, ~{ratings} ratings over {} days, {} agents, now {now}",
+        a.tickets, a.days, a.agents
+    );
+    for backend in a.backend.list() {
+        let tmp = tempfile::tempdir()?;
+        let (url, fresh) = match backend {
+            Backend::Postgres => {
+                let url = crate::with_database(&a.postgres_url, crate::BENCH_DB);
+                if a.keep_postgres && has_tickets(&url).await {
+                    (url, false)
+                } else {
+                    (create_pg_db(&a.postgres_url).await?, true)
+                }
+            }
+            _ => {
+                let path = a
+                    .sqlite_file
+                    .clone()
+                    .unwrap_or_else(|| tmp.path().join("bench.db"));
+                let fresh = !path.exists();
+                (format!("sqlite://{}", path.display()), fresh)
+            }
+        };
+        let store = Store::open(&url).await?;
+        println!("\n== {} ==", backend.name());
+        if fresh {
+            populate(&store, &cfg, a.batch_tickets).await?;
+        } else {
+            println!("reusing the stored history");
+        }
+        let counts = store.counts().await?;
+        println!(
+            "stored: tickets {} messages {} status_changes {} ratings {} agents {}",
+            counts.get("tickets").unwrap_or(&0),
+            counts.get("messages").unwrap_or(&0),
+            counts.get("status_changes").unwrap_or(&0),
+            counts.get("ratings").unwrap_or(&0),
+            counts.get("agents").unwrap_or(&0),
+        );
+        if let Backend::Sqlite = backend {
+            let path = url.trim_start_matches("sqlite://");
+            let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            println!("database file: {:.0} MB", size as f64 / 1e6);
+        }
+        report_runs(&store, now, a.runs).await?;
+        store.close().await;
+        if backend == Backend::Postgres && !a.keep_postgres {
+            drop_pg_db(&a.postgres_url).await?;
+        }
+    }
+    Ok(())
+}
+
+fn default_now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-23T06:00:00Z")
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+}
+
+async fn has_tickets(url: &str) -> bool {
+    match Store::open(url).await {
+        Ok(s) => {
+            let n = s
+                .counts()
+                .await
+                .ok()
+                .and_then(|c| c.get("tickets").copied())
+                .unwrap_or(0);
+            s.close().await;
+            n > 0
+        }
+        Err(_) => false,
+    }
+}
+
+async fn populate(store: &Store, cfg: &HistoryConfig, batch: usize) -> anyhow::Result<()> {
+    reset_peak();
+    let mut h = History::new(cfg.clone())?;
+    let mut n = 0u64;
+    let cp = |n: u64| Checkpoint::new(serde_json::json!({ "tickets": n }));
+    store
+        .commit_batch(
+            SOURCE,
+            "bench",
+            &Batch {
+                records: h.agents(),
+                checkpoint: cp(0),
+            },
+        )
+        .await?;
+    let (mut gen_t, mut write_t) = (Duration::ZERO, Duration::ZERO);
+    let mut kinds: BTreeMap<RecordKind, u64> = BTreeMap::new();
+    let started = Instant::now();
+    let mut next_report = 100_000;
+    loop {
+        let t = Instant::now();
+        let Some(records) = h.next_chunk(batch) else {
+            break;
+        };
+        gen_t += t.elapsed();
+        for r in &records {
+            *kinds.entry(r.kind()).or_default() += 1;
+            if let Record::Ticket(_) = r {
+                n += 1;
+            }
+        }
+        let t = Instant::now();
+        store
+            .commit_batch(
+                SOURCE,
+                "bench",
+                &Batch {
+                    records,
+                    checkpoint: cp(n),
+                },
+            )
+            .await?;
+        write_t += t.elapsed();
+        if n >= next_report {
+            eprintln!(
+                "  {n} tickets in {:.1} s (load {})",
+                started.elapsed().as_secs_f64(),
+                load()
+            );
+            next_report += 100_000;
+        }
+    }
+    let total = started.elapsed().as_secs_f64();
+    let records: u64 = kinds.values().sum();
+    println!(
+        "generated {records} records ({kinds:?}) in {:.1} s: generation {:.1} s, commit_batch {:.1} s ({:.0} records/s, {:.0} tickets/s written); peak RSS {:.0} MB; load {}",
+        total,
+        gen_t.as_secs_f64(),
+        write_t.as_secs_f64(),
+        records as f64 / write_t.as_secs_f64(),
+        n as f64 / write_t.as_secs_f64(),
+        peak_mb(),
+        load()
+    );
+    Ok(())
+}
+
+fn team() -> TeamConfig {
+    let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default();
+    let five = NaiveTime::from_hms_opt(17, 0, 0).unwrap_or_default();
+    TeamConfig {
+        name: TEAM.into(),
+        count_bot_replies: false,
+        targets: Default::default(),
+        business_hours: Some(BusinessHours::weekdays(nine, five)),
+        complaint_tags: vec!["complaint".into()],
+    }
+}
+
+struct RunTimes {
+    total: f64,
+    load: f64,
+    compute: f64,
+    /// The report week alone (load + compute, no history).
+    week: f64,
+    /// Per period: (label, tickets loaded, messages loaded, load s, compute s).
+    periods: Vec<(String, usize, usize, f64, f64)>,
+}
+
+async fn one_run(store: &Store, now: DateTime<Utc>) -> anyhow::Result<(RunTimes, KpiReport)> {
+    let tz = chrono_tz::Europe::Berlin;
+    let team = team();
+    let sources = vec![SOURCE.to_string()];
+    let mut periods: Vec<Period> = vec![PeriodSpec::last_complete_week(now, tz).in_zone(tz)];
+    for _ in 0..12 {
+        let prev = periods[periods.len() - 1].previous();
+        periods.push(prev);
+    }
+    let started = Instant::now();
+    let (mut load_t, mut compute_t) = (0.0, 0.0);
+    let mut reports = Vec::with_capacity(13);
+    let mut rows = Vec::with_capacity(13);
+    for p in &periods {
+        let t = Instant::now();
+        let input = store
+            .load_report_input_for(TEAM, &sources, p.start, p.end)
+            .await?;
+        let l = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let r = compute_report(&team, p, &input);
+        let c = t.elapsed().as_secs_f64();
+        load_t += l;
+        compute_t += c;
+        let msgs = input.tickets.iter().map(|t| t.messages.len()).sum();
+        rows.push((p.label(), input.tickets.len(), msgs, l, c));
+        drop(input);
+        reports.push(r);
+    }
+    let mut current = reports.remove(0);
+    let t = Instant::now();
+    attach_history(&mut current, &team, &reports);
+    compute_t += t.elapsed().as_secs_f64();
+    let week = rows[0].3 + rows[0].4;
+    Ok((
+        RunTimes {
+            total: started.elapsed().as_secs_f64(),
+            load: load_t,
+            compute: compute_t,
+            week,
+            periods: rows,
+        },
+        current,
+    ))
+}
+
+async fn report_runs(store: &Store, now: DateTime<Utc>, runs: usize) -> anyhow::Result<()> {
+    reset_peak();
+    let before = rss_mb();
+    let (warm, report) = one_run(store, now).await?;
+    let v = serde_json::to_value(&report)?;
+    println!(
+        "report {}: ticket_volume {} solved {} backlog {} frt median {} s, csat {} (n {}), agents rows {}, trends {}, forecast {}",
+        report.period.label,
+        v["kpis"]["ticket_volume"]["value"],
+        v["kpis"]["solved"]["value"],
+        v["kpis"]["backlog"]["value"],
+        v["kpis"]["first_response_time"]["median_seconds"],
+        v["kpis"]["csat"]["value"],
+        v["kpis"]["csat"]["n"],
+        report.agents.len(),
+        report.trends.is_some(),
+        report.forecast.is_some(),
+    );
+    println!("warm-up run: {:.3} s", warm.total);
+    println!("period      tickets  messages   load s  compute s");
+    for (label, t, m, l, c) in &warm.periods {
+        println!("{label:<10} {t:>8} {m:>9} {l:>8.3} {c:>10.3}");
+    }
+    let mut totals = Vec::new();
+    let mut loads = Vec::new();
+    let mut computes = Vec::new();
+    let mut weeks = Vec::new();
+    for i in 0..runs {
+        let (r, _) = one_run(store, now).await?;
+        println!(
+            "run {}: total {:.3} s (load {:.3} s, compute {:.3} s; report week alone {:.3} s); load {}",
+            i + 1,
+            r.total,
+            r.load,
+            r.compute,
+            r.week,
+            load()
+        );
+        totals.push(r.total);
+        loads.push(r.load);
+        computes.push(r.compute);
+        weeks.push(r.week);
+    }
+    let best = totals.iter().copied().fold(f64::INFINITY, f64::min);
+    println!(
+        "RESULT report with 12-week history + agents: best {best:.3} s, median {:.3} s (load median {:.3} s, compute median {:.3} s); week alone median {:.3} s; peak RSS during reports {:.0} MB (RSS before {:.0} MB); load {}",
+        median(&totals),
+        median(&loads),
+        median(&computes),
+        median(&weeks),
+        peak_mb(),
+        before,
+        load()
+    );
+    Ok(())
+}

@@ -1,0 +1,394 @@
+//! `deskpulse-bench sync`: the Zendesk connector against the out-of-process simulator.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use deskpulse_connector::{CheckpointStore, NoProgress, Secret, SyncOptions, sync_stream};
+use deskpulse_connector_zendesk::{STREAMS, ZendeskConnector, ZendeskSettings};
+use deskpulse_model::{Batch, Checkpoint};
+use deskpulse_storage::Store;
+
+use crate::{Backend, DEFAULT_PG, create_pg_db, drop_pg_db, load, peak_mb, reset_peak};
+
+const SOURCE: &str = "zendesk-main";
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Tickets the simulator serves (limits off).
+    #[arg(long, default_value_t = 100_000)]
+    tickets: u64,
+    /// Days of history the simulator generates.
+    #[arg(long, default_value_t = 90)]
+    days: u32,
+    /// Tickets for the run with the vendor's rate limits (0: skip it).
+    #[arg(long, default_value_t = 100_000)]
+    limited_tickets: u64,
+    /// Speed factor of the limits (the simulator's `--speed`; the connector's limits are
+    /// the vendor's times this factor).
+    #[arg(long, default_value_t = 60.0)]
+    speed: f64,
+    /// Skip the run with limits off.
+    #[arg(long)]
+    skip_unlimited: bool,
+    /// `per_page` of the exports.
+    #[arg(long, default_value_t = 1000)]
+    page_size: u32,
+    /// The vendor's limit on every endpoint (the simulator's default plan: 700).
+    #[arg(long, default_value_t = 700)]
+    vendor_rpm: u32,
+    /// The vendor's limit on the incremental exports (Zendesk: 10).
+    #[arg(long, default_value_t = 10)]
+    vendor_incremental_rpm: u32,
+    #[arg(long, value_enum, default_value_t = Backend::Both)]
+    backend: Backend,
+    /// Postgres server: its database is only used to create and drop `deskpulse_bench`.
+    #[arg(long, default_value = DEFAULT_PG)]
+    postgres_url: String,
+    /// The `deskpulse-simulator` binary; by default the workspace's release build, which
+    /// is brought up to date first (`cargo build --release -p deskpulse-simulator`).
+    #[arg(long)]
+    simulator: Option<PathBuf>,
+    /// Seed of the simulated account.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+}
+
+/// Builds the simulator in release (a no-op when it is up to date) and returns its path.
+fn build_simulator() -> anyhow::Result<PathBuf> {
+    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "-p", "deskpulse-simulator"])
+        .current_dir(&root)
+        .status()?;
+    anyhow::ensure!(
+        status.success(),
+        "`cargo build --release -p deskpulse-simulator` failed"
+    );
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    Ok(target.join("release").join("deskpulse-simulator"))
+}
+
+/// A simulator process; stopped with SIGINT so it prints its request statistics.
+struct Sim {
+    child: Child,
+    base_url: String,
+    email: String,
+    token: String,
+    tickets: u64,
+    comments: u64,
+    ratings: u64,
+}
+
+#[derive(Debug, Default)]
+struct SimStats {
+    requests: u64,
+    rate_limited: u64,
+    line: String,
+}
+
+impl Sim {
+    fn start(a: &Args, tickets: u64, limits: Option<f64>) -> anyhow::Result<Sim> {
+        let per_day = tickets as f64 / f64::from(a.days);
+        let path = a.simulator.clone().unwrap_or_default();
+        let mut cmd = Command::new(&path);
+        cmd.args([
+            "--seed",
+            &a.seed.to_string(),
+            "--days",
+            &a.days.to_string(),
+            "--tickets-per-day",
+            &per_day.to_string(),
+        ]);
+        match limits {
+            None => {
+                cmd.arg("--no-limits");
+            }
+            Some(speed) => {
+                cmd.args(["--speed", &speed.to_string()]);
+            }
+        }
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .stdin(Stdio::null())
+            .spawn()
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot start {} ({e}): build it with `cargo build --release -p deskpulse-simulator`",
+                    path.display()
+                )
+            })?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line)?;
+        let v: serde_json::Value = serde_json::from_str(&line)
+            .map_err(|e| anyhow::anyhow!("simulator said {line:?}: {e}"))?;
+        let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+        Ok(Sim {
+            base_url: s("base_url"),
+            email: s("email"),
+            token: s("token"),
+            tickets: v["tickets"].as_u64().unwrap_or(0),
+            comments: v["comments"].as_u64().unwrap_or(0),
+            ratings: v["ratings"].as_u64().unwrap_or(0),
+            child,
+        })
+    }
+
+    /// SIGINT, wait, and parse "served N requests (M rate-limited, K faults)".
+    fn stop(mut self) -> anyhow::Result<SimStats> {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-INT", &pid]).status();
+        let mut err = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            e.read_to_string(&mut err)?;
+        }
+        self.child.wait()?;
+        let mut st = SimStats::default();
+        if let Some(l) = err.lines().find(|l| l.starts_with("served ")) {
+            st.line = l.to_string();
+            let nums: Vec<u64> = l
+                .split(|c: char| !c.is_ascii_digit())
+                .filter_map(|w| w.parse().ok())
+                .collect();
+            st.requests = nums.first().copied().unwrap_or(0);
+            st.rate_limited = nums.get(1).copied().unwrap_or(0);
+        }
+        Ok(st)
+    }
+}
+
+/// The store, with the time spent in `commit` (the rest of a sync is fetching and parsing).
+struct Timed<'a> {
+    store: &'a Store,
+    commit_ns: AtomicU64,
+}
+
+impl CheckpointStore for Timed<'_> {
+    type Error = deskpulse_storage::StorageError;
+
+    async fn checkpoint(
+        &self,
+        source: &str,
+        stream: &str,
+    ) -> Result<Option<Checkpoint>, Self::Error> {
+        self.store.checkpoint(source, stream).await
+    }
+
+    async fn commit(&self, source: &str, stream: &str, batch: &Batch) -> Result<(), Self::Error> {
+        let t = Instant::now();
+        let r = self.store.commit_batch(source, stream, batch).await;
+        self.commit_ns
+            .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        r
+    }
+}
+
+struct StreamRun {
+    name: &'static str,
+    pages: u64,
+    records: u64,
+    secs: f64,
+    /// Of which in `commit_batch`.
+    commit_secs: f64,
+}
+
+async fn sync_all(
+    sim: &Sim,
+    store: &Store,
+    page_size: u32,
+    rpm: u32,
+    incremental_rpm: u32,
+) -> anyhow::Result<(f64, Vec<StreamRun>)> {
+    let settings = ZendeskSettings {
+        base_url: Some(sim.base_url.clone()),
+        email: Some(sim.email.clone()),
+        api_token: Some(Secret::new(sim.token.clone())),
+        page_size: Some(page_size),
+        requests_per_minute: rpm,
+        incremental_requests_per_minute: incremental_rpm,
+        ..ZendeskSettings::default()
+    };
+    let connector = ZendeskConnector::new(settings)?;
+    let started = Instant::now();
+    let mut runs = Vec::new();
+    let timed = Timed {
+        store,
+        commit_ns: AtomicU64::new(0),
+    };
+    for s in STREAMS {
+        let t = Instant::now();
+        timed.commit_ns.store(0, Ordering::Relaxed);
+        let o = sync_stream(
+            &connector,
+            SOURCE,
+            s.name,
+            &timed,
+            &SyncOptions::default(),
+            &NoProgress,
+        )
+        .await?;
+        runs.push(StreamRun {
+            name: s.name,
+            pages: o.batches,
+            records: o.records,
+            secs: t.elapsed().as_secs_f64(),
+            commit_secs: timed.commit_ns.load(Ordering::Relaxed) as f64 / 1e9,
+        });
+    }
+    Ok((started.elapsed().as_secs_f64(), runs))
+}
+
+async fn open(backend: Backend, a: &Args, dir: &std::path::Path) -> anyhow::Result<Store> {
+    let url = match backend {
+        Backend::Postgres => create_pg_db(&a.postgres_url).await?,
+        _ => format!("sqlite://{}", dir.join("sync.db").display()),
+    };
+    Ok(Store::open(&url).await?)
+}
+
+async fn finish(backend: Backend, a: &Args, store: Store) -> anyhow::Result<()> {
+    let c = store.counts().await?;
+    println!(
+        "stored: tickets {} messages {} status_changes {} ratings {} agents {} customers {}",
+        c.get("tickets").unwrap_or(&0),
+        c.get("messages").unwrap_or(&0),
+        c.get("status_changes").unwrap_or(&0),
+        c.get("ratings").unwrap_or(&0),
+        c.get("agents").unwrap_or(&0),
+        c.get("customers").unwrap_or(&0),
+    );
+    store.close().await;
+    if backend == Backend::Postgres {
+        drop_pg_db(&a.postgres_url).await?;
+    }
+    Ok(())
+}
+
+fn print_streams(runs: &[StreamRun]) {
+    for r in runs {
+        println!(
+            "  {:<22} {:>6} pages {:>9} records {:>8.2} s (commit_batch {:>7.2} s, fetch + parse + wait {:>7.2} s)",
+            r.name,
+            r.pages,
+            r.records,
+            r.secs,
+            r.commit_secs,
+            r.secs - r.commit_secs
+        );
+    }
+}
+
+pub async fn run(mut a: Args) -> anyhow::Result<()> {
+    if a.simulator.is_none() {
+        a.simulator = Some(build_simulator()?);
+    }
+    for backend in a.backend.list() {
+        if !a.skip_unlimited {
+            unlimited(backend, &a).await?;
+        }
+        if a.limited_tickets > 0 {
+            limited(backend, &a).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn unlimited(backend: Backend, a: &Args) -> anyhow::Result<()> {
+    let sim = Sim::start(a, a.tickets, None)?;
+    println!(
+        "\n== sync, limits off, {}: simulator {} tickets, {} comments, {} ratings (incl. unanswered) at {} ==",
+        backend.name(),
+        sim.tickets,
+        sim.comments,
+        sim.ratings,
+        sim.base_url
+    );
+    let dir = tempfile::tempdir()?;
+    let store = open(backend, a, dir.path()).await?;
+    reset_peak();
+    let base = crate::rss_mb();
+    let (secs, runs) = sync_all(&sim, &store, a.page_size, 0, 0).await?;
+    let peak = peak_mb();
+    let stats = sim.stop()?;
+    print_streams(&runs);
+    let tickets = runs
+        .iter()
+        .find(|r| r.name == "tickets")
+        .map_or(0, |r| r.records);
+    let records: u64 = runs.iter().map(|r| r.records).sum();
+    let pages: u64 = runs.iter().map(|r| r.pages).sum();
+    println!(
+        "RESULT {} limits off: {tickets} tickets, {records} records in {secs:.2} s = {:.0} tickets/s, {:.0} records/s; {pages} pages, {} requests served ({:.1} requests per 1,000 tickets; {} rate-limited); peak RSS {peak:.0} MB (RSS at start {base:.0} MB); load {}",
+        backend.name(),
+        tickets as f64 / secs,
+        records as f64 / secs,
+        stats.requests,
+        stats.requests as f64 * 1000.0 / tickets.max(1) as f64,
+        stats.rate_limited,
+        load()
+    );
+    finish(backend, a, store).await
+}
+
+async fn limited(backend: Backend, a: &Args) -> anyhow::Result<()> {
+    let speed = a.speed;
+    let sim = Sim::start(a, a.limited_tickets, Some(speed))?;
+    let rpm = (f64::from(a.vendor_rpm) * speed).round() as u32;
+    let inc = (f64::from(a.vendor_incremental_rpm) * speed).round() as u32;
+    println!(
+        "\n== sync, vendor limits at speed {speed}, {}: simulator {} tickets, {} comments; connector requests_per_minute {rpm}, incremental_requests_per_minute {inc} ==",
+        backend.name(),
+        sim.tickets,
+        sim.comments,
+    );
+    let dir = tempfile::tempdir()?;
+    let store = open(backend, a, dir.path()).await?;
+    reset_peak();
+    let (secs, runs) = sync_all(&sim, &store, a.page_size, rpm, inc).await?;
+    let peak = peak_mb();
+    let stats = sim.stop()?;
+    print_streams(&runs);
+    let incremental: u64 = runs
+        .iter()
+        .filter(|r| r.name != "satisfaction_ratings")
+        .map(|r| r.pages)
+        .sum();
+    let other: u64 = runs
+        .iter()
+        .filter(|r| r.name == "satisfaction_ratings")
+        .map(|r| r.pages)
+        .sum();
+    // Vendor minutes → real seconds at this speed.
+    let per_inc = 60.0 / (f64::from(a.vendor_incremental_rpm) * speed);
+    let per_any = 60.0 / (f64::from(a.vendor_rpm) * speed);
+    // The minimum: incremental requests ÷ their allowance (the other endpoints'
+    // allowance is 70× larger, and could run alongside).
+    let theory = incremental as f64 * per_inc;
+    // With our streams one after another: plus the ratings pages at the global allowance.
+    let theory_seq = theory + other as f64 * per_any;
+    // Both buckets start full: the first `limit` requests of a minute are free.
+    let burst_aware = (incremental.saturating_sub(u64::from(a.vendor_incremental_rpm))) as f64
+        * per_inc
+        + (other.saturating_sub(u64::from(a.vendor_rpm))) as f64 * per_any;
+    println!(
+        "RESULT {} limits on (speed {speed}): {incremental} incremental + {other} other pages, {} requests served, {} answered 429; elapsed {secs:.2} s; theoretical minimum {theory:.2} s (incremental pages ÷ allowance) → ratio {:.3}; sequential-streams minimum {theory_seq:.2} s → {:.3}; burst-aware minimum {burst_aware:.2} s → {:.3}; peak RSS {peak:.0} MB; load {}",
+        backend.name(),
+        stats.requests,
+        stats.rate_limited,
+        secs / theory,
+        secs / theory_seq,
+        secs / burst_aware.max(1e-9),
+        load()
+    );
+    finish(backend, a, store).await
+}
