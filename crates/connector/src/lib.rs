@@ -13,6 +13,7 @@
 pub mod http;
 mod runner;
 mod secret;
+pub mod settings;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 

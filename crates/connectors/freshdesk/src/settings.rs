@@ -1,6 +1,7 @@
 //! The `[[sources]]` keys of a Freshdesk source, and their validation.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use deskpulse_connector::settings::present;
 use deskpulse_connector::{ConnectorError, Secret};
 use serde::Deserialize;
 
@@ -90,10 +91,6 @@ pub(crate) const MAX_PAGE: u32 = 100;
 
 pub(crate) fn invalid(msg: impl Into<String>) -> ConnectorError {
     ConnectorError::Settings(msg.into())
-}
-
-fn present(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 impl FreshdeskSettings {

@@ -1,6 +1,7 @@
 //! The `[[sources]]` keys of a Gorgias source, and their validation.
 
 use chrono::NaiveDate;
+use deskpulse_connector::settings::{present, present_secret};
 use deskpulse_connector::{ConnectorError, Secret};
 use serde::Deserialize;
 
@@ -85,14 +86,6 @@ pub(crate) const MAX_PAGE: u32 = 100;
 
 pub(crate) fn invalid(msg: impl Into<String>) -> ConnectorError {
     ConnectorError::Settings(msg.into())
-}
-
-fn present(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-fn present_secret(s: &Option<Secret>) -> Option<&Secret> {
-    s.as_ref().filter(|s| !s.expose().trim().is_empty())
 }
 
 impl GorgiasSettings {

@@ -1,6 +1,7 @@
 //! The `[[sources]]` keys of an Intercom source, and their validation.
 
 use chrono::NaiveDate;
+use deskpulse_connector::settings::present;
 use deskpulse_connector::{ConnectorError, Secret};
 use serde::Deserialize;
 
@@ -85,10 +86,6 @@ pub(crate) const MAX_PARTS_CONCURRENCY: u32 = 16;
 
 pub(crate) fn invalid(msg: impl Into<String>) -> ConnectorError {
     ConnectorError::Settings(msg.into())
-}
-
-fn present(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 impl IntercomSettings {

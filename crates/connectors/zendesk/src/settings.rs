@@ -1,6 +1,7 @@
 //! The `[[sources]]` keys of a Zendesk source, and their validation.
 
 use chrono::NaiveDate;
+use deskpulse_connector::settings::{present, present_secret};
 use deskpulse_connector::{ConnectorError, Secret};
 use serde::Deserialize;
 
@@ -91,14 +92,6 @@ pub(crate) const MAX_EXPORT_PAGE: u32 = 1000;
 
 pub(crate) fn invalid(msg: impl Into<String>) -> ConnectorError {
     ConnectorError::Settings(msg.into())
-}
-
-fn present(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-fn present_secret(s: &Option<Secret>) -> Option<&Secret> {
-    s.as_ref().filter(|s| !s.expose().trim().is_empty())
 }
 
 impl ZendeskSettings {
