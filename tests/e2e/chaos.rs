@@ -324,8 +324,12 @@ async fn one_seed(seed: u64, db: &TestDb) -> Result<(), String> {
             - Days::days(1),
         cfg.now + Days::days(1),
     );
-    let stored = store
+    let mut stored = store
         .load_report_input(&[SOURCE.to_owned()], all_time.0, all_time.1)
+        .await
+        .map_err(|e| e.to_string())?;
+    stored.tickets = store
+        .load_tickets(&[SOURCE.to_owned()], all_time.0, all_time.1)
         .await
         .map_err(|e| e.to_string())?;
     let mut want = truth_input(truth);

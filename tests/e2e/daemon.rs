@@ -228,10 +228,14 @@ async fn three_daemons_share_one_postgres_and_survive_a_sigkill() {
         .map(|t| t.created_at)
         .unwrap_or(cfg.now)
         - Days::days(1);
-    let stored = store
+    let mut stored = store
         .load_report_input(&["zd".to_owned()], from, cfg.now + Days::days(1))
         .await
         .expect("load");
+    stored.tickets = store
+        .load_tickets(&["zd".to_owned()], from, cfg.now + Days::days(1))
+        .await
+        .expect("load tickets");
     assert_eq!(
         facts(&stored),
         facts(&truth_input(truth)),
@@ -350,10 +354,14 @@ async fn sigterm_during_a_sync_leaves_the_database_consistent_and_resumable() {
         .map(|t| t.created_at)
         .unwrap_or(cfg.now)
         - Days::days(1);
-    let stored = store
+    let mut stored = store
         .load_report_input(&["zd".to_owned()], from, cfg.now + Days::days(1))
         .await
         .expect("load");
+    stored.tickets = store
+        .load_tickets(&["zd".to_owned()], from, cfg.now + Days::days(1))
+        .await
+        .expect("load tickets");
     assert_eq!(facts(&stored), facts(&truth_input(truth)));
     sim.shutdown().await;
 }

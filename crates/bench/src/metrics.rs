@@ -235,51 +235,63 @@ struct RunTimes {
     compute: f64,
     /// The report week alone (load + compute, no history).
     week: f64,
-    /// Per period: (label, tickets loaded, messages loaded, load s, compute s).
-    periods: Vec<(String, usize, usize, f64, f64)>,
+    /// Per load: (what, facts loaded, load s, compute s).
+    phases: Vec<(String, usize, f64, f64)>,
 }
 
+/// What `deskpulse report` does (crates/cli/src/report.rs): the week's own load and report,
+/// then one load for the 12 previous weeks (with the backlog at each of their ends), their
+/// reports, and the history attached.
 async fn one_run(store: &Store, now: DateTime<Utc>) -> anyhow::Result<(RunTimes, KpiReport)> {
     let tz = chrono_tz::Europe::Berlin;
     let team = team();
     let sources = vec![SOURCE.to_string()];
-    let mut periods: Vec<Period> = vec![PeriodSpec::last_complete_week(now, tz).in_zone(tz)];
-    for _ in 0..12 {
-        let prev = periods[periods.len() - 1].previous();
-        periods.push(prev);
+    let week: Period = PeriodSpec::last_complete_week(now, tz).in_zone(tz);
+    let mut history: Vec<Period> = vec![week.previous()];
+    for _ in 1..12 {
+        let prev = history[history.len() - 1].previous();
+        history.push(prev);
     }
     let started = Instant::now();
-    let (mut load_t, mut compute_t) = (0.0, 0.0);
-    let mut reports = Vec::with_capacity(13);
-    let mut rows = Vec::with_capacity(13);
-    for p in &periods {
-        let t = Instant::now();
-        let input = store
-            .load_report_input_for(TEAM, &sources, p.start, p.end)
-            .await?;
-        let l = t.elapsed().as_secs_f64();
-        let t = Instant::now();
-        let r = compute_report(&team, p, &input);
-        let c = t.elapsed().as_secs_f64();
-        load_t += l;
-        compute_t += c;
-        let msgs = input.tickets.iter().map(|t| t.messages.len()).sum();
-        rows.push((p.label(), input.tickets.len(), msgs, l, c));
-        drop(input);
-        reports.push(r);
-    }
-    let mut current = reports.remove(0);
     let t = Instant::now();
+    let input = store
+        .load_report_input_for(TEAM, &sources, week.start, week.end)
+        .await?;
+    let week_load = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let mut current = compute_report(&team, &week, &input);
+    let week_compute = t.elapsed().as_secs_f64();
+    let week_facts = input.facts.len();
+    drop(input);
+
+    let t = Instant::now();
+    let bounds: Vec<_> = history.iter().map(|p| (p.start, p.end)).collect();
+    let span = store
+        .load_periods_input_for(TEAM, &sources, &bounds)
+        .await?;
+    let span_load = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let reports: Vec<KpiReport> = history
+        .iter()
+        .map(|p| compute_report(&team, p, &span))
+        .collect();
     attach_history(&mut current, &team, &reports);
-    compute_t += t.elapsed().as_secs_f64();
-    let week = rows[0].3 + rows[0].4;
+    let span_compute = t.elapsed().as_secs_f64();
     Ok((
         RunTimes {
             total: started.elapsed().as_secs_f64(),
-            load: load_t,
-            compute: compute_t,
-            week,
-            periods: rows,
+            load: week_load + span_load,
+            compute: week_compute + span_compute,
+            week: week_load + week_compute,
+            phases: vec![
+                (week.label(), week_facts, week_load, week_compute),
+                (
+                    format!("{}..{}", history[11].label(), history[0].label()),
+                    span.facts.len(),
+                    span_load,
+                    span_compute,
+                ),
+            ],
         },
         current,
     ))
@@ -304,9 +316,9 @@ async fn report_runs(store: &Store, now: DateTime<Utc>, runs: usize) -> anyhow::
         report.forecast.is_some(),
     );
     println!("warm-up run: {:.3} s", warm.total);
-    println!("period      tickets  messages   load s  compute s");
-    for (label, t, m, l, c) in &warm.periods {
-        println!("{label:<10} {t:>8} {m:>9} {l:>8.3} {c:>10.3}");
+    println!("load                   ticket facts   load s  compute s");
+    for (label, n, l, c) in &warm.phases {
+        println!("{label:<22} {n:>12} {l:>8.3} {c:>10.3}");
     }
     let mut totals = Vec::new();
     let mut loads = Vec::new();

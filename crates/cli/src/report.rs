@@ -28,10 +28,11 @@ pub(crate) struct Computed {
 ///
 /// The period is loaded on its own (exactly what `report` without history computed). The
 /// previous periods are computed from **one** load spanning all of them: storage's window
-/// for `[oldest start, end)` holds every fact each sub-period's window would (tickets
-/// created in it, touched since its start or still open; ratings, reviews, social and
-/// manual inputs around it), and the metrics crate picks what counts for each period. So
-/// a report costs two loads, not thirteen.
+/// for `[oldest start, end)` holds every fact each sub-period's window would (the derived
+/// facts of tickets created, solved or replied to in it; ratings, reviews, social and
+/// manual inputs around it), plus the backlog counted at each period's end, and the
+/// metrics crate picks what counts for each period. So a report costs two loads, not
+/// thirteen, and neither reads a message.
 pub(crate) async fn compute_with_history(
     store: &deskpulse_storage::Store,
     team: &TeamSettings,
@@ -45,9 +46,10 @@ pub(crate) async fn compute_with_history(
         .map(|s| s.in_zone(team.timezone))
         .collect();
     let mut history = Vec::with_capacity(periods.len());
-    if let (Some(newest), Some(oldest)) = (periods.first(), periods.last()) {
+    if !periods.is_empty() {
+        let bounds: Vec<_> = periods.iter().map(|p| (p.start, p.end)).collect();
         let span = store
-            .load_report_input_for(&team.name, &sources(team), oldest.start, newest.end)
+            .load_periods_input_for(&team.name, &sources(team), &bounds)
             .await
             .map_err(|e| Failure::Runtime(e.to_string()))?;
         for p in &periods {

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use deskpulse_model::{Agent, AuthorKind, Channel, Message, StatusChange};
 
 use crate::input::{AgentInput, TicketInput};
@@ -60,9 +60,43 @@ pub struct ReplySample {
     pub asked_at: DateTime<Utc>,
     /// The reply that ended the run; the sample belongs to the period this falls in.
     pub replied_at: DateTime<Utc>,
+    /// Whether the sample holds when a team counts bot replies (`count_bot_replies = true`).
+    pub with_bots: bool,
+    /// Whether it holds when only human replies count (`count_bot_replies = false`).
+    pub without_bots: bool,
 }
 
-/// Everything the KPIs need to know about one ticket.
+impl ReplySample {
+    /// Whether the sample counts for a team with this `count_bot_replies` setting.
+    pub fn counts(&self, count_bot_replies: bool) -> bool {
+        if count_bot_replies {
+            self.with_bots
+        } else {
+            self.without_bots
+        }
+    }
+}
+
+/// A stretch of time in which a ticket was open (created and not solved): it is in the
+/// backlog at every instant `t` with `from <= t` and `t < until` (`until` `None`: open now).
+/// Creation itself is exclusive (a ticket created at `end` is not in the backlog at `end`),
+/// so a span opened by creation starts one microsecond after `created_at`; one opened by a
+/// reopen starts at the reopen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenSpan {
+    pub from: DateTime<Utc>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl OpenSpan {
+    pub fn contains(&self, t: DateTime<Utc>) -> bool {
+        self.from <= t && self.until.is_none_or(|u| t < u)
+    }
+}
+
+/// Everything the KPIs need to know about one ticket. It does not depend on any team
+/// setting (both readings of `count_bot_replies` are kept), so storage can keep it at
+/// ingest, next to the ticket, and a report never re-reads messages.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TicketFacts {
     pub source: String,
@@ -82,9 +116,10 @@ pub struct TicketFacts {
     /// Public replies by bots after the opening message.
     pub bot_replies: u32,
     pub first_human_reply_at: Option<DateTime<Utc>>,
-    /// The first response as the team counts it: the first human reply, or the first bot
-    /// reply if earlier and the team counts bot replies.
-    pub first_response_at: Option<DateTime<Utc>>,
+    /// The first public bot reply after the opening message.
+    pub first_bot_reply_at: Option<DateTime<Utc>>,
+    /// Reply-time samples under both settings of `count_bot_replies`; empty for outbound
+    /// and excluded tickets (reply time is over inbound conversations only).
     pub reply_samples: Vec<ReplySample>,
     pub first_solved_at: Option<DateTime<Utc>>,
     /// The last solve, if the ticket is solved now.
@@ -92,26 +127,33 @@ pub struct TicketFacts {
     pub reopens: u32,
     /// The final solve was made by a bot or a trigger/automation (system), not a human.
     pub solved_by_automation: bool,
-    /// (instant, solved after it), ascending: each status change of the history, or without
-    /// history the one solve we know of (none if the ticket is not solved now).
-    solved_timeline: Vec<(DateTime<Utc>, bool)>,
+    /// Solved (or closed) in its latest known state.
+    pub solved_now: bool,
+    /// When the ticket was open, ascending and disjoint; empty for excluded tickets (they
+    /// are in no backlog).
+    pub open_spans: Vec<OpenSpan>,
 }
 
 impl TicketFacts {
-    /// Whether the ticket was solved (or closed) at instant `t`: the state after the last
-    /// change at or before `t`, unsolved before any. Without history that is "solved now and
-    /// finally solved at or before `t`", all a history-less API can tell.
-    pub fn is_solved_at(&self, t: DateTime<Utc>) -> bool {
-        // Index of the first change after t; the one before it gives the state at t.
-        let i = self.solved_timeline.partition_point(|(at, _)| *at <= t);
-        i > 0 && self.solved_timeline[i - 1].1
+    /// The first response as a team counts it: the first human reply, or the first bot
+    /// reply if earlier and the team counts bot replies.
+    pub fn first_response_at(&self, count_bot_replies: bool) -> Option<DateTime<Utc>> {
+        match (self.first_human_reply_at, self.first_bot_reply_at) {
+            (Some(h), Some(b)) if count_bot_replies => Some(h.min(b)),
+            (None, b) if count_bot_replies => b,
+            (h, _) => h,
+        }
     }
 
     /// Whether the ticket is solved (or closed) in its latest known state.
     pub fn is_solved_now(&self) -> bool {
-        self.solved_timeline
-            .last()
-            .is_some_and(|(_, solved)| *solved)
+        self.solved_now
+    }
+
+    /// Whether the ticket was in the backlog at instant `t`: created before `t` and not
+    /// solved at `t` (the state after the last change at or before `t`).
+    pub fn is_open_at(&self, t: DateTime<Utc>) -> bool {
+        self.open_spans.iter().any(|s| s.contains(t))
     }
 
     /// Reopened at least once.
@@ -121,11 +163,7 @@ impl TicketFacts {
 }
 
 /// Derives a ticket's facts from its messages and status history.
-pub fn derive_facts(
-    t: &TicketInput,
-    agents: &AgentIndex<'_>,
-    count_bot_replies: bool,
-) -> TicketFacts {
+pub fn derive_facts(t: &TicketInput, agents: &AgentIndex<'_>) -> TicketFacts {
     let source = t.source.as_str();
     let ticket = &t.ticket;
 
@@ -147,52 +185,54 @@ pub fn derive_facts(
         .first()
         .is_some_and(|(_, k)| matches!(k, AuthorKind::Agent | AuthorKind::Bot));
     let outbound = ticket.opened_by_agent.unwrap_or(opened_by_team);
+    let excluded = ticket.status.is_excluded();
+
+    // The conversation: public messages of customers, agents and bots, opening first.
+    let conversation: Vec<(DateTime<Utc>, AuthorKind, bool)> = messages
+        .iter()
+        .enumerate()
+        .filter(|(_, (m, kind))| m.public && *kind != AuthorKind::System)
+        .map(|(i, (m, kind))| (m.created_at, *kind, i == 0))
+        .collect();
 
     let mut human_replies = 0;
     let mut bot_replies = 0;
     let mut first_human_reply_at = None;
-    let mut first_response_at = None;
-    let mut reply_samples = Vec::new();
-    // Start of the current run of customer messages waiting for an answer.
-    let mut waiting_since: Option<DateTime<Utc>> = None;
-    for (i, (m, kind)) in messages.iter().enumerate() {
-        // Internal notes and system events are never part of the conversation.
-        if !m.public || *kind == AuthorKind::System {
-            continue;
-        }
-        let answers = match kind {
-            AuthorKind::Customer => {
-                waiting_since.get_or_insert(m.created_at);
-                false
-            }
-            // The opening message is never a reply, whoever wrote it.
-            _ if i == 0 => false,
-            AuthorKind::Agent => {
+    let mut first_bot_reply_at = None;
+    for &(at, kind, opening) in &conversation {
+        // The opening message is never a reply, whoever wrote it.
+        match kind {
+            AuthorKind::Agent if !opening => {
                 human_replies += 1;
-                first_human_reply_at.get_or_insert(m.created_at);
-                true
+                first_human_reply_at.get_or_insert(at);
             }
-            AuthorKind::Bot => {
+            AuthorKind::Bot if !opening => {
                 bot_replies += 1;
-                count_bot_replies
+                first_bot_reply_at.get_or_insert(at);
             }
-            _ => false,
-        };
-        if answers {
-            first_response_at.get_or_insert(m.created_at);
-            if let Some(asked_at) = waiting_since.take() {
-                reply_samples.push(ReplySample {
-                    asked_at,
-                    replied_at: m.created_at,
-                });
-            }
+            _ => {}
         }
     }
+
+    let reply_samples = if outbound || excluded {
+        Vec::new()
+    } else {
+        merge_samples(
+            reply_runs(&conversation, true),
+            reply_runs(&conversation, false),
+        )
+    };
 
     let solves = if t.status_changes.is_empty() {
         solves_without_history(t)
     } else {
         solves_from_history(source, &t.status_changes, agents)
+    };
+    let solved_now = solves.timeline.last().is_some_and(|(_, solved)| *solved);
+    let open_spans = if excluded {
+        Vec::new()
+    } else {
+        open_spans(ticket.created_at, &solves.timeline)
     };
 
     TicketFacts {
@@ -203,19 +243,115 @@ pub fn derive_facts(
         assignee_id: ticket.assignee_id.clone(),
         requester_id: ticket.requester_id.clone(),
         tags: ticket.tags.clone(),
-        excluded: ticket.status.is_excluded(),
+        excluded,
         outbound,
         human_replies,
         bot_replies,
         first_human_reply_at,
-        first_response_at,
+        first_bot_reply_at,
         reply_samples,
         first_solved_at: solves.first,
         final_solved_at: solves.last,
         reopens: solves.reopens,
         solved_by_automation: solves.by_automation,
-        solved_timeline: solves.timeline,
+        solved_now,
+        open_spans,
     }
+}
+
+/// Reply samples (asked, replied) when bot replies answer (`bots`) or not.
+fn reply_runs(
+    conversation: &[(DateTime<Utc>, AuthorKind, bool)],
+    bots: bool,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    let mut out = Vec::new();
+    // Start of the current run of customer messages waiting for an answer.
+    let mut waiting_since: Option<DateTime<Utc>> = None;
+    for &(at, kind, opening) in conversation {
+        let answers = match kind {
+            AuthorKind::Customer => {
+                waiting_since.get_or_insert(at);
+                false
+            }
+            _ if opening => false,
+            AuthorKind::Agent => true,
+            AuthorKind::Bot => bots,
+            _ => false,
+        };
+        if answers && let Some(asked_at) = waiting_since.take() {
+            out.push((asked_at, at));
+        }
+    }
+    out
+}
+
+/// One list of samples, each marked with the settings it holds under.
+fn merge_samples(
+    with_bots: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    without_bots: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+) -> Vec<ReplySample> {
+    let mut out: Vec<ReplySample> = with_bots
+        .iter()
+        .map(|&(asked_at, replied_at)| ReplySample {
+            asked_at,
+            replied_at,
+            with_bots: true,
+            without_bots: false,
+        })
+        .collect();
+    for (asked_at, replied_at) in without_bots {
+        match out
+            .iter_mut()
+            .find(|s| s.asked_at == asked_at && s.replied_at == replied_at)
+        {
+            Some(s) => s.without_bots = true,
+            None => out.push(ReplySample {
+                asked_at,
+                replied_at,
+                with_bots: false,
+                without_bots: true,
+            }),
+        }
+    }
+    out.sort_by_key(|s| (s.replied_at, s.asked_at, s.with_bots));
+    out
+}
+
+/// The stretches after `created_at` in which the ticket was not solved, from the solved
+/// timeline (state after the last change at or before an instant; unsolved before any).
+fn open_spans(created_at: DateTime<Utc>, timeline: &[(DateTime<Utc>, bool)]) -> Vec<OpenSpan> {
+    let solved_at = |t: DateTime<Utc>| {
+        let i = timeline.partition_point(|(at, _)| *at <= t);
+        i > 0 && timeline[i - 1].1
+    };
+    let mut spans = Vec::new();
+    // Just after creation (creation itself is not "in the backlog").
+    let mut open_from = (!solved_at(created_at)).then(|| created_at + TimeDelta::microseconds(1));
+    let mut i = timeline.partition_point(|(at, _)| *at <= created_at);
+    while i < timeline.len() {
+        let at = timeline[i].0;
+        // Several changes at one instant: the last one is the state from then on.
+        while i + 1 < timeline.len() && timeline[i + 1].0 == at {
+            i += 1;
+        }
+        let solved = timeline[i].1;
+        match (open_from, solved) {
+            (Some(from), true) => {
+                spans.push(OpenSpan {
+                    from,
+                    until: Some(at),
+                });
+                open_from = None;
+            }
+            (None, false) => open_from = Some(at),
+            _ => {}
+        }
+        i += 1;
+    }
+    if let Some(from) = open_from {
+        spans.push(OpenSpan { from, until: None });
+    }
+    spans
 }
 
 struct Solves {

@@ -5,6 +5,8 @@
 use chrono::{DateTime, Utc};
 use deskpulse_model::{Agent, Message, Rating, Review, SocialStat, StatusChange, Ticket};
 
+use crate::facts::TicketFacts;
+
 pub use crate::hours::BusinessHours;
 
 /// A ticket with everything that happened on it, from one source.
@@ -87,11 +89,34 @@ pub struct SocialInput {
     pub stat: SocialStat,
 }
 
+/// How many tickets were open (in the backlog) at instant `at`, counted by storage over the
+/// [`OpenSpan`](crate::OpenSpan)s of the tickets whose facts it keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BacklogCount {
+    pub at: DateTime<Utc>,
+    pub open: u64,
+}
+
 /// The facts a report is computed from. Order does not matter. Everything here is taken
 /// to be the team's: storage filters by the team's sources, metrics never looks further.
+///
+/// Tickets come in one of two forms, and a report may mix them (never the same ticket
+/// twice): raw, with their messages and history ([`TicketInput`], derived here), or
+/// already derived ([`TicketFacts`], as storage keeps them since ingest). Derived facts
+/// carry no open spans; the backlog of the tickets they stand for comes as [`BacklogCount`]s.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportInput {
+    /// Raw tickets: every ticket that can matter to the period (created in it, solved or
+    /// replied to in it, or open at its end).
     pub tickets: Vec<TicketInput>,
+    /// Derived tickets that are not excluded and were created, solved (finally) or replied
+    /// to in the period (storage's choice: the open ones are in `backlog`).
+    pub facts: Vec<TicketFacts>,
+    /// Open derived tickets at the period's end (and at any other instant asked for).
+    pub backlog: Vec<BacklogCount>,
+    /// `(source, ticket id)` of spam, deleted or merged tickets that `ratings` refer to,
+    /// when those tickets are not in `tickets` or `facts`.
+    pub excluded_tickets: Vec<(String, String)>,
     /// Every agent of the team's sources (small: a team has tens or hundreds).
     pub agents: Vec<AgentInput>,
     pub ratings: Vec<RatingInput>,

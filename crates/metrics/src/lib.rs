@@ -61,11 +61,11 @@ mod surveys;
 pub use commerce::{
     CONVERSION_WINDOW_DAYS, ChurnKpi, ConvertedKpi, CostPerTicketKpi, CostRatioKpi, RetentionKpi,
 };
-pub use facts::{AgentIndex, ReplySample, TicketFacts, derive_facts};
+pub use facts::{AgentIndex, OpenSpan, ReplySample, TicketFacts, derive_facts};
 pub use hours::{BusinessCalendar, BusinessTime, local_instant};
 pub use input::{
-    AgentInput, BusinessHours, MonthlyAmount, OrderInput, RatingInput, ReportInput, RequesterInput,
-    ReviewInput, SocialInput, SubscriptionInput, Targets, TeamConfig, TicketInput,
+    AgentInput, BacklogCount, BusinessHours, MonthlyAmount, OrderInput, RatingInput, ReportInput,
+    RequesterInput, ReviewInput, SocialInput, SubscriptionInput, Targets, TeamConfig, TicketInput,
 };
 pub use insights::{
     ANOMALY_SIGMAS, ANOMALY_WINDOW, BacktestError, Better, CSAT_DROP, Forecast, HEADLINE, KpiTrend,

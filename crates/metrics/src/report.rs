@@ -217,22 +217,39 @@ pub fn compute_report(team: &TeamConfig, period: &Period, input: &ReportInput) -
         tz: period.tz,
     });
     let agents = AgentIndex::new(&input.agents);
-    let all: Vec<TicketFacts> = input
+    let bots = team.count_bot_replies;
+    let derived: Vec<TicketFacts> = input
         .tickets
         .iter()
-        .map(|t| derive_facts(t, &agents, team.count_bot_replies))
+        .map(|t| derive_facts(t, &agents))
         .collect();
+    let all: Vec<&TicketFacts> = derived.iter().chain(&input.facts).collect();
     let excluded: HashSet<(&str, &str)> = all
         .iter()
         .filter(|f| f.excluded)
         .map(|f| (f.source.as_str(), f.ticket_id.as_str()))
+        .chain(
+            input
+                .excluded_tickets
+                .iter()
+                .map(|(s, t)| (s.as_str(), t.as_str())),
+        )
         .collect();
-    let facts: Vec<&TicketFacts> = all.iter().filter(|f| !f.excluded).collect();
+    let facts: Vec<&TicketFacts> = all.iter().copied().filter(|f| !f.excluded).collect();
     let solved: Vec<&TicketFacts> = facts
         .iter()
         .copied()
         .filter(|f| f.final_solved_at.is_some_and(|s| period.contains(s)))
         .collect();
+    // Tickets handed over with their open spans count here; those storage counted are in
+    // `input.backlog`.
+    let backlog = facts.iter().filter(|f| f.is_open_at(period.end)).count() as u64
+        + input
+            .backlog
+            .iter()
+            .filter(|b| b.at == period.end)
+            .map(|b| b.open)
+            .sum::<u64>();
 
     let all_ratings: Vec<(&str, &Rating)> = input
         .ratings
@@ -264,17 +281,13 @@ pub fn compute_report(team: &TeamConfig, period: &Period, input: &ReportInput) -
     let kpis = Kpis {
         ticket_volume: volume(period, &facts),
         solved: CountKpi::new(solved.len() as u64),
-        backlog: CountKpi::new(
-            facts
-                .iter()
-                .filter(|f| f.created_at < period.end && !f.is_solved_at(period.end))
-                .count() as u64,
-        ),
+        backlog: CountKpi::new(backlog),
         first_response_time: first_response(
             facts
                 .iter()
                 .copied()
                 .filter(|f| period.contains(f.created_at)),
+            bots,
             targets.first_response_seconds,
             business,
         ),
@@ -283,7 +296,7 @@ pub fn compute_report(team: &TeamConfig, period: &Period, input: &ReportInput) -
                 .iter()
                 .filter(|f| !f.outbound)
                 .flat_map(|f| &f.reply_samples)
-                .filter(|s| period.contains(s.replied_at))
+                .filter(|s| s.counts(bots) && period.contains(s.replied_at))
                 .map(|s| (s.asked_at, s.replied_at))
                 .collect::<Vec<_>>(),
             targets.first_response_seconds,
@@ -318,7 +331,7 @@ pub fn compute_report(team: &TeamConfig, period: &Period, input: &ReportInput) -
         converted_tickets: converted(period, &facts, &input.requesters, &input.orders),
         reviews: self::reviews(&reviews),
         social: social(period, &input.social),
-        first_response_by_hour: by_hour(period, &facts),
+        first_response_by_hour: by_hour(period, &facts, bots),
         resolution_by_tag: by_tag(&solved),
     };
 
@@ -372,13 +385,14 @@ fn volume(period: &Period, facts: &[&TicketFacts]) -> VolumeKpi {
 /// Created → first response, whenever it came, over inbound tickets.
 fn first_response<'a>(
     tickets: impl Iterator<Item = &'a TicketFacts>,
+    bots: bool,
     target: i64,
     business: Option<BusinessTime<'_>>,
 ) -> FirstResponseKpi {
     let mut samples = Vec::new();
     let mut waiting = 0;
     for f in tickets.filter(|f| !f.outbound) {
-        match f.first_response_at {
+        match f.first_response_at(bots) {
             Some(r) => samples.push((f.created_at, r)),
             None if !f.is_solved_now() => waiting += 1,
             // Solved without a response (e.g. the customer wrote "never mind"): not waiting,
@@ -458,7 +472,7 @@ fn csat<'a>(ratings: impl Iterator<Item = &'a Rating>) -> CsatKpi {
     }
 }
 
-fn by_hour(period: &Period, facts: &[&TicketFacts]) -> Vec<HourKpi> {
+fn by_hour(period: &Period, facts: &[&TicketFacts], bots: bool) -> Vec<HourKpi> {
     let mut waits: Vec<Vec<f64>> = vec![Vec::new(); 24];
     let mut waiting = [0u64; 24];
     for f in facts
@@ -466,7 +480,7 @@ fn by_hour(period: &Period, facts: &[&TicketFacts]) -> Vec<HourKpi> {
         .filter(|f| !f.outbound && period.contains(f.created_at))
     {
         let h = f.created_at.with_timezone(&period.tz).hour() as usize;
-        match f.first_response_at {
+        match f.first_response_at(bots) {
             Some(r) => waits[h].push(CalendarTime.elapsed_seconds(f.created_at, r)),
             None if !f.is_solved_now() => waiting[h] += 1,
             None => {}
@@ -545,6 +559,7 @@ fn per_agent(
             solved: tickets.len() as u64,
             first_response_time: first_response(
                 tickets.iter().copied(),
+                team.count_bot_replies,
                 team.targets.first_response_seconds,
                 None,
             )

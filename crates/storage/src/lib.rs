@@ -15,6 +15,7 @@
 mod backend;
 mod deliveries;
 mod error;
+mod facts;
 mod inputs;
 mod postgres;
 mod runs;
@@ -23,6 +24,8 @@ mod sqlite;
 pub mod testing;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_facts;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use deskpulse_connector::CheckpointStore;
@@ -58,6 +61,8 @@ pub const TABLES: &[&str] = &[
     "revenue",
     "subscriptions",
     "orders",
+    "ticket_facts",
+    "open_spans",
 ];
 
 /// A handle on the database; cheap to clone (it wraps a connection pool).
@@ -128,14 +133,15 @@ impl Store {
     }
 
     /// The facts that can matter to the period `[start, end)` of `sources`: all their agents,
-    /// their ratings created in the period, and every ticket that was created in the period,
-    /// was updated or had a message or status change at or after `start`, or was created
-    /// before `end` and is not solved or closed now — each with all its messages and status
-    /// changes; with them the e-mail hashes of those tickets' requesters, the reviews
-    /// created in the period or before it and unanswered or answered since `start`, and each
-    /// social counter's observations in `[start, end]` plus its last one before `start`.
-    /// The metrics crate decides what counts; nothing else is filtered here. No team: no
-    /// manual inputs (see [`Store::load_report_input_for`]).
+    /// their ratings created in the period (with the excluded tickets they refer to), the
+    /// derived facts ([`ReportInput::facts`], kept at ingest) of every ticket that is not
+    /// spam, deleted or merged and was created, finally solved or replied to in the period,
+    /// the backlog at `end` ([`ReportInput::backlog`], counted in SQL), the e-mail hashes of
+    /// those tickets' requesters, the reviews created in the period or before it and
+    /// unanswered or answered since `start`, and each social counter's observations in
+    /// `[start, end]` plus its last one before `start`. The metrics crate decides what
+    /// counts. Raw tickets (`ReportInput::tickets`) stay empty: no message is read. No
+    /// team: no manual inputs (see [`Store::load_report_input_for`]).
     pub async fn load_report_input(
         &self,
         sources: &[String],
@@ -159,6 +165,29 @@ impl Store {
         self.load_input(Some(team), sources, start, end).await
     }
 
+    /// One load for several periods of `team` (a report's history): what
+    /// [`Store::load_report_input_for`] gives for the span from the earliest start to the
+    /// latest end (a superset of each period's facts: metrics picks per period), with
+    /// [`ReportInput::backlog`] counted at the end of every period. Empty `periods`: an
+    /// empty input.
+    pub async fn load_periods_input_for(
+        &self,
+        team: &str,
+        sources: &[String],
+        periods: &[(DateTime<Utc>, DateTime<Utc>)],
+    ) -> Result<ReportInput, StorageError> {
+        let (Some(start), Some(end)) = (
+            periods.iter().map(|p| p.0).min(),
+            periods.iter().map(|p| p.1).max(),
+        ) else {
+            return Ok(ReportInput::default());
+        };
+        let mut input = self.load_input(Some(team), sources, start, end).await?;
+        let ends: Vec<DateTime<Utc>> = periods.iter().map(|p| p.1).collect();
+        input.backlog = self.backlog_at(sources, &ends).await?;
+        Ok(input)
+    }
+
     async fn load_input(
         &self,
         team: Option<&str>,
@@ -171,16 +200,10 @@ impl Store {
             Store::Postgres(p) => postgres::load_report_input(p, team, sources, start, end).await?,
         };
         // Deterministic order makes reports and tests reproducible; metrics ignore it.
-        input.tickets.sort_by(|a, b| {
-            (&a.source, &a.ticket.external_id).cmp(&(&b.source, &b.ticket.external_id))
-        });
-        for t in &mut input.tickets {
-            t.messages.sort_by(|a, b| {
-                (a.created_at, &a.external_id).cmp(&(b.created_at, &b.external_id))
-            });
-            t.status_changes
-                .sort_by(|a, b| (a.at, &a.external_id).cmp(&(b.at, &b.external_id)));
-        }
+        input
+            .facts
+            .sort_by(|a, b| (&a.source, &a.ticket_id).cmp(&(&b.source, &b.ticket_id)));
+        input.excluded_tickets.sort();
         input.agents.sort_by(|a, b| {
             (&a.source, &a.agent.external_id).cmp(&(&b.source, &b.agent.external_id))
         });
@@ -215,6 +238,59 @@ impl Store {
             ))
         });
         Ok(input)
+    }
+
+    /// The raw tickets of `sources` created in `[start, end)`, each with all its messages
+    /// and status changes, sorted by (source, id), messages and changes by time. Reports
+    /// never need these (they read the derived facts); tools that look at what was stored
+    /// (tests against a ground truth, exports) do.
+    pub async fn load_tickets(
+        &self,
+        sources: &[String],
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Vec<deskpulse_metrics::TicketInput>, StorageError> {
+        let mut tickets = match self {
+            Store::Sqlite(p) => sqlite::load_tickets(p, sources, start, end).await?,
+            Store::Postgres(p) => postgres::load_tickets(p, sources, start, end).await?,
+        };
+        tickets.sort_by(|a, b| {
+            (&a.source, &a.ticket.external_id).cmp(&(&b.source, &b.ticket.external_id))
+        });
+        for t in &mut tickets {
+            t.messages.sort_by(|a, b| {
+                (a.created_at, &a.external_id).cmp(&(b.created_at, &b.external_id))
+            });
+            t.status_changes
+                .sort_by(|a, b| (a.at, &a.external_id).cmp(&(b.at, &b.external_id)));
+        }
+        Ok(tickets)
+    }
+
+    /// Drops the derived ticket facts and derives them again from the stored tickets,
+    /// messages, status changes and agents; returns the number of tickets. `open` does this
+    /// by itself when the code's derivation changed; this is for an operator who wants to
+    /// be sure (the result is the same either way).
+    pub async fn rebuild_facts(&self) -> Result<u64, StorageError> {
+        match self {
+            Store::Sqlite(p) => sqlite::rebuild_facts(p).await,
+            Store::Postgres(p) => postgres::rebuild_facts(p).await,
+        }
+    }
+
+    /// How many tickets of `sources` were open (created, not excluded, not solved) at each
+    /// of `instants`, counted over the `open_spans` kept at ingest: what
+    /// [`ReportInput::backlog`] holds for a period's end. A report with history asks for the
+    /// end of every previous period here instead of loading their open tickets.
+    pub async fn backlog_at(
+        &self,
+        sources: &[String],
+        instants: &[DateTime<Utc>],
+    ) -> Result<Vec<deskpulse_metrics::BacklogCount>, StorageError> {
+        match self {
+            Store::Sqlite(p) => sqlite::backlog_at(p, sources, instants).await,
+            Store::Postgres(p) => postgres::backlog_at(p, sources, instants).await,
+        }
     }
 
     /// One canonical text line per stored row of every table (times as RFC 3339 UTC with
@@ -253,6 +329,9 @@ impl CheckpointStore for Store {
         self.commit_batch(source, stream, batch).await
     }
 }
+
+/// An `open_spans` row: `(source, ticket_id, opened_at, closed_at)`.
+pub(crate) type StoredSpan = (String, String, DateTime<Utc>, Option<DateTime<Utc>>);
 
 /// A batch's records sorted by table, one version per key.
 pub(crate) struct Parts<'a> {
@@ -364,6 +443,9 @@ pub(crate) struct Facts {
     pub(crate) revenue: Vec<(String, MonthlyAmount)>,
     pub(crate) subscriptions: Vec<(String, SubscriptionInput)>,
     pub(crate) orders: Vec<(String, OrderInput)>,
+    /// The derived facts' `data` (it names its source and ticket).
+    pub(crate) ticket_facts: Vec<String>,
+    pub(crate) open_spans: Vec<StoredSpan>,
 }
 
 /// Object keys in sorted order even if serde_json's `preserve_order` gets enabled somewhere
@@ -416,6 +498,13 @@ impl Facts {
         let pseudonym = |h: &str| pseudonyms.get(h).cloned().unwrap_or_default();
         let mut out = Vec::new();
         let mut line = |table: &str, v: Value| out.push(format!("{table} {v}"));
+        for data in &self.ticket_facts {
+            let v = serde_json::from_str(data).unwrap_or_else(|_| Value::String(data.clone()));
+            line("ticket_facts", v);
+        }
+        for (s, id, from, until) in &self.open_spans {
+            line("open_spans", json!([s, id, ts(*from), ots(*until)]));
+        }
         for (s, t) in &self.tickets {
             line(
                 "tickets",

@@ -53,7 +53,23 @@ pub(crate) async fn open(url: &str) -> Result<PgPool, StorageError> {
             url: masked.clone(),
             reason: crate::error::scrub(url, &e.to_string()),
         })?;
+    rebuild_facts_if_needed(&pool).await?;
     Ok(pool)
+}
+
+/// Serializes the transactions that refresh a source's facts (two streams of one source, or
+/// a sync and a rebuild), so each derives from everything committed before it: a
+/// transaction-scoped advisory lock, released at commit or rollback.
+async fn lock_facts(
+    tx: &mut sqlx::Transaction<'static, Db>,
+    source: &str,
+) -> Result<(), StorageError> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(crate::job_lock_key(&format!("facts:{source}")))
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+        .map_err(crate::error::query("locking a source's facts"))
 }
 
 crate::backend::shared_sql!();

@@ -5,6 +5,7 @@ use crate::testing::TestDb;
 use crate::{StorageError, Store, TABLES};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use deskpulse_connector::CheckpointStore;
+use deskpulse_metrics::BacklogCount;
 use deskpulse_model::{
     Agent, AuthorKind, Batch, Channel, Checkpoint, Message, Rating, RatingKind, RatingScale,
     Record, Review, SocialMetric, SocialStat, StatusChange, Ticket, TicketStatus,
@@ -201,6 +202,7 @@ async fn upserts_are_idempotent(store: Store) {
         ("costs", 0),
         ("customers", 0),
         ("messages", 2),
+        ("open_spans", 2),
         ("orders", 0),
         ("ratings", 1),
         ("revenue", 0),
@@ -208,10 +210,11 @@ async fn upserts_are_idempotent(store: Store) {
         ("social_stats", 2),
         ("status_changes", 1),
         ("subscriptions", 0),
+        ("ticket_facts", 2),
         ("tickets", 2),
     ];
     assert_eq!(counts1.into_iter().collect::<Vec<_>>(), expected);
-    assert_eq!(dump1.len(), 13);
+    assert_eq!(dump1.len(), 17);
     // The same records under another source are other rows.
     store
         .commit_batch("other", "tickets", &batch)
@@ -232,23 +235,18 @@ async fn upserts_are_idempotent(store: Store) {
         .load_report_input(&[SRC.into()], at(0), at(24))
         .await
         .unwrap();
-    let got = input
-        .tickets
+    let got = input.facts.iter().find(|f| f.ticket_id == "2").unwrap();
+    assert_eq!(got.tags, ["second"]);
+    let dump = store.dump().await.unwrap();
+    let m1: Vec<&String> = dump
         .iter()
-        .find(|x| x.ticket.external_id == "2")
-        .unwrap();
-    assert_eq!(got.ticket, t);
-    let t1 = input
-        .tickets
-        .iter()
-        .find(|x| x.ticket.external_id == "1")
-        .unwrap();
+        .filter(|l| l.starts_with("messages ") && l.contains("\"m1\""))
+        .collect();
+    assert_eq!(m1.len(), 2, "one per source: {m1:?}");
     assert!(
-        !t1.messages
-            .iter()
-            .find(|m| m.external_id == "m1")
-            .unwrap()
-            .public
+        m1.iter()
+            .any(|l| l.contains(&format!("\"{SRC}\"")) && l.contains(",false,")),
+        "the last version (internal) won: {m1:?}"
     );
 }
 
@@ -276,16 +274,20 @@ async fn later_version_replaces(store: Store) {
         .load_report_input(&[SRC.into()], at(0), at(24))
         .await
         .unwrap();
-    assert_eq!(input.tickets.len(), 1);
-    assert_eq!(input.tickets[0].ticket, v2);
-    assert_eq!(input.tickets[0].messages, vec![m2.clone()]);
+    assert_eq!(input.facts.len(), 1);
+    let f = &input.facts[0];
+    assert_eq!(
+        (&f.tags, f.final_solved_at, f.assignee_id.as_deref()),
+        (&v2.tags, Some(at(5)), Some("100"))
+    );
+    let facts_v2 = input.facts.clone();
     // Replaying the older page keeps the newer ticket (messages have no version: last wins).
     store.commit_batch(SRC, "s", &b(&v1, m2, 1)).await.unwrap();
     let input = store
         .load_report_input(&[SRC.into()], at(0), at(24))
         .await
         .unwrap();
-    assert_eq!(input.tickets[0].ticket, v2);
+    assert_eq!(input.facts, facts_v2);
     assert_eq!(store.counts().await.unwrap()["tickets"], 1);
     assert_eq!(store.counts().await.unwrap()["messages"], 1);
 }
@@ -374,28 +376,40 @@ async fn report_input_candidates(store: Store) {
     use TicketStatus::*;
     let (start, end) = (at(0), at(168));
     let long_ago = at(-24 * 60);
+    let customer = |id: &str, ticket: &str, t| Message {
+        author_kind: AuthorKind::Customer,
+        author_id: None,
+        ..message(id, ticket, t)
+    };
     let records = vec![
         // Created in the period.
         Record::Ticket(ticket("created", Solved, at(10), at(11))),
-        // Created at exactly `end`, untouched since: not in the period, but updated_at >= start.
+        // Created at exactly `end`: not in the period, and not open at `end`.
         Record::Ticket(ticket("at-end", New, end, end)),
-        // Old, a reply in the period (its updated_at left stale to test the message rule).
+        // Old, answered in the period (its updated_at left stale: the reply decides).
         Record::Ticket(ticket("replied", Solved, long_ago, long_ago)),
-        Record::Message(message("rep-old", "replied", long_ago)),
+        Record::Message(customer("rep-old", "replied", long_ago)),
         Record::Message(message("rep-new", "replied", at(20))),
-        // Old, solved after the period (a later fact): status change rule.
+        // Old, solved in the period.
+        Record::Ticket(ticket("solved-in", Closed, long_ago, at(50))),
+        Record::StatusChange(change("si-1", "solved-in", Solved, at(50))),
+        // Old, solved after the period: open at its end.
         Record::Ticket(ticket("solved-later", Closed, long_ago, long_ago)),
         Record::StatusChange(change("sl-1", "solved-later", Solved, at(200))),
-        // Old, only updated_at says it changed.
+        // Old, only updated in the period: nothing of it counts in the period.
         Record::Ticket(ticket("updated", Closed, long_ago, at(30))),
         // Old and still open: backlog, whatever its activity.
         Record::Ticket(ticket("backlog", Pending, long_ago, long_ago)),
         Record::Ticket(ticket("backlog-spam", Spam, long_ago, long_ago)),
-        // A message at exactly `start` counts.
+        // Spam created in the period: in nothing, but its rating must be recognizable.
+        Record::Ticket(ticket("spam-in", Spam, at(12), at(12))),
+        // A reply at exactly `start` counts.
         Record::Ticket(ticket("edge-msg", Solved, long_ago, long_ago)),
+        Record::Message(customer("edge-q", "edge-msg", long_ago)),
         Record::Message(message("edge", "edge-msg", start)),
-        // Excluded: created long before, solved before start, no activity since.
+        // Solved and answered just before the start.
         Record::Ticket(ticket("stale", Solved, long_ago, at(-1))),
+        Record::Message(customer("stale-q", "stale", long_ago)),
         Record::Message(message(
             "stale-m",
             "stale",
@@ -409,6 +423,10 @@ async fn report_input_candidates(store: Store) {
         }),
         Record::Rating(rating("r-start", start)),
         Record::Rating(rating("r-in", at(100))),
+        Record::Rating(Rating {
+            ticket_id: Some("spam-in".into()),
+            ..rating("r-spam", at(100))
+        }),
         Record::Rating(rating("r-end", end)),
         Record::Rating(rating("r-before", start - Duration::microseconds(1))),
     ];
@@ -445,43 +463,20 @@ async fn report_input_candidates(store: Store) {
         .load_report_input(&[SRC.into()], start, end)
         .await
         .unwrap();
-    let ids: Vec<&str> = input
-        .tickets
-        .iter()
-        .map(|t| t.ticket.external_id.as_str())
-        .collect();
-    assert_eq!(
-        ids,
-        [
-            "at-end",
-            "backlog",
-            "backlog-spam",
-            "created",
-            "edge-msg",
-            "replied",
-            "solved-later",
-            "updated"
-        ]
-    );
-    assert!(input.tickets.iter().all(|t| t.source == SRC));
-    // Every message and change of a candidate, old ones included.
+    assert!(input.tickets.is_empty(), "no raw ticket is read");
+    let ids: Vec<&str> = input.facts.iter().map(|f| f.ticket_id.as_str()).collect();
+    assert_eq!(ids, ["created", "edge-msg", "replied", "solved-in"]);
+    assert!(input.facts.iter().all(|f| f.source == SRC));
     let replied = input
-        .tickets
+        .facts
         .iter()
-        .find(|t| t.ticket.external_id == "replied")
+        .find(|f| f.ticket_id == "replied")
         .unwrap();
-    let msgs: Vec<&str> = replied
-        .messages
-        .iter()
-        .map(|m| m.external_id.as_str())
-        .collect();
-    assert_eq!(msgs, ["rep-old", "rep-new"]);
-    let later = input
-        .tickets
-        .iter()
-        .find(|t| t.ticket.external_id == "solved-later")
-        .unwrap();
-    assert_eq!(later.status_changes.len(), 1);
+    assert_eq!(replied.reply_samples.len(), 1);
+    assert_eq!(replied.reply_samples[0].asked_at, long_ago);
+    assert_eq!(replied.reply_samples[0].replied_at, at(20));
+    // Open at `end`: "backlog" and "solved-later".
+    assert_eq!(input.backlog, [BacklogCount { at: end, open: 2 }]);
     assert_eq!(input.agents.len(), 1);
     assert_eq!(input.agents[0].agent.external_id, "100");
     let ratings: Vec<&str> = input
@@ -489,29 +484,57 @@ async fn report_input_candidates(store: Store) {
         .iter()
         .map(|r| r.rating.external_id.as_str())
         .collect();
-    assert_eq!(ratings, ["r-in", "r-start"]);
+    assert_eq!(ratings, ["r-in", "r-spam", "r-start"]);
+    assert_eq!(
+        input.excluded_tickets,
+        [(SRC.to_owned(), "spam-in".to_owned())]
+    );
 
     // Both sources at once; none at all.
     let both = store
         .load_report_input(&[SRC.into(), "other-src".into()], start, end)
         .await
         .unwrap();
-    assert_eq!(both.tickets.len(), 9);
+    assert_eq!(both.facts.len(), 5);
+    assert_eq!(both.backlog, [BacklogCount { at: end, open: 3 }]);
     assert_eq!(both.agents.len(), 2);
-    assert_eq!(both.ratings.len(), 3);
+    assert_eq!(both.ratings.len(), 4);
     let none = store.load_report_input(&[], start, end).await.unwrap();
     assert_eq!(none, Default::default());
-    // A later period: only what is still open or changed since.
+    // A later period: created at its start, solved in it.
     let next = store
         .load_report_input(&[SRC.into()], at(168), at(336))
         .await
         .unwrap();
-    let ids: Vec<&str> = next
-        .tickets
+    let ids: Vec<&str> = next.facts.iter().map(|f| f.ticket_id.as_str()).collect();
+    assert_eq!(ids, ["at-end", "solved-later"]);
+    assert_eq!(
+        next.backlog,
+        [BacklogCount {
+            at: at(336),
+            open: 2
+        }]
+    );
+    // Any instants at once.
+    let counts = store
+        .backlog_at(&[SRC.into()], &[at(-1), at(10), at(201)])
+        .await
+        .unwrap();
+    let open: Vec<u64> = counts.iter().map(|c| c.open).collect();
+    // at(-1): backlog, solved-in, solved-later, updated (solved without a time: out of the
+    // backlog from its last update, at(30)); not stale (solved at exactly -1).
+    // at(10): the same ("created" is in it only after its creation instant).
+    // at(201): backlog and at-end.
+    assert_eq!(open, [4, 4, 2]);
+}
+
+async fn dump_has(store: &Store, needle: &str) -> bool {
+    store
+        .dump()
+        .await
+        .unwrap()
         .iter()
-        .map(|t| t.ticket.external_id.as_str())
-        .collect();
-    assert_eq!(ids, ["at-end", "backlog", "backlog-spam", "solved-later"]);
+        .any(|l| l.contains(needle))
 }
 
 async fn times_round_trip_to_the_microsecond(store: Store) {
@@ -552,19 +575,20 @@ async fn times_round_trip_to_the_microsecond(store: Store) {
         .unwrap();
     for (i, t) in times.iter().enumerate() {
         let got = input
-            .tickets
+            .facts
             .iter()
-            .find(|x| x.ticket.external_id == format!("t{i}"))
+            .find(|f| f.ticket_id == format!("t{i}"))
             .unwrap();
-        assert_eq!(got.ticket.created_at, *t);
-        assert_eq!(got.ticket.final_solved_at, Some(*t));
+        assert_eq!(got.created_at, *t);
+        // Open now: a solve time of the API without the status is not a solve.
+        assert_eq!(got.final_solved_at, None);
     }
-    let got = input
-        .tickets
-        .iter()
-        .find(|x| x.ticket.external_id == "nanos")
-        .unwrap();
-    assert_eq!(got.ticket.created_at, nanos - Duration::nanoseconds(999));
+    let got = input.facts.iter().find(|f| f.ticket_id == "nanos").unwrap();
+    assert_eq!(got.created_at, nanos - Duration::nanoseconds(999));
+    assert!(
+        dump_has(&store, "\"2099-12-31T23:59:59.999999Z\"").await,
+        "final_solved_at is stored to the microsecond"
+    );
     let dump = store.dump().await.unwrap();
     assert!(
         dump.iter()

@@ -218,7 +218,7 @@ fn the_opening_message_is_never_a_reply() {
         .say(C, "r1", "2026-11-10T11:00:00Z")
         .say(A, "100", "2026-11-10T11:30:00Z")
         .with(solved_at("2026-11-10T12:00:00Z"));
-    let f = derive_facts(&t, &AgentIndex::new(&agents()), false);
+    let f = derive_facts(&t, &AgentIndex::new(&agents()));
     assert!(f.outbound);
     assert_eq!(f.human_replies, 1, "only the 11:30 message is a reply");
     let r = report(vec![t]);
@@ -278,7 +278,7 @@ fn reopened_ticket_from_history() {
         .status(Some(Open), Solved, A, "2026-11-10T10:00:00Z")
         .status(Some(Solved), Open, U, "2026-11-11T08:00:00Z")
         .status(Some(Open), Solved, A, "2026-11-12T12:00:00Z");
-    let f = derive_facts(&t, &AgentIndex::new(&agents()), false);
+    let f = derive_facts(&t, &AgentIndex::new(&agents()));
     assert_eq!(f.first_solved_at, Some(at("2026-11-10T10:00:00Z")));
     assert_eq!(f.final_solved_at, Some(at("2026-11-12T12:00:00Z")));
     assert_eq!(f.reopens, 1);
@@ -307,7 +307,7 @@ fn history_without_from_uses_the_previous_state_and_closed_is_still_solved() {
         .status(None, Solved, A, "2026-11-09T11:00:00Z")
         // solved → closed is not a new solve
         .status(None, Closed, Sys, "2026-11-13T11:00:00Z");
-    let f = derive_facts(&t, &AgentIndex::new(&agents()), false);
+    let f = derive_facts(&t, &AgentIndex::new(&agents()));
     assert_eq!(f.final_solved_at, Some(at("2026-11-09T11:00:00Z")));
     assert_eq!(f.reopens, 0);
     assert!(
@@ -323,11 +323,11 @@ fn without_history_two_solve_times_mean_a_reopen() {
         t.first_solved_at = Some(at("2026-11-09T10:00:00Z"));
         t.final_solved_at = Some(at("2026-11-10T10:00:00Z"));
     });
-    let f = derive_facts(&t, &AgentIndex::new(&agents()), false);
+    let f = derive_facts(&t, &AgentIndex::new(&agents()));
     assert_eq!(f.reopens, 1);
     // final solve only counts while the ticket is solved
     let open = t.with(|t| t.status = Open);
-    let f = derive_facts(&open, &AgentIndex::new(&agents()), false);
+    let f = derive_facts(&open, &AgentIndex::new(&agents()));
     assert_eq!(f.final_solved_at, None);
     assert_eq!(f.first_solved_at, Some(at("2026-11-09T10:00:00Z")));
 }
@@ -438,7 +438,7 @@ fn unknown_authors_resolve_against_the_agents_of_the_source() {
         .say(U, "900", "2026-11-10T09:02:00Z") // the bot account
         .say(U, "100", "2026-11-10T09:30:00Z") // Alice
         .say(A, "900", "2026-11-10T09:40:00Z"); // "agent" but a bot account
-    let f = derive_facts(&t, &AgentIndex::new(&agents()), false);
+    let f = derive_facts(&t, &AgentIndex::new(&agents()));
     assert!(!f.outbound);
     assert_eq!((f.human_replies, f.bot_replies), (1, 2));
     assert_eq!(f.first_human_reply_at, Some(at("2026-11-10T09:30:00Z")));
@@ -446,7 +446,7 @@ fn unknown_authors_resolve_against_the_agents_of_the_source() {
     // and the message the connector marked as an agent's stays an agent's
     let mut other = t.clone();
     other.source = "freshdesk".into();
-    let f = derive_facts(&other, &AgentIndex::new(&agents()), false);
+    let f = derive_facts(&other, &AgentIndex::new(&agents()));
     assert_eq!((f.human_replies, f.bot_replies), (1, 0));
     assert_eq!(f.first_human_reply_at, Some(at("2026-11-10T09:40:00Z")));
 }
@@ -471,7 +471,7 @@ fn automated_resolutions() {
     let silent = ticket("4", "2026-11-10T09:00:00Z")
         .say(C, "r1", "2026-11-10T09:00:00Z")
         .status(Some(Open), Solved, A, "2026-11-10T09:30:00Z");
-    let f = derive_facts(&by_trigger, &AgentIndex::new(&agents()), false);
+    let f = derive_facts(&by_trigger, &AgentIndex::new(&agents()));
     assert!(f.solved_by_automation);
 
     let r = report(vec![by_trigger, by_bot_reply, human_then_trigger, silent]);
@@ -874,7 +874,7 @@ fn a_ticket_opened_by_a_bot_is_outbound() {
         .say(B, "900", "2026-11-10T09:00:00Z")
         .say(C, "r1", "2026-11-10T09:05:00Z")
         .say(A, "100", "2026-11-10T09:20:00Z");
-    let f = derive_facts(&t, &AgentIndex::new(&agents()), true);
+    let f = derive_facts(&t, &AgentIndex::new(&agents()));
     assert!(f.outbound);
     // the bot's opening message is no reply
     assert_eq!((f.human_replies, f.bot_replies), (1, 0));

@@ -1,0 +1,33 @@
+-- Per-ticket facts kept at ingest (keep in step with migrations/postgres/0005_ticket_facts.sql).
+--
+-- Derived from tickets, messages, status_changes and agents by the metrics crate, refreshed
+-- in the transaction of every batch that touches them (see crates/storage/src/facts.rs), and
+-- rebuilt by `Store::open` when meta.facts_version is not the code's. A report reads these by
+-- index range instead of every message of every candidate ticket.
+CREATE TABLE ticket_facts (
+    source           TEXT    NOT NULL,
+    ticket_id        TEXT    NOT NULL,
+    excluded         BOOLEAN NOT NULL,
+    created_at       INTEGER NOT NULL,
+    final_solved_at  INTEGER,
+    -- First and last reply-time sample of the ticket (either bot setting).
+    first_replied_at INTEGER,
+    last_replied_at  INTEGER,
+    -- Compact JSON of the derived facts; written and read only by the storage crate.
+    data             TEXT    NOT NULL,
+    PRIMARY KEY (source, ticket_id)
+);
+CREATE INDEX ticket_facts_created ON ticket_facts (source, created_at);
+CREATE INDEX ticket_facts_solved ON ticket_facts (source, final_solved_at);
+CREATE INDEX ticket_facts_replied ON ticket_facts (source, last_replied_at);
+
+-- When each ticket was open: in the backlog at t when opened_at <= t < closed_at (NULL: open
+-- now). Excluded tickets have none. The backlog at t is a count over an index range.
+CREATE TABLE open_spans (
+    source    TEXT    NOT NULL,
+    ticket_id TEXT    NOT NULL,
+    opened_at INTEGER NOT NULL,
+    closed_at INTEGER,
+    PRIMARY KEY (source, ticket_id, opened_at)
+);
+CREATE INDEX open_spans_closed ON open_spans (source, closed_at, opened_at);
