@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveTime, Utc};
-use deskpulse_metrics::{BusinessHours, KpiReport, TeamConfig, attach_history, compute_report};
+use deskpulse_metrics::{
+    BusinessHours, KpiReport, TeamConfig, attach_history, compute_report, compute_reports,
+};
 use deskpulse_model::{Batch, Checkpoint, Period, PeriodSpec, Record, RecordKind};
 use deskpulse_storage::Store;
 
@@ -54,6 +56,10 @@ pub struct Args {
     /// Keep `deskpulse_bench` on Postgres after the run and reuse it when it has tickets.
     #[arg(long)]
     keep_postgres: bool,
+    /// Before the reports, time `Store::rebuild_facts` (what the first open after an upgrade
+    /// that changes the derivation does).
+    #[arg(long)]
+    rebuild: bool,
     /// The end of the history ("now", RFC 3339); default: the simulator's, Monday
     /// 2026-11-23T06:00:00Z.
     #[arg(long)]
@@ -119,7 +125,20 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
             let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
             println!("database file: {:.0} MB", size as f64 / 1e6);
         }
+        if a.rebuild {
+            reset_peak();
+            let t = Instant::now();
+            let n = store.rebuild_facts().await?;
+            println!(
+                "RESULT rebuild of the ticket facts: {n} tickets in {:.1} s ({:.0} tickets/s); peak RSS {:.0} MB; load {}",
+                t.elapsed().as_secs_f64(),
+                n as f64 / t.elapsed().as_secs_f64(),
+                peak_mb(),
+                load()
+            );
+        }
         report_runs(&store, now, a.runs).await?;
+        fresh_runs(&url, now, a.runs.min(3)).await?;
         store.close().await;
         if backend == Backend::Postgres && !a.keep_postgres {
             drop_pg_db(&a.postgres_url).await?;
@@ -235,13 +254,14 @@ struct RunTimes {
     compute: f64,
     /// The report week alone (load + compute, no history).
     week: f64,
-    /// Per load: (what, facts loaded, load s, compute s).
+    /// Per input: (what, facts loaded, load s (both loads run together), compute s).
     phases: Vec<(String, usize, f64, f64)>,
 }
 
-/// What `deskpulse report` does (crates/cli/src/report.rs): the week's own load and report,
-/// then one load for the 12 previous weeks (with the backlog at each of their ends), their
-/// reports, and the history attached.
+/// What `deskpulse report` does (crates/cli/src/report.rs): the week's own load and, at the
+/// same time, one load for the 12 previous weeks (with the backlog at each of their ends);
+/// then the week's report, the 12 weeks' reports, and the history attached. Timed apart
+/// (not in `total`): the week alone, loaded and computed without history.
 async fn one_run(store: &Store, now: DateTime<Utc>) -> anyhow::Result<(RunTimes, KpiReport)> {
     let tz = chrono_tz::Europe::Berlin;
     let team = team();
@@ -253,48 +273,75 @@ async fn one_run(store: &Store, now: DateTime<Utc>) -> anyhow::Result<(RunTimes,
         history.push(prev);
     }
     let started = Instant::now();
-    let t = Instant::now();
-    let input = store
-        .load_report_input_for(TEAM, &sources, week.start, week.end)
+    let bounds: Vec<_> = history.iter().map(|p| (p.start, p.end)).collect();
+    let (input, span) = store
+        .load_report_with_history_for(TEAM, &sources, (week.start, week.end), &bounds)
         .await?;
-    let week_load = t.elapsed().as_secs_f64();
+    let load_t = started.elapsed().as_secs_f64();
     let t = Instant::now();
     let mut current = compute_report(&team, &week, &input);
     let week_compute = t.elapsed().as_secs_f64();
-    let week_facts = input.facts.len();
-    drop(input);
-
     let t = Instant::now();
-    let bounds: Vec<_> = history.iter().map(|p| (p.start, p.end)).collect();
-    let span = store
-        .load_periods_input_for(TEAM, &sources, &bounds)
-        .await?;
-    let span_load = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let reports: Vec<KpiReport> = history
-        .iter()
-        .map(|p| compute_report(&team, p, &span))
-        .collect();
+    let reports: Vec<KpiReport> = compute_reports(&team, &history, &span);
     attach_history(&mut current, &team, &reports);
     let span_compute = t.elapsed().as_secs_f64();
+    // The week alone, as `report` of one period without history would load it.
+    let t = Instant::now();
+    let alone = store
+        .load_report_input_for(TEAM, &sources, week.start, week.end)
+        .await?;
+    let _ = compute_report(&team, &week, &alone);
+    let week_alone = t.elapsed().as_secs_f64();
+    let total = load_t + week_compute + span_compute;
     Ok((
         RunTimes {
-            total: started.elapsed().as_secs_f64(),
-            load: week_load + span_load,
+            total,
+            load: load_t,
             compute: week_compute + span_compute,
-            week: week_load + week_compute,
+            week: week_alone,
             phases: vec![
-                (week.label(), week_facts, week_load, week_compute),
+                (week.label(), input.facts.len(), load_t, week_compute),
                 (
                     format!("{}..{}", history[11].label(), history[0].label()),
                     span.facts.len(),
-                    span_load,
+                    load_t,
                     span_compute,
                 ),
             ],
         },
         current,
     ))
+}
+
+/// The report as one `deskpulse report` process meets it: a newly opened store (empty
+/// connection pool and page caches; the OS file cache is warm from the runs before).
+async fn fresh_runs(url: &str, now: DateTime<Utc>, runs: usize) -> anyhow::Result<()> {
+    let mut totals = Vec::new();
+    for i in 0..runs {
+        let t = Instant::now();
+        let store = Store::open(url).await?;
+        let opened = t.elapsed().as_secs_f64();
+        let (r, _) = one_run(&store, now).await?;
+        store.close().await;
+        println!(
+            "fresh run {}: open {opened:.3} s + report with history {:.3} s = {:.3} s (load {:.3} s, compute {:.3} s)",
+            i + 1,
+            r.total,
+            opened + r.total,
+            r.load,
+            r.compute
+        );
+        totals.push(opened + r.total);
+    }
+    if !totals.is_empty() {
+        println!(
+            "RESULT newly opened store (open + report with 12-week history): best {:.3} s, median {:.3} s; load {}",
+            totals.iter().copied().fold(f64::INFINITY, f64::min),
+            median(&totals),
+            load()
+        );
+    }
+    Ok(())
 }
 
 async fn report_runs(store: &Store, now: DateTime<Utc>, runs: usize) -> anyhow::Result<()> {

@@ -26,8 +26,8 @@ pub(crate) struct Computed {
 /// same kind (weeks or months) before it, and attaches the history (trends, forecast and
 /// trend-based suggestions) to the report.
 ///
-/// The period is loaded on its own (exactly what `report` without history computed). The
-/// previous periods are computed from **one** load spanning all of them: storage's window
+/// The period is loaded on its own (exactly what `report` without history computed), and
+/// at the same time the previous periods are loaded with **one** load spanning all of them: storage's window
 /// for `[oldest start, end)` holds every fact each sub-period's window would (the derived
 /// facts of tickets created, solved or replied to in it; ratings, reviews, social and
 /// manual inputs around it), plus the backlog counted at each period's end, and the
@@ -39,29 +39,29 @@ pub(crate) async fn compute_with_history(
     spec: PeriodSpec,
 ) -> Result<Computed, Failure> {
     let config = team_config(team);
-    let (mut report, input) = compute_input(store, team, &config, spec).await?;
+    let period = spec.in_zone(team.timezone);
     let periods: Vec<_> = std::iter::successors(Some(spec), |s| Some(s.previous()))
         .skip(1)
         .take(HISTORY_PERIODS)
         .map(|s| s.in_zone(team.timezone))
         .collect();
-    let mut history = Vec::with_capacity(periods.len());
-    if !periods.is_empty() {
-        let bounds: Vec<_> = periods.iter().map(|p| (p.start, p.end)).collect();
-        let span = store
-            .load_periods_input_for(&team.name, &sources(team), &bounds)
-            .await
-            .map_err(|e| Failure::Runtime(e.to_string()))?;
-        for p in &periods {
-            let r = deskpulse_metrics::compute_report(&config, p, &span);
-            // A team's history starts with its data: weeks before the first synced
-            // ticket are not "zero tickets", they are unknown.
-            if is_empty(&r) {
-                break;
-            }
-            history.push(r);
-        }
-    }
+    let bounds: Vec<_> = periods.iter().map(|p| (p.start, p.end)).collect();
+    let (input, span) = store
+        .load_report_with_history_for(
+            &team.name,
+            &sources(team),
+            (period.start, period.end),
+            &bounds,
+        )
+        .await
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
+    let mut report = deskpulse_metrics::compute_report(&config, &period, &input);
+    // A team's history starts with its data: weeks before the first synced ticket are not
+    // "zero tickets", they are unknown.
+    let history: Vec<KpiReport> = deskpulse_metrics::compute_reports(&config, &periods, &span)
+        .into_iter()
+        .take_while(|r| !is_empty(r))
+        .collect();
     deskpulse_metrics::attach_history(&mut report, &config, &history);
     Ok(Computed {
         report,
@@ -78,21 +78,6 @@ fn sources(team: &TeamSettings) -> Vec<String> {
 fn is_empty(r: &KpiReport) -> bool {
     let k = &r.kpis;
     k.ticket_volume.value == 0 && k.solved.value == 0 && k.backlog.value == 0
-}
-
-async fn compute_input(
-    store: &deskpulse_storage::Store,
-    team: &TeamSettings,
-    config: &TeamConfig,
-    spec: PeriodSpec,
-) -> Result<(KpiReport, ReportInput), Failure> {
-    let period = spec.in_zone(team.timezone);
-    let input = store
-        .load_report_input_for(&team.name, &sources(team), period.start, period.end)
-        .await
-        .map_err(|e| Failure::Runtime(e.to_string()))?;
-    let report = deskpulse_metrics::compute_report(config, &period, &input);
-    Ok((report, input))
 }
 
 pub(crate) async fn run(settings: &Settings, args: ReportArgs) -> Result<(), Failure> {

@@ -156,6 +156,17 @@ impl TicketFacts {
         self.open_spans.iter().any(|s| s.contains(t))
     }
 
+    /// Whether any KPI of the period `[start, end)` can count this ticket: created, finally
+    /// solved or replied to in it, or open at its end. Storage selects by the same rule
+    /// (the open ones it counts instead of handing them over).
+    pub fn matters_to(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
+        let within = |t: DateTime<Utc>| start <= t && t < end;
+        within(self.created_at)
+            || self.final_solved_at.is_some_and(within)
+            || self.reply_samples.iter().any(|s| within(s.replied_at))
+            || self.is_open_at(end)
+    }
+
     /// Reopened at least once.
     pub fn reopened(&self) -> bool {
         self.reopens > 0

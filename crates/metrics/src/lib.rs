@@ -79,7 +79,7 @@ pub use public::{
 pub use render::render_text;
 pub use report::{
     AgentKpis, CountKpi, CsatBands, CsatKpi, FirstResponseKpi, HourKpi, KpiReport, Kpis,
-    PeriodInfo, TagKpi, VolumeKpi, compute_report,
+    PeriodInfo, TagKpi, VolumeKpi, compute_report, compute_reports,
 };
 pub use stats::{CalendarTime, Clock, DurationKpi, DurationStats, RateKpi, percentile_r7};
 pub use surveys::{CesKpi, NpsKpi};

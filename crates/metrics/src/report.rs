@@ -212,12 +212,20 @@ pub struct AgentKpis {
 /// Computes the report of `period` for `team` from `input`. Pure: same input (in any order),
 /// same report.
 pub fn compute_report(team: &TeamConfig, period: &Period, input: &ReportInput) -> KpiReport {
-    let business = team.business_hours.as_ref().map(|hours| BusinessTime {
-        hours,
-        tz: period.tz,
-    });
+    compute_reports(team, std::slice::from_ref(period), input)
+        .pop()
+        .expect("one report per period")
+}
+
+/// The reports of several periods from one input (a report's history): the same as
+/// [`compute_report`] for each period, with the tickets derived and indexed once and each
+/// period computed over only the tickets that matter to it.
+pub fn compute_reports(
+    team: &TeamConfig,
+    periods: &[Period],
+    input: &ReportInput,
+) -> Vec<KpiReport> {
     let agents = AgentIndex::new(&input.agents);
-    let bots = team.count_bot_replies;
     let derived: Vec<TicketFacts> = input
         .tickets
         .iter()
@@ -235,7 +243,53 @@ pub fn compute_report(team: &TeamConfig, period: &Period, input: &ReportInput) -
                 .map(|(s, t)| (s.as_str(), t.as_str())),
         )
         .collect();
-    let facts: Vec<&TicketFacts> = all.iter().copied().filter(|f| !f.excluded).collect();
+    let live: Vec<&TicketFacts> = all.iter().copied().filter(|f| !f.excluded).collect();
+    let one = |period: &Period| {
+        let facts: Vec<&TicketFacts> = live
+            .iter()
+            .copied()
+            .filter(|f| f.matters_to(period.start, period.end))
+            .collect();
+        compute_one(team, period, input, &agents, &excluded, &facts)
+    };
+    // Periods are independent: a history's twelve are computed on the machine's cores
+    // (same results, same order; threads only when there is more than one period).
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(periods.len());
+    if threads <= 1 {
+        return periods.iter().map(one).collect();
+    }
+    let per_thread = periods.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = periods
+            .chunks(per_thread)
+            .map(|chunk| scope.spawn(|| chunk.iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(reports) => reports,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
+/// One period's report over `facts`: the team's non-excluded tickets that matter to it.
+fn compute_one(
+    team: &TeamConfig,
+    period: &Period,
+    input: &ReportInput,
+    agents: &AgentIndex<'_>,
+    excluded: &HashSet<(&str, &str)>,
+    facts: &[&TicketFacts],
+) -> KpiReport {
+    let business = team.business_hours.as_ref().map(|hours| BusinessTime {
+        hours,
+        tz: period.tz,
+    });
+    let bots = team.count_bot_replies;
     let solved: Vec<&TicketFacts> = facts
         .iter()
         .copied()
@@ -279,7 +333,7 @@ pub fn compute_report(team: &TeamConfig, period: &Period, input: &ReportInput) -
 
     let targets = &team.targets;
     let kpis = Kpis {
-        ticket_volume: volume(period, &facts),
+        ticket_volume: volume(period, facts),
         solved: CountKpi::new(solved.len() as u64),
         backlog: CountKpi::new(backlog),
         first_response_time: first_response(
@@ -327,11 +381,11 @@ pub fn compute_report(team: &TeamConfig, period: &Period, input: &ReportInput) -
         retention_rate,
         support_cost_per_ticket,
         support_cost_ratio,
-        complaints: complaints(period, &facts, &team.complaint_tags, &reviews),
-        converted_tickets: converted(period, &facts, &input.requesters, &input.orders),
+        complaints: complaints(period, facts, &team.complaint_tags, &reviews),
+        converted_tickets: converted(period, facts, &input.requesters, &input.orders),
         reviews: self::reviews(&reviews),
         social: social(period, &input.social),
-        first_response_by_hour: by_hour(period, &facts, bots),
+        first_response_by_hour: by_hour(period, facts, bots),
         resolution_by_tag: by_tag(&solved),
     };
 
@@ -348,7 +402,7 @@ pub fn compute_report(team: &TeamConfig, period: &Period, input: &ReportInput) -
         },
         team: team.name.clone(),
         kpis,
-        agents: per_agent(team, &agents, &solved, &ratings),
+        agents: per_agent(team, agents, &solved, &ratings),
     };
     report.suggestions = suggest(team, &report);
     report

@@ -632,29 +632,70 @@ macro_rules! shared_sql {
             start: DateTime<Utc>,
             end: DateTime<Utc>,
         ) -> Result<ReportInput, StorageError> {
-            let mut input = ReportInput::default();
-            if !sources.is_empty() {
-                load_source_facts(pool, sources, start, end, &mut input).await?;
-            }
+            // Three independent reads on three pooled connections: on SQLite each runs on
+            // its own connection thread, so they overlap.
+            let (mut input, rated, manual) = tokio::try_join!(
+                async {
+                    let mut input = ReportInput::default();
+                    if !sources.is_empty() {
+                        load_source_facts(pool, sources, start, end, &mut input).await?;
+                    }
+                    Ok::<_, StorageError>(input)
+                },
+                async {
+                    let mut input = ReportInput::default();
+                    load_ratings(pool, team, sources, start, end, &mut input).await?;
+                    Ok(input)
+                },
+                async {
+                    let mut input = ReportInput::default();
+                    if let Some(team) = team {
+                        load_team_inputs(pool, team, start, end, &mut input).await?;
+                    }
+                    Ok(input)
+                },
+            )?;
+            input.ratings = rated.ratings;
+            input.excluded_tickets = rated.excluded_tickets;
+            input.orders = manual.orders;
+            input.subscriptions = manual.subscriptions;
+            input.costs = manual.costs;
+            input.revenue = manual.revenue;
+            Ok(input)
+        }
+
+        /// The ratings of `sources` and of the team's imports created in the period, and
+        /// which of them belong to excluded tickets.
+        async fn load_ratings(
+            pool: &Pool,
+            team: Option<&str>,
+            sources: &[String],
+            start: DateTime<Utc>,
+            end: DateTime<Utc>,
+            input: &mut ReportInput,
+        ) -> Result<(), StorageError> {
             // The team's imported surveys sit next to its helpdesks' ratings.
             let mut rating_sources = sources.to_vec();
             rating_sources.extend(team.map(crate::inputs::import_source));
             if !rating_sources.is_empty() {
-                let mut qb = QueryBuilder::<Db>::new("SELECT * FROM ratings WHERE source IN ");
+                // One text, like the facts: a 12-week history has tens of thousands.
+                let mut qb = QueryBuilder::<Db>::new(format!(
+                    "SELECT string_agg({RATING_JSON}, ',') FROM ratings WHERE source IN "
+                ));
                 source_list(&mut qb, &rating_sources);
                 qb.push(" AND created_at >= ")
                     .push_bind(enc(start))
                     .push(" AND created_at < ")
                     .push_bind(enc(end));
-                let rows = qb
-                    .build()
-                    .fetch_all(pool)
+                let (joined,): (Option<String>,) = qb
+                    .build_query_as()
+                    .fetch_one(pool)
                     .await
                     .map_err(query("loading the ratings of a report"))?;
-                input.ratings = rows
-                    .iter()
-                    .map(|r| rating(r).map(|(source, rating)| RatingInput { source, rating }))
-                    .collect::<Result<Vec<_>, _>>()?;
+                input.ratings = match joined {
+                    Some(joined) => ratings_from_json(&joined)?,
+                    None => Vec::new(),
+                };
                 // Ratings of spam, deleted or merged tickets count nowhere: say which.
                 let mut qb = QueryBuilder::<Db>::new(
                     "SELECT DISTINCT r.source, r.ticket_id FROM ratings r JOIN ticket_facts f \
@@ -672,27 +713,47 @@ macro_rules! shared_sql {
                     .await
                     .map_err(query("loading the ratings of a report"))?;
             }
-            if let Some(team) = team {
-                load_team_inputs(pool, team, start, end, &mut input).await?;
-            }
-            Ok(input)
+            Ok(())
         }
 
-        /// Tickets, agents, requesters, reviews and social observations of `sources` (see
-        /// `Store::load_report_input`).
-        async fn load_source_facts(
+        /// The derived facts of the tickets of `sources` that matter to `[start, end)`
+        /// (`TicketFacts::matters_to`, less the open ones: storage counts those). A long
+        /// range is cut in two halves read concurrently on two connections (a ticket that
+        /// matters to both comes once).
+        async fn load_facts(
             pool: &Pool,
             sources: &[String],
             start: DateTime<Utc>,
             end: DateTime<Utc>,
-            input: &mut ReportInput,
-        ) -> Result<(), StorageError> {
+        ) -> Result<Vec<deskpulse_metrics::TicketFacts>, StorageError> {
+            if end - start <= chrono::Duration::days(14) {
+                return facts_in(pool, sources, start, end).await;
+            }
+            let mid = start + (end - start) / 2;
+            let (mut a, b) = tokio::try_join!(
+                facts_in(pool, sources, start, mid),
+                facts_in(pool, sources, mid, end),
+            )?;
+            let seen: std::collections::HashSet<(String, String)> =
+                a.iter().map(|f| (f.source.clone(), f.ticket_id.clone())).collect();
+            a.extend(
+                b.into_iter()
+                    .filter(|f| !seen.contains(&(f.source.clone(), f.ticket_id.clone()))),
+            );
+            Ok(a)
+        }
+
+        /// One range of [`load_facts`]: three index ranges, each ticket once (the later
+        /// ranges leave out what the earlier ones took), joined into one text by the
+        /// database (sqlx decodes row by row at a few µs each, and a 12-week history is
+        /// over 100k rows; one text is one serde parse).
+        async fn facts_in(
+            pool: &Pool,
+            sources: &[String],
+            start: DateTime<Utc>,
+            end: DateTime<Utc>,
+        ) -> Result<Vec<deskpulse_metrics::TicketFacts>, StorageError> {
             let op = "loading the facts of a report";
-            // The derived facts of the tickets created, finally solved or replied to in the
-            // period: three index ranges, each ticket once (the later ranges leave out what
-            // the earlier ones took). Open tickets are counted in SQL (`backlog_at`).
-            // The rows come back joined into one text (sqlx decodes row by row at a few µs
-            // each, a 12-week history is over 100k rows; one text is one serde parse).
             let (s, e) = (enc(start), enc(end));
             let mut qb = QueryBuilder::<Db>::new(
                 "SELECT string_agg(data, ',') FROM (SELECT data FROM ticket_facts WHERE source IN ",
@@ -729,10 +790,23 @@ macro_rules! shared_sql {
                 .push(")) AS f");
             let (joined,): (Option<String>,) =
                 qb.build_query_as().fetch_one(pool).await.map_err(query(op))?;
-            let facts = match joined {
-                Some(joined) => decode_facts(&joined)?,
-                None => Vec::new(),
-            };
+            match joined {
+                Some(joined) => decode_facts(&joined),
+                None => Ok(Vec::new()),
+            }
+        }
+
+        /// Tickets, agents, requesters, reviews and social observations of `sources` (see
+        /// `Store::load_report_input`).
+        async fn load_source_facts(
+            pool: &Pool,
+            sources: &[String],
+            start: DateTime<Utc>,
+            end: DateTime<Utc>,
+            input: &mut ReportInput,
+        ) -> Result<(), StorageError> {
+            let op = "loading the facts of a report";
+            let facts = load_facts(pool, sources, start, end).await?;
             let backlog = backlog_at(pool, sources, &[end]).await?;
 
             let mut qb = QueryBuilder::<Db>::new("SELECT * FROM agents WHERE source IN ");
@@ -1294,6 +1368,48 @@ macro_rules! shared_sql {
                 get(r, "source")?,
                 Agent { external_id: get(r, "external_id")?, name: get(r, "name")?, is_bot: get(r, "is_bot")? },
             ))
+        }
+
+        /// Ratings as `RATING_JSON` arrays joined with `,`.
+        fn ratings_from_json(joined: &str) -> Result<Vec<RatingInput>, StorageError> {
+            type Row = (
+                String,
+                String,
+                String,
+                f64,
+                f64,
+                f64,
+                Option<String>,
+                Option<String>,
+                Option<String>,
+                i64,
+            );
+            let corrupt = |column: &'static str, reason: String| StorageError::Corrupt {
+                table: "ratings",
+                column,
+                reason,
+            };
+            let rows: Vec<Row> = serde_json::from_str(&format!("[{joined}]"))
+                .map_err(|e| corrupt("*", e.to_string()))?;
+            rows.into_iter()
+                .map(|(source, external_id, kind, score, min, max, ticket_id, agent_id, comment, at)| {
+                    Ok(RatingInput {
+                        source,
+                        rating: Rating {
+                            external_id,
+                            kind: kind.parse().map_err(|e| corrupt("kind", e))?,
+                            score,
+                            scale: RatingScale { min, max },
+                            ticket_id,
+                            agent_id,
+                            comment,
+                            created_at: DateTime::from_timestamp_micros(at).ok_or_else(|| {
+                                corrupt("created_at", format!("{at} µs since 1970 is out of range"))
+                            })?,
+                        },
+                    })
+                })
+                .collect()
         }
 
         fn rating(r: &DbRow) -> Result<(String, Rating), StorageError> {

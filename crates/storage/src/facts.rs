@@ -19,13 +19,15 @@ use crate::StorageError;
 /// (`meta.facts_version`). Bump it with any change to either: the next open rebuilds.
 pub(crate) const FACTS_VERSION: &str = "1";
 
+/// The `data` JSON. Times after `t` are microseconds relative to it (shorter numbers:
+/// a report parses over 100k of these), and fields at their default are left out.
 #[derive(Serialize, Deserialize)]
 struct Stored {
     /// source, ticket id, channel
     s: String,
     i: String,
     c: String,
-    /// created (µs)
+    /// created (µs since 1970)
     t: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     a: Option<String>,
@@ -33,10 +35,14 @@ struct Stored {
     r: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     g: Vec<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
     x: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
     o: bool,
     /// human and bot replies, first human and first bot reply
+    #[serde(default, skip_serializing_if = "is_zero")]
     h: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
     b: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     fh: Option<i64>,
@@ -49,22 +55,31 @@ struct Stored {
     s1: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     s2: Option<i64>,
+    #[serde(default, skip_serializing_if = "is_zero")]
     ro: u32,
+    #[serde(default, skip_serializing_if = "is_false")]
     au: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
     sn: bool,
 }
 
-fn us(t: DateTime<Utc>) -> i64 {
-    t.timestamp_micros()
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// The `data` of a facts row. Open spans are not in it: they have their own table.
 pub(crate) fn encode(f: &TicketFacts) -> String {
+    let t = f.created_at.timestamp_micros();
+    let rel = |x: DateTime<Utc>| x.timestamp_micros() - t;
     let stored = Stored {
         s: f.source.clone(),
         i: f.ticket_id.clone(),
         c: f.channel.as_str().to_owned(),
-        t: us(f.created_at),
+        t,
         a: f.assignee_id.clone(),
         r: f.requester_id.clone(),
         g: f.tags.clone(),
@@ -72,18 +87,18 @@ pub(crate) fn encode(f: &TicketFacts) -> String {
         o: f.outbound,
         h: f.human_replies,
         b: f.bot_replies,
-        fh: f.first_human_reply_at.map(us),
-        fb: f.first_bot_reply_at.map(us),
+        fh: f.first_human_reply_at.map(rel),
+        fb: f.first_bot_reply_at.map(rel),
         rs: f
             .reply_samples
             .iter()
             .map(|s| {
                 let modes = u8::from(s.with_bots) | (u8::from(s.without_bots) << 1);
-                (us(s.asked_at), us(s.replied_at), modes)
+                (rel(s.asked_at), rel(s.replied_at), modes)
             })
             .collect(),
-        s1: f.first_solved_at.map(us),
-        s2: f.final_solved_at.map(us),
+        s1: f.first_solved_at.map(rel),
+        s2: f.final_solved_at.map(rel),
         ro: f.reopens,
         au: f.solved_by_automation,
         sn: f.solved_now,
@@ -114,14 +129,18 @@ pub(crate) fn decode_joined(joined: &str) -> Result<Vec<TicketFacts>, StorageErr
 }
 
 fn from_stored(s: Stored) -> Result<TicketFacts, StorageError> {
+    let created = DateTime::from_timestamp_micros(s.t)
+        .ok_or_else(|| corrupt(format!("{} µs since 1970 is out of range", s.t)))?;
+    // Every other time is relative to the creation.
     let time = |v: i64| {
-        DateTime::from_timestamp_micros(v)
-            .ok_or_else(|| corrupt(format!("{v} µs since 1970 is out of range")))
+        v.checked_add(s.t)
+            .and_then(DateTime::from_timestamp_micros)
+            .ok_or_else(|| corrupt(format!("{v} µs after the creation is out of range")))
     };
     let opt = |v: Option<i64>| v.map(time).transpose();
     Ok(TicketFacts {
         channel: s.c.parse().map_err(corrupt)?,
-        created_at: time(s.t)?,
+        created_at: created,
         source: s.s,
         ticket_id: s.i,
         assignee_id: s.a,

@@ -50,10 +50,9 @@ pub(crate) async fn open(url: &str) -> Result<SqlitePool, StorageError> {
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(30))
         // Reports read tens of MB of facts by index range: map the file instead of copying
-        // every page through read(2), and keep more pages per connection (64 MB; the
-        // default is 2 MB). The map is 256 MB of address space, not memory.
-        .pragma("mmap_size", "268435456")
-        .pragma("cache_size", "-65536");
+        // every page through read(2). The map is 256 MB of address space; the pages it
+        // shows are the OS file cache's, shared, not the process's own memory.
+        .pragma("mmap_size", "268435456");
     let memory = url.contains(":memory:") || url.contains("mode=memory");
     let file = opts.get_filename();
     if !memory
@@ -95,5 +94,9 @@ async fn lock_facts(
 ) -> Result<(), StorageError> {
     Ok(())
 }
+
+/// A ratings row as one JSON array (times as integer microseconds), in the order
+/// `ratings_from_json` reads.
+const RATING_JSON: &str = "json_array(source, external_id, kind, score, scale_min, scale_max, ticket_id, agent_id, comment, created_at)";
 
 crate::backend::shared_sql!();

@@ -464,7 +464,8 @@ async fn report_input_candidates(store: Store) {
         .await
         .unwrap();
     assert!(input.tickets.is_empty(), "no raw ticket is read");
-    let ids: Vec<&str> = input.facts.iter().map(|f| f.ticket_id.as_str()).collect();
+    let mut ids: Vec<&str> = input.facts.iter().map(|f| f.ticket_id.as_str()).collect();
+    ids.sort();
     assert_eq!(ids, ["created", "edge-msg", "replied", "solved-in"]);
     assert!(input.facts.iter().all(|f| f.source == SRC));
     let replied = input
@@ -506,7 +507,8 @@ async fn report_input_candidates(store: Store) {
         .load_report_input(&[SRC.into()], at(168), at(336))
         .await
         .unwrap();
-    let ids: Vec<&str> = next.facts.iter().map(|f| f.ticket_id.as_str()).collect();
+    let mut ids: Vec<&str> = next.facts.iter().map(|f| f.ticket_id.as_str()).collect();
+    ids.sort();
     assert_eq!(ids, ["at-end", "solved-later"]);
     assert_eq!(
         next.backlog,
