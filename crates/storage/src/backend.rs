@@ -369,16 +369,7 @@ macro_rules! shared_sql {
             let index = AgentIndex::new(&agents);
 
             for chunk in ids.chunks(1000) {
-                let select = |from: &str, key: &str| {
-                    let mut qb = QueryBuilder::<Db>::new(format!("SELECT * FROM {from} WHERE source = "));
-                    qb.push_bind(source).push(format!(" AND {key} IN ("));
-                    let mut sep = qb.separated(", ");
-                    for id in chunk {
-                        sep.push_bind(id);
-                    }
-                    qb.push(")");
-                    qb
-                };
+                let select = |from: &str, key: &str| rows_keyed(from, key, source, chunk);
                 let mut tickets: HashMap<String, TicketInput> = HashMap::new();
                 for r in &select("tickets", "external_id").build().fetch_all(&mut **tx).await.map_err(query(op))? {
                     let (source, ticket) = ticket(r)?;
@@ -406,14 +397,11 @@ macro_rules! shared_sql {
                 facts.sort_by(|a, b| a.ticket_id.cmp(&b.ticket_id));
 
                 for table in ["ticket_facts", "open_spans"] {
-                    let mut qb = QueryBuilder::<Db>::new(format!("DELETE FROM {table} WHERE source = "));
-                    qb.push_bind(source).push(" AND ticket_id IN (");
-                    let mut sep = qb.separated(", ");
-                    for id in chunk {
-                        sep.push_bind(id);
-                    }
-                    qb.push(")");
-                    qb.build().execute(&mut **tx).await.map_err(query(op))?;
+                    delete_keyed(table, source, chunk)
+                        .build()
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(query(op))?;
                 }
                 for part in facts.chunks(PARAMS_PER_STATEMENT / 8) {
                     let mut qb = QueryBuilder::<Db>::new(
@@ -839,24 +827,21 @@ macro_rules! shared_sql {
                 wanted.clear();
             }
             for (source, ids) in &wanted {
-                let ids: Vec<&str> = ids.iter().copied().collect();
+                let ids: Vec<String> = ids.iter().map(|id| (*id).to_owned()).collect();
                 for chunk in ids.chunks(PARAMS_PER_STATEMENT - 1) {
-                    let mut qb = QueryBuilder::<Db>::new(
-                        "SELECT source, external_id, email_hash FROM customers WHERE source = ",
-                    );
-                    qb.push_bind(*source)
-                        .push(" AND email_hash IS NOT NULL AND external_id IN (");
-                    let mut sep = qb.separated(", ");
-                    for id in chunk {
-                        sep.push_bind(*id);
-                    }
-                    qb.push(")");
-                    for r in &qb.build().fetch_all(pool).await.map_err(query(op))? {
-                        requesters.push(RequesterInput {
-                            source: get(r, "source")?,
-                            requester_id: get(r, "external_id")?,
-                            email_hash: get(r, "email_hash")?,
-                        });
+                    let rows = rows_keyed("customers", "external_id", source, chunk)
+                        .build()
+                        .fetch_all(pool)
+                        .await
+                        .map_err(query(op))?;
+                    for r in &rows {
+                        if let Some(email_hash) = get::<Option<String>>(r, "email_hash")? {
+                            requesters.push(RequesterInput {
+                                source: get(r, "source")?,
+                                requester_id: get(r, "external_id")?,
+                                email_hash,
+                            });
+                        }
                     }
                 }
             }

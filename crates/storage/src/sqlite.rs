@@ -95,6 +95,32 @@ async fn lock_facts(
     Ok(())
 }
 
+/// The rows of `table` of `source` whose `key` column is one of `ids` (an `IN` list: SQLite
+/// probes the index once per value).
+fn rows_keyed(table: &str, key: &str, source: &str, ids: &[String]) -> sqlx::QueryBuilder<Db> {
+    let mut qb = sqlx::QueryBuilder::<Db>::new(format!("SELECT * FROM {table} WHERE source = "));
+    qb.push_bind(source.to_owned())
+        .push(format!(" AND {key} IN ("));
+    let mut sep = qb.separated(", ");
+    for id in ids {
+        sep.push_bind(id.clone());
+    }
+    qb.push(")");
+    qb
+}
+
+/// Deletes the rows of `table` of `source` whose `ticket_id` is one of `ids`.
+fn delete_keyed(table: &str, source: &str, ids: &[String]) -> sqlx::QueryBuilder<Db> {
+    let mut qb = sqlx::QueryBuilder::<Db>::new(format!("DELETE FROM {table} WHERE source = "));
+    qb.push_bind(source.to_owned()).push(" AND ticket_id IN (");
+    let mut sep = qb.separated(", ");
+    for id in ids {
+        sep.push_bind(id.clone());
+    }
+    qb.push(")");
+    qb
+}
+
 /// A ratings row as one JSON array (times as integer microseconds), in the order
 /// `ratings_from_json` reads.
 const RATING_JSON: &str = "json_array(source, external_id, kind, score, scale_min, scale_max, ticket_id, agent_id, comment, created_at)";
