@@ -1,7 +1,7 @@
 -- Per-ticket facts kept at ingest (keep in step with migrations/postgres/0005_ticket_facts.sql).
 --
--- Derived from tickets, messages, status_changes and agents by the metrics crate, refreshed
--- in the transaction of every batch that touches them (see crates/storage/src/facts.rs), and
+-- Derived from tickets, messages, status_changes and agents by the metrics crate, marked out
+-- of date in the transaction of every batch that touches them and derived again in batches (see crates/storage/src/facts.rs), and
 -- rebuilt by `Store::open` when meta.facts_version is not the code's. A report reads these by
 -- index range instead of every message of every candidate ticket.
 CREATE TABLE ticket_facts (
@@ -35,3 +35,12 @@ CREATE TABLE open_spans (
     PRIMARY KEY (source, ticket_id, opened_at)
 );
 CREATE INDEX open_spans_closed ON open_spans (source, closed_at, opened_at);
+
+-- Tickets whose facts are out of date: marked by the batch that touched them, in its own
+-- transaction; cleared by the refresh that derives them again (at the end of a sync, and
+-- before any report reads facts). A work queue, not data: `dump` leaves it out.
+CREATE TABLE facts_dirty (
+    source    TEXT NOT NULL,
+    ticket_id TEXT NOT NULL,
+    PRIMARY KEY (source, ticket_id)
+);

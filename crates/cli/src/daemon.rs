@@ -229,6 +229,12 @@ impl Jobs for CliJobs {
                 Err(e) => return Err(JobError::new(format!("stream {}: {e}", stream.name))),
             }
         }
+        // Each ticket the pages touched gets its facts derived once (a stop before this
+        // leaves them marked: the next refresh or report does it).
+        self.store
+            .refresh_facts()
+            .await
+            .map_err(|e| JobError::new(format!("deriving ticket facts: {e}")))?;
         Ok(SyncOutcome {
             records: sink.records(),
             cancelled: false,

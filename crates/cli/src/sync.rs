@@ -79,6 +79,12 @@ pub(crate) async fn sync_source(
             }
         }
     }
+    // Each ticket the pages touched gets its facts derived once, now (reports would do it
+    // otherwise, on their first read).
+    store
+        .refresh_facts()
+        .await
+        .map_err(|e| format!("source {name}: deriving ticket facts: {e}"))?;
     println!(
         "synced {name}: {total} records in {:.1}s",
         started.elapsed().as_secs_f64()

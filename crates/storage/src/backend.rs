@@ -258,14 +258,22 @@ macro_rules! shared_sql {
                 }
             }
 
-            // The facts of every ticket this batch can have changed, from what is stored now.
+            // Every ticket whose facts this batch can have changed is marked, with the batch:
+            // a ticket spread over many pages (its events) is derived once, by the refresh.
             let mut touched: BTreeSet<String> = BTreeSet::new();
             touched.extend(p.tickets.iter().map(|t| t.external_id.clone()));
             touched.extend(p.messages.iter().map(|m| m.ticket_id.clone()));
             touched.extend(p.status_changes.iter().map(|c| c.ticket_id.clone()));
             touched.extend(written_by(&mut tx, source, &changed_agents).await?);
             let touched: Vec<String> = touched.into_iter().collect();
-            refresh_facts(&mut tx, source, &touched).await?;
+            for chunk in touched.chunks(PARAMS_PER_STATEMENT / 2) {
+                let mut qb = QueryBuilder::<Db>::new("INSERT INTO facts_dirty (source, ticket_id) ");
+                qb.push_values(chunk, |mut b, id| {
+                    b.push_bind(source).push_bind(id);
+                });
+                qb.push(" ON CONFLICT (source, ticket_id) DO NOTHING");
+                qb.build().execute(&mut *tx).await.map_err(query("marking ticket facts"))?;
+            }
 
             sqlx::query(
                 "INSERT INTO checkpoints (source, stream, value) VALUES ($1, $2, $3) \
@@ -557,6 +565,47 @@ macro_rules! shared_sql {
             Ok(tickets.into_values().collect())
         }
 
+        /// Derives again the facts of the tickets marked out of date, in transactions of up to
+        /// 2,000 tickets, each under its source's facts lock (see `Store::refresh_facts`).
+        /// Stops after as many tickets as were marked when it started, so a sync marking
+        /// more meanwhile cannot keep it going.
+        pub(crate) async fn refresh_dirty(pool: &Pool) -> Result<u64, StorageError> {
+            let op = "refreshing ticket facts";
+            let (marked,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM facts_dirty")
+                .fetch_one(pool)
+                .await
+                .map_err(query(op))?;
+            let mut done = 0u64;
+            while done < u64::try_from(marked).unwrap_or(0) {
+                let rows: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT source, ticket_id FROM facts_dirty ORDER BY source, ticket_id LIMIT 2000",
+                )
+                .fetch_all(pool)
+                .await
+                .map_err(query(op))?;
+                if rows.is_empty() {
+                    break;
+                }
+                let mut by_source: BTreeMap<String, Vec<String>> = BTreeMap::new();
+                for (source, id) in rows {
+                    by_source.entry(source).or_default().push(id);
+                }
+                for (source, ids) in &by_source {
+                    let mut tx = begin(pool).await.map_err(query("starting a transaction"))?;
+                    lock_facts(&mut tx, source).await?;
+                    refresh_facts(&mut tx, source, ids).await?;
+                    delete_keyed("facts_dirty", source, ids)
+                        .build()
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(query(op))?;
+                    tx.commit().await.map_err(query(op))?;
+                    done += ids.len() as u64;
+                }
+            }
+            Ok(done)
+        }
+
         /// Drops every derived fact and derives them all again (see `Store::rebuild_facts`).
         pub(crate) async fn rebuild_facts(pool: &Pool) -> Result<u64, StorageError> {
             let op = "dropping ticket facts";
@@ -564,6 +613,7 @@ macro_rules! shared_sql {
                 "DELETE FROM meta WHERE key = 'facts_version'",
                 "DELETE FROM ticket_facts",
                 "DELETE FROM open_spans",
+                "DELETE FROM facts_dirty",
             ] {
                 sqlx::query(sql).execute(pool).await.map_err(query(op))?;
             }

@@ -1,7 +1,9 @@
 //! Per-ticket facts kept at ingest (table `ticket_facts`, plus `open_spans` for the
 //! backlog): the metrics crate's [`derive_facts`](deskpulse_metrics::derive_facts) result
-//! for every stored ticket, refreshed in the transaction of every batch that touches the
-//! ticket, its messages, its status changes or an agent who wrote on it. A report reads
+//! for every stored ticket. A batch that touches the ticket, its messages, its status
+//! changes or an agent who wrote on it marks the ticket (`facts_dirty`) in its own
+//! transaction; `Store::refresh_facts` derives marked tickets again, once each (at the end of
+//! a sync, and before every report read). A report reads
 //! these narrow rows by index range instead of re-reading every message (see
 //! `Store::load_report_input`); the KPI definitions stay in the metrics crate alone.
 //!

@@ -198,6 +198,7 @@ impl Store {
         period: (DateTime<Utc>, DateTime<Utc>),
         history: &[(DateTime<Utc>, DateTime<Utc>)],
     ) -> Result<(ReportInput, ReportInput), StorageError> {
+        self.refresh_facts().await?;
         tokio::try_join!(
             self.load_report_input_for(team, sources, period.0, period.1),
             self.load_periods_input_for(team, sources, history),
@@ -211,6 +212,7 @@ impl Store {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> Result<ReportInput, StorageError> {
+        self.refresh_facts().await?;
         let mut input = match self {
             Store::Sqlite(p) => sqlite::load_report_input(p, team, sources, start, end).await?,
             Store::Postgres(p) => postgres::load_report_input(p, team, sources, start, end).await?,
@@ -282,6 +284,17 @@ impl Store {
         Ok(tickets)
     }
 
+    /// Derives again the facts of every ticket a batch marked out of date since the last
+    /// refresh, and returns how many. A sync calls it when its streams are done (a ticket
+    /// touched by many pages is derived once); every report load calls it first, so a
+    /// report never reads stale facts, whoever synced.
+    pub async fn refresh_facts(&self) -> Result<u64, StorageError> {
+        match self {
+            Store::Sqlite(p) => sqlite::refresh_dirty(p).await,
+            Store::Postgres(p) => postgres::refresh_dirty(p).await,
+        }
+    }
+
     /// Drops the derived ticket facts and derives them again from the stored tickets,
     /// messages, status changes and agents; returns the number of tickets. `open` does this
     /// by itself when the code's derivation changed; this is for an operator who wants to
@@ -302,6 +315,7 @@ impl Store {
         sources: &[String],
         instants: &[DateTime<Utc>],
     ) -> Result<Vec<deskpulse_metrics::BacklogCount>, StorageError> {
+        self.refresh_facts().await?;
         match self {
             Store::Sqlite(p) => sqlite::backlog_at(p, sources, instants).await,
             Store::Postgres(p) => postgres::backlog_at(p, sources, instants).await,

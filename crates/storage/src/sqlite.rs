@@ -48,11 +48,7 @@ pub(crate) async fn open(url: &str) -> Result<SqlitePool, StorageError> {
         // power loss, which a resumed sync re-reads from the checkpoint before them.
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(30))
-        // Reports read tens of MB of facts by index range: map the file instead of copying
-        // every page through read(2). The map is 256 MB of address space; the pages it
-        // shows are the OS file cache's, shared, not the process's own memory.
-        .pragma("mmap_size", "268435456");
+        .busy_timeout(Duration::from_secs(30));
     let memory = url.contains(":memory:") || url.contains("mode=memory");
     let file = opts.get_filename();
     if !memory

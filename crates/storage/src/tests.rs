@@ -191,9 +191,13 @@ fn full_batch(cp: u64) -> Batch {
 async fn upserts_are_idempotent(store: Store) {
     let batch = full_batch(1);
     store.commit_batch(SRC, "tickets", &batch).await.unwrap();
+    // The batch marked its two tickets; the refresh derives them, once.
+    assert_eq!(store.refresh_facts().await.unwrap(), 2);
+    assert_eq!(store.refresh_facts().await.unwrap(), 0);
     let dump1 = store.dump().await.unwrap();
     let counts1 = store.counts().await.unwrap();
     store.commit_batch(SRC, "tickets", &batch).await.unwrap();
+    assert_eq!(store.refresh_facts().await.unwrap(), 2);
     assert_eq!(store.dump().await.unwrap(), dump1);
     assert_eq!(store.counts().await.unwrap(), counts1);
     let expected = [
