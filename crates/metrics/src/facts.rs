@@ -145,11 +145,6 @@ impl TicketFacts {
         }
     }
 
-    /// Whether the ticket is solved (or closed) in its latest known state.
-    pub fn is_solved_now(&self) -> bool {
-        self.solved_now
-    }
-
     /// Whether the ticket was in the backlog at instant `t`: created before `t` and not
     /// solved at `t` (the state after the last change at or before `t`).
     pub fn is_open_at(&self, t: DateTime<Utc>) -> bool {

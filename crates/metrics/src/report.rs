@@ -448,7 +448,7 @@ fn first_response<'a>(
     for f in tickets.filter(|f| !f.outbound) {
         match f.first_response_at(bots) {
             Some(r) => samples.push((f.created_at, r)),
-            None if !f.is_solved_now() => waiting += 1,
+            None if !f.solved_now => waiting += 1,
             // Solved without a response (e.g. the customer wrote "never mind"): not waiting,
             // and no response time to report.
             None => {}
@@ -536,7 +536,7 @@ fn by_hour(period: &Period, facts: &[&TicketFacts], bots: bool) -> Vec<HourKpi> 
         let h = f.created_at.with_timezone(&period.tz).hour() as usize;
         match f.first_response_at(bots) {
             Some(r) => waits[h].push(CalendarTime.elapsed_seconds(f.created_at, r)),
-            None if !f.is_solved_now() => waiting[h] += 1,
+            None if !f.solved_now => waiting[h] += 1,
             None => {}
         }
     }

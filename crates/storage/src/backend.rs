@@ -378,26 +378,11 @@ macro_rules! shared_sql {
 
             for chunk in ids.chunks(1000) {
                 let select = |from: &str, key: &str| rows_keyed(from, key, source, chunk);
-                let mut tickets: HashMap<String, TicketInput> = HashMap::new();
-                for r in &select("tickets", "external_id").build().fetch_all(&mut **tx).await.map_err(query(op))? {
-                    let (source, ticket) = ticket(r)?;
-                    tickets.insert(
-                        ticket.external_id.clone(),
-                        TicketInput { source, ticket, messages: Vec::new(), status_changes: Vec::new() },
-                    );
-                }
-                for r in &select("messages", "ticket_id").build().fetch_all(&mut **tx).await.map_err(query(op))? {
-                    let (_, m) = message(r)?;
-                    if let Some(t) = tickets.get_mut(&m.ticket_id) {
-                        t.messages.push(m);
-                    }
-                }
-                for r in &select("status_changes", "ticket_id").build().fetch_all(&mut **tx).await.map_err(query(op))? {
-                    let (_, c) = status_change(r)?;
-                    if let Some(t) = tickets.get_mut(&c.ticket_id) {
-                        t.status_changes.push(c);
-                    }
-                }
+                let tickets = assemble(
+                    &select("tickets", "external_id").build().fetch_all(&mut **tx).await.map_err(query(op))?,
+                    &select("messages", "ticket_id").build().fetch_all(&mut **tx).await.map_err(query(op))?,
+                    &select("status_changes", "ticket_id").build().fetch_all(&mut **tx).await.map_err(query(op))?,
+                )?;
                 let mut facts: Vec<_> = tickets
                     .values()
                     .map(|t| deskpulse_metrics::derive_facts(t, &index))
@@ -449,6 +434,28 @@ macro_rules! shared_sql {
             Ok(())
         }
 
+        /// `refresh_facts` of `ids` in a transaction of its own under the source's facts
+        /// lock, clearing their marks with it when `clear_marks`.
+        async fn refresh_committed(
+            pool: &Pool,
+            source: &str,
+            ids: &[String],
+            clear_marks: bool,
+        ) -> Result<(), StorageError> {
+            let op = "refreshing ticket facts";
+            let mut tx = begin(pool).await.map_err(query("starting a transaction"))?;
+            lock_facts(&mut tx, source).await?;
+            refresh_facts(&mut tx, source, ids).await?;
+            if clear_marks {
+                delete_keyed("facts_dirty", source, ids)
+                    .build()
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(query(op))?;
+            }
+            tx.commit().await.map_err(query(op))
+        }
+
         /// Brings `ticket_facts` and `open_spans` up to [`FACTS_VERSION`]: after the
         /// migration that created them, or when the derivation changed. Each chunk of
         /// tickets is its own transaction under the source's facts lock, so syncs can run
@@ -482,10 +489,7 @@ macro_rules! shared_sql {
                     .map_err(query(op))?;
                     let Some(last) = ids.last() else { break };
                     after = last.clone();
-                    let mut tx = begin(pool).await.map_err(query("starting a transaction"))?;
-                    lock_facts(&mut tx, source).await?;
-                    refresh_facts(&mut tx, source, &ids).await?;
-                    tx.commit().await.map_err(query(op))?;
+                    refresh_committed(pool, source, &ids, false).await?;
                     done += ids.len() as u64;
                     if done % 100_000 < 2000 {
                         tracing::info!(tickets = done, "rebuilding ticket facts");
@@ -501,6 +505,36 @@ macro_rules! shared_sql {
             .await
             .map_err(query(op))?;
             Ok(done)
+        }
+
+        /// Tickets with their messages and status changes, keyed by (source, id); messages
+        /// and changes of tickets not among `tickets` are dropped.
+        fn assemble(
+            tickets: &[DbRow],
+            messages: &[DbRow],
+            changes: &[DbRow],
+        ) -> Result<HashMap<(String, String), TicketInput>, StorageError> {
+            let mut out: HashMap<(String, String), TicketInput> = HashMap::new();
+            for r in tickets {
+                let (source, ticket) = ticket(r)?;
+                out.insert(
+                    (source.clone(), ticket.external_id.clone()),
+                    TicketInput { source, ticket, messages: Vec::new(), status_changes: Vec::new() },
+                );
+            }
+            for r in messages {
+                let (source, m) = message(r)?;
+                if let Some(t) = out.get_mut(&(source, m.ticket_id.clone())) {
+                    t.messages.push(m);
+                }
+            }
+            for r in changes {
+                let (source, c) = status_change(r)?;
+                if let Some(t) = out.get_mut(&(source, c.ticket_id.clone())) {
+                    t.status_changes.push(c);
+                }
+            }
+            Ok(out)
         }
 
         /// Raw tickets of `sources` created in `[start, end)`, each with all its messages
@@ -527,41 +561,15 @@ macro_rules! shared_sql {
                     .push_bind(enc(end));
                 qb
             };
-            let mut tickets: HashMap<(String, String), TicketInput> = HashMap::new();
-            let rows = of_tickets("SELECT x.* FROM tickets x", "external_id")
-                .build()
-                .fetch_all(pool)
-                .await
-                .map_err(query(op))?;
-            for r in &rows {
-                let (source, ticket) = ticket(r)?;
-                tickets.insert(
-                    (source.clone(), ticket.external_id.clone()),
-                    TicketInput { source, ticket, messages: Vec::new(), status_changes: Vec::new() },
-                );
+            let mut rows = Vec::with_capacity(3);
+            for (select, key) in [
+                ("SELECT x.* FROM tickets x", "external_id"),
+                ("SELECT x.* FROM messages x", "ticket_id"),
+                ("SELECT x.* FROM status_changes x", "ticket_id"),
+            ] {
+                rows.push(of_tickets(select, key).build().fetch_all(pool).await.map_err(query(op))?);
             }
-            let rows = of_tickets("SELECT x.* FROM messages x", "ticket_id")
-                .build()
-                .fetch_all(pool)
-                .await
-                .map_err(query(op))?;
-            for r in &rows {
-                let (source, m) = message(r)?;
-                if let Some(t) = tickets.get_mut(&(source, m.ticket_id.clone())) {
-                    t.messages.push(m);
-                }
-            }
-            let rows = of_tickets("SELECT x.* FROM status_changes x", "ticket_id")
-                .build()
-                .fetch_all(pool)
-                .await
-                .map_err(query(op))?;
-            for r in &rows {
-                let (source, c) = status_change(r)?;
-                if let Some(t) = tickets.get_mut(&(source, c.ticket_id.clone())) {
-                    t.status_changes.push(c);
-                }
-            }
+            let tickets = assemble(&rows[0], &rows[1], &rows[2])?;
             Ok(tickets.into_values().collect())
         }
 
@@ -591,15 +599,7 @@ macro_rules! shared_sql {
                     by_source.entry(source).or_default().push(id);
                 }
                 for (source, ids) in &by_source {
-                    let mut tx = begin(pool).await.map_err(query("starting a transaction"))?;
-                    lock_facts(&mut tx, source).await?;
-                    refresh_facts(&mut tx, source, ids).await?;
-                    delete_keyed("facts_dirty", source, ids)
-                        .build()
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(query(op))?;
-                    tx.commit().await.map_err(query(op))?;
+                    refresh_committed(pool, source, ids, true).await?;
                     done += ids.len() as u64;
                 }
             }

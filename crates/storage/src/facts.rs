@@ -116,13 +116,6 @@ fn corrupt(reason: String) -> StorageError {
     }
 }
 
-/// Reads a `data` column back (open spans empty: the backlog is counted in SQL).
-#[cfg(test)]
-pub(crate) fn decode(data: &str) -> Result<TicketFacts, StorageError> {
-    let s: Stored = serde_json::from_str(data).map_err(|e| corrupt(e.to_string()))?;
-    from_stored(s)
-}
-
 /// Reads many `data` columns joined with `,` (as `string_agg(data, ',')` gives them).
 pub(crate) fn decode_joined(joined: &str) -> Result<Vec<TicketFacts>, StorageError> {
     let list = format!("[{joined}]");
@@ -230,7 +223,7 @@ mod tests {
         };
         let f = derive_facts(&input, &AgentIndex::new(&[]));
         assert_eq!(f.reply_samples.len(), 2, "one sample per bot setting");
-        let back = decode(&encode(&f)).unwrap();
+        let back = decode_joined(&encode(&f)).unwrap().remove(0);
         assert!(!f.open_spans.is_empty());
         assert_eq!(
             back,
@@ -243,7 +236,7 @@ mod tests {
 
     #[test]
     fn corrupt_data_is_an_error_naming_the_column() {
-        let e = decode("{\"s\":1}").unwrap_err().to_string();
+        let e = decode_joined("{\"s\":1}").unwrap_err().to_string();
         assert!(e.contains("ticket_facts") && e.contains("data"), "{e}");
     }
 }

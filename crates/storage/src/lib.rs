@@ -148,7 +148,8 @@ impl Store {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> Result<ReportInput, StorageError> {
-        self.load_input(None, sources, start, end).await
+        self.refresh_facts().await?;
+        self.read_input(None, sources, start, end).await
     }
 
     /// [`Store::load_report_input`] plus the manual inputs of `team`: its imported surveys
@@ -162,7 +163,8 @@ impl Store {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> Result<ReportInput, StorageError> {
-        self.load_input(Some(team), sources, start, end).await
+        self.refresh_facts().await?;
+        self.read_input(Some(team), sources, start, end).await
     }
 
     /// One load for several periods of `team` (a report's history): what
@@ -176,15 +178,26 @@ impl Store {
         sources: &[String],
         periods: &[(DateTime<Utc>, DateTime<Utc>)],
     ) -> Result<ReportInput, StorageError> {
+        self.refresh_facts().await?;
+        self.read_periods(team, sources, periods).await
+    }
+
+    /// [`Store::load_periods_input_for`] without the refresh (the caller did it).
+    async fn read_periods(
+        &self,
+        team: &str,
+        sources: &[String],
+        periods: &[(DateTime<Utc>, DateTime<Utc>)],
+    ) -> Result<ReportInput, StorageError> {
         let (Some(start), Some(end)) = (
             periods.iter().map(|p| p.0).min(),
             periods.iter().map(|p| p.1).max(),
         ) else {
             return Ok(ReportInput::default());
         };
-        let mut input = self.load_input(Some(team), sources, start, end).await?;
+        let mut input = self.read_input(Some(team), sources, start, end).await?;
         let ends: Vec<DateTime<Utc>> = periods.iter().map(|p| p.1).collect();
-        input.backlog = self.backlog_at(sources, &ends).await?;
+        input.backlog = self.read_backlog(sources, &ends).await?;
         Ok(input)
     }
 
@@ -198,21 +211,22 @@ impl Store {
         period: (DateTime<Utc>, DateTime<Utc>),
         history: &[(DateTime<Utc>, DateTime<Utc>)],
     ) -> Result<(ReportInput, ReportInput), StorageError> {
+        // One refresh for both reads.
         self.refresh_facts().await?;
         tokio::try_join!(
-            self.load_report_input_for(team, sources, period.0, period.1),
-            self.load_periods_input_for(team, sources, history),
+            self.read_input(Some(team), sources, period.0, period.1),
+            self.read_periods(team, sources, history),
         )
     }
 
-    async fn load_input(
+    /// The report loads' shared read, without the refresh (every caller did it).
+    async fn read_input(
         &self,
         team: Option<&str>,
         sources: &[String],
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> Result<ReportInput, StorageError> {
-        self.refresh_facts().await?;
         let mut input = match self {
             Store::Sqlite(p) => sqlite::load_report_input(p, team, sources, start, end).await?,
             Store::Postgres(p) => postgres::load_report_input(p, team, sources, start, end).await?,
@@ -316,6 +330,15 @@ impl Store {
         instants: &[DateTime<Utc>],
     ) -> Result<Vec<deskpulse_metrics::BacklogCount>, StorageError> {
         self.refresh_facts().await?;
+        self.read_backlog(sources, instants).await
+    }
+
+    /// [`Store::backlog_at`] without the refresh (the caller did it).
+    async fn read_backlog(
+        &self,
+        sources: &[String],
+        instants: &[DateTime<Utc>],
+    ) -> Result<Vec<deskpulse_metrics::BacklogCount>, StorageError> {
         match self {
             Store::Sqlite(p) => sqlite::backlog_at(p, sources, instants).await,
             Store::Postgres(p) => postgres::backlog_at(p, sources, instants).await,
