@@ -36,6 +36,18 @@ pub struct StreamSpec {
     pub description: &'static str,
 }
 
+/// A KPI that a connector's API cannot support honestly (Gorgias keeps no status history,
+/// so it cannot tell a reopen). Each connector crate declares its limits in a `LIMITS`
+/// constant; the report leaves the source's tickets out of those KPIs and says why, and a
+/// KPI that no source of a team can support is `null` with `n = 0` and that note, never a
+/// made-up zero. `kpi` is the KPI's key in the report JSON (`reopen_rate`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KpiLimit {
+    pub kpi: &'static str,
+    /// Why, in a sentence a manager understands ("Gorgias keeps no status history").
+    pub reason: &'static str,
+}
+
 /// An external system, configured for one source.
 pub trait Connector: Send + Sync {
     /// The kind, as written in `[[sources]] kind = "..."`.

@@ -18,6 +18,12 @@ pub enum Record {
     Review(Review),
     SocialStat(SocialStat),
     Customer(Customer),
+    /// The complete status history of one ticket: replaces what is stored for it.
+    StatusHistory(StatusHistory),
+    /// The vendor's own per-ticket figures, kept only to reconcile ours with them.
+    VendorMetrics(VendorMetrics),
+    /// A page of a sweep over every ticket id the vendor still lists (finds deletions).
+    TicketRoster(TicketRoster),
 }
 
 /// The kind of a [`Record`], for counting and progress lines.
@@ -31,6 +37,9 @@ pub enum RecordKind {
     Review,
     SocialStat,
     Customer,
+    StatusHistory,
+    VendorMetrics,
+    TicketRoster,
 }
 
 impl Record {
@@ -44,6 +53,9 @@ impl Record {
             Record::Review(_) => RecordKind::Review,
             Record::SocialStat(_) => RecordKind::SocialStat,
             Record::Customer(_) => RecordKind::Customer,
+            Record::StatusHistory(_) => RecordKind::StatusHistory,
+            Record::VendorMetrics(_) => RecordKind::VendorMetrics,
+            Record::TicketRoster(_) => RecordKind::TicketRoster,
         }
     }
 }
@@ -161,6 +173,82 @@ pub struct StatusChange {
     pub author_kind: AuthorKind,
     pub author_id: Option<String>,
     pub at: DateTime<Utc>,
+}
+
+/// The whole status history of one ticket, as a connector that *synthesizes* history (from
+/// threads, parts or the ticket's own fields) sees it now. Storage replaces every stored
+/// status change of the ticket with `changes`, so a history that a later read tells
+/// differently (a close no longer shown, a synthetic change renamed) leaves no stale rows
+/// behind. An empty `changes` clears the ticket's history (its own solve fields then count).
+/// Connectors whose API serves history as an append-only log (Zendesk's ticket events)
+/// emit plain [`StatusChange`]s instead.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusHistory {
+    pub ticket_id: String,
+    /// Every change belongs to `ticket_id`.
+    pub changes: Vec<StatusChange>,
+}
+
+/// A duration the vendor computed itself, in calendar and (where it keeps business hours)
+/// business seconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorDuration {
+    pub calendar_seconds: Option<i64>,
+    pub business_seconds: Option<i64>,
+}
+
+impl VendorDuration {
+    pub const NONE: VendorDuration = VendorDuration {
+        calendar_seconds: None,
+        business_seconds: None,
+    };
+    /// A calendar duration only.
+    pub fn calendar(seconds: Option<i64>) -> Self {
+        VendorDuration {
+            calendar_seconds: seconds,
+            business_seconds: None,
+        }
+    }
+}
+
+/// The vendor's own figures for one ticket (Zendesk's metric set, Freshdesk's `stats`,
+/// Intercom's conversation `statistics`), normalized to seconds after the ticket's creation.
+/// Never used by a KPI: `deskpulse reconcile` puts them next to ours. `None` means the
+/// vendor gives no value (not yet replied, not solved, or not a figure it keeps).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VendorMetrics {
+    pub ticket_id: String,
+    /// The ticket's `updated_at` when these were read: an older version never replaces a
+    /// newer one.
+    pub updated_at: DateTime<Utc>,
+    /// Creation to the vendor's first (agent) reply.
+    pub first_response: VendorDuration,
+    /// Creation to the vendor's first solve.
+    pub first_resolution: VendorDuration,
+    /// Creation to the vendor's latest solve, while the ticket is solved.
+    pub full_resolution: VendorDuration,
+    /// Times the vendor says the ticket was reopened. Freshdesk keeps only the last
+    /// reopen (`reopened_at`): 1 when set, 0 otherwise.
+    pub reopens: Option<u32>,
+    /// Public agent replies, as the vendor counts them.
+    pub replies: Option<u32>,
+}
+
+/// One page of a sweep over every ticket id the vendor still lists, for APIs that never
+/// report a deletion or a merge (Help Scout, Intercom): a ticket that vanished from the
+/// vendor's lists is found by its absence. When the page with `complete` commits, storage
+/// treats every stored ticket of the source created before `listed_before` and absent from
+/// every page of the sweep as deleted, and a ticket a previous sweep missed but this one
+/// lists as present again. A sweep's pages share `sweep_started_at`; a sweep with another
+/// value starts over.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketRoster {
+    pub sweep_started_at: DateTime<Utc>,
+    /// Tickets created from here on are not judged (the vendor's lists may lag).
+    pub listed_before: DateTime<Utc>,
+    pub ids: Vec<String>,
+    /// The last page: the sweep is complete.
+    pub complete: bool,
 }
 
 /// A customer (a ticket's requester) as the helpdesk knows them. The e-mail address never
