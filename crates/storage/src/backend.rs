@@ -25,7 +25,7 @@ macro_rules! shared_sql {
         };
         use deskpulse_model::{
             Agent, Checkpoint, Message, Rating, RatingScale, Review, SocialStat, StatusChange,
-            Ticket,
+            Ticket, TicketStatus, VendorDuration, VendorMetrics,
         };
         use sqlx::types::Json;
         use sqlx::{AssertSqlSafe, QueryBuilder, Row};
@@ -91,7 +91,7 @@ macro_rules! shared_sql {
                      opened_by_agent = excluded.opened_by_agent, \
                      requester_id = excluded.requester_id, assignee_id = excluded.assignee_id, \
                      group_id = excluded.group_id, tags = excluded.tags, \
-                     priority = excluded.priority \
+                     priority = excluded.priority, missing_since = NULL \
                      WHERE excluded.updated_at >= tickets.updated_at",
                 );
                 qb.build().execute(&mut *tx).await.map_err(query("writing tickets"))?;
@@ -118,6 +118,16 @@ macro_rules! shared_sql {
                      created_at = excluded.created_at",
                 );
                 qb.build().execute(&mut *tx).await.map_err(query("writing messages"))?;
+            }
+
+            // A replaced history: the ticket's stored changes go, its new ones follow below.
+            for chunk in p.replaced_histories.chunks(PARAMS_PER_STATEMENT - 1) {
+                let ids: Vec<String> = chunk.iter().map(|id| (*id).to_owned()).collect();
+                delete_keyed("status_changes", source, &ids)
+                    .build()
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(query("replacing status histories"))?;
             }
 
             for chunk in p.status_changes.chunks(PARAMS_PER_STATEMENT / 8) {
@@ -258,6 +268,45 @@ macro_rules! shared_sql {
                 }
             }
 
+            for chunk in p.vendor_metrics.chunks(PARAMS_PER_STATEMENT / 11) {
+                let mut qb = QueryBuilder::<Db>::new(
+                    "INSERT INTO vendor_metrics (source, ticket_id, updated_at, \
+                     first_response_seconds, first_response_business_seconds, \
+                     first_resolution_seconds, first_resolution_business_seconds, \
+                     full_resolution_seconds, full_resolution_business_seconds, reopens, replies) ",
+                );
+                qb.push_values(chunk, |mut b, v| {
+                    b.push_bind(source)
+                        .push_bind(&v.ticket_id)
+                        .push_bind(enc(v.updated_at))
+                        .push_bind(v.first_response.calendar_seconds)
+                        .push_bind(v.first_response.business_seconds)
+                        .push_bind(v.first_resolution.calendar_seconds)
+                        .push_bind(v.first_resolution.business_seconds)
+                        .push_bind(v.full_resolution.calendar_seconds)
+                        .push_bind(v.full_resolution.business_seconds)
+                        .push_bind(v.reopens.map(i64::from))
+                        .push_bind(v.replies.map(i64::from));
+                });
+                qb.push(
+                    " ON CONFLICT (source, ticket_id) DO UPDATE SET updated_at = excluded.updated_at, \
+                     first_response_seconds = excluded.first_response_seconds, \
+                     first_response_business_seconds = excluded.first_response_business_seconds, \
+                     first_resolution_seconds = excluded.first_resolution_seconds, \
+                     first_resolution_business_seconds = excluded.first_resolution_business_seconds, \
+                     full_resolution_seconds = excluded.full_resolution_seconds, \
+                     full_resolution_business_seconds = excluded.full_resolution_business_seconds, \
+                     reopens = excluded.reopens, replies = excluded.replies \
+                     WHERE excluded.updated_at >= vendor_metrics.updated_at",
+                );
+                qb.build().execute(&mut *tx).await.map_err(query("writing vendor metrics"))?;
+            }
+
+            let mut swept: Vec<String> = Vec::new();
+            for roster in &p.rosters {
+                swept.extend(apply_roster(&mut tx, source, roster).await?);
+            }
+
             // Every ticket whose facts this batch can have changed is marked, with the batch:
             // a ticket spread over many pages (its events) is derived once, by the refresh.
             let mut touched: BTreeSet<String> = BTreeSet::new();
@@ -265,6 +314,7 @@ macro_rules! shared_sql {
             touched.extend(p.messages.iter().map(|m| m.ticket_id.clone()));
             touched.extend(p.status_changes.iter().map(|c| c.ticket_id.clone()));
             touched.extend(written_by(&mut tx, source, &changed_agents).await?);
+            touched.extend(swept);
             let touched: Vec<String> = touched.into_iter().collect();
             for chunk in touched.chunks(PARAMS_PER_STATEMENT / 2) {
                 let mut qb = QueryBuilder::<Db>::new("INSERT INTO facts_dirty (source, ticket_id) ");
@@ -287,6 +337,75 @@ macro_rules! shared_sql {
             .map_err(query("writing the checkpoint"))?;
 
             tx.commit().await.map_err(query("committing a batch"))
+        }
+
+        /// Records a page of an id sweep; when it is the sweep's last page, marks the tickets
+        /// the sweep did not find as missing (and those it found again as present) and
+        /// returns the ids whose state changed, so their facts are derived again.
+        async fn apply_roster(
+            tx: &mut sqlx::Transaction<'static, Db>,
+            source: &str,
+            r: &deskpulse_model::TicketRoster,
+        ) -> Result<Vec<String>, StorageError> {
+            let op = "recording a sweep of ticket ids";
+            let sweep = enc(r.sweep_started_at);
+            // Pages of an earlier, unfinished sweep are stale: a new sweep starts over.
+            sqlx::query("DELETE FROM roster_seen WHERE source = $1 AND sweep_started_at <> $2")
+                .bind(source)
+                .bind(sweep)
+                .execute(&mut **tx)
+                .await
+                .map_err(query(op))?;
+            for chunk in r.ids.chunks(PARAMS_PER_STATEMENT / 3) {
+                let mut qb = QueryBuilder::<Db>::new(
+                    "INSERT INTO roster_seen (source, sweep_started_at, ticket_id) ",
+                );
+                qb.push_values(chunk, |mut b, id| {
+                    b.push_bind(source).push_bind(sweep).push_bind(id);
+                });
+                qb.push(" ON CONFLICT (source, sweep_started_at, ticket_id) DO NOTHING");
+                qb.build().execute(&mut **tx).await.map_err(query(op))?;
+            }
+            if !r.complete {
+                return Ok(Vec::new());
+            }
+            // No alias on the updated table: SQLite cannot see one inside the subquery.
+            const SEEN: &str = "EXISTS (SELECT 1 FROM roster_seen s WHERE s.source = tickets.source \
+                 AND s.sweep_started_at = $2 AND s.ticket_id = tickets.external_id)";
+            let gone: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
+                "UPDATE tickets SET missing_since = $2 WHERE source = $1 \
+                 AND created_at < $3 AND missing_since IS NULL AND NOT {SEEN} \
+                 RETURNING external_id"
+            )))
+            .bind(source)
+            .bind(sweep)
+            .bind(enc(r.listed_before))
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(query(op))?;
+            let back: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
+                "UPDATE tickets SET missing_since = NULL WHERE source = $1 \
+                 AND missing_since IS NOT NULL AND {SEEN} RETURNING external_id"
+            )))
+            .bind(source)
+            .bind(sweep)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(query(op))?;
+            sqlx::query("DELETE FROM roster_seen WHERE source = $1")
+                .bind(source)
+                .execute(&mut **tx)
+                .await
+                .map_err(query(op))?;
+            if !gone.is_empty() || !back.is_empty() {
+                tracing::info!(
+                    source,
+                    missing = gone.len(),
+                    listed_again = back.len(),
+                    "a sweep of ticket ids completed"
+                );
+            }
+            Ok(gone.into_iter().chain(back).collect())
         }
 
         /// Ids of the batch's agents that are new or whose bot flag changed: messages and
@@ -1288,6 +1407,9 @@ macro_rules! shared_sql {
                     opt_time(r, "open_spans", "closed_at")?,
                 ));
             }
+            for r in &all(pool, "vendor_metrics").await? {
+                f.vendor_metrics.push(vendor_metrics(r)?);
+            }
             for r in &all(pool, "checkpoints").await? {
                 let Json(v): Json<serde_json::Value> = get(r, "value")?;
                 f.checkpoints.push((get(r, "source")?, get(r, "stream")?, Checkpoint::new(v)));
@@ -1342,12 +1464,16 @@ macro_rules! shared_sql {
                 .transpose()
                 .map_err(|e| StorageError::Corrupt { table: T, column: "reopens", reason: e.to_string() })?;
             let Json(tags): Json<Vec<String>> = get(r, "tags")?;
+            // A ticket a sweep of the vendor's ids no longer found is gone (deleted or merged
+            // away) for every reader, whatever status the vendor last gave it.
+            let missing = opt_time(r, T, "missing_since")?.is_some();
+            let status = if missing { TicketStatus::Deleted } else { parse(r, T, "status")? };
             Ok((
                 get(r, "source")?,
                 Ticket {
                     external_id: get(r, "external_id")?,
                     channel: parse(r, T, "channel")?,
-                    status: parse(r, T, "status")?,
+                    status,
                     created_at: time(r, T, "created_at")?,
                     updated_at: time(r, T, "updated_at")?,
                     first_solved_at: opt_time(r, T, "first_solved_at")?,
@@ -1394,6 +1520,31 @@ macro_rules! shared_sql {
                     author_kind: parse(r, T, "author_kind")?,
                     author_id: get(r, "author_id")?,
                     at: time(r, T, "changed_at")?,
+                },
+            ))
+        }
+
+        fn vendor_metrics(r: &DbRow) -> Result<(String, VendorMetrics), StorageError> {
+            const T: &str = "vendor_metrics";
+            let count = |column: &'static str| -> Result<Option<u32>, StorageError> {
+                get::<Option<i64>>(r, column)?
+                    .map(u32::try_from)
+                    .transpose()
+                    .map_err(|e| StorageError::Corrupt { table: T, column, reason: e.to_string() })
+            };
+            let duration = |calendar: &'static str, business: &'static str| -> Result<VendorDuration, StorageError> {
+                Ok(VendorDuration { calendar_seconds: get(r, calendar)?, business_seconds: get(r, business)? })
+            };
+            Ok((
+                get(r, "source")?,
+                VendorMetrics {
+                    ticket_id: get(r, "ticket_id")?,
+                    updated_at: time(r, T, "updated_at")?,
+                    first_response: duration("first_response_seconds", "first_response_business_seconds")?,
+                    first_resolution: duration("first_resolution_seconds", "first_resolution_business_seconds")?,
+                    full_resolution: duration("full_resolution_seconds", "full_resolution_business_seconds")?,
+                    reopens: count("reopens")?,
+                    replies: count("replies")?,
                 },
             ))
         }

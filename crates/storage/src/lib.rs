@@ -32,7 +32,7 @@ use deskpulse_connector::CheckpointStore;
 use deskpulse_metrics::{MonthlyAmount, OrderInput, ReportInput, SubscriptionInput};
 use deskpulse_model::{
     Agent, Batch, Checkpoint, Customer, Message, Rating, Record, Review, SocialStat, StatusChange,
-    Ticket,
+    StatusHistory, Ticket, TicketRoster, VendorMetrics,
 };
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -63,6 +63,7 @@ pub const TABLES: &[&str] = &[
     "orders",
     "ticket_facts",
     "open_spans",
+    "vendor_metrics",
 ];
 
 /// A handle on the database; cheap to clone (it wraps a connection pool).
@@ -395,6 +396,11 @@ pub(crate) struct Parts<'a> {
     pub(crate) reviews: Vec<&'a Review>,
     pub(crate) social_stats: Vec<&'a SocialStat>,
     pub(crate) customers: Vec<&'a Customer>,
+    /// Tickets whose whole status history the batch replaces (their stored changes are
+    /// deleted first; the new ones are in `status_changes`).
+    pub(crate) replaced_histories: Vec<&'a str>,
+    pub(crate) vendor_metrics: Vec<&'a VendorMetrics>,
+    pub(crate) rosters: Vec<&'a TicketRoster>,
 }
 
 impl<'a> Parts<'a> {
@@ -408,6 +414,9 @@ impl<'a> Parts<'a> {
             reviews: Vec::new(),
             social_stats: Vec::new(),
             customers: Vec::new(),
+            replaced_histories: Vec::new(),
+            vendor_metrics: Vec::new(),
+            rosters: Vec::new(),
         };
         for r in records {
             match r {
@@ -431,6 +440,14 @@ impl<'a> Parts<'a> {
                 }
                 // Hashed (and the address dropped) inside the write transaction.
                 Record::Customer(c) => p.customers.push(c),
+                Record::StatusHistory(h) => {
+                    history_of_one_ticket(h)?;
+                    p.replaced_histories.push(&h.ticket_id);
+                    // After any loose change of the same batch, so the history wins.
+                    p.status_changes.extend(h.changes.iter());
+                }
+                Record::VendorMetrics(v) => p.vendor_metrics.push(v),
+                Record::TicketRoster(r) => p.rosters.push(r),
             }
         }
         // Postgres refuses to upsert one key twice in a statement; the newest version wins.
@@ -442,6 +459,10 @@ impl<'a> Parts<'a> {
         p.ratings = last_wins(p.ratings, |r| &r.external_id);
         p.reviews = last_wins(p.reviews, |r| (&r.platform, &r.external_id));
         p.customers = last_wins(p.customers, |c| &c.external_id);
+        p.replaced_histories.sort_unstable();
+        p.replaced_histories.dedup();
+        p.vendor_metrics.sort_by_key(|v| v.updated_at);
+        p.vendor_metrics = last_wins(p.vendor_metrics, |v| &v.ticket_id);
         p.social_stats = last_wins(p.social_stats, |s| {
             (
                 &s.platform,
@@ -464,6 +485,20 @@ fn last_wins<'a, T, K: Hash + Eq>(items: Vec<&'a T>, key: impl Fn(&'a T) -> K) -
         .collect();
     out.reverse();
     out
+}
+
+/// A replaced history must not reach into another ticket's rows.
+fn history_of_one_ticket(h: &StatusHistory) -> Result<(), StorageError> {
+    match h.changes.iter().find(|c| c.ticket_id != h.ticket_id) {
+        None => Ok(()),
+        Some(c) => Err(StorageError::Invalid {
+            what: "status history".into(),
+            reason: format!(
+                "change {} belongs to ticket {}, not to ticket {} whose history it is in",
+                c.external_id, c.ticket_id, h.ticket_id
+            ),
+        }),
+    }
 }
 
 /// NaN would become NULL in SQLite but stay NaN in Postgres: refuse it on both.
@@ -498,6 +533,7 @@ pub(crate) struct Facts {
     /// The derived facts' `data` (it names its source and ticket).
     pub(crate) ticket_facts: Vec<String>,
     pub(crate) open_spans: Vec<StoredSpan>,
+    pub(crate) vendor_metrics: Vec<(String, VendorMetrics)>,
 }
 
 /// Object keys in sorted order even if serde_json's `preserve_order` gets enabled somewhere
@@ -556,6 +592,24 @@ impl Facts {
         }
         for (s, id, from, until) in &self.open_spans {
             line("open_spans", json!([s, id, ts(*from), ots(*until)]));
+        }
+        for (s, v) in &self.vendor_metrics {
+            let d = |d: &deskpulse_model::VendorDuration| {
+                json!([d.calendar_seconds, d.business_seconds])
+            };
+            line(
+                "vendor_metrics",
+                json!([
+                    s,
+                    v.ticket_id,
+                    ts(v.updated_at),
+                    d(&v.first_response),
+                    d(&v.first_resolution),
+                    d(&v.full_resolution),
+                    v.reopens,
+                    v.replies
+                ]),
+            );
         }
         for (s, t) in &self.tickets {
             line(

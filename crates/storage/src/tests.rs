@@ -15,6 +15,7 @@ use serde_json::json;
 mod deliveries;
 mod inputs;
 mod runs;
+mod sweeps;
 use deliveries::{
     a_released_delivery_is_claimed_again, concurrent_claims_have_one_winner,
     deliveries_are_claimed_once_and_forced_again,
@@ -27,6 +28,10 @@ use runs::{
     concurrent_run_claims_have_one_winner, failing_sources_are_those_that_failed_a_whole_period,
     job_locks_exclude_other_sessions, runs_are_claimed_once_and_finished_by_their_owner,
     the_daemon_lease_refuses_a_second_daemon_until_stale,
+};
+use sweeps::{
+    a_completed_sweep_excludes_what_it_did_not_find, a_status_history_replaces_the_stored_one,
+    vendor_metrics_keep_the_newest_version,
 };
 
 const SRC: &str = "zendesk-main";
@@ -167,6 +172,18 @@ fn full_batch(cp: u64) -> Batch {
                 replied_at: None,
                 url: None,
             }),
+            Record::VendorMetrics(deskpulse_model::VendorMetrics {
+                ticket_id: "1".into(),
+                updated_at: precise,
+                first_response: deskpulse_model::VendorDuration {
+                    calendar_seconds: Some(3060),
+                    business_seconds: Some(0),
+                },
+                first_resolution: deskpulse_model::VendorDuration::calendar(Some(7200)),
+                full_resolution: deskpulse_model::VendorDuration::NONE,
+                reopens: Some(2),
+                replies: None,
+            }),
             Record::SocialStat(SocialStat {
                 platform: "x".into(),
                 account: "@acme".into(),
@@ -216,9 +233,10 @@ async fn upserts_are_idempotent(store: Store) {
         ("subscriptions", 0),
         ("ticket_facts", 2),
         ("tickets", 2),
+        ("vendor_metrics", 1),
     ];
     assert_eq!(counts1.into_iter().collect::<Vec<_>>(), expected);
-    assert_eq!(dump1.len(), 17);
+    assert_eq!(dump1.len(), 18);
     // The same records under another source are other rows.
     store
         .commit_batch("other", "tickets", &batch)
@@ -708,6 +726,9 @@ suite!(
     failing_sources_are_those_that_failed_a_whole_period,
     the_daemon_lease_refuses_a_second_daemon_until_stale,
     job_locks_exclude_other_sessions,
+    a_status_history_replaces_the_stored_one,
+    vendor_metrics_keep_the_newest_version,
+    a_completed_sweep_excludes_what_it_did_not_find,
 );
 
 /// Feeds the same batches to a store, as a sync would.
