@@ -187,18 +187,35 @@ pub fn derive_facts(t: &TicketInput, agents: &AgentIndex<'_>) -> TicketFacts {
         (a.created_at, &a.external_id).cmp(&(b.created_at, &b.external_id))
     });
 
-    let opened_by_team = messages
-        .first()
-        .is_some_and(|(_, k)| matches!(k, AuthorKind::Agent | AuthorKind::Bot));
-    let outbound = ticket.opened_by_agent.unwrap_or(opened_by_team);
+    // The public conversation, in order. At one instant the customer's message comes first:
+    // an auto-response stamped in the same second as the message it answers must not open
+    // the ticket. Private notes and system messages are never part of it.
+    let mut conversation: Vec<(DateTime<Utc>, AuthorKind, &str)> = messages
+        .iter()
+        .filter(|(m, kind)| m.public && *kind != AuthorKind::System)
+        .map(|(m, kind)| (m.created_at, *kind, m.external_id.as_str()))
+        .collect();
+    conversation.sort_by(|a, b| {
+        (a.0, a.1 != AuthorKind::Customer, a.2).cmp(&(b.0, b.1 != AuthorKind::Customer, b.2))
+    });
+    let team = |k: AuthorKind| matches!(k, AuthorKind::Agent | AuthorKind::Bot);
+    let outbound = ticket
+        .opened_by_agent
+        .unwrap_or_else(|| conversation.first().is_some_and(|(_, k, _)| team(*k)));
     let excluded = ticket.status.is_excluded();
-
-    // The conversation: public messages of customers, agents and bots, opening first.
-    let conversation: Vec<(DateTime<Utc>, AuthorKind, bool)> = messages
+    // The opening message is never a reply, whoever wrote it: the first public message, or
+    // the first public customer message when the API says the customer opened the ticket.
+    // Team messages before the opening answer nothing either.
+    let opening = match ticket.opened_by_agent {
+        Some(false) => conversation
+            .iter()
+            .position(|(_, k, _)| *k == AuthorKind::Customer),
+        _ => (!conversation.is_empty()).then_some(0),
+    };
+    let conversation: Vec<(DateTime<Utc>, AuthorKind, bool)> = conversation
         .iter()
         .enumerate()
-        .filter(|(_, (m, kind))| m.public && *kind != AuthorKind::System)
-        .map(|(i, (m, kind))| (m.created_at, *kind, i == 0))
+        .map(|(i, &(at, kind, _))| (at, kind, opening.is_none_or(|o| i <= o)))
         .collect();
 
     let mut human_replies = 0;
@@ -206,7 +223,6 @@ pub fn derive_facts(t: &TicketInput, agents: &AgentIndex<'_>) -> TicketFacts {
     let mut first_human_reply_at = None;
     let mut first_bot_reply_at = None;
     for &(at, kind, opening) in &conversation {
-        // The opening message is never a reply, whoever wrote it.
         match kind {
             AuthorKind::Agent if !opening => {
                 human_replies += 1;
@@ -232,7 +248,11 @@ pub fn derive_facts(t: &TicketInput, agents: &AgentIndex<'_>) -> TicketFacts {
     let solves = if t.status_changes.is_empty() {
         solves_without_history(t)
     } else {
-        solves_from_history(source, &t.status_changes, agents)
+        let mut s = solves_from_history(source, &t.status_changes, agents);
+        if !excluded {
+            trust_current_status(&mut s, ticket);
+        }
+        s
     };
     let solved_now = solves.timeline.last().is_some_and(|(_, solved)| *solved);
     let open_spans = if excluded {
@@ -401,6 +421,33 @@ fn solves_from_history(source: &str, changes: &[StatusChange], agents: &AgentInd
         s.by_automation = false;
     }
     s
+}
+
+/// The ticket's current status is the vendor's latest word; the stored history may lag it
+/// (an export that trails the ticket list) or miss a change (a synthesized history that
+/// could not see it). When they disagree, the ticket changed after the last recorded change:
+/// a solve at the API's own solve time (else the ticket's last update), or a reopen at the
+/// last update. A later sync that brings the real change replaces this guess.
+fn trust_current_status(s: &mut Solves, ticket: &deskpulse_model::Ticket) {
+    let last_change = s.timeline.last().map(|(at, _)| *at);
+    let history_solved = s.timeline.last().is_some_and(|(_, solved)| *solved);
+    if history_solved == ticket.status.is_solved() {
+        return;
+    }
+    let not_before = |t: DateTime<Utc>| last_change.map_or(t, |l| t.max(l));
+    if ticket.status.is_solved() {
+        let at = not_before(ticket.final_solved_at.unwrap_or(ticket.updated_at));
+        s.first.get_or_insert(at);
+        s.last = Some(at);
+        s.by_automation = false;
+        s.timeline.push((at, true));
+    } else {
+        let at = not_before(ticket.updated_at);
+        s.reopens += 1;
+        s.last = None;
+        s.by_automation = false;
+        s.timeline.push((at, false));
+    }
 }
 
 /// Without history, the API's own solve fields are all there is. A ticket solved first at

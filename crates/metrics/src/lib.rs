@@ -6,6 +6,14 @@
 //! Where DESIGN is silent, these choices hold (each is pinned by a test):
 //! - a ticket opened by a bot is outbound like one opened by an agent, and an `Agent` author
 //!   whose account `is_bot` is a bot;
+//! - the opening message is the first *public* message (private notes and system messages
+//!   never open a ticket), a customer's message first among those of one instant (an
+//!   auto-response stamped in the same second does not open it), and the first public
+//!   customer message when the API says the customer opened the ticket; team messages up
+//!   to the opening are no replies;
+//! - when a ticket's current status contradicts its stored history (solved now, history
+//!   ends open, or the reverse), the current status wins: a solve at the API's solve time
+//!   (else the last update) or a reopen at the last update is added after the history;
 //! - a ticket created in the period with no response and not solved is `waiting`; one solved
 //!   without any response is neither waiting nor timed;
 //! - a ticket solved now whose API gives no solve time (and no history) is out of the backlog

@@ -914,3 +914,104 @@ fn a_solved_ticket_without_a_solve_time_leaves_the_backlog_but_is_not_solved() {
         1
     );
 }
+
+#[test]
+fn a_private_note_before_the_customer_message_does_not_open_the_ticket() {
+    // An agent's internal note is stored first (it was added while the e-mail was still
+    // being parsed): the ticket is still the customer's, and the agent's first public
+    // message is the first response.
+    let t = ticket("1", "2026-11-10T09:00:00Z")
+        .note("100", "2026-11-10T09:00:00Z")
+        .say(C, "r1", "2026-11-10T09:00:01Z")
+        .say(A, "100", "2026-11-10T09:40:01Z");
+    let f = derive_facts(&t, &AgentIndex::new(&agents()));
+    assert!(!f.outbound);
+    assert_eq!(f.human_replies, 1);
+    let r = report(vec![t]);
+    // first response runs from the ticket's creation: 09:00:00 → 09:40:01 = 2401 s
+    assert_eq!(
+        r.kpis.first_response_time.stats.median_seconds,
+        Some(2401.0)
+    );
+}
+
+#[test]
+fn an_auto_response_stamped_in_the_same_second_does_not_open_the_ticket() {
+    // The trigger's auto-response carries the same second as the customer's message and
+    // would sort first by id: the customer's message opens the ticket all the same.
+    let mut t = ticket("1", "2026-11-10T09:00:00Z")
+        .say(B, "900", "2026-11-10T09:00:00Z")
+        .say(C, "r1", "2026-11-10T09:00:00Z")
+        .say(A, "100", "2026-11-10T10:00:00Z");
+    t.messages[0].external_id = "a-auto".into();
+    t.messages[1].external_id = "b-customer".into();
+    let f = derive_facts(&t, &AgentIndex::new(&agents()));
+    assert!(!f.outbound, "the auto-response must not make it outbound");
+    assert_eq!((f.human_replies, f.bot_replies), (1, 1));
+    assert_eq!(f.first_bot_reply_at, Some(at("2026-11-10T09:00:00Z")));
+    let r = report(vec![t]);
+    assert_eq!(
+        r.kpis.first_response_time.stats.median_seconds,
+        Some(3600.0)
+    );
+}
+
+#[test]
+fn team_messages_before_the_customer_opened_the_ticket_are_no_replies() {
+    // The API says the customer opened it (opened_by_agent = false), although a bot's
+    // greeting is stored before the customer's first message.
+    let t = ticket("1", "2026-11-10T09:00:00Z")
+        .say(B, "900", "2026-11-10T08:59:00Z")
+        .say(C, "r1", "2026-11-10T09:00:00Z")
+        .say(A, "100", "2026-11-10T09:30:00Z")
+        .with(|t| t.opened_by_agent = Some(false));
+    let f = derive_facts(&t, &AgentIndex::new(&agents()));
+    assert!(!f.outbound);
+    assert_eq!((f.human_replies, f.bot_replies), (1, 0));
+    assert_eq!(f.first_bot_reply_at, None);
+}
+
+#[test]
+fn the_current_status_wins_when_the_history_still_says_solved() {
+    // History: solved Tue 12:00. The ticket is open now (updated Wed 08:00): a reopen the
+    // history has not shown yet.
+    let t = ticket("1", "2026-11-10T09:00:00Z")
+        .say(C, "r1", "2026-11-10T09:00:00Z")
+        .say(A, "100", "2026-11-10T10:00:00Z")
+        .status(Some(Open), Solved, A, "2026-11-10T12:00:00Z")
+        .with(|t| {
+            t.status = Open;
+            t.updated_at = at("2026-11-11T08:00:00Z");
+        });
+    let f = derive_facts(&t, &AgentIndex::new(&agents()));
+    assert_eq!((f.reopens, f.solved_now), (1, false));
+    assert_eq!(f.first_solved_at, Some(at("2026-11-10T12:00:00Z")));
+    assert_eq!(f.final_solved_at, None);
+    assert!(f.is_open_at(at("2026-11-11T09:00:00Z")));
+    assert!(!f.is_open_at(at("2026-11-10T13:00:00Z")));
+    let r = report(vec![t]);
+    assert_eq!((r.kpis.solved.value, r.kpis.backlog.value), (0, 1));
+}
+
+#[test]
+fn the_current_status_wins_when_the_history_misses_the_solve() {
+    // History: opened, never solved. The ticket is solved now, with the API's own solve
+    // time Wed 15:00 (updated later, Thu 09:00).
+    let t = ticket("1", "2026-11-10T09:00:00Z")
+        .say(C, "r1", "2026-11-10T09:00:00Z")
+        .say(A, "100", "2026-11-10T10:00:00Z")
+        .status(None, Open, A, "2026-11-10T09:00:00Z")
+        .with(|t| {
+            t.status = Solved;
+            t.final_solved_at = Some(at("2026-11-11T15:00:00Z"));
+            t.updated_at = at("2026-11-12T09:00:00Z");
+        });
+    let f = derive_facts(&t, &AgentIndex::new(&agents()));
+    assert!(f.solved_now);
+    assert_eq!(f.final_solved_at, Some(at("2026-11-11T15:00:00Z")));
+    assert_eq!(f.reopens, 0);
+    let r = report(vec![t]);
+    assert_eq!(r.kpis.solved.value, 1);
+    // 09:00 Tue → 15:00 Wed = 30 h = 108000 s
+    assert_eq!(r.kpis.resolution_time.stats.median_seconds, Some(108_000.0));
+}
