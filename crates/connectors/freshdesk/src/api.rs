@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use deskpulse_model::{
     Agent, AuthorKind, Channel, Customer, Message, Rating, RatingKind, RatingScale, Record, Ticket,
-    TicketStatus,
+    TicketStatus, VendorDuration, VendorMetrics,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -70,8 +70,13 @@ pub(crate) struct FTicket {
     requester: Option<Requester>,
 }
 
+/// `stats` (with `include=stats`), as recorded: `agent_responded_at`,
+/// `requester_responded_at`, `first_responded_at`, `status_updated_at`, `reopened_at`,
+/// `resolved_at`, `closed_at`, `pending_since`. Only the ones deskpulse uses are read.
 #[derive(Deserialize)]
 struct Stats {
+    #[serde(default)]
+    first_responded_at: Option<DateTime<Utc>>,
     #[serde(default)]
     resolved_at: Option<DateTime<Utc>>,
     #[serde(default)]
@@ -138,6 +143,8 @@ fn priority(p: Option<i64>) -> Option<String> {
 /// The ticket's description is its opening message but is not among its conversations:
 /// a message `description-{id}` stands for it (author the requester, or an agent on an
 /// Outbound Email ticket), so the first agent reply counts as a reply.
+///
+/// Next to the ticket, its `stats` as Freshdesk's own figures ([`vendor_metrics`]).
 pub(crate) fn map_ticket(t: FTicket, pass: Pass) -> Result<Vec<Record>, String> {
     let raw = map_status(t.status).map_err(|e| format!("ticket {}: {e}", t.id))?;
     let status = if pass == Pass::Deleted || t.deleted == Some(true) {
@@ -156,11 +163,12 @@ pub(crate) fn map_ticket(t: FTicket, pass: Pass) -> Result<Vec<Record>, String> 
     let reopens = t.stats.as_ref().map(|_| u32::from(reopened.is_some()));
     let outbound = t.source == Some(SOURCE_OUTBOUND_EMAIL);
     let id = t.id.to_string();
+    let id_for_metrics = id.clone();
     let requester_id = t
         .requester_id
         .or(t.requester.as_ref().map(|r| r.id))
         .map(|r| r.to_string());
-    let mut out = Vec::with_capacity(3);
+    let mut out = Vec::with_capacity(4);
     out.push(Record::Message(Message {
         external_id: format!("description-{id}"),
         ticket_id: id.clone(),
@@ -195,7 +203,56 @@ pub(crate) fn map_ticket(t: FTicket, pass: Pass) -> Result<Vec<Record>, String> 
         tags: t.tags.unwrap_or_default(),
         priority: priority(t.priority),
     }));
+    if let Some(stats) = &t.stats {
+        out.push(Record::VendorMetrics(vendor_metrics(
+            id_for_metrics,
+            raw,
+            t.created_at,
+            t.updated_at,
+            stats,
+        )));
+    }
     Ok(out)
+}
+
+/// Freshdesk's own figures for one ticket, from its `stats` instants (calendar seconds after
+/// `created_at`; Freshdesk's business-hours figures are not in the API):
+///
+/// * first response: `first_responded_at`;
+/// * full resolution: `resolved_at`, while the ticket is resolved or closed (a reopened
+///   ticket keeps its old `resolved_at`, which is no longer a resolution);
+/// * first resolution: the same, only when `reopened_at` is empty — Freshdesk keeps only
+///   the last reopen, so after one the first resolution is gone;
+/// * reopens: 1 when `reopened_at` is set, else 0 (no count is kept);
+/// * replies: Freshdesk keeps no count.
+fn vendor_metrics(
+    ticket_id: String,
+    raw_status: TicketStatus,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    stats: &Stats,
+) -> VendorMetrics {
+    let since = |t: Option<DateTime<Utc>>| t.map(|t| (t - created_at).num_seconds());
+    let full = stats.resolved_at.filter(|_| raw_status.is_solved());
+    VendorMetrics {
+        ticket_id,
+        updated_at,
+        first_response: VendorDuration::calendar(since(stats.first_responded_at)),
+        full_resolution: VendorDuration::calendar(since(full)),
+        first_resolution: VendorDuration::calendar(since(
+            full.filter(|_| stats.reopened_at.is_none()),
+        )),
+        reopens: Some(u32::from(stats.reopened_at.is_some())),
+        replies: None,
+    }
+}
+
+/// `GET /api/v2/tickets/{id}`, read only to tell a deleted ticket from a broken request:
+/// a ticket in the trash still answers, with `deleted: true`.
+#[derive(Deserialize)]
+pub(crate) struct TicketCheck {
+    #[serde(default)]
+    pub(crate) deleted: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -220,9 +277,12 @@ pub(crate) struct Conversation {
 
 /// One conversation (reply or note) of ticket `ticket_id`.
 ///
-/// * `incoming: true` → the customer;
-/// * sent by an automation (`auto_response`, `automation_id` or `automation_type_id`) → bot;
-/// * otherwise `Unknown`: it is an agent when `user_id` is a stored agent, else the customer.
+/// * `incoming: true` → the customer (a customer's own auto-reply, such as an out-of-office
+///   mail, stays the customer's);
+/// * `incoming: false` sent by an automation (`auto_response`, `automation_id` or
+///   `automation_type_id`) → bot;
+/// * any other `incoming: false` → an agent, even when `user_id` is no longer one (a
+///   deleted agent becomes a contact in Freshdesk).
 ///
 /// `private: true` is an internal note. The survey-feedback conversation (`source` 6) is
 /// the comment of a rating, not part of the exchange: skipped (the rating keeps it).
@@ -241,12 +301,14 @@ pub(crate) fn map_conversation(c: Conversation, ticket_id: i64) -> Result<Option
     let automated = c.auto_response == Some(true)
         || c.automation_id.is_some()
         || c.automation_type_id.is_some();
+    // `incoming` tells the side, whoever `user_id` is now: Freshdesk turns a deleted agent
+    // into a contact, so their old replies would otherwise read as the customer's.
     let author_kind = if c.incoming {
         AuthorKind::Customer
     } else if automated {
         AuthorKind::Bot
     } else {
-        AuthorKind::Unknown
+        AuthorKind::Agent
     };
     Ok(Some(Record::Message(Message {
         external_id: c.id.to_string(),
@@ -296,10 +358,18 @@ pub(crate) struct FRating {
     pub(crate) created_at: DateTime<Utc>,
 }
 
-/// Freshdesk's answer values onto 1–5: 103 Extremely happy → 5, 102 Very happy → 4.5,
-/// 101 Happy → 4, 100 Neutral → 3, -101 Unhappy → 2, -102 Very unhappy → 1.5,
-/// -103 Extremely unhappy → 1. Every "happy" answer is satisfied (≥ 4 of 5), as in
-/// Freshdesk's own CSAT; a 3-point survey (103 / 100 / -103) gives 5 / 3 / 1.
+/// Freshdesk's answer values onto 1–5, by the sentiment Freshdesk gives them: 103 Extremely
+/// happy → 5, 102 Very happy → 4.5, 101 Happy → 4, 100 Neutral → 3, -101 Unhappy → 2,
+/// -102 Very unhappy → 1.5, -103 Extremely unhappy → 1.
+///
+/// A survey offers a subset of these values (its question's `accepted_ratings`: the recorded
+/// 3-point survey offers `[103, 100, -103]`; wider scales add the values between), and
+/// Freshdesk's CSAT is the share of positive answers (values above 100) whatever the
+/// scale. Mapping each value to its place on its own survey's scale would move answers
+/// across that line (on a 7-point survey, "Happy" 101 is 5 of 7, below the KPI's
+/// "satisfied" at three quarters of the scale) and the CSAT would no longer match
+/// Freshdesk's. By value, every positive answer is at least 4 of 5 (satisfied), neutral
+/// is 3, every negative at most 2, on every survey.
 pub(crate) fn score(value: i64) -> Option<f64> {
     Some(match value {
         103 => 5.0,

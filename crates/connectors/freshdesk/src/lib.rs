@@ -24,13 +24,25 @@
 //! | `stats.resolved_at` (else `closed_at`), when solved now | final solve |
 //! | the same, when `stats.reopened_at` is empty | first solve |
 //! | `stats.reopened_at` set | 1 reopen (Freshdesk keeps only the last) |
+//! | `stats` | a `VendorMetrics` next to the ticket (first response, resolutions, reopen), for `deskpulse reconcile` |
 //! | the description | opening message `description-{id}`, by the requester (by an agent on Outbound Email) |
 //! | conversation `incoming: true` | customer |
-//! | `auto_response`, `automation_id` or `automation_type_id` | bot |
-//! | other conversations | unknown: an agent if `user_id` is one, else the customer |
+//! | `incoming: false` with `auto_response`, `automation_id` or `automation_type_id` | bot |
+//! | any other `incoming: false` | agent (even a deleted agent, whom Freshdesk turns into a contact) |
 //! | `private: true` | internal (not public) |
 //! | conversation `source` 6 (survey feedback) | skipped: it is the rating's comment |
-//! | `ratings.default_question` 103 / 102 / 101 / 100 / -101 / -102 / -103 | 5 / 4.5 / 4 / 3 / 2 / 1.5 / 1 of 1–5 |
+//! | conversations answer 404 and the ticket is gone or `deleted: true` | the ticket is deleted |
+//! | `ratings.default_question` 103 / 102 / 101 / 100 / -101 / -102 / -103 | 5 / 4.5 / 4 / 3 / 2 / 1.5 / 1 of 1–5 (positive / neutral / negative as in Freshdesk's CSAT) |
+//!
+//! A Bot-source ticket (`source` 12) is a chat: the bot handed the customer's request over,
+//! so its opening message is still the requester's; which of its conversations a bot wrote
+//! is told by the automation fields, as on any ticket.
+//!
+//! Pages: Freshdesk announces a next page in the `Link` header only, which the SDK's client
+//! does not hand back; a page shorter than `per_page` is the last (the header is absent
+//! exactly then), and a full last page is followed by one empty page. The ticket list
+//! serves at most 300 pages of one query: the default pass restarts at page 1 from the
+//! last `updated_at` read after every full page, so it never gets near the cap.
 
 mod api;
 mod settings;

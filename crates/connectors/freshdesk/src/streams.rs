@@ -5,11 +5,12 @@
 //! fewer than `per_page` records (a full last page is followed by one empty page). Pages
 //! that cannot be read, and tickets not in `updated_at` order, are `Malformed`.
 
-use crate::api::{self, Conversation, FAgent, FRating, FTicket, Pass};
+use crate::api::{self, Conversation, FAgent, FRating, FTicket, Pass, TicketCheck};
 use crate::{DEFAULT, TICKET_LIST};
 use chrono::{DateTime, SecondsFormat, Utc};
 use deskpulse_connector::http::HttpClient;
 use deskpulse_connector::{Batch, BatchStream, Checkpoint, ConnectorError, Record};
+use deskpulse_model::TicketStatus;
 use futures::{StreamExt, TryStreamExt, stream};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::json;
@@ -166,12 +167,28 @@ pub(crate) fn tickets<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream
         // nowhere. A bounded fan-out (Freshdesk has no bulk endpoint for them), in order,
         // committed with the page.
         if pos.pass == Pass::All && !ids.is_empty() {
-            let per_ticket: Vec<Vec<Record>> = stream::iter(ids)
-                .map(|id| conversations(ctx, id))
+            let per_ticket: Vec<(i64, Option<Vec<Record>>)> = stream::iter(ids)
+                .map(|id| async move { conversations(ctx, id).await.map(|c| (id, c)) })
                 .buffered(ctx.concurrency)
                 .try_collect()
                 .await?;
-            records.extend(per_ticket.into_iter().flatten());
+            let mut gone = Vec::new();
+            for (id, found) in per_ticket {
+                match found {
+                    Some(messages) => records.extend(messages),
+                    None => gone.push(id.to_string()),
+                }
+            }
+            // Deleted between the list call and its conversations: the sync goes on, and the
+            // ticket is stored as deleted (the `filter=deleted` pass lists it too, if it is
+            // only in the trash).
+            for r in &mut records {
+                if let Record::Ticket(t) = r
+                    && gone.contains(&t.external_id)
+                {
+                    t.status = TicketStatus::Deleted;
+                }
+            }
         }
         let next_pass = || {
             pos.pass.next().map(|pass| TicketsPos {
@@ -228,8 +245,17 @@ pub(crate) fn tickets<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream
 }
 
 /// Every conversation of one ticket (`GET /api/v2/tickets/{id}/conversations`), page by page
-/// until a short page.
-async fn conversations(ctx: Ctx<'_>, ticket_id: i64) -> Result<Vec<Record>, ConnectorError> {
+/// until a short page; `None` when the ticket was deleted after the list was read.
+///
+/// Freshdesk answers 404 for the conversations of a ticket that no longer exists, but a 404
+/// alone does not say why (its body is not documented). So a 404 is checked against the
+/// ticket itself (`GET /api/v2/tickets/{id}`): a ticket that is gone too (404), or in the
+/// trash (`deleted: true`), was deleted; a ticket that is still there leaves the 404
+/// unexplained, and it is an error, never an empty conversation.
+async fn conversations(
+    ctx: Ctx<'_>,
+    ticket_id: i64,
+) -> Result<Option<Vec<Record>>, ConnectorError> {
     let endpoint = format!("{TICKETS}/{ticket_id}/conversations");
     let mut out = Vec::new();
     let mut page_no = 1u32;
@@ -238,7 +264,33 @@ async fn conversations(ctx: Ctx<'_>, ticket_id: i64) -> Result<Vec<Record>, Conn
             ("per_page", ctx.page_size.to_string()),
             ("page", page_no.to_string()),
         ];
-        let page: Vec<Conversation> = ctx.http.get_json(DEFAULT, &endpoint, &query).await?;
+        let page: Vec<Conversation> = match ctx.http.get_json(DEFAULT, &endpoint, &query).await {
+            Ok(page) => page,
+            Err(ConnectorError::Http {
+                status: 404,
+                endpoint,
+                attempts,
+                detail,
+            }) => {
+                return if ticket_is_deleted(ctx, ticket_id).await? {
+                    tracing::info!(
+                        ticket = ticket_id,
+                        "the ticket was deleted while the sync ran: stored as deleted"
+                    );
+                    Ok(None)
+                } else {
+                    Err(ConnectorError::Http {
+                        status: 404,
+                        endpoint,
+                        attempts,
+                        detail: format!(
+                            "{detail} (the ticket itself still exists and is not deleted: check `base_url` and any proxy in front of Freshdesk)"
+                        ),
+                    })
+                };
+            }
+            Err(e) => return Err(e),
+        };
         let full = page.len() >= ctx.page_size as usize;
         for c in page {
             if let Some(r) =
@@ -248,7 +300,7 @@ async fn conversations(ctx: Ctx<'_>, ticket_id: i64) -> Result<Vec<Record>, Conn
             }
         }
         if !full {
-            return Ok(out);
+            return Ok(Some(out));
         }
         if page_no >= PAGE_CAP {
             return Err(malformed(
@@ -257,6 +309,20 @@ async fn conversations(ctx: Ctx<'_>, ticket_id: i64) -> Result<Vec<Record>, Conn
             ));
         }
         page_no += 1;
+    }
+}
+
+/// Whether ticket `id` is deleted: gone (404) or in the trash (`deleted: true`).
+async fn ticket_is_deleted(ctx: Ctx<'_>, id: i64) -> Result<bool, ConnectorError> {
+    let endpoint = format!("{TICKETS}/{id}");
+    match ctx
+        .http
+        .get_json::<TicketCheck>(DEFAULT, &endpoint, &[])
+        .await
+    {
+        Ok(t) => Ok(t.deleted == Some(true)),
+        Err(ConnectorError::Http { status: 404, .. }) => Ok(true),
+        Err(e) => Err(e),
     }
 }
 

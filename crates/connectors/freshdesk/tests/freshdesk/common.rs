@@ -122,6 +122,7 @@ pub fn ids(records: &[Record]) -> Vec<String> {
             Record::Agent(a) => format!("A{}", a.external_id),
             Record::Rating(r) => format!("R{}", r.external_id),
             Record::Customer(c) => format!("C{}", c.external_id),
+            Record::VendorMetrics(v) => format!("V{}", v.ticket_id),
             other => panic!("unexpected {other:?}"),
         })
         .collect()

@@ -172,9 +172,11 @@ async fn mount_account(server: &MockServer) {
     let mut auto = conv(1041, 104, "2026-11-12T12:00:30Z", 900, false, false);
     auto["auto_response"] = true.into();
     for (ticket, list) in [
+        // The reply's author has left the team since: Freshdesk turned them into a contact
+        // (5999 is no agent), yet `incoming: false` keeps it the agents' reply.
         (
             101,
-            json!([conv(1011, 101, "2026-11-09T09:30:00Z", 900, false, false)]),
+            json!([conv(1011, 101, "2026-11-09T09:30:00Z", 5999, false, false)]),
         ),
         (
             102,

@@ -11,3 +11,4 @@ mod mapping;
 mod ratings;
 mod settings;
 mod tickets;
+mod vendor;

@@ -12,7 +12,10 @@ fn at(s: &str) -> DateTime<Utc> {
 }
 
 /// Reads one page of the default list holding `tickets` (and the given conversations).
-async fn read_tickets(tickets: Vec<Value>, conversations: &[(i64, Value)]) -> Vec<Record> {
+pub(crate) async fn read_tickets(
+    tickets: Vec<Value>,
+    conversations: &[(i64, Value)],
+) -> Vec<Record> {
     let server = MockServer::start().await;
     let s = deskpulse_connector_freshdesk::FreshdeskSettings {
         page_size: Some(100),
@@ -44,7 +47,7 @@ async fn read_tickets(tickets: Vec<Value>, conversations: &[(i64, Value)]) -> Ve
     records(&read_ok(&c, "tickets", None).await)
 }
 
-fn tickets(records: &[Record]) -> Vec<Ticket> {
+pub(crate) fn tickets(records: &[Record]) -> Vec<Ticket> {
     records
         .iter()
         .filter_map(|r| match r {
@@ -54,7 +57,7 @@ fn tickets(records: &[Record]) -> Vec<Ticket> {
         .collect()
 }
 
-fn messages(records: &[Record]) -> Vec<Message> {
+pub(crate) fn messages(records: &[Record]) -> Vec<Message> {
     records
         .iter()
         .filter_map(|r| match r {
@@ -323,8 +326,9 @@ async fn the_spam_and_deleted_passes_mark_their_tickets() {
 
 #[tokio::test]
 async fn conversation_authors_notes_and_feedback() {
-    // python-freshdesk: a private note and a public reply by user 1 (an agent, resolved
-    // against the agents later: `Unknown` here).
+    // python-freshdesk: a private note and a public reply by user 1, both `incoming: false`:
+    // the agent's side. (This test used to expect `Unknown`, resolved against the stored
+    // agents later: a reading under which a deleted agent's replies became the customer's.)
     let mut python = fixture("conversations.json");
     for c in python.as_array_mut().unwrap() {
         c["ticket_id"] = 1.into();
@@ -372,14 +376,14 @@ async fn conversation_authors_notes_and_feedback() {
             (
                 "1".into(),
                 "1".into(),
-                AuthorKind::Unknown,
+                AuthorKind::Agent,
                 Some("1".into()),
                 false
             ),
             (
                 "2".into(),
                 "1".into(),
-                AuthorKind::Unknown,
+                AuthorKind::Agent,
                 Some("1".into()),
                 true
             ),
@@ -408,7 +412,7 @@ async fn conversation_authors_notes_and_feedback() {
             (
                 "67105779551".into(),
                 "23".into(),
-                AuthorKind::Unknown,
+                AuthorKind::Agent,
                 Some("67013469919".into()),
                 true
             ),

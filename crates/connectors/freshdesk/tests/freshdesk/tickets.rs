@@ -86,17 +86,19 @@ async fn pages_through_every_pass_and_checkpoints_each_page() {
             ("8".into(), TicketStatus::Deleted),
         ]
     );
-    // The first page: each ticket's opening message, requester and ticket, then the
-    // conversations of the page's tickets.
+    // The first page: each ticket's opening message, requester, ticket and Freshdesk's own
+    // figures (its `stats`), then the conversations of the page's tickets.
     assert_eq!(
         ids(&batches[0].records),
         vec![
             "Mdescription-1",
             "C67032849498",
             "T1",
+            "V1",
             "Mdescription-2",
             "C67032849498",
             "T2",
+            "V2",
             "M101"
         ]
     );
