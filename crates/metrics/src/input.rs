@@ -97,6 +97,17 @@ pub struct BacklogCount {
     pub open: u64,
 }
 
+/// A KPI that the API behind `source` cannot support (Gorgias keeps no status history, so
+/// it cannot tell a reopen): the source's tickets are left out of it, and the KPI says why.
+/// `kpi` is the KPI's key in the report JSON; the supported ones are `reopen_rate`,
+/// `first_contact_resolution_rate` and `first_resolution_time`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceLimit {
+    pub source: String,
+    pub kpi: String,
+    pub reason: String,
+}
+
 /// The facts a report is computed from. Order does not matter. Everything here is taken
 /// to be the team's: storage filters by the team's sources, metrics never looks further.
 ///
@@ -135,6 +146,8 @@ pub struct ReportInput {
     /// Social observations up to the period's end: at least the last one before the start
     /// and the last one before the end of each counter.
     pub social: Vec<SocialInput>,
+    /// KPIs the team's sources cannot support (declared by their connectors).
+    pub limits: Vec<SourceLimit>,
 }
 
 /// The settings of a team that the KPIs depend on.

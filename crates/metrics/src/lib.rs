@@ -73,7 +73,8 @@ pub use facts::{AgentIndex, OpenSpan, ReplySample, TicketFacts, derive_facts};
 pub use hours::{BusinessCalendar, BusinessTime, local_instant};
 pub use input::{
     AgentInput, BacklogCount, BusinessHours, MonthlyAmount, OrderInput, RatingInput, ReportInput,
-    RequesterInput, ReviewInput, SocialInput, SubscriptionInput, Targets, TeamConfig, TicketInput,
+    RequesterInput, ReviewInput, SocialInput, SourceLimit, SubscriptionInput, Targets, TeamConfig,
+    TicketInput,
 };
 pub use insights::{
     ANOMALY_SIGMAS, ANOMALY_WINDOW, BacktestError, Better, CSAT_DROP, Forecast, HEADLINE, KpiTrend,

@@ -63,6 +63,9 @@ pub fn render_text(r: &KpiReport) -> String {
         if let Some(b) = &d.business {
             let _ = writeln!(out, "{:<18}{}", "  business hours", duration(b));
         }
+        if let Some(note) = &d.note {
+            let _ = writeln!(out, "{:<18}{}", "", clean(note, 200));
+        }
     }
     for (label, rt) in [
         ("One-touch", &k.one_touch_resolution_rate),
@@ -71,6 +74,9 @@ pub fn render_text(r: &KpiReport) -> String {
         ("Reopened", &k.reopen_rate),
     ] {
         let _ = writeln!(out, "{label:<18}{} (n={})", percent(rt.value), rt.n);
+        if let Some(note) = &rt.note {
+            let _ = writeln!(out, "{:<18}{}", "", clean(note, 200));
+        }
     }
     let _ = writeln!(out, "{:<18}{}", "CSAT", csat(&k.csat));
     extras(&mut out, r);

@@ -12,7 +12,7 @@ use crate::commerce::{
 };
 use crate::facts::{AgentIndex, TicketFacts, derive_facts};
 use crate::hours::BusinessTime;
-use crate::input::{ReportInput, TeamConfig};
+use crate::input::{ReportInput, SourceLimit, TeamConfig};
 use crate::insights::{Forecast, Suggestion, TargetStatus, Trends, suggest, target_status};
 use crate::public::{
     ComplaintsKpi, ReviewsKpi, SocialKpi, complaints, period_reviews, reviews, social,
@@ -362,18 +362,37 @@ fn compute_one(
             targets.resolution_seconds,
             business,
         ),
-        first_resolution_time: resolution(
-            &solved,
-            |f| f.first_solved_at,
-            targets.resolution_seconds,
-            business,
-        ),
+        first_resolution_time: {
+            let (supported, note) = supported(&solved, &input.limits, "first_resolution_time");
+            DurationKpi {
+                note,
+                ..resolution(
+                    &supported,
+                    |f| f.first_solved_at,
+                    targets.resolution_seconds,
+                    business,
+                )
+            }
+        },
         one_touch_resolution_rate: rate(&solved, |f| f.human_replies == 1),
-        first_contact_resolution_rate: rate(&solved, |f| f.human_replies == 1 && !f.reopened()),
+        first_contact_resolution_rate: {
+            let (supported, note) =
+                supported(&solved, &input.limits, "first_contact_resolution_rate");
+            RateKpi {
+                note,
+                ..rate(&supported, |f| f.human_replies == 1 && !f.reopened())
+            }
+        },
         automated_resolution_rate: rate(&solved, |f| {
             f.human_replies == 0 && (f.bot_replies > 0 || f.solved_by_automation)
         }),
-        reopen_rate: rate(&solved, |f| f.reopened()),
+        reopen_rate: {
+            let (supported, note) = supported(&solved, &input.limits, "reopen_rate");
+            RateKpi {
+                note,
+                ..rate(&supported, |f| f.reopened())
+            }
+        },
         csat: csat(ratings.iter().map(|(_, r)| *r)),
         nps: nps(all_ratings.iter().map(|(_, r)| *r)),
         ces: ces(all_ratings.iter().map(|(_, r)| *r)),
@@ -473,6 +492,34 @@ fn resolution(
         .filter_map(|f| solve(f).map(|s| (f.created_at, s)))
         .collect();
     DurationKpi::from_intervals(&samples, target, business)
+}
+
+/// The tickets whose source can support `kpi`, and the note that says which sources were
+/// left out and why (`None` when none were).
+fn supported<'a>(
+    tickets: &[&'a TicketFacts],
+    limits: &[SourceLimit],
+    kpi: &str,
+) -> (Vec<&'a TicketFacts>, Option<String>) {
+    let limited: BTreeMap<&str, &str> = limits
+        .iter()
+        .filter(|l| l.kpi == kpi)
+        .map(|l| (l.source.as_str(), l.reason.as_str()))
+        .collect();
+    if limited.is_empty() {
+        return (tickets.to_vec(), None);
+    }
+    let kept = tickets
+        .iter()
+        .copied()
+        .filter(|f| !limited.contains_key(f.source.as_str()))
+        .collect();
+    let why: Vec<String> = limited
+        .iter()
+        .map(|(source, reason)| format!("{source}: {reason}"))
+        .collect();
+    let note = format!("not computed for {}", why.join("; "));
+    (kept, Some(note))
 }
 
 fn rate(solved: &[&TicketFacts], hit: impl Fn(&TicketFacts) -> bool) -> RateKpi {

@@ -98,6 +98,9 @@ pub struct DurationKpi {
     pub stats: DurationStats,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business: Option<DurationStats>,
+    /// Why some (or all) tickets are left out: a source whose API cannot support the KPI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl DurationKpi {
@@ -125,6 +128,7 @@ impl DurationKpi {
         DurationKpi {
             stats: on(&CalendarTime),
             business,
+            note: None,
         }
     }
 }
@@ -136,12 +140,19 @@ pub struct RateKpi {
     /// In [0, 1]; `None` when `n` is 0.
     #[serde(serialize_with = "num::opt")]
     pub value: Option<f64>,
+    /// Why some (or all) tickets are left out: a source whose API cannot support the KPI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl RateKpi {
     pub fn new(hits: u64, n: u64) -> Self {
         let value = (n > 0).then(|| hits as f64 / n as f64);
-        RateKpi { n, value }
+        RateKpi {
+            n,
+            value,
+            note: None,
+        }
     }
 }
 

@@ -1015,3 +1015,75 @@ fn the_current_status_wins_when_the_history_misses_the_solve() {
     // 09:00 Tue → 15:00 Wed = 30 h = 108000 s
     assert_eq!(r.kpis.resolution_time.stats.median_seconds, Some(108_000.0));
 }
+
+#[test]
+fn kpis_a_source_cannot_support_are_left_out_with_a_note() {
+    use deskpulse_metrics::SourceLimit;
+    // Two solved tickets: one from a source that keeps status history (reopened once), one
+    // from a source that keeps none (its "0 reopens" is not knowledge, it is absence).
+    let zd = ticket("1", "2026-11-10T09:00:00Z")
+        .say(C, "r1", "2026-11-10T09:00:00Z")
+        .say(A, "100", "2026-11-10T10:00:00Z")
+        .status(Some(Open), Solved, A, "2026-11-10T11:00:00Z")
+        .status(Some(Solved), Open, C, "2026-11-10T12:00:00Z")
+        .status(Some(Open), Solved, A, "2026-11-10T13:00:00Z");
+    let mut gorgias = ticket("g1", "2026-11-10T09:00:00Z")
+        .say(C, "r1", "2026-11-10T09:00:00Z")
+        .say(A, "100", "2026-11-10T10:00:00Z")
+        .with(solved_at("2026-11-10T11:00:00Z"));
+    gorgias.source = "gorgias-main".into();
+    let limit = |kpi: &str| SourceLimit {
+        source: "gorgias-main".into(),
+        kpi: kpi.into(),
+        reason: "Gorgias keeps no status history".into(),
+    };
+    let limits = vec![
+        limit("reopen_rate"),
+        limit("first_contact_resolution_rate"),
+        limit("first_resolution_time"),
+    ];
+    let input = |tickets| ReportInput {
+        tickets,
+        agents: agents(),
+        limits: limits.clone(),
+        ..ReportInput::default()
+    };
+    let r = compute_report(&team(false), &w46(), &input(vec![zd, gorgias.clone()]));
+    let k = &r.kpis;
+    assert_eq!(k.solved.value, 2);
+    // Over the Zendesk ticket only: reopened (1/1), not a first-contact resolution (0/1).
+    assert_eq!((k.reopen_rate.n, k.reopen_rate.value), (1, Some(1.0)));
+    assert_eq!(
+        (
+            k.first_contact_resolution_rate.n,
+            k.first_contact_resolution_rate.value
+        ),
+        (1, Some(0.0))
+    );
+    assert_eq!(k.first_resolution_time.stats.n, 1);
+    let note = k.reopen_rate.note.as_deref().unwrap();
+    assert!(
+        note.contains("gorgias-main: Gorgias keeps no status history"),
+        "{note}"
+    );
+    // Both tickets count where the source can tell.
+    assert_eq!(k.one_touch_resolution_rate.n, 2);
+    assert_eq!(k.resolution_time.stats.n, 2);
+    assert_eq!(k.first_contact_resolution_rate.note, k.reopen_rate.note);
+
+    // A team with only the limited source: null with n = 0 and the note, never a zero.
+    let r = compute_report(&team(false), &w46(), &input(vec![gorgias]));
+    let json = serde_json::to_value(&r).unwrap();
+    let reopen = &json["kpis"]["reopen_rate"];
+    assert_eq!(reopen["n"], 0);
+    assert!(reopen["value"].is_null());
+    assert!(reopen["note"].as_str().unwrap().contains("gorgias-main"));
+    assert_eq!(json["kpis"]["first_resolution_time"]["n"], 0);
+    assert!(json["kpis"]["first_resolution_time"]["median_seconds"].is_null());
+    // KPIs without limits carry no note key at all (the contract only grows).
+    assert!(
+        json["kpis"]["one_touch_resolution_rate"]
+            .get("note")
+            .is_none()
+    );
+}
