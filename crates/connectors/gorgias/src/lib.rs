@@ -13,11 +13,17 @@
 //! the connector keeps to it by itself, and waits out a 429 for as long as its `Retry-after`
 //! says.
 //!
-//! What the lists do not give: a status history (the ticket's last `closed_datetime` is its
-//! final solve; first solve and reopens stay unknown — the Events API has `ticket-closed`
-//! events, but its reopen vocabulary is not documented well enough to build a history that
-//! could otherwise mark open tickets solved), merges (not distinguishable in the documented
-//! ticket payload), and the agent a survey rates (per-agent CSAT follows the ticket's
+//! What the lists do not give: a status history. A ticket is `open` or `closed`, with the
+//! time of its *last* close (`closed_datetime`), which is its final solve. Whether it was
+//! closed before and reopened, and when it was first closed, Gorgias does not keep on the
+//! ticket (the Events API has `ticket-closed` events, but its reopen vocabulary is not
+//! documented well enough to build a history that could otherwise mark open tickets
+//! solved). So the connector leaves `first_solved_at` and `reopens` empty — never a
+//! `reopens: 0` or a first solve copied from the last close, which would read as "solved
+//! at first contact, never reopened" — and declares the KPIs that need them in [`LIMITS`]:
+//! the report leaves Gorgias tickets out of those, and says why. Nor do the lists give
+//! merges (not distinguishable in the documented ticket payload) or the agent a survey
+//! rates (the documented survey object names none: per-agent CSAT follows the ticket's
 //! assignee). A closed ticket snoozed until after its last update is on hold: Gorgias
 //! reopens it when the snooze ends.
 
@@ -36,6 +42,23 @@ use std::time::Duration;
 
 /// The `kind` of a Gorgias source.
 pub const KIND: &str = "gorgias";
+
+/// The KPIs Gorgias's API cannot support honestly: each needs to know whether, or when, a
+/// ticket was solved before its last close, and Gorgias keeps only the last close.
+pub const LIMITS: &[deskpulse_connector::KpiLimit] = &[
+    deskpulse_connector::KpiLimit {
+        kpi: "reopen_rate",
+        reason: "Gorgias keeps no status history, only each ticket's last close, so it cannot tell whether a ticket was ever reopened.",
+    },
+    deskpulse_connector::KpiLimit {
+        kpi: "first_contact_resolution_rate",
+        reason: "Gorgias keeps no status history, so it cannot tell whether a ticket stayed solved after its first close or was reopened.",
+    },
+    deskpulse_connector::KpiLimit {
+        kpi: "first_resolution_time",
+        reason: "Gorgias records only when a ticket was last closed, not when it was first closed.",
+    },
+];
 
 /// The SDK's rate-limit group (left unlimited: the connector's own leaky bucket governs).
 pub(crate) const GROUP: &str = "default";

@@ -21,7 +21,7 @@
 use crate::common::*;
 use deskpulse_connector::{Connector, NoProgress, SyncOptions, sync_stream};
 use deskpulse_connector_gorgias::GorgiasConnector;
-use deskpulse_metrics::{TeamConfig, compute_report};
+use deskpulse_metrics::{SourceLimit, TeamConfig, compute_report};
 use deskpulse_model::{Channel, PeriodSpec};
 use deskpulse_storage::testing::TestDb;
 use serde_json::{Value, json};
@@ -261,10 +261,19 @@ async fn golden(db: TestDb) {
         .parse::<PeriodSpec>()
         .unwrap()
         .in_zone(chrono_tz::UTC);
-    let input = store
+    let mut input = store
         .load_report_input(&["src".into()], period.start, period.end)
         .await
         .unwrap();
+    // What the connector declares it cannot support, as the report's caller hands it on.
+    input.limits = deskpulse_connector_gorgias::LIMITS
+        .iter()
+        .map(|l| SourceLimit {
+            source: "src".into(),
+            kpi: l.kpi.into(),
+            reason: l.reason.into(),
+        })
+        .collect();
     let team = TeamConfig {
         name: "support".into(),
         ..Default::default()
@@ -300,9 +309,24 @@ async fn golden(db: TestDb) {
     // 12:00); 204 one (its opening message is no reply; 11:00 is); 207 one → 3 / 4.
     assert_eq!(k.one_touch_resolution_rate.n, 4);
     assert_eq!(k.one_touch_resolution_rate.value, Some(0.75));
-    // Reopens: Gorgias's lists give no status history, so none is known → 0 / 4.
-    assert_eq!(k.reopen_rate.n, 4);
-    assert_eq!(k.reopen_rate.value, Some(0.0));
+    // Reopens, first-contact resolution and first resolution: Gorgias keeps no status
+    // history, so none is known, and none is made up. (This test used to expect a reopen
+    // rate of 0 / 4: zero reopens read from tickets whose reopens nobody knows.)
+    assert_eq!(k.reopen_rate.n, 0);
+    assert_eq!(k.reopen_rate.value, None);
+    assert!(
+        k.reopen_rate
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("src") && n.contains("status history")),
+        "{:?}",
+        k.reopen_rate.note
+    );
+    assert_eq!(k.first_contact_resolution_rate.n, 0);
+    assert_eq!(k.first_contact_resolution_rate.value, None);
+    assert!(k.first_contact_resolution_rate.note.is_some());
+    assert_eq!(k.first_resolution_time.stats.n, 0);
+    assert!(k.first_resolution_time.note.is_some());
     // CSAT: answers scored in the week: 301 (5, Tue) satisfied, 302 (2, Wed) not; 304 was
     // never scored (no response); 307 was scored on 11-17, after the week → 1 / 2 = 0.5,
     // mean (5 + 2) / 2 = 3.5.

@@ -14,3 +14,4 @@ mod settings;
 mod surveys;
 mod tickets;
 mod users;
+mod vendor;
