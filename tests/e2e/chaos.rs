@@ -172,6 +172,7 @@ pub(crate) fn truth_input(truth: &GroundTruth) -> ReportInput {
         .filter(|r| r.answered())
         .map(|r| RatingInput {
             source: SOURCE.into(),
+            ticket_source: None,
             rating: Rating {
                 external_id: r.id.to_string(),
                 kind: RatingKind::Csat,

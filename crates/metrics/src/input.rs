@@ -33,6 +33,18 @@ pub struct AgentInput {
 pub struct RatingInput {
     pub source: String,
     pub rating: Rating,
+    /// The source of the ticket the rating is about, when it is not `source` itself: an
+    /// imported survey that names a helpdesk ticket (`None`: the rating's own source). A
+    /// rating of an excluded ticket counts nowhere, and one without an agent counts for
+    /// the ticket's assignee — storage fills `agent_id` from it.
+    pub ticket_source: Option<String>,
+}
+
+impl RatingInput {
+    /// The source whose ticket `rating.ticket_id` names.
+    pub fn ticket_source(&self) -> &str {
+        self.ticket_source.as_deref().unwrap_or(&self.source)
+    }
 }
 
 /// The keyed e-mail hash of a ticket requester, so tickets can be joined to orders. Kept

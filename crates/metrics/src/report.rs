@@ -305,6 +305,8 @@ fn compute_one(
             .map(|b| b.open)
             .sum::<u64>();
 
+    // Keyed by the source of the ticket they are about (an imported survey's ticket lives
+    // in a helpdesk source), so exclusions and per-agent rows find their ticket.
     let all_ratings: Vec<(&str, &Rating)> = input
         .ratings
         .iter()
@@ -313,9 +315,9 @@ fn compute_one(
             r.rating
                 .ticket_id
                 .as_deref()
-                .is_none_or(|id| !excluded.contains(&(r.source.as_str(), id)))
+                .is_none_or(|id| !excluded.contains(&(r.ticket_source(), id)))
         })
-        .map(|r| (r.source.as_str(), &r.rating))
+        .map(|r| (r.ticket_source(), &r.rating))
         .collect();
     let ratings: Vec<(&str, &Rating)> = all_ratings
         .iter()

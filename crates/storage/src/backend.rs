@@ -773,7 +773,12 @@ macro_rules! shared_sql {
             Ok(out)
         }
 
+        /// `(…)` of `sources`, bound; `(NULL)` (matches nothing) when there are none.
         fn source_list(qb: &mut QueryBuilder<Db>, sources: &[String]) {
+            if sources.is_empty() {
+                qb.push("(NULL)");
+                return;
+            }
             qb.push("(");
             let mut sep = qb.separated(", ");
             for s in sources {
@@ -815,6 +820,20 @@ macro_rules! shared_sql {
             input.ratings = rated.ratings;
             input.excluded_tickets = rated.excluded_tickets;
             input.orders = manual.orders;
+            // A ticket of the period answered after it converts up to 5 days after that
+            // answer: read the orders that late too.
+            let window = chrono::Duration::days(deskpulse_metrics::CONVERSION_WINDOW_DAYS);
+            let latest_reply = input
+                .facts
+                .iter()
+                .filter(|f| start <= f.created_at && f.created_at < end)
+                .filter_map(|f| f.first_human_reply_at)
+                .max();
+            if let (Some(team), Some(reply)) = (team, latest_reply)
+                && reply + window > end + window
+            {
+                input.orders.extend(load_orders(pool, team, end + window, reply + window).await?);
+            }
             input.subscriptions = manual.subscriptions;
             input.costs = manual.costs;
             input.revenue = manual.revenue;
@@ -833,43 +852,56 @@ macro_rules! shared_sql {
         ) -> Result<(), StorageError> {
             // The team's imported surveys sit next to its helpdesks' ratings.
             let mut rating_sources = sources.to_vec();
-            rating_sources.extend(team.map(crate::inputs::import_source));
-            if !rating_sources.is_empty() {
-                // One text, like the facts: a 12-week history has tens of thousands.
+            let import = team.map(crate::inputs::import_source);
+            rating_sources.extend(import.clone());
+            if rating_sources.is_empty() {
+                return Ok(());
+            }
+            // The period's ratings, each with the source of the ticket it is about (an
+            // imported survey's ticket is looked up among the team's helpdesks, the first
+            // source by name that has it) and, when it names no agent, that ticket's
+            // assignee.
+            let linked = |select: &str| {
                 let mut qb = QueryBuilder::<Db>::new(format!(
-                    "SELECT string_agg({RATING_JSON}, ',') FROM ratings WHERE source IN "
+                    "{select} FROM (SELECT source, external_id, kind, score, scale_min, scale_max, \
+                     ticket_id, COALESCE(agent_id, (SELECT t.assignee_id FROM tickets t \
+                     WHERE t.source = y.ticket_source AND t.external_id = y.ticket_id)) AS agent_id, \
+                     comment, created_at, ticket_source FROM (SELECT r.*, CASE WHEN r.source = "
                 ));
-                source_list(&mut qb, &rating_sources);
-                qb.push(" AND created_at >= ")
-                    .push_bind(enc(start))
-                    .push(" AND created_at < ")
-                    .push_bind(enc(end));
-                let (joined,): (Option<String>,) = qb
-                    .build_query_as()
-                    .fetch_one(pool)
-                    .await
-                    .map_err(query("loading the ratings of a report"))?;
-                input.ratings = match joined {
-                    Some(joined) => ratings_from_json(&joined)?,
-                    None => Vec::new(),
-                };
-                // Ratings of spam, deleted or merged tickets count nowhere: say which.
-                let mut qb = QueryBuilder::<Db>::new(
-                    "SELECT DISTINCT r.source, r.ticket_id FROM ratings r JOIN ticket_facts f \
-                     ON f.source = r.source AND f.ticket_id = r.ticket_id WHERE f.excluded \
-                     AND r.source IN ",
-                );
+                qb.push_bind(import.clone().unwrap_or_default());
+                qb.push(" THEN (SELECT MIN(t.source) FROM tickets t WHERE t.source IN ");
+                source_list(&mut qb, sources);
+                qb.push(" AND t.external_id = r.ticket_id) ELSE r.source END AS ticket_source \
+                         FROM ratings r WHERE r.source IN ");
                 source_list(&mut qb, &rating_sources);
                 qb.push(" AND r.created_at >= ")
                     .push_bind(enc(start))
                     .push(" AND r.created_at < ")
-                    .push_bind(enc(end));
-                input.excluded_tickets = qb
-                    .build_query_as()
-                    .fetch_all(pool)
-                    .await
-                    .map_err(query("loading the ratings of a report"))?;
-            }
+                    .push_bind(enc(end))
+                    .push(") y) x");
+                qb
+            };
+            // One text, like the facts: a 12-week history has tens of thousands.
+            let (joined,): (Option<String>,) = linked(&format!("SELECT string_agg({RATING_JSON}, ',')"))
+                .build_query_as()
+                .fetch_one(pool)
+                .await
+                .map_err(query("loading the ratings of a report"))?;
+            input.ratings = match joined {
+                Some(joined) => ratings_from_json(&joined)?,
+                None => Vec::new(),
+            };
+            // Ratings of spam, deleted or merged tickets count nowhere: say which.
+            let mut qb = linked("SELECT DISTINCT x.ticket_source, x.ticket_id");
+            qb.push(
+                " JOIN ticket_facts f ON f.source = x.ticket_source \
+                 AND f.ticket_id = x.ticket_id WHERE f.excluded",
+            );
+            input.excluded_tickets = qb
+                .build_query_as()
+                .fetch_all(pool)
+                .await
+                .map_err(query("loading the ratings of a report"))?;
             Ok(())
         }
 
@@ -1093,16 +1125,7 @@ macro_rules! shared_sql {
             let op = "loading the manual inputs of a report";
             let day = chrono::Duration::days(1);
 
-            let rows = sqlx::query(
-                "SELECT * FROM orders WHERE team = $1 AND created_at >= $2 AND created_at < $3",
-            )
-            .bind(team)
-            .bind(enc(start - day * 5))
-            .bind(enc(end + day * 5))
-            .fetch_all(pool)
-            .await
-            .map_err(query(op))?;
-            input.orders = rows.iter().map(|r| order(r).map(|(_, o)| o)).collect::<Result<_, _>>()?;
+            input.orders = load_orders(pool, team, start - day * 5, end + day * 5).await?;
 
             let rows = sqlx::query(
                 "SELECT * FROM subscriptions WHERE team = $1 AND started_at <= $2 \
@@ -1135,6 +1158,25 @@ macro_rules! shared_sql {
                     .collect::<Result<_, _>>()?;
             }
             Ok(())
+        }
+
+        /// The team's imported orders created in `[from, until)`.
+        async fn load_orders(
+            pool: &Pool,
+            team: &str,
+            from: DateTime<Utc>,
+            until: DateTime<Utc>,
+        ) -> Result<Vec<OrderInput>, StorageError> {
+            let rows = sqlx::query(
+                "SELECT * FROM orders WHERE team = $1 AND created_at >= $2 AND created_at < $3",
+            )
+            .bind(team)
+            .bind(enc(from))
+            .bind(enc(until))
+            .fetch_all(pool)
+            .await
+            .map_err(query("loading the orders of a report"))?;
+            rows.iter().map(|r| order(r).map(|(_, o)| o)).collect()
         }
 
         /// The install secret, created inside `tx` on first use. Concurrent creators agree:
@@ -1569,6 +1611,7 @@ macro_rules! shared_sql {
                 Option<String>,
                 Option<String>,
                 i64,
+                Option<String>,
             );
             let corrupt = |column: &'static str, reason: String| StorageError::Corrupt {
                 table: "ratings",
@@ -1578,9 +1621,12 @@ macro_rules! shared_sql {
             let rows: Vec<Row> = serde_json::from_str(&format!("[{joined}]"))
                 .map_err(|e| corrupt("*", e.to_string()))?;
             rows.into_iter()
-                .map(|(source, external_id, kind, score, min, max, ticket_id, agent_id, comment, at)| {
+                .map(|(source, external_id, kind, score, min, max, ticket_id, agent_id, comment, at, ticket_source)| {
+                    // Only an imported survey's ticket lives elsewhere.
+                    let ticket_source = ticket_source.filter(|t| *t != source);
                     Ok(RatingInput {
                         source,
+                        ticket_source,
                         rating: Rating {
                             external_id,
                             kind: kind.parse().map_err(|e| corrupt("kind", e))?,

@@ -154,9 +154,12 @@ impl Store {
     }
 
     /// [`Store::load_report_input`] plus the manual inputs of `team`: its imported surveys
-    /// (ratings of `import:{team}` created in the period), orders from 5 days before the
-    /// start to 5 days after the end, subscriptions overlapping `[start − 1 day, end]`, and
-    /// costs and revenue of every month within a day of the period.
+    /// (ratings of `import:{team}` created in the period; one that names a ticket of the
+    /// team's sources is linked to it, `RatingInput::ticket_source`), orders from 5 days
+    /// before the start to 5 days after the end or after the latest first reply of a ticket
+    /// created in the period, whichever is later, subscriptions overlapping
+    /// `[start − 1 day, end]`, and costs and revenue of every month within a day of the
+    /// period. A rating without an agent carries its ticket's assignee.
     pub async fn load_report_input_for(
         &self,
         team: &str,

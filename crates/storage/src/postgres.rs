@@ -104,6 +104,6 @@ fn delete_keyed(table: &str, source: &str, ids: &[String]) -> sqlx::QueryBuilder
 
 /// A ratings row as one JSON array (times as integer microseconds), in the order
 /// `ratings_from_json` reads.
-const RATING_JSON: &str = "json_build_array(source, external_id, kind, score, scale_min, scale_max, ticket_id, agent_id, comment, (EXTRACT(EPOCH FROM created_at) * 1000000)::BIGINT)::TEXT";
+const RATING_JSON: &str = "json_build_array(source, external_id, kind, score, scale_min, scale_max, ticket_id, agent_id, comment, (EXTRACT(EPOCH FROM created_at) * 1000000)::BIGINT, ticket_source)::TEXT";
 
 crate::backend::shared_sql!();

@@ -119,6 +119,6 @@ fn delete_keyed(table: &str, source: &str, ids: &[String]) -> sqlx::QueryBuilder
 
 /// A ratings row as one JSON array (times as integer microseconds), in the order
 /// `ratings_from_json` reads.
-const RATING_JSON: &str = "json_array(source, external_id, kind, score, scale_min, scale_max, ticket_id, agent_id, comment, created_at)";
+const RATING_JSON: &str = "json_array(source, external_id, kind, score, scale_min, scale_max, ticket_id, agent_id, comment, created_at, ticket_source)";
 
 crate::backend::shared_sql!();

@@ -22,7 +22,8 @@ use deliveries::{
 };
 use inputs::{
     a_failing_import_writes_nothing, customers_store_only_a_keyed_hash,
-    imports_are_idempotent_and_replace_corrections, report_input_windows,
+    imports_are_idempotent_and_replace_corrections, ratings_and_orders_find_their_tickets,
+    report_input_windows,
 };
 use runs::{
     concurrent_run_claims_have_one_winner, failing_sources_are_those_that_failed_a_whole_period,
@@ -729,6 +730,7 @@ suite!(
     a_status_history_replaces_the_stored_one,
     vendor_metrics_keep_the_newest_version,
     a_completed_sweep_excludes_what_it_did_not_find,
+    ratings_and_orders_find_their_tickets,
 );
 
 /// Feeds the same batches to a store, as a sync would.

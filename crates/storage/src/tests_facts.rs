@@ -242,6 +242,7 @@ async fn stored_facts_give_the_reports_of_the_raw_records(store: Store) {
             .iter()
             .map(|rating| RatingInput {
                 source: SRC.into(),
+                ticket_source: None,
                 rating: rating.clone(),
             })
             .collect(),

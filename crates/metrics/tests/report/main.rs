@@ -158,6 +158,7 @@ fn agents() -> Vec<AgentInput> {
 fn rating(id: &str, score: f64, scale: RatingScale, time: &str) -> RatingInput {
     RatingInput {
         source: SRC.into(),
+        ticket_source: None,
         rating: Rating {
             external_id: id.into(),
             kind: RatingKind::Csat,

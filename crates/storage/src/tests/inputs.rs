@@ -525,3 +525,122 @@ pub(super) async fn report_input_windows(store: Store) {
     assert_eq!((only.orders.len(), only.ratings.len()), (2, 1));
     assert!(only.tickets.is_empty());
 }
+
+/// Issue 11: ratings find their ticket. A helpdesk rating without an agent counts for its
+/// ticket's assignee; an imported survey naming a ticket of the team's helpdesk is linked to
+/// it (so a spam ticket's survey counts nowhere, and its agent row gets it); and a ticket of
+/// the period answered after the period converts with orders up to 5 days after that answer.
+pub(super) async fn ratings_and_orders_find_their_tickets(store: Store) {
+    let (start, end) = (at(0), at(168));
+    let day = Duration::days(1);
+    let mut assigned = ticket("1", TicketStatus::Solved, at(1), at(2));
+    assigned.assignee_id = Some("100".into());
+    assigned.final_solved_at = Some(at(2));
+    let mut spam = ticket("2", TicketStatus::Spam, at(1), at(2));
+    spam.assignee_id = Some("100".into());
+    // Created in the period, first answered 3 days after its end.
+    let late = ticket("3", TicketStatus::Open, at(160), at(160 + 72));
+    let customer_msg = |id: &str, t: &str, when| deskpulse_model::Message {
+        author_kind: deskpulse_model::AuthorKind::Customer,
+        author_id: None,
+        ..message(id, t, when)
+    };
+    let no_agent = |id: &str, ticket: &str| Rating {
+        ticket_id: Some(ticket.into()),
+        agent_id: None,
+        ..rating(id, at(5))
+    };
+    store
+        .commit_batch(
+            SRC,
+            "tickets",
+            &batch(vec![
+                Record::Ticket(assigned),
+                Record::Ticket(spam),
+                Record::Ticket(late),
+                Record::Message(customer_msg("q3", "3", at(160))),
+                Record::Message(message("a3", "3", at(160 + 72))),
+                customer("req-3", Some(EMAIL)),
+                Record::Rating(no_agent("h1", "1")),
+            ]),
+        )
+        .await
+        .unwrap();
+    let imported = |id: &str, ticket: &str| Rating {
+        kind: RatingKind::Csat,
+        ..no_agent(id, ticket)
+    };
+    store
+        .import_surveys(
+            TEAM,
+            &[
+                imported("s-linked", "1"),
+                imported("s-spam", "2"),
+                imported("s-unknown", "999"),
+            ],
+        )
+        .await
+        .unwrap();
+    // The answer came at end + 3 days: an order at end + 7 days is inside its window.
+    store
+        .import_orders(
+            TEAM,
+            &[
+                order("in-window", EMAIL, end + day * 7, 10.0),
+                order("too-late", EMAIL, end + day * 8 + Duration::hours(1), 10.0),
+            ],
+        )
+        .await
+        .unwrap();
+
+    let input = store
+        .load_report_input_for(TEAM, &[SRC.to_owned()], start, end)
+        .await
+        .unwrap();
+    let by_id = |id: &str| {
+        input
+            .ratings
+            .iter()
+            .find(|r| r.rating.external_id == id)
+            .unwrap_or_else(|| panic!("rating {id} not loaded"))
+    };
+    assert_eq!(by_id("h1").rating.agent_id.as_deref(), Some("100"));
+    assert_eq!(by_id("h1").ticket_source, None);
+    let linked = by_id("s-linked");
+    assert_eq!(linked.ticket_source.as_deref(), Some(SRC));
+    assert_eq!(linked.rating.agent_id.as_deref(), Some("100"));
+    assert_eq!(by_id("s-unknown").ticket_source, None);
+    assert_eq!(by_id("s-unknown").rating.agent_id, None);
+    assert!(
+        input
+            .excluded_tickets
+            .contains(&(SRC.to_owned(), "2".to_owned())),
+        "{:?}",
+        input.excluded_tickets
+    );
+    let orders: Vec<&str> = input.orders.iter().map(|o| o.order_id.as_str()).collect();
+    assert!(orders.contains(&"in-window"), "{orders:?}");
+    assert!(!orders.contains(&"too-late"), "{orders:?}");
+
+    // What the report makes of it: the spam ticket's survey counts nowhere; the agent has
+    // the helpdesk rating and the linked survey; the late answer converted.
+    let team = deskpulse_metrics::TeamConfig {
+        name: TEAM.into(),
+        ..Default::default()
+    };
+    let period = "2026-W46"
+        .parse::<deskpulse_model::PeriodSpec>()
+        .unwrap()
+        .in_zone(chrono_tz::UTC);
+    assert_eq!((period.start, period.end), (start, end));
+    let r = deskpulse_metrics::compute_report(&team, &period, &input);
+    // h1 and s-linked (both satisfied, 4 of 5) and s-unknown; not s-spam.
+    assert_eq!(r.kpis.csat.n, 3);
+    let agent = r
+        .agents
+        .iter()
+        .find(|a| a.id == format!("{SRC}:100"))
+        .unwrap();
+    assert_eq!(agent.csat.n, 2);
+    assert_eq!(r.kpis.converted_tickets.value, 1);
+}
