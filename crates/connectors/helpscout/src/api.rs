@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use deskpulse_model::{
     Agent, AuthorKind, Channel, Customer, Message, Rating, RatingKind, RatingScale, Record,
-    StatusChange, Ticket, TicketStatus,
+    StatusChange, StatusHistory, Ticket, TicketStatus,
 };
 use serde::Deserialize;
 
@@ -40,6 +40,28 @@ pub(crate) struct Conversations {
 #[derive(Deserialize)]
 pub(crate) struct Users {
     pub(crate) users: Vec<User>,
+}
+
+/// `GET /v3/system-users`: AI agents, which `GET /v2/users` leaves out.
+#[derive(Deserialize)]
+pub(crate) struct SystemUsers {
+    pub(crate) system_users: Vec<User>,
+}
+
+/// One conversation of the id sweep: only what the sweep needs (the list sends the whole
+/// conversation without its threads; nothing else is deserialized).
+#[derive(Deserialize)]
+pub(crate) struct ListedConversation {
+    pub(crate) id: i64,
+    #[serde(rename = "createdAt")]
+    pub(crate) created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub(crate) state: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ListedConversations {
+    pub(crate) conversations: Vec<ListedConversation>,
 }
 
 #[derive(Deserialize, Default)]
@@ -99,6 +121,10 @@ pub(crate) struct Conversation {
     created_at: DateTime<Utc>,
     #[serde(default, rename = "closedBy")]
     closed_by: Option<i64>,
+    /// The user who closed it, with the `type` that tells an AI agent (`system_user`, v3)
+    /// from a person (`user`; v2 says `user` for both).
+    #[serde(default, rename = "closedByUser")]
+    closed_by_user: Option<Person>,
     #[serde(default, rename = "closedAt")]
     closed_at: Option<DateTime<Utc>>,
     #[serde(default, rename = "userUpdatedAt")]
@@ -234,15 +260,28 @@ fn message_visibility(thread_type: &str) -> Option<bool> {
     }
 }
 
-/// `great` / `ok` / `not-good` onto 1–5: 5, 3, 1. Help Scout counts `ok` as neither good
-/// nor bad; on 1–5 it sits in the middle band, so only `great` is "satisfied" (≥ 4).
-/// Case-insensitive, with the webhook spellings (`Great`, `Okay`, `Bad`) too.
-fn rating_score(r: &str) -> Option<f64> {
+/// What a rating value says.
+#[derive(Debug, PartialEq)]
+enum RatingValue {
+    Score(f64),
+    /// `unknown`: the Ratings endpoint's value for a rating without an answer.
+    NotGiven,
+    Unrecognized,
+}
+
+/// A rating onto 1–5: great 5, ok 3, not good 1. Help Scout counts `ok` as neither good nor
+/// bad; on 1–5 it sits in the middle band, so only `great` is "satisfied" (≥ 4).
+///
+/// Help Scout spells the values three ways: thread ratings and the reports use `great` /
+/// `ok` / `not-good`, `GET /v2/ratings/{id}` documents `great` / `okay` / `not_good` /
+/// `unknown`, and webhooks `Great` / `Okay` / `Bad`. All are accepted, case-insensitively.
+fn rating_value(r: &str) -> RatingValue {
     match r.trim().to_ascii_lowercase().as_str() {
-        "great" => Some(5.0),
-        "ok" | "okay" => Some(3.0),
-        "not-good" | "not_good" | "notgood" | "bad" => Some(1.0),
-        _ => None,
+        "great" => RatingValue::Score(5.0),
+        "ok" | "okay" => RatingValue::Score(3.0),
+        "not-good" | "not_good" | "notgood" | "bad" => RatingValue::Score(1.0),
+        "unknown" | "" => RatingValue::NotGiven,
+        _ => RatingValue::Unrecognized,
     }
 }
 
@@ -275,7 +314,25 @@ impl Conversation {
     }
 }
 
-/// One conversation: its ticket, customer, messages, status history and ratings.
+/// Who closed the conversation, by `closedByUser.type` (`closedBy` alone is only an id).
+fn closer_kind(closed_by_user: Option<&Person>) -> AuthorKind {
+    match closed_by_user.and_then(|p| p.kind.as_deref()) {
+        Some("user") => AuthorKind::Agent,
+        Some("system_user") => AuthorKind::Bot,
+        // No object (older payloads, the SDK's): the id alone, resolved against the agents.
+        _ => AuthorKind::Unknown,
+    }
+}
+
+/// One conversation: its ticket, customer, messages, ratings and its whole status history
+/// (one [`StatusHistory`], empty when nothing tells a change), which storage puts in place
+/// of whatever an earlier read of the conversation said.
+///
+/// The history is synthesized: a thread's `status` is the conversation status that thread
+/// set (`nochange` when it set none), and a close that no embedded thread records comes from
+/// the conversation's `closedAt`. Change ids are the thread ids (stable across reads) and,
+/// for that close, `{conversation}-closed-{closedAt as unix seconds}` (stable while the
+/// close is). Drafts (`state: draft`) are no ticket yet and yield nothing.
 pub(crate) fn map_conversation(c: Conversation) -> Result<Vec<Record>, String> {
     let id = c.id;
     let Some(status) =
@@ -304,10 +361,11 @@ pub(crate) fn map_conversation(c: Conversation) -> Result<Vec<Record>, String> {
         }));
     }
 
-    // Status history: a thread's `status` is the conversation status it set.
+    let mut changes = Vec::new();
     let mut last: Option<TicketStatus> = None;
     for (at, t) in &threads {
         let at = *at;
+        // Unsent (a draft) or held by collision detection (under review): not said yet.
         if matches!(t.state.as_deref(), Some("draft" | "underreview")) {
             continue;
         }
@@ -331,7 +389,7 @@ pub(crate) fn map_conversation(c: Conversation) -> Result<Vec<Record>, String> {
                 AuthorKind::Bot if t.kind == "lineitem" => AuthorKind::System,
                 k => k,
             };
-            out.push(Record::StatusChange(StatusChange {
+            changes.push(StatusChange {
                 external_id: t.id.to_string(),
                 ticket_id: ticket_id.clone(),
                 from: last,
@@ -339,12 +397,12 @@ pub(crate) fn map_conversation(c: Conversation) -> Result<Vec<Record>, String> {
                 author_kind: by,
                 author_id: id_of(&t.created_by),
                 at,
-            }));
+            });
             last = Some(to);
         }
         if let Some(r) = &t.rating {
-            match rating_score(&r.rating) {
-                Some(score) => out.push(Record::Rating(Rating {
+            match rating_value(&r.rating) {
+                RatingValue::Score(score) => out.push(Record::Rating(Rating {
                     external_id: t.id.to_string(),
                     kind: RatingKind::Csat,
                     score,
@@ -358,10 +416,11 @@ pub(crate) fn map_conversation(c: Conversation) -> Result<Vec<Record>, String> {
                     // The thread rating carries no time of its own: the rated reply's.
                     created_at: at,
                 })),
-                None => tracing::warn!(
+                RatingValue::NotGiven => {}
+                RatingValue::Unrecognized => tracing::warn!(
                     thread = t.id,
                     rating = r.rating.as_str(),
-                    "skipping a thread rating with an unknown value"
+                    "skipping a thread rating with a value Help Scout does not document"
                 ),
             }
         }
@@ -372,16 +431,24 @@ pub(crate) fn map_conversation(c: Conversation) -> Result<Vec<Record>, String> {
         && last != Some(TicketStatus::Solved)
         && let Some(at) = c.closed_at
     {
-        out.push(Record::StatusChange(StatusChange {
+        changes.push(StatusChange {
             external_id: format!("{id}-closed-{}", at.timestamp()),
             ticket_id: ticket_id.clone(),
             from: last,
             to: TicketStatus::Solved,
-            author_kind: AuthorKind::Unknown,
-            author_id: c.closed_by.filter(|&b| b > 0).map(|b| b.to_string()),
+            author_kind: closer_kind(c.closed_by_user.as_ref()),
+            author_id: c
+                .closed_by
+                .filter(|&b| b > 0)
+                .map(|b| b.to_string())
+                .or_else(|| id_of(&c.closed_by_user)),
             at,
-        }));
+        });
     }
+    out.push(Record::StatusHistory(StatusHistory {
+        ticket_id: ticket_id.clone(),
+        changes,
+    }));
 
     let source = c.source.unwrap_or_default();
     // With threads, the first message's author decides (a `customer` thread an agent entered

@@ -40,6 +40,12 @@ pub struct HelpScoutSettings {
     /// from the conversation's own timestamps, which can trail its server-side `modifiedAt`.
     #[serde(default = "default_lookback_minutes")]
     pub lookback_minutes: u32,
+    /// How often the `ticket_roster` stream sweeps every conversation id Help Scout still
+    /// lists, to find the deleted and merged ones its export never reports: a duration like
+    /// `"24h"`, `"6h"` or `"30m"` (default `"24h"`; `"0s"` sweeps on every sync). A sweep
+    /// costs one request per 25 conversations of the account.
+    #[serde(default = "default_roster_every")]
+    pub roster_every: String,
 }
 
 /// Help Scout's smallest documented plan limit (the legacy API's 200/min; plans above have
@@ -50,6 +56,13 @@ fn default_rpm() -> u32 {
 
 fn default_lookback_minutes() -> u32 {
     10
+}
+
+/// The default of `roster_every`.
+pub const DEFAULT_ROSTER_EVERY: &str = "24h";
+
+fn default_roster_every() -> String {
+    DEFAULT_ROSTER_EVERY.to_owned()
 }
 
 impl Default for HelpScoutSettings {
@@ -63,6 +76,7 @@ impl Default for HelpScoutSettings {
             start_date: None,
             requests_per_minute: default_rpm(),
             lookback_minutes: default_lookback_minutes(),
+            roster_every: default_roster_every(),
         }
     }
 }
@@ -78,6 +92,7 @@ pub fn settings_keys() -> &'static [&'static str] {
         "start_date",
         "requests_per_minute",
         "lookback_minutes",
+        "roster_every",
     ]
 }
 
@@ -148,6 +163,21 @@ impl HelpScoutSettings {
                 "set `client_id` and `client_secret` (Help Scout → Your Profile → My Apps → Create My App), or `access_token`",
             )),
         }
+    }
+
+    /// `roster_every` as a duration.
+    pub(crate) fn roster_interval(&self) -> Result<chrono::Duration, ConnectorError> {
+        let raw = self.roster_every.trim();
+        let d = humantime::parse_duration(raw).map_err(|e| {
+            invalid(format!(
+                "`roster_every` = {raw:?} is not a duration ({e}): write it like \"24h\", \"6h\", \"30m\" or \"0s\""
+            ))
+        })?;
+        chrono::Duration::from_std(d).map_err(|_| {
+            invalid(format!(
+                "`roster_every` = {raw:?} is too long: write at most a few days, like \"7days\""
+            ))
+        })
     }
 
     /// The first sync's `modifiedSince`, if `start_date` is set.

@@ -6,31 +6,38 @@
 //! Next pages are rebuilt from the query we sent (Help Scout drops the query from its
 //! `_links`, and they name the production host): the connector never follows a link.
 
-use crate::api::{self, Conversations, HalPage, PageInfo, Users};
+use crate::api::{self, Conversations, HalPage, PageInfo, SystemUsers, Users};
 use crate::client::Session;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use deskpulse_connector::{Batch, BatchStream, Checkpoint, ConnectorError};
 use futures::stream;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 pub(crate) const CONVERSATIONS: &str = "/v2/conversations";
 pub(crate) const USERS: &str = "/v2/users";
+pub(crate) const SYSTEM_USERS: &str = "/v3/system-users";
+
+/// What time it is (injectable, so tests never depend on the wall clock).
+pub(crate) type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 #[derive(Clone, Copy)]
 pub(crate) struct Ctx<'a> {
     pub session: &'a Session,
     pub start: Option<DateTime<Utc>>,
     pub lookback: Duration,
+    pub now: &'a Clock,
+    pub roster_every: Duration,
 }
 
-fn malformed(endpoint: &str, detail: impl Into<String>) -> ConnectorError {
+pub(crate) fn malformed(endpoint: &str, detail: impl Into<String>) -> ConnectorError {
     ConnectorError::Malformed {
         endpoint: endpoint.to_owned(),
         detail: detail.into(),
     }
 }
 
-fn bad_checkpoint(stream: &str, cp: &Checkpoint, expected: &str) -> ConnectorError {
+pub(crate) fn bad_checkpoint(stream: &str, cp: &Checkpoint, expected: &str) -> ConnectorError {
     malformed(
         &format!("the checkpoint of stream `{stream}`"),
         format!(
@@ -40,11 +47,11 @@ fn bad_checkpoint(stream: &str, cp: &Checkpoint, expected: &str) -> ConnectorErr
     )
 }
 
-fn failed<'a>(err: ConnectorError) -> BatchStream<'a> {
+pub(crate) fn failed<'a>(err: ConnectorError) -> BatchStream<'a> {
     Box::pin(stream::once(async move { Err(err) }))
 }
 
-fn fmt_time(t: DateTime<Utc>) -> String {
+pub(crate) fn fmt_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
@@ -64,7 +71,7 @@ fn time_field(cp: &Checkpoint, key: &str) -> Result<Option<DateTime<Utc>>, ()> {
 }
 
 /// Checks a page against the page asked for; returns whether it is the last one.
-fn check_page(
+pub(crate) fn check_page(
     endpoint: &str,
     asked: u64,
     page: PageInfo,
@@ -229,21 +236,45 @@ pub(crate) fn conversations<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> Batch
 /// Where the users list stands.
 #[derive(Clone, Debug)]
 struct UsersPos {
+    /// Reading `GET /v3/system-users` (after `GET /v2/users`).
+    system: bool,
     page: u64,
     /// Emit only users updated after this (the previous sync's newest `updatedAt`).
     since: Option<DateTime<Utc>>,
     newest: Option<DateTime<Utc>>,
 }
 
-/// `GET /v2/users?page=N`: Help Scout has no "modified since" filter on users, and an
-/// account has few, so every sync reads the list (50 a page) and emits the users updated
-/// after the previous sync's newest `updatedAt` (all of them on the first sync).
+impl UsersPos {
+    fn checkpoint(&self) -> Checkpoint {
+        let page_key = if self.system {
+            "system_users_page"
+        } else {
+            "page"
+        };
+        Checkpoint::new(json!({
+            page_key: self.page,
+            "updated_since": time_value(self.since),
+            "newest": time_value(self.newest),
+        }))
+    }
+}
+
+/// `GET /v2/users?page=N`, then `GET /v3/system-users?page=N`: Help Scout has no "modified
+/// since" filter on users, and an account has few, so every sync reads both lists (50 a
+/// page) and emits the users updated after the previous sync's newest `updatedAt` (all of
+/// them on the first sync).
 ///
-/// Checkpoints: mid-list `{"page", "updated_since", "newest"}`; after the last page
-/// `{"updated_since": newest}`.
+/// The second list is there because `/v2/users` leaves AI agents out (Help Scout's List
+/// Users documents it), and v2 threads report an AI agent's replies as a `user`'s: an agent
+/// emitted as a bot is what lets the report tell those replies from a person's (an author
+/// id that is a bot agent counts as a bot).
+///
+/// Checkpoints: mid-list `{"page" | "system_users_page", "updated_since", "newest"}`; after
+/// the last page `{"updated_since": newest}`.
 pub(crate) fn users<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream<'a> {
     let pos = match from {
         None => UsersPos {
+            system: false,
             page: 1,
             since: None,
             newest: None,
@@ -253,7 +284,7 @@ pub(crate) fn users<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream<'
                 bad_checkpoint(
                     "users",
                     &cp,
-                    "{\"updated_since\": …} or {\"page\", \"updated_since\", \"newest\"}",
+                    "{\"updated_since\": …} or {\"page\" | \"system_users_page\", \"updated_since\", \"newest\"}",
                 )
             };
             let Some(obj) = cp.value().as_object() else {
@@ -267,19 +298,27 @@ pub(crate) fn users<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream<'
             else {
                 return failed(bad());
             };
-            match obj.get("page") {
-                None | Some(Value::Null) => UsersPos {
-                    page: 1,
-                    since,
-                    newest: since,
-                },
-                Some(p) => match p.as_u64().filter(|&p| p >= 1) {
+            let (system, page) = match (obj.get("page"), obj.get("system_users_page")) {
+                (None | Some(Value::Null), None | Some(Value::Null)) => (None, None),
+                (Some(p), None) => (Some(false), Some(p)),
+                (None, Some(p)) => (Some(true), Some(p)),
+                _ => return failed(bad()),
+            };
+            match (system, page) {
+                (Some(system), Some(p)) => match p.as_u64().filter(|&p| p >= 1) {
                     Some(page) => UsersPos {
+                        system,
                         page,
                         since,
                         newest,
                     },
                     None => return failed(bad()),
+                },
+                _ => UsersPos {
+                    system: false,
+                    page: 1,
+                    since,
+                    newest: since,
                 },
             }
         }
@@ -289,9 +328,16 @@ pub(crate) fn users<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream<'
             return Ok(None);
         };
         let query = [("page", pos.page.to_string())];
-        let page: HalPage<Users> = ctx.session.get_json(USERS, &query).await?;
-        let items = page.embedded.map(|e| e.users).unwrap_or_default();
-        let last = check_page(USERS, pos.page, page.page, !items.is_empty())?;
+        let (endpoint, items, page) = if pos.system {
+            let page: HalPage<SystemUsers> = ctx.session.get_json(SYSTEM_USERS, &query).await?;
+            let items = page.embedded.map(|e| e.system_users).unwrap_or_default();
+            (SYSTEM_USERS, items, page.page)
+        } else {
+            let page: HalPage<Users> = ctx.session.get_json(USERS, &query).await?;
+            let items = page.embedded.map(|e| e.users).unwrap_or_default();
+            (USERS, items, page.page)
+        };
+        let last = check_page(endpoint, pos.page, page, !items.is_empty())?;
         let mut records = Vec::with_capacity(items.len());
         for u in items {
             let updated = u.updated_at;
@@ -304,7 +350,7 @@ pub(crate) fn users<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream<'
                 records.push(api::map_user(u));
             }
         }
-        if last {
+        if last && pos.system {
             let checkpoint =
                 Checkpoint::new(json!({ "updated_since": time_value(pos.newest.or(pos.since)) }));
             return Ok(Some((
@@ -315,16 +361,16 @@ pub(crate) fn users<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream<'
                 None,
             )));
         }
-        pos.page += 1;
-        let checkpoint = Checkpoint::new(json!({
-            "page": pos.page,
-            "updated_since": time_value(pos.since),
-            "newest": time_value(pos.newest),
-        }));
+        if last {
+            pos.system = true;
+            pos.page = 1;
+        } else {
+            pos.page += 1;
+        }
         Ok(Some((
             Batch {
                 records,
-                checkpoint,
+                checkpoint: pos.checkpoint(),
             },
             Some(pos),
         )))

@@ -72,6 +72,59 @@ pub fn fixture(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
+/// A response example of Help Scout's documentation (`tests/fixtures/helpscout-docs`).
+pub fn doc_fixture(name: &str) -> Value {
+    let path = format!(
+        "{}/tests/fixtures/helpscout-docs/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+pub const SYSTEM_USERS: &str = "/v3/system-users";
+
+/// `GET /v3/system-users` answering the documented empty list (an account without AI agents).
+pub async fn mount_no_system_users(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path(SYSTEM_USERS))
+        .respond_with(hal_page("system_users", vec![], 1, 0, 0))
+        .mount(server)
+        .await;
+}
+
+/// The status history a read emitted for `ticket`: (change id, from, to, author kind).
+pub fn history(
+    records: &[Record],
+    ticket: &str,
+) -> Vec<(
+    String,
+    Option<deskpulse_model::TicketStatus>,
+    deskpulse_model::TicketStatus,
+    deskpulse_model::AuthorKind,
+)> {
+    let found: Vec<_> = records
+        .iter()
+        .filter_map(|r| match r {
+            Record::StatusHistory(h) if h.ticket_id == ticket => Some(h),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "one status history for conversation {ticket}"
+    );
+    assert!(
+        found[0].changes.iter().all(|c| c.ticket_id == ticket),
+        "every change belongs to {ticket}"
+    );
+    found[0]
+        .changes
+        .iter()
+        .map(|c| (c.external_id.clone(), c.from, c.to, c.author_kind))
+        .collect()
+}
+
 /// A conversation shaped like `ConversationPayloads::conversation()` (every field Help Scout
 /// sends, bodies and names included, so the connector is seen ignoring them).
 pub fn conversation(id: i64, status: &str, created_at: &str, threads: Vec<Value>) -> Value {
@@ -152,6 +205,7 @@ pub fn ids(records: &[Record]) -> Vec<String> {
             Record::Agent(a) => format!("a{}", a.external_id),
             Record::Rating(r) => format!("r{}", r.external_id),
             Record::Customer(c) => format!("c{}", c.external_id),
+            Record::StatusHistory(h) => format!("h{}", h.ticket_id),
             other => panic!("unexpected {other:?}"),
         })
         .collect()

@@ -41,6 +41,19 @@ fn data_pages(f: Fixtures) -> Fixtures {
         &[("page", "2")],
         hal("users", json!([user(3)]), 2, 2, 3),
     )
+    // AI agents, after the users.
+    .get(
+        "/v3/system-users",
+        &[("page", "1")],
+        hal(
+            "system_users",
+            json!([{"id": 155250, "type": "system_user", "firstName": "AI Agent", "lastName": "",
+                    "role": "user", "createdAt": "2026-04-22T15:17:33Z", "updatedAt": "2026-04-22T15:17:33Z"}]),
+            1,
+            1,
+            1,
+        ),
+    )
     .get(
         "/v2/conversations",
         &[("status", "all"), ("page", "1")],
@@ -92,6 +105,73 @@ fn data_pages(f: Fixtures) -> Fixtures {
     )
 }
 
+/// A conversation as the list sends it without `embed=threads`.
+fn listed(id: i64, at: &str) -> Value {
+    let mut c = conversation(id, "closed", at, vec![]);
+    c.as_object_mut().unwrap().remove("_embedded");
+    c
+}
+
+/// The id sweep: `status=all` by `createdAt` keyset (page 1, then page 1 again from the
+/// newest `createdAt` read minus a second), then `status=spam` (empty).
+fn roster_pages(f: Fixtures) -> Fixtures {
+    let by_created = [
+        ("status", "all"),
+        ("sortField", "createdAt"),
+        ("sortOrder", "asc"),
+        ("page", "1"),
+    ];
+    f.get(
+        "/v2/conversations",
+        &by_created,
+        hal(
+            "conversations",
+            json!([
+                listed(1, "2026-11-10T10:00:00Z"),
+                listed(2, "2026-11-10T10:05:00Z")
+            ]),
+            1,
+            2,
+            3,
+        ),
+    )
+    .get(
+        "/v2/conversations",
+        &[
+            by_created[0],
+            by_created[1],
+            by_created[2],
+            by_created[3],
+            ("query", "(createdAt:[2026-11-10T10:04:59Z TO *])"),
+        ],
+        hal(
+            "conversations",
+            json!([
+                listed(2, "2026-11-10T10:05:00Z"),
+                listed(3, "2026-11-10T10:20:00Z")
+            ]),
+            1,
+            1,
+            2,
+        ),
+    )
+    .get(
+        "/v2/conversations",
+        &[
+            ("status", "spam"),
+            ("sortField", "createdAt"),
+            ("sortOrder", "asc"),
+            ("page", "1"),
+        ],
+        json!({"page": {"size": 25, "totalElements": 0, "totalPages": 0, "number": 1}}),
+    )
+}
+
+/// The kit compares runs record by record: the sweep's times must not depend on the clock.
+fn pinned_clock() -> chrono::DateTime<chrono::Utc> {
+    "2026-11-12T00:00:00Z".parse().unwrap()
+}
+
 fn settings(t: &Target) -> HelpScoutSettings {
     HelpScoutSettings {
         base_url: Some(t.base_url.clone()),
@@ -103,11 +183,11 @@ fn settings(t: &Target) -> HelpScoutSettings {
 
 #[tokio::test]
 async fn conformance_with_client_credentials() {
-    let fixtures = data_pages(Fixtures::new().post(
+    let fixtures = roster_pages(data_pages(Fixtures::new().post(
         "/v2/oauth2/token",
         json!({"grant_type": "client_credentials", "client_id": "app-id"}),
         json!({"token_type": "bearer", "access_token": "kit-token-5f2c", "expires_in": 172800}),
-    ));
+    )));
     Conformance::new(fixtures, |t: &Target| {
         let s = HelpScoutSettings {
             client_id: Some("app-id".into()),
@@ -117,7 +197,8 @@ async fn conformance_with_client_credentials() {
         Box::new(
             HelpScoutConnector::new(s)
                 .unwrap()
-                .with_retry_policy(t.retry.clone()),
+                .with_retry_policy(t.retry.clone())
+                .with_clock(pinned_clock),
         )
     })
     // The secret is exchanged for a token: pages cannot check for it.
@@ -130,7 +211,7 @@ async fn conformance_with_client_credentials() {
 
 #[tokio::test]
 async fn conformance_with_an_access_token() {
-    Conformance::new(data_pages(Fixtures::new()), |t: &Target| {
+    Conformance::new(roster_pages(data_pages(Fixtures::new())), |t: &Target| {
         let s = HelpScoutSettings {
             access_token: Some(Secret::new(&t.secret)),
             ..settings(t)
@@ -138,7 +219,8 @@ async fn conformance_with_an_access_token() {
         Box::new(
             HelpScoutConnector::new(s)
                 .unwrap()
-                .with_retry_policy(t.retry.clone()),
+                .with_retry_policy(t.retry.clone())
+                .with_clock(pinned_clock),
         )
     })
     .boundary_repeats(&["conversations"])

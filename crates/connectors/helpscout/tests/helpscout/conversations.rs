@@ -162,10 +162,7 @@ async fn the_sdk_payload_maps() {
         .mount(&server)
         .await;
     let recs = records(&read_ok(&connector(&server), "conversations", None).await);
-    assert_eq!(
-        ids(&recs),
-        ["t1", "c238604", "m1", "s1", "s1-closed-1492785804"]
-    );
+    assert_eq!(ids(&recs), ["t1", "c238604", "m1", "h1"]);
     let Record::Ticket(tk) = &recs[0] else {
         panic!()
     };
@@ -190,20 +187,26 @@ async fn the_sdk_payload_maps() {
     assert_eq!(m.author_kind, AuthorKind::Customer);
     assert!(m.public);
     assert_eq!(m.created_at, t("2017-04-21T14:39:56Z"));
-    let Record::StatusChange(open) = &recs[3] else {
-        panic!()
-    };
-    assert_eq!((open.from, open.to), (None, TicketStatus::Open));
-    // The close no line item recorded comes from `closedAt`/`closedBy`.
-    let Record::StatusChange(close) = &recs[4] else {
-        panic!()
-    };
+    // One history holds every change: the thread's, then the close no line item recorded,
+    // from `closedAt`/`closedBy` (no `closedByUser` in the SDK's payload: the id alone).
+    use TicketStatus::*;
     assert_eq!(
-        (close.from, close.to),
-        (Some(TicketStatus::Open), TicketStatus::Solved)
+        history(&recs, "1"),
+        [
+            ("1".to_owned(), None, Open, AuthorKind::Customer),
+            (
+                "1-closed-1492785804".to_owned(),
+                Some(Open),
+                Solved,
+                AuthorKind::Unknown
+            ),
+        ]
     );
-    assert_eq!(close.at, t("2017-04-21T14:43:24Z"));
-    assert_eq!(close.author_id.as_deref(), Some("17"));
+    let Some(Record::StatusHistory(h)) = recs.last() else {
+        panic!()
+    };
+    assert_eq!(h.changes[1].at, t("2017-04-21T14:43:24Z"));
+    assert_eq!(h.changes[1].author_id.as_deref(), Some("17"));
 }
 
 fn with(mut c: Value, edits: Value) -> Value {
@@ -429,10 +432,10 @@ async fn statuses_authors_channels_and_ratings_map() {
     assert_eq!(
         ids(&recs),
         [
-            "t10", "c710", "m101", "s101", "m102", "s102", "r102", "m103", "t11", "c711", "m111",
-            "s111", "t12", "c712", "t14", "c714", "m141", "s141", "m142", "s143", "t15", "c715",
-            "m151", "s151", "t16", "c716", "m161", "s161", "m162", "s162", "m163", "s163", "m164",
-            "s164", "r164", "t17", "c717", "m171", "s171", "m172", "r172",
+            "t10", "c710", "m101", "m102", "r102", "m103", "h10", "t11", "c711", "m111", "h11",
+            "t12", "c712", "h12", "t14", "c714", "m141", "m142", "h14", "t15", "c715", "m151",
+            "h15", "t16", "c716", "m161", "m162", "m163", "m164", "r164", "h16", "t17", "c717",
+            "m171", "m172", "r172", "h17",
         ]
     );
     let find = |id: &str| recs[ids(&recs).iter().position(|x| x == id).unwrap()].clone();
@@ -444,9 +447,15 @@ async fn statuses_authors_channels_and_ratings_map() {
         Record::Message(m) => (m.author_kind, m.public, m.author_id),
         other => panic!("{other:?}"),
     };
-    let change = |id: &str| match find(id) {
-        Record::StatusChange(s) => (s.from, s.to, s.author_kind),
-        other => panic!("{other:?}"),
+    let change = |id: &str| {
+        recs.iter()
+            .filter_map(|r| match r {
+                Record::StatusHistory(h) => h.changes.iter().find(|c| c.external_id == id),
+                _ => None,
+            })
+            .map(|c| (c.from, c.to, c.author_kind))
+            .next()
+            .unwrap_or_else(|| panic!("no change {id}"))
     };
     let rating = |id: &str| match find(id) {
         Record::Rating(r) => r,
@@ -484,13 +493,21 @@ async fn statuses_authors_channels_and_ratings_map() {
     assert_eq!(msg("m142"), (Agent, true, Some("6".into())));
     assert_eq!(msg("m151"), (Agent, true, Some("5".into())));
     assert_eq!(msg("m162").0, Bot, "a reply sent by a workflow");
-    // Status history, reopen included.
-    assert_eq!(change("s102"), (Some(Open), Solved, Agent));
-    assert_eq!(change("s111"), (None, Spam, Customer));
-    assert_eq!(change("s143"), (Some(Open), Solved, Agent));
-    assert_eq!(change("s162"), (Some(Open), Solved, Bot));
-    assert_eq!(change("s163"), (Some(Solved), Open, Customer));
-    assert_eq!(change("s164"), (Some(Open), Solved, Agent));
+    // Status history, reopen included: one history per conversation, every change in it.
+    assert_eq!(change("102"), (Some(Open), Solved, Agent));
+    assert_eq!(change("111"), (None, Spam, Customer));
+    assert_eq!(change("143"), (Some(Open), Solved, Agent));
+    assert_eq!(change("162"), (Some(Open), Solved, Bot));
+    assert_eq!(change("163"), (Some(Solved), Open, Customer));
+    assert_eq!(change("164"), (Some(Open), Solved, Agent));
+    let hist_ids =
+        |id: &str| -> Vec<String> { history(&recs, id).into_iter().map(|c| c.0).collect() };
+    assert_eq!(hist_ids("10"), ["101", "102"]);
+    assert_eq!(hist_ids("14"), ["141", "143"]);
+    assert_eq!(hist_ids("16"), ["161", "162", "163", "164"]);
+    assert_eq!(hist_ids("17"), ["171"]);
+    // A deleted conversation with no thread has an empty history (which clears any stored).
+    assert!(hist_ids("12").is_empty());
     // Ratings: great / not-good / ok on 1–5, by the rated reply's author.
     let r = rating("r102");
     assert_eq!(

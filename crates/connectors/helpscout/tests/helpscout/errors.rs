@@ -119,7 +119,7 @@ async fn unusable_checkpoints_and_unknown_stream() {
     );
     let (_, err) = read(&c, "mailboxes", None).await;
     assert!(
-        matches!(&err, Some(ConnectorError::UnknownStream { known, .. }) if known == "users, conversations"),
+        matches!(&err, Some(ConnectorError::UnknownStream { known, .. }) if known == "users, conversations, ticket_roster"),
         "{err:?}"
     );
     assert_eq!(c.kind(), "helpscout");

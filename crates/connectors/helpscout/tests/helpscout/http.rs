@@ -134,6 +134,12 @@ async fn static_access_token_needs_no_token_request() {
         .expect(1)
         .mount(&server)
         .await;
+    Mock::given(path(SYSTEM_USERS))
+        .and(header("authorization", "Bearer pre-issued-abc"))
+        .respond_with(hal_page("system_users", vec![], 1, 0, 0))
+        .expect(1)
+        .mount(&server)
+        .await;
     let s = HelpScoutSettings {
         client_id: None,
         client_secret: None,
@@ -175,6 +181,11 @@ async fn base_url_prefix_and_token_url() {
         .expect(1)
         .mount(&server)
         .await;
+    Mock::given(path(format!("/proxy/helpscout{SYSTEM_USERS}")))
+        .respond_with(hal_page("system_users", vec![], 1, 0, 0))
+        .expect(1)
+        .mount(&server)
+        .await;
     let s = HelpScoutSettings {
         base_url: Some(format!("{}/proxy/helpscout/", server.uri())),
         ..settings(&server)
@@ -205,6 +216,7 @@ async fn base_url_prefix_and_token_url() {
         .expect(1)
         .mount(&data)
         .await;
+    mount_no_system_users(&data).await;
     let s = HelpScoutSettings {
         token_url: Some(format!("{}/auth/token", other.uri())),
         ..settings(&data)

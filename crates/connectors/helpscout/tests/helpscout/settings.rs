@@ -30,8 +30,9 @@ fn defaults_and_keys() {
     assert_eq!(KIND, "helpscout");
     assert_eq!(
         STREAMS.iter().map(|s| s.name).collect::<Vec<_>>(),
-        ["users", "conversations"]
+        ["users", "conversations", "ticket_roster"]
     );
+    assert_eq!(d.roster_every, "24h");
     assert!(settings_keys().contains(&"client_secret"));
 }
 
@@ -40,7 +41,7 @@ fn every_key_deserializes_and_unknown_keys_are_errors() {
     let toml_like = serde_json::json!({
         "client_id": "id", "client_secret": "s", "base_url": "http://127.0.0.1:1",
         "token_url": "http://127.0.0.1:1/t", "start_date": "2026-01-01",
-        "requests_per_minute": 400, "lookback_minutes": 5
+        "requests_per_minute": 400, "lookback_minutes": 5, "roster_every": "6h"
     });
     let keys: Vec<String> = toml_like.as_object().unwrap().keys().cloned().collect();
     let mut known: Vec<&str> = settings_keys().to_vec();
@@ -122,4 +123,26 @@ fn debug_never_shows_secrets() {
         !shown.contains("s3cret-value") && !shown.contains("tok-value"),
         "{shown}"
     );
+}
+
+#[test]
+fn roster_every_takes_a_humantime_duration_and_names_itself_when_wrong() {
+    for ok in ["24h", "6h 30m", "0s", "7days"] {
+        let s = HelpScoutSettings {
+            roster_every: ok.into(),
+            ..client()
+        };
+        assert!(HelpScoutConnector::new(s).is_ok(), "{ok}");
+    }
+    for bad in ["daily", "24", "-1h", ""] {
+        let s = HelpScoutSettings {
+            roster_every: bad.into(),
+            ..client()
+        };
+        let err = err_of(s);
+        assert!(
+            err.contains("`roster_every`") && err.contains("24h"),
+            "{bad}: {err}"
+        );
+    }
 }

@@ -21,6 +21,7 @@ fn user(id: i64, first: &str, updated_at: &str) -> Value {
 
 async fn mount_users(server: &MockServer) {
     mount_token(server).await;
+    mount_no_system_users(server).await;
     Mock::given(method("GET"))
         .and(path(USERS))
         .and(query_param("page", "1"))
@@ -76,6 +77,8 @@ async fn every_page_then_only_updates() {
         checkpoints(&batches),
         [
             json!({"page": 2, "updated_since": null, "newest": "2026-11-03T10:00:00Z"}),
+            // `/v2/users` done: AI agents (`/v3/system-users`) next.
+            json!({"system_users_page": 1, "updated_since": null, "newest": "2026-11-03T10:00:00Z"}),
             json!({"updated_since": "2026-11-03T10:00:00Z"}),
         ]
     );
@@ -95,34 +98,67 @@ async fn every_page_then_only_updates() {
     );
 }
 
+/// Help Scout's List Users leaves AI agents out ("see List System Users instead"): they come
+/// from `GET /v3/system-users` (`_embedded.system_users`, `type: system_user`), as bots. The
+/// test before this one put a `system_user` into `/v2/users`, which Help Scout never sends.
 #[tokio::test]
-async fn the_sdk_user_shape_and_system_users() {
+async fn ai_agents_come_from_the_documented_system_users_list_as_bots() {
     let server = MockServer::start().await;
     mount_token(&server).await;
-    let mut bot = user(9, "AI", "2026-11-01T10:00:00Z");
-    bot["type"] = json!("system_user");
-    bot["lastName"] = json!("Answers");
     Mock::given(method("GET"))
         .and(path(USERS))
-        .respond_with(hal_page(
-            "users",
-            vec![user(1, "Big", "2017-04-21T14:43:24Z"), bot],
-            1,
-            1,
-            2,
-        ))
+        .and(query_param("page", "1"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200).set_body_json(doc_fixture("users_v2.json")),
+        )
         .mount(&server)
         .await;
-    let recs = records(&read_ok(&connector(&server), "users", None).await);
+    Mock::given(method("GET"))
+        .and(path(SYSTEM_USERS))
+        .and(query_param("page", "1"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200).set_body_json(doc_fixture("system_users_v3.json")),
+        )
+        .mount(&server)
+        .await;
+    let c = connector(&server);
+    let batches = read_ok(&c, "users", None).await;
     assert_eq!(
-        recs,
+        records(&batches),
         [
-            agent("1", "Big Bird"),
+            agent("4", "Vernon Bear"),
             Record::Agent(Agent {
-                external_id: "9".into(),
-                name: "AI Answers".into(),
+                external_id: "155250".into(),
+                name: "AI Agent".into(),
                 is_bot: true
             })
         ]
     );
+    // The newest `updatedAt` of both lists is the next sync's threshold.
+    assert_eq!(
+        batches.last().unwrap().checkpoint.value(),
+        &json!({"updated_since": "2026-04-22T15:17:33Z"})
+    );
+    assert_resumes_exactly(&c, "users", &batches).await;
+}
+
+/// The SDK's user payload shape (`UserPayloads::user()`).
+#[tokio::test]
+async fn the_sdk_user_shape_maps() {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    mount_no_system_users(&server).await;
+    Mock::given(method("GET"))
+        .and(path(USERS))
+        .respond_with(hal_page(
+            "users",
+            vec![user(1, "Big", "2017-04-21T14:43:24Z")],
+            1,
+            1,
+            1,
+        ))
+        .mount(&server)
+        .await;
+    let recs = records(&read_ok(&connector(&server), "users", None).await);
+    assert_eq!(recs, [agent("1", "Big Bird")]);
 }
