@@ -1,16 +1,29 @@
 //! Zendesk's payloads, as documented, and their mapping onto the model. Only the fields the
-//! model needs are read; bodies and e-mail addresses are never deserialized.
+//! model needs are read; bodies and e-mail addresses of end-users are never kept.
+//!
+//! Sources for the shapes (see `tests/fixtures/PROVENANCE.md` for the payloads the tests use):
+//! - tickets and metric sets: developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports
+//!   and …/tickets/ticket_metrics (`reply_time_in_seconds`: "only available for Messaging tickets");
+//! - ticket events: …/incremental_exports#incremental-ticket-event-export. The export describes
+//!   a field change with the field as its own key (`"status": "solved"`, plus `previous_value`
+//!   on a `Change`), while the Ticket Audits API (and some proxies that serve audits through
+//!   the export) use `"field_name": "status", "value": …`; both are read;
+//! - via: …/reference-guides/via-object-reference and …/via-types (`channel` is a via type
+//!   string or a via id integer);
+//! - satisfaction ratings: …/ticket-management/satisfaction_ratings.
 
 use chrono::{DateTime, Utc};
 use deskpulse_model::{
     Agent, AuthorKind, Channel, Customer, Message, Rating, RatingKind, RatingScale, Record,
-    StatusChange, Ticket, TicketStatus,
+    StatusChange, Ticket, TicketStatus, VendorDuration, VendorMetrics,
 };
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-/// Zendesk's user id for "the system" (automations, some triggers).
-const SYSTEM_USER: i64 = -1;
+/// Zendesk's "system user" (shown as "Zendesk"): automations act as it, and AI agents reply
+/// as it on e-mail, web form and API tickets unless an admin picks another sender
+/// (support.zendesk.com/hc/en-us/articles/9985221852954).
+pub(crate) const SYSTEM_USER: i64 = -1;
 
 /// A page of a cursor-based incremental export (`…/cursor.json`).
 pub(crate) trait CursorPage: serde::de::DeserializeOwned + Send {
@@ -62,18 +75,28 @@ pub(crate) struct User {
 /// Agents and admins become agents. End-users become customers with nothing but their id and
 /// e-mail address, which storage turns into a keyed hash (to join tickets to orders) and
 /// never keeps; their names are not read.
-pub(crate) fn map_user(u: User) -> Result<Option<Record>, String> {
-    Ok(Some(match u.role.as_deref() {
-        Some("agent" | "admin") => Record::Agent(Agent {
+///
+/// Bots: the users export has no bot flag (`role` is end-user/agent/admin, `role_type` 0–5
+/// are agent kinds), and Zendesk QA itself asks admins to mark bot users by hand
+/// (support.zendesk.com/hc/en-us/articles/8071540887450). So a user is a bot when it is the
+/// system user (`-1`, the default sender of AI agent replies) or one of `bot_user_ids` (the
+/// user an admin chose as an AI agent's sender, a third-party bot, an integration's user),
+/// whatever its role: a bot listed as an end-user must not count as a customer.
+pub(crate) fn map_user(u: User, bot_user_ids: &[i64]) -> Result<Vec<Record>, String> {
+    let is_bot = u.id == SYSTEM_USER || bot_user_ids.contains(&u.id);
+    let team = matches!(u.role.as_deref(), Some("agent" | "admin"));
+    Ok(vec![if is_bot || team {
+        Record::Agent(Agent {
             external_id: u.id.to_string(),
             name: u.name.unwrap_or_default(),
-            is_bot: false,
-        }),
-        _ => Record::Customer(Customer {
+            is_bot,
+        })
+    } else {
+        Record::Customer(Customer {
             external_id: u.id.to_string(),
             email: u.email.filter(|e| !e.trim().is_empty()),
-        }),
-    }))
+        })
+    }])
 }
 
 #[derive(Deserialize)]
@@ -98,12 +121,48 @@ pub(crate) struct ZTicket {
     metric_set: Option<MetricSet>,
 }
 
+/// A ticket's metric set (`include=metric_sets`), the same object as Ticket Metrics.
 #[derive(Deserialize)]
 struct MetricSet {
     #[serde(default)]
     solved_at: Option<DateTime<Utc>>,
     #[serde(default)]
     reopens: Option<u32>,
+    #[serde(default)]
+    replies: Option<u32>,
+    #[serde(default)]
+    reply_time_in_minutes: Option<Minutes>,
+    /// Calendar seconds only, and only on messaging tickets; finer than the minutes.
+    #[serde(default)]
+    reply_time_in_seconds: Option<Seconds>,
+    #[serde(default)]
+    first_resolution_time_in_minutes: Option<Minutes>,
+    #[serde(default)]
+    full_resolution_time_in_minutes: Option<Minutes>,
+}
+
+#[derive(Deserialize, Default, Clone, Copy)]
+struct Minutes {
+    #[serde(default)]
+    calendar: Option<i64>,
+    #[serde(default)]
+    business: Option<i64>,
+}
+
+#[derive(Deserialize, Default, Clone, Copy)]
+struct Seconds {
+    #[serde(default)]
+    calendar: Option<i64>,
+}
+
+impl Minutes {
+    fn seconds(m: Option<Minutes>) -> VendorDuration {
+        let m = m.unwrap_or_default();
+        VendorDuration {
+            calendar_seconds: m.calendar.map(|v| v.saturating_mul(60)),
+            business_seconds: m.business.map(|v| v.saturating_mul(60)),
+        }
+    }
 }
 
 pub(crate) fn map_status(s: &str) -> Result<TicketStatus, String> {
@@ -119,15 +178,56 @@ pub(crate) fn map_status(s: &str) -> Result<TicketStatus, String> {
     })
 }
 
+/// A via's channel as a via type. `channel` may be the via type (`"mail"`) or its via id
+/// (`4`): the ids of the channels the model tells apart are translated.
+fn via_type(via: Option<&Value>) -> Option<&str> {
+    match via?.get("channel")? {
+        Value::String(s) => Some(s.as_str()),
+        Value::Number(n) => Some(match n.as_i64()? {
+            0 => "web_form",
+            4 => "mail",
+            5 => "web_service",
+            8 => "rule",
+            17 => "dropbox",
+            29 => "chat",
+            30 => "twitter",
+            33 => "voicemail",
+            34 => "phone_call_inbound",
+            35 => "phone_call_outbound",
+            38 => "facebook_post",
+            _ => return None,
+        }),
+        _ => None,
+    }
+}
+
+/// Whether an event was made by a business rule (trigger or automation). Comments and the
+/// audits carry a via object (`"channel": "rule"` or via id 8, `source.rel` "trigger" or
+/// "automation"); the export's field-change children carry the via's name as a string.
+fn via_is_rule(via: Option<&Value>) -> bool {
+    match via {
+        Some(Value::String(s)) => {
+            let s = s.trim().to_ascii_lowercase();
+            matches!(
+                s.as_str(),
+                "rule" | "trigger" | "automation" | "trigger, automation"
+            )
+        }
+        other => via_type(other) == Some("rule"),
+    }
+}
+
 /// `via.channel` onto the model's channels
-/// (developer.zendesk.com/documentation/ticketing/reference-guides/via-types).
+/// (developer.zendesk.com/documentation/ticketing/reference-guides/via-types: a ticket's
+/// channel is either the via type, e.g. `mail`, `web_service`, or the "ticket created by"
+/// name, e.g. `email`, `api`).
 pub(crate) fn map_channel(channel: Option<&str>) -> Channel {
     match channel.unwrap_or_default() {
-        "email" => Channel::Email,
-        "web" | "web_form" | "web_widget" => Channel::Web,
+        "email" | "mail" => Channel::Email,
+        "web" | "web_form" | "web_widget" | "dropbox" => Channel::Web,
         "chat" | "native_messaging" | "messaging" | "chat_transcript" => Channel::Chat,
         "voice" | "phone_call_inbound" | "phone_call_outbound" | "voicemail" => Channel::Phone,
-        "api" => Channel::Api,
+        "api" | "web_service" => Channel::Api,
         "twitter"
         | "twitter_dm"
         | "twitter_favorite"
@@ -143,18 +243,19 @@ pub(crate) fn map_channel(channel: Option<&str>) -> Channel {
         | "kakaotalk"
         | "google_business_messages"
         | "apple_business_chat"
+        | "text_message"
         | "sms" => Channel::Social,
         _ => Channel::Other,
     }
 }
 
-fn via_channel(via: &Option<Value>) -> Option<&str> {
-    via.as_ref()?.get("channel")?.as_str()
-}
-
-pub(crate) fn map_ticket(t: ZTicket) -> Result<Option<Record>, String> {
+/// A ticket of the tickets export and, when it carries a metric set, the vendor's own
+/// figures for it (for `deskpulse reconcile`; never used by a KPI). A deleted ticket counts
+/// nowhere, so it gets no vendor figures.
+pub(crate) fn map_ticket(t: ZTicket) -> Result<Vec<Record>, String> {
     let raw_status = map_status(&t.status).map_err(|e| format!("ticket {}: {e}", t.id))?;
     let tags = t.tags.unwrap_or_default();
+    // A merged (source) ticket is closed with the tag `closed_by_merge`.
     let status = if tags.iter().any(|tag| tag == "closed_by_merge") {
         TicketStatus::Merged
     } else {
@@ -165,9 +266,29 @@ pub(crate) fn map_ticket(t: ZTicket) -> Result<Option<Record>, String> {
         Some(m) => (m.solved_at.filter(|_| raw_status.is_solved()), m.reopens),
         None => (None, None),
     };
-    Ok(Some(Record::Ticket(Ticket {
-        external_id: t.id.to_string(),
-        channel: map_channel(via_channel(&t.via)),
+    let external_id = t.id.to_string();
+    let vendor = t
+        .metric_set
+        .as_ref()
+        .filter(|_| raw_status != TicketStatus::Deleted)
+        .map(|m| {
+            let mut first_response = Minutes::seconds(m.reply_time_in_minutes);
+            if let Some(secs) = m.reply_time_in_seconds.and_then(|s| s.calendar) {
+                first_response.calendar_seconds = Some(secs);
+            }
+            Record::VendorMetrics(VendorMetrics {
+                ticket_id: external_id.clone(),
+                updated_at: t.updated_at,
+                first_response,
+                first_resolution: Minutes::seconds(m.first_resolution_time_in_minutes),
+                full_resolution: Minutes::seconds(m.full_resolution_time_in_minutes),
+                reopens: m.reopens,
+                replies: m.replies,
+            })
+        });
+    let mut out = vec![Record::Ticket(Ticket {
+        external_id,
+        channel: map_channel(via_type(t.via.as_ref())),
         status,
         created_at: t.created_at,
         updated_at: t.updated_at,
@@ -180,7 +301,9 @@ pub(crate) fn map_ticket(t: ZTicket) -> Result<Option<Record>, String> {
         group_id: t.group_id.map(|v| v.to_string()),
         tags,
         priority: t.priority,
-    })))
+    })];
+    out.extend(vendor);
+    Ok(out)
 }
 
 /// A page of the time-based ticket events export.
@@ -192,6 +315,8 @@ pub(crate) struct TicketEventsPage {
     pub(crate) end_of_stream: bool,
 }
 
+/// One ticket update. Its children are read as plain maps: the export names a changed field
+/// by using it as a key, so the set of keys is open.
 #[derive(Deserialize)]
 pub(crate) struct TicketEvent {
     id: i64,
@@ -203,36 +328,14 @@ pub(crate) struct TicketEvent {
     #[serde(default)]
     updater_id: Option<i64>,
     #[serde(default)]
-    child_events: Vec<ChildEvent>,
+    child_events: Vec<Map<String, Value>>,
 }
 
-/// A child event. Zendesk sends both `event_type` and `type` on comments, so neither is an
-/// alias of the other (serde would reject the duplicate).
-#[derive(Deserialize)]
-struct ChildEvent {
-    id: i64,
-    #[serde(default)]
-    event_type: Option<String>,
-    #[serde(default, rename = "type")]
-    kind: Option<String>,
-    #[serde(default)]
-    author_id: Option<i64>,
-    #[serde(default)]
-    public: Option<bool>,
-    /// An object here, unlike the parent's string `via`.
-    #[serde(default)]
-    via: Option<Value>,
-    #[serde(default)]
-    created_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    field_name: Option<String>,
-    #[serde(default)]
-    value: Option<Value>,
-    #[serde(default)]
-    previous_value: Option<Value>,
-}
-
-fn status_value(v: &Option<Value>, what: &str, child: i64) -> Result<Option<TicketStatus>, String> {
+fn status_value(
+    v: Option<&Value>,
+    what: &str,
+    child: &str,
+) -> Result<Option<TicketStatus>, String> {
     match v {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => map_status(s)
@@ -244,8 +347,33 @@ fn status_value(v: &Option<Value>, what: &str, child: i64) -> Result<Option<Tick
     }
 }
 
-/// Messages and status changes of one audit. Other child events (tags, notifications,
-/// satisfaction, …) are not facts the KPIs use.
+/// A child's kind. Comments carry both `event_type` and `type`; the export's field changes
+/// carry `event_type`, the audits' `type`; Zendesk's oldest documented export example
+/// carries neither (a bare `{"via": …, "status": "solved"}`).
+fn child_kind(c: &Map<String, Value>) -> &str {
+    c.get("event_type")
+        .and_then(Value::as_str)
+        .or_else(|| c.get("type").and_then(Value::as_str))
+        .unwrap_or_default()
+}
+
+/// The new and previous status of a field-change child, in either layout:
+/// the audits' `{"field_name": "status", "value": …, "previous_value": …}`, or the export's
+/// `{"status": …, "previous_value": …}`. `None` when the child changes another field.
+fn status_change_of(c: &Map<String, Value>) -> Option<(Option<&Value>, Option<&Value>)> {
+    match c.get("field_name") {
+        Some(field) if field.as_str() == Some("status") => {
+            Some((c.get("value"), c.get("previous_value")))
+        }
+        Some(_) => None,
+        None => c
+            .get("status")
+            .map(|to| (Some(to), c.get("previous_value"))),
+    }
+}
+
+/// Messages and status changes of one ticket update. Other child events (tags, priority,
+/// notifications, satisfaction, …) are not facts the KPIs use.
 pub(crate) fn map_ticket_event(e: TicketEvent) -> Result<Vec<Record>, String> {
     let at = e
         .created_at
@@ -258,47 +386,73 @@ pub(crate) fn map_ticket_event(e: TicketEvent) -> Result<Vec<Record>, String> {
         })?;
     let ticket_id = e.ticket_id.to_string();
     let mut out = Vec::new();
-    for c in e.child_events {
-        let kind = c
-            .event_type
-            .as_deref()
-            .or(c.kind.as_deref())
-            .unwrap_or_default();
+    for c in &e.child_events {
+        let kind = child_kind(c);
+        let child_id = c.get("id").and_then(Value::as_i64);
+        let via = c.get("via");
         match kind {
             "Comment" => {
+                let id = child_id.ok_or_else(|| {
+                    format!("a comment event of ticket event {} has no `id`", e.id)
+                })?;
                 let public = c
-                    .public
-                    .ok_or_else(|| format!("comment event {} has no `public` flag", c.id))?;
-                let author_kind = if via_channel(&c.via) == Some("rule") {
+                    .get("public")
+                    .and_then(Value::as_bool)
+                    .ok_or_else(|| format!("comment event {id} has no `public` flag"))?;
+                let author_id = c.get("author_id").and_then(Value::as_i64);
+                let created_at = match c.get("created_at") {
+                    None | Some(Value::Null) => at,
+                    Some(v) => v
+                        .as_str()
+                        .and_then(|s| s.parse::<DateTime<Utc>>().ok())
+                        .ok_or_else(|| {
+                            format!("comment event {id}: `created_at` is not a timestamp: {v}")
+                        })?,
+                };
+                // A rule's comment is an automated reply. The system user writes the replies
+                // of AI agents on e-mail, web form and API tickets (public), and system notes
+                // (internal).
+                let author_kind = if via_is_rule(via) {
                     AuthorKind::Bot
-                } else if c.author_id == Some(SYSTEM_USER) {
-                    AuthorKind::System
+                } else if author_id == Some(SYSTEM_USER) {
+                    if public {
+                        AuthorKind::Bot
+                    } else {
+                        AuthorKind::System
+                    }
                 } else {
                     AuthorKind::Unknown
                 };
                 out.push(Record::Message(Message {
-                    external_id: c.id.to_string(),
+                    external_id: id.to_string(),
                     ticket_id: ticket_id.clone(),
                     author_kind,
-                    author_id: c.author_id.map(|a| a.to_string()),
+                    author_id: author_id.map(|a| a.to_string()),
                     public,
-                    created_at: c.created_at.unwrap_or(at),
+                    created_at,
                 }));
             }
-            "Change" | "Create" if c.field_name.as_deref() == Some("status") => {
-                let Some(to) = status_value(&c.value, "value", c.id)? else {
-                    return Err(format!("status event {} has no `value`", c.id));
+            "Create" | "Change" | "" => {
+                let Some((to, from)) = status_change_of(c) else {
+                    continue;
+                };
+                // One status change per update: the update's id names it when the child has
+                // none (the oldest documented layout).
+                let external_id = child_id
+                    .map(|i| i.to_string())
+                    .unwrap_or_else(|| format!("{}-status", e.id));
+                let Some(to) = status_value(to, "value", &external_id)? else {
+                    return Err(format!("status event {external_id} has no new status"));
                 };
                 let from = if kind == "Create" {
                     None
                 } else {
-                    status_value(&c.previous_value, "previous_value", c.id)?
+                    status_value(from, "previous_value", &external_id)?
                 };
-                // Automations act as user -1; triggers (via `rule`) act on someone's update.
-                let automated =
-                    e.updater_id == Some(SYSTEM_USER) || via_channel(&c.via) == Some("rule");
+                // Automations act as the system user; triggers act within someone's update.
+                let automated = e.updater_id == Some(SYSTEM_USER) || via_is_rule(via);
                 out.push(Record::StatusChange(StatusChange {
-                    external_id: c.id.to_string(),
+                    external_id,
                     ticket_id: ticket_id.clone(),
                     from,
                     to,
@@ -315,6 +469,11 @@ pub(crate) fn map_ticket_event(e: TicketEvent) -> Result<Vec<Record>, String> {
         }
     }
     Ok(out)
+}
+
+/// The timestamp an update is exported under (`timestamp`, else `created_at`).
+pub(crate) fn event_second(e: &TicketEvent) -> Option<i64> {
+    e.timestamp.or_else(|| e.created_at.map(|t| t.timestamp()))
 }
 
 /// A page of the satisfaction ratings list (cursor pagination).
@@ -341,10 +500,26 @@ pub(crate) struct ZRating {
     assignee_id: Option<i64>,
     #[serde(default)]
     comment: Option<String>,
-    pub(crate) created_at: DateTime<Utc>,
+    /// When the survey was offered (the rating record was created).
+    created_at: DateTime<Utc>,
+    /// When the rating last changed: the customer's answer, or a later change of it.
+    #[serde(default)]
+    updated_at: Option<DateTime<Utc>>,
 }
 
-/// `good` → 1, `bad` → 0; an offered (or never offered) survey is no response.
+impl ZRating {
+    /// When the customer answered (or last changed the answer); an offered survey's
+    /// `updated_at` is its offer time.
+    pub(crate) fn answered_at(&self) -> DateTime<Utc> {
+        self.updated_at
+            .unwrap_or(self.created_at)
+            .max(self.created_at)
+    }
+}
+
+/// `good` → 1, `bad` → 0, dated when the customer answered (`updated_at`): a survey offered
+/// on Friday and answered on Monday counts in Monday's week. An offered (or never offered)
+/// survey is no response.
 pub(crate) fn map_rating(r: ZRating) -> Option<Record> {
     let score = match r.score.as_str() {
         "good" => 1.0,
@@ -359,6 +534,7 @@ pub(crate) fn map_rating(r: ZRating) -> Option<Record> {
             return None;
         }
     };
+    let created_at = r.answered_at();
     Some(Record::Rating(Rating {
         external_id: r.id.to_string(),
         kind: RatingKind::Csat,
@@ -367,6 +543,6 @@ pub(crate) fn map_rating(r: ZRating) -> Option<Record> {
         ticket_id: r.ticket_id.map(|t| t.to_string()),
         agent_id: r.assignee_id.map(|a| a.to_string()),
         comment: r.comment.filter(|c| !c.trim().is_empty()),
-        created_at: r.created_at,
+        created_at,
     }))
 }

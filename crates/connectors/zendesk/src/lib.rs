@@ -2,7 +2,8 @@
 //!
 //! Reads only Zendesk's bulk incremental endpoints (never one request per ticket):
 //! the cursor exports of users and tickets (with `metric_sets` side-loaded), the time-based
-//! ticket events export with `comment_events`, and the satisfaction ratings list. Every
+//! ticket events export with `comment_events` (both ticket exports with
+//! `support_type_scope=all`), and the satisfaction ratings list. Every
 //! request and every next page goes to the configured base URL; the incremental exports
 //! share their own rate limit (Zendesk allows 10 requests a minute there).
 
@@ -31,7 +32,7 @@ pub const STREAMS: &[StreamSpec] = &[
     },
     StreamSpec {
         name: "tickets",
-        description: "tickets with status, channel, assignee, tags; solve fallbacks from metric sets",
+        description: "tickets (AI-agent-only ones too) with status, channel, assignee, tags; solve fallbacks from metric sets; the vendor's own first reply, resolution, reopen and reply figures from each metric set, for reconcile",
     },
     StreamSpec {
         name: "ticket_events",
@@ -39,7 +40,7 @@ pub const STREAMS: &[StreamSpec] = &[
     },
     StreamSpec {
         name: "satisfaction_ratings",
-        description: "CSAT answers (good/bad); offered surveys are skipped",
+        description: "CSAT answers (good/bad), dated when the customer answered; offered surveys are skipped",
     },
 ];
 
@@ -50,6 +51,7 @@ pub struct ZendeskConnector {
     start_time: i64,
     page_size: Option<u32>,
     ratings_lookback: i64,
+    bot_user_ids: Vec<i64>,
 }
 
 impl ZendeskConnector {
@@ -68,6 +70,7 @@ impl ZendeskConnector {
             start_time: settings.start_time(),
             page_size,
             ratings_lookback: i64::from(settings.ratings_lookback_days) * 86_400,
+            bot_user_ids: settings.bot_user_ids,
         })
     }
 
@@ -98,6 +101,7 @@ impl Connector for ZendeskConnector {
             start_time: self.start_time,
             page_size: self.page_size,
             ratings_lookback: self.ratings_lookback,
+            bot_user_ids: &self.bot_user_ids,
         };
         match stream {
             "users" => streams::users(ctx, from),

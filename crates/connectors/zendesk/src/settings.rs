@@ -36,15 +36,21 @@ pub struct ZendeskSettings {
     /// Zendesk's own limit on the incremental exports. 0 = no client-side limit.
     #[serde(default = "default_incremental_rpm")]
     pub incremental_requests_per_minute: u32,
-    /// How far back each sync re-reads satisfaction ratings. Zendesk lists ratings by the time
-    /// the survey was offered, and a customer may answer days later: without a lookback those
-    /// answers would fall before the bookmark and never be read.
+    /// How far back before its bookmark each sync re-reads satisfaction ratings. Zendesk does
+    /// not document whether the list's `start_time` compares when a survey was offered or
+    /// when it was answered; a customer can answer (or change the answer) until the ticket
+    /// closes, at most 28 days after it was solved, so the default re-reads 28 days.
     #[serde(default = "default_ratings_lookback_days")]
     pub ratings_lookback_days: u32,
+    /// Zendesk user ids that are bots, not people: the user an admin chose as an AI agent's
+    /// sender, third-party bots added as users, integration users. Zendesk's users export
+    /// has no bot flag; the system user (`-1`) is always a bot.
+    #[serde(default)]
+    pub bot_user_ids: Vec<i64>,
 }
 
 fn default_ratings_lookback_days() -> u32 {
-    14
+    28
 }
 
 fn default_rpm() -> u32 {
@@ -67,6 +73,7 @@ impl Default for ZendeskSettings {
             requests_per_minute: default_rpm(),
             incremental_requests_per_minute: default_incremental_rpm(),
             ratings_lookback_days: default_ratings_lookback_days(),
+            bot_user_ids: Vec::new(),
         }
     }
 }
@@ -84,6 +91,7 @@ pub fn settings_keys() -> &'static [&'static str] {
         "requests_per_minute",
         "incremental_requests_per_minute",
         "ratings_lookback_days",
+        "bot_user_ids",
     ]
 }
 

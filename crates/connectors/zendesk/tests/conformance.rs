@@ -83,9 +83,14 @@ fn fixtures() -> Fixtures {
         json!({"id": id, "event_type": "Comment", "type": "Comment", "author_id": 1,
                "public": public, "body": "text", "via": {"channel": "web"}, "created_at": null})
     };
+    // The export's documented layout: the changed field is its own key.
     let status = |id: u64, from: Option<&str>, to: &str| {
-        json!({"id": id, "event_type": if from.is_some() { "Change" } else { "Create" },
-               "field_name": "status", "value": to, "previous_value": from})
+        let mut v = json!({"id": id, "via": "Web form", "via_reference_id": null, "status": to,
+               "event_type": if from.is_some() { "Change" } else { "Create" }});
+        if let Some(f) = from {
+            v["previous_value"] = json!(f);
+        }
+        v
     };
     let r1 = rating(1, "good", "2024-03-01T10:00:00Z");
     let r2 = rating(2, "offered", "2024-03-02T10:00:00Z");
@@ -177,7 +182,7 @@ fn fixtures() -> Fixtures {
             &[("start_time", "1709290000"), ("include", "comment_events")],
             events_page(json!([]), 1709290000, true),
         )
-        // satisfaction ratings: cursor pages; a resume re-reads 14 days before the bookmark
+        // satisfaction ratings: cursor pages; a resume re-reads 28 days before the bookmark
         .get(
             RATINGS,
             &[("start_time", "0"), ("sort", "created_at")],
@@ -194,12 +199,12 @@ fn fixtures() -> Fixtures {
         )
         .get(
             RATINGS,
-            &[("start_time", &(1709373600 - 14 * 86400).to_string())],
+            &[("start_time", &(1709373600 - 28 * 86400).to_string())],
             ratings_page(json!([r1, r2, r3]), None),
         )
         .get(
             RATINGS,
-            &[("start_time", &(1709460000 - 14 * 86400).to_string())],
+            &[("start_time", &(1709460000 - 28 * 86400).to_string())],
             ratings_page(json!([r1, r2, r3]), None),
         )
 }

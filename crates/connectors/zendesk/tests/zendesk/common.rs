@@ -1,3 +1,5 @@
+//! Helpers shared by the Zendesk wiremock tests.
+
 use deskpulse_connector::Record;
 use deskpulse_connector::Secret;
 use deskpulse_connector::http::RetryPolicy;
@@ -50,6 +52,15 @@ pub fn fixture(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
+/// A documented Zendesk example from `tests/fixtures/zendesk-docs/` (see PROVENANCE.md).
+pub fn doc_fixture(name: &str) -> Value {
+    let path = format!(
+        "{}/tests/fixtures/zendesk-docs/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
 pub fn ids(records: &[Record]) -> Vec<String> {
     records
         .iter()
@@ -59,6 +70,7 @@ pub fn ids(records: &[Record]) -> Vec<String> {
             Record::StatusChange(s) => s.external_id.clone(),
             Record::Agent(a) => a.external_id.clone(),
             Record::Rating(r) => r.external_id.clone(),
+            Record::VendorMetrics(v) => format!("metrics:{}", v.ticket_id),
             other => panic!("unexpected {other:?}"),
         })
         .collect()

@@ -1,3 +1,6 @@
+//! The satisfaction ratings list: paging, offered surveys skipped, and ratings dated and
+//! bookmarked by when the customer answered (`updated_at`), so late answers are read.
+
 use crate::common::*;
 use chrono::{DateTime, Utc};
 use deskpulse_connector::Record;
@@ -11,8 +14,16 @@ const EP: &str = "/api/v2/satisfaction_ratings.json";
 
 /// A small model of the list endpoint: filters on `start_time`, sorts by `created_at`,
 /// pages with `page[size]` and `page[after]` (an opaque offset), and answers like Zendesk,
-/// with an absolute `links.next` on the production host.
-struct RatingsApi(Vec<Value>);
+/// with an absolute `links.next` on the production host. Zendesk does not document which
+/// timestamp `start_time` compares, so the model takes it as a parameter (`created_at` by
+/// default, the reading that hides late answers).
+struct RatingsApi(Vec<Value>, &'static str);
+
+impl RatingsApi {
+    fn new(ratings: Vec<Value>) -> Self {
+        RatingsApi(ratings, "created_at")
+    }
+}
 
 impl Respond for RatingsApi {
     fn respond(&self, req: &Request) -> ResponseTemplate {
@@ -29,7 +40,7 @@ impl Respond for RatingsApi {
             .0
             .iter()
             .filter(|r| {
-                r["created_at"]
+                r[self.1]
                     .as_str()
                     .unwrap()
                     .parse::<DateTime<Utc>>()
@@ -54,12 +65,17 @@ impl Respond for RatingsApi {
 }
 
 fn rating(id: u64, score: &str, created: &str, comment: Option<&str>) -> Value {
+    answered(id, score, created, created, comment)
+}
+
+/// A rating offered at `created` and answered (or changed) at `updated`.
+fn answered(id: u64, score: &str, created: &str, updated: &str, comment: Option<&str>) -> Value {
     json!({
         "url": format!("{PROD}/api/v2/satisfaction_ratings/{id}.json"),
         "id": id, "assignee_id": 235323, "group_id": 98738, "requester_id": 20978392,
         "ticket_id": id + 1000, "score": score, "comment": comment,
         "reason": "The issue was resolved quickly", "reason_id": 123,
-        "created_at": created, "updated_at": created
+        "created_at": created, "updated_at": updated
     })
 }
 
@@ -82,7 +98,7 @@ async fn pages_maps_skips_offered_and_resumes() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(EP))
-        .respond_with(RatingsApi(dataset()))
+        .respond_with(RatingsApi::new(dataset()))
         .mount(&server)
         .await;
     let mut s = settings(&server);
@@ -117,7 +133,8 @@ async fn pages_maps_skips_offered_and_resumes() {
             ticket_id: Some("35436".into()),
             agent_id: Some("235323".into()),
             comment: Some("Great support!".into()),
-            created_at: "2009-07-20T22:55:29Z".parse().unwrap(),
+            // Answered (last updated) 2011-05-05, not offered 2009-07-20.
+            created_at: "2011-05-05T10:38:52Z".parse().unwrap(),
         })
     );
     match (&recs[1], &recs[2]) {
@@ -145,58 +162,136 @@ async fn pages_maps_skips_offered_and_resumes() {
     }
 }
 
-/// A survey offered before the bookmark and answered after the last sync is read by the next
-/// sync, thanks to the lookback window: Zendesk keeps dating it by when it was offered.
+/// The documented list example: rating 120447 was created (offered) 2012-02-01 and updated
+/// (answered) 2012-02-02; it counts on the day of the answer.
 #[tokio::test]
-async fn a_late_answer_is_read_by_the_next_sync() {
+async fn a_rating_is_dated_when_the_customer_answered() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(EP))
-        .respond_with(RatingsApi(dataset()))
+    let mut body = doc_fixture("satisfaction_ratings.json");
+    body["meta"] = json!({"has_more": false, "after_cursor": null, "before_cursor": null});
+    body["links"] = json!({"next": null, "prev": null});
+    Mock::given(path(EP))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .expect(1)
         .mount(&server)
         .await;
-    let c = deskpulse_connector_zendesk::ZendeskConnector::new(settings(&server))
-        .unwrap()
-        .with_retry_policy(fast_retry());
-    let first = read_ok(&c, "satisfaction_ratings", None).await;
-    assert!(
-        !ids(&records(&first)).contains(&"2".to_owned()),
-        "2 is only offered yet"
-    );
-    let bookmark = first.last().unwrap().checkpoint.clone();
-
-    // The customer answers survey 2 (offered 2024-01-01, three days before the bookmark).
-    let answered: Vec<Value> = dataset()
+    let batches = read_ok(&connector(&server), "satisfaction_ratings", None).await;
+    let dates: Vec<(String, DateTime<Utc>)> = records(&batches)
         .into_iter()
+        .map(|r| match r {
+            Record::Rating(r) => (r.external_id, r.created_at),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        dates,
+        vec![
+            ("35436".into(), "2011-07-20T22:55:29Z".parse().unwrap()),
+            ("120447".into(), "2012-02-02T10:32:59Z".parse().unwrap()),
+        ]
+    );
+    // The bookmark is the latest answer, not the latest offer.
+    let answered: i64 = "2012-02-02T10:32:59Z"
+        .parse::<DateTime<Utc>>()
+        .unwrap()
+        .timestamp();
+    assert_eq!(checkpoints(&batches), vec![json!({"start_time": answered})]);
+}
+
+fn ts(s: &str) -> i64 {
+    s.parse::<DateTime<Utc>>().unwrap().timestamp()
+}
+
+/// A survey offered three weeks before the last sync's bookmark and answered after it is read
+/// by the next sync and dated by the answer, whichever timestamp the list's `start_time`
+/// compares (`created_at` or `updated_at`; Zendesk documents neither).
+#[tokio::test]
+async fn a_late_answer_is_read_by_the_next_sync_and_lands_in_its_week() {
+    let offered = "2024-03-01T09:00:00Z";
+    let before = vec![
+        answered(7, "offered", offered, offered, None),
+        rating(8, "good", "2024-03-20T09:00:00Z", None),
+        rating(9, "bad", "2024-03-21T09:00:00Z", None),
+    ];
+    let after: Vec<Value> = before
+        .iter()
         .map(|r| {
-            if r["id"] == 2 {
-                rating(2, "good", "2024-01-01T00:00:00Z", Some("Thanks"))
+            if r["id"] == 7 {
+                answered(
+                    7,
+                    "bad",
+                    offered,
+                    "2024-03-25T16:00:00Z",
+                    Some("Never fixed"),
+                )
             } else {
-                r
+                r.clone()
             }
         })
         .collect();
-    let later = MockServer::start().await;
+    for field in ["created_at", "updated_at"] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(EP))
+            .respond_with(RatingsApi(before.clone(), field))
+            .mount(&server)
+            .await;
+        let first = read_ok(&connector(&server), "satisfaction_ratings", None).await;
+        assert_eq!(ids(&records(&first)), vec!["8", "9"], "{field}");
+        let bookmark = first.last().unwrap().checkpoint.clone();
+        assert_eq!(
+            bookmark.value(),
+            &json!({"start_time": ts("2024-03-21T09:00:00Z")})
+        );
+
+        let later = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(EP))
+            .respond_with(RatingsApi(after.clone(), field))
+            .mount(&later)
+            .await;
+        let next = read_ok(&connector(&later), "satisfaction_ratings", Some(bookmark)).await;
+        let late = records(&next)
+            .into_iter()
+            .find_map(|r| match r {
+                Record::Rating(r) if r.external_id == "7" => Some(r),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("the late answer was missed ({field})"));
+        assert_eq!(
+            late.created_at,
+            "2024-03-25T16:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        assert_eq!(late.score, 0.0);
+        assert_eq!(
+            next.last().unwrap().checkpoint.value(),
+            &json!({"start_time": ts("2024-03-25T16:00:00Z")}),
+            "the bookmark follows updated_at ({field})"
+        );
+    }
+}
+
+/// Without the lookback, a `created_at` filter would hide that answer: what the setting is for.
+#[tokio::test]
+async fn without_lookback_a_created_at_filter_hides_a_late_answer() {
+    let offered = "2024-03-01T09:00:00Z";
+    let ratings = vec![
+        answered(7, "bad", offered, "2024-03-25T16:00:00Z", None),
+        rating(9, "bad", "2024-03-21T09:00:00Z", None),
+    ];
+    let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(EP))
-        .respond_with(RatingsApi(answered))
-        .mount(&later)
+        .respond_with(RatingsApi::new(ratings))
+        .mount(&server)
         .await;
-    let c = deskpulse_connector_zendesk::ZendeskConnector::new(settings(&later))
-        .unwrap()
-        .with_retry_policy(fast_retry());
-    let next = read_ok(&c, "satisfaction_ratings", Some(bookmark.clone())).await;
-    assert!(
-        ids(&records(&next)).contains(&"2".to_owned()),
-        "the late answer was missed"
-    );
-
-    // Without a lookback it would have been missed: the point of the setting.
-    let mut s = settings(&later);
+    let mut s = settings(&server);
     s.ratings_lookback_days = 0;
     let c = deskpulse_connector_zendesk::ZendeskConnector::new(s)
         .unwrap()
         .with_retry_policy(fast_retry());
+    let bookmark =
+        deskpulse_connector::Checkpoint::new(json!({"start_time": ts("2024-03-21T09:00:00Z")}));
     let strict = read_ok(&c, "satisfaction_ratings", Some(bookmark)).await;
-    assert!(!ids(&records(&strict)).contains(&"2".to_owned()));
+    assert!(!ids(&records(&strict)).contains(&"7".to_owned()));
 }

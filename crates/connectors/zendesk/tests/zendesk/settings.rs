@@ -1,3 +1,5 @@
+//! The `[[sources]]` keys of a Zendesk source and their validation.
+
 use deskpulse_connector::{ConnectorError, Secret};
 use deskpulse_connector_zendesk::{KIND, ZendeskConnector, ZendeskSettings, settings_keys};
 use serde_json::json;
@@ -39,8 +41,13 @@ fn defaults_and_every_key() {
         (d.requests_per_minute, d.incremental_requests_per_minute),
         (200, 10)
     );
-    assert_eq!(settings_keys().len(), 10);
-    assert_eq!(d.ratings_lookback_days, 14);
+    assert_eq!(settings_keys().len(), 11);
+    // Solved tickets close at the latest 28 days after the solve; ratings can change until then.
+    assert_eq!(d.ratings_lookback_days, 28);
+    assert!(d.bot_user_ids.is_empty());
+    let b: ZendeskSettings =
+        serde_json::from_value(json!({"subdomain": "acme", "bot_user_ids": [-1, 35436]})).unwrap();
+    assert_eq!(b.bot_user_ids, vec![-1, 35436]);
     assert_eq!(KIND, "zendesk");
 }
 

@@ -1,9 +1,13 @@
+//! The ticket events export: comments and status changes in the export's documented layout
+//! (the changed field as its own key), the audits layout, paging by time, and seconds with
+//! more updates than a page holds.
+
 use crate::common::*;
 use chrono::{DateTime, Utc};
 use deskpulse_connector::{Checkpoint, Record};
 use deskpulse_model::{AuthorKind, Message, StatusChange, TicketStatus};
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path, query_param};
+use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const EP: &str = "/api/v2/incremental/ticket_events.json";
@@ -38,10 +42,16 @@ fn comment(id: u64, author: i64, public: bool, channel: &str) -> Value {
     })
 }
 
-fn status(id: u64, kind: &str, from: Option<&str>, to: &str, channel: &str) -> Value {
+/// A status change in the export's layout: the field is its own key, `via` is the via's name
+/// and a rule's id is in `via_reference_id` (see tests/fixtures/PROVENANCE.md).
+fn status(id: u64, kind: &str, from: Option<&str>, to: &str, via: &str) -> Value {
+    let reference = if via == "Rule" {
+        json!(360001)
+    } else {
+        Value::Null
+    };
     let mut v = json!({
-        "id": id, "event_type": kind, "field_name": "status", "value": to,
-        "via": {"channel": channel, "source": {"from": {}, "to": {}, "rel": null}},
+        "id": id, "via": via, "via_reference_id": reference, "status": to, "event_type": kind,
     });
     if let Some(f) = from {
         v["previous_value"] = json!(f);
@@ -66,8 +76,8 @@ async fn mount(server: &MockServer) {
         1709283600,
         vec![
             comment(901, 20978392, true, "web"),
-            status(902, "Create", None, "new", "web"),
-            json!({"id": 903, "event_type": "Create", "field_name": "priority", "value": "high"}),
+            status(902, "Create", None, "new", "Web form"),
+            json!({"id": 903, "via": "Web form", "via_reference_id": null, "priority": "high", "event_type": "Create"}),
         ],
     );
     let trigger = audit(
@@ -78,7 +88,7 @@ async fn mount(server: &MockServer) {
         1709283605,
         vec![
             comment(911, 35436, true, "rule"),
-            status(912, "Change", Some("new"), "open", "rule"),
+            status(912, "Change", Some("new"), "open", "Rule"),
             json!({"id": 913, "event_type": "Notification", "via": {"channel": "rule"}, "subject": "x", "body": "y", "recipients": [1]}),
         ],
     );
@@ -86,6 +96,7 @@ async fn mount(server: &MockServer) {
         .and(path(EP))
         .and(query_param("start_time", "0"))
         .and(query_param("include", "comment_events"))
+        .and(query_param("support_type_scope", "all"))
         .respond_with(page(json!([create, trigger.clone()]), 1709283605, false))
         .mount(server)
         .await;
@@ -99,7 +110,7 @@ async fn mount(server: &MockServer) {
         vec![
             comment(921, 235323, false, "web"),
             comment(922, 235323, true, "web"),
-            status(923, "Change", Some("open"), "hold", "web"),
+            status(923, "Change", Some("open"), "hold", "Web form"),
         ],
     );
     Mock::given(path(EP))
@@ -116,7 +127,7 @@ async fn mount(server: &MockServer) {
         1709546400,
         vec![
             comment(931, -1, true, "web"),
-            status(932, "Change", Some("hold"), "solved", "web"),
+            status(932, "Change", Some("hold"), "solved", "Rule"),
         ],
     );
     let closed = audit(
@@ -125,7 +136,7 @@ async fn mount(server: &MockServer) {
         -1,
         "2024-03-08T10:00:00Z",
         1709892000,
-        vec![status(941, "Change", Some("solved"), "closed", "web")],
+        vec![status(941, "Change", Some("solved"), "closed", "Rule")],
     );
     Mock::given(path(EP))
         .and(query_param("start_time", "1709287200"))
@@ -220,7 +231,8 @@ async fn pages_maps_and_resumes() {
             "235323",
             "2024-03-01T10:00:00Z",
         ),
-        msg("931", System, "-1", true),
+        // The system user's public comment: an AI agent's or automation's reply.
+        msg("931", Bot, "-1", true),
         change(
             "932",
             Some(OnHold),
@@ -280,6 +292,284 @@ async fn a_cursor_checkpoint_is_refused() {
             err,
             Some(deskpulse_connector::ConnectorError::Malformed { .. })
         ),
+        "{err:?}"
+    );
+}
+
+fn status_changes(records: &[Record]) -> Vec<&StatusChange> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            Record::StatusChange(s) => Some(s),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn read_page(body: Value) -> Vec<Record> {
+    let server = MockServer::start().await;
+    Mock::given(path(EP))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .expect(1)
+        .mount(&server)
+        .await;
+    records(&read_ok(&connector(&server), "ticket_events", None).await)
+}
+
+/// Issue 11: a `Change` child that carries the changed field as its own key, exactly as the
+/// documented export serves it, is a status change.
+#[tokio::test]
+async fn status_change_in_export_layout_is_stored() {
+    let recs = read_page(doc_fixture("ticket_events_export.json")).await;
+    let changes = status_changes(&recs);
+    let change = changes.iter().find(|s| s.external_id == "3011").unwrap();
+    assert_eq!(
+        **change,
+        StatusChange {
+            external_id: "3011".into(),
+            ticket_id: "123".into(),
+            from: Some(TicketStatus::Open),
+            to: TicketStatus::Solved,
+            author_kind: AuthorKind::Unknown,
+            author_id: Some("35436".into()),
+            at: t("2024-07-01T00:00:00Z"),
+        }
+    );
+}
+
+/// A `Create` child in the export has the field as its key and no `previous_value`; a
+/// `Create` of another field (`priority`) is no status change.
+#[tokio::test]
+async fn status_create_in_export_layout_has_no_previous_status() {
+    let recs = read_page(doc_fixture("ticket_events_export.json")).await;
+    let changes = status_changes(&recs);
+    let create = changes.iter().find(|s| s.external_id == "3010").unwrap();
+    assert_eq!((create.from, create.to), (None, TicketStatus::New));
+    assert!(
+        !changes.iter().any(|s| s.external_id == "3012"),
+        "a priority change is not a status change"
+    );
+}
+
+/// Zendesk's older documented example: a child with neither `id` nor `event_type`, just the
+/// changed field, made by the system user. It is named after its update (one status change
+/// per update) and counts as automated.
+#[tokio::test]
+async fn bare_status_child_of_the_older_documented_example_is_stored() {
+    let recs = read_page(doc_fixture("ticket_events_export.json")).await;
+    let changes = status_changes(&recs);
+    let bare = changes.iter().find(|s| s.ticket_id == "27").unwrap();
+    assert_eq!(
+        **bare,
+        StatusChange {
+            external_id: "1717-status".into(),
+            ticket_id: "27".into(),
+            from: None,
+            to: TicketStatus::Solved,
+            author_kind: AuthorKind::System,
+            author_id: Some("-1".into()),
+            at: DateTime::from_timestamp(138561439, 0).unwrap(),
+        }
+    );
+}
+
+/// The documented `comment_events` child (`via` an object, both `type` and `event_type`),
+/// dated by its own `created_at`.
+#[tokio::test]
+async fn documented_comment_event_is_a_message() {
+    let recs = read_page(doc_fixture("ticket_events_export.json")).await;
+    let messages: Vec<&Message> = recs
+        .iter()
+        .filter_map(|r| match r {
+            Record::Message(m) => Some(m),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        messages,
+        vec![&Message {
+            external_id: "91048994488".into(),
+            ticket_id: "123".into(),
+            author_kind: AuthorKind::Unknown,
+            author_id: Some("5031726587".into()),
+            public: true,
+            created_at: t("2009-06-25T10:15:18Z"),
+        }]
+    );
+    assert!(!format!("{recs:?}").contains("This is a comment"));
+}
+
+/// The audits layout (`field_name`/`value`) is still read: the recorded go-zendesk audit's
+/// `Change` event, made by a trigger (`via.channel` rule), served as an export child.
+#[tokio::test]
+async fn status_change_in_audits_layout_is_stored() {
+    let audit = &fixture("ticket_audits.json")["audits"][0];
+    let body = json!({
+        "ticket_events": [{
+            "id": audit["id"], "ticket_id": audit["ticket_id"], "created_at": audit["created_at"],
+            "timestamp": 1316990144, "updater_id": audit["author_id"], "via": "Web form",
+            "event_type": "Audit", "child_events": audit["events"],
+        }],
+        "count": 1, "end_of_stream": true, "end_time": 1316990144, "next_page": null,
+    });
+    let recs = read_page(body).await;
+    assert_eq!(
+        status_changes(&recs),
+        vec![&StatusChange {
+            external_id: "2127301163".into(),
+            ticket_id: "666".into(),
+            from: Some(TicketStatus::New),
+            to: TicketStatus::Open,
+            author_kind: AuthorKind::System,
+            author_id: Some("5246746".into()),
+            at: t("2011-09-25T22:35:44Z"),
+        }]
+    );
+    // The recorded private comment has no `author_id` at all: kept, author unknown.
+    assert!(recs.iter().any(|r| matches!(r, Record::Message(m)
+        if m.external_id == "2127301148" && !m.public && m.author_id.is_none())));
+}
+
+/// The system user (`-1`) replies for AI agents on e-mail, web form and API tickets: its
+/// public comment is a bot reply, its internal note a system note.
+#[tokio::test]
+async fn system_user_public_comment_is_a_bot_reply_and_its_note_is_system() {
+    let body = json!({
+        "ticket_events": [audit(950, 5, -1, "2024-03-01T09:00:00Z", 1709283600, vec![
+            comment(951, -1, true, "web"),
+            comment(952, -1, false, "web"),
+        ])],
+        "count": 1, "end_of_stream": true, "end_time": 1709283600, "next_page": null,
+    });
+    let kinds: Vec<(String, AuthorKind)> = read_page(body)
+        .await
+        .into_iter()
+        .filter_map(|r| match r {
+            Record::Message(m) => Some((m.external_id, m.author_kind)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("951".to_string(), AuthorKind::Bot),
+            ("952".to_string(), AuthorKind::System)
+        ]
+    );
+}
+
+const SECOND: i64 = 1709283600;
+
+fn one_second_audits(first_id: u64, n: u64) -> Value {
+    Value::Array(
+        (0..n)
+            .map(|i| {
+                let id = first_id + 10 * i;
+                audit(
+                    id,
+                    id,
+                    235323,
+                    "2024-03-01T09:00:00Z",
+                    SECOND,
+                    vec![status(id + 1, "Change", Some("open"), "solved", "Web form")],
+                )
+            })
+            .collect(),
+    )
+}
+
+/// "In time-based exports, the system may exceed the 1000-item default return limit if items
+/// share the same timestamp": a page larger than `per_page`, all of one second, holds the whole
+/// second, so paging moves one second on even when `end_time` names that second.
+#[tokio::test]
+async fn a_page_grown_past_per_page_by_one_second_moves_paging_past_that_second() {
+    let server = MockServer::start().await;
+    Mock::given(path(EP))
+        .and(query_param("start_time", SECOND.to_string()))
+        .and(query_param("per_page", "2"))
+        .respond_with(page(one_second_audits(1000, 5), SECOND, false))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(EP))
+        .and(query_param("start_time", (SECOND + 1).to_string()))
+        .respond_with(page(json!([]), SECOND + 1, true))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut s = settings(&server);
+    s.page_size = Some(2);
+    let c = deskpulse_connector_zendesk::ZendeskConnector::new(s)
+        .unwrap()
+        .with_retry_policy(fast_retry());
+    let from = Checkpoint::new(json!({"start_time": SECOND}));
+    let batches = read_ok(&c, "ticket_events", Some(from)).await;
+    assert_eq!(
+        checkpoints(&batches),
+        vec![
+            json!({"start_time": SECOND + 1}),
+            json!({"start_time": SECOND + 1})
+        ]
+    );
+    assert_eq!(status_changes(&records(&batches)).len(), 5);
+}
+
+/// A page exactly full (our smaller `per_page`) of one second whose `end_time` does not move
+/// is asked again with the largest page, which Zendesk grows to hold the second.
+#[tokio::test]
+async fn a_full_page_of_one_second_is_asked_again_with_the_largest_page() {
+    let server = MockServer::start().await;
+    Mock::given(path(EP))
+        .and(query_param("start_time", SECOND.to_string()))
+        .and(query_param("per_page", "2"))
+        .respond_with(page(one_second_audits(2000, 2), SECOND, false))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(EP))
+        .and(query_param("start_time", SECOND.to_string()))
+        .and(query_param("per_page", "1000"))
+        .respond_with(page(one_second_audits(2000, 3), SECOND + 5, true))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut s = settings(&server);
+    s.page_size = Some(2);
+    let c = deskpulse_connector_zendesk::ZendeskConnector::new(s)
+        .unwrap()
+        .with_retry_policy(fast_retry());
+    let from = Checkpoint::new(json!({"start_time": SECOND}));
+    let batches = read_ok(&c, "ticket_events", Some(from)).await;
+    assert_eq!(
+        checkpoints(&batches),
+        vec![json!({"start_time": SECOND + 5})]
+    );
+    let ids: Vec<String> = status_changes(&records(&batches))
+        .iter()
+        .map(|s| s.external_id.clone())
+        .collect();
+    assert_eq!(ids, vec!["2001", "2011", "2021"]);
+}
+
+/// A full page of the largest size, all of one second, with an `end_time` that does not move:
+/// nothing can page further without skipping updates, so the stream says so instead of
+/// looping on the same request.
+#[tokio::test]
+async fn a_second_fuller_than_the_largest_page_fails_loudly_instead_of_looping() {
+    let server = MockServer::start().await;
+    Mock::given(path(EP))
+        .and(query_param("start_time", SECOND.to_string()))
+        .and(query_param_is_missing("per_page"))
+        .respond_with(page(one_second_audits(10_000, 1000), SECOND, false))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let from = Checkpoint::new(json!({"start_time": SECOND}));
+    let (batches, err) = read(&connector(&server), "ticket_events", Some(from)).await;
+    assert!(batches.is_empty());
+    assert!(
+        matches!(&err, Some(deskpulse_connector::ConnectorError::Malformed { detail, .. })
+            if detail.contains("does not move") && detail.contains("2024-03-01T09:00:00")),
         "{err:?}"
     );
 }

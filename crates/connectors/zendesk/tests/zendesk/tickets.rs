@@ -1,7 +1,10 @@
+//! The tickets export: paging, the mapping of statuses and channels, and the vendor's own
+//! figures from each ticket's metric set.
+
 use crate::common::*;
 use chrono::{DateTime, Utc};
 use deskpulse_connector::Record;
-use deskpulse_model::{Channel, Ticket, TicketStatus};
+use deskpulse_model::{Channel, Ticket, TicketStatus, VendorDuration, VendorMetrics};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -55,16 +58,19 @@ pub async fn mount_tickets(server: &MockServer) {
         .and(path(EP))
         .and(query_param("start_time", "0"))
         .and(query_param("include", "metric_sets"))
+        .and(query_param("support_type_scope", "all"))
         .and(query_param_is_missing("cursor"))
         .respond_with(page(recorded, "t1", false))
         .mount(server)
         .await;
     let mut open_solved = ticket(14, "open", "api", &[]);
     open_solved["metric_set"] = json!({"reopens": 2, "solved_at": "2024-03-01T12:00:00Z"});
+    let mut deleted = ticket(12, "deleted", "whatsapp", &[]);
+    deleted["metric_set"] = json!({"reopens": 0, "replies": 0, "solved_at": null});
     let page2 = json!([
         ticket(10, "new", "native_messaging", &[]),
         ticket(11, "hold", "voice", &["vip"]),
-        ticket(12, "deleted", "whatsapp", &[]),
+        deleted,
         ticket(13, "closed", "email", &["closed_by_merge", "x"]),
         open_solved,
         ticket(15, "pending", "sample_ticket", &[]),
@@ -74,6 +80,7 @@ pub async fn mount_tickets(server: &MockServer) {
     Mock::given(path(EP))
         .and(query_param("cursor", "t1"))
         .and(query_param("include", "metric_sets"))
+        .and(query_param("support_type_scope", "all"))
         .respond_with(page(page2, "t2", false))
         .mount(server)
         .await;
@@ -113,12 +120,55 @@ async fn pages_maps_and_resumes() {
     let recs = records(&batches);
     let tickets: Vec<&Ticket> = recs
         .iter()
-        .map(|r| match r {
-            Record::Ticket(t) => t,
-            other => panic!("{other:?}"),
+        .filter_map(|r| match r {
+            Record::Ticket(t) => Some(t),
+            _ => None,
         })
         .collect();
     assert_eq!(tickets.len(), 11);
+    // Every other record is the vendor's figures of a ticket with a metric set, right
+    // after that ticket: the recorded 2 and 3, and 14; the deleted 12 gets none.
+    let vendor: Vec<&VendorMetrics> = recs
+        .iter()
+        .filter_map(|r| match r {
+            Record::VendorMetrics(v) => Some(v),
+            Record::Ticket(_) => None,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        vendor
+            .iter()
+            .map(|v| v.ticket_id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["2", "3", "14"]
+    );
+    // The real record's minutes, in seconds; no `reply_time_in_seconds` there.
+    assert_eq!(
+        vendor[0],
+        &VendorMetrics {
+            ticket_id: "2".into(),
+            updated_at: t("2019-06-05T01:13:24Z"),
+            first_response: VendorDuration {
+                calendar_seconds: Some(97 * 60),
+                business_seconds: Some(23 * 60)
+            },
+            first_resolution: VendorDuration {
+                calendar_seconds: Some(7292 * 60),
+                business_seconds: Some(1440 * 60)
+            },
+            full_resolution: VendorDuration {
+                calendar_seconds: Some(7300 * 60),
+                business_seconds: Some(1450 * 60)
+            },
+            reopens: Some(1),
+            replies: Some(2),
+        }
+    );
+    assert_eq!(
+        (vendor[1].first_response, vendor[1].replies),
+        (VendorDuration::NONE, Some(1))
+    );
 
     // The recorded ticket, field by field.
     assert_eq!(
@@ -217,4 +267,117 @@ async fn a_start_time_checkpoint_is_honoured() {
     let from = deskpulse_connector::Checkpoint::new(json!({"start_time": 1700000000}));
     let batches = read_ok(&c, "tickets", Some(from)).await;
     assert_eq!(checkpoints(&batches), vec![json!({"cursor": "c9"})]);
+}
+
+async fn one_ticket(t: Value) -> Vec<Record> {
+    let server = MockServer::start().await;
+    Mock::given(path(EP))
+        .respond_with(page(json!([t]), "c1", true))
+        .expect(1)
+        .mount(&server)
+        .await;
+    records(&read_ok(&connector(&server), "tickets", None).await)
+}
+
+/// The documented metric set: durations in seconds (minutes × 60), the messaging-only
+/// `reply_time_in_seconds` preferred for the calendar first reply, dated by the ticket's
+/// `updated_at` so an older read never replaces a newer one.
+#[tokio::test]
+async fn vendor_metrics_come_from_the_documented_metric_set() {
+    let mut tk = ticket(4343, "solved", "native_messaging", &[]);
+    tk["metric_set"] = doc_fixture("ticket_metric.json");
+    let recs = one_ticket(tk).await;
+    assert!(matches!(&recs[0], Record::Ticket(t) if t.external_id == "4343"));
+    let minutes = VendorDuration {
+        calendar_seconds: Some(2391 * 60),
+        business_seconds: Some(737 * 60),
+    };
+    assert_eq!(
+        recs[1],
+        Record::VendorMetrics(VendorMetrics {
+            ticket_id: "4343".into(),
+            updated_at: t("2024-03-02T10:00:00Z"),
+            first_response: VendorDuration {
+                calendar_seconds: Some(143460),
+                business_seconds: Some(737 * 60)
+            },
+            first_resolution: minutes,
+            full_resolution: minutes,
+            reopens: Some(55),
+            replies: Some(322),
+        })
+    );
+    assert_eq!(recs.len(), 2);
+}
+
+/// Airbyte's real record: an open ticket's full resolution is `null`, so is ours.
+#[tokio::test]
+async fn unresolved_metric_values_are_none() {
+    let mut tk = ticket(160, "open", "web", &[]);
+    tk["metric_set"] = json!({"id": 9515133612047u64, "ticket_id": 160, "reopens": 1, "replies": 2,
+        "reply_time_in_minutes": {"calendar": 97667, "business": 23040},
+        "first_resolution_time_in_minutes": {"calendar": 7292, "business": 1440},
+        "full_resolution_time_in_minutes": {"calendar": null, "business": null},
+        "assigned_at": "2024-04-12T13:39:05Z", "solved_at": null,
+        "latest_comment_added_at": "2024-09-20T13:53:23Z"});
+    let recs = one_ticket(tk).await;
+    match &recs[1] {
+        Record::VendorMetrics(v) => {
+            assert_eq!(v.full_resolution, VendorDuration::NONE);
+            assert_eq!(v.first_response.calendar_seconds, Some(97667 * 60));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// No `metric_set` (not side-loaded, or `null`): no vendor figures.
+#[tokio::test]
+async fn a_ticket_without_metric_set_has_no_vendor_metrics() {
+    let mut with_null = ticket(7, "open", "web", &[]);
+    with_null["metric_set"] = Value::Null;
+    assert_eq!(one_ticket(ticket(6, "open", "web", &[])).await.len(), 1);
+    assert_eq!(one_ticket(with_null).await.len(), 1);
+}
+
+/// Via types and via ids (developer.zendesk.com/documentation/ticketing/reference-guides/via-types):
+/// `mail` (id 4) is e-mail and `web_service` (id 5) the API, like `email` and `api`.
+#[tokio::test]
+async fn channel_given_as_via_type_or_via_id_is_mapped() {
+    let mut by_type = ticket(20, "open", "web", &[]);
+    by_type["via"] = json!({"channel": "mail", "source": {"from": {"address": "user@example.com", "name": "mycompany"}, "rel": null, "to": {"address": "support@example.com", "name": "Example Account"}}});
+    let mut by_id = ticket(21, "open", "web", &[]);
+    by_id["via"] = json!({"channel": 4, "source": {"from": {"address": "user@example.com", "name": "mycompany"}, "rel": null, "to": {"address": "support@example.com", "name": "Example Account"}}});
+    let api = ticket(22, "open", "web_service", &[]);
+    for (t, want) in [
+        (by_type, Channel::Email),
+        (by_id, Channel::Email),
+        (api, Channel::Api),
+    ] {
+        match &one_ticket(t).await[0] {
+            Record::Ticket(t) => assert_eq!(t.channel, want, "ticket {}", t.external_id),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+/// `support_type_scope` defaults to `agent`: without `all`, tickets an AI agent handled alone
+/// are not exported. Sent on the first request and on every cursor page.
+#[tokio::test]
+async fn ticket_exports_ask_for_ai_agent_tickets_too() {
+    let server = MockServer::start().await;
+    Mock::given(path(EP))
+        .and(query_param("start_time", "0"))
+        .and(query_param("support_type_scope", "all"))
+        .respond_with(page(json!([]), "c1", false))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(EP))
+        .and(query_param("cursor", "c1"))
+        .and(query_param("support_type_scope", "all"))
+        .respond_with(page(json!([]), "c2", true))
+        .expect(1)
+        .mount(&server)
+        .await;
+    assert_eq!(read_ok(&connector(&server), "tickets", None).await.len(), 2);
 }

@@ -1,3 +1,5 @@
+//! The users export: agents, customers, and which users are bots.
+
 use crate::common::*;
 use deskpulse_connector::Record;
 use deskpulse_model::{Agent, Customer};
@@ -101,4 +103,79 @@ async fn pages_agents_and_customers_and_resumes() {
         "end-user names or addresses leaked into Debug output: {debug}"
     );
     assert_resumes_exactly(&c, "users", &batches).await;
+}
+
+/// The Incremental User Export's documented user ("Johnny Agent", `role` agent, `role_type` 0).
+fn johnny() -> serde_json::Value {
+    json!({"active": true, "alias": "Mr. Johnny", "created_at": "2009-07-20T22:55:29Z",
+        "custom_role_id": 9373643, "details": "", "email": "johnny@example.com",
+        "external_id": "sai989sur98w9", "id": 35436, "last_login_at": "2011-05-05T10:38:52Z",
+        "locale": "en-US", "locale_id": 1, "moderator": true, "name": "Johnny Agent",
+        "notes": "Johnny is a nice guy!", "only_private_comments": false, "organization_id": 57542,
+        "phone": "+15551234567", "restricted_agent": true, "role": "agent", "role_type": 0,
+        "shared": false, "shared_agent": false, "signature": "Have a nice day, Johnny",
+        "suspended": true, "tags": ["enterprise", "other_tag"], "ticket_restriction": "assigned",
+        "time_zone": "Copenhagen", "updated_at": "2011-05-05T10:38:52Z",
+        "url": "https://company.zendesk.com/api/v2/users/35436",
+        "user_fields": {"user_date": "2012-07-23T00:00:00Z", "user_decimal": 5.1, "user_dropdown": "option_1"},
+        "verified": true})
+}
+
+async fn read_users(users: serde_json::Value, bot_user_ids: Vec<i64>) -> Vec<Record> {
+    let server = MockServer::start().await;
+    Mock::given(path(EP))
+        .respond_with(page(users, "u1", true))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut s = settings(&server);
+    s.bot_user_ids = bot_user_ids;
+    let c = deskpulse_connector_zendesk::ZendeskConnector::new(s)
+        .unwrap()
+        .with_retry_policy(fast_retry());
+    records(&read_ok(&c, "users", None).await)
+}
+
+/// Zendesk's users export has no bot flag (`role_type` 0 is a custom agent, a person): a
+/// documented agent is a person unless configured as a bot.
+#[tokio::test]
+async fn a_documented_agent_is_a_person_by_default() {
+    assert_eq!(
+        read_users(json!([johnny()]), vec![]).await,
+        vec![Record::Agent(Agent {
+            external_id: "35436".into(),
+            name: "Johnny Agent".into(),
+            is_bot: false
+        })]
+    );
+}
+
+/// The user an admin picked as an AI agent's sender is an ordinary agent in the export
+/// (support.zendesk.com/hc/en-us/articles/9985221852954): listed in `bot_user_ids`, it is a bot.
+#[tokio::test]
+async fn an_agent_listed_in_bot_user_ids_is_a_bot() {
+    assert_eq!(
+        read_users(json!([johnny()]), vec![35436]).await,
+        vec![Record::Agent(Agent {
+            external_id: "35436".into(),
+            name: "Johnny Agent".into(),
+            is_bot: true
+        })]
+    );
+}
+
+/// A third-party bot added as an end-user (Zendesk QA asks admins to mark such users as bots
+/// by hand) is a bot agent when listed, never a customer.
+#[tokio::test]
+async fn an_end_user_listed_in_bot_user_ids_is_a_bot_not_a_customer() {
+    let end_user = fixture("users.json")["users"][0].clone();
+    assert_eq!(end_user["role"], "end-user");
+    assert_eq!(
+        read_users(json!([end_user]), vec![369531345753]).await,
+        vec![Record::Agent(Agent {
+            external_id: "369531345753".into(),
+            name: "Sample customer".into(),
+            is_bot: true
+        })]
+    );
 }
