@@ -327,6 +327,11 @@ pub(crate) struct TicketEvent {
     created_at: Option<DateTime<Utc>>,
     #[serde(default)]
     updater_id: Option<i64>,
+    /// The update's via: a via name string in the export, an object in the audits. A child
+    /// has its own via only "if it's different from the via object of the audit"
+    /// (developer.zendesk.com/documentation/ticketing/reference-guides/ticket-audit-events-reference).
+    #[serde(default)]
+    via: Option<Value>,
     #[serde(default)]
     child_events: Vec<Map<String, Value>>,
 }
@@ -389,7 +394,7 @@ pub(crate) fn map_ticket_event(e: TicketEvent) -> Result<Vec<Record>, String> {
     for c in &e.child_events {
         let kind = child_kind(c);
         let child_id = c.get("id").and_then(Value::as_i64);
-        let via = c.get("via");
+        let via = c.get("via").or(e.via.as_ref());
         match kind {
             "Comment" => {
                 let id = child_id.ok_or_else(|| {

@@ -176,17 +176,19 @@ pub(crate) fn tickets<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream
 ///
 /// More updates in one second than a page holds: the export pages by time (`start_time` is
 /// inclusive, `end_time` is the last item's time), so a page whose items all share
-/// `start_time`'s second cannot be followed by time, and a client that follows `next_page`
-/// asks for the same page forever (the loop reported against zendesk_api_client_rb #168 and
-/// zenpy #451). The way out is a page that holds the whole second, larger than `per_page`,
-/// with an `end_time` past it (what the project's simulator serves). So the pager:
+/// `start_time`'s second cannot be followed by time, and a client that re-requests
+/// `end_time` asks for the same page forever (the loop reported in zendesk_api_client_rb #168
+/// and zenpy #451). Zendesk's documented remedy is on the server: "In time-based exports, the
+/// system may exceed the 1000-item default return limit if items share the same timestamp"
+/// (developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/#per_page).
+/// So the pager:
 /// - accepts pages larger than the `per_page` it asked for;
-/// - moves one second on when such a grown page, all of one second, still gives that
-///   second as `end_time` (the page held the whole second);
-/// - asks again with the largest page (1000) when a page of its smaller `per_page` is full of
-///   one second and `end_time` does not move;
-/// - fails with a `Malformed` error naming the second when even that stalls, rather than
-///   loop or skip events (the next sync starts from the same second).
+/// - moves one second on when such a grown page, all of one second, still gives that second
+///   as `end_time` (the page held the whole second);
+/// - asks again with the largest page (1000, the default) when a page of a smaller `per_page`
+///   is full of one second and `end_time` does not move;
+/// - fails with a `Malformed` error naming the second when even that stalls, rather than loop
+///   or skip updates (the next sync starts from the same second).
 pub(crate) fn ticket_events<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream<'a> {
     let start = match from {
         None => ctx.start_time,

@@ -573,3 +573,25 @@ async fn a_second_fuller_than_the_largest_page_fails_loudly_instead_of_looping()
         "{err:?}"
     );
 }
+
+/// A child without its own via has the update's via ("An event will have its own via object
+/// if it's different from the via object of the audit"): a status change inside an update made
+/// by a trigger (the via object reference's rule example) is automated.
+#[tokio::test]
+async fn a_child_without_via_takes_the_updates_rule_via() {
+    let mut update = audit(
+        960,
+        8,
+        235323,
+        "2024-03-01T09:00:00Z",
+        1709283600,
+        vec![
+            json!({"id": 961, "type": "Change", "field_name": "status", "value": "open", "previous_value": "new"}),
+        ],
+    );
+    update["via"] = json!({"channel": "rule", "source": {"to": {}, "from": {"id": 22472716, "title": "Assign to first responder"}, "rel": "trigger"}});
+    let body = json!({"ticket_events": [update], "count": 1, "end_of_stream": true,
+        "end_time": 1709283600, "next_page": null});
+    let recs = read_page(body).await;
+    assert_eq!(status_changes(&recs)[0].author_kind, AuthorKind::System);
+}
