@@ -456,8 +456,15 @@ fn trust_current_status(s: &mut Solves, ticket: &deskpulse_model::Ticket) {
 fn solves_without_history(t: &TicketInput) -> Solves {
     let ticket = &t.ticket;
     let last = ticket.final_solved_at.filter(|_| ticket.status.is_solved());
-    // Bad data (first after final) must not make the first resolution the longer one.
-    let first = match (ticket.first_solved_at.or(ticket.final_solved_at), last) {
+    // The final solve is the first one only when the API says the ticket was never
+    // reopened: after a reopen it cannot be (Freshdesk keeps only the last resolution), and
+    // with no reopen count at all it is unknown. Bad data (first after final) must not make
+    // the first resolution the longer one.
+    let known_once = ticket.reopens == Some(0);
+    let first_known = ticket
+        .first_solved_at
+        .or(ticket.final_solved_at.filter(|_| known_once));
+    let first = match (first_known, last) {
         (Some(f), Some(l)) => Some(f.min(l)),
         (f, _) => f,
     };

@@ -1088,3 +1088,46 @@ fn kpis_a_source_cannot_support_are_left_out_with_a_note() {
             .is_none()
     );
 }
+
+#[test]
+fn after_a_reopen_without_history_the_first_resolution_is_unknown() {
+    // Freshdesk keeps only the last resolution (`resolved_at`) and that the ticket was
+    // reopened (`reopened_at`): the first resolution is not the final one.
+    let reopened = ticket("1", "2026-11-10T09:00:00Z")
+        .say(C, "r1", "2026-11-10T09:00:00Z")
+        .say(A, "100", "2026-11-10T10:00:00Z")
+        .with(|t| {
+            t.status = Solved;
+            t.final_solved_at = Some(at("2026-11-11T09:00:00Z"));
+            t.reopens = Some(1);
+        });
+    // Known never reopened: the final solve is the first one.
+    let once = ticket("2", "2026-11-10T09:00:00Z")
+        .say(C, "r1", "2026-11-10T09:00:00Z")
+        .say(A, "100", "2026-11-10T10:00:00Z")
+        .with(|t| {
+            t.status = Solved;
+            t.final_solved_at = Some(at("2026-11-10T11:00:00Z"));
+            t.reopens = Some(0);
+        });
+    // No reopen count at all: unknown too.
+    let unknown = ticket("3", "2026-11-10T09:00:00Z")
+        .say(C, "r1", "2026-11-10T09:00:00Z")
+        .say(A, "100", "2026-11-10T10:00:00Z")
+        .with(|t| {
+            t.status = Solved;
+            t.final_solved_at = Some(at("2026-11-10T12:00:00Z"));
+        });
+    let r = report(vec![reopened, once, unknown]);
+    assert_eq!(r.kpis.resolution_time.stats.n, 3);
+    // only ticket 2: 09:00 → 11:00 = 7200 s
+    assert_eq!(r.kpis.first_resolution_time.stats.n, 1);
+    assert_eq!(
+        r.kpis.first_resolution_time.stats.median_seconds,
+        Some(7200.0)
+    );
+    assert_eq!(
+        (r.kpis.reopen_rate.n, r.kpis.reopen_rate.value),
+        (3, Some(1.0 / 3.0))
+    );
+}
