@@ -19,7 +19,7 @@ use crate::StorageError;
 
 /// The version of the derivation and of the `data` encoding that stored rows follow
 /// (`meta.facts_version`). Bump it with any change to either: the next open rebuilds.
-pub(crate) const FACTS_VERSION: &str = "2";
+pub(crate) const FACTS_VERSION: &str = "3";
 
 /// The `data` JSON. Times after `t` are microseconds relative to it (shorter numbers:
 /// a report parses over 100k of these), and fields at their default are left out.
