@@ -28,12 +28,14 @@
 //! is harmless).
 //!
 //! When a whole page falls within one second of the bound (more than 25 conversations
-//! created within a second: bulk imports), the bound cannot move. That second is then read
-//! in full by page number (`createdAt:[t TO t+1s]`), and a pass counts only if its
+//! created within a second or two: bulk imports), the bound cannot move. The stretch from
+//! the bound to two seconds after it (`createdAt:[t TO t+2s]`, which holds that crowded
+//! second) is then read in full by page number, and a pass counts only if its
 //! `totalElements` stayed the same on every page and it saw exactly that many distinct ids;
-//! otherwise (a deletion or a reordering during the pass) the second is read again, and
-//! after three unusable passes the sweep stops with an error (the next sync resumes there)
-//! rather than complete with an id missed. The sweep then continues at `t + 1s`.
+//! otherwise (a deletion, an import or a reordering during the pass) the stretch is read
+//! again, and after three unusable passes the sweep stops with an error (the next sync
+//! resumes there) rather than complete with an id missed. The sweep then continues at
+//! `t + 2s`.
 //!
 //! **When.** At most every `roster_every` (default 24 h, `"0s"` = every sync). The last
 //! checkpoint records when the last sweep completed (`{"completed_at"}`); a read before the
@@ -59,8 +61,8 @@ use std::collections::BTreeSet;
 const PASSES: [&str; 2] = ["all", "spam"];
 /// How far `listed_before` trails the sweep's start.
 const LIST_LAG: Duration = Duration::hours(1);
-/// Passes over a crowded second before the sweep gives up on it for this sync.
-const SECOND_PASSES: usize = 3;
+/// Passes over a crowded stretch before the sweep gives up on it for this sync.
+const STRETCH_PASSES: usize = 3;
 
 /// Where a sweep stands.
 #[derive(Clone, Debug)]
@@ -187,9 +189,12 @@ fn check_order(
     Ok(())
 }
 
-/// Every live id created in `[at, at + 1 s]` with `status`, read by page number until one
-/// pass is consistent (see the module docs).
-async fn read_second(
+/// How long a stretch a crowded page is read over (see the module docs).
+const STRETCH: Duration = Duration::seconds(2);
+
+/// Every live id created in `[at, at + STRETCH]` with `status`, read by page number until
+/// one pass is consistent (see the module docs).
+async fn read_stretch(
     ctx: Ctx<'_>,
     status: &str,
     at: DateTime<Utc>,
@@ -197,9 +202,9 @@ async fn read_second(
     let range = format!(
         "(createdAt:[{} TO {}])",
         fmt_time(at),
-        fmt_time(at + Duration::seconds(1))
+        fmt_time(at + STRETCH)
     );
-    for _ in 0..SECOND_PASSES {
+    for _ in 0..STRETCH_PASSES {
         let mut seen = BTreeSet::new();
         let mut live = BTreeSet::new();
         let mut total: Option<u64> = None;
@@ -236,15 +241,15 @@ async fn read_second(
         tracing::info!(
             status,
             from = %fmt_time(at),
-            "the conversations created within one second changed while being listed: listing them again"
+            "the conversations created within two seconds changed while being listed: listing them again"
         );
     }
     Err(malformed(
         CONVERSATIONS,
         format!(
-            "the conversations created between {} and {} (status {status}) changed every time they were listed ({SECOND_PASSES} times): the sweep stops here and the next sync resumes it",
+            "the conversations created between {} and {} (status {status}) changed every time they were listed ({STRETCH_PASSES} times): the sweep stops here and the next sync resumes it",
             fmt_time(at),
-            fmt_time(at + Duration::seconds(1))
+            fmt_time(at + STRETCH)
         ),
     ))
 }
@@ -331,9 +336,9 @@ pub(crate) fn roster<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream<
         let bound = newest - Duration::seconds(1);
         let next_from = match sweep.from {
             Some(f) if bound <= f => {
-                // The whole page lies within a second of the bound: read that second in full.
-                ids.extend(read_second(ctx, status, f).await?);
-                f + Duration::seconds(1)
+                // The whole page lies within a second of the bound: read the stretch in full.
+                ids.extend(read_stretch(ctx, status, f).await?);
+                f + STRETCH
             }
             _ => bound,
         };

@@ -7,5 +7,6 @@ mod conversations;
 mod errors;
 mod golden;
 mod http;
+mod roster;
 mod settings;
 mod users;

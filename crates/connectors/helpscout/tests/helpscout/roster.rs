@@ -1,0 +1,593 @@
+//! The `ticket_roster` stream: a sweep over every conversation id Help Scout still lists
+//! (List Conversations without `embed`, `status=all` then `status=spam`, `createdAt`
+//! keyset), its interval, its resume, and what storage makes of it. The clock is pinned.
+
+use crate::common::*;
+use crate::conversations::{export, t};
+use chrono::{DateTime, Utc};
+use deskpulse_connector::{
+    Checkpoint, ConnectorError, NoProgress, Record, SyncOptions, sync_stream,
+};
+use deskpulse_connector_helpscout::{HelpScoutConnector, HelpScoutSettings};
+use deskpulse_model::{TicketRoster, TicketStatus};
+use deskpulse_storage::testing::TestDb;
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
+
+const NOW: &str = "2026-11-12T00:00:00Z";
+
+fn now() -> DateTime<Utc> {
+    t(NOW)
+}
+
+/// A conversation as the list sends it without `embed=threads` (`ConversationPayloads`'s
+/// shape, no `_embedded`).
+fn listed(id: i64, status: &str, created_at: &str) -> Value {
+    let mut c = conversation(id, status, created_at, vec![]);
+    c.as_object_mut().unwrap().remove("_embedded");
+    c
+}
+
+/// Page 1 of the sweep's list for `status`, from `from` (inclusive) if given. Never with
+/// `embed`: ids only, the cheapest list.
+fn sweep(status: &str, from: Option<&str>) -> MockBuilder {
+    let m = Mock::given(method("GET"))
+        .and(path(CONVERSATIONS))
+        .and(query_param("status", status))
+        .and(query_param("sortField", "createdAt"))
+        .and(query_param("sortOrder", "asc"))
+        .and(query_param("page", "1"))
+        .and(query_param_is_missing("embed"))
+        .and(query_param_is_missing("modifiedSince"));
+    match from {
+        Some(f) => m.and(query_param("query", format!("(createdAt:[{f} TO *])"))),
+        None => m.and(query_param_is_missing("query")),
+    }
+}
+
+/// Page `page` of the stretch `[from TO to]` that a crowded page is read over.
+fn stretch(status: &str, from: &str, to: &str, page: u64) -> MockBuilder {
+    Mock::given(method("GET"))
+        .and(path(CONVERSATIONS))
+        .and(query_param("status", status))
+        .and(query_param("sortField", "createdAt"))
+        .and(query_param("sortOrder", "asc"))
+        .and(query_param("page", page.to_string()))
+        .and(query_param(
+            "query",
+            format!("(createdAt:[{from} TO {to}])"),
+        ))
+}
+
+fn empty_page() -> ResponseTemplate {
+    conv_page(vec![], 1, 0, 0)
+}
+
+fn roster_connector(server: &MockServer, every: &str) -> HelpScoutConnector {
+    let s = HelpScoutSettings {
+        roster_every: every.into(),
+        ..settings(server)
+    };
+    HelpScoutConnector::new(s)
+        .unwrap()
+        .with_retry_policy(fast_retry())
+        .with_clock(now)
+}
+
+fn rosters(records: &[Record]) -> Vec<TicketRoster> {
+    records
+        .iter()
+        .map(|r| match r {
+            Record::TicketRoster(r) => r.clone(),
+            other => panic!("the sweep emitted {other:?}"),
+        })
+        .collect()
+}
+
+fn page(started: &str, ids: &[&str], complete: bool) -> TicketRoster {
+    TicketRoster {
+        sweep_started_at: t(started),
+        listed_before: t(started) - chrono::Duration::hours(1),
+        ids: ids.iter().map(|i| (*i).to_owned()).collect(),
+        complete,
+    }
+}
+
+#[tokio::test]
+async fn sweep_lists_every_status_by_created_at_keyset_then_spam() {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    sweep("all", None)
+        .respond_with(conv_page(
+            vec![
+                listed(1, "closed", "2026-11-10T10:00:00Z"),
+                listed(2, "active", "2026-11-10T10:05:00Z"),
+            ],
+            1,
+            2,
+            3,
+        ))
+        .mount(&server)
+        .await;
+    // Page 1 again, from the newest `createdAt` read minus a second (never `page=2`).
+    sweep("all", Some("2026-11-10T10:04:59Z"))
+        .respond_with(conv_page(
+            vec![
+                listed(2, "active", "2026-11-10T10:05:00Z"),
+                listed(3, "pending", "2026-11-10T10:20:00Z"),
+            ],
+            1,
+            1,
+            2,
+        ))
+        .mount(&server)
+        .await;
+    // Help Scout lists `spam` as a status of its own beside `all`: swept too.
+    sweep("spam", None)
+        .respond_with(conv_page(
+            vec![listed(9, "spam", "2026-11-09T08:00:00Z")],
+            1,
+            1,
+            1,
+        ))
+        .mount(&server)
+        .await;
+    let c = roster_connector(&server, "24h");
+    let batches = read_ok(&c, "ticket_roster", None).await;
+    assert_eq!(
+        rosters(&records(&batches)),
+        [
+            page(NOW, &["1", "2"], false),
+            page(NOW, &["2", "3"], false),
+            page(NOW, &["9"], true),
+        ]
+    );
+    assert_eq!(
+        checkpoints(&batches),
+        [
+            json!({"sweep_started_at": NOW, "status": "all", "created_from": "2026-11-10T10:04:59Z"}),
+            json!({"sweep_started_at": NOW, "status": "spam", "created_from": null}),
+            json!({"completed_at": NOW}),
+        ]
+    );
+    // Every page resumes exactly; after the last, the interval has not passed: nothing.
+    assert_resumes_exactly(&c, "ticket_roster", &batches).await;
+    for r in server.received_requests().await.unwrap() {
+        let q = r.url.query().unwrap_or_default();
+        assert!(
+            r.url.path() == TOKEN_PATH || (!q.contains("embed") && !q.contains("mailbox")),
+            "{q}"
+        );
+    }
+}
+
+/// Page numbers shift when a conversation of an earlier page is deleted mid-sweep; the keyset
+/// does not. Conversation 2 is deleted after page 1 was read: by page number (`page=2`, 3 a
+/// page) the next page would start at 5 and skip the live 4.
+#[tokio::test]
+async fn a_conversation_deleted_mid_sweep_does_not_hide_a_live_one() {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    sweep("all", None)
+        .respond_with(conv_page(
+            vec![
+                listed(1, "active", "2026-11-10T10:00:00Z"),
+                listed(2, "active", "2026-11-10T10:01:00Z"),
+                listed(3, "active", "2026-11-10T10:02:00Z"),
+            ],
+            1,
+            2,
+            5,
+        ))
+        .mount(&server)
+        .await;
+    sweep("all", Some("2026-11-10T10:01:59Z"))
+        .respond_with(conv_page(
+            vec![
+                listed(3, "active", "2026-11-10T10:02:00Z"),
+                listed(4, "active", "2026-11-10T10:03:00Z"),
+                listed(5, "active", "2026-11-10T10:04:00Z"),
+            ],
+            1,
+            1,
+            3,
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(CONVERSATIONS))
+        .and(query_param("page", "2"))
+        .respond_with(conv_page(
+            vec![listed(5, "active", "2026-11-10T10:04:00Z")],
+            2,
+            2,
+            4,
+        ))
+        .expect(0)
+        .mount(&server)
+        .await;
+    sweep("spam", None)
+        .respond_with(empty_page())
+        .mount(&server)
+        .await;
+    let recs = records(&read_ok(&roster_connector(&server, "24h"), "ticket_roster", None).await);
+    let mut seen: Vec<String> = rosters(&recs).into_iter().flat_map(|r| r.ids).collect();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen, ["1", "2", "3", "4", "5"]);
+}
+
+/// More conversations created within a second than a page holds (a bulk import): the
+/// bound cannot move, so the stretch is read by page number, and read again when it
+/// changed during the pass (its `totalElements` moved).
+#[tokio::test]
+async fn a_crowded_second_is_read_in_full_and_again_when_it_changed() {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    let crowd = || {
+        vec![
+            listed(1, "active", "2026-11-10T10:00:00Z"),
+            listed(2, "active", "2026-11-10T10:00:00Z"),
+            listed(3, "active", "2026-11-10T10:00:00Z"),
+        ]
+    };
+    sweep("all", None)
+        .respond_with(conv_page(crowd(), 1, 2, 5))
+        .mount(&server)
+        .await;
+    sweep("all", Some("2026-11-10T09:59:59Z"))
+        .respond_with(conv_page(crowd(), 1, 2, 5))
+        .mount(&server)
+        .await;
+    let (from, to) = ("2026-11-10T09:59:59Z", "2026-11-10T10:00:01Z");
+    stretch("all", from, to, 1)
+        .respond_with(conv_page(crowd(), 1, 2, 5))
+        .expect(2)
+        .mount(&server)
+        .await;
+    // The first pass's page 2 counts one more conversation (an import landed meanwhile):
+    // that pass is not trusted.
+    stretch("all", from, to, 2)
+        .respond_with(conv_page(
+            vec![listed(4, "active", "2026-11-10T10:00:00Z")],
+            2,
+            2,
+            6,
+        ))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    stretch("all", from, to, 2)
+        .respond_with(conv_page(
+            vec![
+                listed(4, "active", "2026-11-10T10:00:00Z"),
+                listed(5, "active", "2026-11-10T10:00:01Z"),
+            ],
+            2,
+            2,
+            5,
+        ))
+        .mount(&server)
+        .await;
+    sweep("all", Some(to))
+        .respond_with(conv_page(
+            vec![listed(5, "active", "2026-11-10T10:00:01Z")],
+            1,
+            1,
+            1,
+        ))
+        .mount(&server)
+        .await;
+    sweep("spam", None)
+        .respond_with(empty_page())
+        .mount(&server)
+        .await;
+    let batches = read_ok(&roster_connector(&server, "24h"), "ticket_roster", None).await;
+    let pages = rosters(&records(&batches));
+    assert_eq!(pages[1].ids, ["1", "2", "3", "1", "2", "3", "4", "5"]);
+    assert_eq!(
+        batches[1].checkpoint.value()["created_from"],
+        json!("2026-11-10T10:00:01Z")
+    );
+    assert!(pages.last().unwrap().complete);
+}
+
+#[tokio::test]
+async fn a_crowded_second_that_changes_on_every_pass_stops_the_sweep_with_an_error() {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    let crowd = vec![
+        listed(1, "active", "2026-11-10T10:00:00Z"),
+        listed(2, "active", "2026-11-10T10:00:00Z"),
+    ];
+    sweep("all", Some("2026-11-10T09:59:59Z"))
+        .respond_with(conv_page(crowd.clone(), 1, 2, 4))
+        .mount(&server)
+        .await;
+    let (from, to) = ("2026-11-10T09:59:59Z", "2026-11-10T10:00:01Z");
+    stretch("all", from, to, 1)
+        .respond_with(conv_page(crowd, 1, 2, 4))
+        .expect(3)
+        .mount(&server)
+        .await;
+    stretch("all", from, to, 2)
+        .respond_with(conv_page(
+            vec![listed(3, "active", "2026-11-10T10:00:00Z")],
+            2,
+            2,
+            3,
+        ))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let from_cp = Checkpoint::new(json!({
+        "sweep_started_at": "2026-11-11T23:00:00Z", "status": "all", "created_from": from
+    }));
+    let (batches, err) = read(
+        &roster_connector(&server, "24h"),
+        "ticket_roster",
+        Some(from_cp),
+    )
+    .await;
+    assert!(
+        batches.is_empty(),
+        "no page of a stretch that was not listed consistently"
+    );
+    match err {
+        Some(ConnectorError::Malformed { endpoint, detail }) => {
+            assert_eq!(endpoint, CONVERSATIONS);
+            assert!(detail.contains("changed every time"), "{detail}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn no_sweep_before_roster_every_has_passed_since_the_last_one_completed() {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    sweep("all", None)
+        .respond_with(empty_page())
+        .mount(&server)
+        .await;
+    sweep("spam", None)
+        .respond_with(empty_page())
+        .mount(&server)
+        .await;
+    let done = |at: &str| Some(Checkpoint::new(json!({ "completed_at": at })));
+    // Completed 12 h before NOW: a 24 h interval has not passed.
+    let c = roster_connector(&server, "24h");
+    assert!(
+        read_ok(&c, "ticket_roster", done("2026-11-11T12:00:00Z"))
+            .await
+            .is_empty()
+    );
+    assert!(server.received_requests().await.unwrap().is_empty());
+    // Exactly 24 h: it has.
+    let batches = read_ok(&c, "ticket_roster", done("2026-11-11T00:00:00Z")).await;
+    assert_eq!(
+        rosters(&records(&batches)),
+        [page(NOW, &[], false), page(NOW, &[], true)]
+    );
+    // `"0s"`: every sync sweeps, even right after a sweep.
+    let every_sync = roster_connector(&server, "0s");
+    assert_eq!(
+        read_ok(&every_sync, "ticket_roster", done(NOW)).await.len(),
+        2
+    );
+}
+
+/// A sweep killed midway resumes from its checkpoint with the sweep's own start, whatever
+/// the time now: storage joins its pages by `sweep_started_at`.
+#[tokio::test]
+async fn a_killed_sweep_resumes_with_its_own_sweep_started_at() {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    sweep("spam", Some("2026-11-01T00:00:00Z"))
+        .respond_with(conv_page(
+            vec![listed(7, "spam", "2026-11-02T00:00:00Z")],
+            1,
+            1,
+            1,
+        ))
+        .mount(&server)
+        .await;
+    let from = Checkpoint::new(json!({
+        "sweep_started_at": "2026-11-10T03:00:00Z", "status": "spam", "created_from": "2026-11-01T00:00:00Z"
+    }));
+    let batches = read_ok(
+        &roster_connector(&server, "24h"),
+        "ticket_roster",
+        Some(from),
+    )
+    .await;
+    assert_eq!(
+        rosters(&records(&batches)),
+        [page("2026-11-10T03:00:00Z", &["7"], true)]
+    );
+    assert_eq!(checkpoints(&batches), [json!({ "completed_at": NOW })]);
+}
+
+/// `state` is one of `published`, `draft`, `deleted` (Get Conversation): a listed conversation
+/// whose state is `deleted` is not present.
+#[tokio::test]
+async fn a_listed_conversation_in_state_deleted_is_not_present() {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    let mut gone = listed(2, "closed", "2026-11-10T10:01:00Z");
+    gone["state"] = json!("deleted");
+    sweep("all", None)
+        .respond_with(conv_page(
+            vec![listed(1, "closed", "2026-11-10T10:00:00Z"), gone],
+            1,
+            1,
+            2,
+        ))
+        .mount(&server)
+        .await;
+    sweep("spam", None)
+        .respond_with(empty_page())
+        .mount(&server)
+        .await;
+    let recs = records(&read_ok(&roster_connector(&server, "24h"), "ticket_roster", None).await);
+    assert_eq!(rosters(&recs)[0].ids, ["1"]);
+}
+
+/// A list that ignored the `query` range (or the order) cannot be followed by keyset: an
+/// error, never a sweep that loops or stops short.
+#[tokio::test]
+async fn a_list_that_ignores_the_created_at_range_or_order_is_an_error() {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    sweep("all", Some("2026-11-10T10:00:00Z"))
+        .respond_with(conv_page(
+            vec![listed(1, "closed", "2017-04-21T14:39:56Z")],
+            1,
+            3,
+            60,
+        ))
+        .mount(&server)
+        .await;
+    sweep("all", None)
+        .respond_with(conv_page(
+            vec![
+                listed(2, "closed", "2026-11-10T10:05:00Z"),
+                listed(1, "closed", "2026-11-10T10:00:00Z"),
+            ],
+            1,
+            3,
+            60,
+        ))
+        .mount(&server)
+        .await;
+    let c = roster_connector(&server, "24h");
+    let from = Checkpoint::new(json!({
+        "sweep_started_at": NOW, "status": "all", "created_from": "2026-11-10T10:00:00Z"
+    }));
+    let (_, err) = read(&c, "ticket_roster", Some(from)).await;
+    deskpulse_connector::testkit::assert_malformed(&err, CONVERSATIONS, "range was not applied");
+    let (_, err) = read(&c, "ticket_roster", None).await;
+    deskpulse_connector::testkit::assert_malformed(&err, CONVERSATIONS, "not in that order");
+}
+
+#[tokio::test]
+async fn unusable_roster_checkpoints_are_errors_that_say_how_to_start_over() {
+    let server = MockServer::start().await;
+    let c = roster_connector(&server, "24h");
+    for cp in [
+        json!({"completed_at": "yesterday"}),
+        json!({"sweep_started_at": NOW, "status": "closed", "created_from": null}),
+        json!({"sweep_started_at": NOW}),
+        json!({"page": 3}),
+        json!(7),
+    ] {
+        let (_, err) = read(&c, "ticket_roster", Some(Checkpoint::new(cp.clone()))).await;
+        assert!(
+            matches!(&err, Some(ConnectorError::Malformed { detail, .. }) if detail.contains("--full")),
+            "{cp}: {err:?}"
+        );
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+/// Through storage: a conversation synced earlier that a complete sweep no longer lists
+/// (deleted, or merged away: Help Scout answers 404 or 301 for it) counts nowhere; listed
+/// again by a later sweep (restored), it is back.
+#[tokio::test]
+async fn a_conversation_the_sweep_no_longer_lists_leaves_the_report() {
+    let db = TestDb::sqlite();
+    let store = db.open().await;
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    let simple = |id: i64, at: &str| {
+        conversation(
+            id,
+            "active",
+            at,
+            vec![thread(
+                id * 10,
+                "customer",
+                ("customer", 700 + id),
+                "active",
+                at,
+            )],
+        )
+    };
+    export(None, 1)
+        .respond_with(conv_page(
+            vec![
+                simple(1, "2026-11-10T10:00:00Z"),
+                simple(2, "2026-11-10T10:05:00Z"),
+            ],
+            1,
+            1,
+            2,
+        ))
+        .mount(&server)
+        .await;
+    sweep("all", None)
+        .respond_with(conv_page(
+            vec![listed(1, "active", "2026-11-10T10:00:00Z")],
+            1,
+            1,
+            1,
+        ))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    sweep("spam", None)
+        .respond_with(empty_page())
+        .mount(&server)
+        .await;
+    let c = roster_connector(&server, "0s");
+    for stream in ["conversations", "ticket_roster"] {
+        sync_stream(
+            &c,
+            "hs",
+            stream,
+            &store,
+            &SyncOptions::default(),
+            &NoProgress,
+        )
+        .await
+        .unwrap();
+    }
+    let status = |tickets: &[deskpulse_metrics::TicketInput], id: &str| {
+        tickets
+            .iter()
+            .find(|x| x.ticket.external_id == id)
+            .map(|x| x.ticket.status)
+    };
+    let (from, to) = (t("2026-11-01T00:00:00Z"), t("2026-12-01T00:00:00Z"));
+    let tickets = store.load_tickets(&["hs".into()], from, to).await.unwrap();
+    assert_eq!(status(&tickets, "1"), Some(TicketStatus::Open));
+    assert_eq!(status(&tickets, "2"), Some(TicketStatus::Deleted));
+
+    // Restored in Help Scout: the next sweep lists it again.
+    sweep("all", None)
+        .respond_with(conv_page(
+            vec![
+                listed(1, "active", "2026-11-10T10:00:00Z"),
+                listed(2, "active", "2026-11-10T10:05:00Z"),
+            ],
+            1,
+            1,
+            2,
+        ))
+        .mount(&server)
+        .await;
+    sync_stream(
+        &c,
+        "hs",
+        "ticket_roster",
+        &store,
+        &SyncOptions::default(),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+    let tickets = store.load_tickets(&["hs".into()], from, to).await.unwrap();
+    assert_eq!(status(&tickets, "2"), Some(TicketStatus::Open));
+}
