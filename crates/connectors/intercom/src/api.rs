@@ -2,14 +2,22 @@
 //!
 //! Shapes follow Intercom's OpenAPI description (2.14 examples: `POST /conversations/search`,
 //! `GET /conversations/{id}`, `GET /admins`) and Airbyte's recorded records of a real
-//! workspace. Only the fields the model needs are read: bodies are never deserialized, and
-//! of a customer only the id and the e-mail address of a conversation's opener (which
+//! workspace. Only the fields the model needs are read: of a part's body only whether it has
+//! one (a state change that carries a message is a message too; the text is never kept),
+//! and of a customer only the id and the e-mail address of a conversation's opener (which
 //! storage keeps as a keyed hash) — never a name.
+//!
+//! Each conversation read gives its `Ticket`, the vendor's own figures (`VendorMetrics`,
+//! from `statistics`) and exactly one `StatusHistory`: the whole history synthesized from
+//! the parts, or an empty one when the parts cannot tell it (then the ticket's solve fields,
+//! also from `statistics`, count). Not read: `ai_agent_participated` and `ai_agent` (the model
+//! keeps no per-ticket AI flag; Fin's parts are told by their author's `from_ai_agent` /
+//! `is_ai_answer`) and the parts' `state` (2.14 only).
 
 use chrono::{DateTime, Utc};
 use deskpulse_model::{
     Agent, AuthorKind, Channel, Customer, Message, Rating, RatingKind, RatingScale, Record,
-    StatusChange, Ticket, TicketStatus,
+    StatusChange, StatusHistory, Ticket, TicketStatus, VendorDuration, VendorMetrics,
 };
 use serde::{Deserialize, Deserializer};
 
@@ -95,8 +103,10 @@ pub(crate) fn map_admin(a: Admin) -> Record {
 
 /// A page of `POST /conversations/search`:
 /// `{"type": "conversation.list", "pages": {"type": "pages", "page", "per_page",
-/// "total_pages", "next": {"per_page", "starting_after"}}, "total_count", "conversations"}`.
-/// `pages.next` is absent on the last page.
+/// "total_pages", "next": {"per_page", "starting_after"}}, "total_count", "conversations"}`
+/// (OpenAPI `cursor_pages`; the pagination guide's example has `"next": {"page",
+/// "starting_after"}` and a string `per_page`: only `starting_after` is read). `pages.next`
+/// is absent on the last page.
 #[derive(Deserialize)]
 pub(crate) struct SearchPage {
     pub(crate) conversations: Vec<Conversation>,
@@ -113,6 +123,19 @@ pub(crate) struct Pages {
 pub(crate) struct NextPage {
     #[serde(default)]
     pub(crate) starting_after: Option<String>,
+}
+
+/// A page of the roster sweep (the same search, sorted by `created_at`). The search has no
+/// field selection, so whole conversations come back; only their ids are read.
+#[derive(Deserialize)]
+pub(crate) struct RosterPage {
+    pub(crate) conversations: Vec<RosterItem>,
+    pub(crate) pages: Pages,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RosterItem {
+    pub(crate) id: Id,
 }
 
 /// A conversation, as the search returns it (without parts) and as
@@ -198,16 +221,34 @@ struct Tag {
     name: String,
 }
 
+/// `statistics` (OpenAPI `conversation_statistics`; `null` until Intercom computed them).
+/// The `*_at` times are unix seconds; per Intercom's "Reporting metrics for REST API and
+/// CSV exports" article they are all taken *after* `first_contact_reply_at`, and
+/// `first_admin_reply_at` is the first visible part of a *human* teammate (bots excluded).
+/// The `time_to_*` durations "subtract out of business hours" (the workspace's office hours)
+/// and run from `first_contact_reply_at`.
 #[derive(Deserialize)]
 struct Statistics {
+    #[serde(default)]
+    first_contact_reply_at: Option<i64>,
+    #[serde(default)]
+    first_admin_reply_at: Option<i64>,
     #[serde(default)]
     first_close_at: Option<i64>,
     #[serde(default)]
     last_close_at: Option<i64>,
     #[serde(default)]
+    time_to_admin_reply: Option<i64>,
+    #[serde(default)]
+    time_to_first_close: Option<i64>,
+    #[serde(default)]
+    time_to_last_close: Option<i64>,
+    #[serde(default)]
     count_reopens: Option<u32>,
 }
 
+/// `conversation_rating`: `created_at` is documented as the time the rating was *requested*,
+/// `updated_at` (2.12+) as the time it was last updated, i.e. answered or changed.
 #[derive(Deserialize)]
 struct ConversationRating {
     #[serde(default)]
@@ -216,6 +257,9 @@ struct ConversationRating {
     remark: Option<String>,
     #[serde(default)]
     created_at: Option<i64>,
+    #[serde(default)]
+    updated_at: Option<i64>,
+    /// A `reference` (`{type, id}`): the teammate rated, when `type` is `admin`.
     #[serde(default)]
     teammate: Option<Ref>,
 }
@@ -234,7 +278,19 @@ pub(crate) struct Part {
     created_at: i64,
     #[serde(default)]
     author: Option<Author>,
+    /// Whether the part carries a message (`body` non-empty); the text itself is dropped
+    /// as soon as it is read.
+    #[serde(default, rename = "body", deserialize_with = "has_text")]
+    has_body: bool,
 }
+
+fn has_text<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.is_some_and(|s| !s.trim().is_empty()))
+}
+
+/// Intercom returns at most this many parts, the most recent ones (`GET
+/// /conversations/{id}`: "Hard limit of 500 parts").
+const MAX_PARTS: usize = 500;
 
 /// `state` onto the model. Intercom has no pending/on-hold: a snoozed conversation waits
 /// for a time (or the customer), like a pending ticket. `closed` can be reopened (by a
@@ -311,17 +367,27 @@ fn part_status(part_type: &str) -> Option<TicketStatus> {
     })
 }
 
-/// Whether a part is a message, and whether it is public. Notes are internal.
-fn part_message(part_type: &str) -> Option<bool> {
+/// Whether a part is a message, and whether it is public. Notes are internal. A state
+/// change can carry a message too: OpenAPI 2.14's examples show an admin closing with
+/// `"body": "<p>Goodbye :)</p>"` (`close`; the close request's body is "a message ... to
+/// provide additional context to the user") and a customer's reply to a closed
+/// conversation recorded as an `open` part with the reply as its body. An assignment's
+/// optional body "appears as note" (Intercom API 1.0 reference, assigning a conversation).
+fn part_message(part_type: &str, has_body: bool) -> Option<bool> {
     match part_type {
         "comment" | "quick_reply" => Some(true),
         "note" | "note_and_reopen" => Some(false),
+        "open" | "close" if has_body => Some(true),
+        "assignment" | "assign_and_reopen" | "assign_and_unsnooze" if has_body => Some(false),
         _ => None,
     }
 }
 
 /// Maps one conversation. `deleted` when `GET /conversations/{id}` answered 404 (it was
 /// found by the search, then deleted): the ticket is kept with status `deleted`.
+///
+/// Gives, in order: the customers, the ticket, its [`VendorMetrics`], its rating, its
+/// messages, and exactly one [`StatusHistory`].
 pub(crate) fn map_conversation(c: Conversation, deleted: bool) -> Result<Vec<Record>, String> {
     let conv_id = c.id.0.clone();
     let ctx = |e: String| format!("conversation {conv_id}: {e}");
@@ -391,6 +457,13 @@ pub(crate) fn map_conversation(c: Conversation, deleted: bool) -> Result<Vec<Rec
             .unwrap_or_default(),
         priority: c.priority.filter(|p| p == "priority"),
     }));
+    out.push(Record::VendorMetrics(vendor_metrics(
+        &conv_id,
+        c.created_at,
+        updated_at,
+        stats,
+        solved_now,
+    )));
 
     // The rating: 1–5; a survey sent but not answered has no `rating` and is no response.
     if let Some(r) = c.conversation_rating
@@ -399,8 +472,9 @@ pub(crate) fn map_conversation(c: Conversation, deleted: bool) -> Result<Vec<Rec
         if !(1.0..=5.0).contains(&score) {
             return Err(ctx(format!("conversation_rating {score} is not 1–5")));
         }
-        // `created_at` is documented as the time the rating was *requested*; the part that
-        // records the customer's answer, when the parts include it, dates the response.
+        // `created_at` is when the rating was *requested*. The part that records the
+        // customer's answer dates the response when the parts include it; else the rating's
+        // `updated_at` (its last change: the answer, or a remark added to it).
         let answered = c.conversation_parts.as_ref().and_then(|l| {
             l.conversation_parts
                 .iter()
@@ -408,26 +482,39 @@ pub(crate) fn map_conversation(c: Conversation, deleted: bool) -> Result<Vec<Rec
                 .map(|p| p.created_at)
                 .max()
         });
-        let at = answered.or(r.created_at).ok_or_else(|| {
-            ctx("conversation_rating has a rating but no `created_at`".to_owned())
-        })?;
+        let at = answered
+            .or(r.updated_at.filter(|t| *t > 0))
+            .or(r.created_at)
+            .ok_or_else(
+                || ctx("conversation_rating has a rating but no `created_at`".to_owned()),
+            )?;
+        // The teammate is a `reference`: only an admin is an agent (the 2.11 reference's
+        // example shows `{"type": "contact", ...}` there); otherwise the assignee is.
+        let teammate = r
+            .teammate
+            .as_ref()
+            .filter(|t| t.kind.as_deref().is_none_or(|k| k == "admin"))
+            .and_then(|t| id_of(t.id.as_ref()));
         out.push(Record::Rating(Rating {
             external_id: conv_id.clone(),
             kind: RatingKind::Csat,
             score,
             scale: RatingScale::ONE_TO_FIVE,
             ticket_id: Some(conv_id.clone()),
-            agent_id: r
-                .teammate
-                .as_ref()
-                .and_then(|t| id_of(t.id.as_ref()))
-                .or(assignee_id),
+            agent_id: teammate.or(assignee_id),
             comment: r.remark.filter(|s| !s.trim().is_empty()),
             created_at: ts(at, "conversation_rating.created_at").map_err(ctx)?,
         }));
     }
 
+    let history = |changes: Vec<StatusChange>| {
+        Record::StatusHistory(StatusHistory {
+            ticket_id: conv_id.clone(),
+            changes,
+        })
+    };
     if deleted {
+        out.push(history(Vec::new()));
         return Ok(out);
     }
 
@@ -444,13 +531,15 @@ pub(crate) fn map_conversation(c: Conversation, deleted: bool) -> Result<Vec<Rec
     }
 
     let Some(list) = c.conversation_parts else {
+        out.push(history(Vec::new()));
         return Ok(out);
     };
     // Intercom returns at most the 500 most recent parts. A truncated history would give
     // wrong solve times: then the statistics above are used instead.
-    let complete = list
-        .total_count
-        .is_none_or(|n| n <= list.conversation_parts.len() as u64);
+    let complete = match list.total_count {
+        Some(n) => n <= list.conversation_parts.len() as u64,
+        None => list.conversation_parts.len() < MAX_PARTS,
+    };
     let mut parts = list.conversation_parts;
     parts.sort_by_key(|p| p.created_at);
     let mut changes = Vec::new();
@@ -459,7 +548,8 @@ pub(crate) fn map_conversation(c: Conversation, deleted: bool) -> Result<Vec<Rec
         let at = ts(p.created_at, "conversation_parts[].created_at").map_err(ctx)?;
         let kind = author_kind(p.author.as_ref());
         let author_id = id_of(p.author.as_ref().and_then(|a| a.id.as_ref()));
-        if let Some(public) = part_message(&p.part_type) {
+        let status = part_status(&p.part_type);
+        if let Some(public) = part_message(&p.part_type, p.has_body) {
             out.push(Record::Message(Message {
                 external_id: p.id.0.clone(),
                 ticket_id: conv_id.clone(),
@@ -468,8 +558,10 @@ pub(crate) fn map_conversation(c: Conversation, deleted: bool) -> Result<Vec<Rec
                 public,
                 created_at: at,
             }));
-            // A customer's reply reopens a closed conversation, with no part of its own.
-            if solved && kind == AuthorKind::Customer && public {
+            // A customer's reply reopens a closed conversation; recorded as a `comment`
+            // (rather than an `open` part, which is its own change) it has no change of its
+            // own, so one is made.
+            if solved && status.is_none() && kind == AuthorKind::Customer && public {
                 changes.push(StatusChange {
                     external_id: format!("{}-reopen", p.id.0),
                     ticket_id: conv_id.clone(),
@@ -482,7 +574,7 @@ pub(crate) fn map_conversation(c: Conversation, deleted: bool) -> Result<Vec<Rec
                 solved = false;
             }
         }
-        if let Some(to) = part_status(&p.part_type) {
+        if let Some(to) = status {
             changes.push(StatusChange {
                 external_id: p.id.0.clone(),
                 ticket_id: conv_id.clone(),
@@ -496,15 +588,84 @@ pub(crate) fn map_conversation(c: Conversation, deleted: bool) -> Result<Vec<Rec
         }
     }
     // History that ends in another state than the conversation's is incomplete (parts cut
-    // off, or a close without a part): the statistics are the better source then.
+    // off, or a close without a part): the statistics are the better source then, and the
+    // empty history clears what an earlier read stored.
     if complete && solved == solved_now {
-        out.extend(changes.into_iter().map(Record::StatusChange));
-    } else if !changes.is_empty() {
-        tracing::debug!(
-            conversation = %conv_id,
-            complete,
-            "status history from parts dropped; using the conversation's statistics"
-        );
+        out.push(history(changes));
+    } else {
+        if !changes.is_empty() {
+            tracing::debug!(
+                conversation = %conv_id,
+                complete,
+                "status history from parts dropped; using the conversation's statistics"
+            );
+        }
+        out.push(history(Vec::new()));
     }
     Ok(out)
+}
+
+/// The conversation's `statistics` as the vendor's own figures, in seconds after its
+/// creation.
+///
+/// Calendar seconds come from the timestamps (`first_admin_reply_at`, `first_close_at`,
+/// `last_close_at` minus `created_at`). Business seconds come from the `time_to_*`
+/// durations, which subtract out-of-office hours but start at `first_contact_reply_at`, not
+/// at the creation: they are kept only where the two coincide (the customer opened the
+/// conversation). For an outbound conversation they measure from the customer's first
+/// answer, which is not a figure of the same kind, so business stays `None` there. The
+/// latest solve counts only while the conversation is closed. `replies` stays `None`: the
+/// statistics count all parts (`count_conversation_parts`), not the teammates' replies.
+fn vendor_metrics(
+    conv_id: &str,
+    created_at: i64,
+    updated_at: DateTime<Utc>,
+    stats: Option<&Statistics>,
+    solved_now: bool,
+) -> VendorMetrics {
+    let Some(s) = stats else {
+        return VendorMetrics {
+            ticket_id: conv_id.to_owned(),
+            updated_at,
+            first_response: VendorDuration::NONE,
+            first_resolution: VendorDuration::NONE,
+            full_resolution: VendorDuration::NONE,
+            reopens: None,
+            replies: None,
+        };
+    };
+    let from_creation = s.first_contact_reply_at == Some(created_at);
+    let duration = |what: &str, at: Option<i64>, office_hours: Option<i64>| {
+        let calendar = at.filter(|t| *t > 0).map(|t| t - created_at);
+        let business = office_hours.filter(|_| from_creation);
+        let valid = |v: Option<i64>, field: &str| match v {
+            Some(n) if n < 0 => {
+                tracing::warn!(conversation = %conv_id, field, value = n, "statistics before the conversation's creation: left out");
+                None
+            }
+            v => v,
+        };
+        VendorDuration {
+            calendar_seconds: valid(calendar, what),
+            business_seconds: valid(business, what),
+        }
+    };
+    let full = if solved_now {
+        duration("last_close_at", s.last_close_at, s.time_to_last_close)
+    } else {
+        VendorDuration::NONE
+    };
+    VendorMetrics {
+        ticket_id: conv_id.to_owned(),
+        updated_at,
+        first_response: duration(
+            "first_admin_reply_at",
+            s.first_admin_reply_at,
+            s.time_to_admin_reply,
+        ),
+        first_resolution: duration("first_close_at", s.first_close_at, s.time_to_first_close),
+        full_resolution: full,
+        reopens: s.count_reopens,
+        replies: None,
+    }
 }

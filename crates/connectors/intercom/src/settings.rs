@@ -39,6 +39,13 @@ pub struct IntercomSettings {
     /// search index had not caught up with. Default 5; 0 = only the bookmark's second.
     #[serde(default = "default_lookback_minutes")]
     pub lookback_minutes: u32,
+    /// How often the `ticket_roster` stream sweeps every conversation id Intercom still
+    /// lists, to find conversations deleted (or merged away) since they were synced: Intercom's
+    /// search never reports a deletion. A duration like `"24h"`, `"6h"` or `"30m"` (default
+    /// `"24h"`); `"0s"` sweeps on every sync. A sweep costs one search request per 150
+    /// conversations of the workspace's whole history.
+    #[serde(default = "default_roster_every")]
+    pub roster_every: String,
 }
 
 fn default_rpm() -> u32 {
@@ -49,6 +56,9 @@ fn default_parts_concurrency() -> u32 {
 }
 fn default_lookback_minutes() -> u32 {
     5
+}
+fn default_roster_every() -> String {
+    "24h".to_owned()
 }
 
 impl Default for IntercomSettings {
@@ -62,6 +72,7 @@ impl Default for IntercomSettings {
             requests_per_minute: default_rpm(),
             parts_concurrency: default_parts_concurrency(),
             lookback_minutes: default_lookback_minutes(),
+            roster_every: default_roster_every(),
         }
     }
 }
@@ -77,6 +88,7 @@ pub fn settings_keys() -> &'static [&'static str] {
         "requests_per_minute",
         "parts_concurrency",
         "lookback_minutes",
+        "roster_every",
     ]
 }
 
@@ -146,6 +158,21 @@ impl IntercomSettings {
                 "`parts_concurrency` must be between 1 and {MAX_PARTS_CONCURRENCY}, got {n}"
             ))),
         }
+    }
+
+    /// `roster_every` as a duration; zero sweeps on every sync.
+    pub(crate) fn validated_roster_every(&self) -> Result<chrono::Duration, ConnectorError> {
+        let raw = self.roster_every.trim();
+        let d = humantime::parse_duration(raw).map_err(|e| {
+            invalid(format!(
+                "`roster_every` is not a duration ({e}): write it like \"24h\", \"6h\" or \"30m\" (\"0s\" sweeps on every sync), got {raw:?}"
+            ))
+        })?;
+        chrono::Duration::from_std(d).map_err(|_| {
+            invalid(format!(
+                "`roster_every` {raw:?} is too long: give at most a few years, e.g. \"24h\""
+            ))
+        })
     }
 
     /// The first sync's lower bound on `updated_at` (unix seconds).

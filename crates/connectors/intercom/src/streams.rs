@@ -1,11 +1,13 @@
-//! The two streams. Each yields a batch per page with the checkpoint to resume after it,
+//! The three streams. Each yields a batch per page with the checkpoint to resume after it,
 //! stops only on the API's end-of-stream signal (no `pages.next`), and turns a page that
 //! cannot be followed (a missing field, a cursor that does not move) into `Malformed`.
 
-use crate::DEFAULT;
-use crate::api::{self, AdminList, Conversation, SearchPage};
+use crate::api::{self, AdminList, Conversation, NextPage, RosterPage, SearchPage};
+use crate::{Clock, DEFAULT};
+use chrono::{DateTime, Utc};
 use deskpulse_connector::http::HttpClient;
 use deskpulse_connector::{Batch, BatchStream, Checkpoint, ConnectorError, Record};
+use deskpulse_model::TicketRoster;
 use futures::{StreamExt, stream};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -22,6 +24,9 @@ pub(crate) struct Ctx<'a> {
     pub parts_concurrency: usize,
     /// Seconds searched again before the bookmark on every resumed sync.
     pub lookback: i64,
+    /// The least time between two completed roster sweeps (zero: every sync).
+    pub roster_every: chrono::Duration,
+    pub clock: &'a Clock,
 }
 
 fn malformed(endpoint: &str, detail: impl Into<String>) -> ConnectorError {
@@ -204,36 +209,239 @@ pub(crate) fn conversations<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> Batch
             records.extend(r?);
         }
         let checkpoint = Checkpoint::new(json!({ "updated_at": st.bookmark }));
-        let Some(next) = page.pages.next else {
-            return Ok(Some((
-                Batch {
-                    records,
-                    checkpoint,
-                },
-                None,
-            )));
+        let next = match next_cursor(page.pages.next, st.after.as_deref())? {
+            None => None,
+            Some(c) => {
+                st.after = Some(c);
+                Some(st)
+            }
         };
-        match next.starting_after.filter(|c| !c.is_empty()) {
-            None => {
-                return Err(malformed(
-                    SEARCH,
-                    "`pages.next` is present but has no `starting_after`",
-                ));
-            }
-            Some(c) if st.after.as_deref() == Some(c.as_str()) => {
-                return Err(malformed(
-                    SEARCH,
-                    "`pages.next.starting_after` did not move",
-                ));
-            }
-            Some(c) => st.after = Some(c),
-        }
         Ok(Some((
             Batch {
                 records,
                 checkpoint,
             },
-            Some(st),
+            next,
+        )))
+    });
+    Box::pin(pages)
+}
+
+/// The cursor of the next page: `None` at the end (no `pages.next`); an error when
+/// `pages.next` has no `starting_after` or repeats the one just sent.
+fn next_cursor(
+    next: Option<NextPage>,
+    sent: Option<&str>,
+) -> Result<Option<String>, ConnectorError> {
+    let Some(next) = next else {
+        return Ok(None);
+    };
+    match next.starting_after.filter(|c| !c.is_empty()) {
+        None => Err(malformed(
+            SEARCH,
+            "`pages.next` is present but has no `starting_after`",
+        )),
+        Some(c) if sent == Some(c.as_str()) => Err(malformed(
+            SEARCH,
+            "`pages.next.starting_after` did not move",
+        )),
+        Some(c) => Ok(Some(c)),
+    }
+}
+
+/// Conversations created from `listed_before` on are not judged by a sweep: the search
+/// index may not list them yet.
+const LISTING_LAG_SECS: i64 = 3600;
+
+/// The roster search: every conversation created before `listed_before`, oldest first.
+///
+/// Why this request: the sweep must never skip a live id (storage would take it for
+/// deleted) while conversations are deleted and updated during it. `created_at` never
+/// changes, so an update cannot move a conversation across the cursor; and the search's
+/// cursor is a position, not an offset: Intercom documents it as "a pointer that will refer
+/// to a specific record" and "stateless", and its documented examples decode to the last
+/// record's sort value and id (`WzE3MDc5MzAwODEwMDAsMTMxLDJd` = `[1707930081000,131,2]`), so
+/// a deletion before it shifts nothing. Intercom warns that, the cursor being stateless,
+/// items *updated* between two pages can be missed or repeated: that is a sort on a field
+/// that changes, which `created_at` is not. Conversations created after `listed_before` (all
+/// new ones) are filtered out, so the listed set only shrinks. `sort` works on the search
+/// though the OpenAPI schema omits it (Intercom-OpenAPI issue 114; documented in the
+/// "Pagination & sorting (search)" guide). `GET /conversations` documents no order at all
+/// (2.14 takes only `per_page` and `starting_after`), so its paging cannot be shown stable.
+/// Neither endpoint can return ids only: whole conversations come back (`per_page` ≤ 150)
+/// and only `id` is read. Intercom documents `<` on dates as "lower (or equal) than"; a
+/// conversation created at `listed_before` exactly is listed and harmlessly so.
+pub(crate) fn roster_body(
+    listed_before: i64,
+    per_page: u32,
+    starting_after: Option<&str>,
+) -> Value {
+    let mut pagination = json!({ "per_page": per_page });
+    if let Some(c) = starting_after {
+        pagination["starting_after"] = json!(c);
+    }
+    json!({
+        "query": { "field": "created_at", "operator": "<", "value": listed_before },
+        "sort": { "field": "created_at", "order": "ascending" },
+        "pagination": pagination,
+    })
+}
+
+/// Where a `ticket_roster` read starts.
+enum RosterStart {
+    /// No sweep under way; the last one completed then (unix seconds), if ever.
+    Idle { last_completed: Option<i64> },
+    /// A sweep was cut short after the page whose `pages.next` this is.
+    Resume {
+        started: i64,
+        after: String,
+        last_completed: Option<i64>,
+    },
+}
+
+fn roster_start(from: Option<Checkpoint>) -> Result<RosterStart, ConnectorError> {
+    let Some(cp) = from else {
+        return Ok(RosterStart::Idle {
+            last_completed: None,
+        });
+    };
+    let v = cp.value();
+    let last_completed = v.get("last_completed_at").and_then(Value::as_i64);
+    let bad = || {
+        malformed(
+            "the checkpoint of stream `ticket_roster`",
+            format!(
+                "expected {{\"last_completed_at\": …}} or {{\"sweep_started_at\": …, \"starting_after\": …}}, got {v}; run a full sync (`--full`) to start over"
+            ),
+        )
+    };
+    match (v.get("sweep_started_at"), v.get("starting_after")) {
+        (Some(started), Some(after)) => Ok(RosterStart::Resume {
+            started: started.as_i64().ok_or_else(bad)?,
+            after: after
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .ok_or_else(bad)?
+                .to_owned(),
+            last_completed,
+        }),
+        (None, None) if last_completed.is_some() => Ok(RosterStart::Idle { last_completed }),
+        _ => Err(bad()),
+    }
+}
+
+struct RosterState {
+    /// The sweep's start (unix seconds), the same on every page and every resume.
+    started: i64,
+    after: Option<String>,
+    last_completed: Option<i64>,
+    /// The first request of a resumed sweep, with a cursor saved by an earlier run.
+    resumed: bool,
+}
+
+fn at(secs: i64) -> Result<DateTime<Utc>, ConnectorError> {
+    api::ts(secs, "sweep_started_at").map_err(|e| malformed("the roster sweep", e))
+}
+
+/// `ticket_roster`: a sweep over every conversation id Intercom still lists (see
+/// [`roster_body`]), one [`TicketRoster`] page per search page, the last one `complete`.
+/// It runs when none ran within `roster_every` (checkpoint `{"last_completed_at": t}`; a
+/// read before then yields no batch). A sweep cut short resumes from its checkpoint
+/// (`{"sweep_started_at", "starting_after", "last_completed_at"}`) with the same
+/// `sweep_started_at`, so storage counts its pages together; `listed_before` is an hour
+/// before the sweep's start.
+pub(crate) fn ticket_roster<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream<'a> {
+    let init = match roster_start(from) {
+        Err(e) => return failed(e),
+        Ok(RosterStart::Resume {
+            started,
+            after,
+            last_completed,
+        }) => RosterState {
+            started,
+            after: Some(after),
+            last_completed,
+            resumed: true,
+        },
+        Ok(RosterStart::Idle { last_completed }) => {
+            let now = ctx.clock.now();
+            if let Some(done) = last_completed
+                && !ctx.roster_every.is_zero()
+                && now.timestamp() - done < ctx.roster_every.num_seconds()
+            {
+                tracing::debug!(
+                    last_completed_at = done,
+                    every_s = ctx.roster_every.num_seconds(),
+                    "roster sweep not due yet"
+                );
+                return Box::pin(stream::empty());
+            }
+            RosterState {
+                started: now.timestamp(),
+                after: None,
+                last_completed,
+                resumed: false,
+            }
+        }
+    };
+    let pages = stream::try_unfold(Some(init), move |state| async move {
+        let Some(mut st) = state else { return Ok(None) };
+        let body = roster_body(
+            st.started - LISTING_LAG_SECS,
+            ctx.page_size,
+            st.after.as_deref(),
+        );
+        let page: RosterPage = match post_parsed(ctx.http, SEARCH, &body).await {
+            // The cursor is documented as stateless, but should the search ever refuse one
+            // saved long ago, a sweep that could never resume would never complete: a new
+            // one starts instead (storage drops the pages of the abandoned one).
+            Err(ConnectorError::Http { status: 400, .. }) if st.resumed => {
+                tracing::warn!(
+                    sweep_started_at = st.started,
+                    "the search refused the saved roster cursor; the sweep starts over"
+                );
+                st.started = ctx.clock.now().timestamp();
+                st.after = None;
+                let body = roster_body(st.started - LISTING_LAG_SECS, ctx.page_size, None);
+                post_parsed(ctx.http, SEARCH, &body).await?
+            }
+            other => other?,
+        };
+        st.resumed = false;
+        let sweep_started_at = at(st.started)?;
+        let listed_before = st.started - LISTING_LAG_SECS;
+        let mut ids = Vec::with_capacity(page.conversations.len());
+        for c in page.conversations {
+            if c.id.0.trim().is_empty() {
+                return Err(malformed(SEARCH, "a conversation with an empty `id`"));
+            }
+            ids.push(c.id.0);
+        }
+        let next = next_cursor(page.pages.next, st.after.as_deref())?;
+        let complete = next.is_none();
+        let checkpoint = match &next {
+            Some(c) => Checkpoint::new(json!({
+                "sweep_started_at": st.started,
+                "starting_after": c,
+                "last_completed_at": st.last_completed,
+            })),
+            None => Checkpoint::new(json!({ "last_completed_at": ctx.clock.now().timestamp() })),
+        };
+        let batch = Batch {
+            records: vec![Record::TicketRoster(TicketRoster {
+                sweep_started_at,
+                listed_before: at(listed_before)?,
+                ids,
+                complete,
+            })],
+            checkpoint,
+        };
+        Ok(Some((
+            batch,
+            next.map(|c| {
+                st.after = Some(c);
+                st
+            }),
         )))
     });
     Box::pin(pages)

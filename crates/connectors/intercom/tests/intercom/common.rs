@@ -1,13 +1,18 @@
 //! A fake Intercom workspace on wiremock: `POST /conversations/search` (filtered, sorted and
 //! paged like the real one, answering with the documented envelope), `GET /conversations/{id}`
-//! and `GET /admins`, with conversations built from the OpenAPI 2.14 examples.
+//! and `GET /admins`, with conversations built from the OpenAPI 2.14 examples. The search
+//! answers the two queries the connector sends: `updated_at` from a bookmark (offset-like
+//! cursors, bound to the query), and the roster's `created_at < T` sorted by `created_at`,
+//! whose cursor is a position (the last hit's `created_at` and id), like the decoded cursors
+//! of Intercom's pagination guide (`[1707930081000,131,2]`).
 
+use chrono::{DateTime, Utc};
 use deskpulse_connector::Record;
 use deskpulse_connector::Secret;
 use deskpulse_connector::http::RetryPolicy;
 use deskpulse_connector::testkit;
 pub use deskpulse_connector::testkit::{read, read_ok, records};
-use deskpulse_connector_intercom::{IntercomConnector, IntercomSettings};
+use deskpulse_connector_intercom::{Clock, IntercomConnector, IntercomSettings};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -48,6 +53,16 @@ pub fn connector(server: &MockServer) -> IntercomConnector {
     connector_with(settings(server))
 }
 
+/// Unix seconds → UTC.
+pub fn at(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap()
+}
+
+/// A connector whose clock stands at `now` (unix seconds).
+pub fn connector_at(server: &MockServer, now: i64) -> IntercomConnector {
+    connector(server).with_clock(Clock::fixed(at(now)))
+}
+
 pub fn tickets(records: &[Record]) -> Vec<deskpulse_model::Ticket> {
     records
         .iter()
@@ -63,6 +78,13 @@ pub fn ticket_ids(records: &[Record]) -> Vec<String> {
         .into_iter()
         .map(|t| t.external_id)
         .collect()
+}
+
+/// An example of Intercom's OpenAPI description (`tests/fixtures/intercom-openapi`).
+pub fn openapi(example: &str) -> Value {
+    fixture(&format!(
+        "intercom-openapi/descriptions_2.14__{example}.json"
+    ))
 }
 
 pub fn fixture(name: &str) -> Value {
@@ -118,12 +140,18 @@ pub fn conversation(id: &str, created_at: i64, updated_at: i64, state: &str) -> 
     c
 }
 
-/// A part shaped like the documented one; `author_type` user/lead/admin/bot/team.
+/// A part shaped like the documented one; `author_type` user/lead/admin/bot/team. Only a
+/// comment or a note keeps the documented body: Intercom's examples give state changes,
+/// assignments and quick replies `"body": null` unless they carry a message (tests of
+/// those use the documented examples that do).
 pub fn part(id: &str, part_type: &str, at: i64, author_type: &str, author_id: &str) -> Value {
     let doc = fixture(
         "intercom-openapi/descriptions_2.14__GET_conversations_id__200_conversation_found.json",
     );
     let mut p = doc["conversation_parts"]["conversation_parts"][0].clone();
+    if !matches!(part_type, "comment" | "note" | "note_and_reopen") {
+        p["body"] = Value::Null;
+    }
     p["id"] = json!(id);
     p["part_type"] = json!(part_type);
     p["created_at"] = json!(at);
@@ -201,6 +229,9 @@ impl Fake {
     /// The search: `updated_at >= T` (the `>`/`=` pair the connector sends), ascending by
     /// `updated_at`, `per_page` at a time, the cursor an opaque token bound to the query.
     fn search(&self, body: &Value) -> ResponseTemplate {
+        if body["query"]["field"] == "created_at" {
+            return self.roster(body);
+        }
         let q = &body["query"];
         let from = q["value"][0]["value"]
             .as_i64()
@@ -274,6 +305,74 @@ impl Fake {
     }
 }
 
+impl Fake {
+    /// The roster's search: `created_at < T` ("lower (or equal) than", as documented),
+    /// ascending by `created_at` then id; the cursor names the last hit, so a deletion or
+    /// an update between two pages moves nothing after it. The `pages` object is laid out
+    /// like the pagination guide's example (`next.page`, `per_page` as a string).
+    fn roster(&self, body: &Value) -> ResponseTemplate {
+        let q = &body["query"];
+        let Some(before) = q["value"].as_i64() else {
+            return bad_request("created_at needs a number");
+        };
+        if q["operator"] != "<"
+            || body["sort"] != json!({"field": "created_at", "order": "ascending"})
+        {
+            return bad_request(&format!("unexpected roster body {body}"));
+        }
+        let per_page = body["pagination"]["per_page"].as_u64().unwrap() as usize;
+        assert!((1..=150).contains(&per_page), "per_page {per_page}");
+        let after: Option<(i64, String)> = match body["pagination"]["starting_after"].as_str() {
+            None => None,
+            Some(c) => match c
+                .strip_prefix("WzC")
+                .and_then(|r| r.split_once('|'))
+                .and_then(|(t, id)| Some((t.parse::<i64>().ok()?, id.to_owned())))
+            {
+                Some(k) => Some(k),
+                None => return bad_request("invalid starting_after"),
+            },
+        };
+        let key = |c: &Value| {
+            (
+                c["created_at"].as_i64().unwrap(),
+                c["id"].as_str().unwrap().to_owned(),
+            )
+        };
+        let mut hits: Vec<Value> = self
+            .conversations
+            .lock()
+            .unwrap()
+            .values()
+            .filter(|c| c["created_at"].as_i64().unwrap() <= before)
+            .filter(|c| after.as_ref().is_none_or(|a| key(c) > *a))
+            .cloned()
+            .collect();
+        hits.sort_by_key(key);
+        let more = hits.len() > per_page;
+        let page: Vec<Value> = hits
+            .into_iter()
+            .take(per_page)
+            .map(|mut c| {
+                c.as_object_mut().unwrap().remove("conversation_parts");
+                c
+            })
+            .collect();
+        let mut pages =
+            json!({"type": "pages", "page": 1, "per_page": per_page.to_string(), "total_pages": 1});
+        if more {
+            let (t, id) = key(page.last().unwrap());
+            pages["next"] = json!({"page": 2, "starting_after": format!("WzC{t}|{id}")});
+        }
+        ResponseTemplate::new(200).set_body_json(json!({
+            "type": "conversation.list",
+            "pages": pages,
+            "total_count": page.len(),
+            "conversations": page,
+        }))
+    }
+}
+
 impl Respond for Fake {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         let body: Value = match serde_json::from_slice(&req.body) {
@@ -285,10 +384,11 @@ impl Respond for Fake {
     }
 }
 
+/// OpenAPI 2.14, `GET /conversations/{conversation_id}`, 404 "Not found".
 pub fn not_found() -> ResponseTemplate {
     ResponseTemplate::new(404).set_body_json(json!({
         "type": "error.list",
-        "request_id": "req-404",
+        "request_id": "8c288c4f-b699-4209-9de4-064398f02785",
         "errors": [{ "code": "not_found", "message": "Resource Not Found" }]
     }))
 }

@@ -1,13 +1,29 @@
 //! The SDK's conformance kit on the Intercom connector: resume from every checkpoint, 429,
-//! 5xx, 401/403, broken pages and secrets in logs, on both streams.
+//! 5xx, 401/403, broken pages and secrets in logs, on all three streams.
 
-use crate::common::{conversation, fixture, part, with_parts};
+use crate::common::{at, conversation, fixture, part, with_parts};
 use deskpulse_connector::Secret;
 use deskpulse_connector::testkit::{Conformance, Fixtures, Target};
-use deskpulse_connector_intercom::{IntercomConnector, IntercomSettings};
+use deskpulse_connector_intercom::{Clock, IntercomConnector, IntercomSettings};
 use serde_json::{Value, json};
 
 const SEARCH: &str = "/conversations/search";
+/// The connector's clock: the roster sweep starts then, listing what was created an hour
+/// before.
+const NOW: i64 = 1_763_100_000;
+/// A cursor as Intercom's pagination guide shows one (base64 of `[1707930081000,131,2]`).
+const GUIDE_CURSOR: &str = "WzE3MDc5MzAwODEwMDAsMTMxLDJd";
+
+fn roster_request(starting_after: Option<&str>) -> Value {
+    let mut r = json!({
+        "query": {"field": "created_at", "operator": "<", "value": NOW - 3_600},
+        "sort": {"field": "created_at", "order": "ascending"}
+    });
+    if let Some(c) = starting_after {
+        r["pagination"] = json!({"starting_after": c});
+    }
+    r
+}
 
 fn query(from: i64) -> Value {
     json!({
@@ -112,7 +128,18 @@ fn fixtures() -> Fixtures {
             search_page(&[c], None),
         )
         .with_header("X-RateLimit-Limit", "167")
-        .with_header("X-RateLimit-Remaining", "160");
+        .with_header("X-RateLimit-Remaining", "160")
+        // The roster: every id, oldest first, in two pages.
+        .post(
+            SEARCH,
+            roster_request(None),
+            search_page(&[a, b], Some(GUIDE_CURSOR)),
+        )
+        .post(
+            SEARCH,
+            roster_request(Some(GUIDE_CURSOR)),
+            search_page(&[c], None),
+        );
     for conv in &convs {
         f = f.get(
             &format!("/conversations/{}", conv["id"].as_str().unwrap()),
@@ -137,11 +164,14 @@ async fn passes_the_conformance_kit() {
         Box::new(
             IntercomConnector::new(settings)
                 .unwrap()
-                .with_retry_policy(t.retry.clone()),
+                .with_retry_policy(t.retry.clone())
+                .with_clock(Clock::fixed(at(NOW))),
         )
     })
     // `conversations` re-reads the bookmark's second (`updated_at >=`); `admins` is a full
-    // refresh of a small unpaged list, so a resume reads it all again.
+    // refresh of a small unpaged list, so a resume reads it all again. `ticket_roster`
+    // resumes exactly from the search's cursor (and, resumed after its last page within
+    // `roster_every`, yields nothing).
     .boundary_repeats(&["conversations", "admins"])
     .run()
     .await

@@ -170,7 +170,7 @@ async fn an_unknown_stream_is_an_error() {
     let server = MockServer::start().await;
     let (_, err) = read(&connector(&server), "tickets", None).await;
     assert!(
-        matches!(&err, Some(ConnectorError::UnknownStream { known, .. }) if known == "admins, conversations"),
+        matches!(&err, Some(ConnectorError::UnknownStream { known, .. }) if known == "admins, conversations, ticket_roster"),
         "{err:?}"
     );
 }

@@ -9,4 +9,6 @@ mod errors;
 mod golden;
 mod http;
 mod mapping;
+mod roster;
 mod settings;
+mod vendor;

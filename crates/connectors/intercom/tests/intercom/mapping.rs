@@ -1,4 +1,5 @@
-//! Statuses, channels, authors, internal notes, deletions, ratings and status history.
+//! Statuses, channels, authors, internal notes, deletions, ratings and status history, on
+//! the OpenAPI 2.14 examples and Airbyte's recorded records.
 
 use crate::common::*;
 use chrono::{DateTime, Utc};
@@ -41,14 +42,23 @@ fn messages_of(records: &[Record], id: &str) -> Vec<Message> {
         .collect()
 }
 
+/// The changes of conversation `id`'s one status history. A read never emits a loose
+/// status change, and exactly one history per conversation (storage replaces the stored
+/// one with it).
 fn changes_of(records: &[Record], id: &str) -> Vec<StatusChange> {
-    records
+    assert!(
+        !records.iter().any(|r| matches!(r, Record::StatusChange(_))),
+        "a loose status change would stay in storage forever"
+    );
+    let histories: Vec<Vec<StatusChange>> = records
         .iter()
         .filter_map(|r| match r {
-            Record::StatusChange(s) if s.ticket_id == id => Some(s.clone()),
+            Record::StatusHistory(h) if h.ticket_id == id => Some(h.changes.clone()),
             _ => None,
         })
-        .collect()
+        .collect();
+    assert_eq!(histories.len(), 1, "one status history for {id}");
+    histories.into_iter().next().unwrap()
 }
 
 fn ratings(records: &[Record]) -> Vec<Rating> {
@@ -302,15 +312,25 @@ async fn authors_notes_and_ai_answers() {
     })));
 }
 
+/// Found by the search, then 404 (the documented "Resource Not Found") on `GET
+/// /conversations/{id}`: deleted in between. Kept as deleted, its history cleared, and the
+/// sync goes on with the next conversation.
 #[tokio::test]
 async fn deleted_after_the_search_is_kept_as_deleted() {
     let c = with_parts(
         conversation("gone", 1000, 2000, "open"),
         vec![part("g1", "comment", 1010, "user", "contact-gone")],
     );
-    let recs = sync(vec![c], &["gone"]).await;
+    let next = with_parts(
+        conversation("next", 1000, 2001, "open"),
+        vec![part("n1", "comment", 1010, "user", "contact-next")],
+    );
+    let recs = sync(vec![c, next], &["gone"]).await;
     assert_eq!(ticket(&recs, "gone").status, TicketStatus::Deleted);
     assert!(messages_of(&recs, "gone").is_empty());
+    assert!(changes_of(&recs, "gone").is_empty());
+    assert_eq!(ticket(&recs, "next").status, TicketStatus::Open);
+    assert_eq!(messages_of(&recs, "next").len(), 2);
 }
 
 #[tokio::test]
@@ -378,8 +398,10 @@ async fn ratings_answered_and_unanswered() {
     );
 }
 
+/// The history synthesized from the parts is one record, and a customer's comment on a
+/// closed conversation reopens it (a synthetic `-reopen` change inside that record).
 #[tokio::test]
-async fn status_history_with_a_customer_reopen() {
+async fn status_history_from_parts_is_one_record_with_the_customer_reopen() {
     let c = with_parts(
         conversation("h", 1000, 9000, "closed"),
         vec![
@@ -455,11 +477,236 @@ async fn cut_off_parts_fall_back_to_the_statistics() {
     let recs = sync(vec![c], &[]).await;
     assert!(
         changes_of(&recs, "big").is_empty(),
-        "history would start mid-life"
+        "history would start mid-life: an empty history clears what an earlier read stored"
     );
     let t = ticket(&recs, "big");
     assert_eq!(
         (t.first_solved_at, t.final_solved_at, t.reopens),
         (Some(at(2000)), Some(at(8100)), Some(3))
+    );
+}
+
+fn change(id: &str, to: TicketStatus, kind: AuthorKind, author: &str, secs: i64) -> StatusChange {
+    StatusChange {
+        external_id: id.into(),
+        ticket_id: String::new(),
+        from: None,
+        to,
+        author_kind: kind,
+        author_id: Some(author.into()),
+        at: at(secs),
+    }
+}
+
+fn with_ticket(mut c: StatusChange, ticket: &str) -> StatusChange {
+    c.ticket_id = ticket.into();
+    c
+}
+
+/// OpenAPI 2.14, `POST /conversations/{id}/reply`, example "User reply": the customer's
+/// reply is recorded as an `open` part with the reply as its body. It is the customer's
+/// message and the reopen both (and no synthetic reopen besides).
+#[tokio::test]
+async fn a_customer_reply_recorded_as_an_open_part_is_a_message_and_a_reopen() {
+    let doc = openapi("POST_conversations_id_reply__200_user_reply");
+    let recs = sync(vec![doc], &[]).await;
+    let got: Vec<_> = messages_of(&recs, "524")
+        .iter()
+        .map(|m| (m.external_id.clone(), m.author_kind, m.public, m.created_at))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "524-source".to_owned(),
+                AuthorKind::Agent,
+                true,
+                at(1_734_537_559)
+            ),
+            (
+                "132".to_owned(),
+                AuthorKind::Customer,
+                true,
+                at(1_734_537_561)
+            ),
+        ]
+    );
+    assert_eq!(
+        changes_of(&recs, "524"),
+        [with_ticket(
+            change(
+                "132",
+                TicketStatus::Open,
+                AuthorKind::Customer,
+                "6762f1571bb69f9f2193bbbb",
+                1_734_537_561
+            ),
+            "524"
+        )]
+    );
+}
+
+/// OpenAPI 2.14, `POST /conversations/{id}/parts`, example "Close a conversation": a
+/// `close` part with `"body": "<p>Goodbye :)</p>"` is the teammate's closing message to the
+/// customer (a public reply) and the close.
+#[tokio::test]
+async fn closing_with_a_message_is_a_public_reply_and_a_close() {
+    let doc = openapi("POST_conversations_id_parts__200_close_a_conversation");
+    let recs = sync(vec![doc], &[]).await;
+    assert_eq!(ticket(&recs, "531").status, TicketStatus::Solved);
+    assert!(messages_of(&recs, "531").contains(&Message {
+        external_id: "136".into(),
+        ticket_id: "531".into(),
+        author_kind: AuthorKind::Agent,
+        author_id: Some("991267708".into()),
+        public: true,
+        created_at: at(1_734_537_584),
+    }));
+    assert_eq!(
+        changes_of(&recs, "531"),
+        [with_ticket(
+            change(
+                "136",
+                TicketStatus::Solved,
+                AuthorKind::Agent,
+                "991267708",
+                1_734_537_584
+            ),
+            "531"
+        )]
+    );
+}
+
+/// OpenAPI 2.14, `POST /conversations/{id}/parts`, examples "Snooze", "Open" and "Assign a
+/// conversation": `snoozed`, `open` and `assign_and_reopen` parts with `"body": null` change
+/// the state and are no messages.
+#[tokio::test]
+async fn snooze_open_and_assign_and_reopen_parts_change_the_state_only() {
+    let snooze = openapi("POST_conversations_id_parts__200_snooze_a_conversation");
+    let open = openapi("POST_conversations_id_parts__200_open_a_conversation");
+    let assign = openapi("POST_conversations_id_parts__200_assign_a_conversation");
+    let recs = sync(vec![snooze, open, assign], &[]).await;
+    for (conv, part_id, to, admin, secs, state) in [
+        (
+            "532",
+            "137",
+            TicketStatus::Pending,
+            "991267710",
+            1_734_537_587,
+            TicketStatus::Pending,
+        ),
+        (
+            "537",
+            "139",
+            TicketStatus::Open,
+            "991267712",
+            1_734_537_601,
+            TicketStatus::Open,
+        ),
+        (
+            "542",
+            "140",
+            TicketStatus::Open,
+            "991267715",
+            1_734_537_605,
+            TicketStatus::Open,
+        ),
+    ] {
+        assert_eq!(ticket(&recs, conv).status, state, "{conv}");
+        let ids: Vec<_> = messages_of(&recs, conv)
+            .into_iter()
+            .map(|m| m.external_id)
+            .collect();
+        assert_eq!(ids, [format!("{conv}-source")], "{conv}: no message parts");
+        assert_eq!(
+            changes_of(&recs, conv),
+            [with_ticket(
+                change(part_id, to, AuthorKind::Agent, admin, secs),
+                conv
+            )]
+        );
+    }
+}
+
+/// OpenAPI 2.14, `POST /conversations/{id}/reply`, examples "Admin Reply with a Note" (a
+/// `note`: internal) and "Admin Reply to send Quick Reply Options" (a `quick_reply` with
+/// `"body": null`: the options are shown to the customer). Both conversations were opened
+/// by a teammate and are `closed` without a close part: the history cannot tell when, so
+/// it is empty and the statistics count.
+#[tokio::test]
+async fn a_note_is_internal_and_quick_reply_options_are_public() {
+    let note = openapi("POST_conversations_id_reply__200_admin_reply_with_a_note");
+    let quick = openapi("POST_conversations_id_reply__200_admin_reply_to_send_quick_reply_options");
+    let recs = sync(vec![note, quick], &[]).await;
+    let m = |conv: &str, id: &str| {
+        messages_of(&recs, conv)
+            .into_iter()
+            .find(|m| m.external_id == id)
+            .map(|m| (m.author_kind, m.author_id, m.public))
+    };
+    assert_eq!(
+        m("525", "133"),
+        Some((AuthorKind::Agent, Some("991267696".into()), false))
+    );
+    assert_eq!(
+        m("526", "134"),
+        Some((AuthorKind::Agent, Some("991267698".into()), true))
+    );
+    for conv in ["525", "526"] {
+        assert_eq!(ticket(&recs, conv).status, TicketStatus::Solved);
+        assert!(changes_of(&recs, conv).is_empty());
+    }
+}
+
+/// `conversation_rating`: `created_at` is when the rating was *requested*, `updated_at`
+/// (OpenAPI 2.14) when it was last updated, i.e. answered. The `teammate` is a `reference`;
+/// the 2.11 reference's example has `{"type": "contact", "id": "1a2b3c"}` there, which is no
+/// teammate: the conversation's assignee is credited instead.
+#[tokio::test]
+async fn a_rating_is_dated_by_its_update_and_credited_to_an_admin_only() {
+    // The Conversation Rating model's example, as rendered on
+    // developers.intercom.com/docs/references/2.11/rest-api/api.intercom.io/models/conversation_parts
+    let documented = json!({
+        "rating": 5,
+        "remark": "",
+        "created_at": 1671028894,
+        "contact": {"type": "contact", "id": "5ba682d23d7cf92bef87bfd4", "external_id": "f3b87a2e09d514c6c2e79b9a"},
+        "teammate": {"type": "contact", "id": "1a2b3c"}
+    });
+    let mut a = conversation("ra", 1_671_000_000, 1_671_030_000, "closed");
+    a["admin_assignee_id"] = json!(991267715);
+    a["conversation_rating"] = documented;
+    let mut b = conversation("rb", 1_671_000_000, 1_671_030_001, "closed");
+    b["conversation_rating"] = json!({
+        "rating": 3,
+        "remark": "Slow",
+        "created_at": 1_671_020_000,
+        "updated_at": 1_671_028_894,
+        "contact": {"type": "contact", "id": "contact-rb"},
+        "teammate": {"type": "admin", "id": "991267466"}
+    });
+    let recs = sync(vec![a, b], &[]).await;
+    let got: Vec<_> = ratings(&recs)
+        .into_iter()
+        .map(|r| (r.external_id, r.score, r.agent_id, r.comment, r.created_at))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "ra".to_owned(),
+                5.0,
+                Some("991267715".to_owned()),
+                None,
+                at(1_671_028_894)
+            ),
+            (
+                "rb".to_owned(),
+                3.0,
+                Some("991267466".to_owned()),
+                Some("Slow".to_owned()),
+                at(1_671_028_894)
+            ),
+        ]
     );
 }

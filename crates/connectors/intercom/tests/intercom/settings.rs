@@ -20,9 +20,11 @@ fn with_token() -> IntercomSettings {
 fn kind_streams_and_keys() {
     assert_eq!(KIND, "intercom");
     let names: Vec<_> = STREAMS.iter().map(|s| s.name).collect();
-    assert_eq!(names, ["admins", "conversations"]);
+    // The roster last: it judges the conversations the sync stored before it.
+    assert_eq!(names, ["admins", "conversations", "ticket_roster"]);
     assert!(settings_keys().contains(&"access_token"));
     assert!(settings_keys().contains(&"base_url"));
+    assert!(settings_keys().contains(&"roster_every"));
 }
 
 #[test]
@@ -109,4 +111,33 @@ fn unknown_keys_are_rejected_and_secrets_hidden() {
     .unwrap_err()
     .to_string();
     assert!(e.contains("acess_token"), "{e}");
+}
+
+/// `roster_every`: a humantime duration, `"24h"` by default, `"0s"` for every sync; anything
+/// else names the key and how to write it.
+#[test]
+fn roster_every_is_a_duration() {
+    assert_eq!(IntercomSettings::default().roster_every, "24h");
+    let s: IntercomSettings = serde_json::from_value(serde_json::json!({
+        "access_token": "tok"
+    }))
+    .unwrap();
+    assert_eq!(s.roster_every, "24h", "the default when the key is absent");
+    for ok in ["24h", "0s", "6h 30m", " 90m "] {
+        IntercomConnector::new(IntercomSettings {
+            roster_every: ok.into(),
+            ..with_token()
+        })
+        .unwrap_or_else(|e| panic!("{ok:?}: {e}"));
+    }
+    for bad in ["daily", "", "-1h", "24"] {
+        let e = err_of(IntercomSettings {
+            roster_every: bad.into(),
+            ..with_token()
+        });
+        assert!(
+            e.contains("`roster_every`") && e.contains("24h"),
+            "{bad:?}: {e}"
+        );
+    }
 }
