@@ -1,9 +1,11 @@
 //! Wiremock tests of the Help Scout connector, on payloads shaped like Help Scout's documented
-//! responses and its PHP SDK's test payloads (`tests/fixtures/helpscout-api-php`, MIT).
+//! responses (`tests/fixtures/helpscout-docs`, with their provenance) and its PHP SDK's test
+//! payloads (`tests/fixtures/helpscout-api-php`, MIT).
 
 mod common;
 mod conformance;
 mod conversations;
+mod documented;
 mod errors;
 mod golden;
 mod http;

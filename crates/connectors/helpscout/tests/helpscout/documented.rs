@@ -1,0 +1,248 @@
+//! Help Scout's documented response examples (`tests/fixtures/helpscout-docs`, see its
+//! PROVENANCE.md) through the conversations export, and the status history a later read
+//! tells differently, through storage.
+
+use crate::common::*;
+use crate::conversations::{export, t};
+use deskpulse_connector::{NoProgress, Record, SyncOptions, sync_stream};
+use deskpulse_model::{AuthorKind, Channel, TicketStatus};
+use deskpulse_storage::testing::TestDb;
+use serde_json::{Value, json};
+use wiremock::MockServer;
+
+async fn read_one(conversation: Value) -> Vec<Record> {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    export(None, 1)
+        .respond_with(conv_page(vec![conversation], 1, 1, 1))
+        .mount(&server)
+        .await;
+    records(&read_ok(&connector(&server), "conversations", None).await)
+}
+
+fn ticket_of(recs: &[Record]) -> deskpulse_model::Ticket {
+    match &recs[0] {
+        Record::Ticket(t) => t.clone(),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Get Conversation's example (v2), as a list item: the conversation, its primary customer,
+/// and the close no thread records, authored by `closedByUser` (`type: user`).
+#[tokio::test]
+async fn documented_v2_conversation_maps_with_its_closer() {
+    let recs = read_one(doc_fixture("get_conversation_v2.json")).await;
+    assert_eq!(ids(&recs), ["t123", "c238604", "h123"]);
+    let tk = ticket_of(&recs);
+    assert_eq!(tk.status, TicketStatus::Solved);
+    assert_eq!(tk.channel, Channel::Email);
+    assert_eq!(tk.created_at, t("2012-03-15T22:46:22Z"));
+    // The latest of its own times: `customerWaitingSince.time` here.
+    assert_eq!(tk.updated_at, t("2012-07-24T20:18:33Z"));
+    assert_eq!(tk.final_solved_at, Some(t("2012-03-16T14:07:23Z")));
+    assert_eq!(
+        (tk.group_id.as_deref(), tk.assignee_id.as_deref()),
+        (Some("13"), Some("99"))
+    );
+    assert_eq!(tk.requester_id.as_deref(), Some("238604"));
+    assert_eq!(tk.tags, ["vip"]);
+    // No threads: `createdBy.type: customer` says it is inbound.
+    assert_eq!(tk.opened_by_agent, Some(false));
+    let Record::Customer(cu) = &recs[1] else {
+        panic!()
+    };
+    assert_eq!(cu.email.as_deref(), Some("rob@acme.com"));
+    let closed = t("2012-03-16T14:07:23Z").timestamp();
+    assert_eq!(
+        history(&recs, "123"),
+        [(
+            format!("123-closed-{closed}"),
+            None,
+            TicketStatus::Solved,
+            AuthorKind::Agent
+        )]
+    );
+    let Some(Record::StatusHistory(h)) = recs.last() else {
+        panic!()
+    };
+    assert_eq!(h.changes[0].author_id.as_deref(), Some("14"));
+    assert_eq!(h.changes[0].at, t("2012-03-16T14:07:23Z"));
+}
+
+/// v3 shapes (Get Conversation v3, List Threads v3) carry `system_user` where v2 says
+/// `user`: an AI agent's reply, its close and its opening are a bot's. Its `customer`
+/// thread stays the customer's words, whoever entered it.
+#[tokio::test]
+async fn documented_v3_system_user_reply_and_close_are_a_bots() {
+    let mut conv = doc_fixture("get_conversation_v3.json");
+    let customer_thread = doc_fixture("thread_v3.json");
+    // The same documented thread as the AI agent's reply that closed the conversation
+    // (`type: message`, `status: closed`: values the thread enums document).
+    let mut reply = doc_fixture("thread_v3.json");
+    reply["id"] = json!(1235);
+    reply["type"] = json!("message");
+    reply["status"] = json!("closed");
+    reply["createdAt"] = json!("2015-06-05T20:30:00Z");
+    conv["createdAt"] = json!("2015-06-05T20:18:33Z");
+    conv["closedAt"] = json!("2015-06-05T20:30:00Z");
+    conv["closedByUser"]["type"] = json!("system_user");
+    conv["_embedded"] = json!({"threads": [customer_thread, reply]});
+    let recs = read_one(conv.clone()).await;
+    assert_eq!(
+        ids(&recs),
+        [
+            "t123", "c238604", "m1234", "r1234", "m1235", "r1235", "h123"
+        ]
+    );
+    let msg = |i: usize| match &recs[i] {
+        Record::Message(m) => (m.author_kind, m.author_id.clone(), m.public),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(msg(2), (AuthorKind::Customer, Some("29418".into()), true));
+    assert_eq!(msg(4), (AuthorKind::Bot, Some("29418".into()), true));
+    let rating = |i: usize| match &recs[i] {
+        Record::Rating(r) => (r.score, r.agent_id.clone()),
+        other => panic!("{other:?}"),
+    };
+    // The documented thread is rated `great`: on the customer's own thread the rating goes
+    // to the assignee; on the AI agent's reply, to the AI agent.
+    assert_eq!(rating(3), (5.0, Some("99".into())));
+    assert_eq!(rating(5), (5.0, Some("29418".into())));
+    use TicketStatus::*;
+    assert_eq!(
+        history(&recs, "123"),
+        [
+            ("1234".to_owned(), None, Open, AuthorKind::Customer),
+            ("1235".to_owned(), Some(Open), Solved, AuthorKind::Bot),
+        ]
+    );
+
+    // Without threads, the opener (`createdBy.type: system_user`) makes it outbound and the
+    // close from `closedAt` is the AI agent's (`closedByUser.type: system_user`).
+    conv.as_object_mut().unwrap().remove("_embedded");
+    let recs = read_one(conv).await;
+    assert_eq!(ticket_of(&recs).opened_by_agent, Some(true));
+    assert_eq!(history(&recs, "123")[0].3, AuthorKind::Bot);
+}
+
+/// Help Scout spells ratings three ways: threads and reports `great`/`ok`/`not-good`, the
+/// Ratings endpoint `great`/`okay`/`not_good`/`unknown`. `unknown` is no answer: no rating.
+#[tokio::test]
+async fn ratings_in_every_documented_spelling_map_and_unknown_is_no_rating() {
+    let at = "2026-11-10T09:00:00Z";
+    let rated = |id: i64, value: &str| {
+        let mut th = thread(id, "message", ("user", 5), "nochange", at);
+        th["rating"] = json!({"customerId": 701, "rating": value, "comments": ""});
+        th
+    };
+    let conv = conversation(
+        1,
+        "active",
+        at,
+        vec![
+            thread(10, "customer", ("customer", 701), "active", at),
+            rated(11, "great"),
+            rated(12, "ok"),
+            rated(13, "not-good"),
+            rated(14, "okay"),
+            rated(15, "not_good"),
+            rated(16, "unknown"),
+        ],
+    );
+    let recs = read_one(conv).await;
+    let scores: Vec<(String, f64)> = recs
+        .iter()
+        .filter_map(|r| match r {
+            Record::Rating(r) => Some((r.external_id.clone(), r.score)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        scores,
+        [
+            ("11".to_owned(), 5.0),
+            ("12".to_owned(), 3.0),
+            ("13".to_owned(), 1.0),
+            ("14".to_owned(), 3.0),
+            ("15".to_owned(), 1.0),
+        ]
+    );
+}
+
+/// A read that tells the history differently (first without the line item that closed the
+/// conversation, so the close came from `closedAt`; later with it) leaves no stale change in
+/// storage: the conversation's history is replaced, not appended to.
+#[tokio::test]
+async fn a_history_a_later_read_tells_differently_replaces_the_stored_one() {
+    let db = TestDb::sqlite();
+    let store = db.open().await;
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    let (opened, closed) = ("2026-11-10T09:00:00Z", "2026-11-10T09:30:00Z");
+    let mut first = conversation(
+        1,
+        "closed",
+        opened,
+        vec![thread(10, "customer", ("customer", 701), "active", opened)],
+    );
+    first["closedBy"] = json!(5);
+    first["closedAt"] = json!(closed);
+    first["userUpdatedAt"] = json!(closed);
+    let mut later = first.clone();
+    let mut line = thread(11, "lineitem", ("user", 5), "closed", closed);
+    line["action"] = json!({"type": "changed-ticket-status", "text": "Marked as closed"});
+    later["_embedded"]["threads"]
+        .as_array_mut()
+        .unwrap()
+        .push(line);
+    export(None, 1)
+        .respond_with(conv_page(vec![first], 1, 1, 1))
+        .mount(&server)
+        .await;
+    // The next sync: from the bookmark (09:30) minus the 10-minute lookback.
+    export(Some("2026-11-10T09:20:00Z"), 1)
+        .respond_with(conv_page(vec![later], 1, 1, 1))
+        .mount(&server)
+        .await;
+    let c = connector(&server);
+    let changes = || async {
+        let tickets = store
+            .load_tickets(
+                &["hs".into()],
+                t("2026-11-01T00:00:00Z"),
+                t("2026-12-01T00:00:00Z"),
+            )
+            .await
+            .unwrap();
+        let mut ids: Vec<String> = tickets[0]
+            .status_changes
+            .iter()
+            .map(|c| c.external_id.clone())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let synthetic = format!("1-closed-{}", t(closed).timestamp());
+    sync_stream(
+        &c,
+        "hs",
+        "conversations",
+        &store,
+        &SyncOptions::default(),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+    assert_eq!(changes().await, [synthetic, "10".to_owned()]);
+    sync_stream(
+        &c,
+        "hs",
+        "conversations",
+        &store,
+        &SyncOptions::default(),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+    assert_eq!(changes().await, ["10", "11"]);
+}
