@@ -22,6 +22,14 @@ async fn golden(db_url: &str) {
             text(&out.stderr)
         );
     }
+    // The export serves 24 status child events in its documented layout (the changed field
+    // as its own key, zendesk_week.rs): every one is stored. Issue 11 found a sync that
+    // stored none of them, while backlog, automated and first resolution quietly fell back.
+    let store = deskpulse_storage::Store::open(db_url).await.unwrap();
+    let counts = store.counts().await.unwrap();
+    store.close().await;
+    assert_eq!(counts["status_changes"], 24, "{counts:?}");
+
     let out = env
         .run(
             &["report", "--format", "json", "--period", "2026-W46"],

@@ -197,6 +197,17 @@ async fn one_report_over_two_helpdesks_and_teams_see_only_their_sources() {
     for id in ["zd:9001", "zd:9002", "gg:7"] {
         assert!(ids.contains(&id), "agent {id} missing from {ids:?}");
     }
+    // Gorgias keeps no status history: its solved ticket is left out of the reopen rate,
+    // which is over Zendesk's 6 solved tickets (1 reopened), and the KPI says why.
+    assert_eq!(all["kpis"]["reopen_rate"]["n"], 6);
+    assert!(
+        all["kpis"]["reopen_rate"]["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("gg")),
+        "{}",
+        all["kpis"]["reopen_rate"]
+    );
+    assert_eq!(all["kpis"]["one_touch_resolution_rate"]["n"], 7);
 
     let gorgias_only = report(&env, "gorgias-only").await;
     assert_eq!(gorgias_only["kpis"]["ticket_volume"]["value"], 3);
@@ -211,6 +222,21 @@ async fn one_report_over_two_helpdesks_and_teams_see_only_their_sources() {
         gorgias_only["kpis"]["csat"]["n"], 0,
         "Zendesk's ratings must not leak in"
     );
+    // What Gorgias cannot tell is null with n = 0 and a note, never a made-up zero.
+    for kpi in [
+        "reopen_rate",
+        "first_contact_resolution_rate",
+        "first_resolution_time",
+    ] {
+        let k = &gorgias_only["kpis"][kpi];
+        assert_eq!(k["n"], 0, "{kpi}: {k}");
+        assert!(
+            k["note"].as_str().is_some_and(|n| n.contains("gg")),
+            "{kpi}: {k}"
+        );
+    }
+    assert!(gorgias_only["kpis"]["reopen_rate"]["value"].is_null());
+    assert!(gorgias_only["kpis"]["first_resolution_time"]["median_seconds"].is_null());
     let ids: Vec<&str> = gorgias_only["agents"]
         .as_array()
         .unwrap()

@@ -178,13 +178,16 @@ fn trigger_comment(id: i64, at: &str) -> Value {
            "via": {"channel": "rule", "source": {"from": {"id": 360001, "title": "Auto-answer FAQ"}, "to": {}, "rel": "trigger"}}})
 }
 
+/// A status child event as the incremental ticket-events export documents it: the changed
+/// field is its own key (developer.zendesk.com, Incremental Ticket Event Export; the issue 11
+/// payload), not the audits API's `field_name`/`value`.
 fn created(id: i64, status: &str) -> Value {
-    json!({"id": id, "type": "Create", "event_type": "Create", "field_name": "status", "value": status})
+    json!({"id": id, "via": "Web form", "via_reference_id": null, "status": status, "event_type": "Create"})
 }
 
 fn change(id: i64, from: &str, to: &str) -> Value {
-    json!({"id": id, "type": "Change", "event_type": "Change", "field_name": "status",
-           "value": to, "previous_value": from})
+    json!({"id": id, "via": "Web form", "via_reference_id": null, "status": to,
+           "event_type": "Change", "previous_value": from})
 }
 
 fn audits() -> Vec<Audit> {
@@ -466,11 +469,7 @@ fn ticket_json(tk: &T, all: &[Audit]) -> Value {
         .unwrap_or(tk.created);
     let solves: Vec<&str> = mine
         .iter()
-        .filter(|a| {
-            a.children
-                .iter()
-                .any(|c| c["field_name"] == "status" && c["value"] == "solved")
-        })
+        .filter(|a| a.children.iter().any(|c| c["status"] == "solved"))
         .map(|a| a.at)
         .collect();
     let reopens = mine

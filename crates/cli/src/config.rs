@@ -120,6 +120,8 @@ pub struct TeamSettings {
     pub business_hours: Option<BusinessHours>,
     pub targets: deskpulse_metrics::Targets,
     pub channels: Vec<ChannelSettings>,
+    /// KPIs the team's sources cannot support, from their connectors' declarations.
+    pub limits: Vec<deskpulse_metrics::SourceLimit>,
 }
 
 #[derive(Debug, Clone)]
@@ -357,7 +359,7 @@ struct FileTeam {
     sources: Vec<String>,
     #[serde(default = "default_schedule")]
     digest_schedule: String,
-    #[serde(default)]
+    #[serde(default = "default_complaint_tags")]
     complaint_tags: Vec<String>,
     #[serde(default)]
     count_bot_replies: bool,
@@ -367,6 +369,11 @@ struct FileTeam {
     #[serde(default)]
     channels: Vec<FileChannel>,
 }
+/// DESIGN's documented default; `complaint_tags = []` turns tag-based complaints off.
+fn default_complaint_tags() -> Vec<String> {
+    vec!["complaint".to_owned()]
+}
+
 fn default_tz() -> String {
     "UTC".into()
 }
@@ -607,7 +614,20 @@ fn validate(path: &Path, f: FileSettings) -> Result<Settings, ConfigError> {
                 }
             }
         }
+        let limits = team_sources
+            .iter()
+            .filter_map(|name| sources.iter().find(|s| &s.name == name))
+            .flat_map(|s| {
+                let declared = crate::connectors::find(&s.kind).map_or(&[][..], |k| k.limits);
+                declared.iter().map(|l| deskpulse_metrics::SourceLimit {
+                    source: s.name.to_string(),
+                    kpi: l.kpi.to_owned(),
+                    reason: l.reason.to_owned(),
+                })
+            })
+            .collect();
         teams.push(TeamSettings {
+            limits,
             name: t.name,
             timezone,
             sources: team_sources,
@@ -675,19 +695,28 @@ fn parse_business_hours(b: &FileBusinessHours) -> Result<BusinessHours, (String,
             None => days.push(day(part)?),
         }
     }
+    // "24:00" closes at the end of the day (round-the-clock support is 00:00–24:00).
     let time = |k: &str, s: &str| {
-        NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| {
+        if k == "end" && s.trim() == "24:00" {
+            return Ok(NaiveTime::MIN);
+        }
+        NaiveTime::parse_from_str(s.trim(), "%H:%M").map_err(|_| {
             (
                 k.to_owned(),
-                format!("{s:?} is not a time of day like \"09:00\""),
+                format!("{s:?} is not a time of day like \"09:00\" (or \"24:00\" for an end at midnight)"),
             )
         })
     };
     let (start, end) = (time("start", &b.start)?, time("end", &b.end)?);
-    if end <= start {
+    // An end before the start is a night shift (22:00–06:00 closes the next morning); an end
+    // equal to the start other than midnight is almost surely a typo.
+    if end == start && start != NaiveTime::MIN {
         return Err((
             "end".into(),
-            format!("{} is not after start {}", b.end, b.start),
+            format!(
+                "{} is the same time as start {}; for round-the-clock support write start = \"00:00\", end = \"24:00\"",
+                b.end, b.start
+            ),
         ));
     }
     let mut holidays = Vec::new();
@@ -841,6 +870,41 @@ api_token = "${ZD_TOKEN}"
         assert_eq!(s.teams[0].targets.first_response_seconds, 7200);
         assert_eq!(s.teams[0].targets.resolution_seconds, 8 * 3600);
         assert_eq!(s.teams[0].targets.csat, 0.8);
+    }
+
+    #[test]
+    fn night_shifts_and_round_the_clock_support_are_business_hours() {
+        let hours = |start: &str, end: &str| {
+            parse(
+                &format!("[[teams]]\nname = \"a\"\nbusiness_hours = {{ days = \"Mon-Sun\", start = \"{start}\", end = \"{end}\" }}\n"),
+                &[],
+            )
+            .map(|s| {
+                let b = s.teams[0].business_hours.clone().unwrap();
+                (b.start, b.end)
+            })
+        };
+        let t = |s: &str| NaiveTime::parse_from_str(s, "%H:%M").unwrap();
+        // 22:00–06:00 closes the next morning; the metrics read end <= start that way.
+        assert_eq!(hours("22:00", "06:00").unwrap(), (t("22:00"), t("06:00")));
+        // 24/7: midnight to midnight, a full day (no minute lost at 23:59).
+        assert_eq!(hours("00:00", "24:00").unwrap(), (t("00:00"), t("00:00")));
+        assert_eq!(hours("00:00", "00:00").unwrap(), (t("00:00"), t("00:00")));
+        let e = hours("09:00", "09:00").unwrap_err();
+        assert!(
+            e.contains("`teams[0].business_hours.end`") && e.contains("24:00"),
+            "{e}"
+        );
+        let e = hours("24:00", "08:00").unwrap_err();
+        assert!(e.contains("`teams[0].business_hours.start`"), "{e}");
+    }
+
+    #[test]
+    fn complaint_tags_default_to_complaint() {
+        let s = parse("[[teams]]\nname = \"a\"\n", &[]).unwrap();
+        assert_eq!(s.teams[0].complaint_tags, ["complaint"]);
+        let s = parse("[[teams]]\nname = \"a\"\ncomplaint_tags = []\n", &[]).unwrap();
+        assert!(s.teams[0].complaint_tags.is_empty());
     }
 
     #[test]

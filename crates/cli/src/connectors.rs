@@ -1,7 +1,7 @@
 //! The one list of connector kinds. Adding a connector crate means adding one entry here.
 
 use crate::config::{SourceSettings, deserialize_at};
-use deskpulse_connector::{Connector, StreamSpec};
+use deskpulse_connector::{Connector, KpiLimit, StreamSpec};
 
 /// A connector, or the key path and reason its settings are wrong.
 pub type BuildResult = Result<Box<dyn Connector>, (String, String)>;
@@ -13,6 +13,8 @@ pub struct ConnectorKind {
     pub description: &'static str,
     pub keys: fn() -> &'static [&'static str],
     pub streams: &'static [StreamSpec],
+    /// KPIs the kind's API cannot support (reports leave its tickets out of them, and say so).
+    pub limits: &'static [KpiLimit],
     build: fn(&SourceSettings) -> BuildResult,
 }
 
@@ -22,6 +24,7 @@ pub const KINDS: &[ConnectorKind] = &[
         description: "Zendesk Support: incremental ticket, ticket-event and user exports, satisfaction ratings",
         keys: deskpulse_connector_zendesk::settings_keys,
         streams: deskpulse_connector_zendesk::STREAMS,
+        limits: &[],
         build: |s| {
             let settings: deskpulse_connector_zendesk::ZendeskSettings =
                 deserialize_at(&s.settings.0, &s.key)?;
@@ -35,6 +38,7 @@ pub const KINDS: &[ConnectorKind] = &[
         description: "Help Scout (Mailbox API 2.0): conversations with embedded threads by modifiedSince, users, thread ratings",
         keys: deskpulse_connector_helpscout::settings_keys,
         streams: deskpulse_connector_helpscout::STREAMS,
+        limits: &[],
         build: |s| {
             let settings: deskpulse_connector_helpscout::HelpScoutSettings =
                 deserialize_at(&s.settings.0, &s.key)?;
@@ -48,6 +52,7 @@ pub const KINDS: &[ConnectorKind] = &[
         description: "Gorgias: tickets, messages and satisfaction surveys as cursor-paged data feeds, users",
         keys: deskpulse_connector_gorgias::settings_keys,
         streams: deskpulse_connector_gorgias::STREAMS,
+        limits: deskpulse_connector_gorgias::LIMITS,
         build: |s| {
             let settings: deskpulse_connector_gorgias::GorgiasSettings =
                 deserialize_at(&s.settings.0, &s.key)?;
@@ -61,6 +66,7 @@ pub const KINDS: &[ConnectorKind] = &[
         description: "Freshdesk: tickets by updated_since with stats (plus spam/deleted passes) and their conversations, agents, satisfaction ratings",
         keys: deskpulse_connector_freshdesk::settings_keys,
         streams: deskpulse_connector_freshdesk::STREAMS,
+        limits: &[],
         build: |s| {
             let settings: deskpulse_connector_freshdesk::FreshdeskSettings =
                 deserialize_at(&s.settings.0, &s.key)?;
@@ -74,6 +80,7 @@ pub const KINDS: &[ConnectorKind] = &[
         description: "Intercom: conversations by updated_at (search) with their parts, conversation ratings, admins",
         keys: deskpulse_connector_intercom::settings_keys,
         streams: deskpulse_connector_intercom::STREAMS,
+        limits: &[],
         build: |s| {
             let settings: deskpulse_connector_intercom::IntercomSettings =
                 deserialize_at(&s.settings.0, &s.key)?;

@@ -143,6 +143,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Failure> {
         business_hours: None,
         targets: deskpulse_metrics::Targets::default(),
         channels: Vec::new(),
+        limits: Vec::new(),
     };
     let spec = PeriodSpec::last_complete_week(now, timezone);
     let report = crate::report::compute(&store, &team, spec).await?;

@@ -46,7 +46,7 @@ pub(crate) async fn compute_with_history(
         .map(|s| s.in_zone(team.timezone))
         .collect();
     let bounds: Vec<_> = periods.iter().map(|p| (p.start, p.end)).collect();
-    let (input, span) = store
+    let (mut input, mut span) = store
         .load_report_with_history_for(
             &team.name,
             &sources(team),
@@ -55,6 +55,8 @@ pub(crate) async fn compute_with_history(
         )
         .await
         .map_err(|e| Failure::Runtime(e.to_string()))?;
+    input.limits = team.limits.clone();
+    span.limits = team.limits.clone();
     let mut report = deskpulse_metrics::compute_report(&config, &period, &input);
     // A team's history starts with its data: weeks before the first synced ticket are not
     // "zero tickets", they are unknown.
@@ -189,10 +191,11 @@ pub(crate) async fn compute(
 ) -> Result<KpiReport, Failure> {
     let period = spec.in_zone(team.timezone);
     let sources: Vec<String> = team.sources.iter().map(|s| s.to_string()).collect();
-    let input = store
+    let mut input = store
         .load_report_input_for(&team.name, &sources, period.start, period.end)
         .await
         .map_err(|e| Failure::Runtime(e.to_string()))?;
+    input.limits = team.limits.clone();
     Ok(deskpulse_metrics::compute_report(
         &team_config(team),
         &period,
