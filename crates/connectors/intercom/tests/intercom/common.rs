@@ -308,7 +308,8 @@ impl Fake {
 impl Fake {
     /// The roster's search: `created_at < T` ("lower (or equal) than", as documented),
     /// ascending by `created_at` then id; the cursor names the last hit, so a deletion or
-    /// an update between two pages moves nothing after it. The `pages` object is laid out
+    /// an update between two pages moves nothing after it. The `deleted` conversations are
+    /// gone from the search by then. The `pages` object is laid out
     /// like the pagination guide's example (`next.page`, `per_page` as a string).
     fn roster(&self, body: &Value) -> ResponseTemplate {
         let q = &body["query"];
@@ -339,12 +340,14 @@ impl Fake {
                 c["id"].as_str().unwrap().to_owned(),
             )
         };
+        let deleted = self.deleted.lock().unwrap().clone();
         let mut hits: Vec<Value> = self
             .conversations
             .lock()
             .unwrap()
             .values()
             .filter(|c| c["created_at"].as_i64().unwrap() <= before)
+            .filter(|c| !deleted.contains(c["id"].as_str().unwrap()))
             .filter(|c| after.as_ref().is_none_or(|a| key(c) > *a))
             .cloned()
             .collect();

@@ -710,3 +710,36 @@ async fn a_rating_is_dated_by_its_update_and_credited_to_an_admin_only() {
         ]
     );
 }
+
+/// `source.delivered_as`, OpenAPI 2.14: "customer_initiated, campaigns_initiated (legacy
+/// campaigns), operator_initiated (Custom bot), automated (Series and other outbounds with
+/// dynamic audience message) and admin_initiated (fixed audience message, ticket initiated
+/// by an admin, group email)": only the first is opened by the customer.
+#[tokio::test]
+async fn delivered_as_tells_who_opened_the_conversation() {
+    let values = [
+        ("customer_initiated", Some(false)),
+        ("campaigns_initiated", Some(true)),
+        ("operator_initiated", Some(true)),
+        ("automated", Some(true)),
+        ("admin_initiated", Some(true)),
+        ("something_new", None),
+    ];
+    let convs = values
+        .iter()
+        .enumerate()
+        .map(|(i, (v, _))| {
+            let mut c = conversation(&format!("d{i}"), 1000, 2000 + i as i64, "open");
+            c["source"]["delivered_as"] = json!(v);
+            c
+        })
+        .collect();
+    let recs = sync(convs, &[]).await;
+    for (i, (v, want)) in values.iter().enumerate() {
+        assert_eq!(
+            ticket(&recs, &format!("d{i}")).opened_by_agent,
+            *want,
+            "{v}"
+        );
+    }
+}
