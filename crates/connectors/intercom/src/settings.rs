@@ -42,8 +42,8 @@ pub struct IntercomSettings {
     /// How often the `ticket_roster` stream sweeps every conversation id Intercom still
     /// lists, to find conversations deleted (or merged away) since they were synced: Intercom's
     /// search never reports a deletion. A duration like `"24h"`, `"6h"` or `"30m"` (default
-    /// `"24h"`); `"0s"` sweeps on every sync. A sweep costs one search request per 150
-    /// conversations of the workspace's whole history.
+    /// `"24h"`); `"0s"` sweeps on every sync. A sweep costs one search request per
+    /// `page_size` (150) conversations of the workspace's whole history.
     #[serde(default = "default_roster_every")]
     pub roster_every: String,
 }
