@@ -48,14 +48,60 @@ pub fn slack_code(s: &str) -> String {
     slack(s).replace('`', "ʼ")
 }
 
+/// Longest name any format shows: an agent, a review's author, the team, a review platform
+/// or survey source, a channel, a tag, a social account or metric, a currency. Table columns
+/// may cut shorter still (the text and Slack agent tables).
+pub const NAME_CHARS: usize = 40;
+/// Longest quoted text: a review (title and text) or a survey comment.
+pub const QUOTE_CHARS: usize = 280;
+/// Longest line of prose that carries untrusted parts: a suggestion naming tags, an attention
+/// line naming a source and its last error.
+pub const LINE_CHARS: usize = 500;
+
 /// Cuts `s` to at most `max` characters, ending with `…` when cut (on a char boundary).
+///
+/// This is the one cutting function of every renderer, and it runs on the raw string,
+/// **before** the format's escaping: a cut can then never split an entity (`&amp;`) the
+/// escaping writes. Text that is already escaped goes through [`truncate_escaped`].
 pub fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
+    // `nth` stops at the limit: a megabyte-long name is not counted to its end.
+    match s.char_indices().nth(max) {
+        None => s.to_owned(),
+        Some(_) => {
+            let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+            out.push('…');
+            out
+        }
+    }
+}
+
+/// Untrusted text for plain text, and for HTML before askama escapes it: [`truncate`] to
+/// `max`, then [`plain`]. Cut first, escape after.
+pub fn plain_cut(s: &str, max: usize) -> String {
+    plain(&truncate(s, max))
+}
+
+/// Untrusted text for Slack: [`truncate`] to `max`, then [`slack`]. Cut first, escape after.
+pub fn slack_cut(s: &str, max: usize) -> String {
+    slack(&truncate(s, max))
+}
+
+/// [`truncate`] for text already escaped for Slack or HTML (a whole section assembled from
+/// escaped parts): a cut that would land inside an entity (`&lt;`, `&#39;`) moves to before
+/// its `&`, so the result never shows half an entity nor a bare `&`.
+pub fn truncate_escaped(s: &str, max: usize) -> String {
+    if s.char_indices().nth(max).is_none() {
         return s.to_owned();
     }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
+    let mut kept: String = s.chars().take(max.saturating_sub(1)).collect();
+    if let Some(amp) = kept.rfind('&') {
+        // Escaped text has `&` only at the start of an entity, whose `;` ends it.
+        if !kept[amp..].contains(';') {
+            kept.truncate(amp);
+        }
+    }
+    kept.push('…');
+    kept
 }
 
 #[cfg(test)]
@@ -84,5 +130,17 @@ mod tests {
     fn truncate_counts_chars() {
         assert_eq!(truncate("héllo", 5), "héllo");
         assert_eq!(truncate("héllo wörld", 6), "héllo…");
+        // Cut first, escape after: the entity is whole or absent, never split.
+        assert_eq!(slack(&truncate("abc<def", 5)), "abc&lt;…");
+    }
+
+    #[test]
+    fn truncate_escaped_never_splits_an_entity() {
+        assert_eq!(truncate_escaped("a &amp; b", 20), "a &amp; b");
+        // The cut would fall inside `&lt;`: it moves to before the `&`.
+        assert_eq!(truncate_escaped("abc&lt;def", 6), "abc…");
+        // A whole entity before the cut stays.
+        assert_eq!(truncate_escaped("a&lt;bcdefgh", 7), "a&lt;b…");
+        assert_eq!(truncate_escaped("héllo wörld", 6), "héllo…");
     }
 }

@@ -2,11 +2,16 @@
 //! HTML-escaped, `<`, `>`, `&`, `"` and `'` included), inline CSS, nested tables only (no
 //! flexbox or grid), no external resource: the trend charts are inline PNG parts referenced
 //! by `cid:`.
+//!
+//! Every untrusted string is cut like in the other formats ([`plain_cut`]: the shared
+//! [`truncate`](crate::escape::truncate) to the limits of
+//! [`crate::escape`]) while building the views, so before askama escapes it: a cut never
+//! splits an entity, and a megabyte-long agent name cannot make a megabyte e-mail.
 
 use askama::Template;
 
 use crate::chart::{self, ChartError};
-use crate::escape::plain;
+use crate::escape::{LINE_CHARS, NAME_CHARS, QUOTE_CHARS, plain, plain_cut};
 use crate::format;
 use crate::model::{Digest, Kpi, Quote, TargetStatus};
 use crate::text::{csat_cell, opt};
@@ -147,14 +152,18 @@ fn kpi_view(k: &Kpi, chart_cid: Option<String>) -> KpiView {
 }
 
 fn quote_view(q: &Quote) -> QuoteView {
-    let mut meta = format!("{} · {}", plain(&q.source), q.score);
+    let mut meta = format!(
+        "{} · {}",
+        plain_cut(&q.source, NAME_CHARS),
+        plain_cut(&q.score, NAME_CHARS)
+    );
     if let Some(a) = &q.author {
         meta.push_str(" · ");
-        meta.push_str(&plain(a));
+        meta.push_str(&plain_cut(a, NAME_CHARS));
     }
     QuoteView {
         meta,
-        text: plain(&q.text),
+        text: plain_cut(&q.text, QUOTE_CHARS),
     }
 }
 
@@ -204,7 +213,7 @@ pub fn render_html(d: &Digest) -> Result<HtmlEmail, RenderError> {
                 .map(|p| {
                     format!(
                         "{}: {} new{}",
-                        plain(&p.platform),
+                        plain_cut(&p.platform, NAME_CHARS),
                         p.new,
                         p.mean_rating
                             .map(|m| format!(", mean {}/5", format::one_decimal(m)))
@@ -221,7 +230,7 @@ pub fn render_html(d: &Digest) -> Result<HtmlEmail, RenderError> {
         if let Some((v, cur)) = &c.per_ticket {
             costs.push(format!(
                 "Cost per ticket: {}",
-                format::money(*v, &plain(cur))
+                format::money(*v, &plain_cut(cur, NAME_CHARS))
             ));
         }
         if let Some(r) = c.ratio {
@@ -234,21 +243,32 @@ pub fn render_html(d: &Digest) -> Result<HtmlEmail, RenderError> {
     }
     let page = DigestHtml {
         title: plain(&d.title()),
-        team: plain(&d.team),
-        period: plain(&d.period_label),
+        team: plain_cut(&d.team, NAME_CHARS),
+        period: plain_cut(&d.period_label, NAME_CHARS),
         dates: format!("{} to {}", d.period_dates.0, d.period_dates.1),
-        timezone: plain(&d.timezone),
-        previous: d.previous_label.as_deref().map(plain),
+        timezone: plain_cut(&d.timezone, NAME_CHARS),
+        previous: d
+            .previous_label
+            .as_deref()
+            .map(|p| plain_cut(p, NAME_CHARS)),
         headline,
-        attention: d.attention.iter().map(|a| plain(&a.message)).collect(),
-        suggestions: d.suggestions.iter().map(|s| plain(s)).collect(),
+        attention: d
+            .attention
+            .iter()
+            .map(|a| plain_cut(&a.message, LINE_CHARS))
+            .collect(),
+        suggestions: d
+            .suggestions
+            .iter()
+            .map(|s| plain_cut(s, LINE_CHARS))
+            .collect(),
         forecast: d.forecast.as_ref().map(|f| f.summary()),
         more: d.more.iter().map(|k| kpi_view(k, None)).collect(),
         agents: d
             .agents
             .iter()
             .map(|a| AgentView {
-                name: plain(&a.name),
+                name: plain_cut(&a.name, NAME_CHARS),
                 solved: a.solved,
                 frt: opt(a.first_response_median, format::duration),
                 resolution: opt(a.resolution_median, format::duration),
@@ -260,7 +280,7 @@ pub fn render_html(d: &Digest) -> Result<HtmlEmail, RenderError> {
             .channels
             .iter()
             .map(|c| ChannelView {
-                name: plain(&c.channel),
+                name: plain_cut(&c.channel, NAME_CHARS),
                 tickets: c.tickets,
                 share: format::percent(c.share),
                 bar: ((c.tickets * 100 / max_channel) as u32).clamp(1, 100),
@@ -274,9 +294,9 @@ pub fn render_html(d: &Digest) -> Result<HtmlEmail, RenderError> {
             .map(|s| SocialView {
                 what: format!(
                     "{} {} {}",
-                    plain(&s.platform),
-                    plain(&s.account),
-                    plain(&s.metric)
+                    plain_cut(&s.platform, NAME_CHARS),
+                    plain_cut(&s.account, NAME_CHARS),
+                    plain_cut(&s.metric, NAME_CHARS)
                 ),
                 value: format::one_decimal(s.value),
                 change: s.change.map(format::signed).unwrap_or_default(),

@@ -5,19 +5,23 @@
 //! * Renderers: [`render_text`] (terminal, e-mail text part), [`render_html`] (HTML e-mail
 //!   with inline PNG trend charts referenced by `cid:`), [`render_slack`] (Block Kit within
 //!   Slack's limits).
-//! * Untrusted text (agent names, review texts, survey comments, tags, the team name) is
-//!   escaped for each format: askama's auto-escaping for HTML, [`escape::slack`] for Slack
-//!   mrkdwn, [`escape::plain`] for text.
+//! * Untrusted text (agent names, review texts, survey comments, tags, the team name) is cut
+//!   to the same limits in every format ([`escape::truncate`], [`escape::NAME_CHARS`] and
+//!   friends), then escaped for each format: askama's auto-escaping for HTML,
+//!   [`escape::slack`] for Slack mrkdwn, [`escape::plain`] for text.
 //!
 //! A section with no data is left out of every format, never shown empty or as zeros.
 //!
 //! * Delivery ([`delivery`]): [`SmtpSender`](delivery::SmtpSender) (lettre; `starttls`,
-//!   `tls`, or `none` towards localhost only) sends a multipart/alternative e-mail (text, and
-//!   HTML with its charts as inline parts); [`SlackWebhook`](delivery::SlackWebhook) posts
-//!   through the connector SDK's HTTP client (retries on 429/5xx, a clear error on 4xx, the
-//!   webhook URL never logged). [`send_once`](delivery::send_once) guards each send with a
-//!   [`DeliveryLog`](delivery::DeliveryLog): claim before send, **at most once** when the
-//!   process dies between the send and the log write (the module docs say why).
+//!   `tls`, or `none` towards localhost only; no form of the password in any log line,
+//!   whatever the log filter) sends a multipart/alternative e-mail (text, and HTML with its
+//!   charts as inline parts); [`SlackWebhook`](delivery::SlackWebhook) posts to an incoming
+//!   webhook, retried only when the post provably did not arrive (connection not made, 429),
+//!   the webhook URL never logged. [`send_once`](delivery::send_once) guards each send with
+//!   a [`DeliveryLog`](delivery::DeliveryLog): claim before send, **at most once** when the
+//!   process dies between the send and the log write or the outcome of a send is unknown
+//!   ([`DeliveryError::Uncertain`](delivery::DeliveryError::Uncertain); the module docs say
+//!   why).
 //!
 //! **Architecture invariant:** building and rendering are pure (no I/O, no clock); only
 //! [`delivery`] talks to the network.

@@ -3,7 +3,13 @@
 //! survey answers, whose texts the report does not carry. Pure: no I/O, no clock.
 //!
 //! Every string taken from the facts (team, agent names, tags, review and comment texts) is
-//! kept raw here; each renderer escapes it for its format.
+//! kept raw here (never escaped); each renderer cuts it with [`escape::truncate`] to the
+//! shared limits of [`escape`] and then escapes it for its format. Quoted texts are cut here
+//! already (to [`escape::QUOTE_CHARS`]), and so are the tags the built-in suggestions name.
+//!
+//! [`escape`]: crate::escape
+//! [`escape::truncate`]: crate::escape::truncate
+//! [`escape::QUOTE_CHARS`]: crate::escape::QUOTE_CHARS
 //!
 //! What the metrics crate attaches to a report (its `trends`, `forecast` and `suggestions`
 //! keys, after `attach_history`) is used when present — read through the report JSON
@@ -15,13 +21,11 @@ use deskpulse_metrics::{DurationStats, KpiReport, Targets};
 use deskpulse_model::{Rating, RatingKind, Review};
 use serde::Serialize;
 
-use crate::escape::truncate;
+use crate::escape::{NAME_CHARS, QUOTE_CHARS, truncate};
 use crate::format;
 
 /// How many periods a trend shows, the current one included.
 pub const TREND_PERIODS: usize = 12;
-/// Longest quoted text (characters).
-const QUOTE_CHARS: usize = 280;
 /// Quotes per list (worst reviews, unanswered reviews, survey comments).
 const QUOTES: usize = 3;
 
@@ -438,9 +442,14 @@ impl Digest {
         self.headline.iter().chain(&self.more).find(|k| k.id == id)
     }
 
-    /// `deskpulse digest — support — 2026-W46`.
+    /// `deskpulse digest — support — 2026-W46`: the e-mail subject and every format's
+    /// title, so the team name is cut here like everywhere else.
     pub fn title(&self) -> String {
-        format!("deskpulse digest — {} — {}", self.team, self.period_label)
+        format!(
+            "deskpulse digest — {} — {}",
+            truncate(&self.team, NAME_CHARS),
+            truncate(&self.period_label, NAME_CHARS)
+        )
     }
 }
 
@@ -1021,7 +1030,7 @@ fn suggestions(d: &Digest, r: &KpiReport, history: &[KpiReport], t: &Targets) ->
             .map(|tag| {
                 format!(
                     "{} ({} tickets, median {})",
-                    tag.tag,
+                    truncate(&tag.tag, NAME_CHARS),
                     tag.n,
                     format::duration(tag.median_resolution_seconds.unwrap_or_default())
                 )

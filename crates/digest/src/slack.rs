@@ -3,12 +3,14 @@
 //! characters per section text, 2,000 per field, 10 fields per section, 150 characters in a
 //! header. Lists that do not fit end with "…and N more".
 //!
-//! Every untrusted string goes through [`escape::slack`] (or [`escape::slack_code`] inside a
-//! code block), so no review can `<!channel>`, mention `<@U…>` or make a `<url|link>`.
+//! Every untrusted string is cut to the shared limits of [`escape`] and then escaped
+//! ([`escape::slack_cut`], or [`escape::slack_code`] inside a code block), so no review can
+//! `<!channel>`, mention `<@U…>` or make a `<url|link>`. Texts assembled from escaped parts
+//! are held to Slack's limits by [`escape::truncate_escaped`], which never splits an entity.
 
 use serde::Serialize;
 
-use crate::escape::{self, truncate};
+use crate::escape::{self, LINE_CHARS, NAME_CHARS, QUOTE_CHARS, slack_cut, truncate_escaped};
 use crate::format;
 use crate::model::{Digest, Kpi, Quote, TargetStatus};
 use crate::text::{csat_cell, opt};
@@ -21,6 +23,9 @@ pub const MAX_HEADER: usize = 150;
 pub const MAX_CONTEXT_ELEMENTS: usize = 10;
 /// Agent rows shown before "…and N more".
 const MAX_AGENT_ROWS: usize = 15;
+/// Agent names in the code-block table: narrower than [`NAME_CHARS`], so a row fits a
+/// Slack message's width.
+const AGENT_COLUMN: usize = 20;
 
 /// An incoming-webhook message: `text` is the notification fallback.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -73,7 +78,7 @@ impl Text {
 
 fn section(text: String) -> Block {
     Block::Section {
-        text: Some(Text::md(truncate(&text, MAX_TEXT))),
+        text: Some(Text::md(truncate_escaped(&text, MAX_TEXT))),
         fields: Vec::new(),
     }
 }
@@ -119,7 +124,7 @@ fn kpi_field(k: &Kpi) -> Text {
     if k.series.len() > 1 && !spark.is_empty() {
         s.push_str(&format!("\n`{spark}`"));
     }
-    Text::md(truncate(&s, MAX_FIELD))
+    Text::md(truncate_escaped(&s, MAX_FIELD))
 }
 
 fn kpi_sections(kpis: &[Kpi]) -> Vec<Block> {
@@ -132,33 +137,40 @@ fn kpi_sections(kpis: &[Kpi]) -> Vec<Block> {
 }
 
 fn quote_line(q: &Quote) -> String {
-    let mut meta = format!("{} {}", escape::slack(&q.source), escape::slack(&q.score));
+    let mut meta = format!(
+        "{} {}",
+        slack_cut(&q.source, NAME_CHARS),
+        slack_cut(&q.score, NAME_CHARS)
+    );
     if let Some(a) = &q.author {
-        meta.push_str(&format!(" — {}", escape::slack(&truncate(a, 40))));
+        meta.push_str(&format!(" — {}", slack_cut(a, NAME_CHARS)));
     }
     // `>` starts a quote in mrkdwn only at the start of a line; the text itself is escaped.
-    format!("_{meta}_\n>{}", escape::slack(&q.text))
+    format!("_{meta}_\n>{}", slack_cut(&q.text, QUOTE_CHARS))
 }
 
 /// Renders the digest as a Block Kit message within Slack's limits.
 pub fn render_slack(d: &Digest) -> SlackMessage {
-    let team = escape::slack(&d.team);
-    let period = escape::slack(&d.period_label);
+    let team = slack_cut(&d.team, NAME_CHARS);
+    let period = slack_cut(&d.period_label, NAME_CHARS);
     let mut blocks = Vec::new();
     blocks.push(Block::Header {
-        text: Text::plain(truncate(&format!("📊 {team} — {period}"), MAX_HEADER)),
+        text: Text::plain(truncate_escaped(
+            &format!("📊 {team} — {period}"),
+            MAX_HEADER,
+        )),
     });
     let mut ctx = format!(
         "{} to {} ({})",
         d.period_dates.0,
         d.period_dates.1,
-        escape::slack(&d.timezone)
+        slack_cut(&d.timezone, NAME_CHARS)
     );
     if let Some(p) = &d.previous_label {
-        ctx.push_str(&format!(" · changes against {}", escape::slack(p)));
+        ctx.push_str(&format!(" · changes against {}", slack_cut(p, NAME_CHARS)));
     }
     blocks.push(Block::Context {
-        elements: vec![Text::md(truncate(&ctx, MAX_TEXT))],
+        elements: vec![Text::md(truncate_escaped(&ctx, MAX_TEXT))],
     });
     if !d.headline.is_empty() {
         blocks.extend(kpi_sections(&d.headline));
@@ -168,11 +180,11 @@ pub fn render_slack(d: &Digest) -> SlackMessage {
         let lines: Vec<String> = d
             .attention
             .iter()
-            .map(|a| format!(":warning: {}", escape::slack(&a.message)))
+            .map(|a| format!(":warning: {}", slack_cut(&a.message, LINE_CHARS)))
             .chain(
                 d.suggestions
                     .iter()
-                    .map(|s| format!(":point_right: {}", escape::slack(s))),
+                    .map(|s| format!(":point_right: {}", slack_cut(s, LINE_CHARS))),
             )
             .collect();
         blocks.push(section(lines_within("*Needs attention*", &lines, MAX_TEXT)));
@@ -209,7 +221,7 @@ pub fn render_slack(d: &Digest) -> SlackMessage {
             .map(|c| {
                 format!(
                     "{}: *{}* ({})",
-                    escape::slack(&c.channel),
+                    slack_cut(&c.channel, NAME_CHARS),
                     c.tickets,
                     format::percent(c.share)
                 )
@@ -236,7 +248,7 @@ pub fn render_slack(d: &Digest) -> SlackMessage {
             .map(|p| {
                 format!(
                     "{}: {} new{}",
-                    escape::slack(&p.platform),
+                    slack_cut(&p.platform, NAME_CHARS),
                     p.new,
                     p.mean_rating
                         .map(|m| format!(", mean {}/5", format::one_decimal(m)))
@@ -273,9 +285,9 @@ pub fn render_slack(d: &Digest) -> SlackMessage {
             .map(|s| {
                 format!(
                     "{} {} {}: *{}*{}",
-                    escape::slack(&s.platform),
-                    escape::slack(&s.account),
-                    escape::slack(&s.metric),
+                    slack_cut(&s.platform, NAME_CHARS),
+                    slack_cut(&s.account, NAME_CHARS),
+                    slack_cut(&s.metric, NAME_CHARS),
                     format::one_decimal(s.value),
                     s.change
                         .map(|c| format!(" ({})", format::signed(c)))
@@ -290,7 +302,7 @@ pub fn render_slack(d: &Digest) -> SlackMessage {
         if let Some((v, cur)) = &c.per_ticket {
             lines.push(format!(
                 "Cost per ticket: *{}*",
-                format::money(*v, &escape::slack(cur))
+                format::money(*v, &slack_cut(cur, NAME_CHARS))
             ));
         }
         if let Some(r) = c.ratio {
@@ -308,7 +320,7 @@ pub fn render_slack(d: &Digest) -> SlackMessage {
         blocks.push(section(lines_within("*Costs*", &lines, MAX_TEXT)));
     }
     let footer = Block::Context {
-        elements: vec![Text::md(truncate(
+        elements: vec![Text::md(truncate_escaped(
             &format!("deskpulse · {team} · {period}"),
             MAX_TEXT,
         ))],
@@ -324,7 +336,7 @@ pub fn render_slack(d: &Digest) -> SlackMessage {
     }
     blocks.push(footer);
     SlackMessage {
-        text: truncate(&format!("deskpulse digest — {team} — {period}"), MAX_TEXT),
+        text: truncate_escaped(&format!("deskpulse digest — {team} — {period}"), MAX_TEXT),
         blocks,
     }
 }
@@ -334,7 +346,7 @@ fn agents_table(d: &Digest) -> String {
     let names: Vec<String> = d
         .agents
         .iter()
-        .map(|a| truncate(&escape::plain(&a.name), 20).replace('`', "ʼ"))
+        .map(|a| escape::plain_cut(&a.name, AGENT_COLUMN).replace('`', "ʼ"))
         .collect();
     let width = names
         .iter()

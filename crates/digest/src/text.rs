@@ -1,9 +1,10 @@
 //! The plain-text digest: the terminal preview and the e-mail's text part. Untrusted strings
-//! go through [`escape::plain`].
+//! go through [`plain_cut`]: cut to the shared limits of [`crate::escape`], then made
+//! plain.
 
 use std::fmt::Write as _;
 
-use crate::escape::{plain, truncate};
+use crate::escape::{LINE_CHARS, NAME_CHARS, QUOTE_CHARS, plain, plain_cut};
 use crate::format;
 use crate::model::{Digest, Kpi, Quote, TargetStatus};
 
@@ -17,11 +18,11 @@ pub fn render_text(d: &Digest) -> String {
         "{} to {} ({})",
         d.period_dates.0,
         d.period_dates.1,
-        plain(&d.timezone)
+        plain_cut(&d.timezone, NAME_CHARS)
     );
     match &d.previous_label {
         Some(p) => {
-            let _ = writeln!(w, "Changes are against {}.", plain(p));
+            let _ = writeln!(w, "Changes are against {}.", plain_cut(p, NAME_CHARS));
         }
         None => {
             let _ = writeln!(w, "No earlier period to compare with.");
@@ -37,10 +38,10 @@ pub fn render_text(d: &Digest) -> String {
     if !d.attention.is_empty() || !d.suggestions.is_empty() {
         section(w, "Needs attention");
         for a in &d.attention {
-            let _ = writeln!(w, "  ! {}", plain(&a.message));
+            let _ = writeln!(w, "  ! {}", plain_cut(&a.message, LINE_CHARS));
         }
         for s in &d.suggestions {
-            let _ = writeln!(w, "  → {}", plain(s));
+            let _ = writeln!(w, "  → {}", plain_cut(s, LINE_CHARS));
         }
     }
     if let Some(f) = &d.forecast {
@@ -58,7 +59,7 @@ pub fn render_text(d: &Digest) -> String {
         let names: Vec<String> = d
             .agents
             .iter()
-            .map(|a| truncate(&plain(&a.name), 24))
+            .map(|a| plain_cut(&a.name, AGENT_COLUMN))
             .collect();
         let width = names
             .iter()
@@ -91,7 +92,7 @@ pub fn render_text(d: &Digest) -> String {
             let _ = writeln!(
                 w,
                 "  {:<8} {:>6}  {:>6}",
-                plain(&c.channel),
+                plain_cut(&c.channel, NAME_CHARS),
                 c.tickets,
                 format::percent(c.share)
             );
@@ -115,7 +116,7 @@ pub fn render_text(d: &Digest) -> String {
             let _ = writeln!(
                 w,
                 "    {}: {} new{}",
-                plain(&p.platform),
+                plain_cut(&p.platform, NAME_CHARS),
                 p.new,
                 p.mean_rating
                     .map(|m| format!(", mean {}/5", format::one_decimal(m)))
@@ -147,9 +148,9 @@ pub fn render_text(d: &Digest) -> String {
             let _ = writeln!(
                 w,
                 "  {} {} {}: {}{}",
-                plain(&s.platform),
-                plain(&s.account),
-                plain(&s.metric),
+                plain_cut(&s.platform, NAME_CHARS),
+                plain_cut(&s.account, NAME_CHARS),
+                plain_cut(&s.metric, NAME_CHARS),
                 format::one_decimal(s.value),
                 s.change
                     .map(|c| format!(" ({})", format::signed(c)))
@@ -160,7 +161,11 @@ pub fn render_text(d: &Digest) -> String {
     if let Some(c) = &d.costs {
         section(w, "Costs");
         if let Some((v, cur)) = &c.per_ticket {
-            let _ = writeln!(w, "  Cost per ticket: {}", format::money(*v, &plain(cur)));
+            let _ = writeln!(
+                w,
+                "  Cost per ticket: {}",
+                format::money(*v, &plain_cut(cur, NAME_CHARS))
+            );
         }
         if let Some(r) = c.ratio {
             let _ = writeln!(
@@ -177,11 +182,14 @@ pub fn render_text(d: &Digest) -> String {
     let _ = writeln!(
         w,
         "\n-- \ndeskpulse · {} · {}",
-        plain(&d.team),
-        plain(&d.period_label)
+        plain_cut(&d.team, NAME_CHARS),
+        plain_cut(&d.period_label, NAME_CHARS)
     );
     out
 }
+
+/// Agent names in the table: narrower than [`NAME_CHARS`], so rows stay within ~100 columns.
+const AGENT_COLUMN: usize = 24;
 
 fn section(w: &mut String, title: &str) {
     let _ = writeln!(w, "\n{title}\n{}", "-".repeat(title.chars().count()));
@@ -219,14 +227,14 @@ fn quote(w: &mut String, q: &Quote) {
     let who = q
         .author
         .as_deref()
-        .map(|a| format!(" — {}", truncate(&plain(a), 40)))
+        .map(|a| format!(" — {}", plain_cut(a, NAME_CHARS)))
         .unwrap_or_default();
     let _ = writeln!(
         w,
         "    [{} {}] \"{}\"{who}",
-        plain(&q.source),
-        q.score,
-        plain(&q.text)
+        plain_cut(&q.source, NAME_CHARS),
+        plain_cut(&q.score, NAME_CHARS),
+        plain_cut(&q.text, QUOTE_CHARS)
     );
 }
 

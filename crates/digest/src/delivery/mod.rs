@@ -9,8 +9,13 @@
 //!    **sending** (another process is sending it, or one died while doing so). In storage
 //!    this is an insert that conflicts on the unique key `(team, period, channel)`.
 //! 2. The digest is sent.
-//! 3. On success [`DeliveryLog::mark_sent`] moves the claim to **sent**; on a send error
-//!    [`DeliveryLog::release`] deletes the claim so the next run tries again.
+//! 3. On success [`DeliveryLog::mark_sent`] moves the claim to **sent**. On a send error
+//!    that proves nothing arrived (the server could not be reached, or refused the message)
+//!    [`DeliveryLog::release`] deletes the claim so the next run tries again. On an error
+//!    after which the digest **may or may not** have arrived
+//!    ([`DeliveryError::may_have_been_delivered`]: a timeout or a broken connection after
+//!    the message was sent, an HTTP 5xx from Slack) the claim is kept in **sending**, exactly
+//!    like after a crash (below): not resent without `force`.
 //!
 //! `force` (`digest send --force`) claims the key whatever its state and sends again.
 //!
@@ -26,12 +31,14 @@
 //! e-mail, a second Slack post in a shared channel) and teaches people to ignore the digest,
 //! while a missing one is noticed by the one person who runs deskpulse, is reported by the
 //! next `digest send` and `check` ("claimed N hours ago, never confirmed: `--force` to
-//! resend"), and costs one command. The crash window itself is a few milliseconds a week.
+//! resend"), and costs one command. The crash window itself is a few milliseconds a week, and
+//! an unknown outcome needs a server failing exactly while it takes the message.
 //! At-least-once would need the receivers to deduplicate, which neither Slack webhooks nor
 //! mailboxes do.
 
 mod slack;
 mod smtp;
+mod smtp_log;
 
 use std::future::Future;
 
@@ -116,6 +123,17 @@ pub enum Delivery {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
+    /// The message was sent, or may have been, and what became of it is unknown (a timeout
+    /// or a broken connection after sending, a 5xx): retrying could deliver it twice, so
+    /// it is not retried, and [`send_once`] keeps the claim in "sending".
+    #[error(
+        "{channel}: {detail}; the digest may or may not have been delivered, so it is not resent automatically: check the channel, and if it is missing send it again with `deskpulse digest send --force`"
+    )]
+    Uncertain {
+        /// `Slack webhook (hooks.slack.com)`, `SMTP delivery to smtp.example.com:587`.
+        channel: String,
+        detail: String,
+    },
     /// The settings cannot work; the message says which and how to fix it.
     #[error("invalid delivery settings: {0}")]
     Settings(String),
@@ -141,8 +159,20 @@ pub enum DeliveryError {
     SentNotRecorded(LogError),
 }
 
+impl DeliveryError {
+    /// Whether the digest may have reached its recipients despite this error; if so,
+    /// sending again could deliver it twice.
+    pub fn may_have_been_delivered(&self) -> bool {
+        matches!(
+            self,
+            DeliveryError::Uncertain { .. } | DeliveryError::SentNotRecorded(_)
+        )
+    }
+}
+
 /// Sends at most once per key: claims `key`, runs `send`, records the outcome (see the
-/// module docs). A failed send releases the claim and returns its error.
+/// module docs). A failed send releases the claim and returns its error, unless the error
+/// says the digest may have been delivered: then the claim stays "sending".
 pub async fn send_once<F, Fut>(
     log: &dyn DeliveryLog,
     key: &DeliveryKey,
@@ -174,6 +204,13 @@ where
                 .map_err(DeliveryError::SentNotRecorded)?;
             tracing::info!(team = %key.team, period = %key.period, channel = %key.channel, "digest sent");
             Ok(Delivery::Sent)
+        }
+        Err(e) if e.may_have_been_delivered() => {
+            tracing::warn!(
+                team = %key.team, period = %key.period, channel = %key.channel, error = %e,
+                "digest delivery outcome unknown; the claim stays \"sending\" and is not resent without --force"
+            );
+            Err(e)
         }
         Err(e) => {
             if let Err(le) = log.release(key, &token).await {

@@ -1,18 +1,44 @@
-//! SMTP through lettre (rustls with aws-lc-rs, the one TLS provider of the workspace).
+//! SMTP through lettre's connection API (rustls with aws-lc-rs, the one TLS provider of the
+//! workspace).
+//!
+//! # Secrets never reach a log
+//!
+//! lettre, built with its `tracing` feature, logs every line it writes at DEBUG, the
+//! `AUTH PLAIN <base64 of user\0password>` line and LOGIN's base64 user and password
+//! included. A filter cannot be trusted to hide them: the application's filter is the
+//! user's (`RUST_LOG=trace`, `-vv`). So every lettre call runs inside [`smtp_log::quiet`],
+//! which makes a subscriber of our own the current one while lettre runs: lettre's events
+//! reach it and no other, whatever the application installed. Of them, only the server's
+//! replies (and the server's name and extensions) are passed on, redacted of any form of
+//! the password, as DEBUG events of this module; our own span and events say host, port,
+//! security, whether we authenticate, and the outcome.
+//!
+//! # Did it arrive?
+//!
+//! Each step (connect and EHLO, STARTTLS, AUTH) must finish within the settings' `timeout`,
+//! the transaction (MAIL, RCPT, DATA and the message) within four times it. A failure
+//! before the transaction, or a negative reply from the server, means the message was not
+//! accepted: [`DeliveryError::Smtp`]. A timeout or a broken connection during the
+//! transaction may come after the server took the message: [`DeliveryError::Uncertain`],
+//! which [`send_once`](super::send_once) does not resend.
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use deskpulse_connector::Secret;
+use lettre::Message;
+use lettre::address::Envelope;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-
+use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::response::Response;
 use tracing::Instrument;
 
 use super::DeliveryError;
+use super::smtp_log::{Redactor, quiet};
 use crate::escape::plain;
 use crate::html::HtmlEmail;
 
@@ -42,6 +68,16 @@ impl std::str::FromStr for SmtpSecurity {
     }
 }
 
+impl SmtpSecurity {
+    fn as_str(self) -> &'static str {
+        match self {
+            SmtpSecurity::Starttls => "starttls",
+            SmtpSecurity::Tls => "tls",
+            SmtpSecurity::None => "none",
+        }
+    }
+}
+
 /// `[smtp]`: the server the e-mail digests go through.
 #[derive(Debug, Clone)]
 pub struct SmtpSettings {
@@ -53,8 +89,11 @@ pub struct SmtpSettings {
     pub password: Option<Secret>,
     /// `deskpulse <kpi@example.com>`.
     pub from: String,
-    /// Per SMTP command.
+    /// Per step: connect, STARTTLS, AUTH; the transaction gets four times it.
     pub timeout: Duration,
+    /// PEM certificates of CAs trusted for this server besides the system's (a relay whose
+    /// certificate a private CA signed). `None`: the system's trust store only.
+    pub tls_ca_pem: Option<String>,
 }
 
 impl SmtpSettings {
@@ -72,6 +111,7 @@ impl SmtpSettings {
             password: None,
             from: from.into(),
             timeout: Duration::from_secs(30),
+            tls_ca_pem: None,
         }
     }
 }
@@ -87,13 +127,20 @@ pub(crate) fn is_loopback(host: &str) -> bool {
     h.eq_ignore_ascii_case("localhost") || h.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// A connection setup to one SMTP server (connections are opened per send).
+/// A connection setup to one SMTP server (a connection is opened per send).
 #[derive(Clone)]
 pub struct SmtpSender {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
-    from: Mailbox,
     host: String,
     port: u16,
+    security: SmtpSecurity,
+    /// For `starttls` and `tls`.
+    tls: Option<TlsParameters>,
+    /// (username, password).
+    credentials: Option<(String, Secret)>,
+    redactor: Redactor,
+    hello: ClientId,
+    timeout: Duration,
+    from: Mailbox,
 }
 
 impl std::fmt::Debug for SmtpSender {
@@ -101,6 +148,8 @@ impl std::fmt::Debug for SmtpSender {
         f.debug_struct("SmtpSender")
             .field("host", &self.host)
             .field("port", &self.port)
+            .field("security", &self.security)
+            .field("auth", &self.credentials.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -113,6 +162,29 @@ fn mailbox(what: &str, s: &str) -> Result<Mailbox, DeliveryError> {
     })
 }
 
+/// Why an exchange failed, and whether the server may have taken the message by then.
+struct Failure {
+    /// The failure came during the transaction, in a way that does not prove the message
+    /// was refused.
+    uncertain: bool,
+    detail: String,
+}
+
+impl Failure {
+    fn before(e: &lettre::transport::smtp::Error) -> Self {
+        Failure {
+            uncertain: false,
+            detail: describe(e),
+        }
+    }
+    fn timeout(step: &str, limit: Duration, uncertain: bool) -> Self {
+        Failure {
+            uncertain,
+            detail: format!("{step}: no answer within {} s", limit.as_secs_f64()),
+        }
+    }
+}
+
 impl SmtpSender {
     pub fn new(s: &SmtpSettings) -> Result<Self, DeliveryError> {
         let host = s.host.trim();
@@ -120,15 +192,22 @@ impl SmtpSender {
             return Err(DeliveryError::Settings("`smtp.host` is empty".into()));
         }
         let from = mailbox("`smtp.from`", &s.from)?;
-        let smtp_err = |e: lettre::transport::smtp::Error| {
-            DeliveryError::Settings(format!("`smtp.host` {host:?}: {e}"))
-        };
-        let builder = match s.security {
-            SmtpSecurity::Starttls => {
-                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host).map_err(smtp_err)?
-            }
-            SmtpSecurity::Tls => {
-                AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(smtp_err)?
+        let tls = match s.security {
+            SmtpSecurity::Starttls | SmtpSecurity::Tls => {
+                let mut builder = TlsParameters::builder(host.to_owned());
+                if let Some(pem) = &s.tls_ca_pem {
+                    let cert = Certificate::from_pem(pem.as_bytes()).map_err(|e| {
+                        DeliveryError::Settings(format!(
+                            "the SMTP CA certificates are not PEM certificates: {e}"
+                        ))
+                    })?;
+                    builder = builder.add_root_certificate(cert);
+                }
+                Some(
+                    builder.build().map_err(|e| {
+                        DeliveryError::Settings(format!("`smtp.host` {host:?}: {e}"))
+                    })?,
+                )
             }
             SmtpSecurity::None => {
                 if !is_loopback(host) {
@@ -136,14 +215,11 @@ impl SmtpSender {
                         "`smtp.security = \"none\"` sends the password and the digest in clear text: it is only allowed towards localhost, not {host:?}; use \"starttls\" (port 587) or \"tls\" (port 465)"
                     )));
                 }
-                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+                None
             }
         };
-        let mut builder = builder.port(s.port).timeout(Some(s.timeout));
-        match (&s.username, &s.password) {
-            (Some(u), Some(p)) => {
-                builder = builder.credentials(Credentials::new(u.clone(), p.expose().to_owned()));
-            }
+        let credentials = match (&s.username, &s.password) {
+            (Some(u), Some(p)) => Some((u.clone(), p.clone())),
             (Some(_), None) => {
                 return Err(DeliveryError::Settings(
                     "`smtp.username` is set but `smtp.password` is not".into(),
@@ -154,13 +230,22 @@ impl SmtpSender {
                     "`smtp.password` is set but `smtp.username` is not".into(),
                 ));
             }
-            (None, None) => {}
-        }
+            (None, None) => None,
+        };
+        let redactor = match &credentials {
+            Some((u, p)) => Redactor::new(u, p.expose()),
+            None => Redactor::default(),
+        };
         Ok(SmtpSender {
-            transport: builder.build(),
-            from,
             host: host.to_owned(),
             port: s.port,
+            security: s.security,
+            tls,
+            credentials,
+            redactor,
+            hello: ClientId::default(),
+            timeout: s.timeout,
+            from,
         })
     }
 
@@ -168,21 +253,100 @@ impl SmtpSender {
         &self.from
     }
 
-    /// Sends a built message.
+    /// Sends a built message (see the module docs for what an error says about delivery).
     pub async fn send(&self, message: Message) -> Result<(), DeliveryError> {
-        let recipients = message.envelope().to().len();
-        let span =
-            tracing::info_span!("smtp_send", host = %self.host, port = self.port, recipients);
-        self.transport
-            .send(message)
-            .instrument(span)
+        let envelope = message.envelope().clone();
+        let raw = message.formatted();
+        let span = tracing::info_span!(
+            "smtp_send",
+            host = %self.host,
+            port = self.port,
+            security = self.security.as_str(),
+            auth = self.credentials.is_some(),
+            recipients = envelope.to().len(),
+        );
+        async {
+            tracing::debug!(bytes = raw.len(), "sending the digest e-mail");
+            match quiet(self.exchange(&envelope, &raw), &self.redactor).await {
+                Ok(reply) => {
+                    tracing::info!(reply = %reply.code(), "the SMTP server accepted the digest");
+                    Ok(())
+                }
+                Err(f) => {
+                    let detail = self.redactor.redact(&f.detail);
+                    tracing::warn!(
+                        error = %detail,
+                        may_have_been_delivered = f.uncertain,
+                        "SMTP delivery failed"
+                    );
+                    Err(if f.uncertain {
+                        DeliveryError::Uncertain {
+                            channel: format!("SMTP delivery to {}:{}", self.host, self.port),
+                            detail,
+                        }
+                    } else {
+                        DeliveryError::Smtp {
+                            host: self.host.clone(),
+                            port: self.port,
+                            detail,
+                        }
+                    })
+                }
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Connect, STARTTLS, AUTH, then the transaction. Runs inside [`quiet`]: no event of
+    /// ours here (it would not reach the application's subscriber).
+    async fn exchange(&self, envelope: &Envelope, raw: &[u8]) -> Result<Response, Failure> {
+        let step = self.timeout;
+        let wrapper = match self.security {
+            SmtpSecurity::Tls => self.tls.clone(),
+            _ => None,
+        };
+        let mut conn = tokio::time::timeout(
+            step,
+            AsyncSmtpConnection::connect_tokio1(
+                (self.host.as_str(), self.port),
+                Some(step),
+                &self.hello,
+                wrapper,
+                None,
+            ),
+        )
+        .await
+        .map_err(|_| Failure::timeout("connecting", step, false))?
+        .map_err(|e| Failure::before(&e))?;
+        if let (SmtpSecurity::Starttls, Some(tls)) = (self.security, &self.tls) {
+            tokio::time::timeout(step, conn.starttls(tls.clone(), &self.hello))
+                .await
+                .map_err(|_| Failure::timeout("STARTTLS", step, false))?
+                .map_err(|e| Failure::before(&e))?;
+        }
+        if let Some((user, password)) = &self.credentials {
+            let credentials = Credentials::new(user.clone(), password.expose().to_owned());
+            tokio::time::timeout(step, conn.auth(DEFAULT_MECHANISMS, &credentials))
+                .await
+                .map_err(|_| Failure::timeout("authenticating", step, false))?
+                .map_err(|e| Failure::before(&e))?;
+        }
+        let limit = step.saturating_mul(4);
+        let reply = tokio::time::timeout(limit, conn.send(envelope, raw))
             .await
-            .map(|_| ())
-            .map_err(|e| DeliveryError::Smtp {
-                host: self.host.clone(),
-                port: self.port,
+            .map_err(|_| Failure::timeout("sending the message", limit, true))?
+            .map_err(|e| Failure {
+                // A negative reply is the server refusing (the message, or an earlier
+                // command); a client error is lettre refusing before writing. Anything
+                // else (the connection broke, a garbled reply) may follow the server
+                // taking the message.
+                uncertain: !(e.is_permanent() || e.is_transient() || e.is_client()),
                 detail: describe(&e),
-            })
+            })?;
+        // QUIT is a courtesy: the message is accepted whatever happens to it.
+        let _ = tokio::time::timeout(step, conn.quit()).await;
+        Ok(reply)
     }
 
     /// Builds the digest e-mail (see [`build_email`]) and sends it.
@@ -202,8 +366,12 @@ fn describe(e: &lettre::transport::smtp::Error) -> String {
     let mut out = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
+        let text = s.to_string();
+        // lettre's own message already ends with its source's.
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
         source = s.source();
     }
     out

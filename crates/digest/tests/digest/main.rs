@@ -8,6 +8,8 @@ mod once;
 mod render;
 mod slack_webhook;
 mod smtp;
+#[path = "../common/smtp_server.rs"]
+mod smtp_server;
 mod snapshots;
 
 use deskpulse_digest::{Digest, DigestInput};

@@ -1,8 +1,10 @@
 //! Delivery to a real SMTP server (mailin-embedded, an SMTP server library) on 127.0.0.1,
-//! the received message parsed with a real MIME parser (mail-parser).
+//! the received message parsed with a real MIME parser (mail-parser); and to a scripted
+//! server that fails at a chosen point of the transaction, for what an error says about
+//! delivery (RFC 5321: the reply to the final `.` is the server's acceptance).
 
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 
 use deskpulse_digest::RenderedDigest;
 use deskpulse_digest::delivery::{
@@ -10,55 +12,11 @@ use deskpulse_digest::delivery::{
     send_once,
 };
 use mail_parser::{MessageParser, MimeHeaders};
-use mailin_embedded::{Handler, Response, Server, SslConfig, response};
 
 use crate::build;
 use crate::fixtures::sample;
-use crate::log::MemoryLog;
-
-/// One received mail: (envelope from, envelope to, raw message).
-type Mail = (String, Vec<String>, Vec<u8>);
-
-/// What the server received.
-#[derive(Clone, Default)]
-struct Inbox {
-    mails: Arc<Mutex<Vec<Mail>>>,
-    current: Arc<Mutex<Mail>>,
-}
-
-impl Handler for Inbox {
-    fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> Response {
-        *self.current.lock().unwrap() = (from.to_owned(), to.to_vec(), Vec::new());
-        response::OK
-    }
-    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.current.lock().unwrap().2.extend_from_slice(buf);
-        Ok(())
-    }
-    fn data_end(&mut self) -> Response {
-        let mail = std::mem::take(&mut *self.current.lock().unwrap());
-        self.mails.lock().unwrap().push(mail);
-        response::OK
-    }
-}
-
-/// Starts an SMTP server on a free loopback port; it runs until the test binary exits.
-fn start_server() -> (u16, Inbox) {
-    let inbox = Inbox::default();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let mut server = Server::new(inbox.clone());
-    server
-        .with_name("mx.test")
-        .with_ssl(SslConfig::None)
-        .unwrap()
-        .with_num_threads(2)
-        .with_tcp_listener(listener);
-    std::thread::spawn(move || {
-        let _ = server.serve();
-    });
-    (port, inbox)
-}
+use crate::log::{MemoryLog, State};
+use crate::smtp_server::start as start_server;
 
 fn settings(port: u16) -> SmtpSettings {
     SmtpSettings::new(
@@ -262,5 +220,123 @@ async fn a_server_that_is_down_is_a_clear_error() {
     assert!(
         msg.contains(&format!("SMTP delivery to 127.0.0.1:{port} failed")),
         "{msg}"
+    );
+    // Nothing was sent: the next run may try again.
+    assert!(!e.may_have_been_delivered(), "{e:?}");
+}
+
+/// A scripted SMTP server for one connection: it answers the greeting, EHLO, MAIL, RCPT and
+/// DATA positively, reads the message up to the final `.`, and then answers `final_reply`,
+/// or, when `None`, closes the connection without answering (the server may or may not
+/// have kept the message). Returns its port.
+fn scripted_server(final_reply: Option<&'static str>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut out = stream.try_clone().unwrap();
+        let mut lines = BufReader::new(stream);
+        out.write_all(b"220 mx.test ESMTP\r\n").unwrap();
+        let mut line = String::new();
+        let mut in_data = false;
+        loop {
+            line.clear();
+            if lines.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            if in_data {
+                if line == ".\r\n" {
+                    match final_reply {
+                        Some(reply) => {
+                            out.write_all(format!("{reply}\r\n").as_bytes()).unwrap();
+                            in_data = false;
+                        }
+                        // Dropping both halves closes the connection.
+                        None => return,
+                    }
+                }
+                continue;
+            }
+            let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+            let reply: &[u8] = match verb.as_str() {
+                "EHLO" => b"250-mx.test\r\n250 8BITMIME\r\n",
+                "MAIL" | "RCPT" => b"250 OK\r\n",
+                "DATA" => {
+                    in_data = true;
+                    b"354 go ahead\r\n"
+                }
+                "QUIT" => {
+                    let _ = out.write_all(b"221 bye\r\n");
+                    return;
+                }
+                _ => b"502 not implemented\r\n",
+            };
+            out.write_all(reply).unwrap();
+        }
+    });
+    port
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_lost_after_the_final_dot_may_have_delivered_and_keeps_the_claim() {
+    let port = scripted_server(None);
+    let sender = SmtpSender::new(&settings(port)).unwrap();
+    let rendered = RenderedDigest::render(&build(&sample(false))).unwrap();
+    let to = EmailChannel {
+        to: vec!["lead@example.com".into()],
+    };
+    let log = MemoryLog::default();
+    let key = DeliveryKey::new("support", "2026-W47", "email");
+    let e = send_once(&log, &key, false, || {
+        sender.send_digest(&rendered.subject, &rendered.text, &rendered.html, &to)
+    })
+    .await
+    .unwrap_err();
+    assert!(e.may_have_been_delivered(), "{e:?}");
+    assert!(matches!(e, DeliveryError::Uncertain { .. }), "{e:?}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains(&format!("SMTP delivery to 127.0.0.1:{port}"))
+            && msg.contains("may or may not have been delivered")
+            && msg.contains("--force"),
+        "{msg}"
+    );
+    // The claim stays "sending": the next run does not send it again.
+    assert!(matches!(log.state(&key), Some(State::Sending { .. })));
+    let again = send_once(&log, &key, false, || async {
+        panic!("resent after an uncertain outcome")
+    })
+    .await
+    .unwrap();
+    assert!(matches!(again, Delivery::InProgress { .. }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_refused_at_the_final_dot_is_not_delivered_and_releases_the_claim() {
+    let port = scripted_server(Some("554 5.7.1 message refused"));
+    let sender = SmtpSender::new(&settings(port)).unwrap();
+    let rendered = RenderedDigest::render(&build(&sample(false))).unwrap();
+    let to = EmailChannel {
+        to: vec!["lead@example.com".into()],
+    };
+    let log = MemoryLog::default();
+    let key = DeliveryKey::new("support", "2026-W47", "email");
+    let e = send_once(&log, &key, false, || {
+        sender.send_digest(&rendered.subject, &rendered.text, &rendered.html, &to)
+    })
+    .await
+    .unwrap_err();
+    assert!(!e.may_have_been_delivered(), "{e:?}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains(&format!("SMTP delivery to 127.0.0.1:{port} failed"))
+            && msg.contains("554")
+            && msg.contains("message refused"),
+        "{msg}"
+    );
+    assert_eq!(
+        log.state(&key),
+        None,
+        "the claim is released for the next run"
     );
 }
