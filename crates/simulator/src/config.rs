@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveTime, TimeDelta, TimeZone, Utc, Weekday};
 use deskpulse_model::Channel;
 
 /// Everything the simulator needs: the seed, the data to generate, and how the server behaves.
@@ -91,6 +91,14 @@ pub struct DataConfig {
     pub csat_good_rate: f64,
     /// Solved tickets are closed by an automation after this many days (`None`: never).
     pub close_after_days: Option<u32>,
+    /// Share of inbound tickets that routing assigns to an agent the moment they arrive.
+    /// A trigger's public reply on such a ticket is attributed to the assignee (Zendesk
+    /// shows trigger comments "as if added by the current assignee"), so Zendesk counts it
+    /// as the first agent reply while deskpulse, which excludes bots, does not.
+    pub assign_on_create_rate: f64,
+    /// The schedule Zendesk's business-hours metric values are computed on (`business` of
+    /// the metric set); `None` serves them as `null`.
+    pub business_hours: Option<BusinessHours>,
 }
 
 impl Default for DataConfig {
@@ -123,7 +131,67 @@ impl Default for DataConfig {
             csat_answer_rate: 0.4,
             csat_good_rate: 0.85,
             close_after_days: Some(4),
+            assign_on_create_rate: 0.3,
+            business_hours: Some(BusinessHours::default()),
         }
+    }
+}
+
+/// A weekly schedule like a Zendesk schedule without holidays: the same opening hours on
+/// each working day, in UTC. Zendesk's single-event metrics (first reply, first and full
+/// resolution) apply one schedule to the whole duration, as this does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BusinessHours {
+    /// Working days.
+    pub days: Vec<Weekday>,
+    /// Opening time on a working day (UTC).
+    pub opens: NaiveTime,
+    /// Closing time on a working day (UTC); nothing counts when it is not after `opens`.
+    pub closes: NaiveTime,
+}
+
+impl Default for BusinessHours {
+    /// Monday to Friday, 09:00 to 17:00 UTC.
+    fn default() -> Self {
+        BusinessHours {
+            days: vec![
+                Weekday::Mon,
+                Weekday::Tue,
+                Weekday::Wed,
+                Weekday::Thu,
+                Weekday::Fri,
+            ],
+            opens: NaiveTime::from_hms_opt(9, 0, 0).unwrap_or(NaiveTime::MIN),
+            closes: NaiveTime::from_hms_opt(17, 0, 0).unwrap_or(NaiveTime::MIN),
+        }
+    }
+}
+
+impl BusinessHours {
+    /// Seconds of `[from, to)` that fall inside the schedule (0 when `to` is not after
+    /// `from`).
+    pub fn seconds_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+        if to <= from || self.closes <= self.opens {
+            return 0;
+        }
+        let mut total = 0;
+        let mut day = from.date_naive();
+        let last = to.date_naive();
+        while day <= last {
+            if self.days.contains(&day.weekday()) {
+                let open = day.and_time(self.opens).and_utc();
+                let close = day.and_time(self.closes).and_utc();
+                let (a, b) = (open.max(from), close.min(to));
+                if b > a {
+                    total += (b - a).num_seconds();
+                }
+            }
+            match day.checked_add_signed(TimeDelta::days(1)) {
+                Some(next) => day = next,
+                None => break,
+            }
+        }
+        total
     }
 }
 

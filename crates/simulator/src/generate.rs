@@ -13,7 +13,7 @@ use rand_distr::{LogNormal, Poisson};
 use crate::config::{DataConfig, SimConfig};
 use crate::truth::{
     Exclusion, GroundTruth, TrueAgent, TrueMessage, TrueRating, TrueScore, TrueTicket,
-    TrueTransition,
+    TrueTransition, ZendeskMetrics,
 };
 
 /// First agent id; agents are `AGENT_BASE + i`.
@@ -24,7 +24,8 @@ pub const CUSTOMER_BASE: i64 = 20_000_001;
 pub const RATING_BASE: i64 = 50_000_001;
 /// The two groups agents belong to.
 pub const GROUPS: [i64; 2] = [360_000_000_001, 360_000_000_002];
-/// Id of triggers and automations in audits and comments.
+/// Zendesk's system user: the updater of automations' audits, and the author of a trigger's
+/// comment on an unassigned ticket (on an assigned one Zendesk names the assignee).
 pub const SYSTEM: i64 = -1;
 
 const DAY: i64 = 86_400;
@@ -39,7 +40,8 @@ pub(crate) struct ZUser {
     pub updated_at: i64,
 }
 
-/// A ticket record as the incremental export shows it.
+/// A ticket record as the incremental export shows it. Its metric values are the ground
+/// truth's [`TrueTicket::vendor`], not copied here.
 #[derive(Debug, Clone)]
 pub(crate) struct ZTicket {
     pub id: i64,
@@ -53,12 +55,7 @@ pub(crate) struct ZTicket {
     pub tags: Vec<&'static str>,
     pub created_at: i64,
     pub updated_at: i64,
-    pub reopens: u32,
-    pub replies: u32,
-    pub solved_at: Option<i64>,
-    pub first_solved_at: Option<i64>,
     pub assigned_at: Option<i64>,
-    pub first_reply_at: Option<i64>,
     pub latest_comment_at: i64,
     pub status_updated_at: i64,
     /// (id, score, comment) of the ticket's rating.
@@ -131,7 +128,7 @@ pub(crate) struct ZAudit {
     pub children: Range<u32>,
 }
 
-/// A satisfaction rating record.
+/// A satisfaction rating record: created when the survey is offered, updated when answered.
 #[derive(Debug, Clone)]
 pub(crate) struct ZRating {
     pub id: i64,
@@ -158,7 +155,7 @@ pub struct Dataset {
     /// By (timestamp, id).
     pub(crate) audits: Vec<ZAudit>,
     pub(crate) events: Vec<ZEvent>,
-    /// By (created_at, id).
+    /// By (created_at, id): the offer time, as Zendesk sorts them.
     pub(crate) ratings: Vec<ZRating>,
     truth: GroundTruth,
 }
@@ -362,7 +359,7 @@ impl<'a> Generator<'a> {
             ratings,
             ..
         } = self;
-        // Rating ids in created_at order, so both sorts agree.
+        // Rating ids in created_at (offer) order, so both sorts agree.
         let mut ratings = ratings;
         ratings.sort_by_key(|(z, _)| (z.created_at, z.ticket_id));
         let mut z_ratings = Vec::with_capacity(ratings.len());
@@ -518,10 +515,6 @@ impl<'a> Generator<'a> {
                         at,
                     });
                     b.z.latest_comment_at = b.t;
-                    if kind == AuthorKind::Agent && public && b.truth.messages.len() > 1 {
-                        b.z.replies += 1;
-                        b.z.first_reply_at.get_or_insert(b.t);
-                    }
                 }
                 Child::Status { to, kind } => {
                     let from = if b.truth.transitions.is_empty() {
@@ -553,7 +546,6 @@ impl<'a> Generator<'a> {
                     }
                     if to == "solved" {
                         b.truth.first_solved_at.get_or_insert(at);
-                        b.z.first_solved_at.get_or_insert(b.t);
                     }
                     b.status = to;
                     b.z.status_updated_at = b.t;
@@ -749,12 +741,7 @@ impl<'a> Generator<'a> {
                 tags,
                 created_at: created,
                 updated_at: created,
-                reopens: 0,
-                replies: 0,
-                solved_at: None,
-                first_solved_at: None,
                 assigned_at: None,
-                first_reply_at: None,
                 latest_comment_at: created,
                 status_updated_at: created,
                 rating: None,
@@ -780,6 +767,7 @@ impl<'a> Generator<'a> {
                 first_solved_at: None,
                 final_solved_at: None,
                 reopens: 0,
+                vendor: ZendeskMetrics::default(),
             },
         };
 
@@ -808,6 +796,10 @@ impl<'a> Generator<'a> {
                 }
             }
         } else {
+            // Routing may assign the ticket the moment it arrives.
+            if self.chance(self.cfg.assign_on_create_rate) {
+                self.assign(&mut b, agent);
+            }
             let via = b.via;
             let children = vec![
                 Child::status("new", AuthorKind::Customer),
@@ -868,8 +860,10 @@ impl<'a> Generator<'a> {
                     let d = self.rng.random_range(30..180);
                     if self.advance(&mut b, d) {
                         b.truth.bot_answered = true;
+                        // Zendesk attributes a trigger's comment to the current assignee, or
+                        // to the system user on an unassigned ticket.
                         let c = vec![Child::Comment {
-                            author: SYSTEM,
+                            author: b.z.assignee.unwrap_or(SYSTEM),
                             kind: AuthorKind::Bot,
                             public: true,
                             channel: "rule",
@@ -916,9 +910,7 @@ impl<'a> Generator<'a> {
             None
         };
         b.truth.final_solved_at = final_solve;
-        b.z.solved_at = final_solve.map(|t| t.timestamp());
         b.z.status = status;
-        b.z.reopens = b.truth.reopens;
         b.z.tags.sort_unstable();
         b.z.tags.dedup();
         b.truth.tags.clone_from(&b.z.tags);
@@ -951,8 +943,10 @@ impl<'a> Generator<'a> {
                 } else {
                     ("offered", TrueScore::Offered, None)
                 };
-                let created = if answered { answered_at } else { offered };
-                updated = updated.max(created);
+                // Zendesk creates the rating record with the offer and updates it with the
+                // answer; deskpulse counts the response when it is received.
+                let received = if answered { answered_at } else { offered };
+                updated = updated.max(received);
                 self.ratings.push((
                     ZRating {
                         id: 0,
@@ -962,8 +956,8 @@ impl<'a> Generator<'a> {
                         requester: b.z.requester,
                         score,
                         comment,
-                        created_at: created,
-                        updated_at: created,
+                        created_at: offered,
+                        updated_at: received,
                     },
                     TrueRating {
                         id: 0,
@@ -974,7 +968,7 @@ impl<'a> Generator<'a> {
                         comment,
                         offered_at: ts(offered),
                         answered_at: answered.then(|| ts(answered_at)),
-                        created_at: ts(created),
+                        created_at: ts(received),
                     },
                 ));
             }
@@ -983,6 +977,7 @@ impl<'a> Generator<'a> {
         b.truth.updated_at = ts(updated);
         b.truth.messages.shrink_to_fit();
         b.truth.transitions.shrink_to_fit();
+        b.truth.vendor = ZendeskMetrics::from_history(&b.truth, self.cfg.business_hours.as_ref());
         b.z.tags.shrink_to_fit();
         b.truth.tags.shrink_to_fit();
         self.tickets.push(b.z);

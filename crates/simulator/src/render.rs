@@ -6,7 +6,10 @@ use std::fmt;
 use chrono::{Datelike, Timelike};
 use serde::{Serialize, Serializer};
 
+use deskpulse_model::AuthorKind;
+
 use crate::generate::{ZAudit, ZEvent, ZRating, ZTicket, ZUser, ts, word};
+use crate::truth::{TrueTicket, VendorMinutes};
 
 /// A unix time rendered as `2026-11-09T08:00:00Z`.
 #[derive(Clone, Copy)]
@@ -41,14 +44,14 @@ pub(crate) struct Empty {}
 
 #[derive(Serialize)]
 #[serde(untagged)]
-enum From {
+enum ViaFrom {
     Empty(Empty),
     Rule { id: i64, title: &'static str },
 }
 
 #[derive(Serialize)]
 struct Source {
-    from: From,
+    from: ViaFrom,
     to: Empty,
     rel: Option<&'static str>,
 }
@@ -64,7 +67,7 @@ impl Via {
         Via {
             channel,
             source: Source {
-                from: From::Empty(Empty {}),
+                from: ViaFrom::Empty(Empty {}),
                 to: Empty {},
                 rel: None,
             },
@@ -111,23 +114,30 @@ struct Minutes {
     business: Option<i64>,
 }
 
-fn minutes(from: i64, to: Option<i64>) -> Minutes {
-    Minutes {
-        calendar: to.map(|t| (t - from) / 60),
-        business: None,
+impl From<VendorMinutes> for Minutes {
+    fn from(m: VendorMinutes) -> Self {
+        Minutes {
+            calendar: m.calendar,
+            business: m.business,
+        }
     }
 }
 
+/// The Ticket Metrics object (developer.zendesk.com/api-reference/ticketing/tickets/
+/// ticket_metrics/), field for field; the values are the ground truth's vendor values.
 #[derive(Serialize)]
 struct MetricSet {
+    url: String,
     id: i64,
     ticket_id: i64,
+    created_at: Rfc,
+    updated_at: Rfc,
     group_stations: u32,
     assignee_stations: u32,
     reopens: u32,
     replies: u32,
     assignee_updated_at: Option<Rfc>,
-    requester_updated_at: Rfc,
+    requester_updated_at: Option<Rfc>,
     status_updated_at: Rfc,
     initially_assigned_at: Option<Rfc>,
     assigned_at: Option<Rfc>,
@@ -136,8 +146,58 @@ struct MetricSet {
     reply_time_in_minutes: Minutes,
     first_resolution_time_in_minutes: Minutes,
     full_resolution_time_in_minutes: Minutes,
-    created_at: Rfc,
-    updated_at: Rfc,
+    agent_wait_time_in_minutes: Minutes,
+    requester_wait_time_in_minutes: Minutes,
+    on_hold_time_in_minutes: Minutes,
+    custom_status_updated_at: Rfc,
+}
+
+/// The metric set of a ticket: Zendesk's values from the ground truth, timestamps from the
+/// record and the history.
+fn metric_set(t: &ZTicket, tt: &TrueTicket, base: &str) -> MetricSet {
+    let id = 7_000_000_000 + t.id;
+    let v = &tt.vendor;
+    // Last update by the requester / by the assignee: a comment or a status change.
+    let last_by = |pred: &dyn Fn(i64, AuthorKind) -> bool| {
+        let m = tt
+            .messages
+            .iter()
+            .filter(|m| pred(m.author_id, m.author_kind))
+            .map(|m| m.at);
+        let x = tt
+            .transitions
+            .iter()
+            .filter(|x| pred(x.by_id, x.by_kind))
+            .map(|x| x.at);
+        m.chain(x).max().map(|at| Rfc(at.timestamp()))
+    };
+    let requester = tt.requester;
+    let assignee = t.assignee;
+    MetricSet {
+        url: format!("{base}/api/v2/ticket_metrics/{id}.json"),
+        id,
+        ticket_id: t.id,
+        created_at: Rfc(t.created_at),
+        updated_at: Rfc(t.updated_at),
+        group_stations: 1,
+        assignee_stations: u32::from(t.assignee.is_some()),
+        reopens: v.reopens,
+        replies: v.replies,
+        assignee_updated_at: last_by(&|id, kind| Some(id) == assignee && kind == AuthorKind::Agent),
+        requester_updated_at: last_by(&|id, _| id == requester),
+        status_updated_at: Rfc(t.status_updated_at),
+        initially_assigned_at: t.assigned_at.map(Rfc),
+        assigned_at: t.assigned_at.map(Rfc),
+        solved_at: v.solved_at.map(|at| Rfc(at.timestamp())),
+        latest_comment_added_at: Rfc(t.latest_comment_at),
+        reply_time_in_minutes: v.reply_time_in_minutes.into(),
+        first_resolution_time_in_minutes: v.first_resolution_time_in_minutes.into(),
+        full_resolution_time_in_minutes: v.full_resolution_time_in_minutes.into(),
+        agent_wait_time_in_minutes: v.agent_wait_time_in_minutes.into(),
+        requester_wait_time_in_minutes: v.requester_wait_time_in_minutes.into(),
+        on_hold_time_in_minutes: v.on_hold_time_in_minutes.into(),
+        custom_status_updated_at: Rfc(t.status_updated_at),
+    }
 }
 
 #[derive(Serialize)]
@@ -178,7 +238,8 @@ pub(crate) struct TicketJson<'a> {
     metric_set: Option<MetricSet>,
 }
 
-pub(crate) fn ticket<'a>(t: &'a ZTicket, base: &str, metrics: bool) -> TicketJson<'a> {
+/// A ticket; with `truth` (asked for with `include=metric_sets`), its `metric_set`.
+pub(crate) fn ticket<'a>(t: &'a ZTicket, base: &str, truth: Option<&TrueTicket>) -> TicketJson<'a> {
     let subject = format!(
         "Question about {}",
         t.tags.first().copied().unwrap_or("help")
@@ -210,37 +271,23 @@ pub(crate) fn ticket<'a>(t: &'a ZTicket, base: &str, metrics: bool) -> TicketJso
             .map(|(id, score, comment)| RatingRef { id, score, comment }),
         is_public: true,
         brand_id: 360_002_256_672,
-        metric_set: metrics.then(|| MetricSet {
-            id: 7_000_000_000 + t.id,
-            ticket_id: t.id,
-            group_stations: 1,
-            assignee_stations: u32::from(t.assignee.is_some()),
-            reopens: t.reopens,
-            replies: t.replies,
-            assignee_updated_at: t.assigned_at.map(Rfc),
-            requester_updated_at: Rfc(t.created_at),
-            status_updated_at: Rfc(t.status_updated_at),
-            initially_assigned_at: t.assigned_at.map(Rfc),
-            assigned_at: t.assigned_at.map(Rfc),
-            solved_at: t.solved_at.map(Rfc),
-            latest_comment_added_at: Rfc(t.latest_comment_at),
-            reply_time_in_minutes: minutes(t.created_at, t.first_reply_at),
-            first_resolution_time_in_minutes: minutes(t.created_at, t.first_solved_at),
-            full_resolution_time_in_minutes: minutes(t.created_at, t.solved_at),
-            created_at: Rfc(t.created_at),
-            updated_at: Rfc(t.updated_at),
-        }),
+        metric_set: truth.map(|tt| metric_set(t, tt, base)),
     }
 }
 
+/// A child event of the ticket-events export, in the export's own layout (not the audits
+/// API's): a status change carries the field as its own key (`"status": "solved"`) with
+/// `previous_value`, and the audit's `via` as a string; a sideloaded comment carries its own
+/// `via` object. See the crate docs for the sources.
 #[derive(Serialize)]
 #[serde(untagged)]
 enum ChildJson {
     Comment {
         id: i64,
+        via: Via,
+        via_reference_id: Option<i64>,
         #[serde(rename = "type")]
         kind: &'static str,
-        event_type: &'static str,
         author_id: i64,
         body: &'static str,
         html_body: &'static str,
@@ -248,24 +295,25 @@ enum ChildJson {
         attachments: [Empty; 0],
         audit_id: i64,
         created_at: Rfc,
-        via: Via,
-    },
-    Create {
-        id: i64,
-        #[serde(rename = "type")]
-        kind: &'static str,
         event_type: &'static str,
-        field_name: &'static str,
-        value: &'static str,
     },
-    Change {
+    /// A comment without the `comment_events` sideload: only whether it is there and public.
+    CommentSummary {
         id: i64,
-        #[serde(rename = "type")]
-        kind: &'static str,
+        via: &'static str,
+        via_reference_id: Option<i64>,
+        comment_present: bool,
+        comment_public: bool,
         event_type: &'static str,
-        field_name: &'static str,
-        value: &'static str,
-        previous_value: &'static str,
+    },
+    Status {
+        id: i64,
+        via: &'static str,
+        via_reference_id: Option<i64>,
+        status: &'static str,
+        event_type: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        previous_value: Option<&'static str>,
     },
 }
 
@@ -279,16 +327,12 @@ pub(crate) struct AuditJson {
     via: &'static str,
     via_reference_id: Option<i64>,
     event_type: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    comment_present: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    comment_public: Option<bool>,
     child_events: Vec<ChildJson>,
 }
 
-fn comment_text(author: i64, public: bool, channel: &str) -> (&'static str, &'static str) {
-    match (author, public, channel) {
-        (-1, _, _) => (
+fn comment_text(trigger: bool, public: bool, channel: &str) -> (&'static str, &'static str) {
+    match (trigger, public, channel) {
+        (true, _, _) => (
             "Thanks for reaching out! These articles may answer your question.",
             "<p>Thanks for reaching out! These articles may answer your question.</p>",
         ),
@@ -304,14 +348,12 @@ fn comment_text(author: i64, public: bool, channel: &str) -> (&'static str, &'st
     }
 }
 
-/// One audit; without `comment_events`, comments are left out and summarized by
-/// `comment_present` / `comment_public`, as Zendesk does.
+/// One audit; without `comment_events`, a comment is only summarized by `comment_present` /
+/// `comment_public` in the child events, as Zendesk documents.
 pub(crate) fn audit(a: &ZAudit, events: &[ZEvent], comments: bool) -> AuditJson {
     let children = events
         .get(a.children.start as usize..a.children.end as usize)
         .unwrap_or(&[]);
-    let mut present = false;
-    let mut public_comment = false;
     let mut out = Vec::with_capacity(children.len());
     for e in children {
         match *e {
@@ -322,26 +364,39 @@ pub(crate) fn audit(a: &ZAudit, events: &[ZEvent], comments: bool) -> AuditJson 
                 channel,
                 trigger,
             } => {
-                let channel = word(channel);
-                let rel = trigger.then_some("trigger");
-                present = true;
-                public_comment |= public;
                 if !comments {
+                    out.push(ChildJson::CommentSummary {
+                        id,
+                        via: a.via,
+                        via_reference_id: None,
+                        comment_present: true,
+                        comment_public: public,
+                        event_type: "Comment",
+                    });
                     continue;
                 }
-                let (body, html_body) = comment_text(author, public, channel);
+                let channel = word(channel);
+                let (body, html_body) = comment_text(trigger, public, channel);
                 let from = if trigger {
-                    From::Rule {
+                    ViaFrom::Rule {
                         id: 360_001,
                         title: "Auto-answer FAQ",
                     }
                 } else {
-                    From::Empty(Empty {})
+                    ViaFrom::Empty(Empty {})
                 };
                 out.push(ChildJson::Comment {
                     id,
+                    via: Via {
+                        channel,
+                        source: Source {
+                            from,
+                            to: Empty {},
+                            rel: trigger.then_some("trigger"),
+                        },
+                    },
+                    via_reference_id: None,
                     kind: "Comment",
-                    event_type: "Comment",
                     author_id: author,
                     body,
                     html_body,
@@ -349,34 +404,28 @@ pub(crate) fn audit(a: &ZAudit, events: &[ZEvent], comments: bool) -> AuditJson 
                     attachments: [],
                     audit_id: a.id,
                     created_at: Rfc(a.at),
-                    via: Via {
-                        channel,
-                        source: Source {
-                            from,
-                            to: Empty {},
-                            rel,
-                        },
-                    },
+                    event_type: "Comment",
                 });
             }
-            ZEvent::Create { id, value } => out.push(ChildJson::Create {
+            ZEvent::Create { id, value } => out.push(ChildJson::Status {
                 id,
-                kind: "Create",
+                via: a.via,
+                via_reference_id: None,
+                status: word(value),
                 event_type: "Create",
-                field_name: "status",
-                value: word(value),
+                previous_value: None,
             }),
             ZEvent::Change {
                 id,
                 value,
                 previous,
-            } => out.push(ChildJson::Change {
+            } => out.push(ChildJson::Status {
                 id,
-                kind: "Change",
+                via: a.via,
+                via_reference_id: None,
+                status: word(value),
                 event_type: "Change",
-                field_name: "status",
-                value: word(value),
-                previous_value: word(previous),
+                previous_value: Some(word(previous)),
             }),
         }
     }
@@ -389,8 +438,6 @@ pub(crate) fn audit(a: &ZAudit, events: &[ZEvent], comments: bool) -> AuditJson 
         via: a.via,
         via_reference_id: None,
         event_type: "Audit",
-        comment_present: (!comments).then_some(present),
-        comment_public: (!comments).then_some(public_comment),
         child_events: out,
     }
 }
@@ -406,7 +453,10 @@ pub(crate) struct RatingJson {
     score: &'static str,
     comment: Option<&'static str>,
     reason: Option<&'static str>,
+    reason_id: Option<i64>,
+    /// When the survey was offered (the record is created then).
     created_at: Rfc,
+    /// When the customer answered (the offer time while unanswered).
     updated_at: Rfc,
 }
 
@@ -421,6 +471,7 @@ pub(crate) fn rating(r: &ZRating, base: &str) -> RatingJson {
         score: r.score,
         comment: r.comment,
         reason: None,
+        reason_id: None,
         created_at: Rfc(r.created_at),
         updated_at: Rfc(r.updated_at),
     }

@@ -564,6 +564,25 @@ fn decode_cursor(c: &str) -> Option<(i64, i64)> {
     Some((ts.parse().ok()?, id.parse().ok()?))
 }
 
+/// `support_type_scope` of the incremental exports: `agent` (the default) and `all` list every
+/// ticket of the account, `ai_agent` the tickets only an AI agent handled, of which the
+/// simulator has none. `Some(false)`: serve nothing; `None`: not a documented value.
+fn agent_scope(p: &HashMap<String, String>) -> Option<bool> {
+    match p.get("support_type_scope").map(String::as_str) {
+        None | Some("agent" | "all") => Some(true),
+        Some("ai_agent") => Some(false),
+        Some(_) => None,
+    }
+}
+
+fn bad_scope() -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        "InvalidValue",
+        "support_type_scope must be one of all, agent, ai_agent",
+    )
+}
+
 fn bad_param(description: &str) -> Response {
     error(
         StatusCode::BAD_REQUEST,
@@ -579,6 +598,8 @@ fn page_size(p: &HashMap<String, String>, key: &str, default: usize, cap: usize)
         .clamp(1, cap)
 }
 
+/// A page of a cursor-based export: exactly the documented fields (`after_cursor`,
+/// `after_url`, `before_cursor`, `before_url`, `end_of_stream` and the records; no `count`).
 #[derive(Serialize)]
 struct CursorPage<T> {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -590,7 +611,6 @@ struct CursorPage<T> {
     before_cursor: Option<String>,
     before_url: Option<String>,
     end_of_stream: bool,
-    count: usize,
 }
 
 /// The slice a cursor export serves: `(first index, start-key cursor for empty pages)`.
@@ -629,7 +649,12 @@ fn cursor_start<K: Fn(usize) -> (i64, i64)>(
 
 fn next_url(base: &str, path: &str, first: (&str, &str), p: &HashMap<String, String>) -> String {
     let mut url = format!("{base}{path}?{}={}", first.0, first.1);
-    for key in ["include", "per_page", "exclude_deleted"] {
+    for key in [
+        "include",
+        "per_page",
+        "exclude_deleted",
+        "support_type_scope",
+    ] {
         if let Some(v) = p.get(key) {
             url.push_str(&format!("&{key}={}", v.replace(',', "%2C")));
         }
@@ -662,7 +687,6 @@ async fn users(
         empty_cursor
     };
     let body = CursorPage {
-        count: page.len(),
         users: Some(page),
         tickets: None,
         after_url: next_url(&s.base, USERS, ("cursor", &after), &p),
@@ -689,19 +713,27 @@ async fn tickets(
     let metrics = p
         .get("include")
         .is_some_and(|v| v.split(',').any(|x| x.trim() == "metric_sets"));
+    let Some(in_scope) = agent_scope(&p) else {
+        return bad_scope();
+    };
+    // Out of scope, the stream is empty: the page ends where it starts.
+    let recs = if in_scope { &recs[..] } else { &recs[..0] };
+    let start = start.min(recs.len());
     let exclude_deleted = p.get("exclude_deleted").is_some_and(|v| v == "true");
     let keep = |t: &crate::generate::ZTicket| !(exclude_deleted && t.status == "deleted");
+    let truth = s.data.truth();
+    let render = |t| render::ticket(t, &s.base, truth.ticket(t.id).filter(|_| metrics));
     let rep = repeat.map(|r| r.0.0).unwrap_or(0).min(start);
     let mut page: Vec<_> = recs[start - rep..start]
         .iter()
         .filter(|t| keep(t))
-        .map(|t| render::ticket(t, &s.base, metrics))
+        .map(&render)
         .collect();
     let mut end = start;
     let mut taken = 0;
     while end < recs.len() && taken < per {
         if keep(&recs[end]) {
-            page.push(render::ticket(&recs[end], &s.base, metrics));
+            page.push(render(&recs[end]));
             taken += 1;
         }
         end += 1;
@@ -713,7 +745,6 @@ async fn tickets(
         empty_cursor
     };
     let body = CursorPage {
-        count: page.len(),
         users: None,
         tickets: Some(page),
         after_url: next_url(&s.base, TICKETS, ("cursor", &after), &p),
@@ -742,7 +773,11 @@ async fn ticket_events(
     let Some(st) = p.get("start_time").and_then(|v| v.parse::<i64>().ok()) else {
         return bad_param("start_time is required (a unix timestamp)");
     };
-    let audits = &s.data.audits;
+    let audits = match agent_scope(&p) {
+        Some(true) => &s.data.audits[..],
+        Some(false) => &s.data.audits[..0],
+        None => return bad_scope(),
+    };
     let per = page_size(&p, "per_page", 1000, s.page_cap.min(1000));
     let comments = p
         .get("include")

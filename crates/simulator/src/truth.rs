@@ -1,9 +1,20 @@
 //! Ground truth: what really happened in the generated account, recorded by the generator as
 //! it built each ticket (never parsed back from the JSON it serves, never computed by the
-//! metrics crate).
+//! metrics crate), with the figures Zendesk itself would report for each ticket and, for
+//! each figure that differs from deskpulse's own, why.
+//!
+//! # Vendor values
+//! [`TrueTicket::vendor`] is the ticket's metric set computed by Zendesk's definitions (see
+//! [`ZendeskMetrics::from_history`]); the tickets export serves exactly these values.
+//! [`TrueTicket::deskpulse_values`] are the same figures by deskpulse's definitions
+//! (DESIGN.md, "KPI definitions"), and [`TrueTicket::vendor_differences`] lists every figure
+//! on which the two disagree, each with a [`DifferenceReason`], so a reconcile can be
+//! checked to explain every difference.
 
 use chrono::{DateTime, Utc};
 use deskpulse_model::{AuthorKind, Channel, TicketStatus};
+
+use crate::config::BusinessHours;
 
 /// Why a ticket counts nowhere.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -21,9 +32,12 @@ pub enum Exclusion {
 pub struct TrueMessage {
     /// Zendesk comment id.
     pub id: i64,
-    /// Customer, human agent, bot (trigger reply) or system (merge note is by an agent).
+    /// Customer, human agent or bot (a trigger's reply; the merge note is by an agent).
     pub author_kind: AuthorKind,
-    /// Zendesk user id; `-1` for triggers and automations.
+    /// Zendesk user id. A trigger's comment is attributed the way Zendesk attributes it: to
+    /// the ticket's assignee when it has one, else to the system user `-1` ([`crate::SYSTEM`]).
+    /// So a bot message may carry an agent's id: Zendesk then counts it as that agent's
+    /// reply, deskpulse (by `author_kind`) does not.
     pub author_id: i64,
     /// `false` for internal notes.
     pub public: bool,
@@ -81,6 +95,8 @@ pub struct TrueTicket {
     pub final_solved_at: Option<DateTime<Utc>>,
     /// Transitions out of solved into an unsolved status.
     pub reopens: u32,
+    /// The metric set Zendesk reports for this ticket (served with `include=metric_sets`).
+    pub vendor: ZendeskMetrics,
 }
 
 impl TrueTicket {
@@ -101,6 +117,215 @@ impl TrueTicket {
             .find(|m| m.public && m.author_kind == AuthorKind::Agent)
             .map(|m| m.at)
     }
+
+    /// This ticket's figures by deskpulse's definitions, in the units of
+    /// [`VendorDifference`]: seconds for durations, counts otherwise.
+    pub fn deskpulse_values(&self) -> DeskpulseValues {
+        crate::vendor::deskpulse_values(self)
+    }
+
+    /// Every figure of [`TrueTicket::vendor`] that differs from deskpulse's own, with why.
+    /// Empty when the two agree on everything. Derived from the recorded history and
+    /// vendor values, so it holds for hand-built tickets as well as generated ones.
+    pub fn vendor_differences(&self) -> Vec<VendorDifference> {
+        crate::vendor::differences(self)
+    }
+}
+
+/// A duration as Zendesk's metric set gives it: whole minutes on the calendar clock and on
+/// the account's business-hours schedule. `None` (JSON `null`) until the events that end it
+/// have happened, or when there is no schedule for `business`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct VendorMinutes {
+    pub calendar: Option<i64>,
+    pub business: Option<i64>,
+}
+
+/// Zendesk's metric set (`metric_set` of the tickets export, the Ticket Metrics API) for one
+/// ticket, computed from its history by Zendesk's documented definitions; see
+/// [`ZendeskMetrics::from_history`] for each rule and its source.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct ZendeskMetrics {
+    /// Creation to the first public comment by an agent user after the opening comment.
+    pub reply_time_in_minutes: VendorMinutes,
+    /// Creation to the first solve (or close of an unsolved ticket).
+    pub first_resolution_time_in_minutes: VendorMinutes,
+    /// Creation to the latest solve, while the ticket is solved or closed.
+    pub full_resolution_time_in_minutes: VendorMinutes,
+    /// Time spent pending, over the spans already ended by a status change.
+    pub agent_wait_time_in_minutes: VendorMinutes,
+    /// Time spent new, open or on hold, over the spans already ended by a status change.
+    pub requester_wait_time_in_minutes: VendorMinutes,
+    /// Time spent on hold, over the spans already ended by a status change (0 when none).
+    pub on_hold_time_in_minutes: VendorMinutes,
+    /// Changes from solved back to an unsolved status.
+    pub reopens: u32,
+    /// Public comments by agent users after the opening comment.
+    pub replies: u32,
+    /// The latest solve while the ticket is solved or closed.
+    pub solved_at: Option<DateTime<Utc>>,
+}
+
+impl ZendeskMetrics {
+    /// Zendesk's figures for `ticket`'s history (its `messages`, `transitions`, `created_at`
+    /// and `outbound`; `vendor` is not read), business values on `hours`.
+    ///
+    /// The rules, from Zendesk's "About native Support time duration metrics"
+    /// (support.zendesk.com/hc/en-us/articles/4408834848154) unless said otherwise:
+    /// * First reply time: "the duration between ticket creation and the first public agent
+    ///   reply"; "if the ticket is created by an agent and the first comment is public the
+    ///   second timestamp shifts to the second public agent comment". The opening comment
+    ///   therefore never ends it; private comments never do. A trigger's comment counts when
+    ///   Zendesk attributes it to an agent: comments added by triggers "appear … as if added
+    ///   by the current assignee; if the ticket is unassigned, they are attributed to the
+    ///   system user" (support.zendesk.com/hc/zh-cn/articles/6191477770906, translated), and
+    ///   the system user (`-1`) is no agent.
+    /// * First resolution time: to "the first time the ticket status is set to solved"; "if
+    ///   the unsolved ticket is set to closed by a business rule or API, this event is
+    ///   considered as the second timestamp" (a merge closes the merged ticket).
+    /// * Full resolution time and `solved_at`: to the latest such solve, `null` while the
+    ///   ticket is unsolved again (as in a recorded metric set with `reopens: 1`, status
+    ///   `open`, `full_resolution_time_in_minutes: null`, `solved_at: null`; see
+    ///   `/work/shared/reference/helpdesk-apis.md` §2.7).
+    /// * `reopens`: "total number of times the ticket was reopened", `replies`: "the number
+    ///   of public replies added to a ticket by an agent" (developer.zendesk.com Ticket
+    ///   Metrics API); the opening comment is no reply.
+    /// * Wait times: "multi-event metrics … added to a running total as the ticket statuses
+    ///   change" (support.zendesk.com/hc/en-us/articles/5654110765338): requester wait over
+    ///   new, open and on-hold, agent wait over pending, on-hold over on-hold; only spans a
+    ///   status change has ended count, and a running total that never started is `null`
+    ///   (on-hold starts at 0, as in Zendesk's documented metric set).
+    /// * Minutes: whole minutes, rounded down. Zendesk does not document its rounding; this
+    ///   is the simulator's choice, and any difference under a minute it causes is reported
+    ///   as [`DifferenceReason::Rounding`].
+    /// * Deleted and merged tickets keep the metric set their history gave them.
+    pub fn from_history(ticket: &TrueTicket, hours: Option<&BusinessHours>) -> ZendeskMetrics {
+        crate::vendor::zendesk_metrics(ticket, hours)
+    }
+}
+
+/// A ticket's figures by deskpulse's definitions (DESIGN.md, "KPI definitions", with bot
+/// replies excluded as by default). Durations in seconds after creation. Everything is `None`
+/// for deleted, spam and merged tickets, which count nowhere.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct DeskpulseValues {
+    /// Creation to the first public human-agent reply after the opening message; `None` for
+    /// outbound tickets and while nobody has replied.
+    pub first_response: Option<i64>,
+    /// Creation to the first solve (a change into solved or closed from an unsolved status).
+    pub first_resolution: Option<i64>,
+    /// Creation to the final solve, while the ticket is solved or closed.
+    pub full_resolution: Option<i64>,
+    /// Changes from solved or closed back to an unsolved status.
+    pub reopens: Option<u32>,
+    /// Public human-agent messages after the opening one.
+    pub replies: Option<u32>,
+}
+
+/// The clock a duration is measured on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Clock {
+    Calendar,
+    Business,
+}
+
+/// A figure of Zendesk's metric set that deskpulse has a definition for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VendorField {
+    /// `reply_time_in_minutes`, against deskpulse's first response time.
+    ReplyTime(Clock),
+    /// `first_resolution_time_in_minutes`, against deskpulse's first-resolution time.
+    FirstResolutionTime(Clock),
+    /// `full_resolution_time_in_minutes`, against deskpulse's resolution time.
+    FullResolutionTime(Clock),
+    /// `reopens`.
+    Reopens,
+    /// `replies`, against deskpulse's public human-agent replies.
+    Replies,
+}
+
+impl VendorField {
+    /// The field's path in Zendesk's metric set, e.g. `reply_time_in_minutes.business`.
+    pub fn as_str(self) -> &'static str {
+        use Clock::{Business, Calendar};
+        match self {
+            VendorField::ReplyTime(Calendar) => "reply_time_in_minutes.calendar",
+            VendorField::ReplyTime(Business) => "reply_time_in_minutes.business",
+            VendorField::FirstResolutionTime(Calendar) => {
+                "first_resolution_time_in_minutes.calendar"
+            }
+            VendorField::FirstResolutionTime(Business) => {
+                "first_resolution_time_in_minutes.business"
+            }
+            VendorField::FullResolutionTime(Calendar) => "full_resolution_time_in_minutes.calendar",
+            VendorField::FullResolutionTime(Business) => "full_resolution_time_in_minutes.business",
+            VendorField::Reopens => "reopens",
+            VendorField::Replies => "replies",
+        }
+    }
+}
+
+/// Why a vendor figure differs from deskpulse's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DifferenceReason {
+    /// The ticket was opened by an agent: deskpulse leaves it out of first response time,
+    /// Zendesk times it to the second public agent comment.
+    Outbound,
+    /// Zendesk counted a trigger's or automation's public comment as an agent's reply
+    /// (attributed to the assignee); deskpulse counts human replies only.
+    BotOrAutomationReply,
+    /// Zendesk counted an internal note where deskpulse counts public replies only. Never
+    /// produced by the generator: Zendesk's documented rules ignore private comments except
+    /// on tickets shared through a private sharing agreement, which it does not model.
+    InternalNote,
+    /// A business-hours figure against deskpulse's calendar one.
+    BusinessVsCalendar,
+    /// A reopen made the two count different solves or reopens. Never produced by the
+    /// generator: Zendesk, like deskpulse, ends first resolution at the first solve and full
+    /// resolution at the latest one, has no full resolution while the ticket is unsolved
+    /// again, and counts a change from solved back to unsolved as a reopen.
+    Reopened,
+    /// A deleted, spam or merged ticket: deskpulse counts it nowhere, Zendesk keeps its
+    /// metric set.
+    MergedOrDeleted,
+    /// The two end the duration at different events. Never produced by the generator: the
+    /// one case Zendesk documents (closing an unsolved ticket counts as its resolution) is
+    /// also a solve for deskpulse.
+    VendorCountsDifferentEvent,
+    /// Same events, but Zendesk gives whole minutes and deskpulse keeps seconds.
+    Rounding,
+}
+
+impl DifferenceReason {
+    /// The reason as a word: `outbound`, `bot_or_automation_reply`, `internal_note`,
+    /// `business_vs_calendar`, `reopened`, `merged_or_deleted`,
+    /// `vendor_counts_different_event`, `rounding`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DifferenceReason::Outbound => "outbound",
+            DifferenceReason::BotOrAutomationReply => "bot_or_automation_reply",
+            DifferenceReason::InternalNote => "internal_note",
+            DifferenceReason::BusinessVsCalendar => "business_vs_calendar",
+            DifferenceReason::Reopened => "reopened",
+            DifferenceReason::MergedOrDeleted => "merged_or_deleted",
+            DifferenceReason::VendorCountsDifferentEvent => "vendor_counts_different_event",
+            DifferenceReason::Rounding => "rounding",
+        }
+    }
+}
+
+/// One figure on which Zendesk and deskpulse disagree for a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VendorDifference {
+    pub field: VendorField,
+    /// Deskpulse's value: seconds for durations (the calendar value, also against a business
+    /// field, as deskpulse's definitions are calendar time), a count otherwise.
+    pub ours: Option<i64>,
+    /// Zendesk's value in the same unit: minutes × 60 for durations.
+    pub vendor: Option<i64>,
+    /// Why they differ. `None` would be a difference the simulator cannot explain; the
+    /// generator's tests check that it never records one.
+    pub reason: Option<DifferenceReason>,
 }
 
 /// A human agent (or admin).
@@ -121,7 +346,10 @@ pub enum TrueScore {
     Offered,
 }
 
-/// One satisfaction rating record.
+/// One satisfaction rating record. Zendesk creates the record when it offers the survey
+/// (`score: "offered"`) and updates it when the customer answers: the API's `created_at` is
+/// [`TrueRating::offered_at`], its `updated_at` the answer time (the offer time while
+/// unanswered), which is [`TrueRating::created_at`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrueRating {
     pub id: i64,
@@ -134,7 +362,9 @@ pub struct TrueRating {
     pub offered_at: DateTime<Utc>,
     /// When it was answered, if it was.
     pub answered_at: Option<DateTime<Utc>>,
-    /// The record's `created_at` in the API: the answer time if answered, else the offer time.
+    /// When the response counts (DESIGN: CSAT counts "responses received in the period"): the
+    /// answer time if answered, else the offer time. In the API this is the record's
+    /// `updated_at`, not its `created_at` (which is `offered_at`).
     pub created_at: DateTime<Utc>,
 }
 
@@ -150,7 +380,8 @@ pub struct GroundTruth {
     /// Every ticket, by id (ids are 1, 2, 3, ... in creation order).
     pub tickets: Vec<TrueTicket>,
     pub agents: Vec<TrueAgent>,
-    /// Every rating record, answered or only offered, by created_at.
+    /// Every rating record, answered or only offered, in the API's order: by
+    /// `(offered_at, id)` (the API's `created_at`); ids ascend in that order too.
     pub ratings: Vec<TrueRating>,
     /// Number of end-users (customers).
     pub customers: usize,

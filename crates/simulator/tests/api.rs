@@ -202,18 +202,20 @@ async fn users_and_tickets_export_every_record_once_with_the_true_facts() {
         assert_eq!(t["requester_id"], tt.requester);
         assert_eq!(t["submitter_id"], tt.submitter);
         assert_eq!(t["assignee_id"].as_i64(), tt.assignee);
+        // The metric set is Zendesk's figures (the ground truth's vendor values), which are
+        // not deskpulse's: `replies` also counts trigger replies Zendesk attributes to the
+        // assignee, and a merged ticket is resolved by its merge.
         let ms = &t["metric_set"];
+        assert_eq!(ms["reopens"], tt.vendor.reopens);
         assert_eq!(ms["reopens"], tt.reopens);
-        assert_eq!(
-            ms["replies"].as_u64(),
-            Some(tt.public_agent_replies() as u64)
-        );
-        assert_eq!(
-            ms["solved_at"]
-                .as_str()
-                .map(|s| s.parse::<chrono::DateTime<chrono::Utc>>().expect("time")),
-            tt.final_solved_at
-        );
+        assert_eq!(ms["replies"], tt.vendor.replies);
+        let solved_at = ms["solved_at"]
+            .as_str()
+            .map(|s| s.parse::<chrono::DateTime<chrono::Utc>>().expect("time"));
+        assert_eq!(solved_at, tt.vendor.solved_at);
+        if tt.excluded.is_none() {
+            assert_eq!(solved_at, tt.final_solved_at);
+        }
         let merged = t["tags"]
             .as_array()
             .expect("tags")
@@ -295,13 +297,20 @@ async fn ticket_events_page_through_every_audit_with_exact_boundary_repeats() {
                 Some("Comment") => {
                     comments += 1;
                     assert!(ch["via"]["channel"].is_string());
+                    // A trigger's comment is the assignee's, or the system user's.
                     if ch["via"]["channel"] == "rule" {
-                        assert_eq!(ch["author_id"], -1);
+                        let author = ch["author_id"].as_i64().expect("author");
+                        assert!(
+                            author == -1 || truth.agents.iter().any(|a| a.id == author),
+                            "{ch}"
+                        );
                     }
                 }
                 Some("Create") | Some("Change") => {
                     statuses += 1;
-                    assert_eq!(ch["field_name"], "status");
+                    // The export's layout: the field as its own key.
+                    assert!(ch["status"].is_string(), "{ch}");
+                    assert!(ch.get("field_name").is_none(), "{ch}");
                 }
                 other => panic!("unexpected child {other:?}"),
             }
@@ -328,20 +337,21 @@ async fn ticket_events_page_through_every_audit_with_exact_boundary_repeats() {
         let want: Vec<(i64, bool)> = t.messages.iter().map(|m| (m.author_id, m.public)).collect();
         assert_eq!(got, want, "ticket {}", t.id);
     }
-    // Without comment_events, comments are summarized only.
+    // Without comment_events, comments are summarized only: "described only by Boolean
+    // comment_present and comment_public object properties in the event's child_events
+    // array" (Incremental Ticket Event Export reference).
     let body = get(
         &c,
         &format!("{}{EVENTS}?start_time=0&per_page=20", sim.base_url()),
     )
     .await;
     let first = &body["ticket_events"][0];
-    assert_eq!(first["comment_present"], true);
+    let children = first["child_events"].as_array().expect("children");
+    assert!(children.iter().any(|c| c["comment_present"] == true));
     assert!(
-        first["child_events"]
-            .as_array()
-            .expect("children")
+        children
             .iter()
-            .all(|c| c["event_type"] != "Comment")
+            .all(|c| c.get("body").is_none() && c.get("author_id").is_none())
     );
     sim.shutdown().await;
 }
@@ -402,14 +412,15 @@ async fn satisfaction_ratings_page_with_cursors() {
         body["satisfaction_ratings"].as_array().map(Vec::len),
         Some(100.min(all.len()))
     );
+    // start_time filters by the record's created_at: the offer.
     let mid = &truth.ratings[truth.ratings.len() / 2];
-    let st = mid.created_at.timestamp();
+    let st = mid.offered_at.timestamp();
     let first = format!("{base}{RATINGS}?start_time={st}&sort=created_at&page[size]=50");
     let later = ratings_export(&c, base, &first).await;
     let want = truth
         .ratings
         .iter()
-        .filter(|r| r.created_at.timestamp() >= st)
+        .filter(|r| r.offered_at.timestamp() >= st)
         .count();
     assert_eq!(later.len(), want);
     sim.shutdown().await;

@@ -111,11 +111,7 @@ fn the_ground_truth_is_internally_consistent() {
             assert!(t.final_solved_at.is_none() || t.final_solved_at > t.first_solved_at);
         }
         if t.bot_answered {
-            assert!(
-                t.messages
-                    .iter()
-                    .any(|m| m.author_kind == AuthorKind::Bot && m.author_id == SYSTEM)
-            );
+            assert!(t.messages.iter().any(|m| m.author_kind == AuthorKind::Bot));
         }
         if t.automation_solved {
             assert!(
@@ -128,7 +124,14 @@ fn the_ground_truth_is_internally_consistent() {
             match m.author_kind {
                 AuthorKind::Customer => assert_eq!(m.author_id, t.requester),
                 AuthorKind::Agent => assert!(truth.agents.iter().any(|a| a.id == m.author_id)),
-                AuthorKind::Bot => assert_eq!(m.author_id, SYSTEM),
+                // Zendesk attributes a trigger's comment to the assignee, else to the system
+                // user (support.zendesk.com/hc/zh-cn/articles/6191477770906).
+                AuthorKind::Bot => assert!(
+                    m.author_id == SYSTEM || Some(m.author_id) == t.assignee,
+                    "ticket {}: bot comment by {}",
+                    t.id,
+                    m.author_id
+                ),
                 other => panic!("unexpected author kind {other:?}"),
             }
             assert!(
@@ -140,12 +143,13 @@ fn the_ground_truth_is_internally_consistent() {
             assert!(truth.agents.iter().any(|x| x.id == a));
         }
     }
-    // Ratings: only on finally solved tickets, after the solve, sorted, ids in order.
+    // Ratings: only on finally solved tickets, after the solve, in the API's order (by the
+    // offer, which is the record's `created_at`), ids in order.
     assert!(
         truth
             .ratings
             .windows(2)
-            .all(|w| (w[0].created_at, w[0].id) < (w[1].created_at, w[1].id))
+            .all(|w| (w[0].offered_at, w[0].id) < (w[1].offered_at, w[1].id))
     );
     for r in &truth.ratings {
         let t = truth.ticket(r.ticket_id).expect("rated ticket");
@@ -165,6 +169,16 @@ fn the_data_has_every_kind_of_ticket_and_realistic_arrivals() {
     };
     assert!(n(&|t| t.outbound) > 0);
     assert!(n(&|t| t.bot_answered) > 0);
+    // Trigger replies on assigned tickets carry the assignee's id, on unassigned ones the
+    // system user's.
+    let bot_by = |system: bool| {
+        n(&|t| {
+            t.messages
+                .iter()
+                .any(|m| m.author_kind == AuthorKind::Bot && (m.author_id == SYSTEM) == system)
+        })
+    };
+    assert!(bot_by(true) > 0 && bot_by(false) > 0);
     assert!(n(&|t| t.automation_solved) > 0);
     assert!(n(&|t| t.reopens > 0) > 0);
     assert!(n(&|t| t.excluded == Some(Exclusion::Deleted)) > 0);
