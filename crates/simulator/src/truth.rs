@@ -416,6 +416,15 @@ impl GroundTruth {
     pub fn user_count(&self) -> usize {
         self.customers + self.agents.len()
     }
+    /// Every figure of Zendesk's metric sets that differs from deskpulse's own, with its
+    /// ticket id and reason ([`TrueTicket::vendor_differences`] of every ticket): what a
+    /// reconcile of the synced vendor values must explain.
+    pub fn vendor_differences(&self) -> impl Iterator<Item = (i64, VendorDifference)> + '_ {
+        self.tickets
+            .iter()
+            .flat_map(|t| t.vendor_differences().into_iter().map(move |d| (t.id, d)))
+    }
+
     pub fn ticket(&self, id: i64) -> Option<&TrueTicket> {
         let i = usize::try_from(id.checked_sub(1)?).ok()?;
         self.tickets.get(i).filter(|t| t.id == id)
