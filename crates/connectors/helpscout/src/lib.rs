@@ -3,7 +3,9 @@
 //! Reads Help Scout's one bulk incremental endpoint, never one request per conversation:
 //! `GET /v2/conversations?status=all&modifiedSince=…&sortField=modifiedAt&sortOrder=asc&embed=threads`,
 //! which carries every conversation with its threads (messages, notes, line items with the
-//! status they set, and thread ratings). Agents come from `GET /v2/users`.
+//! status they set, and thread ratings), then the same with `status=spam` (Help Scout lists
+//! spam as a status of its own and does not say `all` includes it). Agents come from
+//! `GET /v2/users` and AI agents from `GET /v3/system-users`.
 //!
 //! Authentication is OAuth2 client credentials (`POST /v2/oauth2/token`, on `base_url`
 //! unless `token_url` is set), renewed before expiry and once on a 401; or a pre-issued
@@ -12,7 +14,8 @@
 //! Help Scout documents, lose the query).
 //!
 //! Satisfaction comes from the thread `rating` embedded in the conversations export
-//! (`great` / `ok` / `not-good`, every plan, no extra request), mapped onto 1–5 as 5 / 3 / 1.
+//! (`great` / `ok` / `not-good`, every plan, no extra request; the Ratings endpoint's
+//! `okay` / `not_good` / `unknown` spellings are read too), mapped onto 1–5 as 5 / 3 / 1.
 //! The happiness ratings report (`/v2/reports/happiness/ratings`, Plus/Pro plans only) is
 //! not read.
 //!

@@ -101,24 +101,34 @@ pub(crate) fn check_page(
 /// Where the conversations export stands.
 #[derive(Clone, Debug, PartialEq)]
 struct ConvPos {
+    /// The `status=spam` pass (after the `status=all` one).
+    spam: bool,
     /// `modifiedSince` of the query (`None`: all history).
     since: Option<DateTime<Utc>>,
     page: u64,
     /// The highest `touched_at` read in this sync.
     bookmark: Option<DateTime<Utc>>,
+    /// Where this sync's export started: the spam pass starts there too.
+    sync_since: Option<DateTime<Utc>>,
 }
 
 impl ConvPos {
     fn checkpoint(&self) -> Checkpoint {
-        Checkpoint::new(json!({
+        let mut cp = json!({
             "modified_since": time_value(self.since),
             "page": self.page,
             "bookmark": time_value(self.bookmark),
-        }))
+            "sync_since": time_value(self.sync_since),
+        });
+        if self.spam {
+            cp["status"] = json!("spam");
+        }
+        Checkpoint::new(cp)
     }
 }
 
-/// `GET /v2/conversations?status=all&modifiedSince=…&sortField=modifiedAt&sortOrder=asc&embed=threads&page=N`.
+/// `GET /v2/conversations?status=all&modifiedSince=…&sortField=modifiedAt&sortOrder=asc&embed=threads&page=N`,
+/// then the same with `status=spam`.
 ///
 /// Help Scout sorts by `modifiedAt` but does not return it; each conversation's latest own
 /// timestamp (`Conversation::touched_at`) is a lower bound of it. After every page the query
@@ -128,22 +138,30 @@ impl ConvPos {
 /// of the same query is read instead, so the export always progresses. The records read
 /// twice at a restart are upserted.
 ///
-/// Checkpoints: mid-export `{"modified_since", "page", "bookmark"}` (resumes exactly that
-/// request); after the last page `{"modified_since": bookmark}`, where the next sync starts
-/// again `lookback_minutes` earlier.
+/// The spam pass: Help Scout's List Conversations documents `spam` as a status of its own
+/// beside `all` and does not say that `all` includes it. Without it, a conversation synced
+/// while active and then marked spam would keep counting as active. Read from the same
+/// `modifiedSince` as this sync's `all` pass; a conversation both passes list is upserted.
+///
+/// Checkpoints: mid-export `{"modified_since", "page", "bookmark", "sync_since"}` (with
+/// `"status": "spam"` in the spam pass; resumes exactly that request); after the last page
+/// `{"modified_since": bookmark}`, where the next sync starts again `lookback_minutes`
+/// earlier.
 pub(crate) fn conversations<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream<'a> {
     let pos = match from {
         None => ConvPos {
+            spam: false,
             since: ctx.start,
             page: 1,
             bookmark: None,
+            sync_since: ctx.start,
         },
         Some(cp) => {
             let bad = || {
                 bad_checkpoint(
                     "conversations",
                     &cp,
-                    "{\"modified_since\": …} or {\"modified_since\", \"page\", \"bookmark\"}",
+                    "{\"modified_since\": …} or {\"modified_since\", \"page\", \"bookmark\", \"sync_since\", \"status\"}",
                 )
             };
             let Some(obj) = cp.value().as_object() else {
@@ -152,32 +170,47 @@ pub(crate) fn conversations<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> Batch
             if !obj.contains_key("modified_since") {
                 return failed(bad());
             }
-            let (Ok(since), Ok(bookmark)) = (
+            let (Ok(since), Ok(bookmark), Ok(sync_since)) = (
                 time_field(&cp, "modified_since"),
                 time_field(&cp, "bookmark"),
+                time_field(&cp, "sync_since"),
             ) else {
                 return failed(bad());
             };
+            let spam = match obj.get("status") {
+                None | Some(Value::Null) => false,
+                Some(Value::String(s)) if s == "all" => false,
+                Some(Value::String(s)) if s == "spam" => true,
+                Some(_) => return failed(bad()),
+            };
             match obj.get("page") {
-                None | Some(Value::Null) => ConvPos {
+                None | Some(Value::Null) if !spam => ConvPos {
+                    spam: false,
                     since: since.map(|s| s - ctx.lookback),
                     page: 1,
                     bookmark: since,
+                    sync_since: since.map(|s| s - ctx.lookback),
                 },
                 Some(p) => match p.as_u64().filter(|&p| p >= 1) {
+                    // A checkpoint from before the spam pass has no `sync_since`: its export
+                    // started at `modified_since` at the latest.
                     Some(page) => ConvPos {
+                        spam,
                         since,
                         page,
                         bookmark,
+                        sync_since: sync_since.or(since),
                     },
                     None => return failed(bad()),
                 },
+                _ => return failed(bad()),
             }
         }
     };
     let pages = stream::try_unfold(Some(pos), move |state| async move {
         let Some(pos) = state else { return Ok(None) };
-        let mut query = vec![("status", "all".to_owned())];
+        let status = if pos.spam { "spam" } else { "all" };
+        let mut query = vec![("status", status.to_owned())];
         if let Some(s) = pos.since {
             query.push(("modifiedSince", fmt_time(s)));
         }
@@ -199,8 +232,24 @@ pub(crate) fn conversations<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> Batch
             bookmark = bookmark.max(Some(t));
             records.extend(api::map_conversation(c).map_err(|e| malformed(CONVERSATIONS, e))?);
         }
+        if last && !pos.spam {
+            let next = ConvPos {
+                spam: true,
+                since: pos.sync_since,
+                page: 1,
+                bookmark,
+                sync_since: pos.sync_since,
+            };
+            return Ok(Some((
+                Batch {
+                    records,
+                    checkpoint: next.checkpoint(),
+                },
+                Some(next),
+            )));
+        }
         if last {
-            let done = bookmark.or(pos.since);
+            let done = bookmark.or(pos.sync_since);
             let checkpoint = Checkpoint::new(json!({ "modified_since": time_value(done) }));
             return Ok(Some((
                 Batch {
@@ -215,11 +264,12 @@ pub(crate) fn conversations<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> Batch
                 since: Some(m),
                 page: 1,
                 bookmark,
+                ..pos
             },
             _ => ConvPos {
-                since: pos.since,
                 page: pos.page + 1,
                 bookmark,
+                ..pos
             },
         };
         Ok(Some((

@@ -83,6 +83,17 @@ pub fn doc_fixture(name: &str) -> Value {
 
 pub const SYSTEM_USERS: &str = "/v3/system-users";
 
+/// The export's `status=spam` pass finding nothing, whatever its `modifiedSince`.
+pub async fn mount_no_spam(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path(CONVERSATIONS))
+        .and(wiremock::matchers::query_param("status", "spam"))
+        .and(wiremock::matchers::query_param("sortField", "modifiedAt"))
+        .respond_with(conv_page(vec![], 1, 0, 0))
+        .mount(server)
+        .await;
+}
+
 /// `GET /v3/system-users` answering the documented empty list (an account without AI agents).
 pub async fn mount_no_system_users(server: &MockServer) {
     Mock::given(method("GET"))

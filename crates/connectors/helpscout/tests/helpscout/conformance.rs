@@ -87,6 +87,16 @@ fn data_pages(f: Fixtures) -> Fixtures {
             2,
         ),
     )
+    // The `status=spam` pass of the export (Help Scout lists spam as a status of its own).
+    .get(
+        "/v2/conversations",
+        &[
+            ("status", "spam"),
+            ("sortField", "modifiedAt"),
+            ("page", "1"),
+        ],
+        json!({"page": {"size": 25, "totalElements": 0, "totalPages": 0, "number": 1}}),
+    )
     // The next sync (lookback 0) starts at the bookmark: the last conversation again.
     .get(
         "/v2/conversations",

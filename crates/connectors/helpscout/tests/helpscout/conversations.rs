@@ -15,9 +15,14 @@ pub fn t(s: &str) -> DateTime<Utc> {
 
 /// A GET of the export with every documented parameter, for `page` of `modifiedSince`.
 pub fn export(since: Option<&str>, page: u64) -> MockBuilder {
+    export_status("all", since, page)
+}
+
+/// The same, for the `status=spam` pass.
+pub fn export_status(status: &str, since: Option<&str>, page: u64) -> MockBuilder {
     let m = Mock::given(method("GET"))
         .and(path(CONVERSATIONS))
-        .and(query_param("status", "all"))
+        .and(query_param("status", status))
         .and(query_param("sortField", "modifiedAt"))
         .and(query_param("sortOrder", "asc"))
         .and(query_param("embed", "threads"))
@@ -47,6 +52,7 @@ fn simple(id: i64, at: &str) -> Value {
 /// not move past it (so the next page of that query follows); and that next page, the last.
 pub async fn mount_three_pages(server: &MockServer) {
     mount_token(server).await;
+    mount_no_spam(server).await;
     export(None, 1)
         .respond_with(conv_page(
             vec![
@@ -89,7 +95,8 @@ async fn pages_restart_and_resume_exactly() {
     mount_three_pages(&server).await;
     let c = connector(&server);
     let batches = read_ok(&c, "conversations", None).await;
-    assert_eq!(batches.len(), 3);
+    // Three pages of `status=all`, then the `status=spam` pass (empty) from where it started.
+    assert_eq!(batches.len(), 4);
     let tickets: Vec<String> = records(&batches)
         .iter()
         .filter_map(|r| match r {
@@ -102,8 +109,9 @@ async fn pages_restart_and_resume_exactly() {
     assert_eq!(
         checkpoints(&batches),
         vec![
-            json!({"modified_since": "2026-11-10T10:05:00Z", "page": 1, "bookmark": "2026-11-10T10:05:00Z"}),
-            json!({"modified_since": "2026-11-10T10:05:00Z", "page": 2, "bookmark": "2026-11-10T10:05:00Z"}),
+            json!({"modified_since": "2026-11-10T10:05:00Z", "page": 1, "bookmark": "2026-11-10T10:05:00Z", "sync_since": null}),
+            json!({"modified_since": "2026-11-10T10:05:00Z", "page": 2, "bookmark": "2026-11-10T10:05:00Z", "sync_since": null}),
+            json!({"modified_since": null, "page": 1, "bookmark": "2026-11-10T10:20:00Z", "sync_since": null, "status": "spam"}),
             json!({"modified_since": "2026-11-10T10:20:00Z"}),
         ]
     );
@@ -133,6 +141,12 @@ async fn start_date_is_the_first_modified_since() {
         .expect(1)
         .mount(&server)
         .await;
+    // The spam pass starts where the sync's `status=all` pass started.
+    export_status("spam", Some("2026-11-01T00:00:00Z"), 1)
+        .respond_with(conv_page(vec![], 1, 0, 0))
+        .expect(1)
+        .mount(&server)
+        .await;
     let s = deskpulse_connector_helpscout::HelpScoutSettings {
         start_date: Some("2026-11-01".parse().unwrap()),
         ..settings(&server)
@@ -141,12 +155,58 @@ async fn start_date_is_the_first_modified_since() {
         .unwrap()
         .with_retry_policy(fast_retry());
     let batches = read_ok(&c, "conversations", None).await;
-    assert_eq!(batches.len(), 1);
-    assert!(batches[0].records.is_empty());
+    assert_eq!(batches.len(), 2);
+    assert!(records(&batches).is_empty());
     // Nothing read: the bookmark stays where the sync started.
     assert_eq!(
-        batches[0].checkpoint.value(),
+        batches[1].checkpoint.value(),
         &json!({"modified_since": "2026-11-01T00:00:00Z"})
+    );
+}
+
+/// Help Scout lists `spam` as a status of its own beside `all`, and does not say that
+/// `all` includes it: a conversation marked spam after a sync read it as active is found
+/// by the spam pass, from the same `modifiedSince`, and leaves the KPIs.
+#[tokio::test]
+async fn a_conversation_marked_spam_later_is_read_by_the_spam_pass() {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    let at = "2026-11-10T10:00:00Z";
+    export(Some("2026-11-10T09:50:00Z"), 1)
+        .respond_with(conv_page(vec![], 1, 0, 0))
+        .mount(&server)
+        .await;
+    let marked = conversation(
+        5,
+        "spam",
+        at,
+        vec![
+            thread(51, "customer", ("customer", 705), "active", at),
+            thread(52, "lineitem", ("user", 6), "spam", "2026-11-10T10:30:00Z"),
+        ],
+    );
+    export_status("spam", Some("2026-11-10T09:50:00Z"), 1)
+        .respond_with(conv_page(vec![marked], 1, 1, 1))
+        .mount(&server)
+        .await;
+    let from = deskpulse_connector::Checkpoint::new(json!({"modified_since": at}));
+    let batches = read_ok(&connector(&server), "conversations", Some(from)).await;
+    let recs = records(&batches);
+    let Record::Ticket(tk) = &recs[0] else {
+        panic!()
+    };
+    assert_eq!(tk.status, TicketStatus::Spam);
+    use TicketStatus::*;
+    assert_eq!(
+        history(&recs, "5"),
+        [
+            ("51".to_owned(), None, Open, AuthorKind::Customer),
+            ("52".to_owned(), Some(Open), Spam, AuthorKind::Agent),
+        ]
+    );
+    assert_eq!(
+        batches.last().unwrap().checkpoint.value(),
+        &json!({"modified_since": "2026-11-10T10:30:00Z"})
     );
 }
 
@@ -154,6 +214,7 @@ async fn start_date_is_the_first_modified_since() {
 async fn the_sdk_payload_maps() {
     let server = MockServer::start().await;
     mount_token(&server).await;
+    mount_no_spam(&server).await;
     export(None, 1)
         .respond_with(
             wiremock::ResponseTemplate::new(200)
@@ -424,6 +485,7 @@ async fn statuses_authors_channels_and_ratings_map() {
     ];
     let server = MockServer::start().await;
     mount_token(&server).await;
+    mount_no_spam(&server).await;
     export(None, 1)
         .respond_with(conv_page(convs, 1, 1, 8))
         .mount(&server)
@@ -540,4 +602,30 @@ async fn statuses_authors_channels_and_ratings_map() {
     for needle in ["Need Help", "Vernon", "Sprout", "hard time"] {
         assert!(!dump.contains(needle), "{needle} reached a record");
     }
+}
+
+/// A mid-export checkpoint written before the spam pass existed (no `sync_since`) resumes
+/// its page, and the spam pass then starts from that checkpoint's `modifiedSince`.
+#[tokio::test]
+async fn a_checkpoint_from_before_the_spam_pass_still_resumes() {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    export(Some("2026-11-10T10:05:00Z"), 2)
+        .respond_with(conv_page(vec![simple(4, "2026-11-10T10:20:00Z")], 2, 2, 3))
+        .expect(1)
+        .mount(&server)
+        .await;
+    export_status("spam", Some("2026-11-10T10:05:00Z"), 1)
+        .respond_with(conv_page(vec![], 1, 0, 0))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let from = deskpulse_connector::Checkpoint::new(json!({
+        "modified_since": "2026-11-10T10:05:00Z", "page": 2, "bookmark": "2026-11-10T10:05:00Z"
+    }));
+    let batches = read_ok(&connector(&server), "conversations", Some(from)).await;
+    assert_eq!(
+        checkpoints(&batches).last().unwrap(),
+        &json!({"modified_since": "2026-11-10T10:20:00Z"})
+    );
 }

@@ -13,6 +13,7 @@ use wiremock::MockServer;
 async fn read_one(conversation: Value) -> Vec<Record> {
     let server = MockServer::start().await;
     mount_token(&server).await;
+    mount_no_spam(&server).await;
     export(None, 1)
         .respond_with(conv_page(vec![conversation], 1, 1, 1))
         .mount(&server)
@@ -178,6 +179,7 @@ async fn a_history_a_later_read_tells_differently_replaces_the_stored_one() {
     let store = db.open().await;
     let server = MockServer::start().await;
     mount_token(&server).await;
+    mount_no_spam(&server).await;
     let (opened, closed) = ("2026-11-10T09:00:00Z", "2026-11-10T09:30:00Z");
     let mut first = conversation(
         1,

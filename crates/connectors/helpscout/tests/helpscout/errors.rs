@@ -105,6 +105,8 @@ async fn unusable_checkpoints_and_unknown_stream() {
         json!({"cursor": "x"}),
         json!({"modified_since": "yesterday"}),
         json!({"modified_since": null, "page": 0}),
+        json!({"modified_since": null, "page": 1, "status": "closed"}),
+        json!({"modified_since": null, "status": "spam"}),
     ] {
         let (_, err) = read(&c, "conversations", Some(Checkpoint::new(cp.clone()))).await;
         assert!(

@@ -141,6 +141,7 @@ fn account() -> (Vec<Value>, Vec<Value>) {
 
 async fn mount_account(server: &MockServer) {
     mount_token(server).await;
+    mount_no_spam(server).await;
     mount_no_system_users(server).await;
     Mock::given(method("GET"))
         .and(path(USERS))

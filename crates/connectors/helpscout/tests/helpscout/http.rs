@@ -17,6 +17,7 @@ fn bearer(token: &str) -> String {
 #[tokio::test]
 async fn token_once_then_bearer_on_every_request() {
     let server = MockServer::start().await;
+    mount_no_spam(&server).await;
     token_mock(TOKEN).expect(1).mount(&server).await;
     export(None, 1)
         .and(header("authorization", bearer(TOKEN).as_str()))
@@ -32,6 +33,7 @@ async fn token_once_then_bearer_on_every_request() {
 #[tokio::test]
 async fn a_401_renews_the_token_once() {
     let server = MockServer::start().await;
+    mount_no_spam(&server).await;
     // The first token was revoked: Help Scout answers 401 to it.
     token_mock("old-token")
         .up_to_n_times(1)
@@ -244,7 +246,7 @@ async fn waits_out_429_retry_after() {
     mount_three_pages(&server).await;
     let started = Instant::now();
     let batches = read_ok(&connector(&server), "conversations", None).await;
-    assert_eq!(batches.len(), 3);
+    assert_eq!(batches.len(), 4);
     assert!(
         started.elapsed() >= Duration::from_millis(950),
         "the 429 was not waited out"

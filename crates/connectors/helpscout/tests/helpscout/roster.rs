@@ -501,6 +501,7 @@ async fn a_conversation_the_sweep_no_longer_lists_leaves_the_report() {
     let store = db.open().await;
     let server = MockServer::start().await;
     mount_token(&server).await;
+    mount_no_spam(&server).await;
     let simple = |id: i64, at: &str| {
         conversation(
             id,

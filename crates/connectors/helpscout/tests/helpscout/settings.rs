@@ -146,3 +146,13 @@ fn roster_every_takes_a_humantime_duration_and_names_itself_when_wrong() {
         );
     }
 }
+
+/// Help Scout's Reports API gives aggregates only: nothing per conversation to reconcile.
+#[test]
+fn help_scout_declares_why_nothing_can_be_reconciled() {
+    let why = deskpulse_connector_helpscout::NOT_RECONCILABLE;
+    assert!(
+        why.contains("aggregates") && why.contains("per-conversation"),
+        "{why}"
+    );
+}
