@@ -15,7 +15,11 @@
 //! `mailbox` filter, like the export), once with `status=all` and once with `status=spam`
 //! (Help Scout's List Conversations lists `spam` as a status of its own beside `all` and
 //! does not say that `all` includes it; an id listed twice costs nothing). Every request
-//! goes through the session's rate limiter, like the other streams.
+//! goes through the session's rate limiter, like the other streams. The inclusive
+//! `createdAt:[a TO b]` range (`*` for an open end) is the search syntax of `query`; the v2
+//! page's own list of operators could not be read when this was written, so it rests on
+//! public clients that send exactly this to `/v2/conversations` [unverified on a live
+//! account]. A list that ignores the range or the order is an error, never a wrong sweep.
 //!
 //! **Why keyset paging.** Page numbers shift when a conversation on an earlier page is
 //! deleted mid-sweep: page N+1 then starts one conversation later, and the conversation
