@@ -41,6 +41,10 @@ pub enum Command {
     Sync(SyncArgs),
     /// Compute a team's KPIs for a week or a month
     Report(ReportArgs),
+    /// Our KPIs next to the helpdesk's own per-ticket figures (Zendesk metric sets, Freshdesk
+    /// stats, Intercom statistics), for the same tickets: agreement and, for every ticket
+    /// that differs, why (outbound, bot reply, internal note, business hours, reopen, …)
+    Reconcile(ReconcileArgs),
     /// Import a CSV of costs, revenue, customers, orders or surveys (see `import --help`)
     Import(ImportArgs),
     /// Preview a team's digest, or send it to the team's channels (e-mail, Slack)
@@ -123,6 +127,28 @@ pub struct ReportArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// The team whose sources to reconcile (needed when the configuration has several)
+    #[arg(long, value_name = "NAME")]
+    pub team: Option<String>,
+    /// Only this source of the team [default: every source of the team]
+    #[arg(long, value_name = "NAME")]
+    pub source: Option<String>,
+    /// An ISO week (2026-W46) or a month (2026-11) [default: the last complete week]
+    #[arg(long, value_name = "PERIOD")]
+    pub period: Option<String>,
+    /// Output format: text, or JSON (one object per source; an array when there are several)
+    #[arg(long, value_enum, default_value_t = ReconcileFormat::Text)]
+    pub format: ReconcileFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReconcileFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -15,6 +15,9 @@ pub struct ConnectorKind {
     pub streams: &'static [StreamSpec],
     /// KPIs the kind's API cannot support (reports leave its tickets out of them, and say so).
     pub limits: &'static [KpiLimit],
+    /// KPIs `deskpulse reconcile` cannot compare for this kind: the vendor keeps no
+    /// per-ticket figure for them (`kpi`, why).
+    pub unreconcilable: &'static [KpiLimit],
     build: fn(&SourceSettings) -> BuildResult,
 }
 
@@ -24,6 +27,7 @@ pub const KINDS: &[ConnectorKind] = &[
         description: "Zendesk Support: incremental ticket, ticket-event and user exports, satisfaction ratings",
         keys: deskpulse_connector_zendesk::settings_keys,
         streams: deskpulse_connector_zendesk::STREAMS,
+        unreconcilable: &[],
         limits: &[],
         build: |s| {
             let settings: deskpulse_connector_zendesk::ZendeskSettings =
@@ -38,6 +42,9 @@ pub const KINDS: &[ConnectorKind] = &[
         description: "Help Scout (Mailbox API 2.0): conversations with embedded threads by modifiedSince, users, thread ratings",
         keys: deskpulse_connector_helpscout::settings_keys,
         streams: deskpulse_connector_helpscout::STREAMS,
+        unreconcilable: &all_unreconcilable(
+            "Help Scout's API gives no per-conversation figures (its Reports API gives aggregates only)",
+        ),
         limits: &[],
         build: |s| {
             let settings: deskpulse_connector_helpscout::HelpScoutSettings =
@@ -52,6 +59,9 @@ pub const KINDS: &[ConnectorKind] = &[
         description: "Gorgias: tickets, messages and satisfaction surveys as cursor-paged data feeds, users",
         keys: deskpulse_connector_gorgias::settings_keys,
         streams: deskpulse_connector_gorgias::STREAMS,
+        unreconcilable: &all_unreconcilable(
+            "Gorgias' API gives no per-ticket figures (its statistics API gives aggregates only)",
+        ),
         limits: deskpulse_connector_gorgias::LIMITS,
         build: |s| {
             let settings: deskpulse_connector_gorgias::GorgiasSettings =
@@ -66,6 +76,10 @@ pub const KINDS: &[ConnectorKind] = &[
         description: "Freshdesk: tickets by updated_since with stats (plus spam/deleted passes) and their conversations, agents, satisfaction ratings",
         keys: deskpulse_connector_freshdesk::settings_keys,
         streams: deskpulse_connector_freshdesk::STREAMS,
+        unreconcilable: &[KpiLimit {
+            kpi: "one_touch_resolution_rate",
+            reason: "Freshdesk's ticket stats count no replies",
+        }],
         limits: &[],
         build: |s| {
             let settings: deskpulse_connector_freshdesk::FreshdeskSettings =
@@ -80,6 +94,10 @@ pub const KINDS: &[ConnectorKind] = &[
         description: "Intercom: conversations by updated_at (search) with their parts, conversation ratings, admins",
         keys: deskpulse_connector_intercom::settings_keys,
         streams: deskpulse_connector_intercom::STREAMS,
+        unreconcilable: &[KpiLimit {
+            kpi: "one_touch_resolution_rate",
+            reason: "Intercom's conversation statistics count no teammate replies (count_conversation_parts counts every part)",
+        }],
         limits: &[],
         build: |s| {
             let settings: deskpulse_connector_intercom::IntercomSettings =
@@ -90,6 +108,26 @@ pub const KINDS: &[ConnectorKind] = &[
         },
     },
 ];
+
+/// The KPIs `deskpulse reconcile` compares.
+pub const RECONCILED_KPIS: [&str; 5] = [
+    "first_response_time",
+    "first_resolution_time",
+    "resolution_time",
+    "one_touch_resolution_rate",
+    "reopen_rate",
+];
+
+/// Every reconciled KPI, for one reason (a vendor that keeps no per-ticket figures).
+const fn all_unreconcilable(reason: &'static str) -> [KpiLimit; 5] {
+    let mut out = [KpiLimit { kpi: "", reason }; 5];
+    let mut i = 0;
+    while i < 5 {
+        out[i].kpi = RECONCILED_KPIS[i];
+        i += 1;
+    }
+    out
+}
 
 pub fn find(kind: &str) -> Option<&'static ConnectorKind> {
     KINDS.iter().find(|k| k.kind == kind)

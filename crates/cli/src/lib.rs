@@ -11,6 +11,7 @@ mod demo;
 mod digest;
 mod import;
 mod init;
+mod reconcile;
 mod report;
 mod sync;
 mod telemetry;
@@ -95,6 +96,10 @@ async fn run(args: cli::Cli) -> Result<(), Failure> {
         cli::Command::Report(a) => {
             let settings = config::Settings::load(&config_path)?;
             report::run(&settings, a).await
+        }
+        cli::Command::Reconcile(a) => {
+            let settings = config::Settings::load(&config_path)?;
+            reconcile::run(&settings, a).await
         }
         cli::Command::Digest(c) => {
             let settings = config::Settings::load(&config_path)?;

@@ -61,6 +61,7 @@ mod hours;
 mod input;
 mod insights;
 mod public;
+mod reconcile;
 mod render;
 mod report;
 mod stats;
@@ -84,6 +85,10 @@ pub use insights::{
 };
 pub use public::{
     ComplaintsKpi, NEGATIVE_REVIEW, ReviewQuote, ReviewStats, ReviewsKpi, SocialKpi, WORST_REVIEWS,
+};
+pub use reconcile::{
+    Agreement, KpiReconcile, Reason, ReasonTickets, ReconcileInput, ReconcileReport, Side,
+    TICKETS_PER_REASON, TOLERANCE_SECONDS, reconcile,
 };
 pub use render::render_text;
 pub use report::{

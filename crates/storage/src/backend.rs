@@ -692,6 +692,54 @@ macro_rules! shared_sql {
             Ok(tickets.into_values().collect())
         }
 
+        /// What `deskpulse reconcile` compares for `source` over `[start, end)`: the raw
+        /// tickets created before `end` and updated since `start` (every ticket created,
+        /// replied to or solved in the period), with their messages and status changes, the
+        /// source's agents, and the vendor's values of those tickets.
+        pub(crate) async fn load_reconcile(
+            pool: &Pool,
+            source: &str,
+            start: DateTime<Utc>,
+            end: DateTime<Utc>,
+        ) -> Result<(Vec<TicketInput>, Vec<AgentInput>, Vec<VendorMetrics>), StorageError> {
+            let op = "loading what reconcile compares";
+            let of_tickets = |select: &str, key: &str| {
+                let mut qb = QueryBuilder::<Db>::new(format!(
+                    "{select} JOIN tickets t ON t.source = x.source AND t.external_id = x.{key} \
+                     WHERE t.source = "
+                ));
+                qb.push_bind(source.to_owned())
+                    .push(" AND t.created_at < ")
+                    .push_bind(enc(end))
+                    .push(" AND t.updated_at >= ")
+                    .push_bind(enc(start));
+                qb
+            };
+            let mut rows = Vec::with_capacity(4);
+            for (select, key) in [
+                ("SELECT x.* FROM tickets x", "external_id"),
+                ("SELECT x.* FROM messages x", "ticket_id"),
+                ("SELECT x.* FROM status_changes x", "ticket_id"),
+                ("SELECT x.* FROM vendor_metrics x", "ticket_id"),
+            ] {
+                rows.push(of_tickets(select, key).build().fetch_all(pool).await.map_err(query(op))?);
+            }
+            let tickets = assemble(&rows[0], &rows[1], &rows[2])?.into_values().collect();
+            let vendor = rows[3]
+                .iter()
+                .map(|r| vendor_metrics(r).map(|(_, v)| v))
+                .collect::<Result<_, _>>()?;
+            let agents = sqlx::query("SELECT * FROM agents WHERE source = $1")
+                .bind(source)
+                .fetch_all(pool)
+                .await
+                .map_err(query(op))?
+                .iter()
+                .map(|r| agent(r).map(|(source, agent)| AgentInput { source, agent }))
+                .collect::<Result<_, _>>()?;
+            Ok((tickets, agents, vendor))
+        }
+
         /// Derives again the facts of the tickets marked out of date, in transactions of up to
         /// 2,000 tickets, each under its source's facts lock (see `Store::refresh_facts`).
         /// Stops after as many tickets as were marked when it started, so a sync marking

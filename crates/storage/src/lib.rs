@@ -302,6 +302,31 @@ impl Store {
         Ok(tickets)
     }
 
+    /// What `deskpulse reconcile` compares for `source` over `[start, end)`: the raw tickets
+    /// created before `end` and updated since `start` (every ticket created, replied to or
+    /// solved in the period), with their messages and status changes, the source's agents,
+    /// and the vendor's own values of those tickets. Tickets sorted by id.
+    pub async fn load_reconcile_input(
+        &self,
+        source: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<deskpulse_metrics::ReconcileInput, StorageError> {
+        let (mut tickets, agents, mut vendor) = match self {
+            Store::Sqlite(p) => sqlite::load_reconcile(p, source, start, end).await?,
+            Store::Postgres(p) => postgres::load_reconcile(p, source, start, end).await?,
+        };
+        tickets.sort_by(|a, b| a.ticket.external_id.cmp(&b.ticket.external_id));
+        vendor.sort_by(|a, b| a.ticket_id.cmp(&b.ticket_id));
+        Ok(deskpulse_metrics::ReconcileInput {
+            source: source.to_owned(),
+            tickets,
+            agents,
+            vendor,
+            unsupported: BTreeMap::new(),
+        })
+    }
+
     /// Derives again the facts of every ticket a batch marked out of date since the last
     /// refresh, and returns how many. A sync calls it when its streams are done (a ticket
     /// touched by many pages is derived once); every report load calls it first, so a

@@ -16,6 +16,7 @@ mod hours;
 mod insights;
 mod kpis;
 mod props;
+mod reconcile;
 
 const SRC: &str = "zendesk-main";
 
