@@ -26,6 +26,17 @@ async fn demo_syncs_reports_and_matches_the_ground_truth() {
     assert!(out.status.success(), "demo failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains("demo — 2026-W47"), "{stdout}");
     assert!(stdout.contains("all match"), "{stdout}");
+    // The reconcile summary: Zendesk's own metric sets next to ours, every difference
+    // explained with the reason the simulator recorded (else the demo fails).
+    assert!(
+        stdout.contains("reconcile with the vendor's own figures (demo-zendesk, 2026-W47):"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("First response: "), "{stdout}");
+    assert!(
+        stdout.contains("has the reason the simulator recorded"),
+        "{stdout}"
+    );
     // The database it names holds what was synced: a report on it works too.
     assert!(
         !env.config_path().exists(),

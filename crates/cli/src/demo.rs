@@ -209,10 +209,21 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Failure> {
             ));
         }
     }
+    // Zendesk's own metric sets, which the simulator computes by Zendesk's definitions,
+    // next to ours: every difference must be one the simulator recorded, for that reason.
+    let reconciled = crate::reconcile::compute(&store, &team, &[&source], spec).await?;
+    if let Some(r) = reconciled.first() {
+        for line in crate::reconcile::summary(r) {
+            println!("{line}");
+        }
+        bad.extend(unexplained_differences(r, truth));
+        println!();
+    }
+
     sim.shutdown().await;
     if bad.is_empty() {
         println!(
-            "checked against the simulator's ground truth for {}: tickets created, solved, backlog, first responses and CSAT all match",
+            "checked against the simulator's ground truth for {}: tickets created, solved, backlog, first responses and CSAT all match, and every difference from Zendesk's own metrics has the reason the simulator recorded",
             spec
         );
         Ok(())
@@ -222,6 +233,60 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Failure> {
             bad.join("; ")
         )))
     }
+}
+
+/// The reconcile's disagreeing tickets (those it lists) whose reason is not the one the
+/// simulator recorded when it computed Zendesk's metric set for them, and any "unknown".
+fn unexplained_differences(
+    r: &deskpulse_metrics::ReconcileReport,
+    truth: &GroundTruth,
+) -> Vec<String> {
+    use deskpulse_metrics::Reason;
+    use deskpulse_simulator::{Clock, VendorField};
+    let field = |kpi: &str| match kpi {
+        "first_response_time" => Some(VendorField::ReplyTime(Clock::Calendar)),
+        "first_resolution_time" => Some(VendorField::FirstResolutionTime(Clock::Calendar)),
+        "resolution_time" => Some(VendorField::FullResolutionTime(Clock::Calendar)),
+        "reopen_rate" => Some(VendorField::Reopens),
+        "one_touch_resolution_rate" => Some(VendorField::Replies),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    for (kpi, k) in &r.kpis {
+        let Some(field) = field(kpi) else { continue };
+        for (reason, listed) in &k.reasons {
+            if *reason == Reason::Unknown && listed.count > 0 {
+                out.push(format!(
+                    "reconcile: {} {kpi} differences are unexplained (tickets {})",
+                    listed.count,
+                    listed.tickets.join(", ")
+                ));
+                continue;
+            }
+            let want = serde_json::to_value(reason)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            for id in &listed.tickets {
+                let recorded = id
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(|id| truth.ticket(id))
+                    .map(|t| t.vendor_differences())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .find(|d| d.field == field)
+                    .and_then(|d| d.reason);
+                if recorded.map(|r| r.as_str()) != Some(want.as_str()) {
+                    out.push(format!(
+                        "reconcile: ticket {id}'s {kpi} differs for \"{want}\", the simulator recorded {:?}",
+                        recorded.map(|r| r.as_str())
+                    ));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A few KPIs counted straight from what the simulator generated — not through the connector,

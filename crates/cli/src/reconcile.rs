@@ -171,6 +171,43 @@ pub(crate) fn render_text(r: &ReconcileReport) -> String {
     out
 }
 
+/// A few lines for the end of `deskpulse demo` (and anyone who wants the gist): per KPI the
+/// agreement and the reasons of the differences, most frequent first.
+pub(crate) fn summary(r: &ReconcileReport) -> Vec<String> {
+    let mut out = vec![format!(
+        "reconcile with the vendor's own figures ({}, {}):",
+        r.source, r.period.label
+    )];
+    for (key, label) in LABELS {
+        if let Some(why) = r.unsupported.get(key) {
+            out.push(format!("  {label}: not reconciled ({why})"));
+            continue;
+        }
+        let Some(k) = r.kpis.get(key) else { continue };
+        let Some(share) = k.agree.share else {
+            out.push(format!("  {label}: no tickets"));
+            continue;
+        };
+        let mut reasons: Vec<_> = k.reasons.iter().filter(|(_, t)| t.count > 0).collect();
+        reasons.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)));
+        let why: Vec<String> = reasons
+            .iter()
+            .map(|(reason, t)| format!("{} {}", t.count, reason.describe()))
+            .collect();
+        let tail = if why.is_empty() {
+            String::new()
+        } else {
+            format!("; differ: {}", why.join(", "))
+        };
+        out.push(format!(
+            "  {label}: {:.0}% of {} tickets agree{tail}",
+            share * 100.0,
+            k.ours.n.max(k.vendor.n)
+        ));
+    }
+    out
+}
+
 /// Seconds as `2h 05m`, `45m`, `30s`.
 fn human(secs: f64) -> String {
     let s = secs.round() as i64;

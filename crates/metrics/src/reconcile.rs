@@ -466,7 +466,9 @@ fn explain(ctx: &Ctx<'_>, p: &Pair<'_>, focus: Focus, kind: Kind, v: &Values) ->
             if f.solved_by_automation && kind == Kind::Duration && v.vendor.is_none() {
                 return Reason::BotOrAutomationReply;
             }
-            if focus == Focus::Replies && f.human_replies == 0 && f.bot_replies > 0 {
+            // The vendor counts a bot's (or a trigger's) public reply as a reply, or credits
+            // it to the assignee; we count human replies only.
+            if focus == Focus::Replies && f.bot_replies > 0 {
                 return Reason::BotOrAutomationReply;
             }
         }
