@@ -122,6 +122,8 @@ pub struct TeamSettings {
     pub channels: Vec<ChannelSettings>,
     /// KPIs the team's sources cannot support, from their connectors' declarations.
     pub limits: Vec<deskpulse_metrics::SourceLimit>,
+    /// The kind of each of the team's sources (`zendesk-main` → `zendesk`).
+    pub source_kinds: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -626,8 +628,14 @@ fn validate(path: &Path, f: FileSettings) -> Result<Settings, ConfigError> {
                 })
             })
             .collect();
+        let source_kinds = team_sources
+            .iter()
+            .filter_map(|name| sources.iter().find(|s| &s.name == name))
+            .map(|s| (s.name.to_string(), s.kind.clone()))
+            .collect();
         teams.push(TeamSettings {
             limits,
+            source_kinds,
             name: t.name,
             timezone,
             sources: team_sources,

@@ -144,6 +144,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Failure> {
         targets: deskpulse_metrics::Targets::default(),
         channels: Vec::new(),
         limits: Vec::new(),
+        source_kinds: [(SOURCE.to_owned(), "zendesk".to_owned())].into(),
     };
     let spec = PeriodSpec::last_complete_week(now, timezone);
     let report = crate::report::compute(&store, &team, spec).await?;
@@ -211,7 +212,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Failure> {
     }
     // Zendesk's own metric sets, which the simulator computes by Zendesk's definitions,
     // next to ours: every difference must be one the simulator recorded, for that reason.
-    let reconciled = crate::reconcile::compute(&store, &team, &[&source], spec).await?;
+    let reconciled = crate::reconcile::compute(&store, &team, &[SOURCE.to_owned()], spec).await?;
     if let Some(r) = reconciled.first() {
         for line in crate::reconcile::summary(r) {
             println!("{line}");

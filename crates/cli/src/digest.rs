@@ -88,6 +88,7 @@ pub(crate) async fn render_with_warnings(
         reviews: &reviews,
         ratings: &ratings,
     });
+    digest.vendor_checks = vendor_checks(store, team, spec).await?;
     for (source, error) in failing_sources {
         digest.attention.insert(
             0,
@@ -104,6 +105,42 @@ pub(crate) async fn render_with_warnings(
         .await
         .map_err(|e| Failure::Runtime(format!("the digest renderer failed: {e}")))?
         .map_err(|e| Failure::Runtime(format!("cannot render the digest: {e}")))
+}
+
+/// Sources whose first response or resolution agree with the vendor's own per-ticket
+/// figures on fewer than 90 % of the period's tickets, with the main reason (the lines the
+/// digest adds under "More KPIs"). Sources whose vendor keeps no such figures give none.
+async fn vendor_checks(
+    store: &Store,
+    team: &TeamSettings,
+    spec: PeriodSpec,
+) -> Result<Vec<deskpulse_digest::VendorCheck>, Failure> {
+    let sources: Vec<String> = team.sources.iter().map(|s| s.to_string()).collect();
+    let reports = crate::reconcile::compute(store, team, &sources, spec).await?;
+    let mut out = Vec::new();
+    for r in &reports {
+        for (key, label) in [
+            ("first_response_time", "first response"),
+            ("resolution_time", "resolution"),
+        ] {
+            let Some(k) = r.kpis.get(key).filter(|_| !r.unsupported.contains_key(key)) else {
+                continue;
+            };
+            let (Some(share), Some(reason)) = (k.agree.share, r.main_reason(key)) else {
+                continue;
+            };
+            if share < deskpulse_digest::VendorCheck::THRESHOLD {
+                out.push(deskpulse_digest::VendorCheck {
+                    source: r.source.clone(),
+                    kpi: label,
+                    share,
+                    tickets: k.ours.n.max(k.vendor.n),
+                    reason: reason.describe().to_owned(),
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 // ---- preview ----

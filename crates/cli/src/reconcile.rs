@@ -19,7 +19,10 @@ pub(crate) async fn run(settings: &Settings, args: ReconcileArgs) -> Result<(), 
             .map_err(|e| Failure::Usage(e.to_string()))?,
         None => PeriodSpec::last_complete_week(chrono::Utc::now(), team.timezone),
     };
-    let sources = team_sources(settings, team, args.source.as_deref())?;
+    let sources: Vec<String> = team_sources(settings, team, args.source.as_deref())?
+        .iter()
+        .map(|s| s.name.to_string())
+        .collect();
     let store = deskpulse_storage::Store::open(&settings.database.url)
         .await
         .map_err(|e| Failure::Runtime(e.to_string()))?;
@@ -81,7 +84,7 @@ fn team_sources<'a>(
 pub(crate) async fn compute(
     store: &deskpulse_storage::Store,
     team: &TeamSettings,
-    sources: &[&SourceSettings],
+    sources: &[String],
     spec: PeriodSpec,
 ) -> Result<Vec<ReconcileReport>, Failure> {
     let period = spec.in_zone(team.timezone);
@@ -94,10 +97,14 @@ pub(crate) async fn compute(
     let mut out = Vec::with_capacity(sources.len());
     for s in sources {
         let mut input = store
-            .load_reconcile_input(s.name.as_str(), period.start, period.end)
+            .load_reconcile_input(s, period.start, period.end)
             .await
             .map_err(|e| Failure::Runtime(e.to_string()))?;
-        if let Some(kind) = crate::connectors::find(&s.kind) {
+        let kind = team
+            .source_kinds
+            .get(s)
+            .and_then(|k| crate::connectors::find(k));
+        if let Some(kind) = kind {
             input.unsupported = kind
                 .unreconcilable
                 .iter()

@@ -116,6 +116,7 @@ struct DigestHtml {
     suggestions: Vec<String>,
     forecast: Option<String>,
     more: Vec<KpiView>,
+    vendor_checks: Vec<String>,
     agents: Vec<AgentView>,
     channels: Vec<ChannelView>,
     reviews: Option<ReviewsView>,
@@ -264,6 +265,11 @@ pub fn render_html(d: &Digest) -> Result<HtmlEmail, RenderError> {
             .collect(),
         forecast: d.forecast.as_ref().map(|f| f.summary()),
         more: d.more.iter().map(|k| kpi_view(k, None)).collect(),
+        vendor_checks: d
+            .vendor_checks
+            .iter()
+            .map(|c| plain_cut(&c.line(), LINE_CHARS))
+            .collect(),
         agents: d
             .agents
             .iter()

@@ -39,7 +39,7 @@ pub use html::{HtmlEmail, InlineImage, RenderError, render_html};
 pub use model::{
     AgentRow, Attention, ChannelRow, CostsSection, Digest, DigestInput, ForecastSection, Kpi,
     PlatformRow, Polarity, Quote, ReviewsSection, SocialRow, TREND_PERIODS, Target, TargetStatus,
-    Unit, anomaly, format_value,
+    Unit, VendorCheck, anomaly, format_value,
 };
 pub use slack::{Block, SlackMessage, Text, check_limits, render_slack};
 pub use text::render_text;

@@ -336,6 +336,42 @@ pub struct Digest {
     pub social: Vec<SocialRow>,
     pub costs: Option<CostsSection>,
     pub forecast: Option<ForecastSection>,
+    /// Sources whose numbers agree poorly with the vendor's own per-ticket figures
+    /// (`deskpulse reconcile`), shown under "More KPIs". The caller fills it.
+    pub vendor_checks: Vec<VendorCheck>,
+}
+
+/// Agreement with the vendor's own figures on a KPI below [`VendorCheck::THRESHOLD`], and
+/// the main reason the numbers differ.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VendorCheck {
+    /// The source's name (from the config: untrusted like any text).
+    pub source: String,
+    /// `first response`, `resolution`.
+    pub kpi: &'static str,
+    /// Share of the tickets on which both agree, in [0, 1].
+    pub share: f64,
+    pub tickets: u64,
+    /// The most frequent reason, in words (`bot or automation replies`).
+    pub reason: String,
+}
+
+impl VendorCheck {
+    /// Below this agreement a source gets a line.
+    pub const THRESHOLD: f64 = 0.9;
+
+    /// `zendesk-main: first response agrees with the vendor's own figures on 72% of 40
+    /// tickets — mostly bot or automation replies (deskpulse reconcile)`.
+    pub fn line(&self) -> String {
+        format!(
+            "{}: {} agrees with the vendor's own figures on {} of {} tickets — mostly {} (see deskpulse reconcile)",
+            truncate(&self.source, NAME_CHARS),
+            self.kpi,
+            format::percent(self.share),
+            self.tickets,
+            truncate(&self.reason, NAME_CHARS * 2)
+        )
+    }
 }
 
 impl Digest {
@@ -428,6 +464,7 @@ impl Digest {
             social: social(r),
             costs,
             forecast: insights.forecast,
+            vendor_checks: Vec::new(),
         };
         digest.suggestions = if insights.suggestions.is_empty() {
             suggestions(&digest, r, history, t)

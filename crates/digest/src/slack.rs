@@ -195,9 +195,9 @@ pub fn render_slack(d: &Digest) -> SlackMessage {
             escape::slack(&f.summary())
         )));
     }
-    if !d.more.is_empty() {
+    if !d.more.is_empty() || !d.vendor_checks.is_empty() {
         blocks.push(Block::Divider {});
-        let lines: Vec<String> = d
+        let mut lines: Vec<String> = d
             .more
             .iter()
             .map(|k| {
@@ -208,6 +208,11 @@ pub fn render_slack(d: &Digest) -> SlackMessage {
                 s
             })
             .collect();
+        lines.extend(
+            d.vendor_checks
+                .iter()
+                .map(|c| format!("≠ {}", slack_cut(&c.line(), LINE_CHARS))),
+        );
         blocks.push(section(lines_within("*More KPIs*", &lines, MAX_TEXT)));
     }
     if !d.agents.is_empty() {

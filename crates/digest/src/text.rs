@@ -48,10 +48,13 @@ pub fn render_text(d: &Digest) -> String {
         section(w, "Forecast");
         let _ = writeln!(w, "  {}", f.summary());
     }
-    if !d.more.is_empty() {
+    if !d.more.is_empty() || !d.vendor_checks.is_empty() {
         section(w, "More KPIs");
         for k in &d.more {
             kpi_line(w, k);
+        }
+        for c in &d.vendor_checks {
+            let _ = writeln!(w, "  ≠ {}", plain_cut(&c.line(), LINE_CHARS));
         }
     }
     if !d.agents.is_empty() {

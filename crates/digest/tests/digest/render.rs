@@ -345,3 +345,36 @@ fn insights_attached_by_the_metrics_crate_are_used() {
     assert!(html.contains("&#60;b&#62;that") && !html.contains("<b>that"));
     assert!(slack.contains("&lt;b&gt;that"));
 }
+
+#[test]
+fn poor_agreement_with_the_vendor_is_a_line_under_more_kpis_in_every_format() {
+    let s = sample(false);
+    let mut d = build(&s);
+    d.vendor_checks.push(deskpulse_digest::VendorCheck {
+        source: "zd <!channel> & <b>x</b>".into(),
+        kpi: "first response",
+        share: 0.72,
+        tickets: 40,
+        reason: "bot or automation replies".into(),
+    });
+    let (text, html, slack) = all_formats(&d);
+    let want = "first response agrees with the vendor's own figures on 72% of 40 tickets — mostly bot or automation replies";
+    assert!(text.contains(want), "{text}");
+    assert!(
+        text.contains("zd <!channel> & <b>x</b>: first response"),
+        "{text}"
+    );
+    assert!(
+        html.contains("zd &#60;!channel&#62; &#38; &#60;b&#62;x&#60;/b&#62;: first response"),
+        "{html}"
+    );
+    assert!(!html.contains("<b>x</b>"));
+    assert!(
+        slack.contains("zd &lt;!channel&gt; &amp; &lt;b&gt;x&lt;/b&gt;: first response"),
+        "{slack}"
+    );
+    assert!(!slack.contains("<!channel>"));
+    // Without checks the line is not there.
+    let (text, _, _) = all_formats(&build(&s));
+    assert!(!text.contains("vendor's own figures"));
+}
