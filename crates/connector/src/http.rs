@@ -5,7 +5,20 @@
 //! Paths and "next" URLs are always resolved onto the configured `base_url` (see
 //! [`HttpClient::rebase`]), so a connector pointed at a mock or a proxy never reaches the
 //! vendor's production host.
+//!
+//! Hostile servers are expected:
+//! - every error the client makes and every log line it writes passes through its
+//!   [`Scrubber`], which knows the client's credential in every form a server may echo
+//!   (see [`crate::Scrubber`]); error bodies are read up to 64 KiB, scrubbed, stripped of
+//!   control characters and cut to 300 characters;
+//! - a response body is read as a stream up to a cap ([`DEFAULT_MAX_BODY_BYTES`], see
+//!   [`HttpClient::with_max_body_bytes`]), never whole: a larger one is
+//!   [`ConnectorError::Malformed`] naming the endpoint and the cap;
+//! - a page request ([`HttpClient::get_page_json`], [`HttpClient::post_page_json`]) made
+//!   twice in one [`StreamRun`] is a paging loop, refused before it is sent.
 
+use crate::bounds::StreamRun;
+use crate::scrub::Scrubber;
 use crate::{ConnectorError, Secret};
 use backon::{BackoffBuilder, ExponentialBuilder};
 use base64::Engine as _;
@@ -20,6 +33,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::Instrument;
 use url::Url;
+
+/// The default cap on one response body: far above any documented page (Zendesk's
+/// 1000-ticket export pages with side-loads are a few MB), far below what hurts.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How much of an error body is read: enough for any vendor's explanation.
+const ERROR_BODY_READ: usize = 64 * 1024;
+
+/// How much of an error body goes into an error message.
+const ERROR_EXCERPT_CHARS: usize = 300;
 
 /// How requests authenticate. Secrets go only into headers marked sensitive.
 #[derive(Clone, Debug)]
@@ -84,7 +107,8 @@ impl HttpSettings {
     }
 }
 
-/// A client bound to one `base_url`. Cheap to clone; clones share the rate limiters.
+/// A client bound to one `base_url`. Cheap to clone; clones share the rate limiters and the
+/// scrubber (a secret one clone learns, every clone scrubs).
 #[derive(Clone)]
 pub struct HttpClient {
     inner: reqwest::Client,
@@ -92,6 +116,8 @@ pub struct HttpClient {
     retry: RetryPolicy,
     /// `None` = unlimited.
     limiters: HashMap<&'static str, Option<Arc<DefaultDirectRateLimiter>>>,
+    scrubber: Scrubber,
+    max_body_bytes: u64,
 }
 
 impl fmt::Debug for HttpClient {
@@ -103,6 +129,8 @@ impl fmt::Debug for HttpClient {
                 "rate_limit_groups",
                 &self.limiters.keys().collect::<Vec<_>>(),
             )
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("scrubber", &self.scrubber)
             .finish_non_exhaustive()
     }
 }
@@ -144,6 +172,12 @@ impl HttpClient {
         if let Some(value) = auth_header(&settings.auth)? {
             headers.insert(header::AUTHORIZATION, value);
         }
+        let scrubber = Scrubber::new();
+        match &settings.auth {
+            Auth::None => {}
+            Auth::Basic { username, password } => scrubber.add_basic(username, password.expose()),
+            Auth::Bearer(token) => scrubber.add_secret(token.expose()),
+        }
         let inner = reqwest::Client::builder()
             .default_headers(headers)
             .user_agent(settings.user_agent.clone())
@@ -157,6 +191,8 @@ impl HttpClient {
             base_url: settings.base_url,
             retry: normalize(settings.retry),
             limiters: HashMap::new(),
+            scrubber,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         })
     }
 
@@ -185,12 +221,55 @@ impl HttpClient {
         self
     }
 
+    /// The cap on one response body, in bytes (default [`DEFAULT_MAX_BODY_BYTES`]; at least
+    /// 1). A longer body is not read: the request fails with [`ConnectorError::Malformed`].
+    pub fn with_max_body_bytes(mut self, max: u64) -> Self {
+        self.max_body_bytes = max.max(1);
+        self
+    }
+
+    /// Another secret to scrub from every error and log line, besides the `auth` credential
+    /// (a client secret sent in a token request's body, a key sent in a query).
+    pub fn with_secret(self, secret: &Secret) -> Self {
+        self.scrubber.add_secret(secret.expose());
+        self
+    }
+
+    /// Marks a query or JSON-body parameter as secret (Google's `key`, OAuth's
+    /// `client_secret`): every value sent under that name is scrubbed from errors and logs,
+    /// and so is its value in any URL of such a text.
+    pub fn with_secret_param(self, name: &str) -> Self {
+        self.scrubber.mark_param(name);
+        self
+    }
+
     pub fn base_url(&self) -> &Url {
         &self.base_url
     }
 
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.retry
+    }
+
+    pub fn max_body_bytes(&self) -> u64 {
+        self.max_body_bytes
+    }
+
+    /// This client's scrubber (shared by its clones).
+    pub fn scrubber(&self) -> &Scrubber {
+        &self.scrubber
+    }
+
+    /// `text` without any secret this client knows: for a text a connector builds from a
+    /// vendor's answer (a serde message quoting a body, a next-page URL) before it goes into
+    /// an error or a log line. Errors of the client itself are scrubbed already.
+    pub fn scrub(&self, text: &str) -> String {
+        self.scrubber.scrub(text)
+    }
+
+    /// `err` with every text field scrubbed (see [`HttpClient::scrub`]).
+    pub fn scrub_error(&self, err: ConnectorError) -> ConnectorError {
+        err.scrubbed(&self.scrubber)
     }
 
     /// Moves a vendor's absolute "next" URL onto the configured `base_url`, keeping its path
@@ -249,49 +328,28 @@ impl HttpClient {
         path_or_url: &str,
         query: &[(&str, String)],
     ) -> Result<T, ConnectorError> {
-        let mut url = self.resolve(path_or_url)?;
-        if !query.is_empty() {
-            let mut pairs = url.query_pairs_mut();
-            for (k, v) in query {
-                pairs.append_pair(k, v);
-            }
-        }
-        let endpoint = url.path().to_owned();
-        // A body cut short (a proxy or a server dying mid-answer) is usually gone on the next
-        // try, so unreadable JSON is fetched again like any transient failure. JSON of the
-        // wrong shape is the API's answer, not an accident: that fails at once. Either way a
-        // page that stays broken ends the sync with `Malformed`, never a shortened stream.
-        let mut tries = 0u32;
-        loop {
-            tries += 1;
-            let body = self.get_bytes(group, &url, &endpoint).await?;
-            let err = match serde_json::from_slice(&body) {
-                Ok(v) => return Ok(v),
-                Err(e) => e,
-            };
-            let transient = matches!(
-                err.classify(),
-                serde_json::error::Category::Eof | serde_json::error::Category::Syntax
-            );
-            if !transient || tries >= self.retry.max_attempts.max(1) {
-                let after = if tries > 1 {
-                    format!(" (after {tries} attempts)")
-                } else {
-                    String::new()
-                };
-                return Err(ConnectorError::Malformed {
-                    endpoint,
-                    detail: format!("the body is not the JSON expected{after}: {err}"),
-                });
-            }
-            let wait = self
-                .retry
-                .base_delay
-                .saturating_mul(2u32.saturating_pow(tries - 1))
-                .min(self.retry.max_delay);
-            tracing::warn!(endpoint = %endpoint, attempt = tries, wait_ms = wait.as_millis() as u64, error = %err, "unreadable body, fetching the page again");
-            tokio::time::sleep(wait).await;
-        }
+        let url = self.request_url(path_or_url, query)?;
+        self.fetch_parsed(group, &Req::get(), &url).await
+    }
+
+    /// [`HttpClient::get_json`] for a request that reads a *page of the stream* (a list or
+    /// export page, not a per-record lookup): inside a [`StreamRun`] (the runner opens one
+    /// around every stream), the same URL and query answered once already in this run is a
+    /// paging loop, and fails with [`ConnectorError::Malformed`] before it is sent. Retries
+    /// inside the client, and a request made again after it failed, are not loops. Outside a
+    /// run it is `get_json`.
+    ///
+    /// Use it for the requests whose answer decides the next request; not for per-record
+    /// lookups, which a sync may legitimately repeat (a ticket listed on two pages of a
+    /// keyset export has its conversations read twice).
+    pub async fn get_page_json<T: DeserializeOwned>(
+        &self,
+        group: &str,
+        path_or_url: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, ConnectorError> {
+        let url = self.request_url(path_or_url, query)?;
+        self.fetch_page(group, &Req::get(), &url).await
     }
 
     /// POSTs `body` as JSON to `path_or_url` (resolved like [`HttpClient::resolve`], so an
@@ -313,89 +371,150 @@ impl HttpClient {
         body: &B,
     ) -> Result<Vec<u8>, ConnectorError> {
         let url = self.resolve(path_or_url)?;
-        let endpoint = match (url.host_str(), url.port()) {
-            (Some(h), Some(p)) => format!("{h}:{p}"),
-            (Some(h), None) => h.to_owned(),
-            (None, _) => "(no host)".to_owned(),
-        };
-        let body = serde_json::to_vec(body).map_err(|e| {
+        let body = self.request_body(body)?;
+        let req = Req::post(&body, true);
+        let endpoint = req.endpoint(&url);
+        self.send(group, &req, &url, &endpoint).await
+    }
+
+    /// POSTs `body` as JSON and parses the answer as `T`, for an API that pages in the
+    /// request body (a search with `starting_after`): the rules of
+    /// [`HttpClient::get_page_json`] (an unreadable body fetched again, wrong JSON
+    /// `Malformed` at once, the same URL and body answered once already in this
+    /// [`StreamRun`] a paging loop). Unlike [`HttpClient::post_json`], errors and logs name
+    /// the path: an API's search endpoint is no capability URL.
+    pub async fn post_page_json<T: DeserializeOwned, B: serde::Serialize + ?Sized>(
+        &self,
+        group: &str,
+        path_or_url: &str,
+        body: &B,
+    ) -> Result<T, ConnectorError> {
+        let url = self.resolve(path_or_url)?;
+        let body = self.request_body(body)?;
+        self.fetch_page(group, &Req::post(&body, false), &url).await
+    }
+
+    /// The URL of a request: resolved, `query` appended, secret parameters learned.
+    fn request_url(
+        &self,
+        path_or_url: &str,
+        query: &[(&str, String)],
+    ) -> Result<Url, ConnectorError> {
+        let mut url = self.resolve(path_or_url)?;
+        if !query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (k, v) in query {
+                pairs.append_pair(k, v);
+            }
+        }
+        self.scrubber.learn_query(&url);
+        Ok(url)
+    }
+
+    /// A JSON request body, its secret parameters learned.
+    fn request_body<B: serde::Serialize + ?Sized>(
+        &self,
+        body: &B,
+    ) -> Result<Vec<u8>, ConnectorError> {
+        let bytes = serde_json::to_vec(body).map_err(|e| {
             ConnectorError::Settings(format!("cannot serialize the request body: {e}"))
         })?;
-        let mut delays = ExponentialBuilder::default()
-            .with_min_delay(self.retry.base_delay)
-            .with_max_delay(self.retry.max_delay)
-            .with_factor(2.0)
-            .with_jitter()
-            .without_max_times()
-            .build();
-        let mut attempt = 0u32;
+        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+            self.scrubber.learn_json(&v);
+        }
+        Ok(bytes)
+    }
+
+    /// A page request: refused when this run had it answered already, remembered once it
+    /// is (a failed request may be made again).
+    async fn fetch_page<T: DeserializeOwned>(
+        &self,
+        group: &str,
+        req: &Req<'_>,
+        url: &Url,
+    ) -> Result<T, ConnectorError> {
+        let run = StreamRun::current();
+        let fingerprint = run
+            .as_ref()
+            .map(|r| r.fingerprint(req.method, url.as_str(), req.body.unwrap_or_default()));
+        if let (Some(run), Some(fp)) = (&run, fingerprint)
+            && run.was_made(fp)
+        {
+            let names: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
+            let query = if names.is_empty() {
+                "no query".to_owned()
+            } else {
+                format!("the same values of {}", names.join(", "))
+            };
+            let body = if req.body.is_some() {
+                " and the same body"
+            } else {
+                ""
+            };
+            return Err(self.scrub_error(ConnectorError::Malformed {
+                endpoint: url.path().to_owned(),
+                detail: format!(
+                    "{} {} with {query}{body} was already answered in this run of stream `{}` of source `{}`: the API's \
+                     paging leads back to a page it gave; stopped before asking again, nothing past the last good page \
+                     is committed",
+                    req.method,
+                    url.path(),
+                    run.stream(),
+                    run.source()
+                ),
+            }));
+        }
+        let parsed = self.fetch_parsed(group, req, url).await?;
+        if let (Some(run), Some(fp)) = (run, fingerprint) {
+            run.record(fp);
+        }
+        Ok(parsed)
+    }
+
+    /// Sends `req` and parses the answer as `T`.
+    ///
+    /// A body cut short (a proxy or a server dying mid-answer) is usually gone on the next
+    /// try, so unreadable JSON is fetched again like any transient failure. JSON of the
+    /// wrong shape is the API's answer, not an accident: that fails at once. Either way a
+    /// page that stays broken ends the sync with `Malformed`, never a shortened stream.
+    async fn fetch_parsed<T: DeserializeOwned>(
+        &self,
+        group: &str,
+        req: &Req<'_>,
+        url: &Url,
+    ) -> Result<T, ConnectorError> {
+        let endpoint = req.endpoint(url);
+        let mut tries = 0u32;
         loop {
-            attempt += 1;
-            if let Some(limiter) = self.limiter(group) {
-                limiter.until_ready().await;
-            }
-            let span = tracing::debug_span!(
-                "http_request",
-                method = "POST",
-                host = endpoint.as_str(),
-                group,
-                attempt,
-                status = tracing::field::Empty,
-                duration_ms = tracing::field::Empty,
+            tries += 1;
+            let body = self.send(group, req, url, &endpoint).await?;
+            let err = match serde_json::from_slice(&body) {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            };
+            let transient = matches!(
+                err.classify(),
+                serde_json::error::Category::Eof | serde_json::error::Category::Syntax
             );
-            let recorder = span.clone();
-            let outcome = async {
-                let started = Instant::now();
-                let request = self
-                    .inner
-                    .post(url.clone())
-                    .header(header::CONTENT_TYPE, "application/json")
-                    .body(body.clone());
-                let outcome = match request.send().await {
-                    Err(e) => Attempt::Retry {
-                        failure: Failure::Transport(describe(&e)),
-                        server_wait: None,
-                    },
-                    Ok(resp) => {
-                        let status = resp.status();
-                        recorder.record("status", status.as_u16());
-                        classify(resp, status, &endpoint).await
-                    }
+            if !transient || tries >= self.retry.max_attempts.max(1) {
+                let after = if tries > 1 {
+                    format!(" (after {tries} attempts)")
+                } else {
+                    String::new()
                 };
-                recorder.record("duration_ms", started.elapsed().as_millis() as u64);
-                tracing::debug!(ok = matches!(outcome, Attempt::Done(_)), "http response");
-                outcome
+                // serde quotes the body's strings ("invalid type: string \"…\""): scrubbed.
+                return Err(self.scrub_error(ConnectorError::Malformed {
+                    endpoint,
+                    detail: format!("the body is not the JSON expected{after}: {err}"),
+                }));
             }
-            .instrument(span)
-            .await;
-            let (failure, server_wait) = match outcome {
-                Attempt::Done(body) => return Ok(body),
-                Attempt::Fatal(mut err) => {
-                    if let ConnectorError::Http { attempts, .. } = &mut err {
-                        *attempts = attempt;
-                    }
-                    return Err(err);
-                }
-                Attempt::Retry {
-                    failure,
-                    server_wait,
-                } => (failure, server_wait),
-            };
-            if attempt >= self.retry.max_attempts {
-                return Err(failure.into_error(&endpoint, attempt));
-            }
-            let backoff = delays.next().unwrap_or(self.retry.max_delay);
-            let wait = match server_wait {
-                Some(w) => w.min(self.retry.max_retry_after),
-                None => backoff,
-            };
-            tracing::warn!(
-                host = endpoint.as_str(),
-                attempt,
-                wait_ms = wait.as_millis() as u64,
-                reason = %failure.reason(),
-                "POST failed; retrying"
-            );
+            let wait = self
+                .retry
+                .base_delay
+                .saturating_mul(2u32.saturating_pow(tries - 1))
+                .min(self.retry.max_delay);
+            let error = self.scrub(&err.to_string());
+            tracing::warn!(endpoint = %endpoint, attempt = tries, wait_ms = wait.as_millis() as u64, error = %error, "unreadable body, fetching the page again");
             tokio::time::sleep(wait).await;
         }
     }
@@ -407,9 +526,12 @@ impl HttpClient {
             .and_then(|l| l.as_deref())
     }
 
-    async fn get_bytes(
+    /// Sends `req` until it is answered, fails for good, or runs out of attempts. Every
+    /// error is scrubbed here, where it is made.
+    async fn send(
         &self,
         group: &str,
+        req: &Req<'_>,
         url: &Url,
         endpoint: &str,
     ) -> Result<Vec<u8>, ConnectorError> {
@@ -426,53 +548,89 @@ impl HttpClient {
             if let Some(limiter) = self.limiter(group) {
                 limiter.until_ready().await;
             }
-            let (failure, server_wait) = match self.attempt(url, endpoint, group, attempt).await {
-                Attempt::Done(body) => return Ok(body),
-                Attempt::Fatal(mut err) => {
-                    // A 4xx after a few 5xx: report every attempt made.
-                    if let ConnectorError::Http { attempts, .. } = &mut err {
-                        *attempts = attempt;
+            let (failure, server_wait) =
+                match self.attempt(req, url, endpoint, group, attempt).await {
+                    Attempt::Done(body) => return Ok(body),
+                    Attempt::Fatal(mut err) => {
+                        // A 4xx after a few 5xx: report every attempt made.
+                        if let ConnectorError::Http { attempts, .. } = &mut err {
+                            *attempts = attempt;
+                        }
+                        return Err(self.scrub_error(err));
                     }
-                    return Err(err);
-                }
-                Attempt::Retry {
-                    failure,
-                    server_wait,
-                } => (failure, server_wait),
-            };
+                    Attempt::Retry {
+                        failure,
+                        server_wait,
+                    } => (failure, server_wait),
+                };
             if attempt >= self.retry.max_attempts {
-                return Err(failure.into_error(endpoint, attempt));
+                return Err(self.scrub_error(failure.into_error(endpoint, attempt)));
             }
             let backoff = delays.next().unwrap_or(self.retry.max_delay);
-            let wait = match server_wait {
-                Some(w) => w.min(self.retry.max_retry_after),
-                None => backoff,
-            };
-            tracing::warn!(
-                endpoint,
-                attempt,
-                wait_ms = wait.as_millis() as u64,
-                reason = %failure.reason(),
-                "request failed; retrying"
-            );
+            let wait = retry_wait(server_wait, backoff, &self.retry);
+            let reason = self.scrub(&failure.reason());
+            if req.host_only {
+                tracing::warn!(
+                    host = endpoint,
+                    attempt,
+                    wait_ms = wait.as_millis() as u64,
+                    reason = %reason,
+                    "POST failed; retrying"
+                );
+            } else {
+                tracing::warn!(
+                    endpoint,
+                    attempt,
+                    wait_ms = wait.as_millis() as u64,
+                    reason = %reason,
+                    "request failed; retrying"
+                );
+            }
             tokio::time::sleep(wait).await;
         }
     }
 
-    async fn attempt(&self, url: &Url, endpoint: &str, group: &str, attempt: u32) -> Attempt {
-        let span = tracing::debug_span!(
-            "http_request",
-            method = "GET",
-            path = endpoint,
-            group,
-            attempt,
-            status = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
-        );
+    async fn attempt(
+        &self,
+        req: &Req<'_>,
+        url: &Url,
+        endpoint: &str,
+        group: &str,
+        attempt: u32,
+    ) -> Attempt {
+        let span = if req.host_only {
+            tracing::debug_span!(
+                "http_request",
+                method = req.method,
+                host = endpoint,
+                group,
+                attempt,
+                status = tracing::field::Empty,
+                duration_ms = tracing::field::Empty,
+            )
+        } else {
+            tracing::debug_span!(
+                "http_request",
+                method = req.method,
+                path = endpoint,
+                group,
+                attempt,
+                status = tracing::field::Empty,
+                duration_ms = tracing::field::Empty,
+            )
+        };
         let recorder = span.clone();
         async move {
             let started = Instant::now();
-            let outcome = match self.inner.get(url.clone()).send().await {
+            let request = match req.body {
+                None => self.inner.get(url.clone()),
+                Some(body) => self
+                    .inner
+                    .post(url.clone())
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(body.to_vec()),
+            };
+            let outcome = match request.send().await {
                 Err(e) => Attempt::Retry {
                     failure: Failure::Transport(describe(&e)),
                     server_wait: None,
@@ -480,7 +638,7 @@ impl HttpClient {
                 Ok(resp) => {
                     let status = resp.status();
                     recorder.record("status", status.as_u16());
-                    classify(resp, status, endpoint).await
+                    classify(resp, status, endpoint, &self.scrubber, self.max_body_bytes).await
                 }
             };
             recorder.record("duration_ms", started.elapsed().as_millis() as u64);
@@ -489,6 +647,53 @@ impl HttpClient {
         }
         .instrument(span)
         .await
+    }
+}
+
+/// One request's shape: a GET, or a POST of a JSON body.
+struct Req<'a> {
+    method: &'static str,
+    body: Option<&'a [u8]>,
+    /// Name the target by its host only (capability URLs, see [`HttpClient::post_json`]).
+    host_only: bool,
+}
+
+impl<'a> Req<'a> {
+    fn get() -> Self {
+        Self {
+            method: "GET",
+            body: None,
+            host_only: false,
+        }
+    }
+
+    fn post(body: &'a [u8], host_only: bool) -> Self {
+        Self {
+            method: "POST",
+            body: Some(body),
+            host_only,
+        }
+    }
+
+    /// How errors and logs name the target: its path, or its host.
+    fn endpoint(&self, url: &Url) -> String {
+        if !self.host_only {
+            return url.path().to_owned();
+        }
+        match (url.host_str(), url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_owned(),
+            (None, _) => "(no host)".to_owned(),
+        }
+    }
+}
+
+/// How long to wait before the next attempt: what the server asked for, up to the policy's
+/// ceiling, else the backoff.
+fn retry_wait(server_wait: Option<Duration>, backoff: Duration, policy: &RetryPolicy) -> Duration {
+    match server_wait {
+        Some(w) => w.min(policy.max_retry_after),
+        None => backoff,
     }
 }
 
@@ -530,12 +735,33 @@ enum Attempt {
     },
 }
 
-async fn classify(resp: Response, status: StatusCode, endpoint: &str) -> Attempt {
+async fn classify(
+    resp: Response,
+    status: StatusCode,
+    endpoint: &str,
+    scrubber: &Scrubber,
+    max_body: u64,
+) -> Attempt {
     if status.is_success() {
-        return match resp.bytes().await {
-            Ok(b) => Attempt::Done(b.to_vec()),
+        return match read_capped(resp, max_body).await {
+            Ok(b) => Attempt::Done(b),
+            Err(BodyError::TooLarge { declared }) => {
+                let size = match declared {
+                    Some(n) => format!("it declares {n} bytes"),
+                    None => "it went on past that".to_owned(),
+                };
+                Attempt::Fatal(ConnectorError::Malformed {
+                    endpoint: endpoint.to_owned(),
+                    detail: format!(
+                        "the response body is larger than the cap of {max_body} bytes ({}) on one response ({size}), so it \
+                         was not read: ask the API for smaller pages (`page_size`) or raise the cap \
+                         (`HttpClient::with_max_body_bytes`)",
+                        human_bytes(max_body)
+                    ),
+                })
+            }
             // The connection broke mid-body (cut short, timed out): try again.
-            Err(e) => Attempt::Retry {
+            Err(BodyError::Broken(e)) => Attempt::Retry {
                 failure: Failure::Transport(format!("reading the body: {}", describe(&e))),
                 server_wait: None,
             },
@@ -549,7 +775,7 @@ async fn classify(resp: Response, status: StatusCode, endpoint: &str) -> Attempt
     }
     if status == StatusCode::TOO_MANY_REQUESTS {
         let wait = server_wait(resp.headers(), chrono::Utc::now());
-        let detail = body_excerpt(resp).await;
+        let detail = body_excerpt(resp, scrubber).await;
         return Attempt::Retry {
             failure: Failure::Status {
                 status: status.as_u16(),
@@ -558,7 +784,7 @@ async fn classify(resp: Response, status: StatusCode, endpoint: &str) -> Attempt
             server_wait: wait,
         };
     }
-    let detail = body_excerpt(resp).await;
+    let detail = body_excerpt(resp, scrubber).await;
     if status.is_server_error() {
         return Attempt::Retry {
             failure: Failure::Status {
@@ -576,15 +802,83 @@ async fn classify(resp: Response, status: StatusCode, endpoint: &str) -> Attempt
     })
 }
 
-/// The start of an error body, for the error message (vendors explain 4xx there).
-async fn body_excerpt(resp: Response) -> String {
-    let text = resp.text().await.unwrap_or_default();
-    let text = text.trim();
-    let mut end = text.len().min(300);
-    while !text.is_char_boundary(end) {
-        end -= 1;
+enum BodyError {
+    TooLarge { declared: Option<u64> },
+    Broken(reqwest::Error),
+}
+
+/// The whole body, read chunk by chunk and given up past `cap` bytes: a declared length
+/// over the cap is refused before reading anything, an undeclared one when the cap is hit.
+async fn read_capped(mut resp: Response, cap: u64) -> Result<Vec<u8>, BodyError> {
+    let declared = resp.content_length();
+    if let Some(n) = declared
+        && n > cap
+    {
+        return Err(BodyError::TooLarge { declared });
     }
-    text[..end].to_owned()
+    let capacity = declared.unwrap_or(0).min(cap).min(8 * 1024 * 1024) as usize;
+    let mut buf = Vec::with_capacity(capacity);
+    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Broken)? {
+        if (buf.len() + chunk.len()) as u64 > cap {
+            return Err(BodyError::TooLarge { declared: None });
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf)
+}
+
+/// The start of an error body, for the error message (vendors explain 4xx there): at most
+/// [`ERROR_BODY_READ`] bytes read, scrubbed *before* it is cut (a cut could split a secret
+/// past recognition), control characters (a terminal's escape sequences) made spaces,
+/// whitespace collapsed, [`ERROR_EXCERPT_CHARS`] characters kept.
+async fn body_excerpt(mut resp: Response, scrubber: &Scrubber) -> String {
+    let mut buf = Vec::new();
+    let mut more = false;
+    // A body that breaks off explains what it could.
+    while let Ok(Some(chunk)) = resp.chunk().await {
+        buf.extend_from_slice(&chunk);
+        if buf.len() > ERROR_BODY_READ {
+            more = true;
+            break;
+        }
+    }
+    excerpt(&buf, more, scrubber)
+}
+
+fn excerpt(bytes: &[u8], more: bool, scrubber: &Scrubber) -> String {
+    let mut raw = String::from_utf8_lossy(bytes).into_owned();
+    if more {
+        // The read stopped mid-body: its last bytes may hold the start of a secret, which
+        // no scrubbing can recognize. They are far past what is kept anyway.
+        let mut keep = raw.len().saturating_sub(scrubber.longest());
+        while !raw.is_char_boundary(keep) {
+            keep -= 1;
+        }
+        raw.truncate(keep);
+    }
+    let scrubbed = scrubber.scrub(&raw);
+    let cleaned: String = scrubbed
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let words: Vec<&str> = cleaned.split_whitespace().collect();
+    let text = words.join(" ");
+    let mut out: String = text.chars().take(ERROR_EXCERPT_CHARS).collect();
+    if more || out.len() < text.len() {
+        out.push('…');
+    }
+    out
+}
+
+fn human_bytes(n: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if n >= MIB && n.is_multiple_of(MIB) {
+        format!("{} MiB", n / MIB)
+    } else if n >= 1024 && n.is_multiple_of(1024) {
+        format!("{} KiB", n / 1024)
+    } else {
+        format!("{n} B")
+    }
 }
 
 /// The wait a 429 asks for: `Retry-After` (seconds or HTTP-date), else

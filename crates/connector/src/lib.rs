@@ -10,17 +10,22 @@
 //! **Architecture invariant:** connectors never touch storage. They yield batches; the
 //! runner hands them to whatever implements [`CheckpointStore`] (the storage crate does).
 
+pub mod bounds;
 pub mod http;
 mod runner;
+mod scrub;
 mod secret;
 pub mod settings;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
+pub use bounds::{StreamRun, ensure_not_future, ensure_not_future_within, ensure_unix_not_future};
 pub use deskpulse_model::{Batch, Checkpoint, Record};
 pub use runner::{
-    CheckpointStore, NoProgress, Progress, StreamOutcome, SyncError, SyncOptions, sync_stream,
+    CheckpointStore, NoProgress, Progress, StreamLimits, StreamOutcome, SyncError, SyncOptions,
+    sync_stream, sync_stream_with_limits,
 };
+pub use scrub::{REDACTED, Scrubber};
 pub use secret::Secret;
 
 use futures::Stream;
@@ -97,6 +102,48 @@ impl ConnectorError {
     /// Whether the error says the credentials are wrong (the user must fix the config).
     pub fn is_unauthorized(&self) -> bool {
         matches!(self, ConnectorError::Unauthorized { .. })
+    }
+
+    /// The same error with every text field passed through `scrubber` (see [`Scrubber`]).
+    /// The HTTP client does this to every error it makes; call it (or
+    /// [`http::HttpClient::scrub_error`]) on an error you build from a vendor's text.
+    pub fn scrubbed(self, scrubber: &Scrubber) -> Self {
+        let s = |t: String| scrubber.scrub(&t);
+        match self {
+            ConnectorError::Unauthorized { status, endpoint } => ConnectorError::Unauthorized {
+                status,
+                endpoint: s(endpoint),
+            },
+            ConnectorError::Http {
+                status,
+                endpoint,
+                attempts,
+                detail,
+            } => ConnectorError::Http {
+                status,
+                endpoint: s(endpoint),
+                attempts,
+                detail: s(detail),
+            },
+            ConnectorError::Transport {
+                endpoint,
+                attempts,
+                detail,
+            } => ConnectorError::Transport {
+                endpoint: s(endpoint),
+                attempts,
+                detail: s(detail),
+            },
+            ConnectorError::Malformed { endpoint, detail } => ConnectorError::Malformed {
+                endpoint: s(endpoint),
+                detail: s(detail),
+            },
+            ConnectorError::UnknownStream { stream, known } => ConnectorError::UnknownStream {
+                stream: s(stream),
+                known,
+            },
+            ConnectorError::Settings(m) => ConnectorError::Settings(s(m)),
+        }
     }
 
     /// The error for a stream name the connector does not have.

@@ -1,5 +1,9 @@
-//! The sync runner: one stream, from its last committed checkpoint to the end of the stream.
+//! The sync runner: one stream, from its last committed checkpoint to the end of the stream,
+//! with bounded work (see [`crate::bounds`]): a run whose paging cycles, serves the same page
+//! again, or passes its page cap ends with [`ConnectorError::Malformed`] before the page that
+//! shows it is committed.
 
+use crate::bounds::{DEFAULT_MAX_PAGES, RunGuard, StreamRun};
 use crate::{Batch, Checkpoint, Connector, ConnectorError};
 use futures::StreamExt;
 use std::error::Error as StdError;
@@ -40,6 +44,25 @@ pub struct SyncOptions {
     pub full: bool,
 }
 
+/// The bounds of one stream run, per source. A separate type rather than a field of
+/// [`SyncOptions`]: callers build `SyncOptions { full }` literally, and a new field would
+/// break them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamLimits {
+    /// The most pages (batches) one run commits; the next page fails the run with
+    /// [`ConnectorError::Malformed`], and the next sync resumes after the last one committed.
+    pub max_pages: u64,
+}
+
+impl Default for StreamLimits {
+    /// [`DEFAULT_MAX_PAGES`] pages.
+    fn default() -> Self {
+        Self {
+            max_pages: DEFAULT_MAX_PAGES,
+        }
+    }
+}
+
 /// What one stream's sync did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StreamOutcome {
@@ -58,13 +81,41 @@ pub enum SyncError {
 /// Syncs one stream of `connector` into `store` under `source`: resumes from the stored
 /// checkpoint (unless `opts.full`), commits every batch with its checkpoint, and stops at
 /// the end of the stream or at the first error. Batches committed before an error stay
-/// committed; the next run resumes after the last of them.
+/// committed; the next run resumes after the last of them. Bounded by the default
+/// [`StreamLimits`]; see [`sync_stream_with_limits`].
 pub async fn sync_stream<S: CheckpointStore>(
     connector: &dyn Connector,
     source: &str,
     stream: &str,
     store: &S,
     opts: &SyncOptions,
+    progress: &dyn Progress,
+) -> Result<StreamOutcome, SyncError> {
+    sync_stream_with_limits(
+        connector,
+        source,
+        stream,
+        store,
+        opts,
+        &StreamLimits::default(),
+        progress,
+    )
+    .await
+}
+
+/// [`sync_stream`] with the source's own [`StreamLimits`]. The run is a [`StreamRun`] the
+/// HTTP client sees (so it refuses a page request made twice), and every batch passes the
+/// run's guard before it is committed: a checkpoint that comes back after others (a cycling
+/// cursor), the same page again, or one page past `limits.max_pages` ends the run with
+/// [`ConnectorError::Malformed`] naming the source, the stream and what repeated, and
+/// leaves the last good page's checkpoint in the store.
+pub async fn sync_stream_with_limits<S: CheckpointStore>(
+    connector: &dyn Connector,
+    source: &str,
+    stream: &str,
+    store: &S,
+    opts: &SyncOptions,
+    limits: &StreamLimits,
     progress: &dyn Progress,
 ) -> Result<StreamOutcome, SyncError> {
     let span = tracing::info_span!("sync_stream", source, stream, kind = connector.kind());
@@ -78,10 +129,16 @@ pub async fn sync_stream<S: CheckpointStore>(
                 .map_err(|e| SyncError::Store(Box::new(e)))?
         };
         tracing::debug!(resume = from.is_some(), "stream start");
+        let run = StreamRun::new(source, stream);
+        let mut guard = RunGuard::new(source, stream, limits.max_pages);
         let mut pages = connector.read(stream, from);
         let mut outcome = StreamOutcome::default();
-        while let Some(batch) = pages.next().await {
+        while let Some(batch) = run.scope(pages.next()).await {
             let batch = batch?;
+            if let Err((stop, err)) = guard.admit(&batch) {
+                tracing::warn!(?stop, pages = guard.pages(), "stream run stopped: {err}");
+                return Err(err.into());
+            }
             store
                 .commit(source, stream, &batch)
                 .await

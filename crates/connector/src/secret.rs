@@ -1,3 +1,5 @@
+//! Credentials that never print.
+
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 
