@@ -107,3 +107,55 @@ fn delete_keyed(table: &str, source: &str, ids: &[String]) -> sqlx::QueryBuilder
 const RATING_JSON: &str = "json_build_array(source, external_id, kind, score, scale_min, scale_max, ticket_id, agent_id, comment, (EXTRACT(EPOCH FROM created_at) * 1000000)::BIGINT, ticket_source)::TEXT";
 
 crate::backend::shared_sql!();
+
+#[cfg(test)]
+mod tests {
+    use crate::Store;
+    use crate::testing::TestDb;
+
+    /// sqlx's Postgres migrator holds an advisory lock while it runs: twenty openers of a new
+    /// database at once all succeed (runs when `DESKPULSE_TEST_POSTGRES_URL` is set).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn twenty_concurrent_opens_of_a_new_database_all_succeed() {
+        for round in 0..3 {
+            let Some(db) = TestDb::postgres().await else {
+                return;
+            };
+            let opens: Vec<_> = (0..20)
+                .map(|_| {
+                    let url = db.url().to_owned();
+                    tokio::spawn(async move { Store::open(&url).await })
+                })
+                .collect();
+            for (i, open) in opens.into_iter().enumerate() {
+                let store = open
+                    .await
+                    .expect("task")
+                    .unwrap_or_else(|e| panic!("round {round}, opener {i}: {e}"));
+                store.close().await;
+            }
+            db.cleanup().await;
+        }
+    }
+
+    /// A server that refuses the connection: the error names the database with every form of
+    /// its password masked (`:pw@`, `?password=`, `sslpassword=`, `passfile=`).
+    #[tokio::test]
+    async fn an_unreachable_server_is_named_without_its_password() {
+        // Port 1 on the loopback: nothing listens there, the connection is refused at once.
+        for url in [
+            "postgres://deskpulse:Pw-9f3e1@127.0.0.1:1/db",
+            "postgresql://deskpulse@127.0.0.1:1/db?password=Pw-9f3e1",
+            "postgres://deskpulse:Pw%2D9f3e1@127.0.0.1:1/db?sslpassword=Pw-9f3e1&passfile=/x/Pw-9f3e1",
+        ] {
+            let e = Store::open(url)
+                .await
+                .expect_err("nothing listens on port 1");
+            let text = format!("{e} {e:?}");
+            assert!(text.contains("127.0.0.1:1"), "{text}");
+            for leak in ["Pw-9f3e1", "Pw%2D9f3e1"] {
+                assert!(!text.contains(leak), "{url}: {text}");
+            }
+        }
+    }
+}

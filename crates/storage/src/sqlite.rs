@@ -5,6 +5,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
+use std::path::Path;
 use std::time::Duration;
 
 type Db = sqlx::Sqlite;
@@ -50,13 +51,13 @@ pub(crate) async fn open(url: &str) -> Result<SqlitePool, StorageError> {
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(30));
     let memory = url.contains(":memory:") || url.contains("mode=memory");
-    let file = opts.get_filename();
-    if !memory
-        && let Some(dir) = file.parent()
-        && !dir.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(dir).map_err(|e| open_err(&e))?;
-    }
+    // Held until the schema is up to date: see `MigrationLock`.
+    let _lock = if memory {
+        None
+    } else {
+        let file = opts.get_filename().to_owned();
+        Some(prepare_file(&file).await.map_err(|e| open_err(&e))?)
+    };
     // Every connection to `:memory:` is its own database: keep exactly one, forever.
     let pool_opts = if memory {
         SqlitePoolOptions::new()
@@ -80,6 +81,77 @@ pub(crate) async fn open(url: &str) -> Result<SqlitePool, StorageError> {
         })?;
     rebuild_facts_if_needed(&pool).await?;
     Ok(pool)
+}
+
+/// The permissions of every file deskpulse creates for a database: the owner's only. The
+/// database holds the key that hashes customer e-mails.
+#[cfg(unix)]
+const PRIVATE_FILE: u32 = 0o600;
+#[cfg(unix)]
+const PRIVATE_DIR: u32 = 0o700;
+
+/// Creates the database's directory (0700) and the file itself (0600, empty: SQLite reads an
+/// empty file as an empty database) unless they exist, then takes the migration lock.
+///
+/// SQLite creates `-wal` and `-shm` with the main file's permission bits (`os_unix.c`,
+/// `findCreateFileMode` for the WAL, the database file's `st_mode` for the shared-memory
+/// file, set with `fchmod` whatever the umask), so creating the main file 0600 before SQLite
+/// does is what makes all three private. An existing file keeps its mode.
+async fn prepare_file(file: &Path) -> std::io::Result<MigrationLock> {
+    if let Some(dir) = file.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, PRIVATE_DIR);
+        builder.create(dir)?;
+    }
+    match private_file().create_new(true).open(file) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
+    MigrationLock::acquire(file).await
+}
+
+/// Read-write, and 0600 if it creates the file.
+fn private_file() -> std::fs::OpenOptions {
+    let mut o = std::fs::OpenOptions::new();
+    o.read(true).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, PRIVATE_FILE);
+    o
+}
+
+/// An exclusive lock on `<database>-lock`, held while a process opens the database and
+/// brings its schema up to date.
+///
+/// sqlx's migrator takes no lock on SQLite: two processes opening a new file both see no
+/// migration applied, and the second fails on `CREATE TABLE` ("table tickets already
+/// exists"). SQLite's own locks cannot serialize the whole run (the migrator commits one
+/// transaction per migration, and a `BEGIN EXCLUSIVE` around it would block the migrator's
+/// own connection), and retrying on "already exists" would guess from error texts. An OS
+/// file lock (`flock` on Unix, `LockFileEx` on Windows) is exclusive between processes and
+/// between open handles within one process, is released by the kernel when a process dies,
+/// and costs one system call when nobody else holds it. The lock is a file of its own, not the
+/// database: SQLite's POSIX record locks on the database must not meet ours (on NFS `flock`
+/// is emulated with them). It is never deleted: deleting a lock file lets a third process
+/// lock a new file while a second still holds the old one.
+struct MigrationLock {
+    _held: std::fs::File,
+}
+
+impl MigrationLock {
+    async fn acquire(database: &Path) -> std::io::Result<MigrationLock> {
+        let mut name = database.as_os_str().to_owned();
+        name.push("-lock");
+        let file = private_file().create(true).open(&name)?;
+        // `lock` blocks until the holder is done: off the async workers.
+        tokio::task::spawn_blocking(move || file.lock().map(|()| MigrationLock { _held: file }))
+            .await
+            .map_err(std::io::Error::other)?
+    }
 }
 
 /// Serializes the commits that refresh a source's facts. Nothing to do on SQLite: `BEGIN
@@ -122,3 +194,83 @@ fn delete_keyed(table: &str, source: &str, ids: &[String]) -> sqlx::QueryBuilder
 const RATING_JSON: &str = "json_array(source, external_id, kind, score, scale_min, scale_max, ticket_id, agent_id, comment, created_at, ticket_source)";
 
 crate::backend::shared_sql!();
+
+#[cfg(test)]
+mod tests {
+    use crate::Store;
+
+    /// A database holds the key that hashes customer e-mails: the file, its `-wal` and `-shm`
+    /// (which SQLite creates with the main file's mode), the lock file and a directory made
+    /// for them are the owner's only, whatever the umask lets through.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_new_database_its_wal_and_shm_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("data").join("deskpulse.db");
+        let store = Store::open(&format!("sqlite://{}", db.display()))
+            .await
+            .expect("open");
+        // A write, so the WAL and the shared-memory index certainly exist.
+        store.refresh_facts().await.expect("a write");
+        let mode = |suffix: &str| {
+            let mut p = db.as_os_str().to_owned();
+            p.push(suffix);
+            std::fs::metadata(&p)
+                .unwrap_or_else(|e| panic!("{}: {e}", p.to_string_lossy()))
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        for suffix in ["", "-wal", "-shm", "-lock"] {
+            assert_eq!(mode(suffix), 0o600, "deskpulse.db{suffix}");
+        }
+        let dir_mode = std::fs::metadata(dir.path().join("data"))
+            .expect("dir")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(dir_mode, 0o700);
+        store.close().await;
+    }
+
+    /// A file the user created keeps the mode they gave it (`deskpulse check` may warn).
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn an_existing_database_file_keeps_its_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("shared.db");
+        std::fs::write(&db, b"").expect("create");
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+        let store = Store::open(&format!("sqlite://{}", db.display()))
+            .await
+            .expect("open");
+        let mode = std::fs::metadata(&db).expect("db").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+        store.close().await;
+    }
+
+    /// sqlx's migrator takes no lock on SQLite; before the migration lock, a new file opened
+    /// by several openers at once failed with "migration 1: table tickets already exists".
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn twenty_concurrent_opens_of_a_new_file_all_succeed() {
+        for round in 0..5 {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let url = format!("sqlite://{}", dir.path().join("new.db").display());
+            let opens: Vec<_> = (0..20)
+                .map(|_| {
+                    let url = url.clone();
+                    tokio::spawn(async move { Store::open(&url).await })
+                })
+                .collect();
+            for (i, open) in opens.into_iter().enumerate() {
+                let store = open
+                    .await
+                    .expect("task")
+                    .unwrap_or_else(|e| panic!("round {round}, opener {i}: {e}"));
+                store.close().await;
+            }
+        }
+    }
+}
