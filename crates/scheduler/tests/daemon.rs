@@ -1,6 +1,10 @@
 //! The daemon loop with a hand-set clock and hand-fired ticks, on real databases (SQLite
 //! always, Postgres when `DESKPULSE_TEST_POSTGRES_URL` is set). The `Jobs` here are fakes:
 //! they are this crate's collaborator, supplied by the CLI in production.
+//!
+//! Nothing here waits on wall time: the fakes' work advances only when the test lets it
+//! (permits), the daemon's progress is read from its events, and the only wall-clock bound
+//! is [`WAIT`], a deadline for "this never happened" far above any loaded machine's delay.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
@@ -17,14 +21,20 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 fn utc(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
 
-const WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long to wait for something the daemon must do before calling it a failure: a
+/// deadline for a hang, never a measure of speed (CI shares two cores with other work).
+const WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// A shutdown grace no test waits out: a daemon that got to it would fail the test at
+/// [`WAIT`] instead of returning once its jobs did.
+const NEVER: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 type Failing = Vec<(String, String)>;
 
@@ -36,7 +46,8 @@ enum SyncMode {
     Fail,
     /// Waits for a permit from `Fake::release`.
     Blocked,
-    /// 50 records per 100 ms batch until cancelled, then commits the batch and returns.
+    /// 50 records per batch; a batch commits when `Fake::commit_batches` lets it, or when
+    /// the sync is cancelled: then the batch in flight commits and the sync returns.
     Batches,
     /// Never returns, ignores cancellation.
     Stuck,
@@ -48,7 +59,9 @@ struct Fake {
     running: AtomicUsize,
     max_running: AtomicUsize,
     syncs: Mutex<Vec<String>>,
-    batches: AtomicUsize,
+    batch_permits: Semaphore,
+    /// Batches committed so far (a watch, so a test can wait for a count).
+    batches: watch::Sender<usize>,
     digests: Mutex<Vec<DigestRequest>>,
 }
 
@@ -60,7 +73,8 @@ impl Fake {
             running: AtomicUsize::new(0),
             max_running: AtomicUsize::new(0),
             syncs: Mutex::default(),
-            batches: AtomicUsize::new(0),
+            batch_permits: Semaphore::new(0),
+            batches: watch::Sender::new(0),
             digests: Mutex::default(),
         };
         for (s, m) in modes {
@@ -75,6 +89,24 @@ impl Fake {
 
     fn release(&self) {
         self.permits.add_permits(1);
+    }
+
+    /// Lets `n` more batches of a `Batches` sync commit.
+    fn commit_batches(&self, n: usize) {
+        self.batch_permits.add_permits(n);
+    }
+
+    /// Waits until `n` batches have committed.
+    async fn wait_batches(&self, n: usize) {
+        let mut rx = self.batches.subscribe();
+        tokio::time::timeout(WAIT, rx.wait_for(|b| *b >= n))
+            .await
+            .unwrap_or_else(|_| panic!("{n} batches were not committed within {WAIT:?}"))
+            .expect("the fake is alive");
+    }
+
+    fn batches(&self) -> usize {
+        *self.batches.borrow()
     }
 
     fn digests(&self) -> Vec<(String, String, Failing)> {
@@ -120,9 +152,13 @@ impl Jobs for Fake {
             SyncMode::Batches => {
                 let mut records = 0;
                 loop {
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                    records += 50; // the batch commits
-                    self.batches.fetch_add(1, Ordering::SeqCst);
+                    // The batch in flight commits when let through, or at a shutdown.
+                    tokio::select! {
+                        permit = self.batch_permits.acquire() => permit.unwrap().forget(),
+                        () = cancel.cancelled() => {}
+                    }
+                    records += 50;
+                    self.batches.send_modify(|b| *b += 1);
                     if cancel.is_cancelled() {
                         break Ok(SyncOutcome {
                             records,
@@ -131,10 +167,7 @@ impl Jobs for Fake {
                     }
                 }
             }
-            SyncMode::Stuck => {
-                tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
-                Ok(SyncOutcome::default())
-            }
+            SyncMode::Stuck => std::future::pending().await,
         };
         self.running.fetch_sub(1, Ordering::SeqCst);
         result
@@ -204,7 +237,12 @@ impl Harness {
     async fn next_event(&mut self) -> DaemonEvent {
         let e = tokio::time::timeout(WAIT, self.events.recv())
             .await
-            .expect("the daemon went quiet")
+            .unwrap_or_else(|_| {
+                panic!(
+                    "the daemon went quiet: no event within {WAIT:?}; events so far: {:?}",
+                    kinds(&self.log)
+                )
+            })
             .expect("the daemon stopped");
         self.log.push(e.clone());
         e
@@ -269,7 +307,7 @@ impl Harness {
         let _ = self.stop.take().unwrap().send(());
         let r = tokio::time::timeout(WAIT, self.task.take().unwrap())
             .await
-            .expect("the daemon did not stop")
+            .unwrap_or_else(|_| panic!("the daemon did not stop within {WAIT:?} of the request"))
             .unwrap();
         while let Ok(e) = self.events.try_recv() {
             self.log.push(e);
@@ -585,34 +623,37 @@ async fn a_failing_sync_is_retried_with_backoff_and_shown_in_status() {
     );
 }
 
-/// SIGTERM-style shutdown: the running sync commits its current batch and returns; the
-/// daemon is gone well within 10 s and the run is recorded as cancelled with its records.
+/// SIGTERM-style shutdown: the running sync commits the batch in flight and returns; the
+/// daemon stops as soon as it has (not at the end of its grace period), and the run is
+/// recorded as cancelled with its records.
 #[tokio::test]
 async fn shutdown_lets_the_running_batch_commit() {
     let db = TestDb::sqlite();
     let clock = ManualClock::new(utc("2026-11-23T09:01:01Z"));
     let fake = Fake::new(&[("zd", SyncMode::Batches)]);
-    let mut h = Harness::start(
-        db.open().await,
-        &clock,
-        fake.clone(),
-        settings(vec![source("zd", 900)], vec![]),
-    )
-    .await;
-    tokio::time::sleep(std::time::Duration::from_millis(350)).await;
-    let t0 = Instant::now();
+    let mut st = settings(vec![source("zd", 900)], vec![]);
+    // Were the daemon to wait out its grace instead of the job, `stop` would fail at WAIT.
+    st.shutdown_grace = NEVER;
+    let mut h = Harness::start(db.open().await, &clock, fake.clone(), st).await;
+    fake.commit_batches(3);
+    fake.wait_batches(3).await;
     h.stop().await.unwrap();
-    assert!(
-        t0.elapsed() < std::time::Duration::from_secs(2),
-        "{:?}",
-        t0.elapsed()
-    );
-    let batches = fake.batches.load(Ordering::SeqCst) as i64;
-    assert!(batches >= 3);
+    // The three let through, and the one in flight when the shutdown came.
+    assert_eq!(fake.batches(), 4);
     let run = h.store.last_run(&sync_job("zd")).await.unwrap().unwrap();
     assert_eq!(run.outcome, Some(RunOutcome::Cancelled));
-    assert_eq!(run.records, Some(batches * 50));
+    assert_eq!(run.records, Some(4 * 50));
     assert_eq!(run.error, None);
+    assert!(
+        h.log.contains(&DaemonEvent::Finished {
+            job: sync_job("zd"),
+            slot: utc("2026-11-23T09:00:00Z"),
+            outcome: RunOutcome::Cancelled,
+            error: None,
+        }),
+        "{:?}",
+        h.log
+    );
     // Resumable: the next daemon retries it shortly.
     let fake2 = Fake::new(&[("zd", SyncMode::Quick(1))]);
     clock.advance(Duration::seconds(31));
@@ -634,15 +675,14 @@ async fn a_stuck_sync_is_abandoned_after_the_grace_period() {
     let clock = ManualClock::new(utc("2026-11-23T09:01:01Z"));
     let fake = Fake::new(&[("zd", SyncMode::Stuck)]);
     let mut st = settings(vec![source("zd", 900)], vec![]);
-    st.shutdown_grace = std::time::Duration::from_millis(300);
+    let grace = std::time::Duration::from_millis(300);
+    st.shutdown_grace = grace;
     let mut h = Harness::start(db.open().await, &clock, fake, st).await;
     let t0 = Instant::now();
+    // The job never returns: the daemon stops only because the grace period ran out.
     h.stop().await.unwrap();
-    let took = t0.elapsed();
-    assert!(
-        took >= std::time::Duration::from_millis(300) && took < std::time::Duration::from_secs(3),
-        "{took:?}"
-    );
+    // A lower bound only: a loaded machine makes it later, never earlier.
+    assert!(t0.elapsed() >= grace, "stopped before the grace period");
     let run = h.store.last_run(&sync_job("zd")).await.unwrap().unwrap();
     assert_eq!(run.outcome, Some(RunOutcome::Cancelled));
     assert!(run.error.unwrap().contains("shutdown"));
@@ -819,12 +859,16 @@ async fn the_cron_trigger_ticks() {
     while ticks < 3 {
         let e = tokio::time::timeout(WAIT, events.recv())
             .await
-            .unwrap()
+            .unwrap_or_else(|_| panic!("{ticks} of 3 ticks of the cron trigger within {WAIT:?}"))
             .unwrap();
         ticks += usize::from(matches!(e, DaemonEvent::Tick { .. }));
     }
     let _ = stop.send(());
-    task.await.unwrap().unwrap();
+    tokio::time::timeout(WAIT, task)
+        .await
+        .unwrap_or_else(|_| panic!("the daemon did not stop within {WAIT:?}"))
+        .unwrap()
+        .unwrap();
 }
 
 /// `status` from the records alone, on both backends: last runs, the last success, the
