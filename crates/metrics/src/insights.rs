@@ -5,6 +5,10 @@
 //! forecast and the trend-based suggestions need the previous periods' reports and are
 //! added by [`attach_history`].
 //!
+//! This module is the only judge of a report: the digest renders what it decided (target
+//! status, anomaly flags, trailing means, suggestions) and decides nothing of its own, so
+//! `report --format json` and the digest can never disagree.
+//!
 //! [`compute_report`]: crate::compute_report
 
 use serde::{Deserialize, Serialize};
@@ -29,27 +33,32 @@ pub struct TargetStatus {
     pub kpi: String,
     #[serde(serialize_with = "num::one")]
     pub target: f64,
+    /// The figure judged: for durations the business-time median when `business_time`.
     #[serde(serialize_with = "num::opt")]
     pub value: Option<f64>,
     /// `"at_most"` or `"at_least"`.
     pub direction: String,
     pub status: Status,
+    /// `value` is the business-time median (the team has business hours), not the calendar
+    /// median the KPI's headline figure and its trend show: a reader that shows both must
+    /// say which one was judged. Absent (false) for a team without business hours.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub business_time: bool,
 }
 
-pub(crate) fn target_status(targets: &Targets, k: &Kpis) -> Vec<TargetStatus> {
+/// Each KPI with a target against it. Public through [`judge`] only.
+fn target_status(targets: &Targets, k: &Kpis) -> Vec<TargetStatus> {
     let frt = k
         .first_response_time
         .business
         .as_ref()
-        .unwrap_or(&k.first_response_time.stats)
-        .median_seconds;
+        .map_or((&k.first_response_time.stats, false), |b| (b, true));
     let res = k
         .resolution_time
         .business
         .as_ref()
-        .unwrap_or(&k.resolution_time.stats)
-        .median_seconds;
-    let row = |kpi: &str, target: f64, value: Option<f64>, at_most: bool| {
+        .map_or((&k.resolution_time.stats, false), |b| (b, true));
+    let row = |kpi: &str, target: f64, value: Option<f64>, at_most: bool, business_time| {
         let status = match value {
             None => Status::Unknown,
             Some(v) if (at_most && v <= target) || (!at_most && v >= target) => Status::Met,
@@ -61,29 +70,42 @@ pub(crate) fn target_status(targets: &Targets, k: &Kpis) -> Vec<TargetStatus> {
             value,
             direction: if at_most { "at_most" } else { "at_least" }.to_owned(),
             status,
+            business_time,
         }
     };
     vec![
         row(
             "first_response_time",
             targets.first_response_seconds as f64,
-            frt,
+            frt.0.median_seconds,
             true,
+            frt.1,
         ),
         row(
             "resolution_time",
             targets.resolution_seconds as f64,
-            res,
+            res.0.median_seconds,
             true,
+            res.1,
         ),
-        row("csat", targets.csat, k.csat.value, false),
+        row("csat", targets.csat, k.csat.value, false, false),
         row(
             "support_cost_ratio",
             targets.cost_ratio,
             k.support_cost_ratio.value,
             true,
+            false,
         ),
     ]
+}
+
+/// Judges `report` against `team`'s targets: fills `targets` and `suggestions` (the trend
+/// rules too when trends are attached). [`compute_report`](crate::compute_report) ends with
+/// it; a report whose KPIs were put together or edited elsewhere (a stored report read back,
+/// a test fixture) is judged by the same rules here, never by its reader.
+pub fn judge(report: &mut KpiReport, team: &TeamConfig) {
+    report.targets = target_status(&team.targets, &report.kpis);
+    report.suggestions = suggest(team, report);
 }
 
 /// Whether a higher value is good news: tells a digest which way to colour a change.
@@ -413,6 +435,7 @@ pub const REOPEN_RISE: f64 = 0.05;
 /// | rule | when | suggests |
 /// |---|---|---|
 /// | `first_response_over_target` | FRT median misses its target | staffing at the 3 local hours with the most waiting |
+/// | `tickets_waiting` | tickets created in the period still without a first reply (not solved) | answer them, oldest first: the FRT median cannot count them yet |
 /// | `resolution_over_target` | resolution median misses its target | macros / canned answers for the top 3 tags |
 /// | `csat_drop` / `csat_below_target` | CSAT down ≥ 5 points, or below target | read the unsatisfied ratings' comments |
 /// | `cost_ratio_over_target` | cost ratio above target (10 %) | deflection for the top tags, tooling and staffing costs |
@@ -474,6 +497,19 @@ pub(crate) fn suggest(team: &TeamConfig, r: &KpiReport) -> Vec<Suggestion> {
             format!(
                 "First response is above its {} target: add staffing{when}.",
                 crate::render::human(Some(team.targets.first_response_seconds as f64))
+            ),
+        );
+    }
+    // The FRT median only counts tickets that got a reply: the ones still waiting are the
+    // slowest of all and invisible in it (moved here from the digest, which had it alone).
+    let waiting = k.first_response_time.waiting;
+    if waiting > 0 {
+        add(
+            "tickets_waiting",
+            "first_response_time",
+            format!(
+                "{waiting} ticket(s) created this period still wait for a first reply: answer \
+                 the oldest first (the first-response median cannot count them yet)."
             ),
         );
     }

@@ -28,7 +28,8 @@
 //!   the team's zone: one zone per team, no second setting to disagree with); a window
 //!   belongs to the local date it opens on, a holiday closes that date's window, and
 //!   `end <= start` is a night shift. The same targets apply in business seconds, and the
-//!   target status uses the business median when there is one;
+//!   target status uses the business median when there is one (and says so:
+//!   `business_time`);
 //! - NPS counts only answers on 0–10 and is rounded to one decimal; CES is the mean on the
 //!   answers' own scale when they share one, else mapped onto 1–7; "easy" is the top third
 //!   of the scale (5–7 of 7, 4–5 of 5). Surveys from every source count, helpdesk and
@@ -52,8 +53,9 @@
 //! - trends compare the headline figure (durations by calendar median); the anomaly flag
 //!   uses the sample σ (n − 1) of the 8 previous periods, all of which must have a value;
 //!   the forecast is simple exponential smoothing with an 80 % interval (see [`Forecast`]).
-//!   [`compute_report`] fills `targets` and target-based `suggestions`;
-//!   [`attach_history`] adds `trends`, `forecast` and the trend-based suggestions.
+//!   [`compute_report`] fills `targets` and target-based `suggestions` ([`judge`]);
+//!   [`attach_history`] adds `trends`, `forecast` and the trend-based suggestions. These
+//!   are the only verdicts: readers (the digest) render them and judge nothing themselves.
 
 mod commerce;
 mod facts;
@@ -81,7 +83,7 @@ pub use insights::{
     ANOMALY_SIGMAS, ANOMALY_WINDOW, BacktestError, Better, CSAT_DROP, Forecast, HEADLINE, KpiTrend,
     MAX_HISTORY, MIN_FORECAST_PERIODS, REOPEN_RISE, StaffingHint, Status, Suggestion,
     TRAILING_WINDOW, TargetStatus, Trends, attach_history, backtest, compute_trends,
-    forecast_volume, headline_value, ses_forecast,
+    forecast_volume, headline_value, judge, ses_forecast,
 };
 pub use public::{
     ComplaintsKpi, NEGATIVE_REVIEW, ReviewQuote, ReviewStats, ReviewsKpi, SocialKpi, WORST_REVIEWS,

@@ -13,7 +13,7 @@ use crate::commerce::{
 use crate::facts::{AgentIndex, TicketFacts, derive_facts};
 use crate::hours::BusinessTime;
 use crate::input::{ReportInput, SourceLimit, TeamConfig};
-use crate::insights::{Forecast, Suggestion, TargetStatus, Trends, suggest, target_status};
+use crate::insights::{Forecast, Suggestion, TargetStatus, Trends, judge};
 use crate::public::{
     ComplaintsKpi, ReviewsKpi, SocialKpi, complaints, period_reviews, reviews, social,
 };
@@ -411,7 +411,7 @@ fn compute_one(
     };
 
     let mut report = KpiReport {
-        targets: target_status(targets, &kpis),
+        targets: Vec::new(),
         trends: None,
         forecast: None,
         suggestions: Vec::new(),
@@ -425,7 +425,7 @@ fn compute_one(
         kpis,
         agents: per_agent(team, agents, &solved, &ratings),
     };
-    report.suggestions = suggest(team, &report);
+    judge(&mut report, team);
     report
 }
 

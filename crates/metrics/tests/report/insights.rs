@@ -168,6 +168,83 @@ fn target_status_met_missed_unknown() {
 }
 
 #[test]
+fn a_team_with_business_hours_is_judged_on_the_business_median_and_says_so() {
+    // Fri 11-13 16:30 → Mon 11-16 09:15 (UTC): 64h 45m = 233100 s on the calendar, but
+    // 30 min + 15 min = 2700 s of 09:00–17:00 weekdays: met in business time only.
+    let t = ticket("1", "2026-11-13T16:30:00Z")
+        .say(C, "r1", "2026-11-13T16:30:00Z")
+        .say(A, "100", "2026-11-16T09:15:00Z");
+    let hours = TeamConfig {
+        business_hours: Some(deskpulse_metrics::BusinessHours::weekdays(
+            chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            chrono::NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
+        )),
+        ..team(false)
+    };
+    let r = report_with(hours, vec![t.clone()], vec![]);
+    let frt = &r.targets[0];
+    assert_eq!(frt.kpi, "first_response_time");
+    assert_eq!(
+        (frt.value, frt.status, frt.business_time),
+        (Some(2700.0), Status::Met, true)
+    );
+    assert_eq!(
+        r.kpis.first_response_time.stats.median_seconds,
+        Some(233_100.0)
+    );
+    let j = serde_json::to_value(&r).unwrap();
+    assert_eq!(j["targets"][0]["business_time"], true);
+    // CSAT and the cost ratio are no durations: never business time.
+    assert!(j["targets"][2].get("business_time").is_none());
+
+    // The same ticket for a team without business hours: the calendar median, missed, and
+    // no `business_time` key.
+    let r = report_with(team(false), vec![t], vec![]);
+    let frt = &r.targets[0];
+    assert_eq!(
+        (frt.value, frt.status, frt.business_time),
+        (Some(233_100.0), Status::Missed, false)
+    );
+    let j = serde_json::to_value(&r).unwrap();
+    assert!(j["targets"][0].get("business_time").is_none());
+    let back: KpiReport = serde_json::from_value(j).unwrap();
+    assert_eq!(back, r);
+}
+
+#[test]
+fn tickets_still_waiting_for_a_first_reply_are_a_suggestion() {
+    // 1 answered; 2 and 4 unanswered and open: waiting; 3 unanswered but solved (the
+    // customer wrote "never mind"): not waiting.
+    let asked = |id: &str, time: &str| ticket(id, time).say(C, "r1", time);
+    let answered = asked("1", "2026-11-10T09:00:00Z").say(A, "100", "2026-11-10T09:20:00Z");
+    let tickets = vec![
+        answered.clone(),
+        asked("2", "2026-11-11T10:00:00Z"),
+        asked("3", "2026-11-11T11:00:00Z").with(solved_at("2026-11-11T12:00:00Z")),
+        asked("4", "2026-11-13T16:00:00Z"),
+    ];
+    let r = report(tickets);
+    assert_eq!(r.kpis.first_response_time.waiting, 2);
+    // The median counts only the answered ticket: 20 min, well within the 1 h target.
+    assert_eq!(r.targets[0].status, Status::Met);
+    let s: Vec<_> = r
+        .suggestions
+        .iter()
+        .filter(|s| s.rule == "tickets_waiting")
+        .collect();
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].kpi, "first_response_time");
+    assert_eq!(
+        s[0].message,
+        "2 ticket(s) created this period still wait for a first reply: answer the oldest \
+         first (the first-response median cannot count them yet)."
+    );
+    // Nobody waiting: no such suggestion.
+    let r = report(vec![answered]);
+    assert!(r.suggestions.iter().all(|s| s.rule != "tickets_waiting"));
+}
+
+#[test]
 fn suggestions_for_slow_first_responses_and_resolutions() {
     // two slow tickets created at 14:xx UTC, one at 09:00; resolution 10 h (> 8 h) for the
     // billing/refund tickets
