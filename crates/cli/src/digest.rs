@@ -84,7 +84,6 @@ pub(crate) async fn render_with_warnings(
     let mut digest = Digest::build(&DigestInput {
         report: &computed.report,
         history: &computed.history,
-        targets: team.targets,
         reviews: &reviews,
         ratings: &ratings,
     });

@@ -26,7 +26,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let digest = Digest::build(&DigestInput {
         report: &s.report,
         history: &s.history,
-        targets: s.targets,
         reviews: &s.reviews,
         ratings: &s.ratings,
     });

@@ -144,10 +144,13 @@ fn draw(kpi: &Kpi, buf: &mut [u8], size: (u32, u32)) -> Result<(), String> {
     Ok(())
 }
 
-/// The target on the chart's scale.
+/// The target on the chart's scale. None when the target was judged on business time: the
+/// series is the calendar median, and a calendar line above a target it met would read as a
+/// miss.
 fn target_line(kpi: &Kpi) -> Option<f64> {
     kpi.target
         .as_ref()
+        .filter(|t| !t.business_time)
         .map(|t| t.value)
         .filter(|v| v.is_finite())
 }
@@ -179,13 +182,18 @@ mod tests {
             n: 1,
             detail: None,
             previous: None,
+            change: None,
             target: Some(Target {
+                kpi: "x".into(),
                 status: TargetStatus::Met,
                 text: format!("≤ {target}"),
                 value: target,
+                judged: None,
+                business_time: false,
             }),
             series,
-            anomaly: false,
+            anomaly: None,
+            trailing_mean: None,
         }
     }
 

@@ -58,6 +58,8 @@ struct KpiView {
     change: Option<String>,
     change_color: &'static str,
     target: Option<String>,
+    /// Which figure the target was judged on, when not the one shown (business hours).
+    target_note: Option<String>,
     status: &'static str,
     status_bg: &'static str,
     status_fg: &'static str,
@@ -142,6 +144,7 @@ fn kpi_view(k: &Kpi, chart_cid: Option<String>) -> KpiView {
         change: k.change_text(),
         change_color,
         target: k.target.as_ref().map(|t| t.text.clone()),
+        target_note: k.target.as_ref().and_then(|t| t.note()),
         status,
         status_bg,
         status_fg,

@@ -1,7 +1,9 @@
 //! deskpulse-digest: the weekly digest a manager reads.
 //!
-//! * [`Digest::build`] turns a team's [`KpiReport`](deskpulse_metrics::KpiReport), the
-//!   reports of the periods before it and its targets into a [`Digest`] (pure, no I/O).
+//! * [`Digest::build`] turns a team's [`KpiReport`](deskpulse_metrics::KpiReport) and the
+//!   reports of the periods before it into a [`Digest`] (pure, no I/O). The metrics crate is
+//!   the only judge: target status, anomalies, trailing means, the forecast and the
+//!   suggestions are the report's own, never decided here (see [`Digest`]'s module).
 //! * Renderers: [`render_text`] (terminal, e-mail text part), [`render_html`] (HTML e-mail
 //!   with inline PNG trend charts referenced by `cid:`), [`render_slack`] (Block Kit within
 //!   Slack's limits).
@@ -39,7 +41,7 @@ pub use html::{HtmlEmail, InlineImage, RenderError, render_html};
 pub use model::{
     AgentRow, Attention, ChannelRow, CostsSection, Digest, DigestInput, ForecastSection, Kpi,
     PlatformRow, Polarity, Quote, ReviewsSection, SocialRow, TREND_PERIODS, Target, TargetStatus,
-    Unit, VendorCheck, anomaly, format_value,
+    Unit, VendorCheck, format_value,
 };
 pub use slack::{Block, SlackMessage, Text, check_limits, render_slack};
 pub use text::render_text;
@@ -47,7 +49,7 @@ pub use text::render_text;
 /// A digest rendered for every format at once: what the CLI previews and the senders send.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RenderedDigest {
-    /// The e-mail subject: team, period and the number of missed targets.
+    /// The e-mail subject: team, period and the number of targets the report found missed.
     pub subject: String,
     pub text: String,
     pub html: HtmlEmail,
@@ -56,15 +58,7 @@ pub struct RenderedDigest {
 
 impl RenderedDigest {
     pub fn render(d: &Digest) -> Result<Self, RenderError> {
-        let missed = d
-            .headline
-            .iter()
-            .chain(&d.more)
-            .filter_map(|k| k.target.as_ref())
-            .chain(d.costs.iter().filter_map(|c| c.ratio_target.as_ref()))
-            .filter(|t| t.status == TargetStatus::Missed)
-            .count();
-        let subject = match missed {
+        let subject = match d.missed_targets() {
             0 => d.title(),
             1 => format!("{} — 1 target missed", d.title()),
             n => format!("{} — {n} targets missed", d.title()),

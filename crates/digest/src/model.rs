@@ -1,42 +1,51 @@
-//! The digest model: what a manager reads, computed from a team's [`KpiReport`], the reports
-//! of the periods before it, the team's [`Targets`] and (optionally) the period's reviews and
-//! survey answers, whose texts the report does not carry. Pure: no I/O, no clock.
+//! The digest model: what a manager reads, taken from a team's [`KpiReport`], the reports
+//! of the periods before it and (optionally) the period's reviews and survey answers, whose
+//! texts the report does not carry. Pure: no I/O, no clock.
+//!
+//! **The metrics crate is the only judge.** Every verdict the digest shows — a target met,
+//! missed or unknown, an anomaly, a trailing mean, a suggested action, the forecast — is read
+//! from the report's typed `targets`, `trends`, `forecast` and `suggestions`
+//! ([`deskpulse_metrics::judge`], [`deskpulse_metrics::attach_history`]); this crate decides
+//! none of its own, so the digest and `report --format json` cannot disagree. Which way a
+//! change is good news comes from [`deskpulse_metrics::HEADLINE`]. KPIs that metrics does
+//! not trend (the "More KPIs" rows outside `HEADLINE`) show their value and their change
+//! against the previous period's report, and no verdict. A report without trends (history
+//! not attached) shows every KPI that way.
 //!
 //! Every string taken from the facts (team, agent names, tags, review and comment texts) is
 //! kept raw here (never escaped); each renderer cuts it with [`escape::truncate`] to the
 //! shared limits of [`escape`] and then escapes it for its format. Quoted texts are cut here
-//! already (to [`escape::QUOTE_CHARS`]), and so are the tags the built-in suggestions name.
+//! already (to [`escape::QUOTE_CHARS`]). The renderers only read [`Digest`].
 //!
 //! [`escape`]: crate::escape
 //! [`escape::truncate`]: crate::escape::truncate
 //! [`escape::QUOTE_CHARS`]: crate::escape::QUOTE_CHARS
-//!
-//! What the metrics crate attaches to a report (its `trends`, `forecast` and `suggestions`
-//! keys, after `attach_history`) is used when present — read through the report JSON
-//! contract (keys are stable, Rust types may move) in [`Insights`]; without them this crate
-//! falls back on its own anomaly rule ([`anomaly`]) and rule set ([`suggestions`]). The
-//! renderers only read [`Digest`].
 
-use deskpulse_metrics::{DurationStats, KpiReport, Targets};
+use deskpulse_metrics::{
+    Better, DurationStats, HEADLINE, KpiReport, KpiTrend, MAX_HISTORY, Status, TRAILING_WINDOW,
+};
 use deskpulse_model::{Rating, RatingKind, Review};
 use serde::Serialize;
 
 use crate::escape::{NAME_CHARS, QUOTE_CHARS, truncate};
 use crate::format;
 
-/// How many periods a trend shows, the current one included.
-pub const TREND_PERIODS: usize = 12;
+/// How many periods a trend shows, the current one included: the metrics crate's history
+/// and this period.
+pub const TREND_PERIODS: usize = MAX_HISTORY + 1;
 /// Quotes per list (worst reviews, unanswered reviews, survey comments).
 const QUOTES: usize = 3;
 
 /// What the digest is built from.
 #[derive(Debug, Clone, Copy)]
 pub struct DigestInput<'a> {
-    /// The period the digest is about.
+    /// The period the digest is about, as the metrics crate judged it: `compute_report`,
+    /// then `attach_history` with `history` (for trends, anomalies, the forecast and the
+    /// trend-based suggestions).
     pub report: &'a KpiReport,
-    /// Reports of the previous periods, most recent first (up to 12 are used).
+    /// Reports of the previous periods, most recent first (up to 12 are used): the period
+    /// compared with, and the values and changes of the KPIs metrics does not trend.
     pub history: &'a [KpiReport],
-    pub targets: Targets,
     /// The period's reviews, for quoting the worst and the unanswered ones (may be empty).
     pub reviews: &'a [Review],
     /// The period's survey answers, for quoting comments (may be empty).
@@ -44,11 +53,10 @@ pub struct DigestInput<'a> {
 }
 
 impl<'a> DigestInput<'a> {
-    pub fn new(report: &'a KpiReport, history: &'a [KpiReport], targets: Targets) -> Self {
+    pub fn new(report: &'a KpiReport, history: &'a [KpiReport]) -> Self {
         DigestInput {
             report,
             history,
-            targets,
             reviews: &[],
             ratings: &[],
         }
@@ -67,7 +75,8 @@ pub enum Unit {
     Score,
 }
 
-/// Which way is good.
+/// Which way is good: the metrics crate's [`Better`] for the KPIs it trends, `Neutral` for
+/// the others (no verdict metrics did not give).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Polarity {
@@ -76,6 +85,18 @@ pub enum Polarity {
     Neutral,
 }
 
+impl Polarity {
+    /// What [`HEADLINE`] says of `kpi`.
+    fn of(kpi: &str) -> Polarity {
+        match HEADLINE.iter().find(|(k, _)| *k == kpi).map(|(_, b)| b) {
+            Some(Better::Higher) => Polarity::HigherIsBetter,
+            Some(Better::Lower) => Polarity::LowerIsBetter,
+            Some(Better::Neither) | None => Polarity::Neutral,
+        }
+    }
+}
+
+/// The metrics crate's [`Status`], as the renderers spell it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TargetStatus {
@@ -95,13 +116,62 @@ impl TargetStatus {
     }
 }
 
+impl From<Status> for TargetStatus {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Met => TargetStatus::Met,
+            Status::Missed => TargetStatus::Missed,
+            Status::Unknown => TargetStatus::Unknown,
+        }
+    }
+}
+
+/// One of the report's target rows ([`deskpulse_metrics::TargetStatus`]), ready to show.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Target {
+    /// The report key of the KPI (`first_response_time`).
+    pub kpi: String,
+    /// As the metrics crate judged it.
     pub status: TargetStatus,
     /// `≤ 1h`, `≥ 90%`.
     pub text: String,
     /// The target on the KPI's scale (seconds, fraction, ...), for charts.
     pub value: f64,
+    /// The figure metrics judged (`1h 30m`); `None` without data.
+    pub judged: Option<String>,
+    /// The figure judged is the business-time median, not the calendar one the KPI's row,
+    /// change and chart show: renderers say so next to the badge.
+    pub business_time: bool,
+}
+
+impl Target {
+    fn from_report(t: &deskpulse_metrics::TargetStatus) -> Target {
+        let unit = info(&t.kpi).unit;
+        let sign = if t.direction == "at_least" {
+            "≥"
+        } else {
+            "≤"
+        };
+        Target {
+            kpi: t.kpi.clone(),
+            status: t.status.into(),
+            text: format!("{sign} {}", format_value(unit, t.target)),
+            value: t.target,
+            judged: t
+                .value
+                .filter(|v| v.is_finite())
+                .map(|v| format_value(unit, v)),
+            business_time: t.business_time,
+        }
+    }
+
+    /// `business hours: 45m` when the badge was judged on the business-time median.
+    pub fn note(&self) -> Option<String> {
+        match (&self.judged, self.business_time) {
+            (Some(v), true) => Some(format!("business hours: {v}")),
+            _ => None,
+        }
+    }
 }
 
 /// One KPI as the digest shows it.
@@ -119,16 +189,22 @@ pub struct Kpi {
     pub detail: Option<String>,
     /// The previous period's value.
     pub previous: Option<f64>,
+    /// `value − previous`: the metrics crate's `KpiTrend::change` when it trends the KPI.
+    pub change: Option<f64>,
+    /// The report's target row for this KPI.
     pub target: Option<Target>,
     /// Up to [`TREND_PERIODS`] values, oldest first, the last being this period.
     pub series: Vec<Option<f64>>,
-    /// Outside the trailing 8-period mean ± 3σ.
-    pub anomaly: bool,
+    /// The metrics crate's anomaly flag (`KpiTrend::anomaly`): `None` where it could not
+    /// tell or does not trend the KPI.
+    pub anomaly: Option<bool>,
+    /// The metrics crate's trailing mean (`KpiTrend::trailing_mean`).
+    pub trailing_mean: Option<f64>,
 }
 
 impl Kpi {
     pub fn change(&self) -> Option<f64> {
-        Some(self.value? - self.previous?)
+        self.change
     }
 
     pub fn value_text(&self) -> String {
@@ -138,8 +214,7 @@ impl Kpi {
 
     /// `▲ +12 (+9.2%)`, `▼ −3.1 pp`, `= 0`; `None` without a previous value.
     pub fn change_text(&self) -> Option<String> {
-        let (v, p) = (self.value?, self.previous?);
-        let d = v - p;
+        let (d, p) = (self.change?, self.previous?);
         let arrow = self.arrow()?;
         let rel = (p.abs() > f64::EPSILON).then(|| d / p.abs());
         let body = match self.unit {
@@ -204,7 +279,7 @@ pub fn format_value(unit: Unit, v: f64) -> String {
     }
 }
 
-/// Something off: a missed target or an unusual value.
+/// Something off: a target metrics found missed, or a value it flagged as unusual.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Attention {
     pub kpi: &'static str,
@@ -322,12 +397,16 @@ pub struct Digest {
     pub period_dates: (String, String),
     pub timezone: String,
     pub previous_label: Option<String>,
+    /// Every target row of the report, in its order, as the metrics crate judged it (the
+    /// headline rows and the costs section show theirs; the subject counts the misses).
+    pub targets: Vec<Target>,
     /// Headline KPIs, each with a trend chart in the HTML e-mail.
     pub headline: Vec<Kpi>,
     /// Further KPIs with data (rates, NPS, CES, churn, ...).
     pub more: Vec<Kpi>,
     pub attention: Vec<Attention>,
-    /// Untrusted parts (tags) inside: escape like any text.
+    /// The report's suggestions (`Suggestion::message`), in its order. Untrusted parts
+    /// (tags) inside: escape like any text.
     pub suggestions: Vec<String>,
     pub agents: Vec<AgentRow>,
     pub channels: Vec<ChannelRow>,
@@ -377,106 +456,45 @@ impl VendorCheck {
 impl Digest {
     pub fn build(input: &DigestInput<'_>) -> Digest {
         let r = input.report;
-        let history = &input.history[..input.history.len().min(TREND_PERIODS)];
-        let t = &input.targets;
-
-        let headline_specs = headline_specs(t);
-        let more_specs = more_specs();
-        let insights = Insights::read(r);
-        let with_insights = |mut k: Kpi| {
-            if let Some(a) = insights.anomalies.iter().find(|(id, _)| id == k.id) {
-                k.anomaly = a.1;
-            }
-            k
-        };
-        let headline: Vec<Kpi> = headline_specs
-            .iter()
-            .filter_map(|s| kpi(s, r, history))
-            .map(with_insights)
-            .collect();
-        let more: Vec<Kpi> = more_specs
-            .iter()
-            .filter_map(|s| kpi(s, r, history))
-            .map(with_insights)
-            .collect();
-
-        let mut attention = Vec::new();
-        for k in headline.iter().chain(&more) {
-            if let Some(Target {
-                status: TargetStatus::Missed,
-                text,
-                ..
-            }) = &k.target
-            {
-                attention.push(Attention {
-                    kpi: k.id,
-                    message: format!("{} is {} (target {text})", k.label, k.value_text()),
-                });
-            }
-            if k.anomaly {
-                attention.push(Attention {
-                    kpi: k.id,
-                    message: format!(
-                        "{} is unusual: {} against {} on average over the previous weeks",
-                        k.label,
-                        k.value_text(),
-                        trailing_mean(&k.series)
-                            .map_or_else(String::new, |m| format_value(k.unit, m))
-                    ),
-                });
-            }
-        }
-
-        let costs = costs(r, t);
-        if let Some(Target {
-            status: TargetStatus::Missed,
-            text,
-            ..
-        }) = costs.as_ref().and_then(|c| c.ratio_target.as_ref())
-        {
-            attention.push(Attention {
-                kpi: "support_cost_ratio",
-                message: format!(
-                    "Support cost ratio is {} (target {text})",
-                    costs
-                        .as_ref()
-                        .and_then(|c| c.ratio)
-                        .map_or_else(String::new, format::percent)
-                ),
-            });
-        }
-
-        let reviews = reviews(r, input.reviews);
-        let mut digest = Digest {
+        let history = &input.history[..input.history.len().min(MAX_HISTORY)];
+        let trends: &[KpiTrend] = r.trends.as_ref().map_or(&[], |t| &t.kpis);
+        let targets: Vec<Target> = r.targets.iter().map(Target::from_report).collect();
+        let row = |s: &Spec| kpi(s, r, history, trends, &targets);
+        let headline: Vec<Kpi> = headline_specs().iter().filter_map(row).collect();
+        let more: Vec<Kpi> = more_specs().iter().filter_map(row).collect();
+        Digest {
             team: r.team.clone(),
             period_label: r.period.label.clone(),
             period_dates: period_dates(r),
             timezone: r.period.timezone.clone(),
             previous_label: history.first().map(|h| h.period.label.clone()),
+            attention: attention(&targets, trends),
+            costs: costs(r, &targets),
+            targets,
             headline,
             more,
-            attention,
-            suggestions: Vec::new(),
+            suggestions: r.suggestions.iter().map(|s| s.message.clone()).collect(),
             agents: agents(r),
             channels: channels(r),
-            reviews,
+            reviews: reviews(r, input.reviews),
             comments: comments(input.ratings),
             social: social(r),
-            costs,
-            forecast: insights.forecast,
+            forecast: forecast(r),
             vendor_checks: Vec::new(),
-        };
-        digest.suggestions = if insights.suggestions.is_empty() {
-            suggestions(&digest, r, history, t)
-        } else {
-            insights.suggestions
-        };
-        digest
+        }
     }
 
     /// The KPI with report key `id`, headline or not.
     pub fn kpi(&self, id: &str) -> Option<&Kpi> {
         self.headline.iter().chain(&self.more).find(|k| k.id == id)
+    }
+
+    /// The targets the metrics crate found missed.
+    pub fn missed_targets(&self) -> usize {
+        self.targets
+            .iter()
+            .filter(|t| t.status == TargetStatus::Missed)
+            .count()
     }
 
     /// `deskpulse digest — support — 2026-W46`: the e-mail subject and every format's
@@ -490,61 +508,62 @@ impl Digest {
     }
 }
 
-/// The metrics crate's insights, read from the report's JSON keys (`suggestions`,
-/// `forecast`, `trends.kpis[].anomaly`); empty when the report has none.
-#[derive(Debug, Default)]
-struct Insights {
-    suggestions: Vec<String>,
-    forecast: Option<ForecastSection>,
-    /// (KPI id, anomaly) where the metrics crate could tell.
-    anomalies: Vec<(String, bool)>,
+/// The report's missed targets, then the KPIs it flagged as unusual: its verdicts in words.
+fn attention(targets: &[Target], trends: &[KpiTrend]) -> Vec<Attention> {
+    let mut out = Vec::new();
+    for t in targets.iter().filter(|t| t.status == TargetStatus::Missed) {
+        let i = info(&t.kpi);
+        let clock = if t.business_time {
+            " in business hours"
+        } else {
+            ""
+        };
+        out.push(Attention {
+            kpi: i.id,
+            message: format!(
+                "{} is {}{clock} (target {})",
+                i.label(&t.kpi),
+                t.judged.as_deref().unwrap_or("no data"),
+                t.text
+            ),
+        });
+    }
+    for t in trends.iter().filter(|t| t.anomaly == Some(true)) {
+        let i = info(&t.kpi);
+        let value = t
+            .value
+            .map_or_else(|| "no data".to_owned(), |v| format_value(i.unit, v));
+        let message = match t.trailing_mean {
+            Some(m) => format!(
+                "{} is unusual: {value} against {} on average over the previous {TRAILING_WINDOW} periods",
+                i.label(&t.kpi),
+                format_value(i.unit, m)
+            ),
+            None => format!(
+                "{} is unusual: {value}, outside its usual range",
+                i.label(&t.kpi)
+            ),
+        };
+        out.push(Attention { kpi: i.id, message });
+    }
+    out
 }
 
-impl Insights {
-    fn read(r: &KpiReport) -> Insights {
-        let Ok(v) = serde_json::to_value(r) else {
-            return Insights::default();
-        };
-        let suggestions = v["suggestions"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|s| s["message"].as_str())
-            .filter(|m| !m.trim().is_empty())
-            .map(str::to_owned)
-            .collect();
-        let f = &v["forecast"];
-        let num = |x: &serde_json::Value| x.as_f64().filter(|v| v.is_finite());
-        let forecast = (f["kpi"].as_str() == Some("ticket_volume"))
-            .then(|| {
-                Some(ForecastSection {
-                    value: num(&f["value"])?,
-                    lower: num(&f["lower"])?,
-                    upper: num(&f["upper"])?,
-                    level: num(&f["level"]).unwrap_or(0.8),
-                    staffing: match (
-                        f["staffing"]["agents_now"].as_u64(),
-                        f["staffing"]["agents_needed"].as_u64(),
-                        f["staffing"]["agents_needed_upper"].as_u64(),
-                    ) {
-                        (Some(a), Some(b), Some(c)) => Some((a, b, c)),
-                        _ => None,
-                    },
-                })
-            })
-            .flatten();
-        let anomalies = v["trends"]["kpis"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|k| Some((k["kpi"].as_str()?.to_owned(), k["anomaly"].as_bool()?)))
-            .collect();
-        Insights {
-            suggestions,
-            forecast,
-            anomalies,
-        }
-    }
+fn forecast(r: &KpiReport) -> Option<ForecastSection> {
+    let f = r.forecast.as_ref().filter(|f| f.kpi == "ticket_volume")?;
+    [f.value, f.lower, f.upper, f.level]
+        .iter()
+        .all(|v| v.is_finite())
+        .then(|| ForecastSection {
+            value: f.value,
+            lower: f.lower,
+            upper: f.upper,
+            level: f.level,
+            staffing: f
+                .staffing
+                .as_ref()
+                .map(|s| (s.agents_now, s.agents_needed, s.agents_needed_upper)),
+        })
 }
 
 fn period_dates(r: &KpiReport) -> (String, String) {
@@ -563,58 +582,86 @@ fn period_dates(r: &KpiReport) -> (String, String) {
 
 type Extract = fn(&KpiReport) -> (Option<f64>, u64, Option<String>);
 
-/// (target text, target value, is a value within target?)
-type SpecTarget = (String, f64, Box<dyn Fn(f64) -> bool>);
-
 struct Spec {
     id: &'static str,
     label: &'static str,
     unit: Unit,
-    polarity: Polarity,
     extract: Extract,
-    target: Option<SpecTarget>,
 }
 
-fn headline_specs(t: &Targets) -> Vec<Spec> {
-    let frt = t.first_response_seconds;
-    let res = t.resolution_seconds;
-    let csat = t.csat;
+/// How the digest names and formats a KPI of the report.
+#[derive(Clone, Copy)]
+struct Info {
+    /// `"other"` for a KPI this crate does not know (one the metrics crate added later).
+    id: &'static str,
+    label: Option<&'static str>,
+    unit: Unit,
+}
+
+impl Info {
+    fn label(&self, kpi: &str) -> String {
+        self.label
+            .map_or_else(|| kpi.replace('_', " "), str::to_owned)
+    }
+}
+
+/// KPIs with a target or a trend that have no row of their own here.
+const OTHER_KPIS: &[(&str, &str, Unit)] = &[
+    ("support_cost_ratio", "Support cost ratio", Unit::Share),
+    ("review_rating", "Review rating", Unit::Score),
+];
+
+fn info(kpi: &str) -> Info {
+    headline_specs()
+        .iter()
+        .chain(&more_specs())
+        .find(|s| s.id == kpi)
+        .map(|s| (s.id, s.label, s.unit))
+        .or_else(|| OTHER_KPIS.iter().copied().find(|(id, _, _)| *id == kpi))
+        .map_or(
+            Info {
+                id: "other",
+                label: None,
+                unit: Unit::Score,
+            },
+            |(id, label, unit)| Info {
+                id,
+                label: Some(label),
+                unit,
+            },
+        )
+}
+
+fn headline_specs() -> Vec<Spec> {
     vec![
         Spec {
             id: "ticket_volume",
             label: "Tickets created",
             unit: Unit::Count,
-            polarity: Polarity::Neutral,
             extract: |r| {
                 let v = &r.kpis.ticket_volume;
                 (Some(v.value as f64), v.n, None)
             },
-            target: None,
         },
         Spec {
             id: "solved",
             label: "Tickets solved",
             unit: Unit::Count,
-            polarity: Polarity::HigherIsBetter,
             extract: |r| (Some(r.kpis.solved.value as f64), r.kpis.solved.n, None),
-            target: None,
         },
         Spec {
             id: "backlog",
             label: "Backlog at end",
             unit: Unit::Count,
-            polarity: Polarity::LowerIsBetter,
             extract: |r| (Some(r.kpis.backlog.value as f64), r.kpis.backlog.n, None),
-            target: None,
         },
         Spec {
             id: "first_response_time",
             label: "First response (median)",
             unit: Unit::Seconds,
-            polarity: Polarity::LowerIsBetter,
             extract: |r| {
                 let k = &r.kpis.first_response_time;
-                let mut detail = duration_detail(&k.stats);
+                let mut detail = duration_detail(&k.stats, k.business.as_ref());
                 if k.waiting > 0 {
                     detail = Some(format!(
                         "{} · {} still waiting",
@@ -624,32 +671,24 @@ fn headline_specs(t: &Targets) -> Vec<Spec> {
                 }
                 (k.stats.median_seconds, k.stats.n, detail)
             },
-            target: Some((
-                format!("≤ {}", format::duration(frt as f64)),
-                frt as f64,
-                Box::new(move |v| v <= frt as f64),
-            )),
         },
         Spec {
             id: "resolution_time",
             label: "Resolution (median)",
             unit: Unit::Seconds,
-            polarity: Polarity::LowerIsBetter,
             extract: |r| {
-                let k = &r.kpis.resolution_time.stats;
-                (k.median_seconds, k.n, duration_detail(k))
+                let k = &r.kpis.resolution_time;
+                (
+                    k.stats.median_seconds,
+                    k.stats.n,
+                    duration_detail(&k.stats, k.business.as_ref()),
+                )
             },
-            target: Some((
-                format!("≤ {}", format::duration(res as f64)),
-                res as f64,
-                Box::new(move |v| v <= res as f64),
-            )),
         },
         Spec {
             id: "csat",
             label: "CSAT",
             unit: Unit::Share,
-            polarity: Polarity::HigherIsBetter,
             extract: |r| {
                 let c = &r.kpis.csat;
                 let mut parts = Vec::new();
@@ -659,18 +698,13 @@ fn headline_specs(t: &Targets) -> Vec<Spec> {
                 parts.push(format!("{} responses", c.n));
                 (c.value, c.n, Some(parts.join(" · ")))
             },
-            target: Some((
-                format!("≥ {}", format::percent(csat)),
-                csat,
-                Box::new(move |v| v >= csat - 1e-9),
-            )),
         },
     ]
 }
 
-/// Duration details without the "within target" share (whose target the detail would have
-/// to repeat): p90 and n.
-fn duration_detail(d: &DurationStats) -> Option<String> {
+/// Duration details: p90, the share within target and n, then the business-time median
+/// when the team has business hours (what its duration targets are judged on).
+fn duration_detail(d: &DurationStats, business: Option<&DurationStats>) -> Option<String> {
     let mut parts = Vec::new();
     if let Some(p90) = d.p90_seconds {
         parts.push(format!("p90 {}", format::duration(p90)));
@@ -679,6 +713,13 @@ fn duration_detail(d: &DurationStats) -> Option<String> {
         parts.push(format!("{} within target", format::percent(w)));
     }
     parts.push(format!("n = {}", d.n));
+    if let Some(m) = business.and_then(|b| b.median_seconds) {
+        let mut s = format!("business hours: median {}", format::duration(m));
+        if let Some(w) = business.and_then(|b| b.within_target) {
+            s.push_str(&format!(", {} within target", format::percent(w)));
+        }
+        parts.push(s);
+    }
     Some(parts.join(" · "))
 }
 
@@ -691,148 +732,127 @@ fn more_specs() -> Vec<Spec> {
             id: "one_touch_resolution_rate",
             label: "One-touch resolution",
             unit: Unit::Share,
-            polarity: Polarity::HigherIsBetter,
             extract: |r| rate(&r.kpis.one_touch_resolution_rate),
-            target: None,
         },
         Spec {
             id: "first_contact_resolution_rate",
             label: "First contact resolution",
             unit: Unit::Share,
-            polarity: Polarity::HigherIsBetter,
             extract: |r| rate(&r.kpis.first_contact_resolution_rate),
-            target: None,
         },
         Spec {
             id: "automated_resolution_rate",
             label: "Automated resolution",
             unit: Unit::Share,
-            polarity: Polarity::Neutral,
             extract: |r| rate(&r.kpis.automated_resolution_rate),
-            target: None,
         },
         Spec {
             id: "reopen_rate",
             label: "Reopen rate",
             unit: Unit::Share,
-            polarity: Polarity::LowerIsBetter,
             extract: |r| rate(&r.kpis.reopen_rate),
-            target: None,
         },
         Spec {
             id: "reply_time",
             label: "Reply time (median)",
             unit: Unit::Seconds,
-            polarity: Polarity::LowerIsBetter,
             extract: |r| {
                 let k = &r.kpis.reply_time.stats;
                 (k.median_seconds, k.n, None)
             },
-            target: None,
         },
         Spec {
             id: "nps",
             label: "NPS",
             unit: Unit::Score,
-            polarity: Polarity::HigherIsBetter,
             extract: |r| (r.kpis.nps.value, r.kpis.nps.n, None),
-            target: None,
         },
         Spec {
             id: "ces",
             label: "CES (mean)",
             unit: Unit::Score,
-            polarity: Polarity::HigherIsBetter,
             extract: |r| (r.kpis.ces.value, r.kpis.ces.n, None),
-            target: None,
         },
         Spec {
             id: "churn_rate",
             label: "Churn rate",
             unit: Unit::Share,
-            polarity: Polarity::LowerIsBetter,
             extract: |r| (r.kpis.churn_rate.value, r.kpis.churn_rate.n, None),
-            target: None,
         },
         Spec {
             id: "complaints",
             label: "Complaints",
             unit: Unit::Count,
-            polarity: Polarity::LowerIsBetter,
             extract: |r| {
                 let c = &r.kpis.complaints;
                 // Zero complaints with nothing that could complain is "no data", not 0.
                 let has = c.value > 0 || r.kpis.ticket_volume.value > 0;
                 (has.then_some(c.value as f64), c.n, None)
             },
-            target: None,
         },
     ]
 }
 
-fn kpi(spec: &Spec, r: &KpiReport, history: &[KpiReport]) -> Option<Kpi> {
+/// A KPI's row: its value from the report, its target row, and its previous value, change,
+/// series, anomaly flag and trailing mean from the report's trend when metrics trends it —
+/// else value and change against the previous report, and no verdict.
+fn kpi(
+    spec: &Spec,
+    r: &KpiReport,
+    history: &[KpiReport],
+    trends: &[KpiTrend],
+    targets: &[Target],
+) -> Option<Kpi> {
     let (value, n, detail) = (spec.extract)(r);
-    let value = value.filter(|v| v.is_finite());
-    let mut series: Vec<Option<f64>> = history
-        .iter()
-        .take(TREND_PERIODS - 1)
-        .rev()
-        .map(|h| (spec.extract)(h).0.filter(|v| v.is_finite()))
-        .collect();
-    series.push(value);
-    let target = spec.target.as_ref().map(|(text, goal, within)| Target {
-        status: match value {
-            Some(v) if within(v) => TargetStatus::Met,
-            Some(_) => TargetStatus::Missed,
-            None => TargetStatus::Unknown,
-        },
-        text: text.clone(),
-        value: *goal,
-    });
+    let finite = |v: Option<f64>| v.filter(|v| v.is_finite());
+    let value = finite(value);
+    let target = targets.iter().find(|t| t.kpi == spec.id).cloned();
+    let (previous, change, series, anomaly, trailing_mean) =
+        match trends.iter().find(|t| t.kpi == spec.id) {
+            Some(t) => {
+                let skip = t.series.len().saturating_sub(TREND_PERIODS);
+                (
+                    finite(t.previous),
+                    finite(t.change),
+                    t.series[skip..].iter().map(|v| finite(*v)).collect(),
+                    t.anomaly,
+                    finite(t.trailing_mean),
+                )
+            }
+            None => {
+                let past = |h: &KpiReport| finite((spec.extract)(h).0);
+                let mut series: Vec<Option<f64>> = history
+                    .iter()
+                    .take(TREND_PERIODS - 1)
+                    .rev()
+                    .map(past)
+                    .collect();
+                series.push(value);
+                let previous = history.first().and_then(past);
+                let change = value.zip(previous).map(|(v, p)| v - p);
+                (previous, change, series, None, None)
+            }
+        };
     // No data this period: shown only when it has a target and had data before (so the
     // digest says "target unknown" rather than silently dropping a KPI a manager watches).
     if value.is_none() && (target.is_none() || series.iter().all(Option::is_none)) {
         return None;
     }
-    let previous = history
-        .first()
-        .and_then(|h| (spec.extract)(h).0)
-        .filter(|v| v.is_finite());
     Some(Kpi {
         id: spec.id,
         label: spec.label,
         unit: spec.unit,
-        polarity: spec.polarity,
+        polarity: Polarity::of(spec.id),
         value,
         n,
         detail: if value.is_some() { detail } else { None },
         previous,
+        change,
         target,
-        anomaly: anomaly(&series),
         series,
+        anomaly,
+        trailing_mean,
     })
-}
-
-/// DESIGN's anomaly rule: the last value outside the trailing 8-period mean ± 3σ (sample
-/// standard deviation), with at least 4 earlier values and some spread in them.
-pub fn anomaly(series: &[Option<f64>]) -> bool {
-    let Some((Some(last), earlier)) = series.split_last() else {
-        return false;
-    };
-    let prev: Vec<f64> = earlier.iter().rev().take(8).flatten().copied().collect();
-    if prev.len() < 4 {
-        return false;
-    }
-    let mean = prev.iter().sum::<f64>() / prev.len() as f64;
-    let var = prev.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (prev.len() - 1) as f64;
-    let sd = var.sqrt();
-    sd > 1e-9 && (last - mean).abs() > 3.0 * sd
-}
-
-fn trailing_mean(series: &[Option<f64>]) -> Option<f64> {
-    let (_, earlier) = series.split_last()?;
-    let prev: Vec<f64> = earlier.iter().rev().take(8).flatten().copied().collect();
-    (!prev.is_empty()).then(|| prev.iter().sum::<f64>() / prev.len() as f64)
 }
 
 fn agents(r: &KpiReport) -> Vec<AgentRow> {
@@ -913,9 +933,10 @@ fn reviews(r: &KpiReport, texts: &[Review]) -> Option<ReviewsSection> {
         .take(QUOTES)
         .map(review_quote)
         .collect();
-    let unanswered = match k.all.share_answered {
-        Some(s) if k.all.n > 0 => (k.all.n as f64 * (1.0 - s)).round() as u64,
-        _ => texts.iter().filter(|r| !is_answered(r)).count() as u64,
+    let unanswered = if k.all.n > 0 {
+        k.unanswered
+    } else {
+        texts.iter().filter(|r| !is_answered(r)).count() as u64
     };
     Some(ReviewsSection {
         new: if k.all.n > 0 {
@@ -991,7 +1012,7 @@ fn social(r: &KpiReport) -> Vec<SocialRow> {
         .collect()
 }
 
-fn costs(r: &KpiReport, t: &Targets) -> Option<CostsSection> {
+fn costs(r: &KpiReport, targets: &[Target]) -> Option<CostsSection> {
     let per = &r.kpis.support_cost_per_ticket;
     let per_ticket = match (per.value, &per.currency) {
         (Some(v), Some(c)) if v.is_finite() => Some((v, c.clone())),
@@ -1004,145 +1025,11 @@ fn costs(r: &KpiReport, t: &Targets) -> Option<CostsSection> {
     Some(CostsSection {
         per_ticket,
         ratio,
-        ratio_target: ratio.map(|v| Target {
-            status: if v <= t.cost_ratio + 1e-12 {
-                TargetStatus::Met
-            } else {
-                TargetStatus::Missed
-            },
-            text: format!("≤ {}", format::percent(t.cost_ratio)),
-            value: t.cost_ratio,
+        ratio_target: ratio.and_then(|_| {
+            targets
+                .iter()
+                .find(|t| t.kpi == "support_cost_ratio")
+                .cloned()
         }),
     })
-}
-
-/// The built-in rule set: what to look at, from the misses and the report's breakdowns.
-fn suggestions(d: &Digest, r: &KpiReport, history: &[KpiReport], t: &Targets) -> Vec<String> {
-    let missed = |id: &str| {
-        d.kpi(id)
-            .and_then(|k| k.target.as_ref())
-            .is_some_and(|t| t.status == TargetStatus::Missed)
-    };
-    let mut out = Vec::new();
-    if missed("first_response_time") {
-        let worst = r
-            .kpis
-            .first_response_by_hour
-            .iter()
-            .filter(|h| h.n > 0 || h.waiting > 0)
-            .max_by(|a, b| {
-                a.total_wait_seconds
-                    .total_cmp(&b.total_wait_seconds)
-                    .then(b.hour.cmp(&a.hour))
-            });
-        match worst {
-            Some(h) => out.push(format!(
-                "First response is above target: waits pile up on tickets created around \
-                 {:02}:00 — check staffing and auto-acknowledgements at that hour.",
-                h.hour
-            )),
-            None => out.push(
-                "First response is above target: check staffing against the hours tickets \
-                 arrive."
-                    .to_owned(),
-            ),
-        }
-    }
-    let waiting = r.kpis.first_response_time.waiting;
-    if waiting > 0 {
-        out.push(format!(
-            "{waiting} ticket(s) created this period still wait for a first reply."
-        ));
-    }
-    if missed("resolution_time") {
-        let slow: Vec<String> = r
-            .kpis
-            .resolution_by_tag
-            .iter()
-            .filter(|tag| {
-                tag.median_resolution_seconds
-                    .is_some_and(|m| m > t.resolution_seconds as f64)
-            })
-            .take(3)
-            .map(|tag| {
-                format!(
-                    "{} ({} tickets, median {})",
-                    truncate(&tag.tag, NAME_CHARS),
-                    tag.n,
-                    format::duration(tag.median_resolution_seconds.unwrap_or_default())
-                )
-            })
-            .collect();
-        if slow.is_empty() {
-            out.push(
-                "Resolution is above target: review macros and canned answers for the most \
-                 frequent requests."
-                    .to_owned(),
-            );
-        } else {
-            out.push(format!(
-                "Resolution is above target: review macros and canned answers for the top \
-                 tags: {}.",
-                slow.join(", ")
-            ));
-        }
-    }
-    if missed("csat") {
-        let n = r.kpis.csat.unsatisfied_with_comment;
-        if n > 0 {
-            out.push(format!(
-                "CSAT is below target: read the {n} unsatisfied response(s) with a comment first."
-            ));
-        } else {
-            out.push(
-                "CSAT is below target: review the tickets rated unsatisfied with their agents."
-                    .to_owned(),
-            );
-        }
-    }
-    if let Some(prev) = history.first() {
-        let (b, pb) = (r.kpis.backlog.value, prev.kpis.backlog.value);
-        let (created, solved) = (r.kpis.ticket_volume.value, r.kpis.solved.value);
-        if b > pb && created > solved {
-            out.push(format!(
-                "Backlog grew by {} ({created} created, {solved} solved): plan time to catch up \
-                 before it ages.",
-                b - pb
-            ));
-        }
-        if let (Some(now), Some(before)) = (r.kpis.reopen_rate.value, prev.kpis.reopen_rate.value)
-            && now - before >= 0.05
-        {
-            out.push(format!(
-                "Reopen rate rose to {}: check that tickets are solved, not closed early.",
-                format::percent(now)
-            ));
-        }
-    }
-    if d.kpi("ticket_volume").is_some_and(|k| k.anomaly) {
-        out.push(
-            "Ticket volume is unusual: look for an incident, a release or a campaign behind it."
-                .to_owned(),
-        );
-    }
-    if let Some(rv) = &d.reviews
-        && rv.unanswered > 0
-    {
-        out.push(format!(
-            "Answer the {} review(s) still without a reply.",
-            rv.unanswered
-        ));
-    }
-    if d.costs
-        .as_ref()
-        .and_then(|c| c.ratio_target.as_ref())
-        .is_some_and(|t| t.status == TargetStatus::Missed)
-    {
-        out.push(
-            "Support cost ratio is above target: look at deflection (help centre, automation) \
-             for the most frequent tags."
-                .to_owned(),
-        );
-    }
-    out
 }

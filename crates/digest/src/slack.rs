@@ -119,6 +119,9 @@ fn kpi_field(k: &Kpi) -> Text {
             escape::slack(&t.text),
             t.status.label()
         ));
+        if let Some(note) = t.note() {
+            s.push_str(&format!(" ({})", escape::slack(&note)));
+        }
     }
     let spark = k.sparkline();
     if k.series.len() > 1 && !spark.is_empty() {

@@ -215,6 +215,9 @@ fn kpi_line(w: &mut String, k: &Kpi) {
     }
     if let Some(t) = &k.target {
         let _ = write!(line, "  target {} {}", t.text, status_word(t.status));
+        if let Some(note) = t.note() {
+            let _ = write!(line, " ({note})");
+        }
     }
     let spark = k.sparkline();
     if k.series.len() > 1 && !spark.is_empty() {

@@ -95,7 +95,6 @@ fn rendered() -> RenderedDigest {
     let d = Digest::build(&DigestInput {
         report: &s.report,
         history: &s.history,
-        targets: s.targets,
         reviews: &s.reviews,
         ratings: &s.ratings,
     });

@@ -1,10 +1,12 @@
-//! Report fixtures for the digest tests and the `render_sample` example. Reports are built
-//! from the report JSON contract (not struct literals), so KPIs the metrics crate adds later
-//! do not break them.
+//! Report fixtures for the digest tests and the `render_sample` example. Reports' KPIs are
+//! built from the report JSON contract (not struct literals), so KPIs the metrics crate adds
+//! later do not break them; their verdicts (targets, suggestions, and with a history the
+//! trends, anomalies and forecast) are the metrics crate's own ([`judge`],
+//! [`deskpulse_metrics::attach_history`]), never written here: the digest only renders them.
 #![allow(dead_code)]
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
-use deskpulse_metrics::{KpiReport, Targets};
+use deskpulse_metrics::{KpiReport, Targets, TeamConfig};
 use deskpulse_model::{Rating, RatingKind, RatingScale, Review};
 use serde_json::{Value, json};
 
@@ -66,7 +68,32 @@ pub fn agent(name: &str, solved: u64, frt: f64, res: f64, csat: Option<f64>) -> 
     })
 }
 
-/// A report of `team` for the week `weeks_ago` before 2026-W47.
+/// The team the fixtures are judged for: DESIGN's default targets, no business hours.
+pub fn team(name: &str) -> TeamConfig {
+    TeamConfig {
+        name: name.into(),
+        targets: Targets::default(),
+        ..TeamConfig::default()
+    }
+}
+
+/// `report` judged by the metrics crate against the default targets (its `targets` and
+/// target-based `suggestions`), as `compute_report` hands it over.
+pub fn judge(mut report: KpiReport) -> KpiReport {
+    let team = team(&report.team);
+    deskpulse_metrics::judge(&mut report, &team);
+    report
+}
+
+/// `report` with `history` attached by the metrics crate (trends, anomalies, forecast,
+/// trend-based suggestions), as the CLI hands it to the digest.
+pub fn with_history(mut report: KpiReport, history: &[KpiReport]) -> KpiReport {
+    let team = team(&report.team);
+    deskpulse_metrics::attach_history(&mut report, &team, history);
+    report
+}
+
+/// A report of `team` for the week `weeks_ago` before 2026-W47, judged ([`judge`]).
 pub fn report(team: &str, weeks_ago: i64, w: Week, agents: Vec<Value>) -> KpiReport {
     let (start, monday) = week_start(weeks_ago);
     let end = start + Duration::weeks(1);
@@ -106,7 +133,7 @@ pub fn report(team: &str, weeks_ago: i64, w: Week, agents: Vec<Value>) -> KpiRep
             "first_response_by_hour": (0..24).map(|h| json!({
                 "hour": h, "n": if (8..18).contains(&h) { 10 } else { 1 },
                 "median_seconds": 1800,
-                "total_wait_seconds": if h == 14 { 90000 } else { 10000 },
+                "total_wait_seconds": if h == 14 { 90000 } else if (8..18).contains(&h) { 18000 } else { 1800 },
                 "waiting": 0})).collect::<Vec<_>>(),
             "resolution_by_tag": [
                 {"tag": "billing", "n": 31, "median_resolution_seconds": 50400},
@@ -115,10 +142,11 @@ pub fn report(team: &str, weeks_ago: i64, w: Week, agents: Vec<Value>) -> KpiRep
         },
         "agents": agents,
     });
-    serde_json::from_value(v).expect("the fixture follows the report contract")
+    judge(serde_json::from_value(v).expect("the fixture follows the report contract"))
 }
 
-/// Adds reviews, social and costs to a report (through its JSON, like the contract).
+/// Adds reviews, social and costs to a report (through its JSON, like the contract), and
+/// judges it again.
 pub fn with_public(report: KpiReport) -> KpiReport {
     let mut v = serde_json::to_value(&report).unwrap();
     v["kpis"]["reviews"] = json!({
@@ -130,7 +158,8 @@ pub fn with_public(report: KpiReport) -> KpiReport {
             "share_negative": 0.6666667, "share_answered": 0.3333333, "median_reply_seconds": 7200},
             "google": {"n": 1, "mean_rating": 4,
             "distribution": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0},
-            "share_negative": 0, "share_answered": 0, "median_reply_seconds": null}}
+            "share_negative": 0, "share_answered": 0, "median_reply_seconds": null}},
+        "unanswered": 3
     });
     v["kpis"]["social"] = json!([
         {"platform": "instagram", "account": "acme", "metric": "followers", "value": 12840,
@@ -140,7 +169,7 @@ pub fn with_public(report: KpiReport) -> KpiReport {
     ]);
     v["kpis"]["support_cost_per_ticket"] = json!({"n": report.kpis.ticket_volume.value, "value": 14.2, "currency": "EUR", "costs": 2016.4});
     v["kpis"]["support_cost_ratio"] = json!({"n": 7, "value": 0.12, "revenue": 16803});
-    serde_json::from_value(v).unwrap()
+    judge(serde_json::from_value(v).unwrap())
 }
 
 pub fn review(
@@ -198,14 +227,14 @@ pub fn weeks() -> Vec<Week> {
         .collect()
 }
 
-/// The standard sample: this week's report (with agents, reviews, social, costs) and 11
-/// weeks of history, most recent first; `hostile` puts attacks into the untrusted strings.
+/// The standard sample: this week's report (with agents, reviews, social, costs, and the
+/// history attached) and 11 weeks of history, most recent first; `hostile` puts attacks into
+/// the untrusted strings.
 pub struct Sample {
     pub report: KpiReport,
     pub history: Vec<KpiReport>,
     pub reviews: Vec<Review>,
     pub ratings: Vec<Rating>,
-    pub targets: Targets,
 }
 
 pub fn sample(hostile: bool) -> Sample {
@@ -231,8 +260,8 @@ pub fn sample(hostile: bool) -> Sample {
         agent(&names[2], 30, 4300.0, 21000.0, Some(0.86)),
         agent(&names[3], 24, 8200.0, 30600.0, None),
     ];
-    let report = with_public(report("support", 0, ws[0], agents));
-    let history = (1..12).map(|i| report_plain(i, ws[i as usize])).collect();
+    let history: Vec<KpiReport> = (1..12).map(|i| report_plain(i, ws[i as usize])).collect();
+    let report = with_history(with_public(report("support", 0, ws[0], agents)), &history);
     let (bad, worse) = if hostile {
         (
             format!("Terrible {SCRIPT} {SLACK_PING}"),
@@ -267,7 +296,6 @@ pub fn sample(hostile: bool) -> Sample {
         history,
         reviews,
         ratings,
-        targets: Targets::default(),
     }
 }
 

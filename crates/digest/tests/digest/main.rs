@@ -1,8 +1,10 @@
 //! The digest crate's integration tests (one binary): rendering, escaping, SMTP delivery to
-//! a real SMTP server, the Slack webhook, exactly-once sending and snapshots.
+//! a real SMTP server, the Slack webhook, exactly-once sending, snapshots, and that every
+//! verdict shown is the metrics crate's own (`judge`).
 
 mod fixtures;
 mod hostile;
+mod judge;
 mod log;
 mod once;
 mod render;
@@ -19,7 +21,6 @@ pub fn build(s: &Sample) -> Digest {
     Digest::build(&DigestInput {
         report: &s.report,
         history: &s.history,
-        targets: s.targets,
         reviews: &s.reviews,
         ratings: &s.ratings,
     })
