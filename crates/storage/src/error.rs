@@ -44,7 +44,7 @@ const MASK: &str = "****";
 /// Connection parameters whose value is a credential or says where one is kept: libpq's
 /// `password`, `sslpassword` and `passfile` (URL query or `key=value` form), and any other
 /// `…password…` spelling a driver might accept.
-fn is_secret_param(name: &str) -> bool {
+pub(crate) fn is_secret_param(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     n.contains("password") || n == "passfile" || n == "pass" || n == "pwd"
 }

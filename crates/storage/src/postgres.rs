@@ -33,7 +33,8 @@ pub(crate) async fn open(url: &str) -> Result<PgPool, StorageError> {
         hint: "check that the server is running and reachable and that the user, password \
                and database in [database] url exist",
     };
-    let opts = PgConnectOptions::from_str(url).map_err(|e| open_err(&e))?;
+    let opts =
+        PgConnectOptions::from_str(&without_unsupported_secrets(url)).map_err(|e| open_err(&e))?;
     // One direct attempt first: the pool would retry a refused connection until its acquire
     // timeout, and a wrong URL should fail at once with the server's own reason.
     let probe = PgConnection::connect_with(&opts)
@@ -55,6 +56,44 @@ pub(crate) async fn open(url: &str) -> Result<PgPool, StorageError> {
         })?;
     rebuild_facts_if_needed(&pool).await?;
     Ok(pool)
+}
+
+/// `url` without the credential parameters sqlx does not read (`sslpassword`, `passfile`, a
+/// `PASSWORD` in capitals): sqlx would log each as "ignoring unrecognized connect parameter"
+/// with its value, at `warn`, so a client key's passphrase would reach the terminal. Each is
+/// dropped with a warning that names it and says what to do instead; `password` (which sqlx
+/// reads) stays.
+fn without_unsupported_secrets(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return url.to_owned();
+    };
+    let pairs: Vec<(String, String)> = parsed
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let unsupported = |k: &str| k != "password" && crate::error::is_secret_param(k);
+    if !pairs.iter().any(|(k, _)| unsupported(k)) {
+        return url.to_owned();
+    }
+    for (k, _) in pairs.iter().filter(|(k, _)| unsupported(k)) {
+        tracing::warn!(
+            parameter = %k,
+            "[database] url: the Postgres driver does not support `{k}`, so it is ignored (its \
+             value is not shown); give the password as `password=` or in the URL's user info, \
+             and use an unencrypted client key"
+        );
+    }
+    let kept: Vec<&(String, String)> = pairs.iter().filter(|(k, _)| !unsupported(k)).collect();
+    if kept.is_empty() {
+        parsed.set_query(None);
+    } else {
+        let mut q = parsed.query_pairs_mut();
+        q.clear();
+        for (k, v) in kept {
+            q.append_pair(k, v);
+        }
+    }
+    parsed.to_string()
 }
 
 /// Serializes the transactions that refresh a source's facts (two streams of one source, or
@@ -110,7 +149,30 @@ crate::backend::shared_sql!();
 
 #[cfg(test)]
 mod tests {
+    use super::without_unsupported_secrets;
     use crate::Store;
+
+    /// sqlx logs an unrecognized parameter with its value at `warn`: the credential
+    /// parameters it does not read are removed before it sees them.
+    #[test]
+    fn parameters_the_driver_would_log_are_removed() {
+        assert_eq!(
+            without_unsupported_secrets(
+                "postgres://u@h/db?sslmode=require&sslpassword=K%20P&passfile=/p&password=x"
+            ),
+            "postgres://u@h/db?sslmode=require&password=x"
+        );
+        assert_eq!(
+            without_unsupported_secrets("postgres://u@h/db?PASSWORD=x"),
+            "postgres://u@h/db"
+        );
+        for same in [
+            "postgres://u:p@h/db?password=x&sslmode=disable",
+            "not a url ?sslpassword=",
+        ] {
+            assert_eq!(without_unsupported_secrets(same), same);
+        }
+    }
     use crate::testing::TestDb;
 
     /// sqlx's Postgres migrator holds an advisory lock while it runs: twenty openers of a new
@@ -147,6 +209,7 @@ mod tests {
             "postgres://deskpulse:Pw-9f3e1@127.0.0.1:1/db",
             "postgresql://deskpulse@127.0.0.1:1/db?password=Pw-9f3e1",
             "postgres://deskpulse:Pw%2D9f3e1@127.0.0.1:1/db?sslpassword=Pw-9f3e1&passfile=/x/Pw-9f3e1",
+            "postgres://deskpulse@127.0.0.1:1/db?PASSWORD=Pw-9f3e1&sslmode=disable",
         ] {
             let e = Store::open(url)
                 .await
