@@ -126,3 +126,99 @@ async fn init_then_report_on_an_empty_database() {
     let out = env.run(&["init"], &[]).await;
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A numeric token is a valid token: given as a TOML number in the file, or through a
+/// `DESKPULSE__SECTION__KEY` override (text that looks like a number), it is accepted as
+/// written — and, at `RUST_LOG=trace -vv`, printed nowhere. (It was refused with "invalid
+/// type: integer `98765431234`, expected a string", printing it.)
+#[tokio::test]
+async fn numeric_secrets_are_accepted_and_never_printed() {
+    const TOKEN: &str = "1234567890987";
+    const PASSWORD: &str = "98765431234";
+    let cfg = format!(
+        "{}\n[smtp]\nhost = \"mail.example.com\"\nusername = \"kpi\"\nfrom = \"kpi@example.com\"\n",
+        BASE.replace("\"${ZENDESK_API_TOKEN}\"", TOKEN)
+    );
+    let env = Env::new();
+    env.write_config(&cfg);
+    let out = env
+        .run(
+            &["-vv", "status"],
+            &[
+                ("DESKPULSE__SMTP__PASSWORD", PASSWORD),
+                ("RUST_LOG", "trace"),
+            ],
+        )
+        .await;
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    for secret in [TOKEN, PASSWORD] {
+        assert!(
+            !stdout.contains(secret) && !stderr.contains(secret),
+            "{secret} printed:\n{stdout}\n{stderr}"
+        );
+    }
+}
+
+/// A TOML syntax error names the file, line and column and what is wrong, and quotes
+/// nothing: the broken line may be the one holding a password (it used to be shown).
+#[tokio::test]
+async fn a_syntax_error_on_a_secret_line_is_located_not_quoted() {
+    const PASSWORD: &str = "hunter2-Pa55w0rd";
+    let cfg = format!(
+        "{BASE}\n[smtp]\nhost = \"mail.example.com\"\nfrom = \"kpi@example.com\"\npassword = \"{PASSWORD}\n"
+    );
+    let line = cfg.lines().count();
+    let env = Env::new();
+    env.write_config(&cfg);
+    let out = env
+        .run(
+            &["-vv", "report"],
+            &[("ZENDESK_API_TOKEN", "t"), ("RUST_LOG", "trace")],
+        )
+        .await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("deskpulse.toml:{line}:")) && stderr.contains("not valid TOML"),
+        "the error should say where: {stderr}"
+    );
+    for leak in [PASSWORD, "hunter2", "password = "] {
+        assert!(!stderr.contains(leak), "{leak:?} printed:\n{stderr}");
+    }
+}
+
+/// A secret of the wrong shape, or any other error in a file that holds secrets, names the
+/// key and never the secret's value.
+#[tokio::test]
+async fn errors_next_to_secrets_name_the_key_not_the_value() {
+    const TOKEN: &str = "9876543123456";
+    for (cfg, needles) in [
+        (
+            BASE.replace("\"${ZENDESK_API_TOKEN}\"", &format!("[{TOKEN}]")),
+            &["sources[0].api_token"][..],
+        ),
+        (
+            format!(
+                "{}page_size = \"{TOKEN}\"\n",
+                BASE.replace("\"${ZENDESK_API_TOKEN}\"", TOKEN)
+            ),
+            &["sources[0].page_size"],
+        ),
+        (
+            BASE.replace("\"${ZENDESK_API_TOKEN}\"", TOKEN)
+                .replace("api_token", "api_tokn"),
+            &["api_tokn"],
+        ),
+    ] {
+        let env = Env::new();
+        env.write_config(&cfg);
+        let out = env.run(&["-vv", "sync"], &[("RUST_LOG", "trace")]).await;
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        for n in needles {
+            assert!(stderr.contains(n), "stderr lacks {n:?}:\n{stderr}");
+        }
+        assert!(!stderr.contains(TOKEN), "{TOKEN} printed:\n{stderr}");
+    }
+}

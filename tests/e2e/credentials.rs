@@ -1,5 +1,6 @@
 //! A rejected token: exit code 1, one line naming the source, and the token nowhere in the
-//! output — not even at `RUST_LOG=trace`.
+//! output — not even at `RUST_LOG=trace -vv`, in no encoding (as written, percent-encoded,
+//! inside the Basic credentials).
 
 use crate::harness::{Env, text, zendesk_config};
 use wiremock::matchers::any;
@@ -25,7 +26,12 @@ async fn rejected_token_is_one_clear_line_and_never_printed() {
         if !log.is_empty() {
             vars.push(("RUST_LOG", log));
         }
-        let out = env.run(&["sync"], &vars).await;
+        let args: &[&str] = if log.is_empty() {
+            &["sync"]
+        } else {
+            &["-vv", "sync"]
+        };
+        let out = env.run(args, &vars).await;
         let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
         assert_eq!(
             out.status.code(),
@@ -34,7 +40,8 @@ async fn rejected_token_is_one_clear_line_and_never_printed() {
         );
         // Neither the token nor the Basic credentials it is encoded into may appear.
         let basic = base64_basic("agent@example.com/token", TOKEN);
-        for secret in [TOKEN, basic.as_str()] {
+        let user_and_token = "agent%40example.com%2Ftoken%3Azd-SECRET-token-5e1b9c";
+        for secret in [TOKEN, basic.as_str(), user_and_token] {
             assert!(
                 !stdout.contains(secret) && !stderr.contains(secret),
                 "RUST_LOG={log}: secret leaked:\n{stderr}"
@@ -62,7 +69,7 @@ async fn rejected_token_is_one_clear_line_and_never_printed() {
 }
 
 /// `base64("{user}:{password}")`, as in an `Authorization: Basic` header.
-fn base64_basic(user: &str, password: &str) -> String {
+pub(crate) fn base64_basic(user: &str, password: &str) -> String {
     const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let input = format!("{user}:{password}").into_bytes();
     let mut out = String::new();

@@ -3,7 +3,9 @@
 //! The file is found by `--config PATH`, else `$DESKPULSE_CONFIG`, else `./deskpulse.toml`;
 //! `DESKPULSE__SECTION__KEY` environment variables override it; `${ENV_VAR}` in any string
 //! is replaced by that variable. Unknown keys, bad values and unset variables are errors
-//! that name the key and say how to fix it.
+//! that name the key and say how to fix it — and never print a secret's value: secret keys
+//! take any scalar as text ([`lenient`]), syntax errors quote nothing ([`tree`]), and every
+//! error's text goes through [`secrets::Secrets::scrub`] with the secrets the file holds.
 
 use chrono::{NaiveDate, NaiveTime, Weekday};
 use chrono_tz::Tz;
@@ -15,6 +17,12 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+mod lenient;
+pub mod secrets;
+mod tree;
+
+use secrets::Secrets;
 
 pub const DEFAULT_PATH: &str = "deskpulse.toml";
 pub const ENV_PATH: &str = "DESKPULSE_CONFIG";
@@ -29,12 +37,57 @@ pub enum ConfigError {
     Missing { path: PathBuf },
     #[error("cannot read configuration {path}: {detail}")]
     Unreadable { path: PathBuf, detail: String },
+    /// The line is not quoted: it may hold a secret.
+    #[error(
+        "{path}:{line}:{column}: not valid TOML: {detail} (fix line {line}, column {column}; the line is not shown because it may hold a secret)"
+    )]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        detail: String,
+    },
+    #[error("environment variable {var} {detail}")]
+    Env { var: String, detail: String },
     #[error("{path}: `{key}`: {detail}")]
     Key {
         path: PathBuf,
         key: String,
         detail: String,
     },
+}
+
+impl ConfigError {
+    /// The same error with every secret in `secrets` masked in its text.
+    fn scrubbed(self, secrets: &Secrets) -> ConfigError {
+        match self {
+            ConfigError::Key { path, key, detail } => ConfigError::Key {
+                path,
+                key: secrets.scrub(&key),
+                detail: secrets.scrub(&detail),
+            },
+            ConfigError::Unreadable { path, detail } => ConfigError::Unreadable {
+                path,
+                detail: secrets.scrub(&detail),
+            },
+            ConfigError::Syntax {
+                path,
+                line,
+                column,
+                detail,
+            } => ConfigError::Syntax {
+                path,
+                line,
+                column,
+                detail: secrets.scrub(&detail),
+            },
+            ConfigError::Env { var, detail } => ConfigError::Env {
+                var,
+                detail: secrets.scrub(&detail),
+            },
+            e @ ConfigError::Missing { .. } => e,
+        }
+    }
 }
 
 /// Where the configuration file is: the flag, else the environment, else the default.
@@ -62,11 +115,59 @@ pub struct Settings {
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     #[serde(default = "default_db_url")]
-    pub url: String,
+    pub url: DatabaseUrl,
 }
 
-fn default_db_url() -> String {
-    "sqlite://deskpulse.db".into()
+fn default_db_url() -> DatabaseUrl {
+    DatabaseUrl::new("sqlite://deskpulse.db")
+}
+
+/// `[database] url`: it may carry a password (`postgres://user:secret@host/db`,
+/// `?password=…`, `?sslpassword=…`), so `Display` and `Debug` show it masked
+/// (`postgres://user:****@host/db`). [`DatabaseUrl::expose`] gives the URL to open.
+///
+/// It dereferences to `str` so `Store::open(&settings.database.url)` reads as before;
+/// prefer `expose()` in new code, which says what it does.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn new(url: impl Into<String>) -> DatabaseUrl {
+        DatabaseUrl(url.into())
+    }
+    /// The URL itself, password included: for opening the database, never for printing.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// The URL with every form of its password masked.
+    pub fn masked(&self) -> String {
+        deskpulse_storage::StorageError::mask_url(&self.0)
+    }
+}
+
+impl std::ops::Deref for DatabaseUrl {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.masked())
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DatabaseUrl({:?})", self.masked())
+    }
+}
+
+impl<'de> Deserialize<'de> for DatabaseUrl {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(DatabaseUrl)
+    }
 }
 
 /// `[daemon]`: how `deskpulse run` works (all optional).
@@ -146,13 +247,16 @@ pub struct SourceSettings {
 
 impl Settings {
     /// Loads the file at `path`, applies `DESKPULSE__…` overrides, substitutes `${VAR}`s and
-    /// validates every key.
+    /// validates every key. The secrets it holds are registered process-wide, so every log
+    /// line and error printed from now on is scrubbed of them.
     pub fn load(path: &Path) -> Result<Settings, ConfigError> {
         let env: Vec<(String, String)> = std::env::vars().collect();
-        Self::load_with_env(path, &env)
+        let settings = Self::load_with_env(path, &env)?;
+        secrets::register(&settings.secrets());
+        Ok(settings)
     }
 
-    /// [`Settings::load`] with an explicit environment (tests stay hermetic).
+    /// [`Settings::load`] with an explicit environment (tests stay hermetic); registers nothing.
     pub fn load_with_env(path: &Path, env: &[(String, String)]) -> Result<Settings, ConfigError> {
         if !path.exists() {
             return Err(ConfigError::Missing {
@@ -171,38 +275,45 @@ impl Settings {
         text: &str,
         env: &[(String, String)],
     ) -> Result<Settings, ConfigError> {
-        let key_err = |key: &str, detail: String| ConfigError::Key {
+        let key_err = |(key, detail): (String, String)| ConfigError::Key {
             path: path.to_owned(),
-            key: key.to_owned(),
+            key,
             detail,
         };
-        let overrides: config::Map<String, String> = env
-            .iter()
-            .filter(|(k, _)| k.starts_with(&format!("{ENV_PREFIX}__")))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let raw = config::Config::builder()
-            .add_source(config::File::from_str(text, config::FileFormat::Toml))
-            .add_source(
-                config::Environment::with_prefix(ENV_PREFIX)
-                    .prefix_separator("__")
-                    .separator("__")
-                    .try_parsing(true)
-                    .source(Some(overrides)),
-            )
-            .build()
-            .map_err(|e| ConfigError::Unreadable {
-                path: path.to_owned(),
-                detail: e.to_string(),
-            })?;
-        let mut tree: Value = raw.try_deserialize().map_err(|e| ConfigError::Unreadable {
+        let mut tree = tree::parse_toml(text).map_err(|e| ConfigError::Syntax {
             path: path.to_owned(),
-            detail: e.to_string(),
+            line: e.line,
+            column: e.column,
+            detail: e.message,
         })?;
-        substitute_env(&mut tree, "", env).map_err(|(key, detail)| key_err(&key, detail))?;
-        let file: FileSettings =
-            deserialize_at(&tree, "").map_err(|(key, detail)| key_err(&key, detail))?;
-        validate(path, file)
+        // From here on every error is scrubbed of the secrets the tree holds, whichever key
+        // (or typo of a key) they sit under and whatever the check that failed.
+        let result = tree::overlay_env(&mut tree, env)
+            .map_err(|(var, detail)| ConfigError::Env { var, detail })
+            .and_then(|()| substitute_env(&mut tree, "", env).map_err(key_err))
+            .and_then(|()| deserialize_at::<FileSettings>(&tree, "").map_err(key_err))
+            .and_then(|file| validate(path, file));
+        result.map_err(|e| e.scrubbed(&tree_secrets(&tree)))
+    }
+
+    /// Every credential this configuration holds, for [`Secrets::scrub`].
+    pub fn secrets(&self) -> Secrets {
+        let mut s = Secrets::default();
+        s.add_database_url(self.database.url.expose());
+        if let Some(p) = self.smtp.as_ref().and_then(|m| m.password.as_ref()) {
+            s.add(p.expose());
+        }
+        for team in &self.teams {
+            for c in &team.channels {
+                if let ChannelSettings::Slack { webhook_url, .. } = c {
+                    s.add_webhook_url(webhook_url.expose());
+                }
+            }
+        }
+        for source in &self.sources {
+            s.extend(&source.secrets());
+        }
+        s
     }
 
     pub fn team(&self, name: Option<&str>) -> Result<&TeamSettings, String> {
@@ -243,11 +354,13 @@ impl Settings {
 }
 
 /// Deserializes `v` into `T`, reporting the full key path (`teams[0].timezone`) on error.
+/// Scalars are read as the type each key asks for: a number given to a secret (or any text
+/// key) is its text, a string given to a number is parsed (see [`lenient`]).
 pub fn deserialize_at<T: serde::de::DeserializeOwned>(
     v: &Value,
     prefix: &str,
 ) -> Result<T, (String, String)> {
-    serde_path_to_error::deserialize(v).map_err(|e| {
+    serde_path_to_error::deserialize(lenient::Lenient(v)).map_err(|e| {
         let inner = e.path().to_string();
         let key = match (prefix.is_empty(), inner == ".") {
             (true, _) => inner,
@@ -313,6 +426,62 @@ fn substitute_env(
         _ => {}
     }
     Ok(())
+}
+
+impl SourceSettings {
+    /// The values of this source's secret keys ([`secrets::is_secret_key`]).
+    pub fn secrets(&self) -> Secrets {
+        let mut s = Secrets::default();
+        if let Some(map) = self.settings.0.as_object() {
+            for (k, v) in map {
+                if secrets::is_secret_key(k)
+                    && let Some(text) = scalar_text(v)
+                {
+                    s.add(&text);
+                }
+            }
+        }
+        s
+    }
+}
+
+/// A scalar as the text a secret key reads it as.
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Every secret-looking value anywhere in the raw tree — under a secret key's name wherever it
+/// sits (a misplaced or misspelled section included) and the database URL's password — to
+/// scrub the text of a configuration error.
+fn tree_secrets(tree: &Value) -> Secrets {
+    fn walk(v: &Value, parent: &str, out: &mut Secrets) {
+        match v {
+            Value::Object(map) => {
+                for (k, child) in map {
+                    if let Some(text) = scalar_text(child) {
+                        if parent == "database" && k == "url" {
+                            out.add_database_url(&text);
+                        } else if k == "webhook_url" {
+                            out.add_webhook_url(&text);
+                        } else if secrets::is_secret_key(k) {
+                            out.add(&text);
+                        }
+                    }
+                    walk(child, k, out);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|x| walk(x, parent, out)),
+            _ => {}
+        }
+    }
+    let mut out = Secrets::default();
+    walk(tree, "", &mut out);
+    out
 }
 
 /// The kind-specific keys of a source. They hold credentials, so `Debug` shows key names only.
@@ -773,7 +942,7 @@ api_token = "${ZD_TOKEN}"
     fn the_shipped_default_config_loads() {
         let text = include_str!("../../../config/default.toml");
         let s = parse(text, &[]).unwrap();
-        assert_eq!(s.database.url, "sqlite://deskpulse.db");
+        assert_eq!(s.database.url.expose(), "sqlite://deskpulse.db");
         assert_eq!(s.teams.len(), 1);
     }
 
@@ -863,7 +1032,7 @@ api_token = "${ZD_TOKEN}"
             ],
         )
         .unwrap();
-        assert_eq!(s.database.url, "postgres://u@h/db");
+        assert_eq!(s.database.url.expose(), "postgres://u@h/db");
     }
 
     #[test]
@@ -926,6 +1095,268 @@ api_token = "${ZD_TOKEN}"
         // the channel lands on the last team table; only the Debug output matters here
         let dbg = format!("{:?}", s.map(|s| s.teams).unwrap_or_default());
         assert!(!dbg.contains("secretpath"), "{dbg}");
+    }
+}
+
+#[cfg(test)]
+mod secret_handling {
+    use super::*;
+
+    fn env(vars: &[(&str, &str)]) -> Vec<(String, String)> {
+        vars.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn parse(text: &str, vars: &[(&str, &str)]) -> Result<Settings, String> {
+        Settings::parse(Path::new("test.toml"), text, &env(vars)).map_err(|e| e.to_string())
+    }
+
+    const ZD_NUMERIC: &str = r#"
+[[teams]]
+name = "support"
+sources = ["zd"]
+[[sources]]
+name = "zd"
+kind = "zendesk"
+subdomain = "acme"
+email = "a@example.com"
+api_token = 1234567890987
+"#;
+
+    const SMTP: &str =
+        "[smtp]\nhost = \"mail.example.com\"\nusername = \"kpi\"\nfrom = \"kpi@example.com\"\n";
+
+    /// A numeric token is a valid token, from the file or from the environment, and it stays
+    /// exactly as written (no float rounding, no lost leading zeros).
+    #[test]
+    fn a_numeric_or_boolean_secret_is_read_as_its_text() {
+        let s = parse(ZD_NUMERIC, &[]).unwrap();
+        assert_eq!(s.sources[0].settings.0["api_token"], 1234567890987i64);
+        assert!(crate::connectors::build(&s.sources[0]).is_ok());
+
+        let big = ZD_NUMERIC.replace("1234567890987", "98765431234567890123456");
+        let s = parse(&big, &[]).unwrap();
+        assert_eq!(
+            s.sources[0].secrets().scrub("98765431234567890123456"),
+            secrets::REDACTED
+        );
+
+        for (value, want) in [
+            ("98765431234", "98765431234"),
+            ("00123456", "00123456"),
+            ("1e3456", "1e3456"),
+            ("true", "true"),
+        ] {
+            let s = parse(SMTP, &[("DESKPULSE__SMTP__PASSWORD", value)]).unwrap();
+            let pw = s.smtp.as_ref().and_then(|m| m.password.as_ref()).unwrap();
+            assert_eq!(pw.expose(), want);
+        }
+        let s = parse(&format!("{SMTP}password = 98765431234\n"), &[]).unwrap();
+        let pw = s.smtp.as_ref().and_then(|m| m.password.as_ref()).unwrap();
+        assert_eq!(pw.expose(), "98765431234");
+        let s = parse(&format!("{SMTP}password = 1.50\n"), &[]).unwrap();
+        let pw = s.smtp.as_ref().and_then(|m| m.password.as_ref()).unwrap();
+        assert_eq!(pw.expose(), "1.50");
+
+        // An environment override reaches a [[sources]] entry by its index.
+        let s = parse(
+            &ZD_NUMERIC.replace("api_token = 1234567890987", ""),
+            &[("DESKPULSE__SOURCES__0__API_TOKEN", "00777")],
+        )
+        .unwrap();
+        assert_eq!(s.sources[0].settings.0["api_token"], "00777");
+        // And numbers from the environment are still numbers where a number is meant.
+        let s = parse(SMTP, &[("DESKPULSE__SMTP__PORT", "2525")]).unwrap();
+        assert_eq!(s.smtp.unwrap().port, 2525);
+    }
+
+    /// No configuration error prints a secret: not a type error, not a syntax error quoting
+    /// the line, not a connector's complaint, not an unknown key next to one.
+    #[test]
+    fn no_configuration_error_prints_a_secret() {
+        const SECRET: &str = "9876543123456";
+        let zd = ZD_NUMERIC.replace("1234567890987", SECRET);
+        let cases: Vec<(String, Vec<(&str, &str)>)> = vec![
+            // TOML syntax errors on the secret's own line, and after it.
+            (
+                zd.replace(
+                    &format!("api_token = {SECRET}"),
+                    &format!("api_token = \"{SECRET}"),
+                ),
+                vec![],
+            ),
+            (
+                zd.replace(
+                    &format!("api_token = {SECRET}"),
+                    &format!("api_token = {SECRET}x"),
+                ),
+                vec![],
+            ),
+            (
+                format!("{SMTP}password = \"{SECRET}\" # ok\nbroken line\n"),
+                vec![],
+            ),
+            // A secret of the wrong shape.
+            (
+                zd.replace(
+                    &format!("api_token = {SECRET}"),
+                    &format!("api_token = [{SECRET}]"),
+                ),
+                vec![],
+            ),
+            (
+                zd.replace(
+                    &format!("api_token = {SECRET}"),
+                    &format!("api_token = {{ v = {SECRET} }}"),
+                ),
+                vec![],
+            ),
+            // Errors elsewhere while secrets are set, from the file and the environment.
+            (format!("{zd}page_size = \"{SECRET}\"\n"), vec![]),
+            (format!("{zd}start_date = \"{SECRET}\"\n"), vec![]),
+            (zd.replace("api_token", "api_tokn"), vec![]),
+            (zd.replace("subdomain = \"acme\"\n", ""), vec![]),
+            (
+                format!("{SMTP}port = \"x\"\n"),
+                vec![("DESKPULSE__SMTP__PASSWORD", SECRET)],
+            ),
+            (
+                SMTP.to_owned(),
+                vec![("DESKPULSE__SMTP__PASSWORD__X", SECRET)],
+            ),
+            (
+                SMTP.to_owned(),
+                vec![
+                    ("DESKPULSE__SMTP__PORT", SECRET),
+                    ("DESKPULSE__SMTP__PASSWORD", SECRET),
+                ],
+            ),
+            (
+                format!("{SMTP}password = \"${{PW}}\"\nsecurity = \"nope\"\n"),
+                vec![("PW", SECRET)],
+            ),
+            (
+                format!("[database]\nurl = \"postgres://u:{SECRET}@h/db\"\npool = 1\n"),
+                vec![],
+            ),
+            (
+                "[database]\nurl = \"postgres://u@h/db\"\n".into(),
+                vec![
+                    (
+                        "DESKPULSE__DATABASE__URL",
+                        "postgres://u@h/db?password=9876543123456",
+                    ),
+                    ("DESKPULSE__DATABASE__X", "1"),
+                ],
+            ),
+            (
+                format!(
+                    "[[teams]]\nname = \"t\"\n[[teams.channels]]\nkind = \"slack\"\nwebhook_url = \"ftp://hooks/{SECRET}\"\n"
+                ),
+                vec![],
+            ),
+            // A secret pasted into a key that is not a secret: the value must still not show
+            // when it is also configured as one.
+            (format!("{zd}subdomain = \"{SECRET}\"\n"), vec![]),
+        ];
+        for (text, vars) in cases {
+            let e = parse(&text, &vars).expect_err(&text);
+            for leak in [SECRET, "98765431", "OTg3NjU0MzEy"] {
+                assert!(!e.contains(leak), "{text}\n{vars:?}\n→ {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn syntax_errors_give_line_and_column() {
+        let e = parse(&format!("{SMTP}password = \"hunter22\n"), &[]).unwrap_err();
+        assert!(
+            e.contains("test.toml:5:") && e.contains("not valid TOML"),
+            "{e}"
+        );
+        assert!(!e.contains("hunter22") && !e.contains("password ="), "{e}");
+    }
+
+    #[test]
+    fn the_database_url_is_masked_when_shown() {
+        for url in [
+            "postgres://u:Pw-9f3e1@h/db",
+            "postgresql://u@h/db?password=Pw-9f3e1",
+            "postgres://u@h/db?sslpassword=Pw-9f3e1",
+        ] {
+            let s = parse("", &[("DESKPULSE__DATABASE__URL", url)]).unwrap();
+            assert_eq!(s.database.url.expose(), url);
+            let shown = format!("{} {:?} {s:?}", s.database.url, s.database.url);
+            assert!(!shown.contains("Pw-9f3e1"), "{shown}");
+            assert!(shown.contains("****"), "{shown}");
+        }
+    }
+
+    /// Every place a credential is configured is a secret of the settings.
+    #[test]
+    fn settings_know_all_their_secrets() {
+        let text = format!(
+            "[database]\nurl = \"postgres://u:db-pass-1@h/db\"\n{SMTP}password = \"smtp-pass-2\"\n\
+             [[teams]]\nname = \"t\"\nsources = [\"zd\"]\n\
+             [[teams.channels]]\nkind = \"slack\"\nwebhook_url = \"https://hooks.slack.test/T1/B2/hook-3\"\n\
+             [[sources]]\nname = \"zd\"\nkind = \"zendesk\"\nsubdomain = \"acme\"\nemail = \"a@example.com\"\napi_token = \"zd-token-4\"\n\
+             [[sources]]\nname = \"hs\"\nkind = \"helpscout\"\nclient_id = \"app-id\"\nclient_secret = \"hs-secret-5\"\n"
+        );
+        let s = parse(&text, &[]).unwrap();
+        let scrubbed = s.secrets().scrub(
+            "db-pass-1 smtp-pass-2 https://hooks.slack.test/T1/B2/hook-3 zd-token-4 hs-secret-5 acme app-id",
+        );
+        assert_eq!(
+            scrubbed,
+            "[REDACTED] [REDACTED] [REDACTED] [REDACTED] [REDACTED] acme app-id"
+        );
+    }
+
+    /// `is_secret_key` names exactly the `[[sources]]` keys each connector reads as a
+    /// `Secret`: a key set to a marker whose `Debug` hides the marker is a `Secret` field.
+    #[test]
+    fn secret_keys_match_the_connectors_settings_types() {
+        fn probe<T: serde::de::DeserializeOwned + std::fmt::Debug>(kind: &str, keys: &[&str]) {
+            for key in keys {
+                let marker = format!("marker-{key}-value");
+                let v = serde_json::json!({ *key: marker });
+                let Ok(settings) = deserialize_at::<T>(&v, "") else {
+                    continue; // not a text key (a number, a date, a list)
+                };
+                let hidden = !format!("{settings:?}").contains(&marker);
+                assert_eq!(
+                    secrets::is_secret_key(key),
+                    hidden,
+                    "{kind}.{key}: is_secret_key disagrees with the settings type"
+                );
+            }
+        }
+        probe::<deskpulse_connector_zendesk::ZendeskSettings>(
+            "zendesk",
+            deskpulse_connector_zendesk::settings_keys(),
+        );
+        probe::<deskpulse_connector_helpscout::HelpScoutSettings>(
+            "helpscout",
+            deskpulse_connector_helpscout::settings_keys(),
+        );
+        probe::<deskpulse_connector_gorgias::GorgiasSettings>(
+            "gorgias",
+            deskpulse_connector_gorgias::settings_keys(),
+        );
+        probe::<deskpulse_connector_freshdesk::FreshdeskSettings>(
+            "freshdesk",
+            deskpulse_connector_freshdesk::settings_keys(),
+        );
+        probe::<deskpulse_connector_intercom::IntercomSettings>(
+            "intercom",
+            deskpulse_connector_intercom::settings_keys(),
+        );
+        // A new connector kind must be probed here too.
+        assert_eq!(
+            crate::connectors::kind_names(),
+            ["zendesk", "helpscout", "gorgias", "freshdesk", "intercom"]
+        );
     }
 }
 

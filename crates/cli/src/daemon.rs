@@ -1,8 +1,13 @@
 //! `deskpulse run` (the daemon) and `deskpulse status`. The scheduler crate decides what is
 //! due and makes sure each sync tick and each digest runs once in the cluster; this module
 //! supplies the work ([`CliJobs`]): syncing a source, sending a team's digest.
+//!
+//! Every error text that leaves this module — the message a failed job leaves in its run
+//! record (and so in `status`, the log and the digest's warnings), and what `run` and
+//! `status` print — goes through [`Secrets::scrub`] with the configuration's secrets.
 
 use crate::Failure;
+use crate::config::secrets::Secrets;
 use crate::config::{Settings, SourceSettings};
 use async_trait::async_trait;
 use deskpulse_connector::{
@@ -54,12 +59,14 @@ pub(crate) fn schedule(settings: &Settings) -> Result<deskpulse_scheduler::Setti
 
 pub(crate) async fn run(settings: Settings) -> Result<(), Failure> {
     let schedule = schedule(&settings)?;
-    let store = Store::open(&settings.database.url)
+    let secrets = settings.secrets();
+    let store = Store::open(settings.database.url.expose())
         .await
-        .map_err(|e| Failure::Runtime(e.to_string()))?;
+        .map_err(|e| Failure::Runtime(secrets.scrub(&e.to_string())))?;
     let jobs = Arc::new(CliJobs {
         settings: Arc::new(settings),
         store: store.clone(),
+        secrets: secrets.clone(),
     });
     let daemon = Daemon::new(store, jobs, schedule);
     tracing::info!(owner = daemon.owner(), "deskpulse daemon starting");
@@ -68,20 +75,25 @@ pub(crate) async fn run(settings: Settings) -> Result<(), Failure> {
             tracing::info!("deskpulse daemon stopped");
             Ok(())
         }
-        Err(e @ DaemonError::AlreadyRunning { .. }) => Err(Failure::Runtime(e.to_string())),
-        Err(e) => Err(Failure::Runtime(format!("the daemon failed: {e}"))),
+        Err(e @ DaemonError::AlreadyRunning { .. }) => {
+            Err(Failure::Runtime(secrets.scrub(&e.to_string())))
+        }
+        Err(e) => Err(Failure::Runtime(
+            secrets.scrub(&format!("the daemon failed: {e}")),
+        )),
     }
 }
 
 pub(crate) async fn status(settings: &Settings) -> Result<(), Failure> {
     let schedule = schedule(settings)?;
-    let store = Store::open(&settings.database.url)
+    let secrets = settings.secrets();
+    let store = Store::open(settings.database.url.expose())
         .await
-        .map_err(|e| Failure::Runtime(e.to_string()))?;
+        .map_err(|e| Failure::Runtime(secrets.scrub(&e.to_string())))?;
     let now = chrono::Utc::now();
     let report = deskpulse_scheduler::status(&store, &schedule, now)
         .await
-        .map_err(|e| Failure::Runtime(e.to_string()))?;
+        .map_err(|e| Failure::Runtime(secrets.scrub(&e.to_string())))?;
     let at = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
     match (&report.daemon, report.daemon_alive) {
         (Some(d), true) => println!(
@@ -110,10 +122,12 @@ pub(crate) async fn status(settings: &Settings) -> Result<(), Failure> {
                     .records
                     .map(|n| format!(", {n} records"))
                     .unwrap_or_default();
+                // Scrubbed again: a record written before this release, or by a daemon
+                // with other secrets configured, may hold one.
                 let error = r
                     .error
                     .as_deref()
-                    .map(|e| format!(", error: {e}"))
+                    .map(|e| format!(", error: {}", secrets.scrub(e)))
                     .unwrap_or_default();
                 format!("last {} {outcome}{records}{error}", at(r.started_at))
             }
@@ -165,6 +179,9 @@ pub(crate) async fn status(settings: &Settings) -> Result<(), Failure> {
 struct CliJobs {
     settings: Arc<Settings>,
     store: Store,
+    /// The configuration's secrets: every job error is scrubbed of them before the scheduler
+    /// logs it and stores it in the run record.
+    secrets: Secrets,
 }
 
 #[async_trait]
@@ -174,6 +191,20 @@ impl Jobs for CliJobs {
         source: &str,
         cancel: CancellationToken,
     ) -> Result<SyncOutcome, JobError> {
+        self.sync(source, cancel)
+            .await
+            .map_err(|e| JobError::new(self.secrets.scrub(&e.0)))
+    }
+
+    async fn send_digest(&self, request: DigestRequest) -> Result<DigestOutcome, JobError> {
+        self.digest(request)
+            .await
+            .map_err(|e| JobError::new(self.secrets.scrub(&e.0)))
+    }
+}
+
+impl CliJobs {
+    async fn sync(&self, source: &str, cancel: CancellationToken) -> Result<SyncOutcome, JobError> {
         let src: &SourceSettings = self
             .settings
             .source(source)
@@ -241,7 +272,7 @@ impl Jobs for CliJobs {
         })
     }
 
-    async fn send_digest(&self, request: DigestRequest) -> Result<DigestOutcome, JobError> {
+    async fn digest(&self, request: DigestRequest) -> Result<DigestOutcome, JobError> {
         let team = self
             .settings
             .team(Some(&request.team))

@@ -1,7 +1,11 @@
 //! `deskpulse sync`: every stream of every source (or one), resumed from its checkpoint.
+//!
+//! Every error it prints goes through [`Secrets::scrub`](secrets::Secrets::scrub) with the
+//! configuration's secrets: a last defence behind the SDK's own scrubbing of vendor errors.
 
 use crate::Failure;
 use crate::cli::SyncArgs;
+use crate::config::secrets;
 use crate::config::{Settings, SourceSettings};
 use deskpulse_connector::{Progress, SyncError, SyncOptions, sync_stream};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
@@ -31,14 +35,15 @@ pub(crate) async fn run(settings: &Settings, args: SyncArgs) -> Result<(), Failu
             settings.path.display()
         )));
     }
-    let store = deskpulse_storage::Store::open(&settings.database.url)
+    let secrets = settings.secrets();
+    let store = deskpulse_storage::Store::open(settings.database.url.expose())
         .await
-        .map_err(|e| Failure::Runtime(e.to_string()))?;
+        .map_err(|e| Failure::Runtime(secrets.scrub(&e.to_string())))?;
     let opts = SyncOptions { full: args.full };
     let mut failures = Vec::new();
     for source in selected {
         if let Err(msg) = sync_source(&store, source, &opts).await {
-            failures.push(msg);
+            failures.push(secrets.scrub(&msg));
         }
     }
     match failures.len() {
@@ -48,7 +53,21 @@ pub(crate) async fn run(settings: &Settings, args: SyncArgs) -> Result<(), Failu
     }
 }
 
+/// Syncs every stream of `source`. The error names the source and says what to do, scrubbed
+/// of the source's secrets and of every secret registered in the process.
 pub(crate) async fn sync_source(
+    store: &deskpulse_storage::Store,
+    source: &SourceSettings,
+    opts: &SyncOptions,
+) -> Result<(), String> {
+    let mut known = source.secrets();
+    known.extend(&secrets::registered());
+    sync_source_unscrubbed(store, source, opts)
+        .await
+        .map_err(|e| known.scrub(&e))
+}
+
+async fn sync_source_unscrubbed(
     store: &deskpulse_storage::Store,
     source: &SourceSettings,
     opts: &SyncOptions,
