@@ -12,5 +12,6 @@ mod digest;
 mod golden;
 mod harness;
 mod import;
+mod secrets;
 mod teams;
 mod zendesk_week;
