@@ -56,7 +56,7 @@ pub(crate) async fn open(url: &str) -> Result<SqlitePool, StorageError> {
         None
     } else {
         let file = opts.get_filename().to_owned();
-        Some(prepare_file(&file).await.map_err(|e| open_err(&e))?)
+        prepare_file(&file).await.map_err(|e| open_err(&e))?
     };
     // Every connection to `:memory:` is its own database: keep exactly one, forever.
     let pool_opts = if memory {
@@ -97,7 +97,11 @@ const PRIVATE_DIR: u32 = 0o700;
 /// `findCreateFileMode` for the WAL, the database file's `st_mode` for the shared-memory
 /// file, set with `fchmod` whatever the umask), so creating the main file 0600 before SQLite
 /// does is what makes all three private. An existing file keeps its mode.
-async fn prepare_file(file: &Path) -> std::io::Result<MigrationLock> {
+///
+/// `None` when the lock file cannot be created for lack of permission (a database shared in a
+/// directory this user may not write to): the schema is then someone else's to migrate, and
+/// opening goes on without the lock, as before it existed.
+async fn prepare_file(file: &Path) -> std::io::Result<Option<MigrationLock>> {
     if let Some(dir) = file.parent()
         && !dir.as_os_str().is_empty()
     {
@@ -112,7 +116,19 @@ async fn prepare_file(file: &Path) -> std::io::Result<MigrationLock> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
         Err(e) => return Err(e),
     }
-    MigrationLock::acquire(file).await
+    match MigrationLock::acquire(file).await {
+        Ok(lock) => Ok(Some(lock)),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+            ) =>
+        {
+            tracing::debug!(error = %e, "no migration lock file next to the database: opening without it");
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Read-write, and 0600 if it creates the file.
