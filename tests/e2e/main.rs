@@ -12,6 +12,7 @@ mod digest;
 mod golden;
 mod harness;
 mod import;
+mod reconcile;
 mod secrets;
 mod teams;
 mod zendesk_week;
