@@ -36,9 +36,13 @@ async fn start(cfg: SimConfig) -> (RunningSimulator, Arc<Dataset>) {
     (sim, data)
 }
 
+/// A deadline for what must happen (a request answered, a server gone), never a measure
+/// of speed: CI shares two cores with other work.
+const WAIT: Duration = Duration::from_secs(120);
+
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
-        .timeout(Duration::from_secs(20))
+        .timeout(WAIT)
         .build()
         .expect("client")
 }
@@ -667,10 +671,19 @@ async fn repeated_records_are_exact_copies_of_earlier_ones() {
 async fn dropping_the_handle_stops_the_server() {
     let (sim, _) = start(small(11)).await;
     let url = format!("{}{USERS}?start_time=0", sim.base_url());
+    let addr = sim.addr();
     drop(sim);
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    // The server task is aborted, and its listener closed, once the runtime gets to it.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while tokio::net::TcpStream::connect(addr).await.is_ok() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{addr} still accepts connections {WAIT:?} after the handle was dropped"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let c = reqwest::Client::builder()
-        .timeout(Duration::from_secs(2))
+        .timeout(WAIT)
         .pool_max_idle_per_host(0)
         .build()
         .expect("client");
@@ -714,7 +727,15 @@ async fn shutdown_lets_a_request_in_flight_finish() {
     let (sim, _) = start(cfg).await;
     let url = format!("{}{USERS}?start_time=0&per_page=3", sim.base_url());
     let pending = tokio::spawn(async move { auth(client().get(url)).send().await });
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // In flight once the server has it in its slow delay (counted before the delay).
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while sim.stats().slow == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the request did not reach the server within {WAIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     sim.shutdown().await;
     let resp = pending.await.expect("task").expect("answered");
     assert_eq!(resp.status(), 200);

@@ -55,7 +55,8 @@ async fn start(cfg: SimConfig) -> (RunningSimulator, Arc<Dataset>) {
 async fn fetch(url: &str) -> (u16, Value) {
     let c = Credentials::default();
     let resp = reqwest::Client::builder()
-        .timeout(Duration::from_secs(20))
+        // A deadline for a hang, not a measure of speed: CI shares two cores.
+        .timeout(Duration::from_secs(120))
         .build()
         .expect("client")
         .get(url)
