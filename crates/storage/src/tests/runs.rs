@@ -262,18 +262,22 @@ pub(super) async fn job_locks_exclude_other_sessions(store: Store) {
                 .unwrap()
                 .expect("released");
             // Dropped without release (a panicking task): the server frees it with the
-            // connection.
+            // connection, once its backend sees the connection gone: polled, with a
+            // deadline for a hang rather than a guess at how long that takes.
             drop(again);
-            let mut freed = false;
-            for _ in 0..100 {
+            let wait = std::time::Duration::from_secs(120);
+            let deadline = tokio::time::Instant::now() + wait;
+            loop {
                 if let Some(l) = store.try_lock_job("sync:s").await.unwrap() {
                     l.release().await.unwrap();
-                    freed = true;
                     break;
                 }
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "a dropped lock must be freed: still held after {wait:?}"
+                );
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
-            assert!(freed, "a dropped lock must be freed");
         }
     }
     other_job.release().await.unwrap();
