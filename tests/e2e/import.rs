@@ -299,3 +299,121 @@ async fn unknown_kinds_teams_and_files_are_usage_errors() {
         "{dump:#?}"
     );
 }
+
+// ---- Bugs of issue 12: each test failed before the streaming reader. ----
+
+const ORDERS_HEAD: &str = "order_id,customer_email,created_at,amount,currency";
+
+/// RFC 4180 ends records with CRLF (and Excel on Windows writes them): the problem on the
+/// third line is on line 3, not 2.
+#[tokio::test]
+async fn a_crlf_file_names_the_right_line() {
+    let c = Case::new(None, &["support"]);
+    let body = format!(
+        "{ORDERS_HEAD}\r\no1,a@b.c,2026-11-01,1,EUR\r\no2,a@b.c,2026-11-01,-1,EUR\r\no3,a@b.c,2026-11-01,1,EUR\r\n"
+    );
+    let file = c.file("bad.csv", &body);
+    let out = c.run(&["import", "orders", &file]).await;
+    fails_with(&out, &["bad.csv:3: amount: \"-1\" is negative"]);
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("bad.csv:2:"), "{stderr}");
+    // A quoted field spanning lines counts its line breaks; the next row's problem is on
+    // the line it starts on.
+    let body = format!(
+        "{ORDERS_HEAD}\r\n\"o\r\n1\",a@b.c,2026-11-01,1,EUR\r\no2,a@b.c,2026-11-01,x,EUR\r\n"
+    );
+    let file = c.file("bad.csv", &body);
+    let out = c.run(&["import", "orders", &file]).await;
+    fails_with(&out, &["bad.csv:4: amount: \"x\" is not a number"]);
+}
+
+/// Excel's "CSV UTF-8 (Comma delimited)" starts the file with the UTF-8 byte order mark
+/// (EF BB BF): the header still matches, the rows import, and line numbers stay exact.
+#[tokio::test]
+async fn a_utf8_file_with_a_byte_order_mark_imports() {
+    let c = Case::new(None, &["support"]);
+    let body = format!("\u{feff}{ORDERS_HEAD}\r\no1,a@b.c,2026-11-01,1,EUR\r\n");
+    let out = c.import("orders", "bom.csv", &body).await;
+    assert!(out.contains("imported 1 row of orders"), "{out}");
+    let (_, counts) = c.db().await;
+    assert_eq!(counts["orders"], 1);
+    let body =
+        format!("\u{feff}{ORDERS_HEAD}\r\no2,a@b.c,2026-11-01,1,EUR\r\no3,a@b.c,someday,1,EUR\r\n");
+    let file = c.file("bad.csv", &body);
+    let out = c.run(&["import", "orders", &file]).await;
+    fails_with(&out, &["bad.csv:3: created_at: \"someday\" is not a date"]);
+}
+
+/// An amount stored as a double beyond ±1e15 loses its cents and sums to infinity: refused
+/// with its line, like a non-finite one.
+#[tokio::test]
+async fn amounts_beyond_1e15_are_refused() {
+    let c = Case::new(None, &["support"]);
+    c.import("costs", "costs.csv", COSTS).await;
+    let before = c.db().await;
+    for (kind, body, needle) in [
+        (
+            "orders",
+            format!("{ORDERS_HEAD}\no1,a@b.c,2026-11-01,1,EUR\no2,a@b.c,2026-11-01,1e307,EUR\n"),
+            "bad.csv:3: amount: \"1e307\" is beyond ±1e15",
+        ),
+        (
+            "costs",
+            "month,amount,currency\n2027-01,1000000000000000.01,EUR\n".to_owned(),
+            "bad.csv:2: amount: \"1000000000000000.01\" is beyond ±1e15",
+        ),
+        (
+            "revenue",
+            "month,amount,currency\n2027-01,inf,EUR\n".to_owned(),
+            "bad.csv:2: amount: \"inf\" is not a finite number",
+        ),
+        (
+            "revenue",
+            "month,amount,currency\n2027-01,NaN,EUR\n".to_owned(),
+            "bad.csv:2: amount: \"NaN\" is not a finite number",
+        ),
+    ] {
+        let file = c.file("bad.csv", &body);
+        let out = c.run(&["import", kind, &file]).await;
+        fails_with(&out, &[needle, "nothing was imported"]);
+        assert_eq!(
+            c.db().await,
+            before,
+            "a refused {kind} file changed the database"
+        );
+    }
+    // The bound itself is an amount.
+    let out = c
+        .import(
+            "revenue",
+            "ok.csv",
+            "month,amount,currency\n2027-01,1000000000000000,EUR\n",
+        )
+        .await;
+    assert!(out.contains("imported 1 row of revenue"), "{out}");
+}
+
+/// A quote opened and never closed used to swallow every later line into one field (here
+/// the comment), importing one row where the file has three: now it is named, with the
+/// line the quote opens on, and nothing is imported.
+#[tokio::test]
+async fn an_unclosed_quote_is_named_with_its_line() {
+    let c = Case::new(None, &["support"]);
+    let before = c.db().await;
+    let head = "response_id,kind,score,scale_max,created_at,ticket_id,agent,comment";
+    let body = format!(
+        "{head}\nr1,csat,5,5,2026-11-01,,,fine\nr2,csat,4,5,2026-11-01,,,\"good, but\nr3,csat,3,5,2026-11-01,,,ok\n"
+    );
+    let file = c.file("bad.csv", &body);
+    let out = c.run(&["import", "surveys", &file]).await;
+    fails_with(
+        &out,
+        &["bad.csv:3: comment: unclosed quote", "nothing was imported"],
+    );
+    assert_eq!(c.db().await, before);
+    // In the middle of a row too (the field after it never starts).
+    let body = format!("{ORDERS_HEAD}\no1,\"a@b.c,2026-11-01,1,EUR\no2,a@b.c,2026-11-01,1,EUR\n");
+    let file = c.file("bad.csv", &body);
+    let out = c.run(&["import", "orders", &file]).await;
+    fails_with(&out, &["bad.csv:2: customer_email: unclosed quote"]);
+}

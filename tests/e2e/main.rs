@@ -3,12 +3,14 @@
 //! One test binary, modules per scenario (linking once keeps the suite fast).
 
 mod chaos;
+mod check;
 mod config_errors;
 mod crash;
 mod credentials;
 mod daemon;
 mod demo;
 mod digest;
+mod forget;
 mod golden;
 mod harness;
 mod import;

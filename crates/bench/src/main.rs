@@ -1,4 +1,4 @@
-//! `deskpulse-bench`: the benchmarks of `cargo xtask bench metrics|sync`.
+//! `deskpulse-bench`: the benchmarks of `cargo xtask bench metrics|sync|import`.
 //!
 //! * `metrics`: a generated two-year history (1,000,000 tickets, 8,000,000 messages,
 //!   200,000 ratings by default) written with `Store::commit_batch`, then the last complete
@@ -8,11 +8,15 @@
 //!   Zendesk connector syncs every stream into SQLite and Postgres with limits off
 //!   (throughput, requests per 1,000 tickets, peak memory), then with the vendor's limits at
 //!   a speed factor (elapsed time against the theoretical minimum, 429s).
+//! * `import`: `deskpulse import orders` of a generated 200 MB file, run as a child process
+//!   (the release build of the workspace): wall time and the child's peak memory, for the
+//!   first import, the same file again and the file with a bad last row.
 //!
 //! Peak memory is the process's `VmHWM`, reset (`/proc/self/clear_refs`) before each phase.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod history;
+mod import;
 mod metrics;
 mod sync;
 
@@ -20,7 +24,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
-    about = "deskpulse benchmarks (metrics: the weekly report; sync: Zendesk from the simulator)"
+    about = "deskpulse benchmarks (metrics: the weekly report; sync: Zendesk from the simulator; import: a 200 MB orders file)"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -33,6 +37,8 @@ enum Cmd {
     Metrics(metrics::Args),
     /// Zendesk sync from the out-of-process simulator, limits off and on.
     Sync(sync::Args),
+    /// `deskpulse import orders` of a generated 200 MB file, as a child process.
+    Import(import::Args),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -74,6 +80,7 @@ fn main() -> anyhow::Result<()> {
     match cli.cmd {
         Cmd::Metrics(a) => rt.block_on(metrics::run(a)),
         Cmd::Sync(a) => rt.block_on(sync::run(a)),
+        Cmd::Import(a) => rt.block_on(import::run(a)),
     }
 }
 

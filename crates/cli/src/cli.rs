@@ -45,8 +45,17 @@ pub enum Command {
     /// stats, Intercom statistics), for the same tickets: agreement and, for every ticket
     /// that differs, why (outbound, bot reply, internal note, business hours, reopen, …)
     Reconcile(ReconcileArgs),
+    /// Check the configuration, the database, each source's credentials (one cheap call;
+    /// nothing stored), the SMTP server (nothing sent) and the Slack webhooks (never posted)
+    #[command(
+        after_help = "One line per item: `ok` or `FAIL` and what to fix. Exit code 0 when every \
+item passes, 2 when a configuration item fails, 1 otherwise."
+    )]
+    Check,
     /// Import a CSV of costs, revenue, customers, orders or surveys (see `import --help`)
     Import(ImportArgs),
+    /// Delete everything stored of a source, or one customer's rows (see `forget --help`)
+    Forget(ForgetArgs),
     /// Preview a team's digest, or send it to the team's channels (e-mail, Slack)
     #[command(subcommand)]
     Digest(DigestCommand),
@@ -180,6 +189,28 @@ pub struct ImportArgs {
     /// The team the figures belong to (needed when the configuration has several)
     #[arg(long, value_name = "NAME")]
     pub team: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    group(clap::ArgGroup::new("what").required(true).args(["source", "customer"])),
+    after_help = "--source deletes the source's tickets, messages, status changes, agents, \
+ratings, reviews, social stats and customers, its checkpoints, the facts derived from it, the \
+vendor's own values and any unfinished sweep, in one transaction; the name need not be configured \
+any more. --customer deletes that customer's imported orders (every team) and helpdesk customer \
+rows (every source), found by the keyed hash of the address. On a terminal it asks first; \
+elsewhere it refuses without --yes. It prints the rows deleted per table."
+)]
+pub struct ForgetArgs {
+    /// Delete everything stored of this source (a [[sources]] name, configured or not)
+    #[arg(long, value_name = "NAME")]
+    pub source: Option<String>,
+    /// Delete the rows of the customer with this e-mail address
+    #[arg(long, value_name = "EMAIL")]
+    pub customer: Option<String>,
+    /// Delete without asking (needed when stdin is not a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

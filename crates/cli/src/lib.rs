@@ -3,12 +3,14 @@
 //! configuration file and the only one that prints.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod check;
 pub mod cli;
 pub mod config;
 pub mod connectors;
 mod daemon;
 mod demo;
 mod digest;
+mod forget;
 mod import;
 mod init;
 mod reconcile;
@@ -108,6 +110,11 @@ async fn run(args: cli::Cli) -> Result<(), Failure> {
         cli::Command::Import(a) => {
             let settings = config::Settings::load(&config_path)?;
             import::run(&settings, a).await
+        }
+        cli::Command::Check => check::run(&config_path).await,
+        cli::Command::Forget(a) => {
+            let settings = config::Settings::load(&config_path)?;
+            forget::run(&settings, a).await
         }
     }
 }

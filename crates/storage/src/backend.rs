@@ -1279,46 +1279,71 @@ macro_rules! shared_sql {
             .map_err(query("counting rows"))
         }
 
-        /// Upserts `rows` in chunks inside one transaction and says what changed. Each
-        /// statement's `DO UPDATE … WHERE` skips identical rows, so the rows it reports as
-        /// written are the new plus the changed ones. `(table, column, key)` names the rows
-        /// the import may touch, counted before and after.
-        async fn import_rows<T>(
-            pool: &Pool,
-            (table, key_column, key): (&'static str, &'static str, &str),
-            rows: &[T],
-            per_row: usize,
-            op: &'static str,
-            build: impl Fn(&[T]) -> QueryBuilder<Db>,
-        ) -> Result<ImportSummary, StorageError> {
-            let mut tx = begin(pool).await.map_err(query("starting a transaction"))?;
-            let before = count_of(&mut tx, table, key_column, key).await?;
-            let mut written = 0;
-            for chunk in rows.chunks(PARAMS_PER_STATEMENT / per_row) {
-                written += build(chunk)
-                    .build()
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(query(op))?
-                    .rows_affected();
-            }
-            let after = count_of(&mut tx, table, key_column, key).await?;
-            tx.commit().await.map_err(query("committing an import"))?;
-            Ok(ImportSummary::from_counts(rows.len(), before, after, written))
+        /// An import in progress (`inputs::ImportWriter`): its one transaction, the rows it
+        /// may touch (`table` where `key_column = key`) as counted when it began, and the
+        /// rows its statements reported as written so far. Each statement's `DO UPDATE …
+        /// WHERE` skips identical rows, so `written` is the new plus the changed ones.
+        pub(crate) struct ImportTx {
+            tx: sqlx::Transaction<'static, Db>,
+            table: &'static str,
+            key_column: &'static str,
+            key: String,
+            before: i64,
+            written: u64,
+            /// The install secret, for imports that hash e-mail addresses.
+            secret: Option<Vec<u8>>,
         }
 
-        pub(crate) async fn import_monthly(
+        /// Starts an import of rows of `table` whose `key_column` is `key` (a team, or the
+        /// pseudo-source of a team's surveys). With `hashes_emails`, the install secret is
+        /// read (or created, in a transaction of its own, so concurrent creators agree) first.
+        pub(crate) async fn import_begin(
             pool: &Pool,
-            table: &'static str,
-            team: &str,
+            (table, key_column, key): (&'static str, &'static str, &str),
+            hashes_emails: bool,
+        ) -> Result<ImportTx, StorageError> {
+            let secret = if hashes_emails {
+                let mut tx = begin(pool).await.map_err(query("starting a transaction"))?;
+                let s = install_secret(&mut tx).await?;
+                tx.commit().await.map_err(query("storing the install secret"))?;
+                Some(s)
+            } else {
+                None
+            };
+            let mut tx = begin(pool).await.map_err(query("starting a transaction"))?;
+            let before = count_of(&mut tx, table, key_column, key).await?;
+            Ok(ImportTx {
+                tx,
+                table,
+                key_column,
+                key: key.to_owned(),
+                before,
+                written: 0,
+                secret,
+            })
+        }
+
+        async fn import_execute(
+            t: &mut ImportTx,
+            mut qb: QueryBuilder<Db>,
+            op: &'static str,
+        ) -> Result<(), StorageError> {
+            t.written += qb.build().execute(&mut *t.tx).await.map_err(query(op))?.rows_affected();
+            Ok(())
+        }
+
+        /// Upserts monthly amounts into `t.table` (`costs` or `revenue`) of team `t.key`.
+        pub(crate) async fn import_write_monthly(
+            t: &mut ImportTx,
             rows: &[&MonthlyAmount],
-        ) -> Result<ImportSummary, StorageError> {
-            import_rows(pool, (table, "team", team), rows, 4, "importing monthly amounts", |chunk| {
+        ) -> Result<(), StorageError> {
+            let (table, team) = (t.table, t.key.clone());
+            for chunk in rows.chunks(PARAMS_PER_STATEMENT / 4) {
                 let mut qb = QueryBuilder::<Db>::new(format!(
                     "INSERT INTO {table} (team, month, currency, amount) "
                 ));
                 qb.push_values(chunk, |mut b, r| {
-                    b.push_bind(team)
+                    b.push_bind(&team)
                         .push_bind(month_text(r.month))
                         .push_bind(&r.currency)
                         .push_bind(r.amount);
@@ -1327,23 +1352,23 @@ macro_rules! shared_sql {
                     " ON CONFLICT (team, month, currency) DO UPDATE SET amount = excluded.amount \
                      WHERE {table}.amount IS DISTINCT FROM excluded.amount"
                 ));
-                qb
-            })
-            .await
+                import_execute(t, qb, "importing monthly amounts").await?;
+            }
+            Ok(())
         }
 
-        pub(crate) async fn import_subscriptions(
-            pool: &Pool,
-            team: &str,
+        /// Upserts subscriptions of team `t.key`.
+        pub(crate) async fn import_write_subscriptions(
+            t: &mut ImportTx,
             rows: &[&SubscriptionInput],
-        ) -> Result<ImportSummary, StorageError> {
-            let scope = ("subscriptions", "team", team);
-            import_rows(pool, scope, rows, 4, "importing subscriptions", |chunk| {
+        ) -> Result<(), StorageError> {
+            let team = t.key.clone();
+            for chunk in rows.chunks(PARAMS_PER_STATEMENT / 4) {
                 let mut qb = QueryBuilder::<Db>::new(
                     "INSERT INTO subscriptions (team, customer_id, started_at, ended_at) ",
                 );
                 qb.push_values(chunk, |mut b, r| {
-                    b.push_bind(team)
+                    b.push_bind(&team)
                         .push_bind(&r.customer_id)
                         .push_bind(enc(r.started_at))
                         .push_bind(r.ended_at.map(enc));
@@ -1353,34 +1378,33 @@ macro_rules! shared_sql {
                      ended_at = excluded.ended_at \
                      WHERE subscriptions.ended_at IS DISTINCT FROM excluded.ended_at",
                 );
-                qb
-            })
-            .await
+                import_execute(t, qb, "importing subscriptions").await?;
+            }
+            Ok(())
         }
 
-        pub(crate) async fn import_orders(
-            pool: &Pool,
-            team: &str,
+        /// Upserts orders of team `t.key`, each with the keyed hash of its e-mail address.
+        pub(crate) async fn import_write_orders(
+            t: &mut ImportTx,
             rows: &[&OrderRow],
-        ) -> Result<ImportSummary, StorageError> {
-            let secret = {
-                let mut tx = begin(pool).await.map_err(query("starting a transaction"))?;
-                let s = install_secret(&mut tx).await?;
-                tx.commit().await.map_err(query("storing the install secret"))?;
-                s
-            };
-            // The plain addresses go no further than this.
-            let hashed: Vec<(&OrderRow, String)> = rows
-                .iter()
-                .map(|r| (*r, hash_email(&secret, &r.customer_email)))
-                .collect();
-            import_rows(pool, ("orders", "team", team), &hashed, 6, "importing orders", |chunk| {
+        ) -> Result<(), StorageError> {
+            let team = t.key.clone();
+            let secret = t.secret.clone().ok_or_else(|| StorageError::Invalid {
+                what: "order import".into(),
+                reason: "it was begun without the install secret".into(),
+            })?;
+            for chunk in rows.chunks(PARAMS_PER_STATEMENT / 6) {
+                // The plain addresses go no further than this.
+                let hashed: Vec<(&OrderRow, String)> = chunk
+                    .iter()
+                    .map(|r| (*r, hash_email(&secret, &r.customer_email)))
+                    .collect();
                 let mut qb = QueryBuilder::<Db>::new(
                     "INSERT INTO orders (team, order_id, customer_hash, created_at, amount, \
                      currency) ",
                 );
-                qb.push_values(chunk, |mut b, (r, hash)| {
-                    b.push_bind(team)
+                qb.push_values(&hashed, |mut b, (r, hash)| {
+                    b.push_bind(&team)
                         .push_bind(&r.order_id)
                         .push_bind(hash)
                         .push_bind(enc(r.created_at))
@@ -1395,24 +1419,24 @@ macro_rules! shared_sql {
                      orders.currency) IS DISTINCT FROM (excluded.customer_hash, \
                      excluded.created_at, excluded.amount, excluded.currency)",
                 );
-                qb
-            })
-            .await
+                import_execute(t, qb, "importing orders").await?;
+            }
+            Ok(())
         }
 
-        pub(crate) async fn import_ratings(
-            pool: &Pool,
-            source: &str,
+        /// Upserts ratings of the source `t.key` (a team's imported surveys).
+        pub(crate) async fn import_write_ratings(
+            t: &mut ImportTx,
             rows: &[&Rating],
-        ) -> Result<ImportSummary, StorageError> {
-            let scope = ("ratings", "source", source);
-            import_rows(pool, scope, rows, 10, "importing survey answers", |chunk| {
+        ) -> Result<(), StorageError> {
+            let source = t.key.clone();
+            for chunk in rows.chunks(PARAMS_PER_STATEMENT / 10) {
                 let mut qb = QueryBuilder::<Db>::new(
                     "INSERT INTO ratings (source, external_id, kind, score, scale_min, \
                      scale_max, ticket_id, agent_id, comment, created_at) ",
                 );
                 qb.push_values(chunk, |mut b, r| {
-                    b.push_bind(source)
+                    b.push_bind(&source)
                         .push_bind(&r.external_id)
                         .push_bind(r.kind.as_str())
                         .push_bind(r.score)
@@ -1435,9 +1459,24 @@ macro_rules! shared_sql {
                      excluded.scale_max, excluded.ticket_id, excluded.agent_id, \
                      excluded.comment, excluded.created_at)",
                 );
-                qb
-            })
-            .await
+                import_execute(t, qb, "importing survey answers").await?;
+            }
+            Ok(())
+        }
+
+        /// Commits an import of `rows` distinct keys and says what changed.
+        pub(crate) async fn import_commit(
+            mut t: ImportTx,
+            rows: u64,
+        ) -> Result<ImportSummary, StorageError> {
+            let after = count_of(&mut t.tx, t.table, t.key_column, &t.key).await?;
+            t.tx.commit().await.map_err(query("committing an import"))?;
+            Ok(ImportSummary::from_counts(rows, t.before, after, t.written))
+        }
+
+        /// Abandons an import: nothing of it stays.
+        pub(crate) async fn import_rollback(t: ImportTx) -> Result<(), StorageError> {
+            t.tx.rollback().await.map_err(query("abandoning an import"))
         }
 
         async fn all(pool: &Pool, table: &'static str) -> Result<Vec<DbRow>, StorageError> {
@@ -1779,6 +1818,82 @@ macro_rules! shared_sql {
                     observed_at: time(r, T, "observed_at")?,
                 },
             ))
+        }
+
+        // ---- forgetting (see `forget.rs`) ----
+
+        /// Deletes every row of `source` from `forget::SOURCE_TABLES` in one transaction,
+        /// under the source's facts lock (a refresh running meanwhile cannot write its facts
+        /// back); the rows deleted per table, in that order.
+        pub(crate) async fn forget_source(
+            pool: &Pool,
+            source: &str,
+        ) -> Result<Vec<(&'static str, u64)>, StorageError> {
+            let op = "forgetting a source";
+            let mut tx = begin(pool).await.map_err(query("starting a transaction"))?;
+            lock_facts(&mut tx, source).await?;
+            let mut out = Vec::with_capacity(crate::forget::SOURCE_TABLES.len());
+            for &table in crate::forget::SOURCE_TABLES {
+                let n = sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE source = $1")))
+                    .bind(source)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(query(op))?
+                    .rows_affected();
+                out.push((table, n));
+            }
+            tx.commit().await.map_err(query(op))?;
+            Ok(out)
+        }
+
+        /// Deletes the orders and helpdesk customers whose stored hash is that of `email`,
+        /// in one transaction; the rows deleted per table (`forget::CUSTOMER_TABLES` order).
+        /// No install secret: nothing was hashed, so nothing matches (and none is created).
+        pub(crate) async fn forget_customer(
+            pool: &Pool,
+            email: &str,
+        ) -> Result<Vec<(&'static str, u64)>, StorageError> {
+            let op = "forgetting a customer";
+            let mut tx = begin(pool).await.map_err(query("starting a transaction"))?;
+            let found: Option<String> =
+                sqlx::query_scalar("SELECT value FROM meta WHERE key = 'install_secret'")
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(query(op))?;
+            let mut out: Vec<(&'static str, u64)> =
+                crate::forget::CUSTOMER_TABLES.iter().map(|t| (*t, 0)).collect();
+            let Some(hexed) = found else {
+                tx.rollback().await.map_err(query(op))?;
+                return Ok(out);
+            };
+            let secret = hex::decode(hexed.as_bytes()).map_err(|e| StorageError::Corrupt {
+                table: "meta",
+                column: "value",
+                reason: format!("the install secret is not hex: {e}"),
+            })?;
+            let hash = hash_email(&secret, email);
+            for (table, n) in out.iter_mut() {
+                let column = if *table == "orders" { "customer_hash" } else { "email_hash" };
+                *n = sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE {column} = $1")))
+                    .bind(&hash)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(query(op))?
+                    .rows_affected();
+            }
+            tx.commit().await.map_err(query(op))?;
+            Ok(out)
+        }
+
+        /// The newest migration applied to the database, and the newest this build knows.
+        pub(crate) async fn schema_version(pool: &Pool) -> Result<(Option<i64>, i64), StorageError> {
+            let applied: Option<i64> =
+                sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                    .fetch_one(pool)
+                    .await
+                    .map_err(query("reading the schema version"))?;
+            let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+            Ok((applied, known))
         }
     };
 }

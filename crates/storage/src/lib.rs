@@ -16,6 +16,7 @@ mod backend;
 mod deliveries;
 mod error;
 mod facts;
+mod forget;
 mod inputs;
 mod postgres;
 mod runs;
@@ -40,7 +41,10 @@ use std::hash::Hash;
 
 pub use deliveries::{DeliveryClaim, DeliveryRecord, DeliveryState};
 pub use error::StorageError;
-pub use inputs::{ImportSummary, Monthly, OrderRow, import_source};
+pub use forget::{CUSTOMER_TABLES, Forgotten, SOURCE_TABLES};
+pub use inputs::{
+    ImportSummary, ImportTarget, ImportWriter, MAX_AMOUNT, Monthly, OrderRow, import_source,
+};
 pub use runs::{
     JobLock, LeaseHolder, LeaseOutcome, RunEnd, RunOutcome, RunRecord, digest_job, job_lock_key,
     sync_job,
@@ -775,5 +779,16 @@ impl Facts {
             );
         }
         out
+    }
+}
+
+impl Store {
+    /// `(the newest migration applied to the database, the newest this build knows)`: equal
+    /// once [`Store::open`] has brought the schema up to date (`deskpulse check` shows it).
+    pub async fn schema_version(&self) -> Result<(Option<i64>, i64), StorageError> {
+        match self {
+            Store::Sqlite(p) => sqlite::schema_version(p).await,
+            Store::Postgres(p) => postgres::schema_version(p).await,
+        }
     }
 }
