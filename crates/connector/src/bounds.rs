@@ -6,7 +6,9 @@
 //! before anything past the last good page is committed:
 //! - the runner's [`RunGuard`] (in [`crate::sync_stream`]): a checkpoint the run gave
 //!   earlier, then left, comes back (a cycle); a page gives the same checkpoint and the same
-//!   records as the page before it (the same page again); the run passes its page cap;
+//!   records as the page before it (the same page again); three pages in a row hold the same
+//!   records whatever their checkpoints (a page-number API that serves page 1 for any page
+//!   number: only the content shows it); the run passes its page cap;
 //! - the HTTP client's page requests ([`crate::http::HttpClient::get_page_json`]): the same
 //!   request twice in one [`StreamRun`], which the runner opens around the stream, so the
 //!   client knows the run without the connector passing anything;
@@ -16,6 +18,8 @@
 //! (`{"updated_at": <newest seen>}`) legitimately stays put for several pages while the
 //! connector's in-memory cursor moves through a lookback window (Zendesk's ratings, Intercom's
 //! conversation search). It never goes *back* to an earlier value, and its pages differ.
+//! And why *three* pages of the same records, not two: a roster sweep's last page of one
+//! pass and first page of the next may both list no live id, and be equal records.
 
 use crate::{Batch, ConnectorError};
 use chrono::{DateTime, Utc};
@@ -137,6 +141,10 @@ pub(crate) struct RunGuard {
     seen: HashMap<u64, u64>,
     /// The previous page's checkpoint and records fingerprints.
     last: Option<(u64, Option<u64>)>,
+    /// How many pages in a row had the previous page's records fingerprint, and the full
+    /// fingerprint of the previous page's records when it was one of them.
+    same_records: u32,
+    last_full: Option<u64>,
 }
 
 /// Why a [`RunGuard`] stopped a run.
@@ -144,6 +152,7 @@ pub(crate) struct RunGuard {
 pub(crate) enum Stop {
     Cycle,
     SamePage,
+    SameRecords,
     PageCap,
 }
 
@@ -157,6 +166,8 @@ impl RunGuard {
             hasher: RandomState::new(),
             seen: HashMap::new(),
             last: None,
+            same_records: 0,
+            last_full: None,
         }
     }
 
@@ -227,9 +238,48 @@ impl RunGuard {
                 self.seen.insert(cp, page);
             }
         }
+        let last_records = self.last.and_then(|(_, r)| r);
+        if records.is_some() && records == last_records {
+            // The cheap fingerprint matched: compare whole, when the page before was
+            // fingerprinted whole too (the first pair of a run is compared cheaply).
+            let full = self.hash_all_records(batch);
+            self.same_records = match self.last_full {
+                Some(f) if f == full => self.same_records + 1,
+                Some(_) => 0,
+                None => 1,
+            };
+            if self.same_records >= 2 {
+                return Err((
+                    Stop::SameRecords,
+                    ConnectorError::Malformed {
+                        endpoint: self.where_(),
+                        detail: format!(
+                            "pages {}, {} and {page} hold the same {} record(s) although their checkpoints differ (the last: {}): \
+                             the API serves the same page whatever page is asked for; stopped before committing page {page}, \
+                             the next sync resumes after page {}",
+                            page - 2,
+                            page - 1,
+                            batch.records.len(),
+                            show(batch.checkpoint.value()),
+                            page - 1
+                        ),
+                    },
+                ));
+            }
+            self.last_full = Some(full);
+        } else {
+            self.same_records = 0;
+            self.last_full = None;
+        }
         self.last = Some((cp, records));
         self.pages = page;
         Ok(())
+    }
+
+    fn hash_all_records(&self, batch: &Batch) -> u64 {
+        let mut w = HashWriter(self.hasher.build_hasher());
+        let _ = serde_json::to_writer(&mut w, &batch.records);
+        w.0.finish()
     }
 
     fn hash_json(&self, v: &serde_json::Value) -> u64 {
@@ -412,6 +462,33 @@ mod tests {
             .unwrap_err();
         assert_eq!(stop, Stop::SamePage);
         assert!(err.to_string().contains("page 2 is page 1 again"), "{err}");
+    }
+
+    #[test]
+    fn the_same_records_three_pages_in_a_row_are_the_same_page() {
+        let mut g = RunGuard::new("acme", "agents", 100);
+        g.admit(&batch(json!({"page": 2}), &["1", "2"])).unwrap();
+        g.admit(&batch(json!({"page": 3}), &["1", "2"])).unwrap();
+        let (stop, err) = g
+            .admit(&batch(json!({"page": 4}), &["1", "2"]))
+            .unwrap_err();
+        assert_eq!(stop, Stop::SameRecords);
+        assert!(
+            err.to_string()
+                .contains("pages 1, 2 and 3 hold the same 2 record(s)"),
+            "{err}"
+        );
+        // Two equal pages, or equal first and last records around another middle, pass.
+        let mut g = RunGuard::new("acme", "ticket_roster", 100);
+        g.admit(&batch(json!({"pass": "all"}), &[])).unwrap();
+        g.admit(&batch(json!({"pass": "spam", "n": 1}), &["1", "2", "9"]))
+            .unwrap();
+        g.admit(&batch(json!({"pass": "spam", "n": 2}), &["1", "2", "9"]))
+            .unwrap();
+        g.admit(&batch(json!({"pass": "spam", "n": 3}), &["1", "3", "9"]))
+            .unwrap();
+        g.admit(&batch(json!({"pass": "spam", "n": 4}), &["1", "3", "9"]))
+            .unwrap();
     }
 
     #[test]

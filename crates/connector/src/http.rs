@@ -206,11 +206,7 @@ impl HttpClient {
     /// caused. Even spacing reaches the vendor's rate exactly, so a long sync still takes the
     /// theoretical minimum (requests ÷ allowed per minute).
     pub fn with_rate_limit(mut self, group: &'static str, requests_per_minute: u32) -> Self {
-        let limiter = NonZeroU32::new(requests_per_minute).map(|n| {
-            Arc::new(RateLimiter::direct(
-                Quota::per_minute(n).allow_burst(NonZeroU32::MIN),
-            ))
-        });
+        let limiter = quota(requests_per_minute).map(|q| Arc::new(RateLimiter::direct(q)));
         self.limiters.insert(group, limiter);
         self
     }
@@ -686,6 +682,12 @@ impl<'a> Req<'a> {
             (None, _) => "(no host)".to_owned(),
         }
     }
+}
+
+/// The pace of a rate-limit group: `requests_per_minute` spread evenly, a burst of one
+/// (see [`HttpClient::with_rate_limit`]); `None` = unlimited.
+fn quota(requests_per_minute: u32) -> Option<Quota> {
+    NonZeroU32::new(requests_per_minute).map(|n| Quota::per_minute(n).allow_burst(NonZeroU32::MIN))
 }
 
 /// How long to wait before the next attempt: what the server asked for, up to the policy's

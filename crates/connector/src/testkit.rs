@@ -28,7 +28,21 @@
 //! 7. **no credential in logs or errors**: every `tracing` event at TRACE (captured by a
 //!    global subscriber the kit installs once per test binary, see [`captured_logs`]), and
 //!    the `Display`/`Debug` of every error seen, contain neither the secret, nor its base64
-//!    form, nor any credential header value the server received.
+//!    form, nor any credential header value the server received;
+//! 8. **endless paging**: a server that answers every request with the stream's first page
+//!    (whatever cursor, page number or body is asked for) ends the stream with
+//!    [`ConnectorError::Malformed`] — from the connector, from the client's
+//!    [`get_page_json`](crate::http::HttpClient::get_page_json), or from the runner's guard,
+//!    which the kit applies to every read as [`crate::sync_stream`] does — unless the first
+//!    page is also the last;
+//! 9. **oversized body**: each page the stream reads, answered with a body that declares
+//!    1 TiB (more than any client's cap), gives [`ConnectorError::Malformed`], never an `Ok`
+//!    (the streaming cap on bodies that declare no length is the SDK's own test).
+//!
+//! Every read runs as [`crate::sync_stream`] runs it: inside a [`StreamRun`] (so the HTTP
+//! client can refuse a page request made twice) and through the runner's guard (a cycling
+//! checkpoint or the same page again ends the read with `Malformed`; a read past
+//! 10 000 pages counts as endless).
 //!
 //! For a connector's own tests, the kit also has [`read`] / [`read_ok`] (a stream to its end),
 //! [`records`], [`checkpoints`], [`assert_resumes_exactly`], [`assert_http_error`],
@@ -46,6 +60,7 @@
 //! .assert_ok();
 //! ```
 
+use crate::bounds::{RunGuard, Stop, StreamRun};
 use crate::http::RetryPolicy;
 use crate::{Batch, Checkpoint, Connector, ConnectorError, Record};
 use base64::Engine as _;
@@ -232,6 +247,9 @@ enum Fault {
     OneShot503,
 }
 
+/// The body length the oversized-body check declares: more than any client's cap.
+const OVERSIZED_DECLARED: u64 = 1 << 40;
+
 impl Fault {
     fn describe(self) -> &'static str {
         match self {
@@ -353,7 +371,8 @@ struct Scenario {
 pub struct Failure {
     /// The stream, or `*` for the whole connector.
     pub stream: String,
-    /// The check: `fixtures`, `clean run`, `resume`, `429`, `5xx`, `credentials`, `broken page`, `secrets`.
+    /// The check: `fixtures`, `clean run`, `resume`, `429`, `5xx`, `credentials`, `broken page`,
+    /// `secrets`, `endless paging`, `oversized body`.
     pub check: &'static str,
     pub message: String,
 }
@@ -436,6 +455,12 @@ impl Run {
         if let Some(p) = &self.panic {
             return format!("panicked: {p}");
         }
+        if self.timed_out && !self.batches.is_empty() {
+            return format!(
+                "did not end after {} pages (endless pagination?)",
+                self.batches.len()
+            );
+        }
         if self.timed_out {
             return "did not finish in time (endless pagination?)".into();
         }
@@ -450,8 +475,12 @@ impl Run {
     }
 }
 
-/// Where a stream's pages stop: a guard against endless pagination.
-const MAX_BATCHES: usize = 10_000;
+/// Where a stream's pages stop: a read past this many pages counts as endless.
+const MAX_BATCHES: u64 = 10_000;
+
+/// The page cap of the endless-paging check (at least; more for a stream whose clean run
+/// has many pages): a stack that catches a repeated page catches it within a few pages.
+const REPEAT_CAP: u64 = 200;
 
 impl Conformance {
     /// `make` builds the connector for a [`Target`]; switch its client-side rate limits off
@@ -471,7 +500,7 @@ impl Conformance {
             boundary_repeats: BTreeSet::new(),
             secret: format!("dpConformanceSecret{salt:08x}Zq7"),
             auth_matching: true,
-            run_timeout: Duration::from_secs(30),
+            run_timeout: Duration::from_secs(300),
         }
     }
 
@@ -505,7 +534,9 @@ impl Conformance {
         self
     }
 
-    /// The longest one read of a stream may take (default 30 s).
+    /// The longest one read of a stream may take (default 300 s). A backstop against a
+    /// connector that hangs: endless paging is caught by counting pages, not by this
+    /// clock, so a loaded machine never turns a slow read into a failure.
     pub fn run_timeout(mut self, timeout: Duration) -> Self {
         self.run_timeout = timeout;
         self
@@ -616,27 +647,44 @@ impl Conformance {
         stream: &str,
         from: Option<Checkpoint>,
     ) -> Run {
+        self.read_capped(server, secret, stream, from, MAX_BATCHES)
+            .await
+    }
+
+    /// One read of `stream`, as the runner reads it (see the module docs); a read stopped
+    /// by the page cap `max_pages` counts as endless (`timed_out`), not as the
+    /// connector's error.
+    async fn read_capped(
+        &self,
+        server: &MockServer,
+        secret: &str,
+        stream: &str,
+        from: Option<Checkpoint>,
+        max_pages: u64,
+    ) -> Run {
         let connector = (self.make)(&self.target(&server.uri(), secret));
         let started = Instant::now();
         let collect = async {
             let mut batches = Vec::new();
             let mut error = None;
+            let mut capped = false;
+            let run = StreamRun::new("conformance", stream);
+            let mut guard = RunGuard::new("conformance", stream, max_pages);
             let mut pages = connector.read(stream, from);
-            while let Some(item) = pages.next().await {
-                match item {
-                    Ok(b) => {
-                        batches.push(b);
-                        if batches.len() >= MAX_BATCHES {
-                            break;
-                        }
+            while let Some(item) = run.scope(pages.next()).await {
+                match item.map(|b| (guard.admit(&b), b)) {
+                    Ok((Ok(()), b)) => batches.push(b),
+                    Ok((Err((Stop::PageCap, _)), _)) => {
+                        capped = true;
+                        break;
                     }
-                    Err(e) => {
+                    Ok((Err((_, e)), _)) | Err(e) => {
                         error = Some(e);
                         break;
                     }
                 }
             }
-            (batches, error)
+            (batches, error, capped)
         };
         let guarded = AssertUnwindSafe(collect).catch_unwind();
         match tokio::time::timeout(self.run_timeout, guarded).await {
@@ -654,8 +702,8 @@ impl Conformance {
                 timed_out: false,
                 elapsed: started.elapsed(),
             },
-            Ok(Ok((batches, error))) => Run {
-                timed_out: batches.len() >= MAX_BATCHES,
+            Ok(Ok((batches, error, capped))) => Run {
+                timed_out: capped,
                 batches,
                 error,
                 panic: None,
@@ -683,6 +731,13 @@ impl Conformance {
             report.fail(stream, "fixtures", msg);
         }
         self.collect_wire_credentials(&clean_sc.server, wire).await;
+        let first_page = clean_sc
+            .server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .first()
+            .and_then(|req| self.page_of(req));
         let used: Vec<usize> = clean_sc
             .hits
             .iter()
@@ -911,6 +966,14 @@ impl Conformance {
             }
         }
 
+        // 8. A server that answers every request with the first page, for ever.
+        // 9. A server whose answer declares a body larger than any cap.
+        if let Some(first) = first_page {
+            self.check_endless_paging(stream, first, clean.batches.len(), report, errors)
+                .await;
+            self.check_oversized(stream, first, report, errors).await;
+        }
+
         // 5. Credentials: 401/403 everywhere, and a wrong secret against the fixtures.
         for status in [401u16, 403] {
             let server = MockServer::start().await;
@@ -939,6 +1002,141 @@ impl Conformance {
             note(&run, errors);
             expect_unauthorized(report, stream, &run, "a wrong secret");
         }
+    }
+
+    /// Check 8 (see the module docs): a server answering every request with page `first`.
+    async fn check_endless_paging(
+        &self,
+        stream: &str,
+        first: usize,
+        clean_batches: usize,
+        report: &mut Report,
+        errors: &mut Vec<String>,
+    ) {
+        let page = &self.fixtures.pages[first];
+        let server = MockServer::start().await;
+        report.scenarios += 1;
+        Mock::given(RepeatFirst {
+            secret: self.auth_matching.then(|| self.secret.clone()),
+        })
+        .respond_with(page.template())
+        .with_priority(1)
+        .mount(&server)
+        .await;
+        if self.auth_matching {
+            Mock::given(WithoutSecret(self.secret.clone()))
+                .respond_with(ResponseTemplate::new(401))
+                .with_priority(250)
+                .mount(&server)
+                .await;
+        }
+        let run = self
+            .read_capped(
+                &server,
+                &self.secret,
+                stream,
+                None,
+                REPEAT_CAP.max(2 * clean_batches as u64 + 10),
+            )
+            .await;
+        note(&run, errors);
+        let requests = server.received_requests().await.map_or(0, |r| r.len());
+        let what = format!(
+            "with a server answering every request with the first page ({})",
+            page.describe()
+        );
+        let problem = if run.panic.is_some() || run.timed_out {
+            Some(format!("the stream {}", run.outcome()))
+        } else {
+            match &run.error {
+                Some(ConnectorError::Malformed { .. }) => None,
+                Some(e) => Some(format!("expected ConnectorError::Malformed, got {e:?}")),
+                // Stopping by the API's own count (a page-number stream with a total, each
+                // pass of a multi-pass stream ending on a short page) is an end too.
+                None if run.batches.len() <= clean_batches => None,
+                None => Some(format!(
+                    "the stream read {} pages (the clean run has {clean_batches}) and ended Ok by chance",
+                    run.batches.len()
+                )),
+            }
+        };
+        if let Some(p) = problem {
+            report.fail(
+                stream,
+                "endless paging",
+                format!(
+                    "{what}, after {requests} request(s): {p}. The stream must end with ConnectorError::Malformed: \
+                     stop when the next cursor repeats, or read list pages with `HttpClient::get_page_json`, which \
+                     refuses the same request twice in a run"
+                ),
+            );
+        }
+    }
+
+    /// Check 9 (see the module docs): every request answered with page `first`'s JSON under
+    /// a `Content-Length` of 1 TiB.
+    async fn check_oversized(
+        &self,
+        stream: &str,
+        first: usize,
+        report: &mut Report,
+        errors: &mut Vec<String>,
+    ) {
+        let page = &self.fixtures.pages[first];
+        report.scenarios += 1;
+        let server = match DeclaredHuge::start(page.response.to_string().into_bytes()) {
+            Ok(s) => s,
+            Err(e) => {
+                report.fail(
+                    stream,
+                    "oversized body",
+                    format!("the kit could not start its server: {e}"),
+                );
+                return;
+            }
+        };
+        let connector = (self.make)(&self.target(&server.uri(), &self.secret));
+        let (batches, error) = tokio::time::timeout(
+            self.run_timeout,
+            AssertUnwindSafe(streams::read(connector.as_ref(), stream, None)).catch_unwind(),
+        )
+        .await
+        .unwrap_or_else(|_| Ok((Vec::new(), None)))
+        .unwrap_or_else(|p| {
+            (
+                Vec::new(),
+                Some(ConnectorError::Malformed {
+                    endpoint: "(the kit)".into(),
+                    detail: format!("panicked: {}", panic_message(&p)),
+                }),
+            )
+        });
+        if let Some(e) = &error {
+            errors.push(format!("{e} / {e:?}"));
+        }
+        match &error {
+            Some(ConnectorError::Malformed { detail, .. }) if !detail.starts_with("panicked") => {}
+            other => report.fail(
+                stream,
+                "oversized body",
+                format!(
+                    "with every answer declaring a {OVERSIZED_DECLARED}-byte body (the first page's JSON under `Content-Length: {OVERSIZED_DECLARED}`): \
+                     expected ConnectorError::Malformed naming the client's body cap before any batch, got {} batch(es) and {other:?}",
+                    batches.len()
+                ),
+            ),
+        }
+    }
+
+    /// The fixture page that answered `req` (the most specific one that matches).
+    fn page_of(&self, req: &Request) -> Option<usize> {
+        self.fixtures
+            .pages
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.matches(req))
+            .min_by_key(|(i, p)| (p.priority(), *i))
+            .map(|(i, _)| i)
     }
 
     /// Every `Authorization` value the server received (a token the connector obtained with
@@ -1071,6 +1269,100 @@ impl Report {
 fn note(run: &Run, errors: &mut Vec<String>) {
     if let Some(e) = &run.error {
         errors.push(format!("{e} / {e:?}"));
+    }
+}
+
+/// A server answering every request with `200`, `Content-Length: 1 TiB` and a short body,
+/// then closing: what a client's body cap must refuse before reading. wiremock cannot serve
+/// it (hyper checks the length it sends against the body). One plain thread, stopped when
+/// dropped.
+struct DeclaredHuge {
+    addr: std::net::SocketAddr,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl DeclaredHuge {
+    fn start(body: Vec<u8>) -> std::io::Result<Self> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if flag.load(Ordering::SeqCst) {
+                    break;
+                }
+                if let Ok(sock) = conn {
+                    // A client that misbehaves costs this connection, not the server.
+                    let _ = answer_declared_huge(sock, &body);
+                }
+            }
+        });
+        Ok(Self {
+            addr,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    fn uri(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for DeclaredHuge {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wakes the accept loop so it sees the flag.
+        let _ = std::net::TcpStream::connect(self.addr);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Reads one request (head, and a body of its `Content-Length`: closing with unread bytes
+/// would reset the connection before the client reads the answer) and answers it.
+fn answer_declared_huge(mut sock: std::net::TcpStream, body: &[u8]) -> std::io::Result<()> {
+    use std::io::Read;
+    // Generous: a loaded machine may take its time to send the request; this only bounds
+    // a client that connects and never sends.
+    sock.set_read_timeout(Some(Duration::from_secs(300)))?;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if sock.read(&mut byte)? == 0 {
+            return Ok(());
+        }
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    std::io::copy(&mut (&mut sock).take(length), &mut std::io::sink())?;
+    let mut response = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {OVERSIZED_DECLARED}\r\n\r\n"
+    )
+    .into_bytes();
+    response.extend_from_slice(body);
+    sock.write_all(&response)?;
+    sock.flush()
+    // Closed here: the request was read whole, so the close is a clean FIN, and nothing
+    // waits for the client (whose runtime may be blocked dropping this server).
+}
+
+/// Every request that carries the secret (or any request, without auth matching).
+struct RepeatFirst {
+    secret: Option<String>,
+}
+
+impl Match for RepeatFirst {
+    fn matches(&self, req: &Request) -> bool {
+        self.secret.as_deref().is_none_or(|s| carries(req, s))
     }
 }
 

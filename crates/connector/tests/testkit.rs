@@ -17,6 +17,13 @@ enum Flaw {
     LogsSecret,
     /// Checkpoints where it started the page, so a resume reads the page again.
     StaleCheckpoint,
+    /// Puts a page counter in its checkpoints (so they never repeat), leaves out the records
+    /// it yielded already in this read (so a page served again is an empty batch), and
+    /// follows whatever cursor the server gives with plain `get_json`: a page served again
+    /// loops, and nothing the runner sees repeats.
+    SkipsSeenRecords,
+    /// Like `SkipsSeenRecords`, but reads its pages with `get_page_json`.
+    SkipsSeenRecordsWithPageRequests,
 }
 
 struct Toy {
@@ -55,42 +62,63 @@ impl Connector for Toy {
             tracing::debug!(token = %self.secret, "starting");
         }
         let start = from.and_then(|c| c.value()["cursor"].as_str().map(str::to_owned));
-        let s = futures::stream::try_unfold(Some(start), move |state| async move {
-            let Some(cursor) = state else { return Ok(None) };
-            let query = match &cursor {
-                Some(c) => vec![("cursor", c.clone())],
-                None => vec![("since", "0".to_owned())],
-            };
-            let page: ItemsPage = match self.http.get_json("default", "/items", &query).await {
-                Ok(p) => p,
-                Err(_) if self.flaw == Flaw::SwallowsErrors => return Ok(None),
-                Err(e) => return Err(e),
-            };
-            let records = page
-                .items
-                .into_iter()
-                .map(|i| {
-                    Record::Agent(Agent {
-                        external_id: i.id.to_string(),
-                        name: i.name,
-                        is_bot: false,
+        let counter = std::sync::atomic::AtomicU64::new(0);
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashSet::new()));
+        let s = futures::stream::try_unfold(Some(start), move |state| {
+            let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let seen = seen.clone();
+            async move {
+                let Some(cursor) = state else { return Ok(None) };
+                let query = match &cursor {
+                    Some(c) => vec![("cursor", c.clone())],
+                    None => vec![("since", "0".to_owned())],
+                };
+                let got = if self.flaw == Flaw::SkipsSeenRecordsWithPageRequests {
+                    self.http.get_page_json("default", "/items", &query).await
+                } else {
+                    self.http.get_json("default", "/items", &query).await
+                };
+                let page: ItemsPage = match got {
+                    Ok(p) => p,
+                    Err(_) if self.flaw == Flaw::SwallowsErrors => return Ok(None),
+                    Err(e) => return Err(e),
+                };
+                let skips = matches!(
+                    self.flaw,
+                    Flaw::SkipsSeenRecords | Flaw::SkipsSeenRecordsWithPageRequests
+                );
+                let records = page
+                    .items
+                    .into_iter()
+                    .filter(|i| !skips || seen.lock().unwrap().insert(i.id))
+                    .map(|i| {
+                        Record::Agent(Agent {
+                            external_id: i.id.to_string(),
+                            name: i.name,
+                            is_bot: false,
+                        })
                     })
-                })
-                .collect();
-            let at = if self.flaw == Flaw::StaleCheckpoint {
-                cursor
-            } else {
-                Some(page.after.clone())
-            };
-            let checkpoint = Checkpoint::new(json!({ "cursor": at }));
-            let next = page.more.then_some(Some(page.after));
-            Ok(Some((
-                Batch {
-                    records,
-                    checkpoint,
-                },
-                next,
-            )))
+                    .collect();
+                let at = if self.flaw == Flaw::StaleCheckpoint {
+                    cursor
+                } else {
+                    Some(page.after.clone())
+                };
+                let checkpoint = match self.flaw {
+                    Flaw::SkipsSeenRecords | Flaw::SkipsSeenRecordsWithPageRequests => {
+                        Checkpoint::new(json!({ "cursor": at, "page": n }))
+                    }
+                    _ => Checkpoint::new(json!({ "cursor": at })),
+                };
+                let next = page.more.then_some(Some(page.after));
+                Ok(Some((
+                    Batch {
+                        records,
+                        checkpoint,
+                    },
+                    next,
+                )))
+            }
         });
         Box::pin(s)
     }
@@ -166,7 +194,35 @@ async fn a_correct_connector_passes() {
 async fn swallowed_errors_are_reported() {
     let report = kit(Flaw::SwallowsErrors).run().await;
     let c = checks(&report);
-    assert!(c.contains("5xx") && c.contains("broken page"), "{report}");
+    assert!(
+        c.contains("5xx") && c.contains("broken page") && c.contains("oversized body"),
+        "{report}"
+    );
+}
+
+#[tokio::test]
+async fn a_connector_that_follows_a_repeated_page_for_ever_is_reported() {
+    let report = kit(Flaw::SkipsSeenRecords).run().await;
+    let endless: Vec<_> = report
+        .failures
+        .iter()
+        .filter(|f| f.check == "endless paging")
+        .collect();
+    assert_eq!(endless.len(), 1, "{report}");
+    assert!(
+        endless[0].message.contains("GET /items?since=0")
+            && endless[0].message.contains("200 pages"),
+        "{report}"
+    );
+    assert_eq!(checks(&report).len(), 1, "only that check fails: {report}");
+}
+
+#[tokio::test]
+async fn page_requests_end_a_repeated_page_whatever_the_checkpoints() {
+    kit(Flaw::SkipsSeenRecordsWithPageRequests)
+        .run()
+        .await
+        .assert_ok();
 }
 
 #[tokio::test]

@@ -45,14 +45,34 @@ async fn waits_out_429_retry_after() {
     let started = Instant::now();
     let doc: Doc = c.get_json("default", "/api/v2/x.json", &[]).await.unwrap();
     assert!(doc.ok);
+    // A lower bound only: a loaded machine makes it longer, never shorter.
     assert!(
         started.elapsed() >= Duration::from_millis(950),
         "Retry-After was not waited out"
     );
 }
 
+#[test]
+fn a_server_wait_is_capped_and_otherwise_the_backoff_applies() {
+    let policy = RetryPolicy {
+        max_retry_after: Duration::from_millis(50),
+        ..fast()
+    };
+    let backoff = Duration::from_millis(7);
+    assert_eq!(
+        retry_wait(Some(Duration::from_secs(3600)), backoff, &policy),
+        Duration::from_millis(50)
+    );
+    assert_eq!(
+        retry_wait(Some(Duration::from_millis(20)), backoff, &policy),
+        Duration::from_millis(20)
+    );
+    assert_eq!(retry_wait(None, backoff, &policy), backoff);
+}
+
 #[tokio::test]
 async fn a_huge_retry_after_is_capped() {
+    let logs = global_trace_logs();
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "3600"))
@@ -67,9 +87,23 @@ async fn a_huge_retry_after_is_capped() {
         max_retry_after: Duration::from_millis(50),
         ..fast()
     });
-    let started = Instant::now();
-    let _: Doc = c.get_json("default", "/a", &[]).await.unwrap();
-    assert!(started.elapsed() < Duration::from_secs(5));
+    // What is checked is the wait the client chose (its log line), not how long the test
+    // took; the deadline only turns a broken cap into a failure instead of an hour's hang.
+    let r = tokio::time::timeout(
+        Duration::from_secs(600),
+        c.get_json::<Doc>("default", "/capped-retry-after", &[]),
+    )
+    .await;
+    assert!(matches!(r, Ok(Ok(Doc { ok: true }))), "{r:?}");
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let line = text
+        .lines()
+        .find(|l| {
+            l.contains("endpoint=\"/capped-retry-after\"")
+                || l.contains("endpoint=/capped-retry-after")
+        })
+        .unwrap_or_else(|| panic!("no retry line for the endpoint: {text}"));
+    assert!(line.contains("wait_ms=50"), "{line}");
 }
 
 #[tokio::test]
@@ -455,11 +489,16 @@ async fn rate_limit_groups_are_independent() {
         .with_rate_limit("default", 0)
         .with_rate_limit("incremental", 1);
     let _: Doc = c.get_json("incremental", "/a", &[]).await.unwrap();
-    let started = Instant::now();
+    // The default group (and any group never added, which falls back to it) has no limiter
+    // at all, so its requests cannot wait for the incremental group's.
+    assert!(c.limiter("default").is_none());
+    assert!(c.limiter("never-added").is_none());
     for _ in 0..5 {
         let _: Doc = c.get_json("default", "/a", &[]).await.unwrap();
     }
-    assert!(started.elapsed() < Duration::from_secs(5));
+    // The incremental group's one request a minute is spent (checked without waiting)...
+    assert!(c.limiter("incremental").unwrap().check().is_err());
+    // ...so its next request waits: it cannot finish first, however slow the machine.
     let blocked = tokio::time::timeout(
         Duration::from_millis(300),
         c.get_json::<Doc>("incremental", "/a", &[]),
@@ -602,6 +641,14 @@ async fn truncated_json_is_fetched_again_and_fails_only_if_it_stays_broken() {
     assert!(matches!(e, ConnectorError::Malformed { .. }), "{e}");
 }
 
+#[test]
+fn the_pace_is_even_with_a_burst_of_one() {
+    let q = quota(600).unwrap();
+    assert_eq!(q.replenish_interval(), Duration::from_millis(100));
+    assert_eq!(q.burst_size().get(), 1);
+    assert!(quota(0).is_none());
+}
+
 #[tokio::test]
 async fn requests_are_spaced_evenly_not_burst() {
     // A vendor bucket may hold fewer requests than a minute's worth: bursting a whole minute
@@ -617,8 +664,421 @@ async fn requests_are_spaced_evenly_not_burst() {
         let _: Doc = c.get_json("default", "/a", &[]).await.unwrap();
     }
     let took = started.elapsed();
+    // A lower bound only: a loaded machine makes it longer, never shorter.
     assert!(
         took >= Duration::from_millis(480),
         "6 requests at 600/min took only {took:?}"
+    );
+}
+
+/// A server that echoes what it received, the way a hostile or careless one does: the
+/// `Authorization` header, the query string and the request body, in the body of a status
+/// of its choosing.
+struct Echo {
+    status: u16,
+    /// Wrap the echo in JSON of the wrong shape (serde quotes the string in its message).
+    json: bool,
+}
+
+impl wiremock::Respond for Echo {
+    fn respond(&self, req: &wiremock::Request) -> ResponseTemplate {
+        let auth = req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let echo = format!(
+            "you sent Authorization: {auth} to {}?{} with {}",
+            req.url.path(),
+            req.url.query().unwrap_or_default(),
+            String::from_utf8_lossy(&req.body)
+        );
+        if self.json {
+            ResponseTemplate::new(self.status).set_body_json(serde_json::json!({ "ok": echo }))
+        } else {
+            ResponseTemplate::new(self.status).set_body_string(echo)
+        }
+    }
+}
+
+async fn echo_server() -> MockServer {
+    let server = MockServer::start().await;
+    for (p, status, json) in [
+        ("/echo/400", 400, false),
+        ("/echo/500", 500, false),
+        ("/echo/429", 429, false),
+        ("/echo/200-text", 200, false),
+        ("/echo/200-json", 200, true),
+    ] {
+        Mock::given(path(p))
+            .respond_with(Echo { status, json })
+            .mount(&server)
+            .await;
+    }
+    server
+}
+
+/// Every way a client of `auth` can fail against the echo server, as Display and Debug.
+async fn echoed_errors(c: &HttpClient, query: &[(&str, String)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in [
+        "/echo/400",
+        "/echo/500",
+        "/echo/429",
+        "/echo/200-text",
+        "/echo/200-json",
+    ] {
+        let e = c.get_json::<Doc>("default", p, query).await.unwrap_err();
+        out.push(format!("{e} {e:?}"));
+        let e = c
+            .get_page_json::<Doc>("default", p, query)
+            .await
+            .unwrap_err();
+        out.push(format!("{e} {e:?}"));
+        let e = c
+            .post_page_json::<Doc, _>("default", p, &serde_json::json!({"q": 1}))
+            .await
+            .unwrap_err();
+        out.push(format!("{e} {e:?}"));
+    }
+    out
+}
+
+fn assert_absent(what: &str, texts: &[String], forbidden: &[String]) {
+    for t in texts {
+        for f in forbidden {
+            assert!(!t.contains(f.as_str()), "{what} contains {f:?}: {t}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_echoed_authorization_header_is_in_no_error_or_log_line() {
+    let logs = global_trace_logs();
+    let server = echo_server().await;
+    let token = "echoed-Zd-t0ken-8f3a91c2";
+    let user = "agent@example.com/token";
+    let password = "echoed-pa55word-71d0";
+    let forbidden = vec![
+        token.to_owned(),
+        password.to_owned(),
+        // Zendesk's `email/token:tok` and a plain `user:pass`, as the header carries them.
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{token}")),
+        base64::engine::general_purpose::STANDARD.encode(format!("me:{password}")),
+    ];
+    let mut errors = Vec::new();
+    for auth in [
+        Auth::Basic {
+            username: user.into(),
+            password: Secret::new(token),
+        },
+        Auth::Basic {
+            username: "me".into(),
+            password: Secret::new(password),
+        },
+        // A bearer token, as an OAuth exchange would hand it over.
+        Auth::Bearer(Secret::new(token)),
+    ] {
+        let c = client(&server.uri(), auth);
+        errors.extend(echoed_errors(&c, &[]).await);
+    }
+    assert!(
+        errors.iter().any(|e| e.contains("you sent Authorization")),
+        "the echo should reach the errors, scrubbed: {errors:?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.contains(crate::REDACTED)),
+        "{errors:?}"
+    );
+    assert_absent("an error", &errors, &forbidden);
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.contains("/echo/500"),
+        "no log line of the echo requests"
+    );
+    assert_absent("a TRACE log line", &[text], &forbidden);
+}
+
+#[tokio::test]
+async fn a_secret_query_parameter_is_in_no_error_or_log_line() {
+    let logs = global_trace_logs();
+    let server = echo_server().await;
+    // Google's style: the key as `?key=`.
+    let key = "AIzaSyEchoedQueryKey-4c1d";
+    let c = client(&server.uri(), Auth::None).with_secret_param("key");
+    let errors = echoed_errors(&c, &[("key", key.to_owned()), ("page", "2".into())]).await;
+    assert!(
+        errors.iter().any(|e| e.contains("page=2")),
+        "the rest of the query stays readable: {errors:?}"
+    );
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert_absent("an error", &errors, &[key.to_owned()]);
+    assert_absent("a TRACE log line", &[text], &[key.to_owned()]);
+}
+
+#[tokio::test]
+async fn a_secret_sent_in_a_token_request_body_is_in_no_error() {
+    let server = echo_server().await;
+    let secret = "oauth-Client-Secret-5e77";
+    let c = client(&server.uri(), Auth::None).with_secret_param("client_secret");
+    let body = serde_json::json!({"grant_type": "client_credentials", "client_id": "app", "client_secret": secret});
+    let e = c.post_json("oauth", "/echo/400", &body).await.unwrap_err();
+    let shown = format!("{e} {e:?}");
+    assert!(shown.contains("client_credentials"), "{shown}");
+    assert!(!shown.contains(secret), "{shown}");
+}
+
+#[tokio::test]
+async fn error_bodies_are_cut_and_lose_their_control_characters() {
+    let server = MockServer::start().await;
+    let token = "cut-t0ken-9d2e44aa";
+    // The token straddles the 64 KiB the client reads of an error body.
+    let mut body = "\u{1b}[31mred\u{1b}[0m\r\nline two ".to_owned();
+    body.push_str(&"x".repeat(ERROR_BODY_READ - body.len() - 5));
+    body.push_str(token);
+    body.push_str(&"y".repeat(1000));
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(400).set_body_string(body))
+        .mount(&server)
+        .await;
+    let c = client(&server.uri(), Auth::Bearer(Secret::new(token)));
+    let e = c.get_json::<Doc>("default", "/a", &[]).await.unwrap_err();
+    let ConnectorError::Http { detail, .. } = &e else {
+        panic!("{e:?}")
+    };
+    assert!(detail.starts_with("[31mred [0m line two xxx"), "{detail}");
+    assert!(!detail.chars().any(char::is_control), "{detail:?}");
+    assert_eq!(detail.chars().count(), ERROR_EXCERPT_CHARS + 1, "{detail}");
+    assert!(detail.ends_with('…'));
+    // What is cut off is gone, the part of the token at the read's edge included.
+    let s = Scrubber::new();
+    s.add_secret(token);
+    let full: String = excerpt(
+        format!("{}{}", "x".repeat(100), &token[..8]).as_bytes(),
+        true,
+        &s,
+    );
+    assert!(!full.contains(&token[..8]), "{full}");
+}
+
+#[tokio::test]
+async fn an_oversized_declared_body_is_refused_unread_and_not_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/huge.json"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(vec![b' '; 3 * 1024 * 1024], "application/json"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = client(&server.uri(), Auth::None).with_max_body_bytes(1024 * 1024);
+    assert_eq!(c.max_body_bytes(), 1024 * 1024);
+    let e = c
+        .get_json::<Doc>("default", "/api/v2/huge.json", &[])
+        .await
+        .unwrap_err();
+    match &e {
+        ConnectorError::Malformed { endpoint, detail } => {
+            assert_eq!(endpoint, "/api/v2/huge.json");
+            assert!(detail.contains("1048576 bytes (1 MiB)"), "{detail}");
+            assert!(detail.contains("declares 3145728 bytes"), "{detail}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        HttpClient::new(HttpSettings::new(
+            Url::parse("http://h/").unwrap(),
+            Auth::None
+        ))
+        .unwrap()
+        .max_body_bytes(),
+        DEFAULT_MAX_BODY_BYTES
+    );
+}
+
+/// A raw HTTP/1.1 server that answers one request with a chunked body that never ends (no
+/// `Content-Length` to refuse it by), and reports how many body bytes it managed to send
+/// before the client hung up; it gives up at `limit` bytes.
+async fn endless_chunked_server(limit: usize) -> (String, tokio::task::JoinHandle<usize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            if sock.read(&mut byte).await.unwrap_or(0) == 0 {
+                return 0;
+            }
+            head.push(byte[0]);
+        }
+        let _ = sock
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+            .await;
+        let chunk = vec![b' '; 64 * 1024];
+        let mut frame = format!("{:x}\r\n", chunk.len()).into_bytes();
+        frame.extend_from_slice(&chunk);
+        frame.extend_from_slice(b"\r\n");
+        let mut sent = 0;
+        while sent < limit {
+            if sock.write_all(&frame).await.is_err() {
+                break;
+            }
+            sent += chunk.len();
+        }
+        sent
+    });
+    (format!("http://{addr}"), task)
+}
+
+#[tokio::test]
+async fn an_endless_chunked_body_is_cut_off_at_the_cap() {
+    let limit = 100 * 1024 * 1024;
+    let (base, server) = endless_chunked_server(limit).await;
+    let c = client(&base, Auth::None).with_max_body_bytes(1024 * 1024);
+    let e = c
+        .get_json::<Doc>("default", "/export.json", &[])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, ConnectorError::Malformed { endpoint, detail } if endpoint == "/export.json" && detail.contains("went on past")),
+        "{e:?}"
+    );
+    drop(c);
+    let sent = server.await.unwrap();
+    // The client stopped reading at 1 MiB; the socket buffers hold a few MiB more at most.
+    assert!(sent < limit, "the client read the whole 100 MiB page");
+}
+
+#[tokio::test]
+async fn a_page_request_answered_once_in_a_run_is_refused_before_it_is_sent() {
+    let server = MockServer::start().await;
+    Mock::given(path("/items"))
+        .and(query_param("cursor", "c1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = client(&server.uri(), Auth::None);
+    let run = crate::StreamRun::new("acme", "items");
+    let q = [("cursor", "c1".to_owned())];
+    let e = run
+        .scope(async {
+            let _: Doc = c.get_page_json("default", "/items", &q).await.unwrap();
+            c.get_page_json::<Doc>("default", "/items", &q)
+                .await
+                .unwrap_err()
+        })
+        .await;
+    match &e {
+        ConnectorError::Malformed { endpoint, detail } => {
+            assert_eq!(endpoint, "/items");
+            for part in ["GET /items", "cursor", "stream `items`", "source `acme`"] {
+                assert!(detail.contains(part), "{part}: {detail}");
+            }
+            assert!(
+                !detail.contains("c1"),
+                "the query's values stay out: {detail}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // Another run, or no run at all, may ask again.
+    server.reset().await;
+    Mock::given(path("/items"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true})))
+        .expect(3)
+        .mount(&server)
+        .await;
+    crate::StreamRun::new("acme", "items")
+        .scope(c.get_page_json::<Doc>("default", "/items", &q))
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        c.get_page_json::<Doc>("default", "/items", &q)
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn retries_and_a_request_made_again_after_a_failure_are_no_loop() {
+    let server = MockServer::start().await;
+    // A 503 retried inside the client, then a 404 the connector answers by asking again.
+    Mock::given(path("/items"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/items"))
+        .respond_with(ResponseTemplate::new(404))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    // An unreadable body, fetched again by the client.
+    Mock::given(path("/items"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(r#"{"ok": tr"#, "application/json"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/items"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true})))
+        .mount(&server)
+        .await;
+    let c = client(&server.uri(), Auth::None);
+    let run = crate::StreamRun::new("acme", "items");
+    run.scope(async {
+        let first = c.get_page_json::<Doc>("default", "/items", &[]).await;
+        assert!(
+            matches!(
+                first,
+                Err(ConnectorError::Http {
+                    status: 404,
+                    attempts: 2,
+                    ..
+                })
+            ),
+            "{first:?}"
+        );
+        let again: Doc = c.get_page_json("default", "/items", &[]).await.unwrap();
+        assert!(again.ok);
+    })
+    .await;
+    assert_eq!(server.received_requests().await.unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn a_search_posted_twice_with_the_same_body_in_a_run_is_refused() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/conversations/search"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true})))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let c = client(&server.uri(), Auth::None);
+    let page =
+        |after: &str| serde_json::json!({"pagination": {"per_page": 2, "starting_after": after}});
+    let e = crate::StreamRun::new("acme", "conversations")
+        .scope(async {
+            let _: Doc = c
+                .post_page_json("default", "/conversations/search", &page("a"))
+                .await
+                .unwrap();
+            let _: Doc = c
+                .post_page_json("default", "/conversations/search", &page("b"))
+                .await
+                .unwrap();
+            c.post_page_json::<Doc, _>("default", "/conversations/search", &page("a"))
+                .await
+                .unwrap_err()
+        })
+        .await;
+    assert!(
+        matches!(&e, ConnectorError::Malformed { endpoint, detail } if endpoint == "/conversations/search" && detail.contains("the same body")),
+        "{e:?}"
     );
 }

@@ -1,22 +1,32 @@
 //! Helpers for a connector's own tests: read a stream to its end, take its records and
 //! checkpoints apart, check resumes, build the `Authorization` value an API expects.
 
+use crate::bounds::{DEFAULT_MAX_PAGES, RunGuard, StreamRun};
 use crate::{Batch, Checkpoint, Connector, ConnectorError, Record};
 use base64::Engine as _;
 use futures::StreamExt;
 use serde_json::Value;
 
 /// Every batch until the end of the stream, or the batches before the first error and it.
+/// Read as [`crate::sync_stream`] reads it: inside a [`StreamRun`] of source `test` (so
+/// [`HttpClient::get_page_json`](crate::http::HttpClient::get_page_json) refuses a page
+/// request made twice) and through the runner's guard (a cycling checkpoint, the same page
+/// again, or more than [`DEFAULT_MAX_PAGES`] pages end it with `Malformed`).
 pub async fn read<C: Connector + ?Sized>(
     connector: &C,
     stream: &str,
     from: Option<Checkpoint>,
 ) -> (Vec<Batch>, Option<ConnectorError>) {
+    let run = StreamRun::new("test", stream);
+    let mut guard = RunGuard::new("test", stream, DEFAULT_MAX_PAGES);
     let mut pages = connector.read(stream, from);
     let mut out = Vec::new();
-    while let Some(item) = pages.next().await {
+    while let Some(item) = run.scope(pages.next()).await {
         match item {
-            Ok(b) => out.push(b),
+            Ok(b) => match guard.admit(&b) {
+                Ok(()) => out.push(b),
+                Err((_, e)) => return (out, Some(e)),
+            },
             Err(e) => return (out, Some(e)),
         }
     }
