@@ -133,7 +133,7 @@ async fn vendor_checks(
                     source: r.source.clone(),
                     kpi: label,
                     share,
-                    tickets: k.ours.n.max(k.vendor.n),
+                    tickets: k.agree.tickets,
                     reason: reason.describe().to_owned(),
                 });
             }

@@ -68,7 +68,8 @@ pub fn main_entry() -> ExitCode {
     match runtime.block_on(run(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("error: {}", f.message());
+            // The last word on every failure: no configured secret, in any encoding, leaves.
+            eprintln!("error: {}", config::secrets::scrub(f.message()));
             ExitCode::from(f.code())
         }
     }

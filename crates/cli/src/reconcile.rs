@@ -209,7 +209,7 @@ pub(crate) fn summary(r: &ReconcileReport) -> Vec<String> {
         out.push(format!(
             "  {label}: {:.0}% of {} tickets agree{tail}",
             share * 100.0,
-            k.ours.n.max(k.vendor.n)
+            k.agree.tickets
         ));
     }
     out

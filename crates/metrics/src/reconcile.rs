@@ -156,6 +156,9 @@ pub struct Agreement {
     pub n: u64,
     #[serde(serialize_with = "num::opt")]
     pub share: Option<f64>,
+    /// The tickets either side counts (what `share` is a share of).
+    #[serde(default)]
+    pub tickets: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -321,6 +324,25 @@ pub fn reconcile(team: &TeamConfig, period: &Period, input: &ReconcileInput) -> 
             }
         }
     }
+    // What cannot be reconciled carries no comparison: our side only, no agreement, no
+    // reasons (a share of 0 would read as total disagreement).
+    for (kpi, k) in kpis.iter_mut() {
+        if unsupported.contains_key(kpi) {
+            k.vendor = Side {
+                n: 0,
+                median_seconds: None,
+                value: None,
+            };
+            k.agree = Agreement {
+                n: 0,
+                share: None,
+                tickets: 0,
+            };
+            for r in k.reasons.values_mut() {
+                *r = ReasonTickets::default();
+            }
+        }
+    }
     ReconcileReport {
         period: PeriodInfo {
             label: period.label(),
@@ -410,6 +432,7 @@ fn one_kpi(
         agree: Agreement {
             n: agree,
             share: (counted > 0).then(|| agree as f64 / counted as f64),
+            tickets: counted,
         },
         reasons,
     }

@@ -271,7 +271,11 @@ pub(crate) fn ticket<'a>(t: &'a ZTicket, base: &str, truth: Option<&TrueTicket>)
             .map(|(id, score, comment)| RatingRef { id, score, comment }),
         is_public: true,
         brand_id: 360_002_256_672,
-        metric_set: truth.map(|tt| metric_set(t, tt, base)),
+        // Zendesk deletes a ticket's metric record with the ticket ("Deleting tickets";
+        // tap-zendesk PR #149: deleted tickets' metrics answer RecordNotFound).
+        metric_set: truth
+            .filter(|tt| tt.vendor_status != "deleted")
+            .map(|tt| metric_set(t, tt, base)),
     }
 }
 

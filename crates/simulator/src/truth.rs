@@ -198,7 +198,10 @@ impl ZendeskMetrics {
     /// * Minutes: whole minutes, rounded down. Zendesk does not document its rounding; this
     ///   is the simulator's choice, and any difference under a minute it causes is reported
     ///   as [`DifferenceReason::Rounding`].
-    /// * Deleted and merged tickets keep the metric set their history gave them.
+    /// * Merged tickets keep the metric set their history gave them (a merge closes them).
+    ///   Deleted (and spam, which Zendesk shows as deleted) tickets have none: Zendesk
+    ///   deletes a ticket's metric record with the ticket, so the export serves no
+    ///   `metric_set` for them and [`TrueTicket::vendor_differences`] lists nothing.
     pub fn from_history(ticket: &TrueTicket, hours: Option<&BusinessHours>) -> ZendeskMetrics {
         crate::vendor::zendesk_metrics(ticket, hours)
     }

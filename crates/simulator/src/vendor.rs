@@ -287,6 +287,11 @@ fn duration_reason(
 type DurationRow = (fn(Clock) -> VendorField, VendorMinutes, Option<i64>);
 
 pub(crate) fn differences(t: &TrueTicket) -> Vec<VendorDifference> {
+    // A deleted ticket has no metric set any more (Zendesk deletes it with the ticket) and
+    // counts nowhere for us: nothing to compare.
+    if t.vendor_status == "deleted" {
+        return Vec::new();
+    }
     let ours = deskpulse_values(t);
     let v = &t.vendor;
     let mut out = Vec::new();

@@ -210,6 +210,11 @@ async fn users_and_tickets_export_every_record_once_with_the_true_facts() {
         // not deskpulse's: `replies` also counts trigger replies Zendesk attributes to the
         // assignee, and a merged ticket is resolved by its merge.
         let ms = &t["metric_set"];
+        if tt.vendor_status == "deleted" {
+            // Zendesk deletes a deleted ticket's metric record: no metric set.
+            assert!(ms.is_null(), "{t}");
+            continue;
+        }
         assert_eq!(ms["reopens"], tt.vendor.reopens);
         assert_eq!(ms["reopens"], tt.reopens);
         assert_eq!(ms["replies"], tt.vendor.replies);

@@ -370,6 +370,11 @@ async fn the_metric_set_has_the_documented_fields_and_zendesks_values() {
         for t in body["tickets"].as_array().expect("tickets") {
             n += 1;
             let ms = &t["metric_set"];
+            if t["status"] == "deleted" {
+                // Zendesk deletes the metric record with the ticket.
+                assert!(ms.is_null(), "{t}");
+                continue;
+            }
             assert_eq!(keys(ms), documented, "{ms}");
             let tt = truth
                 .ticket(t["id"].as_i64().expect("id"))

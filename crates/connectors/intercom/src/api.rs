@@ -55,9 +55,21 @@ pub(crate) fn ts(secs: i64, what: &str) -> Result<DateTime<Utc>, String> {
     DateTime::from_timestamp(secs, 0).ok_or_else(|| format!("`{what}` {secs} is not a time"))
 }
 
-fn ts_opt(secs: Option<i64>) -> Option<DateTime<Utc>> {
-    secs.filter(|s| *s > 0)
-        .and_then(|s| DateTime::from_timestamp(s, 0))
+/// An optional time: absent, `null` or `0` (Intercom's "not yet") is none; a value no time
+/// can have is an error, never silently none.
+fn ts_opt(secs: Option<i64>, what: &str) -> Result<Option<DateTime<Utc>>, String> {
+    match secs.filter(|s| *s > 0) {
+        None => Ok(None),
+        Some(s) => ts(s, what).map(Some),
+    }
+}
+
+/// A required id: Intercom's ids are never blank, and storage refuses an empty one.
+fn required_id(id: &Id, what: &str) -> Result<String, String> {
+    if id.0.trim().is_empty() {
+        return Err(format!("{what} has an empty `id`"));
+    }
+    Ok(id.0.clone())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -89,12 +101,12 @@ fn is_intercom_bot(email: Option<&str>) -> bool {
     })
 }
 
-pub(crate) fn map_admin(a: Admin) -> Record {
-    Record::Agent(Agent {
+pub(crate) fn map_admin(a: Admin) -> Result<Record, String> {
+    Ok(Record::Agent(Agent {
         is_bot: is_intercom_bot(a.email.as_deref()),
-        external_id: a.id.0,
+        external_id: required_id(&a.id, "an admin")?,
         name: a.name.unwrap_or_default(),
-    })
+    }))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -224,7 +236,8 @@ struct Tag {
 /// `statistics` (OpenAPI `conversation_statistics`; `null` until Intercom computed them).
 /// The `*_at` times are unix seconds; per Intercom's "Reporting metrics for REST API and
 /// CSV exports" article they are all taken *after* `first_contact_reply_at`, and
-/// `first_admin_reply_at` is the first visible part of a *human* teammate (bots excluded).
+/// `first_admin_reply_at` is the first visible reply of a teammate; the article excludes only
+/// the rule-based bot (Operator) and Facebook and GitHub bots, so Fin's answers count.
 /// The `time_to_*` durations "subtract out of business hours" (the workspace's office hours)
 /// and run from `first_contact_reply_at`.
 #[derive(Deserialize)]
@@ -389,7 +402,7 @@ fn part_message(part_type: &str, has_body: bool) -> Option<bool> {
 /// Gives, in order: the customers, the ticket, its [`VendorMetrics`], its rating, its
 /// messages, and exactly one [`StatusHistory`].
 pub(crate) fn map_conversation(c: Conversation, deleted: bool) -> Result<Vec<Record>, String> {
-    let conv_id = c.id.0.clone();
+    let conv_id = required_id(&c.id, "a conversation")?;
     let ctx = |e: String| format!("conversation {conv_id}: {e}");
     let state = map_state(c.state.as_deref(), c.open).map_err(ctx)?;
     let created_at = ts(c.created_at, "created_at").map_err(ctx)?;
@@ -444,8 +457,17 @@ pub(crate) fn map_conversation(c: Conversation, deleted: bool) -> Result<Vec<Rec
         created_at,
         updated_at,
         // Fallbacks: the status history from the parts wins where there is one.
-        first_solved_at: ts_opt(stats.and_then(|s| s.first_close_at)),
-        final_solved_at: ts_opt(stats.and_then(|s| s.last_close_at)).filter(|_| solved_now),
+        first_solved_at: ts_opt(
+            stats.and_then(|s| s.first_close_at),
+            "statistics.first_close_at",
+        )
+        .map_err(ctx)?,
+        final_solved_at: ts_opt(
+            stats.and_then(|s| s.last_close_at),
+            "statistics.last_close_at",
+        )
+        .map_err(ctx)?
+        .filter(|_| solved_now),
         reopens: stats.and_then(|s| s.count_reopens),
         opened_by_agent: opened_by_agent(source.and_then(|s| s.delivered_as.as_deref())),
         requester_id: customer_ids.first().cloned(),
@@ -457,13 +479,9 @@ pub(crate) fn map_conversation(c: Conversation, deleted: bool) -> Result<Vec<Rec
             .unwrap_or_default(),
         priority: c.priority.filter(|p| p == "priority"),
     }));
-    out.push(Record::VendorMetrics(vendor_metrics(
-        &conv_id,
-        c.created_at,
-        updated_at,
-        stats,
-        solved_now,
-    )));
+    out.push(Record::VendorMetrics(
+        vendor_metrics(&conv_id, c.created_at, updated_at, stats, solved_now).map_err(ctx)?,
+    ));
 
     // The rating: 1–5; a survey sent but not answered has no `rating` and is no response.
     if let Some(r) = c.conversation_rating
@@ -549,9 +567,16 @@ pub(crate) fn map_conversation(c: Conversation, deleted: bool) -> Result<Vec<Rec
         let kind = author_kind(p.author.as_ref());
         let author_id = id_of(p.author.as_ref().and_then(|a| a.id.as_ref()));
         let status = part_status(&p.part_type);
-        if let Some(public) = part_message(&p.part_type, p.has_body) {
+        let message = part_message(&p.part_type, p.has_body);
+        // Only a part that becomes a record needs its id.
+        let part_id = if message.is_some() || status.is_some() {
+            required_id(&p.id, "a conversation part").map_err(ctx)?
+        } else {
+            String::new()
+        };
+        if let Some(public) = message {
             out.push(Record::Message(Message {
-                external_id: p.id.0.clone(),
+                external_id: part_id.clone(),
                 ticket_id: conv_id.clone(),
                 author_kind: kind,
                 author_id: author_id.clone(),
@@ -563,7 +588,7 @@ pub(crate) fn map_conversation(c: Conversation, deleted: bool) -> Result<Vec<Rec
             // own, so one is made.
             if solved && status.is_none() && kind == AuthorKind::Customer && public {
                 changes.push(StatusChange {
-                    external_id: format!("{}-reopen", p.id.0),
+                    external_id: format!("{part_id}-reopen"),
                     ticket_id: conv_id.clone(),
                     from: Some(TicketStatus::Solved),
                     to: TicketStatus::Open,
@@ -576,7 +601,7 @@ pub(crate) fn map_conversation(c: Conversation, deleted: bool) -> Result<Vec<Rec
         }
         if let Some(to) = status {
             changes.push(StatusChange {
-                external_id: p.id.0.clone(),
+                external_id: part_id,
                 ticket_id: conv_id.clone(),
                 from: None,
                 to,
@@ -622,9 +647,9 @@ fn vendor_metrics(
     updated_at: DateTime<Utc>,
     stats: Option<&Statistics>,
     solved_now: bool,
-) -> VendorMetrics {
+) -> Result<VendorMetrics, String> {
     let Some(s) = stats else {
-        return VendorMetrics {
+        return Ok(VendorMetrics {
             ticket_id: conv_id.to_owned(),
             updated_at,
             first_response: VendorDuration::NONE,
@@ -632,11 +657,13 @@ fn vendor_metrics(
             full_resolution: VendorDuration::NONE,
             reopens: None,
             replies: None,
-        };
+        });
     };
     let from_creation = s.first_contact_reply_at == Some(created_at);
     let duration = |what: &str, at: Option<i64>, office_hours: Option<i64>| {
-        let calendar = at.filter(|t| *t > 0).map(|t| t - created_at);
+        // A time no instant can have is an error (and the difference cannot overflow).
+        let calendar = ts_opt(at, &format!("statistics.{what}"))?
+            .map(|t| t.timestamp().saturating_sub(created_at));
         let business = office_hours.filter(|_| from_creation);
         let valid = |v: Option<i64>, field: &str| match v {
             Some(n) if n < 0 => {
@@ -645,27 +672,27 @@ fn vendor_metrics(
             }
             v => v,
         };
-        VendorDuration {
+        Ok::<_, String>(VendorDuration {
             calendar_seconds: valid(calendar, what),
             business_seconds: valid(business, what),
-        }
+        })
     };
     let full = if solved_now {
-        duration("last_close_at", s.last_close_at, s.time_to_last_close)
+        duration("last_close_at", s.last_close_at, s.time_to_last_close)?
     } else {
         VendorDuration::NONE
     };
-    VendorMetrics {
+    Ok(VendorMetrics {
         ticket_id: conv_id.to_owned(),
         updated_at,
         first_response: duration(
             "first_admin_reply_at",
             s.first_admin_reply_at,
             s.time_to_admin_reply,
-        ),
-        first_resolution: duration("first_close_at", s.first_close_at, s.time_to_first_close),
+        )?,
+        first_resolution: duration("first_close_at", s.first_close_at, s.time_to_first_close)?,
         full_resolution: full,
         reopens: s.count_reopens,
         replies: None,
-    }
+    })
 }

@@ -97,7 +97,10 @@ fn first_response_and_resolution_with_every_reason() {
     // 1830 5400 25200: median (1200 + 1800) / 2 = 1500.
     assert_eq!((frt.vendor.n, frt.vendor.median_seconds), (8, Some(1500.0)));
     // Agree: 1 (1830 vs 1800) and 6 (1800 vs 1800): 2 of the 8 tickets either side counts.
-    assert_eq!((frt.agree.n, frt.agree.share), (2, Some(0.25)));
+    assert_eq!(
+        (frt.agree.n, frt.agree.share, frt.agree.tickets),
+        (2, Some(0.25), 8)
+    );
     let ids = |reason: Reason| frt.reasons[&reason].tickets.clone();
     assert_eq!(ids(Reason::Outbound), ["2"]);
     assert_eq!(ids(Reason::BotOrAutomationReply), ["3"]);
@@ -195,9 +198,9 @@ fn a_vendor_without_figures_is_not_reconciled_and_says_why() {
         "the vendor counts no replies"
     );
     assert!(r.unsupported["first_response_time"].contains("no vendor values"));
+    // Not reconciled: our side only, no agreement (a share of 0 would read as total
+    // disagreement), no reasons.
     let frt = &r.kpis["first_response_time"];
-    assert_eq!(
-        (frt.ours.n, frt.vendor.n, frt.agree.share),
-        (1, 0, Some(0.0))
-    );
+    assert_eq!((frt.ours.n, frt.vendor.n, frt.agree.share), (1, 0, None));
+    assert!(frt.reasons.values().all(|t| t.count == 0));
 }
