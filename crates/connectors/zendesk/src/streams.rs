@@ -225,6 +225,14 @@ pub(crate) fn ticket_events<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> Batch
                     ));
                 }
             };
+            // An `end_time` past now would be the next sync's start: a pager that follows it
+            // creeps on for ever, or skips what happens until then.
+            deskpulse_connector::ensure_unix_not_future(
+                TICKET_EVENTS,
+                "end_time",
+                next,
+                chrono::Utc::now(),
+            )?;
             if page.end_of_stream || next > start_time {
                 break (page, next);
             }
