@@ -21,6 +21,7 @@
 //! And why *three* pages of the same records, not two: a roster sweep's last page of one
 //! pass and first page of the next may both list no live id, and be equal records.
 
+use crate::scrub::Scrubber;
 use crate::{Batch, ConnectorError};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
@@ -56,6 +57,8 @@ struct RunInner {
     stream: String,
     hasher: RandomState,
     requests: Mutex<HashSet<u64>>,
+    /// The scrubbers of every client that made a request in this run.
+    scrubbers: Mutex<Vec<Scrubber>>,
 }
 
 impl fmt::Debug for StreamRun {
@@ -75,6 +78,7 @@ impl StreamRun {
                 stream: stream.to_owned(),
                 hasher: RandomState::new(),
                 requests: Mutex::new(HashSet::new()),
+                scrubbers: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -99,6 +103,30 @@ impl StreamRun {
     /// refused).
     pub fn scope<F: Future>(&self, fut: F) -> tokio::task::futures::TaskLocalFuture<StreamRun, F> {
         CURRENT_RUN.scope(self.clone(), fut)
+    }
+
+    /// Remembers the scrubber of a client that makes a request in this run (the client does
+    /// this itself), so an error the connector builds from a vendor's text is scrubbed by
+    /// the runner before anyone sees it.
+    pub(crate) fn add_scrubber(&self, scrubber: &Scrubber) {
+        let mut all = self
+            .inner
+            .scrubbers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if !all.iter().any(|s| s.same_as(scrubber)) {
+            all.push(scrubber.clone());
+        }
+    }
+
+    /// `err` scrubbed of every secret of every client that made a request in this run.
+    pub fn scrub_error(&self, err: ConnectorError) -> ConnectorError {
+        let all = self
+            .inner
+            .scrubbers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        all.iter().fold(err, |e, s| e.scrubbed(s))
     }
 
     /// A fingerprint of a request (method, URL with its query, body).

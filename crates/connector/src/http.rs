@@ -279,6 +279,11 @@ impl HttpClient {
     /// base `http://h/zendesk` → `http://h/zendesk/api/v2/tickets.json`;
     /// base `http://h/zendesk/api/v2/` → `http://h/zendesk/api/v2/tickets.json` (not doubled).
     pub fn rebase(&self, absolute_next_url: &str) -> Result<Url, ConnectorError> {
+        self.rebase_unscrubbed(absolute_next_url)
+            .map_err(|e| self.scrub_error(e))
+    }
+
+    fn rebase_unscrubbed(&self, absolute_next_url: &str) -> Result<Url, ConnectorError> {
         let vendor = Url::parse(absolute_next_url).map_err(|e| ConnectorError::Malformed {
             endpoint: self.base_url.path().to_owned(),
             detail: format!("the next-page link is not a URL: {e}"),
@@ -292,6 +297,11 @@ impl HttpClient {
     /// Resolves `path_or_url` (a path under `base_url`, with the same prefix rule as
     /// [`HttpClient::rebase`], or an absolute URL on the base URL's origin).
     pub fn resolve(&self, path_or_url: &str) -> Result<Url, ConnectorError> {
+        self.resolve_unscrubbed(path_or_url)
+            .map_err(|e| self.scrub_error(e))
+    }
+
+    fn resolve_unscrubbed(&self, path_or_url: &str) -> Result<Url, ConnectorError> {
         if path_or_url.contains("://") {
             let url = Url::parse(path_or_url).map_err(|e| ConnectorError::Malformed {
                 endpoint: self.base_url.path().to_owned(),
@@ -369,7 +379,7 @@ impl HttpClient {
         let url = self.resolve(path_or_url)?;
         let body = self.request_body(body)?;
         let req = Req::post(&body, true);
-        let endpoint = req.endpoint(&url);
+        let endpoint = self.scrub(&req.endpoint(&url));
         self.send(group, &req, &url, &endpoint).await
     }
 
@@ -479,7 +489,8 @@ impl HttpClient {
         req: &Req<'_>,
         url: &Url,
     ) -> Result<T, ConnectorError> {
-        let endpoint = req.endpoint(url);
+        // A path can hold a secret too (a vendor's next link): scrubbed once, here.
+        let endpoint = self.scrub(&req.endpoint(url));
         let mut tries = 0u32;
         loop {
             tries += 1;
@@ -538,6 +549,9 @@ impl HttpClient {
             .with_jitter()
             .without_max_times()
             .build();
+        if let Some(run) = StreamRun::current() {
+            run.add_scrubber(&self.scrubber);
+        }
         let mut attempt = 0u32;
         loop {
             attempt += 1;

@@ -134,8 +134,11 @@ pub async fn sync_stream_with_limits<S: CheckpointStore>(
         let mut pages = connector.read(stream, from);
         let mut outcome = StreamOutcome::default();
         while let Some(batch) = run.scope(pages.next()).await {
-            let batch = batch?;
+            // A connector's own error may quote a vendor's text (a value its mapping
+            // refused): scrubbed of every secret of the run's clients, like theirs.
+            let batch = batch.map_err(|e| run.scrub_error(e))?;
             if let Err((stop, err)) = guard.admit(&batch) {
+                let err = run.scrub_error(err);
                 tracing::warn!(?stop, pages = guard.pages(), "stream run stopped: {err}");
                 return Err(err.into());
             }

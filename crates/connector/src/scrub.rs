@@ -81,6 +81,11 @@ impl Scrubber {
         Self::default()
     }
 
+    /// Whether `other` is this scrubber (a clone of it).
+    pub(crate) fn same_as(&self, other: &Scrubber) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
         self.inner.read().unwrap_or_else(|e| e.into_inner())
     }

@@ -679,7 +679,7 @@ impl Conformance {
                         break;
                     }
                     Ok((Err((_, e)), _)) | Err(e) => {
-                        error = Some(e);
+                        error = Some(run.scrub_error(e));
                         break;
                     }
                 }

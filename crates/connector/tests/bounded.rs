@@ -568,3 +568,82 @@ async fn an_end_time_in_the_future_fails_the_page_that_gives_it() {
         Some(json!({"start_time": now.timestamp() - 60}))
     );
 }
+
+/// A connector that builds its own error from a vendor's value (a cursor it refuses),
+/// without scrubbing it.
+struct QuotingToy {
+    http: HttpClient,
+}
+
+impl Connector for QuotingToy {
+    fn kind(&self) -> &'static str {
+        "toy"
+    }
+    fn streams(&self) -> &'static [StreamSpec] {
+        STREAMS
+    }
+    fn read<'a>(&'a self, _stream: &'a str, _from: Option<Checkpoint>) -> BatchStream<'a> {
+        Box::pin(futures::stream::once(async move {
+            let page: ItemsPage = self
+                .http
+                .get_json("default", "/items", &[("since", "0".to_owned())])
+                .await?;
+            Err(ConnectorError::Malformed {
+                endpoint: "/items".into(),
+                detail: format!("the next cursor {:?} is not a cursor", page.next),
+            })
+        }))
+    }
+}
+
+/// Puts the request's `Authorization` header in the page's `next` cursor.
+struct EchoAuth;
+
+impl Respond for EchoAuth {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let auth = req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        ResponseTemplate::new(200).set_body_json(json!({"items": [], "next": auth, "more": true}))
+    }
+}
+
+#[tokio::test]
+async fn a_connector_error_quoting_an_echoed_credential_is_scrubbed_by_the_runner() {
+    use base64::Engine as _;
+    let server = MockServer::start().await;
+    Mock::given(path("/items"))
+        .respond_with(EchoAuth)
+        .mount(&server)
+        .await;
+    let token = "quoted-t0ken-4b8e21";
+    let settings = HttpSettings::new(
+        server.uri().parse().unwrap(),
+        Auth::Basic {
+            username: "agent@example.com/token".into(),
+            password: deskpulse_connector::Secret::new(token),
+        },
+    );
+    let toy = QuotingToy {
+        http: HttpClient::new(settings).unwrap().with_retry_policy(fast()),
+    };
+    let basic = base64::engine::general_purpose::STANDARD
+        .encode(format!("agent@example.com/token:{token}"));
+    let store = MemStore::default();
+    let (_, detail) = malformed(sync(&toy, &store).await);
+    assert!(detail.contains("Basic [REDACTED]"), "{detail}");
+    assert!(!detail.contains(&basic), "{detail}");
+    // The conformance kit's reader scrubs the same way.
+    #[cfg(feature = "testkit")]
+    {
+        let (_, err) = deskpulse_connector::testkit::read(&toy, "items", None).await;
+        let shown = format!("{err:?}");
+        assert!(
+            shown.contains("[REDACTED]") && !shown.contains(&basic),
+            "{shown}"
+        );
+    }
+}

@@ -25,9 +25,9 @@ pub async fn read<C: Connector + ?Sized>(
         match item {
             Ok(b) => match guard.admit(&b) {
                 Ok(()) => out.push(b),
-                Err((_, e)) => return (out, Some(e)),
+                Err((_, e)) => return (out, Some(run.scrub_error(e))),
             },
-            Err(e) => return (out, Some(e)),
+            Err(e) => return (out, Some(run.scrub_error(e))),
         }
     }
     (out, None)
