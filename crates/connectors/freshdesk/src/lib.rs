@@ -45,6 +45,8 @@
 //! last `updated_at` read after every full page, so it never gets near the cap.
 
 mod api;
+#[doc(hidden)]
+pub mod fuzzing;
 mod settings;
 mod streams;
 

@@ -28,6 +28,8 @@
 //! reopens it when the snooze ends.
 
 mod api;
+#[doc(hidden)]
+pub mod fuzzing;
 mod settings;
 mod streams;
 

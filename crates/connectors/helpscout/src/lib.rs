@@ -52,6 +52,8 @@
 
 mod api;
 mod client;
+#[doc(hidden)]
+pub mod fuzzing;
 mod roster;
 mod settings;
 mod streams;

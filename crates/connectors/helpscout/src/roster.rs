@@ -136,7 +136,7 @@ fn is_live(c: &ListedConversation) -> bool {
 }
 
 /// The ids of a page in the sweep's terms: every listed conversation that is not deleted.
-fn live_ids<'a>(items: impl IntoIterator<Item = &'a ListedConversation>) -> Vec<String> {
+pub(crate) fn live_ids<'a>(items: impl IntoIterator<Item = &'a ListedConversation>) -> Vec<String> {
     items
         .into_iter()
         .filter(|c| is_live(c))
@@ -159,7 +159,7 @@ fn list_query(status: &str, range: Option<String>, page: u64) -> Vec<(&'static s
 
 /// A page that ignored the range or the order cannot be followed by keyset: an error,
 /// never a silently shortened (or endless) sweep.
-fn check_order(
+pub(crate) fn check_order(
     items: &[ListedConversation],
     from: Option<DateTime<Utc>>,
 ) -> Result<(), ConnectorError> {
@@ -177,8 +177,10 @@ fn check_order(
             ));
         }
     }
+    // (No time is before the first one chrono holds: no check there.)
     if let (Some(from), Some(first)) = (from, items.first())
-        && first.created_at < from - Duration::seconds(1)
+        && let Some(lowest) = from.checked_sub_signed(Duration::seconds(1))
+        && first.created_at < lowest
     {
         return Err(malformed(
             CONVERSATIONS,
@@ -193,21 +195,67 @@ fn check_order(
     Ok(())
 }
 
+/// Where a sweep goes after a page that is not its last.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Next {
+    /// The next request starts here: the page's newest `createdAt` minus one second.
+    Bound(DateTime<Utc>),
+    /// The whole page lies within a second of the bound: the stretch `[from, to]` is read
+    /// in full, and the sweep goes on at `to`.
+    Stretch {
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    },
+}
+
+/// The bound after a page that is not the sweep's last (see the module docs).
+pub(crate) fn next_bound(
+    items: &[ListedConversation],
+    from: Option<DateTime<Utc>>,
+) -> Result<Next, ConnectorError> {
+    let Some(newest) = items.iter().map(|c| c.created_at).max() else {
+        return Err(malformed(
+            CONVERSATIONS,
+            "a page inside the range has no records",
+        ));
+    };
+    // A `createdAt` at the edge of what a time can be is no conversation's: an error, not a
+    // bound that cannot be computed.
+    let out_of_range = |t: DateTime<Utc>| {
+        malformed(
+            CONVERSATIONS,
+            format!(
+                "conversation `createdAt` {} is out of the range of times a sweep can page through",
+                fmt_time(t)
+            ),
+        )
+    };
+    let bound = newest
+        .checked_sub_signed(Duration::seconds(1))
+        .ok_or_else(|| out_of_range(newest))?;
+    Ok(match from {
+        Some(f) if bound <= f => Next::Stretch {
+            from: f,
+            to: f
+                .checked_add_signed(STRETCH)
+                .ok_or_else(|| out_of_range(f))?,
+        },
+        _ => Next::Bound(bound),
+    })
+}
+
 /// How long a stretch a crowded page is read over (see the module docs).
 const STRETCH: Duration = Duration::seconds(2);
 
-/// Every live id created in `[at, at + STRETCH]` with `status`, read by page number until
-/// one pass is consistent (see the module docs).
+/// Every live id created in `[at, to]` (`to` is `at + STRETCH`) with `status`, read by
+/// page number until one pass is consistent (see the module docs).
 async fn read_stretch(
     ctx: Ctx<'_>,
     status: &str,
     at: DateTime<Utc>,
+    to: DateTime<Utc>,
 ) -> Result<Vec<String>, ConnectorError> {
-    let range = format!(
-        "(createdAt:[{} TO {}])",
-        fmt_time(at),
-        fmt_time(at + STRETCH)
-    );
+    let range = format!("(createdAt:[{} TO {}])", fmt_time(at), fmt_time(to));
     for _ in 0..STRETCH_PASSES {
         let mut seen = BTreeSet::new();
         let mut live = BTreeSet::new();
@@ -253,7 +301,7 @@ async fn read_stretch(
         format!(
             "the conversations created between {} and {} (status {status}) changed every time they were listed ({STRETCH_PASSES} times): the sweep stops here and the next sync resumes it",
             fmt_time(at),
-            fmt_time(at + STRETCH)
+            fmt_time(to)
         ),
     ))
 }
@@ -331,20 +379,12 @@ pub(crate) fn roster<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream<
             return Ok(Some((batch, None)));
         }
 
-        let Some(newest) = items.iter().map(|c| c.created_at).max() else {
-            return Err(malformed(
-                CONVERSATIONS,
-                "a page inside the range has no records",
-            ));
-        };
-        let bound = newest - Duration::seconds(1);
-        let next_from = match sweep.from {
-            Some(f) if bound <= f => {
-                // The whole page lies within a second of the bound: read the stretch in full.
-                ids.extend(read_stretch(ctx, status, f).await?);
-                f + STRETCH
+        let next_from = match next_bound(&items, sweep.from)? {
+            Next::Bound(bound) => bound,
+            Next::Stretch { from, to } => {
+                ids.extend(read_stretch(ctx, status, from, to).await?);
+                to
             }
-            _ => bound,
         };
         let next = Sweep {
             from: Some(next_from),

@@ -21,6 +21,8 @@
 //! ids are accepted as strings or numbers, since versions and examples differ there.
 
 mod api;
+#[doc(hidden)]
+pub mod fuzzing;
 mod settings;
 mod streams;
 

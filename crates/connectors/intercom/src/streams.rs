@@ -2,7 +2,7 @@
 //! stops only on the API's end-of-stream signal (no `pages.next`), and turns a page that
 //! cannot be followed (a missing field, a cursor that does not move) into `Malformed`.
 
-use crate::api::{self, AdminList, Conversation, NextPage, RosterPage, SearchPage};
+use crate::api::{self, AdminList, Conversation, NextPage, RosterItem, RosterPage, SearchPage};
 use crate::{Clock, DEFAULT};
 use chrono::{DateTime, Utc};
 use deskpulse_connector::http::HttpClient;
@@ -45,8 +45,14 @@ fn failed<'a>(err: ConnectorError) -> BatchStream<'a> {
 pub(crate) fn admins<'a>(ctx: Ctx<'a>, _from: Option<Checkpoint>) -> BatchStream<'a> {
     Box::pin(stream::once(async move {
         let list: AdminList = ctx.http.get_json(DEFAULT, ADMINS, &[]).await?;
+        let records = list
+            .admins
+            .into_iter()
+            .map(api::map_admin)
+            .collect::<Result<_, _>>()
+            .map_err(|e| malformed(ADMINS, e))?;
         Ok(Batch {
-            records: list.admins.into_iter().map(api::map_admin).collect(),
+            records,
             checkpoint: Checkpoint::new(json!({ "full_refresh": true })),
         })
     }))
@@ -124,6 +130,21 @@ async fn conversation_records(
     ctx: Ctx<'_>,
     found: Conversation,
 ) -> Result<Vec<Record>, ConnectorError> {
+    let id = searched_id(&found)?;
+    let path = format!("/conversations/{id}");
+    match ctx.http.get_json::<Conversation>(DEFAULT, &path, &[]).await {
+        Ok(full) => full_records(&id, full),
+        Err(ConnectorError::Http { status: 404, .. }) => {
+            tracing::debug!(conversation = %id, "conversation gone (404): kept as deleted");
+            gone_records(found)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The id of a conversation the search found, which goes into the next request's path:
+/// anything but letters, digits, `-` and `_` is refused.
+pub(crate) fn searched_id(found: &Conversation) -> Result<String, ConnectorError> {
     let id = found.id.0.clone();
     if id.is_empty()
         || !id
@@ -135,29 +156,29 @@ async fn conversation_records(
             format!("conversation id {id:?} is not an id"),
         ));
     }
-    let path = format!("/conversations/{id}");
-    match ctx.http.get_json::<Conversation>(DEFAULT, &path, &[]).await {
-        Ok(full) => {
-            if full.id.0 != id {
-                return Err(malformed(
-                    CONVERSATION,
-                    format!("asked for conversation {id}, got {}", full.id.0),
-                ));
-            }
-            if full.conversation_parts.is_none() {
-                return Err(malformed(
-                    CONVERSATION,
-                    format!("conversation {id} came without `conversation_parts`"),
-                ));
-            }
-            api::map_conversation(full, false).map_err(|e| malformed(CONVERSATION, e))
-        }
-        Err(ConnectorError::Http { status: 404, .. }) => {
-            tracing::debug!(conversation = %id, "conversation gone (404): kept as deleted");
-            api::map_conversation(found, true).map_err(|e| malformed(SEARCH, e))
-        }
-        Err(e) => Err(e),
+    Ok(id)
+}
+
+/// The records of `GET /conversations/{id}`'s answer, asked for conversation `id`.
+pub(crate) fn full_records(id: &str, full: Conversation) -> Result<Vec<Record>, ConnectorError> {
+    if full.id.0 != id {
+        return Err(malformed(
+            CONVERSATION,
+            format!("asked for conversation {id}, got {}", full.id.0),
+        ));
     }
+    if full.conversation_parts.is_none() {
+        return Err(malformed(
+            CONVERSATION,
+            format!("conversation {id} came without `conversation_parts`"),
+        ));
+    }
+    api::map_conversation(full, false).map_err(|e| malformed(CONVERSATION, e))
+}
+
+/// The records of a conversation the search found and `GET` no longer does (deleted).
+pub(crate) fn gone_records(found: Conversation) -> Result<Vec<Record>, ConnectorError> {
+    api::map_conversation(found, true).map_err(|e| malformed(SEARCH, e))
 }
 
 /// `POST /conversations/search` by `updated_at`, oldest first, `pagination.starting_after`
@@ -229,7 +250,7 @@ pub(crate) fn conversations<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> Batch
 
 /// The cursor of the next page: `None` at the end (no `pages.next`); an error when
 /// `pages.next` has no `starting_after` or repeats the one just sent.
-fn next_cursor(
+pub(crate) fn next_cursor(
     next: Option<NextPage>,
     sent: Option<&str>,
 ) -> Result<Option<String>, ConnectorError> {
@@ -343,6 +364,18 @@ fn at(secs: i64) -> Result<DateTime<Utc>, ConnectorError> {
     api::ts(secs, "sweep_started_at").map_err(|e| malformed("the roster sweep", e))
 }
 
+/// The ids of a roster page; an empty one is an error.
+pub(crate) fn roster_ids(items: Vec<RosterItem>) -> Result<Vec<String>, ConnectorError> {
+    let mut ids = Vec::with_capacity(items.len());
+    for c in items {
+        if c.id.0.trim().is_empty() {
+            return Err(malformed(SEARCH, "a conversation with an empty `id`"));
+        }
+        ids.push(c.id.0);
+    }
+    Ok(ids)
+}
+
 /// `ticket_roster`: a sweep over every conversation id Intercom still lists (see
 /// [`roster_body`]), one [`TicketRoster`] page per search page, the last one `complete`.
 /// It runs when none ran within `roster_every` (checkpoint `{"last_completed_at": t}`; a
@@ -410,13 +443,7 @@ pub(crate) fn ticket_roster<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> Batch
         st.resumed = false;
         let sweep_started_at = at(st.started)?;
         let listed_before = st.started - LISTING_LAG_SECS;
-        let mut ids = Vec::with_capacity(page.conversations.len());
-        for c in page.conversations {
-            if c.id.0.trim().is_empty() {
-                return Err(malformed(SEARCH, "a conversation with an empty `id`"));
-            }
-            ids.push(c.id.0);
-        }
+        let ids = roster_ids(page.conversations)?;
         let next = next_cursor(page.pages.next, st.after.as_deref())?;
         let complete = next.is_none();
         let checkpoint = match &next {

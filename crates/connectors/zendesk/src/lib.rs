@@ -8,6 +8,8 @@
 //! share their own rate limit (Zendesk allows 10 requests a minute there).
 
 mod api;
+#[doc(hidden)]
+pub mod fuzzing;
 mod settings;
 mod streams;
 

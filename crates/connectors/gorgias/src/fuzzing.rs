@@ -1,0 +1,51 @@
+//! Gorgias's page parsing and record mapping, for the `gorgias_pages` fuzz target (`fuzz/`)
+//! and `tests/fuzz_regressions.rs`. Not part of the connector's API.
+//!
+//! [`pages`] reads one body as every page this connector reads — the tickets, messages and
+//! satisfaction surveys feeds and the users list — exactly as a sync does (`serde_json` into
+//! `ListPage<…>`, each item's feed time, then the `map_*` functions), and asserts the
+//! invariants of [`invariants`] on what maps.
+
+#[path = "../../fuzzing_invariants.rs"]
+pub mod invariants;
+
+use crate::api::{self, FeedItem, GMessage, GSurvey, GTicket, GUser, ListPage};
+use deskpulse_model::Record;
+
+const KINDS: &[invariants::Kind] = &[
+    ("tickets", |d| feed::<GTicket>(d, api::map_ticket)),
+    ("messages", |d| feed::<GMessage>(d, api::map_message)),
+    ("satisfaction-surveys", |d| {
+        feed::<GSurvey>(d, api::map_survey)
+    }),
+    ("users", users),
+];
+
+/// Fuzz entry point: never panics unless an invariant is broken. Returns the page types
+/// `data` maps as (the regression tests check that every seed is a page of some type).
+pub fn pages(data: &[u8]) -> Vec<&'static str> {
+    invariants::check_page(data, KINDS)
+}
+
+fn feed<T: FeedItem>(
+    data: &[u8],
+    map: fn(T) -> Result<Vec<Record>, String>,
+) -> Result<Vec<Record>, String> {
+    let page: ListPage<T> = serde_json::from_slice(data).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for item in page.data {
+        // The feed stops at the bookmark by this time.
+        let _ = item.feed_time();
+        out.extend(map(item)?);
+    }
+    Ok(out)
+}
+
+fn users(data: &[u8]) -> Result<Vec<Record>, String> {
+    let page: ListPage<GUser> = serde_json::from_slice(data).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for u in page.data {
+        out.extend(api::map_user(u)?);
+    }
+    Ok(out)
+}

@@ -1,0 +1,84 @@
+//! The `helpscout_pages` fuzz target's checked-in inputs, run as ordinary tests (CI needs no
+//! cargo-fuzz): the seed corpus (`tests/fuzz/corpus/`, Help Scout's own test fixtures shaped as
+//! the pages the connector reads; see `tests/fuzz/README.md`) and every input the fuzzer
+//! found a bug with (`tests/fuzz/regressions/`), through the same entry point as the
+//! target, [`deskpulse_connector_helpscout::fuzzing::pages`].
+
+use deskpulse_connector_helpscout::fuzzing::pages;
+use std::path::PathBuf;
+
+fn inputs(dir: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz")
+        .join(dir);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, Vec<u8>)> = entries
+        .map(|e| e.expect("a readable directory entry").path())
+        .filter(|p| p.is_file() && p.extension().is_none_or(|x| x != "md"))
+        .map(|p| {
+            let data = std::fs::read(&p).expect("a readable input");
+            (p.display().to_string(), data)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Runs one input, naming it when an invariant breaks.
+fn run(name: &str, data: &[u8]) -> Vec<&'static str> {
+    std::panic::catch_unwind(|| pages(data)).unwrap_or_else(|e| {
+        let msg = e
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_default();
+        panic!("{name}: {msg}")
+    })
+}
+
+/// One checked-in finding, by file name: the page types it still maps as.
+#[allow(dead_code)]
+fn finding(name: &str) -> Vec<&'static str> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz/regressions")
+        .join(name);
+    run(name, &std::fs::read(path).expect("a checked-in finding"))
+}
+
+#[test]
+fn every_seed_is_a_page_the_connector_reads_and_keeps_the_invariants() {
+    let seeds = inputs("corpus");
+    assert!(!seeds.is_empty(), "no seed corpus in tests/fuzz/corpus");
+    for (name, data) in seeds {
+        let kinds = run(&name, &data);
+        assert!(!kinds.is_empty(), "{name} maps as no page type");
+    }
+}
+
+#[test]
+fn every_fuzz_finding_stays_fixed() {
+    for (name, data) in inputs("regressions") {
+        run(&name, &data);
+    }
+}
+
+// Findings. Each input is Help Scout's documented Get Conversation v2 example
+// (tests/fixtures/helpscout-docs/PROVENANCE.md) in a list page, `createdAt` changed to what
+// the fuzzer found.
+
+/// A sweep page whose conversation was created at chrono's first instant: the order check
+/// subtracted a second from the bound and panicked (`DateTime - TimeDelta` overflowed).
+/// As the sweep's last page it is read; nothing is before the first instant to refuse.
+#[test]
+fn sweep_page_created_at_the_first_instant_does_not_panic() {
+    assert!(finding("roster_created_at_first_instant.json").contains(&"roster"));
+}
+
+/// The same conversation on a page that is not the sweep's last: the next bound (a second
+/// before the newest `createdAt`) does not exist, so the page is malformed.
+#[test]
+fn sweep_page_whose_next_bound_is_before_the_first_instant_is_malformed() {
+    assert!(!finding("roster_created_at_first_instant_not_last_page.json").contains(&"roster"));
+}
