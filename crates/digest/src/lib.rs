@@ -32,6 +32,8 @@ pub mod chart;
 pub mod delivery;
 pub mod escape;
 pub mod format;
+#[doc(hidden)]
+pub mod fuzzing;
 mod html;
 mod model;
 pub mod slack;
