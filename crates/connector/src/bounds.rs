@@ -4,7 +4,7 @@
 //! keeps a naive pager running until the process dies, and under the daemon that source
 //! never syncs again. Three guards end such a run with [`ConnectorError::Malformed`], each
 //! before anything past the last good page is committed:
-//! - the runner's [`RunGuard`] (in [`crate::sync_stream`]): a checkpoint the run gave
+//! - the runner's guard (in [`crate::sync_stream`]): a checkpoint the run gave
 //!   earlier, then left, comes back (a cycle); a page gives the same checkpoint and the same
 //!   records as the page before it (the same page again); three pages in a row hold the same
 //!   records whatever their checkpoints (a page-number API that serves page 1 for any page

@@ -425,7 +425,9 @@ impl HttpClient {
         let bytes = serde_json::to_vec(body).map_err(|e| {
             ConnectorError::Settings(format!("cannot serialize the request body: {e}"))
         })?;
-        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+        if self.scrubber.has_params()
+            && let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes)
+        {
             self.scrubber.learn_json(&v);
         }
         Ok(bytes)

@@ -7,6 +7,13 @@
 //! a `tracing` span per request) and the sync runner ([`sync_stream`]), which resumes each
 //! stream from its last committed checkpoint and hands every batch to a [`CheckpointStore`].
 //!
+//! Hostile servers are part of the design: every text that came from a vendor is scrubbed
+//! of the client's secrets before it goes into an error or a log line ([`Scrubber`]), a
+//! response body is read up to a cap, and a stream run is bounded ([`bounds`]: a cycling
+//! cursor, the same page again, a page cap, a page request made twice, a time cursor past
+//! now), each ending with [`ConnectorError::Malformed`] before anything past the last good
+//! page is committed.
+//!
 //! **Architecture invariant:** connectors never touch storage. They yield batches; the
 //! runner hands them to whatever implements [`CheckpointStore`] (the storage crate does).
 

@@ -151,6 +151,11 @@ impl Scrubber {
         }
     }
 
+    /// Whether any parameter is marked secret.
+    pub fn has_params(&self) -> bool {
+        !self.read().params.is_empty()
+    }
+
     /// Learns the values of marked parameters in `url`'s query.
     pub fn learn_query(&self, url: &url::Url) {
         let marked: Vec<String> = {
