@@ -18,6 +18,6 @@ pub use ids::{InvalidName, SourceName};
 pub use period::{Period, PeriodSpec};
 pub use records::{
     Agent, AuthorKind, Channel, Customer, Message, Rating, RatingKind, RatingScale, Record,
-    RecordKind, Review, SocialMetric, SocialStat, StatusChange, StatusHistory, Ticket, TicketRoster,
-    TicketStatus, VendorDuration, VendorMetrics,
+    RecordKind, Review, SocialMetric, SocialStat, StatusChange, StatusHistory, Ticket,
+    TicketRoster, TicketStatus, VendorDuration, VendorMetrics,
 };

@@ -55,8 +55,9 @@ impl FromStr for PeriodSpec {
 impl fmt::Display for PeriodSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PeriodSpec::IsoWeek { year, week } => write!(f, "{year}-W{week:02}"),
-            PeriodSpec::Month { year, month } => write!(f, "{year}-{month:02}"),
+            // Four digits, as the parser requires: year 262 prints "0262", not "262".
+            PeriodSpec::IsoWeek { year, week } => write!(f, "{year:04}-W{week:02}"),
+            PeriodSpec::Month { year, month } => write!(f, "{year:04}-{month:02}"),
         }
     }
 }
@@ -237,5 +238,20 @@ mod tests {
             PeriodSpec::last_complete_week(now, chrono_tz::UTC).to_string(),
             "2026-W47"
         );
+    }
+}
+
+#[cfg(test)]
+mod padding_tests {
+    use super::PeriodSpec;
+
+    /// Found by fuzzing: a year below 1000 printed without padding did not parse back.
+    #[test]
+    fn years_below_1000_print_with_four_digits_and_parse_back() {
+        for s in ["0262-11", "0262-W05", "0001-01", "0999-W52"] {
+            let p: PeriodSpec = s.parse().unwrap();
+            assert_eq!(p.to_string(), s);
+            assert_eq!(p.to_string().parse::<PeriodSpec>().unwrap(), p);
+        }
     }
 }
