@@ -2,6 +2,7 @@
 //! on a real SQLite file and (when `DESKPULSE_TEST_POSTGRES_URL` is set) a real Postgres.
 //! One test binary, modules per scenario (linking once keeps the suite fast).
 
+mod bounded;
 mod chaos;
 mod check;
 mod config_errors;

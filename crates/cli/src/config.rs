@@ -239,6 +239,10 @@ pub struct SourceSettings {
     pub name: SourceName,
     pub kind: String,
     pub sync_every: Duration,
+    /// The most pages one stream may read in one sync: a vendor that pages for ever (a
+    /// cursor going round, an `end_time` creeping a second a page) fails the stream instead
+    /// of keeping the source from ever syncing again.
+    pub max_pages: u64,
     /// The kind-specific keys, handed to the connector's own settings type.
     pub settings: KindSettings,
     /// Where this source sits in the file, for error messages (`sources[0]`).
@@ -645,10 +649,24 @@ fn validate(path: &Path, f: FileSettings) -> Result<Settings, ConfigError> {
             Some(v) => parse_duration(v.as_str().unwrap_or_default())
                 .map_err(|d| err(format!("{key}.sync_every"), d))?,
         };
+        let max_pages = match table.remove("max_pages") {
+            None => deskpulse_connector::bounds::DEFAULT_MAX_PAGES,
+            Some(v) => v
+                .as_u64()
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| {
+                    err(
+                        format!("{key}.max_pages"),
+                        format!("{v} is not a whole number of pages of at least 1"),
+                    )
+                })?,
+        };
         sources.push(SourceSettings {
             name,
             kind,
             sync_every,
+            max_pages,
             settings: KindSettings(Value::Object(table)),
             key,
         });

@@ -153,7 +153,7 @@ pub fn describe() -> String {
     let mut out = String::new();
     for k in KINDS {
         out.push_str(&format!("{}\n  {}\n", k.kind, k.description));
-        out.push_str("  keys:    name, kind, sync_every");
+        out.push_str("  keys:    name, kind, sync_every, max_pages");
         for key in (k.keys)() {
             out.push_str(", ");
             out.push_str(key);

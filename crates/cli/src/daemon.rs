@@ -11,7 +11,8 @@ use crate::config::secrets::Secrets;
 use crate::config::{Settings, SourceSettings};
 use async_trait::async_trait;
 use deskpulse_connector::{
-    Batch, Checkpoint, CheckpointStore, NoProgress, SyncError, SyncOptions, sync_stream,
+    Batch, Checkpoint, CheckpointStore, NoProgress, StreamLimits, SyncError, SyncOptions,
+    sync_stream_with_limits,
 };
 use deskpulse_scheduler::{
     CancellationToken, Daemon, DaemonError, DigestOutcome, DigestRequest, JobError, Jobs,
@@ -217,6 +218,9 @@ impl CliJobs {
             records: AtomicU64::new(0),
         };
         let opts = SyncOptions::default();
+        let limits = StreamLimits {
+            max_pages: src.max_pages,
+        };
         for stream in connector.streams() {
             if cancel.is_cancelled() {
                 return Ok(SyncOutcome {
@@ -224,12 +228,13 @@ impl CliJobs {
                     cancelled: true,
                 });
             }
-            let run = sync_stream(
+            let run = sync_stream_with_limits(
                 connector.as_ref(),
                 source,
                 stream.name,
                 &sink,
                 &opts,
+                &limits,
                 &NoProgress,
             );
             // Cancellation is noticed after the batch being committed commits; a request stuck

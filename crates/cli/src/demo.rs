@@ -107,6 +107,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Failure> {
         name: SourceName::parse(SOURCE).map_err(|e| Failure::Runtime(e.to_string()))?,
         kind: "zendesk".into(),
         sync_every: Duration::from_secs(15 * 60),
+        max_pages: deskpulse_connector::bounds::DEFAULT_MAX_PAGES,
         settings: KindSettings(serde_json::json!({
             "subdomain": "demo",
             "email": cfg.credentials.email,

@@ -7,7 +7,9 @@ use crate::Failure;
 use crate::cli::SyncArgs;
 use crate::config::secrets;
 use crate::config::{Settings, SourceSettings};
-use deskpulse_connector::{Progress, SyncError, SyncOptions, sync_stream};
+use deskpulse_connector::{
+    Progress, StreamLimits, SyncError, SyncOptions, sync_stream_with_limits,
+};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -39,7 +41,10 @@ pub(crate) async fn run(settings: &Settings, args: SyncArgs) -> Result<(), Failu
     let store = deskpulse_storage::Store::open(settings.database.url.expose())
         .await
         .map_err(|e| Failure::Runtime(secrets.scrub(&e.to_string())))?;
-    let opts = SyncOptions { full: args.full };
+    let opts = SyncOptions {
+        full: args.full,
+        ..SyncOptions::default()
+    };
     let mut failures = Vec::new();
     for source in selected {
         if let Err(msg) = sync_source(&store, source, &opts).await {
@@ -77,13 +82,17 @@ async fn sync_source_unscrubbed(
     let progress = SyncProgress::new(name, connector.streams().iter().map(|s| s.name));
     let started = Instant::now();
     let mut total = 0;
+    let limits = StreamLimits {
+        max_pages: source.max_pages,
+    };
     for stream in connector.streams() {
-        match sync_stream(
+        match sync_stream_with_limits(
             connector.as_ref(),
             name,
             stream.name,
             store,
             opts,
+            &limits,
             &progress,
         )
         .await
