@@ -151,7 +151,7 @@ fn report(what: &str, r: &Run) {
     let said = if r.ok { &r.stdout } else { &r.stderr };
     let said = said.lines().next().unwrap_or("").trim();
     println!(
-        "  {what:<34} {:>7.1} s  peak RSS {:>6.1} MB  exit {}  (load {})\n    {said}",
+        "  {what:<38} {:>7.1} s  peak RSS {:>6.1} MB  exit {}  (load {})\n    {said}",
         r.wall.as_secs_f64(),
         r.peak_mb,
         if r.ok { "ok" } else { "error" },

@@ -308,6 +308,9 @@ impl<R: Read> CsvReader<R> {
         rec.ends.clear();
         let mut state = State::RecordStart;
         let mut quote_line = 0;
+        // Every byte of the record, delimiters and quotes too: a line of commas alone must
+        // not grow the field list without bound.
+        let mut record_bytes = 0usize;
         loop {
             let chunk = match self.inner.fill_buf() {
                 Ok(c) => c,
@@ -353,6 +356,7 @@ impl<R: Read> CsvReader<R> {
                     rec.line = self.line;
                     state = State::FieldStart;
                 }
+                record_bytes += 1;
                 match (state, b) {
                     (State::FieldStart, b'"') => {
                         state = State::Quoted;
@@ -379,7 +383,7 @@ impl<R: Read> CsvReader<R> {
                         state = State::Unquoted;
                     }
                 }
-                if rec.buf.len() > MAX_RECORD_BYTES {
+                if record_bytes > MAX_RECORD_BYTES {
                     return Err(if state == State::Quoted {
                         CsvError::Unclosed {
                             line: quote_line,
@@ -743,17 +747,22 @@ fn check<R: Read>(
     let fingerprint = rows.fingerprint();
     drop(rows);
     hashes.sort_unstable();
-    let repeated: HashSet<u64> = hashes
-        .windows(2)
-        .filter(|w| w[0] == w[1])
-        .map(|w| w[0])
-        .collect();
+    // Rows whose key's hash an earlier row has, and those hashes.
+    let mut repeats = 0usize;
+    let mut repeated: HashSet<u64> = HashSet::new();
+    for w in hashes.windows(2) {
+        if w[0] == w[1] {
+            repeats += 1;
+            repeated.insert(w[0]);
+        }
+    }
     drop(hashes);
     if !repeated.is_empty() {
         // Problems of this read were recorded by the first: record nowhere.
         let mut again = Problems::new(file.to_owned());
         if let Some(mut rows) = Rows::open(kind, open()?, tz, &mut again) {
             let mut first: HashMap<String, u64> = HashMap::new();
+            let mut confirmed = 0usize;
             while let Some(Good {
                 line,
                 row: parsed,
@@ -772,6 +781,13 @@ fn check<R: Read>(
                             column,
                             format!("{shown} repeats line {at} (expected each key once per file)"),
                         );
+                        confirmed += 1;
+                        // Enough to show: the rest are counted by their hashes, so a file
+                        // repeating itself whole never fills memory with its keys.
+                        if confirmed >= MAX_PROBLEMS {
+                            p.total += repeats.saturating_sub(confirmed);
+                            break;
+                        }
                     }
                     None => {
                         first.insert(key, line);
@@ -1482,6 +1498,33 @@ mod tests {
             e.starts_with("in.csv:3: customer_id: customer \"c1\" starting 2026-10-31T23:00:00Z repeats line 2"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_file_repeating_itself_lists_twenty_and_counts_the_rest() {
+        let mut text = String::from("order_id,customer_email,created_at,amount,currency\n");
+        let rows: String = (0..1_000)
+            .map(|i| format!("o{i},a@b.c,2026-11-01,1,EUR\n"))
+            .collect();
+        text.push_str(&rows);
+        text.push_str(&rows);
+        let e = err(ImportKind::Orders, &text);
+        let lines: Vec<&str> = e.lines().collect();
+        assert!(
+            lines[0].starts_with("in.csv:1002: order_id: order \"o0\" repeats line 2"),
+            "{e}"
+        );
+        assert_eq!(lines[20], "… and 980 more problems", "{e}");
+    }
+
+    #[test]
+    fn a_line_of_delimiters_is_too_long_too() {
+        let mut line = vec![b','; MAX_RECORD_BYTES + 1];
+        line.push(b'\n');
+        assert!(matches!(
+            records(&line).unwrap_err(),
+            CsvError::TooLong { line: 1, .. }
+        ));
     }
 
     #[test]
