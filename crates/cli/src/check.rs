@@ -268,14 +268,19 @@ async fn database(s: &Settings) -> Vec<Item> {
 /// - helpscout: the users list (one request after the OAuth token).
 ///
 /// Any other kind: its first stream (what sync reads first).
+const PROBES: &[(&str, &str)] = &[
+    ("zendesk", "satisfaction_ratings"),
+    ("intercom", "admins"),
+    ("freshdesk", "agents"),
+    ("gorgias", "users"),
+    ("helpscout", "users"),
+];
+
 fn probe_stream(c: &dyn Connector) -> &'static str {
-    let wanted = match c.kind() {
-        "zendesk" => "satisfaction_ratings",
-        "intercom" => "admins",
-        "freshdesk" => "agents",
-        "gorgias" | "helpscout" => "users",
-        _ => "",
-    };
+    let wanted = PROBES
+        .iter()
+        .find(|(kind, _)| *kind == c.kind())
+        .map_or("", |(_, stream)| *stream);
     let streams = c.streams();
     streams
         .iter()
@@ -638,6 +643,25 @@ mod tests {
             webhook_shape("https://chat.example.com/hooks/abc"),
             Outcome::Ok(d) if d.contains("chat.example.com") && !d.contains("abc")
         ));
+    }
+
+    #[test]
+    fn every_probe_names_a_stream_of_its_kind() {
+        for (kind, stream) in PROBES {
+            let k = crate::connectors::find(kind).unwrap_or_else(|| panic!("no kind {kind}"));
+            assert!(
+                k.streams.iter().any(|s| s.name == *stream),
+                "{kind} has no stream {stream}"
+            );
+        }
+        // Every kind has a probe of its own: a new connector should get one too.
+        for k in crate::connectors::KINDS {
+            assert!(
+                PROBES.iter().any(|(kind, _)| *kind == k.kind),
+                "no probe for {}",
+                k.kind
+            );
+        }
     }
 
     #[test]
