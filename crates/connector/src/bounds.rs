@@ -347,7 +347,7 @@ impl<H: Hasher> std::io::Write for HashWriter<H> {
 }
 
 /// A checkpoint for a message: cursors can be long.
-fn show(v: &serde_json::Value) -> String {
+pub(crate) fn show(v: &serde_json::Value) -> String {
     let s = v.to_string();
     if s.len() <= 200 {
         return s;

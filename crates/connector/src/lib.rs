@@ -18,6 +18,7 @@
 //! runner hands them to whatever implements [`CheckpointStore`] (the storage crate does).
 
 pub mod bounds;
+mod checkpoint;
 pub mod http;
 mod runner;
 mod scrub;
@@ -27,6 +28,7 @@ pub mod settings;
 pub mod testkit;
 
 pub use bounds::{StreamRun, ensure_not_future, ensure_not_future_within, ensure_unix_not_future};
+pub use checkpoint::{CheckpointExt, parse_optional};
 pub use deskpulse_model::{Batch, Checkpoint, Record};
 pub use runner::{
     CheckpointStore, NoProgress, Progress, StreamLimits, StreamOutcome, SyncError, SyncOptions,
@@ -36,6 +38,7 @@ pub use scrub::{REDACTED, Scrubber};
 pub use secret::Secret;
 
 use futures::Stream;
+use std::fmt;
 use std::pin::Pin;
 
 /// The stream of pages a connector yields for one stream.
@@ -150,6 +153,54 @@ impl ConnectorError {
                 known,
             },
             ConnectorError::Settings(m) => ConnectorError::Settings(s(m)),
+        }
+    }
+
+    /// A response that is not what the API documents (one spelling for every connector):
+    /// `endpoint` is the path (or what was being read), `detail` says what is wrong.
+    pub fn malformed(endpoint: impl Into<String>, detail: impl Into<String>) -> Self {
+        ConnectorError::Malformed {
+            endpoint: endpoint.into(),
+            detail: detail.into(),
+        }
+    }
+
+    /// A setting that cannot work: the message starts with the key in backticks and goes on
+    /// with `detail` (``settings("page_size", "must be between 1 and 100, got 0")`` reads
+    /// "`page_size` must be between 1 and 100, got 0"), so [`ConnectorError::setting_key`]
+    /// can tell the registry which key to name.
+    pub fn settings(key: &str, detail: impl fmt::Display) -> Self {
+        ConnectorError::Settings(format!("`{key}` {detail}"))
+    }
+
+    /// The key a [`ConnectorError::Settings`] message names first (see
+    /// [`ConnectorError::settings`]), if it starts with one.
+    pub fn setting_key(&self) -> Option<&str> {
+        let ConnectorError::Settings(m) = self else {
+            return None;
+        };
+        let rest = m.strip_prefix('`')?;
+        let key = &rest[..rest.find('`')?];
+        let plain = !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'));
+        plain.then_some(key)
+    }
+
+    /// A stored checkpoint this connector cannot resume from: names the stream, what was
+    /// expected and what was found, and says how to start over.
+    pub fn bad_checkpoint(
+        stream: &str,
+        got: &serde_json::Value,
+        expected: impl fmt::Display,
+    ) -> Self {
+        ConnectorError::Malformed {
+            endpoint: format!("the checkpoint of stream `{stream}`"),
+            detail: format!(
+                "expected {expected}, got {}; run a full sync (`--full`) to start over",
+                bounds::show(got)
+            ),
         }
     }
 
