@@ -7,7 +7,7 @@
 use crate::harness::{Env, text};
 use deskpulse_storage::Store;
 use deskpulse_storage::testing::TestDb;
-use mailin_embedded::{Handler, Server, SslConfig};
+use mailin_embedded::{Handler, Response, Server, SslConfig};
 use serde_json::{Value, json};
 use std::net::TcpListener;
 use std::process::Output;
@@ -95,9 +95,34 @@ async fn requests(server: &MockServer) -> usize {
     server.received_requests().await.map_or(0, |r| r.len())
 }
 
+/// Accepts the test's login (any mechanism) and nothing else; records no mail.
 #[derive(Clone)]
 struct Quiet;
-impl Handler for Quiet {}
+impl Handler for Quiet {
+    fn auth_plain(&mut self, _authz: &str, user: &str, password: &str) -> Response {
+        login(user, password)
+    }
+    fn auth_login(&mut self, user: &str, password: &str) -> Response {
+        login(user, password)
+    }
+}
+
+fn login(user: &str, password: &str) -> Response {
+    if user == "kpi@example.com" && password == SMTP_PASSWORD {
+        mailin_embedded::response::AUTH_OK
+    } else {
+        mailin_embedded::response::INVALID_CREDENTIALS
+    }
+}
+
+/// The digest crate's test CA, which signed the STARTTLS server's certificate.
+fn test_ca() -> String {
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../crates/digest/tests/fixtures/tls/ca.pem"
+    )
+    .to_owned()
+}
 
 /// A real SMTP server on a free loopback port: plain, or offering STARTTLS (with the digest
 /// crate's test certificate). It runs until the test binary exits.
@@ -122,6 +147,8 @@ fn start_smtp(starttls: bool) -> u16 {
         .with_name("mx.test")
         .with_ssl(ssl)
         .unwrap()
+        // Offered only on an encrypted connection (mailin's rule).
+        .with_auth(mailin_embedded::AuthMechanism::Plain)
         .with_num_threads(2)
         .with_tcp_listener(listener);
     std::thread::spawn(move || {
@@ -153,7 +180,8 @@ fn smtp_section(port: u16, security: &str, login: bool) -> String {
     };
     format!(
         "[smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"{security}\"\n{login}\
-         from = \"deskpulse <kpi@example.com>\"\n"
+         from = \"deskpulse <kpi@example.com>\"\nca_file = \"{}\"\n",
+        test_ca()
     )
 }
 
@@ -352,9 +380,10 @@ async fn failures_at_run_time_say_what_to_fix() {
         "{fd_line}"
     );
     assert!(line(&stdout, "source ic").starts_with("ok    "), "{stdout}");
+    // The digest's own client tries to log in: the server offers no mechanism it has.
     let smtp_line = line(&stdout, "smtp 127.0.0.1");
     assert!(
-        smtp_line.starts_with("FAIL  ") && smtp_line.contains("offers no AUTH"),
+        smtp_line.starts_with("FAIL  ") && smtp_line.contains("authentication"),
         "{smtp_line}"
     );
     assert!(line(&stdout, "slack channel alerts").starts_with("ok    "));
@@ -408,8 +437,9 @@ async fn configuration_failures_exit_2() {
     assert_eq!(stdout.lines().filter(|l| l.starts_with("FAIL")).count(), 1);
 }
 
-/// `starttls`: a server that offers STARTTLS passes (what cannot be checked without TLS is
-/// said), one that does not fails, and a port nobody listens on fails to connect.
+/// `starttls`: the digest's own SMTP client connects, upgrades to TLS (trusting the test CA
+/// through `ca_file`) and logs in, and sends nothing; a wrong password, a server without
+/// STARTTLS and a port nobody listens on each fail with what to check.
 #[tokio::test]
 async fn smtp_security_is_checked_without_sending() {
     let env = Env::new();
@@ -420,31 +450,44 @@ async fn smtp_security_is_checked_without_sending() {
         env.write_config(&format!("[database]\nurl = \"{url}\"\n\n{smtp}\n{team}"));
     };
 
-    write(smtp_section(start_smtp(true), "starttls", true));
+    let tls_port = start_smtp(true);
+    write(smtp_section(tls_port, "starttls", true));
     let (out, stdout, stderr) = check(&env, &slack_hook()).await;
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
     let l = line(&stdout, "smtp 127.0.0.1");
     assert!(
-        l.starts_with("ok    ") && l.contains("STARTTLS offered") && l.contains("not checked"),
+        l.starts_with("ok    ") && l.contains("STARTTLS done") && l.contains("logged in"),
         "{l}"
+    );
+    assert!(l.contains("nothing sent"), "{l}");
+
+    // The same server refuses another password: the 535 is named, the password is not.
+    let wrong = [("SMTP_PASSWORD", "not-the-password-7c2")];
+    env.write_config(&format!(
+        "[database]\nurl = \"{url}\"\n\n{}\n{team}",
+        smtp_section(tls_port, "starttls", true)
+    ));
+    let out = env.run(&["check"], &wrong).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let l = line(&stdout, "smtp 127.0.0.1");
+    assert!(l.starts_with("FAIL  ") && l.contains("535"), "{l}");
+    assert!(
+        !stdout.contains("not-the-password-7c2")
+            && !text(&out.stderr).contains("not-the-password-7c2")
     );
 
     write(smtp_section(start_smtp(false), "starttls", true));
     let (out, stdout, _) = check(&env, &slack_hook()).await;
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(
-        line(&stdout, "smtp 127.0.0.1").contains("does not offer STARTTLS"),
-        "{stdout}"
-    );
+    let l = line(&stdout, "smtp 127.0.0.1");
+    assert!(l.starts_with("FAIL  ") && l.contains("STARTTLS"), "{l}");
 
     write(smtp_section(closed_port(), "none", false));
     let (out, stdout, _) = check(&env, &slack_hook()).await;
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     let l = line(&stdout, "smtp 127.0.0.1");
-    assert!(
-        l.starts_with("FAIL  ") && l.contains("cannot connect") && l.contains("smtp.port"),
-        "{l}"
-    );
+    assert!(l.starts_with("FAIL  ") && l.contains("smtp.port"), "{l}");
 }
 
 /// A SQLite file that does not exist is a failure that says how to create it, and check

@@ -8,14 +8,14 @@
 //! 3. each source's credentials, by one cheap authenticated call: the first page of the
 //!    source's cheapest stream ([`probe_stream`]) at a page size of 1, read and dropped —
 //!    nothing is stored and no checkpoint moves;
-//! 4. the SMTP server, when a team has an e-mail channel: its settings, a TCP connection, the
-//!    greeting, EHLO and (for `starttls`) that STARTTLS is offered — see [`probe_smtp`] for
-//!    what cannot be checked yet; nothing is sent;
+//! 4. the SMTP server, when a team has an e-mail channel: its settings, then the digest's
+//!    own SMTP client connects, says EHLO, sets up TLS (`tls`, or STARTTLS) and logs in,
+//!    and says QUIT — nothing is sent;
 //! 5. each Slack channel's webhook URL: well-formed, never posted to.
 //!
 //! Exit code 0 when every item passes, 2 when a failing item is a configuration error, 1
 //! otherwise. No line carries a secret: connector and storage errors never do, a webhook is
-//! named by its host only, and the SMTP password is never sent.
+//! named by its host only, and SMTP errors are redacted by the digest crate.
 
 use crate::Failure;
 use crate::config::{ChannelSettings, Settings, SmtpSecurity, SourceSettings};
@@ -23,15 +23,11 @@ use deskpulse_connector::Connector;
 use deskpulse_digest::delivery::{SlackWebhook, SmtpSender};
 use deskpulse_storage::{DeliveryState, Store};
 use futures::StreamExt;
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// How long one source's probe may take (the connector's own retries included).
 const SOURCE_TIMEOUT: Duration = Duration::from_secs(120);
-/// Connecting to the SMTP server, and each of its replies.
-const SMTP_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// How an item came out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -375,20 +371,6 @@ fn credential_keys(s: &SourceSettings) -> String {
 
 // ---- SMTP ----
 
-/// `[smtp]` → the digest crate's settings (as `digest send` builds them).
-fn smtp_settings(s: &crate::config::SmtpSettings) -> deskpulse_digest::delivery::SmtpSettings {
-    use deskpulse_digest::delivery::SmtpSecurity as D;
-    let security = match s.security {
-        SmtpSecurity::Starttls => D::Starttls,
-        SmtpSecurity::Tls => D::Tls,
-        SmtpSecurity::None => D::None,
-    };
-    let mut out = deskpulse_digest::delivery::SmtpSettings::new(&s.host, s.port, security, &s.from);
-    out.username = s.username.clone();
-    out.password = s.password.clone();
-    out
-}
-
 async fn smtp(s: &Settings) -> Option<Item> {
     let smtp = s.smtp.as_ref()?;
     let security = match smtp.security {
@@ -397,128 +379,31 @@ async fn smtp(s: &Settings) -> Option<Item> {
         SmtpSecurity::None => "none",
     };
     let what = format!("smtp {}:{} ({security})", smtp.host, smtp.port);
-    if let Err(e) = SmtpSender::new(&smtp_settings(smtp)) {
-        return Some(Item::new(what, Outcome::Config(format!("[smtp]: {e}"))));
-    }
-    let (host, port, sec, auth) = (
-        smtp.host.clone(),
-        smtp.port,
-        smtp.security,
-        smtp.username.is_some(),
-    );
-    let probed = tokio::task::spawn_blocking(move || probe_smtp(&host, port, sec, auth)).await;
-    let outcome = match probed {
-        Ok(Ok(done)) => Outcome::Ok(done),
-        Ok(Err(e)) => Outcome::Fail(e),
-        Err(e) => Outcome::Fail(format!("the check stopped: {e}")),
+    let sender = match SmtpSender::new(&crate::digest::smtp_settings(smtp)) {
+        Ok(sender) => sender,
+        Err(e) => return Some(Item::new(what, Outcome::Config(format!("[smtp]: {e}")))),
     };
-    Some(Item::new(what, outcome))
-}
-
-/// Connects, reads the greeting, says EHLO and reads the extensions, then QUIT: what can be
-/// checked without TLS. It never sends the password: the TLS handshake and AUTH need the
-/// digest crate's SMTP client, which has no connect-and-authenticate-only call yet, so they
-/// are named as not checked. With `tls` (TLS from the first byte) only the connection is.
-fn probe_smtp(host: &str, port: u16, security: SmtpSecurity, auth: bool) -> Result<String, String> {
-    let addrs: Vec<_> = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {host}: {e}: check smtp.host"))?
-        .collect();
-    let mut last = None;
-    let mut stream = None;
-    for a in &addrs {
-        match TcpStream::connect_timeout(a, SMTP_TIMEOUT) {
-            Ok(s) => {
-                stream = Some(s);
-                break;
-            }
-            Err(e) => last = Some(e),
-        }
-    }
-    let stream = stream.ok_or_else(|| {
-        format!(
-            "cannot connect to {host}:{port}: {}: check smtp.host and smtp.port, and that the \
-             server is up",
-            last.map_or_else(|| "no address".to_owned(), |e| e.to_string())
-        )
-    })?;
-    let not_checked = "TLS and login not checked: deskpulse-digest has no connect-only check yet";
-    if security == SmtpSecurity::Tls {
-        return Ok(format!("connected; {not_checked}; nothing sent"));
-    }
-    let io = |e: std::io::Error| format!("the connection failed: {e}");
-    stream.set_read_timeout(Some(SMTP_TIMEOUT)).map_err(io)?;
-    stream.set_write_timeout(Some(SMTP_TIMEOUT)).map_err(io)?;
-    let mut writer = stream.try_clone().map_err(io)?;
-    let mut reader = BufReader::new(stream);
-    let (code, _) = read_reply(&mut reader)?;
-    if code != 220 {
-        return Err(format!(
-            "the server greeted with {code}, not 220: is {host}:{port} an SMTP server?"
-        ));
-    }
-    writer.write_all(b"EHLO deskpulse-check\r\n").map_err(io)?;
-    let (code, lines) = read_reply(&mut reader)?;
-    if code != 250 {
-        return Err(format!("EHLO was answered {code}, not 250"));
-    }
-    let offers = |ext: &str| {
-        lines.iter().skip(1).any(|l| {
-            l.split_whitespace()
-                .next()
-                .is_some_and(|w| w.eq_ignore_ascii_case(ext))
-        })
-    };
-    let _ = writer.write_all(b"QUIT\r\n");
-    match security {
-        SmtpSecurity::Starttls if !offers("STARTTLS") => Err(
-            "the server does not offer STARTTLS: use the port that does (587), or security = \
-             \"tls\" with port 465"
-                .to_owned(),
-        ),
-        SmtpSecurity::Starttls => Ok(format!(
-            "connected, EHLO accepted, STARTTLS offered; {not_checked}; nothing sent"
-        )),
-        _ if auth && !offers("AUTH") => Err(
-            "the server offers no AUTH on this plain connection but smtp.username is set: \
-             remove username and password, or use security = \"starttls\""
-                .to_owned(),
-        ),
-        _ => Ok(format!(
-            "connected, EHLO accepted{}; nothing sent",
-            if auth {
-                ", AUTH offered (login not checked)"
+    // The digest's own client, so what passes here is what `digest send` does: connect,
+    // EHLO, TLS (or STARTTLS) and AUTH, then QUIT — no mail transaction.
+    let outcome = match sender.verify().await {
+        Ok(()) => Outcome::Ok(format!(
+            "connected, EHLO accepted{}{}; nothing sent",
+            match smtp.security {
+                SmtpSecurity::Starttls => ", STARTTLS done",
+                SmtpSecurity::Tls => ", TLS done",
+                SmtpSecurity::None => "",
+            },
+            if smtp.username.is_some() {
+                ", logged in"
             } else {
                 ""
             }
         )),
-    }
-}
-
-/// One SMTP reply: its code and its lines' texts (after the code).
-fn read_reply(r: &mut impl BufRead) -> Result<(u16, Vec<String>), String> {
-    let mut lines = Vec::new();
-    loop {
-        let mut line = String::new();
-        let n = r
-            .read_line(&mut line)
-            .map_err(|e| format!("no reply from the server: {e}"))?;
-        if n == 0 {
-            return Err("the server closed the connection".to_owned());
-        }
-        let line = line.trim_end();
-        let code = line
-            .get(..3)
-            .and_then(|c| c.parse::<u16>().ok())
-            .ok_or_else(|| "the server's reply is not SMTP".to_owned())?;
-        lines.push(line.get(4..).unwrap_or_default().to_owned());
-        if line.as_bytes().get(3) != Some(&b'-') {
-            return Ok((code, lines));
-        }
-        if lines.len() > 1000 {
-            return Err("the server's reply does not end".to_owned());
-        }
-    }
+        Err(e) => Outcome::Fail(format!(
+            "{e}: check smtp.host, smtp.port, smtp.security and the credentials"
+        )),
+    };
+    Some(Item::new(what, outcome))
 }
 
 // ---- Slack ----
@@ -681,15 +566,5 @@ mod tests {
             "postgres://kpi@db.example.com:5432/deskpulse"
         );
         assert_eq!(database_label("sqlite://x.db"), "x.db");
-    }
-
-    #[test]
-    fn smtp_replies_are_read_whole() {
-        let mut r = "250-mx.test\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n".as_bytes();
-        let (code, lines) = read_reply(&mut r).unwrap();
-        assert_eq!(code, 250);
-        assert_eq!(lines, ["mx.test", "STARTTLS", "AUTH PLAIN"]);
-        assert!(read_reply(&mut "".as_bytes()).is_err());
-        assert!(read_reply(&mut "hello\r\n".as_bytes()).is_err());
     }
 }

@@ -202,6 +202,13 @@ pub struct SmtpSettings {
     pub username: Option<String>,
     pub password: Option<Secret>,
     pub from: String,
+    /// A PEM file of CA certificates to trust besides the system's (a relay behind a
+    /// private CA); read at load.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// The certificates of `ca_file`.
+    #[serde(skip)]
+    pub ca_pem: Option<String>,
 }
 fn default_smtp_port() -> u16 {
     587
@@ -584,13 +591,30 @@ struct FileChannel {
     webhook_url: Option<Secret>,
 }
 
-fn validate(path: &Path, f: FileSettings) -> Result<Settings, ConfigError> {
+fn validate(path: &Path, mut f: FileSettings) -> Result<Settings, ConfigError> {
     let err = |key: String, detail: String| ConfigError::Key {
         path: path.to_owned(),
         key,
         detail,
     };
 
+    if let Some(smtp) = &mut f.smtp
+        && let Some(file) = &smtp.ca_file
+    {
+        let pem = std::fs::read_to_string(file).map_err(|e| {
+            err(
+                "smtp.ca_file".into(),
+                format!("cannot read {}: {e}", file.display()),
+            )
+        })?;
+        if !pem.contains("-----BEGIN CERTIFICATE-----") {
+            return Err(err(
+                "smtp.ca_file".into(),
+                format!("{} holds no PEM certificate", file.display()),
+            ));
+        }
+        smtp.ca_pem = Some(pem);
+    }
     if let Some(smtp) = &f.smtp {
         let local = matches!(smtp.host.as_str(), "localhost" | "127.0.0.1" | "::1");
         if smtp.security == SmtpSecurity::None && !local {

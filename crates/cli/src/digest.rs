@@ -269,7 +269,7 @@ impl DeliveryLog for StoreLog {
 }
 
 /// `[smtp]` of the config file → the digest crate's settings.
-fn smtp_settings(s: &config::SmtpSettings) -> deskpulse_digest::delivery::SmtpSettings {
+pub(crate) fn smtp_settings(s: &config::SmtpSettings) -> deskpulse_digest::delivery::SmtpSettings {
     let security = match s.security {
         config::SmtpSecurity::Starttls => SmtpSecurity::Starttls,
         config::SmtpSecurity::Tls => SmtpSecurity::Tls,
@@ -278,6 +278,7 @@ fn smtp_settings(s: &config::SmtpSettings) -> deskpulse_digest::delivery::SmtpSe
     let mut out = deskpulse_digest::delivery::SmtpSettings::new(&s.host, s.port, security, &s.from);
     out.username = s.username.clone();
     out.password = s.password.clone();
+    out.tls_ca_pem = s.ca_pem.clone();
     out
 }
 

@@ -41,10 +41,7 @@ pub(crate) async fn run(settings: &Settings, args: SyncArgs) -> Result<(), Failu
     let store = deskpulse_storage::Store::open(settings.database.url.expose())
         .await
         .map_err(|e| Failure::Runtime(secrets.scrub(&e.to_string())))?;
-    let opts = SyncOptions {
-        full: args.full,
-        ..SyncOptions::default()
-    };
+    let opts = SyncOptions { full: args.full };
     let mut failures = Vec::new();
     for source in selected {
         if let Err(msg) = sync_source(&store, source, &opts).await {

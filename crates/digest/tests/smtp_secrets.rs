@@ -200,3 +200,36 @@ async fn a_refused_password_is_a_clear_error_and_no_log_line_holds_it() {
         "the refusal is in the log"
     );
 }
+
+/// `deskpulse check`'s probe: the whole handshake of a send — connect, EHLO, STARTTLS,
+/// AUTH — and no mail transaction; a refused login is a clear error without the password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_logs_in_over_starttls_and_sends_nothing() {
+    let _ = log();
+    let user = "digest-bot-verify";
+    let password = "Ver1fy-pa55word-only-in-this-test";
+    let (port, inbox) = start_with_auth(AuthMechanism::Plain, user, password);
+    SmtpSender::new(&settings(port, user, password))
+        .unwrap()
+        .verify()
+        .await
+        .unwrap();
+    assert_eq!(
+        *inbox.logins.lock().unwrap(),
+        [("PLAIN", user.to_owned(), password.to_owned())],
+        "the login went through STARTTLS and AUTH"
+    );
+    assert!(inbox.mails.lock().unwrap().is_empty(), "nothing was sent");
+
+    let wrong = "Wr0ng-verify-pa55word";
+    let e = SmtpSender::new(&settings(port, user, wrong))
+        .unwrap()
+        .verify()
+        .await
+        .unwrap_err();
+    let msg = e.to_string();
+    assert!(msg.contains("535"), "{msg}");
+    assert_no_secret(&msg, user, wrong, "the error");
+    assert_no_secret(&logged(), user, wrong, "the log");
+    assert!(inbox.mails.lock().unwrap().is_empty());
+}

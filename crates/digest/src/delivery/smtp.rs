@@ -298,9 +298,36 @@ impl SmtpSender {
         .await
     }
 
-    /// Connect, STARTTLS, AUTH, then the transaction. Runs inside [`quiet`]: no event of
-    /// ours here (it would not reach the application's subscriber).
-    async fn exchange(&self, envelope: &Envelope, raw: &[u8]) -> Result<Response, Failure> {
+    /// Connects, says EHLO, upgrades to TLS (`tls`, or STARTTLS when configured), logs in
+    /// when credentials are set, and says QUIT: everything a send does but the mail
+    /// transaction (`deskpulse check`). Nothing is sent; errors are redacted like a send's.
+    pub async fn verify(&self) -> Result<(), DeliveryError> {
+        let span = tracing::info_span!(
+            "smtp_verify",
+            host = %self.host,
+            port = self.port,
+            security = self.security.as_str(),
+            auth = self.credentials.is_some(),
+        );
+        async {
+            match quiet(self.handshake(), &self.redactor).await {
+                Ok(mut conn) => {
+                    let _ = tokio::time::timeout(self.timeout, conn.quit()).await;
+                    Ok(())
+                }
+                Err(f) => Err(DeliveryError::Smtp {
+                    host: self.host.clone(),
+                    port: self.port,
+                    detail: self.redactor.redact(&f.detail),
+                }),
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Connect, STARTTLS and AUTH, each within the timeout. Runs inside [`quiet`].
+    async fn handshake(&self) -> Result<AsyncSmtpConnection, Failure> {
         let step = self.timeout;
         let wrapper = match self.security {
             SmtpSecurity::Tls => self.tls.clone(),
@@ -332,6 +359,14 @@ impl SmtpSender {
                 .map_err(|_| Failure::timeout("authenticating", step, false))?
                 .map_err(|e| Failure::before(&e))?;
         }
+        Ok(conn)
+    }
+
+    /// The handshake, then the transaction. Runs inside [`quiet`]: no event of ours here
+    /// (it would not reach the application's subscriber).
+    async fn exchange(&self, envelope: &Envelope, raw: &[u8]) -> Result<Response, Failure> {
+        let step = self.timeout;
+        let mut conn = self.handshake().await?;
         let limit = step.saturating_mul(4);
         let reply = tokio::time::timeout(limit, conn.send(envelope, raw))
             .await
