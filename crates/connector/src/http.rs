@@ -17,18 +17,25 @@
 //! - a page request ([`HttpClient::get_page_json`], [`HttpClient::post_page_json`]) made
 //!   twice in one [`StreamRun`] is a paging loop, refused before it is sent.
 
+pub use crate::auth::Auth;
+use crate::auth::TokenAuth;
 use crate::bounds::StreamRun;
+use crate::clock::Clock;
+#[cfg(test)]
+use crate::ratelimit::server_wait;
+use crate::ratelimit::{RateBudget, RateBudgets};
 use crate::scrub::Scrubber;
 use crate::{ConnectorError, Secret};
 use backon::{BackoffBuilder, ExponentialBuilder};
 use base64::Engine as _;
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use reqwest::header::{self, HeaderMap, HeaderValue};
+#[cfg(test)]
+use governor::DefaultDirectRateLimiter;
+pub use reqwest::header::HeaderMap;
+use reqwest::header::{self, HeaderValue};
 use reqwest::{Response, StatusCode};
 use serde::de::DeserializeOwned;
-use std::collections::HashMap;
 use std::fmt;
-use std::num::NonZeroU32;
+#[cfg(test)]
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::Instrument;
@@ -43,14 +50,6 @@ const ERROR_BODY_READ: usize = 64 * 1024;
 
 /// How much of an error body goes into an error message.
 const ERROR_EXCERPT_CHARS: usize = 300;
-
-/// How requests authenticate. Secrets go only into headers marked sensitive.
-#[derive(Clone, Debug)]
-pub enum Auth {
-    None,
-    Basic { username: String, password: Secret },
-    Bearer(Secret),
-}
 
 /// How often and how long to retry transient failures (5xx, 429, connection errors,
 /// timeouts, bodies cut short).
@@ -107,17 +106,32 @@ impl HttpSettings {
     }
 }
 
-/// A client bound to one `base_url`. Cheap to clone; clones share the rate limiters and the
-/// scrubber (a secret one clone learns, every clone scrubs).
+/// A parsed answer and the response's headers (a `Link` header, rate-limit headers).
+#[derive(Debug)]
+pub struct PageResponse<T> {
+    pub body: T,
+    pub headers: HeaderMap,
+}
+
+/// A client bound to one `base_url`. Cheap to clone; clones share the rate budgets, the
+/// token cache and the scrubber (a secret one clone learns, every clone scrubs).
 #[derive(Clone)]
 pub struct HttpClient {
     inner: reqwest::Client,
     base_url: Url,
     retry: RetryPolicy,
-    /// `None` = unlimited.
-    limiters: HashMap<&'static str, Option<Arc<DefaultDirectRateLimiter>>>,
+    budgets: RateBudgets,
     scrubber: Scrubber,
     max_body_bytes: u64,
+    clock: Clock,
+    user_agent: String,
+    /// An API key sent in every request's query (`Auth::Query`).
+    query_auth: Option<(String, Secret)>,
+    /// A token obtained at run time (`Auth::Token`).
+    token: Option<TokenAuth>,
+    /// An `Authorization` value set after construction (a token request's Basic client
+    /// authentication).
+    authorization: Option<HeaderValue>,
 }
 
 impl fmt::Debug for HttpClient {
@@ -125,10 +139,8 @@ impl fmt::Debug for HttpClient {
         f.debug_struct("HttpClient")
             .field("base_url", &self.base_url.as_str())
             .field("retry", &self.retry)
-            .field(
-                "rate_limit_groups",
-                &self.limiters.keys().collect::<Vec<_>>(),
-            )
+            .field("rate_budgets", &self.budgets)
+            .field("token", &self.token)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("scrubber", &self.scrubber)
             .finish_non_exhaustive()
@@ -173,10 +185,34 @@ impl HttpClient {
             headers.insert(header::AUTHORIZATION, value);
         }
         let scrubber = Scrubber::new();
+        let mut query_auth = None;
+        let mut token = None;
         match &settings.auth {
             Auth::None => {}
             Auth::Basic { username, password } => scrubber.add_basic(username, password.expose()),
             Auth::Bearer(token) => scrubber.add_secret(token.expose()),
+            Auth::Header { name, value } => {
+                scrubber.add_secret(value.expose());
+                let name = header::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                    ConnectorError::Settings(format!("`{name}` is not a valid HTTP header name"))
+                })?;
+                let mut v = HeaderValue::from_str(value.expose().trim()).map_err(|_| {
+                    ConnectorError::Settings(
+                        "the API key contains characters not allowed in an HTTP header".into(),
+                    )
+                })?;
+                v.set_sensitive(true);
+                headers.insert(name, v);
+            }
+            Auth::Query { name, value } => {
+                scrubber.mark_param(name);
+                scrubber.add_secret(value.expose());
+                query_auth = Some((name.clone(), value.clone()));
+            }
+            Auth::Token(t) => {
+                t.register(&scrubber);
+                token = Some(t.clone());
+            }
         }
         let inner = reqwest::Client::builder()
             .default_headers(headers)
@@ -190,10 +226,71 @@ impl HttpClient {
             inner,
             base_url: settings.base_url,
             retry: normalize(settings.retry),
-            limiters: HashMap::new(),
+            budgets: RateBudgets::new(),
             scrubber,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            clock: Clock::system(),
+            user_agent: settings.user_agent,
+            query_auth,
+            token,
+            authorization: None,
         })
+    }
+
+    /// Draws on `budgets` (the source's, shared by every client it makes) instead of this
+    /// client's own: see [`RateBudgets`].
+    pub fn with_budgets(mut self, budgets: RateBudgets) -> Self {
+        self.budgets = budgets;
+        self
+    }
+
+    /// Adds (or replaces) the group `group` with `budget` (`None` = unlimited), in this
+    /// client's budgets (clones made before do not see it; a [`RateBudgets`] shared with
+    /// [`HttpClient::with_budgets`] is the way to share a group).
+    pub fn with_rate_budget(mut self, group: &str, budget: Option<RateBudget>) -> Self {
+        self.budgets = self.budgets.with(group, budget);
+        self
+    }
+
+    /// The rate budgets this client draws on.
+    pub fn budgets(&self) -> &RateBudgets {
+        &self.budgets
+    }
+
+    /// Replaces the clock (a server's `Retry-After` date, a token's expiry; tests pin it).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Shares `scrubber` (a token client reports with its main client's secrets).
+    pub(crate) fn with_scrubber(mut self, scrubber: Scrubber) -> Self {
+        if let Some(t) = &self.token {
+            t.register(&scrubber);
+        }
+        self.scrubber = scrubber;
+        self
+    }
+
+    /// Sends `authorization` as the `Authorization` header of every request (marked
+    /// sensitive, scrubbed).
+    pub(crate) fn with_authorization(
+        mut self,
+        authorization: Secret,
+    ) -> Result<Self, ConnectorError> {
+        self.scrubber.add_secret(authorization.expose());
+        let mut v = HeaderValue::from_str(authorization.expose()).map_err(|_| {
+            ConnectorError::Settings(
+                "the credentials contain characters not allowed in an HTTP header".into(),
+            )
+        })?;
+        v.set_sensitive(true);
+        self.authorization = Some(v);
+        Ok(self)
     }
 
     /// Adds (or replaces) the rate-limit group `group`: at most `requests_per_minute`
@@ -205,10 +302,8 @@ impl HttpClient {
     /// minute's worth of requests, and a full-minute burst would earn a 429 that our own pace
     /// caused. Even spacing reaches the vendor's rate exactly, so a long sync still takes the
     /// theoretical minimum (requests ÷ allowed per minute).
-    pub fn with_rate_limit(mut self, group: &'static str, requests_per_minute: u32) -> Self {
-        let limiter = quota(requests_per_minute).map(|q| Arc::new(RateLimiter::direct(q)));
-        self.limiters.insert(group, limiter);
-        self
+    pub fn with_rate_limit(self, group: &'static str, requests_per_minute: u32) -> Self {
+        self.with_rate_budget(group, RateBudget::per_minute(requests_per_minute))
     }
 
     /// Replaces the retry policy (tests shrink the delays).
@@ -335,7 +430,30 @@ impl HttpClient {
         query: &[(&str, String)],
     ) -> Result<T, ConnectorError> {
         let url = self.request_url(path_or_url, query)?;
+        Ok(self.fetch_parsed(group, &Req::get(), &url).await?.body)
+    }
+
+    /// [`HttpClient::get_json`] with the response's headers.
+    pub async fn get_json_with_headers<T: DeserializeOwned>(
+        &self,
+        group: &str,
+        path_or_url: &str,
+        query: &[(&str, String)],
+    ) -> Result<PageResponse<T>, ConnectorError> {
+        let url = self.request_url(path_or_url, query)?;
         self.fetch_parsed(group, &Req::get(), &url).await
+    }
+
+    /// [`HttpClient::get_page_json`] with the response's headers (a `Link` header names
+    /// the next page).
+    pub async fn get_page_json_with_headers<T: DeserializeOwned>(
+        &self,
+        group: &str,
+        path_or_url: &str,
+        query: &[(&str, String)],
+    ) -> Result<PageResponse<T>, ConnectorError> {
+        let url = self.request_url(path_or_url, query)?;
+        self.fetch_page(group, &Req::get(), &url).await
     }
 
     /// [`HttpClient::get_json`] for a request that reads a *page of the stream* (a list or
@@ -355,7 +473,7 @@ impl HttpClient {
         query: &[(&str, String)],
     ) -> Result<T, ConnectorError> {
         let url = self.request_url(path_or_url, query)?;
-        self.fetch_page(group, &Req::get(), &url).await
+        Ok(self.fetch_page(group, &Req::get(), &url).await?.body)
     }
 
     /// POSTs `body` as JSON to `path_or_url` (resolved like [`HttpClient::resolve`], so an
@@ -376,11 +494,53 @@ impl HttpClient {
         path_or_url: &str,
         body: &B,
     ) -> Result<Vec<u8>, ConnectorError> {
-        let url = self.resolve(path_or_url)?;
+        let mut url = self.resolve(path_or_url)?;
+        self.with_query_auth(&mut url);
         let body = self.request_body(body)?;
         let req = Req::post(&body, true);
         let endpoint = self.scrub(&req.endpoint(&url));
-        self.send(group, &req, &url, &endpoint).await
+        Ok(self.send(group, &req, &url, &endpoint).await?.1)
+    }
+
+    /// POSTs a form (`application/x-www-form-urlencoded`) and returns the response body,
+    /// with the rules of [`HttpClient::post_json`] but naming the path (a token endpoint is
+    /// no capability URL). Every value of a parameter marked secret is learned first.
+    pub async fn post_form(
+        &self,
+        group: &str,
+        path_or_url: &str,
+        form: &[(&str, &str)],
+    ) -> Result<Vec<u8>, ConnectorError> {
+        let mut url = self.resolve(path_or_url)?;
+        self.with_query_auth(&mut url);
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form.iter())
+            .finish()
+            .into_bytes();
+        if self.scrubber.has_params()
+            && let Ok(mut learn) = Url::parse("http://form.invalid/")
+        {
+            learn.query_pairs_mut().extend_pairs(form.iter());
+            self.scrubber.learn_query(&learn);
+        }
+        let req = Req::form(&body);
+        let endpoint = self.scrub(&req.endpoint(&url));
+        Ok(self.send(group, &req, &url, &endpoint).await?.1)
+    }
+
+    /// POSTs `body` as JSON and returns the raw answer, naming the path (a token endpoint).
+    pub(crate) async fn post_page_bytes<B: serde::Serialize + ?Sized>(
+        &self,
+        group: &str,
+        path_or_url: &str,
+        body: &B,
+    ) -> Result<Vec<u8>, ConnectorError> {
+        let mut url = self.resolve(path_or_url)?;
+        self.with_query_auth(&mut url);
+        let body = self.request_body(body)?;
+        let req = Req::post(&body, false);
+        let endpoint = self.scrub(&req.endpoint(&url));
+        Ok(self.send(group, &req, &url, &endpoint).await?.1)
     }
 
     /// POSTs `body` as JSON and parses the answer as `T`, for an API that pages in the
@@ -395,7 +555,21 @@ impl HttpClient {
         path_or_url: &str,
         body: &B,
     ) -> Result<T, ConnectorError> {
-        let url = self.resolve(path_or_url)?;
+        Ok(self
+            .post_page_json_with_headers(group, path_or_url, body)
+            .await?
+            .body)
+    }
+
+    /// [`HttpClient::post_page_json`] with the response's headers.
+    pub async fn post_page_json_with_headers<T: DeserializeOwned, B: serde::Serialize + ?Sized>(
+        &self,
+        group: &str,
+        path_or_url: &str,
+        body: &B,
+    ) -> Result<PageResponse<T>, ConnectorError> {
+        let mut url = self.resolve(path_or_url)?;
+        self.with_query_auth(&mut url);
         let body = self.request_body(body)?;
         self.fetch_page(group, &Req::post(&body, false), &url).await
     }
@@ -413,8 +587,28 @@ impl HttpClient {
                 pairs.append_pair(k, v);
             }
         }
+        self.with_query_auth(&mut url);
         self.scrubber.learn_query(&url);
         Ok(url)
+    }
+
+    /// Puts the `Auth::Query` key into `url`'s query, once (a next-page URL may carry it
+    /// already).
+    fn with_query_auth(&self, url: &mut Url) {
+        let Some((name, value)) = &self.query_auth else {
+            return;
+        };
+        let others: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(k, _)| k != name.as_str())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let mut pairs = url.query_pairs_mut();
+        pairs.clear();
+        for (k, v) in &others {
+            pairs.append_pair(k, v);
+        }
+        pairs.append_pair(name, value.expose());
     }
 
     /// A JSON request body, its secret parameters learned.
@@ -440,7 +634,7 @@ impl HttpClient {
         group: &str,
         req: &Req<'_>,
         url: &Url,
-    ) -> Result<T, ConnectorError> {
+    ) -> Result<PageResponse<T>, ConnectorError> {
         let run = StreamRun::current();
         let fingerprint = run
             .as_ref()
@@ -490,15 +684,15 @@ impl HttpClient {
         group: &str,
         req: &Req<'_>,
         url: &Url,
-    ) -> Result<T, ConnectorError> {
+    ) -> Result<PageResponse<T>, ConnectorError> {
         // A path can hold a secret too (a vendor's next link): scrubbed once, here.
         let endpoint = self.scrub(&req.endpoint(url));
         let mut tries = 0u32;
         loop {
             tries += 1;
-            let body = self.send(group, req, url, &endpoint).await?;
+            let (headers, body) = self.send(group, req, url, &endpoint).await?;
             let err = match serde_json::from_slice(&body) {
-                Ok(v) => return Ok(v),
+                Ok(v) => return Ok(PageResponse { body: v, headers }),
                 Err(e) => e,
             };
             let transient = matches!(
@@ -528,11 +722,13 @@ impl HttpClient {
         }
     }
 
+    #[cfg(test)]
     fn limiter(&self, group: &str) -> Option<&DefaultDirectRateLimiter> {
-        self.limiters
-            .get(group)
-            .or_else(|| self.limiters.get("default"))
-            .and_then(|l| l.as_deref())
+        self.budgets.group(group).and_then(|g| g.limiter())
+    }
+
+    fn token_context(&self) -> crate::auth::TokenContext {
+        TokenAuth::context(&self.clock, &self.retry, &self.scrubber, &self.user_agent)
     }
 
     /// Sends `req` until it is answered, fails for good, or runs out of attempts. Every
@@ -543,7 +739,7 @@ impl HttpClient {
         req: &Req<'_>,
         url: &Url,
         endpoint: &str,
-    ) -> Result<Vec<u8>, ConnectorError> {
+    ) -> Result<(HeaderMap, Vec<u8>), ConnectorError> {
         let mut delays = ExponentialBuilder::default()
             .with_min_delay(self.retry.base_delay)
             .with_max_delay(self.retry.max_delay)
@@ -555,14 +751,45 @@ impl HttpClient {
             run.add_scrubber(&self.scrubber);
         }
         let mut attempt = 0u32;
+        // The token generation the API refused with a 401, renewed once.
+        let mut renewed: Option<u64> = None;
         loop {
             attempt += 1;
-            if let Some(limiter) = self.limiter(group) {
-                limiter.until_ready().await;
-            }
+            let bearer = match &self.token {
+                None => None,
+                Some(t) => Some(
+                    t.current(&self.token_context(), renewed)
+                        .await
+                        .map_err(|e| self.scrub_error(e))?,
+                ),
+            };
+            self.budgets.until_ready(group).await;
+            let auth = match (&bearer, &self.authorization) {
+                (Some((token, _)), _) => Some(bearer_value(token)?),
+                (None, a) => a.clone(),
+            };
             let (failure, server_wait) =
-                match self.attempt(req, url, endpoint, group, attempt).await {
-                    Attempt::Done(body) => return Ok(body),
+                match self.attempt(req, url, endpoint, group, attempt, auth).await {
+                    Attempt::Done(headers, body) => {
+                        self.budgets.observe(
+                            group,
+                            &headers,
+                            self.clock.now(),
+                            self.retry.max_retry_after,
+                        );
+                        return Ok((headers, body));
+                    }
+                    Attempt::Fatal(ConnectorError::Unauthorized { status: 401, .. })
+                        if renewed.is_none() && bearer.is_some() =>
+                    {
+                        // A token revoked or expired early: one new token, one more try.
+                        tracing::info!(
+                            endpoint,
+                            "the API answered 401: renewing the access token once"
+                        );
+                        renewed = bearer.map(|(_, generation)| generation);
+                        continue;
+                    }
                     Attempt::Fatal(mut err) => {
                         // A 4xx after a few 5xx: report every attempt made.
                         if let ConnectorError::Http { attempts, .. } = &mut err {
@@ -609,6 +836,7 @@ impl HttpClient {
         endpoint: &str,
         group: &str,
         attempt: u32,
+        authorization: Option<HeaderValue>,
     ) -> Attempt {
         let span = if req.host_only {
             tracing::debug_span!(
@@ -634,14 +862,17 @@ impl HttpClient {
         let recorder = span.clone();
         async move {
             let started = Instant::now();
-            let request = match req.body {
+            let mut request = match req.body {
                 None => self.inner.get(url.clone()),
                 Some(body) => self
                     .inner
                     .post(url.clone())
-                    .header(header::CONTENT_TYPE, "application/json")
+                    .header(header::CONTENT_TYPE, req.content_type)
                     .body(body.to_vec()),
             };
+            if let Some(a) = authorization {
+                request = request.header(header::AUTHORIZATION, a);
+            }
             let outcome = match request.send().await {
                 Err(e) => Attempt::Retry {
                     failure: Failure::Transport(describe(&e)),
@@ -650,11 +881,19 @@ impl HttpClient {
                 Ok(resp) => {
                     let status = resp.status();
                     recorder.record("status", status.as_u16());
-                    classify(resp, status, endpoint, &self.scrubber, self.max_body_bytes).await
+                    classify(
+                        resp,
+                        status,
+                        endpoint,
+                        &self.scrubber,
+                        self.max_body_bytes,
+                        self.clock.now(),
+                    )
+                    .await
                 }
             };
             recorder.record("duration_ms", started.elapsed().as_millis() as u64);
-            tracing::debug!(ok = matches!(outcome, Attempt::Done(_)), "http response");
+            tracing::debug!(ok = matches!(outcome, Attempt::Done(..)), "http response");
             outcome
         }
         .instrument(span)
@@ -666,6 +905,7 @@ impl HttpClient {
 struct Req<'a> {
     method: &'static str,
     body: Option<&'a [u8]>,
+    content_type: &'static str,
     /// Name the target by its host only (capability URLs, see [`HttpClient::post_json`]).
     host_only: bool,
 }
@@ -675,6 +915,7 @@ impl<'a> Req<'a> {
         Self {
             method: "GET",
             body: None,
+            content_type: "application/json",
             host_only: false,
         }
     }
@@ -683,7 +924,17 @@ impl<'a> Req<'a> {
         Self {
             method: "POST",
             body: Some(body),
+            content_type: "application/json",
             host_only,
+        }
+    }
+
+    fn form(body: &'a [u8]) -> Self {
+        Self {
+            method: "POST",
+            body: Some(body),
+            content_type: "application/x-www-form-urlencoded",
+            host_only: false,
         }
     }
 
@@ -698,12 +949,6 @@ impl<'a> Req<'a> {
             (None, _) => "(no host)".to_owned(),
         }
     }
-}
-
-/// The pace of a rate-limit group: `requests_per_minute` spread evenly, a burst of one
-/// (see [`HttpClient::with_rate_limit`]); `None` = unlimited.
-fn quota(requests_per_minute: u32) -> Option<Quota> {
-    NonZeroU32::new(requests_per_minute).map(|n| Quota::per_minute(n).allow_burst(NonZeroU32::MIN))
 }
 
 /// How long to wait before the next attempt: what the server asked for, up to the policy's
@@ -745,7 +990,7 @@ impl Failure {
 }
 
 enum Attempt {
-    Done(Vec<u8>),
+    Done(HeaderMap, Vec<u8>),
     Fatal(ConnectorError),
     Retry {
         failure: Failure,
@@ -759,10 +1004,12 @@ async fn classify(
     endpoint: &str,
     scrubber: &Scrubber,
     max_body: u64,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Attempt {
     if status.is_success() {
+        let headers = resp.headers().clone();
         return match read_capped(resp, max_body).await {
-            Ok(b) => Attempt::Done(b),
+            Ok(b) => Attempt::Done(headers, b),
             Err(BodyError::TooLarge { declared }) => {
                 let size = match declared {
                     Some(n) => format!("it declares {n} bytes"),
@@ -792,7 +1039,7 @@ async fn classify(
         });
     }
     if status == StatusCode::TOO_MANY_REQUESTS {
-        let wait = server_wait(resp.headers(), chrono::Utc::now());
+        let wait = crate::ratelimit::server_wait(resp.headers(), now);
         let detail = body_excerpt(resp, scrubber).await;
         return Attempt::Retry {
             failure: Failure::Status {
@@ -899,44 +1146,6 @@ fn human_bytes(n: u64) -> String {
     }
 }
 
-/// The wait a 429 asks for: `Retry-After` (seconds or HTTP-date), else
-/// `X-RateLimit-Retry-After` (seconds, Help Scout), else `X-RateLimit-Reset` (unix time,
-/// Intercom/Front).
-fn server_wait(headers: &HeaderMap, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
-    let get = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-    };
-    if let Some(v) = get("retry-after") {
-        if let Ok(secs) = v.parse::<f64>() {
-            return Some(secs_to_duration(secs));
-        }
-        if let Ok(at) = chrono::DateTime::parse_from_rfc2822(v) {
-            let ms = (at.with_timezone(&chrono::Utc) - now)
-                .num_milliseconds()
-                .max(0);
-            return Some(Duration::from_millis(ms as u64));
-        }
-    }
-    if let Some(secs) = get("x-ratelimit-retry-after").and_then(|v| v.parse::<f64>().ok()) {
-        return Some(secs_to_duration(secs));
-    }
-    if let Some(reset) = get("x-ratelimit-reset").and_then(|v| v.parse::<i64>().ok()) {
-        return Some(Duration::from_secs((reset - now.timestamp()).max(0) as u64));
-    }
-    None
-}
-
-fn secs_to_duration(secs: f64) -> Duration {
-    if secs.is_finite() && secs > 0.0 {
-        Duration::from_secs_f64(secs.min(1e9))
-    } else {
-        Duration::ZERO
-    }
-}
-
 /// A reqwest error without its URL (which could carry a query we'd rather not log).
 fn describe(e: &reqwest::Error) -> String {
     let kind = if e.is_timeout() {
@@ -969,6 +1178,7 @@ fn auth_header(auth: &Auth) -> Result<Option<HeaderValue>, ConnectorError> {
             )
         }
         Auth::Bearer(token) => format!("Bearer {}", token.expose()),
+        Auth::Header { .. } | Auth::Query { .. } | Auth::Token(_) => return Ok(None),
     };
     let mut value = HeaderValue::from_str(&raw).map_err(|_| {
         ConnectorError::Settings(
@@ -977,6 +1187,25 @@ fn auth_header(auth: &Auth) -> Result<Option<HeaderValue>, ConnectorError> {
     })?;
     value.set_sensitive(true);
     Ok(Some(value))
+}
+
+/// The pace of [`HttpClient::with_rate_limit`]: `requests_per_minute` spread evenly.
+#[cfg(test)]
+fn quota(requests_per_minute: u32) -> Option<governor::Quota> {
+    RateBudget::per_minute(requests_per_minute).and_then(|b| b.quota())
+}
+
+/// `Bearer {token}`, marked sensitive.
+fn bearer_value(token: &Secret) -> Result<HeaderValue, ConnectorError> {
+    let mut v =
+        HeaderValue::from_str(&format!("Bearer {}", token.expose().trim())).map_err(|_| {
+            ConnectorError::malformed(
+                "the access token",
+                "the issuer gave a token with characters not allowed in an HTTP header",
+            )
+        })?;
+    v.set_sensitive(true);
+    Ok(v)
 }
 
 fn normalize(mut retry: RetryPolicy) -> RetryPolicy {

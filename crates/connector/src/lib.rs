@@ -17,9 +17,13 @@
 //! **Architecture invariant:** connectors never touch storage. They yield batches; the
 //! runner hands them to whatever implements [`CheckpointStore`] (the storage crate does).
 
+pub mod auth;
 pub mod bounds;
 mod checkpoint;
+pub mod clock;
 pub mod http;
+pub mod jwt;
+pub mod ratelimit;
 mod runner;
 mod scrub;
 mod secret;
@@ -29,6 +33,7 @@ pub mod testkit;
 
 pub use bounds::{StreamRun, ensure_not_future, ensure_not_future_within, ensure_unix_not_future};
 pub use checkpoint::{CheckpointExt, parse_optional};
+pub use clock::Clock;
 pub use deskpulse_model::{Batch, Checkpoint, Record};
 pub use runner::{
     CheckpointStore, NoProgress, Progress, StreamLimits, StreamOutcome, SyncError, SyncOptions,
