@@ -8,6 +8,9 @@
 //! * `cargo xtask digest-screenshot [OUT_DIR]` — renders the sample digest e-mail
 //!   (`deskpulse-digest`'s `render_sample` example) and screenshots it in headless Chromium
 //!   to `OUT_DIR/digest.png` (default `target/digest-screenshot`), for a person to look at.
+//! * `cargo xtask fuzz [SECONDS] [TARGET…]` — runs every fuzz target of `fuzz/` (cargo-fuzz)
+//!   for SECONDS each (default 120), one at a time; see `xtask/src/fuzz.rs` for how it builds
+//!   on the stable compiler (`RUSTC_BOOTSTRAP=1`) and where inputs and findings live.
 //! * `cargo xtask new-connector NAME` — generates `crates/connectors/NAME` (settings, an
 //!   example stream, a wiremock test running the conformance kit) and registers it with the
 //!   workspace, the CLI and `config/default.toml` (see `docs/connectors.md`).
@@ -17,6 +20,7 @@ use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod fuzz;
 mod new_connector;
 
 const PG_ENV: &str = "DESKPULSE_TEST_POSTGRES_URL";
@@ -42,10 +46,11 @@ fn main() -> Result<()> {
             cargo(&a)
         }
         Some("digest-screenshot") => digest_screenshot(&root, args.get(1).map(PathBuf::from)),
+        Some("fuzz") => fuzz::run(&root, &args[1..]),
         Some("new-connector") => new_connector::run(&root, &args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test [ARGS] | lint | ci | migrations-check | digest-screenshot [DIR] | new-connector NAME>"
+                "usage: cargo xtask <test [ARGS] | lint | ci | migrations-check | digest-screenshot [DIR] | fuzz [SECONDS] [TARGET…] | new-connector NAME>"
             );
             eprintln!(
                 "  test              the whole test-suite (Postgres half when {PG_ENV} is set)"
@@ -59,6 +64,9 @@ fn main() -> Result<()> {
             );
             eprintln!(
                 "  digest-screenshot the sample digest e-mail in headless Chromium, to DIR/digest.png"
+            );
+            eprintln!(
+                "  fuzz              every fuzz target (cargo-fuzz) for SECONDS each, default 120"
             );
             eprintln!(
                 "  new-connector     generates and registers crates/connectors/NAME (docs/connectors.md)"

@@ -11,6 +11,8 @@ mod daemon;
 mod demo;
 mod digest;
 mod forget;
+#[doc(hidden)]
+pub mod fuzzing;
 mod import;
 mod init;
 mod reconcile;

@@ -1,0 +1,105 @@
+//! The configuration loader under arbitrary text, for the `config_settings` fuzz target
+//! (`fuzz/`) and `tests/fuzz_regressions.rs`. Not part of the CLI's API.
+//!
+//! [`config`] reads the input as a configuration file plus an environment: lines
+//! `#env NAME=VALUE` (TOML comments, so the file reads the same) are the environment, and
+//! every `@S@` in the file or the environment becomes [`SECRET`]. It runs
+//! [`Settings::parse`] and asserts that it never panics and that, when the secret is planted
+//! only where it is a credential, neither the error (`Display` and `Debug`) nor the settings'
+//! `Debug` ever show it — not whole, not percent-encoded, not its first ten characters.
+//!
+//! "Only where it is a credential": each `@S@` of the file sits on a line `key = …` whose key
+//! (the last dotted part) is a secret key ([`is_secret_key`]) and each `@S@` of the
+//! environment is in a `DESKPULSE__…` override of a secret key or in a variable that only
+//! secret keys' lines name (`${NAME}`). Elsewhere (a team name, say) the text is no secret
+//! and the check is skipped.
+
+use crate::config::Settings;
+use crate::config::secrets::is_secret_key;
+use std::path::Path;
+
+/// The value planted: characters that travel encoded (`/`, `+`, `%`, `!`) included.
+pub const SECRET: &str = "hunter2-Zq8!x/y+%41";
+/// What the fuzzer writes where the secret goes.
+pub const MARK: &str = "@S@";
+
+/// Fuzz entry point: never panics unless a secret leaks.
+pub fn config(data: &[u8]) {
+    let Ok(input) = std::str::from_utf8(data) else {
+        return;
+    };
+    // Only `@S@` becomes the secret: a secret the fuzzer wrote itself could sit anywhere.
+    if input.contains(&SECRET[..10]) {
+        return;
+    }
+    let env: Vec<(String, String)> = input
+        .lines()
+        .filter_map(|l| l.strip_prefix("#env "))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.replace(MARK, SECRET)))
+        .collect();
+    let text = input.replace(MARK, SECRET);
+    let planted = input.contains(MARK) && only_where_secret(input);
+    let shown = match Settings::parse(Path::new("deskpulse.toml"), &text, &env) {
+        Ok(settings) => vec![format!("{settings:?}")],
+        Err(e) => vec![e.to_string(), format!("{e:?}")],
+    };
+    if !planted {
+        return;
+    }
+    let encoded = "hunter2-Zq8%21x%2Fy%2B%2541";
+    for s in shown {
+        for form in [SECRET, encoded, &SECRET[..10]] {
+            assert!(
+                !s.contains(form),
+                "the planted secret shows ({form:?}) in: {s}"
+            );
+        }
+    }
+}
+
+/// The key of a line `key = value` (bare or quoted, dotted: the last part), and the value.
+fn key_line(line: &str) -> Option<(String, &str)> {
+    let (key, value) = line.split_once('=')?;
+    let last = key.trim().rsplit('.').next()?.trim();
+    let last = last.trim_matches(|c| c == '"' || c == '\'');
+    if last.is_empty()
+        || !last
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return None;
+    }
+    Some((last.to_owned(), value))
+}
+
+fn only_where_secret(input: &str) -> bool {
+    let mut secret_vars: Vec<&str> = Vec::new();
+    let mut other_vars: Vec<&str> = Vec::new();
+    for line in input.lines().filter(|l| !l.starts_with("#env ")) {
+        let secret_line = key_line(line).is_some_and(|(k, _)| is_secret_key(&k));
+        if line.contains(MARK) && !secret_line {
+            return false;
+        }
+        for var in line.split("${").skip(1).filter_map(|r| r.split('}').next()) {
+            if secret_line {
+                secret_vars.push(var);
+            } else {
+                other_vars.push(var);
+            }
+        }
+    }
+    input
+        .lines()
+        .filter_map(|l| l.strip_prefix("#env "))
+        .filter_map(|l| l.split_once('='))
+        .filter(|(_, v)| v.contains(MARK))
+        .all(|(name, _)| {
+            let overlay = name.strip_prefix("DESKPULSE__").is_some_and(|path| {
+                path.rsplit("__")
+                    .next()
+                    .is_some_and(|k| is_secret_key(&k.to_ascii_lowercase()))
+            });
+            overlay || (secret_vars.contains(&name) && !other_vars.contains(&name))
+        })
+}
