@@ -592,6 +592,28 @@ impl HttpClient {
         Ok(url)
     }
 
+    /// `url`'s path and query as a checkpoint may store them: without the `Auth::Query` key
+    /// (added again to every request), and without the scheme and host (a resumed read
+    /// goes to whatever `base_url` is configured then).
+    pub fn stored_path(&self, url: &Url) -> String {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(k, _)| {
+                self.query_auth
+                    .as_ref()
+                    .is_none_or(|(name, _)| k != name.as_str())
+            })
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        if pairs.is_empty() {
+            return url.path().to_owned();
+        }
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs.iter())
+            .finish();
+        format!("{}?{query}", url.path())
+    }
+
     /// Puts the `Auth::Query` key into `url`'s query, once (a next-page URL may carry it
     /// already).
     fn with_query_auth(&self, url: &mut Url) {

@@ -23,6 +23,7 @@ mod checkpoint;
 pub mod clock;
 pub mod http;
 pub mod jwt;
+pub mod paginate;
 pub mod ratelimit;
 mod runner;
 mod scrub;
