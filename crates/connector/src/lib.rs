@@ -25,6 +25,7 @@ pub mod http;
 pub mod jwt;
 pub mod paginate;
 pub mod ratelimit;
+pub mod registry;
 mod runner;
 mod scrub;
 mod secret;
@@ -36,6 +37,7 @@ pub use bounds::{StreamRun, ensure_not_future, ensure_not_future_within, ensure_
 pub use checkpoint::{CheckpointExt, parse_optional};
 pub use clock::Clock;
 pub use deskpulse_model::{Batch, Checkpoint, Record};
+pub use registry::{ConnectorFactory, ConnectorKind};
 pub use runner::{
     CheckpointStore, NoProgress, Progress, StreamLimits, StreamOutcome, SyncError, SyncOptions,
     sync_stream, sync_stream_with_limits,
