@@ -422,3 +422,61 @@ fn assert_malformed_checks_the_endpoint_exactly() {
     });
     testkit::assert_malformed(&err, "/items", "JSON");
 }
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ToyCp {
+    cursor: Option<String>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct WrongCp {
+    #[allow(dead_code)]
+    page: u64,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct WidenedCp {
+    cursor: String,
+    #[serde(default)]
+    page: u64,
+}
+
+#[tokio::test]
+async fn typed_checkpoints_that_parse_and_write_back_pass() {
+    kit(Flaw::None)
+        .checkpoint_type::<ToyCp>("items")
+        .run()
+        .await
+        .assert_ok();
+}
+
+#[tokio::test]
+async fn a_checkpoint_that_does_not_parse_as_its_type_is_reported() {
+    let report = kit(Flaw::None)
+        .checkpoint_type::<WrongCp>("items")
+        .run()
+        .await;
+    assert_eq!(
+        checks(&report),
+        BTreeSet::from(["typed checkpoint"]),
+        "{report}"
+    );
+    assert!(
+        report.to_string().contains("missing field `page`"),
+        "{report}"
+    );
+}
+
+#[tokio::test]
+async fn a_checkpoint_that_writes_back_another_shape_is_reported() {
+    let report = kit(Flaw::None)
+        .checkpoint_type::<WidenedCp>("items")
+        .run()
+        .await;
+    assert_eq!(
+        checks(&report),
+        BTreeSet::from(["typed checkpoint"]),
+        "{report}"
+    );
+    assert!(report.to_string().contains("writes back as"), "{report}");
+}

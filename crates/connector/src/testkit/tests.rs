@@ -1,7 +1,7 @@
 //! Unit tests of the kit's helpers. The kit's runs are tested in `tests/testkit.rs`, a
 //! binary of its own: the kit installs a global subscriber, as do this crate's unit tests.
 
-use super::*;
+use super::fixtures::{has_arrays, strip_arrays};
 use serde_json::json;
 
 #[test]
