@@ -14,6 +14,19 @@
 //! now), each ending with [`ConnectorError::Malformed`] before anything past the last good
 //! page is committed.
 //!
+//! A connector declares; the SDK owns the rest (see `docs/connectors.md`):
+//! - settings: [`settings`] (URLs, page sizes, start dates, durations, keys from the serde
+//!   derive, lenient reading of the CLI's JSON);
+//! - auth: [`auth`] (Basic, Bearer, API key in a header or the query, OAuth2 client
+//!   credentials and refresh tokens, App Store Connect and Google service-account JWTs);
+//! - a paginator per stream: [`paginate`] (cursor, time window, page number, next URL),
+//!   with typed checkpoints ([`CheckpointExt`]);
+//! - rate budgets per endpoint group, shared by a source ([`ratelimit`]);
+//! - registration: [`registry`] ([`ConnectorFactory`], listed as `&dyn ConnectorKind`);
+//! - the conformance kit: `testkit` (feature `testkit`).
+//!
+//! `use deskpulse_connector::prelude::*;` brings what a connector's code names.
+//!
 //! **Architecture invariant:** connectors never touch storage. They yield batches; the
 //! runner hands them to whatever implements [`CheckpointStore`] (the storage crate does).
 
@@ -24,6 +37,7 @@ pub mod clock;
 pub mod http;
 pub mod jwt;
 pub mod paginate;
+pub mod prelude;
 pub mod ratelimit;
 pub mod registry;
 mod runner;
