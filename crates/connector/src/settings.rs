@@ -1,7 +1,7 @@
 //! Helpers for connector settings, so every connector validates the same keys the same way
 //! and every message names the key to fix (see [`ConnectorError::settings`]):
 //! - [`present`], [`present_secret`]: a key written but left blank counts as not set;
-//! - [`base_url`], [`url`], [`account_url`]: http(s) only, a host, no credentials, query or
+//! - [`base_url`], [`url()`], [`account_url`]: http(s) only, a host, no credentials, query or
 //!   fragment, the trailing slash of a path prefix dropped;
 //! - [`page_size`], [`bounded`]: numbers within the API's range;
 //! - [`start_date`] / [`StartDate`]: RFC 3339 or `YYYY-MM-DD` (UTC midnight);
@@ -71,7 +71,7 @@ pub fn url(key: &str, raw: &str, example: &str) -> Result<Url, ConnectorError> {
     Ok(url)
 }
 
-/// The `base_url` setting: `raw` when set (see [`url`]), else `default` (the vendor's host,
+/// The `base_url` setting: `raw` when set (see [`url()`]), else `default` (the vendor's host,
 /// itself checked), else an error asking for it.
 pub fn base_url(
     raw: &Option<String>,

@@ -69,6 +69,8 @@
 
 use crate::http::RetryPolicy;
 use crate::{Connector, registry};
+#[allow(unused_imports)] // named by the module docs' links
+use crate::{ConnectorError, StreamRun};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;

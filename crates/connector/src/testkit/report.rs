@@ -19,7 +19,7 @@ impl fmt::Display for Failure {
     }
 }
 
-/// What [`Conformance::run`] found.
+/// What [`Conformance::run`](super::Conformance::run) found.
 #[derive(Debug, Default)]
 pub struct Report {
     pub failures: Vec<Failure>,
