@@ -175,7 +175,7 @@ impl Daemon {
             owner,
             events,
         } = self;
-        let sqlite = matches!(store, Store::Sqlite(_));
+        let sqlite = store.needs_daemon_lease();
         if sqlite {
             acquire_lease(&store, &owner, clock.as_ref(), &settings).await?;
         }

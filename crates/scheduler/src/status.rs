@@ -60,9 +60,10 @@ pub async fn status(
     settings: &Settings,
     now: DateTime<Utc>,
 ) -> Result<StatusReport, StorageError> {
-    let daemon = match store {
-        Store::Sqlite(_) => store.daemon_lease().await?,
-        Store::Postgres(_) => None,
+    let daemon = if store.needs_daemon_lease() {
+        store.daemon_lease().await?
+    } else {
+        None
     };
     let stale_after = chrono::Duration::from_std(settings.lease_stale_after)
         .unwrap_or(chrono::Duration::seconds(60));

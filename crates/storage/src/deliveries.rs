@@ -17,6 +17,8 @@
 //! A claim that is never confirmed (the process died between the send and the log write)
 //! stays `sending` and is reported, not resent: at most once (see the digest crate).
 
+use crate::db::{Row, Time};
+use crate::error::query;
 use crate::{StorageError, Store};
 use chrono::{DateTime, Utc};
 
@@ -97,14 +99,17 @@ impl Store {
         for _ in 0..CLAIM_ATTEMPTS {
             let token = new_token();
             let now = Utc::now();
-            let won = match self {
-                Store::Sqlite(p) => {
-                    sqlite_sql::insert(p, team, period, channel, force, &token, now).await?
-                }
-                Store::Postgres(p) => {
-                    postgres_sql::insert(p, team, period, channel, force, &token, now).await?
-                }
-            };
+            let won: Option<String> = self
+                .sql(if force { TAKE_OVER } else { INSERT })
+                .bind(team)
+                .bind(period)
+                .bind(channel)
+                .bind(Time(now))
+                .bind(&token)
+                .optional_scalar(self)
+                .await
+                .map_err(query("claiming a digest delivery"))?;
+            let won = won.is_some_and(|t| t == token);
             if won {
                 return Ok(DeliveryClaim::Acquired { token });
             }
@@ -139,12 +144,21 @@ impl Store {
         token: &str,
     ) -> Result<bool, StorageError> {
         let now = Utc::now();
-        match self {
-            Store::Sqlite(p) => sqlite_sql::mark_sent(p, team, period, channel, token, now).await,
-            Store::Postgres(p) => {
-                postgres_sql::mark_sent(p, team, period, channel, token, now).await
-            }
-        }
+        let done = self
+            .sql(
+                "UPDATE digest_deliveries SET state = 'sent', sent_at = $1 \
+                 WHERE team = $2 AND period = $3 AND channel = $4 AND token = $5 \
+                 AND state = 'sending'",
+            )
+            .bind(Time(now))
+            .bind(team)
+            .bind(period)
+            .bind(channel)
+            .bind(token)
+            .execute(self)
+            .await
+            .map_err(query("recording a digest delivery as sent"))?;
+        Ok(done == 1)
     }
 
     /// Forgets a claim whose send failed, so the next run tries again. `false` (and no
@@ -156,10 +170,20 @@ impl Store {
         channel: &str,
         token: &str,
     ) -> Result<bool, StorageError> {
-        match self {
-            Store::Sqlite(p) => sqlite_sql::release(p, team, period, channel, token).await,
-            Store::Postgres(p) => postgres_sql::release(p, team, period, channel, token).await,
-        }
+        let done = self
+            .sql(
+                "DELETE FROM digest_deliveries \
+                 WHERE team = $1 AND period = $2 AND channel = $3 AND token = $4 \
+                 AND state = 'sending'",
+            )
+            .bind(team)
+            .bind(period)
+            .bind(channel)
+            .bind(token)
+            .execute(self)
+            .await
+            .map_err(query("releasing a digest delivery claim"))?;
+        Ok(done == 1)
     }
 
     /// The log row of one delivery, if any.
@@ -169,203 +193,73 @@ impl Store {
         period: &str,
         channel: &str,
     ) -> Result<Option<DeliveryRecord>, StorageError> {
-        let mut rows = match self {
-            Store::Sqlite(p) => sqlite_sql::select(p, team, Some((period, channel))).await?,
-            Store::Postgres(p) => postgres_sql::select(p, team, Some((period, channel))).await?,
-        };
+        let mut rows = self
+            .select_deliveries(team, Some((period, channel)))
+            .await?;
         Ok(rows.pop())
     }
 
     /// Every delivery-log row of `team`, by period and channel (for `check` and tests).
     pub async fn deliveries(&self, team: &str) -> Result<Vec<DeliveryRecord>, StorageError> {
-        match self {
-            Store::Sqlite(p) => sqlite_sql::select(p, team, None).await,
-            Store::Postgres(p) => postgres_sql::select(p, team, None).await,
-        }
+        self.select_deliveries(team, None).await
     }
-}
 
-/// The SQL of both backends, expanded in `sqlite_sql` and `postgres_sql` (which define
-/// `Pool`, the stored timestamp type `Ts` and `enc`/`dec`).
-macro_rules! delivery_sql {
-    () => {
-        use super::{DeliveryRecord, DeliveryState};
-        use crate::StorageError;
-        use crate::error::query;
-        use chrono::{DateTime, Utc};
-        use sqlx::Row;
-
-        const INSERT: &str = "INSERT INTO digest_deliveries \
-             (team, period, channel, state, claimed_at, sent_at, token) \
-             VALUES ($1, $2, $3, 'sending', $4, NULL, $5) \
-             ON CONFLICT (team, period, channel) DO NOTHING RETURNING token";
-        const TAKE_OVER: &str = "INSERT INTO digest_deliveries \
-             (team, period, channel, state, claimed_at, sent_at, token) \
-             VALUES ($1, $2, $3, 'sending', $4, NULL, $5) \
-             ON CONFLICT (team, period, channel) DO UPDATE SET state = 'sending', \
-             claimed_at = excluded.claimed_at, sent_at = NULL, token = excluded.token \
-             RETURNING token";
-
-        /// Inserts (or with `force` takes over) the claim; whether the row is now ours.
-        pub(super) async fn insert(
-            pool: &Pool,
-            team: &str,
-            period: &str,
-            channel: &str,
-            force: bool,
-            token: &str,
-            now: DateTime<Utc>,
-        ) -> Result<bool, StorageError> {
-            let row: Option<(String,)> = sqlx::query_as(if force { TAKE_OVER } else { INSERT })
+    async fn select_deliveries(
+        &self,
+        team: &str,
+        key: Option<(&str, &str)>,
+    ) -> Result<Vec<DeliveryRecord>, StorageError> {
+        const COLUMNS: &str = "SELECT team, period, channel, state, claimed_at, sent_at, \
+             token FROM digest_deliveries WHERE team = $1";
+        let op = "reading the digest delivery log";
+        let q = match key {
+            Some((period, channel)) => self
+                .sql(format!("{COLUMNS} AND period = $2 AND channel = $3"))
                 .bind(team)
                 .bind(period)
-                .bind(channel)
-                .bind(enc(now))
-                .bind(token)
-                .fetch_optional(pool)
-                .await
-                .map_err(query("claiming a digest delivery"))?;
-            Ok(row.is_some_and(|(t,)| t == token))
-        }
+                .bind(channel),
+            None => self
+                .sql(format!("{COLUMNS} ORDER BY period, channel"))
+                .bind(team),
+        };
+        let rows = q.fetch_all(self).await.map_err(query(op))?;
+        rows.iter().map(record).collect()
+    }
+}
 
-        pub(super) async fn mark_sent(
-            pool: &Pool,
-            team: &str,
-            period: &str,
-            channel: &str,
-            token: &str,
-            now: DateTime<Utc>,
-        ) -> Result<bool, StorageError> {
-            let done = sqlx::query(
-                "UPDATE digest_deliveries SET state = 'sent', sent_at = $1 \
-                 WHERE team = $2 AND period = $3 AND channel = $4 AND token = $5 \
-                 AND state = 'sending'",
-            )
-            .bind(enc(now))
-            .bind(team)
-            .bind(period)
-            .bind(channel)
-            .bind(token)
-            .execute(pool)
-            .await
-            .map_err(query("recording a digest delivery as sent"))?;
-            Ok(done.rows_affected() == 1)
-        }
+const INSERT: &str = "INSERT INTO digest_deliveries \
+     (team, period, channel, state, claimed_at, sent_at, token) \
+     VALUES ($1, $2, $3, 'sending', $4, NULL, $5) \
+     ON CONFLICT (team, period, channel) DO NOTHING RETURNING token";
+const TAKE_OVER: &str = "INSERT INTO digest_deliveries \
+     (team, period, channel, state, claimed_at, sent_at, token) \
+     VALUES ($1, $2, $3, 'sending', $4, NULL, $5) \
+     ON CONFLICT (team, period, channel) DO UPDATE SET state = 'sending', \
+     claimed_at = excluded.claimed_at, sent_at = NULL, token = excluded.token \
+     RETURNING token";
 
-        pub(super) async fn release(
-            pool: &Pool,
-            team: &str,
-            period: &str,
-            channel: &str,
-            token: &str,
-        ) -> Result<bool, StorageError> {
-            let done = sqlx::query(
-                "DELETE FROM digest_deliveries \
-                 WHERE team = $1 AND period = $2 AND channel = $3 AND token = $4 \
-                 AND state = 'sending'",
-            )
-            .bind(team)
-            .bind(period)
-            .bind(channel)
-            .bind(token)
-            .execute(pool)
-            .await
-            .map_err(query("releasing a digest delivery claim"))?;
-            Ok(done.rows_affected() == 1)
-        }
-
-        pub(super) async fn select(
-            pool: &Pool,
-            team: &str,
-            key: Option<(&str, &str)>,
-        ) -> Result<Vec<DeliveryRecord>, StorageError> {
-            const COLUMNS: &str = "SELECT team, period, channel, state, claimed_at, sent_at, \
-                 token FROM digest_deliveries WHERE team = $1";
-            let rows = match key {
-                Some((period, channel)) => {
-                    sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "{COLUMNS} AND period = $2 AND channel = $3"
-                    )))
-                    .bind(team)
-                    .bind(period)
-                    .bind(channel)
-                    .fetch_all(pool)
-                    .await
-                }
-                None => {
-                    sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "{COLUMNS} ORDER BY period, channel"
-                    )))
-                    .bind(team)
-                    .fetch_all(pool)
-                    .await
-                }
-            }
-            .map_err(query("reading the digest delivery log"))?;
-            let col = |e| query("reading the digest delivery log")(e);
-            rows.iter()
-                .map(|r| {
-                    let state: String = r.try_get("state").map_err(col)?;
-                    let state = match state.as_str() {
-                        "sent" => DeliveryState::Sent,
-                        "sending" => DeliveryState::Sending,
-                        other => {
-                            return Err(StorageError::Corrupt {
-                                table: "digest_deliveries",
-                                column: "state",
-                                reason: format!("unknown state {other:?}"),
-                            });
-                        }
-                    };
-                    let claimed_at: Ts = r.try_get("claimed_at").map_err(col)?;
-                    let sent_at: Option<Ts> = r.try_get("sent_at").map_err(col)?;
-                    Ok(DeliveryRecord {
-                        team: r.try_get("team").map_err(col)?,
-                        period: r.try_get("period").map_err(col)?,
-                        channel: r.try_get("channel").map_err(col)?,
-                        state,
-                        claimed_at: dec(claimed_at, "claimed_at")?,
-                        sent_at: sent_at.map(|t| dec(t, "sent_at")).transpose()?,
-                        token: r.try_get("token").map_err(col)?,
-                    })
-                })
-                .collect()
+fn record(r: &Row) -> Result<DeliveryRecord, StorageError> {
+    const OP: &str = "reading the digest delivery log";
+    const T: &str = "digest_deliveries";
+    let state: String = r.get("state").map_err(query(OP))?;
+    let state = match state.as_str() {
+        "sent" => DeliveryState::Sent,
+        "sending" => DeliveryState::Sending,
+        other => {
+            return Err(StorageError::Corrupt {
+                table: T,
+                column: "state",
+                reason: format!("unknown state {other:?}"),
+            });
         }
     };
-}
-
-mod sqlite_sql {
-    type Pool = sqlx::SqlitePool;
-    /// Microseconds since the epoch, as every SQLite time column.
-    type Ts = i64;
-
-    fn enc(t: DateTime<Utc>) -> Ts {
-        t.timestamp_micros()
-    }
-
-    fn dec(v: Ts, column: &'static str) -> Result<DateTime<Utc>, StorageError> {
-        DateTime::from_timestamp_micros(v).ok_or_else(|| StorageError::Corrupt {
-            table: "digest_deliveries",
-            column,
-            reason: format!("{v} µs since 1970 is out of range"),
-        })
-    }
-
-    delivery_sql!();
-}
-
-mod postgres_sql {
-    type Pool = sqlx::PgPool;
-    type Ts = DateTime<Utc>;
-
-    fn enc(t: DateTime<Utc>) -> Ts {
-        use chrono::SubsecRound;
-        t.trunc_subsecs(6)
-    }
-
-    fn dec(v: Ts, _column: &'static str) -> Result<DateTime<Utc>, StorageError> {
-        Ok(v)
-    }
-
-    delivery_sql!();
+    Ok(DeliveryRecord {
+        team: r.get("team").map_err(query(OP))?,
+        period: r.get("period").map_err(query(OP))?,
+        channel: r.get("channel").map_err(query(OP))?,
+        state,
+        claimed_at: r.time(T, "claimed_at", OP)?,
+        sent_at: r.opt_time(T, "sent_at", OP)?,
+        token: r.get("token").map_err(query(OP))?,
+    })
 }

@@ -1,7 +1,9 @@
 //! Forgetting (privacy): a source's whole copy, or one customer's rows, deleted in one
 //! transaction each, with the count of rows deleted per table.
 
-use crate::{StorageError, Store, postgres, sqlite};
+use crate::error::query;
+use crate::secret::{existing_secret, hash_email};
+use crate::{StorageError, Store};
 
 /// Every table holding rows of a source, in the order [`Store::forget_source`] reports
 /// them: the synced records, their checkpoints, the facts derived from them, the vendor's
@@ -59,10 +61,24 @@ impl Store {
                 reason: "the source name is empty".into(),
             });
         }
-        let tables = match self {
-            Store::Sqlite(p) => sqlite::forget_source(p, source).await?,
-            Store::Postgres(p) => postgres::forget_source(p, source).await?,
-        };
+        let op = "forgetting a source";
+        let mut tx = self
+            .begin()
+            .await
+            .map_err(query("starting a transaction"))?;
+        // A refresh running meanwhile cannot write the source's facts back.
+        tx.lock_facts(source).await?;
+        let mut tables = Vec::with_capacity(SOURCE_TABLES.len());
+        for &table in SOURCE_TABLES {
+            let n = tx
+                .sql(format!("DELETE FROM {table} WHERE source = $1"))
+                .bind(source)
+                .execute(&mut tx)
+                .await
+                .map_err(query(op))?;
+            tables.push((table, n));
+        }
+        tx.commit().await.map_err(query(op))?;
         Ok(Forgotten { tables })
     }
 
@@ -77,10 +93,32 @@ impl Store {
                 reason: "it is empty".into(),
             });
         }
-        let tables = match self {
-            Store::Sqlite(p) => sqlite::forget_customer(p, email).await?,
-            Store::Postgres(p) => postgres::forget_customer(p, email).await?,
+        let op = "forgetting a customer";
+        let mut tx = self
+            .begin()
+            .await
+            .map_err(query("starting a transaction"))?;
+        let mut tables: Vec<(&'static str, u64)> =
+            CUSTOMER_TABLES.iter().map(|t| (*t, 0)).collect();
+        let Some(secret) = existing_secret(&mut tx, op).await? else {
+            tx.rollback().await.map_err(query(op))?;
+            return Ok(Forgotten { tables });
         };
+        let hash = hash_email(&secret, email);
+        for (table, n) in tables.iter_mut() {
+            let column = if *table == "orders" {
+                "customer_hash"
+            } else {
+                "email_hash"
+            };
+            *n = tx
+                .sql(format!("DELETE FROM {table} WHERE {column} = $1"))
+                .bind(&hash)
+                .execute(&mut tx)
+                .await
+                .map_err(query(op))?;
+        }
+        tx.commit().await.map_err(query(op))?;
         Ok(Forgotten { tables })
     }
 }
@@ -160,19 +198,12 @@ mod tests {
     }
 
     async fn rows(store: &Store, table: &str, source: &str) -> i64 {
-        let sql = format!("SELECT COUNT(*) FROM {table} WHERE source = $1");
-        match store {
-            Store::Sqlite(p) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                .bind(source)
-                .fetch_one(p)
-                .await
-                .unwrap(),
-            Store::Postgres(p) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                .bind(source)
-                .fetch_one(p)
-                .await
-                .unwrap(),
-        }
+        store
+            .sql(format!("SELECT COUNT(*) FROM {table} WHERE source = $1"))
+            .bind(source)
+            .scalar(store)
+            .await
+            .unwrap()
     }
 
     async fn forget_source_deletes_only_that_source(store: Store) {

@@ -1,16 +1,18 @@
-//! Manual inputs (`deskpulse import`) and keyed e-mail hashes.
+//! Manual inputs (`deskpulse import`): what can be imported, its checks, and the writer.
 //!
 //! Every import is one transaction of upserts keyed by the row's natural key, so a file is
 //! imported whole or not at all, re-importing it changes nothing and a corrected row
 //! replaces the old one. The transaction is filled in batches ([`ImportWriter`]), so the
-//! caller never holds a whole file in memory. Inputs belong to a team (not a source): a team's imported surveys
-//! are ratings of the pseudo-source `import:{team}` (a colon never occurs in a source name).
+//! caller never holds a whole file in memory (its SQL is in `imports.rs`). Inputs belong to a
+//! team (not a source): a team's imported surveys are ratings of the pseudo-source
+//! `import:{team}` (a colon never occurs in a source name). Order e-mails are hashed with the
+//! install secret (`secret.rs`).
 
-use crate::{StorageError, Store, last_wins, postgres, sqlite};
+use crate::commit::last_wins;
+use crate::imports::{self, ImportTx};
+use crate::{StorageError, Store};
 use deskpulse_metrics::{MonthlyAmount, SubscriptionInput};
 use deskpulse_model::Rating;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use std::fmt;
 
 /// Which monthly figure an import carries; the table it goes to.
@@ -92,28 +94,6 @@ pub(crate) fn parse_month(s: &str) -> Option<(i32, u32)> {
     (s.len() == 7 && (1..=12).contains(&m)).then_some((y, m))
 }
 
-/// Hex HMAC-SHA256 of the trimmed, lowercased address under the install's secret: equal
-/// addresses match across tickets and orders, and nobody without the secret can test a guess.
-pub(crate) fn hash_email(secret: &[u8], email: &str) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret).expect("HMAC-SHA256 accepts keys of any length");
-    mac.update(email.trim().to_lowercase().as_bytes());
-    hex::encode(mac.finalize().into_bytes())
-}
-
-/// A fresh install secret, hex-encoded: 32 bytes from the operating system's RNG.
-pub(crate) fn new_secret() -> Result<String, StorageError> {
-    use rand::TryRngCore;
-    let mut buf = [0u8; 32];
-    rand::rngs::OsRng
-        .try_fill_bytes(&mut buf)
-        .map_err(|e| StorageError::Invalid {
-            what: "install secret".into(),
-            reason: format!("the operating system's random generator failed: {e}"),
-        })?;
-    Ok(hex::encode(buf))
-}
-
 fn invalid(what: String, reason: impl Into<String>) -> StorageError {
     StorageError::Invalid {
         what,
@@ -144,15 +124,6 @@ fn check_team(team: &str) -> Result<(), StorageError> {
 }
 
 impl Store {
-    /// The keyed hash of an e-mail address (see [`hash_email`]); creates the install
-    /// secret on first use.
-    pub async fn email_hash(&self, email: &str) -> Result<String, StorageError> {
-        match self {
-            Store::Sqlite(p) => sqlite::email_hash(p, email).await,
-            Store::Postgres(p) => postgres::email_hash(p, email).await,
-        }
-    }
-
     /// Starts an import of `target` for `team`: one transaction that the returned
     /// [`ImportWriter`] fills batch by batch and commits (or abandons) as a whole, so a file
     /// of any size is imported in bounded memory and still all or nothing. On SQLite the
@@ -171,12 +142,7 @@ impl Store {
             ImportTarget::Surveys => ("ratings", "source", source.as_str()),
         };
         let hashes = target == ImportTarget::Orders;
-        let tx = match self {
-            Store::Sqlite(p) => ImportTx::Sqlite(sqlite::import_begin(p, scope, hashes).await?),
-            Store::Postgres(p) => {
-                ImportTx::Postgres(postgres::import_begin(p, scope, hashes).await?)
-            }
-        };
+        let tx = imports::begin(self, scope, hashes).await?;
         Ok(ImportWriter {
             tx,
             target,
@@ -271,11 +237,6 @@ pub enum ImportTarget {
     Surveys,
 }
 
-enum ImportTx {
-    Sqlite(sqlite::ImportTx),
-    Postgres(postgres::ImportTx),
-}
-
 /// An import in progress (see [`Store::begin_import`]): write the rows in batches of any
 /// size with the `write_*` method of its target, then [`commit`](Self::commit). Dropped
 /// without a commit (an error, a bad row found late), nothing of it stays.
@@ -299,16 +260,6 @@ impl std::fmt::Debug for ImportWriter {
     }
 }
 
-macro_rules! write_with {
-    ($self:ident, $rows:ident, $f:ident) => {{
-        $self.rows += $rows.len() as u64;
-        match &mut $self.tx {
-            ImportTx::Sqlite(t) => sqlite::$f(t, &$rows).await,
-            ImportTx::Postgres(t) => postgres::$f(t, &$rows).await,
-        }
-    }};
-}
-
 impl ImportWriter {
     fn expect(&self, wanted: &str, ok: bool) -> Result<(), StorageError> {
         if ok {
@@ -329,7 +280,8 @@ impl ImportWriter {
         };
         check_monthly(kind, rows)?;
         let rows = last_wins(rows.iter().collect(), |r| (r.month, r.currency.as_str()));
-        write_with!(self, rows, import_write_monthly)
+        self.rows += rows.len() as u64;
+        self.tx.write_monthly(&rows).await
     }
 
     /// Writes subscriptions (an import begun with [`ImportTarget::Subscriptions`]).
@@ -341,7 +293,8 @@ impl ImportWriter {
         let rows = last_wins(rows.iter().collect(), |r| {
             (r.customer_id.as_str(), r.started_at.timestamp_micros())
         });
-        write_with!(self, rows, import_write_subscriptions)
+        self.rows += rows.len() as u64;
+        self.tx.write_subscriptions(&rows).await
     }
 
     /// Writes orders (an import begun with [`ImportTarget::Orders`]).
@@ -349,7 +302,8 @@ impl ImportWriter {
         self.expect("order", self.target == ImportTarget::Orders)?;
         check_orders(rows)?;
         let rows = last_wins(rows.iter().collect(), |r| r.order_id.as_str());
-        write_with!(self, rows, import_write_orders)
+        self.rows += rows.len() as u64;
+        self.tx.write_orders(&rows).await
     }
 
     /// Writes survey answers (an import begun with [`ImportTarget::Surveys`]).
@@ -357,24 +311,19 @@ impl ImportWriter {
         self.expect("survey", self.target == ImportTarget::Surveys)?;
         check_surveys(rows)?;
         let rows = last_wins(rows.iter().collect(), |r| r.external_id.as_str());
-        write_with!(self, rows, import_write_ratings)
+        self.rows += rows.len() as u64;
+        self.tx.write_ratings(&rows).await
     }
 
     /// Commits everything written and says what changed.
     pub async fn commit(self) -> Result<ImportSummary, StorageError> {
-        match self.tx {
-            ImportTx::Sqlite(t) => sqlite::import_commit(t, self.rows).await,
-            ImportTx::Postgres(t) => postgres::import_commit(t, self.rows).await,
-        }
+        self.tx.commit(self.rows).await
     }
 
     /// Abandons the import: nothing of it stays (dropping the writer does the same, without
     /// waiting for the database to confirm).
     pub async fn rollback(self) -> Result<(), StorageError> {
-        match self.tx {
-            ImportTx::Sqlite(t) => sqlite::import_rollback(t).await,
-            ImportTx::Postgres(t) => postgres::import_rollback(t).await,
-        }
+        self.tx.rollback().await
     }
 }
 
@@ -423,6 +372,7 @@ fn check_surveys(rows: &[Rating]) -> Result<(), StorageError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::hash_email;
     use crate::testing::TestDb;
     use chrono::{TimeZone, Utc};
 

@@ -1,31 +1,43 @@
 //! Postgres: for teams that outgrow one machine. Times are TIMESTAMPTZ (microseconds).
+//! Everything here is what the Postgres dialect does differently; the SQL both share is in
+//! the modules of each concern.
 
-use sqlx::Connection;
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
+use crate::db::{Dialect, Query, Time};
+use crate::{StorageError, Store};
+use chrono::{DateTime, Utc};
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
+use sqlx::postgres::{PgArgumentBuffer, PgConnectOptions, PgConnection, PgPoolOptions, PgTypeInfo};
+use sqlx::{Connection, Encode, Postgres, Type};
+use std::str::FromStr;
 use std::time::Duration;
 
-type Db = sqlx::Postgres;
-type Pool = PgPool;
-type DbRow = PgRow;
-type Ts = DateTime<Utc>;
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+/// Stored as `TIMESTAMPTZ`, truncated to whole microseconds up front, exactly as the SQLite
+/// backend stores them (read back as `DateTime<Utc>` as it is).
+impl Type<Postgres> for Time {
+    fn type_info() -> PgTypeInfo {
+        <DateTime<Utc> as Type<Postgres>>::type_info()
+    }
 
-/// Truncated to whole microseconds up front, exactly as the SQLite backend stores them.
-fn enc(t: DateTime<Utc>) -> Ts {
-    use chrono::SubsecRound;
-    t.trunc_subsecs(6)
+    fn compatible(ty: &PgTypeInfo) -> bool {
+        <DateTime<Utc> as Type<Postgres>>::compatible(ty)
+    }
 }
 
-fn dec(v: Ts, _table: &'static str, _column: &'static str) -> Result<DateTime<Utc>, StorageError> {
-    Ok(v)
+impl Encode<'_, Postgres> for Time {
+    fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        use chrono::SubsecRound;
+        Encode::<Postgres>::encode(self.0.trunc_subsecs(6), buf)
+    }
+
+    fn size_hint(&self) -> usize {
+        Encode::<Postgres>::size_hint(&self.0)
+    }
 }
 
-async fn begin(pool: &Pool) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
-    pool.begin().await
-}
-
-pub(crate) async fn open(url: &str) -> Result<PgPool, StorageError> {
+pub(crate) async fn open(url: &str) -> Result<Store, StorageError> {
     let masked = crate::error::mask_url(url);
     let open_err = |e: &dyn std::fmt::Display| StorageError::Open {
         url: masked.clone(),
@@ -54,8 +66,9 @@ pub(crate) async fn open(url: &str) -> Result<PgPool, StorageError> {
             url: masked.clone(),
             reason: crate::error::scrub(url, &e.to_string()),
         })?;
-    rebuild_facts_if_needed(&pool).await?;
-    Ok(pool)
+    let store = Store::Postgres(pool);
+    crate::refresh::rebuild_facts_if_needed(&store).await?;
+    Ok(store)
 }
 
 /// `url` without the credential parameters sqlx does not read (`sslpassword`, `passfile`, a
@@ -99,53 +112,47 @@ fn without_unsupported_secrets(url: &str) -> String {
 /// Serializes the transactions that refresh a source's facts (two streams of one source, or
 /// a sync and a rebuild), so each derives from everything committed before it: a
 /// transaction-scoped advisory lock, released at commit or rollback.
-async fn lock_facts(
-    tx: &mut sqlx::Transaction<'static, Db>,
-    source: &str,
-) -> Result<(), StorageError> {
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(crate::job_lock_key(&format!("facts:{source}")))
-        .execute(&mut **tx)
-        .await
-        .map(|_| ())
-        .map_err(crate::error::query("locking a source's facts"))
+pub(crate) fn facts_lock(source: &str) -> Option<Query> {
+    Some(
+        Query::new(Dialect::Postgres, "SELECT pg_advisory_xact_lock($1)")
+            .bind(crate::job_lock_key(&format!("facts:{source}"))),
+    )
 }
 
 /// The rows of `table` of `source` whose `key` column is one of `ids`: one index probe per
 /// id, whatever the statistics say. (An `IN` list of a thousand values on a table never
 /// analyzed, as during a first sync with autovacuum off, was planned as a scan of all the
 /// source's rows testing each against the list: seconds per batch, growing with the table.)
-fn rows_keyed(table: &str, key: &str, source: &str, ids: &[String]) -> sqlx::QueryBuilder<Db> {
-    let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT x.* FROM unnest(");
-    qb.push_bind(ids.to_vec())
+pub(crate) fn rows_keyed(table: &str, key: &str, source: &str, ids: &[String]) -> Query {
+    let mut qb = Query::new(Dialect::Postgres, "SELECT x.* FROM unnest(");
+    qb.push_bind_texts(ids)
         .push(format!(
             "::text[]) AS k(id), LATERAL (SELECT * FROM {table} WHERE source = "
         ))
-        .push_bind(source.to_owned())
+        .push_bind(source)
         .push(format!(" AND {key} = k.id) AS x"));
     qb
 }
 
 /// Deletes the rows of `table` of `source` whose `ticket_id` is one of `ids`, found the same
 /// way as [`rows_keyed`] (by row address, so the plan cannot turn into a scan).
-fn delete_keyed(table: &str, source: &str, ids: &[String]) -> sqlx::QueryBuilder<Db> {
-    let mut qb = sqlx::QueryBuilder::<Db>::new(format!(
-        "DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT x.ctid FROM unnest("
-    ));
-    qb.push_bind(ids.to_vec())
+pub(crate) fn delete_keyed(table: &str, source: &str, ids: &[String]) -> Query {
+    let mut qb = Query::new(
+        Dialect::Postgres,
+        format!("DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT x.ctid FROM unnest("),
+    );
+    qb.push_bind_texts(ids)
         .push(format!(
             "::text[]) AS k(id), LATERAL (SELECT ctid FROM {table} WHERE source = "
         ))
-        .push_bind(source.to_owned())
+        .push_bind(source)
         .push(" AND ticket_id = k.id) AS x))");
     qb
 }
 
 /// A ratings row as one JSON array (times as integer microseconds), in the order
-/// `ratings_from_json` reads.
-const RATING_JSON: &str = "json_build_array(source, external_id, kind, score, scale_min, scale_max, ticket_id, agent_id, comment, (EXTRACT(EPOCH FROM created_at) * 1000000)::BIGINT, ticket_source)::TEXT";
-
-crate::backend::shared_sql!();
+/// `rows::ratings_from_json` reads.
+pub(crate) const RATING_JSON: &str = "json_build_array(source, external_id, kind, score, scale_min, scale_max, ticket_id, agent_id, comment, (EXTRACT(EPOCH FROM created_at) * 1000000)::BIGINT, ticket_source)::TEXT";
 
 #[cfg(test)]
 mod tests {

@@ -20,6 +20,8 @@
 //!   second daemon on the same file is refused and a crashed one blocks a restart only
 //!   until its heartbeat goes stale.
 
+use crate::db::{Row, Time};
+use crate::error::query;
 use crate::{StorageError, Store};
 use chrono::{DateTime, Utc};
 use sqlx::Connection;
@@ -160,10 +162,19 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool, StorageError> {
         check_job(job)?;
-        match self {
-            Store::Sqlite(p) => sqlite_sql::claim(p, job, slot, owner, now).await,
-            Store::Postgres(p) => postgres_sql::claim(p, job, slot, owner, now).await,
-        }
+        let done = self
+            .sql(
+                "INSERT INTO job_runs (job, slot, owner, started_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (job, slot) DO NOTHING",
+            )
+            .bind(job)
+            .bind(Time(slot))
+            .bind(owner)
+            .bind(Time(now))
+            .execute(self)
+            .await
+            .map_err(query("claiming a job run"))?;
+        Ok(done == 1)
     }
 
     /// Records the end of a claimed run. `false` (and no change) unless the record exists,
@@ -176,18 +187,37 @@ impl Store {
         now: DateTime<Utc>,
         end: &RunEnd,
     ) -> Result<bool, StorageError> {
-        match self {
-            Store::Sqlite(p) => sqlite_sql::finish(p, job, slot, owner, now, end).await,
-            Store::Postgres(p) => postgres_sql::finish(p, job, slot, owner, now, end).await,
-        }
+        let records = end.records.map(|r| i64::try_from(r).unwrap_or(i64::MAX));
+        let done = self
+            .sql(
+                "UPDATE job_runs SET finished_at = $1, outcome = $2, records = $3, error = $4 \
+                 WHERE job = $5 AND slot = $6 AND owner = $7 AND finished_at IS NULL",
+            )
+            .bind(Time(now))
+            .bind(end.outcome.as_str())
+            .bind(records)
+            .bind(end.error.as_deref())
+            .bind(job)
+            .bind(Time(slot))
+            .bind(owner)
+            .execute(self)
+            .await
+            .map_err(query("recording the end of a job run"))?;
+        Ok(done == 1)
     }
 
     /// The latest `limit` runs of `job`, latest slot first.
     pub async fn recent_runs(&self, job: &str, limit: u32) -> Result<Vec<RunRecord>, StorageError> {
-        match self {
-            Store::Sqlite(p) => sqlite_sql::recent(p, job, limit).await,
-            Store::Postgres(p) => postgres_sql::recent(p, job, limit).await,
-        }
+        let rows = self
+            .sql(format!(
+                "{COLUMNS} WHERE job = $1 ORDER BY slot DESC LIMIT $2"
+            ))
+            .bind(job)
+            .bind(i64::from(limit))
+            .fetch_all(self)
+            .await
+            .map_err(query("reading job runs"))?;
+        rows.iter().map(record).collect()
     }
 
     /// The run of `job` with the latest slot, if any.
@@ -201,10 +231,16 @@ impl Store {
         job: &str,
         outcome: RunOutcome,
     ) -> Result<Option<RunRecord>, StorageError> {
-        match self {
-            Store::Sqlite(p) => sqlite_sql::last_with(p, job, outcome).await,
-            Store::Postgres(p) => postgres_sql::last_with(p, job, outcome).await,
-        }
+        let row = self
+            .sql(format!(
+                "{COLUMNS} WHERE job = $1 AND outcome = $2 ORDER BY slot DESC LIMIT 1"
+            ))
+            .bind(job)
+            .bind(outcome.as_str())
+            .fetch_optional(self)
+            .await
+            .map_err(query("reading job runs"))?;
+        row.as_ref().map(record).transpose()
     }
 
     /// The sources among `sources` that synced during `[start, end)` (by slot) and failed
@@ -219,10 +255,7 @@ impl Store {
         let mut out = Vec::new();
         for source in sources {
             let job = sync_job(source);
-            let runs = match self {
-                Store::Sqlite(p) => sqlite_sql::finished_between(p, &job, start, end).await?,
-                Store::Postgres(p) => postgres_sql::finished_between(p, &job, start, end).await?,
-            };
+            let runs = self.finished_between(&job, start, end).await?;
             if !runs.is_empty() && runs.iter().all(|(o, _)| *o == RunOutcome::Failed) {
                 let error = runs
                     .last()
@@ -237,7 +270,7 @@ impl Store {
     /// Tries to take `job`'s lock without waiting: `None` if another session holds it. On
     /// SQLite always granted (one daemon per file, see the module docs).
     pub async fn try_lock_job(&self, job: &str) -> Result<Option<JobLock>, StorageError> {
-        let Store::Postgres(pool) = self else {
+        let Some(pool) = self.postgres_pool() else {
             return Ok(Some(JobLock { conn: None }));
         };
         let mut conn = sqlx::PgConnection::connect_with(&pool.connect_options())
@@ -265,10 +298,7 @@ impl Store {
         stale_before: DateTime<Utc>,
         replace: Option<&str>,
     ) -> Result<LeaseOutcome, StorageError> {
-        let won = match self {
-            Store::Sqlite(p) => sqlite_sql::lease(p, me, stale_before, replace).await?,
-            Store::Postgres(p) => postgres_sql::lease(p, me, stale_before, replace).await?,
-        };
+        let won = self.lease(me, stale_before, replace).await?;
         if won {
             return Ok(LeaseOutcome::Acquired);
         }
@@ -276,10 +306,7 @@ impl Store {
             Some(h) => Ok(LeaseOutcome::Held(h)),
             // Released in between: one more try.
             None => {
-                let won = match self {
-                    Store::Sqlite(p) => sqlite_sql::lease(p, me, stale_before, replace).await?,
-                    Store::Postgres(p) => postgres_sql::lease(p, me, stale_before, replace).await?,
-                };
+                let won = self.lease(me, stale_before, replace).await?;
                 match (won, self.daemon_lease().await?) {
                     (true, _) => Ok(LeaseOutcome::Acquired),
                     (false, Some(h)) => Ok(LeaseOutcome::Held(h)),
@@ -298,172 +325,94 @@ impl Store {
         owner: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StorageError> {
-        match self {
-            Store::Sqlite(p) => sqlite_sql::heartbeat(p, owner, now).await,
-            Store::Postgres(p) => postgres_sql::heartbeat(p, owner, now).await,
-        }
+        let done = self
+            .sql("UPDATE daemon_lease SET heartbeat_at = $1 WHERE owner = $2")
+            .bind(Time(now))
+            .bind(owner)
+            .execute(self)
+            .await
+            .map_err(query("renewing the daemon lease"))?;
+        Ok(done == 1)
     }
 
     /// Gives the lease up; `false` if `owner` did not hold it.
     pub async fn release_daemon_lease(&self, owner: &str) -> Result<bool, StorageError> {
-        match self {
-            Store::Sqlite(p) => sqlite_sql::release(p, owner).await,
-            Store::Postgres(p) => postgres_sql::release(p, owner).await,
-        }
+        let done = self
+            .sql("DELETE FROM daemon_lease WHERE owner = $1")
+            .bind(owner)
+            .execute(self)
+            .await
+            .map_err(query("releasing the daemon lease"))?;
+        Ok(done == 1)
     }
 
     /// The current lease holder, if any (fresh or not).
     pub async fn daemon_lease(&self) -> Result<Option<LeaseHolder>, StorageError> {
-        match self {
-            Store::Sqlite(p) => sqlite_sql::holder(p).await,
-            Store::Postgres(p) => postgres_sql::holder(p).await,
-        }
+        let op = "reading the daemon lease";
+        let row = self
+            .sql(
+                "SELECT owner, pid, host, acquired_at, heartbeat_at FROM daemon_lease \
+                 WHERE id = 1",
+            )
+            .fetch_optional(self)
+            .await
+            .map_err(query(op))?;
+        let Some(r) = row else { return Ok(None) };
+        let pid: i64 = r.get("pid").map_err(query(op))?;
+        Ok(Some(LeaseHolder {
+            owner: r.get("owner").map_err(query(op))?,
+            pid: u32::try_from(pid).unwrap_or(0),
+            host: r.get("host").map_err(query(op))?,
+            acquired_at: r.time("daemon_lease", "acquired_at", op)?,
+            heartbeat_at: r.time("daemon_lease", "heartbeat_at", op)?,
+        }))
     }
-}
 
-/// The SQL of both backends, expanded in `sqlite_sql` and `postgres_sql` (which define
-/// `Pool`, the stored timestamp type `Ts` and `enc`/`dec`).
-macro_rules! runs_sql {
-    () => {
-        use super::{LeaseHolder, RunEnd, RunOutcome, RunRecord};
-        use crate::StorageError;
-        use crate::error::query;
-        use chrono::{DateTime, Utc};
-        use sqlx::Row;
+    /// Whether only one daemon may run on this database, holding the daemon lease (SQLite:
+    /// [`Store::try_lock_job`] grants every lock); on Postgres daemons share the database,
+    /// each job under its lock.
+    pub fn needs_daemon_lease(&self) -> bool {
+        self.dialect().one_daemon_per_database()
+    }
 
-        pub(super) async fn claim(
-            pool: &Pool,
-            job: &str,
-            slot: DateTime<Utc>,
-            owner: &str,
-            now: DateTime<Utc>,
-        ) -> Result<bool, StorageError> {
-            let done = sqlx::query(
-                "INSERT INTO job_runs (job, slot, owner, started_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (job, slot) DO NOTHING",
-            )
-            .bind(job)
-            .bind(enc(slot))
-            .bind(owner)
-            .bind(enc(now))
-            .execute(pool)
-            .await
-            .map_err(query("claiming a job run"))?;
-            Ok(done.rows_affected() == 1)
-        }
-
-        pub(super) async fn finish(
-            pool: &Pool,
-            job: &str,
-            slot: DateTime<Utc>,
-            owner: &str,
-            now: DateTime<Utc>,
-            end: &RunEnd,
-        ) -> Result<bool, StorageError> {
-            let records = end.records.map(|r| i64::try_from(r).unwrap_or(i64::MAX));
-            let done = sqlx::query(
-                "UPDATE job_runs SET finished_at = $1, outcome = $2, records = $3, error = $4 \
-                 WHERE job = $5 AND slot = $6 AND owner = $7 AND finished_at IS NULL",
-            )
-            .bind(enc(now))
-            .bind(end.outcome.as_str())
-            .bind(records)
-            .bind(end.error.as_deref())
-            .bind(job)
-            .bind(enc(slot))
-            .bind(owner)
-            .execute(pool)
-            .await
-            .map_err(query("recording the end of a job run"))?;
-            Ok(done.rows_affected() == 1)
-        }
-
-        const COLUMNS: &str =
-            "SELECT job, slot, owner, started_at, finished_at, outcome, records, error \
-             FROM job_runs";
-
-        fn record(r: &Row_) -> Result<RunRecord, StorageError> {
-            let col = |e| query("reading job runs")(e);
-            let slot: Ts = r.try_get("slot").map_err(col)?;
-            let started_at: Ts = r.try_get("started_at").map_err(col)?;
-            let finished_at: Option<Ts> = r.try_get("finished_at").map_err(col)?;
-            let outcome: Option<String> = r.try_get("outcome").map_err(col)?;
-            Ok(RunRecord {
-                job: r.try_get("job").map_err(col)?,
-                slot: dec(slot, "job_runs", "slot")?,
-                owner: r.try_get("owner").map_err(col)?,
-                started_at: dec(started_at, "job_runs", "started_at")?,
-                finished_at: finished_at
-                    .map(|t| dec(t, "job_runs", "finished_at"))
-                    .transpose()?,
-                outcome: outcome.as_deref().map(RunOutcome::parse).transpose()?,
-                records: r.try_get("records").map_err(col)?,
-                error: r.try_get("error").map_err(col)?,
-            })
-        }
-
-        pub(super) async fn recent(
-            pool: &Pool,
-            job: &str,
-            limit: u32,
-        ) -> Result<Vec<RunRecord>, StorageError> {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "{COLUMNS} WHERE job = $1 ORDER BY slot DESC LIMIT $2"
-            )))
-            .bind(job)
-            .bind(i64::from(limit))
-            .fetch_all(pool)
-            .await
-            .map_err(query("reading job runs"))?;
-            rows.iter().map(record).collect()
-        }
-
-        pub(super) async fn last_with(
-            pool: &Pool,
-            job: &str,
-            outcome: RunOutcome,
-        ) -> Result<Option<RunRecord>, StorageError> {
-            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "{COLUMNS} WHERE job = $1 AND outcome = $2 ORDER BY slot DESC LIMIT 1"
-            )))
-            .bind(job)
-            .bind(outcome.as_str())
-            .fetch_optional(pool)
-            .await
-            .map_err(query("reading job runs"))?;
-            row.as_ref().map(record).transpose()
-        }
-
-        /// `(outcome, error)` of the ok or failed runs of `job` with a slot in
-        /// `[start, end)`, oldest first.
-        pub(super) async fn finished_between(
-            pool: &Pool,
-            job: &str,
-            start: DateTime<Utc>,
-            end: DateTime<Utc>,
-        ) -> Result<Vec<(RunOutcome, Option<String>)>, StorageError> {
-            let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+    /// `(outcome, error)` of the ok or failed runs of `job` with a slot in `[start, end)`,
+    /// oldest first.
+    async fn finished_between(
+        &self,
+        job: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Vec<(RunOutcome, Option<String>)>, StorageError> {
+        let op = "reading failing sources";
+        let rows = self
+            .sql(
                 "SELECT outcome, error FROM job_runs WHERE job = $1 AND slot >= $2 \
                  AND slot < $3 AND outcome IN ('ok', 'failed') ORDER BY slot",
             )
             .bind(job)
-            .bind(enc(start))
-            .bind(enc(end))
-            .fetch_all(pool)
+            .bind(Time(start))
+            .bind(Time(end))
+            .fetch_all(self)
             .await
-            .map_err(query("reading failing sources"))?;
-            rows.into_iter()
-                .map(|(o, e)| Ok((RunOutcome::parse(&o)?, e)))
-                .collect()
-        }
+            .map_err(query(op))?;
+        rows.iter()
+            .map(|r| {
+                let outcome: String = r.get(0).map_err(query(op))?;
+                let error: Option<String> = r.get(1).map_err(query(op))?;
+                Ok((RunOutcome::parse(&outcome)?, error))
+            })
+            .collect()
+    }
 
-        pub(super) async fn lease(
-            pool: &Pool,
-            me: &LeaseHolder,
-            stale_before: DateTime<Utc>,
-            replace: Option<&str>,
-        ) -> Result<bool, StorageError> {
-            let row: Option<(String,)> = sqlx::query_as(
+    /// The lease upsert: whether `me` holds the lease now.
+    async fn lease(
+        &self,
+        me: &LeaseHolder,
+        stale_before: DateTime<Utc>,
+        replace: Option<&str>,
+    ) -> Result<bool, StorageError> {
+        let owner: Option<String> = self
+            .sql(
                 "INSERT INTO daemon_lease (id, owner, pid, host, acquired_at, heartbeat_at) \
                  VALUES (1, $1, $2, $3, $4, $5) \
                  ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, \
@@ -476,105 +425,32 @@ macro_rules! runs_sql {
             .bind(&me.owner)
             .bind(i64::from(me.pid))
             .bind(&me.host)
-            .bind(enc(me.acquired_at))
-            .bind(enc(me.heartbeat_at))
-            .bind(enc(stale_before))
+            .bind(Time(me.acquired_at))
+            .bind(Time(me.heartbeat_at))
+            .bind(Time(stale_before))
             .bind(replace.unwrap_or(""))
-            .fetch_optional(pool)
+            .optional_scalar(self)
             .await
             .map_err(query("taking the daemon lease"))?;
-            Ok(row.is_some_and(|(o,)| o == me.owner))
-        }
-
-        pub(super) async fn heartbeat(
-            pool: &Pool,
-            owner: &str,
-            now: DateTime<Utc>,
-        ) -> Result<bool, StorageError> {
-            let done = sqlx::query("UPDATE daemon_lease SET heartbeat_at = $1 WHERE owner = $2")
-                .bind(enc(now))
-                .bind(owner)
-                .execute(pool)
-                .await
-                .map_err(query("renewing the daemon lease"))?;
-            Ok(done.rows_affected() == 1)
-        }
-
-        pub(super) async fn release(pool: &Pool, owner: &str) -> Result<bool, StorageError> {
-            let done = sqlx::query("DELETE FROM daemon_lease WHERE owner = $1")
-                .bind(owner)
-                .execute(pool)
-                .await
-                .map_err(query("releasing the daemon lease"))?;
-            Ok(done.rows_affected() == 1)
-        }
-
-        pub(super) async fn holder(pool: &Pool) -> Result<Option<LeaseHolder>, StorageError> {
-            let row = sqlx::query(
-                "SELECT owner, pid, host, acquired_at, heartbeat_at FROM daemon_lease \
-                 WHERE id = 1",
-            )
-            .fetch_optional(pool)
-            .await
-            .map_err(query("reading the daemon lease"))?;
-            let Some(r) = row else { return Ok(None) };
-            let col = |e| query("reading the daemon lease")(e);
-            let pid: i64 = r.try_get("pid").map_err(col)?;
-            let acquired_at: Ts = r.try_get("acquired_at").map_err(col)?;
-            let heartbeat_at: Ts = r.try_get("heartbeat_at").map_err(col)?;
-            Ok(Some(LeaseHolder {
-                owner: r.try_get("owner").map_err(col)?,
-                pid: u32::try_from(pid).unwrap_or(0),
-                host: r.try_get("host").map_err(col)?,
-                acquired_at: dec(acquired_at, "daemon_lease", "acquired_at")?,
-                heartbeat_at: dec(heartbeat_at, "daemon_lease", "heartbeat_at")?,
-            }))
-        }
-    };
+        Ok(owner.is_some_and(|o| o == me.owner))
+    }
 }
 
-mod sqlite_sql {
-    type Pool = sqlx::SqlitePool;
-    type Row_ = sqlx::sqlite::SqliteRow;
-    /// Microseconds since the epoch, as every SQLite time column.
-    type Ts = i64;
+const COLUMNS: &str = "SELECT job, slot, owner, started_at, finished_at, outcome, records, error \
+     FROM job_runs";
 
-    fn enc(t: DateTime<Utc>) -> Ts {
-        t.timestamp_micros()
-    }
-
-    fn dec(
-        v: Ts,
-        table: &'static str,
-        column: &'static str,
-    ) -> Result<DateTime<Utc>, StorageError> {
-        DateTime::from_timestamp_micros(v).ok_or_else(|| StorageError::Corrupt {
-            table,
-            column,
-            reason: format!("{v} µs since 1970 is out of range"),
-        })
-    }
-
-    runs_sql!();
-}
-
-mod postgres_sql {
-    type Pool = sqlx::PgPool;
-    type Row_ = sqlx::postgres::PgRow;
-    type Ts = DateTime<Utc>;
-
-    fn enc(t: DateTime<Utc>) -> Ts {
-        use chrono::SubsecRound;
-        t.trunc_subsecs(6)
-    }
-
-    fn dec(
-        v: Ts,
-        _table: &'static str,
-        _column: &'static str,
-    ) -> Result<DateTime<Utc>, StorageError> {
-        Ok(v)
-    }
-
-    runs_sql!();
+fn record(r: &Row) -> Result<RunRecord, StorageError> {
+    const OP: &str = "reading job runs";
+    const T: &str = "job_runs";
+    let outcome: Option<String> = r.get("outcome").map_err(query(OP))?;
+    Ok(RunRecord {
+        job: r.get("job").map_err(query(OP))?,
+        slot: r.time(T, "slot", OP)?,
+        owner: r.get("owner").map_err(query(OP))?,
+        started_at: r.time(T, "started_at", OP)?,
+        finished_at: r.opt_time(T, "finished_at", OP)?,
+        outcome: outcome.as_deref().map(RunOutcome::parse).transpose()?,
+        records: r.get("records").map_err(query(OP))?,
+        error: r.get("error").map_err(query(OP))?,
+    })
 }

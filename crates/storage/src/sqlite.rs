@@ -1,26 +1,51 @@
 //! SQLite: a file created on first use, WAL so readers never block the writer, and times as
 //! integer microseconds since the epoch (exact, and they sort and range-scan correctly).
+//! Everything here is what the SQLite dialect does differently; the SQL both share is in
+//! the modules of each concern.
 
+use crate::db::{Query, Time};
+use crate::{StorageError, Store};
+use chrono::{DateTime, Utc};
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteTypeInfo,
 };
+use sqlx::{Encode, Sqlite, Type};
 use std::path::Path;
+use std::str::FromStr;
 use std::time::Duration;
 
-type Db = sqlx::Sqlite;
-type Pool = SqlitePool;
-type DbRow = SqliteRow;
-type Ts = i64;
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+/// Stored as integer microseconds since the epoch. Sub-microsecond digits are dropped
+/// (floored), as Postgres would keep only microseconds.
+impl Type<Sqlite> for Time {
+    fn type_info() -> SqliteTypeInfo {
+        <i64 as Type<Sqlite>>::type_info()
+    }
 
-/// Sub-microsecond digits are dropped (floored), as Postgres would keep only microseconds.
-fn enc(t: DateTime<Utc>) -> Ts {
-    t.timestamp_micros()
+    fn compatible(ty: &SqliteTypeInfo) -> bool {
+        <i64 as Type<Sqlite>>::compatible(ty)
+    }
 }
 
-fn dec(v: Ts, table: &'static str, column: &'static str) -> Result<DateTime<Utc>, StorageError> {
+impl Encode<'_, Sqlite> for Time {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <Sqlite as sqlx::Database>::ArgumentBuffer,
+    ) -> Result<IsNull, BoxDynError> {
+        Encode::<Sqlite>::encode(self.0.timestamp_micros(), buf)
+    }
+}
+
+/// A stored time back: integer microseconds since the epoch.
+pub(crate) fn dec(
+    v: i64,
+    table: &'static str,
+    column: &'static str,
+) -> Result<DateTime<Utc>, StorageError> {
     DateTime::from_timestamp_micros(v).ok_or_else(|| StorageError::Corrupt {
         table,
         column,
@@ -30,11 +55,13 @@ fn dec(v: Ts, table: &'static str, column: &'static str) -> Result<DateTime<Utc>
 
 /// `BEGIN IMMEDIATE` takes the write lock up front (waiting up to the busy timeout), so two
 /// writers queue instead of one failing with SQLITE_BUSY halfway through a batch.
-async fn begin(pool: &Pool) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
+pub(crate) async fn begin(
+    pool: &SqlitePool,
+) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
     pool.begin_with("BEGIN IMMEDIATE").await
 }
 
-pub(crate) async fn open(url: &str) -> Result<SqlitePool, StorageError> {
+pub(crate) async fn open(url: &str) -> Result<Store, StorageError> {
     let masked = crate::error::mask_url(url);
     let open_err = |e: &dyn std::fmt::Display| StorageError::Open {
         url: masked.clone(),
@@ -79,8 +106,10 @@ pub(crate) async fn open(url: &str) -> Result<SqlitePool, StorageError> {
             url: masked.clone(),
             reason: crate::error::scrub(url, &e.to_string()),
         })?;
-    rebuild_facts_if_needed(&pool).await?;
-    Ok(pool)
+    // Still under the migration lock: a second opener waits, then finds the facts current.
+    let store = Store::Sqlite(pool);
+    crate::refresh::rebuild_facts_if_needed(&store).await?;
+    Ok(store)
 }
 
 /// The permissions of every file deskpulse creates for a database: the owner's only. The
@@ -170,46 +199,46 @@ impl MigrationLock {
     }
 }
 
-/// Serializes the commits that refresh a source's facts. Nothing to do on SQLite: `BEGIN
-/// IMMEDIATE` already makes writers take turns.
-async fn lock_facts(
-    _tx: &mut sqlx::Transaction<'static, Db>,
-    _source: &str,
-) -> Result<(), StorageError> {
-    Ok(())
+/// Serializes the commits that refresh a source's facts: nothing to take on SQLite, where
+/// `BEGIN IMMEDIATE` already makes writers take turns.
+pub(crate) fn facts_lock(_source: &str) -> Option<Query> {
+    None
 }
 
 /// The rows of `table` of `source` whose `key` column is one of `ids` (an `IN` list: SQLite
 /// probes the index once per value).
-fn rows_keyed(table: &str, key: &str, source: &str, ids: &[String]) -> sqlx::QueryBuilder<Db> {
-    let mut qb = sqlx::QueryBuilder::<Db>::new(format!("SELECT * FROM {table} WHERE source = "));
-    qb.push_bind(source.to_owned())
-        .push(format!(" AND {key} IN ("));
+pub(crate) fn rows_keyed(table: &str, key: &str, source: &str, ids: &[String]) -> Query {
+    let mut qb = Query::new(
+        crate::db::Dialect::Sqlite,
+        format!("SELECT * FROM {table} WHERE source = "),
+    );
+    qb.push_bind(source).push(format!(" AND {key} IN ("));
     let mut sep = qb.separated(", ");
     for id in ids {
-        sep.push_bind(id.clone());
+        sep.push_bind(id);
     }
     qb.push(")");
     qb
 }
 
 /// Deletes the rows of `table` of `source` whose `ticket_id` is one of `ids`.
-fn delete_keyed(table: &str, source: &str, ids: &[String]) -> sqlx::QueryBuilder<Db> {
-    let mut qb = sqlx::QueryBuilder::<Db>::new(format!("DELETE FROM {table} WHERE source = "));
-    qb.push_bind(source.to_owned()).push(" AND ticket_id IN (");
+pub(crate) fn delete_keyed(table: &str, source: &str, ids: &[String]) -> Query {
+    let mut qb = Query::new(
+        crate::db::Dialect::Sqlite,
+        format!("DELETE FROM {table} WHERE source = "),
+    );
+    qb.push_bind(source).push(" AND ticket_id IN (");
     let mut sep = qb.separated(", ");
     for id in ids {
-        sep.push_bind(id.clone());
+        sep.push_bind(id);
     }
     qb.push(")");
     qb
 }
 
 /// A ratings row as one JSON array (times as integer microseconds), in the order
-/// `ratings_from_json` reads.
-const RATING_JSON: &str = "json_array(source, external_id, kind, score, scale_min, scale_max, ticket_id, agent_id, comment, created_at, ticket_source)";
-
-crate::backend::shared_sql!();
+/// `rows::ratings_from_json` reads.
+pub(crate) const RATING_JSON: &str = "json_array(source, external_id, kind, score, scale_min, scale_max, ticket_id, agent_id, comment, created_at, ticket_source)";
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,624 @@
+//! Batch commits: every record of a batch and its checkpoint in one transaction, each an
+//! idempotent upsert keyed by `(source, external_id)`; the tickets whose facts the batch can
+//! have changed are marked (`facts_dirty`) in the same transaction.
+
+use crate::db::{PARAMS_PER_STATEMENT, Time, Tx};
+use crate::error::query;
+use crate::secret::{hash_email, install_secret};
+use crate::{StorageError, Store};
+use deskpulse_model::{
+    Agent, Batch, Checkpoint, Customer, Message, Rating, Record, Review, SocialStat, StatusChange,
+    StatusHistory, Ticket, TicketRoster, VendorMetrics,
+};
+use sqlx::types::Json;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::hash::Hash;
+
+impl Store {
+    /// The last committed checkpoint of `(source, stream)`, if any.
+    pub async fn checkpoint(
+        &self,
+        source: &str,
+        stream: &str,
+    ) -> Result<Option<Checkpoint>, StorageError> {
+        let value: Option<Json<serde_json::Value>> = self
+            .sql("SELECT value FROM checkpoints WHERE source = $1 AND stream = $2")
+            .bind(source)
+            .bind(stream)
+            .optional_scalar(self)
+            .await
+            .map_err(query("reading a checkpoint"))?;
+        Ok(value.map(|Json(v)| Checkpoint::new(v)))
+    }
+
+    /// Upserts every record of `batch` and its checkpoint in one transaction: all or nothing.
+    /// Within a batch the last version of a record wins; a stored ticket is only replaced by
+    /// one whose `updated_at` is not older, so replaying an old page never undoes a newer one.
+    pub async fn commit_batch(
+        &self,
+        source: &str,
+        stream: &str,
+        batch: &Batch,
+    ) -> Result<(), StorageError> {
+        let parts = Parts::split(&batch.records)?;
+        commit(self, source, stream, &parts, &batch.checkpoint).await
+    }
+}
+
+/// A batch's records sorted by table, one version per key.
+struct Parts<'a> {
+    tickets: Vec<&'a Ticket>,
+    messages: Vec<&'a Message>,
+    status_changes: Vec<&'a StatusChange>,
+    agents: Vec<&'a Agent>,
+    ratings: Vec<&'a Rating>,
+    reviews: Vec<&'a Review>,
+    social_stats: Vec<&'a SocialStat>,
+    customers: Vec<&'a Customer>,
+    /// Tickets whose whole status history the batch replaces (their stored changes are
+    /// deleted first; the new ones are in `status_changes`).
+    replaced_histories: Vec<&'a str>,
+    vendor_metrics: Vec<&'a VendorMetrics>,
+    rosters: Vec<&'a TicketRoster>,
+}
+
+impl<'a> Parts<'a> {
+    fn split(records: &'a [Record]) -> Result<Self, StorageError> {
+        let mut p = Parts {
+            tickets: Vec::new(),
+            messages: Vec::new(),
+            status_changes: Vec::new(),
+            agents: Vec::new(),
+            ratings: Vec::new(),
+            reviews: Vec::new(),
+            social_stats: Vec::new(),
+            customers: Vec::new(),
+            replaced_histories: Vec::new(),
+            vendor_metrics: Vec::new(),
+            rosters: Vec::new(),
+        };
+        for r in records {
+            match r {
+                Record::Ticket(t) => p.tickets.push(t),
+                Record::Message(m) => p.messages.push(m),
+                Record::StatusChange(s) => p.status_changes.push(s),
+                Record::Agent(a) => p.agents.push(a),
+                Record::Rating(r) => {
+                    finite("rating score", &r.external_id, r.score)?;
+                    finite("rating scale min", &r.external_id, r.scale.min)?;
+                    finite("rating scale max", &r.external_id, r.scale.max)?;
+                    p.ratings.push(r)
+                }
+                Record::Review(r) => {
+                    finite("review rating", &r.external_id, r.rating)?;
+                    p.reviews.push(r)
+                }
+                Record::SocialStat(s) => {
+                    finite("social stat value", &s.account, s.value)?;
+                    p.social_stats.push(s)
+                }
+                // Hashed (and the address dropped) inside the write transaction.
+                Record::Customer(c) => p.customers.push(c),
+                Record::StatusHistory(h) => {
+                    history_of_one_ticket(h)?;
+                    p.replaced_histories.push(&h.ticket_id);
+                    // After any loose change of the same batch, so the history wins.
+                    p.status_changes.extend(h.changes.iter());
+                }
+                Record::VendorMetrics(v) => p.vendor_metrics.push(v),
+                Record::TicketRoster(r) => p.rosters.push(r),
+            }
+        }
+        // Postgres refuses to upsert one key twice in a statement; the newest version wins.
+        p.tickets.sort_by_key(|t| t.updated_at);
+        p.tickets = last_wins(p.tickets, |t| &t.external_id);
+        p.messages = last_wins(p.messages, |m| &m.external_id);
+        p.status_changes = last_wins(p.status_changes, |s| &s.external_id);
+        p.agents = last_wins(p.agents, |a| &a.external_id);
+        p.ratings = last_wins(p.ratings, |r| &r.external_id);
+        p.reviews = last_wins(p.reviews, |r| (&r.platform, &r.external_id));
+        p.customers = last_wins(p.customers, |c| &c.external_id);
+        p.replaced_histories.sort_unstable();
+        p.replaced_histories.dedup();
+        p.vendor_metrics.sort_by_key(|v| v.updated_at);
+        p.vendor_metrics = last_wins(p.vendor_metrics, |v| &v.ticket_id);
+        p.social_stats = last_wins(p.social_stats, |s| {
+            (
+                &s.platform,
+                &s.account,
+                s.metric,
+                s.observed_at.timestamp_micros(),
+            )
+        });
+        Ok(p)
+    }
+}
+
+/// Keeps the last item of each key, in order of those last occurrences.
+pub(crate) fn last_wins<'a, T, K: Hash + Eq>(
+    items: Vec<&'a T>,
+    key: impl Fn(&'a T) -> K,
+) -> Vec<&'a T> {
+    let mut seen = HashSet::with_capacity(items.len());
+    let mut out: Vec<&'a T> = items
+        .into_iter()
+        .rev()
+        .filter(|t| seen.insert(key(t)))
+        .collect();
+    out.reverse();
+    out
+}
+
+/// A replaced history must not reach into another ticket's rows.
+fn history_of_one_ticket(h: &StatusHistory) -> Result<(), StorageError> {
+    match h.changes.iter().find(|c| c.ticket_id != h.ticket_id) {
+        None => Ok(()),
+        Some(c) => Err(StorageError::Invalid {
+            what: "status history".into(),
+            reason: format!(
+                "change {} belongs to ticket {}, not to ticket {} whose history it is in",
+                c.external_id, c.ticket_id, h.ticket_id
+            ),
+        }),
+    }
+}
+
+/// NaN would become NULL in SQLite but stay NaN in Postgres: refuse it on both.
+fn finite(what: &str, id: &str, v: f64) -> Result<(), StorageError> {
+    if v.is_finite() {
+        Ok(())
+    } else {
+        Err(StorageError::Invalid {
+            what: format!("{what} of {id:?}"),
+            reason: format!("{v} is not a finite number"),
+        })
+    }
+}
+
+async fn commit(
+    store: &Store,
+    source: &str,
+    stream: &str,
+    p: &Parts<'_>,
+    cp: &Checkpoint,
+) -> Result<(), StorageError> {
+    let mut tx = store
+        .begin()
+        .await
+        .map_err(query("starting a transaction"))?;
+    tx.lock_facts(source).await?;
+    let changed_agents = changed_agents(&mut tx, source, &p.agents).await?;
+
+    for chunk in p.tickets.chunks(PARAMS_PER_STATEMENT / 15) {
+        let mut qb = tx.sql(
+            "INSERT INTO tickets (source, external_id, channel, status, created_at, \
+             updated_at, first_solved_at, final_solved_at, reopens, opened_by_agent, \
+             requester_id, assignee_id, group_id, tags, priority) ",
+        );
+        qb.push_values(chunk, |mut b, t| {
+            b.push_bind(source)
+                .push_bind(&t.external_id)
+                .push_bind(t.channel.as_str())
+                .push_bind(t.status.as_str())
+                .push_bind(Time(t.created_at))
+                .push_bind(Time(t.updated_at))
+                .push_bind(t.first_solved_at.map(Time))
+                .push_bind(t.final_solved_at.map(Time))
+                .push_bind(t.reopens.map(i64::from))
+                .push_bind(t.opened_by_agent)
+                .push_bind(&t.requester_id)
+                .push_bind(&t.assignee_id)
+                .push_bind(&t.group_id)
+                .push_bind(Json(&t.tags))
+                .push_bind(&t.priority);
+        });
+        // An older version (replayed page) never overwrites a newer one.
+        qb.push(
+            " ON CONFLICT (source, external_id) DO UPDATE SET channel = excluded.channel, \
+             status = excluded.status, created_at = excluded.created_at, \
+             updated_at = excluded.updated_at, first_solved_at = excluded.first_solved_at, \
+             final_solved_at = excluded.final_solved_at, reopens = excluded.reopens, \
+             opened_by_agent = excluded.opened_by_agent, \
+             requester_id = excluded.requester_id, assignee_id = excluded.assignee_id, \
+             group_id = excluded.group_id, tags = excluded.tags, \
+             priority = excluded.priority, missing_since = NULL \
+             WHERE excluded.updated_at >= tickets.updated_at",
+        );
+        qb.execute(&mut tx)
+            .await
+            .map_err(query("writing tickets"))?;
+    }
+
+    for chunk in p.messages.chunks(PARAMS_PER_STATEMENT / 7) {
+        let mut qb = tx.sql(
+            "INSERT INTO messages (source, external_id, ticket_id, author_kind, \
+             author_id, is_public, created_at) ",
+        );
+        qb.push_values(chunk, |mut b, m| {
+            b.push_bind(source)
+                .push_bind(&m.external_id)
+                .push_bind(&m.ticket_id)
+                .push_bind(m.author_kind.as_str())
+                .push_bind(&m.author_id)
+                .push_bind(m.public)
+                .push_bind(Time(m.created_at));
+        });
+        qb.push(
+            " ON CONFLICT (source, external_id) DO UPDATE SET \
+             ticket_id = excluded.ticket_id, author_kind = excluded.author_kind, \
+             author_id = excluded.author_id, is_public = excluded.is_public, \
+             created_at = excluded.created_at",
+        );
+        qb.execute(&mut tx)
+            .await
+            .map_err(query("writing messages"))?;
+    }
+
+    // A replaced history: the ticket's stored changes go, its new ones follow below.
+    for chunk in p.replaced_histories.chunks(PARAMS_PER_STATEMENT - 1) {
+        let ids: Vec<String> = chunk.iter().map(|id| (*id).to_owned()).collect();
+        tx.dialect()
+            .delete_keyed("status_changes", source, &ids)
+            .execute(&mut tx)
+            .await
+            .map_err(query("replacing status histories"))?;
+    }
+
+    for chunk in p.status_changes.chunks(PARAMS_PER_STATEMENT / 8) {
+        let mut qb = tx.sql(
+            "INSERT INTO status_changes (source, external_id, ticket_id, from_status, \
+             to_status, author_kind, author_id, changed_at) ",
+        );
+        qb.push_values(chunk, |mut b, c| {
+            b.push_bind(source)
+                .push_bind(&c.external_id)
+                .push_bind(&c.ticket_id)
+                .push_bind(c.from.map(|f| f.as_str()))
+                .push_bind(c.to.as_str())
+                .push_bind(c.author_kind.as_str())
+                .push_bind(&c.author_id)
+                .push_bind(Time(c.at));
+        });
+        qb.push(
+            " ON CONFLICT (source, external_id) DO UPDATE SET \
+             ticket_id = excluded.ticket_id, from_status = excluded.from_status, \
+             to_status = excluded.to_status, author_kind = excluded.author_kind, \
+             author_id = excluded.author_id, changed_at = excluded.changed_at",
+        );
+        qb.execute(&mut tx)
+            .await
+            .map_err(query("writing status changes"))?;
+    }
+
+    for chunk in p.agents.chunks(PARAMS_PER_STATEMENT / 4) {
+        let mut qb = tx.sql("INSERT INTO agents (source, external_id, name, is_bot) ");
+        qb.push_values(chunk, |mut b, a| {
+            b.push_bind(source)
+                .push_bind(&a.external_id)
+                .push_bind(&a.name)
+                .push_bind(a.is_bot);
+        });
+        qb.push(
+            " ON CONFLICT (source, external_id) DO UPDATE SET name = excluded.name, \
+             is_bot = excluded.is_bot",
+        );
+        qb.execute(&mut tx).await.map_err(query("writing agents"))?;
+    }
+
+    for chunk in p.ratings.chunks(PARAMS_PER_STATEMENT / 10) {
+        let mut qb = tx.sql(
+            "INSERT INTO ratings (source, external_id, kind, score, scale_min, scale_max, \
+             ticket_id, agent_id, comment, created_at) ",
+        );
+        qb.push_values(chunk, |mut b, r| {
+            b.push_bind(source)
+                .push_bind(&r.external_id)
+                .push_bind(r.kind.as_str())
+                .push_bind(r.score)
+                .push_bind(r.scale.min)
+                .push_bind(r.scale.max)
+                .push_bind(&r.ticket_id)
+                .push_bind(&r.agent_id)
+                .push_bind(&r.comment)
+                .push_bind(Time(r.created_at));
+        });
+        qb.push(
+            " ON CONFLICT (source, external_id) DO UPDATE SET kind = excluded.kind, \
+             score = excluded.score, scale_min = excluded.scale_min, \
+             scale_max = excluded.scale_max, ticket_id = excluded.ticket_id, \
+             agent_id = excluded.agent_id, comment = excluded.comment, \
+             created_at = excluded.created_at",
+        );
+        qb.execute(&mut tx)
+            .await
+            .map_err(query("writing ratings"))?;
+    }
+
+    for chunk in p.reviews.chunks(PARAMS_PER_STATEMENT / 11) {
+        let mut qb = tx.sql(
+            "INSERT INTO reviews (source, platform, external_id, rating, title, \
+             review_text, author_name, created_at, reply_text, replied_at, url) ",
+        );
+        qb.push_values(chunk, |mut b, r| {
+            b.push_bind(source)
+                .push_bind(&r.platform)
+                .push_bind(&r.external_id)
+                .push_bind(r.rating)
+                .push_bind(&r.title)
+                .push_bind(&r.text)
+                .push_bind(&r.author_name)
+                .push_bind(Time(r.created_at))
+                .push_bind(&r.reply_text)
+                .push_bind(r.replied_at.map(Time))
+                .push_bind(&r.url);
+        });
+        qb.push(
+            " ON CONFLICT (source, platform, external_id) DO UPDATE SET \
+             rating = excluded.rating, title = excluded.title, \
+             review_text = excluded.review_text, author_name = excluded.author_name, \
+             created_at = excluded.created_at, reply_text = excluded.reply_text, \
+             replied_at = excluded.replied_at, url = excluded.url",
+        );
+        qb.execute(&mut tx)
+            .await
+            .map_err(query("writing reviews"))?;
+    }
+
+    for chunk in p.social_stats.chunks(PARAMS_PER_STATEMENT / 6) {
+        let mut qb = tx.sql(
+            "INSERT INTO social_stats (source, platform, account, metric, value, \
+             observed_at) ",
+        );
+        qb.push_values(chunk, |mut b, s| {
+            b.push_bind(source)
+                .push_bind(&s.platform)
+                .push_bind(&s.account)
+                .push_bind(s.metric.as_str())
+                .push_bind(s.value)
+                .push_bind(Time(s.observed_at));
+        });
+        qb.push(
+            " ON CONFLICT (source, platform, account, metric, observed_at) \
+             DO UPDATE SET value = excluded.value",
+        );
+        qb.execute(&mut tx)
+            .await
+            .map_err(query("writing social stats"))?;
+    }
+
+    if !p.customers.is_empty() {
+        let secret = install_secret(&mut tx).await?;
+        // The plain address goes no further than this line.
+        let hashed: Vec<(&str, Option<String>)> = p
+            .customers
+            .iter()
+            .map(|c| {
+                let email = c.email.as_deref().filter(|e| !e.trim().is_empty());
+                (
+                    c.external_id.as_str(),
+                    email.map(|e| hash_email(&secret, e)),
+                )
+            })
+            .collect();
+        for chunk in hashed.chunks(PARAMS_PER_STATEMENT / 3) {
+            let mut qb = tx.sql("INSERT INTO customers (source, external_id, email_hash) ");
+            qb.push_values(chunk, |mut b, (id, hash)| {
+                b.push_bind(source)
+                    .push_bind(*id)
+                    .push_bind(hash.as_deref());
+            });
+            qb.push(
+                " ON CONFLICT (source, external_id) DO UPDATE SET \
+                 email_hash = excluded.email_hash",
+            );
+            qb.execute(&mut tx)
+                .await
+                .map_err(query("writing customers"))?;
+        }
+    }
+
+    for chunk in p.vendor_metrics.chunks(PARAMS_PER_STATEMENT / 11) {
+        let mut qb = tx.sql(
+            "INSERT INTO vendor_metrics (source, ticket_id, updated_at, \
+             first_response_seconds, first_response_business_seconds, \
+             first_resolution_seconds, first_resolution_business_seconds, \
+             full_resolution_seconds, full_resolution_business_seconds, reopens, replies) ",
+        );
+        qb.push_values(chunk, |mut b, v| {
+            b.push_bind(source)
+                .push_bind(&v.ticket_id)
+                .push_bind(Time(v.updated_at))
+                .push_bind(v.first_response.calendar_seconds)
+                .push_bind(v.first_response.business_seconds)
+                .push_bind(v.first_resolution.calendar_seconds)
+                .push_bind(v.first_resolution.business_seconds)
+                .push_bind(v.full_resolution.calendar_seconds)
+                .push_bind(v.full_resolution.business_seconds)
+                .push_bind(v.reopens.map(i64::from))
+                .push_bind(v.replies.map(i64::from));
+        });
+        qb.push(
+            " ON CONFLICT (source, ticket_id) DO UPDATE SET updated_at = excluded.updated_at, \
+             first_response_seconds = excluded.first_response_seconds, \
+             first_response_business_seconds = excluded.first_response_business_seconds, \
+             first_resolution_seconds = excluded.first_resolution_seconds, \
+             first_resolution_business_seconds = excluded.first_resolution_business_seconds, \
+             full_resolution_seconds = excluded.full_resolution_seconds, \
+             full_resolution_business_seconds = excluded.full_resolution_business_seconds, \
+             reopens = excluded.reopens, replies = excluded.replies \
+             WHERE excluded.updated_at >= vendor_metrics.updated_at",
+        );
+        qb.execute(&mut tx)
+            .await
+            .map_err(query("writing vendor metrics"))?;
+    }
+
+    let mut swept: Vec<String> = Vec::new();
+    for roster in &p.rosters {
+        swept.extend(apply_roster(&mut tx, source, roster).await?);
+    }
+
+    // Every ticket whose facts this batch can have changed is marked, with the batch: a
+    // ticket spread over many pages (its events) is derived once, by the refresh.
+    let mut touched: BTreeSet<String> = BTreeSet::new();
+    touched.extend(p.tickets.iter().map(|t| t.external_id.clone()));
+    touched.extend(p.messages.iter().map(|m| m.ticket_id.clone()));
+    touched.extend(p.status_changes.iter().map(|c| c.ticket_id.clone()));
+    touched.extend(written_by(&mut tx, source, &changed_agents).await?);
+    touched.extend(swept);
+    let touched: Vec<String> = touched.into_iter().collect();
+    for chunk in touched.chunks(PARAMS_PER_STATEMENT / 2) {
+        let mut qb = tx.sql("INSERT INTO facts_dirty (source, ticket_id) ");
+        qb.push_values(chunk, |mut b, id| {
+            b.push_bind(source).push_bind(id);
+        });
+        qb.push(" ON CONFLICT (source, ticket_id) DO NOTHING");
+        qb.execute(&mut tx)
+            .await
+            .map_err(query("marking ticket facts"))?;
+    }
+
+    tx.sql(
+        "INSERT INTO checkpoints (source, stream, value) VALUES ($1, $2, $3) \
+         ON CONFLICT (source, stream) DO UPDATE SET value = excluded.value",
+    )
+    .bind(source)
+    .bind(stream)
+    .bind(Json(cp.value()))
+    .execute(&mut tx)
+    .await
+    .map_err(query("writing the checkpoint"))?;
+
+    tx.commit().await.map_err(query("committing a batch"))
+}
+
+/// Records a page of an id sweep; when it is the sweep's last page, marks the tickets the
+/// sweep did not find as missing (and those it found again as present) and returns the ids
+/// whose state changed, so their facts are derived again.
+async fn apply_roster(
+    tx: &mut Tx,
+    source: &str,
+    r: &TicketRoster,
+) -> Result<Vec<String>, StorageError> {
+    let op = "recording a sweep of ticket ids";
+    let sweep = Time(r.sweep_started_at);
+    // Pages of an earlier, unfinished sweep are stale: a new sweep starts over.
+    tx.sql("DELETE FROM roster_seen WHERE source = $1 AND sweep_started_at <> $2")
+        .bind(source)
+        .bind(sweep)
+        .execute(&mut *tx)
+        .await
+        .map_err(query(op))?;
+    for chunk in r.ids.chunks(PARAMS_PER_STATEMENT / 3) {
+        let mut qb = tx.sql("INSERT INTO roster_seen (source, sweep_started_at, ticket_id) ");
+        qb.push_values(chunk, |mut b, id| {
+            b.push_bind(source).push_bind(sweep).push_bind(id);
+        });
+        qb.push(" ON CONFLICT (source, sweep_started_at, ticket_id) DO NOTHING");
+        qb.execute(&mut *tx).await.map_err(query(op))?;
+    }
+    if !r.complete {
+        return Ok(Vec::new());
+    }
+    // No alias on the updated table: SQLite cannot see one inside the subquery.
+    const SEEN: &str = "EXISTS (SELECT 1 FROM roster_seen s WHERE s.source = tickets.source \
+         AND s.sweep_started_at = $2 AND s.ticket_id = tickets.external_id)";
+    let gone = tx
+        .sql(format!(
+            "UPDATE tickets SET missing_since = $2 WHERE source = $1 \
+             AND created_at < $3 AND missing_since IS NULL AND NOT {SEEN} \
+             RETURNING external_id"
+        ))
+        .bind(source)
+        .bind(sweep)
+        .bind(Time(r.listed_before))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(query(op))?;
+    let back = tx
+        .sql(format!(
+            "UPDATE tickets SET missing_since = NULL WHERE source = $1 \
+             AND missing_since IS NOT NULL AND {SEEN} RETURNING external_id"
+        ))
+        .bind(source)
+        .bind(sweep)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(query(op))?;
+    let ids = |rows: Vec<crate::db::Row>| -> Result<Vec<String>, StorageError> {
+        rows.iter().map(|r| r.get(0).map_err(query(op))).collect()
+    };
+    let (gone, back) = (ids(gone)?, ids(back)?);
+    tx.sql("DELETE FROM roster_seen WHERE source = $1")
+        .bind(source)
+        .execute(&mut *tx)
+        .await
+        .map_err(query(op))?;
+    if !gone.is_empty() || !back.is_empty() {
+        tracing::info!(
+            source,
+            missing = gone.len(),
+            listed_again = back.len(),
+            "a sweep of ticket ids completed"
+        );
+    }
+    Ok(gone.into_iter().chain(back).collect())
+}
+
+/// Ids of the batch's agents that are new or whose bot flag changed: messages and status
+/// changes they wrote may now resolve to another kind of author.
+async fn changed_agents(
+    tx: &mut Tx,
+    source: &str,
+    agents: &[&Agent],
+) -> Result<Vec<String>, StorageError> {
+    let op = "reading agents";
+    let mut stored: HashMap<String, bool> = HashMap::new();
+    for chunk in agents.chunks(PARAMS_PER_STATEMENT - 1) {
+        let mut qb = tx.sql("SELECT external_id, is_bot FROM agents WHERE source = ");
+        qb.push_bind(source).push(" AND external_id IN (");
+        let mut sep = qb.separated(", ");
+        for a in chunk {
+            sep.push_bind(&a.external_id);
+        }
+        qb.push(")");
+        for r in qb.fetch_all(&mut *tx).await.map_err(query(op))? {
+            stored.insert(r.get(0).map_err(query(op))?, r.get(1).map_err(query(op))?);
+        }
+    }
+    Ok(agents
+        .iter()
+        .filter(|a| stored.get(&a.external_id) != Some(&a.is_bot))
+        .map(|a| a.external_id.clone())
+        .collect())
+}
+
+/// Tickets with a message or status change by one of `authors`. A scan of the source's
+/// messages: it only runs when an agent is new or changed its bot flag.
+async fn written_by(
+    tx: &mut Tx,
+    source: &str,
+    authors: &[String],
+) -> Result<Vec<String>, StorageError> {
+    let op = "finding the tickets of changed agents";
+    let mut out = Vec::new();
+    for chunk in authors.chunks((PARAMS_PER_STATEMENT - 2) / 2) {
+        let mut qb = tx.sql("SELECT ticket_id FROM messages WHERE source = ");
+        qb.push_bind(source).push(" AND author_id IN (");
+        let mut sep = qb.separated(", ");
+        for a in chunk {
+            sep.push_bind(a);
+        }
+        qb.push(") UNION SELECT ticket_id FROM status_changes WHERE source = ");
+        qb.push_bind(source).push(" AND author_id IN (");
+        let mut sep = qb.separated(", ");
+        for a in chunk {
+            sep.push_bind(a);
+        }
+        qb.push(")");
+        for r in qb.fetch_all(&mut *tx).await.map_err(query(op))? {
+            out.push(r.get(0).map_err(query(op))?);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,240 @@
+//! Keeping `ticket_facts` and `open_spans` up to date (see `facts.rs` for what they hold):
+//! the marked tickets derived again after a sync and before every report read, and a
+//! rebuild of all of them when the derivation changed.
+
+use crate::db::{PARAMS_PER_STATEMENT, Time, Tx};
+use crate::error::query;
+use crate::facts::{FACTS_VERSION, encode as encode_facts, replied_range};
+use crate::rows::{agent, assemble};
+use crate::{StorageError, Store};
+use deskpulse_metrics::{AgentIndex, AgentInput};
+use std::collections::BTreeMap;
+
+impl Store {
+    /// Derives again the facts of every ticket a batch marked out of date since the last
+    /// refresh, and returns how many. A sync calls it when its streams are done (a ticket
+    /// touched by many pages is derived once); every report load calls it first, so a
+    /// report never reads stale facts, whoever synced.
+    ///
+    /// Works in transactions of up to 2,000 tickets, each under its source's facts lock, and
+    /// stops after as many tickets as were marked when it started, so a sync marking more
+    /// meanwhile cannot keep it going.
+    pub async fn refresh_facts(&self) -> Result<u64, StorageError> {
+        let op = "refreshing ticket facts";
+        let marked: i64 = self
+            .sql("SELECT COUNT(*) FROM facts_dirty")
+            .scalar(self)
+            .await
+            .map_err(query(op))?;
+        let mut done = 0u64;
+        while done < u64::try_from(marked).unwrap_or(0) {
+            let rows = self
+                .sql("SELECT source, ticket_id FROM facts_dirty ORDER BY source, ticket_id LIMIT 2000")
+                .fetch_all(self)
+                .await
+                .map_err(query(op))?;
+            if rows.is_empty() {
+                break;
+            }
+            let mut by_source: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for r in rows {
+                let (source, id) = (r.get(0).map_err(query(op))?, r.get(1).map_err(query(op))?);
+                by_source.entry(source).or_default().push(id);
+            }
+            for (source, ids) in &by_source {
+                refresh_committed(self, source, ids, true).await?;
+                done += ids.len() as u64;
+            }
+        }
+        Ok(done)
+    }
+
+    /// Drops the derived ticket facts and derives them again from the stored tickets,
+    /// messages, status changes and agents; returns the number of tickets. `open` does this
+    /// by itself when the code's derivation changed; this is for an operator who wants to
+    /// be sure (the result is the same either way).
+    pub async fn rebuild_facts(&self) -> Result<u64, StorageError> {
+        let op = "dropping ticket facts";
+        for sql in [
+            "DELETE FROM meta WHERE key = 'facts_version'",
+            "DELETE FROM ticket_facts",
+            "DELETE FROM open_spans",
+            "DELETE FROM facts_dirty",
+        ] {
+            self.sql(sql).execute(self).await.map_err(query(op))?;
+        }
+        rebuild_facts_if_needed(self).await
+    }
+}
+
+/// Re-derives the facts of the tickets `ids` of `source` from what `tx` sees now and
+/// replaces their `ticket_facts` and `open_spans` rows. A ticket not stored (its messages
+/// came first) gets no row until it arrives.
+async fn refresh_facts(tx: &mut Tx, source: &str, ids: &[String]) -> Result<(), StorageError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let op = "refreshing ticket facts";
+    let rows = tx
+        .sql("SELECT * FROM agents WHERE source = $1")
+        .bind(source)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(query(op))?;
+    let agents = rows
+        .iter()
+        .map(|r| agent(r).map(|(source, agent)| AgentInput { source, agent }))
+        .collect::<Result<Vec<_>, _>>()?;
+    let index = AgentIndex::new(&agents);
+
+    let dialect = tx.dialect();
+    for chunk in ids.chunks(1000) {
+        let select = |from: &str, key: &str| dialect.rows_keyed(from, key, source, chunk);
+        let tickets = assemble(
+            &select("tickets", "external_id")
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(query(op))?,
+            &select("messages", "ticket_id")
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(query(op))?,
+            &select("status_changes", "ticket_id")
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(query(op))?,
+        )?;
+        let mut facts: Vec<_> = tickets
+            .values()
+            .map(|t| deskpulse_metrics::derive_facts(t, &index))
+            .collect();
+        facts.sort_by(|a, b| a.ticket_id.cmp(&b.ticket_id));
+
+        for table in ["ticket_facts", "open_spans"] {
+            dialect
+                .delete_keyed(table, source, chunk)
+                .execute(&mut *tx)
+                .await
+                .map_err(query(op))?;
+        }
+        for part in facts.chunks(PARAMS_PER_STATEMENT / 8) {
+            let mut qb = tx.sql(
+                "INSERT INTO ticket_facts (source, ticket_id, excluded, created_at, \
+                 final_solved_at, first_replied_at, last_replied_at, data) ",
+            );
+            qb.push_values(part, |mut b, f| {
+                let (first, last) = replied_range(f);
+                b.push_bind(source)
+                    .push_bind(&f.ticket_id)
+                    .push_bind(f.excluded)
+                    .push_bind(Time(f.created_at))
+                    .push_bind(f.final_solved_at.map(Time))
+                    .push_bind(first.map(Time))
+                    .push_bind(last.map(Time))
+                    .push_bind(encode_facts(f));
+            });
+            qb.execute(&mut *tx).await.map_err(query(op))?;
+        }
+        let spans: Vec<(&str, _)> = facts
+            .iter()
+            .flat_map(|f| f.open_spans.iter().map(move |s| (f.ticket_id.as_str(), s)))
+            .collect();
+        for part in spans.chunks(PARAMS_PER_STATEMENT / 4) {
+            let mut qb =
+                tx.sql("INSERT INTO open_spans (source, ticket_id, opened_at, closed_at) ");
+            qb.push_values(part, |mut b, (id, span)| {
+                b.push_bind(source)
+                    .push_bind(*id)
+                    .push_bind(Time(span.from))
+                    .push_bind(span.until.map(Time));
+            });
+            qb.execute(&mut *tx).await.map_err(query(op))?;
+        }
+    }
+    Ok(())
+}
+
+/// `refresh_facts` of `ids` in a transaction of its own under the source's facts lock,
+/// clearing their marks with it when `clear_marks`.
+async fn refresh_committed(
+    store: &Store,
+    source: &str,
+    ids: &[String],
+    clear_marks: bool,
+) -> Result<(), StorageError> {
+    let op = "refreshing ticket facts";
+    let mut tx = store
+        .begin()
+        .await
+        .map_err(query("starting a transaction"))?;
+    tx.lock_facts(source).await?;
+    refresh_facts(&mut tx, source, ids).await?;
+    if clear_marks {
+        tx.dialect()
+            .delete_keyed("facts_dirty", source, ids)
+            .execute(&mut tx)
+            .await
+            .map_err(query(op))?;
+    }
+    tx.commit().await.map_err(query(op))
+}
+
+/// Brings `ticket_facts` and `open_spans` up to [`FACTS_VERSION`]: after the migration
+/// that created them, or when the derivation changed. Each chunk of tickets is its own
+/// transaction under the source's facts lock, so syncs can run meanwhile and a killed
+/// rebuild simply starts again on the next open.
+pub(crate) async fn rebuild_facts_if_needed(store: &Store) -> Result<u64, StorageError> {
+    let op = "rebuilding ticket facts";
+    let version: Option<String> = store
+        .sql("SELECT value FROM meta WHERE key = 'facts_version'")
+        .optional_scalar(store)
+        .await
+        .map_err(query(op))?;
+    if version.as_deref() == Some(FACTS_VERSION) {
+        return Ok(0);
+    }
+    let sources = store
+        .sql("SELECT DISTINCT source FROM tickets")
+        .fetch_all(store)
+        .await
+        .map_err(query(op))?
+        .iter()
+        .map(|r| r.get(0).map_err(query(op)))
+        .collect::<Result<Vec<String>, _>>()?;
+    let mut done = 0u64;
+    for source in &sources {
+        let mut after = String::new();
+        loop {
+            let ids = store
+                .sql(
+                    "SELECT external_id FROM tickets WHERE source = $1 AND external_id > $2 \
+                     ORDER BY external_id LIMIT 2000",
+                )
+                .bind(source)
+                .bind(&after)
+                .fetch_all(store)
+                .await
+                .map_err(query(op))?
+                .iter()
+                .map(|r| r.get(0).map_err(query(op)))
+                .collect::<Result<Vec<String>, _>>()?;
+            let Some(last) = ids.last() else { break };
+            after = last.clone();
+            refresh_committed(store, source, &ids, false).await?;
+            done += ids.len() as u64;
+            if done % 100_000 < 2000 {
+                tracing::info!(tickets = done, "rebuilding ticket facts");
+            }
+        }
+    }
+    store
+        .sql(
+            "INSERT INTO meta (key, value) VALUES ('facts_version', $1) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(FACTS_VERSION)
+        .execute(store)
+        .await
+        .map_err(query(op))?;
+    Ok(done)
+}
