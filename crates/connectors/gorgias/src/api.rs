@@ -68,9 +68,15 @@ pub(crate) struct ListMeta {
     pub(crate) next_cursor: Option<String>,
 }
 
-/// An item of a data feed: the time the feed is ordered by (newest first).
-pub(crate) trait FeedItem: serde::de::DeserializeOwned + Send {
+/// An item of a data feed: its stream and list endpoint, the field the feed is ordered by
+/// (newest first) and that field's value, and its records.
+pub(crate) trait FeedItem: serde::de::DeserializeOwned + Send + 'static {
+    const STREAM: &'static str;
+    const PATH: &'static str;
+    /// The `order_by` field (asked `:desc`).
+    const ORDER_FIELD: &'static str;
     fn feed_time(&self) -> DateTime<Utc>;
+    fn map(self) -> Result<Vec<Record>, String>;
 }
 
 #[derive(Deserialize)]
@@ -128,8 +134,14 @@ pub(crate) struct GTicket {
 }
 
 impl FeedItem for GTicket {
+    const STREAM: &'static str = "tickets";
+    const PATH: &'static str = "/api/tickets";
+    const ORDER_FIELD: &'static str = "updated_datetime";
     fn feed_time(&self) -> DateTime<Utc> {
         self.updated_datetime
+    }
+    fn map(self) -> Result<Vec<Record>, String> {
+        map_ticket(self)
     }
 }
 
@@ -259,8 +271,14 @@ pub(crate) struct GMessage {
 }
 
 impl FeedItem for GMessage {
+    const STREAM: &'static str = "messages";
+    const PATH: &'static str = "/api/messages";
+    const ORDER_FIELD: &'static str = "created_datetime";
     fn feed_time(&self) -> DateTime<Utc> {
         self.created_datetime
+    }
+    fn map(self) -> Result<Vec<Record>, String> {
+        map_message(self)
     }
 }
 
@@ -316,8 +334,14 @@ pub(crate) struct GSurvey {
 }
 
 impl FeedItem for GSurvey {
+    const STREAM: &'static str = "satisfaction_surveys";
+    const PATH: &'static str = "/api/satisfaction-surveys";
+    const ORDER_FIELD: &'static str = "created_datetime";
     fn feed_time(&self) -> DateTime<Utc> {
         self.created_datetime
+    }
+    fn map(self) -> Result<Vec<Record>, String> {
+        map_survey(self)
     }
 }
 

@@ -3,7 +3,7 @@
 //!
 //! [`pages`] reads one body as every page this connector reads — the tickets, messages and
 //! satisfaction surveys feeds and the users list — exactly as a sync does (`serde_json` into
-//! `ListPage<…>`, each item's feed time, then the `map_*` functions), and asserts the
+//! `ListPage<…>`, each item's feed time, then its mapping), and asserts the
 //! invariants of [`invariants`] on what maps.
 
 #[path = "../../fuzzing_invariants.rs"]
@@ -13,11 +13,9 @@ use crate::api::{self, FeedItem, GMessage, GSurvey, GTicket, GUser, ListPage};
 use deskpulse_model::Record;
 
 const KINDS: &[invariants::Kind] = &[
-    ("tickets", |d| feed::<GTicket>(d, api::map_ticket)),
-    ("messages", |d| feed::<GMessage>(d, api::map_message)),
-    ("satisfaction-surveys", |d| {
-        feed::<GSurvey>(d, api::map_survey)
-    }),
+    ("tickets", feed::<GTicket>),
+    ("messages", feed::<GMessage>),
+    ("satisfaction-surveys", feed::<GSurvey>),
     ("users", users),
 ];
 
@@ -27,16 +25,13 @@ pub fn pages(data: &[u8]) -> Vec<&'static str> {
     invariants::check_page(data, KINDS)
 }
 
-fn feed<T: FeedItem>(
-    data: &[u8],
-    map: fn(T) -> Result<Vec<Record>, String>,
-) -> Result<Vec<Record>, String> {
+fn feed<T: FeedItem>(data: &[u8]) -> Result<Vec<Record>, String> {
     let page: ListPage<T> = serde_json::from_slice(data).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     for item in page.data {
         // The feed stops at the bookmark by this time.
         let _ = item.feed_time();
-        out.extend(map(item)?);
+        out.extend(item.map()?);
     }
     Ok(out)
 }

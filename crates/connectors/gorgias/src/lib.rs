@@ -6,12 +6,13 @@
 //! (`GET /api/messages?order_by=created_datetime:desc`) and satisfaction surveys
 //! (`GET /api/satisfaction-surveys?order_by=created_datetime:desc`) are read as data feeds,
 //! newest first until the bookmark, in bulk (never one request per ticket); the team comes
-//! from `GET /api/users`. The checkpoints are described in `src/streams.rs`.
+//! from `GET /api/users`. The paginators and their checkpoints are in `src/streams.rs`.
 //!
 //! Every request goes to the configured base URL (the cursor is a token, so no vendor URL is
 //! ever followed). Gorgias limits an API key to a leaky bucket of 40 requests per 20 seconds:
-//! the connector keeps to it by itself, and waits out a 429 for as long as its `Retry-after`
-//! says.
+//! the source's rate budget keeps to it (`requests_per_20_seconds`), the SDK reads Gorgias'
+//! `X-Gorgias-Account-Api-Call-Limit` header on every response, and a 429 is waited out for
+//! as long as its `Retry-after` says.
 //!
 //! What the lists do not give: a status history. A ticket is `open` or `closed`, with the
 //! time of its *last* close (`closed_datetime`), which is its final solve. Whether it was
@@ -34,65 +35,108 @@ mod settings;
 mod streams;
 
 pub use settings::{GorgiasSettings, settings_keys};
+pub use streams::{FeedCheckpoint, UsersCheckpoint};
 
-use deskpulse_connector::http::{HttpClient, HttpSettings, RetryPolicy};
-use deskpulse_connector::{BatchStream, Checkpoint, Connector, ConnectorError, StreamSpec};
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use std::num::NonZeroU32;
-use std::sync::Arc;
-use std::time::Duration;
+use chrono::{DateTime, Duration, Utc};
+use deskpulse_connector::prelude::*;
+use streams::{FEED_OVERLAP_SECONDS, Feed, Users};
 
-/// The `kind` of a Gorgias source.
-pub const KIND: &str = "gorgias";
+/// The Gorgias connector kind: what it is, what it reads, and how it is built.
+pub struct Gorgias;
 
-/// The KPIs Gorgias's API cannot support honestly: each needs to know whether, or when, a
-/// ticket was solved before its last close, and Gorgias keeps only the last close.
-pub const LIMITS: &[deskpulse_connector::KpiLimit] = &[
-    deskpulse_connector::KpiLimit {
-        kpi: "reopen_rate",
-        reason: "Gorgias keeps no status history, only each ticket's last close, so it cannot tell whether a ticket was ever reopened.",
-    },
-    deskpulse_connector::KpiLimit {
-        kpi: "first_contact_resolution_rate",
-        reason: "Gorgias keeps no status history, so it cannot tell whether a ticket stayed solved after its first close or was reopened.",
-    },
-    deskpulse_connector::KpiLimit {
-        kpi: "first_resolution_time",
-        reason: "Gorgias records only when a ticket was last closed, not when it was first closed.",
-    },
-];
+/// The reason every reconciled KPI gives for Gorgias.
+const NO_PER_TICKET_FIGURES: &str =
+    "Gorgias' API gives no per-ticket figures (its statistics API gives aggregates only)";
 
-/// The SDK's rate-limit group (left unlimited: the connector's own leaky bucket governs).
-pub(crate) const GROUP: &str = "default";
+impl ConnectorFactory for Gorgias {
+    const KIND: &'static str = "gorgias";
+    const DESCRIPTION: &'static str =
+        "Gorgias: tickets, messages and satisfaction surveys as cursor-paged data feeds, users";
+    /// In the order a sync reads them (users first, so authors resolve).
+    const STREAMS: &'static [StreamSpec] = &[
+        StreamSpec {
+            name: "users",
+            description: "the team: agents, and bot accounts as bots (the whole list on every sync)",
+        },
+        StreamSpec {
+            name: "tickets",
+            description: "tickets by last update with status (spam, trashed), channel, assignee, team, tags, opened by agent; requesters as customers (id and an e-mail that storage keeps only as a keyed hash)",
+        },
+        StreamSpec {
+            name: "messages",
+            description: "messages by creation: customer, agent or bot (rule), public or internal note; no bodies",
+        },
+        StreamSpec {
+            name: "satisfaction_surveys",
+            description: "CSAT answers (score 1–5, dated when scored) with a lookback for late answers; unanswered surveys are skipped",
+        },
+    ];
+    /// Each needs to know whether, or when, a ticket was solved before its last close, and
+    /// Gorgias keeps only the last close.
+    const LIMITS: &'static [KpiLimit] = &[
+        KpiLimit {
+            kpi: "reopen_rate",
+            reason: "Gorgias keeps no status history, only each ticket's last close, so it cannot tell whether a ticket was ever reopened.",
+        },
+        KpiLimit {
+            kpi: "first_contact_resolution_rate",
+            reason: "Gorgias keeps no status history, so it cannot tell whether a ticket stayed solved after its first close or was reopened.",
+        },
+        KpiLimit {
+            kpi: "first_resolution_time",
+            reason: "Gorgias records only when a ticket was last closed, not when it was first closed.",
+        },
+    ];
+    /// Every KPI `deskpulse reconcile` compares.
+    const UNRECONCILABLE: &'static [KpiLimit] = &[
+        KpiLimit {
+            kpi: "first_response_time",
+            reason: NO_PER_TICKET_FIGURES,
+        },
+        KpiLimit {
+            kpi: "first_resolution_time",
+            reason: NO_PER_TICKET_FIGURES,
+        },
+        KpiLimit {
+            kpi: "resolution_time",
+            reason: NO_PER_TICKET_FIGURES,
+        },
+        KpiLimit {
+            kpi: "one_touch_resolution_rate",
+            reason: NO_PER_TICKET_FIGURES,
+        },
+        KpiLimit {
+            kpi: "reopen_rate",
+            reason: NO_PER_TICKET_FIGURES,
+        },
+    ];
+    type Settings = GorgiasSettings;
 
-/// The streams, in the order a sync reads them (users first, so authors resolve).
-pub const STREAMS: &[StreamSpec] = &[
-    StreamSpec {
-        name: "users",
-        description: "the team: agents, and bot accounts as bots (the whole list on every sync)",
-    },
-    StreamSpec {
-        name: "tickets",
-        description: "tickets by last update with status (spam, trashed), channel, assignee, team, tags, opened by agent; requesters as customers (id and an e-mail that storage keeps only as a keyed hash)",
-    },
-    StreamSpec {
-        name: "messages",
-        description: "messages by creation: customer, agent or bot (rule), public or internal note; no bodies",
-    },
-    StreamSpec {
-        name: "satisfaction_surveys",
-        description: "CSAT answers (score 1–5, dated when scored) with a lookback for late answers; unanswered surveys are skipped",
-    },
-];
+    fn build(settings: GorgiasSettings) -> Result<Box<dyn Connector>, ConnectorError> {
+        Ok(Box::new(GorgiasConnector::new(settings)?))
+    }
+}
+
+/// The `kind` of a Gorgias source ([`Gorgias`]'s, for callers of the old API).
+pub const KIND: &str = Gorgias::KIND;
+
+/// The streams ([`Gorgias`]'s, for callers of the old API).
+pub const STREAMS: &[StreamSpec] = Gorgias::STREAMS;
+
+/// The KPIs Gorgias's API cannot support honestly ([`Gorgias`]'s, for callers of the old
+/// API).
+pub const LIMITS: &[KpiLimit] = Gorgias::LIMITS;
+
+/// Gorgias's leaky bucket drains over this window (`requests_per_20_seconds`).
+const BUCKET_WINDOW: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// A configured Gorgias source.
 #[derive(Debug)]
 pub struct GorgiasConnector {
-    http: HttpClient,
-    limiter: Option<Arc<DefaultDirectRateLimiter>>,
-    start: Option<chrono::DateTime<chrono::Utc>>,
-    page_size: u32,
-    surveys_lookback: chrono::Duration,
+    pub(crate) http: HttpClient,
+    pub(crate) start: Option<DateTime<Utc>>,
+    pub(crate) page_size: u32,
+    surveys_lookback: Duration,
 }
 
 impl GorgiasConnector {
@@ -103,24 +147,29 @@ impl GorgiasConnector {
         let page_size = settings.validated_page_size()?;
         let mut http_settings = HttpSettings::new(base_url, auth);
         http_settings.user_agent = concat!("deskpulse-gorgias/", env!("CARGO_PKG_VERSION")).into();
-        let http = HttpClient::new(http_settings)?;
-        // Leaky bucket: `n` requests at once, then one every 20 s / n.
-        let limiter = NonZeroU32::new(settings.requests_per_20_seconds).and_then(|n| {
-            Quota::with_period(Duration::from_secs(20) / n.get())
-                .map(|q| Arc::new(RateLimiter::direct(q.allow_burst(n))))
-        });
+        // A full bucket at once, then one request every 20 s / n.
+        let budgets = RateBudgets::new().with(
+            "default",
+            RateBudget::leaky_bucket(settings.requests_per_20_seconds, BUCKET_WINDOW),
+        );
+        let http = HttpClient::new(http_settings)?.with_budgets(budgets);
         Ok(Self {
             http,
-            limiter,
-            start: settings.start(),
+            start: settings.start_date.map(|d| d.at()),
             page_size,
-            surveys_lookback: chrono::Duration::days(i64::from(settings.surveys_lookback_days)),
+            surveys_lookback: Duration::days(i64::from(settings.surveys_lookback_days)),
         })
     }
 
     /// Replaces the retry policy (tests use short delays).
     pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
         self.http = self.http.with_retry_policy(retry);
+        self
+    }
+
+    /// Replaces the clock that bookmarks are checked against (tests pin it).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.http = self.http.with_clock(clock);
         self
     }
 
@@ -132,30 +181,26 @@ impl GorgiasConnector {
 
 impl Connector for GorgiasConnector {
     fn kind(&self) -> &'static str {
-        KIND
+        Gorgias::KIND
     }
 
     fn streams(&self) -> &'static [StreamSpec] {
-        STREAMS
+        Gorgias::STREAMS
     }
 
     fn read<'a>(&'a self, stream: &'a str, from: Option<Checkpoint>) -> BatchStream<'a> {
-        let ctx = streams::Ctx {
-            http: &self.http,
-            limiter: self.limiter.as_deref(),
-            start: self.start,
-            page_size: self.page_size,
-            surveys_lookback: self.surveys_lookback,
-        };
+        let overlap = Duration::seconds(FEED_OVERLAP_SECONDS);
+        let http = &self.http;
         match stream {
-            "users" => streams::users(ctx, from),
-            "tickets" => streams::tickets(ctx, from),
-            "messages" => streams::messages(ctx, from),
-            "satisfaction_surveys" => streams::satisfaction_surveys(ctx, from),
-            other => {
-                let err = ConnectorError::unknown_stream(other, STREAMS);
-                Box::pin(futures::stream::once(async move { Err(err) }))
-            }
+            "users" => cursor_stream(http, Users { c: self }, from),
+            "tickets" => cursor_stream(http, Feed::<api::GTicket>::new(self, overlap), from),
+            "messages" => cursor_stream(http, Feed::<api::GMessage>::new(self, overlap), from),
+            "satisfaction_surveys" => cursor_stream(
+                http,
+                Feed::<api::GSurvey>::new(self, self.surveys_lookback),
+                from,
+            ),
+            other => failed(ConnectorError::unknown_stream(other, Gorgias::STREAMS)),
         }
     }
 }
@@ -168,7 +213,7 @@ mod tests {
         GorgiasConnector::new(GorgiasSettings {
             domain: Some("acme".into()),
             email: Some("a@acme.com".into()),
-            api_key: Some(deskpulse_connector::Secret::new("k")),
+            api_key: Some(Secret::new("k")),
             requests_per_20_seconds: n,
             ..GorgiasSettings::default()
         })
@@ -177,21 +222,12 @@ mod tests {
 
     #[test]
     fn the_leaky_bucket_lets_40_through_then_one_every_half_second() {
-        let c = connector(40);
-        let limiter = c.limiter.as_deref().unwrap();
-        for i in 0..40 {
-            assert!(limiter.check().is_ok(), "request {i} of the burst");
-        }
-        let Err(wait) = limiter.check() else {
-            panic!("the 41st request must wait")
-        };
-        let wait = wait.wait_time_from(governor::clock::Clock::now(
-            &governor::clock::DefaultClock::default(),
-        ));
+        let budget = connector(40).http.budgets().budget("default").unwrap();
+        assert_eq!(budget.burst.get(), 40, "the full bucket at once");
+        assert_eq!(budget.interval(), std::time::Duration::from_millis(500));
         assert!(
-            wait > Duration::from_millis(400) && wait <= Duration::from_millis(500),
-            "{wait:?}"
+            connector(0).http.budgets().budget("default").is_none(),
+            "0 = no client-side limit"
         );
-        assert!(connector(0).limiter.is_none(), "0 = no client-side limit");
     }
 }

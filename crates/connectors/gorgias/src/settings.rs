@@ -1,8 +1,8 @@
-//! The `[[sources]]` keys of a Gorgias source, and their validation.
+//! The `[[sources]]` keys of a Gorgias source, and their validation (the SDK's settings
+//! helpers: every message names the key to fix).
 
-use chrono::NaiveDate;
-use deskpulse_connector::settings::{present, present_secret};
-use deskpulse_connector::{ConnectorError, Secret};
+use deskpulse_connector::prelude::*;
+use deskpulse_connector::settings;
 use serde::Deserialize;
 
 /// Settings of one Gorgias source (`kind = "gorgias"`). `Debug` shows no secret: the API key
@@ -25,9 +25,10 @@ pub struct GorgiasSettings {
     /// Replaces `https://{domain}.gorgias.com` for every request (tests, proxies).
     #[serde(default)]
     pub base_url: Option<String>,
-    /// Where the first sync starts (UTC midnight); default: the whole history.
+    /// Where the first sync starts (`2024-03-01` is UTC midnight; RFC 3339 too); default:
+    /// the whole history.
     #[serde(default)]
-    pub start_date: Option<NaiveDate>,
+    pub start_date: Option<StartDate>,
     /// Records per page (`limit`, 1–100; Gorgias's default is 30, we ask for 100).
     #[serde(default)]
     pub page_size: Option<u32>,
@@ -66,106 +67,65 @@ impl Default for GorgiasSettings {
     }
 }
 
-/// The keys a `[[sources]]` entry of kind `gorgias` may have (besides the common ones).
+/// The keys a `[[sources]]` entry of kind `gorgias` may have (besides the common ones), read
+/// from the serde derive of [`GorgiasSettings`].
 pub fn settings_keys() -> &'static [&'static str] {
-    &[
-        "domain",
-        "email",
-        "api_key",
-        "oauth_token",
-        "base_url",
-        "start_date",
-        "page_size",
-        "requests_per_20_seconds",
-        "surveys_lookback_days",
-    ]
+    settings::keys_of::<GorgiasSettings>()
 }
 
 /// The largest `limit` Gorgias accepts.
 pub(crate) const MAX_PAGE: u32 = 100;
 
-pub(crate) fn invalid(msg: impl Into<String>) -> ConnectorError {
-    ConnectorError::Settings(msg.into())
-}
-
 impl GorgiasSettings {
-    /// The base URL every request goes to.
+    /// The base URL every request goes to: `base_url`, else `https://{domain}.gorgias.com`.
     pub(crate) fn resolved_base_url(&self) -> Result<url::Url, ConnectorError> {
         if let Some(raw) = present(&self.base_url) {
-            let url = url::Url::parse(raw).map_err(|e| {
-                invalid(format!(
-                    "`base_url` is not a URL ({e}): write it like `https://acme.gorgias.com` or `http://127.0.0.1:8080`"
-                ))
-            })?;
-            if !matches!(url.scheme(), "http" | "https") {
-                return Err(invalid(
-                    "`base_url` must start with `http://` or `https://`",
-                ));
-            }
-            return Ok(url);
+            return settings::url("base_url", raw, "https://acme.gorgias.com");
         }
-        let Some(domain) = present(&self.domain) else {
-            return Err(invalid(
-                "set `domain` (the `acme` of acme.gorgias.com), or `base_url`",
-            ));
-        };
-        if !domain
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-')
-        {
-            return Err(invalid(format!(
-                "`domain` must be only the account name (`acme` for https://acme.gorgias.com), got {domain:?}"
-            )));
+        match present(&self.domain) {
+            Some(domain) => settings::account_url("domain", domain, "gorgias.com", false),
+            None => Err(ConnectorError::settings(
+                "domain",
+                "is not set: write the `acme` of acme.gorgias.com (or set `base_url`)",
+            )),
         }
-        url::Url::parse(&format!(
-            "https://{}.gorgias.com",
-            domain.to_ascii_lowercase()
-        ))
-        .map_err(|e| invalid(format!("`domain` gives no valid URL: {e}")))
     }
 
     /// The credentials, from `email` + `api_key` or `oauth_token` (exactly one of them).
-    pub(crate) fn auth(&self) -> Result<deskpulse_connector::http::Auth, ConnectorError> {
-        use deskpulse_connector::http::Auth;
+    pub(crate) fn auth(&self) -> Result<Auth, ConnectorError> {
         let email = present(&self.email);
         let key = present_secret(&self.api_key);
         let oauth = present_secret(&self.oauth_token);
         match (email, key, oauth) {
-            (_, Some(_), Some(_)) => Err(invalid(
-                "set either `email` and `api_key`, or `oauth_token`, not both kinds of credentials",
+            (_, Some(_), Some(_)) => Err(ConnectorError::settings(
+                "oauth_token",
+                "and `api_key` are both set: set either `email` and `api_key`, or `oauth_token`, not both kinds of credentials",
             )),
             (None, None, Some(oauth)) => Ok(Auth::Bearer(oauth.clone())),
-            (Some(_), None, Some(_)) => Err(invalid(
-                "`email` is only used with `api_key`: remove it to use `oauth_token`",
+            (Some(_), None, Some(_)) => Err(ConnectorError::settings(
+                "email",
+                "is only used with `api_key`: remove it to use `oauth_token`",
             )),
             (Some(email), Some(key), None) => Ok(Auth::Basic {
                 username: email.to_owned(),
                 password: key.clone(),
             }),
-            (None, Some(_), None) => Err(invalid(
-                "set `email` (the Gorgias user the `api_key` belongs to)",
+            (None, Some(_), None) => Err(ConnectorError::settings(
+                "email",
+                "is not set: write the Gorgias user the `api_key` belongs to",
             )),
-            (Some(_), None, None) => Err(invalid(
-                "set `api_key` (Gorgias: Settings → REST API), or `oauth_token`",
+            (Some(_), None, None) => Err(ConnectorError::settings(
+                "api_key",
+                "is not set: write the key of Gorgias's Settings → REST API (or set `oauth_token`)",
             )),
-            (None, None, None) => Err(invalid("set `email` and `api_key`, or `oauth_token`")),
+            (None, None, None) => Err(ConnectorError::settings(
+                "api_key",
+                "is not set: set `email` and `api_key`, or `oauth_token`",
+            )),
         }
     }
 
     pub(crate) fn validated_page_size(&self) -> Result<u32, ConnectorError> {
-        match self.page_size {
-            Some(n) if n == 0 || n > MAX_PAGE => Err(invalid(format!(
-                "`page_size` must be between 1 and {MAX_PAGE}, got {n}"
-            ))),
-            Some(n) => Ok(n),
-            None => Ok(MAX_PAGE),
-        }
-    }
-
-    /// Where the first sync starts, if the settings bound it.
-    pub(crate) fn start(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-        self.start_date
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|dt| dt.and_utc())
+        settings::page_size(self.page_size, MAX_PAGE, "page_size")
     }
 }

@@ -1,23 +1,16 @@
+//! Shared builders: the connector against a mock server, and pages and objects shaped
+//! exactly like Gorgias's documented examples.
+
 use deskpulse_connector::Secret;
-use deskpulse_connector::http::RetryPolicy;
 use deskpulse_connector::testkit;
 pub use deskpulse_connector::testkit::{checkpoints, read, read_ok, records};
 use deskpulse_connector::{Batch, Record};
 use deskpulse_connector_gorgias::{GorgiasConnector, GorgiasSettings};
 use serde_json::{Value, json};
-use std::time::Duration;
 use wiremock::MockServer;
 
 pub const EMAIL: &str = "agent@acme.com";
 pub const API_KEY: &str = "gorgias-K3y-9f8e7d6c5b4a";
-
-/// The kit's fast retries, with `Retry-After` honoured up to 3 s.
-pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_retry_after: Duration::from_secs(3),
-        ..testkit::fast_retry()
-    }
-}
 
 pub fn settings(server: &MockServer) -> GorgiasSettings {
     GorgiasSettings {
@@ -38,7 +31,7 @@ pub fn connector(server: &MockServer) -> GorgiasConnector {
 pub fn connector_with(s: GorgiasSettings) -> GorgiasConnector {
     GorgiasConnector::new(s)
         .unwrap()
-        .with_retry_policy(fast_retry())
+        .with_retry_policy(testkit::fast_retry())
 }
 
 /// Resuming from each mid-pass checkpoint (every batch but the last) yields exactly the

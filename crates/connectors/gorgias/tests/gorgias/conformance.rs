@@ -1,10 +1,13 @@
 //! The SDK's conformance kit on the Gorgias connector: resume from every checkpoint, 429,
-//! 5xx, 401/403, broken pages and secrets in logs, on every stream.
+//! 5xx, 401/403, broken pages, endless paging, secrets in logs, typed checkpoints and the
+//! kind's declaration, on every stream.
 
 use crate::common::{list, message, survey, ticket, user};
 use deskpulse_connector::Secret;
 use deskpulse_connector::testkit::{Conformance, Fixtures, Target};
-use deskpulse_connector_gorgias::{GorgiasConnector, GorgiasSettings};
+use deskpulse_connector_gorgias::{
+    FeedCheckpoint, Gorgias, GorgiasConnector, GorgiasSettings, UsersCheckpoint,
+};
 use serde_json::{Value, json};
 
 fn fixtures() -> Fixtures {
@@ -107,6 +110,11 @@ async fn passes_the_conformance_kit() {
     // Every stream re-reads a window before its bookmark on a new pass (the overlap, the
     // surveys' lookback, the whole user list): those repeats are upserts.
     .boundary_repeats(&["users", "tickets", "messages", "satisfaction_surveys"])
+    .kind(&Gorgias)
+    .checkpoint_type::<UsersCheckpoint>("users")
+    .checkpoint_type::<FeedCheckpoint>("tickets")
+    .checkpoint_type::<FeedCheckpoint>("messages")
+    .checkpoint_type::<FeedCheckpoint>("satisfaction_surveys")
     .run()
     .await
     .assert_ok();

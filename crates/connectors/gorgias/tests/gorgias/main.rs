@@ -4,6 +4,7 @@
 //! "The SatisfactionSurvey object", "Pagination": `{"object": "list", "uri", "data",
 //! "meta": {"prev_cursor", "next_cursor"}}`), built in `common`.
 
+mod checkpoints;
 mod common;
 mod conformance;
 mod errors;

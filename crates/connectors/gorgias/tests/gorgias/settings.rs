@@ -1,6 +1,9 @@
-use deskpulse_connector::{ConnectorError, Secret};
+//! The `[[sources]]` keys: defaults, unknown keys refused, errors naming the key to fix,
+//! secrets never in `Debug`, and the registration the CLI lists.
+
+use deskpulse_connector::{ConnectorError, ConnectorFactory, ConnectorKind, Secret};
 use deskpulse_connector_gorgias::{
-    GorgiasConnector, GorgiasSettings, KIND, STREAMS, settings_keys,
+    Gorgias, GorgiasConnector, GorgiasSettings, KIND, LIMITS, STREAMS, settings_keys,
 };
 use serde_json::json;
 
@@ -156,4 +159,74 @@ fn debug_never_shows_secrets() {
         "{d}"
     );
     assert!(d.contains("REDACTED"));
+}
+
+#[test]
+fn settings_keys_are_the_settings_struct_keys() {
+    assert_eq!(
+        settings_keys(),
+        deskpulse_connector::settings::keys_of::<GorgiasSettings>()
+    );
+    assert_eq!(
+        settings_keys(),
+        <Gorgias as ConnectorFactory>::settings_keys()
+    );
+    assert_eq!(
+        settings_keys(),
+        [
+            "domain",
+            "email",
+            "api_key",
+            "oauth_token",
+            "base_url",
+            "start_date",
+            "page_size",
+            "requests_per_20_seconds",
+            "surveys_lookback_days",
+        ]
+    );
+}
+
+#[test]
+fn the_kind_declares_what_the_cli_lists() {
+    assert!(
+        deskpulse_connector::registry::check_kind(&Gorgias).is_empty(),
+        "{:?}",
+        deskpulse_connector::registry::check_kind(&Gorgias)
+    );
+    assert_eq!(
+        (Gorgias::KIND, Gorgias::STREAMS, Gorgias::LIMITS),
+        (KIND, STREAMS, LIMITS)
+    );
+    // Reconcile compares per-ticket figures, and Gorgias gives none for any of its KPIs.
+    let kpis: Vec<&str> = Gorgias::UNRECONCILABLE.iter().map(|l| l.kpi).collect();
+    assert_eq!(
+        kpis,
+        [
+            "first_response_time",
+            "first_resolution_time",
+            "resolution_time",
+            "one_touch_resolution_rate",
+            "reopen_rate"
+        ]
+    );
+    assert!(Gorgias::UNRECONCILABLE.iter().all(|l| {
+        l.reason
+            .starts_with("Gorgias' API gives no per-ticket figures")
+    }));
+}
+
+#[test]
+fn the_registry_builds_from_the_cli_json_and_names_a_bad_key() {
+    // Environment overrides arrive as text: `"50"` is still a page size.
+    let ok = Gorgias.build(
+        &json!({"domain": "acme", "email": "a@acme.com", "api_key": "k", "page_size": "50"}),
+    );
+    assert!(ok.is_ok(), "{:?}", ok.err());
+    let Err(e) = Gorgias
+        .build(&json!({"domain": "acme", "email": "a@acme.com", "api_key": "k", "page_size": 0}))
+    else {
+        panic!("page_size 0 must be refused")
+    };
+    assert_eq!(e.key, "page_size");
 }

@@ -165,7 +165,7 @@ async fn start_date_bounds_the_first_sync() {
     let server = MockServer::start().await;
     mount_tickets(&server).await;
     let c = connector_with(deskpulse_connector_gorgias::GorgiasSettings {
-        start_date: Some("2026-11-20".parse().unwrap()),
+        start_date: Some(serde_json::from_value(json!("2026-11-20")).unwrap()),
         ..settings(&server)
     });
     let batches = read_ok(&c, "tickets", None).await;
