@@ -25,40 +25,22 @@ use serde_json::{Map, Value};
 /// (support.zendesk.com/hc/en-us/articles/9985221852954).
 pub(crate) const SYSTEM_USER: i64 = -1;
 
-/// A page of a cursor-based incremental export (`…/cursor.json`).
-pub(crate) trait CursorPage: serde::de::DeserializeOwned + Send {
-    type Item;
-    fn into_parts(self) -> (Vec<Self::Item>, Option<String>, bool);
-}
-
+/// A page of the users cursor export (`…/users/cursor.json`).
 #[derive(Deserialize)]
 pub(crate) struct UsersPage {
-    users: Vec<User>,
+    pub(crate) users: Vec<User>,
     #[serde(default)]
-    after_cursor: Option<String>,
-    end_of_stream: bool,
+    pub(crate) after_cursor: Option<String>,
+    pub(crate) end_of_stream: bool,
 }
 
-impl CursorPage for UsersPage {
-    type Item = User;
-    fn into_parts(self) -> (Vec<User>, Option<String>, bool) {
-        (self.users, self.after_cursor, self.end_of_stream)
-    }
-}
-
+/// A page of the tickets cursor export (`…/tickets/cursor.json`).
 #[derive(Deserialize)]
 pub(crate) struct TicketsPage {
-    tickets: Vec<ZTicket>,
+    pub(crate) tickets: Vec<ZTicket>,
     #[serde(default)]
-    after_cursor: Option<String>,
-    end_of_stream: bool,
-}
-
-impl CursorPage for TicketsPage {
-    type Item = ZTicket;
-    fn into_parts(self) -> (Vec<ZTicket>, Option<String>, bool) {
-        (self.tickets, self.after_cursor, self.end_of_stream)
-    }
+    pub(crate) after_cursor: Option<String>,
+    pub(crate) end_of_stream: bool,
 }
 
 #[derive(Deserialize)]
@@ -497,7 +479,7 @@ pub(crate) struct ListMeta {
 
 #[derive(Deserialize)]
 pub(crate) struct ZRating {
-    id: i64,
+    pub(crate) id: i64,
     score: String,
     #[serde(default)]
     ticket_id: Option<i64>,

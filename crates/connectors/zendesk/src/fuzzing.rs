@@ -9,7 +9,7 @@
 #[path = "../../fuzzing_invariants.rs"]
 pub mod invariants;
 
-use crate::api::{self, CursorPage, RatingsPage, TicketEventsPage, TicketsPage, UsersPage};
+use crate::api::{self, RatingsPage, TicketEventsPage, TicketsPage, UsersPage};
 use deskpulse_model::Record;
 
 /// Users a test configuration marks as bots (`bot_user_ids`).
@@ -33,18 +33,16 @@ fn parse<T: serde::de::DeserializeOwned>(data: &[u8]) -> Result<T, String> {
 }
 
 fn users(data: &[u8]) -> Result<Vec<Record>, String> {
-    let (items, _, _) = parse::<UsersPage>(data)?.into_parts();
     let mut out = Vec::new();
-    for u in items {
+    for u in parse::<UsersPage>(data)?.users {
         out.extend(api::map_user(u, BOT_USER_IDS)?);
     }
     Ok(out)
 }
 
 fn tickets(data: &[u8]) -> Result<Vec<Record>, String> {
-    let (items, _, _) = parse::<TicketsPage>(data)?.into_parts();
     let mut out = Vec::new();
-    for t in items {
+    for t in parse::<TicketsPage>(data)?.tickets {
         out.extend(api::map_ticket(t)?);
     }
     Ok(out)
@@ -54,7 +52,8 @@ fn ticket_events(data: &[u8]) -> Result<Vec<Record>, String> {
     let page = parse::<TicketEventsPage>(data)?;
     let mut out = Vec::new();
     for e in page.ticket_events {
-        // The pager reads each update's second to tell a page that cannot move on.
+        // The paginator reads each update's second (`item_time`) to tell a page that
+        // cannot move on.
         let _ = api::event_second(&e);
         out.extend(api::map_ticket_event(e)?);
     }

@@ -5,7 +5,10 @@
 //! ticket events export with `comment_events` (both ticket exports with
 //! `support_type_scope=all`), and the satisfaction ratings list. Every
 //! request and every next page goes to the configured base URL; the incremental exports
-//! share their own rate limit (Zendesk allows 10 requests a minute there).
+//! share their own rate budget (Zendesk allows 10 requests a minute there).
+//!
+//! The kind is declared once, by [`Zendesk`] ([`ConnectorFactory`]); `KIND`, `STREAMS`,
+//! `LIMITS` and [`settings_keys`] are its values, for the CLI until it lists the factory.
 
 mod api;
 #[doc(hidden)]
@@ -13,47 +16,70 @@ pub mod fuzzing;
 mod settings;
 mod streams;
 
-pub use settings::{ZendeskSettings, settings_keys};
+pub use settings::ZendeskSettings;
+pub use streams::{ExportCheckpoint, StartTimeCheckpoint};
 
-use deskpulse_connector::http::{HttpClient, HttpSettings, RetryPolicy};
-use deskpulse_connector::{BatchStream, Checkpoint, Connector, ConnectorError, StreamSpec};
+use deskpulse_connector::prelude::*;
+use streams::{DEFAULT, Export, INCREMENTAL, Ratings, TicketEvents};
 
-/// The `kind` of a Zendesk source.
-pub const KIND: &str = "zendesk";
+/// The Zendesk connector kind.
+pub struct Zendesk;
 
-/// Rate-limit group of the incremental exports.
-pub(crate) const INCREMENTAL: &str = "incremental";
-/// Rate-limit group of every other endpoint (the plan's limit).
-pub(crate) const DEFAULT: &str = "default";
+impl ConnectorFactory for Zendesk {
+    const KIND: &'static str = "zendesk";
+    const DESCRIPTION: &'static str =
+        "Zendesk Support: incremental ticket, ticket-event and user exports, satisfaction ratings";
+    /// In the order a sync reads them (agents first, so authors resolve).
+    const STREAMS: &'static [StreamSpec] = &[
+        StreamSpec {
+            name: "users",
+            description: "agents and admins; end-users as customers (id and an e-mail that storage keeps only as a keyed hash)",
+        },
+        StreamSpec {
+            name: "tickets",
+            description: "tickets (AI-agent-only ones too) with status, channel, assignee, tags; solve fallbacks from metric sets; the vendor's own first reply, resolution, reopen and reply figures from each metric set, for reconcile",
+        },
+        StreamSpec {
+            name: "ticket_events",
+            description: "comments (author, public or internal; no bodies) and status changes",
+        },
+        StreamSpec {
+            name: "satisfaction_ratings",
+            description: "CSAT answers (good/bad), dated when the customer answered; offered surveys are skipped",
+        },
+    ];
+    const LIMITS: &'static [KpiLimit] = &[];
+    const UNRECONCILABLE: &'static [KpiLimit] = &[];
+    type Settings = ZendeskSettings;
 
-/// The streams, in the order a sync reads them (agents first, so authors resolve).
-pub const STREAMS: &[StreamSpec] = &[
-    StreamSpec {
-        name: "users",
-        description: "agents and admins; end-users as customers (id and an e-mail that storage keeps only as a keyed hash)",
-    },
-    StreamSpec {
-        name: "tickets",
-        description: "tickets (AI-agent-only ones too) with status, channel, assignee, tags; solve fallbacks from metric sets; the vendor's own first reply, resolution, reopen and reply figures from each metric set, for reconcile",
-    },
-    StreamSpec {
-        name: "ticket_events",
-        description: "comments (author, public or internal; no bodies) and status changes",
-    },
-    StreamSpec {
-        name: "satisfaction_ratings",
-        description: "CSAT answers (good/bad), dated when the customer answered; offered surveys are skipped",
-    },
-];
+    fn build(settings: ZendeskSettings) -> Result<Box<dyn Connector>, ConnectorError> {
+        Ok(Box::new(ZendeskConnector::new(settings)?))
+    }
+}
+
+/// The `kind` of a Zendesk source ([`Zendesk`]'s).
+pub const KIND: &str = Zendesk::KIND;
+/// The streams ([`Zendesk`]'s).
+pub const STREAMS: &[StreamSpec] = Zendesk::STREAMS;
+/// The KPIs Zendesk's API cannot support ([`Zendesk`]'s: none).
+pub const LIMITS: &[KpiLimit] = Zendesk::LIMITS;
+
+/// The keys a `[[sources]]` entry of kind `zendesk` may have (besides the common ones), read
+/// from [`ZendeskSettings`]' serde derive.
+pub fn settings_keys() -> &'static [&'static str] {
+    <Zendesk as ConnectorFactory>::settings_keys()
+}
 
 /// A configured Zendesk source.
 #[derive(Debug)]
 pub struct ZendeskConnector {
-    http: HttpClient,
-    start_time: i64,
-    page_size: Option<u32>,
-    ratings_lookback: i64,
-    bot_user_ids: Vec<i64>,
+    pub(crate) http: HttpClient,
+    pub(crate) start_time: i64,
+    pub(crate) page_size: Option<u32>,
+    /// Seconds of satisfaction ratings re-read before the bookmark on every resumed sync.
+    pub(crate) ratings_lookback: i64,
+    /// Users to treat as bots (AI agent senders, third-party bots, integrations).
+    pub(crate) bot_user_ids: Vec<i64>,
 }
 
 impl ZendeskConnector {
@@ -62,13 +88,19 @@ impl ZendeskConnector {
         let base_url = settings.resolved_base_url()?;
         let auth = settings.auth()?;
         let page_size = settings.validated_page_size()?;
+        let budgets = RateBudgets::new()
+            .with(
+                DEFAULT,
+                RateBudget::per_minute(settings.requests_per_minute),
+            )
+            .with(
+                INCREMENTAL,
+                RateBudget::per_minute(settings.incremental_requests_per_minute),
+            );
         let mut http_settings = HttpSettings::new(base_url, auth);
         http_settings.user_agent = concat!("deskpulse-zendesk/", env!("CARGO_PKG_VERSION")).into();
-        let http = HttpClient::new(http_settings)?
-            .with_rate_limit(DEFAULT, settings.requests_per_minute)
-            .with_rate_limit(INCREMENTAL, settings.incremental_requests_per_minute);
         Ok(Self {
-            http,
+            http: HttpClient::new(http_settings)?.with_budgets(budgets),
             start_time: settings.start_time(),
             page_size,
             ratings_lookback: i64::from(settings.ratings_lookback_days) * 86_400,
@@ -82,6 +114,13 @@ impl ZendeskConnector {
         self
     }
 
+    /// Replaces the clock that `end_time`s and rating bookmarks are checked against (tests
+    /// pin it).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.http = self.http.with_clock(clock);
+        self
+    }
+
     /// The base URL every request goes to.
     pub fn base_url(&self) -> &url::Url {
         self.http.base_url()
@@ -90,30 +129,20 @@ impl ZendeskConnector {
 
 impl Connector for ZendeskConnector {
     fn kind(&self) -> &'static str {
-        KIND
+        Zendesk::KIND
     }
 
     fn streams(&self) -> &'static [StreamSpec] {
-        STREAMS
+        Zendesk::STREAMS
     }
 
     fn read<'a>(&'a self, stream: &'a str, from: Option<Checkpoint>) -> BatchStream<'a> {
-        let ctx = streams::Ctx {
-            http: &self.http,
-            start_time: self.start_time,
-            page_size: self.page_size,
-            ratings_lookback: self.ratings_lookback,
-            bot_user_ids: &self.bot_user_ids,
-        };
         match stream {
-            "users" => streams::users(ctx, from),
-            "tickets" => streams::tickets(ctx, from),
-            "ticket_events" => streams::ticket_events(ctx, from),
-            "satisfaction_ratings" => streams::satisfaction_ratings(ctx, from),
-            other => {
-                let err = ConnectorError::unknown_stream(other, STREAMS);
-                Box::pin(futures::stream::once(async move { Err(err) }))
-            }
+            "users" => cursor_stream(&self.http, Export::<api::UsersPage>::new(self), from),
+            "tickets" => cursor_stream(&self.http, Export::<api::TicketsPage>::new(self), from),
+            "ticket_events" => time_window_stream(&self.http, TicketEvents { c: self }, from),
+            "satisfaction_ratings" => cursor_stream(&self.http, Ratings { c: self }, from),
+            other => failed(ConnectorError::unknown_stream(other, Zendesk::STREAMS)),
         }
     }
 }

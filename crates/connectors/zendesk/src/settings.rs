@@ -1,9 +1,10 @@
-//! The `[[sources]]` keys of a Zendesk source, and their validation.
+//! The `[[sources]]` keys of a Zendesk source, and their validation (with the SDK's
+//! helpers, so every message starts with the key to fix).
 
-use chrono::NaiveDate;
-use deskpulse_connector::settings::{present, present_secret};
-use deskpulse_connector::{ConnectorError, Secret};
+use deskpulse_connector::prelude::*;
+use deskpulse_connector::settings;
 use serde::Deserialize;
+use url::Url;
 
 /// Settings of one Zendesk source (`kind = "zendesk"`). `Debug` shows no secret: the two
 /// tokens are [`Secret`]s.
@@ -24,9 +25,10 @@ pub struct ZendeskSettings {
     /// Replaces `https://{subdomain}.zendesk.com` for every request and every next-page URL.
     #[serde(default)]
     pub base_url: Option<String>,
-    /// Where the first sync starts (UTC midnight); default: the whole history.
+    /// Where the first sync starts (`"2024-03-01"` is UTC midnight, or RFC 3339); default:
+    /// the whole history.
     #[serde(default)]
-    pub start_date: Option<NaiveDate>,
+    pub start_date: Option<StartDate>,
     /// Records per page where the endpoint takes a size (exports up to 1000, lists up to 100).
     #[serde(default)]
     pub page_size: Option<u32>,
@@ -78,103 +80,70 @@ impl Default for ZendeskSettings {
     }
 }
 
-/// The keys a `[[sources]]` entry of kind `zendesk` may have (besides the common ones).
-pub fn settings_keys() -> &'static [&'static str] {
-    &[
-        "subdomain",
-        "email",
-        "api_token",
-        "oauth_token",
-        "base_url",
-        "start_date",
-        "page_size",
-        "requests_per_minute",
-        "incremental_requests_per_minute",
-        "ratings_lookback_days",
-        "bot_user_ids",
-    ]
-}
-
 /// The largest `per_page` the incremental exports accept.
 pub(crate) const MAX_EXPORT_PAGE: u32 = 1000;
 
-pub(crate) fn invalid(msg: impl Into<String>) -> ConnectorError {
-    ConnectorError::Settings(msg.into())
-}
-
 impl ZendeskSettings {
-    /// The base URL every request goes to.
-    pub(crate) fn resolved_base_url(&self) -> Result<url::Url, ConnectorError> {
-        if let Some(raw) = present(&self.base_url) {
-            let url = url::Url::parse(raw).map_err(|e| {
-                invalid(format!(
-                    "`base_url` is not a URL ({e}): write it like `https://acme.zendesk.com` or `http://127.0.0.1:8080`"
-                ))
-            })?;
-            if !matches!(url.scheme(), "http" | "https") {
-                return Err(invalid(
-                    "`base_url` must start with `http://` or `https://`",
-                ));
-            }
-            return Ok(url);
+    /// The base URL every request goes to: `base_url`, else `https://{subdomain}.zendesk.com`.
+    pub(crate) fn resolved_base_url(&self) -> Result<Url, ConnectorError> {
+        const EXAMPLE: &str = "https://acme.zendesk.com";
+        if present(&self.base_url).is_some() {
+            return settings::base_url(&self.base_url, None, EXAMPLE);
         }
-        let Some(sub) = present(&self.subdomain) else {
-            return Err(invalid(
-                "set `subdomain` (the `acme` of acme.zendesk.com), or `base_url`",
-            ));
-        };
-        if !sub.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(invalid(format!(
-                "`subdomain` must be only the account name (`acme` for https://acme.zendesk.com), got {sub:?}"
-            )));
+        match present(&self.subdomain) {
+            Some(sub) => settings::account_url("subdomain", sub, "zendesk.com", false),
+            None => Err(ConnectorError::settings(
+                "subdomain",
+                "is not set: set `subdomain` (the `acme` of acme.zendesk.com), or `base_url`",
+            )),
         }
-        url::Url::parse(&format!("https://{}.zendesk.com", sub.to_ascii_lowercase()))
-            .map_err(|e| invalid(format!("`subdomain` gives no valid URL: {e}")))
     }
 
     /// The credentials, from `email` + `api_token` or `oauth_token` (exactly one of them).
-    pub(crate) fn auth(&self) -> Result<deskpulse_connector::http::Auth, ConnectorError> {
-        use deskpulse_connector::http::Auth;
+    pub(crate) fn auth(&self) -> Result<Auth, ConnectorError> {
         let email = present(&self.email);
         let token = present_secret(&self.api_token);
         let oauth = present_secret(&self.oauth_token);
+        let missing =
+            |key: &str, how: &str| ConnectorError::settings(key, format!("is not set: {how}"));
         match (email, token, oauth) {
-            (_, Some(_), Some(_)) => Err(invalid(
-                "set either `email` and `api_token`, or `oauth_token`, not both kinds of credentials",
+            (_, Some(_), Some(_)) => Err(ConnectorError::settings(
+                "oauth_token",
+                "and `api_token` are both set: set either `email` and `api_token`, or `oauth_token`, not both kinds of credentials",
             )),
             (None, None, Some(oauth)) => Ok(Auth::Bearer(oauth.clone())),
-            (Some(_), None, Some(_)) => Err(invalid(
-                "`email` is only used with `api_token`: remove it to use `oauth_token`",
+            (Some(_), None, Some(_)) => Err(ConnectorError::settings(
+                "email",
+                "is only used with `api_token`: remove it to use `oauth_token`",
             )),
             (Some(email), Some(token), None) => Ok(Auth::Basic {
                 username: format!("{email}/token"),
                 password: token.clone(),
             }),
-            (None, Some(_), None) => Err(invalid(
+            (None, Some(_), None) => Err(missing(
+                "email",
                 "set `email` (the agent the `api_token` belongs to)",
             )),
-            (Some(_), None, None) => Err(invalid(
+            (Some(_), None, None) => Err(missing(
+                "api_token",
                 "set `api_token` (Admin Center → Apps and integrations → Zendesk API), or `oauth_token`",
             )),
-            (None, None, None) => Err(invalid("set `email` and `api_token`, or `oauth_token`")),
+            (None, None, None) => Err(missing(
+                "api_token",
+                "set `email` and `api_token`, or `oauth_token`",
+            )),
         }
     }
 
+    /// The `per_page` to ask for, when set (1..=1000; the lists take at most 100 of it).
     pub(crate) fn validated_page_size(&self) -> Result<Option<u32>, ConnectorError> {
-        match self.page_size {
-            Some(n) if n == 0 || n > MAX_EXPORT_PAGE => Err(invalid(format!(
-                "`page_size` must be between 1 and {MAX_EXPORT_PAGE}, got {n}"
-            ))),
-            other => Ok(other),
-        }
+        self.page_size
+            .map(|n| settings::bounded("page_size", n, 1, MAX_EXPORT_PAGE))
+            .transpose()
     }
 
-    /// The first sync's `start_time` (unix seconds).
+    /// The first sync's `start_time` (unix seconds, never negative).
     pub(crate) fn start_time(&self) -> i64 {
-        self.start_date
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|dt| dt.and_utc().timestamp())
-            .unwrap_or(0)
-            .max(0)
+        self.start_date.map_or(0, |d| d.unix())
     }
 }

@@ -1,10 +1,13 @@
 //! The SDK's conformance kit on the Zendesk connector: resume from every checkpoint, 429,
-//! 5xx, 401/403, broken pages and secrets in logs, on every stream. A test binary of its own:
-//! the kit installs a global log subscriber, and so does `tests/zendesk/http.rs`.
+//! 5xx, 401/403, broken pages, endless paging, secrets in logs, typed checkpoints and the
+//! kind's declaration, on every stream. A test binary of its own: the kit installs a global
+//! log subscriber.
 
 use deskpulse_connector::Secret;
 use deskpulse_connector::testkit::{Conformance, Fixtures, Target};
-use deskpulse_connector_zendesk::{ZendeskConnector, ZendeskSettings};
+use deskpulse_connector_zendesk::{
+    ExportCheckpoint, StartTimeCheckpoint, Zendesk, ZendeskConnector, ZendeskSettings,
+};
 use serde_json::{Value, json};
 
 const PROD: &str = "https://acme.zendesk.com";
@@ -228,6 +231,11 @@ fn connector(t: &Target) -> Box<dyn deskpulse_connector::Connector> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zendesk_passes_the_conformance_kit() {
     Conformance::new(fixtures(), connector)
+        .kind(&Zendesk)
+        .checkpoint_type::<ExportCheckpoint>("users")
+        .checkpoint_type::<ExportCheckpoint>("tickets")
+        .checkpoint_type::<StartTimeCheckpoint>("ticket_events")
+        .checkpoint_type::<StartTimeCheckpoint>("satisfaction_ratings")
         // Ratings are listed from `start_time` inclusive, and re-read over a lookback window.
         .boundary_repeats(&["satisfaction_ratings"])
         .run()

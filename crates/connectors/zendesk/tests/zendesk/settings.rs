@@ -1,7 +1,9 @@
 //! The `[[sources]]` keys of a Zendesk source and their validation.
 
 use deskpulse_connector::{ConnectorError, Secret};
-use deskpulse_connector_zendesk::{KIND, ZendeskConnector, ZendeskSettings, settings_keys};
+use deskpulse_connector_zendesk::{
+    KIND, Zendesk, ZendeskConnector, ZendeskSettings, settings_keys,
+};
 use serde_json::json;
 
 fn err(s: ZendeskSettings) -> String {
@@ -146,4 +148,48 @@ fn debug_never_shows_secrets() {
     );
     let c = ZendeskConnector::new(basic()).unwrap();
     assert!(!format!("{c:?}").contains("tok\""));
+}
+
+/// The keys `deskpulse connectors` lists are the settings struct's own (read from its serde
+/// derive), and the kind's declaration passes the registry's checks.
+#[test]
+fn settings_keys_are_the_settings_structs_keys() {
+    assert_eq!(
+        settings_keys(),
+        deskpulse_connector::settings::keys_of::<ZendeskSettings>()
+    );
+    assert_eq!(
+        settings_keys(),
+        [
+            "subdomain",
+            "email",
+            "api_token",
+            "oauth_token",
+            "base_url",
+            "start_date",
+            "page_size",
+            "requests_per_minute",
+            "incremental_requests_per_minute",
+            "ratings_lookback_days",
+            "bot_user_ids",
+        ]
+    );
+    assert!(deskpulse_connector::registry::check_kind(&Zendesk).is_empty());
+}
+
+/// `start_date` is a date (UTC midnight) or an RFC 3339 time; anything else names the key.
+#[test]
+fn start_date_is_a_date_or_an_rfc3339_time() {
+    for raw in [
+        "2024-01-01",
+        "2024-01-01T00:00:00Z",
+        "2024-01-01T01:00:00+01:00",
+    ] {
+        let s: ZendeskSettings =
+            serde_json::from_value(json!({"subdomain": "acme", "start_date": raw})).unwrap();
+        assert_eq!(s.start_date.unwrap().unix(), 1704067200, "{raw}");
+    }
+    let e =
+        serde_json::from_value::<ZendeskSettings>(json!({"start_date": "01/02/2024"})).unwrap_err();
+    assert!(e.to_string().contains("2024-03-01"), "{e}");
 }

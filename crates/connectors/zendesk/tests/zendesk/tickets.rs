@@ -245,7 +245,7 @@ async fn start_date_and_page_size_reach_the_request() {
         .mount(&server)
         .await;
     let mut s = settings(&server);
-    s.start_date = Some("2024-01-01".parse().unwrap());
+    s.start_date = Some(serde_json::from_value(json!("2024-01-01")).unwrap());
     s.page_size = Some(1000);
     let c = deskpulse_connector_zendesk::ZendeskConnector::new(s)
         .unwrap()

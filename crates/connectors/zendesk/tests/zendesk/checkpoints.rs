@@ -1,0 +1,212 @@
+//! Checkpoints stored by earlier versions resume, exactly as those versions wrote them; and no
+//! time bookmark from the API (an `end_time`, a rating's `updated_at`) that lies in the
+//! future ever becomes a checkpoint.
+
+use crate::common::*;
+use chrono::{DateTime, Utc};
+use deskpulse_connector::clock::Clock;
+use deskpulse_connector::{Checkpoint, ConnectorError};
+use serde_json::{Value, json};
+use wiremock::matchers::{path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const USERS: &str = "/api/v2/incremental/users/cursor.json";
+const TICKETS: &str = "/api/v2/incremental/tickets/cursor.json";
+const EVENTS: &str = "/api/v2/incremental/ticket_events.json";
+const RATINGS: &str = "/api/v2/satisfaction_ratings.json";
+/// An `after_cursor` as Zendesk's cursor export documents it.
+const CURSOR: &str = "MTU3NjYxMzUzOS4wfHw0Njd8";
+
+fn export_page(key: &str, ep: &str, after: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        key: [], "after_cursor": after, "after_url": format!("{PROD}{ep}?cursor={after}"),
+        "before_cursor": null, "before_url": null, "end_of_stream": true,
+    }))
+}
+
+fn events_page(events: Value, end_time: i64, eos: bool) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "ticket_events": events, "count": events.as_array().map_or(0, Vec::len),
+        "end_of_stream": eos, "end_time": end_time,
+        "next_page": if eos { Value::Null } else {
+            json!(format!("{PROD}{EVENTS}?start_time={end_time}&include=comment_events"))
+        },
+    }))
+}
+
+fn ratings_page(ratings: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "satisfaction_ratings": ratings,
+        "meta": {"has_more": false, "after_cursor": null, "before_cursor": null},
+        "links": {"next": null, "prev": null},
+    }))
+}
+
+fn rating(id: u64, created: &str, updated: &str) -> Value {
+    json!({
+        "url": format!("{PROD}{RATINGS}/{id}.json"), "id": id, "assignee_id": 235323,
+        "group_id": 98738, "requester_id": 20978392, "ticket_id": id + 1000, "score": "good",
+        "comment": null, "reason": "The issue was resolved quickly", "reason_id": 123,
+        "created_at": created, "updated_at": updated,
+    })
+}
+
+fn ts(s: &str) -> i64 {
+    s.parse::<DateTime<Utc>>().unwrap().timestamp()
+}
+
+/// `{"cursor": …}` and `{"start_time": …}` of the cursor exports, `{"start_time": …}` of the
+/// ticket events and ratings, literally as the previous version stored them: each resumes
+/// where it says, and the next checkpoint is written in the same layout.
+#[tokio::test]
+async fn checkpoints_stored_by_the_previous_version_resume() {
+    let server = MockServer::start().await;
+    Mock::given(path(USERS))
+        .and(query_param("cursor", CURSOR))
+        .and(query_param_is_missing("start_time"))
+        .respond_with(export_page("users", USERS, CURSOR))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(TICKETS))
+        .and(query_param("start_time", "1332034771"))
+        .and(query_param_is_missing("cursor"))
+        .respond_with(export_page("tickets", TICKETS, CURSOR))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(EVENTS))
+        .and(query_param("start_time", "1709283600"))
+        .respond_with(events_page(json!([]), 1709283600, true))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // The ratings bookmark is re-read from 28 days (the default lookback) before it.
+    let bookmark = ts("2024-03-21T09:00:00Z");
+    Mock::given(path(RATINGS))
+        .and(query_param(
+            "start_time",
+            (bookmark - 28 * 86_400).to_string(),
+        ))
+        .respond_with(ratings_page(json!([rating(
+            5,
+            "2024-03-20T09:00:00Z",
+            "2024-03-22T09:00:00Z"
+        )])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = connector(&server);
+    let stored = [
+        (
+            "users",
+            json!({"cursor": CURSOR}),
+            json!({"cursor": CURSOR}),
+        ),
+        (
+            "tickets",
+            json!({"start_time": 1332034771}),
+            json!({"cursor": CURSOR}),
+        ),
+        (
+            "ticket_events",
+            json!({"start_time": 1709283600}),
+            json!({"start_time": 1709283600}),
+        ),
+        (
+            "satisfaction_ratings",
+            json!({"start_time": bookmark}),
+            json!({"start_time": ts("2024-03-22T09:00:00Z")}),
+        ),
+    ];
+    for (stream, from, next) in stored {
+        let batches = read_ok(&c, stream, Some(Checkpoint::new(from))).await;
+        assert_eq!(checkpoints(&batches), vec![next], "{stream}");
+    }
+}
+
+/// A cursor export that ends on its first page without an `after_cursor` keeps its
+/// `start_time`, as the previous version did.
+#[tokio::test]
+async fn an_export_without_after_cursor_keeps_its_start_time() {
+    let server = MockServer::start().await;
+    Mock::given(path(TICKETS))
+        .and(query_param("start_time", "1332034771"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "tickets": [], "after_cursor": null, "after_url": null, "before_cursor": null,
+            "before_url": null, "end_of_stream": true,
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let from = Checkpoint::new(json!({"start_time": 1332034771}));
+    let batches = read_ok(&connector(&server), "tickets", Some(from)).await;
+    assert_eq!(
+        checkpoints(&batches),
+        vec![json!({"start_time": 1332034771})]
+    );
+}
+
+fn at(s: &str) -> Clock {
+    Clock::fixed(s.parse().unwrap())
+}
+
+/// An `end_time` a day past now (a server whose clock runs ahead, or a bad proxy) would be
+/// the next sync's `start_time`: the page is refused and nothing is committed.
+#[tokio::test]
+async fn an_end_time_past_now_is_malformed_and_never_a_checkpoint() {
+    let server = MockServer::start().await;
+    Mock::given(path(EVENTS))
+        .and(query_param("start_time", "1709283600"))
+        .respond_with(events_page(json!([]), ts("2024-03-02T12:00:00Z"), false))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = connector(&server).with_clock(at("2024-03-01T12:00:00Z"));
+    let from = Checkpoint::new(json!({"start_time": 1709283600}));
+    let (batches, err) = read(&c, "ticket_events", Some(from)).await;
+    assert!(batches.is_empty());
+    assert!(
+        matches!(&err, Some(ConnectorError::Malformed { endpoint, detail })
+            if endpoint == EVENTS && detail.contains("`end_time`")),
+        "{err:?}"
+    );
+}
+
+/// A rating whose `updated_at` is a year past now would make every later sync ask for ratings
+/// from the future (and miss every answer until then): refused before it becomes the
+/// bookmark. A few minutes of clock skew is tolerated.
+#[tokio::test]
+async fn a_rating_answered_in_the_future_never_becomes_the_bookmark() {
+    let now = "2024-03-01T12:00:00Z";
+    for (updated, ok) in [
+        ("2024-03-01T12:03:00Z", true),
+        ("2025-03-01T12:00:00Z", false),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(path(RATINGS))
+            .respond_with(ratings_page(json!([
+                rating(1, "2024-03-01T09:00:00Z", "2024-03-01T10:00:00Z"),
+                rating(2, "2024-03-01T09:30:00Z", updated),
+            ])))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let c = connector(&server).with_clock(at(now));
+        let (batches, err) = read(&c, "satisfaction_ratings", None).await;
+        if ok {
+            assert!(err.is_none(), "{err:?}");
+            assert_eq!(
+                checkpoints(&batches),
+                vec![json!({"start_time": ts(updated)})]
+            );
+        } else {
+            assert!(batches.is_empty(), "{batches:?}");
+            assert!(
+                matches!(&err, Some(ConnectorError::Malformed { endpoint, detail })
+                    if endpoint == RATINGS && detail.contains("rating 2") && detail.contains("`updated_at`")),
+                "{err:?}"
+            );
+        }
+    }
+}
