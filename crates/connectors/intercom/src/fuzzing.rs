@@ -11,7 +11,7 @@
 pub mod invariants;
 
 use crate::api::{self, AdminList, Conversation, RosterPage, SearchPage};
-use crate::streams;
+use crate::{roster, streams};
 use chrono::DateTime;
 use deskpulse_model::{Record, TicketRoster};
 
@@ -45,7 +45,7 @@ fn search(data: &[u8]) -> Result<Vec<Record>, String> {
         streams::searched_id(&c).map_err(|e| e.to_string())?;
         out.extend(streams::gone_records(c).map_err(|e| e.to_string())?);
     }
-    streams::next_cursor(page.pages.next, None).map_err(|e| e.to_string())?;
+    streams::next_cursor(page.pages)?;
     Ok(out)
 }
 
@@ -58,8 +58,8 @@ fn conversation(data: &[u8]) -> Result<Vec<Record>, String> {
 
 fn roster(data: &[u8]) -> Result<Vec<Record>, String> {
     let page = parse::<RosterPage>(data)?;
-    let ids = streams::roster_ids(page.conversations).map_err(|e| e.to_string())?;
-    let next = streams::next_cursor(page.pages.next, None).map_err(|e| e.to_string())?;
+    let ids = roster::roster_ids(page.conversations)?;
+    let next = streams::next_cursor(page.pages)?;
     Ok(vec![Record::TicketRoster(TicketRoster {
         sweep_started_at: DateTime::UNIX_EPOCH,
         listed_before: DateTime::UNIX_EPOCH,

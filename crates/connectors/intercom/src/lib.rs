@@ -19,118 +19,122 @@
 //! Every request sends `Intercom-Version: 2.14`, the version whose OpenAPI description and
 //! examples the mapping follows (Airbyte's recordings, made with 2.9/2.10, read the same);
 //! ids are accepted as strings or numbers, since versions and examples differ there.
+//!
+//! Rate limits: Intercom answers a 429 without `Retry-After`, with the window's end in
+//! `X-RateLimit-Reset` (unix seconds), and sends `X-RateLimit-Remaining` on every response;
+//! the SDK's client waits both out by the connector's [`Clock`].
 
 mod api;
 #[doc(hidden)]
 pub mod fuzzing;
+mod roster;
 mod settings;
 mod streams;
 
-pub use settings::{IntercomSettings, settings_keys};
+pub use deskpulse_connector::Clock;
+pub use roster::RosterCheckpoint;
+pub use settings::IntercomSettings;
+pub use streams::{AdminsCheckpoint, ConversationsCheckpoint};
 
-use chrono::{DateTime, Utc};
-use deskpulse_connector::http::{Auth, HttpClient, HttpSettings, RetryPolicy};
-use deskpulse_connector::{BatchStream, Checkpoint, Connector, ConnectorError, StreamSpec};
-use std::fmt;
-use std::sync::Arc;
+use deskpulse_connector::prelude::*;
 
 /// The Intercom API version requests ask for (`Intercom-Version` header).
 pub const API_VERSION: &str = "2.14";
 
-/// The `kind` of an Intercom source.
-pub const KIND: &str = "intercom";
+/// The Intercom connector kind: what `deskpulse connectors` lists, and how a source is built.
+pub struct Intercom;
 
-/// The one rate-limit group: Intercom's limit is per app and per workspace, not per endpoint.
-pub(crate) const DEFAULT: &str = "default";
+impl ConnectorFactory for Intercom {
+    const KIND: &'static str = "intercom";
+    const DESCRIPTION: &'static str = "Intercom: conversations by updated_at (search) with their parts, conversation ratings, admins";
+    /// The streams, in the order a sync reads them (admins first, so authors resolve; the
+    /// roster last, after the conversations it judges were stored).
+    const STREAMS: &'static [StreamSpec] = &[
+        StreamSpec {
+            name: "admins",
+            description: "teammates as agents (Intercom's Operator/Fin bot accounts as bots); full refresh",
+        },
+        StreamSpec {
+            name: "conversations",
+            description: "conversations with state, channel, assignee, tags; their parts as messages (no bodies; notes internal) and one status history each; requesters as customers; 1–5 conversation ratings; Intercom's own statistics for reconcile",
+        },
+        StreamSpec {
+            name: "ticket_roster",
+            description: "every conversation id Intercom still lists (search by created_at), at most every `roster_every`: conversations deleted since they were synced drop out of every KPI",
+        },
+    ];
+    const UNRECONCILABLE: &'static [KpiLimit] = &[KpiLimit {
+        kpi: "one_touch_resolution_rate",
+        reason: "Intercom's conversation statistics count no teammate replies (count_conversation_parts counts every part)",
+    }];
+    type Settings = IntercomSettings;
 
-/// The streams, in the order a sync reads them (admins first, so authors resolve; the
-/// roster last, after the conversations it judges were stored).
-pub const STREAMS: &[StreamSpec] = &[
-    StreamSpec {
-        name: "admins",
-        description: "teammates as agents (Intercom's Operator/Fin bot accounts as bots); full refresh",
-    },
-    StreamSpec {
-        name: "conversations",
-        description: "conversations with state, channel, assignee, tags; their parts as messages (no bodies; notes internal) and one status history each; requesters as customers; 1–5 conversation ratings; Intercom's own statistics for reconcile",
-    },
-    StreamSpec {
-        name: "ticket_roster",
-        description: "every conversation id Intercom still lists (search by created_at), at most every `roster_every`: conversations deleted since they were synced drop out of every KPI",
-    },
-];
-
-/// Where the connector reads the current time: whether a roster sweep is due, and when a
-/// sweep starts. [`Clock::system`] unless a test injects another.
-#[derive(Clone)]
-pub struct Clock(Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>);
-
-impl Clock {
-    /// The system's clock.
-    pub fn system() -> Self {
-        Clock(Arc::new(Utc::now))
-    }
-    /// Always `at`.
-    pub fn fixed(at: DateTime<Utc>) -> Self {
-        Clock(Arc::new(move || at))
-    }
-    /// Whatever `now` returns.
-    pub fn from_fn(now: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
-        Clock(Arc::new(now))
-    }
-    pub fn now(&self) -> DateTime<Utc> {
-        (self.0)()
+    fn build(settings: IntercomSettings) -> Result<Box<dyn Connector>, ConnectorError> {
+        Ok(Box::new(IntercomConnector::new(settings)?))
     }
 }
 
-impl fmt::Debug for Clock {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Clock")
-    }
+/// The `kind` of an Intercom source (the CLI's name until it lists [`Intercom`]).
+pub const KIND: &str = Intercom::KIND;
+/// The streams (the CLI's name until it lists [`Intercom`]).
+pub const STREAMS: &[StreamSpec] = Intercom::STREAMS;
+
+/// The keys a `[[sources]]` entry of kind `intercom` may have (besides the common ones),
+/// read from [`IntercomSettings`]' serde derive.
+pub fn settings_keys() -> &'static [&'static str] {
+    <Intercom as ConnectorFactory>::settings_keys()
 }
 
 /// A configured Intercom source.
 #[derive(Debug)]
 pub struct IntercomConnector {
-    http: HttpClient,
-    start_time: i64,
-    page_size: u32,
-    parts_concurrency: usize,
-    lookback: i64,
-    roster_every: chrono::Duration,
-    clock: Clock,
+    pub(crate) http: HttpClient,
+    pub(crate) start_time: i64,
+    pub(crate) page_size: u32,
+    pub(crate) parts_concurrency: usize,
+    /// Seconds searched again before the bookmark on every resumed sync.
+    pub(crate) lookback: i64,
+    /// The least time between two completed roster sweeps (zero: every sync).
+    pub(crate) roster_every: chrono::Duration,
+    /// Whether a roster sweep is due, when a sweep starts, how far a bookmark may be ahead,
+    /// and how long a 429's `X-RateLimit-Reset` asks to wait.
+    pub(crate) clock: Clock,
 }
 
 impl IntercomConnector {
     /// Validates `settings`; errors name the key to fix.
     pub fn new(settings: IntercomSettings) -> Result<Self, ConnectorError> {
-        let base_url = settings.resolved_base_url()?;
-        let token = settings.token()?;
-        let page_size = settings.validated_page_size()?;
-        let parts_concurrency = settings.validated_parts_concurrency()?;
-        let roster_every = settings.validated_roster_every()?;
-        let mut http_settings = HttpSettings::new(base_url, Auth::Bearer(token));
+        let v = settings.validate()?;
+        let mut http_settings = HttpSettings::new(v.base_url, Auth::Bearer(v.token));
         // Pin the API version the mapping was written against; without it Intercom answers
         // with the app's default version, which a workspace admin may change.
         http_settings
             .headers
             .push(("Intercom-Version", API_VERSION.to_owned()));
         http_settings.user_agent = concat!("deskpulse-intercom/", env!("CARGO_PKG_VERSION")).into();
-        let http =
-            HttpClient::new(http_settings)?.with_rate_limit(DEFAULT, settings.requests_per_minute);
+        // One group: Intercom's limit is per app and per workspace, not per endpoint.
+        let budgets = RateBudgets::new().with(
+            "default",
+            RateBudget::per_minute(settings.requests_per_minute),
+        );
+        let clock = Clock::system();
         Ok(Self {
-            http,
-            start_time: settings.start_time(),
-            page_size,
-            parts_concurrency,
-            lookback: i64::from(settings.lookback_minutes) * 60,
-            roster_every,
-            clock: Clock::system(),
+            http: HttpClient::new(http_settings)?
+                .with_budgets(budgets)
+                .with_clock(clock.clone()),
+            start_time: v.start_time,
+            page_size: v.page_size,
+            parts_concurrency: v.parts_concurrency,
+            lookback: v.lookback,
+            roster_every: v.roster_every,
+            clock,
         })
     }
 
-    /// Replaces the clock (tests: a sweep's start and interval without the wall clock).
+    /// Replaces the clock, the connector's and its HTTP client's (tests: a sweep's start and
+    /// interval, and a 429's reset, without the wall clock).
     pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.http = self.http.with_clock(clock.clone());
         self.clock = clock;
         self
     }
@@ -149,31 +153,19 @@ impl IntercomConnector {
 
 impl Connector for IntercomConnector {
     fn kind(&self) -> &'static str {
-        KIND
+        Intercom::KIND
     }
 
     fn streams(&self) -> &'static [StreamSpec] {
-        STREAMS
+        Intercom::STREAMS
     }
 
     fn read<'a>(&'a self, stream: &'a str, from: Option<Checkpoint>) -> BatchStream<'a> {
-        let ctx = streams::Ctx {
-            http: &self.http,
-            start_time: self.start_time,
-            page_size: self.page_size,
-            parts_concurrency: self.parts_concurrency,
-            lookback: self.lookback,
-            roster_every: self.roster_every,
-            clock: &self.clock,
-        };
         match stream {
-            "admins" => streams::admins(ctx, from),
-            "conversations" => streams::conversations(ctx, from),
-            "ticket_roster" => streams::ticket_roster(ctx, from),
-            other => {
-                let err = ConnectorError::unknown_stream(other, STREAMS);
-                Box::pin(futures::stream::once(async move { Err(err) }))
-            }
+            "admins" => cursor_stream(&self.http, streams::Admins, from),
+            "conversations" => cursor_stream(&self.http, streams::Conversations { c: self }, from),
+            "ticket_roster" => roster::read(self, from),
+            other => failed(ConnectorError::unknown_stream(other, Intercom::STREAMS)),
         }
     }
 }

@@ -1,7 +1,7 @@
-//! The `[[sources]]` keys of an Intercom source, and their validation.
+//! The `[[sources]]` keys of an Intercom source, validated with the SDK's settings helpers
+//! (every message names the key to fix).
 
-use chrono::NaiveDate;
-use deskpulse_connector::settings::present;
+use deskpulse_connector::settings::{self, StartDate, present, present_secret};
 use deskpulse_connector::{ConnectorError, Secret};
 use serde::Deserialize;
 
@@ -21,9 +21,10 @@ pub struct IntercomSettings {
     /// Replaces the regional host for every request and every next page.
     #[serde(default)]
     pub base_url: Option<String>,
-    /// Where the first sync starts (UTC midnight); default: the whole history.
+    /// Where the first sync starts (`"2024-03-01"` is UTC midnight, or RFC 3339); default:
+    /// the whole history.
     #[serde(default)]
-    pub start_date: Option<NaiveDate>,
+    pub start_date: Option<StartDate>,
     /// Conversations per search page (Intercom: at most 150; default 150).
     #[serde(default)]
     pub page_size: Option<u32>,
@@ -77,110 +78,68 @@ impl Default for IntercomSettings {
     }
 }
 
-/// The keys a `[[sources]]` entry of kind `intercom` may have (besides the common ones).
-pub fn settings_keys() -> &'static [&'static str] {
-    &[
-        "access_token",
-        "region",
-        "base_url",
-        "start_date",
-        "page_size",
-        "requests_per_minute",
-        "parts_concurrency",
-        "lookback_minutes",
-        "roster_every",
-    ]
-}
-
 /// The largest `pagination.per_page` the search accepts.
-pub(crate) const MAX_SEARCH_PAGE: u32 = 150;
-pub(crate) const MAX_PARTS_CONCURRENCY: u32 = 16;
+const MAX_SEARCH_PAGE: u32 = 150;
+const MAX_PARTS_CONCURRENCY: u32 = 16;
 
-pub(crate) fn invalid(msg: impl Into<String>) -> ConnectorError {
-    ConnectorError::Settings(msg.into())
+/// The settings as the connector uses them.
+pub(crate) struct Valid {
+    pub base_url: url::Url,
+    pub token: Secret,
+    pub page_size: u32,
+    pub parts_concurrency: usize,
+    pub roster_every: chrono::Duration,
+    /// The first sync's lower bound on `updated_at` (unix seconds, never negative).
+    pub start_time: i64,
+    /// Seconds searched again before the bookmark on every resumed sync.
+    pub lookback: i64,
 }
 
 impl IntercomSettings {
-    /// The base URL every request goes to.
-    pub(crate) fn resolved_base_url(&self) -> Result<url::Url, ConnectorError> {
-        if let Some(raw) = present(&self.base_url) {
-            let url = url::Url::parse(raw).map_err(|e| {
-                invalid(format!(
-                    "`base_url` is not a URL ({e}): write it like `https://api.intercom.io` or `http://127.0.0.1:8080`"
-                ))
-            })?;
-            if !matches!(url.scheme(), "http" | "https") {
-                return Err(invalid(
-                    "`base_url` must start with `http://` or `https://`",
-                ));
-            }
-            return Ok(url);
-        }
-        let host = match present(&self.region)
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            None | Some("us") => "https://api.intercom.io",
-            Some("eu") => "https://api.eu.intercom.io",
-            Some("au") => "https://api.au.intercom.io",
-            Some(other) => {
-                return Err(invalid(format!(
-                    "`region` must be `us`, `eu` or `au` (where the workspace is hosted), got {other:?}"
-                )));
-            }
-        };
-        url::Url::parse(host).map_err(|e| invalid(format!("`region` gives no valid URL: {e}")))
-    }
-
-    pub(crate) fn token(&self) -> Result<Secret, ConnectorError> {
-        match &self.access_token {
-            Some(t) if !t.expose().trim().is_empty() => Ok(t.clone()),
-            _ => Err(invalid(
-                "set `access_token` (Intercom Developer Hub → your app → Authentication), e.g. `access_token = \"${INTERCOM_ACCESS_TOKEN}\"`",
-            )),
-        }
-    }
-
-    pub(crate) fn validated_page_size(&self) -> Result<u32, ConnectorError> {
-        match self.page_size {
-            None => Ok(MAX_SEARCH_PAGE),
-            Some(n) if n == 0 || n > MAX_SEARCH_PAGE => Err(invalid(format!(
-                "`page_size` must be between 1 and {MAX_SEARCH_PAGE} (Intercom's search limit), got {n}"
-            ))),
-            Some(n) => Ok(n),
-        }
-    }
-
-    pub(crate) fn validated_parts_concurrency(&self) -> Result<usize, ConnectorError> {
-        match self.parts_concurrency {
-            n @ 1..=MAX_PARTS_CONCURRENCY => Ok(n as usize),
-            n => Err(invalid(format!(
-                "`parts_concurrency` must be between 1 and {MAX_PARTS_CONCURRENCY}, got {n}"
-            ))),
-        }
-    }
-
-    /// `roster_every` as a duration; zero sweeps on every sync.
-    pub(crate) fn validated_roster_every(&self) -> Result<chrono::Duration, ConnectorError> {
-        let raw = self.roster_every.trim();
-        let d = humantime::parse_duration(raw).map_err(|e| {
-            invalid(format!(
-                "`roster_every` is not a duration ({e}): write it like \"24h\", \"6h\" or \"30m\" (\"0s\" sweeps on every sync), got {raw:?}"
-            ))
+    pub(crate) fn validate(&self) -> Result<Valid, ConnectorError> {
+        let token = present_secret(&self.access_token).cloned().ok_or_else(|| {
+            ConnectorError::settings(
+                "access_token",
+                "is not set: copy it from Intercom's Developer Hub → your app → Authentication, e.g. `access_token = \"${INTERCOM_ACCESS_TOKEN}\"`",
+            )
         })?;
-        chrono::Duration::from_std(d).map_err(|_| {
-            invalid(format!(
-                "`roster_every` {raw:?} is too long: give at most a few years, e.g. \"24h\""
-            ))
+        let parts = settings::bounded(
+            "parts_concurrency",
+            self.parts_concurrency,
+            1,
+            MAX_PARTS_CONCURRENCY,
+        )?;
+        // `base_url` replaces the region (whatever it says).
+        let regional = match present(&self.base_url) {
+            Some(_) => None,
+            None => Some(self.regional_host()?),
+        };
+        Ok(Valid {
+            base_url: settings::base_url(&self.base_url, regional, "https://api.intercom.io")?,
+            token,
+            page_size: settings::page_size(self.page_size, MAX_SEARCH_PAGE, "page_size")?,
+            parts_concurrency: parts as usize,
+            roster_every: settings::duration("roster_every", &self.roster_every)?,
+            start_time: self.start_date.map_or(0, |d| d.unix()),
+            lookback: i64::from(self.lookback_minutes) * 60,
         })
     }
 
-    /// The first sync's lower bound on `updated_at` (unix seconds).
-    pub(crate) fn start_time(&self) -> i64 {
-        self.start_date
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|dt| dt.and_utc().timestamp())
-            .unwrap_or(0)
-            .max(0)
+    /// The host of the workspace's region.
+    fn regional_host(&self) -> Result<&'static str, ConnectorError> {
+        match present(&self.region)
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("us") => Ok("https://api.intercom.io"),
+            Some("eu") => Ok("https://api.eu.intercom.io"),
+            Some("au") => Ok("https://api.au.intercom.io"),
+            Some(other) => Err(ConnectorError::settings(
+                "region",
+                format!(
+                    "must be `us`, `eu` or `au` (where the workspace is hosted), got {other:?}"
+                ),
+            )),
+        }
     }
 }

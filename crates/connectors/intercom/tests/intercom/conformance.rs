@@ -1,10 +1,14 @@
 //! The SDK's conformance kit on the Intercom connector: resume from every checkpoint, 429,
-//! 5xx, 401/403, broken pages and secrets in logs, on all three streams.
+//! 5xx, 401/403, broken pages, secrets in logs, typed checkpoints and the kind's
+//! declaration, on all three streams.
 
 use crate::common::{at, conversation, fixture, part, with_parts};
 use deskpulse_connector::Secret;
 use deskpulse_connector::testkit::{Conformance, Fixtures, Target};
-use deskpulse_connector_intercom::{Clock, IntercomConnector, IntercomSettings};
+use deskpulse_connector_intercom::{
+    AdminsCheckpoint, Clock, ConversationsCheckpoint, Intercom, IntercomConnector,
+    IntercomSettings, RosterCheckpoint,
+};
 use serde_json::{Value, json};
 
 const SEARCH: &str = "/conversations/search";
@@ -173,6 +177,10 @@ async fn passes_the_conformance_kit() {
     // resumes exactly from the search's cursor (and, resumed after its last page within
     // `roster_every`, yields nothing).
     .boundary_repeats(&["conversations", "admins"])
+    .kind(&Intercom)
+    .checkpoint_type::<AdminsCheckpoint>("admins")
+    .checkpoint_type::<ConversationsCheckpoint>("conversations")
+    .checkpoint_type::<RosterCheckpoint>("ticket_roster")
     .run()
     .await
     .assert_ok();

@@ -2,6 +2,7 @@
 
 use crate::common::*;
 use deskpulse_connector::Record;
+use deskpulse_connector::settings::StartDate;
 use deskpulse_connector_intercom::IntercomSettings;
 use serde_json::json;
 use wiremock::MockServer;
@@ -138,7 +139,7 @@ async fn start_date_bounds_the_first_sync() {
     let fake = Fake::new(five());
     fake.mount(&server).await;
     let c = connector_with(IntercomSettings {
-        start_date: Some("2025-11-13".parse().unwrap()),
+        start_date: Some(StartDate("2025-11-13T00:00:00Z".parse().unwrap())),
         ..settings(&server)
     });
     let batches = read_ok(&c, "conversations", None).await;
@@ -215,4 +216,33 @@ async fn the_documented_search_page_is_read_as_the_last_page() {
         batches[0].checkpoint.value(),
         &json!({"updated_at": 1_734_537_546})
     );
+}
+
+/// Checkpoints stored by the connector before the SDK port, written out literally as it
+/// wrote them, still resume: `{"updated_at": …}` for conversations, `{"full_refresh": true}`
+/// for admins.
+#[tokio::test]
+async fn checkpoints_stored_before_the_port_still_resume() {
+    let server = MockServer::start().await;
+    let fake = Fake::new(five());
+    fake.mount(&server).await;
+    let c = connector(&server);
+    let stored = deskpulse_connector::Checkpoint::new(json!({"updated_at": 1_763_000_200}));
+    let batches = read_ok(&c, "conversations", Some(stored)).await;
+    assert_eq!(
+        fake.searches()[0]["query"]["value"][0]["value"],
+        1_763_000_200
+    );
+    assert_eq!(ticket_ids(&records(&batches)), ["2", "3", "4", "5"]);
+    assert_eq!(
+        batches.last().unwrap().checkpoint.value(),
+        &json!({"updated_at": 1_763_000_500})
+    );
+
+    let doc = fixture("intercom-openapi/descriptions_2.14__GET_admins__200.json");
+    mount_admins(&server, doc["admins"].clone()).await;
+    let stored = deskpulse_connector::Checkpoint::new(json!({"full_refresh": true}));
+    let admins = read_ok(&c, "admins", Some(stored)).await;
+    assert_eq!(admins.len(), 1);
+    assert_eq!(admins[0].checkpoint.value(), &json!({"full_refresh": true}));
 }

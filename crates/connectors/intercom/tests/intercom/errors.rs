@@ -1,7 +1,6 @@
 //! Pages that cannot be followed are errors: never a panic, never a shortened stream.
 
 use crate::common::*;
-use deskpulse_connector::testkit;
 use deskpulse_connector::{Checkpoint, ConnectorError};
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -105,25 +104,6 @@ async fn a_next_page_without_cursor_is_malformed_after_the_good_pages() {
 }
 
 #[tokio::test]
-async fn a_cursor_that_does_not_move_is_malformed() {
-    let server = MockServer::start().await;
-    search_answers(
-        &server,
-        ResponseTemplate::new(200).set_body_json(json!({
-            "type": "conversation.list",
-            "pages": {"type": "pages", "page": 1, "per_page": 2, "total_pages": 9,
-                      "next": {"per_page": 2, "starting_after": "WzSame"}},
-            "total_count": 18,
-            "conversations": []
-        })),
-    )
-    .await;
-    let (batches, err) = read(&connector(&server), "conversations", None).await;
-    assert_eq!(batches.len(), 1);
-    assert_malformed(err, "did not move");
-}
-
-#[tokio::test]
 async fn a_bad_conversation_is_malformed_not_skipped() {
     let server = MockServer::start().await;
     Fake::new(three()).mount(&server).await;
@@ -175,11 +155,37 @@ async fn an_unknown_stream_is_an_error() {
     );
 }
 
+/// A conversation dated (`updated_at`) a day ahead of the connector's clock would become the
+/// bookmark and make every later sync search from the future: the page is Malformed and
+/// nothing of it is committed; the pages before it stay good.
 #[tokio::test]
-async fn server_errors_are_retried_then_reported() {
+async fn a_conversation_updated_in_the_future_is_malformed_not_a_bookmark() {
+    let now = 1_763_100_000;
     let server = MockServer::start().await;
-    search_answers(&server, ResponseTemplate::new(502)).await;
-    let (batches, err) = read(&connector(&server), "conversations", None).await;
-    assert!(batches.is_empty());
-    testkit::assert_http_error(&err, 502, 3);
+    let mut convs = three();
+    convs.push(conversation("4", 1000, now + 86_400, "open"));
+    Fake::new(convs).mount(&server).await;
+    let c = connector(&server).with_clock(deskpulse_connector_intercom::Clock::fixed(at(now)));
+    let (batches, err) = read(&c, "conversations", None).await;
+    assert_eq!(batches.len(), 1, "the first page stays good");
+    assert_eq!(batches[0].checkpoint.value(), &json!({"updated_at": 2002}));
+    assert_malformed(err, "ahead of this machine's clock");
+}
+
+/// Intercom's clock and this machine's disagree by seconds: a conversation updated a minute
+/// "ahead" is read, and its `updated_at` is the bookmark.
+#[tokio::test]
+async fn a_conversation_a_minute_ahead_of_the_clock_is_read() {
+    let now = 1_763_100_000;
+    let server = MockServer::start().await;
+    Fake::new(vec![conversation("1", 1000, now + 60, "open")])
+        .mount(&server)
+        .await;
+    let c = connector(&server).with_clock(deskpulse_connector_intercom::Clock::fixed(at(now)));
+    let batches = read_ok(&c, "conversations", None).await;
+    assert_eq!(ticket_ids(&records(&batches)), ["1"]);
+    assert_eq!(
+        batches[0].checkpoint.value(),
+        &json!({"updated_at": now + 60})
+    );
 }

@@ -348,3 +348,38 @@ async fn a_refused_saved_cursor_starts_a_new_sweep() {
         ]
     );
 }
+
+/// A sweep's checkpoint stored by the connector before the SDK port, written out literally
+/// (`last_completed_at: null` before any sweep completed), resumes at its cursor with its
+/// `sweep_started_at`.
+#[tokio::test]
+async fn a_sweep_checkpoint_stored_before_the_port_still_resumes() {
+    let (server, fake) = mounted(workspace()).await;
+    let stored = Checkpoint::new(json!({
+        "sweep_started_at": NOW,
+        "starting_after": format!("WzC{}|2", NOW - 300_000),
+        "last_completed_at": null
+    }));
+    let batches = read_ok(
+        &connector_at(&server, NOW + HOUR),
+        "ticket_roster",
+        Some(stored),
+    )
+    .await;
+    assert_eq!(
+        pages(&batches),
+        [page(NOW, &["3", "4"], false), page(NOW, &["5"], true)]
+    );
+    assert_eq!(
+        fake.searches()[0]["pagination"]["starting_after"],
+        json!(format!("WzC{}|2", NOW - 300_000))
+    );
+    assert_eq!(
+        batches[0].checkpoint.value(),
+        &json!({"sweep_started_at": NOW, "starting_after": format!("WzC{}|4", NOW - 200_000), "last_completed_at": null})
+    );
+    assert_eq!(
+        batches.last().unwrap().checkpoint.value(),
+        &json!({"last_completed_at": NOW + HOUR})
+    );
+}

@@ -141,3 +141,54 @@ fn roster_every_is_a_duration() {
         );
     }
 }
+
+/// The keys `deskpulse connectors` lists come from the settings struct's serde derive, and
+/// are the keys this kind has always had.
+#[test]
+fn settings_keys_are_the_settings_structs_keys() {
+    assert_eq!(
+        settings_keys(),
+        deskpulse_connector::settings::keys_of::<IntercomSettings>()
+    );
+    assert_eq!(
+        settings_keys(),
+        [
+            "access_token",
+            "region",
+            "base_url",
+            "start_date",
+            "page_size",
+            "requests_per_minute",
+            "parts_concurrency",
+            "lookback_minutes",
+            "roster_every",
+        ]
+    );
+}
+
+/// The factory declares the kind once: the aliases the CLI still uses are its values, and
+/// it builds a connector from the CLI's JSON (a numeric token read as text).
+#[test]
+fn the_factory_is_the_one_declaration() {
+    use deskpulse_connector::{ConnectorFactory, ConnectorKind, registry};
+    use deskpulse_connector_intercom::Intercom;
+    assert_eq!(KIND, Intercom::KIND);
+    assert_eq!(STREAMS, Intercom::STREAMS);
+    assert!(registry::check_kind(&Intercom).is_empty());
+    assert_eq!(
+        Intercom
+            .unreconcilable()
+            .iter()
+            .map(|l| l.kpi)
+            .collect::<Vec<_>>(),
+        ["one_touch_resolution_rate"]
+    );
+    let c = Intercom
+        .build(&serde_json::json!({"access_token": 12345, "page_size": "50", "region": "eu"}))
+        .unwrap();
+    assert_eq!(c.kind(), "intercom");
+    let Err(e) = Intercom.build(&serde_json::json!({"access_token": "tok", "page_size": 0})) else {
+        panic!("page_size 0 was accepted");
+    };
+    assert_eq!(e.key, "page_size");
+}
