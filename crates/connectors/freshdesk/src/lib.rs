@@ -5,8 +5,8 @@
 //! conversations of each page's tickets (Freshdesk has no bulk endpoint for them: the
 //! fan-out is bounded by the page and committed with it); the agents; and the satisfaction
 //! ratings by `created_since`. Every request goes to the configured base URL. The ticket
-//! list has its own rate limit group besides the account's per-minute limit; a 429 is
-//! waited out for its `Retry-After`.
+//! list has its own rate budget besides the account's per-minute one; a 429 is waited out
+//! for its `Retry-After`.
 //!
 //! Mapping onto the model:
 //!
@@ -38,52 +38,72 @@
 //! so its opening message is still the requester's; which of its conversations a bot wrote
 //! is told by the automation fields, as on any ticket.
 //!
-//! Pages: Freshdesk announces a next page in the `Link` header only, which the SDK's client
-//! does not hand back; a page shorter than `per_page` is the last (the header is absent
-//! exactly then), and a full last page is followed by one empty page. The ticket list
-//! serves at most 300 pages of one query: the default pass restarts at page 1 from the
-//! last `updated_at` read after every full page, so it never gets near the cap.
+//! Paging is the SDK's page-number paginator on every stream (the `streams` module says
+//! why not the `Link` header): a page shorter than `per_page` is the last. The ticket list
+//! and the ratings serve at most 300 pages of one query: the default ticket pass restarts
+//! at page 1 from the last `updated_at` read after every full page, so it never gets near
+//! the cap; the ratings start a new `created_since` window there.
 
 mod api;
+mod conversations;
 #[doc(hidden)]
 pub mod fuzzing;
 mod settings;
 mod streams;
 
 pub use settings::{FreshdeskSettings, settings_keys};
+pub use streams::{AgentsPos, RatingsPos, TicketsPos};
 
-use deskpulse_connector::http::{HttpClient, HttpSettings, RetryPolicy};
-use deskpulse_connector::{BatchStream, Checkpoint, Connector, ConnectorError, StreamSpec};
+use chrono::{DateTime, Utc};
+use deskpulse_connector::prelude::*;
 
-/// The `kind` of a Freshdesk source.
-pub const KIND: &str = "freshdesk";
+/// The Freshdesk connector kind: declared once, listed by the CLI.
+pub struct Freshdesk;
 
-/// Rate-limit group of the ticket list (Freshdesk's own sub-limit).
+impl ConnectorFactory for Freshdesk {
+    const KIND: &'static str = "freshdesk";
+    const DESCRIPTION: &'static str = "Freshdesk: tickets by updated_since with stats (plus spam/deleted passes) and their conversations, agents, satisfaction ratings";
+    /// In the order a sync reads them (agents first, so authors resolve).
+    const STREAMS: &'static [StreamSpec] = &[
+        StreamSpec {
+            name: "agents",
+            description: "agents (support, field, collaborators); Freshdesk lists no bot accounts",
+        },
+        StreamSpec {
+            name: "tickets",
+            description: "tickets by updated_since with stats (status, channel, assignee, tags, solve and reopen from stats), spam and deleted passes, requesters as customers (id and e-mail hash), and each ticket's conversations (author, public or note; no bodies)",
+        },
+        StreamSpec {
+            name: "satisfaction_ratings",
+            description: "CSAT answers to the survey's overall question (103…-103 onto 1–5)",
+        },
+    ];
+    const UNRECONCILABLE: &'static [KpiLimit] = &[KpiLimit {
+        kpi: "one_touch_resolution_rate",
+        reason: "Freshdesk's ticket stats count no replies",
+    }];
+    type Settings = FreshdeskSettings;
+
+    fn build(settings: FreshdeskSettings) -> Result<Box<dyn Connector>, ConnectorError> {
+        Ok(Box::new(FreshdeskConnector::new(settings)?))
+    }
+}
+
+/// The `kind` of a Freshdesk source (an alias of [`Freshdesk::KIND`]).
+pub const KIND: &str = Freshdesk::KIND;
+/// The streams (an alias of [`Freshdesk::STREAMS`]).
+pub const STREAMS: &[StreamSpec] = Freshdesk::STREAMS;
+/// The KPIs Freshdesk's API cannot support (an alias of [`Freshdesk::LIMITS`]: none).
+pub const LIMITS: &[KpiLimit] = Freshdesk::LIMITS;
+
+/// Rate budget of the ticket list (Freshdesk's own sub-limit).
 pub(crate) const TICKET_LIST: &str = "ticket_list";
-/// Rate-limit group of every other endpoint (the account's limit).
-pub(crate) const DEFAULT: &str = "default";
-
-/// The streams, in the order a sync reads them (agents first, so authors resolve).
-pub const STREAMS: &[StreamSpec] = &[
-    StreamSpec {
-        name: "agents",
-        description: "agents (support, field, collaborators); Freshdesk lists no bot accounts",
-    },
-    StreamSpec {
-        name: "tickets",
-        description: "tickets by updated_since with stats (status, channel, assignee, tags, solve and reopen from stats), spam and deleted passes, requesters as customers (id and e-mail hash), and each ticket's conversations (author, public or note; no bodies)",
-    },
-    StreamSpec {
-        name: "satisfaction_ratings",
-        description: "CSAT answers to the survey's overall question (103…-103 onto 1–5)",
-    },
-];
 
 /// A configured Freshdesk source.
 #[derive(Debug)]
 pub struct FreshdeskConnector {
     http: HttpClient,
-    start: chrono::DateTime<chrono::Utc>,
+    start: DateTime<Utc>,
     page_size: u32,
     ratings_lookback: chrono::Duration,
     concurrency: usize,
@@ -92,28 +112,37 @@ pub struct FreshdeskConnector {
 impl FreshdeskConnector {
     /// Validates `settings`; errors name the key to fix.
     pub fn new(settings: FreshdeskSettings) -> Result<Self, ConnectorError> {
-        let base_url = settings.resolved_base_url()?;
-        let auth = settings.auth()?;
-        let page_size = settings.validated_page_size()?;
-        let concurrency = settings.validated_concurrency()?;
-        let mut http_settings = HttpSettings::new(base_url, auth);
+        let v = settings.validate()?;
+        let budgets = RateBudgets::new()
+            .with(
+                "default",
+                RateBudget::per_minute(settings.requests_per_minute),
+            )
+            .with(
+                TICKET_LIST,
+                RateBudget::per_minute(settings.ticket_list_requests_per_minute),
+            );
+        let mut http_settings = HttpSettings::new(v.base_url, v.auth);
         http_settings.user_agent =
             concat!("deskpulse-freshdesk/", env!("CARGO_PKG_VERSION")).into();
-        let http = HttpClient::new(http_settings)?
-            .with_rate_limit(DEFAULT, settings.requests_per_minute)
-            .with_rate_limit(TICKET_LIST, settings.ticket_list_requests_per_minute);
         Ok(Self {
-            http,
-            start: settings.start(),
-            page_size,
-            ratings_lookback: chrono::Duration::days(i64::from(settings.ratings_lookback_days)),
-            concurrency,
+            http: HttpClient::new(http_settings)?.with_budgets(budgets),
+            start: v.start,
+            page_size: v.page_size,
+            ratings_lookback: v.ratings_lookback,
+            concurrency: v.concurrency,
         })
     }
 
     /// Replaces the retry policy (tests use short delays).
     pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
         self.http = self.http.with_retry_policy(retry);
+        self
+    }
+
+    /// Replaces the clock that time bookmarks are checked against (tests pin it).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.http = self.http.with_clock(clock);
         self
     }
 
@@ -125,29 +154,21 @@ impl FreshdeskConnector {
 
 impl Connector for FreshdeskConnector {
     fn kind(&self) -> &'static str {
-        KIND
+        Freshdesk::KIND
     }
 
     fn streams(&self) -> &'static [StreamSpec] {
-        STREAMS
+        Freshdesk::STREAMS
     }
 
     fn read<'a>(&'a self, stream: &'a str, from: Option<Checkpoint>) -> BatchStream<'a> {
-        let ctx = streams::Ctx {
-            http: &self.http,
-            start: self.start,
-            page_size: self.page_size,
-            ratings_lookback: self.ratings_lookback,
-            concurrency: self.concurrency,
-        };
         match stream {
-            "agents" => streams::agents(ctx, from),
-            "tickets" => streams::tickets(ctx, from),
-            "satisfaction_ratings" => streams::satisfaction_ratings(ctx, from),
-            other => {
-                let err = ConnectorError::unknown_stream(other, STREAMS);
-                Box::pin(futures::stream::once(async move { Err(err) }))
+            "agents" => page_number_stream(&self.http, streams::Agents { c: self }, from),
+            "tickets" => page_number_stream(&self.http, streams::Tickets { c: self }, from),
+            "satisfaction_ratings" => {
+                page_number_stream(&self.http, streams::Ratings { c: self }, from)
             }
+            other => failed(ConnectorError::unknown_stream(other, Freshdesk::STREAMS)),
         }
     }
 }

@@ -1,13 +1,13 @@
-//! The `[[sources]]` keys of a Freshdesk source, and their validation.
+//! The `[[sources]]` keys of a Freshdesk source, and their validation (the SDK's
+//! `settings` helpers: every message names the key to fix).
 
-use chrono::{DateTime, NaiveDate, Utc};
-use deskpulse_connector::settings::present;
-use deskpulse_connector::{ConnectorError, Secret};
-use serde::Deserialize;
+use chrono::{DateTime, Utc};
+use deskpulse_connector::prelude::*;
+use deskpulse_connector::settings;
 
 /// Settings of one Freshdesk source (`kind = "freshdesk"`). `Debug` shows no secret: the API
 /// key is a [`Secret`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FreshdeskSettings {
     /// `acme` for `https://acme.freshdesk.com` (the full host `acme.freshdesk.com` works too).
@@ -19,10 +19,11 @@ pub struct FreshdeskSettings {
     /// Replaces `https://{domain}.freshdesk.com` for every request.
     #[serde(default)]
     pub base_url: Option<String>,
-    /// Where the first sync starts (UTC midnight); default: the whole history. Freshdesk
-    /// returns only the last 30 days when no `updated_since` is sent, so one is always sent.
+    /// Where the first sync starts (`2024-03-01` is UTC midnight, or RFC 3339); default: the
+    /// whole history. Freshdesk returns only the last 30 days when no `updated_since` is
+    /// sent, so one is always sent.
     #[serde(default)]
-    pub start_date: Option<NaiveDate>,
+    pub start_date: Option<StartDate>,
     /// Records per page (`per_page`, 1–100; default 100).
     #[serde(default)]
     pub page_size: Option<u32>,
@@ -71,109 +72,69 @@ impl Default for FreshdeskSettings {
     }
 }
 
-/// The keys a `[[sources]]` entry of kind `freshdesk` may have (besides the common ones).
+/// The keys a `[[sources]]` entry of kind `freshdesk` may have (besides the common ones),
+/// read from the serde derive.
 pub fn settings_keys() -> &'static [&'static str] {
-    &[
-        "domain",
-        "api_key",
-        "base_url",
-        "start_date",
-        "page_size",
-        "requests_per_minute",
-        "ticket_list_requests_per_minute",
-        "ratings_lookback_days",
-        "conversation_concurrency",
-    ]
+    settings::keys_of::<FreshdeskSettings>()
 }
 
 /// The largest `per_page` Freshdesk accepts.
-pub(crate) const MAX_PAGE: u32 = 100;
+const MAX_PAGE: u32 = 100;
 
-pub(crate) fn invalid(msg: impl Into<String>) -> ConnectorError {
-    ConnectorError::Settings(msg.into())
+/// What the connector runs on, validated.
+pub(crate) struct Validated {
+    pub base_url: url::Url,
+    pub auth: Auth,
+    pub start: DateTime<Utc>,
+    pub page_size: u32,
+    pub ratings_lookback: chrono::Duration,
+    pub concurrency: usize,
 }
 
 impl FreshdeskSettings {
-    /// The base URL every request goes to.
-    pub(crate) fn resolved_base_url(&self) -> Result<url::Url, ConnectorError> {
-        if let Some(raw) = present(&self.base_url) {
-            let url = url::Url::parse(raw).map_err(|e| {
-                invalid(format!(
-                    "`base_url` is not a URL ({e}): write it like `https://acme.freshdesk.com` or `http://127.0.0.1:8080`"
-                ))
-            })?;
-            if !matches!(url.scheme(), "http" | "https") {
-                return Err(invalid(
-                    "`base_url` must start with `http://` or `https://`",
-                ));
-            }
-            return Ok(url);
-        }
-        let Some(domain) = present(&self.domain) else {
-            return Err(invalid(
-                "set `domain` (the `acme` of acme.freshdesk.com), or `base_url`",
-            ));
-        };
-        let domain = domain.to_ascii_lowercase();
-        let host = if domain.contains('.') {
-            domain
-        } else {
-            format!("{domain}.freshdesk.com")
-        };
-        let valid = host
-            .split('.')
-            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
-        if !valid {
-            return Err(invalid(format!(
-                "`domain` must be the account name (`acme` for https://acme.freshdesk.com) or its host, got {host:?}"
-            )));
-        }
-        url::Url::parse(&format!("https://{host}"))
-            .map_err(|e| invalid(format!("`domain` gives no valid URL: {e}")))
+    pub(crate) fn validate(&self) -> Result<Validated, ConnectorError> {
+        Ok(Validated {
+            base_url: self.base_url()?,
+            auth: self.auth()?,
+            start: self
+                .start_date
+                .map_or(DateTime::UNIX_EPOCH, |d| d.at())
+                .max(DateTime::UNIX_EPOCH),
+            page_size: settings::page_size(self.page_size, MAX_PAGE, "page_size")?,
+            ratings_lookback: chrono::Duration::days(i64::from(self.ratings_lookback_days)),
+            concurrency: settings::bounded(
+                "conversation_concurrency",
+                self.conversation_concurrency,
+                1,
+                10,
+            )? as usize,
+        })
     }
 
-    /// Basic auth with the API key as user name and `X` as password (Freshdesk's convention).
-    pub(crate) fn auth(&self) -> Result<deskpulse_connector::http::Auth, ConnectorError> {
-        match self
-            .api_key
-            .as_ref()
-            .filter(|k| !k.expose().trim().is_empty())
-        {
-            Some(key) => Ok(deskpulse_connector::http::Auth::Basic {
-                username: key.expose().trim().to_owned(),
-                password: Secret::new("X"),
-            }),
-            None => Err(invalid(
-                "set `api_key` (Freshdesk → profile picture → Profile settings → View API key)",
+    fn base_url(&self) -> Result<url::Url, ConnectorError> {
+        if let Some(raw) = present(&self.base_url) {
+            return settings::url("base_url", raw, "https://acme.freshdesk.com");
+        }
+        match present(&self.domain) {
+            Some(domain) => settings::account_url("domain", domain, "freshdesk.com", true),
+            None => Err(ConnectorError::settings(
+                "domain",
+                "is not set: write the `acme` of acme.freshdesk.com, or set `base_url`",
             )),
         }
     }
 
-    pub(crate) fn validated_page_size(&self) -> Result<u32, ConnectorError> {
-        match self.page_size {
-            Some(n) if n == 0 || n > MAX_PAGE => Err(invalid(format!(
-                "`page_size` must be between 1 and {MAX_PAGE}, got {n}"
-            ))),
-            Some(n) => Ok(n),
-            None => Ok(MAX_PAGE),
+    /// Basic auth with the API key as user name and `X` as password (Freshdesk's convention).
+    fn auth(&self) -> Result<Auth, ConnectorError> {
+        match present_secret(&self.api_key) {
+            Some(key) => Ok(Auth::Basic {
+                username: key.expose().trim().to_owned(),
+                password: Secret::new("X"),
+            }),
+            None => Err(ConnectorError::settings(
+                "api_key",
+                "is not set: Freshdesk → profile picture → Profile settings → View API key",
+            )),
         }
-    }
-
-    pub(crate) fn validated_concurrency(&self) -> Result<usize, ConnectorError> {
-        match self.conversation_concurrency {
-            n @ 1..=10 => Ok(n as usize),
-            n => Err(invalid(format!(
-                "`conversation_concurrency` must be between 1 and 10, got {n}"
-            ))),
-        }
-    }
-
-    /// The first sync's `updated_since` (UTC midnight of `start_date`, else the epoch).
-    pub(crate) fn start(&self) -> DateTime<Utc> {
-        self.start_date
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|dt| dt.and_utc())
-            .unwrap_or(DateTime::UNIX_EPOCH)
-            .max(DateTime::UNIX_EPOCH)
     }
 }

@@ -1,13 +1,16 @@
 //! The SDK's conformance kit on the Freshdesk connector: resume from every checkpoint, 429,
-//! 5xx, 401/403, broken pages and secrets in logs, on every stream. A test binary of its own:
-//! the kit installs a global log subscriber, and so does `tests/freshdesk/http.rs`.
+//! 5xx, 401/403, broken pages, secrets in logs, typed checkpoints and the kind's
+//! declaration, on every stream. A test binary of its own: the kit installs a global log
+//! subscriber.
 //!
 //! Payloads are the recorded ones of `tests/fixtures` (Airbyte's sandbox account, MIT) with
 //! new ids and times.
 
 use deskpulse_connector::Secret;
 use deskpulse_connector::testkit::{Conformance, Fixtures, Target};
-use deskpulse_connector_freshdesk::{FreshdeskConnector, FreshdeskSettings};
+use deskpulse_connector_freshdesk::{
+    AgentsPos, Freshdesk, FreshdeskConnector, FreshdeskSettings, RatingsPos, TicketsPos,
+};
 use serde_json::{Value, json};
 
 const TICKETS: &str = "/api/v2/tickets";
@@ -181,6 +184,10 @@ async fn freshdesk_passes_the_conformance_kit() {
     // Inclusive bookmarks: the seam ticket, the lookback window and the agents list are
     // read again by design (storage upserts them).
     .boundary_repeats(&["agents", "tickets", "satisfaction_ratings"])
+    .kind(&Freshdesk)
+    .checkpoint_type::<AgentsPos>("agents")
+    .checkpoint_type::<TicketsPos>("tickets")
+    .checkpoint_type::<RatingsPos>("satisfaction_ratings")
     .run()
     .await
     .assert_ok();

@@ -8,6 +8,7 @@ mod errors;
 mod golden;
 mod http;
 mod mapping;
+mod positions;
 mod ratings;
 mod settings;
 mod tickets;

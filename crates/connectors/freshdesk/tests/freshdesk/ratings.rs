@@ -17,7 +17,7 @@ pub fn rating(id: i64, created_at: &str, default_question: Value) -> Value {
     r
 }
 
-async fn mount_page(server: &MockServer, since: &str, page: u32, body: Value) {
+pub async fn mount_page(server: &MockServer, since: &str, page: u32, body: Value) {
     Mock::given(path(RATINGS))
         .and(query_param("created_since", since))
         .and(query_param("page", page.to_string()))

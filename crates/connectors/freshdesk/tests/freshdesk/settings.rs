@@ -1,8 +1,9 @@
 //! Settings: keys, defaults, validation messages, no secret in `Debug`.
 
+use deskpulse_connector::registry::{self, ConnectorFactory, ConnectorKind};
 use deskpulse_connector::{ConnectorError, Secret};
 use deskpulse_connector_freshdesk::{
-    FreshdeskConnector, FreshdeskSettings, KIND, STREAMS, settings_keys,
+    Freshdesk, FreshdeskConnector, FreshdeskSettings, KIND, STREAMS, settings_keys,
 };
 use serde_json::json;
 
@@ -142,4 +143,34 @@ fn debug_never_shows_the_key() {
     let text = format!("{s:?} {:?}", FreshdeskConnector::new(s.clone()).unwrap());
     assert!(!text.contains("super-secret-key-123"), "{text}");
     assert!(text.contains("[REDACTED]"), "{text}");
+}
+
+#[test]
+fn the_listed_keys_are_the_settings_structs() {
+    let from_derive = deskpulse_connector::settings::keys_of::<FreshdeskSettings>();
+    assert_eq!(settings_keys(), from_derive);
+    assert_eq!(
+        <Freshdesk as ConnectorFactory>::settings_keys(),
+        from_derive
+    );
+    assert!(registry::check_kind(&Freshdesk).is_empty());
+}
+
+#[test]
+fn the_kind_builds_from_the_clis_json_and_names_a_bad_key() {
+    // Environment overrides arrive as text: `"50"` is a number where one is wanted.
+    let c = Freshdesk
+        .build(&json!({"domain": "acme", "api_key": "k", "page_size": "50", "start_date": "2026-01-01T08:00:00Z"}))
+        .unwrap();
+    assert_eq!(c.kind(), "freshdesk");
+    let err = Freshdesk
+        .build(&json!({"domain": "acme", "api_key": "k", "page_size": 0}))
+        .err()
+        .unwrap();
+    assert_eq!(err.key, "page_size");
+    let err = Freshdesk
+        .build(&json!({"domain": "acme", "api_key": "k", "start_date": "March"}))
+        .err()
+        .unwrap();
+    assert_eq!(err.key, "start_date");
 }

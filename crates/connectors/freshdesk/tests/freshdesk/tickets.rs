@@ -139,15 +139,6 @@ async fn pages_through_every_pass_and_checkpoints_each_page() {
 }
 
 #[tokio::test]
-async fn resumes_exactly_from_every_checkpoint() {
-    let server = MockServer::start().await;
-    mount_tickets(&server).await;
-    let c = connector(&server);
-    let batches = read_ok(&c, "tickets", None).await;
-    assert_resumes_exactly_mid_pass(&c, "tickets", &batches).await;
-}
-
-#[tokio::test]
 async fn the_next_sync_starts_at_the_bookmark() {
     let server = MockServer::start().await;
     mount_tickets(&server).await;
@@ -252,7 +243,7 @@ async fn start_date_is_the_first_updated_since() {
     mount_filter(&server, "spam", since, 1, json!([])).await;
     mount_filter(&server, "deleted", since, 1, json!([])).await;
     let s = deskpulse_connector_freshdesk::FreshdeskSettings {
-        start_date: Some("2026-01-01".parse().unwrap()),
+        start_date: Some(serde_json::from_value(json!("2026-01-01")).unwrap()),
         ..settings(&server)
     };
     let c = deskpulse_connector_freshdesk::FreshdeskConnector::new(s).unwrap();
