@@ -3,17 +3,18 @@
 //!
 //! [`pages`] reads one body as every page this connector reads — the users and tickets
 //! cursor exports, the ticket events export, the satisfaction ratings list — exactly as a
-//! sync does (`serde_json` into the page struct, then the `map_*` functions), and asserts
-//! the invariants of [`invariants`] on what maps.
+//! sync does: `serde_json` into the page struct, then the stream's own paginator declaration
+//! (`page`, `item_time`, `bookmark`, `map`), and asserts the invariants of [`invariants`] on
+//! what maps.
 
 #[path = "../../fuzzing_invariants.rs"]
 pub mod invariants;
 
-use crate::api::{self, RatingsPage, TicketEventsPage, TicketsPage, UsersPage};
-use deskpulse_model::Record;
-
-/// Users a test configuration marks as bots (`bot_user_ids`).
-const BOT_USER_IDS: &[i64] = &[42];
+use crate::api::{RatingsPage, TicketEventsPage, TicketsPage, UsersPage};
+use crate::streams::{Export, Ratings, TicketEvents};
+use crate::{ZendeskConnector, ZendeskSettings};
+use deskpulse_connector::prelude::*;
+use std::sync::OnceLock;
 
 const KINDS: &[invariants::Kind] = &[
     ("users", users),
@@ -28,45 +29,62 @@ pub fn pages(data: &[u8]) -> Vec<&'static str> {
     invariants::check_page(data, KINDS)
 }
 
+/// A connector as a test configuration sets it up: user 42 is a bot (`bot_user_ids`), and
+/// its clock is pinned far ahead, so a rating's bookmark is refused only at the edge of
+/// what a time can hold, the same on every run.
+fn connector() -> &'static ZendeskConnector {
+    static C: OnceLock<ZendeskConnector> = OnceLock::new();
+    C.get_or_init(|| {
+        let settings = ZendeskSettings {
+            base_url: Some("http://127.0.0.1:9".into()),
+            oauth_token: Some(Secret::new("fuzz")),
+            bot_user_ids: vec![42],
+            ..ZendeskSettings::default()
+        };
+        let far = chrono::DateTime::from_timestamp(4_102_444_800, 0).unwrap_or_default();
+        ZendeskConnector::new(settings)
+            .expect("valid fuzzing settings")
+            .with_clock(Clock::fixed(far))
+    })
+}
+
 fn parse<T: serde::de::DeserializeOwned>(data: &[u8]) -> Result<T, String> {
     serde_json::from_slice(data).map_err(|e| e.to_string())
 }
 
-fn users(data: &[u8]) -> Result<Vec<Record>, String> {
+fn map_all<M: Mapping>(decl: &M, items: Vec<M::Item>) -> Result<Vec<Record>, String> {
     let mut out = Vec::new();
-    for u in parse::<UsersPage>(data)?.users {
-        out.extend(api::map_user(u, BOT_USER_IDS)?);
+    for item in items {
+        out.extend(decl.map(item)?);
     }
     Ok(out)
+}
+
+fn users(data: &[u8]) -> Result<Vec<Record>, String> {
+    let decl = Export::<UsersPage>::new(connector());
+    map_all(&decl, decl.page(parse(data)?)?.items)
 }
 
 fn tickets(data: &[u8]) -> Result<Vec<Record>, String> {
-    let mut out = Vec::new();
-    for t in parse::<TicketsPage>(data)?.tickets {
-        out.extend(api::map_ticket(t)?);
-    }
-    Ok(out)
+    let decl = Export::<TicketsPage>::new(connector());
+    map_all(&decl, decl.page(parse(data)?)?.items)
 }
 
 fn ticket_events(data: &[u8]) -> Result<Vec<Record>, String> {
-    let page = parse::<TicketEventsPage>(data)?;
-    let mut out = Vec::new();
-    for e in page.ticket_events {
-        // The paginator reads each update's second (`item_time`) to tell a page that
-        // cannot move on.
-        let _ = api::event_second(&e);
-        out.extend(api::map_ticket_event(e)?);
+    let decl = TicketEvents { c: connector() };
+    let page = decl.page(parse::<TicketEventsPage>(data)?)?;
+    for e in &page.items {
+        // Read by the same-second remedy.
+        let _ = decl.item_time(e);
     }
-    Ok(out)
+    map_all(&decl, page.items)
 }
 
 fn ratings(data: &[u8]) -> Result<Vec<Record>, String> {
-    let page = parse::<RatingsPage>(data)?;
-    let mut out = Vec::new();
-    for r in page.satisfaction_ratings {
-        // The bookmark.
-        let _ = r.answered_at().timestamp();
-        out.extend(api::map_rating(r));
+    let decl = Ratings { c: connector() };
+    let page = decl.page(parse::<RatingsPage>(data)?)?;
+    for r in &page.items {
+        let _ = decl.bookmark(r);
     }
-    Ok(out)
+    map_all(&decl, page.items)
 }

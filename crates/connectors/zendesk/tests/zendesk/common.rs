@@ -39,7 +39,17 @@ pub fn settings(server: &MockServer) -> ZendeskSettings {
 }
 
 pub fn connector(server: &MockServer) -> ZendeskConnector {
-    ZendeskConnector::new(settings(server))
+    connector_with(server, |_| {})
+}
+
+/// A connector on `server` with the test settings, changed by `change`.
+pub fn connector_with(
+    server: &MockServer,
+    change: impl FnOnce(&mut ZendeskSettings),
+) -> ZendeskConnector {
+    let mut s = settings(server);
+    change(&mut s);
+    ZendeskConnector::new(s)
         .unwrap()
         .with_retry_policy(fast_retry())
 }

@@ -5,7 +5,6 @@ use crate::common::*;
 use crate::tickets::{EP, page};
 use deskpulse_connector::Secret;
 use deskpulse_connector::testkit;
-use deskpulse_connector_zendesk::{ZendeskConnector, ZendeskSettings};
 use serde_json::json;
 use wiremock::matchers::{header, path};
 use wiremock::{Mock, MockServer};
@@ -44,14 +43,10 @@ async fn bearer_with_oauth_token() {
         .expect(1)
         .mount(&server)
         .await;
-    let s = ZendeskSettings {
-        email: None,
-        api_token: None,
-        oauth_token: Some(Secret::new("oauth-abc123")),
-        ..settings(&server)
-    };
-    let c = ZendeskConnector::new(s)
-        .unwrap()
-        .with_retry_policy(fast_retry());
+    let c = connector_with(&server, |s| {
+        s.email = None;
+        s.api_token = None;
+        s.oauth_token = Some(Secret::new("oauth-abc123"));
+    });
     read_ok(&c, "tickets", None).await;
 }

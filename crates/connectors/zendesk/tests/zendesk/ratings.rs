@@ -101,11 +101,9 @@ async fn pages_maps_skips_offered_and_resumes() {
         .respond_with(RatingsApi::new(dataset()))
         .mount(&server)
         .await;
-    let mut s = settings(&server);
-    s.page_size = Some(2);
-    let c = deskpulse_connector_zendesk::ZendeskConnector::new(s)
-        .unwrap()
-        .with_retry_policy(fast_retry());
+    let c = connector_with(&server, |s| {
+        s.page_size = Some(2);
+    });
     let batches = read_ok(&c, "satisfaction_ratings", None).await;
     let ts = |s: &str| s.parse::<DateTime<Utc>>().unwrap().timestamp();
     assert_eq!(
@@ -285,11 +283,9 @@ async fn without_lookback_a_created_at_filter_hides_a_late_answer() {
         .respond_with(RatingsApi::new(ratings))
         .mount(&server)
         .await;
-    let mut s = settings(&server);
-    s.ratings_lookback_days = 0;
-    let c = deskpulse_connector_zendesk::ZendeskConnector::new(s)
-        .unwrap()
-        .with_retry_policy(fast_retry());
+    let c = connector_with(&server, |s| {
+        s.ratings_lookback_days = 0;
+    });
     let bookmark =
         deskpulse_connector::Checkpoint::new(json!({"start_time": ts("2024-03-21T09:00:00Z")}));
     let strict = read_ok(&c, "satisfaction_ratings", Some(bookmark)).await;

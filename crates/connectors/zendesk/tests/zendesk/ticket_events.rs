@@ -497,11 +497,9 @@ async fn a_page_grown_past_per_page_by_one_second_moves_paging_past_that_second(
         .expect(1)
         .mount(&server)
         .await;
-    let mut s = settings(&server);
-    s.page_size = Some(2);
-    let c = deskpulse_connector_zendesk::ZendeskConnector::new(s)
-        .unwrap()
-        .with_retry_policy(fast_retry());
+    let c = connector_with(&server, |s| {
+        s.page_size = Some(2);
+    });
     let from = Checkpoint::new(json!({"start_time": SECOND}));
     let batches = read_ok(&c, "ticket_events", Some(from)).await;
     assert_eq!(
@@ -533,11 +531,9 @@ async fn a_full_page_of_one_second_is_asked_again_with_the_largest_page() {
         .expect(1)
         .mount(&server)
         .await;
-    let mut s = settings(&server);
-    s.page_size = Some(2);
-    let c = deskpulse_connector_zendesk::ZendeskConnector::new(s)
-        .unwrap()
-        .with_retry_policy(fast_retry());
+    let c = connector_with(&server, |s| {
+        s.page_size = Some(2);
+    });
     let from = Checkpoint::new(json!({"start_time": SECOND}));
     let batches = read_ok(&c, "ticket_events", Some(from)).await;
     assert_eq!(

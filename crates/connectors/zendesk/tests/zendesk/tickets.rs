@@ -244,12 +244,10 @@ async fn start_date_and_page_size_reach_the_request() {
         .expect(1)
         .mount(&server)
         .await;
-    let mut s = settings(&server);
-    s.start_date = Some(serde_json::from_value(json!("2024-01-01")).unwrap());
-    s.page_size = Some(1000);
-    let c = deskpulse_connector_zendesk::ZendeskConnector::new(s)
-        .unwrap()
-        .with_retry_policy(fast_retry());
+    let c = connector_with(&server, |s| {
+        s.start_date = Some(serde_json::from_value(json!("2024-01-01")).unwrap());
+        s.page_size = Some(1000);
+    });
     let batches = read_ok(&c, "tickets", None).await;
     assert_eq!(checkpoints(&batches), vec![json!({"cursor": "c"})]);
 }

@@ -128,11 +128,9 @@ async fn read_users(users: serde_json::Value, bot_user_ids: Vec<i64>) -> Vec<Rec
         .expect(1)
         .mount(&server)
         .await;
-    let mut s = settings(&server);
-    s.bot_user_ids = bot_user_ids;
-    let c = deskpulse_connector_zendesk::ZendeskConnector::new(s)
-        .unwrap()
-        .with_retry_policy(fast_retry());
+    let c = connector_with(&server, |s| {
+        s.bot_user_ids = bot_user_ids;
+    });
     records(&read_ok(&c, "users", None).await)
 }
 
