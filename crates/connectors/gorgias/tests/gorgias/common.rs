@@ -6,8 +6,9 @@ use deskpulse_connector::testkit;
 pub use deskpulse_connector::testkit::{checkpoints, read, read_ok, records};
 use deskpulse_connector::{Batch, Record};
 use deskpulse_connector_gorgias::{GorgiasConnector, GorgiasSettings};
+use deskpulse_model::{Rating, RatingKind, RatingScale};
 use serde_json::{Value, json};
-use wiremock::MockServer;
+use wiremock::{MockServer, ResponseTemplate};
 
 pub const EMAIL: &str = "agent@acme.com";
 pub const API_KEY: &str = "gorgias-K3y-9f8e7d6c5b4a";
@@ -63,6 +64,11 @@ pub fn list(uri: &str, data: Value, next_cursor: Option<&str>) -> Value {
         "data": data,
         "meta": {"prev_cursor": null, "next_cursor": next_cursor}
     })
+}
+
+/// A 200 answer of [`list`].
+pub fn page_of(uri: &str, data: Value, next_cursor: Option<&str>) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(list(uri, data, next_cursor))
 }
 
 /// A ticket shaped like "The Ticket object" example (the fields deskpulse does not read
@@ -182,4 +188,22 @@ pub fn user(id: i64, name: &str, role: &str) -> Value {
         "timezone": "UTC",
         "updated_datetime": "2019-07-05T14:42:00.384938"
     })
+}
+
+/// The rating of "The SatisfactionSurvey object" example (survey 1234 on ticket 12).
+pub fn documented_rating() -> Rating {
+    Rating {
+        external_id: "1234".into(),
+        kind: RatingKind::Csat,
+        // "The level of satisfaction. Scores range from 1 to 5."
+        score: 2.0,
+        scale: RatingScale::ONE_TO_FIVE,
+        ticket_id: Some("12".into()),
+        agent_id: None,
+        comment: Some("Such speed, much pertinent.".into()),
+        // "When the survey was filled by the customer", not when it was created.
+        created_at: chrono::DateTime::parse_from_rfc3339("2019-11-25T15:59:41.966927Z")
+            .unwrap()
+            .into(),
+    }
 }

@@ -4,15 +4,11 @@ use crate::common::*;
 use crate::tickets::at;
 use deskpulse_connector::Record;
 use deskpulse_model::{AuthorKind, Message};
-use serde_json::{Value, json};
+use serde_json::json;
 use wiremock::matchers::{path, query_param, query_param_is_missing};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer};
 
 const EP: &str = "/api/messages";
-
-fn page(data: Value, next: Option<&str>) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(list(EP, data, next))
-}
 
 fn msgs(records: Vec<Record>) -> Vec<Message> {
     records
@@ -52,13 +48,13 @@ async fn mount(server: &MockServer) {
     Mock::given(path(EP))
         .and(query_param("order_by", "created_datetime:desc"))
         .and(query_param_is_missing("cursor"))
-        .respond_with(page(json!([failed, deleted, auto]), Some("m1")))
+        .respond_with(page_of(EP, json!([failed, deleted, auto]), Some("m1")))
         .mount(server)
         .await;
     Mock::given(path(EP))
         .and(query_param("order_by", "created_datetime:desc"))
         .and(query_param("cursor", "m1"))
-        .respond_with(page(json!([note, reply, customer]), None))
+        .respond_with(page_of(EP, json!([note, reply, customer]), None))
         .mount(server)
         .await;
 }

@@ -67,76 +67,28 @@ fn default_base_url_is_the_domain() {
 
 #[test]
 fn errors_name_the_key_and_the_fix() {
-    assert!(
-        err(GorgiasSettings {
-            domain: None,
-            ..basic()
-        })
-        .contains("`domain`")
-    );
-    assert!(
-        err(GorgiasSettings {
-            domain: Some("acme.gorgias.com".into()),
-            ..basic()
-        })
-        .contains("only the account name")
-    );
-    assert!(
-        err(GorgiasSettings {
-            base_url: Some("not a url".into()),
-            ..basic()
-        })
-        .contains("`base_url`")
-    );
-    assert!(
-        err(GorgiasSettings {
-            base_url: Some("ftp://h".into()),
-            ..basic()
-        })
-        .contains("`base_url`")
-    );
-    assert!(
-        err(GorgiasSettings {
-            email: None,
-            ..basic()
-        })
-        .contains("`email`")
-    );
-    assert!(
-        err(GorgiasSettings {
-            api_key: None,
-            ..basic()
-        })
-        .contains("`api_key`")
-    );
-    assert!(
-        err(GorgiasSettings {
-            api_key: Some(Secret::new("  ")),
-            ..basic()
-        })
-        .contains("`api_key`")
-    );
-    assert!(
-        err(GorgiasSettings {
-            oauth_token: Some(Secret::new("t")),
-            ..basic()
-        })
-        .contains("not both")
-    );
-    assert!(
-        err(GorgiasSettings {
-            page_size: Some(0),
-            ..basic()
-        })
-        .contains("`page_size`")
-    );
-    assert!(
-        err(GorgiasSettings {
-            page_size: Some(101),
-            ..basic()
-        })
-        .contains("between 1 and 100")
-    );
+    type Change = fn(&mut GorgiasSettings);
+    let cases: [(Change, &str); 10] = [
+        (|s| s.domain = None, "`domain`"),
+        (
+            |s| s.domain = Some("acme.gorgias.com".into()),
+            "only the account name",
+        ),
+        (|s| s.base_url = Some("not a url".into()), "`base_url`"),
+        (|s| s.base_url = Some("ftp://h".into()), "`base_url`"),
+        (|s| s.email = None, "`email`"),
+        (|s| s.api_key = None, "`api_key`"),
+        (|s| s.api_key = Some(Secret::new("  ")), "`api_key`"),
+        (|s| s.oauth_token = Some(Secret::new("t")), "not both"),
+        (|s| s.page_size = Some(0), "`page_size`"),
+        (|s| s.page_size = Some(101), "between 1 and 100"),
+    ];
+    for (change, needle) in cases {
+        let mut s = basic();
+        change(&mut s);
+        let shown = format!("{s:?}");
+        assert!(err(s).contains(needle), "{needle}: {shown}");
+    }
     assert!(
         GorgiasConnector::new(GorgiasSettings {
             page_size: Some(100),

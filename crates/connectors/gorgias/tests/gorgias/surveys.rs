@@ -2,19 +2,14 @@
 //! for answers given after the bookmark.
 
 use crate::common::*;
-use crate::tickets::at;
 use deskpulse_connector::{Checkpoint, Record};
 use deskpulse_connector_gorgias::GorgiasSettings;
-use deskpulse_model::{Rating, RatingKind, RatingScale};
-use serde_json::{Value, json};
+use deskpulse_model::Rating;
+use serde_json::json;
 use wiremock::matchers::{path, query_param, query_param_is_missing};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer};
 
 const EP: &str = "/api/satisfaction-surveys";
-
-fn page(data: Value, next: Option<&str>) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(list(EP, data, next))
-}
 
 fn ratings(records: Vec<Record>) -> Vec<Rating> {
     records
@@ -35,7 +30,8 @@ async fn mount(server: &MockServer) {
     Mock::given(path(EP))
         .and(query_param("order_by", "created_datetime:desc"))
         .and(query_param_is_missing("cursor"))
-        .respond_with(page(
+        .respond_with(page_of(
+            EP,
             json!([
                 survey(1240, 20, None, "2019-12-01T10:00:00", None),
                 survey(
@@ -52,7 +48,8 @@ async fn mount(server: &MockServer) {
         .await;
     Mock::given(path(EP))
         .and(query_param("cursor", "s1"))
-        .respond_with(page(
+        .respond_with(page_of(
+            EP,
             json!([
                 survey(
                     1235,
@@ -87,19 +84,7 @@ async fn scored_surveys_are_ratings_on_one_to_five() {
         [("1239", 5.0), ("1235", 4.0), ("1234", 2.0)],
         "the unanswered survey 1240 is no response"
     );
-    assert_eq!(
-        r[2],
-        Rating {
-            external_id: "1234".into(),
-            kind: RatingKind::Csat,
-            score: 2.0,
-            scale: RatingScale::ONE_TO_FIVE,
-            ticket_id: Some("12".into()),
-            agent_id: None,
-            comment: Some("Such speed, much pertinent.".into()),
-            created_at: at("2019-11-25T15:59:41.966927Z"),
-        }
-    );
+    assert_eq!(r[2], documented_rating());
     // Bookmarked by creation (the feed's order), including the unanswered survey read.
     assert_eq!(
         batches[1].checkpoint.value(),

@@ -11,7 +11,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 pub const EP: &str = "/api/tickets";
 
 pub fn page(data: Value, next: Option<&str>) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(list(EP, data, next))
+    page_of(EP, data, next)
 }
 
 pub fn at(s: &str) -> DateTime<Utc> {

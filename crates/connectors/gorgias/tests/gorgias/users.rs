@@ -3,15 +3,11 @@
 use crate::common::*;
 use deskpulse_connector::{Checkpoint, Record};
 use deskpulse_model::Agent;
-use serde_json::{Value, json};
+use serde_json::json;
 use wiremock::matchers::{path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const EP: &str = "/api/users";
-
-fn page(data: Value, next: Option<&str>) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(list(EP, data, next))
-}
 
 #[tokio::test]
 async fn agents_and_bots_over_pages() {
@@ -23,7 +19,8 @@ async fn agents_and_bots_over_pages() {
     Mock::given(path(EP))
         .and(query_param("limit", "100"))
         .and(query_param_is_missing("cursor"))
-        .respond_with(page(
+        .respond_with(page_of(
+            EP,
             json!([user(7, "Steve", "admin"), user(8, "Amy", "lite-agent")]),
             Some("u1"),
         ))
@@ -31,7 +28,8 @@ async fn agents_and_bots_over_pages() {
         .await;
     Mock::given(path(EP))
         .and(query_param("cursor", "u1"))
-        .respond_with(page(
+        .respond_with(page_of(
+            EP,
             json!([nameless, user(10, "Gorgias Bot", "bot")]),
             None,
         ))
@@ -85,7 +83,7 @@ async fn a_refused_stored_cursor_reads_the_list_again() {
         .await;
     Mock::given(path(EP))
         .and(query_param_is_missing("cursor"))
-        .respond_with(page(json!([user(7, "Steve", "admin")]), None))
+        .respond_with(page_of(EP, json!([user(7, "Steve", "admin")]), None))
         .expect(1)
         .mount(&server)
         .await;

@@ -8,7 +8,7 @@ use crate::common::*;
 use crate::tickets::{EP, at};
 use deskpulse_connector::Record;
 use deskpulse_connector_gorgias::LIMITS;
-use deskpulse_model::{Rating, RatingKind, RatingScale, Ticket, TicketStatus};
+use deskpulse_model::{Ticket, TicketStatus};
 use serde_json::{Value, json};
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -122,21 +122,7 @@ async fn a_survey_names_no_agent_so_its_rating_has_none() {
         survey.clone(),
     )
     .await;
-    assert_eq!(
-        recs,
-        [Record::Rating(Rating {
-            external_id: "1234".into(),
-            kind: RatingKind::Csat,
-            // "The level of satisfaction. Scores range from 1 to 5."
-            score: 2.0,
-            scale: RatingScale::ONE_TO_FIVE,
-            ticket_id: Some("12".into()),
-            agent_id: None,
-            comment: Some("Such speed, much pertinent.".into()),
-            // "When the survey was filled by the customer", not when it was created.
-            created_at: at("2019-11-25T15:59:41.966927Z"),
-        })]
-    );
+    assert_eq!(recs, [Record::Rating(documented_rating())]);
 }
 
 #[tokio::test]
