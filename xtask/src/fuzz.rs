@@ -14,6 +14,8 @@
 //! * No sanitizer (`-s none`): the workspace forbids `unsafe` code, and the targets look for
 //!   panics and broken invariants, which need none; the build has debug assertions and
 //!   overflow checks on (cargo-fuzz's default).
+//! * Each target is built just before it runs (`cargo fuzz run` builds it): a target whose
+//!   crates do not compile is reported and the others still run.
 //! * Each target reads its checked-in seeds and findings (read-only) and grows its own
 //!   corpus in `fuzz/corpus/TARGET` (git-ignored). A crash is written to
 //!   `fuzz/artifacts/TARGET/`; copy it into the crate's `tests/fuzz/regressions/` with the
@@ -85,6 +87,11 @@ const TARGETS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// The fuzz crate's features a target needs (`required-features` in `fuzz/Cargo.toml`).
+fn features(target: &str) -> Option<&'static str> {
+    (target == "config_settings").then_some("cli")
+}
+
 struct Outcome {
     target: &'static str,
     seconds: u64,
@@ -129,14 +136,6 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
             "cargo-fuzz is not installed: `cargo install cargo-fuzz` (the fuzz regression tests run in `cargo test` without it)"
         );
     }
-    eprintln!("$ cargo fuzz build -s none");
-    let status = fuzz(&["build", "-s", "none"])
-        .status()
-        .context("cannot run cargo fuzz")?;
-    if !status.success() {
-        bail!("`cargo fuzz build` failed ({status})");
-    }
-
     let mut outcomes = Vec::new();
     for &(target, seeds) in TARGETS {
         if !wanted.is_empty() && !wanted.contains(&target) {
@@ -145,13 +144,11 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         let corpus = format!("fuzz/corpus/{target}");
         std::fs::create_dir_all(root.join(&corpus))
             .with_context(|| format!("cannot create {corpus}"))?;
-        let mut args: Vec<String> = vec![
-            "run".into(),
-            "-s".into(),
-            "none".into(),
-            target.into(),
-            corpus,
-        ];
+        let mut args: Vec<String> = vec!["run".into(), "-s".into(), "none".into()];
+        if let Some(f) = features(target) {
+            args.extend(["--features".into(), f.into()]);
+        }
+        args.extend([target.into(), corpus]);
         args.extend(
             seeds
                 .iter()
