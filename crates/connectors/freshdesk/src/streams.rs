@@ -3,10 +3,11 @@
 //!
 //! Freshdesk pages with `page`/`per_page` and names a next page in a `Link: <…>;
 //! rel="next"` header, absent on the last page. The header is not followed: a page shorter
-//! than `per_page` is the last, the signal the recorded payloads carry (tap-freshdesk
-//! stops the same way). A link would save one request where the last page is exactly
-//! full; it would cost the tickets their keyset restarts (a link only counts pages up to
-//! Freshdesk's 300-page cap) and change the stored `{"page": n}` checkpoints into URLs.
+//! than `per_page` is the last, which is the same signal (tap-freshdesk stops the same
+//! way) and the one the recorded payloads carry. Following links would save one request
+//! only where a last page is exactly full, would not serve the tickets (their keyset
+//! restarts build their own next request), and would turn the stored `{"page": n}`
+//! checkpoints into URLs.
 //!
 //! Checkpoints are the positions below, as the previous version of this connector wrote
 //! them (field for field), so stored ones resume.
@@ -22,15 +23,15 @@ const TICKETS: &str = "/api/v2/tickets";
 const AGENTS: &str = "/api/v2/agents";
 const RATINGS: &str = "/api/v2/surveys/satisfaction_ratings";
 /// Freshdesk serves at most 300 pages of one list query.
-const PAGE_CAP: u32 = 300;
+const PAGE_CAP: u64 = 300;
 
 fn iso(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// A page number of a capped list: a stored one outside 1–300 cannot be asked for.
-fn capped_page<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    let n = u32::deserialize(d)?;
+fn capped_page<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let n = u64::deserialize(d)?;
     if (1..=PAGE_CAP).contains(&n) {
         Ok(n)
     } else {
@@ -62,7 +63,7 @@ pub(crate) struct Agents<'a> {
 /// Where the agents stream stands: the next page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AgentsPos {
-    page: u32,
+    page: u64,
 }
 
 impl Mapping for Agents<'_> {
@@ -87,12 +88,10 @@ impl PageNumberStream for Agents<'_> {
         }
     }
     fn page_number(&self, pos: &AgentsPos) -> u64 {
-        pos.page.into()
+        pos.page
     }
     fn with_page(&self, _pos: &AgentsPos, page: u64) -> AgentsPos {
-        AgentsPos {
-            page: u32::try_from(page).unwrap_or(u32::MAX),
-        }
+        AgentsPos { page }
     }
     fn request(&self, pos: &AgentsPos) -> PageRequest {
         PageRequest::get(AGENTS)
@@ -132,7 +131,7 @@ pub(crate) struct Ratings<'a> {
 pub struct RatingsPos {
     created_since: DateTime<Utc>,
     #[serde(deserialize_with = "capped_page")]
-    page: u32,
+    page: u64,
     bookmark: DateTime<Utc>,
 }
 
@@ -157,11 +156,11 @@ impl PageNumberStream for Ratings<'_> {
         }
     }
     fn page_number(&self, pos: &RatingsPos) -> u64 {
-        pos.page.into()
+        pos.page
     }
     fn with_page(&self, pos: &RatingsPos, page: u64) -> RatingsPos {
         RatingsPos {
-            page: u32::try_from(page).unwrap_or(u32::MAX),
+            page,
             ..pos.clone()
         }
     }
@@ -181,7 +180,7 @@ impl PageNumberStream for Ratings<'_> {
         Some(self.c.page_size)
     }
     fn max_pages(&self) -> Option<u64> {
-        Some(PAGE_CAP.into())
+        Some(PAGE_CAP)
     }
     fn observe(&self, pos: &mut RatingsPos, r: &FRating) {
         pos.bookmark = pos.bookmark.max(r.created_at);
@@ -198,7 +197,7 @@ impl PageNumberStream for Ratings<'_> {
                 ..pos.clone()
             })
         } else {
-            Some(self.with_page(pos, u64::from(pos.page) + 1))
+            Some(self.with_page(pos, pos.page + 1))
         }
     }
     fn done(&self, pos: &RatingsPos) -> RatingsPos {
@@ -236,7 +235,7 @@ pub struct TicketsPos {
     since: DateTime<Utc>,
     updated_since: DateTime<Utc>,
     #[serde(deserialize_with = "capped_page")]
-    page: u32,
+    page: u64,
     bookmark: DateTime<Utc>,
 }
 
@@ -303,11 +302,11 @@ impl PageNumberStream for Tickets<'_> {
         TicketsPos::start(self.c.start)
     }
     fn page_number(&self, pos: &TicketsPos) -> u64 {
-        pos.page.into()
+        pos.page
     }
     fn with_page(&self, pos: &TicketsPos, page: u64) -> TicketsPos {
         TicketsPos {
-            page: u32::try_from(page).unwrap_or(u32::MAX),
+            page,
             ..pos.clone()
         }
     }
@@ -348,7 +347,7 @@ impl PageNumberStream for Tickets<'_> {
             {
                 return Err(format!(
                     "more than {} tickets share `updated_at` {}: Freshdesk serves no more pages of one query",
-                    PAGE_CAP * self.c.page_size,
+                    PAGE_CAP * u64::from(self.c.page_size),
                     iso(pos.updated_since)
                 ));
             }
@@ -364,7 +363,7 @@ impl PageNumberStream for Tickets<'_> {
         Some(self.c.page_size)
     }
     fn max_pages(&self) -> Option<u64> {
-        Some(PAGE_CAP.into())
+        Some(PAGE_CAP)
     }
     fn observe(&self, pos: &mut TicketsPos, l: &Listed) {
         if l.pass == Pass::All {
@@ -399,7 +398,7 @@ impl PageNumberStream for Tickets<'_> {
                 );
                 next_pass()
             }
-            _ => Some(self.with_page(pos, u64::from(pos.page) + 1)),
+            _ => Some(self.with_page(pos, pos.page + 1)),
         }
     }
     /// The next sync starts at the newest update the default pass stored.
