@@ -202,14 +202,19 @@ impl Fake {
     }
 
     pub async fn mount(&self, server: &MockServer) {
+        self.mount_under(server, "").await;
+    }
+
+    /// [`Fake::mount`] under a path prefix (`/proxy`).
+    pub async fn mount_under(&self, server: &MockServer, prefix: &str) {
         Mock::given(method("POST"))
-            .and(path(SEARCH))
+            .and(path(format!("{prefix}{SEARCH}")))
             .respond_with(self.clone())
             .mount(server)
             .await;
         let me = self.clone();
         Mock::given(method("GET"))
-            .and(path_regex(r"^/conversations/[^/]+$"))
+            .and(path_regex(format!("^{prefix}/conversations/[^/]+$")))
             .respond_with(move |req: &Request| me.get(req))
             .mount(server)
             .await;

@@ -77,77 +77,42 @@ fn logged_waits(logs: &str, endpoint: &str) -> Vec<String> {
         .collect()
 }
 
-/// The wait is the reset minus the connector's clock, to the second: a second by the
-/// injected clock, while the wall clock (past the reset long ago) would have asked for none.
-#[tokio::test]
-async fn waits_out_429_until_x_ratelimit_reset() {
+/// Syncs `conversations` on a clock standing at `NOW`, with `verb limited` (under `prefix`)
+/// answering Intercom's 429 once; the waits (ms) the client logged for that request.
+async fn waits_logged_for(prefix: &str, verb: &str, limited: &str) -> Vec<String> {
     let logs = deskpulse_connector::testkit::captured_logs();
     let server = MockServer::start().await;
-    let prefix = "reset-on-search";
-    Mock::given(method("POST"))
-        .and(path(format!("/{prefix}{SEARCH}")))
+    Mock::given(method(verb))
+        .and(path(format!("/{prefix}{limited}")))
         .respond_with(rate_limited(NOW + 1))
         .up_to_n_times(1)
         .expect(1)
         .with_priority(1)
         .mount(&server)
         .await;
-    let fake = Fake::new(one_conversation());
-    Mock::given(method("POST"))
-        .and(path(format!("/{prefix}{SEARCH}")))
-        .respond_with(fake.clone())
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(wiremock::matchers::path_regex(format!(
-            "^/{prefix}/conversations/[^/]+$"
-        )))
-        .respond_with(move |req: &wiremock::Request| fake.get(req))
-        .mount(&server)
+    Fake::new(one_conversation())
+        .mount_under(&server, &format!("/{prefix}"))
         .await;
     let batches = read_ok(&on_clock(&server, prefix), "conversations", None).await;
     assert_eq!(ticket_ids(&records(&batches)), ["1", "2", "3"]);
-    let logs = logs.text().unwrap();
+    logged_waits(&logs.text().unwrap(), &format!("/{prefix}{limited}"))
+}
+
+/// The wait is the reset minus the connector's clock, to the second: a second by the
+/// injected clock, while the wall clock (past the reset long ago) would have asked for none.
+#[tokio::test]
+async fn waits_out_429_until_x_ratelimit_reset() {
     assert_eq!(
-        logged_waits(&logs, &format!("/{prefix}{SEARCH}")),
-        ["1000"],
-        "{logs}"
+        waits_logged_for("reset-on-search", "POST", SEARCH).await,
+        ["1000"]
     );
 }
 
 #[tokio::test]
 async fn a_429_on_a_conversation_is_waited_out_too() {
-    let logs = deskpulse_connector::testkit::captured_logs();
-    let server = MockServer::start().await;
-    let prefix = "reset-on-conversation";
-    Mock::given(method("GET"))
-        .and(path(format!("/{prefix}/conversations/2")))
-        .respond_with(rate_limited(NOW + 1))
-        .up_to_n_times(1)
-        .expect(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    let fake = Fake::new(one_conversation());
-    Mock::given(method("POST"))
-        .and(path(format!("/{prefix}{SEARCH}")))
-        .respond_with(fake.clone())
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(wiremock::matchers::path_regex(format!(
-            "^/{prefix}/conversations/[^/]+$"
-        )))
-        .respond_with(move |req: &wiremock::Request| fake.get(req))
-        .mount(&server)
-        .await;
-    let batches = read_ok(&on_clock(&server, prefix), "conversations", None).await;
-    assert_eq!(ticket_ids(&records(&batches)), ["1", "2", "3"]);
-    let logs = logs.text().unwrap();
     assert_eq!(
-        logged_waits(&logs, &format!("/{prefix}/conversations/2")),
-        ["1000"],
-        "{logs}"
+        waits_logged_for("reset-on-conversation", "GET", "/conversations/2").await,
+        ["1000"]
     );
 }
 
