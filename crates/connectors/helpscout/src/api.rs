@@ -37,15 +37,14 @@ pub(crate) struct Conversations {
     pub(crate) conversations: Vec<Conversation>,
 }
 
+/// The `_embedded` of `GET /v2/users` (`users`) or of `GET /v3/system-users`
+/// (`system_users`: AI agents, which `GET /v2/users` leaves out).
 #[derive(Deserialize)]
-pub(crate) struct Users {
-    pub(crate) users: Vec<User>,
-}
-
-/// `GET /v3/system-users`: AI agents, which `GET /v2/users` leaves out.
-#[derive(Deserialize)]
-pub(crate) struct SystemUsers {
-    pub(crate) system_users: Vec<User>,
+pub(crate) struct UsersEmbedded {
+    #[serde(default)]
+    pub(crate) users: Option<Vec<User>>,
+    #[serde(default)]
+    pub(crate) system_users: Option<Vec<User>>,
 }
 
 /// One conversation of the id sweep: only what the sweep needs (the list sends the whole
@@ -105,7 +104,7 @@ struct ConversationEmbedded {
 
 #[derive(Deserialize)]
 pub(crate) struct Conversation {
-    id: i64,
+    pub(crate) id: i64,
     #[serde(default, rename = "type")]
     kind: Option<String>,
     status: String,
@@ -492,7 +491,7 @@ pub(crate) fn map_conversation(c: Conversation) -> Result<Vec<Record>, String> {
 
 #[derive(Deserialize)]
 pub(crate) struct User {
-    id: i64,
+    pub(crate) id: i64,
     #[serde(default, rename = "firstName")]
     first_name: Option<String>,
     #[serde(default, rename = "lastName")]

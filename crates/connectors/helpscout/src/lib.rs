@@ -7,11 +7,16 @@
 //! spam as a status of its own and does not say `all` includes it). Agents come from
 //! `GET /v2/users` and AI agents from `GET /v3/system-users`.
 //!
-//! Authentication is OAuth2 client credentials (`POST /v2/oauth2/token`, on `base_url`
-//! unless `token_url` is set), renewed before expiry and once on a 401; or a pre-issued
-//! `access_token`. Every request goes to the configured base URL: next pages are rebuilt
-//! from the query sent, never taken from `_links` (which name the production host and,
-//! Help Scout documents, lose the query).
+//! Authentication is OAuth2 client credentials (`POST /v2/oauth2/token` with a JSON body,
+//! which Help Scout accepts like form data, on `base_url` unless `token_url` is set; the
+//! SDK's `TokenAuth` renews the token before expiry and once on a 401), or a pre-issued
+//! `access_token` (`Auth::Bearer`). Every request goes to the configured base URL: next
+//! pages are rebuilt from the query sent, never taken from `_links` (which name the
+//! production host and, Help Scout documents, lose the query).
+//!
+//! Every time that becomes a bookmark (a conversation's latest own time, a user's
+//! `updatedAt`) is checked against the clock first: one ahead of it is `Malformed`, never
+//! the start of the next sync.
 //!
 //! Satisfaction comes from the thread `rating` embedded in the conversations export
 //! (`great` / `ok` / `not-good`, every plan, no extra request; the Ratings endpoint's
@@ -48,60 +53,106 @@
 //! figures to compare ours with: the Reports API (Plus/Pro plans) gives aggregates over a
 //! period (response and resolution times, happiness) and drill-downs that list conversations
 //! without figures of their own. So this connector emits no `VendorMetrics`, and no KPI can
-//! be reconciled per ticket for a Help Scout source; [`NOT_RECONCILABLE`] says why.
+//! be reconciled per ticket for a Help Scout source; [`NOT_RECONCILABLE`] says why, for
+//! every KPI `deskpulse reconcile` compares ([`HelpScout`]'s `UNRECONCILABLE`).
+//!
+//! The connector is registered once, as [`HelpScout`] (a `ConnectorFactory`); `KIND`,
+//! `STREAMS`, `LIMITS` and `settings_keys` are the factory's, kept as items for the CLI.
 
 mod api;
-mod client;
 #[doc(hidden)]
 pub mod fuzzing;
 mod roster;
 mod settings;
 mod streams;
 
-pub use settings::{DEFAULT_BASE_URL, DEFAULT_ROSTER_EVERY, HelpScoutSettings, settings_keys};
+pub use roster::RosterCheckpoint;
+pub use settings::{DEFAULT_BASE_URL, DEFAULT_ROSTER_EVERY, HelpScoutSettings};
+pub use streams::{ConversationsCheckpoint, UsersCheckpoint};
 
 /// The settings of a Help Scout source, by the name every connector crate uses.
 pub type Settings = HelpScoutSettings;
 
-use deskpulse_connector::http::RetryPolicy;
-use deskpulse_connector::{BatchStream, Checkpoint, Connector, ConnectorError, StreamSpec};
+use chrono::{DateTime, Utc};
+use deskpulse_connector::prelude::*;
+use deskpulse_connector::settings::duration;
+
+/// Help Scout, as the CLI registers it.
+pub struct HelpScout;
+
+impl ConnectorFactory for HelpScout {
+    const KIND: &'static str = "helpscout";
+    const DESCRIPTION: &'static str = "Help Scout (Mailbox API 2.0): conversations with embedded threads by modifiedSince, users, thread ratings";
+    /// In the order a sync reads them (agents first, so authors resolve).
+    const STREAMS: &'static [StreamSpec] = &[
+        StreamSpec {
+            name: "users",
+            description: "Help Scout users as agents, and AI agents (system users, `/v3/system-users`) as bots",
+        },
+        StreamSpec {
+            name: "conversations",
+            description: "conversations with embedded threads: tickets, customers (id and an e-mail that storage keeps only as a keyed hash), messages (author, public or note; no bodies), status history, thread ratings (great/ok/not-good)",
+        },
+        StreamSpec {
+            name: "ticket_roster",
+            description: "every conversation id Help Scout still lists (all statuses, spam included), swept at most every `roster_every`, so deleted and merged conversations leave the KPIs",
+        },
+    ];
+    const LIMITS: &'static [KpiLimit] = &[];
+    const UNRECONCILABLE: &'static [KpiLimit] = &[
+        unreconcilable("first_response_time"),
+        unreconcilable("first_resolution_time"),
+        unreconcilable("resolution_time"),
+        unreconcilable("one_touch_resolution_rate"),
+        unreconcilable("reopen_rate"),
+    ];
+    type Settings = HelpScoutSettings;
+
+    fn build(settings: HelpScoutSettings) -> Result<Box<dyn Connector>, ConnectorError> {
+        Ok(Box::new(HelpScoutConnector::new(settings)?))
+    }
+}
+
+const fn unreconcilable(kpi: &'static str) -> KpiLimit {
+    KpiLimit {
+        kpi,
+        reason: NOT_RECONCILABLE,
+    }
+}
 
 /// The `kind` of a Help Scout source.
-pub const KIND: &str = "helpscout";
-
-/// The streams, in the order a sync reads them (agents first, so authors resolve).
-pub const STREAMS: &[StreamSpec] = &[
-    StreamSpec {
-        name: "users",
-        description: "Help Scout users as agents, and AI agents (system users, `/v3/system-users`) as bots",
-    },
-    StreamSpec {
-        name: "conversations",
-        description: "conversations with embedded threads: tickets, customers (id and an e-mail that storage keeps only as a keyed hash), messages (author, public or note; no bodies), status history, thread ratings (great/ok/not-good)",
-    },
-    StreamSpec {
-        name: "ticket_roster",
-        description: "every conversation id Help Scout still lists (all statuses, spam included), swept at most every `roster_every`, so deleted and merged conversations leave the KPIs",
-    },
-];
+pub const KIND: &str = HelpScout::KIND;
+/// The streams, in the order a sync reads them.
+pub const STREAMS: &[StreamSpec] = HelpScout::STREAMS;
+/// KPIs Help Scout's API cannot support: none.
+pub const LIMITS: &[KpiLimit] = HelpScout::LIMITS;
 
 /// Why no KPI of a Help Scout source can be reconciled with the vendor's own figures (for
-/// `deskpulse reconcile`).
-pub const NOT_RECONCILABLE: &str = "Help Scout keeps no per-conversation figures: its Reports API gives only aggregates over a period (Plus/Pro plans), so first response, resolution, reopens and replies cannot be compared conversation by conversation";
+/// `deskpulse reconcile`): Help Scout keeps no per-conversation figures; its Reports API
+/// (Plus/Pro plans) gives aggregates over a period, so first response, resolution, reopens
+/// and replies cannot be compared conversation by conversation.
+pub const NOT_RECONCILABLE: &str =
+    "Help Scout's API gives no per-conversation figures (its Reports API gives aggregates only)";
+
+/// The keys a `[[sources]]` entry of kind `helpscout` may have (besides the common ones),
+/// read from [`HelpScoutSettings`]' serde derive.
+pub fn settings_keys() -> &'static [&'static str] {
+    <HelpScout as ConnectorFactory>::settings_keys()
+}
 
 /// A configured Help Scout source.
 pub struct HelpScoutConnector {
-    session: client::Session,
-    start: Option<chrono::DateTime<chrono::Utc>>,
+    http: HttpClient,
+    start: Option<DateTime<Utc>>,
     lookback: chrono::Duration,
     roster_every: chrono::Duration,
-    now: streams::Clock,
+    clock: Clock,
 }
 
 impl std::fmt::Debug for HelpScoutConnector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HelpScoutConnector")
-            .field("session", &self.session)
+            .field("http", &self.http)
             .field("start", &self.start)
             .field("lookback", &self.lookback)
             .field("roster_every", &self.roster_every)
@@ -112,71 +163,62 @@ impl std::fmt::Debug for HelpScoutConnector {
 impl HelpScoutConnector {
     /// Validates `settings`; errors name the key to fix.
     pub fn new(settings: HelpScoutSettings) -> Result<Self, ConnectorError> {
-        let base_url = settings.resolved_base_url()?;
-        let token_url = settings.resolved_token_url()?;
-        let credentials = settings.credentials()?;
-        let roster_every = settings.roster_interval()?;
-        let session = client::Session::new(
-            base_url,
-            token_url,
-            credentials,
-            settings.requests_per_minute,
-        )?;
+        let base_url = settings.base_url()?;
+        let auth = settings.auth(&base_url)?;
+        let roster_every = duration("roster_every", &settings.roster_every)?;
+        let mut hs = HttpSettings::new(base_url, auth);
+        hs.user_agent = concat!("deskpulse-helpscout/", env!("CARGO_PKG_VERSION")).into();
+        // Help Scout's limit is account-wide: one budget for every request of the source.
+        // A 400 echoing the token request's JSON body must not carry the secret anywhere.
+        let http = HttpClient::new(hs)?
+            .with_rate_limit("default", settings.requests_per_minute)
+            .with_secret_param("client_secret");
         Ok(Self {
-            session,
+            http,
             start: settings.start(),
             lookback: chrono::Duration::minutes(i64::from(settings.lookback_minutes)),
             roster_every,
-            now: std::sync::Arc::new(chrono::Utc::now),
+            clock: Clock::system(),
         })
     }
 
-    /// Replaces the clock the `ticket_roster` stream reads (tests pin the time).
-    pub fn with_clock(
-        mut self,
-        now: impl Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync + 'static,
-    ) -> Self {
-        self.now = std::sync::Arc::new(now);
+    /// Replaces the clock (tests pin the time): the roster's schedule, the check that no
+    /// bookmark is in the future, and the token's expiry read it.
+    pub fn with_clock(mut self, now: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
+        self.clock = Clock::from_fn(now);
+        self.http = self.http.with_clock(self.clock.clone());
         self
     }
 
     /// Replaces the retry policy (tests use short delays).
     pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
-        self.session = self.session.with_retry_policy(retry);
+        self.http = self.http.with_retry_policy(retry);
         self
     }
 
     /// The base URL every request goes to.
     pub fn base_url(&self) -> &url::Url {
-        self.session.base_url()
+        self.http.base_url()
     }
 }
 
 impl Connector for HelpScoutConnector {
     fn kind(&self) -> &'static str {
-        KIND
+        HelpScout::KIND
     }
 
     fn streams(&self) -> &'static [StreamSpec] {
-        STREAMS
+        HelpScout::STREAMS
     }
 
     fn read<'a>(&'a self, stream: &'a str, from: Option<Checkpoint>) -> BatchStream<'a> {
-        let ctx = streams::Ctx {
-            session: &self.session,
-            start: self.start,
-            lookback: self.lookback,
-            now: &self.now,
-            roster_every: self.roster_every,
-        };
         match stream {
-            "users" => streams::users(ctx, from),
-            "conversations" => streams::conversations(ctx, from),
-            "ticket_roster" => roster::roster(ctx, from),
-            other => {
-                let err = ConnectorError::unknown_stream(other, STREAMS);
-                Box::pin(futures::stream::once(async move { Err(err) }))
+            "users" => page_number_stream(&self.http, streams::UsersLists { c: self }, from),
+            "conversations" => {
+                page_number_stream(&self.http, streams::ConversationsExport { c: self }, from)
             }
+            "ticket_roster" => roster::roster(self, from),
+            other => failed(ConnectorError::unknown_stream(other, HelpScout::STREAMS)),
         }
     }
 }

@@ -15,7 +15,7 @@
 //! `mailbox` filter, like the export), once with `status=all` and once with `status=spam`
 //! (Help Scout's List Conversations lists `spam` as a status of its own beside `all` and
 //! does not say that `all` includes it; an id listed twice costs nothing). Every request
-//! goes through the session's rate limiter, like the other streams. The inclusive
+//! goes through the source's rate budget, like the other streams. The inclusive
 //! `createdAt:[a TO b]` range (`*` for an open end) is the search syntax of `query`; the v2
 //! page's own list of operators could not be read when this was written, so it rests on
 //! public clients that send exactly this to `/v2/conversations` [unverified on a live
@@ -45,46 +45,69 @@
 //! checkpoint records when the last sweep completed (`{"completed_at"}`); a read before the
 //! interval has passed yields no batch. Mid-sweep checkpoints (`{"sweep_started_at",
 //! "status", "created_from"}`) resume the same sweep, with the same `sweep_started_at`, from
-//! the page after the last committed one. `listed_before` is `sweep_started_at` minus one
+//! the page after the last committed one ([`RosterCheckpoint`]).
+//!
+//! **Requests.** Each sweep page is a page request (`PageRequest::send`: the same query
+//! twice in a run is a loop, refused). A crowded stretch is read with plain requests:
+//! reading it again when it changed is the point. `listed_before` is `sweep_started_at` minus one
 //! hour: Help Scout's list is a search index that may lag behind new conversations.
 //!
 //! A conversation listed with `state: deleted` is not counted as present. A conversation
 //! imported with a past `createdAt` behind the sweep's position while it runs is not
 //! listed by that sweep and is judged gone until the next one lists it.
 
-use crate::api::{HalPage, ListedConversation, ListedConversations};
-use crate::streams::{CONVERSATIONS, Ctx, bad_checkpoint, check_page, failed, fmt_time, malformed};
+use crate::HelpScoutConnector;
+use crate::api::{HalPage, ListedConversation, ListedConversations, PageInfo};
+use crate::streams::{CONVERSATIONS, Pass, fmt_time};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
-use deskpulse_connector::{Batch, BatchStream, Checkpoint, ConnectorError};
-use deskpulse_model::{Record, TicketRoster};
+use deskpulse_connector::prelude::*;
+use deskpulse_connector::{ConnectorError, parse_optional};
+use deskpulse_model::TicketRoster;
 use futures::stream;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-/// The `status` filters a sweep lists, in order.
-const PASSES: [&str; 2] = ["all", "spam"];
 /// How far `listed_before` trails the sweep's start.
 const LIST_LAG: Duration = Duration::hours(1);
 /// Passes over a crowded stretch before the sweep gives up on it for this sync.
 const STRETCH_PASSES: usize = 3;
+/// How long a stretch a crowded page is read over (see the module docs).
+const STRETCH: Duration = Duration::seconds(2);
+
+/// The stored checkpoint of `ticket_roster`: a sweep under way, or when the last one
+/// completed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RosterCheckpoint {
+    /// `{"sweep_started_at", "status": "all" | "spam", "created_from"}`: resumes that sweep.
+    Sweep(Sweep),
+    /// `{"completed_at"}`: the next sweep is due `roster_every` later.
+    Completed { completed_at: DateTime<Utc> },
+}
 
 /// Where a sweep stands.
-#[derive(Clone, Debug)]
-struct Sweep {
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Sweep {
+    #[serde(rename = "sweep_started_at")]
     started_at: DateTime<Utc>,
-    /// Index into [`PASSES`].
-    pass: usize,
+    #[serde(rename = "status")]
+    pass: Pass,
     /// Inclusive lower bound of `createdAt` of the next request (`None`: from the oldest).
+    #[serde(rename = "created_from", default)]
     from: Option<DateTime<Utc>>,
 }
 
 impl Sweep {
+    fn new(started_at: DateTime<Utc>) -> Self {
+        Self {
+            started_at,
+            pass: Pass::All,
+            from: None,
+        }
+    }
+
     fn checkpoint(&self) -> Checkpoint {
-        Checkpoint::new(json!({
-            "sweep_started_at": fmt_time(self.started_at),
-            "status": PASSES[self.pass],
-            "created_from": self.from.map_or(Value::Null, |t| Value::String(fmt_time(t))),
-        }))
+        Checkpoint::of(&RosterCheckpoint::Sweep(self.clone()))
     }
 
     fn page(&self, ids: Vec<String>, complete: bool) -> Record {
@@ -95,40 +118,6 @@ impl Sweep {
             complete,
         })
     }
-}
-
-fn parse_time(v: Option<&Value>) -> Result<Option<DateTime<Utc>>, ()> {
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => DateTime::parse_from_rfc3339(s)
-            .map(|t| Some(t.with_timezone(&Utc)))
-            .map_err(|_| ()),
-        Some(_) => Err(()),
-    }
-}
-
-/// What a checkpoint asks for: a sweep to continue, or the time the last one completed.
-enum From {
-    Sweep(Sweep),
-    Completed(DateTime<Utc>),
-}
-
-fn parse_checkpoint(cp: &Checkpoint) -> Result<From, ()> {
-    let obj = cp.value().as_object().ok_or(())?;
-    if let Some(started) = obj.get("sweep_started_at") {
-        let started_at = parse_time(Some(started))?.ok_or(())?;
-        let status = obj.get("status").and_then(Value::as_str).ok_or(())?;
-        let pass = PASSES.iter().position(|p| *p == status).ok_or(())?;
-        let from = parse_time(obj.get("created_from"))?;
-        return Ok(From::Sweep(Sweep {
-            started_at,
-            pass,
-            from,
-        }));
-    }
-    parse_time(obj.get("completed_at"))?
-        .map(From::Completed)
-        .ok_or(())
 }
 
 fn is_live(c: &ListedConversation) -> bool {
@@ -144,17 +133,40 @@ pub(crate) fn live_ids<'a>(items: impl IntoIterator<Item = &'a ListedConversatio
         .collect()
 }
 
-fn list_query(status: &str, range: Option<String>, page: u64) -> Vec<(&'static str, String)> {
-    let mut query = vec![
-        ("status", status.to_owned()),
-        ("sortField", "createdAt".to_owned()),
-        ("sortOrder", "asc".to_owned()),
-        ("page", page.to_string()),
-    ];
-    if let Some(r) = range {
-        query.push(("query", r));
+/// List Conversations by `createdAt`, ids only (no `embed`): the cheapest list.
+fn list_request(pass: Pass, range: Option<String>, page: u64) -> PageRequest {
+    PageRequest::get(CONVERSATIONS)
+        .pairs(&[
+            ("status", pass.as_str()),
+            ("sortField", "createdAt"),
+            ("sortOrder", "asc"),
+        ])
+        .query("page", page)
+        .query_opt("query", range)
+}
+
+/// Whether a sweep page (page 1 of its query) is the sweep's last; a page inside the range
+/// without records, or another page than the first, cannot be followed.
+pub(crate) fn last_page(info: PageInfo, has_items: bool) -> Result<bool, ConnectorError> {
+    if info.total_elements == 0 || info.total_pages == 0 {
+        return Ok(true);
     }
-    query
+    if info.number != 1 {
+        return Err(ConnectorError::malformed(
+            CONVERSATIONS,
+            format!("asked for page 1, got page {}", info.number),
+        ));
+    }
+    if !has_items {
+        return Err(ConnectorError::malformed(
+            CONVERSATIONS,
+            format!(
+                "page 1 of {} has no records although `totalElements` is {}",
+                info.total_pages, info.total_elements
+            ),
+        ));
+    }
+    Ok(info.number >= info.total_pages)
 }
 
 /// A page that ignored the range or the order cannot be followed by keyset: an error,
@@ -165,7 +177,7 @@ pub(crate) fn check_order(
 ) -> Result<(), ConnectorError> {
     for w in items.windows(2) {
         if w[1].created_at < w[0].created_at {
-            return Err(malformed(
+            return Err(ConnectorError::malformed(
                 CONVERSATIONS,
                 format!(
                     "the list asked for `sortField=createdAt&sortOrder=asc` is not in that order (conversation {} created {} after conversation {} created {})",
@@ -182,7 +194,7 @@ pub(crate) fn check_order(
         && let Some(lowest) = from.checked_sub_signed(Duration::seconds(1))
         && first.created_at < lowest
     {
-        return Err(malformed(
+        return Err(ConnectorError::malformed(
             CONVERSATIONS,
             format!(
                 "the list asked for conversations created from {} holds conversation {} created {}: the `query` range was not applied",
@@ -208,13 +220,14 @@ pub(crate) enum Next {
     },
 }
 
-/// The bound after a page that is not the sweep's last (see the module docs).
+/// The bound after a page that is not the sweep's last (see the module docs). Whole
+/// seconds, as the `query` range writes them, so a bound that moves is another request.
 pub(crate) fn next_bound(
     items: &[ListedConversation],
     from: Option<DateTime<Utc>>,
 ) -> Result<Next, ConnectorError> {
-    let Some(newest) = items.iter().map(|c| c.created_at).max() else {
-        return Err(malformed(
+    let Some(newest) = items.iter().map(|c| c.created_at.trunc_subsecs(0)).max() else {
+        return Err(ConnectorError::malformed(
             CONVERSATIONS,
             "a page inside the range has no records",
         ));
@@ -222,7 +235,7 @@ pub(crate) fn next_bound(
     // A `createdAt` at the edge of what a time can be is no conversation's: an error, not a
     // bound that cannot be computed.
     let out_of_range = |t: DateTime<Utc>| {
-        malformed(
+        ConnectorError::malformed(
             CONVERSATIONS,
             format!(
                 "conversation `createdAt` {} is out of the range of times a sweep can page through",
@@ -244,14 +257,11 @@ pub(crate) fn next_bound(
     })
 }
 
-/// How long a stretch a crowded page is read over (see the module docs).
-const STRETCH: Duration = Duration::seconds(2);
-
-/// Every live id created in `[at, to]` (`to` is `at + STRETCH`) with `status`, read by
-/// page number until one pass is consistent (see the module docs).
+/// Every live id created in `[at, to]` (`to` is `at + STRETCH`) with `pass`, read by page
+/// number until one pass is consistent (see the module docs).
 async fn read_stretch(
-    ctx: Ctx<'_>,
-    status: &str,
+    http: &HttpClient,
+    pass: Pass,
     at: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<String>, ConnectorError> {
@@ -263,14 +273,21 @@ async fn read_stretch(
         let mut consistent = true;
         let mut page_no = 1;
         loop {
-            let query = list_query(status, Some(range.clone()), page_no);
+            let req = list_request(pass, Some(range.clone()), page_no);
+            let query: Vec<(&str, String)> = req
+                .query
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.clone()))
+                .collect();
             let page: HalPage<ListedConversations> =
-                ctx.session.get_json(CONVERSATIONS, &query).await?;
+                http.get_json("default", CONVERSATIONS, &query).await?;
             let items = page.embedded.map(|e| e.conversations).unwrap_or_default();
             check_order(&items, Some(at))?;
+            // A page past the elements counted cannot hold one: the list changed (or lies).
             if page.page.number != page_no
                 || total.is_some_and(|t| t != page.page.total_elements)
                 || (items.is_empty() && page.page.total_elements > 0)
+                || page_no > page.page.total_elements.max(1)
             {
                 consistent = false;
                 break;
@@ -291,77 +308,73 @@ async fn read_stretch(
             return Ok(live.into_iter().map(|i| i.to_string()).collect());
         }
         tracing::info!(
-            status,
+            status = pass.as_str(),
             from = %fmt_time(at),
             "the conversations created within two seconds changed while being listed: listing them again"
         );
     }
-    Err(malformed(
+    Err(ConnectorError::malformed(
         CONVERSATIONS,
         format!(
-            "the conversations created between {} and {} (status {status}) changed every time they were listed ({STRETCH_PASSES} times): the sweep stops here and the next sync resumes it",
+            "the conversations created between {} and {} (status {}) changed every time they were listed ({STRETCH_PASSES} times): the sweep stops here and the next sync resumes it",
             fmt_time(at),
-            fmt_time(to)
+            fmt_time(to),
+            pass.as_str()
         ),
     ))
 }
 
+/// Where a read of the roster starts: the stored sweep, a new one, or none (not due).
+fn start(
+    c: &HelpScoutConnector,
+    from: Option<Checkpoint>,
+) -> Result<Option<Sweep>, ConnectorError> {
+    let now = c.clock.now().trunc_subsecs(0);
+    Ok(
+        match parse_optional::<RosterCheckpoint>("ticket_roster", from.as_ref())? {
+            None => Some(Sweep::new(now)),
+            Some(RosterCheckpoint::Sweep(s)) => Some(s),
+            Some(RosterCheckpoint::Completed { completed_at }) => {
+                let due = completed_at.checked_add_signed(c.roster_every);
+                if due.is_some_and(|due| now < due) {
+                    tracing::debug!(
+                        last = %fmt_time(completed_at),
+                        "the last sweep of conversation ids is more recent than `roster_every`"
+                    );
+                    return Ok(None);
+                }
+                Some(Sweep::new(now))
+            }
+        },
+    )
+}
+
 /// The `ticket_roster` stream; see the module docs.
-pub(crate) fn roster<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream<'a> {
-    let now = (ctx.now)().trunc_subsecs(0);
-    let parsed = match &from {
-        None => None,
-        Some(cp) => match parse_checkpoint(cp) {
-            Ok(p) => Some(p),
-            Err(()) => {
-                return failed(bad_checkpoint(
-                    "ticket_roster",
-                    cp,
-                    "{\"completed_at\": …} or {\"sweep_started_at\", \"status\": \"all\" | \"spam\", \"created_from\"}",
-                ));
-            }
-        },
+pub(crate) fn roster<'a>(c: &'a HelpScoutConnector, from: Option<Checkpoint>) -> BatchStream<'a> {
+    let sweep = match start(c, from) {
+        Ok(Some(s)) => s,
+        Ok(None) => return Box::pin(stream::empty()),
+        Err(e) => return failed(e),
     };
-    let sweep = match parsed {
-        None => Sweep {
-            started_at: now,
-            pass: 0,
-            from: None,
-        },
-        Some(From::Sweep(s)) => s,
-        Some(From::Completed(at)) => {
-            if now < at + ctx.roster_every {
-                tracing::debug!(
-                    last = %fmt_time(at),
-                    "the last sweep of conversation ids is more recent than `roster_every`"
-                );
-                return Box::pin(stream::empty());
-            }
-            Sweep {
-                started_at: now,
-                pass: 0,
-                from: None,
-            }
-        }
-    };
+    let http = &c.http;
     let pages = stream::try_unfold(Some(sweep), move |state| async move {
         let Some(sweep) = state else { return Ok(None) };
-        let status = PASSES[sweep.pass];
         let range = sweep
             .from
             .map(|f| format!("(createdAt:[{} TO *])", fmt_time(f)));
-        let query = list_query(status, range, 1);
-        let page: HalPage<ListedConversations> =
-            ctx.session.get_json(CONVERSATIONS, &query).await?;
+        let page = list_request(sweep.pass, range, 1)
+            .send::<HalPage<ListedConversations>>(http, "default")
+            .await?
+            .body;
         let items = page.embedded.map(|e| e.conversations).unwrap_or_default();
-        let last = check_page(CONVERSATIONS, 1, page.page, !items.is_empty())?;
+        let last = last_page(page.page, !items.is_empty())?;
         check_order(&items, sweep.from)?;
         let mut ids = live_ids(&items);
 
         if last {
-            if sweep.pass + 1 < PASSES.len() {
+            if sweep.pass == Pass::All {
                 let next = Sweep {
-                    pass: sweep.pass + 1,
+                    pass: Pass::Spam,
                     from: None,
                     ..sweep.clone()
                 };
@@ -371,10 +384,10 @@ pub(crate) fn roster<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream<
                 };
                 return Ok(Some((batch, Some(next))));
             }
-            let completed_at = (ctx.now)().trunc_subsecs(0);
+            let completed_at = c.clock.now().trunc_subsecs(0);
             let batch = Batch {
                 records: vec![sweep.page(ids, true)],
-                checkpoint: Checkpoint::new(json!({ "completed_at": fmt_time(completed_at) })),
+                checkpoint: Checkpoint::of(&RosterCheckpoint::Completed { completed_at }),
             };
             return Ok(Some((batch, None)));
         }
@@ -382,7 +395,7 @@ pub(crate) fn roster<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream<
         let next_from = match next_bound(&items, sweep.from)? {
             Next::Bound(bound) => bound,
             Next::Stretch { from, to } => {
-                ids.extend(read_stretch(ctx, status, from, to).await?);
+                ids.extend(read_stretch(http, sweep.pass, from, to).await?);
                 to
             }
         };

@@ -1,12 +1,18 @@
-//! The `[[sources]]` keys of a Help Scout source, and their validation.
+//! The `[[sources]]` keys of a Help Scout source, and their validation (with the SDK's
+//! helpers, so every message names the key to fix).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use deskpulse_connector::settings::{present, present_secret};
+use deskpulse_connector::auth::{Auth, ClientAuth, ClientCredentials, TokenAuth};
+use deskpulse_connector::settings::{self, present, present_secret};
 use deskpulse_connector::{ConnectorError, Secret};
 use serde::Deserialize;
+use url::Url;
 
 /// Help Scout's API host (Mailbox API 2.0 lives under `/v2/`).
 pub const DEFAULT_BASE_URL: &str = "https://api.helpscout.net";
+
+/// Where the client-credentials token is asked for, under the base URL.
+const TOKEN_PATH: &str = "/v2/oauth2/token";
 
 /// Settings of one Help Scout source (`kind = "helpscout"`). `Debug` shows no secret:
 /// `client_secret` and `access_token` are [`Secret`]s.
@@ -81,103 +87,60 @@ impl Default for HelpScoutSettings {
     }
 }
 
-/// The keys a `[[sources]]` entry of kind `helpscout` may have (besides the common ones).
-pub fn settings_keys() -> &'static [&'static str] {
-    &[
-        "client_id",
-        "client_secret",
-        "access_token",
-        "base_url",
-        "token_url",
-        "start_date",
-        "requests_per_minute",
-        "lookback_minutes",
-        "roster_every",
-    ]
-}
-
-pub(crate) fn invalid(msg: impl Into<String>) -> ConnectorError {
-    ConnectorError::Settings(msg.into())
-}
-
-/// How the connector authenticates.
-#[derive(Clone, Debug)]
-pub(crate) enum Credentials {
-    /// A token given in the settings, used as is.
-    Static(Secret),
-    /// OAuth2 client credentials, exchanged for a token (and again on expiry or a 401).
-    Client { id: String, secret: Secret },
-}
-
-fn parse_url(key: &str, raw: &str) -> Result<url::Url, ConnectorError> {
-    let url = url::Url::parse(raw).map_err(|e| {
-        invalid(format!(
-            "`{key}` is not a URL ({e}): write it like `https://api.helpscout.net` or `http://127.0.0.1:8080`"
-        ))
-    })?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid(format!(
-            "`{key}` must start with `http://` or `https://`"
-        )));
-    }
-    Ok(url)
-}
-
 impl HelpScoutSettings {
     /// The base URL every request goes to.
-    pub(crate) fn resolved_base_url(&self) -> Result<url::Url, ConnectorError> {
-        parse_url(
-            "base_url",
-            present(&self.base_url).unwrap_or(DEFAULT_BASE_URL),
-        )
+    pub(crate) fn base_url(&self) -> Result<Url, ConnectorError> {
+        settings::base_url(&self.base_url, Some(DEFAULT_BASE_URL), DEFAULT_BASE_URL)
     }
 
-    /// The token URL, if one was set.
-    pub(crate) fn resolved_token_url(&self) -> Result<Option<url::Url>, ConnectorError> {
-        present(&self.token_url)
-            .map(|raw| parse_url("token_url", raw))
-            .transpose()
+    /// `token_url`, or `/v2/oauth2/token` under `base` (its path prefix kept).
+    fn token_url(&self, base: &Url) -> Result<Url, ConnectorError> {
+        if let Some(raw) = present(&self.token_url) {
+            return settings::url(
+                "token_url",
+                raw,
+                "https://api.helpscout.net/v2/oauth2/token",
+            );
+        }
+        let mut url = base.clone();
+        url.set_path(&format!(
+            "{}{TOKEN_PATH}",
+            base.path().trim_end_matches('/')
+        ));
+        Ok(url)
     }
 
-    /// `client_id` + `client_secret`, or `access_token` (exactly one kind).
-    pub(crate) fn credentials(&self) -> Result<Credentials, ConnectorError> {
+    /// How requests authenticate: `client_id` + `client_secret` exchanged for a token (Help
+    /// Scout's client-credentials flow; its docs accept the token request as JSON, form or
+    /// query, and this connector has always sent JSON), or a pre-issued `access_token`.
+    pub(crate) fn auth(&self, base: &Url) -> Result<Auth, ConnectorError> {
         let id = present(&self.client_id);
         let secret = present_secret(&self.client_secret);
         let token = present_secret(&self.access_token);
+        let token_url = self.token_url(base)?;
         match (id, secret, token) {
-            (Some(_), _, Some(_)) | (_, Some(_), Some(_)) => Err(invalid(
-                "set either `client_id` and `client_secret`, or `access_token`, not both kinds of credentials",
+            (Some(_), _, Some(_)) | (_, Some(_), Some(_)) => Err(ConnectorError::settings(
+                "access_token",
+                "is set together with `client_id` or `client_secret`: set either `client_id` and `client_secret`, or `access_token`, not both kinds of credentials",
             )),
-            (None, None, Some(t)) => Ok(Credentials::Static(t.clone())),
-            (Some(id), Some(secret), None) => Ok(Credentials::Client {
-                id: id.to_owned(),
-                secret: secret.clone(),
-            }),
-            (None, Some(_), None) => Err(invalid(
-                "set `client_id` (the App ID of the Help Scout app the `client_secret` belongs to)",
+            (None, None, Some(t)) => Ok(Auth::Bearer(t.clone())),
+            (Some(id), Some(secret), None) => {
+                let flow = ClientCredentials::new(token_url, id, secret.clone())
+                    .client_auth(ClientAuth::JsonBody);
+                Ok(Auth::Token(TokenAuth::new(flow)))
+            }
+            (None, Some(_), None) => Err(ConnectorError::settings(
+                "client_id",
+                "is not set: set `client_id` (the App ID of the Help Scout app the `client_secret` belongs to)",
             )),
-            (Some(_), None, None) => Err(invalid(
-                "set `client_secret` (the App Secret: Help Scout → Your Profile → My Apps)",
+            (Some(_), None, None) => Err(ConnectorError::settings(
+                "client_secret",
+                "is not set: set `client_secret` (the App Secret: Help Scout → Your Profile → My Apps)",
             )),
-            (None, None, None) => Err(invalid(
-                "set `client_id` and `client_secret` (Help Scout → Your Profile → My Apps → Create My App), or `access_token`",
+            (None, None, None) => Err(ConnectorError::Settings(
+                "set `client_id` and `client_secret` (Help Scout → Your Profile → My Apps → Create My App), or `access_token`".into(),
             )),
         }
-    }
-
-    /// `roster_every` as a duration.
-    pub(crate) fn roster_interval(&self) -> Result<chrono::Duration, ConnectorError> {
-        let raw = self.roster_every.trim();
-        let d = humantime::parse_duration(raw).map_err(|e| {
-            invalid(format!(
-                "`roster_every` = {raw:?} is not a duration ({e}): write it like \"24h\", \"6h\", \"30m\" or \"0s\""
-            ))
-        })?;
-        chrono::Duration::from_std(d).map_err(|_| {
-            invalid(format!(
-                "`roster_every` = {raw:?} is too long: write at most a few days, like \"7days\""
-            ))
-        })
     }
 
     /// The first sync's `modifiedSince`, if `start_date` is set.

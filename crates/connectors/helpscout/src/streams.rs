@@ -1,108 +1,85 @@
-//! One pager per stream. Each yields a batch per page with the checkpoint to resume after
-//! it, stops only on the API's end-of-stream signal (`page.number >= page.totalPages`), and
-//! turns a page that cannot be followed (no `page`, a page number that is not the one asked
-//! for, records missing from a page inside the range) into `Malformed`.
+//! The conversations export and the users lists, each a [`PageNumberStream`]: the SDK reads
+//! a page, checks it (`page.number` is the page asked for, a page inside `totalPages` has
+//! records), yields a batch with the checkpoint to resume after it, and stops only on the
+//! API's end signal (`page.number >= page.totalPages`). What is Help Scout's own is here:
+//! the keyset restarts and the spam pass of the export, and `/v3/system-users` after
+//! `/v2/users`.
 //!
 //! Next pages are rebuilt from the query we sent (Help Scout drops the query from its
 //! `_links`, and they name the production host): the connector never follows a link.
+//!
+//! The checkpoints are typed ([`ConversationsCheckpoint`], [`UsersCheckpoint`]) and keep
+//! the JSON the hand-written pagers of earlier versions stored, so a stored checkpoint
+//! resumes across the upgrade.
 
-use crate::api::{self, Conversations, HalPage, PageInfo, SystemUsers, Users};
-use crate::client::Session;
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use deskpulse_connector::{Batch, BatchStream, Checkpoint, ConnectorError};
-use futures::stream;
-use serde_json::{Value, json};
-use std::sync::Arc;
+use crate::HelpScoutConnector;
+use crate::api::{self, Conversation, Conversations, HalPage, PageInfo, User, UsersEmbedded};
+use chrono::{DateTime, Duration, SecondsFormat, SubsecRound, Utc};
+use deskpulse_connector::prelude::*;
+use serde::{Deserialize, Serialize};
 
 pub(crate) const CONVERSATIONS: &str = "/v2/conversations";
 pub(crate) const USERS: &str = "/v2/users";
 pub(crate) const SYSTEM_USERS: &str = "/v3/system-users";
 
-/// What time it is (injectable, so tests never depend on the wall clock).
-pub(crate) type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
-
-#[derive(Clone, Copy)]
-pub(crate) struct Ctx<'a> {
-    pub session: &'a Session,
-    pub start: Option<DateTime<Utc>>,
-    pub lookback: Duration,
-    pub now: &'a Clock,
-    pub roster_every: Duration,
-}
-
-pub(crate) fn malformed(endpoint: &str, detail: impl Into<String>) -> ConnectorError {
-    ConnectorError::Malformed {
-        endpoint: endpoint.to_owned(),
-        detail: detail.into(),
-    }
-}
-
-pub(crate) fn bad_checkpoint(stream: &str, cp: &Checkpoint, expected: &str) -> ConnectorError {
-    malformed(
-        &format!("the checkpoint of stream `{stream}`"),
-        format!(
-            "expected {expected}, got {}; run a full sync (`--full`) to start over",
-            cp.value()
-        ),
-    )
-}
-
-pub(crate) fn failed<'a>(err: ConnectorError) -> BatchStream<'a> {
-    Box::pin(stream::once(async move { Err(err) }))
-}
-
+/// A time as Help Scout's queries take it (`2026-11-10T10:05:00Z`).
 pub(crate) fn fmt_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-fn time_value(t: Option<DateTime<Utc>>) -> Value {
-    t.map_or(Value::Null, |t| Value::String(fmt_time(t)))
+/// A `status` filter of List Conversations that this connector reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Pass {
+    All,
+    /// Help Scout lists spam as a status of its own beside `all`, and does not say that
+    /// `all` includes it.
+    Spam,
 }
 
-/// A field of a checkpoint that is absent, `null`, or an RFC 3339 time.
-fn time_field(cp: &Checkpoint, key: &str) -> Result<Option<DateTime<Utc>>, ()> {
-    match cp.value().get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => DateTime::parse_from_rfc3339(s)
-            .map(|t| Some(t.with_timezone(&Utc)))
-            .map_err(|_| ()),
-        Some(_) => Err(()),
+impl Pass {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Pass::All => "all",
+            Pass::Spam => "spam",
+        }
     }
 }
 
-/// Checks a page against the page asked for; returns whether it is the last one.
-pub(crate) fn check_page(
-    endpoint: &str,
-    asked: u64,
-    page: PageInfo,
-    has_items: bool,
-) -> Result<bool, ConnectorError> {
-    if page.total_elements == 0 || page.total_pages == 0 {
-        return Ok(true);
+/// A HAL page's paging, as the SDK's paginator reads it.
+pub(crate) fn numbered<I>(info: PageInfo, items: Vec<I>) -> NumberedPage<I> {
+    NumberedPage {
+        items,
+        number: Some(info.number),
+        // No elements is the end, whatever `totalPages` says.
+        total_pages: Some(if info.total_elements == 0 {
+            0
+        } else {
+            info.total_pages
+        }),
     }
-    if page.number != asked {
-        return Err(malformed(
-            endpoint,
-            format!("asked for page {asked}, got page {}", page.number),
-        ));
-    }
-    if !has_items {
-        return Err(malformed(
-            endpoint,
-            format!(
-                "page {asked} of {} has no records although `totalElements` is {}",
-                page.total_pages, page.total_elements
-            ),
-        ));
-    }
-    Ok(page.number >= page.total_pages)
 }
 
-/// Where the conversations export stands.
-#[derive(Clone, Debug, PartialEq)]
-struct ConvPos {
-    /// The `status=spam` pass (after the `status=all` one).
-    spam: bool,
+/// A vendor time that becomes a bookmark must not be ahead of the clock: the next sync
+/// would start in the future and miss everything until then.
+fn not_future(what: &str, t: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), String> {
+    deskpulse_connector::ensure_not_future("", what, t, now).map_err(|e| match e {
+        ConnectorError::Malformed { detail, .. } => detail,
+        other => other.to_string(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// conversations
+
+/// Where the conversations export stands; stored as its checkpoint. Mid-export
+/// `{"modified_since", "page", "bookmark", "sync_since"}` (with `"status": "spam"` in the
+/// spam pass; resumes exactly that request); after the last page `{"modified_since":
+/// bookmark}`, where the next sync starts again `lookback_minutes` earlier.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ConvCp", into = "ConvCp")]
+pub struct ConversationsCheckpoint {
+    pass: Pass,
     /// `modifiedSince` of the query (`None`: all history).
     since: Option<DateTime<Utc>>,
     page: u64,
@@ -110,20 +87,161 @@ struct ConvPos {
     bookmark: Option<DateTime<Utc>>,
     /// Where this sync's export started: the spam pass starts there too.
     sync_since: Option<DateTime<Utc>>,
+    /// The export ended: `since` is where the next sync starts (before its lookback).
+    finished: bool,
+    /// The newest `touched_at` of the page being read (not stored).
+    page_max: Option<DateTime<Utc>>,
 }
 
-impl ConvPos {
-    fn checkpoint(&self) -> Checkpoint {
-        let mut cp = json!({
-            "modified_since": time_value(self.since),
-            "page": self.page,
-            "bookmark": time_value(self.bookmark),
-            "sync_since": time_value(self.sync_since),
-        });
-        if self.spam {
-            cp["status"] = json!("spam");
+/// The stored JSON of [`ConversationsCheckpoint`], as earlier versions wrote it.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum ConvCp {
+    Page {
+        #[serde(deserialize_with = "Option::deserialize")]
+        modified_since: Option<DateTime<Utc>>,
+        page: u64,
+        #[serde(default)]
+        bookmark: Option<DateTime<Utc>>,
+        /// Absent in checkpoints written before the spam pass existed.
+        #[serde(default)]
+        sync_since: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<Pass>,
+    },
+    Finished {
+        #[serde(deserialize_with = "Option::deserialize")]
+        modified_since: Option<DateTime<Utc>>,
+        /// Read only to refuse a pass without a page.
+        #[serde(default, skip_serializing)]
+        status: Option<Pass>,
+    },
+}
+
+impl TryFrom<ConvCp> for ConversationsCheckpoint {
+    type Error = String;
+
+    fn try_from(cp: ConvCp) -> Result<Self, String> {
+        Ok(match cp {
+            ConvCp::Page {
+                modified_since,
+                page,
+                bookmark,
+                sync_since,
+                status,
+            } => Self {
+                pass: status.unwrap_or(Pass::All),
+                since: modified_since,
+                page,
+                bookmark,
+                sync_since,
+                finished: false,
+                page_max: None,
+            },
+            ConvCp::Finished {
+                status: Some(Pass::Spam),
+                ..
+            } => return Err("the spam pass of the export without its `page`".into()),
+            ConvCp::Finished { modified_since, .. } => Self {
+                pass: Pass::All,
+                since: modified_since,
+                page: 1,
+                bookmark: modified_since,
+                sync_since: modified_since,
+                finished: true,
+                page_max: None,
+            },
+        })
+    }
+}
+
+impl From<ConversationsCheckpoint> for ConvCp {
+    fn from(p: ConversationsCheckpoint) -> Self {
+        if p.finished {
+            return ConvCp::Finished {
+                modified_since: p.since,
+                status: None,
+            };
         }
-        Checkpoint::new(cp)
+        ConvCp::Page {
+            modified_since: p.since,
+            page: p.page,
+            bookmark: p.bookmark,
+            sync_since: p.sync_since,
+            status: (p.pass == Pass::Spam).then_some(Pass::Spam),
+        }
+    }
+}
+
+impl ConversationsCheckpoint {
+    fn first(start: Option<DateTime<Utc>>) -> Self {
+        Self {
+            pass: Pass::All,
+            since: start,
+            page: 1,
+            bookmark: None,
+            sync_since: start,
+            finished: false,
+            page_max: None,
+        }
+    }
+
+    /// Where a stored position resumes: a finished export starts a new one `lookback`
+    /// before its bookmark; a checkpoint from before the spam pass (no `sync_since`) had
+    /// started at `modified_since` at the latest.
+    fn resumed(self, lookback: Duration) -> Self {
+        if self.finished {
+            let from = self
+                .since
+                .map(|s| s.checked_sub_signed(lookback).unwrap_or(s));
+            return Self {
+                bookmark: self.since,
+                ..Self::first(from)
+            };
+        }
+        Self {
+            sync_since: self.sync_since.or(self.since),
+            ..self
+        }
+    }
+
+    /// After a page: the spam pass after the `all` pass, the end after that; inside a pass,
+    /// page 1 again from the page's newest time when it moved past `modifiedSince`, else the
+    /// next page of the same query.
+    fn next(&self, last: bool) -> Option<Self> {
+        let base = Self {
+            page_max: None,
+            ..self.clone()
+        };
+        if last {
+            return (self.pass == Pass::All).then_some(Self {
+                pass: Pass::Spam,
+                since: self.sync_since,
+                page: 1,
+                ..base
+            });
+        }
+        Some(match self.page_max {
+            Some(m) if self.since.is_none_or(|s| m > s) => Self {
+                since: Some(m),
+                page: 1,
+                ..base
+            },
+            _ => Self {
+                page: self.page + 1,
+                ..base
+            },
+        })
+    }
+
+    fn finish(&self) -> Self {
+        Self {
+            since: self.bookmark.or(self.sync_since),
+            finished: true,
+            page: 1,
+            page_max: None,
+            ..self.clone()
+        }
     }
 }
 
@@ -131,182 +249,193 @@ impl ConvPos {
 /// then the same with `status=spam`.
 ///
 /// Help Scout sorts by `modifiedAt` but does not return it; each conversation's latest own
-/// timestamp (`Conversation::touched_at`) is a lower bound of it. After every page the query
-/// restarts at page 1 with `modifiedSince` = the highest such time read, so conversations
-/// modified while the sync runs cannot shift an unread one onto an already-read page. When
-/// that bound does not move (many conversations touched in the same second), the next page
-/// of the same query is read instead, so the export always progresses. The records read
-/// twice at a restart are upserted.
+/// timestamp (`Conversation::touched_at`, whole seconds) is a lower bound of it. After every
+/// page the query restarts at page 1 with `modifiedSince` = the highest such time read, so
+/// conversations modified while the sync runs cannot shift an unread one onto an
+/// already-read page. When that bound does not move (many conversations touched in the same
+/// second), the next page of the same query is read instead, so the export always
+/// progresses. The records read twice at a restart are upserted.
 ///
 /// The spam pass: Help Scout's List Conversations documents `spam` as a status of its own
 /// beside `all` and does not say that `all` includes it. Without it, a conversation synced
 /// while active and then marked spam would keep counting as active. Read from the same
 /// `modifiedSince` as this sync's `all` pass; a conversation both passes list is upserted.
-///
-/// Checkpoints: mid-export `{"modified_since", "page", "bookmark", "sync_since"}` (with
-/// `"status": "spam"` in the spam pass; resumes exactly that request); after the last page
-/// `{"modified_since": bookmark}`, where the next sync starts again `lookback_minutes`
-/// earlier.
-pub(crate) fn conversations<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream<'a> {
-    let pos = match from {
-        None => ConvPos {
-            spam: false,
-            since: ctx.start,
-            page: 1,
-            bookmark: None,
-            sync_since: ctx.start,
-        },
-        Some(cp) => {
-            let bad = || {
-                bad_checkpoint(
-                    "conversations",
-                    &cp,
-                    "{\"modified_since\": …} or {\"modified_since\", \"page\", \"bookmark\", \"sync_since\", \"status\"}",
-                )
-            };
-            let Some(obj) = cp.value().as_object() else {
-                return failed(bad());
-            };
-            if !obj.contains_key("modified_since") {
-                return failed(bad());
-            }
-            let (Ok(since), Ok(bookmark), Ok(sync_since)) = (
-                time_field(&cp, "modified_since"),
-                time_field(&cp, "bookmark"),
-                time_field(&cp, "sync_since"),
-            ) else {
-                return failed(bad());
-            };
-            let spam = match obj.get("status") {
-                None | Some(Value::Null) => false,
-                Some(Value::String(s)) if s == "all" => false,
-                Some(Value::String(s)) if s == "spam" => true,
-                Some(_) => return failed(bad()),
-            };
-            match obj.get("page") {
-                None | Some(Value::Null) if !spam => ConvPos {
-                    spam: false,
-                    since: since.map(|s| s - ctx.lookback),
-                    page: 1,
-                    bookmark: since,
-                    sync_since: since.map(|s| s - ctx.lookback),
-                },
-                Some(p) => match p.as_u64().filter(|&p| p >= 1) {
-                    // A checkpoint from before the spam pass has no `sync_since`: its export
-                    // started at `modified_since` at the latest.
-                    Some(page) => ConvPos {
-                        spam,
-                        since,
-                        page,
-                        bookmark,
-                        sync_since: sync_since.or(since),
-                    },
-                    None => return failed(bad()),
-                },
-                _ => return failed(bad()),
-            }
-        }
-    };
-    let pages = stream::try_unfold(Some(pos), move |state| async move {
-        let Some(pos) = state else { return Ok(None) };
-        let status = if pos.spam { "spam" } else { "all" };
-        let mut query = vec![("status", status.to_owned())];
-        if let Some(s) = pos.since {
-            query.push(("modifiedSince", fmt_time(s)));
-        }
-        query.extend([
-            ("sortField", "modifiedAt".to_owned()),
-            ("sortOrder", "asc".to_owned()),
-            ("embed", "threads".to_owned()),
-            ("page", pos.page.to_string()),
-        ]);
-        let page: HalPage<Conversations> = ctx.session.get_json(CONVERSATIONS, &query).await?;
-        let items = page.embedded.map(|e| e.conversations).unwrap_or_default();
-        let last = check_page(CONVERSATIONS, pos.page, page.page, !items.is_empty())?;
-        let mut bookmark = pos.bookmark;
-        let mut page_max: Option<DateTime<Utc>> = None;
-        let mut records = Vec::new();
-        for c in items {
-            let t = c.touched_at();
-            page_max = page_max.max(Some(t));
-            bookmark = bookmark.max(Some(t));
-            records.extend(api::map_conversation(c).map_err(|e| malformed(CONVERSATIONS, e))?);
-        }
-        if last && !pos.spam {
-            let next = ConvPos {
-                spam: true,
-                since: pos.sync_since,
-                page: 1,
-                bookmark,
-                sync_since: pos.sync_since,
-            };
-            return Ok(Some((
-                Batch {
-                    records,
-                    checkpoint: next.checkpoint(),
-                },
-                Some(next),
-            )));
-        }
-        if last {
-            let done = bookmark.or(pos.sync_since);
-            let checkpoint = Checkpoint::new(json!({ "modified_since": time_value(done) }));
-            return Ok(Some((
-                Batch {
-                    records,
-                    checkpoint,
-                },
-                None,
-            )));
-        }
-        let next = match (page_max, pos.since) {
-            (Some(m), since) if since.is_none_or(|s| m > s) => ConvPos {
-                since: Some(m),
-                page: 1,
-                bookmark,
-                ..pos
-            },
-            _ => ConvPos {
-                page: pos.page + 1,
-                bookmark,
-                ..pos
-            },
-        };
-        Ok(Some((
-            Batch {
-                records,
-                checkpoint: next.checkpoint(),
-            },
-            Some(next),
-        )))
-    });
-    Box::pin(pages)
+pub(crate) struct ConversationsExport<'a> {
+    pub(crate) c: &'a HelpScoutConnector,
 }
 
-/// Where the users list stands.
-#[derive(Clone, Debug)]
-struct UsersPos {
+impl Mapping for ConversationsExport<'_> {
+    type Item = Conversation;
+
+    fn stream(&self) -> &'static str {
+        "conversations"
+    }
+
+    fn map(&self, c: Conversation) -> Result<Vec<Record>, String> {
+        api::map_conversation(c)
+    }
+}
+
+impl PageNumberStream for ConversationsExport<'_> {
+    type Page = HalPage<Conversations>;
+    type Position = ConversationsCheckpoint;
+
+    fn first(&self) -> ConversationsCheckpoint {
+        ConversationsCheckpoint::first(self.c.start)
+    }
+
+    fn resume(&self, stored: ConversationsCheckpoint) -> ConversationsCheckpoint {
+        stored.resumed(self.c.lookback)
+    }
+
+    fn page_number(&self, pos: &ConversationsCheckpoint) -> u64 {
+        pos.page
+    }
+
+    fn with_page(&self, pos: &ConversationsCheckpoint, page: u64) -> ConversationsCheckpoint {
+        ConversationsCheckpoint {
+            page,
+            ..pos.clone()
+        }
+    }
+
+    fn request(&self, pos: &ConversationsCheckpoint) -> PageRequest {
+        PageRequest::get(CONVERSATIONS)
+            .query("status", pos.pass.as_str())
+            .query_opt("modifiedSince", pos.since.map(fmt_time))
+            .pairs(&[
+                ("sortField", "modifiedAt"),
+                ("sortOrder", "asc"),
+                ("embed", "threads"),
+            ])
+            .query("page", pos.page)
+    }
+
+    fn page(
+        &self,
+        _pos: &ConversationsCheckpoint,
+        page: HalPage<Conversations>,
+    ) -> Result<NumberedPage<Conversation>, String> {
+        let items = page.embedded.map(|e| e.conversations).unwrap_or_default();
+        let now = self.c.clock.now();
+        for c in &items {
+            not_future("modifiedSince", c.touched_at(), now).map_err(|e| {
+                format!(
+                    "conversation {} would start the next sync past now: {e}",
+                    c.id
+                )
+            })?;
+        }
+        Ok(numbered(page.page, items))
+    }
+
+    fn observe(&self, pos: &mut ConversationsCheckpoint, c: &Conversation) {
+        let t = Some(c.touched_at().trunc_subsecs(0));
+        pos.page_max = pos.page_max.max(t);
+        pos.bookmark = pos.bookmark.max(t);
+    }
+
+    fn next(&self, pos: &ConversationsCheckpoint, last: bool) -> Option<ConversationsCheckpoint> {
+        pos.next(last)
+    }
+
+    fn done(&self, pos: &ConversationsCheckpoint) -> ConversationsCheckpoint {
+        pos.finish()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// users
+
+/// Where the users lists stand; stored as its checkpoint. Mid-list `{"page" |
+/// "system_users_page", "updated_since", "newest"}`; after the last page `{"updated_since":
+/// newest}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(from = "UsersCp", into = "UsersCp")]
+pub struct UsersCheckpoint {
     /// Reading `GET /v3/system-users` (after `GET /v2/users`).
     system: bool,
     page: u64,
     /// Emit only users updated after this (the previous sync's newest `updatedAt`).
     since: Option<DateTime<Utc>>,
     newest: Option<DateTime<Utc>>,
+    /// Both lists were read: `since` is the next sync's threshold.
+    finished: bool,
 }
 
-impl UsersPos {
-    fn checkpoint(&self) -> Checkpoint {
-        let page_key = if self.system {
-            "system_users_page"
-        } else {
-            "page"
+/// The stored JSON of [`UsersCheckpoint`], as earlier versions wrote it.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum UsersCp {
+    Users {
+        page: u64,
+        #[serde(deserialize_with = "Option::deserialize")]
+        updated_since: Option<DateTime<Utc>>,
+        #[serde(default)]
+        newest: Option<DateTime<Utc>>,
+    },
+    SystemUsers {
+        system_users_page: u64,
+        #[serde(deserialize_with = "Option::deserialize")]
+        updated_since: Option<DateTime<Utc>>,
+        #[serde(default)]
+        newest: Option<DateTime<Utc>>,
+    },
+    Finished {
+        #[serde(deserialize_with = "Option::deserialize")]
+        updated_since: Option<DateTime<Utc>>,
+    },
+}
+
+impl From<UsersCp> for UsersCheckpoint {
+    fn from(cp: UsersCp) -> Self {
+        let (system, page, since, newest, finished) = match cp {
+            UsersCp::Users {
+                page,
+                updated_since,
+                newest,
+            } => (false, page, updated_since, newest, false),
+            UsersCp::SystemUsers {
+                system_users_page,
+                updated_since,
+                newest,
+            } => (true, system_users_page, updated_since, newest, false),
+            UsersCp::Finished { updated_since } => (false, 1, updated_since, updated_since, true),
         };
-        Checkpoint::new(json!({
-            page_key: self.page,
-            "updated_since": time_value(self.since),
-            "newest": time_value(self.newest),
-        }))
+        Self {
+            system,
+            page,
+            since,
+            newest,
+            finished,
+        }
     }
+}
+
+impl From<UsersCheckpoint> for UsersCp {
+    fn from(p: UsersCheckpoint) -> Self {
+        let (page, updated_since, newest) = (p.page, p.since, p.newest);
+        match (p.finished, p.system) {
+            (true, _) => UsersCp::Finished { updated_since },
+            (false, false) => UsersCp::Users {
+                page,
+                updated_since,
+                newest,
+            },
+            (false, true) => UsersCp::SystemUsers {
+                system_users_page: page,
+                updated_since,
+                newest,
+            },
+        }
+    }
+}
+
+/// A user, and whether it was updated after the previous sync's newest `updatedAt` (only
+/// those are emitted; every user is seen, for the next threshold).
+pub(crate) struct UserItem {
+    fresh: bool,
+    user: User,
 }
 
 /// `GET /v2/users?page=N`, then `GET /v3/system-users?page=N`: Help Scout has no "modified
@@ -318,112 +447,124 @@ impl UsersPos {
 /// Users documents it), and v2 threads report an AI agent's replies as a `user`'s: an agent
 /// emitted as a bot is what lets the report tell those replies from a person's (an author
 /// id that is a bot agent counts as a bot).
-///
-/// Checkpoints: mid-list `{"page" | "system_users_page", "updated_since", "newest"}`; after
-/// the last page `{"updated_since": newest}`.
-pub(crate) fn users<'a>(ctx: Ctx<'a>, from: Option<Checkpoint>) -> BatchStream<'a> {
-    let pos = match from {
-        None => UsersPos {
+pub(crate) struct UsersLists<'a> {
+    pub(crate) c: &'a HelpScoutConnector,
+}
+
+impl Mapping for UsersLists<'_> {
+    type Item = UserItem;
+
+    fn stream(&self) -> &'static str {
+        "users"
+    }
+
+    fn map(&self, u: UserItem) -> Result<Vec<Record>, String> {
+        Ok(if u.fresh {
+            vec![api::map_user(u.user)]
+        } else {
+            Vec::new()
+        })
+    }
+}
+
+impl PageNumberStream for UsersLists<'_> {
+    type Page = HalPage<UsersEmbedded>;
+    type Position = UsersCheckpoint;
+
+    fn first(&self) -> UsersCheckpoint {
+        UsersCheckpoint {
             system: false,
             page: 1,
             since: None,
             newest: None,
-        },
-        Some(cp) => {
-            let bad = || {
-                bad_checkpoint(
-                    "users",
-                    &cp,
-                    "{\"updated_since\": …} or {\"page\" | \"system_users_page\", \"updated_since\", \"newest\"}",
-                )
-            };
-            let Some(obj) = cp.value().as_object() else {
-                return failed(bad());
-            };
-            if !obj.contains_key("updated_since") {
-                return failed(bad());
-            }
-            let (Ok(since), Ok(newest)) =
-                (time_field(&cp, "updated_since"), time_field(&cp, "newest"))
-            else {
-                return failed(bad());
-            };
-            let (system, page) = match (obj.get("page"), obj.get("system_users_page")) {
-                (None | Some(Value::Null), None | Some(Value::Null)) => (None, None),
-                (Some(p), None) => (Some(false), Some(p)),
-                (None, Some(p)) => (Some(true), Some(p)),
-                _ => return failed(bad()),
-            };
-            match (system, page) {
-                (Some(system), Some(p)) => match p.as_u64().filter(|&p| p >= 1) {
-                    Some(page) => UsersPos {
-                        system,
-                        page,
-                        since,
-                        newest,
-                    },
-                    None => return failed(bad()),
-                },
-                _ => UsersPos {
-                    system: false,
-                    page: 1,
-                    since,
-                    newest: since,
-                },
-            }
+            finished: false,
         }
-    };
-    let pages = stream::try_unfold(Some(pos), move |state| async move {
-        let Some(mut pos) = state else {
-            return Ok(None);
-        };
-        let query = [("page", pos.page.to_string())];
-        let (endpoint, items, page) = if pos.system {
-            let page: HalPage<SystemUsers> = ctx.session.get_json(SYSTEM_USERS, &query).await?;
-            let items = page.embedded.map(|e| e.system_users).unwrap_or_default();
-            (SYSTEM_USERS, items, page.page)
-        } else {
-            let page: HalPage<Users> = ctx.session.get_json(USERS, &query).await?;
-            let items = page.embedded.map(|e| e.users).unwrap_or_default();
-            (USERS, items, page.page)
-        };
-        let last = check_page(endpoint, pos.page, page, !items.is_empty())?;
-        let mut records = Vec::with_capacity(items.len());
-        for u in items {
-            let updated = u.updated_at;
-            pos.newest = pos.newest.max(updated);
-            let fresh = match (pos.since, updated) {
+    }
+
+    fn resume(&self, stored: UsersCheckpoint) -> UsersCheckpoint {
+        if stored.finished {
+            return UsersCheckpoint {
+                since: stored.since,
+                newest: stored.since,
+                ..self.first()
+            };
+        }
+        stored
+    }
+
+    fn page_number(&self, pos: &UsersCheckpoint) -> u64 {
+        pos.page
+    }
+
+    fn with_page(&self, pos: &UsersCheckpoint, page: u64) -> UsersCheckpoint {
+        UsersCheckpoint {
+            page,
+            ..pos.clone()
+        }
+    }
+
+    fn request(&self, pos: &UsersCheckpoint) -> PageRequest {
+        PageRequest::get(if pos.system { SYSTEM_USERS } else { USERS }).query("page", pos.page)
+    }
+
+    fn page(
+        &self,
+        pos: &UsersCheckpoint,
+        page: HalPage<UsersEmbedded>,
+    ) -> Result<NumberedPage<UserItem>, String> {
+        let users = users_of(pos.system, page.embedded)?;
+        let now = self.c.clock.now();
+        let mut items = Vec::with_capacity(users.len());
+        for user in users {
+            if let Some(t) = user.updated_at {
+                not_future("updatedAt", t, now).map_err(|e| format!("user {}: {e}", user.id))?;
+            }
+            let fresh = match (pos.since, user.updated_at) {
                 (Some(s), Some(u)) => u > s,
                 _ => true,
             };
-            if fresh {
-                records.push(api::map_user(u));
-            }
+            items.push(UserItem { fresh, user });
         }
-        if last && pos.system {
-            let checkpoint =
-                Checkpoint::new(json!({ "updated_since": time_value(pos.newest.or(pos.since)) }));
-            return Ok(Some((
-                Batch {
-                    records,
-                    checkpoint,
-                },
-                None,
-            )));
+        Ok(numbered(page.page, items))
+    }
+
+    fn observe(&self, pos: &mut UsersCheckpoint, u: &UserItem) {
+        pos.newest = pos
+            .newest
+            .max(u.user.updated_at.map(|t| t.trunc_subsecs(0)));
+    }
+
+    fn next(&self, pos: &UsersCheckpoint, last: bool) -> Option<UsersCheckpoint> {
+        match (last, pos.system) {
+            (false, _) => Some(self.with_page(pos, pos.page + 1)),
+            (true, false) => Some(UsersCheckpoint {
+                system: true,
+                page: 1,
+                ..pos.clone()
+            }),
+            (true, true) => None,
         }
-        if last {
-            pos.system = true;
-            pos.page = 1;
-        } else {
-            pos.page += 1;
+    }
+
+    fn done(&self, pos: &UsersCheckpoint) -> UsersCheckpoint {
+        UsersCheckpoint {
+            since: pos.newest.or(pos.since),
+            finished: true,
+            ..self.first()
         }
-        Ok(Some((
-            Batch {
-                records,
-                checkpoint: pos.checkpoint(),
-            },
-            Some(pos),
-        )))
-    });
-    Box::pin(pages)
+    }
+}
+
+/// The users of a `/v2/users` page (`_embedded.users`) or a `/v3/system-users` page
+/// (`_embedded.system_users`); no `_embedded` is an empty page.
+pub(crate) fn users_of(system: bool, embedded: Option<UsersEmbedded>) -> Result<Vec<User>, String> {
+    let Some(e) = embedded else {
+        return Ok(Vec::new());
+    };
+    let (list, key) = if system {
+        (e.system_users, "system_users")
+    } else {
+        (e.users, "users")
+    };
+    list.ok_or_else(|| format!("`_embedded` has no `{key}`"))
 }

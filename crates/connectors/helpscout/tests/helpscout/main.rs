@@ -2,6 +2,7 @@
 //! responses (`tests/fixtures/helpscout-docs`, with their provenance) and its PHP SDK's test
 //! payloads (`tests/fixtures/helpscout-api-php`, MIT).
 
+mod checkpoints;
 mod common;
 mod conformance;
 mod conversations;

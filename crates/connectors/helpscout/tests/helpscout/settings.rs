@@ -156,3 +156,52 @@ fn help_scout_declares_why_nothing_can_be_reconciled() {
         "{why}"
     );
 }
+
+/// The keys `deskpulse connectors` lists are the settings struct's own (read from its serde
+/// derive), and the same as the list earlier versions spelled out by hand.
+#[test]
+fn settings_keys_are_the_settings_struct_keys() {
+    assert_eq!(
+        settings_keys(),
+        deskpulse_connector::settings::keys_of::<HelpScoutSettings>()
+    );
+    assert_eq!(
+        settings_keys(),
+        [
+            "client_id",
+            "client_secret",
+            "access_token",
+            "base_url",
+            "token_url",
+            "start_date",
+            "requests_per_minute",
+            "lookback_minutes",
+            "roster_every",
+        ]
+    );
+}
+
+/// Every KPI `deskpulse reconcile` compares is declared unreconcilable, for the one reason.
+#[test]
+fn every_reconciled_kpi_is_declared_unreconcilable() {
+    use deskpulse_connector::ConnectorFactory;
+    use deskpulse_connector_helpscout::{HelpScout, NOT_RECONCILABLE};
+    let kpis: Vec<&str> = HelpScout::UNRECONCILABLE.iter().map(|l| l.kpi).collect();
+    assert_eq!(
+        kpis,
+        [
+            "first_response_time",
+            "first_resolution_time",
+            "resolution_time",
+            "one_touch_resolution_rate",
+            "reopen_rate",
+        ]
+    );
+    assert!(
+        HelpScout::UNRECONCILABLE
+            .iter()
+            .all(|l| l.reason == NOT_RECONCILABLE)
+    );
+    assert!(HelpScout::LIMITS.is_empty());
+    assert!(deskpulse_connector::registry::check_kind(&HelpScout).is_empty());
+}
