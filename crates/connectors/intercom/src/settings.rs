@@ -5,61 +5,39 @@ use deskpulse_connector::settings::{self, StartDate, present, present_secret};
 use deskpulse_connector::{ConnectorError, Secret};
 use serde::Deserialize;
 
-/// Settings of one Intercom source (`kind = "intercom"`). `Debug` shows no secret: the
-/// token is a [`Secret`].
+/// Settings of one Intercom source (`kind = "intercom"`); a key left out takes its value
+/// from [`Default`]. `Debug` shows no secret: the token is a [`Secret`].
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct IntercomSettings {
     /// An access token of the workspace's app (Developer Hub → your app → Authentication),
     /// sent as `Authorization: Bearer …`. It needs read access to conversations and admins.
-    #[serde(default)]
     pub access_token: Option<Secret>,
     /// Where the workspace is hosted: `us` (default, `https://api.intercom.io`), `eu`
     /// (`https://api.eu.intercom.io`) or `au` (`https://api.au.intercom.io`).
-    #[serde(default)]
     pub region: Option<String>,
     /// Replaces the regional host for every request and every next page.
-    #[serde(default)]
     pub base_url: Option<String>,
     /// Where the first sync starts (`"2024-03-01"` is UTC midnight, or RFC 3339); default:
     /// the whole history.
-    #[serde(default)]
     pub start_date: Option<StartDate>,
     /// Conversations per search page (Intercom: at most 150; default 150).
-    #[serde(default)]
     pub page_size: Option<u32>,
     /// Client-side limit for every request. Intercom allows 10 000 a minute per app (and
     /// 25 000 per workspace), enforced in 10-second windows. 0 = no client-side limit.
-    #[serde(default = "default_rpm")]
     pub requests_per_minute: u32,
     /// How many conversations of a search page are fetched at once for their parts
     /// (Intercom has no bulk endpoint for parts). 1–16, default 4.
-    #[serde(default = "default_parts_concurrency")]
     pub parts_concurrency: u32,
     /// How far before the bookmark each resumed sync searches again, for conversations the
     /// search index had not caught up with. Default 5; 0 = only the bookmark's second.
-    #[serde(default = "default_lookback_minutes")]
     pub lookback_minutes: u32,
     /// How often the `ticket_roster` stream sweeps every conversation id Intercom still
     /// lists, to find conversations deleted (or merged away) since they were synced: Intercom's
     /// search never reports a deletion. A duration like `"24h"`, `"6h"` or `"30m"` (default
     /// `"24h"`); `"0s"` sweeps on every sync. A sweep costs one search request per
     /// `page_size` (150) conversations of the workspace's whole history.
-    #[serde(default = "default_roster_every")]
     pub roster_every: String,
-}
-
-fn default_rpm() -> u32 {
-    10_000
-}
-fn default_parts_concurrency() -> u32 {
-    4
-}
-fn default_lookback_minutes() -> u32 {
-    5
-}
-fn default_roster_every() -> String {
-    "24h".to_owned()
 }
 
 impl Default for IntercomSettings {
@@ -70,10 +48,10 @@ impl Default for IntercomSettings {
             base_url: None,
             start_date: None,
             page_size: None,
-            requests_per_minute: default_rpm(),
-            parts_concurrency: default_parts_concurrency(),
-            lookback_minutes: default_lookback_minutes(),
-            roster_every: default_roster_every(),
+            requests_per_minute: 10_000,
+            parts_concurrency: 4,
+            lookback_minutes: 5,
+            roster_every: "24h".to_owned(),
         }
     }
 }
