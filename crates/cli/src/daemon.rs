@@ -16,7 +16,7 @@ use deskpulse_connector::{
 };
 use deskpulse_scheduler::{
     CancellationToken, Daemon, DaemonError, DigestOutcome, DigestRequest, JobError, Jobs,
-    SourceSchedule, SyncOutcome, TeamSchedule,
+    PeriodKind, SourceSchedule, SyncOutcome, TeamSchedule,
 };
 use deskpulse_storage::{StorageError, Store};
 use std::sync::Arc;
@@ -24,8 +24,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// The scheduler's view of the configuration: every source's interval, and the digest
-/// schedule of every team that has somewhere to send it.
-pub(crate) fn schedule(settings: &Settings) -> Result<deskpulse_scheduler::Settings, Failure> {
+/// schedule of every team that has somewhere to send it (parsed at load, see
+/// [`TeamSettings::digest_schedule`](crate::config::TeamSettings::digest_schedule)).
+pub(crate) fn schedule(settings: &Settings) -> deskpulse_scheduler::Settings {
     let sources = settings
         .sources
         .iter()
@@ -35,31 +36,27 @@ pub(crate) fn schedule(settings: &Settings) -> Result<deskpulse_scheduler::Setti
         })
         .collect();
     let mut teams = Vec::new();
-    for (i, t) in settings.teams.iter().enumerate() {
+    for t in &settings.teams {
         if t.channels.is_empty() {
             tracing::info!(team = %t.name, "no [[teams.channels]]: the daemon sends this team no digest");
             continue;
         }
-        let sources = t.sources.iter().map(|s| s.to_string()).collect();
-        let team = TeamSchedule::weekly(&t.name, t.timezone, &t.digest_schedule, sources).map_err(
-            |e| {
-                Failure::Usage(format!(
-                    "{}: `teams[{i}].digest_schedule`: {e}",
-                    settings.path.display()
-                ))
-            },
-        )?;
-        teams.push(team);
+        teams.push(TeamSchedule {
+            name: t.name.clone(),
+            schedule: t.digest_schedule.clone(),
+            period: PeriodKind::Week,
+            sources: t.sources.iter().map(|s| s.to_string()).collect(),
+        });
     }
     let mut s = deskpulse_scheduler::Settings::new(sources, teams);
     if let Some(tick) = settings.daemon.tick {
         s.tick = tick;
     }
-    Ok(s)
+    s
 }
 
 pub(crate) async fn run(settings: Settings) -> Result<(), Failure> {
-    let schedule = schedule(&settings)?;
+    let schedule = schedule(&settings);
     let secrets = settings.secrets();
     let store = Store::open(settings.database.url.expose())
         .await
@@ -86,7 +83,7 @@ pub(crate) async fn run(settings: Settings) -> Result<(), Failure> {
 }
 
 pub(crate) async fn status(settings: &Settings) -> Result<(), Failure> {
-    let schedule = schedule(settings)?;
+    let schedule = schedule(settings);
     let secrets = settings.secrets();
     let store = Store::open(settings.database.url.expose())
         .await

@@ -138,7 +138,11 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Failure> {
         name: "demo".into(),
         timezone,
         sources: vec![source.name.clone()],
-        digest_schedule: "0 0 8 * * Mon".into(),
+        digest_schedule: deskpulse_scheduler::DigestSchedule::parse(
+            crate::config::DEFAULT_DIGEST_SCHEDULE,
+            timezone,
+        )
+        .map_err(|e| Failure::Runtime(e.to_string()))?,
         complaint_tags: vec!["complaint".into()],
         count_bot_replies: false,
         business_hours: None,

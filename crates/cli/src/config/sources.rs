@@ -1,0 +1,364 @@
+//! `[[sources]]`: the helpdesks to sync. Every entry has a `name`, a `kind` (a connector of
+//! [`crate::connectors`]), `sync_every` and `max_pages`; the other keys belong to the
+//! connector, which reads them into its own settings type when it is built.
+
+use super::KeyError;
+use super::parse_duration;
+use super::secrets::{self, Secrets};
+use deskpulse_model::SourceName;
+use serde_json::{Map, Value};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// A `[[sources]]` entry: the keys every source has, and the rest for its connector.
+#[derive(Debug, Clone)]
+pub struct SourceSettings {
+    pub name: SourceName,
+    pub kind: String,
+    pub sync_every: Duration,
+    /// The most pages one stream may read in one sync: a vendor that pages for ever (a
+    /// cursor going round, an `end_time` creeping a second a page) fails the stream instead
+    /// of keeping the source from ever syncing again.
+    pub max_pages: u64,
+    /// The kind-specific keys, handed to the connector's own settings type.
+    pub settings: KindSettings,
+    /// Where this source sits in the file, for error messages (`sources[0]`).
+    pub key: String,
+}
+
+impl SourceSettings {
+    /// The values of this source's secret keys ([`secrets::is_secret_key`]).
+    pub fn secrets(&self) -> Secrets {
+        let mut s = Secrets::default();
+        if let Some(map) = self.settings.0.as_object() {
+            for (k, v) in map {
+                if secrets::is_secret_key(k)
+                    && let Some(text) = scalar_text(v)
+                {
+                    s.add(&text);
+                }
+            }
+        }
+        s
+    }
+}
+
+/// The kind-specific keys of a source. They hold credentials, so `Debug` shows key names only.
+#[derive(Clone)]
+pub struct KindSettings(pub Value);
+
+impl std::fmt::Debug for KindSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let keys: Vec<&String> = self
+            .0
+            .as_object()
+            .map(|m| m.keys().collect())
+            .unwrap_or_default();
+        write!(f, "KindSettings {{ keys: {keys:?} }}")
+    }
+}
+
+/// A scalar as the text a secret key reads it as.
+pub(super) fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// The `[[sources]]` tables, in file order, with their common keys checked; names are unique.
+pub(super) fn validate(tables: Vec<Map<String, Value>>) -> Result<Vec<SourceSettings>, KeyError> {
+    let mut sources = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (i, table) in tables.into_iter().enumerate() {
+        let source = validate_one(format!("sources[{i}]"), table)?;
+        if !seen.insert(source.name.clone()) {
+            return Err(KeyError::new(
+                format!("{}.name", source.key),
+                format!(
+                    "{} is used by two sources: names must be unique",
+                    source.name
+                ),
+            ));
+        }
+        sources.push(source);
+    }
+    Ok(sources)
+}
+
+/// Builds every source's connector once, so a bad kind-specific key fails at start, named.
+pub(super) fn build_connectors(sources: &[SourceSettings]) -> Result<(), KeyError> {
+    for s in sources {
+        crate::connectors::build(s).map_err(KeyError::from)?;
+    }
+    Ok(())
+}
+
+/// One `[[sources]]` table (at `key`): its common keys taken out, the rest left to its kind.
+fn validate_one(key: String, mut table: Map<String, Value>) -> Result<SourceSettings, KeyError> {
+    let name = name(&key, table.remove("name"))?;
+    let kind = kind(&key, table.remove("kind"))?;
+    let sync_every = match table.remove("sync_every") {
+        None => Duration::from_secs(15 * 60),
+        Some(v) => parse_duration(v.as_str().unwrap_or_default())
+            .map_err(|d| KeyError::new(format!("{key}.sync_every"), d))?,
+    };
+    let max_pages = match table.remove("max_pages") {
+        None => deskpulse_connector::bounds::DEFAULT_MAX_PAGES,
+        Some(v) => max_pages(&key, &v)?,
+    };
+    Ok(SourceSettings {
+        name,
+        kind,
+        sync_every,
+        max_pages,
+        settings: KindSettings(Value::Object(table)),
+        key,
+    })
+}
+
+fn name(key: &str, v: Option<Value>) -> Result<SourceName, KeyError> {
+    let err = |detail: String| KeyError::new(format!("{key}.name"), detail);
+    let v = v.ok_or_else(|| err("missing: every source needs a name".into()))?;
+    let s = v.as_str().ok_or_else(|| err("must be a string".into()))?;
+    SourceName::parse(s).map_err(|e| err(e.to_string()))
+}
+
+fn kind(key: &str, v: Option<Value>) -> Result<String, KeyError> {
+    let known = || crate::connectors::kind_names().join(", ");
+    let v = v.ok_or_else(|| {
+        KeyError::new(
+            format!("{key}.kind"),
+            format!("missing: one of {}", known()),
+        )
+    })?;
+    let kind = v.as_str().unwrap_or_default().to_owned();
+    if crate::connectors::find(&kind).is_none() {
+        return Err(KeyError::new(
+            format!("{key}.kind"),
+            format!("unknown connector kind {kind:?} (known: {})", known()),
+        ));
+    }
+    Ok(kind)
+}
+
+/// A whole number of at least 1, written as a number or (from the environment) as text.
+fn max_pages(key: &str, v: &Value) -> Result<u64, KeyError> {
+    v.as_u64()
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| {
+            KeyError::new(
+                format!("{key}.max_pages"),
+                format!("{v} is not a whole number of pages of at least 1"),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::secrets;
+    use crate::config::deserialize_at;
+    use crate::config::testing::{ZD, ZD_NUMERIC, parse};
+    use crate::config::{KindSettings, Settings};
+    use std::path::Path;
+
+    #[test]
+    fn secrets_come_from_the_environment() {
+        let s = parse(ZD, &[("ZD_TOKEN", "tok")]).unwrap();
+        assert_eq!(s.sources[0].settings.0["api_token"], "tok");
+        assert!(
+            !format!("{s:?}").contains("tok\""),
+            "Debug must not show the token"
+        );
+        assert_eq!(s.teams[0].timezone, chrono_tz::Europe::Berlin);
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let e = parse(&ZD.replace("subdomain", "subdomian"), &[("ZD_TOKEN", "t")]).unwrap_err();
+        assert!(e.contains("sources[0]") && e.contains("subdomian"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let e = parse(
+            &ZD.replace("kind = \"zendesk\"", "kind = \"zendeks\""),
+            &[("ZD_TOKEN", "t")],
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("`sources[0].kind`") && e.contains("zendesk"),
+            "{e}"
+        );
+        let e = parse(
+            &format!("{ZD}sync_every = \"soon\"\n"),
+            &[("ZD_TOKEN", "t")],
+        )
+        .unwrap_err();
+        assert!(e.contains("`sources[0].sync_every`"), "{e}");
+    }
+
+    #[test]
+    fn names_are_unique_and_max_pages_is_a_whole_number() {
+        let second = "[[sources]]\nname = \"zd\"\nkind = \"zendesk\"\nsubdomain = \"b\"\nemail = \"b@example.com\"\napi_token = \"t2\"\n";
+        let e = parse(&format!("{ZD}{second}"), &[("ZD_TOKEN", "t")]).unwrap_err();
+        assert!(
+            e.contains("`sources[1].name`") && e.contains("names must be unique"),
+            "{e}"
+        );
+        let s = parse(&format!("{ZD}max_pages = 7\n"), &[("ZD_TOKEN", "t")]).unwrap();
+        assert_eq!(s.sources[0].max_pages, 7);
+        for bad in ["0", "\"many\"", "1.5"] {
+            let e = parse(&format!("{ZD}max_pages = {bad}\n"), &[("ZD_TOKEN", "t")]).unwrap_err();
+            assert!(e.contains("`sources[0].max_pages`"), "{bad}: {e}");
+        }
+    }
+
+    /// A numeric token is a valid token, from the file or from the environment, and it stays
+    /// exactly as written (no float rounding, no lost leading zeros).
+    #[test]
+    fn a_numeric_or_boolean_secret_is_read_as_its_text() {
+        let s = parse(ZD_NUMERIC, &[]).unwrap();
+        assert_eq!(s.sources[0].settings.0["api_token"], 1234567890987i64);
+        assert!(crate::connectors::build(&s.sources[0]).is_ok());
+
+        let big = ZD_NUMERIC.replace("1234567890987", "98765431234567890123456");
+        let s = parse(&big, &[]).unwrap();
+        assert_eq!(
+            s.sources[0].secrets().scrub("98765431234567890123456"),
+            secrets::REDACTED
+        );
+
+        // An environment override reaches a [[sources]] entry by its index.
+        let s = parse(
+            &ZD_NUMERIC.replace("api_token = 1234567890987", ""),
+            &[("DESKPULSE__SOURCES__0__API_TOKEN", "00777")],
+        )
+        .unwrap();
+        assert_eq!(s.sources[0].settings.0["api_token"], "00777");
+    }
+
+    #[test]
+    fn kind_settings_debug_shows_key_names_only() {
+        let k = KindSettings(serde_json::json!({ "api_token": "tok-debug-1" }));
+        assert_eq!(format!("{k:?}"), "KindSettings { keys: [\"api_token\"] }");
+    }
+
+    /// `is_secret_key` names exactly the `[[sources]]` keys each connector reads as a
+    /// `Secret`: a key set to a marker whose `Debug` hides the marker is a `Secret` field.
+    #[test]
+    fn secret_keys_match_the_connectors_settings_types() {
+        fn probe<T: serde::de::DeserializeOwned + std::fmt::Debug>(kind: &str, keys: &[&str]) {
+            for key in keys {
+                let marker = format!("marker-{key}-value");
+                let v = serde_json::json!({ *key: marker });
+                let Ok(settings) = deserialize_at::<T>(&v, "") else {
+                    continue; // not a text key (a number, a date, a list)
+                };
+                let hidden = !format!("{settings:?}").contains(&marker);
+                assert_eq!(
+                    secrets::is_secret_key(key),
+                    hidden,
+                    "{kind}.{key}: is_secret_key disagrees with the settings type"
+                );
+            }
+        }
+        probe::<deskpulse_connector_zendesk::ZendeskSettings>(
+            "zendesk",
+            deskpulse_connector_zendesk::settings_keys(),
+        );
+        probe::<deskpulse_connector_helpscout::HelpScoutSettings>(
+            "helpscout",
+            deskpulse_connector_helpscout::settings_keys(),
+        );
+        probe::<deskpulse_connector_gorgias::GorgiasSettings>(
+            "gorgias",
+            deskpulse_connector_gorgias::settings_keys(),
+        );
+        probe::<deskpulse_connector_freshdesk::FreshdeskSettings>(
+            "freshdesk",
+            deskpulse_connector_freshdesk::settings_keys(),
+        );
+        probe::<deskpulse_connector_intercom::IntercomSettings>(
+            "intercom",
+            deskpulse_connector_intercom::settings_keys(),
+        );
+        // A new connector kind must be probed here too.
+        assert_eq!(
+            crate::connectors::kind_names(),
+            ["zendesk", "helpscout", "gorgias", "freshdesk", "intercom"]
+        );
+    }
+
+    /// The commented `[[sources]]` blocks of `config/default.toml`, uncommented.
+    fn documented_source_blocks() -> Vec<String> {
+        let text = include_str!("../../../../config/default.toml");
+        let mut blocks: Vec<String> = Vec::new();
+        let mut current: Option<String> = None;
+        for line in text.lines() {
+            if line.trim() == "# [[sources]]" {
+                if let Some(b) = current.take() {
+                    blocks.push(b);
+                }
+                current = Some(String::from("[[sources]]\n"));
+            } else if let Some(b) = current.as_mut() {
+                match line.strip_prefix("# ") {
+                    // `# # key = …` lines are optional keys: they stay comments.
+                    Some(rest) if !rest.starts_with('#') => {
+                        b.push_str(rest);
+                        b.push('\n');
+                    }
+                    Some(_) => {}
+                    None => blocks.push(current.take().unwrap_or_default()),
+                }
+            }
+        }
+        blocks.extend(current);
+        blocks
+    }
+
+    /// Every commented `[[sources]]` block of `config/default.toml`, uncommented, parses — so
+    /// the documentation of each connector's keys cannot drift from what the code accepts.
+    #[test]
+    fn every_commented_source_example_parses() {
+        let blocks = documented_source_blocks();
+        assert!(
+            blocks.len() >= 5,
+            "expected an example per connector kind, found {}",
+            blocks.len()
+        );
+        // Every ${VAR} the examples use, set to something plausible.
+        let env: Vec<(String, String)> = [
+            "ZENDESK_API_TOKEN",
+            "HELPSCOUT_APP_ID",
+            "HELPSCOUT_APP_SECRET",
+            "GORGIAS_API_KEY",
+            "FRESHDESK_API_KEY",
+            "INTERCOM_ACCESS_TOKEN",
+        ]
+        .iter()
+        .map(|k| (k.to_string(), "example-secret".to_string()))
+        .collect();
+        let mut kinds = Vec::new();
+        for block in &blocks {
+            let name = block
+                .lines()
+                .find_map(|l| l.strip_prefix("name = "))
+                .map(|n| n.trim_matches('"').to_owned())
+                .unwrap_or_else(|| panic!("example without a name:\n{block}"));
+            let doc = format!("[[teams]]\nname = \"t\"\nsources = [\"{name}\"]\n\n{block}");
+            let s = Settings::parse(Path::new("default.toml"), &doc, &env)
+                .unwrap_or_else(|e| panic!("the documented example does not parse: {e}\n{block}"));
+            kinds.push(s.sources[0].kind.clone());
+        }
+        for k in crate::connectors::kind_names() {
+            assert!(
+                kinds.iter().any(|x| x == k),
+                "config/default.toml documents no `{k}` source"
+            );
+        }
+    }
+}
