@@ -6,15 +6,49 @@ use crate::Failure;
 use crate::cli::DemoArgs;
 use crate::config::{KindSettings, SourceSettings, TeamSettings};
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use deskpulse_metrics::KpiReport;
 use deskpulse_model::{PeriodSpec, SourceName};
-use deskpulse_simulator::{Dataset, Faults, GroundTruth, SimConfig, Simulator, TrueScore};
+use deskpulse_scheduler::DigestSchedule;
+use deskpulse_simulator::{
+    Dataset, Faults, GroundTruth, RunningSimulator, SimConfig, Simulator, TrueScore,
+};
+use deskpulse_storage::Store;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const SOURCE: &str = "demo-zendesk";
 
+/// The whole demo, step by step; each step prints its own lines.
 pub(crate) async fn run(args: DemoArgs) -> Result<(), Failure> {
-    let timezone: chrono_tz::Tz = args.timezone.parse().map_err(|_| {
+    let (timezone, now) = check_args(&args)?;
+    let started = Instant::now();
+    let sim = start_simulator(&args, now).await?;
+    let (store, db_note) = open_database(&args).await?;
+    let source = sync(&args, &sim, &store).await?;
+    let stats = sim.server.stats();
+    println!(
+        "sync: {} requests, {} answered 429, {} faults injected — {:.1}s in all{db_note}",
+        stats.requests,
+        stats.rate_limited,
+        stats.faults_injected(),
+        started.elapsed().as_secs_f64()
+    );
+    let team = team(timezone, &source)?;
+    let spec = PeriodSpec::last_complete_week(now, timezone);
+    let report = report(&store, &team, spec).await?;
+    digest_preview(&store, &team, spec).await?;
+    let truth = sim.dataset.truth();
+    let mut bad = check_against_truth(&report, truth, spec, timezone);
+    bad.extend(reconcile_summary(&store, &team, spec, truth).await?);
+    sim.server.shutdown().await;
+    verdict(spec, &bad)
+}
+
+/// The time zone and the instant the demo runs at, with every flag checked.
+fn check_args(args: &DemoArgs) -> Result<(Tz, DateTime<Utc>), Failure> {
+    let timezone: Tz = args.timezone.parse().map_err(|_| {
         Failure::Usage(format!(
             "--timezone: unknown time zone {:?} (use an IANA name such as Europe/Berlin)",
             args.timezone
@@ -40,7 +74,18 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Failure> {
         None => Utc::now(),
     };
     let now = DateTime::<Utc>::from_timestamp(now.timestamp(), 0).unwrap_or(now);
+    Ok((timezone, now))
+}
 
+/// The running simulator, the data it serves and how it was configured.
+struct Sim {
+    server: RunningSimulator,
+    dataset: Arc<Dataset>,
+    config: SimConfig,
+}
+
+/// Generates the history and serves it as Zendesk on a free local port.
+async fn start_simulator(args: &DemoArgs, now: DateTime<Utc>) -> Result<Sim, Failure> {
     let mut cfg = SimConfig {
         seed: args.seed,
         now,
@@ -57,13 +102,12 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Failure> {
             ..Faults::all(args.faults)
         };
     }
-    let started = Instant::now();
     let gen_cfg = cfg.clone();
     let dataset = tokio::task::spawn_blocking(move || Dataset::generate(&gen_cfg))
         .await
         .map_err(|e| Failure::Runtime(format!("the simulator's data generator failed: {e}")))?;
     let dataset = Arc::new(dataset);
-    let sim = Simulator::start(dataset.clone(), cfg.clone())
+    let server = Simulator::start(dataset.clone(), cfg.clone())
         .await
         .map_err(|e| Failure::Runtime(format!("cannot start the simulator on 127.0.0.1: {e}")))?;
     let truth = dataset.truth();
@@ -74,13 +118,26 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Failure> {
         truth.agents.len(),
         args.days,
         args.seed,
-        sim.base_url()
+        server.base_url()
     );
+    Ok(Sim {
+        server,
+        dataset,
+        config: cfg,
+    })
+}
 
+/// Where the demo keeps its files: the database (unless `--database`) and the digest preview.
+fn demo_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("deskpulse-demo-{}", std::process::id()))
+}
+
+/// `--database`, else a fresh SQLite file in [`demo_dir`]; and the note saying where it is.
+async fn open_database(args: &DemoArgs) -> Result<(Store, String), Failure> {
     let (db_url, db_note) = match &args.database {
         Some(url) => (url.clone(), String::new()),
         None => {
-            let dir = std::env::temp_dir().join(format!("deskpulse-demo-{}", std::process::id()));
+            let dir = demo_dir();
             std::fs::create_dir_all(&dir)
                 .map_err(|e| Failure::Runtime(format!("cannot create {}: {e}", dir.display())))?;
             let path = dir.join("demo.db");
@@ -91,10 +148,15 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Failure> {
             )
         }
     };
-    let store = deskpulse_storage::Store::open(&db_url)
+    let store = Store::open(&db_url)
         .await
         .map_err(|e| Failure::Runtime(e.to_string()))?;
+    Ok((store, db_note))
+}
 
+/// Syncs the simulator as a Zendesk source, the way `deskpulse sync` would.
+async fn sync(args: &DemoArgs, sim: &Sim, store: &Store) -> Result<SourceSettings, Failure> {
+    let cfg = &sim.config;
     // The connector paces itself like it would against Zendesk, at the simulator's speed.
     let per_minute = |vendor: u32| -> u64 {
         if args.no_limits {
@@ -112,37 +174,27 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Failure> {
             "subdomain": "demo",
             "email": cfg.credentials.email,
             "api_token": cfg.credentials.token,
-            "base_url": sim.base_url(),
+            "base_url": sim.server.base_url(),
             "requests_per_minute": per_minute(cfg.limits.requests_per_minute),
             "incremental_requests_per_minute": per_minute(cfg.limits.incremental_per_minute),
         })),
         key: "demo".into(),
     };
-    crate::sync::sync_source(
-        &store,
-        &source,
-        &deskpulse_connector::SyncOptions::default(),
-    )
-    .await
-    .map_err(Failure::Runtime)?;
-    let stats = sim.stats();
-    println!(
-        "sync: {} requests, {} answered 429, {} faults injected — {:.1}s in all{db_note}",
-        stats.requests,
-        stats.rate_limited,
-        stats.faults_injected(),
-        started.elapsed().as_secs_f64()
-    );
+    crate::sync::sync_source(store, &source, &deskpulse_connector::SyncOptions::default())
+        .await
+        .map_err(Failure::Runtime)?;
+    Ok(source)
+}
 
-    let team = TeamSettings {
+/// A team on the demo source with DESIGN's defaults.
+fn team(timezone: Tz, source: &SourceSettings) -> Result<TeamSettings, Failure> {
+    let digest_schedule = DigestSchedule::parse(crate::config::DEFAULT_DIGEST_SCHEDULE, timezone)
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
+    Ok(TeamSettings {
         name: "demo".into(),
         timezone,
         sources: vec![source.name.clone()],
-        digest_schedule: deskpulse_scheduler::DigestSchedule::parse(
-            crate::config::DEFAULT_DIGEST_SCHEDULE,
-            timezone,
-        )
-        .map_err(|e| Failure::Runtime(e.to_string()))?,
+        digest_schedule,
         complaint_tags: vec!["complaint".into()],
         count_bot_replies: false,
         business_hours: None,
@@ -150,16 +202,30 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Failure> {
         channels: Vec::new(),
         limits: Vec::new(),
         source_kinds: [(SOURCE.to_owned(), "zendesk".to_owned())].into(),
-    };
-    let spec = PeriodSpec::last_complete_week(now, timezone);
-    let report = crate::report::compute(&store, &team, spec).await?;
+    })
+}
+
+/// The week's report, printed as `deskpulse report` prints it.
+async fn report(
+    store: &Store,
+    team: &TeamSettings,
+    spec: PeriodSpec,
+) -> Result<KpiReport, Failure> {
+    let report = crate::report::compute(store, team, spec).await?;
     println!();
     print!("{}", deskpulse_metrics::render_text(&report));
     println!();
+    Ok(report)
+}
 
-    // The digest a manager would get, next to the demo database (HTML with its charts, text).
-    let preview_dir = std::env::temp_dir().join(format!("deskpulse-demo-{}", std::process::id()));
-    let rendered = crate::digest::render(&store, &team, spec).await?;
+/// The digest a manager would get, next to the demo database (HTML with its charts, text).
+async fn digest_preview(
+    store: &Store,
+    team: &TeamSettings,
+    spec: PeriodSpec,
+) -> Result<(), Failure> {
+    let preview_dir = demo_dir();
+    let rendered = crate::digest::render(store, team, spec).await?;
     let html = crate::digest::write_html(&rendered, &preview_dir)?;
     let text_path = preview_dir.join("digest.txt");
     std::fs::write(&text_path, &rendered.text)
@@ -170,7 +236,16 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Failure> {
         text_path.display()
     );
     println!();
+    Ok(())
+}
 
+/// Where the report disagrees with what the simulator generated (nothing when it agrees).
+fn check_against_truth(
+    report: &KpiReport,
+    truth: &GroundTruth,
+    spec: PeriodSpec,
+    timezone: Tz,
+) -> Vec<String> {
     let period = spec.in_zone(timezone);
     let expected = truth_kpis(truth, period.start, period.end);
     let k = &report.kpis;
@@ -215,18 +290,31 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Failure> {
             ));
         }
     }
-    // Zendesk's own metric sets, which the simulator computes by Zendesk's definitions,
-    // next to ours: every difference must be one the simulator recorded, for that reason.
-    let reconciled = crate::reconcile::compute(&store, &team, &[SOURCE.to_owned()], spec).await?;
-    if let Some(r) = reconciled.first() {
-        for line in crate::reconcile::summary(r) {
-            println!("{line}");
-        }
-        bad.extend(unexplained_differences(r, truth));
-        println!();
-    }
+    bad
+}
 
-    sim.shutdown().await;
+/// Zendesk's own metric sets, which the simulator computes by Zendesk's definitions, next to
+/// ours, printed; returned: every difference that is not one the simulator recorded, for that
+/// reason.
+async fn reconcile_summary(
+    store: &Store,
+    team: &TeamSettings,
+    spec: PeriodSpec,
+    truth: &GroundTruth,
+) -> Result<Vec<String>, Failure> {
+    let reconciled = crate::reconcile::compute(store, team, &[SOURCE.to_owned()], spec).await?;
+    let Some(r) = reconciled.first() else {
+        return Ok(Vec::new());
+    };
+    for line in crate::reconcile::summary(r) {
+        println!("{line}");
+    }
+    println!();
+    Ok(unexplained_differences(r, truth))
+}
+
+/// The last line: all checks passed, or the failure listing what disagreed.
+fn verdict(spec: PeriodSpec, bad: &[String]) -> Result<(), Failure> {
     if bad.is_empty() {
         println!(
             "checked against the simulator's ground truth for {}: tickets created, solved, backlog, first responses and CSAT all match, and every difference from Zendesk's own metrics has the reason the simulator recorded",
