@@ -17,7 +17,7 @@
 //! otherwise. No line carries a secret: connector and storage errors never do, a webhook is
 //! named by its host only, and SMTP errors are redacted by the digest crate.
 
-use crate::Failure;
+use crate::CommandError;
 use crate::config::{ChannelSettings, Settings, SmtpSecurity, SourceSettings};
 use deskpulse_connector::Connector;
 use deskpulse_digest::delivery::{SlackWebhook, SmtpSender};
@@ -62,7 +62,7 @@ impl Item {
     }
 }
 
-pub(crate) async fn run(config_path: &Path) -> Result<(), Failure> {
+pub(crate) async fn run(config_path: &Path) -> Result<(), CommandError> {
     let settings = match Settings::load(config_path) {
         Ok(s) => s,
         Err(e) => {
@@ -71,7 +71,7 @@ pub(crate) async fn run(config_path: &Path) -> Result<(), Failure> {
                 Outcome::Config(e.to_string()),
             );
             println!("{}", item.line());
-            return Err(Failure::Usage(
+            return Err(CommandError::Usage(
                 "the configuration cannot be used: fix it, then run check again".to_owned(),
             ));
         }
@@ -105,9 +105,9 @@ pub(crate) async fn run(config_path: &Path) -> Result<(), Failure> {
         .iter()
         .any(|i| matches!(i.outcome, Outcome::Config(_)))
     {
-        Err(Failure::Usage(summary))
+        Err(CommandError::Usage(summary))
     } else if failed > 0 {
-        Err(Failure::Runtime(summary))
+        Err(CommandError::Runtime(summary))
     } else {
         Ok(())
     }

@@ -6,7 +6,7 @@
 //! record (and so in `status`, the log and the digest's warnings), and what `run` and
 //! `status` print — goes through [`Secrets::scrub`] with the configuration's secrets.
 
-use crate::Failure;
+use crate::CommandError;
 use crate::config::secrets::Secrets;
 use crate::config::{Settings, SourceSettings};
 use async_trait::async_trait;
@@ -55,12 +55,12 @@ pub(crate) fn schedule(settings: &Settings) -> deskpulse_scheduler::Settings {
     s
 }
 
-pub(crate) async fn run(settings: Settings) -> Result<(), Failure> {
+pub(crate) async fn run(settings: Settings) -> Result<(), CommandError> {
     let schedule = schedule(&settings);
     let secrets = settings.secrets();
     let store = Store::open(settings.database.url.expose())
         .await
-        .map_err(|e| Failure::Runtime(secrets.scrub(&e.to_string())))?;
+        .map_err(|e| CommandError::Runtime(secrets.scrub(&e.to_string())))?;
     let jobs = Arc::new(CliJobs {
         settings: Arc::new(settings),
         store: store.clone(),
@@ -74,24 +74,24 @@ pub(crate) async fn run(settings: Settings) -> Result<(), Failure> {
             Ok(())
         }
         Err(e @ DaemonError::AlreadyRunning { .. }) => {
-            Err(Failure::Runtime(secrets.scrub(&e.to_string())))
+            Err(CommandError::Runtime(secrets.scrub(&e.to_string())))
         }
-        Err(e) => Err(Failure::Runtime(
+        Err(e) => Err(CommandError::Runtime(
             secrets.scrub(&format!("the daemon failed: {e}")),
         )),
     }
 }
 
-pub(crate) async fn status(settings: &Settings) -> Result<(), Failure> {
+pub(crate) async fn status(settings: &Settings) -> Result<(), CommandError> {
     let schedule = schedule(settings);
     let secrets = settings.secrets();
     let store = Store::open(settings.database.url.expose())
         .await
-        .map_err(|e| Failure::Runtime(secrets.scrub(&e.to_string())))?;
+        .map_err(|e| CommandError::Runtime(secrets.scrub(&e.to_string())))?;
     let now = chrono::Utc::now();
     let report = deskpulse_scheduler::status(&store, &schedule, now)
         .await
-        .map_err(|e| Failure::Runtime(secrets.scrub(&e.to_string())))?;
+        .map_err(|e| CommandError::Runtime(secrets.scrub(&e.to_string())))?;
     let at = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
     match (&report.daemon, report.daemon_alive) {
         (Some(d), true) => println!(

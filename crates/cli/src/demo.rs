@@ -2,7 +2,7 @@
 //! free local port, a throwaway SQLite database (or `--database`), a synced quarter of
 //! history, and the last complete week's report, checked against the simulator's ground truth.
 
-use crate::Failure;
+use crate::CommandError;
 use crate::cli::DemoArgs;
 use crate::config::{KindSettings, SourceSettings, TeamSettings};
 use chrono::{DateTime, Utc};
@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 const SOURCE: &str = "demo-zendesk";
 
 /// The whole demo, step by step; each step prints its own lines.
-pub(crate) async fn run(args: DemoArgs) -> Result<(), Failure> {
+pub(crate) async fn run(args: DemoArgs) -> Result<(), CommandError> {
     let (timezone, now) = check_args(&args)?;
     let started = Instant::now();
     let sim = start_simulator(&args, now).await?;
@@ -47,30 +47,30 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Failure> {
 }
 
 /// The time zone and the instant the demo runs at, with every flag checked.
-fn check_args(args: &DemoArgs) -> Result<(Tz, DateTime<Utc>), Failure> {
+fn check_args(args: &DemoArgs) -> Result<(Tz, DateTime<Utc>), CommandError> {
     let timezone: Tz = args.timezone.parse().map_err(|_| {
-        Failure::Usage(format!(
+        CommandError::Usage(format!(
             "--timezone: unknown time zone {:?} (use an IANA name such as Europe/Berlin)",
             args.timezone
         ))
     })?;
     for (flag, rate) in [("--faults", args.faults)] {
         if !(0.0..=1.0).contains(&rate) {
-            return Err(Failure::Usage(format!(
+            return Err(CommandError::Usage(format!(
                 "{flag}: {rate} is not a rate between 0 and 1"
             )));
         }
     }
     if args.speed <= 0.0 {
-        return Err(Failure::Usage(format!(
+        return Err(CommandError::Usage(format!(
             "--speed: {} must be positive",
             args.speed
         )));
     }
     let now = match &args.now {
-        Some(s) => s
-            .parse::<DateTime<Utc>>()
-            .map_err(|e| Failure::Usage(format!("--now: {s:?} is not an RFC 3339 time ({e})")))?,
+        Some(s) => s.parse::<DateTime<Utc>>().map_err(|e| {
+            CommandError::Usage(format!("--now: {s:?} is not an RFC 3339 time ({e})"))
+        })?,
         None => Utc::now(),
     };
     let now = DateTime::<Utc>::from_timestamp(now.timestamp(), 0).unwrap_or(now);
@@ -85,7 +85,7 @@ struct Sim {
 }
 
 /// Generates the history and serves it as Zendesk on a free local port.
-async fn start_simulator(args: &DemoArgs, now: DateTime<Utc>) -> Result<Sim, Failure> {
+async fn start_simulator(args: &DemoArgs, now: DateTime<Utc>) -> Result<Sim, CommandError> {
     let mut cfg = SimConfig {
         seed: args.seed,
         now,
@@ -105,11 +105,15 @@ async fn start_simulator(args: &DemoArgs, now: DateTime<Utc>) -> Result<Sim, Fai
     let gen_cfg = cfg.clone();
     let dataset = tokio::task::spawn_blocking(move || Dataset::generate(&gen_cfg))
         .await
-        .map_err(|e| Failure::Runtime(format!("the simulator's data generator failed: {e}")))?;
+        .map_err(|e| {
+            CommandError::Runtime(format!("the simulator's data generator failed: {e}"))
+        })?;
     let dataset = Arc::new(dataset);
     let server = Simulator::start(dataset.clone(), cfg.clone())
         .await
-        .map_err(|e| Failure::Runtime(format!("cannot start the simulator on 127.0.0.1: {e}")))?;
+        .map_err(|e| {
+            CommandError::Runtime(format!("cannot start the simulator on 127.0.0.1: {e}"))
+        })?;
     let truth = dataset.truth();
     println!(
         "simulator: {} tickets, {} comments, {} agents over {} days, seed {} — at {}",
@@ -133,13 +137,14 @@ fn demo_dir() -> PathBuf {
 }
 
 /// `--database`, else a fresh SQLite file in [`demo_dir`]; and the note saying where it is.
-async fn open_database(args: &DemoArgs) -> Result<(Store, String), Failure> {
+async fn open_database(args: &DemoArgs) -> Result<(Store, String), CommandError> {
     let (db_url, db_note) = match &args.database {
         Some(url) => (url.clone(), String::new()),
         None => {
             let dir = demo_dir();
-            std::fs::create_dir_all(&dir)
-                .map_err(|e| Failure::Runtime(format!("cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(&dir).map_err(|e| {
+                CommandError::Runtime(format!("cannot create {}: {e}", dir.display()))
+            })?;
             let path = dir.join("demo.db");
             let _ = std::fs::remove_file(&path);
             (
@@ -150,12 +155,12 @@ async fn open_database(args: &DemoArgs) -> Result<(Store, String), Failure> {
     };
     let store = Store::open(&db_url)
         .await
-        .map_err(|e| Failure::Runtime(e.to_string()))?;
+        .map_err(|e| CommandError::Runtime(e.to_string()))?;
     Ok((store, db_note))
 }
 
 /// Syncs the simulator as a Zendesk source, the way `deskpulse sync` would.
-async fn sync(args: &DemoArgs, sim: &Sim, store: &Store) -> Result<SourceSettings, Failure> {
+async fn sync(args: &DemoArgs, sim: &Sim, store: &Store) -> Result<SourceSettings, CommandError> {
     let cfg = &sim.config;
     // The connector paces itself like it would against Zendesk, at the simulator's speed.
     let per_minute = |vendor: u32| -> u64 {
@@ -166,7 +171,7 @@ async fn sync(args: &DemoArgs, sim: &Sim, store: &Store) -> Result<SourceSetting
         }
     };
     let source = SourceSettings {
-        name: SourceName::parse(SOURCE).map_err(|e| Failure::Runtime(e.to_string()))?,
+        name: SourceName::parse(SOURCE).map_err(|e| CommandError::Runtime(e.to_string()))?,
         kind: "zendesk".into(),
         sync_every: Duration::from_secs(15 * 60),
         max_pages: deskpulse_connector::bounds::DEFAULT_MAX_PAGES,
@@ -182,14 +187,14 @@ async fn sync(args: &DemoArgs, sim: &Sim, store: &Store) -> Result<SourceSetting
     };
     crate::sync::sync_source(store, &source, &deskpulse_connector::SyncOptions::default())
         .await
-        .map_err(Failure::Runtime)?;
+        .map_err(CommandError::Runtime)?;
     Ok(source)
 }
 
 /// A team on the demo source with DESIGN's defaults.
-fn team(timezone: Tz, source: &SourceSettings) -> Result<TeamSettings, Failure> {
+fn team(timezone: Tz, source: &SourceSettings) -> Result<TeamSettings, CommandError> {
     let digest_schedule = DigestSchedule::parse(crate::config::DEFAULT_DIGEST_SCHEDULE, timezone)
-        .map_err(|e| Failure::Runtime(e.to_string()))?;
+        .map_err(|e| CommandError::Runtime(e.to_string()))?;
     Ok(TeamSettings {
         name: "demo".into(),
         timezone,
@@ -210,7 +215,7 @@ async fn report(
     store: &Store,
     team: &TeamSettings,
     spec: PeriodSpec,
-) -> Result<KpiReport, Failure> {
+) -> Result<KpiReport, CommandError> {
     let report = crate::report::compute(store, team, spec).await?;
     println!();
     print!("{}", deskpulse_metrics::render_text(&report));
@@ -223,13 +228,13 @@ async fn digest_preview(
     store: &Store,
     team: &TeamSettings,
     spec: PeriodSpec,
-) -> Result<(), Failure> {
+) -> Result<(), CommandError> {
     let preview_dir = demo_dir();
     let rendered = crate::digest::render(store, team, spec).await?;
     let html = crate::digest::write_html(&rendered, &preview_dir)?;
     let text_path = preview_dir.join("digest.txt");
     std::fs::write(&text_path, &rendered.text)
-        .map_err(|e| Failure::Runtime(format!("cannot write {}: {e}", text_path.display())))?;
+        .map_err(|e| CommandError::Runtime(format!("cannot write {}: {e}", text_path.display())))?;
     println!(
         "digest preview: {} (text: {})",
         html.display(),
@@ -301,7 +306,7 @@ async fn reconcile_summary(
     team: &TeamSettings,
     spec: PeriodSpec,
     truth: &GroundTruth,
-) -> Result<Vec<String>, Failure> {
+) -> Result<Vec<String>, CommandError> {
     let reconciled = crate::reconcile::compute(store, team, &[SOURCE.to_owned()], spec).await?;
     let Some(r) = reconciled.first() else {
         return Ok(Vec::new());
@@ -314,7 +319,7 @@ async fn reconcile_summary(
 }
 
 /// The last line: all checks passed, or the failure listing what disagreed.
-fn verdict(spec: PeriodSpec, bad: &[String]) -> Result<(), Failure> {
+fn verdict(spec: PeriodSpec, bad: &[String]) -> Result<(), CommandError> {
     if bad.is_empty() {
         println!(
             "checked against the simulator's ground truth for {}: tickets created, solved, backlog, first responses and CSAT all match, and every difference from Zendesk's own metrics has the reason the simulator recorded",
@@ -322,7 +327,7 @@ fn verdict(spec: PeriodSpec, bad: &[String]) -> Result<(), Failure> {
         );
         Ok(())
     } else {
-        Err(Failure::Runtime(format!(
+        Err(CommandError::Runtime(format!(
             "the report disagrees with the simulator's ground truth: {}",
             bad.join("; ")
         )))

@@ -20,30 +20,30 @@ use deskpulse_digest::{Digest, DigestInput, RenderedDigest};
 use deskpulse_model::{PeriodSpec, Rating, Review};
 use deskpulse_storage::{DeliveryClaim, Store};
 
-use crate::Failure;
+use crate::CommandError;
 use crate::cli::{DigestCommand, DigestFormat, DigestPreviewArgs, DigestSendArgs};
 use crate::config::{self, ChannelSettings, Settings, TeamSettings};
 
-pub(crate) async fn run(settings: &Settings, command: DigestCommand) -> Result<(), Failure> {
+pub(crate) async fn run(settings: &Settings, command: DigestCommand) -> Result<(), CommandError> {
     match command {
         DigestCommand::Preview(a) => preview(settings, a).await,
         DigestCommand::Send(a) => send(settings, a).await,
     }
 }
 
-fn period_spec(team: &TeamSettings, period: Option<&str>) -> Result<PeriodSpec, Failure> {
+fn period_spec(team: &TeamSettings, period: Option<&str>) -> Result<PeriodSpec, CommandError> {
     match period {
         Some(p) => p
             .parse::<PeriodSpec>()
-            .map_err(|e| Failure::Usage(e.to_string())),
+            .map_err(|e| CommandError::Usage(e.to_string())),
         None => Ok(PeriodSpec::last_complete_week(Utc::now(), team.timezone)),
     }
 }
 
-async fn open_store(settings: &Settings) -> Result<Store, Failure> {
+async fn open_store(settings: &Settings) -> Result<Store, CommandError> {
     Store::open(&settings.database.url)
         .await
-        .map_err(|e| Failure::Runtime(e.to_string()))
+        .map_err(|e| CommandError::Runtime(e.to_string()))
 }
 
 /// Builds the team's digest of `spec` (report, history, the period's reviews and survey
@@ -52,7 +52,7 @@ pub(crate) async fn render(
     store: &Store,
     team: &TeamSettings,
     spec: PeriodSpec,
-) -> Result<RenderedDigest, Failure> {
+) -> Result<RenderedDigest, CommandError> {
     render_with_warnings(store, team, spec, &[]).await
 }
 
@@ -63,7 +63,7 @@ pub(crate) async fn render_with_warnings(
     team: &TeamSettings,
     spec: PeriodSpec,
     failing_sources: &[(String, String)],
-) -> Result<RenderedDigest, Failure> {
+) -> Result<RenderedDigest, CommandError> {
     let computed = crate::report::compute_with_history(store, team, spec).await?;
     let period = spec.in_zone(team.timezone);
     let within = |t: DateTime<Utc>| period.start <= t && t < period.end;
@@ -102,8 +102,8 @@ pub(crate) async fn render_with_warnings(
     // Charts are CPU work (plotters): off the async workers.
     tokio::task::spawn_blocking(move || RenderedDigest::render(&digest))
         .await
-        .map_err(|e| Failure::Runtime(format!("the digest renderer failed: {e}")))?
-        .map_err(|e| Failure::Runtime(format!("cannot render the digest: {e}")))
+        .map_err(|e| CommandError::Runtime(format!("the digest renderer failed: {e}")))?
+        .map_err(|e| CommandError::Runtime(format!("cannot render the digest: {e}")))
 }
 
 /// Sources whose first response or resolution agree with the vendor's own per-ticket
@@ -113,7 +113,7 @@ async fn vendor_checks(
     store: &Store,
     team: &TeamSettings,
     spec: PeriodSpec,
-) -> Result<Vec<deskpulse_digest::VendorCheck>, Failure> {
+) -> Result<Vec<deskpulse_digest::VendorCheck>, CommandError> {
     let sources: Vec<String> = team.sources.iter().map(|s| s.to_string()).collect();
     let reports = crate::reconcile::compute(store, team, &sources, spec).await?;
     let mut out = Vec::new();
@@ -144,10 +144,10 @@ async fn vendor_checks(
 
 // ---- preview ----
 
-async fn preview(settings: &Settings, args: DigestPreviewArgs) -> Result<(), Failure> {
+async fn preview(settings: &Settings, args: DigestPreviewArgs) -> Result<(), CommandError> {
     let team = settings
         .team(args.team.as_deref())
-        .map_err(Failure::Usage)?;
+        .map_err(CommandError::Usage)?;
     let spec = period_spec(team, args.period.as_deref())?;
     let store = open_store(settings).await?;
     let rendered = render(&store, team, spec).await?;
@@ -166,7 +166,7 @@ async fn preview(settings: &Settings, args: DigestPreviewArgs) -> Result<(), Fai
         DigestFormat::Text => output(args.out.as_deref(), &rendered.text)?,
         DigestFormat::Slack => {
             let json = serde_json::to_string_pretty(&rendered.slack).map_err(|e| {
-                Failure::Runtime(format!("cannot serialize the Slack message: {e}"))
+                CommandError::Runtime(format!("cannot serialize the Slack message: {e}"))
             })?;
             output(args.out.as_deref(), &format!("{json}\n"))?;
         }
@@ -174,7 +174,7 @@ async fn preview(settings: &Settings, args: DigestPreviewArgs) -> Result<(), Fai
     Ok(())
 }
 
-fn output(out: Option<&Path>, text: &str) -> Result<(), Failure> {
+fn output(out: Option<&Path>, text: &str) -> Result<(), CommandError> {
     match out {
         None => {
             print!("{text}");
@@ -188,16 +188,16 @@ fn output(out: Option<&Path>, text: &str) -> Result<(), Failure> {
     }
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CommandError> {
     std::fs::write(path, bytes)
-        .map_err(|e| Failure::Runtime(format!("cannot write {}: {e}", path.display())))
+        .map_err(|e| CommandError::Runtime(format!("cannot write {}: {e}", path.display())))
 }
 
 /// Writes the HTML e-mail with its charts as PNG files next to it (the `cid:` references
 /// replaced by the file names): `out` is a directory (created if missing; the HTML becomes
 /// `digest.html` in it) or, when it ends in `.html`/`.htm`, the HTML file itself. Returns the
 /// HTML file's path.
-pub(crate) fn write_html(rendered: &RenderedDigest, out: &Path) -> Result<PathBuf, Failure> {
+pub(crate) fn write_html(rendered: &RenderedDigest, out: &Path) -> Result<PathBuf, CommandError> {
     let is_file = out
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
@@ -211,12 +211,12 @@ pub(crate) fn write_html(rendered: &RenderedDigest, out: &Path) -> Result<PathBu
         (out.to_path_buf(), out.join("digest.html"))
     };
     std::fs::create_dir_all(&dir)
-        .map_err(|e| Failure::Runtime(format!("cannot create {}: {e}", dir.display())))?;
+        .map_err(|e| CommandError::Runtime(format!("cannot create {}: {e}", dir.display())))?;
     for img in &rendered.html.images {
         // The renderer names its files; keep them inside `dir` whatever they are.
-        let name = Path::new(&img.filename)
-            .file_name()
-            .ok_or_else(|| Failure::Runtime(format!("bad image file name {:?}", img.filename)))?;
+        let name = Path::new(&img.filename).file_name().ok_or_else(|| {
+            CommandError::Runtime(format!("bad image file name {:?}", img.filename))
+        })?;
         write_file(&dir.join(name), &img.png)?;
     }
     write_file(&file, rendered.html.html_with_files().as_bytes())?;
@@ -333,9 +333,9 @@ fn targets<'a>(
     settings: &Settings,
     team: &'a TeamSettings,
     only: Option<&str>,
-) -> Result<Vec<Target<'a>>, Failure> {
+) -> Result<Vec<Target<'a>>, CommandError> {
     if team.channels.is_empty() {
-        return Err(Failure::Usage(format!(
+        return Err(CommandError::Usage(format!(
             "team {:?} has no channels: add a [[teams.channels]] with kind = \"email\" (and `to`) or kind = \"slack\" (and `webhook_url`) to {}",
             team.name,
             settings.path.display()
@@ -345,7 +345,7 @@ fn targets<'a>(
     let mut names = std::collections::BTreeSet::new();
     for c in &team.channels {
         if !names.insert(channel_name(c)) {
-            return Err(Failure::Usage(format!(
+            return Err(CommandError::Usage(format!(
                 "team {:?} has two channels named {:?} in {}: give each [[teams.channels]] its own `name` (deliveries are recorded per name)",
                 team.name,
                 channel_name(c),
@@ -362,7 +362,7 @@ fn targets<'a>(
                 .filter(|c| channel_name(c) == n)
                 .collect();
             if c.is_empty() {
-                return Err(Failure::Usage(format!(
+                return Err(CommandError::Usage(format!(
                     "team {:?} has no channel named {n:?} (channels: {})",
                     team.name,
                     team.channels
@@ -384,14 +384,14 @@ fn targets<'a>(
                     Some(s) => s.clone(),
                     None => {
                         let smtp = settings.smtp.as_ref().ok_or_else(|| {
-                            Failure::Usage(format!(
+                            CommandError::Usage(format!(
                                 "channel {name:?} of team {:?} sends e-mail, but {} has no [smtp] section: add `smtp` with host, port, security, username, password and from",
                                 team.name,
                                 settings.path.display()
                             ))
                         })?;
                         let s = SmtpSender::new(&smtp_settings(smtp))
-                            .map_err(|e| Failure::Usage(format!("[smtp]: {e}")))?;
+                            .map_err(|e| CommandError::Usage(format!("[smtp]: {e}")))?;
                         sender = Some(s.clone());
                         s
                     }
@@ -404,7 +404,7 @@ fn targets<'a>(
             }
             ChannelSettings::Slack { name, webhook_url } => {
                 let webhook = SlackWebhook::new(webhook_url)
-                    .map_err(|e| Failure::Usage(format!("channel {name:?}: {e}")))?;
+                    .map_err(|e| CommandError::Usage(format!("channel {name:?}: {e}")))?;
                 out.push(Target::Slack { name, webhook });
             }
         }
@@ -418,10 +418,10 @@ fn when(t: DateTime<Utc>, team: &TeamSettings) -> String {
         .to_string()
 }
 
-async fn send(settings: &Settings, args: DigestSendArgs) -> Result<(), Failure> {
+async fn send(settings: &Settings, args: DigestSendArgs) -> Result<(), CommandError> {
     let team = settings
         .team(args.team.as_deref())
-        .map_err(Failure::Usage)?;
+        .map_err(CommandError::Usage)?;
     let spec = period_spec(team, args.period.as_deref())?;
     let targets = targets(settings, team, args.channel.as_deref())?;
     let store = open_store(settings).await?;
@@ -442,7 +442,7 @@ async fn send(settings: &Settings, args: DigestSendArgs) -> Result<(), Failure> 
             let state = store
                 .delivery(&team.name, &period, t.name())
                 .await
-                .map_err(|e| Failure::Runtime(e.to_string()))?;
+                .map_err(|e| CommandError::Runtime(e.to_string()))?;
             let note = match state {
                 None => "would send".to_owned(),
                 Some(r) => match r.sent_at {
@@ -487,7 +487,7 @@ async fn send(settings: &Settings, args: DigestSendArgs) -> Result<(), Failure> 
     if failed.is_empty() {
         Ok(())
     } else {
-        Err(Failure::Runtime(format!(
+        Err(CommandError::Runtime(format!(
             "the digest of {period} could not be delivered to {} of {} channel(s): {}",
             failed.len(),
             targets.len(),
@@ -524,7 +524,7 @@ pub(crate) async fn send_scheduled(
     team: &TeamSettings,
     spec: PeriodSpec,
     failing_sources: &[(String, String)],
-) -> Result<(u64, u64, Vec<String>), Failure> {
+) -> Result<(u64, u64, Vec<String>), CommandError> {
     let targets = targets(settings, team, None)?;
     let rendered = render_with_warnings(store, team, spec, failing_sources).await?;
     let (mut sent, mut already, mut failed) = (0, 0, Vec::new());

@@ -12,19 +12,19 @@
 //! Both ask on a terminal before deleting, unless `--yes`; without a terminal they refuse
 //! without `--yes` (a script must say so), and say what they deleted, per table.
 
-use crate::Failure;
+use crate::CommandError;
 use crate::cli::ForgetArgs;
 use crate::config::Settings;
 use deskpulse_model::SourceName;
 use deskpulse_storage::{CUSTOMER_TABLES, Forgotten, SOURCE_TABLES, Store, sync_job};
 use std::io::{BufRead, IsTerminal, Write};
 
-pub(crate) async fn run(settings: &Settings, args: ForgetArgs) -> Result<(), Failure> {
+pub(crate) async fn run(settings: &Settings, args: ForgetArgs) -> Result<(), CommandError> {
     let what = What::from_args(&args)?;
     let db = crate::check::database_label(&settings.database.url);
     if !args.yes {
         if !std::io::stdin().is_terminal() {
-            return Err(Failure::Usage(format!(
+            return Err(CommandError::Usage(format!(
                 "forget deletes {} from {db} and asks first, but stdin is not a terminal: \
                  pass --yes to confirm",
                 what.object()
@@ -37,9 +37,9 @@ pub(crate) async fn run(settings: &Settings, args: ForgetArgs) -> Result<(), Fai
         );
         let mut err = std::io::stderr();
         let confirmed = confirm(&question, &mut std::io::stdin().lock(), &mut err)
-            .map_err(|e| Failure::Runtime(format!("cannot read the answer: {e}")))?;
+            .map_err(|e| CommandError::Runtime(format!("cannot read the answer: {e}")))?;
         if !confirmed {
-            return Err(Failure::Runtime(
+            return Err(CommandError::Runtime(
                 "cancelled: nothing was deleted".to_owned(),
             ));
         }
@@ -56,7 +56,7 @@ pub(crate) async fn run(settings: &Settings, args: ForgetArgs) -> Result<(), Fai
     }
     let store = Store::open(&settings.database.url)
         .await
-        .map_err(|e| Failure::Runtime(e.to_string()))?;
+        .map_err(|e| CommandError::Runtime(e.to_string()))?;
     let forgotten = match &what {
         What::Source(name) => {
             // On Postgres the daemon runs a source's sync under this lock: holding it, no
@@ -64,9 +64,9 @@ pub(crate) async fn run(settings: &Settings, args: ForgetArgs) -> Result<(), Fai
             let lock = store
                 .try_lock_job(&sync_job(name.as_str()))
                 .await
-                .map_err(|e| Failure::Runtime(e.to_string()))?
+                .map_err(|e| CommandError::Runtime(e.to_string()))?
                 .ok_or_else(|| {
-                    Failure::Runtime(format!(
+                    CommandError::Runtime(format!(
                         "a sync of source {name} is running (a daemon holds its lock): \
                          wait for it to finish, or stop the daemon, and run forget again"
                     ))
@@ -77,7 +77,7 @@ pub(crate) async fn run(settings: &Settings, args: ForgetArgs) -> Result<(), Fai
         }
         What::Customer(email) => store.forget_customer(email).await,
     }
-    .map_err(|e| Failure::Runtime(e.to_string()))?;
+    .map_err(|e| CommandError::Runtime(e.to_string()))?;
     print!("{}", report(&what, &forgotten));
     if let What::Source(name) = &what
         && settings.source(name.as_str()).is_some()
@@ -100,10 +100,10 @@ enum What {
 }
 
 impl What {
-    fn from_args(args: &ForgetArgs) -> Result<Self, Failure> {
+    fn from_args(args: &ForgetArgs) -> Result<Self, CommandError> {
         match (&args.source, &args.customer) {
             (Some(name), None) => SourceName::parse(name).map(What::Source).map_err(|_| {
-                Failure::Usage(format!(
+                CommandError::Usage(format!(
                     "--source {name:?} is not a source name (lowercase letters, digits, - and _, \
                      as in [[sources]] name)"
                 ))
@@ -115,12 +115,12 @@ impl What {
                         Ok(What::Customer(e.to_owned()))
                     }
                     // Never echo what may be an address: say what is wrong with it.
-                    _ => Err(Failure::Usage(
+                    _ => Err(CommandError::Usage(
                         "--customer is not an e-mail address (expected name@domain)".to_owned(),
                     )),
                 }
             }
-            _ => Err(Failure::Usage(
+            _ => Err(CommandError::Usage(
                 "forget needs exactly one of --source NAME and --customer EMAIL".to_owned(),
             )),
         }

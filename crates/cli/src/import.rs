@@ -47,7 +47,7 @@
 //! opens on (instead of swallowing the rest of the file into one field), as is a record
 //! longer than [`MAX_RECORD_BYTES`] (the same mistake, seen before the end of the file).
 
-use crate::Failure;
+use crate::CommandError;
 use crate::cli::{ImportArgs, ImportKind};
 use crate::config::Settings;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -72,17 +72,17 @@ const MAX_RECORD_BYTES: usize = 1 << 20;
 /// The read buffer.
 const READ_BUFFER: usize = 256 * 1024;
 
-pub(crate) async fn run(settings: &Settings, args: ImportArgs) -> Result<(), Failure> {
+pub(crate) async fn run(settings: &Settings, args: ImportArgs) -> Result<(), CommandError> {
     let team = settings
         .team(args.team.as_deref())
-        .map_err(Failure::Usage)?;
+        .map_err(CommandError::Usage)?;
     let (kind, path, tz) = (args.kind, args.file.clone(), team.timezone);
     let checked = tokio::task::spawn_blocking(move || check_file(kind, &path, tz))
         .await
-        .map_err(|e| Failure::Runtime(format!("the import check stopped: {e}")))??;
+        .map_err(|e| CommandError::Runtime(format!("the import check stopped: {e}")))??;
     let store = Store::open(&settings.database.url)
         .await
-        .map_err(|e| Failure::Runtime(e.to_string()))?;
+        .map_err(|e| CommandError::Runtime(e.to_string()))?;
     let name = team.name.as_str();
     let summary = write_file(&store, args.kind, &args.file, tz, name, &checked).await?;
     println!("{}", summary_line(args.kind, name, &summary));
@@ -718,10 +718,10 @@ pub(crate) struct Checked {
 }
 
 /// Pass 1 (see the module docs) over the file at `path`.
-fn check_file(kind: ImportKind, path: &Path, tz: Tz) -> Result<Checked, Failure> {
+fn check_file(kind: ImportKind, path: &Path, tz: Tz) -> Result<Checked, CommandError> {
     let open = || {
         std::fs::File::open(path)
-            .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))
+            .map_err(|e| CommandError::Usage(format!("cannot read {}: {e}", path.display())))
     };
     check(kind, &path.display().to_string(), open, tz)
 }
@@ -731,12 +731,12 @@ fn check_file(kind: ImportKind, path: &Path, tz: Tz) -> Result<Checked, Failure>
 fn check<R: Read>(
     kind: ImportKind,
     file: &str,
-    open: impl Fn() -> Result<R, Failure>,
+    open: impl Fn() -> Result<R, CommandError>,
     tz: Tz,
-) -> Result<Checked, Failure> {
+) -> Result<Checked, CommandError> {
     let mut p = Problems::new(file.to_owned());
     let Some(mut rows) = Rows::open(kind, open()?, tz, &mut p) else {
-        return Err(Failure::Usage(p.into_message()));
+        return Err(CommandError::Usage(p.into_message()));
     };
     let mut hashes: Vec<u64> = Vec::new();
     let mut count = 0u64;
@@ -797,7 +797,7 @@ fn check<R: Read>(
         }
     }
     if !p.is_empty() {
-        return Err(Failure::Usage(p.into_message()));
+        return Err(CommandError::Usage(p.into_message()));
     }
     Ok(Checked {
         rows: count,
@@ -868,20 +868,20 @@ async fn write_file(
     tz: Tz,
     team: &str,
     checked: &Checked,
-) -> Result<ImportSummary, Failure> {
+) -> Result<ImportSummary, CommandError> {
     let changed = || {
-        Failure::Runtime(format!(
+        CommandError::Runtime(format!(
             "{} changed while it was being imported; nothing was imported: import it again",
             path.display()
         ))
     };
     let file = std::fs::File::open(path)
-        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
+        .map_err(|e| CommandError::Usage(format!("cannot read {}: {e}", path.display())))?;
     let mut p = Problems::new(path.display().to_string());
     let Some(mut rows) = Rows::open(kind, file, tz, &mut p) else {
         return Err(changed());
     };
-    let runtime = |e: deskpulse_storage::StorageError| Failure::Runtime(e.to_string());
+    let runtime = |e: deskpulse_storage::StorageError| CommandError::Runtime(e.to_string());
     let mut writer = store
         .begin_import(target(kind), team)
         .await

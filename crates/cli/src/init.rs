@@ -4,7 +4,7 @@
 //! existing file overwritten with `--force` keeps its mode (`deskpulse check` says when it is
 //! readable by others). The database URL is printed masked: it may carry a password.
 
-use crate::Failure;
+use crate::CommandError;
 use crate::cli::InitArgs;
 use crate::config::Settings;
 use std::io::Write;
@@ -13,20 +13,20 @@ use std::path::Path;
 /// The shipped reference configuration: every key, commented; valid as it stands.
 pub(crate) const TEMPLATE: &str = include_str!("../../../config/default.toml");
 
-pub(crate) async fn run(path: &Path, args: InitArgs) -> Result<(), Failure> {
+pub(crate) async fn run(path: &Path, args: InitArgs) -> Result<(), CommandError> {
     if path.exists() && !args.force {
-        return Err(Failure::Usage(format!(
+        return Err(CommandError::Usage(format!(
             "{} already exists: edit it, or pass --force to overwrite it with the starter configuration",
             path.display()
         )));
     }
     write_private(path, TEMPLATE.as_bytes(), args.force)
-        .map_err(|e| Failure::Runtime(format!("cannot write {}: {e}", path.display())))?;
+        .map_err(|e| CommandError::Runtime(format!("cannot write {}: {e}", path.display())))?;
     let settings = Settings::load(path)?;
     let secrets = settings.secrets();
     deskpulse_storage::Store::open(settings.database.url.expose())
         .await
-        .map_err(|e| Failure::Runtime(secrets.scrub(&e.to_string())))?;
+        .map_err(|e| CommandError::Runtime(secrets.scrub(&e.to_string())))?;
     println!(
         "wrote {} and created the database {}",
         path.display(),

@@ -23,32 +23,33 @@ mod telemetry;
 use clap::Parser;
 use std::process::ExitCode;
 
-/// Why a command failed, and so its exit code.
+/// Why a command failed, and so its exit code. (Not the connector kit's `Failure`, a finding
+/// of a conformance run.)
 #[derive(Debug)]
-pub enum Failure {
+pub enum CommandError {
     /// A usage or configuration error: exit code 2.
     Usage(String),
     /// A failure at run time (network, credentials, database): exit code 1.
     Runtime(String),
 }
 
-impl Failure {
+impl CommandError {
     pub fn code(&self) -> u8 {
         match self {
-            Failure::Usage(_) => 2,
-            Failure::Runtime(_) => 1,
+            CommandError::Usage(_) => 2,
+            CommandError::Runtime(_) => 1,
         }
     }
     pub(crate) fn message(&self) -> &str {
         match self {
-            Failure::Usage(m) | Failure::Runtime(m) => m,
+            CommandError::Usage(m) | CommandError::Runtime(m) => m,
         }
     }
 }
 
-impl From<config::ConfigError> for Failure {
+impl From<config::ConfigError> for CommandError {
     fn from(e: config::ConfigError) -> Self {
-        Failure::Usage(e.to_string())
+        CommandError::Usage(e.to_string())
     }
 }
 
@@ -77,7 +78,7 @@ pub fn main_entry() -> ExitCode {
     }
 }
 
-async fn run(args: cli::Cli) -> Result<(), Failure> {
+async fn run(args: cli::Cli) -> Result<(), CommandError> {
     let config_path = config::locate(args.config.as_deref());
     match args.command {
         cli::Command::Init(a) => init::run(&config_path, a).await,

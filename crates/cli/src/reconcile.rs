@@ -3,20 +3,20 @@
 
 use std::fmt::Write as _;
 
-use crate::Failure;
+use crate::CommandError;
 use crate::cli::{ReconcileArgs, ReconcileFormat};
 use crate::config::{Settings, SourceSettings, TeamSettings};
 use deskpulse_metrics::{ReconcileReport, TICKETS_PER_REASON};
 use deskpulse_model::PeriodSpec;
 
-pub(crate) async fn run(settings: &Settings, args: ReconcileArgs) -> Result<(), Failure> {
+pub(crate) async fn run(settings: &Settings, args: ReconcileArgs) -> Result<(), CommandError> {
     let team = settings
         .team(args.team.as_deref())
-        .map_err(Failure::Usage)?;
+        .map_err(CommandError::Usage)?;
     let spec = match &args.period {
         Some(p) => p
             .parse::<PeriodSpec>()
-            .map_err(|e| Failure::Usage(e.to_string()))?,
+            .map_err(|e| CommandError::Usage(e.to_string()))?,
         None => PeriodSpec::last_complete_week(chrono::Utc::now(), team.timezone),
     };
     let sources: Vec<String> = team_sources(settings, team, args.source.as_deref())?
@@ -25,7 +25,7 @@ pub(crate) async fn run(settings: &Settings, args: ReconcileArgs) -> Result<(), 
         .collect();
     let store = deskpulse_storage::Store::open(&settings.database.url)
         .await
-        .map_err(|e| Failure::Runtime(e.to_string()))?;
+        .map_err(|e| CommandError::Runtime(e.to_string()))?;
     let reports = compute(&store, team, &sources, spec).await?;
     match args.format {
         ReconcileFormat::Json => {
@@ -33,7 +33,7 @@ pub(crate) async fn run(settings: &Settings, args: ReconcileArgs) -> Result<(), 
                 [one] => serde_json::to_string_pretty(one),
                 many => serde_json::to_string_pretty(many),
             }
-            .map_err(|e| Failure::Runtime(format!("cannot serialize the reconcile: {e}")))?;
+            .map_err(|e| CommandError::Runtime(format!("cannot serialize the reconcile: {e}")))?;
             println!("{json}");
         }
         ReconcileFormat::Text => {
@@ -53,21 +53,21 @@ fn team_sources<'a>(
     settings: &'a Settings,
     team: &TeamSettings,
     only: Option<&str>,
-) -> Result<Vec<&'a SourceSettings>, Failure> {
+) -> Result<Vec<&'a SourceSettings>, CommandError> {
     let of_team: Vec<&SourceSettings> = settings
         .sources
         .iter()
         .filter(|s| team.sources.contains(&s.name))
         .collect();
     match only {
-        None if of_team.is_empty() => Err(Failure::Usage(format!(
+        None if of_team.is_empty() => Err(CommandError::Usage(format!(
             "team {:?} has no sources: list some in its `sources = [...]`",
             team.name
         ))),
         None => Ok(of_team),
         Some(name) => match of_team.iter().find(|s| s.name.as_str() == name) {
             Some(s) => Ok(vec![*s]),
-            None => Err(Failure::Usage(format!(
+            None => Err(CommandError::Usage(format!(
                 "--source {name:?} is not a source of team {:?} (its sources: {})",
                 team.name,
                 of_team
@@ -86,20 +86,20 @@ pub(crate) async fn compute(
     team: &TeamSettings,
     sources: &[String],
     spec: PeriodSpec,
-) -> Result<Vec<ReconcileReport>, Failure> {
+) -> Result<Vec<ReconcileReport>, CommandError> {
     let period = spec.in_zone(team.timezone);
     let config = crate::report::team_config(team);
     // Facts must be current for the raw read to match what reports see.
     store
         .refresh_facts()
         .await
-        .map_err(|e| Failure::Runtime(e.to_string()))?;
+        .map_err(|e| CommandError::Runtime(e.to_string()))?;
     let mut out = Vec::with_capacity(sources.len());
     for s in sources {
         let mut input = store
             .load_reconcile_input(s, period.start, period.end)
             .await
-            .map_err(|e| Failure::Runtime(e.to_string()))?;
+            .map_err(|e| CommandError::Runtime(e.to_string()))?;
         let kind = team
             .source_kinds
             .get(s)

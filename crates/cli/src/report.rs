@@ -1,7 +1,7 @@
 //! `deskpulse report`: one team's KPIs for a period, as text or the stable JSON contract,
 //! with trends and a forecast from the previous periods (see [`compute_with_history`]).
 
-use crate::Failure;
+use crate::CommandError;
 use crate::cli::{ReportArgs, ReportFormat};
 use crate::config::{Settings, TeamSettings};
 use deskpulse_metrics::{KpiReport, ReportInput, TeamConfig};
@@ -37,7 +37,7 @@ pub(crate) async fn compute_with_history(
     store: &deskpulse_storage::Store,
     team: &TeamSettings,
     spec: PeriodSpec,
-) -> Result<Computed, Failure> {
+) -> Result<Computed, CommandError> {
     let config = team_config(team);
     let period = spec.in_zone(team.timezone);
     let periods: Vec<_> = std::iter::successors(Some(spec), |s| Some(s.previous()))
@@ -54,7 +54,7 @@ pub(crate) async fn compute_with_history(
             &bounds,
         )
         .await
-        .map_err(|e| Failure::Runtime(e.to_string()))?;
+        .map_err(|e| CommandError::Runtime(e.to_string()))?;
     input.limits = team.limits.clone();
     span.limits = team.limits.clone();
     let mut report = deskpulse_metrics::compute_report(&config, &period, &input);
@@ -82,31 +82,31 @@ fn is_empty(r: &KpiReport) -> bool {
     k.ticket_volume.value == 0 && k.solved.value == 0 && k.backlog.value == 0
 }
 
-pub(crate) async fn run(settings: &Settings, args: ReportArgs) -> Result<(), Failure> {
+pub(crate) async fn run(settings: &Settings, args: ReportArgs) -> Result<(), CommandError> {
     let team = settings
         .team(args.team.as_deref())
-        .map_err(Failure::Usage)?;
+        .map_err(CommandError::Usage)?;
     let spec = match &args.period {
         Some(p) => p
             .parse::<PeriodSpec>()
-            .map_err(|e| Failure::Usage(e.to_string()))?,
+            .map_err(|e| CommandError::Usage(e.to_string()))?,
         None => PeriodSpec::last_complete_week(chrono::Utc::now(), team.timezone),
     };
     let store = deskpulse_storage::Store::open(&settings.database.url)
         .await
-        .map_err(|e| Failure::Runtime(e.to_string()))?;
+        .map_err(|e| CommandError::Runtime(e.to_string()))?;
     let report = compute_with_history(&store, team, spec).await?.report;
     match args.format {
         ReportFormat::Json => {
             let json = serde_json::to_string_pretty(&report)
-                .map_err(|e| Failure::Runtime(format!("cannot serialize the report: {e}")))?;
+                .map_err(|e| CommandError::Runtime(format!("cannot serialize the report: {e}")))?;
             println!("{json}");
         }
         ReportFormat::Text => print!("{}", deskpulse_metrics::render_text(&report)),
         ReportFormat::Csv => {
             let json = serde_json::to_value(&report)
-                .map_err(|e| Failure::Runtime(format!("cannot serialize the report: {e}")))?;
-            print!("{}", to_csv(&json).map_err(Failure::Runtime)?);
+                .map_err(|e| CommandError::Runtime(format!("cannot serialize the report: {e}")))?;
+            print!("{}", to_csv(&json).map_err(CommandError::Runtime)?);
         }
     }
     Ok(())
@@ -188,13 +188,13 @@ pub(crate) async fn compute(
     store: &deskpulse_storage::Store,
     team: &TeamSettings,
     spec: PeriodSpec,
-) -> Result<KpiReport, Failure> {
+) -> Result<KpiReport, CommandError> {
     let period = spec.in_zone(team.timezone);
     let sources: Vec<String> = team.sources.iter().map(|s| s.to_string()).collect();
     let mut input = store
         .load_report_input_for(&team.name, &sources, period.start, period.end)
         .await
-        .map_err(|e| Failure::Runtime(e.to_string()))?;
+        .map_err(|e| CommandError::Runtime(e.to_string()))?;
     input.limits = team.limits.clone();
     Ok(deskpulse_metrics::compute_report(
         &team_config(team),

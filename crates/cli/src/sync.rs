@@ -3,7 +3,7 @@
 //! Every error it prints goes through [`Secrets::scrub`](secrets::Secrets::scrub) with the
 //! configuration's secrets: a last defence behind the SDK's own scrubbing of vendor errors.
 
-use crate::Failure;
+use crate::CommandError;
 use crate::cli::SyncArgs;
 use crate::config::secrets;
 use crate::config::{Settings, SourceSettings};
@@ -15,10 +15,10 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-pub(crate) async fn run(settings: &Settings, args: SyncArgs) -> Result<(), Failure> {
+pub(crate) async fn run(settings: &Settings, args: SyncArgs) -> Result<(), CommandError> {
     let selected: Vec<&SourceSettings> = match &args.source {
         Some(name) => vec![settings.source(name).ok_or_else(|| {
-            Failure::Usage(format!(
+            CommandError::Usage(format!(
                 "no source named {name:?} in {} (sources: {})",
                 settings.path.display(),
                 settings
@@ -32,7 +32,7 @@ pub(crate) async fn run(settings: &Settings, args: SyncArgs) -> Result<(), Failu
         None => settings.sources.iter().collect(),
     };
     if selected.is_empty() {
-        return Err(Failure::Usage(format!(
+        return Err(CommandError::Usage(format!(
             "{} has no [[sources]]: add your helpdesk there (see the commented example) and run sync again",
             settings.path.display()
         )));
@@ -40,7 +40,7 @@ pub(crate) async fn run(settings: &Settings, args: SyncArgs) -> Result<(), Failu
     let secrets = settings.secrets();
     let store = deskpulse_storage::Store::open(settings.database.url.expose())
         .await
-        .map_err(|e| Failure::Runtime(secrets.scrub(&e.to_string())))?;
+        .map_err(|e| CommandError::Runtime(secrets.scrub(&e.to_string())))?;
     let opts = SyncOptions { full: args.full };
     let mut failures = Vec::new();
     for source in selected {
@@ -50,8 +50,8 @@ pub(crate) async fn run(settings: &Settings, args: SyncArgs) -> Result<(), Failu
     }
     match failures.len() {
         0 => Ok(()),
-        1 => Err(Failure::Runtime(failures.remove(0))),
-        _ => Err(Failure::Runtime(failures.join("\nerror: "))),
+        1 => Err(CommandError::Runtime(failures.remove(0))),
+        _ => Err(CommandError::Runtime(failures.join("\nerror: "))),
     }
 }
 
