@@ -14,8 +14,9 @@ const USERS: &str = "/api/v2/incremental/users/cursor.json";
 const TICKETS: &str = "/api/v2/incremental/tickets/cursor.json";
 const EVENTS: &str = "/api/v2/incremental/ticket_events.json";
 const RATINGS: &str = "/api/v2/satisfaction_ratings.json";
-/// An `after_cursor` as Zendesk's cursor export documents it.
-const CURSOR: &str = "MTU3NjYxMzUzOS4wfHw0Njd8";
+/// An `after_cursor` of the tickets cursor export, as quoted from a Zendesk response in
+/// fivetran.com/docs/connectors/applications/zendesk/troubleshooting/sync-tickets-incrementally.
+const CURSOR: &str = "MTU4MDc1Mzc5OC4wfHw0MzJ8";
 
 fn export_page(key: &str, ep: &str, after: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({
