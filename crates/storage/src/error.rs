@@ -50,12 +50,14 @@ pub(crate) fn is_secret_param(name: &str) -> bool {
 }
 
 impl StorageError {
-    /// [`mask_url`], for callers outside this crate (the CLI shows the configured URL).
+    /// The URL with its credentials masked, for callers outside this crate (the CLI shows
+    /// the configured URL).
     pub fn mask_url(url: &str) -> String {
         mask_url(url)
     }
 
-    /// [`url_secrets`], for callers outside this crate (the CLI scrubs its own messages).
+    /// The credentials inside the URL, for callers outside this crate (the CLI scrubs its own
+    /// messages).
     pub fn url_secrets(url: &str) -> Vec<String> {
         url_secrets(url)
     }

@@ -93,8 +93,8 @@ pub(crate) async fn existing_secret(
 }
 
 impl Store {
-    /// The keyed hash of an e-mail address (see [`hash_email`]); creates the install
-    /// secret on first use.
+    /// The keyed hash of an e-mail address (HMAC-SHA256 of the trimmed, lowercased address
+    /// under the install secret, as stored); creates the install secret on first use.
     pub async fn email_hash(&self, email: &str) -> Result<String, StorageError> {
         let secret = committed_secret(self).await?;
         Ok(hash_email(&secret, email))
