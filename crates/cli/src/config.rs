@@ -4,13 +4,14 @@
 //! `DESKPULSE__SECTION__KEY` environment variables override it; `${ENV_VAR}` in any string
 //! is replaced by that variable. Unknown keys, bad values and unset variables are errors
 //! that name the key and say how to fix it — and never print a secret's value: secret keys
-//! take any scalar as text ([`lenient`]), syntax errors quote nothing ([`tree`]), and every
-//! error's text goes through [`secrets::Secrets::scrub`] with the secrets the file holds.
+//! take any scalar as text (`config/lenient.rs`), syntax errors quote nothing
+//! (`config/tree.rs`), and every error's text goes through [`secrets::Secrets::scrub`] with
+//! the secrets the file holds.
 //!
 //! This module is the loader: it reads the file, lays the overrides and `${VAR}`s over it,
-//! and hands each section to the module that owns it — [`database`], [`smtp`], [`daemon`],
-//! [`teams`] (with its channels, business hours and targets) and [`sources`] — each with
-//! its typed settings, its validation and its tests.
+//! and hands each section to the module that owns it — `database`, `smtp`, `daemon`,
+//! `teams` (with its channels, business hours and targets) and `sources` — each with its
+//! typed settings, its validation and its tests.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -292,7 +293,7 @@ fn validate(path: &Path, f: FileSettings) -> Result<Settings, KeyError> {
 
 /// Deserializes `v` into `T`, reporting the full key path (`teams[0].timezone`) on error.
 /// Scalars are read as the type each key asks for: a number given to a secret (or any text
-/// key) is its text, a string given to a number is parsed (see [`lenient`]).
+/// key) is its text, a string given to a number is parsed (see `config/lenient.rs`).
 pub fn deserialize_at<T: serde::de::DeserializeOwned>(
     v: &Value,
     prefix: &str,
