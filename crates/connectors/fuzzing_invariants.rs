@@ -20,9 +20,14 @@
 //! record invariants (and never panic).
 //!
 //! A violation panics with the page type and what is wrong: that is what the fuzzer reports.
+//!
+//! Each crate's `tests/fuzz_regressions.rs` runs its checked-in inputs with
+//! [`fuzz_regression_tests!`](crate::fuzz_regression_tests) (the seed corpus and the findings
+//! under `tests/fuzz/`, through the crate's `fuzzing::pages`), so CI needs no cargo-fuzz.
 
 use deskpulse_model::Record;
 use serde_json::Value;
+use std::path::{Path, PathBuf};
 
 /// One page type: its name, and the connector's own parsing and mapping of a body into it.
 pub type Kind = (&'static str, fn(&[u8]) -> Result<Vec<Record>, String>);
@@ -249,4 +254,105 @@ fn collect_where(
 /// A JSON pointer token (RFC 6901).
 fn escape(k: &str) -> String {
     k.replace('~', "~0").replace('/', "~1")
+}
+
+/// The inputs under `{manifest_dir}/tests/fuzz/{dir}` (every file but the notes), by path.
+pub fn inputs(manifest_dir: &str, dir: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = fuzz_dir(manifest_dir).join(dir);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, Vec<u8>)> = entries
+        .map(|e| e.expect("a readable directory entry").path())
+        .filter(|p| p.is_file() && p.extension().is_none_or(|x| x != "md"))
+        .map(|p| {
+            let data = std::fs::read(&p).expect("a readable input");
+            (p.display().to_string(), data)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn fuzz_dir(manifest_dir: &str) -> PathBuf {
+    Path::new(manifest_dir).join("tests/fuzz")
+}
+
+/// Runs one input through `pages` (a crate's fuzz entry point), naming the input when an
+/// invariant breaks; returns the page types it maps as.
+pub fn run(name: &str, data: &[u8], pages: fn(&[u8]) -> Vec<&'static str>) -> Vec<&'static str> {
+    std::panic::catch_unwind(|| pages(data)).unwrap_or_else(|e| {
+        let msg = e
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_default();
+        panic!("{name}: {msg}")
+    })
+}
+
+/// One checked-in finding (`tests/fuzz/regressions/{name}`): the page types it still maps as.
+pub fn finding(
+    manifest_dir: &str,
+    name: &str,
+    pages: fn(&[u8]) -> Vec<&'static str>,
+) -> Vec<&'static str> {
+    let path = fuzz_dir(manifest_dir).join("regressions").join(name);
+    run(
+        name,
+        &std::fs::read(path).expect("a checked-in finding"),
+        pages,
+    )
+}
+
+/// Every seed (`tests/fuzz/corpus/`) maps as some page type and keeps the invariants.
+pub fn check_seeds(manifest_dir: &str, pages: fn(&[u8]) -> Vec<&'static str>) {
+    let seeds = inputs(manifest_dir, "corpus");
+    assert!(!seeds.is_empty(), "no seed corpus in tests/fuzz/corpus");
+    for (name, data) in seeds {
+        let kinds = run(&name, &data, pages);
+        assert!(!kinds.is_empty(), "{name} maps as no page type");
+    }
+}
+
+/// Every finding (`tests/fuzz/regressions/`) keeps the invariants.
+pub fn check_findings(manifest_dir: &str, pages: fn(&[u8]) -> Vec<&'static str>) {
+    for (name, data) in inputs(manifest_dir, "regressions") {
+        run(&name, &data, pages);
+    }
+}
+
+/// The two regression tests of a connector crate's checked-in fuzz inputs, and
+/// `finding(name)` for the tests that pin what one finding still maps as. Call it once in
+/// the crate's `tests/fuzz_regressions.rs`.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! fuzz_regression_tests {
+    () => {
+        /// One checked-in finding, by file name: the page types it still maps as.
+        #[allow(dead_code)]
+        fn finding(name: &str) -> Vec<&'static str> {
+            $crate::fuzzing::invariants::finding(
+                env!("CARGO_MANIFEST_DIR"),
+                name,
+                $crate::fuzzing::pages,
+            )
+        }
+
+        #[test]
+        fn every_seed_is_a_page_the_connector_reads_and_keeps_the_invariants() {
+            $crate::fuzzing::invariants::check_seeds(
+                env!("CARGO_MANIFEST_DIR"),
+                $crate::fuzzing::pages,
+            );
+        }
+
+        #[test]
+        fn every_fuzz_finding_stays_fixed() {
+            $crate::fuzzing::invariants::check_findings(
+                env!("CARGO_MANIFEST_DIR"),
+                $crate::fuzzing::pages,
+            );
+        }
+    };
 }

@@ -2,64 +2,7 @@
 //! cargo-fuzz): the seed corpus (`tests/fuzz/corpus/`, Freshdesk's own test fixtures shaped as
 //! the pages the connector reads; see `tests/fuzz/README.md`) and every input the fuzzer
 //! found a bug with (`tests/fuzz/regressions/`), through the same entry point as the
-//! target, [`deskpulse_connector_freshdesk::fuzzing::pages`].
+//! target, [`deskpulse_connector_freshdesk::fuzzing::pages`], with the shared harness of
+//! `crates/connectors/fuzzing_invariants.rs`.
 
-use deskpulse_connector_freshdesk::fuzzing::pages;
-use std::path::PathBuf;
-
-fn inputs(dir: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fuzz")
-        .join(dir);
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Vec::new();
-    };
-    let mut out: Vec<(String, Vec<u8>)> = entries
-        .map(|e| e.expect("a readable directory entry").path())
-        .filter(|p| p.is_file() && p.extension().is_none_or(|x| x != "md"))
-        .map(|p| {
-            let data = std::fs::read(&p).expect("a readable input");
-            (p.display().to_string(), data)
-        })
-        .collect();
-    out.sort();
-    out
-}
-
-/// Runs one input, naming it when an invariant breaks.
-fn run(name: &str, data: &[u8]) -> Vec<&'static str> {
-    std::panic::catch_unwind(|| pages(data)).unwrap_or_else(|e| {
-        let msg = e
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-            .unwrap_or_default();
-        panic!("{name}: {msg}")
-    })
-}
-
-/// One checked-in finding, by file name: the page types it still maps as.
-#[allow(dead_code)]
-fn finding(name: &str) -> Vec<&'static str> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fuzz/regressions")
-        .join(name);
-    run(name, &std::fs::read(path).expect("a checked-in finding"))
-}
-
-#[test]
-fn every_seed_is_a_page_the_connector_reads_and_keeps_the_invariants() {
-    let seeds = inputs("corpus");
-    assert!(!seeds.is_empty(), "no seed corpus in tests/fuzz/corpus");
-    for (name, data) in seeds {
-        let kinds = run(&name, &data);
-        assert!(!kinds.is_empty(), "{name} maps as no page type");
-    }
-}
-
-#[test]
-fn every_fuzz_finding_stays_fixed() {
-    for (name, data) in inputs("regressions") {
-        run(&name, &data);
-    }
-}
+deskpulse_connector_freshdesk::fuzz_regression_tests!();
