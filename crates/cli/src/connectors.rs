@@ -1,16 +1,32 @@
-//! The one list of connector kinds. Adding a connector crate means adding one entry here.
+//! The registry of connector kinds: one line per connector crate in [`KINDS`]. Everything
+//! about a kind (its name, streams, settings keys, KPI limits, what cannot be reconciled,
+//! how it is built) is declared once, by the crate's `ConnectorFactory`; this module only
+//! lists the factories and puts the source's key path in front of a build error.
 
-use crate::config::{SourceSettings, deserialize_at};
+use crate::config::SourceSettings;
+use deskpulse_connector::registry::{ConnectorFactory, ConnectorKind};
 use deskpulse_connector::{Connector, KpiLimit, StreamSpec};
 
 /// A connector, or the key path and reason its settings are wrong.
 pub type BuildResult = Result<Box<dyn Connector>, (String, String)>;
 
-/// A kind of source: its name in `[[sources]] kind = "..."`, its settings keys, its streams,
-/// and how to build it from its kind-specific settings.
-pub struct ConnectorKind {
+/// Every connector kind, in the order `deskpulse connectors` lists them. A new connector
+/// crate is one line here (`cargo xtask new-connector` writes it).
+pub const KINDS: &[Kind] = &[
+    Kind::of(&deskpulse_connector_zendesk::Zendesk),
+    Kind::of(&deskpulse_connector_helpscout::HelpScout),
+    Kind::of(&deskpulse_connector_gorgias::Gorgias),
+    Kind::of(&deskpulse_connector_freshdesk::Freshdesk),
+    Kind::of(&deskpulse_connector_intercom::Intercom),
+];
+
+/// A registered kind: its factory, and the factory's declaration as plain fields (read at
+/// compile time, so callers hold `&'static` data and the registry stays a `const`).
+pub struct Kind {
+    /// As written in `[[sources]] kind = "..."`.
     pub kind: &'static str,
     pub description: &'static str,
+    /// The kind-specific settings keys (from the settings type's serde derive).
     pub keys: fn() -> &'static [&'static str],
     pub streams: &'static [StreamSpec],
     /// KPIs the kind's API cannot support (reports leave its tickets out of them, and say so).
@@ -18,118 +34,26 @@ pub struct ConnectorKind {
     /// KPIs `deskpulse reconcile` cannot compare for this kind: the vendor keeps no
     /// per-ticket figure for them (`kpi`, why).
     pub unreconcilable: &'static [KpiLimit],
-    build: fn(&SourceSettings) -> BuildResult,
+    /// The factory itself (builds connectors; `registry::check_kind` checks it).
+    pub factory: &'static dyn ConnectorKind,
 }
 
-pub const KINDS: &[ConnectorKind] = &[
-    ConnectorKind {
-        kind: deskpulse_connector_zendesk::KIND,
-        description: "Zendesk Support: incremental ticket, ticket-event and user exports, satisfaction ratings",
-        keys: deskpulse_connector_zendesk::settings_keys,
-        streams: deskpulse_connector_zendesk::STREAMS,
-        unreconcilable: &[],
-        limits: &[],
-        build: |s| {
-            let settings: deskpulse_connector_zendesk::ZendeskSettings =
-                deserialize_at(&s.settings.0, &s.key)?;
-            let c = deskpulse_connector_zendesk::ZendeskConnector::new(settings)
-                .map_err(|e| (s.key.clone(), e.to_string()))?;
-            Ok(Box::new(c))
-        },
-    },
-    ConnectorKind {
-        kind: deskpulse_connector_helpscout::KIND,
-        description: "Help Scout (Mailbox API 2.0): conversations with embedded threads by modifiedSince, users, thread ratings",
-        keys: deskpulse_connector_helpscout::settings_keys,
-        streams: deskpulse_connector_helpscout::STREAMS,
-        unreconcilable: &all_unreconcilable(
-            "Help Scout's API gives no per-conversation figures (its Reports API gives aggregates only)",
-        ),
-        limits: &[],
-        build: |s| {
-            let settings: deskpulse_connector_helpscout::HelpScoutSettings =
-                deserialize_at(&s.settings.0, &s.key)?;
-            let c = deskpulse_connector_helpscout::HelpScoutConnector::new(settings)
-                .map_err(|e| (s.key.clone(), e.to_string()))?;
-            Ok(Box::new(c))
-        },
-    },
-    ConnectorKind {
-        kind: deskpulse_connector_gorgias::KIND,
-        description: "Gorgias: tickets, messages and satisfaction surveys as cursor-paged data feeds, users",
-        keys: deskpulse_connector_gorgias::settings_keys,
-        streams: deskpulse_connector_gorgias::STREAMS,
-        unreconcilable: &all_unreconcilable(
-            "Gorgias' API gives no per-ticket figures (its statistics API gives aggregates only)",
-        ),
-        limits: deskpulse_connector_gorgias::LIMITS,
-        build: |s| {
-            let settings: deskpulse_connector_gorgias::GorgiasSettings =
-                deserialize_at(&s.settings.0, &s.key)?;
-            let c = deskpulse_connector_gorgias::GorgiasConnector::new(settings)
-                .map_err(|e| (s.key.clone(), e.to_string()))?;
-            Ok(Box::new(c))
-        },
-    },
-    ConnectorKind {
-        kind: deskpulse_connector_freshdesk::KIND,
-        description: "Freshdesk: tickets by updated_since with stats (plus spam/deleted passes) and their conversations, agents, satisfaction ratings",
-        keys: deskpulse_connector_freshdesk::settings_keys,
-        streams: deskpulse_connector_freshdesk::STREAMS,
-        unreconcilable: &[KpiLimit {
-            kpi: "one_touch_resolution_rate",
-            reason: "Freshdesk's ticket stats count no replies",
-        }],
-        limits: &[],
-        build: |s| {
-            let settings: deskpulse_connector_freshdesk::FreshdeskSettings =
-                deserialize_at(&s.settings.0, &s.key)?;
-            let c = deskpulse_connector_freshdesk::FreshdeskConnector::new(settings)
-                .map_err(|e| (s.key.clone(), e.to_string()))?;
-            Ok(Box::new(c))
-        },
-    },
-    ConnectorKind {
-        kind: deskpulse_connector_intercom::KIND,
-        description: "Intercom: conversations by updated_at (search) with their parts, conversation ratings, admins",
-        keys: deskpulse_connector_intercom::settings_keys,
-        streams: deskpulse_connector_intercom::STREAMS,
-        unreconcilable: &[KpiLimit {
-            kpi: "one_touch_resolution_rate",
-            reason: "Intercom's conversation statistics count no teammate replies (count_conversation_parts counts every part)",
-        }],
-        limits: &[],
-        build: |s| {
-            let settings: deskpulse_connector_intercom::IntercomSettings =
-                deserialize_at(&s.settings.0, &s.key)?;
-            let c = deskpulse_connector_intercom::IntercomConnector::new(settings)
-                .map_err(|e| (s.key.clone(), e.to_string()))?;
-            Ok(Box::new(c))
-        },
-    },
-];
-
-/// The KPIs `deskpulse reconcile` compares.
-pub const RECONCILED_KPIS: [&str; 5] = [
-    "first_response_time",
-    "first_resolution_time",
-    "resolution_time",
-    "one_touch_resolution_rate",
-    "reopen_rate",
-];
-
-/// Every reconciled KPI, for one reason (a vendor that keeps no per-ticket figures).
-const fn all_unreconcilable(reason: &'static str) -> [KpiLimit; 5] {
-    let mut out = [KpiLimit { kpi: "", reason }; 5];
-    let mut i = 0;
-    while i < 5 {
-        out[i].kpi = RECONCILED_KPIS[i];
-        i += 1;
+impl Kind {
+    /// The registry entry of a connector crate's factory.
+    pub const fn of<F: ConnectorFactory>(factory: &'static F) -> Kind {
+        Kind {
+            kind: F::KIND,
+            description: F::DESCRIPTION,
+            keys: F::settings_keys,
+            streams: F::STREAMS,
+            limits: F::LIMITS,
+            unreconcilable: F::UNRECONCILABLE,
+            factory,
+        }
     }
-    out
 }
 
-pub fn find(kind: &str) -> Option<&'static ConnectorKind> {
+pub fn find(kind: &str) -> Option<&'static Kind> {
     KINDS.iter().find(|k| k.kind == kind)
 }
 
@@ -137,7 +61,9 @@ pub fn kind_names() -> Vec<&'static str> {
     KINDS.iter().map(|k| k.kind).collect()
 }
 
-/// Builds the connector of a configured source. Errors carry the key path and the reason.
+/// Builds the connector of a configured source. Errors carry the full key path
+/// (`sources[0].page_size`; the source's own key when the message names no single key) and
+/// the reason.
 pub fn build(source: &SourceSettings) -> BuildResult {
     let kind = find(&source.kind).ok_or_else(|| {
         (
@@ -145,7 +71,19 @@ pub fn build(source: &SourceSettings) -> BuildResult {
             format!("unknown connector kind {:?}", source.kind),
         )
     })?;
-    (kind.build)(source)
+    kind.factory
+        .build(&source.settings.0)
+        .map_err(|e| (key_path(&source.key, &e.key), e.detail))
+}
+
+/// `sources[0]` + `page_size` → `sources[0].page_size`; `sources[0]` + `bot_ids[1]` →
+/// `sources[0].bot_ids[1]`; an empty inner key is the source itself.
+fn key_path(source_key: &str, inner: &str) -> String {
+    match inner {
+        "" => source_key.to_owned(),
+        _ if inner.starts_with('[') => format!("{source_key}{inner}"),
+        _ => format!("{source_key}.{inner}"),
+    }
 }
 
 /// The `deskpulse connectors` listing: every kind, its settings keys and its streams.
@@ -164,4 +102,104 @@ pub fn describe() -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::KindSettings;
+    use deskpulse_connector::registry::check_kind;
+    use serde_json::json;
+
+    /// The KPIs `deskpulse reconcile` compares (the keys of `ReconcileReport::kpis`).
+    const RECONCILED: [&str; 5] = [
+        "first_response_time",
+        "first_resolution_time",
+        "resolution_time",
+        "one_touch_resolution_rate",
+        "reopen_rate",
+    ];
+
+    fn source(kind: &str, settings: serde_json::Value) -> SourceSettings {
+        SourceSettings {
+            name: deskpulse_model::SourceName::parse("main").unwrap(),
+            kind: kind.to_owned(),
+            sync_every: std::time::Duration::from_secs(900),
+            max_pages: 10,
+            settings: KindSettings(settings),
+            key: "sources[2]".to_owned(),
+        }
+    }
+
+    #[test]
+    fn every_registered_kind_is_well_declared() {
+        for k in KINDS {
+            let problems = check_kind(k.factory);
+            assert!(problems.is_empty(), "{}: {problems:?}", k.kind);
+            // The fields are the factory's own declaration, not a copy that could drift.
+            assert_eq!(k.kind, k.factory.kind());
+            assert_eq!((k.keys)(), k.factory.settings_keys());
+            assert_eq!(k.limits, k.factory.limits());
+            assert_eq!(k.unreconcilable, k.factory.unreconcilable());
+            assert_eq!(k.streams.len(), k.factory.streams().len());
+        }
+        let mut names = kind_names();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), KINDS.len(), "a kind is registered twice");
+    }
+
+    #[test]
+    fn unreconcilable_kpis_are_kpis_reconcile_compares() {
+        for k in KINDS {
+            for l in k.unreconcilable {
+                assert!(RECONCILED.contains(&l.kpi), "{}: {}", k.kind, l.kpi);
+            }
+        }
+    }
+
+    #[test]
+    fn build_errors_name_the_full_key_path() {
+        let (key, detail) = build(&source(
+            "zendesk",
+            json!({"subdomain": "acme", "api_token": "t", "email": "a@b.c", "page_size": 0}),
+        ))
+        .err()
+        .expect("page_size 0 is refused");
+        assert_eq!(key, "sources[2].page_size", "{detail}");
+        let (key, detail) = build(&source("zendesk", json!({"subdomain": "acme", "nope": 1})))
+            .err()
+            .expect("an unknown key is refused");
+        assert!(key.starts_with("sources[2]"), "{key}");
+        assert!(detail.contains("nope"), "{detail}");
+        let (key, _) = build(&source("acme_nothing", json!({})))
+            .err()
+            .expect("an unknown kind is refused");
+        assert_eq!(key, "sources[2].kind");
+    }
+
+    #[test]
+    fn key_paths_join_fields_and_indexes() {
+        assert_eq!(key_path("sources[0]", "page_size"), "sources[0].page_size");
+        assert_eq!(
+            key_path("sources[0]", "bot_ids[1]"),
+            "sources[0].bot_ids[1]"
+        );
+        assert_eq!(key_path("sources[0]", "[1]"), "sources[0][1]");
+        assert_eq!(key_path("sources[0]", ""), "sources[0]");
+    }
+
+    #[test]
+    fn the_listing_names_every_kind_key_and_stream() {
+        let out = describe();
+        for k in KINDS {
+            assert!(out.contains(&format!("{}\n  {}\n", k.kind, k.description)));
+            for key in (k.keys)() {
+                assert!(out.contains(&format!(", {key}")), "{}: {key}", k.kind);
+            }
+            for s in k.streams {
+                assert!(out.contains(&format!("    {:<22} ", s.name)), "{}", s.name);
+            }
+        }
+    }
 }
