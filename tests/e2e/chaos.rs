@@ -9,6 +9,7 @@
 
 use crate::crash::{Abort, sync_all};
 use chrono::{DateTime, Duration as Days, Utc};
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::http::RetryPolicy;
 use deskpulse_connector_zendesk::{ZendeskConnector, ZendeskSettings};
 use deskpulse_metrics::{

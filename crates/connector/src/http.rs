@@ -338,6 +338,11 @@ impl HttpClient {
         &self.base_url
     }
 
+    /// The `User-Agent` every request sends.
+    pub fn user_agent(&self) -> &str {
+        &self.user_agent
+    }
+
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.retry
     }

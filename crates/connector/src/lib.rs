@@ -22,7 +22,8 @@
 //! - a paginator per stream: [`paginate`] (cursor, time window, page number, next URL),
 //!   with typed checkpoints ([`CheckpointExt`]);
 //! - rate budgets per endpoint group, shared by a source ([`ratelimit`]);
-//! - registration: [`registry`] ([`ConnectorFactory`], listed as `&dyn ConnectorKind`);
+//! - registration: [`registry`] ([`ConnectorFactory`], listed as `&dyn ConnectorKind`; the
+//!   connector itself an [`HttpConnector`], whose kind, streams and builders follow from it);
 //! - the conformance kit: `testkit` (feature `testkit`).
 //!
 //! `use deskpulse_connector::prelude::*;` brings what a connector's code names.
@@ -51,7 +52,7 @@ pub use bounds::{StreamRun, ensure_not_future, ensure_not_future_within, ensure_
 pub use checkpoint::{CheckpointExt, parse_optional};
 pub use clock::Clock;
 pub use deskpulse_model::{Batch, Checkpoint, Record};
-pub use registry::{ConnectorFactory, ConnectorKind};
+pub use registry::{ConnectorFactory, ConnectorKind, HttpConnector};
 pub use runner::{
     CheckpointStore, NoProgress, Progress, StreamLimits, StreamOutcome, SyncError, SyncOptions,
     sync_stream, sync_stream_with_limits,

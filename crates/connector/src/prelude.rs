@@ -11,7 +11,7 @@ pub use crate::paginate::{
     cursor_stream, failed, link_next, next_url_stream, page_number_stream, time_window_stream,
 };
 pub use crate::ratelimit::{RateBudget, RateBudgets};
-pub use crate::registry::{ConnectorFactory, ConnectorKind};
+pub use crate::registry::{ConnectorFactory, ConnectorKind, HttpConnector};
 pub use crate::settings::{StartDate, present, present_secret};
 pub use crate::{
     Batch, BatchStream, Checkpoint, CheckpointExt, Clock, Connector, ConnectorError, KpiLimit,

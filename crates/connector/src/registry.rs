@@ -14,7 +14,19 @@
 //!         Ok(Box::new(AcmeConnector::new(s)?))
 //!     }
 //! }
-//! // and in `impl Connector for AcmeConnector`: kind() → Acme::KIND, streams() → Acme::STREAMS
+//! // the connector itself: its client, and its streams by name (kind(), streams(),
+//! // with_retry_policy(), with_clock() and base_url() come with the trait)
+//! impl HttpConnector for AcmeConnector {
+//!     type Kind = Acme;
+//!     fn http(&self) -> &HttpClient { &self.http }
+//!     fn http_mut(&mut self) -> &mut HttpClient { &mut self.http }
+//!     fn read_stream<'a>(&'a self, stream: &str, from: Option<Checkpoint>) -> Option<BatchStream<'a>> {
+//!         Some(match stream {
+//!             "tickets" => page_number_stream(&self.http, Tickets { c: self }, from),
+//!             _ => return None,
+//!         })
+//!     }
+//! }
 //!
 //! // crates/cli/src/connectors.rs
 //! pub const KINDS: &[&dyn ConnectorKind] = &[
@@ -27,10 +39,19 @@
 //! The settings keys come from the settings type's serde derive ([`keys_of`]), so the list
 //! `deskpulse connectors` prints cannot drift from the struct; [`check_kind`] (run by each
 //! crate's tests) checks the rest of the declaration.
+//!
+//! A connector that reads through one [`HttpClient`] implements [`HttpConnector`] instead of
+//! [`Connector`]: it names its factory, hands over its client and opens its streams by name;
+//! `kind()`, `streams()`, the unknown-stream error, `with_retry_policy`, `with_clock` and
+//! `base_url` are the SDK's.
 
+use crate::clock::Clock;
+use crate::http::{HttpClient, HttpSettings, RetryPolicy};
+use crate::paginate::failed;
 use crate::settings::{SettingsError, from_value, keys_of};
-use crate::{Connector, ConnectorError, KpiLimit, StreamSpec};
+use crate::{BatchStream, Checkpoint, Connector, ConnectorError, KpiLimit, StreamSpec};
 use serde::de::DeserializeOwned;
+use url::Url;
 
 /// What a connector crate implements once, on a unit struct named after the vendor.
 pub trait ConnectorFactory: Send + Sync + 'static {
@@ -53,6 +74,75 @@ pub trait ConnectorFactory: Send + Sync + 'static {
     /// The settings keys (default: the serde derive's fields, see [`keys_of`]).
     fn settings_keys() -> &'static [&'static str] {
         keys_of::<Self::Settings>()
+    }
+}
+
+/// A connector that reads through one [`HttpClient`], declared by its kind's
+/// [`ConnectorFactory`]: every such type is a [`Connector`] whose `kind()` and `streams()`
+/// are the factory's `KIND` and `STREAMS`, and a stream name it does not open is
+/// [`ConnectorError::UnknownStream`] listing them. The builder methods change the client
+/// that every stream reads with.
+pub trait HttpConnector: Send + Sync + Sized {
+    /// The kind this connector is a source of.
+    type Kind: ConnectorFactory;
+
+    /// The client every request of every stream goes through.
+    fn http(&self) -> &HttpClient;
+    fn http_mut(&mut self) -> &mut HttpClient;
+
+    /// Reads `stream` from `from` (see [`Connector::read`]); `None` for a name that is not
+    /// one of the kind's streams.
+    fn read_stream<'a>(&'a self, stream: &str, from: Option<Checkpoint>)
+    -> Option<BatchStream<'a>>;
+
+    /// Replaces the retry policy (tests use short delays; the conformance kit's `Target`
+    /// carries one).
+    fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
+        let http = self.http().clone().with_retry_policy(retry);
+        *self.http_mut() = http;
+        self
+    }
+
+    /// Replaces the clock that bookmarks are checked against, schedules are read by and a
+    /// server's `Retry-After` date or rate-limit reset is waited out by (tests pin it).
+    fn with_clock(mut self, clock: Clock) -> Self {
+        let http = self.http().clone().with_clock(clock);
+        *self.http_mut() = http;
+        self
+    }
+
+    /// The base URL every request goes to.
+    fn base_url(&self) -> &Url {
+        self.http().base_url()
+    }
+
+    /// The connector's clock (its client's).
+    fn clock(&self) -> &Clock {
+        self.http().clock()
+    }
+}
+
+impl<C: HttpConnector> Connector for C {
+    fn kind(&self) -> &'static str {
+        C::Kind::KIND
+    }
+
+    fn streams(&self) -> &'static [StreamSpec] {
+        C::Kind::STREAMS
+    }
+
+    fn read<'a>(&'a self, stream: &'a str, from: Option<Checkpoint>) -> BatchStream<'a> {
+        self.read_stream(stream, from)
+            .unwrap_or_else(|| failed(ConnectorError::unknown_stream(stream, C::Kind::STREAMS)))
+    }
+}
+
+impl HttpSettings {
+    /// [`HttpSettings::new`] with the user agent `deskpulse-{KIND}/{version}` of kind `F`.
+    pub fn for_kind<F: ConnectorFactory>(base_url: Url, auth: crate::auth::Auth) -> Self {
+        let mut s = Self::new(base_url, auth);
+        s.user_agent = format!("deskpulse-{}/{}", F::KIND, env!("CARGO_PKG_VERSION"));
+        s
     }
 }
 

@@ -17,18 +17,31 @@ struct AcmeSettings {
 }
 
 struct AcmeConnector {
+    http: HttpClient,
     page_size: u32,
 }
 
-impl Connector for AcmeConnector {
-    fn kind(&self) -> &'static str {
-        Acme::KIND
+impl AcmeConnector {
+    fn new(page_size: u32) -> Self {
+        let url = url::Url::parse("https://acme.example").unwrap();
+        let settings = HttpSettings::for_kind::<Acme>(url, crate::auth::Auth::None);
+        Self {
+            http: HttpClient::new(settings).unwrap(),
+            page_size,
+        }
     }
-    fn streams(&self) -> &'static [StreamSpec] {
-        Acme::STREAMS
+}
+
+impl HttpConnector for AcmeConnector {
+    type Kind = Acme;
+    fn http(&self) -> &HttpClient {
+        &self.http
     }
-    fn read<'a>(&'a self, stream: &'a str, _from: Option<Checkpoint>) -> BatchStream<'a> {
-        crate::paginate::failed(ConnectorError::unknown_stream(stream, Acme::STREAMS))
+    fn http_mut(&mut self) -> &mut HttpClient {
+        &mut self.http
+    }
+    fn read_stream<'a>(&'a self, stream: &str, _: Option<Checkpoint>) -> Option<BatchStream<'a>> {
+        (stream == "tickets").then(|| Box::pin(futures::stream::empty()) as BatchStream<'a>)
     }
 }
 
@@ -54,7 +67,7 @@ impl ConnectorFactory for Acme {
         }
         let page_size = crate::settings::page_size(s.page_size, 100, "page_size")?;
         let _ = s.bot_user_ids;
-        Ok(Box::new(AcmeConnector { page_size }))
+        Ok(Box::new(AcmeConnector::new(page_size)))
     }
 }
 
@@ -104,7 +117,31 @@ fn building_from_the_clis_json_reads_scalars_leniently_and_errors_carry_the_key(
     assert!(e.detail.contains("set `api_token`"), "{e}");
     let e = k.build(&json!({"api_tokn": "t"})).err().unwrap();
     assert!(e.detail.contains("unknown field `api_tokn`"), "{e}");
-    assert_eq!(AcmeConnector { page_size: 1 }.page_size, 1);
+    assert_eq!(AcmeConnector::new(1).page_size, 1);
+}
+
+#[tokio::test]
+async fn an_http_connector_is_a_connector_of_its_kind_with_the_sdks_builders() {
+    use futures::StreamExt;
+    let retry = RetryPolicy {
+        max_attempts: 2,
+        ..RetryPolicy::default()
+    };
+    let at = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+    let c = AcmeConnector::new(1)
+        .with_retry_policy(retry.clone())
+        .with_clock(Clock::fixed(at));
+    assert_eq!((c.kind(), c.streams()), (Acme::KIND, Acme::STREAMS));
+    assert_eq!(c.http().retry_policy(), &retry);
+    assert_eq!(c.clock().now(), at);
+    assert_eq!(c.base_url().as_str(), "https://acme.example/");
+    assert!(c.http().user_agent().starts_with("deskpulse-acme/"));
+    assert!(c.read("tickets", None).next().await.is_none());
+    let err = c.read("tikets", None).next().await.unwrap().err().unwrap();
+    assert!(
+        matches!(&err, ConnectorError::UnknownStream { stream, known } if stream == "tikets" && known == "tickets"),
+        "{err:?}"
+    );
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,7 +167,7 @@ impl ConnectorFactory for Sloppy {
     ];
     type Settings = Loose;
     fn build(_: Loose) -> Result<Box<dyn Connector>, ConnectorError> {
-        Ok(Box::new(AcmeConnector { page_size: 1 }))
+        Ok(Box::new(AcmeConnector::new(1)))
     }
 }
 

@@ -122,9 +122,7 @@ impl FreshdeskConnector {
                 TICKET_LIST,
                 RateBudget::per_minute(settings.ticket_list_requests_per_minute),
             );
-        let mut http_settings = HttpSettings::new(v.base_url, v.auth);
-        http_settings.user_agent =
-            concat!("deskpulse-freshdesk/", env!("CARGO_PKG_VERSION")).into();
+        let http_settings = HttpSettings::for_kind::<Freshdesk>(v.base_url, v.auth);
         Ok(Self {
             http: HttpClient::new(http_settings)?.with_budgets(budgets),
             start: v.start,
@@ -133,42 +131,30 @@ impl FreshdeskConnector {
             concurrency: v.concurrency,
         })
     }
-
-    /// Replaces the retry policy (tests use short delays).
-    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
-        self.http = self.http.with_retry_policy(retry);
-        self
-    }
-
-    /// Replaces the clock that time bookmarks are checked against (tests pin it).
-    pub fn with_clock(mut self, clock: Clock) -> Self {
-        self.http = self.http.with_clock(clock);
-        self
-    }
-
-    /// The base URL every request goes to.
-    pub fn base_url(&self) -> &url::Url {
-        self.http.base_url()
-    }
 }
 
-impl Connector for FreshdeskConnector {
-    fn kind(&self) -> &'static str {
-        Freshdesk::KIND
+impl HttpConnector for FreshdeskConnector {
+    type Kind = Freshdesk;
+
+    fn http(&self) -> &HttpClient {
+        &self.http
     }
 
-    fn streams(&self) -> &'static [StreamSpec] {
-        Freshdesk::STREAMS
+    fn http_mut(&mut self) -> &mut HttpClient {
+        &mut self.http
     }
 
-    fn read<'a>(&'a self, stream: &'a str, from: Option<Checkpoint>) -> BatchStream<'a> {
-        match stream {
-            "agents" => page_number_stream(&self.http, streams::Agents { c: self }, from),
-            "tickets" => page_number_stream(&self.http, streams::Tickets { c: self }, from),
-            "satisfaction_ratings" => {
-                page_number_stream(&self.http, streams::Ratings { c: self }, from)
-            }
-            other => failed(ConnectorError::unknown_stream(other, Freshdesk::STREAMS)),
-        }
+    fn read_stream<'a>(
+        &'a self,
+        stream: &str,
+        from: Option<Checkpoint>,
+    ) -> Option<BatchStream<'a>> {
+        let http = &self.http;
+        Some(match stream {
+            "agents" => page_number_stream(http, streams::Agents { c: self }, from),
+            "tickets" => page_number_stream(http, streams::Tickets { c: self }, from),
+            "satisfaction_ratings" => page_number_stream(http, streams::Ratings { c: self }, from),
+            _ => return None,
+        })
     }
 }

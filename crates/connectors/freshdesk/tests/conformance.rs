@@ -6,6 +6,7 @@
 //! Payloads are the recorded ones of `tests/fixtures` (Airbyte's sandbox account, MIT) with
 //! new ids and times.
 
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Secret;
 use deskpulse_connector::testkit::{Conformance, Fixtures, Target};
 use deskpulse_connector_freshdesk::{

@@ -145,8 +145,7 @@ impl GorgiasConnector {
         let base_url = settings.resolved_base_url()?;
         let auth = settings.auth()?;
         let page_size = settings.validated_page_size()?;
-        let mut http_settings = HttpSettings::new(base_url, auth);
-        http_settings.user_agent = concat!("deskpulse-gorgias/", env!("CARGO_PKG_VERSION")).into();
+        let http_settings = HttpSettings::for_kind::<Gorgias>(base_url, auth);
         // A full bucket at once, then one request every 20 s / n.
         let budgets = RateBudgets::new().with(
             "default",
@@ -160,38 +159,27 @@ impl GorgiasConnector {
             surveys_lookback: Duration::days(i64::from(settings.surveys_lookback_days)),
         })
     }
-
-    /// Replaces the retry policy (tests use short delays).
-    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
-        self.http = self.http.with_retry_policy(retry);
-        self
-    }
-
-    /// Replaces the clock that bookmarks are checked against (tests pin it).
-    pub fn with_clock(mut self, clock: Clock) -> Self {
-        self.http = self.http.with_clock(clock);
-        self
-    }
-
-    /// The base URL every request goes to.
-    pub fn base_url(&self) -> &url::Url {
-        self.http.base_url()
-    }
 }
 
-impl Connector for GorgiasConnector {
-    fn kind(&self) -> &'static str {
-        Gorgias::KIND
+impl HttpConnector for GorgiasConnector {
+    type Kind = Gorgias;
+
+    fn http(&self) -> &HttpClient {
+        &self.http
     }
 
-    fn streams(&self) -> &'static [StreamSpec] {
-        Gorgias::STREAMS
+    fn http_mut(&mut self) -> &mut HttpClient {
+        &mut self.http
     }
 
-    fn read<'a>(&'a self, stream: &'a str, from: Option<Checkpoint>) -> BatchStream<'a> {
+    fn read_stream<'a>(
+        &'a self,
+        stream: &str,
+        from: Option<Checkpoint>,
+    ) -> Option<BatchStream<'a>> {
         let overlap = Duration::seconds(FEED_OVERLAP_SECONDS);
         let http = &self.http;
-        match stream {
+        Some(match stream {
             "users" => cursor_stream(http, Users { c: self }, from),
             "tickets" => cursor_stream(http, Feed::<api::GTicket>::new(self, overlap), from),
             "messages" => cursor_stream(http, Feed::<api::GMessage>::new(self, overlap), from),
@@ -200,8 +188,8 @@ impl Connector for GorgiasConnector {
                 Feed::<api::GSurvey>::new(self, self.surveys_lookback),
                 from,
             ),
-            other => failed(ConnectorError::unknown_stream(other, Gorgias::STREAMS)),
-        }
+            _ => return None,
+        })
     }
 }
 

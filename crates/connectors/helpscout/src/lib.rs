@@ -146,7 +146,6 @@ pub struct HelpScoutConnector {
     start: Option<DateTime<Utc>>,
     lookback: chrono::Duration,
     roster_every: chrono::Duration,
-    clock: Clock,
 }
 
 impl std::fmt::Debug for HelpScoutConnector {
@@ -166,8 +165,7 @@ impl HelpScoutConnector {
         let base_url = settings.base_url()?;
         let auth = settings.auth(&base_url)?;
         let roster_every = duration("roster_every", &settings.roster_every)?;
-        let mut hs = HttpSettings::new(base_url, auth);
-        hs.user_agent = concat!("deskpulse-helpscout/", env!("CARGO_PKG_VERSION")).into();
+        let hs = HttpSettings::for_kind::<HelpScout>(base_url, auth);
         // Help Scout's limit is account-wide: one budget for every request of the source.
         // A 400 echoing the token request's JSON body must not carry the secret anywhere.
         let http = HttpClient::new(hs)?
@@ -178,47 +176,34 @@ impl HelpScoutConnector {
             start: settings.start(),
             lookback: chrono::Duration::minutes(i64::from(settings.lookback_minutes)),
             roster_every,
-            clock: Clock::system(),
         })
-    }
-
-    /// Replaces the clock (tests pin the time): the roster's schedule, the check that no
-    /// bookmark is in the future, and the token's expiry read it.
-    pub fn with_clock(mut self, now: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
-        self.clock = Clock::from_fn(now);
-        self.http = self.http.with_clock(self.clock.clone());
-        self
-    }
-
-    /// Replaces the retry policy (tests use short delays).
-    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
-        self.http = self.http.with_retry_policy(retry);
-        self
-    }
-
-    /// The base URL every request goes to.
-    pub fn base_url(&self) -> &url::Url {
-        self.http.base_url()
     }
 }
 
-impl Connector for HelpScoutConnector {
-    fn kind(&self) -> &'static str {
-        HelpScout::KIND
+impl HttpConnector for HelpScoutConnector {
+    type Kind = HelpScout;
+
+    fn http(&self) -> &HttpClient {
+        &self.http
     }
 
-    fn streams(&self) -> &'static [StreamSpec] {
-        HelpScout::STREAMS
+    fn http_mut(&mut self) -> &mut HttpClient {
+        &mut self.http
     }
 
-    fn read<'a>(&'a self, stream: &'a str, from: Option<Checkpoint>) -> BatchStream<'a> {
-        match stream {
-            "users" => page_number_stream(&self.http, streams::UsersLists { c: self }, from),
+    fn read_stream<'a>(
+        &'a self,
+        stream: &str,
+        from: Option<Checkpoint>,
+    ) -> Option<BatchStream<'a>> {
+        let http = &self.http;
+        Some(match stream {
+            "users" => page_number_stream(http, streams::UsersLists { c: self }, from),
             "conversations" => {
-                page_number_stream(&self.http, streams::ConversationsExport { c: self }, from)
+                page_number_stream(http, streams::ConversationsExport { c: self }, from)
             }
             "ticket_roster" => roster::roster(self, from),
-            other => failed(ConnectorError::unknown_stream(other, HelpScout::STREAMS)),
-        }
+            _ => return None,
+        })
     }
 }

@@ -329,7 +329,7 @@ fn start(
     c: &HelpScoutConnector,
     from: Option<Checkpoint>,
 ) -> Result<Option<Sweep>, ConnectorError> {
-    let now = c.clock.now().trunc_subsecs(0);
+    let now = c.clock().now().trunc_subsecs(0);
     Ok(
         match parse_optional::<RosterCheckpoint>("ticket_roster", from.as_ref())? {
             None => Some(Sweep::new(now)),
@@ -384,7 +384,7 @@ pub(crate) fn roster<'a>(c: &'a HelpScoutConnector, from: Option<Checkpoint>) ->
                 };
                 return Ok(Some((batch, Some(next))));
             }
-            let completed_at = c.clock.now().trunc_subsecs(0);
+            let completed_at = c.clock().now().trunc_subsecs(0);
             let batch = Batch {
                 records: vec![sweep.page(ids, true)],
                 checkpoint: Checkpoint::of(&RosterCheckpoint::Completed { completed_at }),

@@ -317,7 +317,7 @@ impl PageNumberStream for ConversationsExport<'_> {
         page: HalPage<Conversations>,
     ) -> Result<NumberedPage<Conversation>, String> {
         let items = page.embedded.map(|e| e.conversations).unwrap_or_default();
-        let now = self.c.clock.now();
+        let now = self.c.clock().now();
         for c in &items {
             not_future("modifiedSince", c.touched_at(), now).map_err(|e| {
                 format!(
@@ -513,7 +513,7 @@ impl PageNumberStream for UsersLists<'_> {
         page: HalPage<UsersEmbedded>,
     ) -> Result<NumberedPage<UserItem>, String> {
         let users = users_of(pos.system, page.embedded)?;
-        let now = self.c.clock.now();
+        let now = self.c.clock().now();
         let mut items = Vec::with_capacity(users.len());
         for user in users {
             if let Some(t) = user.updated_at {

@@ -96,76 +96,57 @@ pub struct IntercomConnector {
     pub(crate) lookback: i64,
     /// The least time between two completed roster sweeps (zero: every sync).
     pub(crate) roster_every: chrono::Duration,
-    /// Whether a roster sweep is due, when a sweep starts, how far a bookmark may be ahead,
-    /// and how long a 429's `X-RateLimit-Reset` asks to wait.
-    pub(crate) clock: Clock,
 }
 
 impl IntercomConnector {
     /// Validates `settings`; errors name the key to fix.
     pub fn new(settings: IntercomSettings) -> Result<Self, ConnectorError> {
         let v = settings.validate()?;
-        let mut http_settings = HttpSettings::new(v.base_url, Auth::Bearer(v.token));
+        let mut http_settings =
+            HttpSettings::for_kind::<Intercom>(v.base_url, Auth::Bearer(v.token));
         // Pin the API version the mapping was written against; without it Intercom answers
         // with the app's default version, which a workspace admin may change.
         http_settings
             .headers
             .push(("Intercom-Version", API_VERSION.to_owned()));
-        http_settings.user_agent = concat!("deskpulse-intercom/", env!("CARGO_PKG_VERSION")).into();
         // One group: Intercom's limit is per app and per workspace, not per endpoint.
         let budgets = RateBudgets::new().with(
             "default",
             RateBudget::per_minute(settings.requests_per_minute),
         );
-        let clock = Clock::system();
         Ok(Self {
-            http: HttpClient::new(http_settings)?
-                .with_budgets(budgets)
-                .with_clock(clock.clone()),
+            http: HttpClient::new(http_settings)?.with_budgets(budgets),
             start_time: v.start_time,
             page_size: v.page_size,
             parts_concurrency: v.parts_concurrency,
             lookback: v.lookback,
             roster_every: v.roster_every,
-            clock,
         })
-    }
-
-    /// Replaces the clock, the connector's and its HTTP client's (tests: a sweep's start and
-    /// interval, and a 429's reset, without the wall clock).
-    pub fn with_clock(mut self, clock: Clock) -> Self {
-        self.http = self.http.with_clock(clock.clone());
-        self.clock = clock;
-        self
-    }
-
-    /// Replaces the retry policy (tests use short delays).
-    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
-        self.http = self.http.with_retry_policy(retry);
-        self
-    }
-
-    /// The base URL every request goes to.
-    pub fn base_url(&self) -> &url::Url {
-        self.http.base_url()
     }
 }
 
-impl Connector for IntercomConnector {
-    fn kind(&self) -> &'static str {
-        Intercom::KIND
+impl HttpConnector for IntercomConnector {
+    type Kind = Intercom;
+
+    fn http(&self) -> &HttpClient {
+        &self.http
     }
 
-    fn streams(&self) -> &'static [StreamSpec] {
-        Intercom::STREAMS
+    fn http_mut(&mut self) -> &mut HttpClient {
+        &mut self.http
     }
 
-    fn read<'a>(&'a self, stream: &'a str, from: Option<Checkpoint>) -> BatchStream<'a> {
-        match stream {
-            "admins" => cursor_stream(&self.http, streams::Admins, from),
-            "conversations" => cursor_stream(&self.http, streams::Conversations { c: self }, from),
+    fn read_stream<'a>(
+        &'a self,
+        stream: &str,
+        from: Option<Checkpoint>,
+    ) -> Option<BatchStream<'a>> {
+        let http = &self.http;
+        Some(match stream {
+            "admins" => cursor_stream(http, streams::Admins, from),
+            "conversations" => cursor_stream(http, streams::Conversations { c: self }, from),
             "ticket_roster" => roster::read(self, from),
-            other => failed(ConnectorError::unknown_stream(other, Intercom::STREAMS)),
-        }
+            _ => return None,
+        })
     }
 }

@@ -96,7 +96,7 @@ pub(crate) fn read(c: &IntercomConnector, from: Option<Checkpoint>) -> BatchStre
         last_completed_at: done,
     }) = stored
         && !c.roster_every.is_zero()
-        && c.clock.now().timestamp() - done < c.roster_every.num_seconds()
+        && c.clock().now().timestamp() - done < c.roster_every.num_seconds()
     {
         tracing::debug!(
             last_completed_at = done,
@@ -171,7 +171,7 @@ impl CursorStream for Sweep<'_> {
             }
             idle => {
                 self.started
-                    .store(self.c.clock.now().timestamp(), Ordering::SeqCst);
+                    .store(self.c.clock().now().timestamp(), Ordering::SeqCst);
                 let last = match idle {
                     Some(RosterCheckpoint::Idle { last_completed_at }) => Some(last_completed_at),
                     _ => None,
@@ -192,7 +192,7 @@ impl CursorStream for Sweep<'_> {
                 "the search refused the saved roster cursor; the sweep starts over"
             );
             self.started
-                .store(self.c.clock.now().timestamp(), Ordering::SeqCst);
+                .store(self.c.clock().now().timestamp(), Ordering::SeqCst);
         }
         PageRequest::post(
             SEARCH,
@@ -229,7 +229,7 @@ impl CursorStream for Sweep<'_> {
                 last_completed_at: pos.bookmark,
             },
             _ => RosterCheckpoint::Idle {
-                last_completed_at: self.c.clock.now().timestamp(),
+                last_completed_at: self.c.clock().now().timestamp(),
             },
         }
     }

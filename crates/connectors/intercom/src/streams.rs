@@ -144,7 +144,7 @@ impl Mapping for Conversations<'_> {
     ) -> Result<Vec<Record>, ConnectorError> {
         // The bookmark is the highest `updated_at`: one in the future would make every later
         // sync search from then on.
-        let now = self.c.clock.now();
+        let now = self.c.clock().now();
         for conv in &found {
             ensure_unix_not_future(SEARCH, "updated_at", conv.updated_at, now)?;
         }

@@ -97,8 +97,7 @@ impl ZendeskConnector {
                 INCREMENTAL,
                 RateBudget::per_minute(settings.incremental_requests_per_minute),
             );
-        let mut http_settings = HttpSettings::new(base_url, auth);
-        http_settings.user_agent = concat!("deskpulse-zendesk/", env!("CARGO_PKG_VERSION")).into();
+        let http_settings = HttpSettings::for_kind::<Zendesk>(base_url, auth);
         Ok(Self {
             http: HttpClient::new(http_settings)?.with_budgets(budgets),
             start_time: settings.start_time(),
@@ -107,42 +106,31 @@ impl ZendeskConnector {
             bot_user_ids: settings.bot_user_ids,
         })
     }
-
-    /// Replaces the retry policy (tests use short delays).
-    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
-        self.http = self.http.with_retry_policy(retry);
-        self
-    }
-
-    /// Replaces the clock that `end_time`s and rating bookmarks are checked against (tests
-    /// pin it).
-    pub fn with_clock(mut self, clock: Clock) -> Self {
-        self.http = self.http.with_clock(clock);
-        self
-    }
-
-    /// The base URL every request goes to.
-    pub fn base_url(&self) -> &url::Url {
-        self.http.base_url()
-    }
 }
 
-impl Connector for ZendeskConnector {
-    fn kind(&self) -> &'static str {
-        Zendesk::KIND
+impl HttpConnector for ZendeskConnector {
+    type Kind = Zendesk;
+
+    fn http(&self) -> &HttpClient {
+        &self.http
     }
 
-    fn streams(&self) -> &'static [StreamSpec] {
-        Zendesk::STREAMS
+    fn http_mut(&mut self) -> &mut HttpClient {
+        &mut self.http
     }
 
-    fn read<'a>(&'a self, stream: &'a str, from: Option<Checkpoint>) -> BatchStream<'a> {
-        match stream {
-            "users" => cursor_stream(&self.http, Export::<api::UsersPage>::new(self), from),
-            "tickets" => cursor_stream(&self.http, Export::<api::TicketsPage>::new(self), from),
-            "ticket_events" => time_window_stream(&self.http, TicketEvents { c: self }, from),
-            "satisfaction_ratings" => cursor_stream(&self.http, Ratings { c: self }, from),
-            other => failed(ConnectorError::unknown_stream(other, Zendesk::STREAMS)),
-        }
+    fn read_stream<'a>(
+        &'a self,
+        stream: &str,
+        from: Option<Checkpoint>,
+    ) -> Option<BatchStream<'a>> {
+        let http = &self.http;
+        Some(match stream {
+            "users" => cursor_stream(http, Export::<api::UsersPage>::new(self), from),
+            "tickets" => cursor_stream(http, Export::<api::TicketsPage>::new(self), from),
+            "ticket_events" => time_window_stream(http, TicketEvents { c: self }, from),
+            "satisfaction_ratings" => cursor_stream(http, Ratings { c: self }, from),
+            _ => return None,
+        })
     }
 }

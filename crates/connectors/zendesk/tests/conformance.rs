@@ -3,6 +3,7 @@
 //! kind's declaration, on every stream. A test binary of its own: the kit installs a global
 //! log subscriber.
 
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Secret;
 use deskpulse_connector::testkit::{Conformance, Fixtures, Target};
 use deskpulse_connector_zendesk::{

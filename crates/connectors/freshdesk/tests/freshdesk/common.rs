@@ -1,3 +1,4 @@
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Record;
 use deskpulse_connector::Secret;
 use deskpulse_connector::http::RetryPolicy;

@@ -3,6 +3,7 @@
 //! metrics crate, equal to values computed by hand.
 
 use crate::common::*;
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::{NoProgress, SyncOptions, sync_stream};
 use deskpulse_connector_freshdesk::{FreshdeskConnector, FreshdeskSettings, STREAMS};
 use deskpulse_metrics::{TeamConfig, compute_report};

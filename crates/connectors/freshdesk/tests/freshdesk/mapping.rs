@@ -3,6 +3,7 @@
 use crate::common::*;
 use crate::tickets::{T1, mount_all, mount_filter};
 use chrono::{DateTime, Utc};
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_model::{AuthorKind, Channel, Customer, Message, Record, Ticket, TicketStatus};
 use serde_json::{Value, json};
 use wiremock::MockServer;

@@ -6,6 +6,7 @@
 use crate::common::*;
 use crate::ratings::{mount_page, rating};
 use crate::tickets::{T1, T2, T3, mount_all, mount_filter};
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::{Checkpoint, Clock, ConnectorError};
 use deskpulse_connector_freshdesk::FreshdeskConnector;
 use serde_json::json;

@@ -1,5 +1,6 @@
 //! Settings: keys, defaults, validation messages, no secret in `Debug`.
 
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::registry::{self, ConnectorFactory, ConnectorKind};
 use deskpulse_connector::{ConnectorError, Secret};
 use deskpulse_connector_freshdesk::{

@@ -9,6 +9,7 @@ use crate::mapping::{messages, read_tickets, tickets};
 use crate::tickets::{T1, mount_all, mount_filter};
 use chrono::{DateTime, Utc};
 use deskpulse_connector::ConnectorError;
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_model::{AuthorKind, Record, TicketStatus, VendorDuration, VendorMetrics};
 use serde_json::{Value, json};
 use wiremock::matchers::path;

@@ -5,6 +5,7 @@
 
 use crate::common::*;
 use crate::tickets::{EP, at, mount_tickets, page};
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::{Checkpoint, CheckpointExt, Clock, ConnectorError};
 use deskpulse_connector_gorgias::{FeedCheckpoint, UsersCheckpoint};
 use serde_json::{Value, json};

@@ -1,6 +1,7 @@
 //! Shared builders: the connector against a mock server, and pages and objects shaped
 //! exactly like Gorgias's documented examples.
 
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Secret;
 use deskpulse_connector::testkit;
 pub use deskpulse_connector::testkit::{checkpoints, read, read_ok, records};

@@ -3,6 +3,7 @@
 //! kind's declaration, on every stream.
 
 use crate::common::{list, message, survey, ticket, user};
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Secret;
 use deskpulse_connector::testkit::{Conformance, Fixtures, Target};
 use deskpulse_connector_gorgias::{

@@ -1,6 +1,7 @@
 //! The `[[sources]]` keys: defaults, unknown keys refused, errors naming the key to fix,
 //! secrets never in `Debug`, and the registration the CLI lists.
 
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::{ConnectorError, ConnectorFactory, ConnectorKind, Secret};
 use deskpulse_connector_gorgias::{
     Gorgias, GorgiasConnector, GorgiasSettings, KIND, LIMITS, STREAMS, settings_keys,

@@ -4,6 +4,8 @@
 
 use crate::common::*;
 use crate::conversations::{export, export_status, t};
+use deskpulse_connector::Clock;
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::{Checkpoint, CheckpointExt, ConnectorError, Record};
 use deskpulse_connector_helpscout::{ConversationsCheckpoint, RosterCheckpoint, UsersCheckpoint};
 use deskpulse_model::{Agent, TicketStatus};
@@ -170,7 +172,7 @@ async fn a_conversation_dated_past_the_clock_is_malformed_and_never_a_bookmark()
         .respond_with(conv_page(vec![c2], 1, 1, 1))
         .mount(&server)
         .await;
-    let c = connector(&server).with_clock(|| t(NOW));
+    let c = connector(&server).with_clock(Clock::fixed(t(NOW)));
     let (batches, err) = read(&c, "conversations", None).await;
     assert_eq!(
         checkpoints(&batches),
@@ -202,7 +204,7 @@ async fn a_user_updated_past_the_clock_is_malformed_and_never_a_bookmark() {
         .respond_with(ResponseTemplate::new(200).set_body_json(users))
         .mount(&server)
         .await;
-    let c = connector(&server).with_clock(|| t(NOW));
+    let c = connector(&server).with_clock(Clock::fixed(t(NOW)));
     let (batches, err) = read(&c, "users", None).await;
     assert!(batches.is_empty());
     deskpulse_connector::testkit::assert_malformed(&err, USERS, "ahead of this machine's clock");

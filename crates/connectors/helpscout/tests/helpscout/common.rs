@@ -1,6 +1,8 @@
 //! What the tests share: the credentials, the connector built against a mock server, the
 //! documented token exchange, and Help Scout-shaped conversations, threads and HAL pages.
 
+use deskpulse_connector::Clock;
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Record;
 use deskpulse_connector::Secret;
 use deskpulse_connector::http::RetryPolicy;
@@ -49,7 +51,7 @@ pub fn connector(server: &MockServer) -> HelpScoutConnector {
     HelpScoutConnector::new(settings(server))
         .unwrap()
         .with_retry_policy(fast_retry())
-        .with_clock(|| "2026-12-01T00:00:00Z".parse().unwrap())
+        .with_clock(Clock::fixed("2026-12-01T00:00:00Z".parse().unwrap()))
 }
 
 /// The documented client-credentials exchange: the exact JSON body, Help Scout's answer.

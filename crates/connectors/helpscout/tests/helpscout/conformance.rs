@@ -3,6 +3,8 @@
 //! typed checkpoints of every stream and the kind's registration.
 
 use crate::common::{conversation, thread};
+use deskpulse_connector::Clock;
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Secret;
 use deskpulse_connector::testkit::{Conformance, Fixtures, Target};
 use deskpulse_connector_helpscout::{
@@ -212,7 +214,7 @@ async fn conformance_with_client_credentials() {
             HelpScoutConnector::new(s)
                 .unwrap()
                 .with_retry_policy(t.retry.clone())
-                .with_clock(pinned_clock),
+                .with_clock(Clock::fixed(pinned_clock())),
         )
     })
     // The secret is exchanged for a token: pages cannot check for it.
@@ -238,7 +240,7 @@ async fn conformance_with_an_access_token() {
             HelpScoutConnector::new(s)
                 .unwrap()
                 .with_retry_policy(t.retry.clone())
-                .with_clock(pinned_clock),
+                .with_clock(Clock::fixed(pinned_clock())),
         )
     })
     .boundary_repeats(&["conversations"])

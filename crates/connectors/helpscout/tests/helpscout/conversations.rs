@@ -3,6 +3,7 @@
 
 use crate::common::*;
 use chrono::{DateTime, Utc};
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Record;
 use deskpulse_model::{AuthorKind, Channel, RatingScale, TicketStatus};
 use serde_json::{Value, json};

@@ -2,6 +2,7 @@
 
 use crate::common::*;
 use crate::conversations::{export, mount_three_pages};
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::{ConnectorError, Secret};
 use deskpulse_connector_helpscout::{HelpScoutConnector, HelpScoutSettings};
 use serde_json::json;

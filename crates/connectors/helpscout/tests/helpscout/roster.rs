@@ -5,6 +5,8 @@
 use crate::common::*;
 use crate::conversations::{export, t};
 use chrono::{DateTime, Utc};
+use deskpulse_connector::Clock;
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::{
     Checkpoint, ConnectorError, NoProgress, Record, SyncOptions, sync_stream,
 };
@@ -72,7 +74,7 @@ fn roster_connector(server: &MockServer, every: &str) -> HelpScoutConnector {
     HelpScoutConnector::new(s)
         .unwrap()
         .with_retry_policy(fast_retry())
-        .with_clock(now)
+        .with_clock(Clock::from_fn(now))
 }
 
 fn rosters(records: &[Record]) -> Vec<TicketRoster> {

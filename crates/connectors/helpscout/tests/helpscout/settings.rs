@@ -1,5 +1,6 @@
 //! Settings: what a `[[sources]]` entry may say, and errors that name the key to fix.
 
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::{ConnectorError, Secret};
 use deskpulse_connector_helpscout::{
     DEFAULT_BASE_URL, HelpScoutConnector, HelpScoutSettings, KIND, STREAMS, settings_keys,

@@ -7,6 +7,7 @@
 //! of Intercom's pagination guide (`[1707930081000,131,2]`).
 
 use chrono::{DateTime, Utc};
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Record;
 use deskpulse_connector::Secret;
 use deskpulse_connector::http::RetryPolicy;

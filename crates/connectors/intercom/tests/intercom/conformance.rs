@@ -3,6 +3,7 @@
 //! declaration, on all three streams.
 
 use crate::common::{at, conversation, fixture, part, with_parts};
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Secret;
 use deskpulse_connector::testkit::{Conformance, Fixtures, Target};
 use deskpulse_connector_intercom::{

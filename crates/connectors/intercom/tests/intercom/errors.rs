@@ -1,6 +1,7 @@
 //! Pages that cannot be followed are errors: never a panic, never a shortened stream.
 
 use crate::common::*;
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::{Checkpoint, ConnectorError};
 use serde_json::json;
 use wiremock::matchers::{method, path};

@@ -3,6 +3,7 @@
 //! set), and the week's report computed from it equals the hand-computed values.
 
 use crate::common::*;
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::{NoProgress, SyncOptions, sync_stream};
 use deskpulse_connector_intercom::{Clock, IntercomSettings, STREAMS};
 use deskpulse_metrics::{TeamConfig, compute_report};

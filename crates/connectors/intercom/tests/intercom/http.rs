@@ -2,6 +2,7 @@
 //! clock.
 
 use crate::common::*;
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector_intercom::{Clock, IntercomSettings};
 use serde_json::json;
 use wiremock::matchers::{header, method, path};

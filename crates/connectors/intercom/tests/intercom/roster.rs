@@ -4,6 +4,7 @@
 //! otherwise (`GET /conversations/{id}` answers 404, the search drops them).
 
 use crate::common::*;
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::{
     Batch, Checkpoint, Connector, ConnectorError, NoProgress, Record, SyncOptions, sync_stream,
 };

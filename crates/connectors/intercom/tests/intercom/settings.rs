@@ -1,5 +1,6 @@
 //! Settings: validation errors that name the key, defaults, secrets that never print.
 
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Secret;
 use deskpulse_connector_intercom::{
     IntercomConnector, IntercomSettings, KIND, STREAMS, settings_keys,

@@ -4,6 +4,7 @@
 
 use crate::common::*;
 use chrono::{DateTime, Utc};
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::clock::Clock;
 use deskpulse_connector::{Checkpoint, ConnectorError};
 use serde_json::{Value, json};

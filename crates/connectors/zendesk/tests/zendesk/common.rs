@@ -1,5 +1,6 @@
 //! Helpers shared by the Zendesk wiremock tests.
 
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Record;
 use deskpulse_connector::Secret;
 use deskpulse_connector::http::RetryPolicy;

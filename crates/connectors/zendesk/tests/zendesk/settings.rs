@@ -1,5 +1,6 @@
 //! The `[[sources]]` keys of a Zendesk source and their validation.
 
+use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::{ConnectorError, Secret};
 use deskpulse_connector_zendesk::{
     KIND, Zendesk, ZendeskConnector, ZendeskSettings, settings_keys,
