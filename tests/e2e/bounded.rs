@@ -192,3 +192,48 @@ async fn a_source_page_cap_ends_a_long_stream_and_the_next_sync_resumes() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("`sources[0].max_pages`"), "{err}");
 }
+
+#[tokio::test]
+async fn a_body_over_the_source_cap_fails_the_stream_and_names_the_key() {
+    let server = MockServer::start().await;
+    // A users page of about 1.5 MiB: under the default cap of 64 MiB, over a cap of 1 MiB.
+    let big: Vec<Value> = (1..=6000)
+        .map(|id| {
+            let mut u = user(id);
+            u["notes"] = json!("x".repeat(240));
+            u
+        })
+        .collect();
+    Mock::given(method("GET"))
+        .and(path("/api/v2/incremental/users/cursor.json"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "users": big, "after_cursor": null, "end_of_stream": true
+        })))
+        .mount(&server)
+        .await;
+    let env = Env::new();
+    env.write_config(&config(&env, &server, "max_body_mb = 1\n"));
+    let out = env.run(&["sync"], &[("ZENDESK_API_TOKEN", TOKEN)]).await;
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("users") && err.contains("larger than the cap") && err.contains("max_body_mb"),
+        "{err}"
+    );
+    assert_eq!(checkpoint(&env, "users").await, None, "nothing committed");
+
+    // Without the key the default cap holds the same page, and the stream commits it.
+    env.write_config(&config(&env, &server, ""));
+    let _ = env.run(&["sync"], &[("ZENDESK_API_TOKEN", TOKEN)]).await;
+    assert!(
+        checkpoint(&env, "users").await.is_some(),
+        "read under the default cap"
+    );
+
+    // A cap of 0 is a configuration error that names the key.
+    env.write_config(&config(&env, &server, "max_body_mb = 0\n"));
+    let out = env.run(&["sync"], &[("ZENDESK_API_TOKEN", TOKEN)]).await;
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("`sources[0].max_body_mb`"), "{err}");
+}

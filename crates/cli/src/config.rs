@@ -32,7 +32,7 @@ mod tree;
 pub use daemon::DaemonSettings;
 pub use database::{DatabaseSettings, DatabaseUrl};
 pub use smtp::{SmtpSecurity, SmtpSettings};
-pub use sources::{KindSettings, SourceSettings};
+pub use sources::{DEFAULT_MAX_BODY_MB, KindSettings, SourceSettings};
 pub use teams::{ChannelSettings, DEFAULT_DIGEST_SCHEDULE, TeamSettings};
 
 use secrets::Secrets;

@@ -71,9 +71,12 @@ pub fn build(source: &SourceSettings) -> BuildResult {
             format!("unknown connector kind {:?}", source.kind),
         )
     })?;
-    kind.factory
+    let mut connector = kind
+        .factory
         .build(&source.settings.0)
-        .map_err(|e| (key_path(&source.key, &e.key), e.detail))
+        .map_err(|e| (key_path(&source.key, &e.key), e.detail))?;
+    connector.set_max_body_bytes(source.max_body_mb << 20);
+    Ok(connector)
 }
 
 /// `sources[0]` + `page_size` → `sources[0].page_size`; `sources[0]` + `bot_ids[1]` →
@@ -91,7 +94,7 @@ pub fn describe() -> String {
     let mut out = String::new();
     for k in KINDS {
         out.push_str(&format!("{}\n  {}\n", k.kind, k.description));
-        out.push_str("  keys:    name, kind, sync_every, max_pages");
+        out.push_str("  keys:    name, kind, sync_every, max_pages, max_body_mb");
         for key in (k.keys)() {
             out.push_str(", ");
             out.push_str(key);
@@ -126,6 +129,7 @@ mod tests {
             kind: kind.to_owned(),
             sync_every: std::time::Duration::from_secs(900),
             max_pages: 10,
+            max_body_mb: 64,
             settings: KindSettings(settings),
             key: "sources[2]".to_owned(),
         }

@@ -175,6 +175,7 @@ async fn sync(args: &DemoArgs, sim: &Sim, store: &Store) -> Result<SourceSetting
         kind: "zendesk".into(),
         sync_every: Duration::from_secs(15 * 60),
         max_pages: deskpulse_connector::bounds::DEFAULT_MAX_PAGES,
+        max_body_mb: crate::config::DEFAULT_MAX_BODY_MB,
         settings: KindSettings(serde_json::json!({
             "subdomain": "demo",
             "email": cfg.credentials.email,

@@ -103,3 +103,24 @@ fn only_where_secret(input: &str) -> bool {
             overlay || (secret_vars.contains(&name) && !other_vars.contains(&name))
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::only_where_secret;
+
+    #[test]
+    fn a_mark_counts_as_planted_only_under_a_credential() {
+        assert!(only_where_secret("[smtp]\npassword = \"@S@\"\n"));
+        assert!(only_where_secret("sources.0.api_token = '@S@'\n"));
+        assert!(!only_where_secret("[[teams]]\nname = \"@S@\"\n"));
+        assert!(!only_where_secret("# password = \"@S@\"\n"));
+        assert!(only_where_secret(
+            "#env DP=@S@\n[smtp]\npassword = \"${DP}\"\n"
+        ));
+        assert!(!only_where_secret(
+            "#env DP=@S@\n[smtp]\npassword = \"${DP}\"\nhost = \"${DP}\"\n"
+        ));
+        assert!(only_where_secret("#env DESKPULSE__SMTP__PASSWORD=@S@\n"));
+        assert!(!only_where_secret("#env DESKPULSE__SMTP__HOST=@S@\n"));
+    }
+}

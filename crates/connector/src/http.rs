@@ -1046,8 +1046,8 @@ async fn classify(
                     endpoint: endpoint.to_owned(),
                     detail: format!(
                         "the response body is larger than the cap of {max_body} bytes ({}) on one response ({size}), so it \
-                         was not read: ask the API for smaller pages (`page_size`) or raise the cap \
-                         (`HttpClient::with_max_body_bytes`)",
+                         was not read: ask the API for smaller pages (`page_size`) or raise the source's \
+                         `max_body_mb`",
                         human_bytes(max_body)
                     ),
                 })

@@ -97,6 +97,10 @@ pub trait Connector: Send + Sync {
     /// when the API says the stream is exhausted (its end-of-stream flag, never merely an
     /// empty page). The last batch's checkpoint is where the next incremental sync starts.
     fn read<'a>(&'a self, stream: &'a str, from: Option<Checkpoint>) -> BatchStream<'a>;
+
+    /// Caps one response body at `max` bytes (a source's `max_body_mb`); a connector that
+    /// reads no HTTP ignores it. [`HttpConnector`]s set it on their client.
+    fn set_max_body_bytes(&mut self, _max: u64) {}
 }
 
 /// What can go wrong while reading an external API. Messages never contain credentials.

@@ -135,6 +135,11 @@ impl<C: HttpConnector> Connector for C {
         self.read_stream(stream, from)
             .unwrap_or_else(|| failed(ConnectorError::unknown_stream(stream, C::Kind::STREAMS)))
     }
+
+    fn set_max_body_bytes(&mut self, max: u64) {
+        let http = self.http().clone().with_max_body_bytes(max);
+        *self.http_mut() = http;
+    }
 }
 
 impl HttpSettings {

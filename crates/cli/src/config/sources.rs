@@ -20,6 +20,8 @@ pub struct SourceSettings {
     /// cursor going round, an `end_time` creeping a second a page) fails the stream instead
     /// of keeping the source from ever syncing again.
     pub max_pages: u64,
+    /// The cap on one response body, in MiB (`max_body_mb`, default 64).
+    pub max_body_mb: u64,
     /// The kind-specific keys, handed to the connector's own settings type.
     pub settings: KindSettings,
     /// Where this source sits in the file, for error messages (`sources[0]`).
@@ -107,13 +109,18 @@ fn validate_one(key: String, mut table: Map<String, Value>) -> Result<SourceSett
     };
     let max_pages = match table.remove("max_pages") {
         None => deskpulse_connector::bounds::DEFAULT_MAX_PAGES,
-        Some(v) => max_pages(&key, &v)?,
+        Some(v) => whole_number(&key, "max_pages", "pages", 1..=u64::MAX, &v)?,
+    };
+    let max_body_mb = match table.remove("max_body_mb") {
+        None => DEFAULT_MAX_BODY_MB,
+        Some(v) => whole_number(&key, "max_body_mb", "MiB", MAX_BODY_MB_RANGE, &v)?,
     };
     Ok(SourceSettings {
         name,
         kind,
         sync_every,
         max_pages,
+        max_body_mb,
         settings: KindSettings(Value::Object(table)),
         key,
     })
@@ -144,15 +151,31 @@ fn kind(key: &str, v: Option<Value>) -> Result<String, KeyError> {
     Ok(kind)
 }
 
-/// A whole number of at least 1, written as a number or (from the environment) as text.
-fn max_pages(key: &str, v: &Value) -> Result<u64, KeyError> {
+/// The default of `max_body_mb`: the SDK's own cap, in MiB.
+pub const DEFAULT_MAX_BODY_MB: u64 = deskpulse_connector::http::DEFAULT_MAX_BODY_BYTES >> 20;
+/// 1 MiB to 4 GiB: a page is never smaller than a megabyte's worth of records in practice, and
+/// a cap above 4 GiB is no cap on this machine class.
+const MAX_BODY_MB_RANGE: std::ops::RangeInclusive<u64> = 1..=4096;
+
+/// A whole number in `range`, written as a number or (from the environment) as text.
+fn whole_number(
+    key: &str,
+    field: &str,
+    unit: &str,
+    range: std::ops::RangeInclusive<u64>,
+    v: &Value,
+) -> Result<u64, KeyError> {
     v.as_u64()
         .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
-        .filter(|n| *n >= 1)
+        .filter(|n| range.contains(n))
         .ok_or_else(|| {
+            let bounds = match *range.end() {
+                u64::MAX => format!("of at least {}", range.start()),
+                end => format!("from {} to {end}", range.start()),
+            };
             KeyError::new(
-                format!("{key}.max_pages"),
-                format!("{v} is not a whole number of pages of at least 1"),
+                format!("{key}.{field}"),
+                format!("{v} is not a whole number of {unit} {bounds}"),
             )
         })
 }
@@ -214,6 +237,21 @@ mod tests {
         for bad in ["0", "\"many\"", "1.5"] {
             let e = parse(&format!("{ZD}max_pages = {bad}\n"), &[("ZD_TOKEN", "t")]).unwrap_err();
             assert!(e.contains("`sources[0].max_pages`"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn max_body_mb_defaults_to_the_sdk_cap_and_is_bounded() {
+        let s = parse(ZD, &[("ZD_TOKEN", "t")]).unwrap();
+        assert_eq!(s.sources[0].max_body_mb, 64);
+        let s = parse(&format!("{ZD}max_body_mb = 2\n"), &[("ZD_TOKEN", "t")]).unwrap();
+        assert_eq!(s.sources[0].max_body_mb, 2);
+        for bad in ["0", "4097", "\"big\"", "1.5"] {
+            let e = parse(&format!("{ZD}max_body_mb = {bad}\n"), &[("ZD_TOKEN", "t")]).unwrap_err();
+            assert!(
+                e.contains("`sources[0].max_body_mb`") && e.contains("from 1 to 4096"),
+                "{bad}: {e}"
+            );
         }
     }
 
