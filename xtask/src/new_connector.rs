@@ -1,8 +1,9 @@
 //! `cargo xtask new-connector NAME`: generates `crates/connectors/NAME` from the templates in
-//! `templates/` and registers it (root `Cargo.toml` members and workspace dependency, the CLI's
-//! dependency and its `KINDS` entry, a commented `[[sources]]` example in
-//! `config/default.toml`). Every edit is computed first and written only if all of them apply,
-//! so a refusal leaves the tree untouched.
+//! `templates/` and registers it with two lines outside the crate: the CLI's dependency
+//! (`crates/cli/Cargo.toml`) and its line in `KINDS` (`crates/cli/src/connectors.rs`). The
+//! workspace takes the crate by its `crates/connectors/*` glob; the crate's docs hold its
+//! `[[sources]]` example. Every edit is computed first and written only if all of them
+//! apply, so a refusal leaves the tree untouched.
 
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -12,8 +13,6 @@ const CARGO_TOML: &str = include_str!("templates/Cargo.toml.tmpl");
 const LIB_RS: &str = include_str!("templates/lib.rs.tmpl");
 const SETTINGS_RS: &str = include_str!("templates/settings.rs.tmpl");
 const TEST_MAIN_RS: &str = include_str!("templates/test_main.rs.tmpl");
-const DEFAULT_TOML: &str = include_str!("templates/default.toml.tmpl");
-const KIND_RS: &str = include_str!("templates/kind.rs.tmpl");
 
 /// Lowercase ASCII letters, digits and `_`, starting with a letter: a valid `kind`, crate
 /// suffix and Rust identifier.
@@ -110,38 +109,14 @@ fn insert_after_last(
     None
 }
 
-/// The root `Cargo.toml` with the crate in `members` and `[workspace.dependencies]`.
-pub fn edit_root_manifest(text: &str, name: &str) -> Result<String> {
-    let member = format!("\"crates/connectors/{name}\"");
-    if text.contains(&member) {
-        bail!("the root Cargo.toml already lists {member}");
-    }
-    let text = insert_after_last(
-        text,
-        "members = [",
-        "]",
-        &["\"crates/connectors/", "\"crates/connector\""],
-        &format!("    {member},"),
-    )
-    .context("cannot find the `members` list of the root Cargo.toml")?;
-    insert_after_last(
-        &text,
-        "[workspace.dependencies]",
-        "\n[",
-        &["deskpulse-connector-", "deskpulse-connector "],
-        &format!("deskpulse-connector-{name} = {{ path = \"crates/connectors/{name}\" }}"),
-    )
-    .context("cannot find `deskpulse-connector` in [workspace.dependencies] of the root Cargo.toml")
-}
-
-/// `crates/cli/Cargo.toml` with the dependency.
+/// `crates/cli/Cargo.toml` with the dependency (a path: the root manifest needs no entry).
 pub fn edit_cli_manifest(text: &str, name: &str) -> Result<String> {
     insert_after_last(
         text,
         "[dependencies]",
         "\n[",
         &["deskpulse-connector-", "deskpulse-connector."],
-        &format!("deskpulse-connector-{name}.workspace = true"),
+        &format!("deskpulse-connector-{name} = {{ path = \"../connectors/{name}\" }}"),
     )
     .context("cannot find `deskpulse-connector` in [dependencies] of crates/cli/Cargo.toml")
 }
@@ -164,10 +139,15 @@ pub fn edit_kinds(text: &str, name: &str) -> Result<String> {
         ","
     };
     Ok(format!(
-        "{head}{comma}\n{}{}",
-        render(KIND_RS, name),
+        "{head}{comma}\n    {}\n{}",
+        kind_line(name),
         &text[close..]
     ))
+}
+
+/// The registry line of a connector crate: `Kind::of(&deskpulse_connector_acme::Acme),`.
+pub fn kind_line(name: &str) -> String {
+    format!("Kind::of(&deskpulse_connector_{name}::{}),", camel(name))
 }
 
 /// The index of the `]` closing the `[` just before `from`, skipping strings and comments.
@@ -205,17 +185,6 @@ fn matching_bracket(text: &str, from: usize) -> Option<usize> {
     None
 }
 
-/// `config/default.toml` with a commented `[[sources]]` example at the end.
-pub fn edit_default_config(text: &str, name: &str) -> Result<String> {
-    if text.contains(&format!("kind = \"{name}\"")) {
-        bail!("config/default.toml already has a source of kind {name:?}");
-    }
-    let mut out = text.trim_end().to_owned();
-    out.push('\n');
-    out.push_str(&render(DEFAULT_TOML, name));
-    Ok(out)
-}
-
 pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let [name] = args else {
         bail!("usage: cargo xtask new-connector NAME   (lowercase letters, digits, `_`)");
@@ -243,16 +212,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     }
     // Compute every edit before writing anything.
     let edits = vec![
-        (
-            "Cargo.toml",
-            edit_root_manifest(&read("Cargo.toml")?, name)?,
-        ),
         ("crates/cli/Cargo.toml", edit_cli_manifest(&cli, name)?),
         ("crates/cli/src/connectors.rs", edit_kinds(&kinds, name)?),
-        (
-            "config/default.toml",
-            edit_default_config(&read("config/default.toml")?, name)?,
-        ),
     ];
     let mut rust_files = vec![root.join("crates/cli/src/connectors.rs")];
     for (rel, text) in crate_files(name) {
@@ -382,52 +343,55 @@ mod tests {
             }
         }
         let lib = render(LIB_RS, "help_desk2");
-        assert!(lib.contains("pub const KIND: &str = \"help_desk2\";"));
+        assert!(lib.contains("const KIND: &'static str = \"help_desk2\";"));
         assert!(lib.contains("pub struct HelpDesk2Connector"));
+        assert!(lib.contains("kind = \"help_desk2\"") && lib.contains("${HELP_DESK2_API_TOKEN}"));
         let test = render(TEST_MAIN_RS, "help_desk2");
         assert!(test.contains(
-            "use deskpulse_connector_help_desk2::{HelpDesk2Connector, HelpDesk2Settings};"
+            "use deskpulse_connector_help_desk2::{HelpDesk2, HelpDesk2Connector, HelpDesk2Settings};"
         ));
-        let cfg = render(DEFAULT_TOML, "help_desk2");
-        assert!(toml_ish(&cfg.replace("# ", "")) && cfg.contains("${HELP_DESK2_API_TOKEN}"));
     }
 
+    /// Two lines outside the crate: the CLI's dependency and its `KINDS` line.
     #[test]
     fn registrations_apply_to_the_real_files() {
         let root = crate::project_root();
         let read = |rel: &str| std::fs::read_to_string(root.join(rel)).unwrap();
-        let manifest = edit_root_manifest(&read("Cargo.toml"), "zz_test").unwrap();
-        assert!(manifest.contains("    \"crates/connectors/zz_test\",\n"));
-        assert!(manifest.contains(
-            "\ndeskpulse-connector-zz_test = { path = \"crates/connectors/zz_test\" }\n"
-        ));
-        assert!(balanced(&manifest));
-        let cli = edit_cli_manifest(&read("crates/cli/Cargo.toml"), "zz_test").unwrap();
-        assert!(cli.contains("\ndeskpulse-connector-zz_test.workspace = true\n"));
-        let kinds = edit_kinds(&read("crates/cli/src/connectors.rs"), "zz_test").unwrap();
-        assert!(balanced(&kinds));
-        assert!(kinds.contains("kind: deskpulse_connector_zz_test::KIND,"));
+        let before = read("crates/cli/Cargo.toml");
+        let cli = edit_cli_manifest(&before, "zz_test").unwrap();
+        assert!(
+            cli.contains("\ndeskpulse-connector-zz_test = { path = \"../connectors/zz_test\" }\n")
+        );
+        assert_eq!(cli.lines().count(), before.lines().count() + 1);
+        let before = read("crates/cli/src/connectors.rs");
+        let kinds = edit_kinds(&before, "zz_test").unwrap();
+        assert_eq!(kinds.lines().count(), before.lines().count() + 1);
         let kinds_at = kinds.find("pub const KINDS").unwrap();
         assert!(
-            kinds[kinds_at..].contains("},\n];")
-                || kinds[kinds_at..].contains("},\n    ConnectorKind")
+            kinds[kinds_at..].contains("    Kind::of(&deskpulse_connector_zz_test::ZzTest),\n];"),
+            "{}",
+            &kinds[kinds_at..]
         );
-        let cfg = edit_default_config(&read("config/default.toml"), "zz_test").unwrap();
-        assert!(cfg.ends_with("# # requests_per_minute = 60                # your plan's API limit (0 = no client-side limit)\n"));
-        assert!(edit_root_manifest(&manifest, "zz_test").is_err());
     }
 
     #[test]
     fn kinds_insertion_handles_one_and_many_entries() {
-        let one = "pub const KINDS: &[ConnectorKind] = &[ConnectorKind {\n    kind: \"a\", // [x]\n}];\n\nfn f() {}\n";
+        let one = "pub const KINDS: &[Kind] = &[Kind::of(&a::A) /* [x] */];\n\nfn f() {}\n";
         let out = edit_kinds(one, "b").unwrap();
         assert!(balanced(&out));
-        assert!(out.contains("}];") || out.contains("},\n    ConnectorKind"));
-        assert!(out.ends_with("];\n\nfn f() {}\n"), "{out}");
-        let many = "pub const KINDS: &[ConnectorKind] = &[\n    ConnectorKind { kind: \"a\" },\n    ConnectorKind { kind: \"]\" },\n];\n";
+        assert!(
+            out.ends_with(
+                "/* [x] */,\n    Kind::of(&deskpulse_connector_b::B),\n];\n\nfn f() {}\n"
+            ),
+            "{out}"
+        );
+        let many = "pub const KINDS: &[Kind] = &[\n    Kind::of(&a::A),\n    Kind::of(&c::C), // \"]\"\n];\n";
         let out = edit_kinds(many, "b").unwrap();
         assert!(balanced(&out));
-        assert_eq!(out.matches("ConnectorKind {").count(), 3);
-        assert!(out.ends_with("},\n];\n"), "{out}");
+        assert_eq!(out.matches("Kind::of(").count(), 3);
+        assert!(
+            out.ends_with("    Kind::of(&deskpulse_connector_b::B),\n];\n"),
+            "{out}"
+        );
     }
 }
