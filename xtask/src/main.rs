@@ -12,8 +12,10 @@
 //!   for SECONDS each (default 120), one at a time; see `xtask/src/fuzz.rs` for how it builds
 //!   on the stable compiler (`RUSTC_BOOTSTRAP=1`) and where inputs and findings live.
 //! * `cargo xtask new-connector NAME` — generates `crates/connectors/NAME` (settings, an
-//!   example stream, a wiremock test running the conformance kit) and registers it with the
-//!   workspace, the CLI and `config/default.toml` (see `docs/connectors.md`).
+//!   example stream, a wiremock test running the conformance kit) and registers it with two
+//!   lines in the CLI (its dependency and its `KINDS` line; see `docs/connectors.md`).
+//!
+//! Its tests include the tidy checks (`tidy.rs`), so `cargo xtask test` runs them.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use anyhow::{Context, Result, bail};
@@ -22,6 +24,8 @@ use std::process::Command;
 
 mod fuzz;
 mod new_connector;
+#[cfg(test)]
+mod tidy;
 
 const PG_ENV: &str = "DESKPULSE_TEST_POSTGRES_URL";
 

@@ -1,3 +1,5 @@
+//! A page of records and the checkpoint committed with it.
+
 use crate::Record;
 
 /// Where a stream stands: opaque to everyone but the connector that wrote it. Storage keeps

@@ -1,3 +1,5 @@
+//! Validated names: a source's name, checked once at the edge.
+
 use std::fmt;
 
 /// The name of a configured source (`[[sources]] name = "zendesk-main"`): lowercase ASCII

@@ -1,3 +1,5 @@
+//! The HTTP client against wiremock and raw sockets: retries, rate budgets, caps, redirects.
+
 use super::*;
 use std::io::Write;
 use std::sync::Mutex;

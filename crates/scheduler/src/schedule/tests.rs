@@ -1,3 +1,5 @@
+//! Digest schedules across time zones and daylight-saving changes.
+
 use super::*;
 use chrono_tz::America::New_York;
 use chrono_tz::Europe::Berlin;

@@ -1,3 +1,6 @@
+//! Shared builders: the connector against a mock server, and pages shaped like Freshdesk's
+//! documented responses.
+
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Record;
 use deskpulse_connector::Secret;
