@@ -23,8 +23,7 @@ mod telemetry;
 use clap::Parser;
 use std::process::ExitCode;
 
-/// Why a command failed, and so its exit code. (Not the connector kit's `Failure`, a finding
-/// of a conformance run.)
+/// Why a command failed, and so its exit code.
 #[derive(Debug)]
 pub enum CommandError {
     /// A usage or configuration error: exit code 2.

@@ -902,7 +902,7 @@ impl HttpClient {
             }
             let outcome = match request.send().await {
                 Err(e) => Attempt::Retry {
-                    failure: Failure::Transport(describe(&e)),
+                    failure: AttemptFailure::Transport(describe(&e)),
                     server_wait: None,
                 },
                 Ok(resp) => {
@@ -987,27 +987,27 @@ fn retry_wait(server_wait: Option<Duration>, backoff: Duration, policy: &RetryPo
     }
 }
 
-enum Failure {
+enum AttemptFailure {
     Status { status: u16, detail: String },
     Transport(String),
 }
 
-impl Failure {
+impl AttemptFailure {
     fn reason(&self) -> String {
         match self {
-            Failure::Status { status, .. } => format!("HTTP {status}"),
-            Failure::Transport(d) => d.clone(),
+            AttemptFailure::Status { status, .. } => format!("HTTP {status}"),
+            AttemptFailure::Transport(d) => d.clone(),
         }
     }
     fn into_error(self, endpoint: &str, attempts: u32) -> ConnectorError {
         match self {
-            Failure::Status { status, detail } => ConnectorError::Http {
+            AttemptFailure::Status { status, detail } => ConnectorError::Http {
                 status,
                 endpoint: endpoint.to_owned(),
                 attempts,
                 detail,
             },
-            Failure::Transport(detail) => ConnectorError::Transport {
+            AttemptFailure::Transport(detail) => ConnectorError::Transport {
                 endpoint: endpoint.to_owned(),
                 attempts,
                 detail,
@@ -1020,7 +1020,7 @@ enum Attempt {
     Done(HeaderMap, Vec<u8>),
     Fatal(ConnectorError),
     Retry {
-        failure: Failure,
+        failure: AttemptFailure,
         server_wait: Option<Duration>,
     },
 }
@@ -1054,7 +1054,7 @@ async fn classify(
             }
             // The connection broke mid-body (cut short, timed out): try again.
             Err(BodyError::Broken(e)) => Attempt::Retry {
-                failure: Failure::Transport(format!("reading the body: {}", describe(&e))),
+                failure: AttemptFailure::Transport(format!("reading the body: {}", describe(&e))),
                 server_wait: None,
             },
         };
@@ -1069,7 +1069,7 @@ async fn classify(
         let wait = crate::ratelimit::server_wait(resp.headers(), now);
         let detail = body_excerpt(resp, scrubber).await;
         return Attempt::Retry {
-            failure: Failure::Status {
+            failure: AttemptFailure::Status {
                 status: status.as_u16(),
                 detail,
             },
@@ -1079,7 +1079,7 @@ async fn classify(
     let detail = body_excerpt(resp, scrubber).await;
     if status.is_server_error() {
         return Attempt::Retry {
-            failure: Failure::Status {
+            failure: AttemptFailure::Status {
                 status: status.as_u16(),
                 detail,
             },

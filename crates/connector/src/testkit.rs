@@ -43,7 +43,7 @@
 //!     stored (check 2 shows it resumes).
 //!
 //! The kit's rooms: `fixtures` (pages, faults, the scenario servers), `checks` (one
-//! function per check), `report` (failures), `logs` (the global log capture), `streams`
+//! function per check), `report` (findings), `logs` (the global log capture), `streams`
 //! (helpers for a connector's own tests).
 //!
 //! Every read runs as [`crate::sync_stream`] runs it: inside a [`StreamRun`] (so the HTTP
@@ -85,7 +85,7 @@ mod streams;
 
 pub use fixtures::{Fixtures, Page};
 pub use logs::{LogCapture, captured_logs};
-pub use report::{Failure, Report};
+pub use report::{Finding, Report};
 pub use streams::{
     assert_http_error, assert_malformed, assert_resumes_exactly, assert_resumes_exactly_mid_pass,
     basic_auth_header, checkpoints, read, read_ok, records,

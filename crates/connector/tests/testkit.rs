@@ -180,7 +180,7 @@ fn kit_on(flaw: Flaw, fixtures: Fixtures) -> Conformance {
 }
 
 fn checks(report: &Report) -> BTreeSet<&'static str> {
-    report.failures.iter().map(|f| f.check).collect()
+    report.findings.iter().map(|f| f.check).collect()
 }
 
 #[tokio::test]
@@ -204,7 +204,7 @@ async fn swallowed_errors_are_reported() {
 async fn a_connector_that_follows_a_repeated_page_for_ever_is_reported() {
     let report = kit(Flaw::SkipsSeenRecords).run().await;
     let endless: Vec<_> = report
-        .failures
+        .findings
         .iter()
         .filter(|f| f.check == "endless paging")
         .collect();
@@ -230,7 +230,7 @@ async fn a_logged_secret_is_reported() {
     let report = kit(Flaw::LogsSecret).secret("toy-Secret-4f9a").run().await;
     assert!(
         report
-            .failures
+            .findings
             .iter()
             .any(|f| f.check == "secrets" && !f.message.contains("toy-Secret-4f9a")),
         "{report}"
@@ -260,7 +260,7 @@ async fn a_page_nothing_requests_is_reported() {
     let report = kit_on(Flaw::None, f).run().await;
     assert!(
         report
-            .failures
+            .findings
             .iter()
             .any(|x| x.check == "fixtures" && x.message.contains("cursr=c9")),
         "{report}"

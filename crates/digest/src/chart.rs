@@ -170,7 +170,7 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Polarity, Target, TargetStatus};
+    use crate::model::{Polarity, Target, TargetVerdict};
 
     fn kpi(unit: Unit, target: f64, series: Vec<Option<f64>>) -> Kpi {
         Kpi {
@@ -185,7 +185,7 @@ mod tests {
             change: None,
             target: Some(Target {
                 kpi: "x".into(),
-                status: TargetStatus::Met,
+                status: TargetVerdict::Met,
                 text: format!("≤ {target}"),
                 value: target,
                 judged: None,

@@ -26,7 +26,7 @@ use deskpulse_model::PeriodSpec;
 
 use crate::model::{
     AgentRow, Attention, ChannelRow, CostsSection, Digest, ForecastSection, Kpi, PlatformRow,
-    Polarity, Quote, ReviewsSection, SocialRow, TREND_PERIODS, Target, TargetStatus, Unit,
+    Polarity, Quote, ReviewsSection, SocialRow, TREND_PERIODS, Target, TargetVerdict, Unit,
     VendorCheck,
 };
 use crate::slack::{Block, SlackMessage, Text, check_limits};
@@ -333,9 +333,9 @@ fn kpi(u: &mut Unstructured<'_>) -> Result<Kpi> {
         Some(Target {
             kpi: id.to_owned(),
             status: *u.choose(&[
-                TargetStatus::Met,
-                TargetStatus::Missed,
-                TargetStatus::Unknown,
+                TargetVerdict::Met,
+                TargetVerdict::Missed,
+                TargetVerdict::Unknown,
             ])?,
             text: format!("≤ {goal}"),
             value: goal,

@@ -13,7 +13,7 @@ use askama::Template;
 use crate::chart::{self, ChartError};
 use crate::escape::{LINE_CHARS, NAME_CHARS, QUOTE_CHARS, plain, plain_cut};
 use crate::format;
-use crate::model::{Digest, Kpi, Quote, TargetStatus};
+use crate::model::{Digest, Kpi, Quote, TargetVerdict};
 use crate::text::{csat_cell, opt};
 
 /// A PNG to attach inline, referenced from the HTML as `cid:{content_id}`.
@@ -134,9 +134,9 @@ fn kpi_view(k: &Kpi, chart_cid: Option<String>) -> KpiView {
         None => "#6b7280",
     };
     let (status, status_bg, status_fg) = match k.target.as_ref().map(|t| t.status) {
-        Some(TargetStatus::Met) => ("met", "#dcfce7", "#166534"),
-        Some(TargetStatus::Missed) => ("missed", "#fee2e2", "#991b1b"),
-        Some(TargetStatus::Unknown) | None => ("unknown", "#f3f4f6", "#4b5563"),
+        Some(TargetVerdict::Met) => ("met", "#dcfce7", "#166534"),
+        Some(TargetVerdict::Missed) => ("missed", "#fee2e2", "#991b1b"),
+        Some(TargetVerdict::Unknown) | None => ("unknown", "#f3f4f6", "#4b5563"),
     };
     KpiView {
         label: k.label.to_owned(),

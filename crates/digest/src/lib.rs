@@ -42,7 +42,7 @@ mod text;
 pub use html::{HtmlEmail, InlineImage, RenderError, render_html};
 pub use model::{
     AgentRow, Attention, ChannelRow, CostsSection, Digest, DigestInput, ForecastSection, Kpi,
-    PlatformRow, Polarity, Quote, ReviewsSection, SocialRow, TREND_PERIODS, Target, TargetStatus,
+    PlatformRow, Polarity, Quote, ReviewsSection, SocialRow, TREND_PERIODS, Target, TargetVerdict,
     Unit, VendorCheck, format_value,
 };
 pub use slack::{Block, SlackMessage, Text, check_limits, render_slack};

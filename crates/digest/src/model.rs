@@ -22,7 +22,7 @@
 //! [`escape::QUOTE_CHARS`]: crate::escape::QUOTE_CHARS
 
 use deskpulse_metrics::{
-    Better, DurationStats, HEADLINE, KpiReport, KpiTrend, MAX_HISTORY, Status, TRAILING_WINDOW,
+    Better, DurationStats, HEADLINE, KpiReport, KpiTrend, MAX_HISTORY, TRAILING_WINDOW,
 };
 use deskpulse_model::{Rating, RatingKind, Review};
 use serde::Serialize;
@@ -96,43 +96,16 @@ impl Polarity {
     }
 }
 
-/// The metrics crate's [`Status`], as the renderers spell it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TargetStatus {
-    Met,
-    Missed,
-    /// The KPI has a target but no data this period.
-    Unknown,
-}
+/// The metrics crate's verdict on a target: the digest shows it, never re-judges.
+pub use deskpulse_metrics::TargetVerdict;
 
-impl TargetStatus {
-    pub fn label(self) -> &'static str {
-        match self {
-            TargetStatus::Met => "met",
-            TargetStatus::Missed => "missed",
-            TargetStatus::Unknown => "unknown",
-        }
-    }
-}
-
-impl From<Status> for TargetStatus {
-    fn from(s: Status) -> Self {
-        match s {
-            Status::Met => TargetStatus::Met,
-            Status::Missed => TargetStatus::Missed,
-            Status::Unknown => TargetStatus::Unknown,
-        }
-    }
-}
-
-/// One of the report's target rows ([`deskpulse_metrics::TargetStatus`]), ready to show.
+/// One of the report's target rows ([`deskpulse_metrics::TargetCheck`]), ready to show.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Target {
     /// The report key of the KPI (`first_response_time`).
     pub kpi: String,
     /// As the metrics crate judged it.
-    pub status: TargetStatus,
+    pub status: TargetVerdict,
     /// `≤ 1h`, `≥ 90%`.
     pub text: String,
     /// The target on the KPI's scale (seconds, fraction, ...), for charts.
@@ -145,7 +118,7 @@ pub struct Target {
 }
 
 impl Target {
-    fn from_report(t: &deskpulse_metrics::TargetStatus) -> Target {
+    fn from_report(t: &deskpulse_metrics::TargetCheck) -> Target {
         let unit = info(&t.kpi).unit;
         let sign = if t.direction == "at_least" {
             "≥"
@@ -154,7 +127,7 @@ impl Target {
         };
         Target {
             kpi: t.kpi.clone(),
-            status: t.status.into(),
+            status: t.status,
             text: format!("{sign} {}", format_value(unit, t.target)),
             value: t.target,
             judged: t
@@ -493,7 +466,7 @@ impl Digest {
     pub fn missed_targets(&self) -> usize {
         self.targets
             .iter()
-            .filter(|t| t.status == TargetStatus::Missed)
+            .filter(|t| t.status == TargetVerdict::Missed)
             .count()
     }
 
@@ -511,7 +484,7 @@ impl Digest {
 /// The report's missed targets, then the KPIs it flagged as unusual: its verdicts in words.
 fn attention(targets: &[Target], trends: &[KpiTrend]) -> Vec<Attention> {
     let mut out = Vec::new();
-    for t in targets.iter().filter(|t| t.status == TargetStatus::Missed) {
+    for t in targets.iter().filter(|t| t.status == TargetVerdict::Missed) {
         let i = info(&t.kpi);
         let clock = if t.business_time {
             " in business hours"

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::escape::{self, LINE_CHARS, NAME_CHARS, QUOTE_CHARS, slack_cut, truncate_escaped};
 use crate::format;
-use crate::model::{Digest, Kpi, Quote, TargetStatus};
+use crate::model::{Digest, Kpi, Quote, TargetVerdict};
 use crate::text::{csat_cell, opt};
 
 pub const MAX_BLOCKS: usize = 50;
@@ -99,11 +99,11 @@ fn lines_within(title: &str, lines: &[String], max: usize) -> String {
     out
 }
 
-fn status_emoji(s: TargetStatus) -> &'static str {
+fn status_emoji(s: TargetVerdict) -> &'static str {
     match s {
-        TargetStatus::Met => ":white_check_mark:",
-        TargetStatus::Missed => ":x:",
-        TargetStatus::Unknown => ":grey_question:",
+        TargetVerdict::Met => ":white_check_mark:",
+        TargetVerdict::Missed => ":x:",
+        TargetVerdict::Unknown => ":grey_question:",
     }
 }
 

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::escape::{LINE_CHARS, NAME_CHARS, QUOTE_CHARS, plain, plain_cut};
 use crate::format;
-use crate::model::{Digest, Kpi, Quote, TargetStatus};
+use crate::model::{Digest, Kpi, Quote, TargetVerdict};
 
 /// Renders `digest` as plain text (UTF-8, `\n` line ends, at most ~100 columns of prose).
 pub fn render_text(d: &Digest) -> String {
@@ -198,11 +198,11 @@ fn section(w: &mut String, title: &str) {
     let _ = writeln!(w, "\n{title}\n{}", "-".repeat(title.chars().count()));
 }
 
-fn status_word(s: TargetStatus) -> &'static str {
+fn status_word(s: TargetVerdict) -> &'static str {
     match s {
-        TargetStatus::Met => "MET",
-        TargetStatus::Missed => "MISSED",
-        TargetStatus::Unknown => "UNKNOWN",
+        TargetVerdict::Met => "MET",
+        TargetVerdict::Missed => "MISSED",
+        TargetVerdict::Unknown => "UNKNOWN",
     }
 }
 

@@ -83,15 +83,13 @@ fn sample_digest_from_hostile_facts_keeps_every_format_safe_and_bounded() {
     check(&digest);
 }
 
-/// Inputs on which `deskpulse_model::PeriodSpec` does not print what it parsed: `0001-01`
-/// parses as January of year 1 and prints as `1-01`, which does not parse (the year must
-/// have four digits); `+999-11` is accepted as a four-digit year and prints as `999-11`.
-/// `crates/model` is not this suite's to change: run with `--ignored` once `Display` pads
-/// the year to four digits and `FromStr` takes only ASCII digits.
+/// Findings of `period_spec`, fixed in `crates/model`: `0001-01` parsed as January of year 1
+/// and printed as `1-01`, which did not parse back (the year must have four digits);
+/// `+999-11` was taken as a four-digit year. `Display` now pads the year to four digits and
+/// `FromStr` takes only ASCII digits.
 #[test]
-#[ignore = "crates/model: PeriodSpec's Display does not pad years below 1000 (see the doc comment)"]
-fn period_spec_known_model_bugs() {
-    for (name, data) in inputs("period_spec", "known_model_bugs") {
+fn period_spec_findings() {
+    for (name, data) in inputs("period_spec", "regressions") {
         run(&name, || period_spec(&data));
     }
 }

@@ -19,17 +19,28 @@ use crate::stats::num;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Status {
+pub enum TargetVerdict {
     Met,
     Missed,
     /// No data to judge (n = 0, or costs not known for the whole period).
     Unknown,
 }
 
+impl TargetVerdict {
+    /// As the JSON report and the digest spell it.
+    pub fn label(self) -> &'static str {
+        match self {
+            TargetVerdict::Met => "met",
+            TargetVerdict::Missed => "missed",
+            TargetVerdict::Unknown => "unknown",
+        }
+    }
+}
+
 /// One KPI against its target. Durations compare the median (in business time when the
 /// team has business hours: targets are then meant in business hours).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TargetStatus {
+pub struct TargetCheck {
     pub kpi: String,
     #[serde(serialize_with = "num::one")]
     pub target: f64,
@@ -38,7 +49,7 @@ pub struct TargetStatus {
     pub value: Option<f64>,
     /// `"at_most"` or `"at_least"`.
     pub direction: String,
-    pub status: Status,
+    pub status: TargetVerdict,
     /// `value` is the business-time median (the team has business hours), not the calendar
     /// median the KPI's headline figure and its trend show: a reader that shows both must
     /// say which one was judged. Absent (false) for a team without business hours.
@@ -47,7 +58,7 @@ pub struct TargetStatus {
 }
 
 /// Each KPI with a target against it. Public through [`judge`] only.
-fn target_status(targets: &Targets, k: &Kpis) -> Vec<TargetStatus> {
+fn target_status(targets: &Targets, k: &Kpis) -> Vec<TargetCheck> {
     let frt = k
         .first_response_time
         .business
@@ -60,11 +71,11 @@ fn target_status(targets: &Targets, k: &Kpis) -> Vec<TargetStatus> {
         .map_or((&k.resolution_time.stats, false), |b| (b, true));
     let row = |kpi: &str, target: f64, value: Option<f64>, at_most: bool, business_time| {
         let status = match value {
-            None => Status::Unknown,
-            Some(v) if (at_most && v <= target) || (!at_most && v >= target) => Status::Met,
-            Some(_) => Status::Missed,
+            None => TargetVerdict::Unknown,
+            Some(v) if (at_most && v <= target) || (!at_most && v >= target) => TargetVerdict::Met,
+            Some(_) => TargetVerdict::Missed,
         };
-        TargetStatus {
+        TargetCheck {
             kpi: kpi.to_owned(),
             target,
             value,
@@ -448,7 +459,7 @@ pub(crate) fn suggest(team: &TeamConfig, r: &KpiReport) -> Vec<Suggestion> {
     let missed = |kpi: &str| {
         r.targets
             .iter()
-            .any(|t| t.kpi == kpi && t.status == Status::Missed)
+            .any(|t| t.kpi == kpi && t.status == TargetVerdict::Missed)
     };
     let trend = |kpi: &str| {
         r.trends

@@ -81,9 +81,9 @@ pub use input::{
 };
 pub use insights::{
     ANOMALY_SIGMAS, ANOMALY_WINDOW, BacktestError, Better, CSAT_DROP, Forecast, HEADLINE, KpiTrend,
-    MAX_HISTORY, MIN_FORECAST_PERIODS, REOPEN_RISE, StaffingHint, Status, Suggestion,
-    TRAILING_WINDOW, TargetStatus, Trends, attach_history, backtest, compute_trends,
-    forecast_volume, headline_value, judge, ses_forecast,
+    MAX_HISTORY, MIN_FORECAST_PERIODS, REOPEN_RISE, StaffingHint, Suggestion, TRAILING_WINDOW,
+    TargetCheck, TargetVerdict, Trends, attach_history, backtest, compute_trends, forecast_volume,
+    headline_value, judge, ses_forecast,
 };
 pub use public::{
     ComplaintsKpi, NEGATIVE_REVIEW, ReviewQuote, ReviewStats, ReviewsKpi, SocialKpi, WORST_REVIEWS,

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::insights::Status;
+use crate::insights::TargetVerdict;
 use crate::public::ReviewStats;
 use crate::report::{CsatKpi, KpiReport};
 use crate::stats::DurationStats;
@@ -196,9 +196,9 @@ fn extras(out: &mut String, r: &KpiReport) {
     let judged: Vec<String> = r
         .targets
         .iter()
-        .filter(|t| t.status != Status::Unknown)
+        .filter(|t| t.status != TargetVerdict::Unknown)
         .map(|t| {
-            let mark = if t.status == Status::Met {
+            let mark = if t.status == TargetVerdict::Met {
                 "met"
             } else {
                 "MISSED"

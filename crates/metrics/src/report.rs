@@ -13,7 +13,7 @@ use crate::commerce::{
 use crate::facts::{AgentIndex, TicketFacts, derive_facts};
 use crate::hours::BusinessTime;
 use crate::input::{ReportInput, SourceLimit, TeamConfig};
-use crate::insights::{Forecast, Suggestion, TargetStatus, Trends, judge};
+use crate::insights::{Forecast, Suggestion, TargetCheck, Trends, judge};
 use crate::public::{
     ComplaintsKpi, ReviewsKpi, SocialKpi, complaints, period_reviews, reviews, social,
 };
@@ -29,7 +29,7 @@ pub struct KpiReport {
     pub agents: Vec<AgentKpis>,
     /// Each KPI with a target: met, missed or unknown.
     #[serde(default)]
-    pub targets: Vec<TargetStatus>,
+    pub targets: Vec<TargetCheck>,
     /// Against previous periods; only after [`attach_history`](crate::attach_history).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trends: Option<Trends>,

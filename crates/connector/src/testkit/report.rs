@@ -4,7 +4,7 @@ use std::fmt;
 
 /// A finding of the kit.
 #[derive(Clone, Debug)]
-pub struct Failure {
+pub struct Finding {
     /// The stream, or `*` for the whole connector.
     pub stream: String,
     /// The check: `fixtures`, `clean run`, `resume`, `429`, `5xx`, `credentials`, `broken page`,
@@ -13,7 +13,7 @@ pub struct Failure {
     pub message: String,
 }
 
-impl fmt::Display for Failure {
+impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "[{}] {}: {}", self.stream, self.check, self.message)
     }
@@ -22,14 +22,14 @@ impl fmt::Display for Failure {
 /// What [`Conformance::run`](super::Conformance::run) found.
 #[derive(Debug, Default)]
 pub struct Report {
-    pub failures: Vec<Failure>,
+    pub findings: Vec<Finding>,
     /// How many scenarios ran (each on its own server).
     pub scenarios: usize,
 }
 
 impl Report {
     pub fn is_ok(&self) -> bool {
-        self.failures.is_empty()
+        self.findings.is_empty()
     }
 
     /// Panics listing every failure.
@@ -41,16 +41,16 @@ impl Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.failures.is_empty() {
+        if self.findings.is_empty() {
             return write!(f, "conformance: all {} scenarios passed", self.scenarios);
         }
         writeln!(
             f,
             "conformance: {} failure(s) in {} scenarios:",
-            self.failures.len(),
+            self.findings.len(),
             self.scenarios
         )?;
-        for fail in &self.failures {
+        for fail in &self.findings {
             writeln!(f, "  - {fail}")?;
         }
         Ok(())
@@ -59,7 +59,7 @@ impl fmt::Display for Report {
 
 impl Report {
     pub(super) fn fail(&mut self, stream: &str, check: &'static str, message: String) {
-        self.failures.push(Failure {
+        self.findings.push(Finding {
             stream: stream.to_owned(),
             check,
             message,

@@ -163,22 +163,22 @@ fn mailbox(what: &str, s: &str) -> Result<Mailbox, DeliveryError> {
 }
 
 /// Why an exchange failed, and whether the server may have taken the message by then.
-struct Failure {
+struct ExchangeFailure {
     /// The failure came during the transaction, in a way that does not prove the message
     /// was refused.
     uncertain: bool,
     detail: String,
 }
 
-impl Failure {
+impl ExchangeFailure {
     fn before(e: &lettre::transport::smtp::Error) -> Self {
-        Failure {
+        ExchangeFailure {
             uncertain: false,
             detail: describe(e),
         }
     }
     fn timeout(step: &str, limit: Duration, uncertain: bool) -> Self {
-        Failure {
+        ExchangeFailure {
             uncertain,
             detail: format!("{step}: no answer within {} s", limit.as_secs_f64()),
         }
@@ -327,7 +327,7 @@ impl SmtpSender {
     }
 
     /// Connect, STARTTLS and AUTH, each within the timeout. Runs inside [`quiet`].
-    async fn handshake(&self) -> Result<AsyncSmtpConnection, Failure> {
+    async fn handshake(&self) -> Result<AsyncSmtpConnection, ExchangeFailure> {
         let step = self.timeout;
         let wrapper = match self.security {
             SmtpSecurity::Tls => self.tls.clone(),
@@ -344,34 +344,34 @@ impl SmtpSender {
             ),
         )
         .await
-        .map_err(|_| Failure::timeout("connecting", step, false))?
-        .map_err(|e| Failure::before(&e))?;
+        .map_err(|_| ExchangeFailure::timeout("connecting", step, false))?
+        .map_err(|e| ExchangeFailure::before(&e))?;
         if let (SmtpSecurity::Starttls, Some(tls)) = (self.security, &self.tls) {
             tokio::time::timeout(step, conn.starttls(tls.clone(), &self.hello))
                 .await
-                .map_err(|_| Failure::timeout("STARTTLS", step, false))?
-                .map_err(|e| Failure::before(&e))?;
+                .map_err(|_| ExchangeFailure::timeout("STARTTLS", step, false))?
+                .map_err(|e| ExchangeFailure::before(&e))?;
         }
         if let Some((user, password)) = &self.credentials {
             let credentials = Credentials::new(user.clone(), password.expose().to_owned());
             tokio::time::timeout(step, conn.auth(DEFAULT_MECHANISMS, &credentials))
                 .await
-                .map_err(|_| Failure::timeout("authenticating", step, false))?
-                .map_err(|e| Failure::before(&e))?;
+                .map_err(|_| ExchangeFailure::timeout("authenticating", step, false))?
+                .map_err(|e| ExchangeFailure::before(&e))?;
         }
         Ok(conn)
     }
 
     /// The handshake, then the transaction. Runs inside [`quiet`]: no event of ours here
     /// (it would not reach the application's subscriber).
-    async fn exchange(&self, envelope: &Envelope, raw: &[u8]) -> Result<Response, Failure> {
+    async fn exchange(&self, envelope: &Envelope, raw: &[u8]) -> Result<Response, ExchangeFailure> {
         let step = self.timeout;
         let mut conn = self.handshake().await?;
         let limit = step.saturating_mul(4);
         let reply = tokio::time::timeout(limit, conn.send(envelope, raw))
             .await
-            .map_err(|_| Failure::timeout("sending the message", limit, true))?
-            .map_err(|e| Failure {
+            .map_err(|_| ExchangeFailure::timeout("sending the message", limit, true))?
+            .map_err(|e| ExchangeFailure {
                 // A negative reply is the server refusing (the message, or an earlier
                 // command); a client error is lettre refusing before writing. Anything
                 // else (the connection broke, a garbled reply) may follow the server

@@ -7,9 +7,9 @@
 //! that σ = 0 and this week's extra ticket is an anomaly.
 
 use chrono::{DateTime, Duration, NaiveTime, Utc};
-use deskpulse_digest::{Digest, DigestInput, RenderedDigest, TargetStatus, render_text};
+use deskpulse_digest::{Digest, DigestInput, RenderedDigest, TargetVerdict, render_text};
 use deskpulse_metrics::{
-    AgentInput, BusinessHours, KpiReport, RatingInput, ReportInput, Status, Targets, TeamConfig,
+    AgentInput, BusinessHours, KpiReport, RatingInput, ReportInput, Targets, TeamConfig,
     TicketInput, attach_history, compute_report,
 };
 use deskpulse_model::{
@@ -180,11 +180,11 @@ fn reports(business_hours: bool, history_weeks: u32) -> (KpiReport, Vec<KpiRepor
     (report, history)
 }
 
-fn status_word(s: Status) -> &'static str {
+fn status_word(s: TargetVerdict) -> &'static str {
     match s {
-        Status::Met => "MET",
-        Status::Missed => "MISSED",
-        Status::Unknown => "UNKNOWN",
+        TargetVerdict::Met => "MET",
+        TargetVerdict::Missed => "MISSED",
+        TargetVerdict::Unknown => "UNKNOWN",
     }
 }
 
@@ -196,12 +196,7 @@ fn assert_the_digest_renders_the_reports_verdicts(d: &Digest, r: &KpiReport) {
     assert_eq!(d.targets.len(), r.targets.len());
     for (shown, judged) in d.targets.iter().zip(&r.targets) {
         assert_eq!(shown.kpi, judged.kpi);
-        assert_eq!(
-            shown.status,
-            TargetStatus::from(judged.status),
-            "{}",
-            judged.kpi
-        );
+        assert_eq!(shown.status, judged.status, "{}", judged.kpi);
         assert_eq!(shown.business_time, judged.business_time, "{}", judged.kpi);
         assert_eq!(shown.value, judged.target, "{}", judged.kpi);
     }
@@ -216,7 +211,7 @@ fn assert_the_digest_renders_the_reports_verdicts(d: &Digest, r: &KpiReport) {
         // A row's badge is the report's target row for it, and only that.
         assert_eq!(
             k.target.as_ref().map(|t| t.status),
-            judged(k.id).map(|t| TargetStatus::from(t.status)),
+            judged(k.id).map(|t| t.status),
             "{}",
             k.id
         );
@@ -242,16 +237,14 @@ fn assert_the_digest_renders_the_reports_verdicts(d: &Digest, r: &KpiReport) {
     if let Some(c) = &d.costs {
         assert_eq!(
             c.ratio_target.as_ref().map(|t| t.status),
-            c.ratio
-                .and(judged("support_cost_ratio"))
-                .map(|t| TargetStatus::from(t.status))
+            c.ratio.and(judged("support_cost_ratio")).map(|t| t.status)
         );
     }
     // Attention: the report's missed targets, then its anomalies — nothing else.
     let missed: Vec<&str> = r
         .targets
         .iter()
-        .filter(|t| t.status == Status::Missed)
+        .filter(|t| t.status == TargetVerdict::Missed)
         .map(|t| t.kpi.as_str())
         .collect();
     let unusual: Vec<&str> = r
@@ -285,7 +278,7 @@ fn digest(r: &KpiReport, history: &[KpiReport]) -> Digest {
     Digest::build(&DigestInput::new(r, history))
 }
 
-fn target<'a>(r: &'a KpiReport, kpi: &str) -> &'a deskpulse_metrics::TargetStatus {
+fn target<'a>(r: &'a KpiReport, kpi: &str) -> &'a deskpulse_metrics::TargetCheck {
     r.targets.iter().find(|t| t.kpi == kpi).unwrap()
 }
 
@@ -297,7 +290,7 @@ fn every_badge_flag_and_suggestion_is_the_reports_with_and_without_business_hour
             let d = digest(&r, &history);
             assert_the_digest_renders_the_reports_verdicts(&d, &r);
             // The verdicts that matter here are really there to compare.
-            assert_eq!(target(&r, "csat").status, Status::Missed);
+            assert_eq!(target(&r, "csat").status, TargetVerdict::Missed);
             assert!(
                 r.suggestions
                     .iter()
@@ -321,7 +314,7 @@ fn business_time_meets_the_target_the_calendar_misses_and_the_digest_says_met() 
         let t = target(&r, kpi);
         assert_eq!(
             (t.status, t.value, t.business_time),
-            (Status::Met, Some(value), true),
+            (TargetVerdict::Met, Some(value), true),
             "{kpi}"
         );
     }
@@ -330,7 +323,7 @@ fn business_time_meets_the_target_the_calendar_misses_and_the_digest_says_met() 
     let frt = d.kpi("first_response_time").unwrap();
     // The row shows the calendar median and its trend; the badge says what was judged.
     assert_eq!(frt.value_text(), "2d 17h");
-    assert_eq!(frt.target.as_ref().unwrap().status, TargetStatus::Met);
+    assert_eq!(frt.target.as_ref().unwrap().status, TargetVerdict::Met);
     let text = render_text(&d);
     assert!(
         text.contains("target ≤ 1h MET (business hours: 45m)"),
@@ -360,7 +353,7 @@ fn business_time_meets_the_target_the_calendar_misses_and_the_digest_says_met() 
         let t = target(&r, kpi);
         assert_eq!(
             (t.status, t.business_time),
-            (Status::Missed, false),
+            (TargetVerdict::Missed, false),
             "{kpi}"
         );
     }

@@ -3,7 +3,7 @@
 
 use deskpulse_digest::escape::NAME_CHARS;
 use deskpulse_digest::{
-    Digest, DigestInput, RenderedDigest, TargetStatus, render_html, render_slack, render_text,
+    Digest, DigestInput, RenderedDigest, TargetVerdict, render_html, render_slack, render_text,
 };
 
 use crate::fixtures::{self, Week, agent, report, sample};
@@ -65,15 +65,15 @@ fn changes_targets_and_trends() {
     assert_eq!(volume.sparkline().chars().count(), 12);
 
     let frt = d.kpi("first_response_time").unwrap();
-    assert_eq!(frt.target.as_ref().unwrap().status, TargetStatus::Missed);
+    assert_eq!(frt.target.as_ref().unwrap().status, TargetVerdict::Missed);
     assert_eq!(frt.target.as_ref().unwrap().text, "≤ 1h");
     // 5400 s against 5220 s the week before: +3m (+3.4%), which is bad news.
     assert_eq!(frt.change_text().unwrap(), "▲ +3m (+3.4%)");
     assert_eq!(frt.change_is_good(), Some(false));
     let res = d.kpi("resolution_time").unwrap();
-    assert_eq!(res.target.as_ref().unwrap().status, TargetStatus::Met);
+    assert_eq!(res.target.as_ref().unwrap().status, TargetVerdict::Met);
     let csat = d.kpi("csat").unwrap();
-    assert_eq!(csat.target.as_ref().unwrap().status, TargetStatus::Missed);
+    assert_eq!(csat.target.as_ref().unwrap().status, TargetVerdict::Missed);
     assert_eq!(csat.change_text().unwrap(), "▼ −0.6 pp");
 
     // Misses are called out, with what to look at (the metrics crate's rules and words).
@@ -231,7 +231,7 @@ fn a_targeted_kpi_without_data_this_week_says_unknown() {
     let d = Digest::build(&DigestInput::new(&r, &s.history));
     let csat = d.kpi("csat").unwrap();
     assert_eq!(csat.value, None);
-    assert_eq!(csat.target.as_ref().unwrap().status, TargetStatus::Unknown);
+    assert_eq!(csat.target.as_ref().unwrap().status, TargetVerdict::Unknown);
     let text = render_text(&d);
     assert!(
         text.contains("no data") && text.contains("UNKNOWN"),

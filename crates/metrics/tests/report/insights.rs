@@ -2,7 +2,7 @@
 
 use super::*;
 use deskpulse_metrics::{
-    Status, attach_history, backtest, compute_trends, forecast_volume, ses_forecast,
+    TargetVerdict, attach_history, backtest, compute_trends, forecast_volume, ses_forecast,
 };
 
 /// 52 weeks: level 200, stepping to 240 at week 30, plus uniform noise in [−20, 20] from a
@@ -141,7 +141,7 @@ fn target_status_met_missed_unknown() {
         rating("b", 1.0, RatingScale::ONE_TO_FIVE, "2026-11-10T12:00:00Z"),
     ];
     let r = report_with(team(false), vec![t], ratings);
-    let status: Vec<(&str, Status)> = r
+    let status: Vec<(&str, TargetVerdict)> = r
         .targets
         .iter()
         .map(|t| (t.kpi.as_str(), t.status))
@@ -149,10 +149,10 @@ fn target_status_met_missed_unknown() {
     assert_eq!(
         status,
         vec![
-            ("first_response_time", Status::Met),
-            ("resolution_time", Status::Unknown),
-            ("csat", Status::Missed),
-            ("support_cost_ratio", Status::Unknown),
+            ("first_response_time", TargetVerdict::Met),
+            ("resolution_time", TargetVerdict::Unknown),
+            ("csat", TargetVerdict::Missed),
+            ("support_cost_ratio", TargetVerdict::Unknown),
         ]
     );
     let j = serde_json::to_value(&r).unwrap();
@@ -186,7 +186,7 @@ fn a_team_with_business_hours_is_judged_on_the_business_median_and_says_so() {
     assert_eq!(frt.kpi, "first_response_time");
     assert_eq!(
         (frt.value, frt.status, frt.business_time),
-        (Some(2700.0), Status::Met, true)
+        (Some(2700.0), TargetVerdict::Met, true)
     );
     assert_eq!(
         r.kpis.first_response_time.stats.median_seconds,
@@ -203,7 +203,7 @@ fn a_team_with_business_hours_is_judged_on_the_business_median_and_says_so() {
     let frt = &r.targets[0];
     assert_eq!(
         (frt.value, frt.status, frt.business_time),
-        (Some(233_100.0), Status::Missed, false)
+        (Some(233_100.0), TargetVerdict::Missed, false)
     );
     let j = serde_json::to_value(&r).unwrap();
     assert!(j["targets"][0].get("business_time").is_none());
@@ -226,7 +226,7 @@ fn tickets_still_waiting_for_a_first_reply_are_a_suggestion() {
     let r = report(tickets);
     assert_eq!(r.kpis.first_response_time.waiting, 2);
     // The median counts only the answered ticket: 20 min, well within the 1 h target.
-    assert_eq!(r.targets[0].status, Status::Met);
+    assert_eq!(r.targets[0].status, TargetVerdict::Met);
     let s: Vec<_> = r
         .suggestions
         .iter()

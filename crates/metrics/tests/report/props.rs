@@ -301,7 +301,7 @@ proptest! {
             }
         }
         for t in &r.targets {
-            prop_assert!(t.value.is_some() || t.status == deskpulse_metrics::Status::Unknown);
+            prop_assert!(t.value.is_some() || t.status == deskpulse_metrics::TargetVerdict::Unknown);
         }
         prop_assert!(in_unit(k.csat.value));
         for v in [k.ces.easy_share, k.churn_rate.value, k.retention_rate.value,
