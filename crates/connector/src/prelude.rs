@@ -5,6 +5,7 @@ pub use crate::auth::{
     GoogleServiceAccount, RefreshToken, TokenAuth,
 };
 pub use crate::http::{HttpClient, HttpSettings, RetryPolicy};
+pub use crate::http_client_field;
 pub use crate::paginate::{
     CursorPage, CursorPos, CursorStream, Keep, LinkedPage, Mapping, More, NextUrlStream,
     NumberedPage, PageNumberStream, PageRequest, Stall, TimeWindowStream, WindowPage, WindowPos,

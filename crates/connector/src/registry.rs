@@ -18,8 +18,7 @@
 //! // with_retry_policy(), with_clock() and base_url() come with the trait)
 //! impl HttpConnector for AcmeConnector {
 //!     type Kind = Acme;
-//!     fn http(&self) -> &HttpClient { &self.http }
-//!     fn http_mut(&mut self) -> &mut HttpClient { &mut self.http }
+//!     http_client_field!(http); // http() and http_mut()
 //!     fn read_stream<'a>(&'a self, stream: &str, from: Option<Checkpoint>) -> Option<BatchStream<'a>> {
 //!         Some(match stream {
 //!             "tickets" => page_number_stream(&self.http, Tickets { c: self }, from),
@@ -120,6 +119,20 @@ pub trait HttpConnector: Send + Sync + Sized {
     fn clock(&self) -> &Clock {
         self.http().clock()
     }
+}
+
+/// Inside `impl HttpConnector for …`: `http()` and `http_mut()` as the struct field that holds
+/// the client (`http_client_field!(http);`).
+#[macro_export]
+macro_rules! http_client_field {
+    ($field:ident) => {
+        fn http(&self) -> &$crate::http::HttpClient {
+            &self.$field
+        }
+        fn http_mut(&mut self) -> &mut $crate::http::HttpClient {
+            &mut self.$field
+        }
+    };
 }
 
 impl<C: HttpConnector> Connector for C {

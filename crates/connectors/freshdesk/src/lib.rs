@@ -136,13 +136,7 @@ impl FreshdeskConnector {
 impl HttpConnector for FreshdeskConnector {
     type Kind = Freshdesk;
 
-    fn http(&self) -> &HttpClient {
-        &self.http
-    }
-
-    fn http_mut(&mut self) -> &mut HttpClient {
-        &mut self.http
-    }
+    http_client_field!(http);
 
     fn read_stream<'a>(
         &'a self,

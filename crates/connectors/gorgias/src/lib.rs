@@ -164,13 +164,7 @@ impl GorgiasConnector {
 impl HttpConnector for GorgiasConnector {
     type Kind = Gorgias;
 
-    fn http(&self) -> &HttpClient {
-        &self.http
-    }
-
-    fn http_mut(&mut self) -> &mut HttpClient {
-        &mut self.http
-    }
+    http_client_field!(http);
 
     fn read_stream<'a>(
         &'a self,

@@ -183,13 +183,7 @@ impl HelpScoutConnector {
 impl HttpConnector for HelpScoutConnector {
     type Kind = HelpScout;
 
-    fn http(&self) -> &HttpClient {
-        &self.http
-    }
-
-    fn http_mut(&mut self) -> &mut HttpClient {
-        &mut self.http
-    }
+    http_client_field!(http);
 
     fn read_stream<'a>(
         &'a self,

@@ -128,13 +128,7 @@ impl IntercomConnector {
 impl HttpConnector for IntercomConnector {
     type Kind = Intercom;
 
-    fn http(&self) -> &HttpClient {
-        &self.http
-    }
-
-    fn http_mut(&mut self) -> &mut HttpClient {
-        &mut self.http
-    }
+    http_client_field!(http);
 
     fn read_stream<'a>(
         &'a self,

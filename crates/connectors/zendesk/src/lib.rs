@@ -111,13 +111,7 @@ impl ZendeskConnector {
 impl HttpConnector for ZendeskConnector {
     type Kind = Zendesk;
 
-    fn http(&self) -> &HttpClient {
-        &self.http
-    }
-
-    fn http_mut(&mut self) -> &mut HttpClient {
-        &mut self.http
-    }
+    http_client_field!(http);
 
     fn read_stream<'a>(
         &'a self,
