@@ -5,9 +5,7 @@ use deskpulse_connector::Record;
 use deskpulse_connector::Secret;
 use deskpulse_connector::http::RetryPolicy;
 use deskpulse_connector::testkit;
-pub use deskpulse_connector::testkit::{
-    assert_resumes_exactly, checkpoints, read, read_ok, records,
-};
+pub use deskpulse_connector::testkit::{checkpoints, read, read_ok, records};
 use deskpulse_connector_zendesk::{ZendeskConnector, ZendeskSettings};
 use serde_json::Value;
 use std::time::Duration;

@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use deskpulse_connector::Record;
 use deskpulse_model::{Rating, RatingKind, RatingScale};
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -141,22 +140,6 @@ async fn pages_maps_skips_offered_and_resumes() {
             assert_eq!((good.score, good.comment.as_deref()), (1.0, None));
         }
         other => panic!("{other:?}"),
-    }
-
-    // Resuming from any checkpoint yields every later rating (the boundary one may repeat).
-    let all: BTreeSet<String> = ids(&recs).into_iter().collect();
-    for (i, b) in batches.iter().enumerate() {
-        let resumed: BTreeSet<String> = ids(&records(
-            &read_ok(&c, "satisfaction_ratings", Some(b.checkpoint.clone())).await,
-        ))
-        .into_iter()
-        .collect();
-        let later: BTreeSet<String> = ids(&records(&batches[i + 1..])).into_iter().collect();
-        assert!(
-            resumed.is_superset(&later),
-            "checkpoint {i}: {resumed:?} lacks some of {later:?}"
-        );
-        assert!(resumed.is_subset(&all));
     }
 }
 

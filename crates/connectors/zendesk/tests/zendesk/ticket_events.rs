@@ -255,45 +255,6 @@ async fn pages_maps_and_resumes() {
         !format!("{batches:?}").contains("secret body"),
         "message bodies must not be kept"
     );
-    assert_resumes_exactly(&c, "ticket_events", &batches).await;
-}
-
-#[tokio::test]
-async fn never_follows_next_page_to_the_production_host() {
-    let server = MockServer::start().await;
-    Mock::given(path(EP))
-        .and(query_param("start_time", "0"))
-        .respond_with(page(json!([]), 50, false))
-        .mount(&server)
-        .await;
-    Mock::given(path(EP))
-        .and(query_param("start_time", "50"))
-        .and(query_param("include", "comment_events"))
-        .respond_with(page(json!([]), 60, true))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let batches = read_ok(&connector(&server), "ticket_events", None).await;
-    assert_eq!(batches.len(), 2);
-}
-
-#[tokio::test]
-async fn a_cursor_checkpoint_is_refused() {
-    let server = MockServer::start().await;
-    let (batches, err) = read(
-        &connector(&server),
-        "ticket_events",
-        Some(Checkpoint::new(json!({"cursor": "x"}))),
-    )
-    .await;
-    assert!(batches.is_empty());
-    assert!(
-        matches!(
-            err,
-            Some(deskpulse_connector::ConnectorError::Malformed { .. })
-        ),
-        "{err:?}"
-    );
 }
 
 fn status_changes(records: &[Record]) -> Vec<&StatusChange> {
