@@ -189,7 +189,51 @@ async fn commit(
     tx.lock_facts(source).await?;
     let changed_agents = changed_agents(&mut tx, source, &p.agents).await?;
 
-    for chunk in p.tickets.chunks(PARAMS_PER_STATEMENT / 15) {
+    write_tickets(&mut tx, source, &p.tickets).await?;
+    write_messages(&mut tx, source, &p.messages).await?;
+    // A replaced history: the ticket's stored changes go, its new ones follow below.
+    delete_histories(&mut tx, source, &p.replaced_histories).await?;
+    write_status_changes(&mut tx, source, &p.status_changes).await?;
+    write_agents(&mut tx, source, &p.agents).await?;
+    write_ratings(&mut tx, source, &p.ratings).await?;
+    write_reviews(&mut tx, source, &p.reviews).await?;
+    write_social_stats(&mut tx, source, &p.social_stats).await?;
+    write_customers(&mut tx, source, &p.customers).await?;
+    write_vendor_metrics(&mut tx, source, &p.vendor_metrics).await?;
+
+    let mut swept: Vec<String> = Vec::new();
+    for roster in &p.rosters {
+        swept.extend(apply_roster(&mut tx, source, roster).await?);
+    }
+
+    // Every ticket whose facts this batch can have changed is marked, with the batch: a
+    // ticket spread over many pages (its events) is derived once, by the refresh.
+    let mut touched: BTreeSet<String> = BTreeSet::new();
+    touched.extend(p.tickets.iter().map(|t| t.external_id.clone()));
+    touched.extend(p.messages.iter().map(|m| m.ticket_id.clone()));
+    touched.extend(p.status_changes.iter().map(|c| c.ticket_id.clone()));
+    touched.extend(written_by(&mut tx, source, &changed_agents).await?);
+    touched.extend(swept);
+    let touched: Vec<String> = touched.into_iter().collect();
+    mark_dirty(&mut tx, source, &touched).await?;
+
+    tx.sql(
+        "INSERT INTO checkpoints (source, stream, value) VALUES ($1, $2, $3) \
+         ON CONFLICT (source, stream) DO UPDATE SET value = excluded.value",
+    )
+    .bind(source)
+    .bind(stream)
+    .bind(Json(cp.value()))
+    .execute(&mut tx)
+    .await
+    .map_err(query("writing the checkpoint"))?;
+
+    tx.commit().await.map_err(query("committing a batch"))
+}
+
+/// Upserts `rows` (writing tickets).
+async fn write_tickets(tx: &mut Tx, source: &str, rows: &[&Ticket]) -> Result<(), StorageError> {
+    for chunk in rows.chunks(PARAMS_PER_STATEMENT / 15) {
         let mut qb = tx.sql(
             "INSERT INTO tickets (source, external_id, channel, status, created_at, \
              updated_at, first_solved_at, final_solved_at, reopens, opened_by_agent, \
@@ -224,12 +268,16 @@ async fn commit(
              priority = excluded.priority, missing_since = NULL \
              WHERE excluded.updated_at >= tickets.updated_at",
         );
-        qb.execute(&mut tx)
+        qb.execute(&mut *tx)
             .await
             .map_err(query("writing tickets"))?;
     }
+    Ok(())
+}
 
-    for chunk in p.messages.chunks(PARAMS_PER_STATEMENT / 7) {
+/// Upserts `rows` (writing messages).
+async fn write_messages(tx: &mut Tx, source: &str, rows: &[&Message]) -> Result<(), StorageError> {
+    for chunk in rows.chunks(PARAMS_PER_STATEMENT / 7) {
         let mut qb = tx.sql(
             "INSERT INTO messages (source, external_id, ticket_id, author_kind, \
              author_id, is_public, created_at) ",
@@ -249,22 +297,20 @@ async fn commit(
              author_id = excluded.author_id, is_public = excluded.is_public, \
              created_at = excluded.created_at",
         );
-        qb.execute(&mut tx)
+        qb.execute(&mut *tx)
             .await
             .map_err(query("writing messages"))?;
     }
+    Ok(())
+}
 
-    // A replaced history: the ticket's stored changes go, its new ones follow below.
-    for chunk in p.replaced_histories.chunks(PARAMS_PER_STATEMENT - 1) {
-        let ids: Vec<String> = chunk.iter().map(|id| (*id).to_owned()).collect();
-        tx.dialect()
-            .delete_keyed("status_changes", source, &ids)
-            .execute(&mut tx)
-            .await
-            .map_err(query("replacing status histories"))?;
-    }
-
-    for chunk in p.status_changes.chunks(PARAMS_PER_STATEMENT / 8) {
+/// Upserts `rows` (writing status changes).
+async fn write_status_changes(
+    tx: &mut Tx,
+    source: &str,
+    rows: &[&StatusChange],
+) -> Result<(), StorageError> {
+    for chunk in rows.chunks(PARAMS_PER_STATEMENT / 8) {
         let mut qb = tx.sql(
             "INSERT INTO status_changes (source, external_id, ticket_id, from_status, \
              to_status, author_kind, author_id, changed_at) ",
@@ -285,12 +331,16 @@ async fn commit(
              to_status = excluded.to_status, author_kind = excluded.author_kind, \
              author_id = excluded.author_id, changed_at = excluded.changed_at",
         );
-        qb.execute(&mut tx)
+        qb.execute(&mut *tx)
             .await
             .map_err(query("writing status changes"))?;
     }
+    Ok(())
+}
 
-    for chunk in p.agents.chunks(PARAMS_PER_STATEMENT / 4) {
+/// Upserts `rows` (writing agents).
+async fn write_agents(tx: &mut Tx, source: &str, rows: &[&Agent]) -> Result<(), StorageError> {
+    for chunk in rows.chunks(PARAMS_PER_STATEMENT / 4) {
         let mut qb = tx.sql("INSERT INTO agents (source, external_id, name, is_bot) ");
         qb.push_values(chunk, |mut b, a| {
             b.push_bind(source)
@@ -302,10 +352,16 @@ async fn commit(
             " ON CONFLICT (source, external_id) DO UPDATE SET name = excluded.name, \
              is_bot = excluded.is_bot",
         );
-        qb.execute(&mut tx).await.map_err(query("writing agents"))?;
+        qb.execute(&mut *tx)
+            .await
+            .map_err(query("writing agents"))?;
     }
+    Ok(())
+}
 
-    for chunk in p.ratings.chunks(PARAMS_PER_STATEMENT / 10) {
+/// Upserts `rows` (writing ratings).
+async fn write_ratings(tx: &mut Tx, source: &str, rows: &[&Rating]) -> Result<(), StorageError> {
+    for chunk in rows.chunks(PARAMS_PER_STATEMENT / 10) {
         let mut qb = tx.sql(
             "INSERT INTO ratings (source, external_id, kind, score, scale_min, scale_max, \
              ticket_id, agent_id, comment, created_at) ",
@@ -329,12 +385,16 @@ async fn commit(
              agent_id = excluded.agent_id, comment = excluded.comment, \
              created_at = excluded.created_at",
         );
-        qb.execute(&mut tx)
+        qb.execute(&mut *tx)
             .await
             .map_err(query("writing ratings"))?;
     }
+    Ok(())
+}
 
-    for chunk in p.reviews.chunks(PARAMS_PER_STATEMENT / 11) {
+/// Upserts `rows` (writing reviews).
+async fn write_reviews(tx: &mut Tx, source: &str, rows: &[&Review]) -> Result<(), StorageError> {
+    for chunk in rows.chunks(PARAMS_PER_STATEMENT / 11) {
         let mut qb = tx.sql(
             "INSERT INTO reviews (source, platform, external_id, rating, title, \
              review_text, author_name, created_at, reply_text, replied_at, url) ",
@@ -359,12 +419,20 @@ async fn commit(
              created_at = excluded.created_at, reply_text = excluded.reply_text, \
              replied_at = excluded.replied_at, url = excluded.url",
         );
-        qb.execute(&mut tx)
+        qb.execute(&mut *tx)
             .await
             .map_err(query("writing reviews"))?;
     }
+    Ok(())
+}
 
-    for chunk in p.social_stats.chunks(PARAMS_PER_STATEMENT / 6) {
+/// Upserts `rows` (writing social stats).
+async fn write_social_stats(
+    tx: &mut Tx,
+    source: &str,
+    rows: &[&SocialStat],
+) -> Result<(), StorageError> {
+    for chunk in rows.chunks(PARAMS_PER_STATEMENT / 6) {
         let mut qb = tx.sql(
             "INSERT INTO social_stats (source, platform, account, metric, value, \
              observed_at) ",
@@ -381,43 +449,20 @@ async fn commit(
             " ON CONFLICT (source, platform, account, metric, observed_at) \
              DO UPDATE SET value = excluded.value",
         );
-        qb.execute(&mut tx)
+        qb.execute(&mut *tx)
             .await
             .map_err(query("writing social stats"))?;
     }
+    Ok(())
+}
 
-    if !p.customers.is_empty() {
-        let secret = install_secret(&mut tx).await?;
-        // The plain address goes no further than this line.
-        let hashed: Vec<(&str, Option<String>)> = p
-            .customers
-            .iter()
-            .map(|c| {
-                let email = c.email.as_deref().filter(|e| !e.trim().is_empty());
-                (
-                    c.external_id.as_str(),
-                    email.map(|e| hash_email(&secret, e)),
-                )
-            })
-            .collect();
-        for chunk in hashed.chunks(PARAMS_PER_STATEMENT / 3) {
-            let mut qb = tx.sql("INSERT INTO customers (source, external_id, email_hash) ");
-            qb.push_values(chunk, |mut b, (id, hash)| {
-                b.push_bind(source)
-                    .push_bind(*id)
-                    .push_bind(hash.as_deref());
-            });
-            qb.push(
-                " ON CONFLICT (source, external_id) DO UPDATE SET \
-                 email_hash = excluded.email_hash",
-            );
-            qb.execute(&mut tx)
-                .await
-                .map_err(query("writing customers"))?;
-        }
-    }
-
-    for chunk in p.vendor_metrics.chunks(PARAMS_PER_STATEMENT / 11) {
+/// Upserts `rows` (writing vendor metrics).
+async fn write_vendor_metrics(
+    tx: &mut Tx,
+    source: &str,
+    rows: &[&VendorMetrics],
+) -> Result<(), StorageError> {
+    for chunk in rows.chunks(PARAMS_PER_STATEMENT / 11) {
         let mut qb = tx.sql(
             "INSERT INTO vendor_metrics (source, ticket_id, updated_at, \
              first_response_seconds, first_response_business_seconds, \
@@ -448,48 +493,78 @@ async fn commit(
              reopens = excluded.reopens, replies = excluded.replies \
              WHERE excluded.updated_at >= vendor_metrics.updated_at",
         );
-        qb.execute(&mut tx)
+        qb.execute(&mut *tx)
             .await
             .map_err(query("writing vendor metrics"))?;
     }
+    Ok(())
+}
 
-    let mut swept: Vec<String> = Vec::new();
-    for roster in &p.rosters {
-        swept.extend(apply_roster(&mut tx, source, roster).await?);
+/// Upserts `rows` (customers), each e-mail address replaced by its keyed hash.
+async fn write_customers(
+    tx: &mut Tx,
+    source: &str,
+    rows: &[&Customer],
+) -> Result<(), StorageError> {
+    if rows.is_empty() {
+        return Ok(());
     }
+    let secret = install_secret(tx).await?;
+    // The plain address goes no further than this line.
+    let hashed: Vec<(&str, Option<String>)> = rows
+        .iter()
+        .map(|c| {
+            let email = c.email.as_deref().filter(|e| !e.trim().is_empty());
+            (
+                c.external_id.as_str(),
+                email.map(|e| hash_email(&secret, e)),
+            )
+        })
+        .collect();
+    for chunk in hashed.chunks(PARAMS_PER_STATEMENT / 3) {
+        let mut qb = tx.sql("INSERT INTO customers (source, external_id, email_hash) ");
+        qb.push_values(chunk, |mut b, (id, hash)| {
+            b.push_bind(source)
+                .push_bind(*id)
+                .push_bind(hash.as_deref());
+        });
+        qb.push(
+            " ON CONFLICT (source, external_id) DO UPDATE SET \
+             email_hash = excluded.email_hash",
+        );
+        qb.execute(&mut *tx)
+            .await
+            .map_err(query("writing customers"))?;
+    }
+    Ok(())
+}
 
-    // Every ticket whose facts this batch can have changed is marked, with the batch: a
-    // ticket spread over many pages (its events) is derived once, by the refresh.
-    let mut touched: BTreeSet<String> = BTreeSet::new();
-    touched.extend(p.tickets.iter().map(|t| t.external_id.clone()));
-    touched.extend(p.messages.iter().map(|m| m.ticket_id.clone()));
-    touched.extend(p.status_changes.iter().map(|c| c.ticket_id.clone()));
-    touched.extend(written_by(&mut tx, source, &changed_agents).await?);
-    touched.extend(swept);
-    let touched: Vec<String> = touched.into_iter().collect();
-    for chunk in touched.chunks(PARAMS_PER_STATEMENT / 2) {
+/// Deletes the stored status changes of the tickets whose whole history a batch replaces.
+async fn delete_histories(tx: &mut Tx, source: &str, tickets: &[&str]) -> Result<(), StorageError> {
+    for chunk in tickets.chunks(PARAMS_PER_STATEMENT - 1) {
+        let ids: Vec<String> = chunk.iter().map(|id| (*id).to_owned()).collect();
+        tx.dialect()
+            .delete_keyed("status_changes", source, &ids)
+            .execute(&mut *tx)
+            .await
+            .map_err(query("replacing status histories"))?;
+    }
+    Ok(())
+}
+
+/// Marks `tickets` for the facts refresh.
+async fn mark_dirty(tx: &mut Tx, source: &str, tickets: &[String]) -> Result<(), StorageError> {
+    for chunk in tickets.chunks(PARAMS_PER_STATEMENT / 2) {
         let mut qb = tx.sql("INSERT INTO facts_dirty (source, ticket_id) ");
         qb.push_values(chunk, |mut b, id| {
             b.push_bind(source).push_bind(id);
         });
         qb.push(" ON CONFLICT (source, ticket_id) DO NOTHING");
-        qb.execute(&mut tx)
+        qb.execute(&mut *tx)
             .await
             .map_err(query("marking ticket facts"))?;
     }
-
-    tx.sql(
-        "INSERT INTO checkpoints (source, stream, value) VALUES ($1, $2, $3) \
-         ON CONFLICT (source, stream) DO UPDATE SET value = excluded.value",
-    )
-    .bind(source)
-    .bind(stream)
-    .bind(Json(cp.value()))
-    .execute(&mut tx)
-    .await
-    .map_err(query("writing the checkpoint"))?;
-
-    tx.commit().await.map_err(query("committing a batch"))
+    Ok(())
 }
 
 /// Records a page of an id sweep; when it is the sweep's last page, marks the tickets the
