@@ -74,11 +74,6 @@ impl ConnectorFactory for Intercom {
     }
 }
 
-/// The `kind` of an Intercom source (the CLI's name until it lists [`Intercom`]).
-pub const KIND: &str = Intercom::KIND;
-/// The streams (the CLI's name until it lists [`Intercom`]).
-pub const STREAMS: &[StreamSpec] = Intercom::STREAMS;
-
 /// The keys a `[[sources]]` entry of kind `intercom` may have (besides the common ones),
 /// read from [`IntercomSettings`]' serde derive.
 pub fn settings_keys() -> &'static [&'static str] {

@@ -1,11 +1,13 @@
 //! Pages that cannot be followed are errors: never a panic, never a shortened stream.
 
 use crate::common::*;
-use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::{Checkpoint, ConnectorError};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// The connector's clock: 2025-11-14T06:00:00Z.
+const NOW: i64 = 1_763_100_000;
 
 fn three() -> Vec<serde_json::Value> {
     (1..=3)
@@ -44,42 +46,6 @@ async fn a_page_without_pages_is_malformed() {
     let (batches, err) = read(&connector(&server), "conversations", None).await;
     assert!(batches.is_empty());
     assert_malformed(err, "pages");
-}
-
-#[tokio::test]
-async fn a_truncated_page_is_retried_then_malformed() {
-    let server = MockServer::start().await;
-    let full = serde_json::to_string(&json!({
-        "type": "conversation.list",
-        "pages": {"type": "pages", "page": 1, "per_page": 2, "total_pages": 1},
-        "total_count": 0,
-        "conversations": []
-    }))
-    .unwrap();
-    Mock::given(method("POST"))
-        .and(path(SEARCH))
-        .respond_with(ResponseTemplate::new(200).set_body_string(&full[..full.len() / 2]))
-        .expect(3) // every attempt of the retry policy
-        .mount(&server)
-        .await;
-    let (batches, err) = read(&connector(&server), "conversations", None).await;
-    assert!(batches.is_empty());
-    assert_malformed(err, "JSON");
-}
-
-#[tokio::test]
-async fn a_truncated_page_that_heals_is_read() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(SEARCH))
-        .respond_with(ResponseTemplate::new(200).set_body_string("{\"type\": \"conversation.li"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Fake::new(three()).mount(&server).await;
-    let batches = read_ok(&connector(&server), "conversations", None).await;
-    assert_eq!(ticket_ids(&records(&batches)), ["1", "2", "3"]);
 }
 
 #[tokio::test]
@@ -134,16 +100,33 @@ async fn an_unknown_state_is_malformed() {
     assert_malformed(err, "archived");
 }
 
+/// A checkpoint of another layout is refused with the `--full` hint: the conversations' one
+/// layout, and the roster's two (an untagged enum, so a half of one is no other).
 #[tokio::test]
 async fn a_foreign_checkpoint_is_an_error() {
     let server = MockServer::start().await;
-    let (_, err) = read(
-        &connector(&server),
-        "conversations",
-        Some(Checkpoint::new(json!({"cursor": "abc"}))),
-    )
-    .await;
-    assert_malformed(err, "--full");
+    for (stream, cp) in [
+        ("conversations", json!({"cursor": "abc"})),
+        ("ticket_roster", json!({"updated_at": 5})),
+        ("ticket_roster", json!({"sweep_started_at": NOW})),
+        (
+            "ticket_roster",
+            json!({"sweep_started_at": "yesterday", "starting_after": "WzC1|2"}),
+        ),
+    ] {
+        let (_, err) = read(
+            &connector_at(&server, NOW),
+            stream,
+            Some(Checkpoint::new(cp.clone())),
+        )
+        .await;
+        match err {
+            Some(ConnectorError::Malformed { detail, .. }) => {
+                assert!(detail.contains("--full"), "{stream} {cp}: {detail}")
+            }
+            other => panic!("{stream} {cp}: expected Malformed, got {other:?}"),
+        }
+    }
 }
 
 #[tokio::test]
@@ -161,13 +144,11 @@ async fn an_unknown_stream_is_an_error() {
 /// nothing of it is committed; the pages before it stay good.
 #[tokio::test]
 async fn a_conversation_updated_in_the_future_is_malformed_not_a_bookmark() {
-    let now = 1_763_100_000;
     let server = MockServer::start().await;
     let mut convs = three();
-    convs.push(conversation("4", 1000, now + 86_400, "open"));
+    convs.push(conversation("4", 1000, NOW + 86_400, "open"));
     Fake::new(convs).mount(&server).await;
-    let c = connector(&server).with_clock(deskpulse_connector_intercom::Clock::fixed(at(now)));
-    let (batches, err) = read(&c, "conversations", None).await;
+    let (batches, err) = read(&connector_at(&server, NOW), "conversations", None).await;
     assert_eq!(batches.len(), 1, "the first page stays good");
     assert_eq!(batches[0].checkpoint.value(), &json!({"updated_at": 2002}));
     assert_malformed(err, "ahead of this machine's clock");
@@ -177,16 +158,14 @@ async fn a_conversation_updated_in_the_future_is_malformed_not_a_bookmark() {
 /// "ahead" is read, and its `updated_at` is the bookmark.
 #[tokio::test]
 async fn a_conversation_a_minute_ahead_of_the_clock_is_read() {
-    let now = 1_763_100_000;
     let server = MockServer::start().await;
-    Fake::new(vec![conversation("1", 1000, now + 60, "open")])
+    Fake::new(vec![conversation("1", 1000, NOW + 60, "open")])
         .mount(&server)
         .await;
-    let c = connector(&server).with_clock(deskpulse_connector_intercom::Clock::fixed(at(now)));
-    let batches = read_ok(&c, "conversations", None).await;
+    let batches = read_ok(&connector_at(&server, NOW), "conversations", None).await;
     assert_eq!(ticket_ids(&records(&batches)), ["1"]);
     assert_eq!(
         batches[0].checkpoint.value(),
-        &json!({"updated_at": now + 60})
+        &json!({"updated_at": NOW + 60})
     );
 }

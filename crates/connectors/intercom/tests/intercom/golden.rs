@@ -3,9 +3,10 @@
 //! set), and the week's report computed from it equals the hand-computed values.
 
 use crate::common::*;
+use deskpulse_connector::ConnectorFactory as _;
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::{NoProgress, SyncOptions, sync_stream};
-use deskpulse_connector_intercom::{Clock, IntercomSettings, STREAMS};
+use deskpulse_connector_intercom::{Clock, Intercom, IntercomSettings};
 use deskpulse_metrics::{TeamConfig, compute_report};
 use deskpulse_model::{Channel, PeriodSpec};
 use deskpulse_storage::testing::TestDb;
@@ -177,7 +178,7 @@ async fn golden(db: TestDb) {
         // Every stream, the roster last: it lists every conversation but C6, whose deletion
         // its 404 already told, so it changes none of the figures below; on the second
         // round it is not due yet.
-        for stream in STREAMS.iter().map(|s| s.name) {
+        for stream in Intercom::STREAMS.iter().map(|s| s.name) {
             let out = sync_stream(
                 &c,
                 "src",

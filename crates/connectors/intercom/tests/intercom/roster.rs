@@ -6,7 +6,7 @@
 use crate::common::*;
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::{
-    Batch, Checkpoint, Connector, ConnectorError, NoProgress, Record, SyncOptions, sync_stream,
+    Batch, Checkpoint, Connector, NoProgress, Record, SyncOptions, sync_stream,
 };
 use deskpulse_connector_intercom::IntercomSettings;
 use deskpulse_model::TicketRoster;
@@ -232,29 +232,6 @@ async fn a_sweep_cut_short_resumes_with_its_sweep_started_at() {
         resumed.last().unwrap().checkpoint.value(),
         &json!({"last_completed_at": NOW + 2 * HOUR})
     );
-}
-
-#[tokio::test]
-async fn a_foreign_roster_checkpoint_is_an_error() {
-    let (server, _) = mounted(workspace()).await;
-    for cp in [
-        json!({"updated_at": 5}),
-        json!({"sweep_started_at": NOW}),
-        json!({"sweep_started_at": "yesterday", "starting_after": "WzC1|2"}),
-    ] {
-        let (_, err) = read(
-            &connector_at(&server, NOW),
-            "ticket_roster",
-            Some(Checkpoint::new(cp.clone())),
-        )
-        .await;
-        match err {
-            Some(ConnectorError::Malformed { detail, .. }) => {
-                assert!(detail.contains("--full"), "{detail}")
-            }
-            other => panic!("{cp}: expected Malformed, got {other:?}"),
-        }
-    }
 }
 
 async fn facts_ids(store: &deskpulse_storage::Store) -> BTreeSet<String> {
