@@ -21,8 +21,8 @@
 //! documented well enough to build a history that could otherwise mark open tickets
 //! solved). So the connector leaves `first_solved_at` and `reopens` empty — never a
 //! `reopens: 0` or a first solve copied from the last close, which would read as "solved
-//! at first contact, never reopened" — and declares the KPIs that need them in [`LIMITS`]:
-//! the report leaves Gorgias tickets out of those, and says why. Nor do the lists give
+//! at first contact, never reopened" — and declares the KPIs that need them in
+//! [`Gorgias`]'s `LIMITS`: the report leaves Gorgias tickets out of those, and says why. Nor do the lists give
 //! merges (not distinguishable in the documented ticket payload) or the agent a survey
 //! rates (the documented survey object names none: per-agent CSAT follows the ticket's
 //! assignee). A closed ticket snoozed until after its last update is on hold: Gorgias
@@ -116,16 +116,6 @@ impl ConnectorFactory for Gorgias {
         Ok(Box::new(GorgiasConnector::new(settings)?))
     }
 }
-
-/// The `kind` of a Gorgias source ([`Gorgias`]'s, for callers of the old API).
-pub const KIND: &str = Gorgias::KIND;
-
-/// The streams ([`Gorgias`]'s, for callers of the old API).
-pub const STREAMS: &[StreamSpec] = Gorgias::STREAMS;
-
-/// The KPIs Gorgias's API cannot support honestly ([`Gorgias`]'s, for callers of the old
-/// API).
-pub const LIMITS: &[KpiLimit] = Gorgias::LIMITS;
 
 /// Gorgias's leaky bucket drains over this window (`requests_per_20_seconds`).
 const BUCKET_WINDOW: std::time::Duration = std::time::Duration::from_secs(20);

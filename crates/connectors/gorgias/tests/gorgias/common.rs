@@ -1,15 +1,17 @@
 //! Shared builders: the connector against a mock server, and pages and objects shaped
 //! exactly like Gorgias's documented examples.
 
+use chrono::{DateTime, Utc};
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Secret;
 use deskpulse_connector::testkit;
 pub use deskpulse_connector::testkit::{checkpoints, read, read_ok, records};
 use deskpulse_connector::{Batch, Record};
 use deskpulse_connector_gorgias::{GorgiasConnector, GorgiasSettings};
-use deskpulse_model::{Rating, RatingKind, RatingScale};
+use deskpulse_model::{Rating, RatingKind, RatingScale, Ticket};
 use serde_json::{Value, json};
-use wiremock::{MockServer, ResponseTemplate};
+use wiremock::matchers::path;
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 pub const EMAIL: &str = "agent@acme.com";
 pub const API_KEY: &str = "gorgias-K3y-9f8e7d6c5b4a";
@@ -41,6 +43,59 @@ pub fn connector_with(s: GorgiasSettings) -> GorgiasConnector {
 pub async fn assert_resumes_exactly(c: &GorgiasConnector, stream: &str, batches: &[Batch]) {
     assert!(batches.len() > 1, "{stream}: page across several pages");
     testkit::assert_resumes_exactly_mid_pass(c, stream, batches).await;
+}
+
+/// The records of one variant, unwrapped, in order: `of_kind!(records, Ticket)` skips the
+/// others; `of_kind!(all records, Message)` panics on any other.
+macro_rules! of_kind {
+    ($records:expr, $variant:ident) => {
+        $records
+            .into_iter()
+            .filter_map(|r| match r {
+                deskpulse_connector::Record::$variant(x) => Some(x),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    (all $records:expr, $variant:ident) => {
+        $records
+            .into_iter()
+            .map(|r| match r {
+                deskpulse_connector::Record::$variant(x) => x,
+                other => panic!("{other:?}"),
+            })
+            .collect::<Vec<_>>()
+    };
+}
+pub(crate) use of_kind;
+
+/// The external ids of the tickets the batches hold, in order.
+pub fn ticket_ids(batches: &[Batch]) -> Vec<String> {
+    of_kind!(records(batches), Ticket)
+        .into_iter()
+        .map(|t| t.external_id)
+        .collect()
+}
+
+/// The one ticket among `records` (its requester comes with it as a customer).
+pub fn only_ticket(records: Vec<Record>) -> Ticket {
+    let mut tickets = of_kind!(records, Ticket);
+    assert_eq!(tickets.len(), 1);
+    tickets.remove(0)
+}
+
+/// The records of one page holding `item` alone, read through `stream`.
+pub async fn read_one(endpoint: &str, stream: &str, item: Value) -> Vec<Record> {
+    let server = MockServer::start().await;
+    Mock::given(path(endpoint))
+        .respond_with(page_of(endpoint, json!([item]), None))
+        .mount(&server)
+        .await;
+    records(&read_ok(&connector(&server), stream, None).await)
+}
+
+pub fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
 pub fn ids(records: &[Record]) -> Vec<String> {
@@ -191,6 +246,26 @@ pub fn user(id: i64, name: &str, role: &str) -> Value {
     })
 }
 
+/// "The Ticket object" example (§4.7 of the project's API notes), verbatim in the fields
+/// deskpulse reads.
+pub fn documented_ticket() -> Value {
+    json!({"id":12,"status":"open","channel":"email","via":"email","from_agent":true,"spam":false,
+      "customer":{"id":120,"email":"john@example.com"},"assignee_user":{"id":7,"email":"steve@acme.com","name":"Steve"},
+      "created_datetime":"2019-07-05T14:42:00.384938","opened_datetime":"2019-07-05T15:22:46.472436",
+      "last_received_message_datetime":"2020-01-27T10:42:21.468912",
+      "last_message_datetime":"2020-02-01T19:12:32.432197","updated_datetime":"2020-01-27T10:42:21.932637",
+      "closed_datetime":null,"snooze_datetime":null,"trashed_datetime":null})
+}
+
+/// "The SatisfactionSurvey object" example, verbatim: created on the 16th, scored on the 25th.
+pub fn documented_survey() -> Value {
+    json!({"id":1234,"body_text":"Such speed, much pertinent.","created_datetime":"2019-11-16T15:59:41.966927",
+      "customer_id":120,"meta":{"externalData":{"id":1234}},"score":2,
+      "scored_datetime":"2019-11-25T15:59:41.966927","sent_datetime":"2019-11-23T15:59:41.966927",
+      "should_send_datetime":"2019-11-23T15:59:41.966927","ticket_id":12,
+      "uri":"/api/satisfaction-surveys/1234/"})
+}
+
 /// The rating of "The SatisfactionSurvey object" example (survey 1234 on ticket 12).
 pub fn documented_rating() -> Rating {
     Rating {
@@ -203,8 +278,6 @@ pub fn documented_rating() -> Rating {
         agent_id: None,
         comment: Some("Such speed, much pertinent.".into()),
         // "When the survey was filled by the customer", not when it was created.
-        created_at: chrono::DateTime::parse_from_rfc3339("2019-11-25T15:59:41.966927Z")
-            .unwrap()
-            .into(),
+        created_at: at("2019-11-25T15:59:41.966927Z"),
     }
 }

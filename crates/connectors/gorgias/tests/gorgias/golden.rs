@@ -19,7 +19,7 @@
 //! on 11-17 (after the period).
 
 use crate::common::*;
-use deskpulse_connector::{Connector, NoProgress, SyncOptions, sync_stream};
+use deskpulse_connector::{Connector, ConnectorFactory as _, NoProgress, SyncOptions, sync_stream};
 use deskpulse_connector_gorgias::GorgiasConnector;
 use deskpulse_metrics::{SourceLimit, TeamConfig, compute_report};
 use deskpulse_model::{Channel, PeriodSpec};
@@ -266,7 +266,7 @@ async fn golden(db: TestDb) {
         .await
         .unwrap();
     // What the connector declares it cannot support, as the report's caller hands it on.
-    input.limits = deskpulse_connector_gorgias::LIMITS
+    input.limits = deskpulse_connector_gorgias::Gorgias::LIMITS
         .iter()
         .map(|l| SourceLimit {
             source: "src".into(),

@@ -1,24 +1,12 @@
 //! The message data feed: authors (customer / agent / bot), internal notes, paging, resume.
 
 use crate::common::*;
-use crate::tickets::at;
-use deskpulse_connector::Record;
 use deskpulse_model::{AuthorKind, Message};
 use serde_json::json;
 use wiremock::matchers::{path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer};
 
 const EP: &str = "/api/messages";
-
-fn msgs(records: Vec<Record>) -> Vec<Message> {
-    records
-        .into_iter()
-        .map(|r| match r {
-            Record::Message(m) => m,
-            other => panic!("{other:?}"),
-        })
-        .collect()
-}
 
 /// The documented example (§4.7), then an agent reply, an internal note, a rule's auto-reply,
 /// a deleted message and one that failed and was never sent; newest first over two pages.
@@ -66,7 +54,7 @@ async fn authors_notes_and_skipped_messages() {
     let c = connector(&server);
     let batches = read_ok(&c, "messages", None).await;
     assert_eq!(batches.len(), 2);
-    let m = msgs(records(&batches));
+    let m: Vec<Message> = of_kind!(all records(&batches), Message);
     let got: Vec<(&str, AuthorKind, Option<&str>, bool)> = m
         .iter()
         .map(|m| {

@@ -3,9 +3,7 @@
 
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::{ConnectorError, ConnectorFactory, ConnectorKind, Secret};
-use deskpulse_connector_gorgias::{
-    Gorgias, GorgiasConnector, GorgiasSettings, KIND, LIMITS, STREAMS, settings_keys,
-};
+use deskpulse_connector_gorgias::{Gorgias, GorgiasConnector, GorgiasSettings, settings_keys};
 use serde_json::json;
 
 fn err(s: GorgiasSettings) -> String {
@@ -45,19 +43,6 @@ fn defaults_and_every_key() {
         (d.requests_per_20_seconds, d.surveys_lookback_days),
         (40, 14)
     );
-    assert_eq!(settings_keys().len(), 9);
-    assert_eq!(KIND, "gorgias");
-    assert_eq!(
-        STREAMS.iter().map(|s| s.name).collect::<Vec<_>>(),
-        ["users", "tickets", "messages", "satisfaction_surveys"]
-    );
-}
-
-#[test]
-fn unknown_keys_are_rejected() {
-    let e = serde_json::from_value::<GorgiasSettings>(json!({"domain": "acme", "api_token": "x"}))
-        .unwrap_err();
-    assert!(e.to_string().contains("api_token"), "{e}");
 }
 
 #[test]
@@ -118,10 +103,6 @@ fn debug_never_shows_secrets() {
 fn settings_keys_are_the_settings_struct_keys() {
     assert_eq!(
         settings_keys(),
-        deskpulse_connector::settings::keys_of::<GorgiasSettings>()
-    );
-    assert_eq!(
-        settings_keys(),
         <Gorgias as ConnectorFactory>::settings_keys()
     );
     assert_eq!(
@@ -142,14 +123,12 @@ fn settings_keys_are_the_settings_struct_keys() {
 
 #[test]
 fn the_kind_declares_what_the_cli_lists() {
-    assert!(
-        deskpulse_connector::registry::check_kind(&Gorgias).is_empty(),
-        "{:?}",
-        deskpulse_connector::registry::check_kind(&Gorgias)
-    );
+    // The declaration's well-formedness (names, descriptions, unknown keys refused) is the
+    // conformance kit's `.kind` check; these are Gorgias's own choices.
+    assert_eq!(Gorgias::KIND, "gorgias");
     assert_eq!(
-        (Gorgias::KIND, Gorgias::STREAMS, Gorgias::LIMITS),
-        (KIND, STREAMS, LIMITS)
+        Gorgias::STREAMS.iter().map(|s| s.name).collect::<Vec<_>>(),
+        ["users", "tickets", "messages", "satisfaction_surveys"]
     );
     // Reconcile compares per-ticket figures, and Gorgias gives none for any of its KPIs.
     let kpis: Vec<&str> = Gorgias::UNRECONCILABLE.iter().map(|l| l.kpi).collect();

@@ -2,7 +2,7 @@
 //! for answers given after the bookmark.
 
 use crate::common::*;
-use deskpulse_connector::{Checkpoint, Record};
+use deskpulse_connector::Checkpoint;
 use deskpulse_connector_gorgias::GorgiasSettings;
 use deskpulse_model::Rating;
 use serde_json::json;
@@ -11,22 +11,7 @@ use wiremock::{Mock, MockServer};
 
 const EP: &str = "/api/satisfaction-surveys";
 
-fn ratings(records: Vec<Record>) -> Vec<Rating> {
-    records
-        .into_iter()
-        .map(|r| match r {
-            Record::Rating(r) => r,
-            other => panic!("{other:?}"),
-        })
-        .collect()
-}
-
 async fn mount(server: &MockServer) {
-    // The documented example (§4.7): created on the 16th, scored on the 25th.
-    let documented = json!({"id":1234,"ticket_id":12,"customer_id":120,"score":2,"body_text":"Such speed, much pertinent.",
-      "created_datetime":"2019-11-16T15:59:41.966927","sent_datetime":"2019-11-23T15:59:41.966927",
-      "scored_datetime":"2019-11-25T15:59:41.966927","should_send_datetime":"2019-11-23T15:59:41.966927",
-      "uri":"/api/satisfaction-surveys/1234/","meta":{"externalData":{"id":1234}}});
     Mock::given(path(EP))
         .and(query_param("order_by", "created_datetime:desc"))
         .and(query_param_is_missing("cursor"))
@@ -58,7 +43,7 @@ async fn mount(server: &MockServer) {
                     "2019-11-20T10:00:00",
                     Some("2019-11-21T10:00:00")
                 ),
-                documented
+                documented_survey()
             ]),
             None,
         ))
@@ -76,7 +61,7 @@ async fn scored_surveys_are_ratings_on_one_to_five() {
     });
     let batches = read_ok(&c, "satisfaction_surveys", None).await;
     assert_eq!(batches.len(), 2);
-    let r = ratings(records(&batches));
+    let r: Vec<Rating> = of_kind!(all records(&batches), Rating);
     assert_eq!(
         r.iter()
             .map(|r| (r.external_id.as_str(), r.score))

@@ -1,7 +1,6 @@
 //! The ticket data feed: newest first, cursor paging, bookmark, resume, mapping.
 
 use crate::common::*;
-use chrono::{DateTime, Utc};
 use deskpulse_connector::{Checkpoint, Record};
 use deskpulse_model::{Channel, Ticket, TicketStatus};
 use serde_json::{Value, json};
@@ -12,10 +11,6 @@ pub const EP: &str = "/api/tickets";
 
 pub fn page(data: Value, next: Option<&str>) -> ResponseTemplate {
     page_of(EP, data, next)
-}
-
-pub fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
 /// Five tickets over three pages, newest first (as `order_by=updated_datetime:desc` gives).
@@ -73,16 +68,6 @@ pub async fn mount_tickets(server: &MockServer) {
         .respond_with(page(p3, None))
         .mount(server)
         .await;
-}
-
-fn ticket_ids(batches: &[deskpulse_connector::Batch]) -> Vec<String> {
-    records(batches)
-        .iter()
-        .filter_map(|r| match r {
-            Record::Ticket(t) => Some(t.external_id.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 #[tokio::test]
@@ -178,44 +163,14 @@ async fn start_date_bounds_the_first_sync() {
     assert_resumes_exactly(&c, "tickets", &batches).await;
 }
 
-fn only_ticket(records: Vec<Record>) -> Ticket {
-    let mut tickets: Vec<Ticket> = records
-        .into_iter()
-        .filter_map(|r| match r {
-            Record::Ticket(t) => Some(t),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(tickets.len(), 1);
-    tickets.remove(0)
-}
-
 async fn map_one(t: Value) -> Ticket {
-    let server = MockServer::start().await;
-    Mock::given(path(EP))
-        .respond_with(page(json!([t]), None))
-        .mount(&server)
-        .await;
-    only_ticket(records(
-        &read_ok(&connector(&server), "tickets", None).await,
-    ))
+    only_ticket(read_one(EP, "tickets", t).await)
 }
 
 #[tokio::test]
 async fn documented_example_maps_field_by_field() {
     // "The Ticket object" example of §4.7, verbatim in its KPI fields.
-    let t = json!({"id":12,"status":"open","channel":"email","via":"email","from_agent":true,"spam":false,
-      "customer":{"id":120,"email":"john@example.com"},"assignee_user":{"id":7,"email":"steve@acme.com","name":"Steve"},
-      "created_datetime":"2019-07-05T14:42:00.384938","opened_datetime":"2019-07-05T15:22:46.472436",
-      "last_received_message_datetime":"2020-01-27T10:42:21.468912",
-      "last_message_datetime":"2020-02-01T19:12:32.432197","updated_datetime":"2020-01-27T10:42:21.932637",
-      "closed_datetime":null,"snooze_datetime":null,"trashed_datetime":null});
-    let server = MockServer::start().await;
-    Mock::given(path(EP))
-        .respond_with(page(json!([t]), None))
-        .mount(&server)
-        .await;
-    let recs = records(&read_ok(&connector(&server), "tickets", None).await);
+    let recs = read_one(EP, "tickets", documented_ticket()).await;
     let Record::Customer(cust) = &recs[0] else {
         panic!("{recs:?}")
     };

@@ -1,7 +1,7 @@
 //! The team: agents and bots, the whole list on every sync.
 
 use crate::common::*;
-use deskpulse_connector::{Checkpoint, Record};
+use deskpulse_connector::Checkpoint;
 use deskpulse_model::Agent;
 use serde_json::json;
 use wiremock::matchers::{path, query_param, query_param_is_missing};
@@ -41,13 +41,7 @@ async fn agents_and_bots_over_pages() {
         checkpoints(&batches),
         [json!({"cursor": "u1"}), json!({"complete": true})]
     );
-    let agents: Vec<Agent> = records(&batches)
-        .into_iter()
-        .map(|r| match r {
-            Record::Agent(a) => a,
-            other => panic!("{other:?}"),
-        })
-        .collect();
+    let agents: Vec<Agent> = of_kind!(all records(&batches), Agent);
     let got: Vec<(&str, &str, bool)> = agents
         .iter()
         .map(|a| (a.external_id.as_str(), a.name.as_str(), a.is_bot))
