@@ -10,11 +10,14 @@ use deskpulse_connector::testkit;
 pub use deskpulse_connector::testkit::{
     assert_resumes_exactly, checkpoints, read, read_ok, records,
 };
+use deskpulse_connector::{
+    CheckpointStore, Connector, NoProgress, StreamOutcome, SyncOptions, sync_stream,
+};
 use deskpulse_connector_helpscout::{HelpScoutConnector, HelpScoutSettings};
 use serde_json::{Value, json};
 use std::time::Duration;
 use wiremock::matchers::{body_json, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
 pub const CLIENT_ID: &str = "hs-app-id-4Qk2";
 pub const CLIENT_SECRET: &str = "hs-App-S3cret-9zXw";
@@ -178,6 +181,38 @@ pub fn thread(id: i64, kind: &str, by: (&str, i64), status: &str, created_at: &s
         "createdAt": created_at,
         "_embedded": {"attachments": []}
     })
+}
+
+/// A conversation as the list sends it without `embed=threads` (`ConversationPayloads`'s
+/// shape, no `_embedded`).
+pub fn listed(id: i64, status: &str, created_at: &str) -> Value {
+    let mut c = conversation(id, status, created_at, vec![]);
+    c.as_object_mut().unwrap().remove("_embedded");
+    c
+}
+
+/// An active conversation with one customer thread.
+pub fn simple(id: i64, at: &str) -> Value {
+    let first = thread(id * 10, "customer", ("customer", 700 + id), "active", at);
+    conversation(id, "active", at, vec![first])
+}
+
+/// `m` answering `page`, mounted on `server`.
+pub async fn serve(server: &MockServer, m: MockBuilder, page: ResponseTemplate) {
+    m.respond_with(page).mount(server).await;
+}
+
+/// One stream synced into `store` as `deskpulse sync` does it (default options).
+pub async fn sync<S: CheckpointStore>(
+    c: &dyn Connector,
+    source: &str,
+    stream: &str,
+    store: &S,
+) -> StreamOutcome {
+    let opts = SyncOptions::default();
+    sync_stream(c, source, stream, store, &opts, &NoProgress)
+        .await
+        .unwrap()
 }
 
 /// A HAL page of conversations (`_embedded` left out when there are none, like Help Scout),

@@ -2,7 +2,7 @@
 //! resume from every checkpoint, 429, 5xx, 401/403, broken pages and secrets in logs, the
 //! typed checkpoints of every stream and the kind's registration.
 
-use crate::common::{conversation, thread};
+use crate::common::{conversation, listed, thread};
 use deskpulse_connector::Clock;
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Secret;
@@ -121,13 +121,6 @@ fn data_pages(f: Fixtures) -> Fixtures {
     )
 }
 
-/// A conversation as the list sends it without `embed=threads`.
-fn listed(id: i64, at: &str) -> Value {
-    let mut c = conversation(id, "closed", at, vec![]);
-    c.as_object_mut().unwrap().remove("_embedded");
-    c
-}
-
 /// The id sweep: `status=all` by `createdAt` keyset (page 1, then page 1 again from the
 /// newest `createdAt` read minus a second), then `status=spam` (empty).
 fn roster_pages(f: Fixtures) -> Fixtures {
@@ -143,8 +136,8 @@ fn roster_pages(f: Fixtures) -> Fixtures {
         hal(
             "conversations",
             json!([
-                listed(1, "2026-11-10T10:00:00Z"),
-                listed(2, "2026-11-10T10:05:00Z")
+                listed(1, "closed", "2026-11-10T10:00:00Z"),
+                listed(2, "closed", "2026-11-10T10:05:00Z")
             ]),
             1,
             2,
@@ -163,8 +156,8 @@ fn roster_pages(f: Fixtures) -> Fixtures {
         hal(
             "conversations",
             json!([
-                listed(2, "2026-11-10T10:05:00Z"),
-                listed(3, "2026-11-10T10:20:00Z")
+                listed(2, "closed", "2026-11-10T10:05:00Z"),
+                listed(3, "closed", "2026-11-10T10:20:00Z")
             ]),
             1,
             1,
@@ -188,67 +181,62 @@ fn pinned_clock() -> chrono::DateTime<chrono::Utc> {
     "2026-11-12T00:00:00Z".parse().unwrap()
 }
 
-fn settings(t: &Target) -> HelpScoutSettings {
-    HelpScoutSettings {
-        base_url: Some(t.base_url.clone()),
-        requests_per_minute: 0,
-        lookback_minutes: 0,
-        ..HelpScoutSettings::default()
-    }
+/// The kit on the connector built from `settings` (given the kit's target) and `fixtures`.
+async fn conformance(
+    fixtures: Fixtures,
+    settings: impl Fn(&Target) -> HelpScoutSettings + Send + Sync + 'static,
+    auth_matching: bool,
+) {
+    let kit = Conformance::new(roster_pages(data_pages(fixtures)), move |t: &Target| {
+        let s = HelpScoutSettings {
+            base_url: Some(t.base_url.clone()),
+            requests_per_minute: 0,
+            lookback_minutes: 0,
+            ..settings(t)
+        };
+        Box::new(
+            HelpScoutConnector::new(s)
+                .unwrap()
+                .with_retry_policy(t.retry.clone())
+                .with_clock(Clock::fixed(pinned_clock())),
+        )
+    });
+    let kit = if auth_matching {
+        kit
+    } else {
+        kit.without_auth_matching()
+    };
+    kit.boundary_repeats(&["conversations"])
+        .kind(&HelpScout)
+        .checkpoint_type::<UsersCheckpoint>("users")
+        .checkpoint_type::<ConversationsCheckpoint>("conversations")
+        .checkpoint_type::<RosterCheckpoint>("ticket_roster")
+        .run()
+        .await
+        .assert_ok();
 }
 
 #[tokio::test]
 async fn conformance_with_client_credentials() {
-    let fixtures = roster_pages(data_pages(Fixtures::new().post(
+    let token = Fixtures::new().post(
         "/v2/oauth2/token",
         json!({"grant_type": "client_credentials", "client_id": "app-id"}),
         json!({"token_type": "bearer", "access_token": "kit-token-5f2c", "expires_in": 172800}),
-    )));
-    Conformance::new(fixtures, |t: &Target| {
-        let s = HelpScoutSettings {
-            client_id: Some("app-id".into()),
-            client_secret: Some(Secret::new(&t.secret)),
-            ..settings(t)
-        };
-        Box::new(
-            HelpScoutConnector::new(s)
-                .unwrap()
-                .with_retry_policy(t.retry.clone())
-                .with_clock(Clock::fixed(pinned_clock())),
-        )
-    })
+    );
     // The secret is exchanged for a token: pages cannot check for it.
-    .without_auth_matching()
-    .boundary_repeats(&["conversations"])
-    .kind(&HelpScout)
-    .checkpoint_type::<UsersCheckpoint>("users")
-    .checkpoint_type::<ConversationsCheckpoint>("conversations")
-    .checkpoint_type::<RosterCheckpoint>("ticket_roster")
-    .run()
-    .await
-    .assert_ok();
+    let settings = |t: &Target| HelpScoutSettings {
+        client_id: Some("app-id".into()),
+        client_secret: Some(Secret::new(&t.secret)),
+        ..HelpScoutSettings::default()
+    };
+    conformance(token, settings, false).await;
 }
 
 #[tokio::test]
 async fn conformance_with_an_access_token() {
-    Conformance::new(roster_pages(data_pages(Fixtures::new())), |t: &Target| {
-        let s = HelpScoutSettings {
-            access_token: Some(Secret::new(&t.secret)),
-            ..settings(t)
-        };
-        Box::new(
-            HelpScoutConnector::new(s)
-                .unwrap()
-                .with_retry_policy(t.retry.clone())
-                .with_clock(Clock::fixed(pinned_clock())),
-        )
-    })
-    .boundary_repeats(&["conversations"])
-    .kind(&HelpScout)
-    .checkpoint_type::<UsersCheckpoint>("users")
-    .checkpoint_type::<ConversationsCheckpoint>("conversations")
-    .checkpoint_type::<RosterCheckpoint>("ticket_roster")
-    .run()
-    .await
-    .assert_ok();
+    let settings = |t: &Target| HelpScoutSettings {
+        access_token: Some(Secret::new(&t.secret)),
+        ..HelpScoutSettings::default()
+    };
+    conformance(Fixtures::new(), settings, true).await;
 }

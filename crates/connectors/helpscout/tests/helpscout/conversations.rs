@@ -34,21 +34,6 @@ pub fn export_status(status: &str, since: Option<&str>, page: u64) -> MockBuilde
     }
 }
 
-fn simple(id: i64, at: &str) -> Value {
-    conversation(
-        id,
-        "active",
-        at,
-        vec![thread(
-            id * 10,
-            "customer",
-            ("customer", 700 + id),
-            "active",
-            at,
-        )],
-    )
-}
-
 /// Three requests: page 1 of everything; a restart at the newest time read, whose page does
 /// not move past it (so the next page of that query follows); and that next page, the last.
 pub async fn mount_three_pages(server: &MockServer) {

@@ -8,88 +8,96 @@ use deskpulse_connector::{Checkpoint, Connector, ConnectorError};
 use serde_json::json;
 use wiremock::{MockServer, ResponseTemplate};
 
-/// Page 1 (of 3) is fine and ends at 10:00, so the next request restarts there.
-async fn first_page_then(server: &MockServer, second: ResponseTemplate) {
-    mount_token(server).await;
-    let c = conversation(1, "active", "2026-11-10T10:00:00Z", vec![]);
-    export(None, 1)
-        .respond_with(conv_page(vec![c], 1, 3, 60))
-        .mount(server)
-        .await;
-    export(Some("2026-11-10T10:00:00Z"), 1)
-        .respond_with(second)
-        .mount(server)
-        .await;
-}
-
-async fn expect_malformed(second: ResponseTemplate, needle: &str) {
+/// Page 1 (of 3) is fine and ends at 10:00, so the next request restarts there; `second`
+/// answers it. The good page before the bad one is kept, and the bad one is `Malformed`.
+async fn expect_malformed(case: &str, second: ResponseTemplate, needle: &str) {
     let server = MockServer::start().await;
-    first_page_then(&server, second).await;
+    mount_token(&server).await;
+    let c = conversation(1, "active", "2026-11-10T10:00:00Z", vec![]);
+    serve(&server, export(None, 1), conv_page(vec![c], 1, 3, 60)).await;
+    serve(&server, export(Some("2026-11-10T10:00:00Z"), 1), second).await;
     let (batches, err) = read(&connector(&server), "conversations", None).await;
-    assert_eq!(batches.len(), 1, "the good page before the bad one is kept");
+    assert_eq!(batches.len(), 1, "{case}: the good page is kept");
     testkit::assert_malformed(&err, CONVERSATIONS, needle);
 }
 
 #[tokio::test]
-async fn no_page_object() {
-    expect_malformed(
-        ResponseTemplate::new(200).set_body_json(json!({"_embedded": {"conversations": []}})),
-        "page",
-    )
-    .await;
+async fn pages_that_cannot_be_followed_are_malformed() {
+    let at = "2026-11-10T10:01:00Z";
+    let mut timeless = thread(21, "customer", ("customer", 9), "active", at);
+    timeless.as_object_mut().unwrap().remove("createdAt");
+    let mut without_id = conversation(2, "active", at, vec![]);
+    without_id.as_object_mut().unwrap().remove("id");
+    let cases = [
+        (
+            "no page object",
+            ResponseTemplate::new(200).set_body_json(json!({"_embedded": {"conversations": []}})),
+            "page",
+        ),
+        // `_embedded` may be absent only on an empty result, not on page 1 of 2.
+        (
+            "a page inside the range without records",
+            conv_page(vec![], 1, 2, 30),
+            "no records",
+        ),
+        (
+            "another page than asked",
+            conv_page(vec![conversation(2, "active", at, vec![])], 3, 3, 60),
+            "asked for page 1",
+        ),
+        (
+            "unknown status",
+            conv_page(vec![conversation(2, "archived", at, vec![])], 1, 2, 30),
+            "archived",
+        ),
+        (
+            "thread without time",
+            conv_page(
+                vec![conversation(2, "active", at, vec![timeless])],
+                1,
+                2,
+                30,
+            ),
+            "createdAt",
+        ),
+        (
+            "conversation without id",
+            conv_page(vec![without_id], 1, 2, 30),
+            "id",
+        ),
+    ];
+    for (case, second, needle) in cases {
+        expect_malformed(case, second, needle).await;
+    }
 }
 
 #[tokio::test]
-async fn a_page_inside_the_range_without_records() {
-    // `_embedded` may be absent only on an empty result, not on page 1 of 2.
-    expect_malformed(conv_page(vec![], 1, 2, 30), "no records").await;
-}
-
-#[tokio::test]
-async fn another_page_than_asked() {
-    let c = conversation(2, "active", "2026-11-10T10:01:00Z", vec![]);
-    expect_malformed(conv_page(vec![c], 3, 3, 60), "asked for page 1").await;
-}
-
-#[tokio::test]
-async fn unknown_status() {
-    let c = conversation(2, "archived", "2026-11-10T10:01:00Z", vec![]);
-    expect_malformed(conv_page(vec![c], 1, 2, 30), "archived").await;
-}
-
-#[tokio::test]
-async fn thread_without_time() {
-    let mut th = thread(
-        21,
-        "customer",
-        ("customer", 9),
-        "active",
-        "2026-11-10T10:01:00Z",
-    );
-    th.as_object_mut().unwrap().remove("createdAt");
-    let c = conversation(2, "active", "2026-11-10T10:01:00Z", vec![th]);
-    expect_malformed(conv_page(vec![c], 1, 2, 30), "createdAt").await;
-}
-
-#[tokio::test]
-async fn conversation_without_id() {
-    let mut c = conversation(2, "active", "2026-11-10T10:01:00Z", vec![]);
-    c.as_object_mut().unwrap().remove("id");
-    expect_malformed(conv_page(vec![c], 1, 2, 30), "id").await;
-}
-
-#[tokio::test]
-async fn unusable_checkpoints_and_unknown_stream() {
+async fn unusable_checkpoints_say_how_to_start_over_and_unknown_streams_are_errors() {
     let server = MockServer::start().await;
     let c = connector(&server);
-    for cp in [
-        json!({"cursor": "x"}),
-        json!({"modified_since": "yesterday"}),
-        json!({"modified_since": null, "page": 0}),
-        json!({"modified_since": null, "page": 1, "status": "closed"}),
-        json!({"modified_since": null, "status": "spam"}),
+    let now = "2026-11-12T00:00:00Z";
+    for (stream, cp) in [
+        ("conversations", json!({"cursor": "x"})),
+        ("conversations", json!({"modified_since": "yesterday"})),
+        ("conversations", json!({"modified_since": null, "page": 0})),
+        (
+            "conversations",
+            json!({"modified_since": null, "page": 1, "status": "closed"}),
+        ),
+        (
+            "conversations",
+            json!({"modified_since": null, "status": "spam"}),
+        ),
+        ("ticket_roster", json!({"completed_at": "yesterday"})),
+        (
+            "ticket_roster",
+            json!({"sweep_started_at": now, "status": "closed", "created_from": null}),
+        ),
+        ("ticket_roster", json!({"sweep_started_at": now})),
+        ("ticket_roster", json!({"page": 3})),
+        ("ticket_roster", json!(7)),
     ] {
-        let (_, err) = read(&c, "conversations", Some(Checkpoint::new(cp.clone()))).await;
+        let (_, err) = read(&c, stream, Some(Checkpoint::new(cp.clone()))).await;
         assert!(
             matches!(&err, Some(ConnectorError::Malformed { detail, .. }) if detail.contains("--full")),
             "{cp}: {err:?}"

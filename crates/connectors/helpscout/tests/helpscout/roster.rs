@@ -7,13 +7,11 @@ use crate::conversations::{export, t};
 use chrono::{DateTime, Utc};
 use deskpulse_connector::Clock;
 use deskpulse_connector::HttpConnector as _;
-use deskpulse_connector::{
-    Checkpoint, ConnectorError, NoProgress, Record, SyncOptions, sync_stream,
-};
+use deskpulse_connector::{Checkpoint, ConnectorError, Record};
 use deskpulse_connector_helpscout::{HelpScoutConnector, HelpScoutSettings};
 use deskpulse_model::{TicketRoster, TicketStatus};
 use deskpulse_storage::testing::TestDb;
-use serde_json::{Value, json};
+use serde_json::json;
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
@@ -21,14 +19,6 @@ const NOW: &str = "2026-11-12T00:00:00Z";
 
 fn now() -> DateTime<Utc> {
     t(NOW)
-}
-
-/// A conversation as the list sends it without `embed=threads` (`ConversationPayloads`'s
-/// shape, no `_embedded`).
-fn listed(id: i64, status: &str, created_at: &str) -> Value {
-    let mut c = conversation(id, status, created_at, vec![]);
-    c.as_object_mut().unwrap().remove("_embedded");
-    c
 }
 
 /// Page 1 of the sweep's list for `status`, from `from` (inclusive) if given. Never with
@@ -100,8 +90,10 @@ fn page(started: &str, ids: &[&str], complete: bool) -> TicketRoster {
 async fn sweep_lists_every_status_by_created_at_keyset_then_spam() {
     let server = MockServer::start().await;
     mount_token(&server).await;
-    sweep("all", None)
-        .respond_with(conv_page(
+    serve(
+        &server,
+        sweep("all", None),
+        conv_page(
             vec![
                 listed(1, "closed", "2026-11-10T10:00:00Z"),
                 listed(2, "active", "2026-11-10T10:05:00Z"),
@@ -109,12 +101,14 @@ async fn sweep_lists_every_status_by_created_at_keyset_then_spam() {
             1,
             2,
             3,
-        ))
-        .mount(&server)
-        .await;
+        ),
+    )
+    .await;
     // Page 1 again, from the newest `createdAt` read minus a second (never `page=2`).
-    sweep("all", Some("2026-11-10T10:04:59Z"))
-        .respond_with(conv_page(
+    serve(
+        &server,
+        sweep("all", Some("2026-11-10T10:04:59Z")),
+        conv_page(
             vec![
                 listed(2, "active", "2026-11-10T10:05:00Z"),
                 listed(3, "pending", "2026-11-10T10:20:00Z"),
@@ -122,19 +116,16 @@ async fn sweep_lists_every_status_by_created_at_keyset_then_spam() {
             1,
             1,
             2,
-        ))
-        .mount(&server)
-        .await;
+        ),
+    )
+    .await;
     // Help Scout lists `spam` as a status of its own beside `all`: swept too.
-    sweep("spam", None)
-        .respond_with(conv_page(
-            vec![listed(9, "spam", "2026-11-09T08:00:00Z")],
-            1,
-            1,
-            1,
-        ))
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        sweep("spam", None),
+        conv_page(vec![listed(9, "spam", "2026-11-09T08:00:00Z")], 1, 1, 1),
+    )
+    .await;
     let c = roster_connector(&server, "24h");
     let batches = read_ok(&c, "ticket_roster", None).await;
     assert_eq!(
@@ -171,8 +162,10 @@ async fn sweep_lists_every_status_by_created_at_keyset_then_spam() {
 async fn a_conversation_deleted_mid_sweep_does_not_hide_a_live_one() {
     let server = MockServer::start().await;
     mount_token(&server).await;
-    sweep("all", None)
-        .respond_with(conv_page(
+    serve(
+        &server,
+        sweep("all", None),
+        conv_page(
             vec![
                 listed(1, "active", "2026-11-10T10:00:00Z"),
                 listed(2, "active", "2026-11-10T10:01:00Z"),
@@ -181,11 +174,13 @@ async fn a_conversation_deleted_mid_sweep_does_not_hide_a_live_one() {
             1,
             2,
             5,
-        ))
-        .mount(&server)
-        .await;
-    sweep("all", Some("2026-11-10T10:01:59Z"))
-        .respond_with(conv_page(
+        ),
+    )
+    .await;
+    serve(
+        &server,
+        sweep("all", Some("2026-11-10T10:01:59Z")),
+        conv_page(
             vec![
                 listed(3, "active", "2026-11-10T10:02:00Z"),
                 listed(4, "active", "2026-11-10T10:03:00Z"),
@@ -194,9 +189,9 @@ async fn a_conversation_deleted_mid_sweep_does_not_hide_a_live_one() {
             1,
             1,
             3,
-        ))
-        .mount(&server)
-        .await;
+        ),
+    )
+    .await;
     Mock::given(method("GET"))
         .and(path(CONVERSATIONS))
         .and(query_param("page", "2"))
@@ -209,10 +204,7 @@ async fn a_conversation_deleted_mid_sweep_does_not_hide_a_live_one() {
         .expect(0)
         .mount(&server)
         .await;
-    sweep("spam", None)
-        .respond_with(empty_page())
-        .mount(&server)
-        .await;
+    serve(&server, sweep("spam", None), empty_page()).await;
     let recs = records(&read_ok(&roster_connector(&server, "24h"), "ticket_roster", None).await);
     let mut seen: Vec<String> = rosters(&recs).into_iter().flat_map(|r| r.ids).collect();
     seen.sort();
@@ -234,14 +226,13 @@ async fn a_crowded_second_is_read_in_full_and_again_when_it_changed() {
             listed(3, "active", "2026-11-10T10:00:00Z"),
         ]
     };
-    sweep("all", None)
-        .respond_with(conv_page(crowd(), 1, 2, 5))
-        .mount(&server)
-        .await;
-    sweep("all", Some("2026-11-10T09:59:59Z"))
-        .respond_with(conv_page(crowd(), 1, 2, 5))
-        .mount(&server)
-        .await;
+    serve(&server, sweep("all", None), conv_page(crowd(), 1, 2, 5)).await;
+    serve(
+        &server,
+        sweep("all", Some("2026-11-10T09:59:59Z")),
+        conv_page(crowd(), 1, 2, 5),
+    )
+    .await;
     let (from, to) = ("2026-11-10T09:59:59Z", "2026-11-10T10:00:01Z");
     stretch("all", from, to, 1)
         .respond_with(conv_page(crowd(), 1, 2, 5))
@@ -261,8 +252,10 @@ async fn a_crowded_second_is_read_in_full_and_again_when_it_changed() {
         .with_priority(1)
         .mount(&server)
         .await;
-    stretch("all", from, to, 2)
-        .respond_with(conv_page(
+    serve(
+        &server,
+        stretch("all", from, to, 2),
+        conv_page(
             vec![
                 listed(4, "active", "2026-11-10T10:00:00Z"),
                 listed(5, "active", "2026-11-10T10:00:01Z"),
@@ -270,22 +263,16 @@ async fn a_crowded_second_is_read_in_full_and_again_when_it_changed() {
             2,
             2,
             5,
-        ))
-        .mount(&server)
-        .await;
-    sweep("all", Some(to))
-        .respond_with(conv_page(
-            vec![listed(5, "active", "2026-11-10T10:00:01Z")],
-            1,
-            1,
-            1,
-        ))
-        .mount(&server)
-        .await;
-    sweep("spam", None)
-        .respond_with(empty_page())
-        .mount(&server)
-        .await;
+        ),
+    )
+    .await;
+    serve(
+        &server,
+        sweep("all", Some(to)),
+        conv_page(vec![listed(5, "active", "2026-11-10T10:00:01Z")], 1, 1, 1),
+    )
+    .await;
+    serve(&server, sweep("spam", None), empty_page()).await;
     let batches = read_ok(&roster_connector(&server, "24h"), "ticket_roster", None).await;
     let pages = rosters(&records(&batches));
     assert_eq!(pages[1].ids, ["1", "2", "3", "1", "2", "3", "4", "5"]);
@@ -304,10 +291,12 @@ async fn a_crowded_second_that_changes_on_every_pass_stops_the_sweep_with_an_err
         listed(1, "active", "2026-11-10T10:00:00Z"),
         listed(2, "active", "2026-11-10T10:00:00Z"),
     ];
-    sweep("all", Some("2026-11-10T09:59:59Z"))
-        .respond_with(conv_page(crowd.clone(), 1, 2, 4))
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        sweep("all", Some("2026-11-10T09:59:59Z")),
+        conv_page(crowd.clone(), 1, 2, 4),
+    )
+    .await;
     let (from, to) = ("2026-11-10T09:59:59Z", "2026-11-10T10:00:01Z");
     stretch("all", from, to, 1)
         .respond_with(conv_page(crowd, 1, 2, 4))
@@ -350,14 +339,8 @@ async fn a_crowded_second_that_changes_on_every_pass_stops_the_sweep_with_an_err
 async fn no_sweep_before_roster_every_has_passed_since_the_last_one_completed() {
     let server = MockServer::start().await;
     mount_token(&server).await;
-    sweep("all", None)
-        .respond_with(empty_page())
-        .mount(&server)
-        .await;
-    sweep("spam", None)
-        .respond_with(empty_page())
-        .mount(&server)
-        .await;
+    serve(&server, sweep("all", None), empty_page()).await;
+    serve(&server, sweep("spam", None), empty_page()).await;
     let done = |at: &str| Some(Checkpoint::new(json!({ "completed_at": at })));
     // Completed 12 h before NOW: a 24 h interval has not passed.
     let c = roster_connector(&server, "24h");
@@ -387,15 +370,12 @@ async fn no_sweep_before_roster_every_has_passed_since_the_last_one_completed() 
 async fn a_killed_sweep_resumes_with_its_own_sweep_started_at() {
     let server = MockServer::start().await;
     mount_token(&server).await;
-    sweep("spam", Some("2026-11-01T00:00:00Z"))
-        .respond_with(conv_page(
-            vec![listed(7, "spam", "2026-11-02T00:00:00Z")],
-            1,
-            1,
-            1,
-        ))
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        sweep("spam", Some("2026-11-01T00:00:00Z")),
+        conv_page(vec![listed(7, "spam", "2026-11-02T00:00:00Z")], 1, 1, 1),
+    )
+    .await;
     let from = Checkpoint::new(json!({
         "sweep_started_at": "2026-11-10T03:00:00Z", "status": "spam", "created_from": "2026-11-01T00:00:00Z"
     }));
@@ -420,19 +400,18 @@ async fn a_listed_conversation_in_state_deleted_is_not_present() {
     mount_token(&server).await;
     let mut gone = listed(2, "closed", "2026-11-10T10:01:00Z");
     gone["state"] = json!("deleted");
-    sweep("all", None)
-        .respond_with(conv_page(
+    serve(
+        &server,
+        sweep("all", None),
+        conv_page(
             vec![listed(1, "closed", "2026-11-10T10:00:00Z"), gone],
             1,
             1,
             2,
-        ))
-        .mount(&server)
-        .await;
-    sweep("spam", None)
-        .respond_with(empty_page())
-        .mount(&server)
-        .await;
+        ),
+    )
+    .await;
+    serve(&server, sweep("spam", None), empty_page()).await;
     let recs = records(&read_ok(&roster_connector(&server, "24h"), "ticket_roster", None).await);
     assert_eq!(rosters(&recs)[0].ids, ["1"]);
 }
@@ -443,17 +422,16 @@ async fn a_listed_conversation_in_state_deleted_is_not_present() {
 async fn a_list_that_ignores_the_created_at_range_or_order_is_an_error() {
     let server = MockServer::start().await;
     mount_token(&server).await;
-    sweep("all", Some("2026-11-10T10:00:00Z"))
-        .respond_with(conv_page(
-            vec![listed(1, "closed", "2017-04-21T14:39:56Z")],
-            1,
-            3,
-            60,
-        ))
-        .mount(&server)
-        .await;
-    sweep("all", None)
-        .respond_with(conv_page(
+    serve(
+        &server,
+        sweep("all", Some("2026-11-10T10:00:00Z")),
+        conv_page(vec![listed(1, "closed", "2017-04-21T14:39:56Z")], 1, 3, 60),
+    )
+    .await;
+    serve(
+        &server,
+        sweep("all", None),
+        conv_page(
             vec![
                 listed(2, "closed", "2026-11-10T10:05:00Z"),
                 listed(1, "closed", "2026-11-10T10:00:00Z"),
@@ -461,9 +439,9 @@ async fn a_list_that_ignores_the_created_at_range_or_order_is_an_error() {
             1,
             3,
             60,
-        ))
-        .mount(&server)
-        .await;
+        ),
+    )
+    .await;
     let c = roster_connector(&server, "24h");
     let from = Checkpoint::new(json!({
         "sweep_started_at": NOW, "status": "all", "created_from": "2026-11-10T10:00:00Z"
@@ -472,26 +450,6 @@ async fn a_list_that_ignores_the_created_at_range_or_order_is_an_error() {
     deskpulse_connector::testkit::assert_malformed(&err, CONVERSATIONS, "range was not applied");
     let (_, err) = read(&c, "ticket_roster", None).await;
     deskpulse_connector::testkit::assert_malformed(&err, CONVERSATIONS, "not in that order");
-}
-
-#[tokio::test]
-async fn unusable_roster_checkpoints_are_errors_that_say_how_to_start_over() {
-    let server = MockServer::start().await;
-    let c = roster_connector(&server, "24h");
-    for cp in [
-        json!({"completed_at": "yesterday"}),
-        json!({"sweep_started_at": NOW, "status": "closed", "created_from": null}),
-        json!({"sweep_started_at": NOW}),
-        json!({"page": 3}),
-        json!(7),
-    ] {
-        let (_, err) = read(&c, "ticket_roster", Some(Checkpoint::new(cp.clone()))).await;
-        assert!(
-            matches!(&err, Some(ConnectorError::Malformed { detail, .. }) if detail.contains("--full")),
-            "{cp}: {err:?}"
-        );
-    }
-    assert!(server.received_requests().await.unwrap().is_empty());
 }
 
 /// Through storage: a conversation synced earlier that a complete sweep no longer lists
@@ -504,22 +462,10 @@ async fn a_conversation_the_sweep_no_longer_lists_leaves_the_report() {
     let server = MockServer::start().await;
     mount_token(&server).await;
     mount_no_spam(&server).await;
-    let simple = |id: i64, at: &str| {
-        conversation(
-            id,
-            "active",
-            at,
-            vec![thread(
-                id * 10,
-                "customer",
-                ("customer", 700 + id),
-                "active",
-                at,
-            )],
-        )
-    };
-    export(None, 1)
-        .respond_with(conv_page(
+    serve(
+        &server,
+        export(None, 1),
+        conv_page(
             vec![
                 simple(1, "2026-11-10T10:00:00Z"),
                 simple(2, "2026-11-10T10:05:00Z"),
@@ -527,9 +473,9 @@ async fn a_conversation_the_sweep_no_longer_lists_leaves_the_report() {
             1,
             1,
             2,
-        ))
-        .mount(&server)
-        .await;
+        ),
+    )
+    .await;
     sweep("all", None)
         .respond_with(conv_page(
             vec![listed(1, "active", "2026-11-10T10:00:00Z")],
@@ -540,22 +486,10 @@ async fn a_conversation_the_sweep_no_longer_lists_leaves_the_report() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    sweep("spam", None)
-        .respond_with(empty_page())
-        .mount(&server)
-        .await;
+    serve(&server, sweep("spam", None), empty_page()).await;
     let c = roster_connector(&server, "0s");
     for stream in ["conversations", "ticket_roster"] {
-        sync_stream(
-            &c,
-            "hs",
-            stream,
-            &store,
-            &SyncOptions::default(),
-            &NoProgress,
-        )
-        .await
-        .unwrap();
+        sync(&c, "hs", stream, &store).await;
     }
     let status = |tickets: &[deskpulse_metrics::TicketInput], id: &str| {
         tickets
@@ -569,8 +503,10 @@ async fn a_conversation_the_sweep_no_longer_lists_leaves_the_report() {
     assert_eq!(status(&tickets, "2"), Some(TicketStatus::Deleted));
 
     // Restored in Help Scout: the next sweep lists it again.
-    sweep("all", None)
-        .respond_with(conv_page(
+    serve(
+        &server,
+        sweep("all", None),
+        conv_page(
             vec![
                 listed(1, "active", "2026-11-10T10:00:00Z"),
                 listed(2, "active", "2026-11-10T10:05:00Z"),
@@ -578,19 +514,10 @@ async fn a_conversation_the_sweep_no_longer_lists_leaves_the_report() {
             1,
             1,
             2,
-        ))
-        .mount(&server)
-        .await;
-    sync_stream(
-        &c,
-        "hs",
-        "ticket_roster",
-        &store,
-        &SyncOptions::default(),
-        &NoProgress,
+        ),
     )
-    .await
-    .unwrap();
+    .await;
+    sync(&c, "hs", "ticket_roster", &store).await;
     let tickets = store.load_tickets(&["hs".into()], from, to).await.unwrap();
     assert_eq!(status(&tickets, "2"), Some(TicketStatus::Open));
 }
