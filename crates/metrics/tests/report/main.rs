@@ -938,6 +938,35 @@ fn a_private_note_before_the_customer_message_does_not_open_the_ticket() {
 }
 
 #[test]
+fn a_private_customer_message_before_the_public_one_does_not_open_the_ticket() {
+    // The customer's e-mail reached an agent first and was put on the ticket as a private
+    // comment in the customer's name (Zendesk keeps the requester as its author, `public:
+    // false`); the agent wrote to the customer, who then wrote publicly. The API says the
+    // customer opened the ticket, so the opening is the first *public* customer message
+    // (09:10): the agent's message before it answers nothing, the reply at 09:40 is the
+    // first one.
+    let t = ticket("1", "2026-11-10T09:00:00Z")
+        .say(C, "r1", "2026-11-10T09:00:00Z")
+        .say(A, "100", "2026-11-10T09:05:00Z")
+        .say(C, "r1", "2026-11-10T09:10:00Z")
+        .say(A, "100", "2026-11-10T09:40:00Z")
+        .with(|t| t.opened_by_agent = Some(false));
+    let mut t = t;
+    t.messages[0].public = false;
+    let f = derive_facts(&t, &AgentIndex::new(&agents()));
+    assert!(!f.outbound);
+    // Had the private message opened it, 09:05 would be a reply (2 replies, the first
+    // 5 minutes after creation).
+    assert_eq!(f.human_replies, 1);
+    let r = report(vec![t]);
+    // first response from the ticket's creation: 09:00:00 → 09:40:00 = 2400 s
+    assert_eq!(
+        r.kpis.first_response_time.stats.median_seconds,
+        Some(2400.0)
+    );
+}
+
+#[test]
 fn an_auto_response_stamped_in_the_same_second_does_not_open_the_ticket() {
     // The trigger's auto-response carries the same second as the customer's message and
     // would sort first by id: the customer's message opens the ticket all the same.
