@@ -14,27 +14,15 @@ use deskpulse_connector_freshdesk::{
 };
 use serde_json::{Value, json};
 
+// The wiremock tests' recorded payloads; `fixture` (python-freshdesk's samples) is theirs only.
+#[allow(dead_code)]
+#[path = "freshdesk/recorded.rs"]
+mod recorded;
+use recorded::{EPOCH, T1, T2, T3, airbyte, rating, reply, ticket};
+
 const TICKETS: &str = "/api/v2/tickets";
 const AGENTS: &str = "/api/v2/agents";
 const RATINGS: &str = "/api/v2/surveys/satisfaction_ratings";
-const EPOCH: &str = "1970-01-01T00:00:00Z";
-const T1: &str = "2026-11-02T10:00:00Z";
-const T2: &str = "2026-11-03T10:00:00Z";
-const T3: &str = "2026-11-04T10:00:00Z";
-
-fn airbyte(stream: &str) -> Vec<Value> {
-    let path = format!(
-        "{}/tests/fixtures/airbyte-integration/expected_records.jsonl",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&path)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|r| r["stream"] == stream)
-        .map(|r| r["data"].clone())
-        .collect()
-}
 
 fn agent(id: i64) -> Value {
     let mut a = airbyte("agents").remove(1);
@@ -42,36 +30,14 @@ fn agent(id: i64) -> Value {
     a
 }
 
-fn ticket(id: i64, updated_at: &str) -> Value {
-    let mut t = airbyte("tickets")
-        .into_iter()
-        .find(|t| t["id"] == 22)
-        .unwrap();
-    t["id"] = id.into();
-    t["created_at"] = T1.into();
-    t["updated_at"] = updated_at.into();
-    t
-}
-
 fn conversation(id: i64, ticket: i64, incoming: bool) -> Value {
-    let mut c = airbyte("conversations").remove(0);
-    c["id"] = id.into();
-    c["ticket_id"] = ticket.into();
+    let mut c = reply(id, ticket, T1);
     c["incoming"] = incoming.into();
     c
 }
 
-fn rating(id: i64, created_at: &str, answer: i64) -> Value {
-    let mut r = airbyte("satisfaction_ratings").remove(0);
-    r["id"] = id.into();
-    r["created_at"] = created_at.into();
-    r["updated_at"] = created_at.into();
-    r["ratings"]["default_question"] = answer.into();
-    r
-}
-
 fn fixtures() -> Fixtures {
-    let mut spam = ticket(7, T2);
+    let mut spam = ticket(7, T1, T2);
     spam["spam"] = true.into();
     // 14 days (the default lookback) before the newest rating, 2026-11-04T10:00:00Z.
     let lookback = "2026-10-21T10:00:00Z";
@@ -83,17 +49,17 @@ fn fixtures() -> Fixtures {
         .get(
             TICKETS,
             &[("updated_since", EPOCH), ("page", "1")],
-            json!([ticket(1, T1), ticket(2, T2)]),
+            json!([ticket(1, T1, T1), ticket(2, T1, T2)]),
         )
         .get(
             TICKETS,
             &[("updated_since", T2), ("page", "1")],
-            json!([ticket(2, T2), ticket(3, T3)]),
+            json!([ticket(2, T1, T2), ticket(3, T1, T3)]),
         )
         .get(
             TICKETS,
             &[("updated_since", T3), ("page", "1")],
-            json!([ticket(3, T3)]),
+            json!([ticket(3, T1, T3)]),
         )
         // ... the spam and deleted passes, and what the next sync asks for ...
         .get(
@@ -108,7 +74,7 @@ fn fixtures() -> Fixtures {
                 ("updated_since", EPOCH),
                 ("page", "1"),
             ],
-            json!([ticket(8, T1)]),
+            json!([ticket(8, T1, T1)]),
         )
         .get(
             TICKETS,

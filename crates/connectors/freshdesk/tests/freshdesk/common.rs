@@ -1,25 +1,26 @@
 //! Shared builders: the connector against a mock server, and pages shaped like Freshdesk's
 //! documented responses.
 
+pub use crate::recorded::*;
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Record;
 use deskpulse_connector::Secret;
 use deskpulse_connector::http::RetryPolicy;
 use deskpulse_connector::testkit;
 pub use deskpulse_connector::testkit::{
-    assert_resumes_exactly_mid_pass, checkpoints, read, read_ok, records,
+    assert_malformed, assert_resumes_exactly_mid_pass, checkpoints, read, read_ok, records,
 };
 use deskpulse_connector_freshdesk::{FreshdeskConnector, FreshdeskSettings};
-use serde_json::Value;
+use deskpulse_model::{Message, Ticket, TicketStatus, VendorMetrics};
+use serde_json::{Value, json};
 use std::time::Duration;
-use wiremock::matchers::{path, path_regex};
+use wiremock::matchers::{path, path_regex, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 pub const KEY: &str = "fd-ApiKey-9Xq2LmZ7wR";
 pub const TICKETS: &str = "/api/v2/tickets";
 pub const AGENTS: &str = "/api/v2/agents";
 pub const RATINGS: &str = "/api/v2/surveys/satisfaction_ratings";
-pub const EPOCH: &str = "1970-01-01T00:00:00Z";
 
 /// The kit's fast retries, with `Retry-After` honoured up to 3 s.
 pub fn fast_retry() -> RetryPolicy {
@@ -44,57 +45,18 @@ pub fn settings(server: &MockServer) -> FreshdeskSettings {
 }
 
 pub fn connector(server: &MockServer) -> FreshdeskConnector {
-    FreshdeskConnector::new(settings(server))
+    connector_of(settings(server))
+}
+
+/// The connector on other settings, with the fast retries.
+pub fn connector_of(settings: FreshdeskSettings) -> FreshdeskConnector {
+    FreshdeskConnector::new(settings)
         .unwrap()
         .with_retry_policy(fast_retry())
 }
 
-pub fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/tests/fixtures/python-freshdesk/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
-
-/// The `data` of every Airbyte recorded record of `stream`.
-pub fn airbyte(stream: &str) -> Vec<Value> {
-    let path = format!(
-        "{}/tests/fixtures/airbyte-integration/expected_records.jsonl",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&path)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|r| r["stream"] == stream)
-        .map(|r| r["data"].clone())
-        .collect()
-}
-
-/// A recorded ticket (Airbyte's #22: pending, phone, answered) with a new id and times.
-pub fn ticket(id: i64, created_at: &str, updated_at: &str) -> Value {
-    let mut t = airbyte("tickets")
-        .into_iter()
-        .find(|t| t["id"] == 22)
-        .unwrap();
-    t["id"] = id.into();
-    t["created_at"] = created_at.into();
-    t["updated_at"] = updated_at.into();
-    t
-}
-
-/// A recorded public agent reply (Airbyte's conversation 67105086049) with new ids and time.
-pub fn reply(id: i64, ticket_id: i64, created_at: &str) -> Value {
-    let mut c = airbyte("conversations")
-        .into_iter()
-        .find(|c| c["id"] == 67105086049_i64)
-        .unwrap();
-    c["id"] = id.into();
-    c["ticket_id"] = ticket_id.into();
-    c["created_at"] = created_at.into();
-    c["updated_at"] = created_at.into();
-    c
+pub fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+    s.parse().unwrap()
 }
 
 pub fn json(body: Value) -> ResponseTemplate {
@@ -117,6 +79,39 @@ pub async fn mount_conversations(server: &MockServer, ticket_id: i64, list: Valu
         .await;
 }
 
+/// One page of the default list, asked for `updated_since` and `page`.
+pub async fn mount_all(server: &MockServer, since: &str, page: u32, body: Value) {
+    Mock::given(path(TICKETS))
+        .and(query_param("updated_since", since))
+        .and(query_param("page", page.to_string()))
+        .and(query_param("order_by", "updated_at"))
+        .and(query_param("order_type", "asc"))
+        .and(query_param("include", "stats,requester"))
+        .and(query_param("per_page", "2"))
+        .and(query_param_is_missing("filter"))
+        .respond_with(json(body))
+        .mount(server)
+        .await;
+}
+
+pub async fn mount_filter(server: &MockServer, filter: &str, since: &str, page: u32, body: Value) {
+    Mock::given(path(TICKETS))
+        .and(query_param("filter", filter))
+        .and(query_param("updated_since", since))
+        .and(query_param("page", page.to_string()))
+        .respond_with(json(body))
+        .mount(server)
+        .await;
+}
+
+/// The spam and deleted passes empty from `since`, and no conversations: for tests about
+/// the default pass.
+pub async fn mount_quiet_passes(server: &MockServer, since: &str) {
+    mount_filter(server, "spam", since, 1, json!([])).await;
+    mount_filter(server, "deleted", since, 1, json!([])).await;
+    mount_no_conversations(server).await;
+}
+
 pub fn ids(records: &[Record]) -> Vec<String> {
     records
         .iter()
@@ -129,5 +124,31 @@ pub fn ids(records: &[Record]) -> Vec<String> {
             Record::VendorMetrics(v) => format!("V{}", v.ticket_id),
             other => panic!("unexpected {other:?}"),
         })
+        .collect()
+}
+
+/// The records of one kind, in order.
+macro_rules! of_kind {
+    ($name:ident, $variant:ident, $ty:ty) => {
+        pub fn $name(records: &[Record]) -> Vec<$ty> {
+            records
+                .iter()
+                .filter_map(|r| match r {
+                    Record::$variant(x) => Some(x.clone()),
+                    _ => None,
+                })
+                .collect()
+        }
+    };
+}
+of_kind!(tickets, Ticket, Ticket);
+of_kind!(messages, Message, Message);
+of_kind!(vendor_metrics, VendorMetrics, VendorMetrics);
+
+/// Each ticket's id and status, in order.
+pub fn statuses(records: &[Record]) -> Vec<(String, TicketStatus)> {
+    tickets(records)
+        .into_iter()
+        .map(|t| (t.external_id, t.status))
         .collect()
 }

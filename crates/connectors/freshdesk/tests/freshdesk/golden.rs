@@ -208,7 +208,7 @@ async fn mount_account(server: &MockServer) {
     }
 
     let rating = |id: i64, ticket: i64, at: &str, answer: Option<i64>, feedback: &str| {
-        let mut r = crate::ratings::rating(id, at, json!(answer));
+        let mut r = rating(id, at, json!(answer));
         r["ticket_id"] = ticket.into();
         r["feedback"] = feedback.into();
         if answer.is_none() {

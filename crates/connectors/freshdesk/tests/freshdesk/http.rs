@@ -4,27 +4,19 @@
 use crate::common::*;
 use crate::tickets::mount_tickets;
 use deskpulse_connector::ConnectorError;
-use deskpulse_connector::testkit;
 use serde_json::json;
-use std::time::{Duration, Instant};
 use wiremock::matchers::{header, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-fn basic_value() -> String {
-    testkit::basic_auth_header(KEY, "X")
-}
-
-#[test]
-fn basic_value_is_the_documented_one() {
-    // `{api_key}:X`, base64.
-    assert_eq!(basic_value(), "Basic ZmQtQXBpS2V5LTlYcTJMbVo3d1I6WA==");
-}
 
 #[tokio::test]
 async fn basic_auth_header_is_exact() {
     let server = MockServer::start().await;
+    // `{api_key}:X`, base64.
     Mock::given(path(AGENTS))
-        .and(header("authorization", basic_value().as_str()))
+        .and(header(
+            "authorization",
+            "Basic ZmQtQXBpS2V5LTlYcTJMbVo3d1I6WA==",
+        ))
         .respond_with(json(json!([])))
         .expect(1)
         .mount(&server)
@@ -43,10 +35,9 @@ async fn a_429_on_a_conversation_is_waited_out_too() {
         .mount(&server)
         .await;
     mount_tickets(&server).await;
-    let started = Instant::now();
+    // The kit checks that a `Retry-After` is waited for; here: the fan-out retries at all.
     let recs = records(&read_ok(&connector(&server), "tickets", None).await);
     assert!(ids(&recs).contains(&"M101".to_owned()));
-    assert!(started.elapsed() >= Duration::from_millis(950));
 }
 
 #[tokio::test]

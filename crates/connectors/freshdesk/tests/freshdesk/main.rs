@@ -10,6 +10,7 @@ mod http;
 mod mapping;
 mod positions;
 mod ratings;
+mod recorded;
 mod settings;
 mod tickets;
 mod vendor;

@@ -1,16 +1,11 @@
 //! Statuses, channels, solves, authors, notes and customers, on recorded payloads.
 
 use crate::common::*;
-use crate::tickets::{T1, mount_all, mount_filter};
-use chrono::{DateTime, Utc};
-use deskpulse_connector::HttpConnector as _;
+use deskpulse_connector_freshdesk::FreshdeskSettings;
 use deskpulse_model::{AuthorKind, Channel, Customer, Message, Record, Ticket, TicketStatus};
 use serde_json::{Value, json};
-use wiremock::MockServer;
-
-fn at(s: &str) -> DateTime<Utc> {
-    s.parse().unwrap()
-}
+use wiremock::matchers::{path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer};
 
 /// Reads one page of the default list holding `tickets` (and the given conversations).
 pub(crate) async fn read_tickets(
@@ -18,54 +13,27 @@ pub(crate) async fn read_tickets(
     conversations: &[(i64, Value)],
 ) -> Vec<Record> {
     let server = MockServer::start().await;
-    let s = deskpulse_connector_freshdesk::FreshdeskSettings {
+    let c = connector_of(FreshdeskSettings {
         page_size: Some(100),
         ..settings(&server)
-    };
-    let c = deskpulse_connector_freshdesk::FreshdeskConnector::new(s)
-        .unwrap()
-        .with_retry_policy(fast_retry());
-    use wiremock::matchers::{path, query_param, query_param_is_missing};
-    wiremock::Mock::given(path(TICKETS))
+    });
+    Mock::given(path(TICKETS))
         .and(query_param_is_missing("filter"))
         .respond_with(json(Value::Array(tickets)))
         .mount(&server)
         .await;
-    wiremock::Mock::given(path(TICKETS))
-        .and(query_param("filter", "spam"))
-        .respond_with(json(json!([])))
-        .mount(&server)
-        .await;
-    wiremock::Mock::given(path(TICKETS))
-        .and(query_param("filter", "deleted"))
-        .respond_with(json(json!([])))
-        .mount(&server)
-        .await;
+    for filter in ["spam", "deleted"] {
+        Mock::given(path(TICKETS))
+            .and(query_param("filter", filter))
+            .respond_with(json(json!([])))
+            .mount(&server)
+            .await;
+    }
     for (id, list) in conversations {
         mount_conversations(&server, *id, list.clone()).await;
     }
     mount_no_conversations(&server).await;
     records(&read_ok(&c, "tickets", None).await)
-}
-
-pub(crate) fn tickets(records: &[Record]) -> Vec<Ticket> {
-    records
-        .iter()
-        .filter_map(|r| match r {
-            Record::Ticket(t) => Some(t.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-pub(crate) fn messages(records: &[Record]) -> Vec<Message> {
-    records
-        .iter()
-        .filter_map(|r| match r {
-            Record::Message(m) => Some(m.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 #[tokio::test]
@@ -126,72 +94,31 @@ async fn python_freshdesk_ticket_maps_every_field() {
 
 #[tokio::test]
 async fn airbyte_tickets_statuses_channels_and_solves() {
+    use {Channel::*, TicketStatus::*};
     let records = read_tickets(airbyte("tickets"), &[]).await;
-    type Row = (
-        String,
-        Channel,
-        TicketStatus,
-        Option<DateTime<Utc>>,
-        Option<bool>,
-    );
-    let got: Vec<Row> = tickets(&records)
-        .into_iter()
+    let ts = tickets(&records);
+    let got: Vec<_> = ts
+        .iter()
         .map(|t| {
-            (
-                t.external_id,
-                t.channel,
-                t.status,
-                t.final_solved_at,
-                t.opened_by_agent,
-            )
+            let (id, solved, by_agent) =
+                (t.external_id.as_str(), t.final_solved_at, t.opened_by_agent);
+            (id, t.channel, t.status, solved, by_agent)
         })
         .collect();
+    let (s21, s23) = (
+        Some(at("2022-11-16T15:59:28Z")),
+        Some(at("2022-11-22T15:00:34Z")),
+    );
     assert_eq!(
         got,
         vec![
-            (
-                "18".into(),
-                Channel::Email,
-                TicketStatus::Open,
-                None,
-                Some(false)
-            ),
-            (
-                "19".into(),
-                Channel::Email,
-                TicketStatus::Open,
-                None,
-                Some(false)
-            ),
+            ("18", Email, Open, None, Some(false)),
+            ("19", Email, Open, None, Some(false)),
             // Outbound Email (source 10), closed: solved at `stats.resolved_at`.
-            (
-                "21".into(),
-                Channel::Email,
-                TicketStatus::Closed,
-                Some(at("2022-11-16T15:59:28Z")),
-                Some(true)
-            ),
-            (
-                "22".into(),
-                Channel::Phone,
-                TicketStatus::Pending,
-                None,
-                Some(false)
-            ),
-            (
-                "20".into(),
-                Channel::Phone,
-                TicketStatus::Open,
-                None,
-                Some(false)
-            ),
-            (
-                "23".into(),
-                Channel::Email,
-                TicketStatus::Closed,
-                Some(at("2022-11-22T15:00:34Z")),
-                Some(true)
-            ),
+            ("21", Email, Closed, s21, Some(true)),
+            ("22", Phone, Pending, None, Some(false)),
+            ("20", Phone, Open, None, Some(false)),
+            ("23", Email, Closed, s23, Some(true)),
         ]
     );
     // An outbound ticket's opening message is the agent's.
@@ -204,6 +131,7 @@ async fn airbyte_tickets_statuses_channels_and_solves() {
 
 #[tokio::test]
 async fn statuses_custom_spam_deleted_and_reopens() {
+    use {Channel::*, TicketStatus::*};
     let mk = |id: i64, status: i64, source: i64| {
         let mut t = ticket(id, T1, T1);
         t["status"] = status.into();
@@ -234,72 +162,29 @@ async fn statuses_custom_spam_deleted_and_reopens() {
         &[],
     )
     .await;
-    let got: Vec<_> = tickets(&records)
-        .into_iter()
+    let ts = tickets(&records);
+    let got: Vec<_> = ts
+        .iter()
         .map(|t| {
-            (
-                t.external_id,
-                t.status,
-                t.channel,
-                t.first_solved_at,
-                t.final_solved_at,
-                t.reopens,
-            )
+            let solves = (t.first_solved_at, t.final_solved_at, t.reopens);
+            (t.external_id.as_str(), t.status, t.channel, solves)
         })
         .collect();
-    let noon = Some(at("2026-11-02T12:00:00Z"));
+    let (noon, one_pm) = (
+        Some(at("2026-11-02T12:00:00Z")),
+        Some(at("2026-11-02T13:00:00Z")),
+    );
+    let (open, zero) = ((None, None, Some(0)), Some(0));
     assert_eq!(
         got,
         vec![
             // Reopened: the first solve is unknown, one reopen at least.
-            (
-                "4".into(),
-                TicketStatus::Solved,
-                Channel::Chat,
-                None,
-                noon,
-                Some(1)
-            ),
-            (
-                "5".into(),
-                TicketStatus::Solved,
-                Channel::Chat,
-                noon,
-                noon,
-                Some(0)
-            ),
-            (
-                "6".into(),
-                TicketStatus::Closed,
-                Channel::Social,
-                Some(at("2026-11-02T13:00:00Z")),
-                Some(at("2026-11-02T13:00:00Z")),
-                Some(0)
-            ),
-            (
-                "7".into(),
-                TicketStatus::Spam,
-                Channel::Social,
-                None,
-                None,
-                Some(0)
-            ),
-            (
-                "8".into(),
-                TicketStatus::OnHold,
-                Channel::Web,
-                None,
-                None,
-                Some(0)
-            ),
-            (
-                "9".into(),
-                TicketStatus::Deleted,
-                Channel::Other,
-                None,
-                None,
-                Some(0)
-            ),
+            ("4", Solved, Chat, (None, noon, Some(1))),
+            ("5", Solved, Chat, (noon, noon, zero)),
+            ("6", Closed, Social, (one_pm, one_pm, zero)),
+            ("7", Spam, Social, open),
+            ("8", OnHold, Web, open),
+            ("9", Deleted, Other, open),
         ]
     );
 }
@@ -312,12 +197,8 @@ async fn the_spam_and_deleted_passes_mark_their_tickets() {
     mount_filter(&server, "spam", EPOCH, 1, json!([ticket(7, T1, T1)])).await;
     mount_filter(&server, "deleted", EPOCH, 1, json!([ticket(8, T1, T1)])).await;
     let recs = records(&read_ok(&connector(&server), "tickets", None).await);
-    let got: Vec<_> = tickets(&recs)
-        .into_iter()
-        .map(|t| (t.external_id, t.status))
-        .collect();
     assert_eq!(
-        got,
+        statuses(&recs),
         vec![
             ("7".into(), TicketStatus::Spam),
             ("8".into(), TicketStatus::Deleted)
@@ -358,63 +239,29 @@ async fn conversation_authors_notes_and_feedback() {
         ],
     )
     .await;
-    let got: Vec<(String, String, AuthorKind, Option<String>, bool)> = messages(&records)
-        .into_iter()
+    let ms = messages(&records);
+    let got: Vec<_> = ms
+        .iter()
         .filter(|m| !m.external_id.starts_with("description-"))
         .map(|m| {
-            (
-                m.external_id,
-                m.ticket_id,
-                m.author_kind,
-                m.author_id,
-                m.public,
-            )
+            let ids = (m.external_id.as_str(), m.ticket_id.as_str());
+            (ids, m.author_kind, m.author_id.as_deref(), m.public)
         })
         .collect();
+    let recorded_agent = Some("67013469919");
     assert_eq!(
         got,
         vec![
-            (
-                "1".into(),
-                "1".into(),
-                AuthorKind::Agent,
-                Some("1".into()),
-                false
-            ),
-            (
-                "2".into(),
-                "1".into(),
-                AuthorKind::Agent,
-                Some("1".into()),
-                true
-            ),
-            (
-                "31".into(),
-                "2".into(),
-                AuthorKind::Customer,
-                Some("5001".into()),
-                true
-            ),
-            (
-                "32".into(),
-                "2".into(),
-                AuthorKind::Bot,
-                Some("67013469919".into()),
-                true
-            ),
-            (
-                "33".into(),
-                "2".into(),
-                AuthorKind::Bot,
-                Some("67013469919".into()),
-                true
-            ),
+            (("1", "1"), AuthorKind::Agent, Some("1"), false),
+            (("2", "1"), AuthorKind::Agent, Some("1"), true),
+            (("31", "2"), AuthorKind::Customer, Some("5001"), true),
+            (("32", "2"), AuthorKind::Bot, recorded_agent, true),
+            (("33", "2"), AuthorKind::Bot, recorded_agent, true),
             // The feedback conversation (67105779604) is the rating's comment: skipped.
             (
-                "67105779551".into(),
-                "23".into(),
+                ("67105779551", "23"),
                 AuthorKind::Agent,
-                Some("67013469919".into()),
+                recorded_agent,
                 true
             ),
         ]

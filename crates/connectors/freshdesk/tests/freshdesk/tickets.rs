@@ -3,39 +3,10 @@
 
 use crate::common::*;
 use deskpulse_connector::Checkpoint;
-use deskpulse_model::{Record, TicketStatus};
-use serde_json::{Value, json};
-use wiremock::matchers::{path, query_param, query_param_is_missing};
+use deskpulse_model::TicketStatus;
+use serde_json::json;
+use wiremock::matchers::{path, query_param};
 use wiremock::{Mock, MockServer};
-
-pub const T1: &str = "2026-11-02T10:00:00Z";
-pub const T2: &str = "2026-11-03T10:00:00Z";
-pub const T3: &str = "2026-11-04T10:00:00Z";
-
-/// One page of the default list, asked for `updated_since` and `page`.
-pub async fn mount_all(server: &MockServer, since: &str, page: u32, body: Value) {
-    Mock::given(path(TICKETS))
-        .and(query_param("updated_since", since))
-        .and(query_param("page", page.to_string()))
-        .and(query_param("order_by", "updated_at"))
-        .and(query_param("order_type", "asc"))
-        .and(query_param("include", "stats,requester"))
-        .and(query_param("per_page", "2"))
-        .and(query_param_is_missing("filter"))
-        .respond_with(json(body))
-        .mount(server)
-        .await;
-}
-
-pub async fn mount_filter(server: &MockServer, filter: &str, since: &str, page: u32, body: Value) {
-    Mock::given(path(TICKETS))
-        .and(query_param("filter", filter))
-        .and(query_param("updated_since", since))
-        .and(query_param("page", page.to_string()))
-        .respond_with(json(body))
-        .mount(server)
-        .await;
-}
 
 /// Three pages of the default pass (the seam ticket repeats, as Freshdesk's inclusive
 /// `updated_since` returns it again), one of spam, one of deleted.
@@ -57,16 +28,6 @@ pub async fn mount_tickets(server: &MockServer) {
     mount_no_conversations(server).await;
 }
 
-fn tickets_of(batches: &[deskpulse_connector::Batch]) -> Vec<(String, TicketStatus)> {
-    records(batches)
-        .into_iter()
-        .filter_map(|r| match r {
-            Record::Ticket(t) => Some((t.external_id, t.status)),
-            _ => None,
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn pages_through_every_pass_and_checkpoints_each_page() {
     let server = MockServer::start().await;
@@ -75,7 +36,7 @@ async fn pages_through_every_pass_and_checkpoints_each_page() {
     let batches = read_ok(&c, "tickets", None).await;
     assert_eq!(batches.len(), 5);
     assert_eq!(
-        tickets_of(&batches),
+        statuses(&records(&batches)),
         vec![
             ("1".into(), TicketStatus::Pending),
             ("2".into(), TicketStatus::Pending),
@@ -143,13 +104,15 @@ async fn the_next_sync_starts_at_the_bookmark() {
     let server = MockServer::start().await;
     mount_tickets(&server).await;
     // The next sync's window: the seam ticket again, nothing spam or deleted since.
-    mount_filter(&server, "spam", T3, 1, json!([])).await;
-    mount_filter(&server, "deleted", T3, 1, json!([])).await;
+    mount_quiet_passes(&server, T3).await;
     let c = connector(&server);
     let first = read_ok(&c, "tickets", None).await;
     let last = first.last().unwrap().checkpoint.clone();
     let next = read_ok(&c, "tickets", Some(last.clone())).await;
-    assert_eq!(tickets_of(&next), vec![("3".into(), TicketStatus::Pending)]);
+    assert_eq!(
+        statuses(&records(&next)),
+        vec![("3".into(), TicketStatus::Pending)]
+    );
     assert_eq!(
         next.last().unwrap().checkpoint,
         last,
@@ -175,12 +138,13 @@ async fn a_page_sharing_one_updated_at_moves_on_by_page_number() {
     )
     .await;
     mount_all(&server, T1, 2, json!([ticket(3, T1, T1)])).await;
-    mount_filter(&server, "spam", EPOCH, 1, json!([])).await;
-    mount_filter(&server, "deleted", EPOCH, 1, json!([])).await;
-    mount_no_conversations(&server).await;
+    mount_quiet_passes(&server, EPOCH).await;
     let c = connector(&server);
     let batches = read_ok(&c, "tickets", None).await;
-    let ids: Vec<String> = tickets_of(&batches).into_iter().map(|(id, _)| id).collect();
+    let ids: Vec<String> = statuses(&records(&batches))
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
     assert_eq!(ids, vec!["1", "2", "1", "2", "3"]);
     assert_eq!(batches[1].checkpoint.value()["page"], 2);
     assert_resumes_exactly_mid_pass(&c, "tickets", &batches).await;
@@ -197,9 +161,7 @@ async fn a_full_last_page_ends_on_the_empty_page_after_it() {
     )
     .await;
     mount_all(&server, T2, 1, json!([])).await;
-    mount_filter(&server, "spam", EPOCH, 1, json!([])).await;
-    mount_filter(&server, "deleted", EPOCH, 1, json!([])).await;
-    mount_no_conversations(&server).await;
+    mount_quiet_passes(&server, EPOCH).await;
     let batches = read_ok(&connector(&server), "tickets", None).await;
     assert_eq!(batches.len(), 4);
     assert_eq!(
@@ -213,8 +175,7 @@ async fn a_full_last_page_ends_on_the_empty_page_after_it() {
 async fn conversations_page_until_a_short_page() {
     let server = MockServer::start().await;
     mount_all(&server, EPOCH, 1, json!([ticket(1, T1, T1)])).await;
-    mount_filter(&server, "spam", EPOCH, 1, json!([])).await;
-    mount_filter(&server, "deleted", EPOCH, 1, json!([])).await;
+    mount_quiet_passes(&server, EPOCH).await;
     for (page, list) in [
         (1, json!([reply(11, 1, T1), reply(12, 1, T1)])),
         (2, json!([reply(13, 1, T2)])),
@@ -240,13 +201,11 @@ async fn start_date_is_the_first_updated_since() {
     let server = MockServer::start().await;
     let since = "2026-01-01T00:00:00Z";
     mount_all(&server, since, 1, json!([])).await;
-    mount_filter(&server, "spam", since, 1, json!([])).await;
-    mount_filter(&server, "deleted", since, 1, json!([])).await;
-    let s = deskpulse_connector_freshdesk::FreshdeskSettings {
+    mount_quiet_passes(&server, since).await;
+    let c = connector_of(deskpulse_connector_freshdesk::FreshdeskSettings {
         start_date: Some(serde_json::from_value(json!("2026-01-01")).unwrap()),
         ..settings(&server)
-    };
-    let c = deskpulse_connector_freshdesk::FreshdeskConnector::new(s).unwrap();
+    });
     let batches = read_ok(&c, "tickets", None).await;
     assert_eq!(batches.len(), 3);
     assert_eq!(

@@ -5,42 +5,20 @@
 //! and the one field a test is about.
 
 use crate::common::*;
-use crate::mapping::{messages, read_tickets, tickets};
-use crate::tickets::{T1, mount_all, mount_filter};
-use chrono::{DateTime, Utc};
+use crate::mapping::read_tickets;
 use deskpulse_connector::ConnectorError;
-use deskpulse_connector::HttpConnector as _;
+use deskpulse_connector_freshdesk::FreshdeskSettings;
 use deskpulse_model::{AuthorKind, Record, TicketStatus, VendorDuration, VendorMetrics};
 use serde_json::{Value, json};
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-fn at(s: &str) -> DateTime<Utc> {
-    s.parse().unwrap()
-}
-
 fn recorded_ticket(id: i64) -> Value {
-    airbyte("tickets")
-        .into_iter()
-        .find(|t| t["id"] == id)
-        .unwrap()
+    recorded("tickets", id)
 }
 
 fn recorded_conversation(id: i64) -> Value {
-    airbyte("conversations")
-        .into_iter()
-        .find(|c| c["id"] == id)
-        .unwrap()
-}
-
-fn vendor_metrics(records: &[Record]) -> Vec<VendorMetrics> {
-    records
-        .iter()
-        .filter_map(|r| match r {
-            Record::VendorMetrics(v) => Some(v.clone()),
-            _ => None,
-        })
-        .collect()
+    recorded("conversations", id)
 }
 
 fn secs(s: Option<i64>) -> VendorDuration {
@@ -129,8 +107,7 @@ async fn mount_ticket_2_vanishing(server: &MockServer) {
     )
     .await;
     mount_all(server, T1, 1, json!([])).await;
-    mount_filter(server, "spam", EPOCH, 1, json!([])).await;
-    mount_filter(server, "deleted", EPOCH, 1, json!([])).await;
+    mount_quiet_passes(server, EPOCH).await;
     mount_conversations(server, 1, json!([reply(101, 1, T1)])).await;
     // Freshdesk's "Requested Resource not Found": the status is documented, the body is not;
     // an empty one is the least a test can assume.
@@ -138,13 +115,6 @@ async fn mount_ticket_2_vanishing(server: &MockServer) {
         .respond_with(ResponseTemplate::new(404))
         .mount(server)
         .await;
-}
-
-fn statuses(records: &[Record]) -> Vec<(String, TicketStatus)> {
-    tickets(records)
-        .into_iter()
-        .map(|t| (t.external_id, t.status))
-        .collect()
 }
 
 #[tokio::test]
@@ -323,19 +293,16 @@ async fn every_positive_survey_answer_is_satisfied_as_in_freshdesks_csat() {
     let page: Vec<Value> = values
         .iter()
         .enumerate()
-        .map(|(i, v)| crate::ratings::rating(i as i64 + 1, T1, json!(v)))
+        .map(|(i, v)| rating(i as i64 + 1, T1, *v))
         .collect();
     Mock::given(path(RATINGS))
         .respond_with(json(Value::Array(page)))
         .mount(&server)
         .await;
-    let s = deskpulse_connector_freshdesk::FreshdeskSettings {
+    let c = connector_of(FreshdeskSettings {
         page_size: Some(100),
         ..settings(&server)
-    };
-    let c = deskpulse_connector_freshdesk::FreshdeskConnector::new(s)
-        .unwrap()
-        .with_retry_policy(fast_retry());
+    });
     let got: Vec<(i64, &str)> = records(&read_ok(&c, "satisfaction_ratings", None).await)
         .iter()
         .zip(&values)
