@@ -4,6 +4,7 @@
 //! bodies, subjects and customer names are never deserialized.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use deskpulse_connector::paginate::{CursorPage, More};
 use deskpulse_model::{
     Agent, AuthorKind, Channel, Customer, Message, Rating, RatingKind, RatingScale, Record, Ticket,
     TicketStatus,
@@ -68,6 +69,17 @@ pub(crate) struct ListMeta {
     pub(crate) next_cursor: Option<String>,
 }
 
+impl<T> ListPage<T> {
+    /// The page as the SDK's cursor paginator takes it: more pages while `next_cursor` is set.
+    pub(crate) fn into_cursor_page(self) -> CursorPage<T> {
+        CursorPage {
+            items: self.data,
+            next: self.meta.next_cursor,
+            more: More::IfNext,
+        }
+    }
+}
+
 /// An item of a data feed: its stream and list endpoint, the field the feed is ordered by
 /// (newest first) and that field's value, and its records.
 pub(crate) trait FeedItem: serde::de::DeserializeOwned + Send + 'static {
@@ -77,6 +89,24 @@ pub(crate) trait FeedItem: serde::de::DeserializeOwned + Send + 'static {
     const ORDER_FIELD: &'static str;
     fn feed_time(&self) -> DateTime<Utc>;
     fn map(self) -> Result<Vec<Record>, String>;
+}
+
+/// `feed_item!(Type, stream, path, order_field, mapping)`: the order field is named once,
+/// as the `order_by` value and as the struct field read for the bookmark.
+macro_rules! feed_item {
+    ($t:ty, $stream:literal, $path:literal, $field:ident, $map:ident) => {
+        impl FeedItem for $t {
+            const STREAM: &'static str = $stream;
+            const PATH: &'static str = $path;
+            const ORDER_FIELD: &'static str = stringify!($field);
+            fn feed_time(&self) -> DateTime<Utc> {
+                self.$field
+            }
+            fn map(self) -> Result<Vec<Record>, String> {
+                $map(self)
+            }
+        }
+    };
 }
 
 #[derive(Deserialize)]
@@ -133,17 +163,13 @@ pub(crate) struct GTicket {
     trashed_datetime: Option<DateTime<Utc>>,
 }
 
-impl FeedItem for GTicket {
-    const STREAM: &'static str = "tickets";
-    const PATH: &'static str = "/api/tickets";
-    const ORDER_FIELD: &'static str = "updated_datetime";
-    fn feed_time(&self) -> DateTime<Utc> {
-        self.updated_datetime
-    }
-    fn map(self) -> Result<Vec<Record>, String> {
-        map_ticket(self)
-    }
-}
+feed_item!(
+    GTicket,
+    "tickets",
+    "/api/tickets",
+    updated_datetime,
+    map_ticket
+);
 
 /// `status` (`open` / `closed`), `spam`, `trashed_datetime` and `snooze_datetime` onto the
 /// model's status. Spam and trash win over the status; a closed ticket snoozed until after
@@ -270,17 +296,13 @@ pub(crate) struct GMessage {
     deleted_datetime: Option<DateTime<Utc>>,
 }
 
-impl FeedItem for GMessage {
-    const STREAM: &'static str = "messages";
-    const PATH: &'static str = "/api/messages";
-    const ORDER_FIELD: &'static str = "created_datetime";
-    fn feed_time(&self) -> DateTime<Utc> {
-        self.created_datetime
-    }
-    fn map(self) -> Result<Vec<Record>, String> {
-        map_message(self)
-    }
-}
+feed_item!(
+    GMessage,
+    "messages",
+    "/api/messages",
+    created_datetime,
+    map_message
+);
 
 /// Who wrote a message: `from_agent: false` is the customer; `from_agent: true` is the
 /// company — a bot when a rule sent it (`rule_id`, or `via` naming a rule or an automation),
@@ -333,17 +355,13 @@ pub(crate) struct GSurvey {
     scored_datetime: Option<DateTime<Utc>>,
 }
 
-impl FeedItem for GSurvey {
-    const STREAM: &'static str = "satisfaction_surveys";
-    const PATH: &'static str = "/api/satisfaction-surveys";
-    const ORDER_FIELD: &'static str = "created_datetime";
-    fn feed_time(&self) -> DateTime<Utc> {
-        self.created_datetime
-    }
-    fn map(self) -> Result<Vec<Record>, String> {
-        map_survey(self)
-    }
-}
+feed_item!(
+    GSurvey,
+    "satisfaction_surveys",
+    "/api/satisfaction-surveys",
+    created_datetime,
+    map_survey
+);
 
 /// A scored survey is a CSAT answer on 1–5, dated when it was scored; a survey not (yet)
 /// scored is no response and yields nothing.

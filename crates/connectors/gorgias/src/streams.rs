@@ -164,11 +164,7 @@ impl<T: FeedItem> CursorStream for Feed<'_, T> {
                     other => other.to_string(),
                 })?;
         }
-        Ok(CursorPage {
-            items: page.data,
-            next: page.meta.next_cursor,
-            more: More::IfNext,
-        })
+        Ok(page.into_cursor_page())
     }
 
     fn checkpoint(&self, pos: &CursorPos<DateTime<Utc>>, done: bool) -> FeedCheckpoint {
@@ -237,11 +233,7 @@ impl CursorStream for Users<'_> {
     }
 
     fn page(&self, page: ListPage<GUser>) -> Result<CursorPage<GUser>, String> {
-        Ok(CursorPage {
-            items: page.data,
-            next: page.meta.next_cursor,
-            more: More::IfNext,
-        })
+        Ok(page.into_cursor_page())
     }
 
     fn checkpoint(&self, pos: &CursorPos<()>, done: bool) -> UsersCheckpoint {
