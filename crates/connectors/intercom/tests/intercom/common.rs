@@ -64,14 +64,30 @@ pub fn connector_at(server: &MockServer, now: i64) -> IntercomConnector {
     connector(server).with_clock(Clock::fixed(at(now)))
 }
 
+/// The records of one kind, in order: `of_kind!(&records, Record::Rating)`.
+macro_rules! of_kind {
+    ($records:expr, $kind:path) => {
+        $records
+            .iter()
+            .filter_map(|r| match r {
+                $kind(x) => Some(x.clone()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+}
+pub(crate) use of_kind;
+
 pub fn tickets(records: &[Record]) -> Vec<deskpulse_model::Ticket> {
-    records
-        .iter()
-        .filter_map(|r| match r {
-            Record::Ticket(t) => Some(t.clone()),
-            _ => None,
-        })
-        .collect()
+    of_kind!(records, Record::Ticket)
+}
+
+/// The records of one `conversations` read of a fake workspace holding `conversations`,
+/// the `deleted` among them found by the search and gone (404) when fetched.
+pub async fn synced(conversations: Vec<Value>, deleted: &[&str]) -> Vec<Record> {
+    let (server, fake) = Fake::serve(conversations).await;
+    fake.delete(deleted);
+    records(&read_ok(&connector(&server), "conversations", None).await)
 }
 
 pub fn ticket_ids(records: &[Record]) -> Vec<String> {
@@ -196,6 +212,20 @@ impl Fake {
                 .insert(c["id"].as_str().unwrap().to_owned(), c);
         }
         f
+    }
+
+    /// A fake workspace holding `conversations`, mounted on a server of its own.
+    pub async fn serve(conversations: Vec<Value>) -> (MockServer, Fake) {
+        let server = MockServer::start().await;
+        let fake = Fake::new(conversations);
+        fake.mount(&server).await;
+        (server, fake)
+    }
+
+    /// Deletes `ids` behind the search: still found, 404 when fetched.
+    pub fn delete(&self, ids: &[&str]) {
+        let mut deleted = self.deleted.lock().unwrap();
+        deleted.extend(ids.iter().map(|id| (*id).to_owned()));
     }
 
     pub fn searches(&self) -> Vec<Value> {

@@ -31,9 +31,7 @@ fn five() -> Vec<serde_json::Value> {
 
 #[tokio::test]
 async fn pages_through_the_search_and_fetches_each_conversation() {
-    let server = MockServer::start().await;
-    let fake = Fake::new(five());
-    fake.mount(&server).await;
+    let (server, fake) = Fake::serve(five()).await;
     let c = connector(&server);
     let batches = read_ok(&c, "conversations", None).await;
 
@@ -82,9 +80,7 @@ async fn pages_through_the_search_and_fetches_each_conversation() {
 
 #[tokio::test]
 async fn a_resumed_sync_looks_back_and_picks_up_updates() {
-    let server = MockServer::start().await;
-    let fake = Fake::new(five());
-    fake.mount(&server).await;
+    let (server, fake) = Fake::serve(five()).await;
     let c = connector_with(IntercomSettings {
         lookback_minutes: 5,
         ..settings(&server)
@@ -111,9 +107,7 @@ async fn a_resumed_sync_looks_back_and_picks_up_updates() {
 
 #[tokio::test]
 async fn start_date_bounds_the_first_sync() {
-    let server = MockServer::start().await;
-    let fake = Fake::new(five());
-    fake.mount(&server).await;
+    let (server, fake) = Fake::serve(five()).await;
     let c = connector_with(IntercomSettings {
         start_date: Some(StartDate("2025-11-13T00:00:00Z".parse().unwrap())),
         ..settings(&server)
@@ -129,8 +123,7 @@ async fn start_date_bounds_the_first_sync() {
 
 #[tokio::test]
 async fn an_empty_workspace_is_one_empty_batch_at_the_start() {
-    let server = MockServer::start().await;
-    Fake::new(vec![]).mount(&server).await;
+    let (server, _) = Fake::serve(vec![]).await;
     let batches = read_ok(&connector(&server), "conversations", None).await;
     assert_eq!(batches.len(), 1);
     assert!(batches[0].records.is_empty());
@@ -199,9 +192,7 @@ async fn the_documented_search_page_is_read_as_the_last_page() {
 /// for admins.
 #[tokio::test]
 async fn checkpoints_stored_before_the_port_still_resume() {
-    let server = MockServer::start().await;
-    let fake = Fake::new(five());
-    fake.mount(&server).await;
+    let (server, fake) = Fake::serve(five()).await;
     let c = connector(&server);
     let stored = deskpulse_connector::Checkpoint::new(json!({"updated_at": 1_763_000_200}));
     let batches = read_ok(&c, "conversations", Some(stored)).await;

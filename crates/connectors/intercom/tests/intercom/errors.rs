@@ -50,8 +50,7 @@ async fn a_page_without_pages_is_malformed() {
 
 #[tokio::test]
 async fn a_next_page_without_cursor_is_malformed_after_the_good_pages() {
-    let server = MockServer::start().await;
-    Fake::new(three()).mount(&server).await;
+    let (server, _) = Fake::serve(three()).await;
     // The second page says there is more but gives no cursor.
     Mock::given(method("POST"))
         .and(path(SEARCH))
@@ -72,8 +71,7 @@ async fn a_next_page_without_cursor_is_malformed_after_the_good_pages() {
 
 #[tokio::test]
 async fn a_bad_conversation_is_malformed_not_skipped() {
-    let server = MockServer::start().await;
-    Fake::new(three()).mount(&server).await;
+    let (server, _) = Fake::serve(three()).await;
     Mock::given(method("GET"))
         .and(path("/conversations/2"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
@@ -92,10 +90,7 @@ async fn a_bad_conversation_is_malformed_not_skipped() {
 
 #[tokio::test]
 async fn an_unknown_state_is_malformed() {
-    let server = MockServer::start().await;
-    Fake::new(vec![conversation("1", 1000, 2000, "archived")])
-        .mount(&server)
-        .await;
+    let (server, _) = Fake::serve(vec![conversation("1", 1000, 2000, "archived")]).await;
     let (_, err) = read(&connector(&server), "conversations", None).await;
     assert_malformed(err, "archived");
 }
@@ -158,10 +153,7 @@ async fn a_conversation_updated_in_the_future_is_malformed_not_a_bookmark() {
 /// "ahead" is read, and its `updated_at` is the bookmark.
 #[tokio::test]
 async fn a_conversation_a_minute_ahead_of_the_clock_is_read() {
-    let server = MockServer::start().await;
-    Fake::new(vec![conversation("1", 1000, NOW + 60, "open")])
-        .mount(&server)
-        .await;
+    let (server, _) = Fake::serve(vec![conversation("1", 1000, NOW + 60, "open")]).await;
     let batches = read_ok(&connector_at(&server, NOW), "conversations", None).await;
     assert_eq!(ticket_ids(&records(&batches)), ["1"]);
     assert_eq!(

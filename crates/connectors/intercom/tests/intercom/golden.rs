@@ -11,7 +11,6 @@ use deskpulse_metrics::{TeamConfig, compute_report};
 use deskpulse_model::{Channel, PeriodSpec};
 use deskpulse_storage::testing::TestDb;
 use serde_json::{Value, json};
-use wiremock::MockServer;
 
 /// Monday 2026-11-09 00:00 UTC: the start of ISO week 2026-W46.
 const MON: i64 = 1_794_182_400;
@@ -150,13 +149,9 @@ fn workspace() -> (Vec<Value>, Vec<&'static str>) {
 }
 
 async fn golden(db: TestDb) {
-    let server = MockServer::start().await;
     let (convs, deleted) = workspace();
-    let fake = Fake::new(convs);
-    for d in deleted {
-        fake.deleted.lock().unwrap().insert(d.to_owned());
-    }
-    fake.mount(&server).await;
+    let (server, fake) = Fake::serve(convs).await;
+    fake.delete(&deleted);
     mount_admins(
         &server,
         json!([

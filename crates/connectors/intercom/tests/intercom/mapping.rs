@@ -2,7 +2,6 @@
 //! the OpenAPI 2.14 examples and Airbyte's recorded records.
 
 use crate::common::*;
-use chrono::{DateTime, Utc};
 use deskpulse_connector::Record;
 use deskpulse_model::{
     Agent, AuthorKind, Channel, Customer, Message, Rating, RatingKind, RatingScale, StatusChange,
@@ -10,20 +9,6 @@ use deskpulse_model::{
 };
 use serde_json::{Value, json};
 use wiremock::MockServer;
-
-fn at(secs: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp(secs, 0).unwrap()
-}
-
-async fn sync(convs: Vec<Value>, deleted: &[&str]) -> Vec<Record> {
-    let server = MockServer::start().await;
-    let fake = Fake::new(convs);
-    for d in deleted {
-        fake.deleted.lock().unwrap().insert((*d).to_owned());
-    }
-    fake.mount(&server).await;
-    records(&read_ok(&connector(&server), "conversations", None).await)
-}
 
 fn ticket(records: &[Record], id: &str) -> deskpulse_model::Ticket {
     tickets(records)
@@ -33,13 +18,9 @@ fn ticket(records: &[Record], id: &str) -> deskpulse_model::Ticket {
 }
 
 fn messages_of(records: &[Record], id: &str) -> Vec<Message> {
-    records
-        .iter()
-        .filter_map(|r| match r {
-            Record::Message(m) if m.ticket_id == id => Some(m.clone()),
-            _ => None,
-        })
-        .collect()
+    let mut messages = of_kind!(records, Record::Message);
+    messages.retain(|m| m.ticket_id == id);
+    messages
 }
 
 /// The changes of conversation `id`'s one status history. A read never emits a loose
@@ -62,13 +43,7 @@ fn changes_of(records: &[Record], id: &str) -> Vec<StatusChange> {
 }
 
 fn ratings(records: &[Record]) -> Vec<Rating> {
-    records
-        .iter()
-        .filter_map(|r| match r {
-            Record::Rating(x) => Some(x.clone()),
-            _ => None,
-        })
-        .collect()
+    of_kind!(records, Record::Rating)
 }
 
 #[tokio::test]
@@ -76,7 +51,7 @@ async fn the_documented_conversation() {
     let doc = fixture(
         "intercom-openapi/descriptions_2.14__GET_conversations_id__200_conversation_found.json",
     );
-    let recs = sync(vec![doc], &[]).await;
+    let recs = synced(vec![doc], &[]).await;
     let t = ticket(&recs, "503");
     assert_eq!(t.status, TicketStatus::Solved, "closed");
     assert_eq!(
@@ -242,7 +217,7 @@ async fn states_and_channels() {
         c["source"]["type"] = json!(source_type);
         convs.push(c);
     }
-    let recs = sync(convs, &[]).await;
+    let recs = synced(convs, &[]).await;
     let got: Vec<_> = tickets(&recs)
         .iter()
         .map(|t| (t.status, t.channel))
@@ -281,7 +256,7 @@ async fn authors_notes_and_ai_answers() {
             part("p11", "note_and_reopen", 1110, "admin", "991267466"),
         ],
     );
-    let recs = sync(vec![c], &[]).await;
+    let recs = synced(vec![c], &[]).await;
     let got: Vec<_> = messages_of(&recs, "a")
         .iter()
         .map(|m| (m.external_id.clone(), m.author_kind, m.public))
@@ -325,7 +300,7 @@ async fn deleted_after_the_search_is_kept_as_deleted() {
         conversation("next", 1000, 2001, "open"),
         vec![part("n1", "comment", 1010, "user", "contact-next")],
     );
-    let recs = sync(vec![c, next], &["gone"]).await;
+    let recs = synced(vec![c, next], &["gone"]).await;
     assert_eq!(ticket(&recs, "gone").status, TicketStatus::Deleted);
     assert!(messages_of(&recs, "gone").is_empty());
     assert!(changes_of(&recs, "gone").is_empty());
@@ -369,7 +344,7 @@ async fn ratings_answered_and_unanswered() {
         "teammate": null
     });
     late["admin_assignee_id"] = json!(991267715);
-    let recs = sync(vec![rated, asked, late], &[]).await;
+    let recs = synced(vec![rated, asked, late], &[]).await;
     assert_eq!(
         ratings(&recs),
         [
@@ -414,7 +389,7 @@ async fn status_history_from_parts_is_one_record_with_the_customer_reopen() {
             part("h6", "close", 1600, "bot", "278"),
         ],
     );
-    let recs = sync(vec![c], &[]).await;
+    let recs = synced(vec![c], &[]).await;
     let got: Vec<_> = changes_of(&recs, "h")
         .iter()
         .map(|s| (s.external_id.clone(), s.to, s.author_kind, s.at))
@@ -474,7 +449,7 @@ async fn cut_off_parts_fall_back_to_the_statistics() {
         "count_reopens": 3,
         "first_admin_reply_at": 1500
     });
-    let recs = sync(vec![c], &[]).await;
+    let recs = synced(vec![c], &[]).await;
     assert!(
         changes_of(&recs, "big").is_empty(),
         "history would start mid-life: an empty history clears what an earlier read stored"
@@ -509,7 +484,7 @@ fn with_ticket(mut c: StatusChange, ticket: &str) -> StatusChange {
 #[tokio::test]
 async fn a_customer_reply_recorded_as_an_open_part_is_a_message_and_a_reopen() {
     let doc = openapi("POST_conversations_id_reply__200_user_reply");
-    let recs = sync(vec![doc], &[]).await;
+    let recs = synced(vec![doc], &[]).await;
     let got: Vec<_> = messages_of(&recs, "524")
         .iter()
         .map(|m| (m.external_id.clone(), m.author_kind, m.public, m.created_at))
@@ -552,7 +527,7 @@ async fn a_customer_reply_recorded_as_an_open_part_is_a_message_and_a_reopen() {
 #[tokio::test]
 async fn closing_with_a_message_is_a_public_reply_and_a_close() {
     let doc = openapi("POST_conversations_id_parts__200_close_a_conversation");
-    let recs = sync(vec![doc], &[]).await;
+    let recs = synced(vec![doc], &[]).await;
     assert_eq!(ticket(&recs, "531").status, TicketStatus::Solved);
     assert!(messages_of(&recs, "531").contains(&Message {
         external_id: "136".into(),
@@ -585,7 +560,7 @@ async fn snooze_open_and_assign_and_reopen_parts_change_the_state_only() {
     let snooze = openapi("POST_conversations_id_parts__200_snooze_a_conversation");
     let open = openapi("POST_conversations_id_parts__200_open_a_conversation");
     let assign = openapi("POST_conversations_id_parts__200_assign_a_conversation");
-    let recs = sync(vec![snooze, open, assign], &[]).await;
+    let recs = synced(vec![snooze, open, assign], &[]).await;
     for (conv, part_id, to, admin, secs, state) in [
         (
             "532",
@@ -637,7 +612,7 @@ async fn snooze_open_and_assign_and_reopen_parts_change_the_state_only() {
 async fn a_note_is_internal_and_quick_reply_options_are_public() {
     let note = openapi("POST_conversations_id_reply__200_admin_reply_with_a_note");
     let quick = openapi("POST_conversations_id_reply__200_admin_reply_to_send_quick_reply_options");
-    let recs = sync(vec![note, quick], &[]).await;
+    let recs = synced(vec![note, quick], &[]).await;
     let m = |conv: &str, id: &str| {
         messages_of(&recs, conv)
             .into_iter()
@@ -685,7 +660,7 @@ async fn a_rating_is_dated_by_its_update_and_credited_to_an_admin_only() {
         "contact": {"type": "contact", "id": "contact-rb"},
         "teammate": {"type": "admin", "id": "991267466"}
     });
-    let recs = sync(vec![a, b], &[]).await;
+    let recs = synced(vec![a, b], &[]).await;
     let got: Vec<_> = ratings(&recs)
         .into_iter()
         .map(|r| (r.external_id, r.score, r.agent_id, r.comment, r.created_at))
@@ -734,7 +709,7 @@ async fn delivered_as_tells_who_opened_the_conversation() {
             c
         })
         .collect();
-    let recs = sync(convs, &[]).await;
+    let recs = synced(convs, &[]).await;
     for (i, (v, want)) in values.iter().enumerate() {
         assert_eq!(
             ticket(&recs, &format!("d{i}")).opened_by_agent,

@@ -39,13 +39,6 @@ fn workspace() -> Vec<Value> {
     convs
 }
 
-async fn mounted(convs: Vec<Value>) -> (MockServer, Fake) {
-    let server = MockServer::start().await;
-    let fake = Fake::new(convs);
-    fake.mount(&server).await;
-    (server, fake)
-}
-
 fn pages(batches: &[Batch]) -> Vec<TicketRoster> {
     records(batches)
         .into_iter()
@@ -74,7 +67,7 @@ fn roster_settings(server: &MockServer, every: &str) -> IntercomSettings {
 
 #[tokio::test]
 async fn a_sweep_lists_every_id_by_created_at_with_the_search_cursor() {
-    let (server, fake) = mounted(workspace()).await;
+    let (server, fake) = Fake::serve(workspace()).await;
     let batches = read_ok(&connector_at(&server, NOW), "ticket_roster", None).await;
     assert_eq!(
         pages(&batches),
@@ -123,7 +116,7 @@ async fn a_sweep_lists_every_id_by_created_at_with_the_search_cursor() {
 /// listed, the one deleted before its page is not.
 #[tokio::test]
 async fn a_sweep_skips_no_live_id_while_conversations_are_deleted_and_updated() {
-    let (server, fake) = mounted(workspace()).await;
+    let (server, fake) = Fake::serve(workspace()).await;
     let c = connector_at(&server, NOW);
     let mut stream = c.read("ticket_roster", None);
     let mut batches = vec![stream.next().await.unwrap().unwrap()];
@@ -146,7 +139,7 @@ async fn a_sweep_skips_no_live_id_while_conversations_are_deleted_and_updated() 
 
 #[tokio::test]
 async fn a_sweep_runs_at_most_every_roster_every() {
-    let (server, fake) = mounted(workspace()).await;
+    let (server, fake) = Fake::serve(workspace()).await;
     let done = Checkpoint::new(json!({"last_completed_at": NOW}));
     let at_time = |every: &str, now: i64| {
         connector_with(roster_settings(&server, every))
@@ -209,7 +202,7 @@ async fn a_sweep_runs_at_most_every_roster_every() {
 /// completion is recorded when it completes. The previous completion rides along meanwhile.
 #[tokio::test]
 async fn a_sweep_cut_short_resumes_with_its_sweep_started_at() {
-    let (server, fake) = mounted(workspace()).await;
+    let (server, fake) = Fake::serve(workspace()).await;
     let previous = Checkpoint::new(json!({"last_completed_at": NOW - 30 * HOUR}));
     let clean = read_ok(&connector_at(&server, NOW), "ticket_roster", Some(previous)).await;
     assert_eq!(
@@ -287,7 +280,7 @@ async fn a_conversation_deleted_in_intercom_leaves_every_kpi_after_the_next_swee
             )
         })
         .collect();
-    let (server, fake) = mounted(convs).await;
+    let (server, fake) = Fake::serve(convs).await;
     sync_all(&connector_at(&server, NOW), &store).await;
     assert_eq!(
         facts_ids(&store).await,
@@ -310,7 +303,7 @@ async fn a_conversation_deleted_in_intercom_leaves_every_kpi_after_the_next_swee
 /// sweep starts over now rather than failing on every sync.
 #[tokio::test]
 async fn a_refused_saved_cursor_starts_a_new_sweep() {
-    let (server, _) = mounted(workspace()).await;
+    let (server, _) = Fake::serve(workspace()).await;
     let stale = Checkpoint::new(json!({
         "sweep_started_at": NOW - 40 * HOUR,
         "starting_after": "WzE3MDc5MzAwODEwMDAsMTMxLDJd",
@@ -332,7 +325,7 @@ async fn a_refused_saved_cursor_starts_a_new_sweep() {
 /// `sweep_started_at`.
 #[tokio::test]
 async fn a_sweep_checkpoint_stored_before_the_port_still_resumes() {
-    let (server, fake) = mounted(workspace()).await;
+    let (server, fake) = Fake::serve(workspace()).await;
     let stored = Checkpoint::new(json!({
         "sweep_started_at": NOW,
         "starting_after": format!("WzC{}|2", NOW - 300_000),

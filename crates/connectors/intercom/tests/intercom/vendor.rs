@@ -5,13 +5,6 @@ use crate::common::*;
 use deskpulse_connector::Record;
 use deskpulse_model::{VendorDuration, VendorMetrics};
 use serde_json::{Value, json};
-use wiremock::MockServer;
-
-async fn sync(convs: Vec<Value>) -> Vec<Record> {
-    let server = MockServer::start().await;
-    Fake::new(convs).mount(&server).await;
-    records(&read_ok(&connector(&server), "conversations", None).await)
-}
 
 /// The conversation's `VendorMetrics`, which comes right after its `Ticket`.
 fn vendor_of(records: &[Record], id: &str) -> VendorMetrics {
@@ -62,7 +55,7 @@ fn recorded() -> Vec<Value> {
 /// outbound messages nobody answered) have null times and 0 reopens.
 #[tokio::test]
 async fn vendor_metrics_from_the_recorded_statistics() {
-    let recs = sync(recorded()).await;
+    let recs = synced(recorded(), &[]).await;
     assert_eq!(
         vendor_of(&recs, "1"),
         VendorMetrics {
@@ -122,7 +115,7 @@ async fn vendor_metrics_of_solved_reopened_and_outbound_conversations() {
     let mut outbound = conversation("outbound", t, t + 90_001, "closed");
     outbound["source"]["delivered_as"] = json!("admin_initiated");
     outbound["statistics"] = statistics(t, t + 600);
-    let recs = sync(vec![closed, reopened, outbound]).await;
+    let recs = synced(vec![closed, reopened, outbound], &[]).await;
 
     let v = vendor_of(&recs, "closed");
     assert_eq!(v.updated_at, at(t + 90_000));
@@ -147,7 +140,7 @@ async fn vendor_metrics_of_solved_reopened_and_outbound_conversations() {
 #[tokio::test]
 async fn documented_conversation_without_statistics_has_no_vendor_values() {
     let doc = openapi("GET_conversations_id__200_conversation_found");
-    let recs = sync(vec![doc]).await;
+    let recs = synced(vec![doc], &[]).await;
     assert_eq!(
         vendor_of(&recs, "503"),
         VendorMetrics {
