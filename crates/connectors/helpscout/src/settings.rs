@@ -1,9 +1,9 @@
 //! The `[[sources]]` keys of a Help Scout source, and their validation (with the SDK's
 //! helpers, so every message names the key to fix).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use deskpulse_connector::auth::{Auth, ClientAuth, ClientCredentials, TokenAuth};
-use deskpulse_connector::settings::{self, present, present_secret};
+use deskpulse_connector::settings::{self, StartDate, present, present_secret};
 use deskpulse_connector::{ConnectorError, Secret};
 use serde::Deserialize;
 use url::Url;
@@ -36,9 +36,10 @@ pub struct HelpScoutSettings {
     /// Where the client-credentials token is requested; default `{base_url}/v2/oauth2/token`.
     #[serde(default)]
     pub token_url: Option<String>,
-    /// Where the first sync starts (UTC midnight, by modification time); default: everything.
+    /// Where the first sync starts, by modification time: `"2024-03-01"` (UTC midnight) or
+    /// RFC 3339; default: everything.
     #[serde(default)]
-    pub start_date: Option<NaiveDate>,
+    pub start_date: Option<StartDate>,
     /// The plan's API limit (account-wide, per minute). 0 = no client-side limit.
     #[serde(default = "default_rpm")]
     pub requests_per_minute: u32,
@@ -145,8 +146,6 @@ impl HelpScoutSettings {
 
     /// The first sync's `modifiedSince`, if `start_date` is set.
     pub(crate) fn start(&self) -> Option<DateTime<Utc>> {
-        self.start_date
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|dt| dt.and_utc())
+        self.start_date.map(|d| d.at())
     }
 }

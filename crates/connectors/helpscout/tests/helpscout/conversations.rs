@@ -134,7 +134,7 @@ async fn start_date_is_the_first_modified_since() {
         .mount(&server)
         .await;
     let s = deskpulse_connector_helpscout::HelpScoutSettings {
-        start_date: Some("2026-11-01".parse().unwrap()),
+        start_date: Some(serde_json::from_value(json!("2026-11-01")).unwrap()),
         ..settings(&server)
     };
     let c = deskpulse_connector_helpscout::HelpScoutConnector::new(s)

@@ -4,7 +4,7 @@
 
 use crate::common::*;
 use crate::conversations::{export, t};
-use deskpulse_connector::{NoProgress, Record, SyncOptions, sync_stream};
+use deskpulse_connector::Record;
 use deskpulse_model::{AuthorKind, Channel, TicketStatus};
 use deskpulse_storage::testing::TestDb;
 use serde_json::{Value, json};
@@ -225,26 +225,8 @@ async fn a_history_a_later_read_tells_differently_replaces_the_stored_one() {
         ids
     };
     let synthetic = format!("1-closed-{}", t(closed).timestamp());
-    sync_stream(
-        &c,
-        "hs",
-        "conversations",
-        &store,
-        &SyncOptions::default(),
-        &NoProgress,
-    )
-    .await
-    .unwrap();
+    sync(&c, "hs", "conversations", &store).await;
     assert_eq!(changes().await, [synthetic, "10".to_owned()]);
-    sync_stream(
-        &c,
-        "hs",
-        "conversations",
-        &store,
-        &SyncOptions::default(),
-        &NoProgress,
-    )
-    .await
-    .unwrap();
+    sync(&c, "hs", "conversations", &store).await;
     assert_eq!(changes().await, ["10", "11"]);
 }

@@ -18,7 +18,6 @@
 
 use crate::common::*;
 use crate::conversations::export;
-use deskpulse_connector::{NoProgress, SyncOptions, sync_stream};
 use deskpulse_metrics::{TeamConfig, compute_report};
 use deskpulse_model::{Channel, PeriodSpec};
 use deskpulse_storage::Store;
@@ -174,16 +173,7 @@ async fn golden_on(store: &Store) {
     mount_account(&server).await;
     let c = connector(&server);
     for stream in ["users", "conversations"] {
-        sync_stream(
-            &c,
-            SOURCE,
-            stream,
-            store,
-            &SyncOptions::default(),
-            &NoProgress,
-        )
-        .await
-        .unwrap();
+        sync(&c, SOURCE, stream, store).await;
     }
     let period = "2026-W46"
         .parse::<PeriodSpec>()
@@ -243,16 +233,7 @@ async fn golden_on(store: &Store) {
         .expect(1)
         .mount(&server)
         .await;
-    let again = sync_stream(
-        &c,
-        SOURCE,
-        "conversations",
-        store,
-        &SyncOptions::default(),
-        &NoProgress,
-    )
-    .await
-    .unwrap();
+    let again = sync(&c, SOURCE, "conversations", store).await;
     assert_eq!(again.records, 0);
 }
 

@@ -52,6 +52,17 @@ fn stretch(status: &str, from: &str, to: &str, page: u64) -> MockBuilder {
         ))
 }
 
+/// A page of the list: `(id, status, createdAt)` conversations as `listed` sends them.
+fn listing(
+    convs: &[(i64, &str, &str)],
+    number: u64,
+    total_pages: u64,
+    total: u64,
+) -> ResponseTemplate {
+    let convs = convs.iter().map(|&(id, status, at)| listed(id, status, at));
+    conv_page(convs.collect(), number, total_pages, total)
+}
+
 fn empty_page() -> ResponseTemplate {
     conv_page(vec![], 1, 0, 0)
 }
@@ -93,10 +104,10 @@ async fn sweep_lists_every_status_by_created_at_keyset_then_spam() {
     serve(
         &server,
         sweep("all", None),
-        conv_page(
-            vec![
-                listed(1, "closed", "2026-11-10T10:00:00Z"),
-                listed(2, "active", "2026-11-10T10:05:00Z"),
+        listing(
+            &[
+                (1, "closed", "2026-11-10T10:00:00Z"),
+                (2, "active", "2026-11-10T10:05:00Z"),
             ],
             1,
             2,
@@ -108,10 +119,10 @@ async fn sweep_lists_every_status_by_created_at_keyset_then_spam() {
     serve(
         &server,
         sweep("all", Some("2026-11-10T10:04:59Z")),
-        conv_page(
-            vec![
-                listed(2, "active", "2026-11-10T10:05:00Z"),
-                listed(3, "pending", "2026-11-10T10:20:00Z"),
+        listing(
+            &[
+                (2, "active", "2026-11-10T10:05:00Z"),
+                (3, "pending", "2026-11-10T10:20:00Z"),
             ],
             1,
             1,
@@ -123,7 +134,7 @@ async fn sweep_lists_every_status_by_created_at_keyset_then_spam() {
     serve(
         &server,
         sweep("spam", None),
-        conv_page(vec![listed(9, "spam", "2026-11-09T08:00:00Z")], 1, 1, 1),
+        listing(&[(9, "spam", "2026-11-09T08:00:00Z")], 1, 1, 1),
     )
     .await;
     let c = roster_connector(&server, "24h");
@@ -165,11 +176,11 @@ async fn a_conversation_deleted_mid_sweep_does_not_hide_a_live_one() {
     serve(
         &server,
         sweep("all", None),
-        conv_page(
-            vec![
-                listed(1, "active", "2026-11-10T10:00:00Z"),
-                listed(2, "active", "2026-11-10T10:01:00Z"),
-                listed(3, "active", "2026-11-10T10:02:00Z"),
+        listing(
+            &[
+                (1, "active", "2026-11-10T10:00:00Z"),
+                (2, "active", "2026-11-10T10:01:00Z"),
+                (3, "active", "2026-11-10T10:02:00Z"),
             ],
             1,
             2,
@@ -180,11 +191,11 @@ async fn a_conversation_deleted_mid_sweep_does_not_hide_a_live_one() {
     serve(
         &server,
         sweep("all", Some("2026-11-10T10:01:59Z")),
-        conv_page(
-            vec![
-                listed(3, "active", "2026-11-10T10:02:00Z"),
-                listed(4, "active", "2026-11-10T10:03:00Z"),
-                listed(5, "active", "2026-11-10T10:04:00Z"),
+        listing(
+            &[
+                (3, "active", "2026-11-10T10:02:00Z"),
+                (4, "active", "2026-11-10T10:03:00Z"),
+                (5, "active", "2026-11-10T10:04:00Z"),
             ],
             1,
             1,
@@ -195,12 +206,7 @@ async fn a_conversation_deleted_mid_sweep_does_not_hide_a_live_one() {
     Mock::given(method("GET"))
         .and(path(CONVERSATIONS))
         .and(query_param("page", "2"))
-        .respond_with(conv_page(
-            vec![listed(5, "active", "2026-11-10T10:04:00Z")],
-            2,
-            2,
-            4,
-        ))
+        .respond_with(listing(&[(5, "active", "2026-11-10T10:04:00Z")], 2, 2, 4))
         .expect(0)
         .mount(&server)
         .await;
@@ -242,12 +248,7 @@ async fn a_crowded_second_is_read_in_full_and_again_when_it_changed() {
     // The first pass's page 2 counts one more conversation (an import landed meanwhile):
     // that pass is not trusted.
     stretch("all", from, to, 2)
-        .respond_with(conv_page(
-            vec![listed(4, "active", "2026-11-10T10:00:00Z")],
-            2,
-            2,
-            6,
-        ))
+        .respond_with(listing(&[(4, "active", "2026-11-10T10:00:00Z")], 2, 2, 6))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
@@ -255,10 +256,10 @@ async fn a_crowded_second_is_read_in_full_and_again_when_it_changed() {
     serve(
         &server,
         stretch("all", from, to, 2),
-        conv_page(
-            vec![
-                listed(4, "active", "2026-11-10T10:00:00Z"),
-                listed(5, "active", "2026-11-10T10:00:01Z"),
+        listing(
+            &[
+                (4, "active", "2026-11-10T10:00:00Z"),
+                (5, "active", "2026-11-10T10:00:01Z"),
             ],
             2,
             2,
@@ -269,7 +270,7 @@ async fn a_crowded_second_is_read_in_full_and_again_when_it_changed() {
     serve(
         &server,
         sweep("all", Some(to)),
-        conv_page(vec![listed(5, "active", "2026-11-10T10:00:01Z")], 1, 1, 1),
+        listing(&[(5, "active", "2026-11-10T10:00:01Z")], 1, 1, 1),
     )
     .await;
     serve(&server, sweep("spam", None), empty_page()).await;
@@ -304,12 +305,7 @@ async fn a_crowded_second_that_changes_on_every_pass_stops_the_sweep_with_an_err
         .mount(&server)
         .await;
     stretch("all", from, to, 2)
-        .respond_with(conv_page(
-            vec![listed(3, "active", "2026-11-10T10:00:00Z")],
-            2,
-            2,
-            3,
-        ))
+        .respond_with(listing(&[(3, "active", "2026-11-10T10:00:00Z")], 2, 2, 3))
         .expect(3)
         .mount(&server)
         .await;
@@ -373,7 +369,7 @@ async fn a_killed_sweep_resumes_with_its_own_sweep_started_at() {
     serve(
         &server,
         sweep("spam", Some("2026-11-01T00:00:00Z")),
-        conv_page(vec![listed(7, "spam", "2026-11-02T00:00:00Z")], 1, 1, 1),
+        listing(&[(7, "spam", "2026-11-02T00:00:00Z")], 1, 1, 1),
     )
     .await;
     let from = Checkpoint::new(json!({
@@ -425,16 +421,16 @@ async fn a_list_that_ignores_the_created_at_range_or_order_is_an_error() {
     serve(
         &server,
         sweep("all", Some("2026-11-10T10:00:00Z")),
-        conv_page(vec![listed(1, "closed", "2017-04-21T14:39:56Z")], 1, 3, 60),
+        listing(&[(1, "closed", "2017-04-21T14:39:56Z")], 1, 3, 60),
     )
     .await;
     serve(
         &server,
         sweep("all", None),
-        conv_page(
-            vec![
-                listed(2, "closed", "2026-11-10T10:05:00Z"),
-                listed(1, "closed", "2026-11-10T10:00:00Z"),
+        listing(
+            &[
+                (2, "closed", "2026-11-10T10:05:00Z"),
+                (1, "closed", "2026-11-10T10:00:00Z"),
             ],
             1,
             3,
@@ -477,12 +473,7 @@ async fn a_conversation_the_sweep_no_longer_lists_leaves_the_report() {
     )
     .await;
     sweep("all", None)
-        .respond_with(conv_page(
-            vec![listed(1, "active", "2026-11-10T10:00:00Z")],
-            1,
-            1,
-            1,
-        ))
+        .respond_with(listing(&[(1, "active", "2026-11-10T10:00:00Z")], 1, 1, 1))
         .up_to_n_times(1)
         .mount(&server)
         .await;
@@ -506,10 +497,10 @@ async fn a_conversation_the_sweep_no_longer_lists_leaves_the_report() {
     serve(
         &server,
         sweep("all", None),
-        conv_page(
-            vec![
-                listed(1, "active", "2026-11-10T10:00:00Z"),
-                listed(2, "active", "2026-11-10T10:05:00Z"),
+        listing(
+            &[
+                (1, "active", "2026-11-10T10:00:00Z"),
+                (2, "active", "2026-11-10T10:05:00Z"),
             ],
             1,
             1,
