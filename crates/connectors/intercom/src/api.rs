@@ -118,10 +118,12 @@ pub(crate) fn map_admin(a: Admin) -> Result<Record, String> {
 /// "total_pages", "next": {"per_page", "starting_after"}}, "total_count", "conversations"}`
 /// (OpenAPI `cursor_pages`; the pagination guide's example has `"next": {"page",
 /// "starting_after"}` and a string `per_page`: only `starting_after` is read). `pages.next`
-/// is absent on the last page.
+/// is absent on the last page. The roster sweep reads the same search (sorted by
+/// `created_at`) as a `SearchPage<RosterItem>`: the search has no field selection, so whole
+/// conversations come back and only their ids are read.
 #[derive(Deserialize)]
-pub(crate) struct SearchPage {
-    pub(crate) conversations: Vec<Conversation>,
+pub(crate) struct SearchPage<T = Conversation> {
+    pub(crate) conversations: Vec<T>,
     pub(crate) pages: Pages,
 }
 
@@ -137,14 +139,7 @@ pub(crate) struct NextPage {
     pub(crate) starting_after: Option<String>,
 }
 
-/// A page of the roster sweep (the same search, sorted by `created_at`). The search has no
-/// field selection, so whole conversations come back; only their ids are read.
-#[derive(Deserialize)]
-pub(crate) struct RosterPage {
-    pub(crate) conversations: Vec<RosterItem>,
-    pub(crate) pages: Pages,
-}
-
+/// A conversation of the roster sweep: its id only.
 #[derive(Deserialize)]
 pub(crate) struct RosterItem {
     pub(crate) id: Id,

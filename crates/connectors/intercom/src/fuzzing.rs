@@ -10,7 +10,7 @@
 #[path = "../../fuzzing_invariants.rs"]
 pub mod invariants;
 
-use crate::api::{self, AdminList, Conversation, RosterPage, SearchPage};
+use crate::api::{self, AdminList, Conversation, RosterItem, SearchPage};
 use crate::{roster, streams};
 use chrono::DateTime;
 use deskpulse_model::{Record, TicketRoster};
@@ -57,7 +57,7 @@ fn conversation(data: &[u8]) -> Result<Vec<Record>, String> {
 }
 
 fn roster(data: &[u8]) -> Result<Vec<Record>, String> {
-    let page = parse::<RosterPage>(data)?;
+    let page = parse::<SearchPage<RosterItem>>(data)?;
     let ids = roster::roster_ids(page.conversations)?;
     let next = streams::next_cursor(page.pages)?;
     Ok(vec![Record::TicketRoster(TicketRoster {

@@ -4,7 +4,7 @@
 //! no longer lists is what storage reads as one.
 
 use crate::IntercomConnector;
-use crate::api::{self, RosterItem, RosterPage};
+use crate::api::{self, RosterItem, SearchPage};
 use crate::streams::{SEARCH, next_cursor, pagination};
 use chrono::{DateTime, Utc};
 use deskpulse_connector::parse_optional;
@@ -153,7 +153,7 @@ impl Mapping for Sweep<'_> {
 }
 
 impl CursorStream for Sweep<'_> {
-    type Page = RosterPage;
+    type Page = SearchPage<RosterItem>;
     /// The previous sweep's completion (unix seconds); no item moves it.
     type Bookmark = i64;
     type Checkpoint = RosterCheckpoint;
@@ -204,7 +204,7 @@ impl CursorStream for Sweep<'_> {
         )
     }
 
-    fn page(&self, p: RosterPage) -> Result<CursorPage<Listed>, String> {
+    fn page(&self, p: SearchPage<RosterItem>) -> Result<CursorPage<Listed>, String> {
         let ids = roster_ids(p.conversations)?;
         let next = next_cursor(p.pages)?;
         Ok(CursorPage {
