@@ -33,9 +33,14 @@ pub fn fast_retry() -> RetryPolicy {
 }
 
 pub fn settings(server: &MockServer) -> IntercomSettings {
+    settings_at(server.uri(), TOKEN)
+}
+
+/// The tests' settings for the server at `base_url`, with `token`.
+pub fn settings_at(base_url: String, token: &str) -> IntercomSettings {
     IntercomSettings {
-        access_token: Some(Secret::new(TOKEN)),
-        base_url: Some(server.uri()),
+        access_token: Some(Secret::new(token)),
+        base_url: Some(base_url),
         page_size: Some(2),
         // The mock is not rate limited; keep the tests fast.
         requests_per_minute: 0,
@@ -309,16 +314,7 @@ impl Fake {
             )
         });
         let total = hits.len();
-        let page: Vec<Value> = hits
-            .into_iter()
-            .skip(offset)
-            .take(per_page)
-            .map(|mut c| {
-                // The search returns conversations without their parts.
-                c.as_object_mut().unwrap().remove("conversation_parts");
-                c
-            })
-            .collect();
+        let page: Vec<Value> = hits.into_iter().skip(offset).take(per_page).collect();
         let total_pages = total.div_ceil(per_page).max(1);
         let mut pages = json!({
             "type": "pages",
@@ -332,12 +328,7 @@ impl Fake {
                 "starting_after": format!("Wz{from}x{}", offset + per_page),
             });
         }
-        ResponseTemplate::new(200).set_body_json(json!({
-            "type": "conversation.list",
-            "pages": pages,
-            "total_count": total,
-            "conversations": page,
-        }))
+        ResponseTemplate::new(200).set_body_json(search_page(pages, total, page))
     }
 }
 
@@ -389,26 +380,14 @@ impl Fake {
             .collect();
         hits.sort_by_key(key);
         let more = hits.len() > per_page;
-        let page: Vec<Value> = hits
-            .into_iter()
-            .take(per_page)
-            .map(|mut c| {
-                c.as_object_mut().unwrap().remove("conversation_parts");
-                c
-            })
-            .collect();
+        let page: Vec<Value> = hits.into_iter().take(per_page).collect();
         let mut pages =
             json!({"type": "pages", "page": 1, "per_page": per_page.to_string(), "total_pages": 1});
         if more {
             let (t, id) = key(page.last().unwrap());
             pages["next"] = json!({"page": 2, "starting_after": format!("WzC{t}|{id}")});
         }
-        ResponseTemplate::new(200).set_body_json(json!({
-            "type": "conversation.list",
-            "pages": pages,
-            "total_count": page.len(),
-            "conversations": page,
-        }))
+        ResponseTemplate::new(200).set_body_json(search_page(pages, page.len(), page))
     }
 }
 
@@ -421,6 +400,24 @@ impl Respond for Fake {
         self.searches.lock().unwrap().push(body.clone());
         self.search(&body)
     }
+}
+
+/// The documented search envelope around `hits`, which the search returns without their
+/// parts.
+pub fn search_page(pages: Value, total_count: usize, hits: Vec<Value>) -> Value {
+    let conversations: Vec<Value> = hits
+        .into_iter()
+        .map(|mut c| {
+            c.as_object_mut().unwrap().remove("conversation_parts");
+            c
+        })
+        .collect();
+    json!({
+        "type": "conversation.list",
+        "pages": pages,
+        "total_count": total_count,
+        "conversations": conversations,
+    })
 }
 
 /// OpenAPI 2.14, `GET /conversations/{conversation_id}`, 404 "Not found".

@@ -2,13 +2,11 @@
 //! 5xx, 401/403, broken pages, secrets in logs, typed checkpoints and the kind's
 //! declaration, on all three streams.
 
-use crate::common::{at, conversation, fixture, part, with_parts};
+use crate::common::{at, conversation, fixture, part, search_page, settings_at, with_parts};
 use deskpulse_connector::HttpConnector as _;
-use deskpulse_connector::Secret;
 use deskpulse_connector::testkit::{Conformance, Fixtures, Target};
 use deskpulse_connector_intercom::{
-    AdminsCheckpoint, Clock, ConversationsCheckpoint, Intercom, IntercomConnector,
-    IntercomSettings, RosterCheckpoint,
+    AdminsCheckpoint, Clock, ConversationsCheckpoint, Intercom, IntercomConnector, RosterCheckpoint,
 };
 use serde_json::{Value, json};
 
@@ -41,25 +39,12 @@ fn query(from: i64) -> Value {
 }
 
 /// The documented search envelope; `pages.next` only when there is more.
-fn search_page(convs: &[&Value], next: Option<&str>) -> Value {
+fn page_of(convs: &[&Value], next: Option<&str>) -> Value {
     let mut pages = json!({"type": "pages", "page": 1, "per_page": 2, "total_pages": 2});
     if let Some(n) = next {
         pages["next"] = json!({"per_page": 2, "starting_after": n});
     }
-    let list: Vec<Value> = convs
-        .iter()
-        .map(|c| {
-            let mut c = (*c).clone();
-            c.as_object_mut().unwrap().remove("conversation_parts");
-            c
-        })
-        .collect();
-    json!({
-        "type": "conversation.list",
-        "pages": pages,
-        "total_count": 3,
-        "conversations": list,
-    })
+    search_page(pages, 3, convs.iter().map(|c| (*c).clone()).collect())
 }
 
 fn fixtures() -> Fixtures {
@@ -113,37 +98,33 @@ fn fixtures() -> Fixtures {
         .post(
             SEARCH,
             json!({"query": query(0)}),
-            search_page(&[a, b], Some("WzIwMDEsMTAxXQ==")),
+            page_of(&[a, b], Some("WzIwMDEsMTAxXQ==")),
         )
         .post(
             SEARCH,
             json!({"query": query(0), "pagination": {"starting_after": "WzIwMDEsMTAxXQ=="}}),
-            search_page(&[c], None),
+            page_of(&[c], None),
         )
         // Resumed from the first page's bookmark (2001) and from the last one (2002): the
         // conversation at the bookmark's second comes again.
         .post(
             SEARCH,
             json!({"query": query(2_001)}),
-            search_page(&[b, c], None),
+            page_of(&[b, c], None),
         )
-        .post(
-            SEARCH,
-            json!({"query": query(2_002)}),
-            search_page(&[c], None),
-        )
+        .post(SEARCH, json!({"query": query(2_002)}), page_of(&[c], None))
         .with_header("X-RateLimit-Limit", "167")
         .with_header("X-RateLimit-Remaining", "160")
         // The roster: every id, oldest first, in two pages.
         .post(
             SEARCH,
             roster_request(None),
-            search_page(&[a, b], Some(GUIDE_CURSOR)),
+            page_of(&[a, b], Some(GUIDE_CURSOR)),
         )
         .post(
             SEARCH,
             roster_request(Some(GUIDE_CURSOR)),
-            search_page(&[c], None),
+            page_of(&[c], None),
         );
     for conv in &convs {
         f = f.get(
@@ -158,16 +139,8 @@ fn fixtures() -> Fixtures {
 #[tokio::test]
 async fn passes_the_conformance_kit() {
     Conformance::new(fixtures(), |t: &Target| {
-        let settings = IntercomSettings {
-            access_token: Some(Secret::new(t.secret.clone())),
-            base_url: Some(t.base_url.clone()),
-            page_size: Some(2),
-            requests_per_minute: 0,
-            lookback_minutes: 0,
-            ..IntercomSettings::default()
-        };
         Box::new(
-            IntercomConnector::new(settings)
+            IntercomConnector::new(settings_at(t.base_url.clone(), &t.secret))
                 .unwrap()
                 .with_retry_policy(t.retry.clone())
                 .with_clock(Clock::fixed(at(NOW))),
