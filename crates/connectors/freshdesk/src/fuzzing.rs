@@ -13,9 +13,11 @@ use crate::api::{self, Conversation, FAgent, FRating, FTicket, Pass};
 use deskpulse_model::Record;
 
 const KINDS: &[invariants::Kind] = &[
-    ("tickets", tickets),
-    ("tickets?filter=spam", spam_tickets),
-    ("tickets?filter=deleted", deleted_tickets),
+    ("tickets", |data| tickets(data, Pass::All)),
+    ("tickets?filter=spam", |data| tickets(data, Pass::Spam)),
+    ("tickets?filter=deleted", |data| {
+        tickets(data, Pass::Deleted)
+    }),
     ("conversations", conversations),
     ("agents", agents),
     ("surveys/satisfaction_ratings", ratings),
@@ -31,25 +33,14 @@ fn parse<T: serde::de::DeserializeOwned>(data: &[u8]) -> Result<T, String> {
     serde_json::from_slice(data).map_err(|e| e.to_string())
 }
 
-fn ticket_pass(data: &[u8], pass: Pass) -> Result<Vec<Record>, String> {
+/// One page of the ticket list, as the `pass` that lists it reads it.
+fn tickets(data: &[u8], pass: Pass) -> Result<Vec<Record>, String> {
     let page = parse::<Vec<FTicket>>(data)?;
     let mut out = Vec::new();
     for t in page {
         out.extend(api::map_ticket(t, pass)?);
     }
     Ok(out)
-}
-
-fn tickets(data: &[u8]) -> Result<Vec<Record>, String> {
-    ticket_pass(data, Pass::All)
-}
-
-fn spam_tickets(data: &[u8]) -> Result<Vec<Record>, String> {
-    ticket_pass(data, Pass::Spam)
-}
-
-fn deleted_tickets(data: &[u8]) -> Result<Vec<Record>, String> {
-    ticket_pass(data, Pass::Deleted)
 }
 
 /// The conversations of the ticket the first one names (a sync asks for one ticket's; the

@@ -89,13 +89,6 @@ impl ConnectorFactory for Freshdesk {
     }
 }
 
-/// The `kind` of a Freshdesk source (an alias of [`Freshdesk::KIND`]).
-pub const KIND: &str = Freshdesk::KIND;
-/// The streams (an alias of [`Freshdesk::STREAMS`]).
-pub const STREAMS: &[StreamSpec] = Freshdesk::STREAMS;
-/// The KPIs Freshdesk's API cannot support (an alias of [`Freshdesk::LIMITS`]: none).
-pub const LIMITS: &[KpiLimit] = Freshdesk::LIMITS;
-
 /// Rate budget of the ticket list (Freshdesk's own sub-limit).
 pub(crate) const TICKET_LIST: &str = "ticket_list";
 

@@ -51,6 +51,27 @@ fn not_future(c: &FreshdeskConnector, field: &str, t: DateTime<Utc>) -> Result<(
     )
 }
 
+/// The page-number methods every stream here shares: the position's `page` field, and
+/// `per_page` as the last-page signal (a shorter page is the last).
+macro_rules! paged_by {
+    ($pos:ident) => {
+        fn page_number(&self, pos: &$pos) -> u64 {
+            pos.page
+        }
+        // `..pos.clone()` is needless only for the agents' one-field position.
+        #[allow(clippy::needless_update)]
+        fn with_page(&self, pos: &$pos, page: u64) -> $pos {
+            $pos {
+                page,
+                ..pos.clone()
+            }
+        }
+        fn per_page(&self) -> Option<u32> {
+            Some(self.c.page_size)
+        }
+    };
+}
+
 // ---------------------------------------------------------------------------------------
 // agents
 
@@ -87,12 +108,7 @@ impl PageNumberStream for Agents<'_> {
             page: stored.page.max(1),
         }
     }
-    fn page_number(&self, pos: &AgentsPos) -> u64 {
-        pos.page
-    }
-    fn with_page(&self, _pos: &AgentsPos, page: u64) -> AgentsPos {
-        AgentsPos { page }
-    }
+    paged_by!(AgentsPos);
     fn request(&self, pos: &AgentsPos) -> PageRequest {
         PageRequest::get(AGENTS)
             .query("per_page", self.c.page_size)
@@ -100,9 +116,6 @@ impl PageNumberStream for Agents<'_> {
     }
     fn page(&self, _pos: &AgentsPos, page: Vec<FAgent>) -> Result<NumberedPage<FAgent>, String> {
         Ok(numbered(page))
-    }
-    fn per_page(&self) -> Option<u32> {
-        Some(self.c.page_size)
     }
 }
 
@@ -155,15 +168,7 @@ impl PageNumberStream for Ratings<'_> {
             bookmark: self.c.start,
         }
     }
-    fn page_number(&self, pos: &RatingsPos) -> u64 {
-        pos.page
-    }
-    fn with_page(&self, pos: &RatingsPos, page: u64) -> RatingsPos {
-        RatingsPos {
-            page,
-            ..pos.clone()
-        }
-    }
+    paged_by!(RatingsPos);
     fn request(&self, pos: &RatingsPos) -> PageRequest {
         PageRequest::get(RATINGS)
             .query("created_since", iso(pos.created_since))
@@ -175,9 +180,6 @@ impl PageNumberStream for Ratings<'_> {
             not_future(self.c, "created_at", r.created_at)?;
         }
         Ok(numbered(page))
-    }
-    fn per_page(&self) -> Option<u32> {
-        Some(self.c.page_size)
     }
     fn max_pages(&self) -> Option<u64> {
         Some(PAGE_CAP)
@@ -301,15 +303,7 @@ impl PageNumberStream for Tickets<'_> {
     fn first(&self) -> TicketsPos {
         TicketsPos::start(self.c.start)
     }
-    fn page_number(&self, pos: &TicketsPos) -> u64 {
-        pos.page
-    }
-    fn with_page(&self, pos: &TicketsPos, page: u64) -> TicketsPos {
-        TicketsPos {
-            page,
-            ..pos.clone()
-        }
-    }
+    paged_by!(TicketsPos);
     fn request(&self, pos: &TicketsPos) -> PageRequest {
         PageRequest::get(TICKETS)
             .query("updated_since", iso(pos.updated_since))
@@ -358,9 +352,6 @@ impl PageNumberStream for Tickets<'_> {
                 .map(|ticket| Listed { pass, ticket })
                 .collect(),
         ))
-    }
-    fn per_page(&self) -> Option<u32> {
-        Some(self.c.page_size)
     }
     fn max_pages(&self) -> Option<u64> {
         Some(PAGE_CAP)

@@ -3,9 +3,9 @@
 //! metrics crate, equal to values computed by hand.
 
 use crate::common::*;
-use deskpulse_connector::HttpConnector as _;
+use deskpulse_connector::registry::ConnectorFactory;
 use deskpulse_connector::{NoProgress, SyncOptions, sync_stream};
-use deskpulse_connector_freshdesk::{FreshdeskConnector, FreshdeskSettings, STREAMS};
+use deskpulse_connector_freshdesk::{Freshdesk, FreshdeskSettings};
 use deskpulse_metrics::{TeamConfig, compute_report};
 use deskpulse_model::{Channel, PeriodSpec};
 use deskpulse_storage::Store;
@@ -236,14 +236,12 @@ async fn mount_account(server: &MockServer) {
 async fn golden(store: &Store) {
     let server = MockServer::start().await;
     mount_account(&server).await;
-    let c = FreshdeskConnector::new(FreshdeskSettings {
+    let c = connector_of(FreshdeskSettings {
         page_size: None,
         ..settings(&server)
-    })
-    .unwrap()
-    .with_retry_policy(fast_retry());
+    });
     for round in 1..=2 {
-        for s in STREAMS {
+        for s in Freshdesk::STREAMS {
             sync_stream(
                 &c,
                 SOURCE,

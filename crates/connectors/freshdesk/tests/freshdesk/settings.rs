@@ -1,10 +1,10 @@
 //! Settings: keys, defaults, validation messages, no secret in `Debug`.
 
 use deskpulse_connector::HttpConnector as _;
-use deskpulse_connector::registry::ConnectorKind;
+use deskpulse_connector::registry::{ConnectorFactory, ConnectorKind};
 use deskpulse_connector::{ConnectorError, Secret};
 use deskpulse_connector_freshdesk::{
-    Freshdesk, FreshdeskConnector, FreshdeskSettings, KIND, STREAMS, settings_keys,
+    Freshdesk, FreshdeskConnector, FreshdeskSettings, settings_keys,
 };
 use serde_json::json;
 
@@ -57,8 +57,8 @@ fn defaults_are_the_vendors() {
     assert_eq!(s.ticket_list_requests_per_minute, 20);
     assert_eq!(s.ratings_lookback_days, 14);
     assert_eq!(s.conversation_concurrency, 4);
-    assert_eq!(KIND, "freshdesk");
-    let names: Vec<&str> = STREAMS.iter().map(|s| s.name).collect();
+    assert_eq!(Freshdesk::KIND, "freshdesk");
+    let names: Vec<&str> = Freshdesk::STREAMS.iter().map(|s| s.name).collect();
     assert_eq!(names, vec!["agents", "tickets", "satisfaction_ratings"]);
 }
 
