@@ -11,22 +11,9 @@ use deskpulse_connector_zendesk::{
 };
 use serde_json::{Value, json};
 
-const PROD: &str = "https://acme.zendesk.com";
-const USERS: &str = "/api/v2/incremental/users/cursor.json";
-const TICKETS: &str = "/api/v2/incremental/tickets/cursor.json";
-const EVENTS: &str = "/api/v2/incremental/ticket_events.json";
-const RATINGS: &str = "/api/v2/satisfaction_ratings.json";
-
-fn cursor_page(key: &str, ep: &str, items: Value, after: &str, eos: bool) -> Value {
-    json!({
-        key: items,
-        "after_cursor": after,
-        "after_url": format!("{PROD}{ep}?cursor={after}"),
-        "before_cursor": null,
-        "before_url": null,
-        "end_of_stream": eos,
-    })
-}
+#[path = "zendesk/pages.rs"]
+mod pages;
+use pages::*;
 
 fn user(id: u64, role: &str) -> Value {
     json!({
@@ -56,29 +43,11 @@ fn audit(id: u64, ticket: u64, ts: i64, at: &str, children: Value) -> Value {
     })
 }
 
-fn events_page(events: Value, end_time: i64, eos: bool) -> Value {
-    json!({
-        "ticket_events": events, "count": events.as_array().map_or(0, Vec::len),
-        "end_of_stream": eos, "end_time": end_time,
-        "next_page": if eos { Value::Null } else {
-            json!(format!("{PROD}{EVENTS}?start_time={end_time}&include=comment_events"))
-        },
-    })
-}
-
 fn rating(id: u64, score: &str, created_at: &str) -> Value {
     json!({
         "id": id, "url": format!("{PROD}/api/v2/satisfaction_ratings/{id}.json"),
         "assignee_id": 1, "group_id": null, "requester_id": 2, "ticket_id": id + 100,
         "score": score, "comment": null, "created_at": created_at, "updated_at": created_at,
-    })
-}
-
-fn ratings_page(ratings: Value, after: Option<&str>) -> Value {
-    json!({
-        "satisfaction_ratings": ratings,
-        "meta": {"has_more": after.is_some(), "after_cursor": after, "before_cursor": null},
-        "links": {"next": after.map(|a| format!("{PROD}{RATINGS}?page[after]={a}")), "prev": null},
     })
 }
 
@@ -104,7 +73,7 @@ fn fixtures() -> Fixtures {
         .get(
             USERS,
             &[("start_time", "0")],
-            cursor_page(
+            cursor_body(
                 "users",
                 USERS,
                 json!([user(1, "agent"), user(2, "end-user")]),
@@ -115,18 +84,18 @@ fn fixtures() -> Fixtures {
         .get(
             USERS,
             &[("cursor", "u1")],
-            cursor_page("users", USERS, json!([user(3, "admin")]), "u2", true),
+            cursor_body("users", USERS, json!([user(3, "admin")]), "u2", true),
         )
         .get(
             USERS,
             &[("cursor", "u2")],
-            cursor_page("users", USERS, json!([]), "u2", true),
+            cursor_body("users", USERS, json!([]), "u2", true),
         )
         // tickets, with metric sets side-loaded
         .get(
             TICKETS,
             &[("start_time", "0"), ("include", "metric_sets")],
-            cursor_page(
+            cursor_body(
                 "tickets",
                 TICKETS,
                 json!([ticket(10, "new", "email"), ticket(11, "solved", "web")]),
@@ -137,7 +106,7 @@ fn fixtures() -> Fixtures {
         .get(
             TICKETS,
             &[("cursor", "t1"), ("include", "metric_sets")],
-            cursor_page(
+            cursor_body(
                 "tickets",
                 TICKETS,
                 json!([ticket(12, "deleted", "api")]),
@@ -148,13 +117,13 @@ fn fixtures() -> Fixtures {
         .get(
             TICKETS,
             &[("cursor", "t2"), ("include", "metric_sets")],
-            cursor_page("tickets", TICKETS, json!([]), "t2", true),
+            cursor_body("tickets", TICKETS, json!([]), "t2", true),
         )
         // ticket events: time-based, the next request built from end_time
         .get(
             EVENTS,
             &[("start_time", "0"), ("include", "comment_events")],
-            events_page(
+            events_body(
                 json!([audit(
                     100,
                     10,
@@ -169,7 +138,7 @@ fn fixtures() -> Fixtures {
         .get(
             EVENTS,
             &[("start_time", "1709283600"), ("include", "comment_events")],
-            events_page(
+            events_body(
                 json!([audit(
                     200,
                     10,
@@ -184,13 +153,13 @@ fn fixtures() -> Fixtures {
         .get(
             EVENTS,
             &[("start_time", "1709290000"), ("include", "comment_events")],
-            events_page(json!([]), 1709290000, true),
+            events_body(json!([]), 1709290000, true),
         )
         // satisfaction ratings: cursor pages; a resume re-reads 28 days before the bookmark
         .get(
             RATINGS,
             &[("start_time", "0"), ("sort", "created_at")],
-            ratings_page(json!([r1, r2]), Some("r2c")),
+            ratings_body(json!([r1, r2]), Some("r2c")),
         )
         .get(
             RATINGS,
@@ -199,17 +168,17 @@ fn fixtures() -> Fixtures {
                 ("sort", "created_at"),
                 ("page[after]", "r2c"),
             ],
-            ratings_page(json!([r3]), None),
+            ratings_body(json!([r3]), None),
         )
         .get(
             RATINGS,
             &[("start_time", &(1709373600 - 28 * 86400).to_string())],
-            ratings_page(json!([r1, r2, r3]), None),
+            ratings_body(json!([r1, r2, r3]), None),
         )
         .get(
             RATINGS,
             &[("start_time", &(1709460000 - 28 * 86400).to_string())],
-            ratings_page(json!([r1, r2, r3]), None),
+            ratings_body(json!([r1, r2, r3]), None),
         )
 }
 

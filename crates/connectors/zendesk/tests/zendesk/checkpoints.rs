@@ -3,59 +3,16 @@
 //! future ever becomes a checkpoint.
 
 use crate::common::*;
-use chrono::{DateTime, Utc};
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::clock::Clock;
 use deskpulse_connector::{Checkpoint, ConnectorError};
-use serde_json::{Value, json};
+use serde_json::json;
 use wiremock::matchers::{path, query_param, query_param_is_missing};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer};
 
-const USERS: &str = "/api/v2/incremental/users/cursor.json";
-const TICKETS: &str = "/api/v2/incremental/tickets/cursor.json";
-const EVENTS: &str = "/api/v2/incremental/ticket_events.json";
-const RATINGS: &str = "/api/v2/satisfaction_ratings.json";
 /// An `after_cursor` of the tickets cursor export, as quoted from a Zendesk response in
 /// fivetran.com/docs/connectors/applications/zendesk/troubleshooting/sync-tickets-incrementally.
 const CURSOR: &str = "MTU4MDc1Mzc5OC4wfHw0MzJ8";
-
-fn export_page(key: &str, ep: &str, after: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        key: [], "after_cursor": after, "after_url": format!("{PROD}{ep}?cursor={after}"),
-        "before_cursor": null, "before_url": null, "end_of_stream": true,
-    }))
-}
-
-fn events_page(events: Value, end_time: i64, eos: bool) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "ticket_events": events, "count": events.as_array().map_or(0, Vec::len),
-        "end_of_stream": eos, "end_time": end_time,
-        "next_page": if eos { Value::Null } else {
-            json!(format!("{PROD}{EVENTS}?start_time={end_time}&include=comment_events"))
-        },
-    }))
-}
-
-fn ratings_page(ratings: Value) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "satisfaction_ratings": ratings,
-        "meta": {"has_more": false, "after_cursor": null, "before_cursor": null},
-        "links": {"next": null, "prev": null},
-    }))
-}
-
-fn rating(id: u64, created: &str, updated: &str) -> Value {
-    json!({
-        "url": format!("{PROD}{RATINGS}/{id}.json"), "id": id, "assignee_id": 235323,
-        "group_id": 98738, "requester_id": 20978392, "ticket_id": id + 1000, "score": "good",
-        "comment": null, "reason": "The issue was resolved quickly", "reason_id": 123,
-        "created_at": created, "updated_at": updated,
-    })
-}
-
-fn ts(s: &str) -> i64 {
-    s.parse::<DateTime<Utc>>().unwrap().timestamp()
-}
 
 /// `{"cursor": …}` and `{"start_time": …}` of the cursor exports, `{"start_time": …}` of the
 /// ticket events and ratings, literally as the previous version stored them: each resumes
@@ -63,41 +20,44 @@ fn ts(s: &str) -> i64 {
 #[tokio::test]
 async fn checkpoints_stored_by_the_previous_version_resume() {
     let server = MockServer::start().await;
+    let empty = |key, ep| export_page(key, ep, json!([]), CURSOR, true);
     Mock::given(path(USERS))
         .and(query_param("cursor", CURSOR))
         .and(query_param_is_missing("start_time"))
-        .respond_with(export_page("users", USERS, CURSOR))
+        .respond_with(empty("users", USERS))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(path(TICKETS))
         .and(query_param("start_time", "1332034771"))
         .and(query_param_is_missing("cursor"))
-        .respond_with(export_page("tickets", TICKETS, CURSOR))
+        .respond_with(empty("tickets", TICKETS))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(path(EVENTS))
-        .and(query_param("start_time", "1709283600"))
-        .respond_with(events_page(json!([]), 1709283600, true))
+    let events = events_page(json!([]), 1709283600, true);
+    get(EVENTS, &[("start_time", "1709283600")], events)
         .expect(1)
         .mount(&server)
         .await;
     // The ratings bookmark is re-read from 28 days (the default lookback) before it.
     let bookmark = ts("2024-03-21T09:00:00Z");
-    Mock::given(path(RATINGS))
-        .and(query_param(
-            "start_time",
-            (bookmark - 28 * 86_400).to_string(),
-        ))
-        .respond_with(ratings_page(json!([rating(
-            5,
-            "2024-03-20T09:00:00Z",
-            "2024-03-22T09:00:00Z"
-        )])))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let since = (bookmark - 28 * 86_400).to_string();
+    let answered = rating(
+        5,
+        "good",
+        "2024-03-20T09:00:00Z",
+        "2024-03-22T09:00:00Z",
+        None,
+    );
+    get(
+        RATINGS,
+        &[("start_time", &since)],
+        ratings_page(json!([answered])),
+    )
+    .expect(1)
+    .mount(&server)
+    .await;
     let c = connector(&server);
     let stored = [
         (
@@ -132,12 +92,11 @@ async fn checkpoints_stored_by_the_previous_version_resume() {
 #[tokio::test]
 async fn an_export_without_after_cursor_keeps_its_start_time() {
     let server = MockServer::start().await;
-    Mock::given(path(TICKETS))
-        .and(query_param("start_time", "1332034771"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "tickets": [], "after_cursor": null, "after_url": null, "before_cursor": null,
-            "before_url": null, "end_of_stream": true,
-        })))
+    let page = ok(json!({
+        "tickets": [], "after_cursor": null, "after_url": null, "before_cursor": null,
+        "before_url": null, "end_of_stream": true,
+    }));
+    get(TICKETS, &[("start_time", "1332034771")], page)
         .expect(1)
         .mount(&server)
         .await;
@@ -158,9 +117,8 @@ fn at(s: &str) -> Clock {
 #[tokio::test]
 async fn an_end_time_past_now_is_malformed_and_never_a_checkpoint() {
     let server = MockServer::start().await;
-    Mock::given(path(EVENTS))
-        .and(query_param("start_time", "1709283600"))
-        .respond_with(events_page(json!([]), ts("2024-03-02T12:00:00Z"), false))
+    let ahead = events_page(json!([]), ts("2024-03-02T12:00:00Z"), false);
+    get(EVENTS, &[("start_time", "1709283600")], ahead)
         .expect(1)
         .mount(&server)
         .await;
@@ -186,11 +144,17 @@ async fn a_rating_answered_in_the_future_never_becomes_the_bookmark() {
         ("2025-03-01T12:00:00Z", false),
     ] {
         let server = MockServer::start().await;
-        Mock::given(path(RATINGS))
-            .respond_with(ratings_page(json!([
-                rating(1, "2024-03-01T09:00:00Z", "2024-03-01T10:00:00Z"),
-                rating(2, "2024-03-01T09:30:00Z", updated),
-            ])))
+        let ratings = json!([
+            rating(
+                1,
+                "good",
+                "2024-03-01T09:00:00Z",
+                "2024-03-01T10:00:00Z",
+                None
+            ),
+            rating(2, "good", "2024-03-01T09:30:00Z", updated, None),
+        ]);
+        get(RATINGS, &[], ratings_page(ratings))
             .expect(1)
             .mount(&server)
             .await;

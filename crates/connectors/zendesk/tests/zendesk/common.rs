@@ -1,5 +1,7 @@
 //! Helpers shared by the Zendesk wiremock tests.
 
+pub use crate::pages::*;
+use chrono::{DateTime, Utc};
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Record;
 use deskpulse_connector::Secret;
@@ -7,14 +9,13 @@ use deskpulse_connector::http::RetryPolicy;
 use deskpulse_connector::testkit;
 pub use deskpulse_connector::testkit::{checkpoints, read, read_ok, records};
 use deskpulse_connector_zendesk::{ZendeskConnector, ZendeskSettings};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::time::Duration;
-use wiremock::MockServer;
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 
 pub const EMAIL: &str = "agent@example.com";
 pub const TOKEN: &str = "zd-Api-T0ken-6wGh3kq9";
-/// The production host recorded payloads point at; the connector must never go there.
-pub const PROD: &str = "https://acme.zendesk.com";
 
 /// The kit's fast retries, with `Retry-After` honoured up to 3 s.
 pub fn fast_retry() -> RetryPolicy {
@@ -53,21 +54,83 @@ pub fn connector_with(
         .with_retry_policy(fast_retry())
 }
 
+/// A recorded go-zendesk payload from `tests/fixtures/go-zendesk/`.
 pub fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/tests/fixtures/go-zendesk/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    json_file("go-zendesk", name)
 }
 
 /// A documented Zendesk example from `tests/fixtures/zendesk-docs/` (see PROVENANCE.md).
 pub fn doc_fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/tests/fixtures/zendesk-docs/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    json_file("zendesk-docs", name)
+}
+
+fn json_file(dir: &str, name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/{dir}/{name}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+pub fn t(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+/// Unix seconds of an RFC 3339 time.
+pub fn ts(s: &str) -> i64 {
+    t(s).timestamp()
+}
+
+/// A GET of `ep` with every pair of `query` (other parameters may be there too) answered
+/// with `response`; mount it, `.expect(1)` it first where it must be asked exactly once.
+pub fn get(ep: &str, query: &[(&str, &str)], response: impl Respond + 'static) -> Mock {
+    query
+        .iter()
+        .fold(Mock::given(method("GET")).and(path(ep)), |m, (k, v)| {
+            m.and(query_param(*k, *v))
+        })
+        .respond_with(response)
+}
+
+/// The records of `stream` when `ep` answers one last page, `response`, asked for once; the
+/// connector's settings changed by `change`.
+pub async fn records_of_one_page(
+    stream: &str,
+    ep: &str,
+    response: ResponseTemplate,
+    change: impl FnOnce(&mut ZendeskSettings),
+) -> Vec<Record> {
+    let server = MockServer::start().await;
+    get(ep, &[], response).expect(1).mount(&server).await;
+    records(&read_ok(&connector_with(&server, change), stream, None).await)
+}
+
+/// A 200 answer with `body`.
+pub fn ok(body: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(body)
+}
+
+/// A page of a cursor export (users, tickets).
+pub fn export_page(key: &str, ep: &str, items: Value, after: &str, eos: bool) -> ResponseTemplate {
+    ok(cursor_body(key, ep, items, after, eos))
+}
+
+/// A page of the time-based ticket events export.
+pub fn events_page(events: Value, end_time: i64, eos: bool) -> ResponseTemplate {
+    ok(events_body(events, end_time, eos))
+}
+
+/// The last (only) page of the satisfaction ratings list.
+pub fn ratings_page(ratings: Value) -> ResponseTemplate {
+    ok(ratings_body(ratings, None))
+}
+
+/// A rating offered at `created` and answered (or changed) at `updated`.
+pub fn rating(id: u64, score: &str, created: &str, updated: &str, comment: Option<&str>) -> Value {
+    json!({
+        "url": format!("{PROD}/api/v2/satisfaction_ratings/{id}.json"),
+        "id": id, "assignee_id": 235323, "group_id": 98738, "requester_id": 20978392,
+        "ticket_id": id + 1000, "score": score, "comment": comment,
+        "reason": "The issue was resolved quickly", "reason_id": 123,
+        "created_at": created, "updated_at": updated
+    })
 }
 
 pub fn ids(records: &[Record]) -> Vec<String> {

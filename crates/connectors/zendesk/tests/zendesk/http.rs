@@ -2,9 +2,10 @@
 //! and Bearer with an OAuth access token.
 
 use crate::common::*;
-use crate::tickets::{EP, page};
+use crate::tickets::page;
 use deskpulse_connector::Secret;
 use deskpulse_connector::testkit;
+use deskpulse_connector_zendesk::ZendeskSettings;
 use serde_json::json;
 use wiremock::matchers::{header, path};
 use wiremock::{Mock, MockServer};
@@ -22,31 +23,26 @@ fn basic_value_is_the_documented_one() {
     );
 }
 
+/// Each scheme's `Authorization` value, exactly.
 #[tokio::test]
-async fn basic_auth_header_is_exact() {
-    let server = MockServer::start().await;
-    Mock::given(path(EP))
-        .and(header("authorization", basic_value().as_str()))
-        .respond_with(page(json!([]), "c", true))
-        .expect(1)
-        .mount(&server)
-        .await;
-    read_ok(&connector(&server), "tickets", None).await;
-}
-
-#[tokio::test]
-async fn bearer_with_oauth_token() {
-    let server = MockServer::start().await;
-    Mock::given(path(EP))
-        .and(header("authorization", "Bearer oauth-abc123"))
-        .respond_with(page(json!([]), "c", true))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let c = connector_with(&server, |s| {
+async fn each_scheme_sends_its_documented_header() {
+    let token_auth: fn(&mut ZendeskSettings) = |_| {};
+    let oauth: fn(&mut ZendeskSettings) = |s| {
         s.email = None;
         s.api_token = None;
         s.oauth_token = Some(Secret::new("oauth-abc123"));
-    });
-    read_ok(&c, "tickets", None).await;
+    };
+    for (value, change) in [
+        (basic_value(), token_auth),
+        ("Bearer oauth-abc123".to_string(), oauth),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(path(TICKETS))
+            .and(header("authorization", value.as_str()))
+            .respond_with(page(json!([]), "c", true))
+            .expect(1)
+            .mount(&server)
+            .await;
+        read_ok(&connector_with(&server, change), "tickets", None).await;
+    }
 }

@@ -5,6 +5,7 @@ mod checkpoints;
 mod common;
 mod errors;
 mod http;
+mod pages;
 mod ratings;
 mod settings;
 mod ticket_events;

@@ -6,10 +6,7 @@ use chrono::{DateTime, Utc};
 use deskpulse_connector::Record;
 use deskpulse_model::{Rating, RatingKind, RatingScale};
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
-
-const EP: &str = "/api/v2/satisfaction_ratings.json";
+use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
 /// A small model of the list endpoint: filters on `start_time`, sorts by `created_at`,
 /// pages with `page[size]` and `page[after]` (an opaque offset), and answers like Zendesk,
@@ -38,44 +35,26 @@ impl Respond for RatingsApi {
         let mut all: Vec<&Value> = self
             .0
             .iter()
-            .filter(|r| {
-                r[self.1]
-                    .as_str()
-                    .unwrap()
-                    .parse::<DateTime<Utc>>()
-                    .unwrap()
-                    .timestamp()
-                    >= start
-            })
+            .filter(|r| ts(r[self.1].as_str().unwrap()) >= start)
             .collect();
         all.sort_by_key(|r| r["created_at"].as_str().unwrap().to_owned());
         let page: Vec<&Value> = all.iter().skip(offset).take(size).copied().collect();
         let has_more = offset + size < all.len();
         let after = format!("after-{}", offset + size);
-        ResponseTemplate::new(200).set_body_json(json!({
+        ok(json!({
             "satisfaction_ratings": page,
             "meta": {"has_more": has_more, "after_cursor": after, "before_cursor": format!("before-{offset}")},
             "links": {
-                "next": if has_more { json!(format!("{PROD}{EP}?page%5Bafter%5D={after}&page%5Bsize%5D={size}")) } else { Value::Null },
+                "next": if has_more { json!(format!("{PROD}{RATINGS}?page%5Bafter%5D={after}&page%5Bsize%5D={size}")) } else { Value::Null },
                 "prev": null
             }
         }))
     }
 }
 
-fn rating(id: u64, score: &str, created: &str, comment: Option<&str>) -> Value {
-    answered(id, score, created, created, comment)
-}
-
-/// A rating offered at `created` and answered (or changed) at `updated`.
-fn answered(id: u64, score: &str, created: &str, updated: &str, comment: Option<&str>) -> Value {
-    json!({
-        "url": format!("{PROD}/api/v2/satisfaction_ratings/{id}.json"),
-        "id": id, "assignee_id": 235323, "group_id": 98738, "requester_id": 20978392,
-        "ticket_id": id + 1000, "score": score, "comment": comment,
-        "reason": "The issue was resolved quickly", "reason_id": 123,
-        "created_at": created, "updated_at": updated
-    })
+/// A rating answered when it was offered.
+fn unchanged(id: u64, score: &str, created: &str, comment: Option<&str>) -> Value {
+    rating(id, score, created, created, comment)
 }
 
 fn dataset() -> Vec<Value> {
@@ -85,26 +64,23 @@ fn dataset() -> Vec<Value> {
                "ticket_id": 35436, "score": "good", "comment": "Great support!",
                "reason": "The issue was resolved quickly", "reason_id": 123,
                "created_at": "2009-07-20T22:55:29Z", "updated_at": "2011-05-05T10:38:52Z"}),
-        rating(2, "offered", "2024-01-01T00:00:00Z", None),
-        rating(3, "bad", "2024-01-02T00:00:00Z", Some("Too slow")),
-        rating(4, "unoffered", "2024-01-03T00:00:00Z", None),
-        rating(5, "good", "2024-01-04T00:00:00Z", Some("")),
+        unchanged(2, "offered", "2024-01-01T00:00:00Z", None),
+        unchanged(3, "bad", "2024-01-02T00:00:00Z", Some("Too slow")),
+        unchanged(4, "unoffered", "2024-01-03T00:00:00Z", None),
+        unchanged(5, "good", "2024-01-04T00:00:00Z", Some("")),
     ]
 }
 
 #[tokio::test]
 async fn pages_maps_skips_offered_and_resumes() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(EP))
-        .respond_with(RatingsApi::new(dataset()))
+    get(RATINGS, &[], RatingsApi::new(dataset()))
         .mount(&server)
         .await;
     let c = connector_with(&server, |s| {
         s.page_size = Some(2);
     });
     let batches = read_ok(&c, "satisfaction_ratings", None).await;
-    let ts = |s: &str| s.parse::<DateTime<Utc>>().unwrap().timestamp();
     assert_eq!(
         checkpoints(&batches),
         vec![
@@ -131,7 +107,7 @@ async fn pages_maps_skips_offered_and_resumes() {
             agent_id: Some("235323".into()),
             comment: Some("Great support!".into()),
             // Answered (last updated) 2011-05-05, not offered 2009-07-20.
-            created_at: "2011-05-05T10:38:52Z".parse().unwrap(),
+            created_at: t("2011-05-05T10:38:52Z"),
         })
     );
     match (&recs[1], &recs[2]) {
@@ -151,11 +127,7 @@ async fn a_rating_is_dated_when_the_customer_answered() {
     let mut body = doc_fixture("satisfaction_ratings.json");
     body["meta"] = json!({"has_more": false, "after_cursor": null, "before_cursor": null});
     body["links"] = json!({"next": null, "prev": null});
-    Mock::given(path(EP))
-        .respond_with(ResponseTemplate::new(200).set_body_json(body))
-        .expect(1)
-        .mount(&server)
-        .await;
+    get(RATINGS, &[], ok(body)).expect(1).mount(&server).await;
     let batches = read_ok(&connector(&server), "satisfaction_ratings", None).await;
     let dates: Vec<(String, DateTime<Utc>)> = records(&batches)
         .into_iter()
@@ -167,20 +139,13 @@ async fn a_rating_is_dated_when_the_customer_answered() {
     assert_eq!(
         dates,
         vec![
-            ("35436".into(), "2011-07-20T22:55:29Z".parse().unwrap()),
-            ("120447".into(), "2012-02-02T10:32:59Z".parse().unwrap()),
+            ("35436".into(), t("2011-07-20T22:55:29Z")),
+            ("120447".into(), t("2012-02-02T10:32:59Z")),
         ]
     );
     // The bookmark is the latest answer, not the latest offer.
-    let answered: i64 = "2012-02-02T10:32:59Z"
-        .parse::<DateTime<Utc>>()
-        .unwrap()
-        .timestamp();
+    let answered = ts("2012-02-02T10:32:59Z");
     assert_eq!(checkpoints(&batches), vec![json!({"start_time": answered})]);
-}
-
-fn ts(s: &str) -> i64 {
-    s.parse::<DateTime<Utc>>().unwrap().timestamp()
 }
 
 /// A survey offered three weeks before the last sync's bookmark and answered after it is read
@@ -190,15 +155,15 @@ fn ts(s: &str) -> i64 {
 async fn a_late_answer_is_read_by_the_next_sync_and_lands_in_its_week() {
     let offered = "2024-03-01T09:00:00Z";
     let before = vec![
-        answered(7, "offered", offered, offered, None),
-        rating(8, "good", "2024-03-20T09:00:00Z", None),
-        rating(9, "bad", "2024-03-21T09:00:00Z", None),
+        rating(7, "offered", offered, offered, None),
+        unchanged(8, "good", "2024-03-20T09:00:00Z", None),
+        unchanged(9, "bad", "2024-03-21T09:00:00Z", None),
     ];
     let after: Vec<Value> = before
         .iter()
         .map(|r| {
             if r["id"] == 7 {
-                answered(
+                rating(
                     7,
                     "bad",
                     offered,
@@ -212,9 +177,7 @@ async fn a_late_answer_is_read_by_the_next_sync_and_lands_in_its_week() {
         .collect();
     for field in ["created_at", "updated_at"] {
         let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path(EP))
-            .respond_with(RatingsApi(before.clone(), field))
+        get(RATINGS, &[], RatingsApi(before.clone(), field))
             .mount(&server)
             .await;
         let first = read_ok(&connector(&server), "satisfaction_ratings", None).await;
@@ -226,9 +189,7 @@ async fn a_late_answer_is_read_by_the_next_sync_and_lands_in_its_week() {
         );
 
         let later = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path(EP))
-            .respond_with(RatingsApi(after.clone(), field))
+        get(RATINGS, &[], RatingsApi(after.clone(), field))
             .mount(&later)
             .await;
         let next = read_ok(&connector(&later), "satisfaction_ratings", Some(bookmark)).await;
@@ -239,10 +200,7 @@ async fn a_late_answer_is_read_by_the_next_sync_and_lands_in_its_week() {
                 _ => None,
             })
             .unwrap_or_else(|| panic!("the late answer was missed ({field})"));
-        assert_eq!(
-            late.created_at,
-            "2024-03-25T16:00:00Z".parse::<DateTime<Utc>>().unwrap()
-        );
+        assert_eq!(late.created_at, t("2024-03-25T16:00:00Z"));
         assert_eq!(late.score, 0.0);
         assert_eq!(
             next.last().unwrap().checkpoint.value(),
@@ -257,13 +215,11 @@ async fn a_late_answer_is_read_by_the_next_sync_and_lands_in_its_week() {
 async fn without_lookback_a_created_at_filter_hides_a_late_answer() {
     let offered = "2024-03-01T09:00:00Z";
     let ratings = vec![
-        answered(7, "bad", offered, "2024-03-25T16:00:00Z", None),
-        rating(9, "bad", "2024-03-21T09:00:00Z", None),
+        rating(7, "bad", offered, "2024-03-25T16:00:00Z", None),
+        unchanged(9, "bad", "2024-03-21T09:00:00Z", None),
     ];
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(EP))
-        .respond_with(RatingsApi::new(ratings))
+    get(RATINGS, &[], RatingsApi::new(ratings))
         .mount(&server)
         .await;
     let c = connector_with(&server, |s| {

@@ -3,35 +3,12 @@
 //! more updates than a page holds.
 
 use crate::common::*;
-use chrono::{DateTime, Utc};
-use deskpulse_connector::{Checkpoint, Record};
+use chrono::DateTime;
+use deskpulse_connector::{Batch, Checkpoint, Record};
 use deskpulse_model::{AuthorKind, Message, StatusChange, TicketStatus};
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path, query_param, query_param_is_missing};
+use wiremock::matchers::{path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-const EP: &str = "/api/v2/incremental/ticket_events.json";
-
-fn page(events: Value, end_time: i64, eos: bool) -> ResponseTemplate {
-    let next = if eos {
-        Value::Null
-    } else {
-        json!(format!(
-            "{PROD}{EP}?start_time={end_time}&include=comment_events"
-        ))
-    };
-    ResponseTemplate::new(200).set_body_json(json!({
-        "ticket_events": events,
-        "count": events.as_array().unwrap().len(),
-        "end_of_stream": eos,
-        "end_time": end_time,
-        "next_page": next,
-    }))
-}
-
-fn t(s: &str) -> DateTime<Utc> {
-    s.parse().unwrap()
-}
 
 fn comment(id: u64, author: i64, public: bool, channel: &str) -> Value {
     json!({
@@ -92,14 +69,13 @@ async fn mount(server: &MockServer) {
             json!({"id": 913, "event_type": "Notification", "via": {"channel": "rule"}, "subject": "x", "body": "y", "recipients": [1]}),
         ],
     );
-    Mock::given(method("GET"))
-        .and(path(EP))
-        .and(query_param("start_time", "0"))
-        .and(query_param("include", "comment_events"))
-        .and(query_param("support_type_scope", "all"))
-        .respond_with(page(json!([create, trigger.clone()]), 1709283605, false))
-        .mount(server)
-        .await;
+    let first = [
+        ("start_time", "0"),
+        ("include", "comment_events"),
+        ("support_type_scope", "all"),
+    ];
+    let page1 = events_page(json!([create, trigger.clone()]), 1709283605, false);
+    get(EVENTS, &first, page1).mount(server).await;
     // Page 2 starts at page 1's end_time: the boundary audit comes again.
     let agent = audit(
         920,
@@ -113,12 +89,9 @@ async fn mount(server: &MockServer) {
             status(923, "Change", Some("open"), "hold", "Web form"),
         ],
     );
-    Mock::given(path(EP))
-        .and(query_param("start_time", "1709283605"))
-        .and(query_param("include", "comment_events"))
-        .respond_with(page(json!([trigger, agent]), 1709287200, false))
-        .mount(server)
-        .await;
+    let page2 = events_page(json!([trigger, agent]), 1709287200, false);
+    let query = [("start_time", "1709283605"), ("include", "comment_events")];
+    get(EVENTS, &query, page2).mount(server).await;
     let automation = audit(
         930,
         1,
@@ -138,14 +111,12 @@ async fn mount(server: &MockServer) {
         1709892000,
         vec![status(941, "Change", Some("solved"), "closed", "Rule")],
     );
-    Mock::given(path(EP))
-        .and(query_param("start_time", "1709287200"))
-        .respond_with(page(json!([automation, closed]), 1709892000, true))
+    let page3 = events_page(json!([automation, closed]), 1709892000, true);
+    get(EVENTS, &[("start_time", "1709287200")], page3)
         .mount(server)
         .await;
-    Mock::given(path(EP))
-        .and(query_param("start_time", "1709892000"))
-        .respond_with(page(json!([]), 1709892000, true))
+    let next_sync = events_page(json!([]), 1709892000, true);
+    get(EVENTS, &[("start_time", "1709892000")], next_sync)
         .mount(server)
         .await;
 }
@@ -268,13 +239,8 @@ fn status_changes(records: &[Record]) -> Vec<&StatusChange> {
 }
 
 async fn read_page(body: Value) -> Vec<Record> {
-    let server = MockServer::start().await;
-    Mock::given(path(EP))
-        .respond_with(ResponseTemplate::new(200).set_body_json(body))
-        .expect(1)
-        .mount(&server)
-        .await;
-    records(&read_ok(&connector(&server), "ticket_events", None).await)
+    let page = ok(body);
+    records_of_one_page("ticket_events", EVENTS, page, |_| {}).await
 }
 
 /// Issue 11: a `Change` child that carries the changed field as its own key, exactly as the
@@ -439,30 +405,35 @@ fn one_second_audits(first_id: u64, n: u64) -> Value {
     )
 }
 
+/// The batches read from `SECOND` with `per_page` 2, the server answering each
+/// `(start_time, per_page, page)` exactly once (`per_page` `None`: whatever is asked).
+async fn read_from_second(pages: Vec<(i64, Option<&str>, ResponseTemplate)>) -> Vec<Batch> {
+    let server = MockServer::start().await;
+    for (start, per_page, response) in pages {
+        let start = start.to_string();
+        let mut query = vec![("start_time", start.as_str())];
+        query.extend(per_page.map(|n| ("per_page", n)));
+        get(EVENTS, &query, response).expect(1).mount(&server).await;
+    }
+    let c = connector_with(&server, |s| s.page_size = Some(2));
+    let from = Checkpoint::new(json!({"start_time": SECOND}));
+    read_ok(&c, "ticket_events", Some(from)).await
+}
+
 /// "In time-based exports, the system may exceed the 1000-item default return limit if items
 /// share the same timestamp": a page larger than `per_page`, all of one second, holds the whole
 /// second, so paging moves one second on even when `end_time` names that second.
 #[tokio::test]
 async fn a_page_grown_past_per_page_by_one_second_moves_paging_past_that_second() {
-    let server = MockServer::start().await;
-    Mock::given(path(EP))
-        .and(query_param("start_time", SECOND.to_string()))
-        .and(query_param("per_page", "2"))
-        .respond_with(page(one_second_audits(1000, 5), SECOND, false))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(path(EP))
-        .and(query_param("start_time", (SECOND + 1).to_string()))
-        .respond_with(page(json!([]), SECOND + 1, true))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let c = connector_with(&server, |s| {
-        s.page_size = Some(2);
-    });
-    let from = Checkpoint::new(json!({"start_time": SECOND}));
-    let batches = read_ok(&c, "ticket_events", Some(from)).await;
+    let batches = read_from_second(vec![
+        (
+            SECOND,
+            Some("2"),
+            events_page(one_second_audits(1000, 5), SECOND, false),
+        ),
+        (SECOND + 1, None, events_page(json!([]), SECOND + 1, true)),
+    ])
+    .await;
     assert_eq!(
         checkpoints(&batches),
         vec![
@@ -477,26 +448,19 @@ async fn a_page_grown_past_per_page_by_one_second_moves_paging_past_that_second(
 /// is asked again with the largest page, which Zendesk grows to hold the second.
 #[tokio::test]
 async fn a_full_page_of_one_second_is_asked_again_with_the_largest_page() {
-    let server = MockServer::start().await;
-    Mock::given(path(EP))
-        .and(query_param("start_time", SECOND.to_string()))
-        .and(query_param("per_page", "2"))
-        .respond_with(page(one_second_audits(2000, 2), SECOND, false))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(path(EP))
-        .and(query_param("start_time", SECOND.to_string()))
-        .and(query_param("per_page", "1000"))
-        .respond_with(page(one_second_audits(2000, 3), SECOND + 5, true))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let c = connector_with(&server, |s| {
-        s.page_size = Some(2);
-    });
-    let from = Checkpoint::new(json!({"start_time": SECOND}));
-    let batches = read_ok(&c, "ticket_events", Some(from)).await;
+    let batches = read_from_second(vec![
+        (
+            SECOND,
+            Some("2"),
+            events_page(one_second_audits(2000, 2), SECOND, false),
+        ),
+        (
+            SECOND,
+            Some("1000"),
+            events_page(one_second_audits(2000, 3), SECOND + 5, true),
+        ),
+    ])
+    .await;
     assert_eq!(
         checkpoints(&batches),
         vec![json!({"start_time": SECOND + 5})]
@@ -514,10 +478,10 @@ async fn a_full_page_of_one_second_is_asked_again_with_the_largest_page() {
 #[tokio::test]
 async fn a_second_fuller_than_the_largest_page_fails_loudly_instead_of_looping() {
     let server = MockServer::start().await;
-    Mock::given(path(EP))
+    Mock::given(path(EVENTS))
         .and(query_param("start_time", SECOND.to_string()))
         .and(query_param_is_missing("per_page"))
-        .respond_with(page(one_second_audits(10_000, 1000), SECOND, false))
+        .respond_with(events_page(one_second_audits(10_000, 1000), SECOND, false))
         .expect(1)
         .mount(&server)
         .await;

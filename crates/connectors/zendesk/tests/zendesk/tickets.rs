@@ -2,28 +2,15 @@
 //! figures from each ticket's metric set.
 
 use crate::common::*;
-use chrono::{DateTime, Utc};
 use deskpulse_connector::Record;
 use deskpulse_model::{Channel, Ticket, TicketStatus, VendorDuration, VendorMetrics};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-pub const EP: &str = "/api/v2/incremental/tickets/cursor.json";
-
+/// A page of the tickets export.
 pub fn page(tickets: Value, after: &str, eos: bool) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "after_cursor": after,
-        "after_url": format!("{PROD}{EP}?cursor={after}&include=metric_sets"),
-        "before_cursor": null,
-        "before_url": null,
-        "end_of_stream": eos,
-        "tickets": tickets,
-    }))
-}
-
-fn t(s: &str) -> DateTime<Utc> {
-    s.parse().unwrap()
+    export_page("tickets", TICKETS, tickets, after, eos)
 }
 
 fn ticket(id: u64, status: &str, channel: &str, tags: &[&str]) -> Value {
@@ -55,7 +42,7 @@ pub async fn mount_tickets(server: &MockServer) {
     recorded[1]["metric_set"] =
         json!({"id": 1, "ticket_id": 3, "reopens": 0, "replies": 1, "solved_at": null});
     Mock::given(method("GET"))
-        .and(path(EP))
+        .and(path(TICKETS))
         .and(query_param("start_time", "0"))
         .and(query_param("include", "metric_sets"))
         .and(query_param("support_type_scope", "all"))
@@ -77,28 +64,25 @@ pub async fn mount_tickets(server: &MockServer) {
         ticket(16, "solved", "chat", &[]),
         ticket(17, "open", "twitter", &[]),
     ]);
-    Mock::given(path(EP))
-        .and(query_param("cursor", "t1"))
-        .and(query_param("include", "metric_sets"))
-        .and(query_param("support_type_scope", "all"))
-        .respond_with(page(page2, "t2", false))
-        .mount(server)
-        .await;
-    Mock::given(path(EP))
-        .and(query_param("cursor", "t2"))
-        .respond_with(page(json!([]), "t3", false))
-        .mount(server)
-        .await;
-    Mock::given(path(EP))
-        .and(query_param("cursor", "t3"))
-        .respond_with(page(json!([ticket(18, "open", "web", &[])]), "t4", true))
-        .mount(server)
-        .await;
-    Mock::given(path(EP))
-        .and(query_param("cursor", "t4"))
-        .respond_with(page(json!([]), "t4", true))
-        .mount(server)
-        .await;
+    // Every cursor page keeps asking for metric sets and every ticket type.
+    let scope = [("include", "metric_sets"), ("support_type_scope", "all")];
+    for (cursor, also, tickets, after, eos) in [
+        ("t1", &scope[..], page2, "t2", false),
+        ("t2", &[], json!([]), "t3", false),
+        (
+            "t3",
+            &[],
+            json!([ticket(18, "open", "web", &[])]),
+            "t4",
+            true,
+        ),
+        ("t4", &[], json!([]), "t4", true),
+    ] {
+        let query = [&[("cursor", cursor)][..], also].concat();
+        get(TICKETS, &query, page(tickets, after, eos))
+            .mount(server)
+            .await;
+    }
 }
 
 #[tokio::test]
@@ -234,11 +218,12 @@ async fn pages_maps_and_resumes() {
 #[tokio::test]
 async fn start_date_and_page_size_reach_the_request() {
     let server = MockServer::start().await;
-    Mock::given(path(EP))
-        .and(query_param("start_time", "1704067200"))
-        .and(query_param("per_page", "1000"))
-        .and(query_param("include", "metric_sets"))
-        .respond_with(page(json!([]), "c", true))
+    let query = [
+        ("start_time", "1704067200"),
+        ("per_page", "1000"),
+        ("include", "metric_sets"),
+    ];
+    get(TICKETS, &query, page(json!([]), "c", true))
         .expect(1)
         .mount(&server)
         .await;
@@ -251,13 +236,7 @@ async fn start_date_and_page_size_reach_the_request() {
 }
 
 async fn one_ticket(t: Value) -> Vec<Record> {
-    let server = MockServer::start().await;
-    Mock::given(path(EP))
-        .respond_with(page(json!([t]), "c1", true))
-        .expect(1)
-        .mount(&server)
-        .await;
-    records(&read_ok(&connector(&server), "tickets", None).await)
+    records_of_one_page("tickets", TICKETS, page(json!([t]), "c1", true), |_| {}).await
 }
 
 /// The documented metric set: durations in seconds (minutes × 60), the messaging-only
@@ -346,19 +325,18 @@ async fn channel_given_as_via_type_or_via_id_is_mapped() {
 #[tokio::test]
 async fn ticket_exports_ask_for_ai_agent_tickets_too() {
     let server = MockServer::start().await;
-    Mock::given(path(EP))
-        .and(query_param("start_time", "0"))
-        .and(query_param("support_type_scope", "all"))
-        .respond_with(page(json!([]), "c1", false))
+    for (first, after, eos) in [
+        (("start_time", "0"), "c1", false),
+        (("cursor", "c1"), "c2", true),
+    ] {
+        get(
+            TICKETS,
+            &[first, ("support_type_scope", "all")],
+            page(json!([]), after, eos),
+        )
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(path(EP))
-        .and(query_param("cursor", "c1"))
-        .and(query_param("support_type_scope", "all"))
-        .respond_with(page(json!([]), "c2", true))
-        .expect(1)
-        .mount(&server)
-        .await;
+    }
     assert_eq!(read_ok(&connector(&server), "tickets", None).await.len(), 2);
 }

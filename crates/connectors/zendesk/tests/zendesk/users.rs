@@ -7,17 +7,8 @@ use serde_json::json;
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const EP: &str = "/api/v2/incremental/users/cursor.json";
-
 fn page(users: serde_json::Value, after: &str, eos: bool) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "users": users,
-        "after_cursor": after,
-        "after_url": format!("{PROD}{EP}?cursor={after}"),
-        "before_cursor": null,
-        "before_url": null,
-        "end_of_stream": eos,
-    }))
+    export_page("users", USERS, users, after, eos)
 }
 
 #[tokio::test]
@@ -26,7 +17,7 @@ async fn pages_agents_and_customers_and_resumes() {
     // Page 1: the recorded go-zendesk users (an end-user and an admin).
     let recorded = fixture("users.json")["users"].clone();
     Mock::given(method("GET"))
-        .and(path(EP))
+        .and(path(USERS))
         .and(query_param("start_time", "0"))
         .and(query_param_is_missing("cursor"))
         .respond_with(page(recorded, "u1", false))
@@ -38,15 +29,11 @@ async fn pages_agents_and_customers_and_resumes() {
         {"id": 502, "name": "Carl Customer", "email": "carl@example.com", "role": "end-user",
          "active": true, "created_at": "2024-01-03T00:00:00Z", "updated_at": "2024-01-03T00:00:00Z"}
     ]);
-    Mock::given(path(EP))
-        .and(query_param("cursor", "u1"))
-        .respond_with(page(page2, "u2", true))
+    get(USERS, &[("cursor", "u1")], page(page2, "u2", true))
         .mount(&server)
         .await;
     // After the end of the stream, the next sync resumes with the same cursor.
-    Mock::given(path(EP))
-        .and(query_param("cursor", "u2"))
-        .respond_with(page(json!([]), "u2", true))
+    get(USERS, &[("cursor", "u2")], page(json!([]), "u2", true))
         .mount(&server)
         .await;
 
@@ -121,44 +108,28 @@ fn johnny() -> serde_json::Value {
 }
 
 async fn read_users(users: serde_json::Value, bot_user_ids: Vec<i64>) -> Vec<Record> {
-    let server = MockServer::start().await;
-    Mock::given(path(EP))
-        .respond_with(page(users, "u1", true))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let c = connector_with(&server, |s| {
+    records_of_one_page("users", USERS, page(users, "u1", true), |s| {
         s.bot_user_ids = bot_user_ids;
-    });
-    records(&read_ok(&c, "users", None).await)
+    })
+    .await
 }
 
 /// Zendesk's users export has no bot flag (`role_type` 0 is a custom agent, a person): a
-/// documented agent is a person unless configured as a bot.
-#[tokio::test]
-async fn a_documented_agent_is_a_person_by_default() {
-    assert_eq!(
-        read_users(json!([johnny()]), vec![]).await,
-        vec![Record::Agent(Agent {
-            external_id: "35436".into(),
-            name: "Johnny Agent".into(),
-            is_bot: false
-        })]
-    );
-}
-
-/// The user an admin picked as an AI agent's sender is an ordinary agent in the export
+/// documented agent is a person unless configured as a bot. The user an admin picked as an
+/// AI agent's sender is an ordinary agent in the export
 /// (support.zendesk.com/hc/en-us/articles/9985221852954): listed in `bot_user_ids`, it is a bot.
 #[tokio::test]
-async fn an_agent_listed_in_bot_user_ids_is_a_bot() {
-    assert_eq!(
-        read_users(json!([johnny()]), vec![35436]).await,
-        vec![Record::Agent(Agent {
-            external_id: "35436".into(),
-            name: "Johnny Agent".into(),
-            is_bot: true
-        })]
-    );
+async fn a_documented_agent_is_a_person_unless_listed_in_bot_user_ids() {
+    for (bot_user_ids, is_bot) in [(vec![], false), (vec![35436], true)] {
+        assert_eq!(
+            read_users(json!([johnny()]), bot_user_ids).await,
+            vec![Record::Agent(Agent {
+                external_id: "35436".into(),
+                name: "Johnny Agent".into(),
+                is_bot
+            })]
+        );
+    }
 }
 
 /// A third-party bot added as an end-user (Zendesk QA asks admins to mark such users as bots
