@@ -9,8 +9,8 @@ use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::{Checkpoint, CheckpointExt, Clock, ConnectorError};
 use deskpulse_connector_gorgias::{FeedCheckpoint, UsersCheckpoint};
 use serde_json::{Value, json};
-use wiremock::matchers::{path, query_param, query_param_is_missing};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::path;
+use wiremock::{Mock, MockServer};
 
 /// Parses as the typed checkpoint and writes back exactly as stored.
 fn round_trips<T: serde::Serialize + serde::de::DeserializeOwned>(stream: &str, stored: &Value) {
@@ -62,24 +62,15 @@ async fn feed_checkpoints_of_the_previous_version_resume() {
 #[tokio::test]
 async fn users_checkpoints_of_the_previous_version_resume() {
     let server = MockServer::start().await;
-    Mock::given(path("/api/users"))
-        .and(query_param_is_missing("cursor"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(list(
-            "/api/users",
-            json!([user(7, "Steve", "admin")]),
-            Some("u1"),
-        )))
-        .mount(&server)
-        .await;
-    Mock::given(path("/api/users"))
-        .and(query_param("cursor", "u1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(list(
-            "/api/users",
-            json!([user(10, "Gorgias Bot", "bot")]),
-            None,
-        )))
-        .mount(&server)
-        .await;
+    let p1 = json!([user(7, "Steve", "admin")]);
+    let p2 = json!([user(10, "Gorgias Bot", "bot")]);
+    mount_pages(
+        &server,
+        "/api/users",
+        &[],
+        vec![(p1, Some("u1")), (p2, None)],
+    )
+    .await;
     let c = connector(&server);
     let mid = json!({"cursor": "u1"});
     round_trips::<UsersCheckpoint>("users", &mid);

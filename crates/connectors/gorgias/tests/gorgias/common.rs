@@ -10,7 +10,7 @@ use deskpulse_connector::{Batch, Record};
 use deskpulse_connector_gorgias::{GorgiasConnector, GorgiasSettings};
 use deskpulse_model::{Rating, RatingKind, RatingScale, Ticket};
 use serde_json::{Value, json};
-use wiremock::matchers::path;
+use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 pub const EMAIL: &str = "agent@acme.com";
@@ -120,6 +120,31 @@ pub fn list(uri: &str, data: Value, next_cursor: Option<&str>) -> Value {
         "data": data,
         "meta": {"prev_cursor": null, "next_cursor": next_cursor}
     })
+}
+
+/// Mounts a list read page by page: the first of `pages` answers a GET without `cursor`,
+/// each next one the cursor the page before it gave; every request must carry `query`.
+pub async fn mount_pages(
+    server: &MockServer,
+    endpoint: &str,
+    query: &[(&str, &str)],
+    pages: Vec<(Value, Option<&str>)>,
+) {
+    let mut cursor = None;
+    for (data, next) in pages {
+        let mut mock = Mock::given(method("GET")).and(path(endpoint));
+        for (k, v) in query {
+            mock = mock.and(query_param(*k, *v));
+        }
+        mock = match cursor {
+            None => mock.and(query_param_is_missing("cursor")),
+            Some(c) => mock.and(query_param("cursor", c)),
+        };
+        mock.respond_with(page_of(endpoint, data, next))
+            .mount(server)
+            .await;
+        cursor = next;
+    }
 }
 
 /// A 200 answer of [`list`].

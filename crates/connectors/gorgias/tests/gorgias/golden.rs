@@ -25,8 +25,7 @@ use deskpulse_metrics::{SourceLimit, TeamConfig, compute_report};
 use deskpulse_model::{Channel, PeriodSpec};
 use deskpulse_storage::testing::TestDb;
 use serde_json::{Value, json};
-use wiremock::matchers::{path, query_param, query_param_is_missing};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::MockServer;
 
 fn t(
     id: i64,
@@ -59,22 +58,12 @@ fn m(id: i64, ticket: i64, who: &str, created: &str) -> Value {
 
 async fn account() -> MockServer {
     let server = MockServer::start().await;
-    let list_of = |uri: &str, data: Vec<Value>, next: Option<&str>| {
-        ResponseTemplate::new(200).set_body_json(list(uri, Value::Array(data), next))
-    };
-
-    Mock::given(path("/api/users"))
-        .respond_with(list_of(
-            "/api/users",
-            vec![
-                user(7, "Steve", "agent"),
-                user(8, "Amy", "admin"),
-                user(9, "Auto-reply", "bot"),
-            ],
-            None,
-        ))
-        .mount(&server)
-        .await;
+    let team = json!([
+        user(7, "Steve", "agent"),
+        user(8, "Amy", "admin"),
+        user(9, "Auto-reply", "bot"),
+    ]);
+    mount_pages(&server, "/api/users", &[], vec![(team, None)]).await;
 
     let mut t204 = t(
         204,
@@ -143,16 +132,11 @@ async fn account() -> MockServer {
             Some("2026-11-09T12:00:00"),
         ),
     ];
-    Mock::given(path("/api/tickets"))
-        .and(query_param_is_missing("cursor"))
-        .respond_with(list_of("/api/tickets", page1, Some("g1")))
-        .mount(&server)
-        .await;
-    Mock::given(path("/api/tickets"))
-        .and(query_param("cursor", "g1"))
-        .respond_with(list_of("/api/tickets", page2, None))
-        .mount(&server)
-        .await;
+    let pages = vec![
+        (Value::Array(page1), Some("g1")),
+        (Value::Array(page2), None),
+    ];
+    mount_pages(&server, "/api/tickets", &[], pages).await;
 
     let mut note = m(4, 202, "8", "2026-11-10T10:10:00");
     note["public"] = json!(false);
@@ -183,48 +167,40 @@ async fn account() -> MockServer {
             .cmp(&a["created_datetime"].as_str())
     });
     let (newer, older) = messages.split_at(10);
-    Mock::given(path("/api/messages"))
-        .and(query_param_is_missing("cursor"))
-        .respond_with(list_of("/api/messages", newer.to_vec(), Some("g2")))
-        .mount(&server)
-        .await;
-    Mock::given(path("/api/messages"))
-        .and(query_param("cursor", "g2"))
-        .respond_with(list_of("/api/messages", older.to_vec(), None))
-        .mount(&server)
-        .await;
+    let pages = vec![(json!(newer), Some("g2")), (json!(older), None)];
+    mount_pages(&server, "/api/messages", &[], pages).await;
 
-    Mock::given(path("/api/satisfaction-surveys"))
-        .respond_with(list_of(
-            "/api/satisfaction-surveys",
-            vec![
-                survey(304, 203, None, "2026-11-11T11:00:00", None),
-                survey(
-                    302,
-                    202,
-                    Some(2),
-                    "2026-11-10T14:00:00",
-                    Some("2026-11-11T09:00:00"),
-                ),
-                survey(
-                    307,
-                    207,
-                    Some(4),
-                    "2026-11-10T10:00:00",
-                    Some("2026-11-17T08:00:00"),
-                ),
-                survey(
-                    301,
-                    201,
-                    Some(5),
-                    "2026-11-09T13:00:00",
-                    Some("2026-11-10T08:00:00"),
-                ),
-            ],
-            None,
-        ))
-        .mount(&server)
-        .await;
+    let surveys = json!([
+        survey(304, 203, None, "2026-11-11T11:00:00", None),
+        survey(
+            302,
+            202,
+            Some(2),
+            "2026-11-10T14:00:00",
+            Some("2026-11-11T09:00:00"),
+        ),
+        survey(
+            307,
+            207,
+            Some(4),
+            "2026-11-10T10:00:00",
+            Some("2026-11-17T08:00:00"),
+        ),
+        survey(
+            301,
+            201,
+            Some(5),
+            "2026-11-09T13:00:00",
+            Some("2026-11-10T08:00:00"),
+        ),
+    ]);
+    mount_pages(
+        &server,
+        "/api/satisfaction-surveys",
+        &[],
+        vec![(surveys, None)],
+    )
+    .await;
     server
 }
 

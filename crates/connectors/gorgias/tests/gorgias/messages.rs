@@ -3,8 +3,7 @@
 use crate::common::*;
 use deskpulse_model::{AuthorKind, Message};
 use serde_json::json;
-use wiremock::matchers::{path, query_param, query_param_is_missing};
-use wiremock::{Mock, MockServer};
+use wiremock::MockServer;
 
 const EP: &str = "/api/messages";
 
@@ -33,18 +32,16 @@ async fn mount(server: &MockServer) {
     let mut failed = message(924717, 13, true, 7, "2020-01-27T13:00:00");
     failed["failed_datetime"] = json!("2020-01-27T13:00:05");
     failed["sent_datetime"] = json!(null);
-    Mock::given(path(EP))
-        .and(query_param("order_by", "created_datetime:desc"))
-        .and(query_param_is_missing("cursor"))
-        .respond_with(page_of(EP, json!([failed, deleted, auto]), Some("m1")))
-        .mount(server)
-        .await;
-    Mock::given(path(EP))
-        .and(query_param("order_by", "created_datetime:desc"))
-        .and(query_param("cursor", "m1"))
-        .respond_with(page_of(EP, json!([note, reply, customer]), None))
-        .mount(server)
-        .await;
+    mount_pages(
+        server,
+        EP,
+        &[("order_by", "created_datetime:desc")],
+        vec![
+            (json!([failed, deleted, auto]), Some("m1")),
+            (json!([note, reply, customer]), None),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]

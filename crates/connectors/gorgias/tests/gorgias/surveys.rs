@@ -6,49 +6,34 @@ use deskpulse_connector::Checkpoint;
 use deskpulse_connector_gorgias::GorgiasSettings;
 use deskpulse_model::Rating;
 use serde_json::json;
-use wiremock::matchers::{path, query_param, query_param_is_missing};
-use wiremock::{Mock, MockServer};
+use wiremock::MockServer;
 
 const EP: &str = "/api/satisfaction-surveys";
 
 async fn mount(server: &MockServer) {
-    Mock::given(path(EP))
-        .and(query_param("order_by", "created_datetime:desc"))
-        .and(query_param_is_missing("cursor"))
-        .respond_with(page_of(
-            EP,
-            json!([
-                survey(1240, 20, None, "2019-12-01T10:00:00", None),
-                survey(
-                    1239,
-                    19,
-                    Some(5),
-                    "2019-11-28T10:00:00",
-                    Some("2019-11-28T12:00:00+00:00")
-                ),
-            ]),
-            Some("s1"),
-        ))
-        .mount(server)
-        .await;
-    Mock::given(path(EP))
-        .and(query_param("cursor", "s1"))
-        .respond_with(page_of(
-            EP,
-            json!([
-                survey(
-                    1235,
-                    13,
-                    Some(4),
-                    "2019-11-20T10:00:00",
-                    Some("2019-11-21T10:00:00")
-                ),
-                documented_survey()
-            ]),
-            None,
-        ))
-        .mount(server)
-        .await;
+    let p1 = json!([
+        survey(1240, 20, None, "2019-12-01T10:00:00", None),
+        survey(
+            1239,
+            19,
+            Some(5),
+            "2019-11-28T10:00:00",
+            Some("2019-11-28T12:00:00+00:00")
+        ),
+    ]);
+    let p2 = json!([
+        survey(
+            1235,
+            13,
+            Some(4),
+            "2019-11-20T10:00:00",
+            Some("2019-11-21T10:00:00")
+        ),
+        // The documented example (§4.7): created on the 16th, scored on the 25th.
+        documented_survey()
+    ]);
+    let order = [("order_by", "created_datetime:desc")];
+    mount_pages(server, EP, &order, vec![(p1, Some("s1")), (p2, None)]).await;
 }
 
 #[tokio::test]

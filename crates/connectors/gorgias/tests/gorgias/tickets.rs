@@ -4,7 +4,7 @@ use crate::common::*;
 use deskpulse_connector::{Checkpoint, Record};
 use deskpulse_model::{Channel, Ticket, TicketStatus};
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path, query_param, query_param_is_missing};
+use wiremock::matchers::{path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 pub const EP: &str = "/api/tickets";
@@ -49,25 +49,17 @@ pub async fn mount_tickets(server: &MockServer) {
         "2026-11-18T08:00:00.1",
         "2026-11-19T08:00:00.1"
     )]);
-    Mock::given(method("GET"))
-        .and(path(EP))
-        .and(query_param("order_by", "updated_datetime:desc"))
-        .and(query_param("limit", "100"))
-        .and(query_param_is_missing("cursor"))
-        .respond_with(page(p1, Some("WyJuZXh0IiwgMjksIDkyOV0=")))
-        .mount(server)
-        .await;
-    Mock::given(path(EP))
-        .and(query_param("order_by", "updated_datetime:desc"))
-        .and(query_param("cursor", "WyJuZXh0IiwgMjksIDkyOV0="))
-        .respond_with(page(p2, Some("c2")))
-        .mount(server)
-        .await;
-    Mock::given(path(EP))
-        .and(query_param("cursor", "c2"))
-        .respond_with(page(p3, None))
-        .mount(server)
-        .await;
+    mount_pages(
+        server,
+        EP,
+        &[("order_by", "updated_datetime:desc"), ("limit", "100")],
+        vec![
+            (p1, Some("WyJuZXh0IiwgMjksIDkyOV0=")),
+            (p2, Some("c2")),
+            (p3, None),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]

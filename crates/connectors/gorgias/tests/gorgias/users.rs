@@ -16,25 +16,15 @@ async fn agents_and_bots_over_pages() {
     nameless["name"] = json!(null);
     nameless["firstname"] = json!("Ada");
     nameless["lastname"] = json!("Lovelace");
-    Mock::given(path(EP))
-        .and(query_param("limit", "100"))
-        .and(query_param_is_missing("cursor"))
-        .respond_with(page_of(
-            EP,
-            json!([user(7, "Steve", "admin"), user(8, "Amy", "lite-agent")]),
-            Some("u1"),
-        ))
-        .mount(&server)
-        .await;
-    Mock::given(path(EP))
-        .and(query_param("cursor", "u1"))
-        .respond_with(page_of(
-            EP,
-            json!([nameless, user(10, "Gorgias Bot", "bot")]),
-            None,
-        ))
-        .mount(&server)
-        .await;
+    let p1 = json!([user(7, "Steve", "admin"), user(8, "Amy", "lite-agent")]);
+    let p2 = json!([nameless, user(10, "Gorgias Bot", "bot")]);
+    mount_pages(
+        &server,
+        EP,
+        &[("limit", "100")],
+        vec![(p1, Some("u1")), (p2, None)],
+    )
+    .await;
     let c = connector(&server);
     let batches = read_ok(&c, "users", None).await;
     assert_eq!(
