@@ -3,7 +3,7 @@
 use crate::common::*;
 use deskpulse_connector::{Checkpoint, ConnectorError};
 use serde_json::json;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// The connector's clock: 2025-11-14T06:00:00Z.
@@ -25,67 +25,57 @@ fn assert_malformed(err: Option<ConnectorError>, needle: &str) {
     }
 }
 
-async fn search_answers(server: &MockServer, body: ResponseTemplate) {
-    Mock::given(method("POST"))
-        .and(path(SEARCH))
-        .respond_with(body)
-        .mount(server)
-        .await;
-}
-
+/// One answer of a workspace of three conversations (two search pages) broken: the pages
+/// before it stay good, its own page is not committed, and the error says what is wrong.
 #[tokio::test]
-async fn a_page_without_pages_is_malformed() {
-    let server = MockServer::start().await;
-    search_answers(
-        &server,
-        ResponseTemplate::new(200).set_body_json(json!({
-            "type": "conversation.list", "total_count": 0, "conversations": []
-        })),
-    )
-    .await;
-    let (batches, err) = read(&connector(&server), "conversations", None).await;
-    assert!(batches.is_empty());
-    assert_malformed(err, "pages");
-}
-
-#[tokio::test]
-async fn a_next_page_without_cursor_is_malformed_after_the_good_pages() {
-    let (server, _) = Fake::serve(three()).await;
-    // The second page says there is more but gives no cursor.
-    Mock::given(method("POST"))
-        .and(path(SEARCH))
-        .and(wiremock::matchers::body_partial_json(json!({"pagination": {"starting_after": "Wz0x2"}})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "type": "conversation.list",
-            "pages": {"type": "pages", "page": 2, "per_page": 2, "total_pages": 3, "next": {"per_page": 2}},
-            "total_count": 5,
-            "conversations": []
-        })))
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    let (batches, err) = read(&connector(&server), "conversations", None).await;
-    assert_eq!(batches.len(), 1, "the first page stays good");
-    assert_malformed(err, "starting_after");
-}
-
-#[tokio::test]
-async fn a_bad_conversation_is_malformed_not_skipped() {
-    let (server, _) = Fake::serve(three()).await;
-    Mock::given(method("GET"))
-        .and(path("/conversations/2"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "type": "conversation", "id": "2", "created_at": "yesterday"
-        })))
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    let (batches, err) = read(&connector(&server), "conversations", None).await;
-    assert!(
-        batches.is_empty(),
-        "the page with the bad conversation is not committed"
-    );
-    assert_malformed(err, "/conversations/2");
+async fn a_broken_answer_is_malformed_after_the_good_pages() {
+    for (case, verb, at_path, body, broken, good_pages, needle) in [
+        (
+            "a search page without `pages`",
+            "POST",
+            SEARCH,
+            None,
+            json!({"type": "conversation.list", "total_count": 0, "conversations": []}),
+            0,
+            "pages",
+        ),
+        (
+            "a second page that says there is more but gives no cursor",
+            "POST",
+            SEARCH,
+            Some(json!({"pagination": {"starting_after": "Wz0x2"}})),
+            json!({
+                "type": "conversation.list",
+                "pages": {"type": "pages", "page": 2, "per_page": 2, "total_pages": 3, "next": {"per_page": 2}},
+                "total_count": 5,
+                "conversations": []
+            }),
+            1,
+            "starting_after",
+        ),
+        (
+            "a conversation that does not parse, not skipped",
+            "GET",
+            "/conversations/2",
+            None,
+            json!({"type": "conversation", "id": "2", "created_at": "yesterday"}),
+            0,
+            "/conversations/2",
+        ),
+    ] {
+        let (server, _) = Fake::serve(three()).await;
+        let mut mock = Mock::given(method(verb)).and(path(at_path));
+        if let Some(b) = body {
+            mock = mock.and(body_partial_json(b));
+        }
+        mock.respond_with(ResponseTemplate::new(200).set_body_json(broken))
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        let (batches, err) = read(&connector(&server), "conversations", None).await;
+        assert_eq!(batches.len(), good_pages, "{case}");
+        assert_malformed(err, needle);
+    }
 }
 
 #[tokio::test]
