@@ -18,4 +18,5 @@ mod import;
 mod reconcile;
 mod secrets;
 mod teams;
+mod zendesk_fidelity;
 mod zendesk_week;
