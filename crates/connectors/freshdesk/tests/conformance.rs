@@ -39,95 +39,57 @@ fn conversation(id: i64, ticket: i64, incoming: bool) -> Value {
 fn fixtures() -> Fixtures {
     let mut spam = ticket(7, T1, T2);
     spam["spam"] = true.into();
-    // 14 days (the default lookback) before the newest rating, 2026-11-04T10:00:00Z.
-    let lookback = "2026-10-21T10:00:00Z";
-    Fixtures::new()
-        // agents: re-read whole on every sync
+    // agents: re-read whole on every sync
+    let mut f = Fixtures::new()
         .get(AGENTS, &[("page", "1")], json!([agent(1), agent(2)]))
-        .get(AGENTS, &[("page", "2")], json!([agent(3)]))
-        // tickets: keyset pages of the default list (the seam ticket repeats) ...
-        .get(
-            TICKETS,
-            &[("updated_since", EPOCH), ("page", "1")],
-            json!([ticket(1, T1, T1), ticket(2, T1, T2)]),
-        )
-        .get(
-            TICKETS,
-            &[("updated_since", T2), ("page", "1")],
-            json!([ticket(2, T1, T2), ticket(3, T1, T3)]),
-        )
-        .get(
-            TICKETS,
-            &[("updated_since", T3), ("page", "1")],
-            json!([ticket(3, T1, T3)]),
-        )
-        // ... the spam and deleted passes, and what the next sync asks for ...
-        .get(
-            TICKETS,
-            &[("filter", "spam"), ("updated_since", EPOCH), ("page", "1")],
-            json!([spam]),
-        )
-        .get(
-            TICKETS,
-            &[
-                ("filter", "deleted"),
-                ("updated_since", EPOCH),
-                ("page", "1"),
-            ],
-            json!([ticket(8, T1, T1)]),
-        )
-        .get(
-            TICKETS,
-            &[("filter", "spam"), ("updated_since", T3), ("page", "1")],
-            json!([]),
-        )
-        .get(
-            TICKETS,
-            &[("filter", "deleted"), ("updated_since", T3), ("page", "1")],
-            json!([]),
-        )
-        // ... and each ticket's conversations
-        .get(
-            &format!("{TICKETS}/1/conversations"),
-            &[("page", "1")],
-            json!([conversation(101, 1, false)]),
-        )
-        .get(
-            &format!("{TICKETS}/2/conversations"),
-            &[("page", "1")],
-            json!([]),
-        )
-        .get(
-            &format!("{TICKETS}/3/conversations"),
-            &[("page", "1")],
+        .get(AGENTS, &[("page", "2")], json!([agent(3)]));
+    // tickets: keyset pages of the default list (the seam ticket repeats) ...
+    for (since, page) in [
+        (EPOCH, json!([ticket(1, T1, T1), ticket(2, T1, T2)])),
+        (T2, json!([ticket(2, T1, T2), ticket(3, T1, T3)])),
+        (T3, json!([ticket(3, T1, T3)])),
+    ] {
+        f = f.get(TICKETS, &[("updated_since", since), ("page", "1")], page);
+    }
+    // ... the spam and deleted passes, and what the next sync asks for ...
+    for (filter, since, page) in [
+        ("spam", EPOCH, json!([spam])),
+        ("deleted", EPOCH, json!([ticket(8, T1, T1)])),
+        ("spam", T3, json!([])),
+        ("deleted", T3, json!([])),
+    ] {
+        let query = [("filter", filter), ("updated_since", since), ("page", "1")];
+        f = f.get(TICKETS, &query, page);
+    }
+    // ... and each ticket's conversations
+    for (ticket, page_no, page) in [
+        (1, "1", json!([conversation(101, 1, false)])),
+        (2, "1", json!([])),
+        (
+            3,
+            "1",
             json!([conversation(301, 3, true), conversation(302, 3, false)]),
-        )
-        .get(
-            &format!("{TICKETS}/3/conversations"),
-            &[("page", "2")],
-            json!([]),
-        )
-        // satisfaction ratings: pages of a window; the next sync looks back 14 days
-        .get(
-            RATINGS,
-            &[("created_since", EPOCH), ("page", "1")],
-            json!([rating(1, T1, 103), rating(2, T2, -103)]),
-        )
-        .get(
-            RATINGS,
-            &[("created_since", EPOCH), ("page", "2")],
-            json!([rating(3, T3, 100)]),
-        )
-        .get(
-            RATINGS,
-            &[("created_since", lookback), ("page", "1")],
-            json!([rating(1, T1, 103), rating(2, T2, -103)]),
-        )
-        .get(
-            RATINGS,
-            &[("created_since", lookback), ("page", "2")],
-            json!([rating(3, T3, 100)]),
-        )
+        ),
+        (3, "2", json!([])),
+    ] {
+        let path = format!("{TICKETS}/{ticket}/conversations");
+        f = f.get(&path, &[("page", page_no)], page);
+    }
+    // satisfaction ratings: pages of a window; the next sync looks back 14 days (before the
+    // newest rating, 2026-11-04T10:00:00Z) and reads the same pages
+    for since in [EPOCH, "2026-10-21T10:00:00Z"] {
+        for (page_no, page) in [
+            ("1", json!([rating(1, T1, 103), rating(2, T2, -103)])),
+            ("2", json!([rating(3, T3, 100)])),
+        ] {
+            f = f.get(
+                RATINGS,
+                &[("created_since", since), ("page", page_no)],
+                page,
+            );
+        }
+    }
+    f
 }
 
 #[tokio::test]

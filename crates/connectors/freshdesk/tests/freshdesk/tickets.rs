@@ -123,20 +123,11 @@ async fn the_next_sync_starts_at_the_bookmark() {
 #[tokio::test]
 async fn a_page_sharing_one_updated_at_moves_on_by_page_number() {
     let server = MockServer::start().await;
-    mount_all(
-        &server,
-        EPOCH,
-        1,
-        json!([ticket(1, T1, T1), ticket(2, T1, T1)]),
-    )
-    .await;
-    mount_all(
-        &server,
-        T1,
-        1,
-        json!([ticket(1, T1, T1), ticket(2, T1, T1)]),
-    )
-    .await;
+    // The first page, then the same page again from its one `updated_at`.
+    for since in [EPOCH, T1] {
+        let page = json!([ticket(1, T1, T1), ticket(2, T1, T1)]);
+        mount_all(&server, since, 1, page).await;
+    }
     mount_all(&server, T1, 2, json!([ticket(3, T1, T1)])).await;
     mount_quiet_passes(&server, EPOCH).await;
     let c = connector(&server);

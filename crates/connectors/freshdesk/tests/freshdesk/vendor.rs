@@ -118,49 +118,35 @@ async fn mount_ticket_2_vanishing(server: &MockServer) {
 }
 
 #[tokio::test]
-async fn a_ticket_deleted_between_the_list_and_its_conversations_is_stored_deleted() {
-    let server = MockServer::start().await;
-    mount_ticket_2_vanishing(&server).await;
-    // Deleted for good: the ticket itself answers 404 too.
-    Mock::given(path(format!("{TICKETS}/2")))
-        .respond_with(ResponseTemplate::new(404))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let batches = read_ok(&connector(&server), "tickets", None).await;
-    let recs = records(&batches);
-    assert_eq!(
-        statuses(&recs),
-        vec![
-            ("1".into(), TicketStatus::Pending),
-            ("2".into(), TicketStatus::Deleted)
-        ]
-    );
-    // The sync went on: ticket 1's conversation, and the spam and deleted passes.
-    assert!(ids(&recs).contains(&"M101".to_owned()));
-    assert_eq!(batches.len(), 4);
-}
-
-#[tokio::test]
-async fn a_ticket_moved_to_the_trash_between_the_list_and_its_conversations_is_stored_deleted() {
-    let server = MockServer::start().await;
-    mount_ticket_2_vanishing(&server).await;
-    // In the trash: the ticket still answers, with `deleted: true`.
+async fn a_ticket_deleted_or_trashed_between_the_list_and_its_conversations_is_stored_deleted() {
     let mut trashed = ticket(2, T1, T1);
     trashed["deleted"] = true.into();
-    Mock::given(path(format!("{TICKETS}/2")))
-        .respond_with(json(trashed))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let recs = records(&read_ok(&connector(&server), "tickets", None).await);
-    assert_eq!(
-        statuses(&recs),
-        vec![
-            ("1".into(), TicketStatus::Pending),
-            ("2".into(), TicketStatus::Deleted)
-        ]
-    );
+    for ticket_2 in [
+        // Deleted for good: the ticket itself answers 404 too.
+        ResponseTemplate::new(404),
+        // In the trash: the ticket still answers, with `deleted: true`.
+        json(trashed),
+    ] {
+        let server = MockServer::start().await;
+        mount_ticket_2_vanishing(&server).await;
+        Mock::given(path(format!("{TICKETS}/2")))
+            .respond_with(ticket_2)
+            .expect(1)
+            .mount(&server)
+            .await;
+        let batches = read_ok(&connector(&server), "tickets", None).await;
+        let recs = records(&batches);
+        assert_eq!(
+            statuses(&recs),
+            vec![
+                ("1".into(), TicketStatus::Pending),
+                ("2".into(), TicketStatus::Deleted)
+            ]
+        );
+        // The sync went on: ticket 1's conversation, and the spam and deleted passes.
+        assert!(ids(&recs).contains(&"M101".to_owned()));
+        assert_eq!(batches.len(), 4);
+    }
 }
 
 #[tokio::test]
