@@ -106,15 +106,12 @@ async fn a_stored_spam_pass_checkpoint_resumes_that_request() {
 async fn a_stored_system_users_checkpoint_resumes_with_the_ai_agents() {
     let server = MockServer::start().await;
     mount_token(&server).await;
-    Mock::given(method("GET"))
-        .and(path(SYSTEM_USERS))
-        .and(query_param("page", "1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(doc_fixture("system_users_v3.json")))
+    get(SYSTEM_USERS, Some(1))
+        .respond_with(doc_response("system_users_v3.json"))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path(USERS))
+    get(USERS, None)
         .respond_with(hal_page("users", vec![], 1, 0, 0))
         .expect(0)
         .mount(&server)
@@ -152,10 +149,7 @@ async fn a_conversation_dated_past_the_clock_is_malformed_and_never_a_bookmark()
         skewed,
         vec![thread(10, "customer", ("customer", 701), "active", skewed)],
     );
-    export(None, 1)
-        .respond_with(conv_page(vec![c1], 1, 2, 2))
-        .mount(&server)
-        .await;
+    serve(&server, export(None, 1), conv_page(vec![c1], 1, 2, 2)).await;
     let c2 = conversation(
         2,
         "active",
@@ -199,8 +193,7 @@ async fn a_user_updated_past_the_clock_is_malformed_and_never_a_bookmark() {
     mount_token(&server).await;
     let mut users = doc_fixture("users_v2.json");
     users["_embedded"]["users"][0]["updatedAt"] = json!("2027-01-01T00:00:00Z");
-    Mock::given(method("GET"))
-        .and(path(USERS))
+    get(USERS, None)
         .respond_with(ResponseTemplate::new(200).set_body_json(users))
         .mount(&server)
         .await;

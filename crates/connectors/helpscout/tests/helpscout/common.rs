@@ -16,7 +16,7 @@ use deskpulse_connector::{
 use deskpulse_connector_helpscout::{HelpScoutConnector, HelpScoutSettings};
 use serde_json::{Value, json};
 use std::time::Duration;
-use wiremock::matchers::{body_json, method, path};
+use wiremock::matchers::{body_json, method, path, query_param};
 use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
 pub const CLIENT_ID: &str = "hs-app-id-4Qk2";
@@ -195,6 +195,20 @@ pub fn listed(id: i64, status: &str, created_at: &str) -> Value {
 pub fn simple(id: i64, at: &str) -> Value {
     let first = thread(id * 10, "customer", ("customer", 700 + id), "active", at);
     conversation(id, "active", at, vec![first])
+}
+
+/// `GET path`, of page `page` if given (of any page otherwise).
+pub fn get(p: &str, page: Option<u64>) -> MockBuilder {
+    let m = Mock::given(method("GET")).and(path(p));
+    match page {
+        Some(n) => m.and(query_param("page", n.to_string())),
+        None => m,
+    }
+}
+
+/// A response example of Help Scout's documentation, as Help Scout answers it.
+pub fn doc_response(name: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(doc_fixture(name))
 }
 
 /// `m` answering `page`, mounted on `server`.

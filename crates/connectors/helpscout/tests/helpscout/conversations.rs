@@ -472,10 +472,7 @@ async fn statuses_authors_channels_and_ratings_map() {
     let server = MockServer::start().await;
     mount_token(&server).await;
     mount_no_spam(&server).await;
-    export(None, 1)
-        .respond_with(conv_page(convs, 1, 1, 8))
-        .mount(&server)
-        .await;
+    serve(&server, export(None, 1), conv_page(convs, 1, 1, 8)).await;
     let recs = records(&read_ok(&connector(&server), "conversations", None).await);
     assert_eq!(
         ids(&recs),

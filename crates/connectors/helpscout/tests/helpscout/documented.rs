@@ -197,10 +197,7 @@ async fn a_history_a_later_read_tells_differently_replaces_the_stored_one() {
         .as_array_mut()
         .unwrap()
         .push(line);
-    export(None, 1)
-        .respond_with(conv_page(vec![first], 1, 1, 1))
-        .mount(&server)
-        .await;
+    serve(&server, export(None, 1), conv_page(vec![first], 1, 1, 1)).await;
     // The next sync: from the bookmark (09:30) minus the 10-minute lookback.
     export(Some("2026-11-10T09:20:00Z"), 1)
         .respond_with(conv_page(vec![later], 1, 1, 1))

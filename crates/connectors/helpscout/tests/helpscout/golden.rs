@@ -23,8 +23,7 @@ use deskpulse_model::{Channel, PeriodSpec};
 use deskpulse_storage::Store;
 use deskpulse_storage::testing::TestDb;
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer};
+use wiremock::MockServer;
 
 const SOURCE: &str = "hs-main";
 
@@ -142,9 +141,7 @@ async fn mount_account(server: &MockServer) {
     mount_token(server).await;
     mount_no_spam(server).await;
     mount_no_system_users(server).await;
-    Mock::given(method("GET"))
-        .and(path(USERS))
-        .respond_with(hal_page(
+    serve(server, get(USERS, None), hal_page(
             "users",
             vec![
                 json!({"id": 5, "firstName": "Ann", "lastName": "Agent", "type": "user", "updatedAt": "2026-01-01T00:00:00Z"}),
@@ -153,14 +150,9 @@ async fn mount_account(server: &MockServer) {
             1,
             1,
             2,
-        ))
-        .mount(server)
-        .await;
+        )).await;
     let (first, second) = account();
-    export(None, 1)
-        .respond_with(conv_page(first, 1, 2, 7))
-        .mount(server)
-        .await;
+    serve(server, export(None, 1), conv_page(first, 1, 2, 7)).await;
     // Page 1 ends with 203 touched Wed 09:30 (its last reply), so the export restarts there.
     export(Some("2026-11-11T09:30:00Z"), 1)
         .respond_with(conv_page(second, 1, 1, 3))

@@ -101,10 +101,8 @@ fn page(started: &str, ids: &[&str], complete: bool) -> TicketRoster {
 async fn sweep_lists_every_status_by_created_at_keyset_then_spam() {
     let server = MockServer::start().await;
     mount_token(&server).await;
-    serve(
-        &server,
-        sweep("all", None),
-        listing(
+    sweep("all", None)
+        .respond_with(listing(
             &[
                 (1, "closed", "2026-11-10T10:00:00Z"),
                 (2, "active", "2026-11-10T10:05:00Z"),
@@ -112,14 +110,12 @@ async fn sweep_lists_every_status_by_created_at_keyset_then_spam() {
             1,
             2,
             3,
-        ),
-    )
-    .await;
+        ))
+        .mount(&server)
+        .await;
     // Page 1 again, from the newest `createdAt` read minus a second (never `page=2`).
-    serve(
-        &server,
-        sweep("all", Some("2026-11-10T10:04:59Z")),
-        listing(
+    sweep("all", Some("2026-11-10T10:04:59Z"))
+        .respond_with(listing(
             &[
                 (2, "active", "2026-11-10T10:05:00Z"),
                 (3, "pending", "2026-11-10T10:20:00Z"),
@@ -127,16 +123,14 @@ async fn sweep_lists_every_status_by_created_at_keyset_then_spam() {
             1,
             1,
             2,
-        ),
-    )
-    .await;
+        ))
+        .mount(&server)
+        .await;
     // Help Scout lists `spam` as a status of its own beside `all`: swept too.
-    serve(
-        &server,
-        sweep("spam", None),
-        listing(&[(9, "spam", "2026-11-09T08:00:00Z")], 1, 1, 1),
-    )
-    .await;
+    sweep("spam", None)
+        .respond_with(listing(&[(9, "spam", "2026-11-09T08:00:00Z")], 1, 1, 1))
+        .mount(&server)
+        .await;
     let c = roster_connector(&server, "24h");
     let batches = read_ok(&c, "ticket_roster", None).await;
     assert_eq!(
@@ -173,10 +167,8 @@ async fn sweep_lists_every_status_by_created_at_keyset_then_spam() {
 async fn a_conversation_deleted_mid_sweep_does_not_hide_a_live_one() {
     let server = MockServer::start().await;
     mount_token(&server).await;
-    serve(
-        &server,
-        sweep("all", None),
-        listing(
+    sweep("all", None)
+        .respond_with(listing(
             &[
                 (1, "active", "2026-11-10T10:00:00Z"),
                 (2, "active", "2026-11-10T10:01:00Z"),
@@ -185,13 +177,11 @@ async fn a_conversation_deleted_mid_sweep_does_not_hide_a_live_one() {
             1,
             2,
             5,
-        ),
-    )
-    .await;
-    serve(
-        &server,
-        sweep("all", Some("2026-11-10T10:01:59Z")),
-        listing(
+        ))
+        .mount(&server)
+        .await;
+    sweep("all", Some("2026-11-10T10:01:59Z"))
+        .respond_with(listing(
             &[
                 (3, "active", "2026-11-10T10:02:00Z"),
                 (4, "active", "2026-11-10T10:03:00Z"),
@@ -200,12 +190,10 @@ async fn a_conversation_deleted_mid_sweep_does_not_hide_a_live_one() {
             1,
             1,
             3,
-        ),
-    )
-    .await;
-    Mock::given(method("GET"))
-        .and(path(CONVERSATIONS))
-        .and(query_param("page", "2"))
+        ))
+        .mount(&server)
+        .await;
+    get(CONVERSATIONS, Some(2))
         .respond_with(listing(&[(5, "active", "2026-11-10T10:04:00Z")], 2, 2, 4))
         .expect(0)
         .mount(&server)
@@ -233,12 +221,10 @@ async fn a_crowded_second_is_read_in_full_and_again_when_it_changed() {
         ]
     };
     serve(&server, sweep("all", None), conv_page(crowd(), 1, 2, 5)).await;
-    serve(
-        &server,
-        sweep("all", Some("2026-11-10T09:59:59Z")),
-        conv_page(crowd(), 1, 2, 5),
-    )
-    .await;
+    sweep("all", Some("2026-11-10T09:59:59Z"))
+        .respond_with(conv_page(crowd(), 1, 2, 5))
+        .mount(&server)
+        .await;
     let (from, to) = ("2026-11-10T09:59:59Z", "2026-11-10T10:00:01Z");
     stretch("all", from, to, 1)
         .respond_with(conv_page(crowd(), 1, 2, 5))
@@ -253,10 +239,8 @@ async fn a_crowded_second_is_read_in_full_and_again_when_it_changed() {
         .with_priority(1)
         .mount(&server)
         .await;
-    serve(
-        &server,
-        stretch("all", from, to, 2),
-        listing(
+    stretch("all", from, to, 2)
+        .respond_with(listing(
             &[
                 (4, "active", "2026-11-10T10:00:00Z"),
                 (5, "active", "2026-11-10T10:00:01Z"),
@@ -264,15 +248,13 @@ async fn a_crowded_second_is_read_in_full_and_again_when_it_changed() {
             2,
             2,
             5,
-        ),
-    )
-    .await;
-    serve(
-        &server,
-        sweep("all", Some(to)),
-        listing(&[(5, "active", "2026-11-10T10:00:01Z")], 1, 1, 1),
-    )
-    .await;
+        ))
+        .mount(&server)
+        .await;
+    sweep("all", Some(to))
+        .respond_with(listing(&[(5, "active", "2026-11-10T10:00:01Z")], 1, 1, 1))
+        .mount(&server)
+        .await;
     serve(&server, sweep("spam", None), empty_page()).await;
     let batches = read_ok(&roster_connector(&server, "24h"), "ticket_roster", None).await;
     let pages = rosters(&records(&batches));
@@ -292,12 +274,10 @@ async fn a_crowded_second_that_changes_on_every_pass_stops_the_sweep_with_an_err
         listed(1, "active", "2026-11-10T10:00:00Z"),
         listed(2, "active", "2026-11-10T10:00:00Z"),
     ];
-    serve(
-        &server,
-        sweep("all", Some("2026-11-10T09:59:59Z")),
-        conv_page(crowd.clone(), 1, 2, 4),
-    )
-    .await;
+    sweep("all", Some("2026-11-10T09:59:59Z"))
+        .respond_with(conv_page(crowd.clone(), 1, 2, 4))
+        .mount(&server)
+        .await;
     let (from, to) = ("2026-11-10T09:59:59Z", "2026-11-10T10:00:01Z");
     stretch("all", from, to, 1)
         .respond_with(conv_page(crowd, 1, 2, 4))
@@ -366,12 +346,10 @@ async fn no_sweep_before_roster_every_has_passed_since_the_last_one_completed() 
 async fn a_killed_sweep_resumes_with_its_own_sweep_started_at() {
     let server = MockServer::start().await;
     mount_token(&server).await;
-    serve(
-        &server,
-        sweep("spam", Some("2026-11-01T00:00:00Z")),
-        listing(&[(7, "spam", "2026-11-02T00:00:00Z")], 1, 1, 1),
-    )
-    .await;
+    sweep("spam", Some("2026-11-01T00:00:00Z"))
+        .respond_with(listing(&[(7, "spam", "2026-11-02T00:00:00Z")], 1, 1, 1))
+        .mount(&server)
+        .await;
     let from = Checkpoint::new(json!({
         "sweep_started_at": "2026-11-10T03:00:00Z", "status": "spam", "created_from": "2026-11-01T00:00:00Z"
     }));
@@ -396,17 +374,15 @@ async fn a_listed_conversation_in_state_deleted_is_not_present() {
     mount_token(&server).await;
     let mut gone = listed(2, "closed", "2026-11-10T10:01:00Z");
     gone["state"] = json!("deleted");
-    serve(
-        &server,
-        sweep("all", None),
-        conv_page(
+    sweep("all", None)
+        .respond_with(conv_page(
             vec![listed(1, "closed", "2026-11-10T10:00:00Z"), gone],
             1,
             1,
             2,
-        ),
-    )
-    .await;
+        ))
+        .mount(&server)
+        .await;
     serve(&server, sweep("spam", None), empty_page()).await;
     let recs = records(&read_ok(&roster_connector(&server, "24h"), "ticket_roster", None).await);
     assert_eq!(rosters(&recs)[0].ids, ["1"]);
@@ -418,16 +394,12 @@ async fn a_listed_conversation_in_state_deleted_is_not_present() {
 async fn a_list_that_ignores_the_created_at_range_or_order_is_an_error() {
     let server = MockServer::start().await;
     mount_token(&server).await;
-    serve(
-        &server,
-        sweep("all", Some("2026-11-10T10:00:00Z")),
-        listing(&[(1, "closed", "2017-04-21T14:39:56Z")], 1, 3, 60),
-    )
-    .await;
-    serve(
-        &server,
-        sweep("all", None),
-        listing(
+    sweep("all", Some("2026-11-10T10:00:00Z"))
+        .respond_with(listing(&[(1, "closed", "2017-04-21T14:39:56Z")], 1, 3, 60))
+        .mount(&server)
+        .await;
+    sweep("all", None)
+        .respond_with(listing(
             &[
                 (2, "closed", "2026-11-10T10:05:00Z"),
                 (1, "closed", "2026-11-10T10:00:00Z"),
@@ -435,9 +407,9 @@ async fn a_list_that_ignores_the_created_at_range_or_order_is_an_error() {
             1,
             3,
             60,
-        ),
-    )
-    .await;
+        ))
+        .mount(&server)
+        .await;
     let c = roster_connector(&server, "24h");
     let from = Checkpoint::new(json!({
         "sweep_started_at": NOW, "status": "all", "created_from": "2026-11-10T10:00:00Z"
@@ -458,10 +430,8 @@ async fn a_conversation_the_sweep_no_longer_lists_leaves_the_report() {
     let server = MockServer::start().await;
     mount_token(&server).await;
     mount_no_spam(&server).await;
-    serve(
-        &server,
-        export(None, 1),
-        conv_page(
+    export(None, 1)
+        .respond_with(conv_page(
             vec![
                 simple(1, "2026-11-10T10:00:00Z"),
                 simple(2, "2026-11-10T10:05:00Z"),
@@ -469,9 +439,9 @@ async fn a_conversation_the_sweep_no_longer_lists_leaves_the_report() {
             1,
             1,
             2,
-        ),
-    )
-    .await;
+        ))
+        .mount(&server)
+        .await;
     sweep("all", None)
         .respond_with(listing(&[(1, "active", "2026-11-10T10:00:00Z")], 1, 1, 1))
         .up_to_n_times(1)
@@ -494,10 +464,8 @@ async fn a_conversation_the_sweep_no_longer_lists_leaves_the_report() {
     assert_eq!(status(&tickets, "2"), Some(TicketStatus::Deleted));
 
     // Restored in Help Scout: the next sweep lists it again.
-    serve(
-        &server,
-        sweep("all", None),
-        listing(
+    sweep("all", None)
+        .respond_with(listing(
             &[
                 (1, "active", "2026-11-10T10:00:00Z"),
                 (2, "active", "2026-11-10T10:05:00Z"),
@@ -505,9 +473,9 @@ async fn a_conversation_the_sweep_no_longer_lists_leaves_the_report() {
             1,
             1,
             2,
-        ),
-    )
-    .await;
+        ))
+        .mount(&server)
+        .await;
     sync(&c, "hs", "ticket_roster", &store).await;
     let tickets = store.load_tickets(&["hs".into()], from, to).await.unwrap();
     assert_eq!(status(&tickets, "2"), Some(TicketStatus::Open));

@@ -4,8 +4,7 @@ use crate::common::*;
 use deskpulse_connector::Record;
 use deskpulse_model::Agent;
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path, query_param};
-use wiremock::{Mock, MockServer};
+use wiremock::MockServer;
 
 /// A user shaped like `UserPayloads::user()`.
 fn user(id: i64, first: &str, updated_at: &str) -> Value {
@@ -22,9 +21,7 @@ fn user(id: i64, first: &str, updated_at: &str) -> Value {
 async fn mount_users(server: &MockServer) {
     mount_token(server).await;
     mount_no_system_users(server).await;
-    Mock::given(method("GET"))
-        .and(path(USERS))
-        .and(query_param("page", "1"))
+    get(USERS, Some(1))
         .respond_with(hal_page(
             "users",
             vec![
@@ -37,9 +34,7 @@ async fn mount_users(server: &MockServer) {
         ))
         .mount(server)
         .await;
-    Mock::given(method("GET"))
-        .and(path(USERS))
-        .and(query_param("page", "2"))
+    get(USERS, Some(2))
         .respond_with(hal_page(
             "users",
             vec![user(3, "Elmo", "2026-11-02T10:00:00Z")],
@@ -105,20 +100,9 @@ async fn every_page_then_only_updates() {
 async fn ai_agents_come_from_the_documented_system_users_list_as_bots() {
     let server = MockServer::start().await;
     mount_token(&server).await;
-    Mock::given(method("GET"))
-        .and(path(USERS))
-        .and(query_param("page", "1"))
-        .respond_with(
-            wiremock::ResponseTemplate::new(200).set_body_json(doc_fixture("users_v2.json")),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(SYSTEM_USERS))
-        .and(query_param("page", "1"))
-        .respond_with(
-            wiremock::ResponseTemplate::new(200).set_body_json(doc_fixture("system_users_v3.json")),
-        )
+    serve(&server, get(USERS, Some(1)), doc_response("users_v2.json")).await;
+    get(SYSTEM_USERS, Some(1))
+        .respond_with(doc_response("system_users_v3.json"))
         .mount(&server)
         .await;
     let c = connector(&server);
@@ -148,8 +132,7 @@ async fn the_sdk_user_shape_maps() {
     let server = MockServer::start().await;
     mount_token(&server).await;
     mount_no_system_users(&server).await;
-    Mock::given(method("GET"))
-        .and(path(USERS))
+    get(USERS, None)
         .respond_with(hal_page(
             "users",
             vec![user(1, "Big", "2017-04-21T14:43:24Z")],
