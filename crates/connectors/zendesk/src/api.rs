@@ -25,19 +25,13 @@ use serde_json::{Map, Value};
 /// (support.zendesk.com/hc/en-us/articles/9985221852954).
 pub(crate) const SYSTEM_USER: i64 = -1;
 
-/// A page of the users cursor export (`…/users/cursor.json`).
+/// A page of a cursor export: the users (`…/users/cursor.json`, its records under `users`)
+/// or the tickets (`…/tickets/cursor.json`, under `tickets`). Either key is read on either
+/// export: the item type decides what a record must look like.
 #[derive(Deserialize)]
-pub(crate) struct UsersPage {
-    pub(crate) users: Vec<User>,
-    #[serde(default)]
-    pub(crate) after_cursor: Option<String>,
-    pub(crate) end_of_stream: bool,
-}
-
-/// A page of the tickets cursor export (`…/tickets/cursor.json`).
-#[derive(Deserialize)]
-pub(crate) struct TicketsPage {
-    pub(crate) tickets: Vec<ZTicket>,
+pub(crate) struct ExportPage<T> {
+    #[serde(alias = "users", alias = "tickets")]
+    pub(crate) items: Vec<T>,
     #[serde(default)]
     pub(crate) after_cursor: Option<String>,
     pub(crate) end_of_stream: bool,

@@ -10,15 +10,16 @@
 #[path = "../../fuzzing_invariants.rs"]
 pub mod invariants;
 
-use crate::api::{RatingsPage, TicketEventsPage, TicketsPage, UsersPage};
+use crate::api::{RatingsPage, TicketEventsPage, User, ZTicket};
+use crate::streams::ExportItem;
 use crate::streams::{Export, Ratings, TicketEvents};
 use crate::{ZendeskConnector, ZendeskSettings};
 use deskpulse_connector::prelude::*;
 use std::sync::OnceLock;
 
 const KINDS: &[invariants::Kind] = &[
-    ("users", users),
-    ("tickets", tickets),
+    ("users", export::<User>),
+    ("tickets", export::<ZTicket>),
     ("ticket_events", ticket_events),
     ("satisfaction_ratings", ratings),
 ];
@@ -60,13 +61,8 @@ fn map_all<M: Mapping>(decl: &M, items: Vec<M::Item>) -> Result<Vec<Record>, Str
     Ok(out)
 }
 
-fn users(data: &[u8]) -> Result<Vec<Record>, String> {
-    let decl = Export::<UsersPage>::new(connector());
-    map_all(&decl, decl.page(parse(data)?)?.items)
-}
-
-fn tickets(data: &[u8]) -> Result<Vec<Record>, String> {
-    let decl = Export::<TicketsPage>::new(connector());
+fn export<I: ExportItem>(data: &[u8]) -> Result<Vec<Record>, String> {
+    let decl = Export::<I>::new(connector());
     map_all(&decl, decl.page(parse(data)?)?.items)
 }
 

@@ -120,8 +120,8 @@ impl HttpConnector for ZendeskConnector {
     ) -> Option<BatchStream<'a>> {
         let http = &self.http;
         Some(match stream {
-            "users" => cursor_stream(http, Export::<api::UsersPage>::new(self), from),
-            "tickets" => cursor_stream(http, Export::<api::TicketsPage>::new(self), from),
+            "users" => cursor_stream(http, Export::<api::User>::new(self), from),
+            "tickets" => cursor_stream(http, Export::<api::ZTicket>::new(self), from),
             "ticket_events" => time_window_stream(http, TicketEvents { c: self }, from),
             "satisfaction_ratings" => cursor_stream(http, Ratings { c: self }, from),
             _ => return None,

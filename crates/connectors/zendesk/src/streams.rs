@@ -20,9 +20,7 @@
 //! and the ratings list document no such parameter and are not sent it.
 
 use crate::ZendeskConnector;
-use crate::api::{
-    self, RatingsPage, TicketEvent, TicketEventsPage, TicketsPage, UsersPage, ZRating,
-};
+use crate::api::{self, ExportPage, RatingsPage, TicketEvent, TicketEventsPage, ZRating};
 use deskpulse_connector::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -58,82 +56,65 @@ pub struct StartTimeCheckpoint {
     pub start_time: i64,
 }
 
-/// A page of one of the cursor exports, and what its items become.
-pub(crate) trait ExportPage: DeserializeOwned + Send + 'static {
-    type Item: Send + 'static;
+/// A record of one of the cursor exports (a user or a ticket): where it is exported, and
+/// what it becomes.
+pub(crate) trait ExportItem: DeserializeOwned + Send + 'static {
     const STREAM: &'static str;
     const PATH: &'static str;
     /// Fixed query pairs of every request of the export.
     const PAIRS: &'static [(&'static str, &'static str)];
-    fn into_page(self) -> CursorPage<Self::Item>;
-    fn map(c: &ZendeskConnector, item: Self::Item) -> Result<Vec<Record>, String>;
+    fn map(self, c: &ZendeskConnector) -> Result<Vec<Record>, String>;
 }
 
-impl ExportPage for UsersPage {
-    type Item = api::User;
+impl ExportItem for api::User {
     const STREAM: &'static str = "users";
     const PATH: &'static str = "/api/v2/incremental/users/cursor.json";
     const PAIRS: &'static [(&'static str, &'static str)] = &[];
-    fn into_page(self) -> CursorPage<api::User> {
-        export_page(self.users, self.after_cursor, self.end_of_stream)
-    }
-    fn map(c: &ZendeskConnector, u: api::User) -> Result<Vec<Record>, String> {
-        api::map_user(u, &c.bot_user_ids)
+    fn map(self, c: &ZendeskConnector) -> Result<Vec<Record>, String> {
+        api::map_user(self, &c.bot_user_ids)
     }
 }
 
-impl ExportPage for TicketsPage {
-    type Item = api::ZTicket;
+impl ExportItem for api::ZTicket {
     const STREAM: &'static str = "tickets";
     const PATH: &'static str = "/api/v2/incremental/tickets/cursor.json";
     const PAIRS: &'static [(&'static str, &'static str)] =
         &[("include", "metric_sets"), SUPPORT_TYPE_SCOPE];
-    fn into_page(self) -> CursorPage<api::ZTicket> {
-        export_page(self.tickets, self.after_cursor, self.end_of_stream)
-    }
-    fn map(_: &ZendeskConnector, t: api::ZTicket) -> Result<Vec<Record>, String> {
-        api::map_ticket(t)
+    fn map(self, _: &ZendeskConnector) -> Result<Vec<Record>, String> {
+        api::map_ticket(self)
     }
 }
 
-fn export_page<I>(items: Vec<I>, after: Option<String>, end_of_stream: bool) -> CursorPage<I> {
-    CursorPage {
-        items,
-        next: after,
-        more: More::Flag(!end_of_stream),
-    }
-}
-
-/// A cursor export (`users` or `tickets`, by its page type).
-pub(crate) struct Export<'a, P> {
+/// A cursor export (`users` or `tickets`, by its item type).
+pub(crate) struct Export<'a, I> {
     c: &'a ZendeskConnector,
-    page: PhantomData<fn() -> P>,
+    item: PhantomData<fn() -> I>,
 }
 
-impl<'a, P> Export<'a, P> {
+impl<'a, I> Export<'a, I> {
     pub(crate) fn new(c: &'a ZendeskConnector) -> Self {
         Self {
             c,
-            page: PhantomData,
+            item: PhantomData,
         }
     }
 }
 
-impl<P: ExportPage> Mapping for Export<'_, P> {
-    type Item = P::Item;
+impl<I: ExportItem> Mapping for Export<'_, I> {
+    type Item = I;
     fn stream(&self) -> &'static str {
-        P::STREAM
+        I::STREAM
     }
     fn group(&self) -> &'static str {
         INCREMENTAL
     }
-    fn map(&self, item: P::Item) -> Result<Vec<Record>, String> {
-        P::map(self.c, item)
+    fn map(&self, item: I) -> Result<Vec<Record>, String> {
+        item.map(self.c)
     }
 }
 
-impl<P: ExportPage> CursorStream for Export<'_, P> {
-    type Page = P;
+impl<I: ExportItem> CursorStream for Export<'_, I> {
+    type Page = ExportPage<I>;
     /// Unused: the exports page by cursor; `from` is the first page's `start_time`.
     type Bookmark = i64;
     type Checkpoint = ExportCheckpoint;
@@ -151,8 +132,8 @@ impl<P: ExportPage> CursorStream for Export<'_, P> {
     }
 
     fn request(&self, pos: &CursorPos<i64>) -> PageRequest {
-        let r = PageRequest::get(P::PATH)
-            .pairs(P::PAIRS)
+        let r = PageRequest::get(I::PATH)
+            .pairs(I::PAIRS)
             .query_opt("per_page", self.c.page_size);
         match &pos.cursor {
             Some(c) => r.query("cursor", c),
@@ -160,8 +141,12 @@ impl<P: ExportPage> CursorStream for Export<'_, P> {
         }
     }
 
-    fn page(&self, page: P) -> Result<CursorPage<P::Item>, String> {
-        Ok(page.into_page())
+    fn page(&self, page: ExportPage<I>) -> Result<CursorPage<I>, String> {
+        Ok(CursorPage {
+            items: page.items,
+            next: page.after_cursor,
+            more: More::Flag(!page.end_of_stream),
+        })
     }
 
     fn checkpoint(&self, pos: &CursorPos<i64>, _done: bool) -> ExportCheckpoint {
