@@ -13,6 +13,7 @@ mod demo;
 mod digest;
 mod forget;
 mod golden;
+mod gorgias_csat;
 mod harness;
 mod import;
 mod reconcile;
