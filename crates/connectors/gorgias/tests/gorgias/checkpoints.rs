@@ -4,7 +4,7 @@
 //! the same JSON; and a record dated in the future never becomes a bookmark.
 
 use crate::common::*;
-use crate::tickets::{EP, mount_tickets, page};
+use crate::tickets::{EP, page, ticket_feed};
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::{Checkpoint, CheckpointExt, Clock, ConnectorError};
 use deskpulse_connector_gorgias::{FeedCheckpoint, UsersCheckpoint};
@@ -21,9 +21,7 @@ fn round_trips<T: serde::Serialize + serde::de::DeserializeOwned>(stream: &str, 
 
 #[tokio::test]
 async fn feed_checkpoints_of_the_previous_version_resume() {
-    let server = MockServer::start().await;
-    mount_tickets(&server).await;
-    let c = connector(&server);
+    let (_server, c) = ticket_feed().await;
 
     // Mid-pass of a first sync without a start date: the last page is left.
     let mid = json!({"after": null, "upper": "2026-11-20T12:00:00.000001Z", "cursor": "c2"});

@@ -38,13 +38,6 @@ pub fn connector_with(s: GorgiasSettings) -> GorgiasConnector {
         .with_retry_policy(testkit::fast_retry())
 }
 
-/// Resuming from each mid-pass checkpoint (every batch but the last) yields exactly the
-/// records of the batches after it.
-pub async fn assert_resumes_exactly(c: &GorgiasConnector, stream: &str, batches: &[Batch]) {
-    assert!(batches.len() > 1, "{stream}: page across several pages");
-    testkit::assert_resumes_exactly_mid_pass(c, stream, batches).await;
-}
-
 /// The records of one variant, unwrapped, in order: `of_kind!(records, Ticket)` skips the
 /// others; `of_kind!(all records, Message)` panics on any other.
 macro_rules! of_kind {
