@@ -6,54 +6,33 @@ use deskpulse_connector::prelude::*;
 use deskpulse_connector::settings;
 
 /// Settings of one Freshdesk source (`kind = "freshdesk"`). `Debug` shows no secret: the API
-/// key is a [`Secret`].
+/// key is a [`Secret`]. A key left out takes its value from [`Default`], where every
+/// default is written once.
 #[derive(Debug, Clone, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct FreshdeskSettings {
     /// `acme` for `https://acme.freshdesk.com` (the full host `acme.freshdesk.com` works too).
-    #[serde(default)]
     pub domain: Option<String>,
     /// The API key of an agent (Profile settings → View API key); sent as Basic `{api_key}:X`.
-    #[serde(default)]
     pub api_key: Option<Secret>,
     /// Replaces `https://{domain}.freshdesk.com` for every request.
-    #[serde(default)]
     pub base_url: Option<String>,
     /// Where the first sync starts (`2024-03-01` is UTC midnight, or RFC 3339); default: the
     /// whole history. Freshdesk returns only the last 30 days when no `updated_since` is
     /// sent, so one is always sent.
-    #[serde(default)]
     pub start_date: Option<StartDate>,
     /// Records per page (`per_page`, 1–100; default 100).
-    #[serde(default)]
     pub page_size: Option<u32>,
     /// The account's API limit per minute, shared by every app and key of the account. The
     /// default, 50, is the smallest current plan's (3000 an hour). 0 = no client-side limit.
-    #[serde(default = "default_rpm")]
     pub requests_per_minute: u32,
     /// Freshdesk's own sub-limit on the ticket list (20 a minute on the smallest plans).
     /// 0 = no client-side limit.
-    #[serde(default = "default_ticket_list_rpm")]
     pub ticket_list_requests_per_minute: u32,
     /// How far back each resumed sync re-reads satisfaction ratings (they can be edited).
-    #[serde(default = "default_ratings_lookback_days")]
     pub ratings_lookback_days: u32,
     /// How many tickets' conversations are fetched at once (1–10; default 4).
-    #[serde(default = "default_conversation_concurrency")]
     pub conversation_concurrency: u32,
-}
-
-fn default_rpm() -> u32 {
-    50
-}
-fn default_ticket_list_rpm() -> u32 {
-    20
-}
-fn default_ratings_lookback_days() -> u32 {
-    14
-}
-fn default_conversation_concurrency() -> u32 {
-    4
 }
 
 impl Default for FreshdeskSettings {
@@ -64,10 +43,10 @@ impl Default for FreshdeskSettings {
             base_url: None,
             start_date: None,
             page_size: None,
-            requests_per_minute: default_rpm(),
-            ticket_list_requests_per_minute: default_ticket_list_rpm(),
-            ratings_lookback_days: default_ratings_lookback_days(),
-            conversation_concurrency: default_conversation_concurrency(),
+            requests_per_minute: 50,
+            ticket_list_requests_per_minute: 20,
+            ratings_lookback_days: 14,
+            conversation_concurrency: 4,
         }
     }
 }
