@@ -7,59 +7,37 @@ use serde::Deserialize;
 use url::Url;
 
 /// Settings of one Zendesk source (`kind = "zendesk"`). `Debug` shows no secret: the two
-/// tokens are [`Secret`]s.
+/// tokens are [`Secret`]s. A key left out takes its value from [`Default`].
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct ZendeskSettings {
     /// `acme` for `https://acme.zendesk.com`.
-    #[serde(default)]
     pub subdomain: Option<String>,
     /// The agent the API token belongs to (Basic auth `{email}/token:{api_token}`).
-    #[serde(default)]
     pub email: Option<String>,
-    #[serde(default)]
     pub api_token: Option<Secret>,
     /// An OAuth access token, sent as `Bearer`; instead of `email` + `api_token`.
-    #[serde(default)]
     pub oauth_token: Option<Secret>,
     /// Replaces `https://{subdomain}.zendesk.com` for every request and every next-page URL.
-    #[serde(default)]
     pub base_url: Option<String>,
     /// Where the first sync starts (`"2024-03-01"` is UTC midnight, or RFC 3339); default:
     /// the whole history.
-    #[serde(default)]
     pub start_date: Option<StartDate>,
     /// Records per page where the endpoint takes a size (exports up to 1000, lists up to 100).
-    #[serde(default)]
     pub page_size: Option<u32>,
     /// The plan's API limit; the default is the smallest plan's. 0 = no client-side limit.
-    #[serde(default = "default_rpm")]
     pub requests_per_minute: u32,
     /// Zendesk's own limit on the incremental exports. 0 = no client-side limit.
-    #[serde(default = "default_incremental_rpm")]
     pub incremental_requests_per_minute: u32,
     /// How far back before its bookmark each sync re-reads satisfaction ratings. Zendesk does
     /// not document whether the list's `start_time` compares when a survey was offered or
     /// when it was answered; a customer can answer (or change the answer) until the ticket
     /// closes, at most 28 days after it was solved, so the default re-reads 28 days.
-    #[serde(default = "default_ratings_lookback_days")]
     pub ratings_lookback_days: u32,
     /// Zendesk user ids that are bots, not people: the user an admin chose as an AI agent's
     /// sender, third-party bots added as users, integration users. Zendesk's users export
     /// has no bot flag; the system user (`-1`) is always a bot.
-    #[serde(default)]
     pub bot_user_ids: Vec<i64>,
-}
-
-fn default_ratings_lookback_days() -> u32 {
-    28
-}
-
-fn default_rpm() -> u32 {
-    200
-}
-fn default_incremental_rpm() -> u32 {
-    10
 }
 
 impl Default for ZendeskSettings {
@@ -72,9 +50,9 @@ impl Default for ZendeskSettings {
             base_url: None,
             start_date: None,
             page_size: None,
-            requests_per_minute: default_rpm(),
-            incremental_requests_per_minute: default_incremental_rpm(),
-            ratings_lookback_days: default_ratings_lookback_days(),
+            requests_per_minute: 200,
+            incremental_requests_per_minute: 10,
+            ratings_lookback_days: 28,
             bot_user_ids: Vec::new(),
         }
     }
