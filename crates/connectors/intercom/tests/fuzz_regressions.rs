@@ -7,33 +7,28 @@
 
 deskpulse_connector_intercom::fuzz_regression_tests!();
 
-// Findings. Each input is an example of Intercom's OpenAPI description 2.14 (`GET /admins`,
-// `GET /conversations/{id}` "conversation found"; see tests/fixtures/PROVENANCE.md) with one
-// field changed to what the fuzzer found.
-
-/// An admin whose `id` is `""`: storage refuses an empty id, so the page is malformed
-/// rather than an agent nobody can be matched to (it used to map to one).
+/// Each finding fails the page type it was read as. Each input is an example of Intercom's
+/// OpenAPI description 2.14 (`GET /admins`, `GET /conversations/{id}` "conversation found";
+/// see tests/fixtures/PROVENANCE.md) with one field changed to what the fuzzer found.
 #[test]
-fn admin_with_an_empty_id_fails_the_admins_page() {
-    assert!(!finding("admin_empty_id.json").contains(&"admins"));
-}
-
-/// A conversation part (a comment) whose `id` is `""`: its message would have no id.
-#[test]
-fn conversation_part_with_an_empty_id_fails_the_conversation() {
-    assert!(!finding("part_empty_id.json").contains(&"conversation"));
-}
-
-/// `statistics.first_admin_reply_at` of `i64::MAX`: subtracting `created_at` overflowed
-/// (a panic with overflow checks, a wrong figure without); now no instant, so an error.
-#[test]
-fn statistics_time_past_any_instant_fails_the_conversation_instead_of_overflowing() {
-    assert!(!finding("statistics_time_past_any_instant.json").contains(&"conversation"));
-}
-
-/// `statistics.last_close_at` past the last instant of a closed conversation: it used to
-/// become "no solve time" silently; a time that does not parse fails the page.
-#[test]
-fn statistics_close_time_past_any_instant_is_an_error_not_a_missing_solve() {
-    assert!(!finding("statistics_close_time_past_any_instant.json").contains(&"conversation"));
+fn every_finding_fails_its_page() {
+    for (input, page) in [
+        // An admin whose `id` is `""`: storage refuses an empty id, so the page is malformed
+        // rather than an agent nobody can be matched to (it used to map to one).
+        ("admin_empty_id.json", "admins"),
+        // A conversation part (a comment) whose `id` is `""`: its message would have no id.
+        ("part_empty_id.json", "conversation"),
+        // `statistics.first_admin_reply_at` of `i64::MAX`: subtracting `created_at`
+        // overflowed (a panic with overflow checks, a wrong figure without); now no instant,
+        // so an error.
+        ("statistics_time_past_any_instant.json", "conversation"),
+        // `statistics.last_close_at` past the last instant of a closed conversation: it used
+        // to become "no solve time" silently; a time that does not parse fails the page.
+        (
+            "statistics_close_time_past_any_instant.json",
+            "conversation",
+        ),
+    ] {
+        assert!(!finding(input).contains(&page), "{input} read as {page}");
+    }
 }

@@ -10,27 +10,17 @@ use chrono::{DateTime, Utc};
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Record;
 use deskpulse_connector::Secret;
-use deskpulse_connector::http::RetryPolicy;
-use deskpulse_connector::testkit;
+use deskpulse_connector::testkit::fast_retry;
 pub use deskpulse_connector::testkit::{read, read_ok, records};
 use deskpulse_connector_intercom::{Clock, IntercomConnector, IntercomSettings};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub const TOKEN: &str = "dG9rOmIc-Secret-Access-Token-93kd==";
 pub const SEARCH: &str = "/conversations/search";
-
-/// The kit's fast retries, with `Retry-After` honoured up to 4 s.
-pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_retry_after: Duration::from_secs(4),
-        ..testkit::fast_retry()
-    }
-}
 
 pub fn settings(server: &MockServer) -> IntercomSettings {
     settings_at(server.uri(), TOKEN)
