@@ -51,7 +51,12 @@ pub fn settings(server: &MockServer) -> HelpScoutSettings {
 /// The fixtures are dated up to November 2026: the clock is pinned after them, so no
 /// bookmark is ahead of it whatever the machine's date.
 pub fn connector(server: &MockServer) -> HelpScoutConnector {
-    HelpScoutConnector::new(settings(server))
+    connector_with(settings(server))
+}
+
+/// The connector of `s`, with the kit's fast retries and the clock pinned as above.
+pub fn connector_with(s: HelpScoutSettings) -> HelpScoutConnector {
+    HelpScoutConnector::new(s)
         .unwrap()
         .with_retry_policy(fast_retry())
         .with_clock(Clock::fixed("2026-12-01T00:00:00Z".parse().unwrap()))
@@ -66,9 +71,14 @@ pub fn token_mock(token: &str) -> Mock {
             "client_id": CLIENT_ID,
             "client_secret": CLIENT_SECRET,
         })))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "token_type": "bearer", "access_token": token, "expires_in": 172800
-        })))
+        .respond_with(token_answer(token))
+}
+
+/// Help Scout's answer to a token request: `token`, valid two days.
+pub fn token_answer(token: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "token_type": "bearer", "access_token": token, "expires_in": 172800
+    }))
 }
 
 pub async fn mount_token(server: &MockServer) {
@@ -247,6 +257,18 @@ pub fn hal_page(
     total_pages: u64,
     total_elements: u64,
 ) -> ResponseTemplate {
+    let body = hal_body(key, items, number, total_pages, total_elements);
+    ResponseTemplate::new(200).set_body_json(body)
+}
+
+/// The JSON of a HAL page, as `hal_page` answers it.
+pub fn hal_body(
+    key: &str,
+    items: Vec<Value>,
+    number: u64,
+    total_pages: u64,
+    total_elements: u64,
+) -> Value {
     let mut body = json!({
         "page": {"size": 25, "totalElements": total_elements, "totalPages": total_pages, "number": number},
         "_links": {
@@ -260,7 +282,7 @@ pub fn hal_page(
     if !items.is_empty() {
         body["_embedded"] = json!({ key: items });
     }
-    ResponseTemplate::new(200).set_body_json(body)
+    body
 }
 
 pub fn ids(records: &[Record]) -> Vec<String> {

@@ -2,7 +2,7 @@
 //! resume from every checkpoint, 429, 5xx, 401/403, broken pages and secrets in logs, the
 //! typed checkpoints of every stream and the kind's registration.
 
-use crate::common::{conversation, listed, thread};
+use crate::common::{CONVERSATIONS, SYSTEM_USERS, USERS, conversation, hal_body, listed, thread};
 use deskpulse_connector::Clock;
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Secret;
@@ -13,12 +13,22 @@ use deskpulse_connector_helpscout::{
 };
 use serde_json::{Value, json};
 
-fn hal(key: &str, items: Value, number: u64, total_pages: u64, total: u64) -> Value {
-    json!({
-        "_embedded": { key: items },
-        "page": {"size": 25, "totalElements": total, "totalPages": total_pages, "number": number},
-        "_links": {"next": {"href": format!("https://api.helpscout.net/v2/{key}?page={}", number + 1)}}
-    })
+/// A fixture page: `GET path?query` answering `items` (under `key`) as HAL page `number`
+/// of `[number, total_pages, total_elements]`.
+type Page<'a> = (
+    &'a str,
+    Vec<(&'a str, &'a str)>,
+    &'a str,
+    Vec<Value>,
+    [u64; 3],
+);
+
+fn with_pages(f: Fixtures, pages: Vec<Page<'_>>) -> Fixtures {
+    pages
+        .into_iter()
+        .fold(f, |f, (path, query, key, items, [n, of, total])| {
+            f.get(path, &query, hal_body(key, items, n, of, total))
+        })
 }
 
 fn conv(id: i64, at: &str) -> Value {
@@ -37,143 +47,63 @@ fn conv(id: i64, at: &str) -> Value {
 
 fn data_pages(f: Fixtures) -> Fixtures {
     let user = |id: i64| json!({"id": id, "firstName": "Ann", "lastName": "Agent", "type": "user", "updatedAt": format!("2026-11-0{id}T10:00:00Z")});
-    f.get(
-        "/v2/users",
-        &[("page", "1")],
-        hal("users", json!([user(1), user(2)]), 1, 2, 3),
-    )
-    .get(
-        "/v2/users",
-        &[("page", "2")],
-        hal("users", json!([user(3)]), 2, 2, 3),
-    )
-    // AI agents, after the users.
-    .get(
-        "/v3/system-users",
-        &[("page", "1")],
-        hal(
-            "system_users",
-            json!([{"id": 155250, "type": "system_user", "firstName": "AI Agent", "lastName": "",
-                    "role": "user", "createdAt": "2026-04-22T15:17:33Z", "updatedAt": "2026-04-22T15:17:33Z"}]),
-            1,
-            1,
-            1,
-        ),
-    )
-    .get(
-        "/v2/conversations",
-        &[("status", "all"), ("page", "1")],
-        hal(
-            "conversations",
-            json!([
-                conv(1, "2026-11-10T10:00:00Z"),
-                conv(2, "2026-11-10T10:05:00Z")
-            ]),
-            1,
-            2,
-            3,
-        ),
-    )
-    // The restart after page 1, at the newest time it held.
-    .get(
-        "/v2/conversations",
-        &[
-            ("status", "all"),
-            ("modifiedSince", "2026-11-10T10:05:00Z"),
-            ("page", "1"),
-        ],
-        hal(
-            "conversations",
-            json!([
-                conv(2, "2026-11-10T10:05:00Z"),
-                conv(3, "2026-11-10T10:20:00Z")
-            ]),
-            1,
-            1,
-            2,
-        ),
-    )
-    // The `status=spam` pass of the export (Help Scout lists spam as a status of its own).
-    .get(
-        "/v2/conversations",
-        &[
-            ("status", "spam"),
-            ("sortField", "modifiedAt"),
-            ("page", "1"),
-        ],
-        json!({"page": {"size": 25, "totalElements": 0, "totalPages": 0, "number": 1}}),
-    )
-    // The next sync (lookback 0) starts at the bookmark: the last conversation again.
-    .get(
-        "/v2/conversations",
-        &[
-            ("status", "all"),
-            ("modifiedSince", "2026-11-10T10:20:00Z"),
-            ("page", "1"),
-        ],
-        hal(
-            "conversations",
-            json!([conv(3, "2026-11-10T10:20:00Z")]),
-            1,
-            1,
-            1,
-        ),
-    )
+    let ai_agent = json!({"id": 155250, "type": "system_user", "firstName": "AI Agent", "lastName": "",
+                    "role": "user", "createdAt": "2026-04-22T15:17:33Z", "updatedAt": "2026-04-22T15:17:33Z"});
+    let all = |since: Option<&'static str>| {
+        let mut q = vec![("status", "all"), ("page", "1")];
+        q.extend(since.map(|s| ("modifiedSince", s)));
+        q
+    };
+    let (c1, c2, c3) = (
+        || conv(1, "2026-11-10T10:00:00Z"),
+        || conv(2, "2026-11-10T10:05:00Z"),
+        || conv(3, "2026-11-10T10:20:00Z"),
+    );
+    let spam = vec![
+        ("status", "spam"),
+        ("sortField", "modifiedAt"),
+        ("page", "1"),
+    ];
+    #[rustfmt::skip]
+    let pages = vec![
+        (USERS, vec![("page", "1")], "users", vec![user(1), user(2)], [1, 2, 3]),
+        (USERS, vec![("page", "2")], "users", vec![user(3)], [2, 2, 3]),
+        // AI agents, after the users.
+        (SYSTEM_USERS, vec![("page", "1")], "system_users", vec![ai_agent], [1, 1, 1]),
+        (CONVERSATIONS, all(None), "conversations", vec![c1(), c2()], [1, 2, 3]),
+        // The restart after page 1, at the newest time it held.
+        (CONVERSATIONS, all(Some("2026-11-10T10:05:00Z")), "conversations", vec![c2(), c3()], [1, 1, 2]),
+        // The `status=spam` pass of the export (Help Scout lists spam as a status of its own).
+        (CONVERSATIONS, spam, "conversations", vec![], [1, 0, 0]),
+        // The next sync (lookback 0) starts at the bookmark: the last conversation again.
+        (CONVERSATIONS, all(Some("2026-11-10T10:20:00Z")), "conversations", vec![c3()], [1, 1, 1]),
+    ];
+    with_pages(f, pages)
 }
 
 /// The id sweep: `status=all` by `createdAt` keyset (page 1, then page 1 again from the
 /// newest `createdAt` read minus a second), then `status=spam` (empty).
 fn roster_pages(f: Fixtures) -> Fixtures {
-    let by_created = [
-        ("status", "all"),
-        ("sortField", "createdAt"),
-        ("sortOrder", "asc"),
-        ("page", "1"),
-    ];
-    f.get(
-        "/v2/conversations",
-        &by_created,
-        hal(
-            "conversations",
-            json!([
-                listed(1, "closed", "2026-11-10T10:00:00Z"),
-                listed(2, "closed", "2026-11-10T10:05:00Z")
-            ]),
-            1,
-            2,
-            3,
-        ),
-    )
-    .get(
-        "/v2/conversations",
-        &[
-            by_created[0],
-            by_created[1],
-            by_created[2],
-            by_created[3],
-            ("query", "(createdAt:[2026-11-10T10:04:59Z TO *])"),
-        ],
-        hal(
-            "conversations",
-            json!([
-                listed(2, "closed", "2026-11-10T10:05:00Z"),
-                listed(3, "closed", "2026-11-10T10:20:00Z")
-            ]),
-            1,
-            1,
-            2,
-        ),
-    )
-    .get(
-        "/v2/conversations",
-        &[
-            ("status", "spam"),
+    let by_created = |status, from: Option<&'static str>| {
+        let mut q = vec![
+            ("status", status),
             ("sortField", "createdAt"),
             ("sortOrder", "asc"),
             ("page", "1"),
-        ],
-        json!({"page": {"size": 25, "totalElements": 0, "totalPages": 0, "number": 1}}),
-    )
+        ];
+        q.extend(from.map(|f| ("query", f)));
+        q
+    };
+    let c = |id, at| listed(id, "closed", at);
+    #[rustfmt::skip]
+    let pages = vec![
+        (CONVERSATIONS, by_created("all", None), "conversations",
+            vec![c(1, "2026-11-10T10:00:00Z"), c(2, "2026-11-10T10:05:00Z")], [1, 2, 3]),
+        (CONVERSATIONS, by_created("all", Some("(createdAt:[2026-11-10T10:04:59Z TO *])")), "conversations",
+            vec![c(2, "2026-11-10T10:05:00Z"), c(3, "2026-11-10T10:20:00Z")], [1, 1, 2]),
+        (CONVERSATIONS, by_created("spam", None), "conversations", vec![], [1, 0, 0]),
+    ];
+    with_pages(f, pages)
 }
 
 /// The kit compares runs record by record: the sweep's times must not depend on the clock.

@@ -6,7 +6,7 @@ use crate::common::*;
 use crate::conversations::{export, mount_three_pages};
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::{ConnectorError, Secret};
-use deskpulse_connector_helpscout::{HelpScoutConnector, HelpScoutSettings};
+use deskpulse_connector_helpscout::HelpScoutSettings;
 use serde_json::json;
 use std::time::{Duration, Instant};
 use wiremock::matchers::{header, method, path};
@@ -97,9 +97,7 @@ async fn static_access_token_needs_no_token_request() {
         access_token: Some(Secret::new("pre-issued-abc")),
         ..settings(&server)
     };
-    let c = HelpScoutConnector::new(s)
-        .unwrap()
-        .with_retry_policy(fast_retry());
+    let c = connector_with(s);
     read_ok(&c, "users", None).await;
 }
 
@@ -109,9 +107,7 @@ async fn base_url_prefix_and_token_url() {
     // The token URL follows `base_url`, prefix included.
     Mock::given(method("POST"))
         .and(path(format!("/proxy/helpscout{TOKEN_PATH}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "token_type": "bearer", "access_token": TOKEN, "expires_in": 172800
-        })))
+        .respond_with(token_answer(TOKEN))
         .expect(1)
         .mount(&server)
         .await;
@@ -129,9 +125,7 @@ async fn base_url_prefix_and_token_url() {
         base_url: Some(format!("{}/proxy/helpscout/", server.uri())),
         ..settings(&server)
     };
-    let c = HelpScoutConnector::new(s)
-        .unwrap()
-        .with_retry_policy(fast_retry());
+    let c = connector_with(s);
     // The SDK's `settings::base_url` keeps the prefix without its trailing slash.
     assert_eq!(
         c.base_url().as_str(),
@@ -143,9 +137,7 @@ async fn base_url_prefix_and_token_url() {
     let other = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/auth/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "token_type": "bearer", "access_token": TOKEN, "expires_in": 172800
-        })))
+        .respond_with(token_answer(TOKEN))
         .expect(1)
         .mount(&other)
         .await;
@@ -161,9 +153,7 @@ async fn base_url_prefix_and_token_url() {
         token_url: Some(format!("{}/auth/token", other.uri())),
         ..settings(&data)
     };
-    let c = HelpScoutConnector::new(s)
-        .unwrap()
-        .with_retry_policy(fast_retry());
+    let c = connector_with(s);
     read_ok(&c, "users", None).await;
 }
 

@@ -72,10 +72,7 @@ fn roster_connector(server: &MockServer, every: &str) -> HelpScoutConnector {
         roster_every: every.into(),
         ..settings(server)
     };
-    HelpScoutConnector::new(s)
-        .unwrap()
-        .with_retry_policy(fast_retry())
-        .with_clock(Clock::from_fn(now))
+    connector_with(s).with_clock(Clock::from_fn(now))
 }
 
 fn rosters(records: &[Record]) -> Vec<TicketRoster> {
