@@ -27,18 +27,15 @@ use deskpulse_storage::testing::TestDb;
 use serde_json::{Value, json};
 use wiremock::MockServer;
 
-fn t(
-    id: i64,
-    channel: &str,
-    status: &str,
-    created: &str,
-    updated: &str,
-    closed: Option<&str>,
-) -> Value {
-    let mut v = ticket(id, status, created, updated);
+/// A ticket of November 2026 (times written `MM-DDTHH:MM`), closed at `closed` or, with
+/// `""`, open.
+fn t(id: i64, channel: &str, created: &str, updated: &str, closed: &str) -> Value {
+    let nov = |s: &str| format!("2026-{s}:00");
+    let status = if closed.is_empty() { "open" } else { "closed" };
+    let mut v = ticket(id, status, &nov(created), &nov(updated));
     v["channel"] = json!(channel);
     v["via"] = json!(if channel == "chat" { "chat" } else { "email" });
-    v["closed_datetime"] = json!(closed);
+    v["closed_datetime"] = json!((!closed.is_empty()).then(|| nov(closed)));
     v
 }
 
@@ -65,77 +62,25 @@ async fn account() -> MockServer {
     ]);
     mount_pages(&server, "/api/users", &[], vec![(team, None)]).await;
 
-    let mut t204 = t(
-        204,
-        "email",
-        "closed",
-        "2026-11-12T09:00:00",
-        "2026-11-12T12:00:00",
-        Some("2026-11-12T12:00:00"),
-    );
+    let mut t204 = t(204, "email", "11-12T09:00", "11-12T12:00", "11-12T12:00");
     t204["from_agent"] = json!(true);
-    let mut t205 = t(
-        205,
-        "email",
-        "open",
-        "2026-11-12T13:00:00",
-        "2026-11-12T13:00:00",
-        None,
-    );
+    let mut t205 = t(205, "email", "11-12T13:00", "11-12T13:00", "");
     t205["spam"] = json!(true);
-    let mut t206 = t(
-        206,
-        "email",
-        "closed",
-        "2026-11-13T09:00:00",
-        "2026-11-13T09:40:00",
-        Some("2026-11-13T09:35:00"),
-    );
+    let mut t206 = t(206, "email", "11-13T09:00", "11-13T09:40", "11-13T09:35");
     t206["trashed_datetime"] = json!("2026-11-13T09:40:00");
     // Newest update first, two pages.
-    let page1 = vec![
+    let page1 = json!([
         t206,
         t205,
         t204,
-        t(
-            203,
-            "email",
-            "open",
-            "2026-11-11T08:00:00",
-            "2026-11-11T10:00:00",
-            None,
-        ),
-    ];
-    let page2 = vec![
-        t(
-            202,
-            "chat",
-            "closed",
-            "2026-11-10T10:00:00",
-            "2026-11-10T13:00:00",
-            Some("2026-11-10T13:00:00"),
-        ),
-        t(
-            207,
-            "email",
-            "closed",
-            "2026-11-05T09:00:00",
-            "2026-11-10T09:00:00",
-            Some("2026-11-10T09:00:00"),
-        ),
-        t(
-            201,
-            "email",
-            "closed",
-            "2026-11-09T09:00:00",
-            "2026-11-09T12:00:00",
-            Some("2026-11-09T12:00:00"),
-        ),
-    ];
-    let pages = vec![
-        (Value::Array(page1), Some("g1")),
-        (Value::Array(page2), None),
-    ];
+        t(203, "email", "11-11T08:00", "11-11T10:00", "")
+    ]);
+    let page2 = json!([
+        t(202, "chat", "11-10T10:00", "11-10T13:00", "11-10T13:00"),
+        t(207, "email", "11-05T09:00", "11-10T09:00", "11-10T09:00"),
+        t(201, "email", "11-09T09:00", "11-09T12:00", "11-09T12:00"),
+    ]);
+    let pages = vec![(page1, Some("g1")), (page2, None)];
     mount_pages(&server, "/api/tickets", &[], pages).await;
 
     let mut note = m(4, 202, "8", "2026-11-10T10:10:00");
@@ -177,21 +122,21 @@ async fn account() -> MockServer {
             202,
             Some(2),
             "2026-11-10T14:00:00",
-            Some("2026-11-11T09:00:00"),
+            Some("2026-11-11T09:00:00")
         ),
         survey(
             307,
             207,
             Some(4),
             "2026-11-10T10:00:00",
-            Some("2026-11-17T08:00:00"),
+            Some("2026-11-17T08:00:00")
         ),
         survey(
             301,
             201,
             Some(5),
             "2026-11-09T13:00:00",
-            Some("2026-11-10T08:00:00"),
+            Some("2026-11-10T08:00:00")
         ),
     ]);
     mount_pages(
