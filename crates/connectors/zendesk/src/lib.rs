@@ -7,8 +7,8 @@
 //! request and every next page goes to the configured base URL; the incremental exports
 //! share their own rate budget (Zendesk allows 10 requests a minute there).
 //!
-//! The kind is declared once, by [`Zendesk`] ([`ConnectorFactory`]); `KIND`, `STREAMS`,
-//! `LIMITS` and [`settings_keys`] are its values, for the CLI until it lists the factory.
+//! The kind is declared once, by [`Zendesk`] ([`ConnectorFactory`]); [`STREAMS`] and
+//! [`settings_keys`] are its values, for the CLI and the bench until they read the factory.
 
 mod api;
 #[doc(hidden)]
@@ -57,12 +57,8 @@ impl ConnectorFactory for Zendesk {
     }
 }
 
-/// The `kind` of a Zendesk source ([`Zendesk`]'s).
-pub const KIND: &str = Zendesk::KIND;
 /// The streams ([`Zendesk`]'s).
 pub const STREAMS: &[StreamSpec] = Zendesk::STREAMS;
-/// The KPIs Zendesk's API cannot support ([`Zendesk`]'s: none).
-pub const LIMITS: &[KpiLimit] = Zendesk::LIMITS;
 
 /// The keys a `[[sources]]` entry of kind `zendesk` may have (besides the common ones), read
 /// from [`ZendeskSettings`]' serde derive.
