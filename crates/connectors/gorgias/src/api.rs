@@ -45,6 +45,9 @@ fn time<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
     parse_time(&s).map_err(serde::de::Error::custom)
 }
 
+/// A missing, `null` or blank time is `None`. (A field of the payloads below that may be missing is
+/// an `Option`: serde's derive reads a missing `Option` as `None`, except through
+/// `deserialize_with`, which is why only the time fields say `default`.)
 fn opt_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
     match Option::<String>::deserialize(d)? {
         None => Ok(None),
@@ -65,7 +68,6 @@ pub(crate) struct ListPage<T> {
 #[derive(Deserialize)]
 pub(crate) struct ListMeta {
     /// `null` on the last page: Gorgias's end-of-stream signal.
-    #[serde(default)]
     pub(crate) next_cursor: Option<String>,
 }
 
@@ -117,7 +119,6 @@ pub(crate) struct IdRef {
 #[derive(Deserialize)]
 pub(crate) struct CustomerRef {
     id: i64,
-    #[serde(default)]
     email: Option<String>,
 }
 
@@ -130,26 +131,16 @@ pub(crate) struct Tag {
 pub(crate) struct GTicket {
     id: i64,
     status: String,
-    #[serde(default)]
     channel: Option<String>,
-    #[serde(default)]
     from_agent: Option<bool>,
-    #[serde(default)]
     spam: Option<bool>,
-    #[serde(default)]
     priority: Option<String>,
-    #[serde(default)]
     customer: Option<CustomerRef>,
-    #[serde(default)]
     assignee_user: Option<IdRef>,
-    #[serde(default)]
     assignee_team: Option<IdRef>,
     /// Newer payloads also carry the ids flat.
-    #[serde(default)]
     assignee_user_id: Option<i64>,
-    #[serde(default)]
     assignee_team_id: Option<i64>,
-    #[serde(default)]
     tags: Option<Vec<Tag>>,
     #[serde(deserialize_with = "time")]
     created_datetime: DateTime<Utc>,
@@ -278,13 +269,9 @@ pub(crate) struct GMessage {
     ticket_id: i64,
     public: bool,
     from_agent: bool,
-    #[serde(default)]
     channel: Option<String>,
-    #[serde(default)]
     via: Option<String>,
-    #[serde(default)]
     sender: Option<IdRef>,
-    #[serde(default)]
     rule_id: Option<i64>,
     #[serde(deserialize_with = "time")]
     created_datetime: DateTime<Utc>,
@@ -343,11 +330,8 @@ pub(crate) fn map_message(m: GMessage) -> Result<Vec<Record>, String> {
 #[derive(Deserialize)]
 pub(crate) struct GSurvey {
     id: i64,
-    #[serde(default)]
     ticket_id: Option<i64>,
-    #[serde(default)]
     score: Option<f64>,
-    #[serde(default)]
     body_text: Option<String>,
     #[serde(deserialize_with = "time")]
     created_datetime: DateTime<Utc>,
@@ -393,19 +377,14 @@ pub(crate) fn map_survey(s: GSurvey) -> Result<Vec<Record>, String> {
 #[derive(Deserialize)]
 pub(crate) struct GUser {
     id: i64,
-    #[serde(default)]
     name: Option<String>,
-    #[serde(default)]
     firstname: Option<String>,
-    #[serde(default)]
     lastname: Option<String>,
-    #[serde(default)]
     role: Option<Role>,
 }
 
 #[derive(Deserialize)]
 struct Role {
-    #[serde(default)]
     name: Option<String>,
 }
 
