@@ -44,56 +44,46 @@ fn rated(mut t: Value, cust: i64, rating: &str) -> Value {
     t
 }
 
-fn closed(mut c: Value, by: i64, when: &str) -> Value {
-    c["closedBy"] = json!(by);
-    c["closedAt"] = json!(when);
-    c["userUpdatedAt"] = json!(when);
+/// A conversation closed by its last thread: that thread's author and time are its
+/// `closedBy` and `closedAt` (and its last update).
+fn closed(id: i64, created_at: &str, threads: Vec<Value>) -> Value {
+    let last = threads.last().unwrap();
+    let (by, when) = (last["createdBy"]["id"].clone(), last["createdAt"].clone());
+    let mut c = conversation(id, "closed", created_at, threads);
+    c["closedBy"] = by;
+    c["closedAt"] = when.clone();
+    c["userUpdatedAt"] = when;
     c
 }
 
 fn account() -> (Vec<Value>, Vec<Value>) {
     let c201 = closed(
-        conversation(
-            201,
-            "closed",
-            &at(9, "09:00"),
-            vec![
-                customer(2011, 901, "active", &at(9, "09:00")),
-                rated(reply(2012, 5, "closed", &at(9, "09:30")), 901, "great"),
-            ],
-        ),
-        5,
-        &at(9, "09:30"),
+        201,
+        &at(9, "09:00"),
+        vec![
+            customer(2011, 901, "active", &at(9, "09:00")),
+            rated(reply(2012, 5, "closed", &at(9, "09:30")), 901, "great"),
+        ],
     );
     let c202 = closed(
-        conversation(
-            202,
-            "closed",
-            &at(9, "10:00"),
-            vec![
-                customer(2021, 902, "active", &at(9, "10:00")),
-                reply(2022, 5, "pending", &at(9, "10:20")),
-                customer(2023, 902, "active", &at(9, "11:00")),
-                rated(reply(2024, 6, "closed", &at(9, "12:00")), 902, "not-good"),
-            ],
-        ),
-        6,
-        &at(9, "12:00"),
+        202,
+        &at(9, "10:00"),
+        vec![
+            customer(2021, 902, "active", &at(9, "10:00")),
+            reply(2022, 5, "pending", &at(9, "10:20")),
+            customer(2023, 902, "active", &at(9, "11:00")),
+            rated(reply(2024, 6, "closed", &at(9, "12:00")), 902, "not-good"),
+        ],
     );
     let c203 = closed(
-        conversation(
-            203,
-            "closed",
-            &at(10, "08:00"),
-            vec![
-                customer(2031, 903, "active", &at(10, "08:00")),
-                reply(2032, 6, "closed", &at(10, "10:00")),
-                customer(2033, 903, "active", &at(11, "09:00")),
-                rated(reply(2034, 6, "closed", &at(11, "09:30")), 903, "ok"),
-            ],
-        ),
-        6,
-        &at(11, "09:30"),
+        203,
+        &at(10, "08:00"),
+        vec![
+            customer(2031, 903, "active", &at(10, "08:00")),
+            reply(2032, 6, "closed", &at(10, "10:00")),
+            customer(2033, 903, "active", &at(11, "09:00")),
+            rated(reply(2034, 6, "closed", &at(11, "09:30")), 903, "ok"),
+        ],
     );
     let c204 = conversation(
         204,
@@ -105,18 +95,13 @@ fn account() -> (Vec<Value>, Vec<Value>) {
         ],
     );
     let mut c205 = closed(
-        conversation(
-            205,
-            "closed",
-            &at(11, "09:00"),
-            vec![
-                reply(2051, 5, "active", &at(11, "09:00")),
-                customer(2052, 905, "nochange", &at(11, "10:00")),
-                reply(2053, 5, "closed", &at(11, "11:00")),
-            ],
-        ),
-        5,
-        &at(11, "11:00"),
+        205,
+        &at(11, "09:00"),
+        vec![
+            reply(2051, 5, "active", &at(11, "09:00")),
+            customer(2052, 905, "nochange", &at(11, "10:00")),
+            reply(2053, 5, "closed", &at(11, "11:00")),
+        ],
     );
     c205["createdBy"] = json!({"id": 5, "type": "user"});
     let c206 = conversation(
