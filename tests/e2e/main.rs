@@ -15,6 +15,7 @@ mod forget;
 mod golden;
 mod gorgias_csat;
 mod harness;
+mod helpscout_fidelity;
 mod import;
 mod reconcile;
 mod secrets;
