@@ -7,22 +7,20 @@
 //! new ids and times.
 
 use deskpulse_connector::HttpConnector as _;
-use deskpulse_connector::Secret;
 use deskpulse_connector::testkit::{Conformance, Fixtures, Target};
 use deskpulse_connector_freshdesk::{
-    AgentsPos, Freshdesk, FreshdeskConnector, FreshdeskSettings, RatingsPos, TicketsPos,
+    AgentsPos, Freshdesk, FreshdeskConnector, RatingsPos, TicketsPos,
 };
 use serde_json::{Value, json};
 
-// The wiremock tests' recorded payloads; `fixture` (python-freshdesk's samples) is theirs only.
+// The wiremock tests' settings and recorded payloads; `fixture` (python-freshdesk's samples)
+// is theirs only.
 #[allow(dead_code)]
-#[path = "freshdesk/recorded.rs"]
-mod recorded;
-use recorded::{EPOCH, T1, T2, T3, airbyte, rating, reply, ticket};
-
-const TICKETS: &str = "/api/v2/tickets";
-const AGENTS: &str = "/api/v2/agents";
-const RATINGS: &str = "/api/v2/surveys/satisfaction_ratings";
+#[path = "freshdesk/shared.rs"]
+mod shared;
+use shared::{
+    AGENTS, EPOCH, RATINGS, T1, T2, T3, TICKETS, airbyte, rating, reply, settings_at, ticket,
+};
 
 fn agent(id: i64) -> Value {
     let mut a = airbyte("agents").remove(1);
@@ -95,15 +93,7 @@ fn fixtures() -> Fixtures {
 #[tokio::test]
 async fn freshdesk_passes_the_conformance_kit() {
     Conformance::new(fixtures(), |t: &Target| {
-        let settings = FreshdeskSettings {
-            domain: Some("acme".into()),
-            api_key: Some(Secret::new(t.secret.clone())),
-            base_url: Some(t.base_url.clone()),
-            page_size: Some(2),
-            requests_per_minute: 0,
-            ticket_list_requests_per_minute: 0,
-            ..FreshdeskSettings::default()
-        };
+        let settings = settings_at(t.base_url.clone(), &t.secret);
         Box::new(
             FreshdeskConnector::new(settings)
                 .unwrap()

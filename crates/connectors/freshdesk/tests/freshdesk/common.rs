@@ -1,11 +1,9 @@
 //! Shared builders: the connector against a mock server, and pages shaped like Freshdesk's
 //! documented responses.
 
-pub use crate::recorded::*;
+pub use crate::shared::*;
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Record;
-use deskpulse_connector::Secret;
-use deskpulse_connector::http::RetryPolicy;
 use deskpulse_connector::testkit;
 pub use deskpulse_connector::testkit::{
     assert_malformed, assert_resumes_exactly_mid_pass, checkpoints, read, read_ok, records,
@@ -13,46 +11,25 @@ pub use deskpulse_connector::testkit::{
 use deskpulse_connector_freshdesk::{FreshdeskConnector, FreshdeskSettings};
 use deskpulse_model::{Message, Ticket, TicketStatus, VendorMetrics};
 use serde_json::{Value, json};
-use std::time::Duration;
 use wiremock::matchers::{path, path_regex, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 pub const KEY: &str = "fd-ApiKey-9Xq2LmZ7wR";
-pub const TICKETS: &str = "/api/v2/tickets";
-pub const AGENTS: &str = "/api/v2/agents";
-pub const RATINGS: &str = "/api/v2/surveys/satisfaction_ratings";
 
-/// The kit's fast retries, with `Retry-After` honoured up to 3 s.
-pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_retry_after: Duration::from_secs(3),
-        ..testkit::fast_retry()
-    }
-}
-
-/// Page size 2, so a few records make several pages.
+/// The test settings against `server`.
 pub fn settings(server: &MockServer) -> FreshdeskSettings {
-    FreshdeskSettings {
-        domain: Some("acme".into()),
-        api_key: Some(Secret::new(KEY)),
-        base_url: Some(server.uri()),
-        page_size: Some(2),
-        // The mock is not rate limited; keep the tests fast.
-        requests_per_minute: 0,
-        ticket_list_requests_per_minute: 0,
-        ..FreshdeskSettings::default()
-    }
+    settings_at(server.uri(), KEY)
 }
 
 pub fn connector(server: &MockServer) -> FreshdeskConnector {
     connector_of(settings(server))
 }
 
-/// The connector on other settings, with the fast retries.
+/// The connector on other settings, with the kit's fast retries.
 pub fn connector_of(settings: FreshdeskSettings) -> FreshdeskConnector {
     FreshdeskConnector::new(settings)
         .unwrap()
-        .with_retry_policy(fast_retry())
+        .with_retry_policy(testkit::fast_retry())
 }
 
 pub fn at(s: &str) -> chrono::DateTime<chrono::Utc> {

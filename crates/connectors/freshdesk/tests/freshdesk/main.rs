@@ -10,7 +10,7 @@ mod http;
 mod mapping;
 mod positions;
 mod ratings;
-mod recorded;
 mod settings;
+mod shared;
 mod tickets;
 mod vendor;

@@ -1,13 +1,34 @@
-//! The recorded payloads (`tests/fixtures`: python-freshdesk's samples, BSD-2-Clause;
-//! Airbyte's sandbox records, MIT) and the builders that give them new ids and times. Shared
-//! by the wiremock tests and the conformance test (`#[path]`: a test binary of its own).
+//! What the wiremock tests and the conformance test (`#[path]`: a test binary of its own)
+//! share: the connector's test settings, the recorded payloads (`tests/fixtures`:
+//! python-freshdesk's samples, BSD-2-Clause; Airbyte's sandbox records, MIT) and the
+//! builders that give them new ids and times.
 
+use deskpulse_connector::Secret;
+use deskpulse_connector_freshdesk::FreshdeskSettings;
 use serde_json::Value;
+
+pub const TICKETS: &str = "/api/v2/tickets";
+pub const AGENTS: &str = "/api/v2/agents";
+pub const RATINGS: &str = "/api/v2/surveys/satisfaction_ratings";
 
 pub const EPOCH: &str = "1970-01-01T00:00:00Z";
 pub const T1: &str = "2026-11-02T10:00:00Z";
 pub const T2: &str = "2026-11-03T10:00:00Z";
 pub const T3: &str = "2026-11-04T10:00:00Z";
+
+/// The settings against a fake at `base_url` with API key `key`: page size 2, so a few
+/// records make several pages; no client-side rate limits (the fakes have none).
+pub fn settings_at(base_url: String, key: &str) -> FreshdeskSettings {
+    FreshdeskSettings {
+        domain: Some("acme".into()),
+        api_key: Some(Secret::new(key)),
+        base_url: Some(base_url),
+        page_size: Some(2),
+        requests_per_minute: 0,
+        ticket_list_requests_per_minute: 0,
+        ..FreshdeskSettings::default()
+    }
+}
 
 /// A python-freshdesk sample, as recorded.
 pub fn fixture(name: &str) -> Value {
