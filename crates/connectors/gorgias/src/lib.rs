@@ -22,11 +22,11 @@
 //! solved). So the connector leaves `first_solved_at` and `reopens` empty — never a
 //! `reopens: 0` or a first solve copied from the last close, which would read as "solved
 //! at first contact, never reopened" — and declares the KPIs that need them in
-//! [`Gorgias`]'s `LIMITS`: the report leaves Gorgias tickets out of those, and says why. Nor do the lists give
-//! merges (not distinguishable in the documented ticket payload) or the agent a survey
-//! rates (the documented survey object names none: per-agent CSAT follows the ticket's
-//! assignee). A closed ticket snoozed until after its last update is on hold: Gorgias
-//! reopens it when the snooze ends.
+//! [`Gorgias`]'s `LIMITS`: the report leaves Gorgias tickets out of those, and says why.
+//! Nor do the lists give merges (not distinguishable in the documented ticket payload) or
+//! the agent a survey rates (the documented survey object names none: per-agent CSAT
+//! follows the ticket's assignee). A closed ticket snoozed until after its last update is
+//! on hold: Gorgias reopens it when the snooze ends.
 
 mod api;
 #[doc(hidden)]
