@@ -133,6 +133,20 @@ pub fn rating(id: u64, score: &str, created: &str, updated: &str, comment: Optio
     })
 }
 
+/// The records of one variant, in order: `only!(recs, Ticket)` is every `&Ticket` of `recs`.
+macro_rules! only {
+    ($records:expr, $variant:ident) => {
+        $records
+            .iter()
+            .filter_map(|r| match r {
+                deskpulse_connector::Record::$variant(x) => Some(x),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+}
+pub(crate) use only;
+
 pub fn ids(records: &[Record]) -> Vec<String> {
     records
         .iter()

@@ -229,13 +229,7 @@ async fn pages_maps_and_resumes() {
 }
 
 fn status_changes(records: &[Record]) -> Vec<&StatusChange> {
-    records
-        .iter()
-        .filter_map(|r| match r {
-            Record::StatusChange(s) => Some(s),
-            _ => None,
-        })
-        .collect()
+    only!(records, StatusChange)
 }
 
 async fn read_page(body: Value) -> Vec<Record> {
@@ -305,15 +299,8 @@ async fn bare_status_child_of_the_older_documented_example_is_stored() {
 #[tokio::test]
 async fn documented_comment_event_is_a_message() {
     let recs = read_page(doc_fixture("ticket_events_export.json")).await;
-    let messages: Vec<&Message> = recs
-        .iter()
-        .filter_map(|r| match r {
-            Record::Message(m) => Some(m),
-            _ => None,
-        })
-        .collect();
     assert_eq!(
-        messages,
+        only!(recs, Message),
         vec![&Message {
             external_id: "91048994488".into(),
             ticket_id: "123".into(),
@@ -368,20 +355,14 @@ async fn system_user_public_comment_is_a_bot_reply_and_its_note_is_system() {
         ])],
         "count": 1, "end_of_stream": true, "end_time": 1709283600, "next_page": null,
     });
-    let kinds: Vec<(String, AuthorKind)> = read_page(body)
-        .await
-        .into_iter()
-        .filter_map(|r| match r {
-            Record::Message(m) => Some((m.external_id, m.author_kind)),
-            _ => None,
-        })
+    let recs = read_page(body).await;
+    let kinds: Vec<(&str, AuthorKind)> = only!(recs, Message)
+        .iter()
+        .map(|m| (m.external_id.as_str(), m.author_kind))
         .collect();
     assert_eq!(
         kinds,
-        vec![
-            ("951".to_string(), AuthorKind::Bot),
-            ("952".to_string(), AuthorKind::System)
-        ]
+        vec![("951", AuthorKind::Bot), ("952", AuthorKind::System)]
     );
 }
 

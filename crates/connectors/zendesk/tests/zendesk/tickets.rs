@@ -102,13 +102,7 @@ async fn pages_maps_and_resumes() {
         "an empty page that is not the end of the stream must not stop the sync"
     );
     let recs = records(&batches);
-    let tickets: Vec<&Ticket> = recs
-        .iter()
-        .filter_map(|r| match r {
-            Record::Ticket(t) => Some(t),
-            _ => None,
-        })
-        .collect();
+    let tickets = only!(recs, Ticket);
     assert_eq!(tickets.len(), 11);
     // Every other record is the vendor's figures of a ticket with a metric set, right
     // after that ticket: the recorded 2 and 3, and 14; the deleted 12 gets none.

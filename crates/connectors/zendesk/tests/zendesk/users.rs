@@ -44,41 +44,35 @@ async fn pages_agents_and_customers_and_resumes() {
         vec![json!({"cursor": "u1"}), json!({"cursor": "u2"})]
     );
     let all = records(&batches);
-    let agents: Vec<&Record> = all
-        .iter()
-        .filter(|r| matches!(r, Record::Agent(_)))
-        .collect();
+    let agents = only!(all, Agent);
     assert_eq!(
         agents,
         vec![
-            &Record::Agent(Agent {
+            &Agent {
                 external_id: "369537351454".into(),
                 name: "nukosuke".into(),
                 is_bot: false
-            }),
-            &Record::Agent(Agent {
+            },
+            &Agent {
                 external_id: "501".into(),
                 name: "Bea Agent".into(),
                 is_bot: false
-            }),
+            },
         ]
     );
     // End-users become customers: an id and an address for storage to hash, no name.
-    let customers: Vec<&Record> = all
-        .iter()
-        .filter(|r| matches!(r, Record::Customer(_)))
-        .collect();
+    let customers = only!(all, Customer);
     assert_eq!(
         customers,
         vec![
-            &Record::Customer(Customer {
+            &Customer {
                 external_id: "369531345753".into(),
                 email: Some("customer@example.com".into()),
-            }),
-            &Record::Customer(Customer {
+            },
+            &Customer {
                 external_id: "502".into(),
                 email: Some("carl@example.com".into()),
-            }),
+            },
         ]
     );
     assert_eq!(all.len(), agents.len() + customers.len());
