@@ -260,12 +260,7 @@ async fn golden(store: &Store) {
         .unwrap()
         .in_zone(chrono_tz::UTC);
     // 2026-11-09 00:00 to 2026-11-16 00:00 UTC.
-    assert_eq!(
-        period.start,
-        "2026-11-09T00:00:00Z"
-            .parse::<chrono::DateTime<chrono::Utc>>()
-            .unwrap()
-    );
+    assert_eq!(period.start, at("2026-11-09T00:00:00Z"));
     let input = store
         .load_report_input(&[SOURCE.into()], period.start, period.end)
         .await
