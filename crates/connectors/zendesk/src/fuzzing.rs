@@ -10,7 +10,7 @@
 #[path = "../../fuzzing_invariants.rs"]
 pub mod invariants;
 
-use crate::api::{RatingsPage, TicketEventsPage, User, ZTicket};
+use crate::api::{User, ZTicket};
 use crate::streams::ExportItem;
 use crate::streams::{Export, Ratings, TicketEvents};
 use crate::{ZendeskConnector, ZendeskSettings};
@@ -53,9 +53,16 @@ fn parse<T: serde::de::DeserializeOwned>(data: &[u8]) -> Result<T, String> {
     serde_json::from_slice(data).map_err(|e| e.to_string())
 }
 
-fn map_all<M: Mapping>(decl: &M, items: Vec<M::Item>) -> Result<Vec<Record>, String> {
+/// Maps every item as a sync does, each after `read` has looked at it the way the paginator
+/// does (the same-second remedy's `item_time`, a bookmark).
+fn map_all<M: Mapping>(
+    decl: &M,
+    items: Vec<M::Item>,
+    read: impl Fn(&M::Item),
+) -> Result<Vec<Record>, String> {
     let mut out = Vec::new();
     for item in items {
+        read(&item);
         out.extend(decl.map(item)?);
     }
     Ok(out)
@@ -63,24 +70,21 @@ fn map_all<M: Mapping>(decl: &M, items: Vec<M::Item>) -> Result<Vec<Record>, Str
 
 fn export<I: ExportItem>(data: &[u8]) -> Result<Vec<Record>, String> {
     let decl = Export::<I>::new(connector());
-    map_all(&decl, decl.page(parse(data)?)?.items)
+    map_all(&decl, decl.page(parse(data)?)?.items, |_| {})
 }
 
 fn ticket_events(data: &[u8]) -> Result<Vec<Record>, String> {
     let decl = TicketEvents { c: connector() };
-    let page = decl.page(parse::<TicketEventsPage>(data)?)?;
-    for e in &page.items {
-        // Read by the same-second remedy.
+    let page = decl.page(parse(data)?)?;
+    map_all(&decl, page.items, |e| {
         let _ = decl.item_time(e);
-    }
-    map_all(&decl, page.items)
+    })
 }
 
 fn ratings(data: &[u8]) -> Result<Vec<Record>, String> {
     let decl = Ratings { c: connector() };
-    let page = decl.page(parse::<RatingsPage>(data)?)?;
-    for r in &page.items {
+    let page = decl.page(parse(data)?)?;
+    map_all(&decl, page.items, |r| {
         let _ = decl.bookmark(r);
-    }
-    map_all(&decl, page.items)
+    })
 }

@@ -72,7 +72,7 @@ fn dataset() -> Vec<Value> {
 }
 
 #[tokio::test]
-async fn pages_maps_skips_offered_and_resumes() {
+async fn pages_maps_and_skips_offered() {
     let server = MockServer::start().await;
     get(RATINGS, &[], RatingsApi::new(dataset()))
         .mount(&server)

@@ -152,7 +152,7 @@ fn change(
 }
 
 #[tokio::test]
-async fn pages_maps_and_resumes() {
+async fn pages_and_maps() {
     let server = MockServer::start().await;
     mount(&server).await;
     let c = connector(&server);

@@ -86,7 +86,7 @@ pub async fn mount_tickets(server: &MockServer) {
 }
 
 #[tokio::test]
-async fn pages_maps_and_resumes() {
+async fn pages_and_maps() {
     let server = MockServer::start().await;
     mount_tickets(&server).await;
     let c = connector(&server);

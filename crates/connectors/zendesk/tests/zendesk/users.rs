@@ -12,7 +12,7 @@ fn page(users: serde_json::Value, after: &str, eos: bool) -> ResponseTemplate {
 }
 
 #[tokio::test]
-async fn pages_agents_and_customers_and_resumes() {
+async fn pages_agents_and_customers() {
     let server = MockServer::start().await;
     // Page 1: the recorded go-zendesk users (an end-user and an admin).
     let recorded = fixture("users.json")["users"].clone();
