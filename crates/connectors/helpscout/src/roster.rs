@@ -371,43 +371,37 @@ pub(crate) fn roster<'a>(c: &'a HelpScoutConnector, from: Option<Checkpoint>) ->
         check_order(&items, sweep.from)?;
         let mut ids = live_ids(&items);
 
-        if last {
-            if sweep.pass == Pass::All {
-                let next = Sweep {
-                    pass: Pass::Spam,
-                    from: None,
-                    ..sweep.clone()
-                };
-                let batch = Batch {
-                    records: vec![sweep.page(ids, false)],
-                    checkpoint: next.checkpoint(),
-                };
-                return Ok(Some((batch, Some(next))));
-            }
-            let completed_at = c.clock().now().trunc_subsecs(0);
-            let batch = Batch {
-                records: vec![sweep.page(ids, true)],
-                checkpoint: Checkpoint::of(&RosterCheckpoint::Completed { completed_at }),
+        // After the last page of a pass: the spam pass after `all`, the end after that.
+        let next = if last {
+            (sweep.pass == Pass::All).then(|| Sweep {
+                pass: Pass::Spam,
+                from: None,
+                ..sweep.clone()
+            })
+        } else {
+            let next_from = match next_bound(&items, sweep.from)? {
+                Next::Bound(bound) => bound,
+                Next::Stretch { from, to } => {
+                    ids.extend(read_stretch(http, sweep.pass, from, to).await?);
+                    to
+                }
             };
-            return Ok(Some((batch, None)));
-        }
-
-        let next_from = match next_bound(&items, sweep.from)? {
-            Next::Bound(bound) => bound,
-            Next::Stretch { from, to } => {
-                ids.extend(read_stretch(http, sweep.pass, from, to).await?);
-                to
-            }
+            Some(Sweep {
+                from: Some(next_from),
+                ..sweep.clone()
+            })
         };
-        let next = Sweep {
-            from: Some(next_from),
-            ..sweep.clone()
+        let checkpoint = match &next {
+            Some(next) => next.checkpoint(),
+            None => Checkpoint::of(&RosterCheckpoint::Completed {
+                completed_at: c.clock().now().trunc_subsecs(0),
+            }),
         };
         let batch = Batch {
-            records: vec![sweep.page(ids, false)],
-            checkpoint: next.checkpoint(),
+            records: vec![sweep.page(ids, next.is_none())],
+            checkpoint,
         };
-        Ok(Some((batch, Some(next))))
+        Ok(Some((batch, next)))
     });
     Box::pin(pages)
 }
