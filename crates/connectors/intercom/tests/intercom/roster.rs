@@ -8,7 +8,7 @@ use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::{
     Batch, Checkpoint, Connector, NoProgress, Record, SyncOptions, sync_stream,
 };
-use deskpulse_connector_intercom::IntercomSettings;
+use deskpulse_connector_intercom::{Clock, IntercomSettings};
 use deskpulse_model::TicketRoster;
 use deskpulse_storage::testing::TestDb;
 use futures::StreamExt;
@@ -141,10 +141,6 @@ async fn a_sweep_skips_no_live_id_while_conversations_are_deleted_and_updated() 
 async fn a_sweep_runs_at_most_every_roster_every() {
     let (server, fake) = Fake::serve(workspace()).await;
     let done = Checkpoint::new(json!({"last_completed_at": NOW}));
-    let at_time = |every: &str, now: i64| {
-        connector_with(roster_settings(&server, every))
-            .with_clock(deskpulse_connector_intercom::Clock::fixed(at(now)))
-    };
 
     // Default 24 h: an hour later, no batch and no request.
     let early = read_ok(
@@ -168,33 +164,17 @@ async fn a_sweep_runs_at_most_every_roster_every() {
         &json!({"last_completed_at": NOW + 24 * HOUR})
     );
 
-    // `roster_every = "6h"`: due at six hours to the second.
-    assert!(
-        read_ok(
-            &at_time("6h", NOW + 6 * HOUR - 1),
-            "ticket_roster",
-            Some(done.clone())
-        )
-        .await
-        .is_empty()
-    );
-    assert_eq!(
-        read_ok(
-            &at_time("6h", NOW + 6 * HOUR),
-            "ticket_roster",
-            Some(done.clone())
-        )
-        .await
-        .len(),
-        3
-    );
-    // `"0s"`: every sync, even in the same second.
-    assert_eq!(
-        read_ok(&at_time("0s", NOW), "ticket_roster", Some(done))
-            .await
-            .len(),
-        3
-    );
+    // `roster_every = "6h"`: due at six hours to the second; `"0s"`: every sync, even in the
+    // same second.
+    for (every, now, batches) in [
+        ("6h", NOW + 6 * HOUR - 1, 0),
+        ("6h", NOW + 6 * HOUR, 3),
+        ("0s", NOW, 3),
+    ] {
+        let c = connector_with(roster_settings(&server, every)).with_clock(Clock::fixed(at(now)));
+        let read = read_ok(&c, "ticket_roster", Some(done.clone())).await;
+        assert_eq!(read.len(), batches, "{every} at {now}");
+    }
 }
 
 /// Killed after its first page, the sweep resumes from the cursor with the same
