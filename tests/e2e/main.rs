@@ -17,6 +17,7 @@ mod gorgias_csat;
 mod harness;
 mod helpscout_fidelity;
 mod import;
+mod intercom_fidelity;
 mod reconcile;
 mod secrets;
 mod teams;
