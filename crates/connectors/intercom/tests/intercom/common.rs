@@ -77,6 +77,27 @@ pub fn tickets(records: &[Record]) -> Vec<deskpulse_model::Ticket> {
     of_kind!(records, Record::Ticket)
 }
 
+/// Syncs `stream` of `c` into `store` as source `src` with the SDK's runner: the batches
+/// committed.
+pub async fn sync_into(
+    c: &IntercomConnector,
+    store: &deskpulse_storage::Store,
+    stream: &str,
+) -> u64 {
+    let options = deskpulse_connector::SyncOptions::default();
+    deskpulse_connector::sync_stream(
+        c,
+        "src",
+        stream,
+        store,
+        &options,
+        &deskpulse_connector::NoProgress,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("sync of {stream}: {e}"))
+    .batches
+}
+
 /// The records of one `conversations` read of a fake workspace holding `conversations`,
 /// the `deleted` among them found by the search and gone (404) when fetched.
 pub async fn synced(conversations: Vec<Value>, deleted: &[&str]) -> Vec<Record> {

@@ -5,10 +5,8 @@
 
 use crate::common::*;
 use deskpulse_connector::HttpConnector as _;
-use deskpulse_connector::{
-    Batch, Checkpoint, Connector, NoProgress, Record, SyncOptions, sync_stream,
-};
-use deskpulse_connector_intercom::{Clock, IntercomSettings};
+use deskpulse_connector::{Batch, Checkpoint, Connector, Record};
+use deskpulse_connector_intercom::{Clock, IntercomConnector, IntercomSettings};
 use deskpulse_model::TicketRoster;
 use deskpulse_storage::testing::TestDb;
 use futures::StreamExt;
@@ -218,21 +216,9 @@ async fn facts_ids(store: &deskpulse_storage::Store) -> BTreeSet<String> {
         .collect()
 }
 
-async fn sync_all(
-    c: &deskpulse_connector_intercom::IntercomConnector,
-    store: &deskpulse_storage::Store,
-) {
+async fn sync_all(c: &IntercomConnector, store: &deskpulse_storage::Store) {
     for stream in ["conversations", "ticket_roster"] {
-        sync_stream(
-            c,
-            "src",
-            stream,
-            store,
-            &SyncOptions::default(),
-            &NoProgress,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("sync of {stream}: {e}"));
+        sync_into(c, store, stream).await;
     }
 }
 
