@@ -23,51 +23,34 @@ fn user(id: u64, role: &str) -> Value {
     })
 }
 
-fn ticket(id: u64, status: &str, channel: &str) -> Value {
-    json!({
-        "url": format!("{PROD}/api/v2/tickets/{id}.json"), "id": id,
-        "via": {"channel": channel, "source": {"from": {}, "to": {}, "rel": null}},
-        "created_at": "2024-03-01T09:00:00Z", "updated_at": "2024-03-02T10:00:00Z",
-        "generated_timestamp": 1709373600, "subject": "Subject", "description": "Body",
-        "priority": "normal", "status": status, "requester_id": 2, "submitter_id": 2,
-        "assignee_id": 1, "group_id": null, "tags": ["x"], "custom_fields": [],
-        "metric_set": {"reopens": 0, "replies": 1, "solved_at": null},
-    })
-}
-
-fn audit(id: u64, ticket: u64, ts: i64, at: &str, children: Value) -> Value {
-    json!({
-        "id": id, "ticket_id": ticket, "timestamp": ts, "created_at": at, "updater_id": 1,
-        "via": "Web form", "event_type": "Audit", "system": {}, "merged_ticket_ids": [],
-        "child_events": children,
-    })
-}
-
-fn rating(id: u64, score: &str, created_at: &str) -> Value {
-    json!({
-        "id": id, "url": format!("{PROD}/api/v2/satisfaction_ratings/{id}.json"),
-        "assignee_id": 1, "group_id": null, "requester_id": 2, "ticket_id": id + 100,
-        "score": score, "comment": null, "created_at": created_at, "updated_at": created_at,
-    })
-}
-
 fn fixtures() -> Fixtures {
-    let comment = |id: u64, public: bool| {
-        json!({"id": id, "event_type": "Comment", "type": "Comment", "author_id": 1,
-               "public": public, "body": "text", "via": {"channel": "web"}, "created_at": null})
+    // Tickets with their metric sets side-loaded.
+    let ticket = |id: u64, status: &str, channel: &str| {
+        let mut t = ticket(id, status, channel, &["x"]);
+        t["metric_set"] = json!({"reopens": 0, "replies": 1, "solved_at": null});
+        t
     };
-    // The export's documented layout: the changed field is its own key.
-    let status = |id: u64, from: Option<&str>, to: &str| {
-        let mut v = json!({"id": id, "via": "Web form", "via_reference_id": null, "status": to,
-               "event_type": if from.is_some() { "Change" } else { "Create" }});
-        if let Some(f) = from {
-            v["previous_value"] = json!(f);
-        }
-        v
-    };
-    let r1 = rating(1, "good", "2024-03-01T10:00:00Z");
-    let r2 = rating(2, "offered", "2024-03-02T10:00:00Z");
-    let r3 = rating(3, "bad", "2024-03-03T10:00:00Z");
+    let r1 = rating(
+        1,
+        "good",
+        "2024-03-01T10:00:00Z",
+        "2024-03-01T10:00:00Z",
+        None,
+    );
+    let r2 = rating(
+        2,
+        "offered",
+        "2024-03-02T10:00:00Z",
+        "2024-03-02T10:00:00Z",
+        None,
+    );
+    let r3 = rating(
+        3,
+        "bad",
+        "2024-03-03T10:00:00Z",
+        "2024-03-03T10:00:00Z",
+        None,
+    );
     Fixtures::new()
         // users: two pages, then what the next sync sees
         .get(
@@ -127,10 +110,14 @@ fn fixtures() -> Fixtures {
                 json!([audit(
                     100,
                     10,
-                    1709283600,
+                    1,
                     "2024-03-01T09:00:00Z",
-                    json!([comment(101, true), status(102, None, "new")])
-                ),]),
+                    1709283600,
+                    vec![
+                        comment(101, 1, true, "web"),
+                        status(102, "Create", None, "new", "Web form"),
+                    ],
+                )]),
                 1709283600,
                 false,
             ),
@@ -142,10 +129,14 @@ fn fixtures() -> Fixtures {
                 json!([audit(
                     200,
                     10,
-                    1709290000,
+                    1,
                     "2024-03-01T10:46:40Z",
-                    json!([comment(201, false), status(202, Some("new"), "solved")])
-                ),]),
+                    1709290000,
+                    vec![
+                        comment(201, 1, false, "web"),
+                        status(202, "Change", Some("new"), "solved", "Web form"),
+                    ],
+                )]),
                 1709290000,
                 true,
             ),

@@ -9,7 +9,7 @@ use deskpulse_connector::http::RetryPolicy;
 use deskpulse_connector::testkit;
 pub use deskpulse_connector::testkit::{checkpoints, read, read_ok, records};
 use deskpulse_connector_zendesk::{ZendeskConnector, ZendeskSettings};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::time::Duration;
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
@@ -120,17 +120,6 @@ pub fn events_page(events: Value, end_time: i64, eos: bool) -> ResponseTemplate 
 /// The last (only) page of the satisfaction ratings list.
 pub fn ratings_page(ratings: Value) -> ResponseTemplate {
     ok(ratings_body(ratings, None))
-}
-
-/// A rating offered at `created` and answered (or changed) at `updated`.
-pub fn rating(id: u64, score: &str, created: &str, updated: &str, comment: Option<&str>) -> Value {
-    json!({
-        "url": format!("{PROD}/api/v2/satisfaction_ratings/{id}.json"),
-        "id": id, "assignee_id": 235323, "group_id": 98738, "requester_id": 20978392,
-        "ticket_id": id + 1000, "score": score, "comment": comment,
-        "reason": "The issue was resolved quickly", "reason_id": 123,
-        "created_at": created, "updated_at": updated
-    })
 }
 
 /// The records of one variant, in order: `only!(recs, Ticket)` is every `&Ticket` of `recs`.

@@ -1,6 +1,6 @@
 //! The JSON of Zendesk's list pages as the API serves them (next-page links on the production
-//! host), shared by the wiremock tests and the conformance fixtures (tests/conformance.rs
-//! includes this file by path).
+//! host) and of the records on them, shared by the wiremock tests and the conformance
+//! fixtures (tests/conformance.rs includes this file by path).
 
 use serde_json::{Value, json};
 
@@ -40,5 +40,67 @@ pub fn ratings_body(ratings: Value, after: Option<&str>) -> Value {
         "satisfaction_ratings": ratings,
         "meta": {"has_more": after.is_some(), "after_cursor": after, "before_cursor": null},
         "links": {"next": after.map(|a| format!("{PROD}{RATINGS}?page[after]={a}")), "prev": null},
+    })
+}
+
+/// A ticket of the export, without a side-loaded metric set.
+pub fn ticket(id: u64, status: &str, channel: &str, tags: &[&str]) -> Value {
+    json!({
+        "url": format!("{PROD}/api/v2/tickets/{id}.json"),
+        "id": id, "external_id": null,
+        "via": {"channel": channel, "source": {"from": {}, "to": {}, "rel": null}},
+        "created_at": "2024-03-01T09:00:00Z", "updated_at": "2024-03-02T10:00:00Z",
+        "generated_timestamp": 1709373600,
+        "type": "question", "subject": "Subject", "description": "Body", "priority": "high",
+        "status": status, "requester_id": 20978392, "submitter_id": 20978392,
+        "assignee_id": null, "organization_id": null, "group_id": null,
+        "tags": tags, "custom_fields": [], "satisfaction_rating": null,
+    })
+}
+
+/// A comment of the `comment_events`, with a body the connector must never keep.
+pub fn comment(id: u64, author: i64, public: bool, channel: &str) -> Value {
+    json!({
+        "id": id, "event_type": "Comment", "type": "Comment", "author_id": author, "public": public,
+        "body": "secret body text", "html_body": "<p>secret body text</p>", "attachments": [],
+        "via": {"channel": channel, "source": {"from": {}, "to": {}, "rel": if channel == "rule" { json!("trigger") } else { Value::Null }}},
+        "audit_id": 1, "created_at": "2024-03-01T09:00:00Z"
+    })
+}
+
+/// A status change in the export's layout: the field is its own key, `via` is the via's name
+/// and a rule's id is in `via_reference_id` (see tests/fixtures/PROVENANCE.md).
+pub fn status(id: u64, kind: &str, from: Option<&str>, to: &str, via: &str) -> Value {
+    let reference = if via == "Rule" {
+        json!(360001)
+    } else {
+        Value::Null
+    };
+    let mut v = json!({
+        "id": id, "via": via, "via_reference_id": reference, "status": to, "event_type": kind,
+    });
+    if let Some(f) = from {
+        v["previous_value"] = json!(f);
+    }
+    v
+}
+
+/// One ticket update of the export, its changes as `children`.
+pub fn audit(id: u64, ticket: u64, updater: i64, at: &str, ts: i64, children: Vec<Value>) -> Value {
+    json!({
+        "id": id, "ticket_id": ticket, "timestamp": ts, "created_at": at, "updater_id": updater,
+        "via": "Web form", "via_reference_id": null, "event_type": "Audit", "system": {},
+        "merged_ticket_ids": [], "child_events": children,
+    })
+}
+
+/// A rating offered at `created` and answered (or changed) at `updated`.
+pub fn rating(id: u64, score: &str, created: &str, updated: &str, comment: Option<&str>) -> Value {
+    json!({
+        "url": format!("{PROD}/api/v2/satisfaction_ratings/{id}.json"),
+        "id": id, "assignee_id": 235323, "group_id": 98738, "requester_id": 20978392,
+        "ticket_id": id + 1000, "score": score, "comment": comment,
+        "reason": "The issue was resolved quickly", "reason_id": 123,
+        "created_at": created, "updated_at": updated
     })
 }

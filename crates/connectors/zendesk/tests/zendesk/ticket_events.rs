@@ -10,40 +10,6 @@ use serde_json::{Value, json};
 use wiremock::matchers::{path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-fn comment(id: u64, author: i64, public: bool, channel: &str) -> Value {
-    json!({
-        "id": id, "event_type": "Comment", "type": "Comment", "author_id": author, "public": public,
-        "body": "secret body text", "html_body": "<p>secret body text</p>", "attachments": [],
-        "via": {"channel": channel, "source": {"from": {}, "to": {}, "rel": if channel == "rule" { json!("trigger") } else { Value::Null }}},
-        "audit_id": 1, "created_at": "2024-03-01T09:00:00Z"
-    })
-}
-
-/// A status change in the export's layout: the field is its own key, `via` is the via's name
-/// and a rule's id is in `via_reference_id` (see tests/fixtures/PROVENANCE.md).
-fn status(id: u64, kind: &str, from: Option<&str>, to: &str, via: &str) -> Value {
-    let reference = if via == "Rule" {
-        json!(360001)
-    } else {
-        Value::Null
-    };
-    let mut v = json!({
-        "id": id, "via": via, "via_reference_id": reference, "status": to, "event_type": kind,
-    });
-    if let Some(f) = from {
-        v["previous_value"] = json!(f);
-    }
-    v
-}
-
-fn audit(id: u64, ticket: u64, updater: i64, at: &str, ts: i64, children: Vec<Value>) -> Value {
-    json!({
-        "id": id, "ticket_id": ticket, "timestamp": ts, "created_at": at, "updater_id": updater,
-        "via": "Web form", "via_reference_id": null, "event_type": "Audit", "system": {},
-        "merged_ticket_ids": [], "child_events": children,
-    })
-}
-
 async fn mount(server: &MockServer) {
     let create = audit(
         900,

@@ -13,20 +13,6 @@ pub fn page(tickets: Value, after: &str, eos: bool) -> ResponseTemplate {
     export_page("tickets", TICKETS, tickets, after, eos)
 }
 
-fn ticket(id: u64, status: &str, channel: &str, tags: &[&str]) -> Value {
-    json!({
-        "url": format!("{PROD}/api/v2/tickets/{id}.json"),
-        "id": id, "external_id": null,
-        "via": {"channel": channel, "source": {"from": {}, "to": {}, "rel": null}},
-        "created_at": "2024-03-01T09:00:00Z", "updated_at": "2024-03-02T10:00:00Z",
-        "generated_timestamp": 1709373600,
-        "type": "question", "subject": "Subject", "description": "Body", "priority": "high",
-        "status": status, "requester_id": 20978392, "submitter_id": 20978392,
-        "assignee_id": null, "organization_id": null, "group_id": null,
-        "tags": tags, "custom_fields": [], "satisfaction_rating": null,
-    })
-}
-
 /// Four pages: the recorded go-zendesk tickets (with metric sets), a page of every status
 /// and channel, an empty page that is not the end, and the last page.
 pub async fn mount_tickets(server: &MockServer) {
