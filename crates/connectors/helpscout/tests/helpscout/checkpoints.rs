@@ -81,7 +81,7 @@ async fn a_stored_spam_pass_checkpoint_resumes_that_request() {
     Mock::given(method("GET"))
         .and(path(CONVERSATIONS))
         .and(query_param("status", "all"))
-        .respond_with(conv_page(vec![], 1, 0, 0))
+        .respond_with(empty_page())
         .expect(0)
         .mount(&server)
         .await;

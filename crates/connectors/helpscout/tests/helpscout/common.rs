@@ -110,7 +110,7 @@ pub async fn mount_no_spam(server: &MockServer) {
         .and(path(CONVERSATIONS))
         .and(wiremock::matchers::query_param("status", "spam"))
         .and(wiremock::matchers::query_param("sortField", "modifiedAt"))
-        .respond_with(conv_page(vec![], 1, 0, 0))
+        .respond_with(empty_page())
         .mount(server)
         .await;
 }
@@ -248,6 +248,11 @@ pub fn conv_page(
     total_elements: u64,
 ) -> ResponseTemplate {
     hal_page("conversations", convs, number, total_pages, total_elements)
+}
+
+/// Help Scout's answer to a list of conversations that finds none.
+pub fn empty_page() -> ResponseTemplate {
+    conv_page(vec![], 1, 0, 0)
 }
 
 pub fn hal_page(

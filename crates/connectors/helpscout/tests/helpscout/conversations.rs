@@ -70,7 +70,7 @@ pub async fn mount_three_pages(server: &MockServer) {
         .await;
     // The next sync starts `lookback_minutes` (10) before the bookmark: nothing new there.
     export(Some("2026-11-10T10:10:00Z"), 1)
-        .respond_with(conv_page(vec![], 1, 0, 0))
+        .respond_with(empty_page())
         .mount(server)
         .await;
 }
@@ -123,13 +123,13 @@ async fn start_date_is_the_first_modified_since() {
     let server = MockServer::start().await;
     mount_token(&server).await;
     export(Some("2026-11-01T00:00:00Z"), 1)
-        .respond_with(conv_page(vec![], 1, 0, 0))
+        .respond_with(empty_page())
         .expect(1)
         .mount(&server)
         .await;
     // The spam pass starts where the sync's `status=all` pass started.
     export_status("spam", Some("2026-11-01T00:00:00Z"), 1)
-        .respond_with(conv_page(vec![], 1, 0, 0))
+        .respond_with(empty_page())
         .expect(1)
         .mount(&server)
         .await;
@@ -159,7 +159,7 @@ async fn a_conversation_marked_spam_later_is_read_by_the_spam_pass() {
     mount_token(&server).await;
     let at = "2026-11-10T10:00:00Z";
     export(Some("2026-11-10T09:50:00Z"), 1)
-        .respond_with(conv_page(vec![], 1, 0, 0))
+        .respond_with(empty_page())
         .mount(&server)
         .await;
     let marked = conversation(
@@ -599,7 +599,7 @@ async fn a_checkpoint_from_before_the_spam_pass_still_resumes() {
         .mount(&server)
         .await;
     export_status("spam", Some("2026-11-10T10:05:00Z"), 1)
-        .respond_with(conv_page(vec![], 1, 0, 0))
+        .respond_with(empty_page())
         .expect(1)
         .mount(&server)
         .await;

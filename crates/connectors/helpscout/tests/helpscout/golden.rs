@@ -206,7 +206,7 @@ async fn golden_on(store: &Store) {
     // A second sync resumes from the stored checkpoint: conversations since Thu 10:15
     // (207's last thread) minus the 10-minute lookback.
     export(Some("2026-11-12T10:05:00Z"), 1)
-        .respond_with(conv_page(vec![], 1, 0, 0))
+        .respond_with(empty_page())
         .expect(1)
         .mount(&server)
         .await;

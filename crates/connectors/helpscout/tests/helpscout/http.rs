@@ -23,7 +23,7 @@ async fn token_once_then_bearer_on_every_request() {
     token_mock(TOKEN).expect(1).mount(&server).await;
     export(None, 1)
         .and(header("authorization", bearer(TOKEN).as_str()))
-        .respond_with(conv_page(vec![], 1, 0, 0))
+        .respond_with(empty_page())
         .expect(2)
         .mount(&server)
         .await;
@@ -51,7 +51,7 @@ async fn a_401_renews_the_token_once() {
         .await;
     export(None, 1)
         .and(header("authorization", bearer(TOKEN).as_str()))
-        .respond_with(conv_page(vec![], 1, 0, 0))
+        .respond_with(empty_page())
         .expect(1)
         .mount(&server)
         .await;
@@ -76,21 +76,23 @@ async fn an_invalid_client_400_is_unauthorized() {
     );
 }
 
+/// The two users lists, empty, each read once under `prefix` (with `authorization` if given).
+async fn expect_no_users(server: &MockServer, prefix: &str, authorization: Option<&str>) {
+    for (list, key) in [(USERS, "users"), (SYSTEM_USERS, "system_users")] {
+        let m = Mock::given(path(format!("{prefix}{list}")));
+        let m = match authorization {
+            Some(a) => m.and(header("authorization", a)),
+            None => m,
+        };
+        let page = hal_page(key, vec![], 1, 0, 0);
+        m.respond_with(page).expect(1).mount(server).await;
+    }
+}
+
 #[tokio::test]
 async fn static_access_token_needs_no_token_request() {
     let server = MockServer::start().await;
-    Mock::given(path(USERS))
-        .and(header("authorization", "Bearer pre-issued-abc"))
-        .respond_with(hal_page("users", vec![], 1, 0, 0))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(path(SYSTEM_USERS))
-        .and(header("authorization", "Bearer pre-issued-abc"))
-        .respond_with(hal_page("system_users", vec![], 1, 0, 0))
-        .expect(1)
-        .mount(&server)
-        .await;
+    expect_no_users(&server, "", Some("Bearer pre-issued-abc")).await;
     let s = HelpScoutSettings {
         client_id: None,
         client_secret: None,
@@ -111,16 +113,7 @@ async fn base_url_prefix_and_token_url() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(path(format!("/proxy/helpscout{USERS}")))
-        .respond_with(hal_page("users", vec![], 1, 0, 0))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(path(format!("/proxy/helpscout{SYSTEM_USERS}")))
-        .respond_with(hal_page("system_users", vec![], 1, 0, 0))
-        .expect(1)
-        .mount(&server)
-        .await;
+    expect_no_users(&server, "/proxy/helpscout", None).await;
     let s = HelpScoutSettings {
         base_url: Some(format!("{}/proxy/helpscout/", server.uri())),
         ..settings(&server)
@@ -142,13 +135,7 @@ async fn base_url_prefix_and_token_url() {
         .mount(&other)
         .await;
     let data = MockServer::start().await;
-    Mock::given(path(USERS))
-        .and(header("authorization", bearer(TOKEN).as_str()))
-        .respond_with(hal_page("users", vec![], 1, 0, 0))
-        .expect(1)
-        .mount(&data)
-        .await;
-    mount_no_system_users(&data).await;
+    expect_no_users(&data, "", Some(&bearer(TOKEN))).await;
     let s = HelpScoutSettings {
         token_url: Some(format!("{}/auth/token", other.uri())),
         ..settings(&data)

@@ -63,10 +63,6 @@ fn listing(
     conv_page(convs.collect(), number, total_pages, total)
 }
 
-fn empty_page() -> ResponseTemplate {
-    conv_page(vec![], 1, 0, 0)
-}
-
 fn roster_connector(server: &MockServer, every: &str) -> HelpScoutConnector {
     let s = HelpScoutSettings {
         roster_every: every.into(),
