@@ -8,13 +8,10 @@
 
 use crate::FreshdeskConnector;
 use crate::api::{self, Conversation, TicketCheck};
+use crate::streams::{PAGE_CAP, TICKETS};
 use deskpulse_connector::prelude::*;
 use deskpulse_model::TicketStatus;
 use futures::{StreamExt, TryStreamExt, stream};
-
-const TICKETS: &str = "/api/v2/tickets";
-/// The most pages of one ticket's conversations read (Freshdesk's cap on any list).
-const PAGE_CAP: u32 = 300;
 
 /// Appends the conversations of tickets `ids` to `records`; a ticket deleted since the list
 /// was read (see [`of_ticket`]) is set to deleted among `records` instead. The sync goes
@@ -60,6 +57,7 @@ async fn of_ticket(
 ) -> Result<Option<Vec<Record>>, ConnectorError> {
     let endpoint = format!("{TICKETS}/{ticket_id}/conversations");
     let mut out = Vec::new();
+    // At most as many pages as Freshdesk serves of any list.
     for page_no in 1..=PAGE_CAP {
         let query = [
             ("per_page", c.page_size.to_string()),

@@ -19,11 +19,11 @@ use deskpulse_connector::http::HttpClient;
 use deskpulse_connector::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize};
 
-const TICKETS: &str = "/api/v2/tickets";
+pub(crate) const TICKETS: &str = "/api/v2/tickets";
 const AGENTS: &str = "/api/v2/agents";
 const RATINGS: &str = "/api/v2/surveys/satisfaction_ratings";
 /// Freshdesk serves at most 300 pages of one list query.
-const PAGE_CAP: u64 = 300;
+pub(crate) const PAGE_CAP: u64 = 300;
 
 fn iso(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)

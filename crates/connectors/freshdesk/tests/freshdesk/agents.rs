@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 use wiremock::matchers::{path, query_param};
 use wiremock::{Mock, MockServer};
 
-async fn mount_page(server: &MockServer, page: u32, body: Value) {
+/// One page of the agents, asked for `page` (2 a page).
+pub async fn mount_page(server: &MockServer, page: u32, body: Value) {
     Mock::given(path(AGENTS))
         .and(query_param("page", page.to_string()))
         .and(query_param("per_page", "2"))

@@ -27,11 +27,8 @@ async fn checkpoints_written_by_the_previous_version_resume() {
     // satisfaction ratings: page 2 of the first window.
     mount_page(&server, EPOCH, 2, json!([rating(3, T2, 100)])).await;
     // agents: page 2.
-    wiremock::Mock::given(wiremock::matchers::path(AGENTS))
-        .and(wiremock::matchers::query_param("page", "2"))
-        .respond_with(json(json!([airbyte("agents")[0].clone()])))
-        .mount(&server)
-        .await;
+    let agent = airbyte("agents").remove(0);
+    crate::agents::mount_page(&server, 2, json!([agent])).await;
     let c = connector(&server);
 
     let tickets = read_ok(
