@@ -3,7 +3,7 @@
 
 use crate::common::*;
 use deskpulse_connector::HttpConnector as _;
-use deskpulse_connector_intercom::{Clock, IntercomSettings};
+use deskpulse_connector_intercom::Clock;
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -24,11 +24,8 @@ fn one_conversation() -> Vec<serde_json::Value> {
 const NOW: i64 = 1_763_100_000;
 
 fn on_clock(server: &MockServer, prefix: &str) -> deskpulse_connector_intercom::IntercomConnector {
-    connector_with(IntercomSettings {
-        base_url: Some(format!("{}/{prefix}", server.uri())),
-        ..settings(server)
-    })
-    .with_clock(Clock::fixed(at(NOW)))
+    connector_with(settings_at(format!("{}/{prefix}", server.uri()), TOKEN))
+        .with_clock(Clock::fixed(at(NOW)))
 }
 
 /// Intercom's 429 (developers.intercom.com, "Rate limiting"): no `Retry-After`, the
