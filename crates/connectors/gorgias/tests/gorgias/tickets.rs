@@ -152,7 +152,13 @@ async fn start_date_bounds_the_first_sync() {
     testkit::assert_resumes_exactly_mid_pass(&c, "tickets", &batches).await;
 }
 
-async fn map_one(t: Value) -> Ticket {
+/// Ticket 1 (created 08:00, updated 10:00 on 2026-11-20) in `status`, its fields as `patch`
+/// sets them, read and mapped.
+async fn map_one(status: &str, patch: Value) -> Ticket {
+    let mut t = ticket(1, status, "2026-11-20T08:00:00", "2026-11-20T10:00:00");
+    for (field, value) in patch.as_object().unwrap() {
+        t[field] = value.clone();
+    }
     only_ticket(read_one(EP, "tickets", t).await)
 }
 
@@ -190,8 +196,7 @@ async fn documented_example_maps_field_by_field() {
 
 #[tokio::test]
 async fn statuses_spam_trash_and_snooze() {
-    let base = || ticket(1, "closed", "2026-11-20T08:00:00", "2026-11-20T10:00:00");
-    let closed = map_one(base()).await;
+    let closed = map_one("closed", json!({})).await;
     assert_eq!(closed.status, TicketStatus::Closed);
     assert_eq!(closed.final_solved_at, Some(at("2026-11-20T10:00:00Z")));
     assert_eq!(closed.tags, ["refund"]);
@@ -199,36 +204,26 @@ async fn statuses_spam_trash_and_snooze() {
     assert_eq!(closed.priority.as_deref(), Some("normal"));
     assert_eq!(closed.opened_by_agent, Some(false));
 
-    let mut spam = base();
-    spam["spam"] = json!(true);
-    assert_eq!(map_one(spam).await.status, TicketStatus::Spam);
+    let spam = map_one("closed", json!({"spam": true})).await;
+    assert_eq!(spam.status, TicketStatus::Spam);
 
-    let mut trashed = ticket(1, "open", "2026-11-20T08:00:00", "2026-11-20T10:00:00");
-    trashed["trashed_datetime"] = json!("2026-11-20T10:00:00");
-    let t = map_one(trashed).await;
+    let t = map_one("open", json!({"trashed_datetime": "2026-11-20T10:00:00"})).await;
     assert_eq!(t.status, TicketStatus::Deleted);
     assert!(t.status.is_excluded());
 
-    let mut snoozed = base();
-    snoozed["snooze_datetime"] = json!("2026-11-23T09:00:00");
-    let t = map_one(snoozed).await;
+    let t = map_one("closed", json!({"snooze_datetime": "2026-11-23T09:00:00"})).await;
     assert_eq!(t.status, TicketStatus::OnHold);
     assert_eq!(t.final_solved_at, None, "a snoozed ticket is not solved");
 
-    let mut team = ticket(1, "open", "2026-11-20T08:00:00", "2026-11-20T10:00:00");
-    team["assignee_team"] = json!({"id": 42, "name": "Tier 2"});
-    team["assignee_user"] = json!(null);
-    team["closed_datetime"] = json!("2026-11-19T10:00:00");
-    let t = map_one(team).await;
+    let team = json!({"assignee_team": {"id": 42, "name": "Tier 2"}, "assignee_user": null,
+                      "closed_datetime": "2026-11-19T10:00:00"});
+    let t = map_one("open", team).await;
     assert_eq!((t.group_id.as_deref(), t.assignee_id), (Some("42"), None));
     assert_eq!(t.final_solved_at, None, "an open ticket has no final solve");
 
     // Newer payloads: the ids flat, next to (or instead of) the objects.
-    let mut flat = ticket(1, "open", "2026-11-20T08:00:00", "2026-11-20T10:00:00");
-    flat["assignee_user"] = json!(null);
-    flat["assignee_user_id"] = json!(77);
-    flat["assignee_team_id"] = json!(43);
-    let t = map_one(flat).await;
+    let flat = json!({"assignee_user": null, "assignee_user_id": 77, "assignee_team_id": 43});
+    let t = map_one("open", flat).await;
     assert_eq!(
         (t.assignee_id.as_deref(), t.group_id.as_deref()),
         (Some("77"), Some("43"))
@@ -252,9 +247,8 @@ async fn channels() {
         ("internal-note", Channel::Other),
         ("something-new", Channel::Other),
     ] {
-        let mut t = ticket(1, "open", "2026-11-20T08:00:00", "2026-11-20T10:00:00");
-        t["channel"] = json!(slug);
-        assert_eq!(map_one(t).await.channel, want, "{slug}");
+        let t = map_one("open", json!({ "channel": slug })).await;
+        assert_eq!(t.channel, want, "{slug}");
     }
 }
 
