@@ -7,8 +7,8 @@ use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::clock::Clock;
 use deskpulse_connector::{Checkpoint, ConnectorError};
 use serde_json::json;
-use wiremock::matchers::{path, query_param, query_param_is_missing};
-use wiremock::{Mock, MockServer};
+use wiremock::MockServer;
+use wiremock::matchers::query_param_is_missing;
 
 /// An `after_cursor` of the tickets cursor export, as quoted from a Zendesk response in
 /// fivetran.com/docs/connectors/applications/zendesk/troubleshooting/sync-tickets-incrementally.
@@ -21,15 +21,13 @@ const CURSOR: &str = "MTU4MDc1Mzc5OC4wfHw0MzJ8";
 async fn checkpoints_stored_by_the_previous_version_resume() {
     let server = MockServer::start().await;
     let empty = |key, ep| export_page(key, ep, json!([]), CURSOR, true);
-    Mock::given(path(USERS))
-        .and(query_param("cursor", CURSOR))
+    given(USERS, &[("cursor", CURSOR)])
         .and(query_param_is_missing("start_time"))
         .respond_with(empty("users", USERS))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(path(TICKETS))
-        .and(query_param("start_time", "1332034771"))
+    given(TICKETS, &[("start_time", "1332034771")])
         .and(query_param_is_missing("cursor"))
         .respond_with(empty("tickets", TICKETS))
         .expect(1)

@@ -12,7 +12,7 @@ use deskpulse_connector_zendesk::{ZendeskConnector, ZendeskSettings};
 use serde_json::Value;
 use std::time::Duration;
 use wiremock::matchers::{method, path, query_param};
-use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, Respond, ResponseTemplate};
 
 pub const EMAIL: &str = "agent@example.com";
 pub const TOKEN: &str = "zd-Api-T0ken-6wGh3kq9";
@@ -78,15 +78,19 @@ pub fn ts(s: &str) -> i64 {
     t(s).timestamp()
 }
 
-/// A GET of `ep` with every pair of `query` (other parameters may be there too) answered
-/// with `response`; mount it, `.expect(1)` it first where it must be asked exactly once.
-pub fn get(ep: &str, query: &[(&str, &str)], response: impl Respond + 'static) -> Mock {
+/// A GET of `ep` with every pair of `query` (other parameters may be there too).
+pub fn given(ep: &str, query: &[(&str, &str)]) -> MockBuilder {
     query
         .iter()
         .fold(Mock::given(method("GET")).and(path(ep)), |m, (k, v)| {
             m.and(query_param(*k, *v))
         })
-        .respond_with(response)
+}
+
+/// [`given`] answered with `response`; mount it, `.expect(1)` it first where it must be
+/// asked exactly once.
+pub fn get(ep: &str, query: &[(&str, &str)], response: impl Respond + 'static) -> Mock {
+    given(ep, query).respond_with(response)
 }
 
 /// The records of `stream` when `ep` answers one last page, `response`, asked for once; the

@@ -7,8 +7,8 @@ use deskpulse_connector::Secret;
 use deskpulse_connector::testkit;
 use deskpulse_connector_zendesk::ZendeskSettings;
 use serde_json::json;
-use wiremock::matchers::{header, path};
-use wiremock::{Mock, MockServer};
+use wiremock::MockServer;
+use wiremock::matchers::header;
 
 fn basic_value() -> String {
     testkit::basic_auth_header(&format!("{EMAIL}/token"), TOKEN)
@@ -37,7 +37,7 @@ async fn each_scheme_sends_its_documented_header() {
         ("Bearer oauth-abc123".to_string(), oauth),
     ] {
         let server = MockServer::start().await;
-        Mock::given(path(TICKETS))
+        given(TICKETS, &[])
             .and(header("authorization", value.as_str()))
             .respond_with(page(json!([]), "c", true))
             .expect(1)

@@ -7,8 +7,8 @@ use chrono::DateTime;
 use deskpulse_connector::{Batch, Checkpoint, Record};
 use deskpulse_model::{AuthorKind, Message, StatusChange, TicketStatus};
 use serde_json::{Value, json};
-use wiremock::matchers::{path, query_param, query_param_is_missing};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::query_param_is_missing;
+use wiremock::{MockServer, ResponseTemplate};
 
 async fn mount(server: &MockServer) {
     let create = audit(
@@ -425,8 +425,7 @@ async fn a_full_page_of_one_second_is_asked_again_with_the_largest_page() {
 #[tokio::test]
 async fn a_second_fuller_than_the_largest_page_fails_loudly_instead_of_looping() {
     let server = MockServer::start().await;
-    Mock::given(path(EVENTS))
-        .and(query_param("start_time", SECOND.to_string()))
+    given(EVENTS, &[("start_time", &SECOND.to_string())])
         .and(query_param_is_missing("per_page"))
         .respond_with(events_page(one_second_audits(10_000, 1000), SECOND, false))
         .expect(1)

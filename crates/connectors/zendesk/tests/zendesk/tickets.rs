@@ -5,8 +5,8 @@ use crate::common::*;
 use deskpulse_connector::Record;
 use deskpulse_model::{Channel, Ticket, TicketStatus, VendorDuration, VendorMetrics};
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path, query_param, query_param_is_missing};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::query_param_is_missing;
+use wiremock::{MockServer, ResponseTemplate};
 
 /// A page of the tickets export.
 pub fn page(tickets: Value, after: &str, eos: bool) -> ResponseTemplate {
@@ -27,11 +27,12 @@ pub async fn mount_tickets(server: &MockServer) {
     });
     recorded[1]["metric_set"] =
         json!({"id": 1, "ticket_id": 3, "reopens": 0, "replies": 1, "solved_at": null});
-    Mock::given(method("GET"))
-        .and(path(TICKETS))
-        .and(query_param("start_time", "0"))
-        .and(query_param("include", "metric_sets"))
-        .and(query_param("support_type_scope", "all"))
+    let first = [
+        ("start_time", "0"),
+        ("include", "metric_sets"),
+        ("support_type_scope", "all"),
+    ];
+    given(TICKETS, &first)
         .and(query_param_is_missing("cursor"))
         .respond_with(page(recorded, "t1", false))
         .mount(server)

@@ -4,8 +4,8 @@ use crate::common::*;
 use deskpulse_connector::Record;
 use deskpulse_model::{Agent, Customer};
 use serde_json::json;
-use wiremock::matchers::{method, path, query_param, query_param_is_missing};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::query_param_is_missing;
+use wiremock::{MockServer, ResponseTemplate};
 
 fn page(users: serde_json::Value, after: &str, eos: bool) -> ResponseTemplate {
     export_page("users", USERS, users, after, eos)
@@ -16,9 +16,7 @@ async fn pages_agents_and_customers() {
     let server = MockServer::start().await;
     // Page 1: the recorded go-zendesk users (an end-user and an admin).
     let recorded = fixture("users.json")["users"].clone();
-    Mock::given(method("GET"))
-        .and(path(USERS))
-        .and(query_param("start_time", "0"))
+    given(USERS, &[("start_time", "0")])
         .and(query_param_is_missing("cursor"))
         .respond_with(page(recorded, "u1", false))
         .mount(&server)
