@@ -207,6 +207,14 @@ pub fn simple(id: i64, at: &str) -> Value {
     conversation(id, "active", at, vec![first])
 }
 
+/// List Conversations: `GET /v2/conversations?status=…&sortField=…&sortOrder=asc&page=N`.
+pub fn list_conversations(status: &str, sort_field: &str, page: u64) -> MockBuilder {
+    get(CONVERSATIONS, Some(page))
+        .and(query_param("status", status))
+        .and(query_param("sortField", sort_field))
+        .and(query_param("sortOrder", "asc"))
+}
+
 /// `GET path`, of page `page` if given (of any page otherwise).
 pub fn get(p: &str, page: Option<u64>) -> MockBuilder {
     let m = Mock::given(method("GET")).and(path(p));

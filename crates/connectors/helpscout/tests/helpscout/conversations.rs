@@ -7,8 +7,8 @@ use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Record;
 use deskpulse_model::{AuthorKind, Channel, RatingScale, TicketStatus};
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path, query_param, query_param_is_missing};
-use wiremock::{Mock, MockBuilder, MockServer};
+use wiremock::matchers::{query_param, query_param_is_missing};
+use wiremock::{MockBuilder, MockServer};
 
 pub fn t(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
@@ -21,13 +21,7 @@ pub fn export(since: Option<&str>, page: u64) -> MockBuilder {
 
 /// The same, for the `status=spam` pass.
 pub fn export_status(status: &str, since: Option<&str>, page: u64) -> MockBuilder {
-    let m = Mock::given(method("GET"))
-        .and(path(CONVERSATIONS))
-        .and(query_param("status", status))
-        .and(query_param("sortField", "modifiedAt"))
-        .and(query_param("sortOrder", "asc"))
-        .and(query_param("embed", "threads"))
-        .and(query_param("page", page.to_string()));
+    let m = list_conversations(status, "modifiedAt", page).and(query_param("embed", "threads"));
     match since {
         Some(s) => m.and(query_param("modifiedSince", s)),
         None => m.and(query_param_is_missing("modifiedSince")),

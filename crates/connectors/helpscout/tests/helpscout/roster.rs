@@ -12,8 +12,8 @@ use deskpulse_connector_helpscout::{HelpScoutConnector, HelpScoutSettings};
 use deskpulse_model::{TicketRoster, TicketStatus};
 use deskpulse_storage::testing::TestDb;
 use serde_json::json;
-use wiremock::matchers::{method, path, query_param, query_param_is_missing};
-use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
+use wiremock::matchers::{query_param, query_param_is_missing};
+use wiremock::{MockBuilder, MockServer, ResponseTemplate};
 
 const NOW: &str = "2026-11-12T00:00:00Z";
 
@@ -24,12 +24,7 @@ fn now() -> DateTime<Utc> {
 /// Page 1 of the sweep's list for `status`, from `from` (inclusive) if given. Never with
 /// `embed`: ids only, the cheapest list.
 fn sweep(status: &str, from: Option<&str>) -> MockBuilder {
-    let m = Mock::given(method("GET"))
-        .and(path(CONVERSATIONS))
-        .and(query_param("status", status))
-        .and(query_param("sortField", "createdAt"))
-        .and(query_param("sortOrder", "asc"))
-        .and(query_param("page", "1"))
+    let m = list_conversations(status, "createdAt", 1)
         .and(query_param_is_missing("embed"))
         .and(query_param_is_missing("modifiedSince"));
     match from {
@@ -40,16 +35,10 @@ fn sweep(status: &str, from: Option<&str>) -> MockBuilder {
 
 /// Page `page` of the stretch `[from TO to]` that a crowded page is read over.
 fn stretch(status: &str, from: &str, to: &str, page: u64) -> MockBuilder {
-    Mock::given(method("GET"))
-        .and(path(CONVERSATIONS))
-        .and(query_param("status", status))
-        .and(query_param("sortField", "createdAt"))
-        .and(query_param("sortOrder", "asc"))
-        .and(query_param("page", page.to_string()))
-        .and(query_param(
-            "query",
-            format!("(createdAt:[{from} TO {to}])"),
-        ))
+    list_conversations(status, "createdAt", page).and(query_param(
+        "query",
+        format!("(createdAt:[{from} TO {to}])"),
+    ))
 }
 
 /// A page of the list: `(id, status, createdAt)` conversations as `listed` sends them.
