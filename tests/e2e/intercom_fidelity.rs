@@ -9,7 +9,9 @@
 //!   as open (backlog, not solved), and the status history synthesized from its parts is
 //!   replaced at every read, never left stale or stored twice: the stored status changes go
 //!   3 → 2 when the re-read drops the contradicting history, and → 5 when a later read tells
-//!   the reopen and the second close.
+//!   the reopen and the second close;
+//! * the other way round: a `closed` conversation whose parts record no close is solved at
+//!   Intercom's own `statistics.last_close_at`.
 //!
 //! Payload provenance:
 //! * conversations: the "conversation found" example of `GET /conversations/{id}` in
@@ -244,11 +246,9 @@ impl Respond for Fake {
 }
 
 /// Starts the fake; the workspace is the returned handle's to change between syncs.
-async fn start() -> (MockServer, Arc<Mutex<Workspace>>) {
+async fn start(conversations: Vec<Value>) -> (MockServer, Arc<Mutex<Workspace>>) {
     let server = MockServer::start().await;
-    let workspace = Arc::new(Mutex::new(Workspace {
-        conversations: week(),
-    }));
+    let workspace = Arc::new(Mutex::new(Workspace { conversations }));
     let fake = Fake(workspace.clone());
     Mock::given(method("POST"))
         .and(path("/conversations/search"))
@@ -339,7 +339,7 @@ fn check_first_sync(r: &Value) {
 }
 
 async fn merged_leaves_the_report(db_url: &str) {
-    let (server, workspace) = start().await;
+    let (server, workspace) = start(week()).await;
     let env = Env::new();
     env.write_config(&config(db_url, &server.uri()));
     sync(&env).await;
@@ -381,7 +381,7 @@ async fn intercom_merged_conversation_no_longer_listed_leaves_the_report_after_t
 }
 
 async fn open_state_wins_and_history_is_replaced(db_url: &str) {
-    let (server, workspace) = start().await;
+    let (server, workspace) = start(week()).await;
     let env = Env::new();
     env.write_config(&config(db_url, &server.uri()));
     sync(&env).await;
@@ -473,5 +473,57 @@ async fn intercom_open_state_wins_over_parts_that_end_closed_and_the_history_is_
         return;
     };
     open_state_wins_and_history_is_replaced(db.url()).await;
+    db.cleanup().await;
+}
+
+/// The other contradiction: I604's state is `closed` but no part records the close (closed
+/// by a bulk action or workflow that left no part); Intercom's statistics give its close.
+/// Its parts' history (no change at all) is dropped for the state, and the ticket is solved
+/// at `statistics.last_close_at`.
+async fn closed_state_wins(db_url: &str) {
+    let mut i604 = conv(
+        "604",
+        t(2, 14, 0),
+        t(2, 16, 1),
+        "closed",
+        vec![part("60401", "comment", t(2, 14, 30), "alice", "open")],
+        &[
+            ("first_contact_reply_at", t(2, 14, 0)),
+            ("first_admin_reply_at", t(2, 14, 30)),
+            ("first_close_at", t(2, 16, 0)),
+            ("last_close_at", t(2, 16, 0)),
+            ("last_admin_reply_at", t(2, 14, 30)),
+        ],
+    );
+    i604["statistics"]["last_closed_by_id"] = json!(ALICE.parse::<i64>().unwrap());
+    let i601 = answered_and_closed("601", t(0, 9, 0), t(0, 9, 30), t(0, 10, 0));
+    let (server, _) = start(vec![i601, i604]).await;
+    let env = Env::new();
+    env.write_config(&config(db_url, &server.uri()));
+    sync(&env).await;
+    let r = report(&env).await;
+    // Created and solved in W46: I601 (Mon 10:00) and I604 (Wed 16:00) = 2; backlog 0.
+    // Resolution: I601 3600, I604 14:00 → 16:00 = 7200 → median (3600 + 7200) / 2 = 5400;
+    // first resolution the same (each closed once). First responses 1800 and 1800.
+    assert_eq!(r["kpis"]["ticket_volume"]["value"], 2, "{}", r["kpis"]);
+    assert_eq!(r["kpis"]["solved"]["value"], 2, "{}", r["kpis"]["solved"]);
+    assert_eq!(r["kpis"]["backlog"]["value"], 0, "{}", r["kpis"]["backlog"]);
+    assert_eq!(median(&r, "resolution_time"), (2, 5400.0));
+    assert_eq!(median(&r, "first_resolution_time"), (2, 5400.0));
+    assert_eq!(median(&r, "first_response_time"), (2, 1800.0));
+}
+
+#[tokio::test]
+async fn intercom_closed_state_wins_over_parts_without_a_close_on_sqlite() {
+    let db = TestDb::sqlite();
+    closed_state_wins(db.url()).await;
+}
+
+#[tokio::test]
+async fn intercom_closed_state_wins_over_parts_without_a_close_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    closed_state_wins(db.url()).await;
     db.cleanup().await;
 }
