@@ -32,7 +32,6 @@ pub(crate) const SYSTEM_USER: i64 = -1;
 pub(crate) struct ExportPage<T> {
     #[serde(alias = "users", alias = "tickets")]
     pub(crate) items: Vec<T>,
-    #[serde(default)]
     pub(crate) after_cursor: Option<String>,
     pub(crate) end_of_stream: bool,
 }
@@ -40,11 +39,8 @@ pub(crate) struct ExportPage<T> {
 #[derive(Deserialize)]
 pub(crate) struct User {
     id: i64,
-    #[serde(default)]
     name: Option<String>,
-    #[serde(default)]
     role: Option<String>,
-    #[serde(default)]
     email: Option<String>,
 }
 
@@ -81,53 +77,36 @@ pub(crate) struct ZTicket {
     status: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
-    #[serde(default)]
     via: Option<Value>,
-    #[serde(default)]
     requester_id: Option<i64>,
-    #[serde(default)]
     assignee_id: Option<i64>,
-    #[serde(default)]
     group_id: Option<i64>,
-    #[serde(default)]
     tags: Option<Vec<String>>,
-    #[serde(default)]
     priority: Option<String>,
-    #[serde(default)]
     metric_set: Option<MetricSet>,
 }
 
 /// A ticket's metric set (`include=metric_sets`), the same object as Ticket Metrics.
 #[derive(Deserialize)]
 struct MetricSet {
-    #[serde(default)]
     solved_at: Option<DateTime<Utc>>,
-    #[serde(default)]
     reopens: Option<u32>,
-    #[serde(default)]
     replies: Option<u32>,
-    #[serde(default)]
     reply_time_in_minutes: Option<Minutes>,
     /// Calendar seconds only, and only on messaging tickets; finer than the minutes.
-    #[serde(default)]
     reply_time_in_seconds: Option<Seconds>,
-    #[serde(default)]
     first_resolution_time_in_minutes: Option<Minutes>,
-    #[serde(default)]
     full_resolution_time_in_minutes: Option<Minutes>,
 }
 
 #[derive(Deserialize, Default, Clone, Copy)]
 struct Minutes {
-    #[serde(default)]
     calendar: Option<i64>,
-    #[serde(default)]
     business: Option<i64>,
 }
 
 #[derive(Deserialize, Default, Clone, Copy)]
 struct Seconds {
-    #[serde(default)]
     calendar: Option<i64>,
 }
 
@@ -286,7 +265,6 @@ pub(crate) fn map_ticket(t: ZTicket) -> Result<Vec<Record>, String> {
 #[derive(Deserialize)]
 pub(crate) struct TicketEventsPage {
     pub(crate) ticket_events: Vec<TicketEvent>,
-    #[serde(default)]
     pub(crate) end_time: Option<i64>,
     pub(crate) end_of_stream: bool,
 }
@@ -297,16 +275,12 @@ pub(crate) struct TicketEventsPage {
 pub(crate) struct TicketEvent {
     id: i64,
     ticket_id: i64,
-    #[serde(default)]
     timestamp: Option<i64>,
-    #[serde(default)]
     created_at: Option<DateTime<Utc>>,
-    #[serde(default)]
     updater_id: Option<i64>,
     /// The update's via: a via name string in the export, an object in the audits. A child
     /// has its own via only "if it's different from the via object of the audit"
     /// (developer.zendesk.com/documentation/ticketing/reference-guides/ticket-audit-events-reference).
-    #[serde(default)]
     via: Option<Value>,
     #[serde(default)]
     child_events: Vec<Map<String, Value>>,
@@ -467,7 +441,6 @@ pub(crate) struct RatingsPage {
 #[derive(Deserialize)]
 pub(crate) struct ListMeta {
     pub(crate) has_more: bool,
-    #[serde(default)]
     pub(crate) after_cursor: Option<String>,
 }
 
@@ -475,16 +448,12 @@ pub(crate) struct ListMeta {
 pub(crate) struct ZRating {
     pub(crate) id: i64,
     score: String,
-    #[serde(default)]
     ticket_id: Option<i64>,
-    #[serde(default)]
     assignee_id: Option<i64>,
-    #[serde(default)]
     comment: Option<String>,
     /// When the survey was offered (the rating record was created).
     created_at: DateTime<Utc>,
     /// When the rating last changed: the customer's answer, or a later change of it.
-    #[serde(default)]
     updated_at: Option<DateTime<Utc>>,
 }
 
