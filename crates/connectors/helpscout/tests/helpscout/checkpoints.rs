@@ -8,7 +8,7 @@ use deskpulse_connector::Clock;
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::{Checkpoint, CheckpointExt, ConnectorError, Record};
 use deskpulse_connector_helpscout::{ConversationsCheckpoint, RosterCheckpoint, UsersCheckpoint};
-use deskpulse_model::{Agent, TicketStatus};
+use deskpulse_model::TicketStatus;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -120,14 +120,7 @@ async fn a_stored_system_users_checkpoint_resumes_with_the_ai_agents() {
         "system_users_page": 1, "updated_since": null, "newest": "2026-11-03T10:00:00Z"
     }));
     let batches = read_ok(&connector(&server), "users", Some(from)).await;
-    assert_eq!(
-        records(&batches),
-        [Record::Agent(Agent {
-            external_id: "155250".into(),
-            name: "AI Agent".into(),
-            is_bot: true
-        })]
-    );
+    assert_eq!(records(&batches), [ai_agent()]);
     assert_eq!(
         checkpoints(&batches),
         [json!({"updated_since": "2026-11-03T10:00:00Z"})]

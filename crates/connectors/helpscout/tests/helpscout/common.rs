@@ -298,6 +298,24 @@ pub fn hal_body(
     body
 }
 
+/// A person agent, as the users stream emits one.
+pub fn agent(id: &str, name: &str) -> Record {
+    Record::Agent(deskpulse_model::Agent {
+        external_id: id.into(),
+        name: name.into(),
+        is_bot: false,
+    })
+}
+
+/// The AI agent of the documented `GET /v3/system-users` example, as a bot.
+pub fn ai_agent() -> Record {
+    Record::Agent(deskpulse_model::Agent {
+        external_id: "155250".into(),
+        name: "AI Agent".into(),
+        is_bot: true,
+    })
+}
+
 pub fn ids(records: &[Record]) -> Vec<String> {
     records
         .iter()

@@ -1,8 +1,6 @@
 //! The users list: every page, agents only, and only users updated since the last sync.
 
 use crate::common::*;
-use deskpulse_connector::Record;
-use deskpulse_model::Agent;
 use serde_json::{Value, json};
 use wiremock::MockServer;
 
@@ -44,14 +42,6 @@ async fn mount_users(server: &MockServer) {
         ))
         .mount(server)
         .await;
-}
-
-fn agent(id: &str, name: &str) -> Record {
-    Record::Agent(Agent {
-        external_id: id.into(),
-        name: name.into(),
-        is_bot: false,
-    })
 }
 
 #[tokio::test]
@@ -107,17 +97,7 @@ async fn ai_agents_come_from_the_documented_system_users_list_as_bots() {
         .await;
     let c = connector(&server);
     let batches = read_ok(&c, "users", None).await;
-    assert_eq!(
-        records(&batches),
-        [
-            agent("4", "Vernon Bear"),
-            Record::Agent(Agent {
-                external_id: "155250".into(),
-                name: "AI Agent".into(),
-                is_bot: true
-            })
-        ]
-    );
+    assert_eq!(records(&batches), [agent("4", "Vernon Bear"), ai_agent()]);
     // The newest `updatedAt` of both lists is the next sync's threshold.
     assert_eq!(
         batches.last().unwrap().checkpoint.value(),
