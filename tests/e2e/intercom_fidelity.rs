@@ -17,7 +17,8 @@
 //! * conversations: the "conversation found" example of `GET /conversations/{id}` in
 //!   Intercom's OpenAPI description 2.14 (`fixtures/reconcile/intercom/`, MIT, see
 //!   `fixtures/reconcile/PROVENANCE.md`), re-dated, as `reconcile.rs` uses it: every part is
-//!   its first part with a new `part_type`, author and time (only comments keep a body);
+//!   its first part with a new `part_type`, author and time (only comments, and the customer's
+//!   `open` reply of OpenAPI's "User reply" example, keep a body);
 //!   `statistics` carries the documented `conversation_statistics` keys;
 //! * the search answer: the documented `conversation.list` envelope (`pages` without `next`
 //!   on the last page; OpenAPI 2.14 `POST /conversations/search` "successful"), without the

@@ -489,7 +489,16 @@ async fn csat_lands_in_the_week_it_was_answered(db_url: &str) {
     sync(&env).await;
     // W46 = [11-09, 11-16): still 35436 alone: n 1, satisfied 0/1 = 0.0. Dated by its offer
     // (Sunday 20:00), 120447 would land here too: n 2, 1/2 = 0.5.
-    csat(&report(&env, "2026-W46").await, 1, Some(0.0));
+    let w46 = report(&env, "2026-W46").await;
+    csat(&w46, 1, Some(0.0));
+    // Alice (Z301's and Z303's assignee, both solved in W46) has no W46 response: 35436 is
+    // about Z302, which nobody is assigned. 120447 dated by its offer would give her n 1.
+    let alice = w46["agents"]
+        .as_array()
+        .and_then(|a| a.iter().find(|a| a["id"] == "zd:9101"))
+        .unwrap_or_else(|| panic!("no row for Alice: {:#}", w46["agents"]));
+    assert_eq!(alice["solved"], 2, "{alice}");
+    assert_eq!(alice["csat"]["n"], 0, "{alice}");
     // W47 = [11-16, 11-23): 120447 answered Monday 08:15, "good": n 1, 1/1 = 1.0. Dated by
     // its offer, W47 would have no response at all (n 0, null).
     let w47 = report(&env, "2026-W47").await;
