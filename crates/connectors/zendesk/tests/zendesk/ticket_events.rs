@@ -203,11 +203,16 @@ async fn read_page(body: Value) -> Vec<Record> {
     records_of_one_page("ticket_events", EVENTS, page, |_| {}).await
 }
 
+/// The records of the documented export example (tests/fixtures/zendesk-docs).
+async fn documented_export() -> Vec<Record> {
+    read_page(doc_fixture("ticket_events_export.json")).await
+}
+
 /// Issue 11: a `Change` child that carries the changed field as its own key, exactly as the
 /// documented export serves it, is a status change.
 #[tokio::test]
 async fn status_change_in_export_layout_is_stored() {
-    let recs = read_page(doc_fixture("ticket_events_export.json")).await;
+    let recs = documented_export().await;
     let changes = status_changes(&recs);
     let change = changes.iter().find(|s| s.external_id == "3011").unwrap();
     assert_eq!(
@@ -228,7 +233,7 @@ async fn status_change_in_export_layout_is_stored() {
 /// `Create` of another field (`priority`) is no status change.
 #[tokio::test]
 async fn status_create_in_export_layout_has_no_previous_status() {
-    let recs = read_page(doc_fixture("ticket_events_export.json")).await;
+    let recs = documented_export().await;
     let changes = status_changes(&recs);
     let create = changes.iter().find(|s| s.external_id == "3010").unwrap();
     assert_eq!((create.from, create.to), (None, TicketStatus::New));
@@ -243,7 +248,7 @@ async fn status_create_in_export_layout_has_no_previous_status() {
 /// per update) and counts as automated.
 #[tokio::test]
 async fn bare_status_child_of_the_older_documented_example_is_stored() {
-    let recs = read_page(doc_fixture("ticket_events_export.json")).await;
+    let recs = documented_export().await;
     let changes = status_changes(&recs);
     let bare = changes.iter().find(|s| s.ticket_id == "27").unwrap();
     assert_eq!(
@@ -264,7 +269,7 @@ async fn bare_status_child_of_the_older_documented_example_is_stored() {
 /// dated by its own `created_at`.
 #[tokio::test]
 async fn documented_comment_event_is_a_message() {
-    let recs = read_page(doc_fixture("ticket_events_export.json")).await;
+    let recs = documented_export().await;
     assert_eq!(
         only!(recs, Message),
         vec![&Message {
