@@ -17,11 +17,16 @@ pub const EMAIL: &str = "agent@acme.com";
 pub const API_KEY: &str = "gorgias-K3y-9f8e7d6c5b4a";
 
 pub fn settings(server: &MockServer) -> GorgiasSettings {
+    settings_at(&server.uri(), API_KEY)
+}
+
+/// Basic auth with `api_key`, every request to `base_url`.
+pub fn settings_at(base_url: &str, api_key: &str) -> GorgiasSettings {
     GorgiasSettings {
         domain: Some("acme".into()),
         email: Some(EMAIL.into()),
-        api_key: Some(Secret::new(API_KEY)),
-        base_url: Some(server.uri()),
+        api_key: Some(Secret::new(api_key)),
+        base_url: Some(base_url.into()),
         // The mock is not rate limited; keep the tests fast.
         requests_per_20_seconds: 0,
         ..GorgiasSettings::default()

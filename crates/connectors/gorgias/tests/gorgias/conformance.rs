@@ -2,47 +2,33 @@
 //! 5xx, 401/403, broken pages, endless paging, secrets in logs, typed checkpoints and the
 //! kind's declaration, on every stream.
 
-use crate::common::{list, message, survey, ticket, user};
+use crate::common::{list, message, settings_at, survey, ticket, user};
 use deskpulse_connector::HttpConnector as _;
-use deskpulse_connector::Secret;
 use deskpulse_connector::testkit::{Conformance, Fixtures, Target};
-use deskpulse_connector_gorgias::{
-    FeedCheckpoint, Gorgias, GorgiasConnector, GorgiasSettings, UsersCheckpoint,
-};
+use deskpulse_connector_gorgias::{FeedCheckpoint, Gorgias, GorgiasConnector, UsersCheckpoint};
 use serde_json::{Value, json};
 
+/// Each list as two pages: the first answers `query`, the second `query` and its cursor.
+fn two_pages(f: Fixtures, ep: &str, query: &[(&str, &str)], p1: Value, p2: Value) -> Fixtures {
+    let cursor = format!("{ep}-c1");
+    let second = [query, &[("cursor", cursor.as_str())]].concat();
+    f.get(ep, query, list(ep, p1, Some(&cursor)))
+        .get(ep, &second, list(ep, p2, None))
+}
+
 fn fixtures() -> Fixtures {
-    let feed = |f: Fixtures, ep: &str, order: &str, p1: Value, p2: Value| {
-        f.get(
-            ep,
-            &[("order_by", order), ("limit", "100")],
-            list(ep, p1, Some(&format!("{ep}-c1"))),
-        )
-        .get(
-            ep,
-            &[
-                ("order_by", order),
-                ("limit", "100"),
-                ("cursor", &format!("{ep}-c1")),
-            ],
-            list(ep, p2, None),
-        )
-    };
-    let f = Fixtures::new()
-        .get(
-            "/api/users",
-            &[("limit", "100")],
-            list("/api/users", json!([user(7, "Steve", "agent")]), Some("u1")),
-        )
-        .get(
-            "/api/users",
-            &[("limit", "100"), ("cursor", "u1")],
-            list("/api/users", json!([user(9, "Bot", "bot")]), None),
-        );
-    let f = feed(
+    let f = two_pages(
+        Fixtures::new(),
+        "/api/users",
+        &[("limit", "100")],
+        json!([user(7, "Steve", "agent")]),
+        json!([user(9, "Bot", "bot")]),
+    );
+    let by = |order| [("order_by", order), ("limit", "100")];
+    let f = two_pages(
         f,
         "/api/tickets",
-        "updated_datetime:desc",
+        &by("updated_datetime:desc"),
         json!([
             ticket(
                 3,
@@ -61,20 +47,20 @@ fn fixtures() -> Fixtures {
     );
     let mut note = message(13, 2, true, 7, "2024-03-02T10:00:00");
     note["public"] = json!(false);
-    let f = feed(
+    let f = two_pages(
         f,
         "/api/messages",
-        "created_datetime:desc",
+        &by("created_datetime:desc"),
         json!([message(14, 3, false, 1003, "2024-03-03T09:00:00"), note]),
         json!([
             message(12, 1, true, 7, "2024-03-01T10:00:00"),
             message(11, 1, false, 1001, "2024-03-01T09:00:00")
         ]),
     );
-    feed(
+    two_pages(
         f,
         "/api/satisfaction-surveys",
-        "created_datetime:desc",
+        &by("created_datetime:desc"),
         json!([survey(
             22,
             2,
@@ -95,15 +81,8 @@ fn fixtures() -> Fixtures {
 #[tokio::test]
 async fn passes_the_conformance_kit() {
     Conformance::new(fixtures(), |t: &Target| {
-        let settings = GorgiasSettings {
-            email: Some("agent@acme.com".into()),
-            api_key: Some(Secret::new(t.secret.clone())),
-            base_url: Some(t.base_url.clone()),
-            requests_per_20_seconds: 0,
-            ..GorgiasSettings::default()
-        };
         Box::new(
-            GorgiasConnector::new(settings)
+            GorgiasConnector::new(settings_at(&t.base_url, &t.secret))
                 .unwrap()
                 .with_retry_policy(t.retry.clone()),
         )
