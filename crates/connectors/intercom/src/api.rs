@@ -211,6 +211,17 @@ struct Ref {
     id: Option<Id>,
 }
 
+impl Ref {
+    /// The id when the reference is a teammate: `type` `admin`, or no type at all (older
+    /// versions' `assignee`).
+    fn admin_id(&self) -> Option<String> {
+        if self.kind.as_deref().is_some_and(|k| k != "admin") {
+            return None;
+        }
+        id_of(self.id.as_ref())
+    }
+}
+
 /// The lists inside `contacts`, `tags` and `conversation_parts` are required: an object
 /// without its list is a broken page, not an empty list.
 #[derive(Deserialize)]
@@ -435,12 +446,8 @@ pub(crate) fn map_conversation(c: Conversation, deleted: bool) -> Result<Vec<Rec
 
     let stats = c.statistics.as_ref();
     let solved_now = state.is_solved();
-    let assignee_id = id_of(c.admin_assignee_id.as_ref()).or_else(|| {
-        c.assignee
-            .as_ref()
-            .filter(|a| a.kind.as_deref().is_none_or(|k| k == "admin"))
-            .and_then(|a| id_of(a.id.as_ref()))
-    });
+    let assignee_id =
+        id_of(c.admin_assignee_id.as_ref()).or_else(|| c.assignee.as_ref()?.admin_id());
     out.push(Record::Ticket(Ticket {
         external_id: conv_id.clone(),
         channel: map_channel(source.and_then(|s| s.kind.as_deref())),
@@ -503,11 +510,7 @@ pub(crate) fn map_conversation(c: Conversation, deleted: bool) -> Result<Vec<Rec
             )?;
         // The teammate is a `reference`: only an admin is an agent (the 2.11 reference's
         // example shows `{"type": "contact", ...}` there); otherwise the assignee is.
-        let teammate = r
-            .teammate
-            .as_ref()
-            .filter(|t| t.kind.as_deref().is_none_or(|k| k == "admin"))
-            .and_then(|t| id_of(t.id.as_ref()));
+        let teammate = r.teammate.as_ref().and_then(Ref::admin_id);
         out.push(Record::Rating(Rating {
             external_id: conv_id.clone(),
             kind: RatingKind::Csat,
