@@ -28,7 +28,8 @@ use std::marker::PhantomData;
 
 /// Rate-limit group of the incremental exports (Zendesk allows 10 requests a minute there).
 pub(crate) const INCREMENTAL: &str = "incremental";
-/// Rate-limit group of every other endpoint (the plan's limit).
+/// Rate-limit group of every other endpoint (the plan's limit): the SDK's default group, the
+/// one a stream that names none is in.
 pub(crate) const DEFAULT: &str = "default";
 
 const TICKET_EVENTS: &str = "/api/v2/incremental/ticket_events.json";
@@ -259,9 +260,7 @@ impl Mapping for Ratings<'_> {
     fn stream(&self) -> &'static str {
         "satisfaction_ratings"
     }
-    fn group(&self) -> &'static str {
-        DEFAULT
-    }
+    // The rate-limit group: the SDK's default one, `DEFAULT`.
     fn map(&self, r: ZRating) -> Result<Vec<Record>, String> {
         Ok(api::map_rating(r).into_iter().collect())
     }
