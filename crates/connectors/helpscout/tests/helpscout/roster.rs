@@ -41,6 +41,20 @@ fn stretch(status: &str, from: &str, to: &str, page: u64) -> MockBuilder {
     ))
 }
 
+/// A sweep over two keyset pages of `status=all` (page 1, then page 1 again from `bound`, the
+/// newest `createdAt` read minus a second: never `page=2`), then `status=spam`.
+async fn mount_sweep(
+    server: &MockServer,
+    first: ResponseTemplate,
+    bound: &str,
+    second: ResponseTemplate,
+    spam: ResponseTemplate,
+) {
+    serve(server, sweep("all", None), first).await;
+    serve(server, sweep("all", Some(bound)), second).await;
+    serve(server, sweep("spam", None), spam).await;
+}
+
 /// A page of the list: `(id, status, createdAt)` conversations as `listed` sends them.
 fn listing(
     convs: &[(i64, &str, &str)],
@@ -83,36 +97,18 @@ fn page(started: &str, ids: &[&str], complete: bool) -> TicketRoster {
 async fn sweep_lists_every_status_by_created_at_keyset_then_spam() {
     let server = MockServer::start().await;
     mount_token(&server).await;
-    sweep("all", None)
-        .respond_with(listing(
-            &[
-                (1, "closed", "2026-11-10T10:00:00Z"),
-                (2, "active", "2026-11-10T10:05:00Z"),
-            ],
-            1,
-            2,
-            3,
-        ))
-        .mount(&server)
-        .await;
-    // Page 1 again, from the newest `createdAt` read minus a second (never `page=2`).
-    sweep("all", Some("2026-11-10T10:04:59Z"))
-        .respond_with(listing(
-            &[
-                (2, "active", "2026-11-10T10:05:00Z"),
-                (3, "pending", "2026-11-10T10:20:00Z"),
-            ],
-            1,
-            1,
-            2,
-        ))
-        .mount(&server)
-        .await;
+    let first = [
+        (1, "closed", "2026-11-10T10:00:00Z"),
+        (2, "active", "2026-11-10T10:05:00Z"),
+    ];
+    let second = [
+        (2, "active", "2026-11-10T10:05:00Z"),
+        (3, "pending", "2026-11-10T10:20:00Z"),
+    ];
     // Help Scout lists `spam` as a status of its own beside `all`: swept too.
-    sweep("spam", None)
-        .respond_with(listing(&[(9, "spam", "2026-11-09T08:00:00Z")], 1, 1, 1))
-        .mount(&server)
-        .await;
+    let spam = listing(&[(9, "spam", "2026-11-09T08:00:00Z")], 1, 1, 1);
+    let (first, second) = (listing(&first, 1, 2, 3), listing(&second, 1, 1, 2));
+    mount_sweep(&server, first, "2026-11-10T10:04:59Z", second, spam).await;
     let c = roster_connector(&server, "24h");
     let batches = read_ok(&c, "ticket_roster", None).await;
     assert_eq!(
@@ -149,38 +145,23 @@ async fn sweep_lists_every_status_by_created_at_keyset_then_spam() {
 async fn a_conversation_deleted_mid_sweep_does_not_hide_a_live_one() {
     let server = MockServer::start().await;
     mount_token(&server).await;
-    sweep("all", None)
-        .respond_with(listing(
-            &[
-                (1, "active", "2026-11-10T10:00:00Z"),
-                (2, "active", "2026-11-10T10:01:00Z"),
-                (3, "active", "2026-11-10T10:02:00Z"),
-            ],
-            1,
-            2,
-            5,
-        ))
-        .mount(&server)
-        .await;
-    sweep("all", Some("2026-11-10T10:01:59Z"))
-        .respond_with(listing(
-            &[
-                (3, "active", "2026-11-10T10:02:00Z"),
-                (4, "active", "2026-11-10T10:03:00Z"),
-                (5, "active", "2026-11-10T10:04:00Z"),
-            ],
-            1,
-            1,
-            3,
-        ))
-        .mount(&server)
-        .await;
+    let first = [
+        (1, "active", "2026-11-10T10:00:00Z"),
+        (2, "active", "2026-11-10T10:01:00Z"),
+        (3, "active", "2026-11-10T10:02:00Z"),
+    ];
+    let second = [
+        (3, "active", "2026-11-10T10:02:00Z"),
+        (4, "active", "2026-11-10T10:03:00Z"),
+        (5, "active", "2026-11-10T10:04:00Z"),
+    ];
+    let (first, second) = (listing(&first, 1, 2, 5), listing(&second, 1, 1, 3));
+    mount_sweep(&server, first, "2026-11-10T10:01:59Z", second, empty_page()).await;
     get(CONVERSATIONS, Some(2))
         .respond_with(listing(&[(5, "active", "2026-11-10T10:04:00Z")], 2, 2, 4))
         .expect(0)
         .mount(&server)
         .await;
-    serve(&server, sweep("spam", None), empty_page()).await;
     let recs = records(&read_ok(&roster_connector(&server, "24h"), "ticket_roster", None).await);
     let mut seen: Vec<String> = rosters(&recs).into_iter().flat_map(|r| r.ids).collect();
     seen.sort();
