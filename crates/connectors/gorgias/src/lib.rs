@@ -44,9 +44,13 @@ use streams::{FEED_OVERLAP_SECONDS, Feed, Users};
 /// The Gorgias connector kind: what it is, what it reads, and how it is built.
 pub struct Gorgias;
 
-/// The reason every reconciled KPI gives for Gorgias.
-const NO_PER_TICKET_FIGURES: &str =
-    "Gorgias' API gives no per-ticket figures (its statistics API gives aggregates only)";
+/// `kpi` cannot be reconciled: the reason every reconciled KPI gives for Gorgias.
+const fn no_per_ticket_figures(kpi: &'static str) -> KpiLimit {
+    KpiLimit {
+        kpi,
+        reason: "Gorgias' API gives no per-ticket figures (its statistics API gives aggregates only)",
+    }
+}
 
 impl ConnectorFactory for Gorgias {
     const KIND: &'static str = "gorgias";
@@ -89,26 +93,11 @@ impl ConnectorFactory for Gorgias {
     ];
     /// Every KPI `deskpulse reconcile` compares.
     const UNRECONCILABLE: &'static [KpiLimit] = &[
-        KpiLimit {
-            kpi: "first_response_time",
-            reason: NO_PER_TICKET_FIGURES,
-        },
-        KpiLimit {
-            kpi: "first_resolution_time",
-            reason: NO_PER_TICKET_FIGURES,
-        },
-        KpiLimit {
-            kpi: "resolution_time",
-            reason: NO_PER_TICKET_FIGURES,
-        },
-        KpiLimit {
-            kpi: "one_touch_resolution_rate",
-            reason: NO_PER_TICKET_FIGURES,
-        },
-        KpiLimit {
-            kpi: "reopen_rate",
-            reason: NO_PER_TICKET_FIGURES,
-        },
+        no_per_ticket_figures("first_response_time"),
+        no_per_ticket_figures("first_resolution_time"),
+        no_per_ticket_figures("resolution_time"),
+        no_per_ticket_figures("one_touch_resolution_rate"),
+        no_per_ticket_figures("reopen_rate"),
     ];
     type Settings = GorgiasSettings;
 
