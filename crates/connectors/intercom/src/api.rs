@@ -646,16 +646,17 @@ fn vendor_metrics(
     stats: Option<&Statistics>,
     solved_now: bool,
 ) -> Result<VendorMetrics, String> {
+    let mut out = VendorMetrics {
+        ticket_id: conv_id.to_owned(),
+        updated_at,
+        first_response: VendorDuration::NONE,
+        first_resolution: VendorDuration::NONE,
+        full_resolution: VendorDuration::NONE,
+        reopens: None,
+        replies: None,
+    };
     let Some(s) = stats else {
-        return Ok(VendorMetrics {
-            ticket_id: conv_id.to_owned(),
-            updated_at,
-            first_response: VendorDuration::NONE,
-            first_resolution: VendorDuration::NONE,
-            full_resolution: VendorDuration::NONE,
-            reopens: None,
-            replies: None,
-        });
+        return Ok(out);
     };
     let from_creation = s.first_contact_reply_at == Some(created_at);
     let duration = |what: &str, at: Option<i64>, office_hours: Option<i64>| {
@@ -675,22 +676,15 @@ fn vendor_metrics(
             business_seconds: valid(business, what),
         })
     };
-    let full = if solved_now {
-        duration("last_close_at", s.last_close_at, s.time_to_last_close)?
-    } else {
-        VendorDuration::NONE
-    };
-    Ok(VendorMetrics {
-        ticket_id: conv_id.to_owned(),
-        updated_at,
-        first_response: duration(
-            "first_admin_reply_at",
-            s.first_admin_reply_at,
-            s.time_to_admin_reply,
-        )?,
-        first_resolution: duration("first_close_at", s.first_close_at, s.time_to_first_close)?,
-        full_resolution: full,
-        reopens: s.count_reopens,
-        replies: None,
-    })
+    out.first_response = duration(
+        "first_admin_reply_at",
+        s.first_admin_reply_at,
+        s.time_to_admin_reply,
+    )?;
+    out.first_resolution = duration("first_close_at", s.first_close_at, s.time_to_first_close)?;
+    if solved_now {
+        out.full_resolution = duration("last_close_at", s.last_close_at, s.time_to_last_close)?;
+    }
+    out.reopens = s.count_reopens;
+    Ok(out)
 }
