@@ -5,28 +5,27 @@ use chrono::{DateTime, Utc};
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Record;
 use deskpulse_connector::Secret;
-use deskpulse_connector::http::RetryPolicy;
 use deskpulse_connector::testkit;
 pub use deskpulse_connector::testkit::{checkpoints, read, read_ok, records};
 use deskpulse_connector_zendesk::{ZendeskConnector, ZendeskSettings};
 use serde_json::Value;
-use std::time::Duration;
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockBuilder, MockServer, Respond, ResponseTemplate};
 
 pub const EMAIL: &str = "agent@example.com";
 pub const TOKEN: &str = "zd-Api-T0ken-6wGh3kq9";
 
-/// The kit's fast retries, with `Retry-After` honoured up to 3 s.
-pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_retry_after: Duration::from_secs(3),
-        ..testkit::fast_retry()
-    }
+pub fn connector(server: &MockServer) -> ZendeskConnector {
+    connector_with(server, |_| {})
 }
 
-pub fn settings(server: &MockServer) -> ZendeskSettings {
-    ZendeskSettings {
+/// A connector on `server` with the test settings, changed by `change`, and the kit's fast
+/// retries.
+pub fn connector_with(
+    server: &MockServer,
+    change: impl FnOnce(&mut ZendeskSettings),
+) -> ZendeskConnector {
+    let mut s = ZendeskSettings {
         subdomain: Some("acme".into()),
         email: Some(EMAIL.into()),
         api_token: Some(Secret::new(TOKEN)),
@@ -35,23 +34,11 @@ pub fn settings(server: &MockServer) -> ZendeskSettings {
         requests_per_minute: 0,
         incremental_requests_per_minute: 0,
         ..ZendeskSettings::default()
-    }
-}
-
-pub fn connector(server: &MockServer) -> ZendeskConnector {
-    connector_with(server, |_| {})
-}
-
-/// A connector on `server` with the test settings, changed by `change`.
-pub fn connector_with(
-    server: &MockServer,
-    change: impl FnOnce(&mut ZendeskSettings),
-) -> ZendeskConnector {
-    let mut s = settings(server);
+    };
     change(&mut s);
     ZendeskConnector::new(s)
         .unwrap()
-        .with_retry_policy(fast_retry())
+        .with_retry_policy(testkit::fast_retry())
 }
 
 /// A recorded go-zendesk payload from `tests/fixtures/go-zendesk/`.
