@@ -3,7 +3,6 @@
 //! becomes a bookmark (the next sync would start in the future).
 
 use crate::common::*;
-use crate::conversations::{export, export_status, t};
 use deskpulse_connector::Clock;
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::{Checkpoint, CheckpointExt, ConnectorError, Record};

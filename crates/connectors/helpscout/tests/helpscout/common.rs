@@ -1,6 +1,9 @@
 //! What the tests share: the credentials, the connector built against a mock server, the
-//! documented token exchange, and Help Scout-shaped conversations, threads and HAL pages.
+//! documented token exchange, Help Scout-shaped conversations, threads and HAL pages, the
+//! mocks of the lists they answer (export, users), a one-page export read, and a sync into a
+//! store.
 
+use chrono::{DateTime, Utc};
 use deskpulse_connector::Clock;
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Record;
@@ -16,7 +19,7 @@ use deskpulse_connector::{
 use deskpulse_connector_helpscout::{HelpScoutConnector, HelpScoutSettings};
 use serde_json::{Value, json};
 use std::time::Duration;
-use wiremock::matchers::{body_json, method, path, query_param};
+use wiremock::matchers::{body_json, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
 pub const CLIENT_ID: &str = "hs-app-id-4Qk2";
@@ -205,6 +208,33 @@ pub fn listed(id: i64, status: &str, created_at: &str) -> Value {
 pub fn simple(id: i64, at: &str) -> Value {
     let first = thread(id * 10, "customer", ("customer", 700 + id), "active", at);
     conversation(id, "active", at, vec![first])
+}
+
+pub fn t(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+/// A GET of the export with every documented parameter, for `page` of `modifiedSince`.
+pub fn export(since: Option<&str>, page: u64) -> MockBuilder {
+    export_status("all", since, page)
+}
+
+/// The same, for the `status=spam` pass.
+pub fn export_status(status: &str, since: Option<&str>, page: u64) -> MockBuilder {
+    let m = list_conversations(status, "modifiedAt", page).and(query_param("embed", "threads"));
+    match since {
+        Some(s) => m.and(query_param("modifiedSince", s)),
+        None => m.and(query_param_is_missing("modifiedSince")),
+    }
+}
+
+/// The records of one export whose only page (page 1 of `status=all`) is `page`.
+pub async fn read_export(page: ResponseTemplate) -> Vec<Record> {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    mount_no_spam(&server).await;
+    serve(&server, export(None, 1), page).await;
+    records(&read_ok(&connector(&server), "conversations", None).await)
 }
 
 /// List Conversations: `GET /v2/conversations?status=…&sortField=…&sortOrder=asc&page=N`.

@@ -2,31 +2,11 @@
 //! their threads onto tickets, messages, status changes, customers and ratings.
 
 use crate::common::*;
-use chrono::{DateTime, Utc};
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Record;
 use deskpulse_model::{AuthorKind, Channel, RatingScale, TicketStatus};
 use serde_json::{Value, json};
-use wiremock::matchers::{query_param, query_param_is_missing};
-use wiremock::{MockBuilder, MockServer};
-
-pub fn t(s: &str) -> DateTime<Utc> {
-    s.parse().unwrap()
-}
-
-/// A GET of the export with every documented parameter, for `page` of `modifiedSince`.
-pub fn export(since: Option<&str>, page: u64) -> MockBuilder {
-    export_status("all", since, page)
-}
-
-/// The same, for the `status=spam` pass.
-pub fn export_status(status: &str, since: Option<&str>, page: u64) -> MockBuilder {
-    let m = list_conversations(status, "modifiedAt", page).and(query_param("embed", "threads"));
-    match since {
-        Some(s) => m.and(query_param("modifiedSince", s)),
-        None => m.and(query_param_is_missing("modifiedSince")),
-    }
-}
+use wiremock::MockServer;
 
 /// Three requests: page 1 of everything; a restart at the newest time read, whose page does
 /// not move past it (so the next page of that query follows); and that next page, the last.
@@ -192,17 +172,8 @@ async fn a_conversation_marked_spam_later_is_read_by_the_spam_pass() {
 
 #[tokio::test]
 async fn the_sdk_payload_maps() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    mount_no_spam(&server).await;
-    export(None, 1)
-        .respond_with(
-            wiremock::ResponseTemplate::new(200)
-                .set_body_json(fixture("conversations_embed_threads.json")),
-        )
-        .mount(&server)
-        .await;
-    let recs = records(&read_ok(&connector(&server), "conversations", None).await);
+    let page = fixture("conversations_embed_threads.json");
+    let recs = read_export(wiremock::ResponseTemplate::new(200).set_body_json(page)).await;
     assert_eq!(ids(&recs), ["t1", "c238604", "m1", "h1"]);
     let Record::Ticket(tk) = &recs[0] else {
         panic!()
@@ -463,11 +434,7 @@ async fn statuses_authors_channels_and_ratings_map() {
             json!({"source": {"type": "web", "via": "customer"}}),
         ),
     ];
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    mount_no_spam(&server).await;
-    serve(&server, export(None, 1), conv_page(convs, 1, 1, 8)).await;
-    let recs = records(&read_ok(&connector(&server), "conversations", None).await);
+    let recs = read_export(conv_page(convs, 1, 1, 8)).await;
     assert_eq!(
         ids(&recs),
         [

@@ -3,7 +3,6 @@
 //! tells differently, through storage.
 
 use crate::common::*;
-use crate::conversations::{export, t};
 use deskpulse_connector::Record;
 use deskpulse_model::{AuthorKind, Channel, TicketStatus};
 use deskpulse_storage::testing::TestDb;
@@ -11,14 +10,7 @@ use serde_json::{Value, json};
 use wiremock::MockServer;
 
 async fn read_one(conversation: Value) -> Vec<Record> {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    mount_no_spam(&server).await;
-    export(None, 1)
-        .respond_with(conv_page(vec![conversation], 1, 1, 1))
-        .mount(&server)
-        .await;
-    records(&read_ok(&connector(&server), "conversations", None).await)
+    read_export(conv_page(vec![conversation], 1, 1, 1)).await
 }
 
 fn ticket_of(recs: &[Record]) -> deskpulse_model::Ticket {

@@ -2,7 +2,6 @@
 //! the batches before them stay valid.
 
 use crate::common::*;
-use crate::conversations::export;
 use deskpulse_connector::testkit;
 use deskpulse_connector::{Checkpoint, Connector, ConnectorError};
 use serde_json::json;

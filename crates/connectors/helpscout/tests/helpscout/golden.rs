@@ -17,7 +17,6 @@
 //! Users: agents 5 and 6. Two pages of conversations (201–204, then 205–207).
 
 use crate::common::*;
-use crate::conversations::export;
 use deskpulse_metrics::{TeamConfig, compute_report};
 use deskpulse_model::{Channel, PeriodSpec};
 use deskpulse_storage::Store;

@@ -3,7 +3,7 @@
 //! logs are the conformance kit's (`conformance.rs`).
 
 use crate::common::*;
-use crate::conversations::{export, mount_three_pages};
+use crate::conversations::mount_three_pages;
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::{ConnectorError, Secret};
 use deskpulse_connector_helpscout::HelpScoutSettings;

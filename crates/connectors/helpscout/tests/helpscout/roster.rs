@@ -3,7 +3,6 @@
 //! keyset), its interval, its resume, and what storage makes of it. The clock is pinned.
 
 use crate::common::*;
-use crate::conversations::{export, t};
 use chrono::{DateTime, Utc};
 use deskpulse_connector::Clock;
 use deskpulse_connector::HttpConnector as _;
