@@ -5,7 +5,7 @@
 
 use crate::IntercomConnector;
 use crate::api::{self, RosterItem, SearchPage};
-use crate::streams::{SEARCH, next_cursor, pagination};
+use crate::streams::{next_cursor, search};
 use chrono::{DateTime, Utc};
 use deskpulse_connector::parse_optional;
 use deskpulse_connector::prelude::*;
@@ -35,7 +35,8 @@ pub enum RosterCheckpoint {
     },
 }
 
-/// The roster search: every conversation created before `listed_before`, oldest first.
+/// The roster search's query: every conversation created before `listed_before` (sorted by
+/// `created_at`, oldest first).
 ///
 /// Why this request: the sweep must never skip a live id (storage would take it for
 /// deleted) while conversations are deleted and updated during it. `created_at` never
@@ -53,16 +54,8 @@ pub enum RosterCheckpoint {
 /// Neither endpoint can return ids only: whole conversations come back (`per_page` ≤ 150)
 /// and only `id` is read. Intercom documents `<` on dates as "lower (or equal) than"; a
 /// conversation created at `listed_before` exactly is listed and harmlessly so.
-pub(crate) fn roster_body(
-    listed_before: i64,
-    per_page: u32,
-    starting_after: Option<&str>,
-) -> Value {
-    json!({
-        "query": { "field": "created_at", "operator": "<", "value": listed_before },
-        "sort": { "field": "created_at", "order": "ascending" },
-        "pagination": pagination(per_page, starting_after),
-    })
+fn created_before(listed_before: i64) -> Value {
+    json!({ "field": "created_at", "operator": "<", "value": listed_before })
 }
 
 /// The ids of a roster page; an empty one is an error.
@@ -194,13 +187,11 @@ impl CursorStream for Sweep<'_> {
             self.started
                 .store(self.c.clock().now().timestamp(), Ordering::SeqCst);
         }
-        PageRequest::post(
-            SEARCH,
-            roster_body(
-                self.started() - LISTING_LAG_SECS,
-                self.c.page_size,
-                pos.cursor.as_deref(),
-            ),
+        search(
+            created_before(self.started() - LISTING_LAG_SECS),
+            "created_at",
+            self.c.page_size,
+            pos.cursor.as_deref(),
         )
     }
 

@@ -31,13 +31,26 @@ pub(crate) fn next_cursor(pages: Pages) -> Result<Option<String>, String> {
     }
 }
 
-/// The search's `pagination`: the page size, and the cursor after the first page.
-pub(crate) fn pagination(per_page: u32, starting_after: Option<&str>) -> Value {
+/// A page of the search: `query`, oldest `sort_by` first, `per_page` at a time, and the
+/// cursor after the first page.
+pub(crate) fn search(
+    query: Value,
+    sort_by: &str,
+    per_page: u32,
+    starting_after: Option<&str>,
+) -> PageRequest {
     let mut pagination = json!({ "per_page": per_page });
     if let Some(c) = starting_after {
         pagination["starting_after"] = json!(c);
     }
-    pagination
+    PageRequest::post(
+        SEARCH,
+        json!({
+            "query": query,
+            "sort": { "field": sort_by, "order": "ascending" },
+            "pagination": pagination,
+        }),
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -104,19 +117,15 @@ pub struct ConversationsCheckpoint {
     pub updated_at: i64,
 }
 
-/// The search body: conversations updated at or after `from` (Intercom's `>` is documented
-/// as "greater (or equal)"; the `=` branch makes it so either way), oldest update first.
-pub(crate) fn search_body(from: i64, per_page: u32, starting_after: Option<&str>) -> Value {
+/// The search's query: conversations updated at or after `from` (Intercom's `>` is
+/// documented as "greater (or equal)"; the `=` branch makes it so either way).
+fn updated_since(from: i64) -> Value {
     json!({
-        "query": {
-            "operator": "OR",
-            "value": [
-                { "field": "updated_at", "operator": ">", "value": from },
-                { "field": "updated_at", "operator": "=", "value": from },
-            ]
-        },
-        "sort": { "field": "updated_at", "order": "ascending" },
-        "pagination": pagination(per_page, starting_after),
+        "operator": "OR",
+        "value": [
+            { "field": "updated_at", "operator": ">", "value": from },
+            { "field": "updated_at", "operator": "=", "value": from },
+        ]
     })
 }
 
@@ -179,9 +188,11 @@ impl CursorStream for Conversations<'_> {
     }
     fn request(&self, pos: &CursorPos<i64>) -> PageRequest {
         let from = pos.from.unwrap_or(self.c.start_time);
-        PageRequest::post(
-            SEARCH,
-            search_body(from, self.c.page_size, pos.cursor.as_deref()),
+        search(
+            updated_since(from),
+            "updated_at",
+            self.c.page_size,
+            pos.cursor.as_deref(),
         )
     }
     fn page(&self, p: SearchPage) -> Result<CursorPage<Conversation>, String> {
