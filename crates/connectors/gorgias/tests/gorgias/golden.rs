@@ -27,16 +27,30 @@ use deskpulse_storage::testing::TestDb;
 use serde_json::{Value, json};
 use wiremock::MockServer;
 
-/// A ticket of November 2026 (times written `MM-DDTHH:MM`), closed at `closed` or, with
-/// `""`, open.
+/// A time of 2026 written `MM-DDTHH:MM`, or `None` for `""`.
+fn nov(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| format!("2026-{s}:00"))
+}
+
+/// A ticket of November 2026, closed at `closed` or, with `""`, open.
 fn t(id: i64, channel: &str, created: &str, updated: &str, closed: &str) -> Value {
-    let nov = |s: &str| format!("2026-{s}:00");
     let status = if closed.is_empty() { "open" } else { "closed" };
-    let mut v = ticket(id, status, &nov(created), &nov(updated));
+    let mut v = ticket(id, status, &nov(created).unwrap(), &nov(updated).unwrap());
     v["channel"] = json!(channel);
     v["via"] = json!(if channel == "chat" { "chat" } else { "email" });
-    v["closed_datetime"] = json!((!closed.is_empty()).then(|| nov(closed)));
+    v["closed_datetime"] = json!(nov(closed));
     v
+}
+
+/// A survey of November 2026 on `ticket`, scored at `scored` or, with `""`, never.
+fn s(id: i64, ticket: i64, score: Option<i64>, created: &str, scored: &str) -> Value {
+    survey(
+        id,
+        ticket,
+        score,
+        &nov(created).unwrap(),
+        nov(scored).as_deref(),
+    )
 }
 
 fn m(id: i64, ticket: i64, who: &str, created: &str) -> Value {
@@ -116,28 +130,10 @@ async fn account() -> MockServer {
     mount_pages(&server, "/api/messages", &[], pages).await;
 
     let surveys = json!([
-        survey(304, 203, None, "2026-11-11T11:00:00", None),
-        survey(
-            302,
-            202,
-            Some(2),
-            "2026-11-10T14:00:00",
-            Some("2026-11-11T09:00:00")
-        ),
-        survey(
-            307,
-            207,
-            Some(4),
-            "2026-11-10T10:00:00",
-            Some("2026-11-17T08:00:00")
-        ),
-        survey(
-            301,
-            201,
-            Some(5),
-            "2026-11-09T13:00:00",
-            Some("2026-11-10T08:00:00")
-        ),
+        s(304, 203, None, "11-11T11:00", ""),
+        s(302, 202, Some(2), "11-10T14:00", "11-11T09:00"),
+        s(307, 207, Some(4), "11-10T10:00", "11-17T08:00"),
+        s(301, 201, Some(5), "11-09T13:00", "11-10T08:00"),
     ]);
     mount_pages(
         &server,
