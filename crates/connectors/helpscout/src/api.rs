@@ -32,9 +32,24 @@ pub(crate) struct PageInfo {
     pub(crate) number: u64,
 }
 
+/// The `_embedded` of List Conversations: whole conversations (the export, `embed=threads`)
+/// or the sweep's [`ListedConversation`]s.
 #[derive(Deserialize)]
-pub(crate) struct Conversations {
-    pub(crate) conversations: Vec<Conversation>,
+pub(crate) struct ConversationList<C> {
+    pub(crate) conversations: Vec<C>,
+}
+
+pub(crate) type Conversations = ConversationList<Conversation>;
+pub(crate) type ListedConversations = ConversationList<ListedConversation>;
+
+impl<C> HalPage<ConversationList<C>> {
+    /// The page's conversations: none when `_embedded` is absent (an empty result).
+    pub(crate) fn conversations(&mut self) -> Vec<C> {
+        self.embedded
+            .take()
+            .map(|e| e.conversations)
+            .unwrap_or_default()
+    }
 }
 
 /// The `_embedded` of `GET /v2/users` (`users`) or of `GET /v3/system-users`
@@ -56,11 +71,6 @@ pub(crate) struct ListedConversation {
     pub(crate) created_at: DateTime<Utc>,
     #[serde(default)]
     pub(crate) state: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct ListedConversations {
-    pub(crate) conversations: Vec<ListedConversation>,
 }
 
 #[derive(Deserialize, Default)]

@@ -35,8 +35,8 @@ fn parse<T: serde::de::DeserializeOwned>(data: &[u8]) -> Result<T, String> {
 }
 
 fn conversations(data: &[u8]) -> Result<Vec<Record>, String> {
-    let page = parse::<HalPage<Conversations>>(data)?;
-    let items = page.embedded.map(|e| e.conversations).unwrap_or_default();
+    let mut page = parse::<HalPage<Conversations>>(data)?;
+    let items = page.conversations();
     let mut out = Vec::new();
     for c in streams::numbered(page.page, items).items {
         let _bookmark = c.touched_at();
@@ -58,8 +58,8 @@ fn users(data: &[u8], system: bool) -> Result<Vec<Record>, String> {
 /// A sweep page, read as the first page of a sweep and as a page after a bound one second
 /// before its first conversation: the ids it gives as a [`TicketRoster`].
 fn roster_page(data: &[u8]) -> Result<Vec<Record>, String> {
-    let page = parse::<HalPage<ListedConversations>>(data)?;
-    let items = page.embedded.map(|e| e.conversations).unwrap_or_default();
+    let mut page = parse::<HalPage<ListedConversations>>(data)?;
+    let items = page.conversations();
     let last = roster::last_page(page.page, !items.is_empty()).map_err(|e| e.to_string())?;
     let mut froms: Vec<Option<DateTime<Utc>>> = vec![None];
     froms.extend(items.first().map(|c| Some(c.created_at)));

@@ -279,9 +279,9 @@ async fn read_stretch(
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.clone()))
                 .collect();
-            let page: HalPage<ListedConversations> =
+            let mut page: HalPage<ListedConversations> =
                 http.get_json("default", CONVERSATIONS, &query).await?;
-            let items = page.embedded.map(|e| e.conversations).unwrap_or_default();
+            let items = page.conversations();
             check_order(&items, Some(at))?;
             // A page past the elements counted cannot hold one: the list changed (or lies).
             if page.page.number != page_no
@@ -362,11 +362,11 @@ pub(crate) fn roster<'a>(c: &'a HelpScoutConnector, from: Option<Checkpoint>) ->
         let range = sweep
             .from
             .map(|f| format!("(createdAt:[{} TO *])", fmt_time(f)));
-        let page = list_request(sweep.pass, range, 1)
+        let mut page = list_request(sweep.pass, range, 1)
             .send::<HalPage<ListedConversations>>(http, "default")
             .await?
             .body;
-        let items = page.embedded.map(|e| e.conversations).unwrap_or_default();
+        let items = page.conversations();
         let last = last_page(page.page, !items.is_empty())?;
         check_order(&items, sweep.from)?;
         let mut ids = live_ids(&items);

@@ -314,9 +314,9 @@ impl PageNumberStream for ConversationsExport<'_> {
     fn page(
         &self,
         _pos: &ConversationsCheckpoint,
-        page: HalPage<Conversations>,
+        mut page: HalPage<Conversations>,
     ) -> Result<NumberedPage<Conversation>, String> {
-        let items = page.embedded.map(|e| e.conversations).unwrap_or_default();
+        let items = page.conversations();
         let now = self.c.clock().now();
         for c in &items {
             not_future("modifiedSince", c.touched_at(), now).map_err(|e| {
