@@ -288,14 +288,9 @@ impl Fake {
         let from = q["value"][0]["value"]
             .as_i64()
             .expect("a numeric updated_at");
-        let expected = json!({
-            "operator": "OR",
-            "value": [
-                { "field": "updated_at", "operator": ">", "value": from },
-                { "field": "updated_at", "operator": "=", "value": from },
-            ]
-        });
-        if *q != expected || body["sort"] != json!({"field": "updated_at", "order": "ascending"}) {
+        if *q != updated_since(from)
+            || body["sort"] != json!({"field": "updated_at", "order": "ascending"})
+        {
             return bad_request(&format!("unexpected search body {body}"));
         }
         let per_page = body["pagination"]["per_page"].as_u64().unwrap() as usize;
@@ -411,6 +406,18 @@ impl Respond for Fake {
         self.searches.lock().unwrap().push(body.clone());
         self.search(&body)
     }
+}
+
+/// The search query for conversations updated at or after `from`, as the connector sends
+/// it: `>` or `=`.
+pub fn updated_since(from: i64) -> Value {
+    json!({
+        "operator": "OR",
+        "value": [
+            { "field": "updated_at", "operator": ">", "value": from },
+            { "field": "updated_at", "operator": "=", "value": from },
+        ]
+    })
 }
 
 /// The documented search envelope around `hits`, which the search returns without their

@@ -2,7 +2,9 @@
 //! 5xx, 401/403, broken pages, secrets in logs, typed checkpoints and the kind's
 //! declaration, on all three streams.
 
-use crate::common::{at, conversation, fixture, part, search_page, settings_at, with_parts};
+use crate::common::{
+    SEARCH, at, conversation, fixture, part, search_page, settings_at, updated_since, with_parts,
+};
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::testkit::{Conformance, Fixtures, Target};
 use deskpulse_connector_intercom::{
@@ -10,7 +12,6 @@ use deskpulse_connector_intercom::{
 };
 use serde_json::{Value, json};
 
-const SEARCH: &str = "/conversations/search";
 /// The connector's clock: the roster sweep starts then, listing what was created an hour
 /// before.
 const NOW: i64 = 1_763_100_000;
@@ -26,16 +27,6 @@ fn roster_request(starting_after: Option<&str>) -> Value {
         r["pagination"] = json!({"starting_after": c});
     }
     r
-}
-
-fn query(from: i64) -> Value {
-    json!({
-        "operator": "OR",
-        "value": [
-            {"field": "updated_at", "operator": ">", "value": from},
-            {"field": "updated_at", "operator": "=", "value": from},
-        ]
-    })
 }
 
 /// The documented search envelope; `pages.next` only when there is more.
@@ -97,22 +88,22 @@ fn fixtures() -> Fixtures {
         // A clean run: two pages.
         .post(
             SEARCH,
-            json!({"query": query(0)}),
+            json!({"query": updated_since(0)}),
             page_of(&[a, b], Some("WzIwMDEsMTAxXQ==")),
         )
         .post(
             SEARCH,
-            json!({"query": query(0), "pagination": {"starting_after": "WzIwMDEsMTAxXQ=="}}),
+            json!({"query": updated_since(0), "pagination": {"starting_after": "WzIwMDEsMTAxXQ=="}}),
             page_of(&[c], None),
         )
         // Resumed from the first page's bookmark (2001) and from the last one (2002): the
         // conversation at the bookmark's second comes again.
         .post(
             SEARCH,
-            json!({"query": query(2_001)}),
+            json!({"query": updated_since(2_001)}),
             page_of(&[b, c], None),
         )
-        .post(SEARCH, json!({"query": query(2_002)}), page_of(&[c], None))
+        .post(SEARCH, json!({"query": updated_since(2_002)}), page_of(&[c], None))
         .with_header("X-RateLimit-Limit", "167")
         .with_header("X-RateLimit-Remaining", "160")
         // The roster: every id, oldest first, in two pages.
