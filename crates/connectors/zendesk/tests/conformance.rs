@@ -23,6 +23,22 @@ fn user(id: u64, role: &str) -> Value {
     })
 }
 
+/// A cursor export's pages: `first` from `start_time=0`, `second` (the last) after cursor
+/// `c1`, and what the next sync sees after `c2`; the pairs of `also` on every request.
+fn export(
+    f: Fixtures,
+    (key, ep): (&str, &str),
+    also: &[(&str, &str)],
+    first: Value,
+    second: Value,
+) -> Fixtures {
+    let query = |k, v| [&[(k, v)][..], also].concat();
+    let page = |items, after, eos| cursor_body(key, ep, items, after, eos);
+    f.get(ep, &query("start_time", "0"), page(first, "c1", false))
+        .get(ep, &query("cursor", "c1"), page(second, "c2", true))
+        .get(ep, &query("cursor", "c2"), page(json!([]), "c2", true))
+}
+
 fn fixtures() -> Fixtures {
     // Tickets with their metric sets side-loaded.
     let ticket = |id: u64, status: &str, channel: &str| {
@@ -30,147 +46,65 @@ fn fixtures() -> Fixtures {
         t["metric_set"] = json!({"reopens": 0, "replies": 1, "solved_at": null});
         t
     };
-    let r1 = rating(
-        1,
-        "good",
-        "2024-03-01T10:00:00Z",
-        "2024-03-01T10:00:00Z",
-        None,
+    let f = export(
+        Fixtures::new(),
+        ("users", USERS),
+        &[],
+        json!([user(1, "agent"), user(2, "end-user")]),
+        json!([user(3, "admin")]),
     );
-    let r2 = rating(
-        2,
-        "offered",
-        "2024-03-02T10:00:00Z",
-        "2024-03-02T10:00:00Z",
-        None,
+    let mut f = export(
+        f,
+        ("tickets", TICKETS),
+        &[("include", "metric_sets")],
+        json!([ticket(10, "new", "email"), ticket(11, "solved", "web")]),
+        json!([ticket(12, "deleted", "api")]),
     );
-    let r3 = rating(
-        3,
-        "bad",
-        "2024-03-03T10:00:00Z",
-        "2024-03-03T10:00:00Z",
-        None,
-    );
-    Fixtures::new()
-        // users: two pages, then what the next sync sees
-        .get(
-            USERS,
-            &[("start_time", "0")],
-            cursor_body(
-                "users",
-                USERS,
-                json!([user(1, "agent"), user(2, "end-user")]),
-                "u1",
-                false,
-            ),
-        )
-        .get(
-            USERS,
-            &[("cursor", "u1")],
-            cursor_body("users", USERS, json!([user(3, "admin")]), "u2", true),
-        )
-        .get(
-            USERS,
-            &[("cursor", "u2")],
-            cursor_body("users", USERS, json!([]), "u2", true),
-        )
-        // tickets, with metric sets side-loaded
-        .get(
-            TICKETS,
-            &[("start_time", "0"), ("include", "metric_sets")],
-            cursor_body(
-                "tickets",
-                TICKETS,
-                json!([ticket(10, "new", "email"), ticket(11, "solved", "web")]),
-                "t1",
-                false,
-            ),
-        )
-        .get(
-            TICKETS,
-            &[("cursor", "t1"), ("include", "metric_sets")],
-            cursor_body(
-                "tickets",
-                TICKETS,
-                json!([ticket(12, "deleted", "api")]),
-                "t2",
-                true,
-            ),
-        )
-        .get(
-            TICKETS,
-            &[("cursor", "t2"), ("include", "metric_sets")],
-            cursor_body("tickets", TICKETS, json!([]), "t2", true),
-        )
-        // ticket events: time-based, the next request built from end_time
-        .get(
-            EVENTS,
-            &[("start_time", "0"), ("include", "comment_events")],
-            events_body(
-                json!([audit(
-                    100,
-                    10,
-                    1,
-                    "2024-03-01T09:00:00Z",
-                    1709283600,
-                    vec![
-                        comment(101, 1, true, "web"),
-                        status(102, "Create", None, "new", "Web form"),
-                    ],
-                )]),
-                1709283600,
-                false,
-            ),
-        )
-        .get(
-            EVENTS,
-            &[("start_time", "1709283600"), ("include", "comment_events")],
-            events_body(
-                json!([audit(
-                    200,
-                    10,
-                    1,
-                    "2024-03-01T10:46:40Z",
-                    1709290000,
-                    vec![
-                        comment(201, 1, false, "web"),
-                        status(202, "Change", Some("new"), "solved", "Web form"),
-                    ],
-                )]),
-                1709290000,
-                true,
-            ),
-        )
-        .get(
-            EVENTS,
-            &[("start_time", "1709290000"), ("include", "comment_events")],
-            events_body(json!([]), 1709290000, true),
-        )
-        // satisfaction ratings: cursor pages; a resume re-reads 28 days before the bookmark
+    // ticket events: time-based, the next request built from end_time
+    let created = vec![
+        comment(101, 1, true, "web"),
+        status(102, "Create", None, "new", "Web form"),
+    ];
+    let solved = vec![
+        comment(201, 1, false, "web"),
+        status(202, "Change", Some("new"), "solved", "Web form"),
+    ];
+    let first = audit(100, 10, 1, "2024-03-01T09:00:00Z", 1709283600, created);
+    let second = audit(200, 10, 1, "2024-03-01T10:46:40Z", 1709290000, solved);
+    for (start, events, end_time, eos) in [
+        (0, json!([first]), 1709283600, false),
+        (1709283600, json!([second]), 1709290000, true),
+        (1709290000, json!([]), 1709290000, true),
+    ] {
+        let query = [
+            ("start_time", &*start.to_string()),
+            ("include", "comment_events"),
+        ];
+        f = f.get(EVENTS, &query, events_body(events, end_time, eos));
+    }
+    // satisfaction ratings: cursor pages; a resume re-reads 28 days before the bookmark
+    let rated = |id: u64, score: &str, at: &str| rating(id, score, at, at, None);
+    let r1 = rated(1, "good", "2024-03-01T10:00:00Z");
+    let r2 = rated(2, "offered", "2024-03-02T10:00:00Z");
+    let r3 = rated(3, "bad", "2024-03-03T10:00:00Z");
+    let all = json!([r1, r2, r3]);
+    let first = [("start_time", "0"), ("sort", "created_at")];
+    f = f
+        .get(RATINGS, &first, ratings_body(json!([r1, r2]), Some("r2c")))
         .get(
             RATINGS,
-            &[("start_time", "0"), ("sort", "created_at")],
-            ratings_body(json!([r1, r2]), Some("r2c")),
-        )
-        .get(
-            RATINGS,
-            &[
-                ("start_time", "0"),
-                ("sort", "created_at"),
-                ("page[after]", "r2c"),
-            ],
+            &[first[0], first[1], ("page[after]", "r2c")],
             ratings_body(json!([r3]), None),
-        )
-        .get(
+        );
+    for bookmark in ["2024-03-02T10:00:00Z", "2024-03-03T10:00:00Z"] {
+        let since = (ts(bookmark) - 28 * 86400).to_string();
+        f = f.get(
             RATINGS,
-            &[("start_time", &(1709373600 - 28 * 86400).to_string())],
-            ratings_body(json!([r1, r2, r3]), None),
-        )
-        .get(
-            RATINGS,
-            &[("start_time", &(1709460000 - 28 * 86400).to_string())],
-            ratings_body(json!([r1, r2, r3]), None),
-        )
+            &[("start_time", &since)],
+            ratings_body(all.clone(), None),
+        );
+    }
+    f
 }
 
 fn connector(t: &Target) -> Box<dyn deskpulse_connector::Connector> {

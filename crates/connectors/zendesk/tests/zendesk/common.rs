@@ -60,11 +60,6 @@ pub fn t(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
 
-/// Unix seconds of an RFC 3339 time.
-pub fn ts(s: &str) -> i64 {
-    t(s).timestamp()
-}
-
 /// A GET of `ep` with every pair of `query` (other parameters may be there too).
 pub fn given(ep: &str, query: &[(&str, &str)]) -> MockBuilder {
     query

@@ -11,6 +11,13 @@ pub const TICKETS: &str = "/api/v2/incremental/tickets/cursor.json";
 pub const EVENTS: &str = "/api/v2/incremental/ticket_events.json";
 pub const RATINGS: &str = "/api/v2/satisfaction_ratings.json";
 
+/// Unix seconds of an RFC 3339 time (Zendesk's `timestamp`, `start_time`, `end_time`).
+pub fn ts(s: &str) -> i64 {
+    s.parse::<chrono::DateTime<chrono::Utc>>()
+        .unwrap()
+        .timestamp()
+}
+
 /// A page of a cursor export (users, tickets): `key` holds the records.
 pub fn cursor_body(key: &str, ep: &str, items: Value, after: &str, eos: bool) -> Value {
     json!({
