@@ -650,6 +650,10 @@ fn per_agent(
     for (source, r) in ratings {
         if let Some(a) = r.agent_id.as_deref() {
             ratings_of.entry((source, a)).or_default().push(r);
+            // An answer in a period where its agent solved nothing still belongs to that
+            // agent: a row with 0 solved, never an answer that the team counts and no
+            // agent does.
+            by_agent.entry((source, a)).or_default();
         }
     }
     let mut rows: Vec<AgentKpis> = by_agent

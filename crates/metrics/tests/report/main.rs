@@ -774,6 +774,28 @@ fn agents_table() {
 }
 
 #[test]
+fn an_answer_for_an_agent_who_solved_nothing_this_week_has_a_row() {
+    // Carol (400) solved ticket 7 last week; its survey was answered this week. The team
+    // counts the answer, and so does Carol's row: 0 solved, CSAT 1 of 1.
+    let t = ticket("7", "2026-11-02T09:00:00Z")
+        .say(C, "r1", "2026-11-02T09:00:00Z")
+        .say(A, "400", "2026-11-02T10:00:00Z")
+        .with(|t| t.assignee_id = Some("400".into()))
+        .with(solved_at("2026-11-02T11:00:00Z"));
+    let mut answer = rating("r7", 5.0, RatingScale::ONE_TO_FIVE, "2026-11-10T15:00:00Z");
+    answer.rating.agent_id = Some("400".into());
+    let r = report_with(team(false), vec![t], vec![answer]);
+    assert_eq!(r.kpis.csat.n, 1);
+    let rows: Vec<(&str, u64, u64, Option<f64>)> = r
+        .agents
+        .iter()
+        .map(|a| (&*a.id, a.solved, a.csat.n, a.csat.value))
+        .collect();
+    assert_eq!(rows, vec![("zendesk-main:400", 0, 1, Some(1.0))]);
+    assert_eq!(r.agents[0].first_response_time.n, 0);
+}
+
+#[test]
 fn volume_by_channel() {
     let tickets = vec![
         ticket("1", "2026-11-09T09:00:00Z"),
