@@ -37,6 +37,11 @@ const MAX_CORRUPTIONS: usize = 16;
 /// Id-like and time-like values given edge values per page type.
 const MAX_EDGES: usize = 8;
 
+/// A page's JSON as `T`, its error as text (what a [`Kind`]'s function returns).
+pub fn parse<T: serde::de::DeserializeOwned>(data: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(data).map_err(|e| e.to_string())
+}
+
 /// Runs `data` through every page type of `kinds` and asserts the invariants above; returns
 /// the names of the page types it maps as.
 pub fn check_page(data: &[u8], kinds: &[Kind]) -> Vec<&'static str> {

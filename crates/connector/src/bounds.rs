@@ -372,6 +372,15 @@ pub fn ensure_not_future(
     ensure_not_future_within(endpoint, cursor, t, now, FUTURE_TOLERANCE)
 }
 
+/// [`ensure_not_future`] for a paginator's `page()` or `map()`, whose errors are the detail
+/// alone (the SDK puts the endpoint in front).
+pub fn not_future(cursor: &str, t: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), String> {
+    ensure_not_future("", cursor, t, now).map_err(|e| match e {
+        ConnectorError::Malformed { detail, .. } => detail,
+        other => other.to_string(),
+    })
+}
+
 /// [`ensure_not_future`] for a cursor in Unix seconds (Zendesk's `end_time`).
 pub fn ensure_unix_not_future(
     endpoint: &str,

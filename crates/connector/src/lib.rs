@@ -48,7 +48,9 @@ pub mod settings;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
-pub use bounds::{StreamRun, ensure_not_future, ensure_not_future_within, ensure_unix_not_future};
+pub use bounds::{
+    StreamRun, ensure_not_future, ensure_not_future_within, ensure_unix_not_future, not_future,
+};
 pub use checkpoint::{CheckpointExt, parse_optional};
 pub use clock::Clock;
 pub use deskpulse_model::{Batch, Checkpoint, Record};
@@ -74,6 +76,13 @@ pub struct StreamSpec {
     pub description: &'static str,
 }
 
+impl StreamSpec {
+    /// `StreamSpec::new("tickets", "tickets by update, …")`, for `STREAMS` lists.
+    pub const fn new(name: &'static str, description: &'static str) -> Self {
+        Self { name, description }
+    }
+}
+
 /// A KPI that a connector's API cannot support honestly (Gorgias keeps no status history,
 /// so it cannot tell a reopen). Each connector crate declares its limits in a `LIMITS`
 /// constant; the report leaves the source's tickets out of those KPIs and says why, and a
@@ -84,6 +93,25 @@ pub struct KpiLimit {
     pub kpi: &'static str,
     /// Why, in a sentence a manager understands ("Gorgias keeps no status history").
     pub reason: &'static str,
+}
+
+impl KpiLimit {
+    /// `KpiLimit::new("reopen_rate", "… keeps no status history")`, for `LIMITS` lists.
+    pub const fn new(kpi: &'static str, reason: &'static str) -> Self {
+        Self { kpi, reason }
+    }
+
+    /// The five KPIs `deskpulse reconcile` compares, each with `reason`: the
+    /// `UNRECONCILABLE` list of a vendor that keeps no per-ticket figures at all.
+    pub const fn none_reconcilable(reason: &'static str) -> [KpiLimit; 5] {
+        [
+            KpiLimit::new("first_response_time", reason),
+            KpiLimit::new("first_resolution_time", reason),
+            KpiLimit::new("resolution_time", reason),
+            KpiLimit::new("one_touch_resolution_rate", reason),
+            KpiLimit::new("reopen_rate", reason),
+        ]
+    }
 }
 
 /// An external system, configured for one source.

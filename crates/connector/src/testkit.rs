@@ -104,6 +104,29 @@ pub struct Target {
     pub retry: RetryPolicy,
 }
 
+impl Target {
+    /// The connector the make-closure returns: `built` (its constructor's result, which must
+    /// succeed) with the kit's retry policy.
+    pub fn connector<C: crate::HttpConnector + 'static>(
+        &self,
+        built: Result<C, ConnectorError>,
+    ) -> Box<dyn Connector> {
+        match built {
+            Ok(c) => Box::new(c.with_retry_policy(self.retry.clone())),
+            Err(e) => panic!("the kit's settings must build a connector: {e}"),
+        }
+    }
+}
+
+/// The message of a settings error (`ConnectorError::Settings`), for tests of what a bad
+/// setting says; panics on success or on any other error.
+pub fn settings_error<T: std::fmt::Debug>(built: Result<T, ConnectorError>) -> String {
+    match built {
+        Err(e @ ConnectorError::Settings(_)) => e.to_string(),
+        other => panic!("expected a settings error, got {other:?}"),
+    }
+}
+
 /// The retry policy the kit hands to the connector: 3 attempts, millisecond backoff, and
 /// `Retry-After` honoured up to 5 s.
 pub fn fast_retry() -> RetryPolicy {

@@ -58,6 +58,66 @@ impl Record {
             Record::TicketRoster(_) => RecordKind::TicketRoster,
         }
     }
+
+    /// What identifies the record in its table, prefixed by its kind (`ticket:42`,
+    /// `status_history:42` for a ticket's history, `roster:` with the sweep's start): how
+    /// tests list what a page gave, in order.
+    pub fn key(&self) -> String {
+        let (kind, id) = match self {
+            Record::Ticket(t) => ("ticket", t.external_id.clone()),
+            Record::Message(m) => ("message", m.external_id.clone()),
+            Record::StatusChange(c) => ("status_change", c.external_id.clone()),
+            Record::Agent(a) => ("agent", a.external_id.clone()),
+            Record::Rating(r) => ("rating", r.external_id.clone()),
+            Record::Review(r) => ("review", format!("{}/{}", r.platform, r.external_id)),
+            Record::SocialStat(s) => (
+                "social_stat",
+                format!(
+                    "{}/{}/{}",
+                    s.platform,
+                    s.account,
+                    s.observed_at.to_rfc3339()
+                ),
+            ),
+            Record::Customer(c) => ("customer", c.external_id.clone()),
+            Record::StatusHistory(h) => ("status_history", h.ticket_id.clone()),
+            Record::VendorMetrics(v) => ("vendor_metrics", v.ticket_id.clone()),
+            Record::TicketRoster(r) => ("roster", r.sweep_started_at.to_rfc3339()),
+        };
+        format!("{kind}:{id}")
+    }
+}
+
+/// `Record::as_ticket(&r) -> Option<&Ticket>` and the like: one accessor per variant, so a
+/// list of records is filtered with `records.iter().filter_map(Record::as_ticket)`.
+macro_rules! accessors {
+    ($($name:ident => $variant:ident($ty:ty)),+ $(,)?) => {
+        impl Record {
+            $(
+                #[doc = concat!("The [`", stringify!($ty), "`] this record is, if it is one.")]
+                pub fn $name(&self) -> Option<&$ty> {
+                    match self {
+                        Record::$variant(x) => Some(x),
+                        _ => None,
+                    }
+                }
+            )+
+        }
+    };
+}
+
+accessors! {
+    as_ticket => Ticket(Ticket),
+    as_message => Message(Message),
+    as_status_change => StatusChange(StatusChange),
+    as_agent => Agent(Agent),
+    as_rating => Rating(Rating),
+    as_review => Review(Review),
+    as_social_stat => SocialStat(SocialStat),
+    as_customer => Customer(Customer),
+    as_status_history => StatusHistory(StatusHistory),
+    as_vendor_metrics => VendorMetrics(VendorMetrics),
+    as_ticket_roster => TicketRoster(TicketRoster),
 }
 
 macro_rules! string_enum {
