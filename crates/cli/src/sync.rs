@@ -133,7 +133,6 @@ fn describe(source: &SourceSettings, stream: &str, e: SyncError) -> String {
 
 /// A spinner per stream on a terminal; a log line per page otherwise.
 struct SyncProgress {
-    source: String,
     bars: Option<(&'static MultiProgress, HashMap<&'static str, ProgressBar>)>,
     counts: Mutex<HashMap<String, u64>>,
 }
@@ -155,7 +154,6 @@ impl SyncProgress {
             (multi, map)
         });
         SyncProgress {
-            source: source.to_owned(),
             bars,
             counts: Mutex::new(HashMap::new()),
         }
@@ -203,7 +201,8 @@ impl Progress for SyncProgress {
                 }
             }
             None => {
-                tracing::info!(source = %self.source, stream, page_records = records, total, "page committed")
+                // Inside the runner's `sync_stream` span, which names the source and stream.
+                tracing::info!(page_records = records, total, "page committed")
             }
         }
     }
