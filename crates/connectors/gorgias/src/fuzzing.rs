@@ -26,7 +26,7 @@ pub fn pages(data: &[u8]) -> Vec<&'static str> {
 }
 
 fn feed<T: FeedItem>(data: &[u8]) -> Result<Vec<Record>, String> {
-    let page: ListPage<T> = serde_json::from_slice(data).map_err(|e| e.to_string())?;
+    let page: ListPage<T> = invariants::parse(data)?;
     let mut out = Vec::new();
     for item in page.data {
         // The feed stops at the bookmark by this time.
@@ -37,7 +37,7 @@ fn feed<T: FeedItem>(data: &[u8]) -> Result<Vec<Record>, String> {
 }
 
 fn users(data: &[u8]) -> Result<Vec<Record>, String> {
-    let page: ListPage<GUser> = serde_json::from_slice(data).map_err(|e| e.to_string())?;
+    let page: ListPage<GUser> = invariants::parse(data)?;
     let mut out = Vec::new();
     for u in page.data {
         out.extend(api::map_user(u)?);

@@ -44,61 +44,49 @@ use streams::{FEED_OVERLAP_SECONDS, Feed, Users};
 /// The Gorgias connector kind: what it is, what it reads, and how it is built.
 pub struct Gorgias;
 
-/// `kpi` cannot be reconciled: the reason every reconciled KPI gives for Gorgias.
-const fn no_per_ticket_figures(kpi: &'static str) -> KpiLimit {
-    KpiLimit {
-        kpi,
-        reason: "Gorgias' API gives no per-ticket figures (its statistics API gives aggregates only)",
-    }
-}
-
 impl ConnectorFactory for Gorgias {
     const KIND: &'static str = "gorgias";
     const DESCRIPTION: &'static str =
         "Gorgias: tickets, messages and satisfaction surveys as cursor-paged data feeds, users";
     /// In the order a sync reads them (users first, so authors resolve).
     const STREAMS: &'static [StreamSpec] = &[
-        StreamSpec {
-            name: "users",
-            description: "the team: agents, and bot accounts as bots (the whole list on every sync)",
-        },
-        StreamSpec {
-            name: "tickets",
-            description: "tickets by last update with status (spam, trashed), channel, assignee, team, tags, opened by agent; requesters as customers (id and an e-mail that storage keeps only as a keyed hash)",
-        },
-        StreamSpec {
-            name: "messages",
-            description: "messages by creation: customer, agent or bot (rule), public or internal note; no bodies",
-        },
-        StreamSpec {
-            name: "satisfaction_surveys",
-            description: "CSAT answers (score 1–5, dated when scored) with a lookback for late answers; unanswered surveys are skipped",
-        },
+        StreamSpec::new(
+            "users",
+            "the team: agents, and bot accounts as bots (the whole list on every sync)",
+        ),
+        StreamSpec::new(
+            "tickets",
+            "tickets by last update with status (spam, trashed), channel, assignee, team, tags, opened by agent; requesters as customers (id and an e-mail that storage keeps only as a keyed hash)",
+        ),
+        StreamSpec::new(
+            "messages",
+            "messages by creation: customer, agent or bot (rule), public or internal note; no bodies",
+        ),
+        StreamSpec::new(
+            "satisfaction_surveys",
+            "CSAT answers (score 1–5, dated when scored) with a lookback for late answers; unanswered surveys are skipped",
+        ),
     ];
     /// Each needs to know whether, or when, a ticket was solved before its last close, and
     /// Gorgias keeps only the last close.
     const LIMITS: &'static [KpiLimit] = &[
-        KpiLimit {
-            kpi: "reopen_rate",
-            reason: "Gorgias keeps no status history, only each ticket's last close, so it cannot tell whether a ticket was ever reopened.",
-        },
-        KpiLimit {
-            kpi: "first_contact_resolution_rate",
-            reason: "Gorgias keeps no status history, so it cannot tell whether a ticket stayed solved after its first close or was reopened.",
-        },
-        KpiLimit {
-            kpi: "first_resolution_time",
-            reason: "Gorgias records only when a ticket was last closed, not when it was first closed.",
-        },
+        KpiLimit::new(
+            "reopen_rate",
+            "Gorgias keeps no status history, only each ticket's last close, so it cannot tell whether a ticket was ever reopened.",
+        ),
+        KpiLimit::new(
+            "first_contact_resolution_rate",
+            "Gorgias keeps no status history, so it cannot tell whether a ticket stayed solved after its first close or was reopened.",
+        ),
+        KpiLimit::new(
+            "first_resolution_time",
+            "Gorgias records only when a ticket was last closed, not when it was first closed.",
+        ),
     ];
-    /// Every KPI `deskpulse reconcile` compares.
-    const UNRECONCILABLE: &'static [KpiLimit] = &[
-        no_per_ticket_figures("first_response_time"),
-        no_per_ticket_figures("first_resolution_time"),
-        no_per_ticket_figures("resolution_time"),
-        no_per_ticket_figures("one_touch_resolution_rate"),
-        no_per_ticket_figures("reopen_rate"),
-    ];
+    /// Every KPI `deskpulse reconcile` compares: Gorgias gives no per-ticket figures.
+    const UNRECONCILABLE: &'static [KpiLimit] = &KpiLimit::none_reconcilable(
+        "Gorgias' API gives no per-ticket figures (its statistics API gives aggregates only)",
+    );
     type Settings = GorgiasSettings;
 
     fn build(settings: GorgiasSettings) -> Result<Box<dyn Connector>, ConnectorError> {

@@ -158,11 +158,7 @@ impl<T: FeedItem> CursorStream for Feed<'_, T> {
         // start past records not written yet.
         let now = self.c.http.clock().now();
         for item in &page.data {
-            deskpulse_connector::ensure_not_future(T::PATH, T::ORDER_FIELD, item.feed_time(), now)
-                .map_err(|e| match e {
-                    ConnectorError::Malformed { detail, .. } => detail,
-                    other => other.to_string(),
-                })?;
+            deskpulse_connector::not_future(T::ORDER_FIELD, item.feed_time(), now)?;
         }
         Ok(page.into_cursor_page())
     }

@@ -73,12 +73,12 @@ async fn users_checkpoints_of_the_previous_version_resume() {
     let mid = json!({"cursor": "u1"});
     round_trips::<UsersCheckpoint>("users", &mid);
     let batches = read_ok(&c, "users", Some(Checkpoint::new(mid))).await;
-    assert_eq!(ids(&records(&batches)), ["a10"]);
+    assert_eq!(keys(&records(&batches)), ["agent:10"]);
     let complete = json!({"complete": true});
     round_trips::<UsersCheckpoint>("users", &complete);
     assert_eq!(checkpoints(&batches), std::slice::from_ref(&complete));
     let batches = read_ok(&c, "users", Some(Checkpoint::new(complete))).await;
-    assert_eq!(ids(&records(&batches)), ["a7", "a10"]);
+    assert_eq!(keys(&records(&batches)), ["agent:7", "agent:10"]);
 }
 
 #[tokio::test]

@@ -43,43 +43,29 @@ pub fn connector_with(s: GorgiasSettings) -> GorgiasConnector {
         .with_retry_policy(testkit::fast_retry())
 }
 
-/// The records of one variant, unwrapped, in order: `of_kind!(records, Ticket)` skips the
-/// others; `of_kind!(all records, Message)` panics on any other.
-macro_rules! of_kind {
-    ($records:expr, $variant:ident) => {
-        $records
-            .into_iter()
-            .filter_map(|r| match r {
-                deskpulse_connector::Record::$variant(x) => Some(x),
-                _ => None,
-            })
-            .collect::<Vec<_>>()
-    };
-    (all $records:expr, $variant:ident) => {
-        $records
-            .into_iter()
-            .map(|r| match r {
-                deskpulse_connector::Record::$variant(x) => x,
-                other => panic!("{other:?}"),
-            })
-            .collect::<Vec<_>>()
-    };
+/// Every one of `records` as the variant `as_kind` unwraps (`Record::as_message`), in order;
+/// panics on a record of any other kind.
+pub fn all<T: Clone>(records: &[Record], as_kind: fn(&Record) -> Option<&T>) -> Vec<T> {
+    records
+        .iter()
+        .map(|r| as_kind(r).cloned().unwrap_or_else(|| panic!("{r:?}")))
+        .collect()
 }
-pub(crate) use of_kind;
 
 /// The external ids of the tickets the batches hold, in order.
 pub fn ticket_ids(batches: &[Batch]) -> Vec<String> {
-    of_kind!(records(batches), Ticket)
-        .into_iter()
-        .map(|t| t.external_id)
+    records(batches)
+        .iter()
+        .filter_map(Record::as_ticket)
+        .map(|t| t.external_id.clone())
         .collect()
 }
 
 /// The one ticket among `records` (its requester comes with it as a customer).
 pub fn only_ticket(records: Vec<Record>) -> Ticket {
-    let mut tickets = of_kind!(records, Ticket);
+    let tickets: Vec<&Ticket> = records.iter().filter_map(Record::as_ticket).collect();
     assert_eq!(tickets.len(), 1);
-    tickets.remove(0)
+    tickets[0].clone()
 }
 
 /// The records of one page holding `item` alone, read through `stream`.
@@ -96,18 +82,9 @@ pub fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
-pub fn ids(records: &[Record]) -> Vec<String> {
-    records
-        .iter()
-        .map(|r| match r {
-            Record::Ticket(t) => format!("t{}", t.external_id),
-            Record::Customer(c) => format!("c{}", c.external_id),
-            Record::Message(m) => format!("m{}", m.external_id),
-            Record::Agent(a) => format!("a{}", a.external_id),
-            Record::Rating(r) => format!("r{}", r.external_id),
-            other => panic!("unexpected {other:?}"),
-        })
-        .collect()
+/// What each of `records` is (`Record::key`: `ticket:42`, `customer:7`…), in order.
+pub fn keys(records: &[Record]) -> Vec<String> {
+    records.iter().map(Record::key).collect()
 }
 
 /// A list page exactly as Gorgias documents it.

@@ -3,7 +3,6 @@
 //! kind's declaration, on every stream.
 
 use crate::common::{list, message, settings_at, survey, ticket, user};
-use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::testkit::{Conformance, Fixtures, Target};
 use deskpulse_connector_gorgias::{FeedCheckpoint, Gorgias, GorgiasConnector, UsersCheckpoint};
 use serde_json::{Value, json};
@@ -81,11 +80,7 @@ fn fixtures() -> Fixtures {
 #[tokio::test]
 async fn passes_the_conformance_kit() {
     Conformance::new(fixtures(), |t: &Target| {
-        Box::new(
-            GorgiasConnector::new(settings_at(&t.base_url, &t.secret))
-                .unwrap()
-                .with_retry_policy(t.retry.clone()),
-        )
+        t.connector(GorgiasConnector::new(settings_at(&t.base_url, &t.secret)))
     })
     // Every stream re-reads a window before its bookmark on a new pass (the overlap, the
     // surveys' lookback, the whole user list): those repeats are upserts.

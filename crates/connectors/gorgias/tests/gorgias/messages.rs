@@ -1,6 +1,7 @@
 //! The message data feed: authors (customer / agent / bot), internal notes, paging, resume.
 
 use crate::common::*;
+use deskpulse_connector::Record;
 use deskpulse_model::{AuthorKind, Message};
 use serde_json::json;
 use wiremock::MockServer;
@@ -52,7 +53,7 @@ async fn authors_notes_and_skipped_messages() {
     let c = connector(&server);
     let batches = read_ok(&c, "messages", None).await;
     assert_eq!(batches.len(), 2);
-    let m: Vec<Message> = of_kind!(all records(&batches), Message);
+    let m: Vec<Message> = all(&records(&batches), Record::as_message);
     let got: Vec<(&str, AuthorKind, Option<&str>, bool)> = m
         .iter()
         .map(|m| {

@@ -2,7 +2,7 @@
 //! for answers given after the bookmark.
 
 use crate::common::*;
-use deskpulse_connector::Checkpoint;
+use deskpulse_connector::{Checkpoint, Record};
 use deskpulse_connector_gorgias::GorgiasSettings;
 use deskpulse_model::Rating;
 use serde_json::json;
@@ -47,7 +47,7 @@ async fn scored_surveys_are_ratings_on_one_to_five() {
     });
     let batches = read_ok(&c, "satisfaction_surveys", None).await;
     assert_eq!(batches.len(), 2);
-    let r: Vec<Rating> = of_kind!(all records(&batches), Rating);
+    let r: Vec<Rating> = all(&records(&batches), Record::as_rating);
     assert_eq!(
         r.iter()
             .map(|r| (r.external_id.as_str(), r.score))
@@ -71,8 +71,8 @@ async fn the_lookback_rereads_surveys_answered_late() {
     let from = Checkpoint::new(json!({"bookmark": "2019-12-01T10:00:00.000000Z"}));
     let batches = read_ok(&c, "satisfaction_surveys", Some(from)).await;
     assert_eq!(
-        ids(&records(&batches)),
-        ["r1239", "r1235"],
+        keys(&records(&batches)),
+        ["rating:1239", "rating:1235"],
         "1235 was created before the bookmark, and is read again; 1234 is older than the window"
     );
     assert_eq!(

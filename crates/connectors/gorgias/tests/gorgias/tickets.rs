@@ -74,7 +74,10 @@ async fn first_sync_reads_every_page_and_bookmarks_the_newest_update() {
     assert_eq!(batches.len(), 3);
     assert_eq!(ticket_ids(&batches), ["105", "104", "103", "102", "101"]);
     // Each ticket comes with its requester as a customer, before it.
-    assert_eq!(ids(&batches[0].records), ["c1105", "t105", "c1104", "t104"]);
+    assert_eq!(
+        keys(&batches[0].records),
+        ["customer:1105", "ticket:105", "customer:1104", "ticket:104"]
+    );
     assert_eq!(
         checkpoints(&batches),
         [

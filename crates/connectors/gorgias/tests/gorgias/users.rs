@@ -1,7 +1,7 @@
 //! The team: agents and bots, the whole list on every sync.
 
 use crate::common::*;
-use deskpulse_connector::Checkpoint;
+use deskpulse_connector::{Checkpoint, Record};
 use deskpulse_model::Agent;
 use serde_json::json;
 use wiremock::matchers::{path, query_param, query_param_is_missing};
@@ -31,7 +31,7 @@ async fn agents_and_bots_over_pages() {
         checkpoints(&batches),
         [json!({"cursor": "u1"}), json!({"complete": true})]
     );
-    let agents: Vec<Agent> = of_kind!(all records(&batches), Agent);
+    let agents: Vec<Agent> = all(&records(&batches), Record::as_agent);
     let got: Vec<(&str, &str, bool)> = agents
         .iter()
         .map(|a| (a.external_id.as_str(), a.name.as_str(), a.is_bot))
@@ -77,5 +77,5 @@ async fn a_refused_stored_cursor_reads_the_list_again() {
         Some(Checkpoint::new(json!({"cursor": "stale"}))),
     )
     .await;
-    assert_eq!(ids(&records(&batches)), ["a7"]);
+    assert_eq!(keys(&records(&batches)), ["agent:7"]);
 }
