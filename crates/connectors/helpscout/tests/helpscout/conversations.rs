@@ -10,7 +10,7 @@ use wiremock::MockServer;
 
 /// Three requests: page 1 of everything; a restart at the newest time read, whose page does
 /// not move past it (so the next page of that query follows); and that next page, the last.
-pub async fn mount_three_pages(server: &MockServer) {
+async fn mount_three_pages(server: &MockServer) {
     mount_token(server).await;
     mount_no_spam(server).await;
     export(None, 1)

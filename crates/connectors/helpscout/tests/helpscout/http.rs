@@ -3,12 +3,10 @@
 //! logs are the conformance kit's (`conformance.rs`).
 
 use crate::common::*;
-use crate::conversations::mount_three_pages;
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::{ConnectorError, Secret};
 use deskpulse_connector_helpscout::HelpScoutSettings;
 use serde_json::json;
-use std::time::{Duration, Instant};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -144,10 +142,22 @@ async fn base_url_prefix_and_token_url() {
     read_ok(&c, "users", None).await;
 }
 
+/// Help Scout's 429 (developer.helpscout.com, "Rate limiting"): no `Retry-After`, the seconds
+/// to wait in `X-RateLimit-Retry-After`. What is checked is the wait the client chose (its
+/// log line), not how long the test took; the requests go under a path prefix of their own,
+/// so this test's log lines name it and no other test's do.
 #[tokio::test]
 async fn waits_out_429_retry_after() {
+    let logs = deskpulse_connector::testkit::captured_logs();
     let server = MockServer::start().await;
-    export(Some("2026-11-10T10:05:00Z"), 1)
+    let prefix = "/rate-limited";
+    Mock::given(method("POST"))
+        .and(path(format!("{prefix}{TOKEN_PATH}")))
+        .respond_with(token_answer(TOKEN))
+        .mount(&server)
+        .await;
+    let limited = format!("{prefix}{USERS}");
+    Mock::given(path(limited.as_str()))
         .respond_with(
             ResponseTemplate::new(429)
                 .insert_header("X-RateLimit-Limit-Minute", "200")
@@ -156,16 +166,25 @@ async fn waits_out_429_retry_after() {
         )
         .up_to_n_times(1)
         .expect(1)
+        .with_priority(1)
         .mount(&server)
         .await;
-    mount_three_pages(&server).await;
-    let started = Instant::now();
-    let batches = read_ok(&connector(&server), "conversations", None).await;
-    assert_eq!(batches.len(), 4);
-    assert!(
-        started.elapsed() >= Duration::from_millis(950),
-        "the 429 was not waited out"
-    );
+    expect_no_users(&server, prefix, None).await;
+    let s = HelpScoutSettings {
+        base_url: Some(format!("{}{prefix}", server.uri())),
+        ..settings(&server)
+    };
+    read_ok(&connector_with(s), "users", None).await;
+    let waits: Vec<String> = logs
+        .text()
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("retrying") && l.contains(limited.as_str()))
+        .filter_map(|l| l.split("wait_ms=").nth(1))
+        .map(|w| w.split_whitespace().next().unwrap_or_default().to_owned())
+        .collect();
+    // The header's second, not the kit's millisecond backoff nor the 3 s cap.
+    assert_eq!(waits, ["1000"]);
 }
 
 /// A token endpoint that refuses the request (RFC 6749's `invalid_request`) and echoes the
