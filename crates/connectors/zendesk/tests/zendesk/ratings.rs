@@ -59,7 +59,10 @@ fn unchanged(id: u64, score: &str, created: &str, comment: Option<&str>) -> Valu
 
 fn dataset() -> Vec<Value> {
     vec![
-        // The vendor's documented example.
+        // Not the documented rating 35436 (that one, in satisfaction_ratings.json, has assignee
+        // 135, "Awesome support!" and 2011-07-20): a rating on the documented layout carrying the
+        // Incremental Tickets example ticket's values (ticket, assignee, group and requester ids,
+        // created 2009-07-20, updated 2011-05-05), i.e. an answer long after the offer.
         json!({"id": 35436, "assignee_id": 235323, "group_id": 98738, "requester_id": 20978392,
                "ticket_id": 35436, "score": "good", "comment": "Great support!",
                "reason": "The issue was resolved quickly", "reason_id": 123,
@@ -92,8 +95,8 @@ async fn pages_maps_and_skips_offered() {
     );
     let recs = records(&batches);
     assert_eq!(
-        ids(&recs),
-        vec!["35436", "3", "5"],
+        recs.iter().map(Record::key).collect::<Vec<_>>(),
+        ["rating:35436", "rating:3", "rating:5"],
         "offered and unoffered surveys are not responses"
     );
     assert_eq!(
@@ -181,7 +184,8 @@ async fn a_late_answer_is_read_by_the_next_sync_and_lands_in_its_week() {
             .mount(&server)
             .await;
         let first = read_ok(&connector(&server), "satisfaction_ratings", None).await;
-        assert_eq!(ids(&records(&first)), vec!["8", "9"], "{field}");
+        let keys: Vec<String> = records(&first).iter().map(Record::key).collect();
+        assert_eq!(keys, ["rating:8", "rating:9"], "{field}");
         let bookmark = first.last().unwrap().checkpoint.clone();
         assert_eq!(
             bookmark.value(),
@@ -195,10 +199,8 @@ async fn a_late_answer_is_read_by_the_next_sync_and_lands_in_its_week() {
         let next = read_ok(&connector(&later), "satisfaction_ratings", Some(bookmark)).await;
         let late = records(&next)
             .into_iter()
-            .find_map(|r| match r {
-                Record::Rating(r) if r.external_id == "7" => Some(r),
-                _ => None,
-            })
+            .find(|r| r.key() == "rating:7")
+            .and_then(|r| r.as_rating().cloned())
             .unwrap_or_else(|| panic!("the late answer was missed ({field})"));
         assert_eq!(late.created_at, t("2024-03-25T16:00:00Z"));
         assert_eq!(late.score, 0.0);
@@ -228,5 +230,5 @@ async fn without_lookback_a_created_at_filter_hides_a_late_answer() {
     let bookmark =
         deskpulse_connector::Checkpoint::new(json!({"start_time": ts("2024-03-21T09:00:00Z")}));
     let strict = read_ok(&c, "satisfaction_ratings", Some(bookmark)).await;
-    assert!(!ids(&records(&strict)).contains(&"7".to_owned()));
+    assert!(!records(&strict).iter().any(|r| r.key() == "rating:7"));
 }
