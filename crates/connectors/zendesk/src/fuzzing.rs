@@ -49,10 +49,6 @@ fn connector() -> &'static ZendeskConnector {
     })
 }
 
-fn parse<T: serde::de::DeserializeOwned>(data: &[u8]) -> Result<T, String> {
-    serde_json::from_slice(data).map_err(|e| e.to_string())
-}
-
 /// Maps every item as a sync does, each after `read` has looked at it the way the paginator
 /// does (the same-second remedy's `item_time`, a bookmark).
 fn map_all<M: Mapping>(
@@ -70,12 +66,12 @@ fn map_all<M: Mapping>(
 
 fn export<I: ExportItem>(data: &[u8]) -> Result<Vec<Record>, String> {
     let decl = Export::<I>::new(connector());
-    map_all(&decl, decl.page(parse(data)?)?.items, |_| {})
+    map_all(&decl, decl.page(invariants::parse(data)?)?.items, |_| {})
 }
 
 fn ticket_events(data: &[u8]) -> Result<Vec<Record>, String> {
     let decl = TicketEvents { c: connector() };
-    let page = decl.page(parse(data)?)?;
+    let page = decl.page(invariants::parse(data)?)?;
     map_all(&decl, page.items, |e| {
         let _ = decl.item_time(e);
     })
@@ -83,7 +79,7 @@ fn ticket_events(data: &[u8]) -> Result<Vec<Record>, String> {
 
 fn ratings(data: &[u8]) -> Result<Vec<Record>, String> {
     let decl = Ratings { c: connector() };
-    let page = decl.page(parse(data)?)?;
+    let page = decl.page(invariants::parse(data)?)?;
     map_all(&decl, page.items, |r| {
         let _ = decl.bookmark(r);
     })

@@ -31,22 +31,22 @@ impl ConnectorFactory for Zendesk {
         "Zendesk Support: incremental ticket, ticket-event and user exports, satisfaction ratings";
     /// In the order a sync reads them (agents first, so authors resolve).
     const STREAMS: &'static [StreamSpec] = &[
-        StreamSpec {
-            name: "users",
-            description: "agents and admins; end-users as customers (id and an e-mail that storage keeps only as a keyed hash)",
-        },
-        StreamSpec {
-            name: "tickets",
-            description: "tickets (AI-agent-only ones too) with status, channel, assignee, tags; solve fallbacks from metric sets; the vendor's own first reply, resolution, reopen and reply figures from each metric set, for reconcile",
-        },
-        StreamSpec {
-            name: "ticket_events",
-            description: "comments (author, public or internal; no bodies) and status changes",
-        },
-        StreamSpec {
-            name: "satisfaction_ratings",
-            description: "CSAT answers (good/bad), dated when the customer answered; offered surveys are skipped",
-        },
+        StreamSpec::new(
+            "users",
+            "agents and admins; end-users as customers (id and an e-mail that storage keeps only as a keyed hash)",
+        ),
+        StreamSpec::new(
+            "tickets",
+            "tickets (AI-agent-only ones too) with status, channel, assignee, tags; solve fallbacks from metric sets; the vendor's own first reply, resolution, reopen and reply figures from each metric set, for reconcile",
+        ),
+        StreamSpec::new(
+            "ticket_events",
+            "comments (author, public or internal; no bodies) and status changes",
+        ),
+        StreamSpec::new(
+            "satisfaction_ratings",
+            "CSAT answers (good/bad), dated when the customer answered; offered surveys are skipped",
+        ),
     ];
     const LIMITS: &'static [KpiLimit] = &[];
     const UNRECONCILABLE: &'static [KpiLimit] = &[];

@@ -296,13 +296,8 @@ impl CursorStream for Ratings<'_> {
     fn page(&self, p: RatingsPage) -> Result<CursorPage<ZRating>, String> {
         let now = self.c.http.clock().now();
         for r in &p.satisfaction_ratings {
-            deskpulse_connector::ensure_not_future(RATINGS, "updated_at", r.answered_at(), now)
-                .map_err(|e| match e {
-                    ConnectorError::Malformed { detail, .. } => {
-                        format!("satisfaction rating {}: {detail}", r.id)
-                    }
-                    other => other.to_string(),
-                })?;
+            deskpulse_connector::not_future("updated_at", r.answered_at(), now)
+                .map_err(|e| format!("satisfaction rating {}: {e}", r.id))?;
         }
         Ok(CursorPage {
             items: p.satisfaction_ratings,

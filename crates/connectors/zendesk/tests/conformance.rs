@@ -3,7 +3,6 @@
 //! kind's declaration, on every stream. A test binary of its own: the kit installs a global
 //! log subscriber.
 
-use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Secret;
 use deskpulse_connector::testkit::{Conformance, Fixtures, Target};
 use deskpulse_connector_zendesk::{
@@ -116,11 +115,7 @@ fn connector(t: &Target) -> Box<dyn deskpulse_connector::Connector> {
         incremental_requests_per_minute: 0,
         ..ZendeskSettings::default()
     };
-    Box::new(
-        ZendeskConnector::new(settings)
-            .expect("valid settings")
-            .with_retry_policy(t.retry.clone()),
-    )
+    t.connector(ZendeskConnector::new(settings))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

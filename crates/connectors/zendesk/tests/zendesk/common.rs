@@ -107,32 +107,3 @@ pub fn events_page(events: Value, end_time: i64, eos: bool) -> ResponseTemplate 
 pub fn ratings_page(ratings: Value) -> ResponseTemplate {
     ok(ratings_body(ratings, None))
 }
-
-/// The records of one variant, in order: `only!(recs, Ticket)` is every `&Ticket` of `recs`.
-macro_rules! only {
-    ($records:expr, $variant:ident) => {
-        $records
-            .iter()
-            .filter_map(|r| match r {
-                deskpulse_connector::Record::$variant(x) => Some(x),
-                _ => None,
-            })
-            .collect::<Vec<_>>()
-    };
-}
-pub(crate) use only;
-
-pub fn ids(records: &[Record]) -> Vec<String> {
-    records
-        .iter()
-        .map(|r| match r {
-            Record::Ticket(t) => t.external_id.clone(),
-            Record::Message(m) => m.external_id.clone(),
-            Record::StatusChange(s) => s.external_id.clone(),
-            Record::Agent(a) => a.external_id.clone(),
-            Record::Rating(r) => r.external_id.clone(),
-            Record::VendorMetrics(v) => format!("metrics:{}", v.ticket_id),
-            other => panic!("unexpected {other:?}"),
-        })
-        .collect()
-}

@@ -1,16 +1,9 @@
 //! The `[[sources]]` keys of a Zendesk source and their validation.
 
 use deskpulse_connector::HttpConnector as _;
-use deskpulse_connector::{ConnectorError, Secret};
+use deskpulse_connector::{Secret, testkit};
 use deskpulse_connector_zendesk::{ZendeskConnector, ZendeskSettings, settings_keys};
 use serde_json::json;
-
-fn err(s: ZendeskSettings) -> String {
-    match ZendeskConnector::new(s) {
-        Err(ConnectorError::Settings(m)) => m,
-        other => panic!("expected a settings error, got {other:?}"),
-    }
-}
 
 fn basic() -> ZendeskSettings {
     ZendeskSettings {
@@ -79,7 +72,7 @@ fn messages_name_the_key_and_the_fix() {
     for (change, needle) in cases {
         let mut s = basic();
         change(&mut s);
-        let message = err(s);
+        let message = testkit::settings_error(ZendeskConnector::new(s));
         assert!(message.contains(needle), "{needle}: {message}");
     }
 }

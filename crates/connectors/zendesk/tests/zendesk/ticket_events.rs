@@ -195,7 +195,10 @@ async fn pages_and_maps() {
 }
 
 fn status_changes(records: &[Record]) -> Vec<&StatusChange> {
-    only!(records, StatusChange)
+    records
+        .iter()
+        .filter_map(Record::as_status_change)
+        .collect::<Vec<_>>()
 }
 
 async fn read_page(body: Value) -> Vec<Record> {
@@ -271,7 +274,9 @@ async fn bare_status_child_of_the_older_documented_example_is_stored() {
 async fn documented_comment_event_is_a_message() {
     let recs = documented_export().await;
     assert_eq!(
-        only!(recs, Message),
+        recs.iter()
+            .filter_map(Record::as_message)
+            .collect::<Vec<_>>(),
         vec![&Message {
             external_id: "91048994488".into(),
             ticket_id: "123".into(),
@@ -327,7 +332,10 @@ async fn system_user_public_comment_is_a_bot_reply_and_its_note_is_system() {
         "count": 1, "end_of_stream": true, "end_time": 1709283600, "next_page": null,
     });
     let recs = read_page(body).await;
-    let kinds: Vec<(&str, AuthorKind)> = only!(recs, Message)
+    let kinds: Vec<(&str, AuthorKind)> = recs
+        .iter()
+        .filter_map(Record::as_message)
+        .collect::<Vec<_>>()
         .iter()
         .map(|m| (m.external_id.as_str(), m.author_kind))
         .collect();
