@@ -85,11 +85,18 @@ const TARGETS: &[(&str, &[&str])] = &[
             "crates/cli/tests/fuzz/config_settings/regressions",
         ],
     ),
+    (
+        "import_csv",
+        &[
+            "crates/cli/tests/fuzz/import_csv/corpus",
+            "crates/cli/tests/fuzz/import_csv/regressions",
+        ],
+    ),
 ];
 
 /// The fuzz crate's features a target needs (`required-features` in `fuzz/Cargo.toml`).
 fn features(target: &str) -> Option<&'static str> {
-    (target == "config_settings").then_some("cli")
+    matches!(target, "config_settings" | "import_csv").then_some("cli")
 }
 
 struct Outcome {

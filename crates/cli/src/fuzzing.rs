@@ -1,5 +1,11 @@
-//! The configuration loader under arbitrary text, for the `config_settings` fuzz target
-//! (`fuzz/`) and `tests/fuzz_regressions.rs`. Not part of the CLI's API.
+//! The configuration loader and the CSV importers under arbitrary input, for the
+//! `config_settings` and `import_csv` fuzz targets (`fuzz/`) and `tests/fuzz_regressions.rs`.
+//! Not part of the CLI's API.
+//!
+//! [`import`] runs the importers' check pass (every row parsed and validated, repeated keys
+//! confirmed) on the input as a file of each kind and asserts that it never panics and that
+//! a refusal is a list of `FILE:LINE: column: problem` lines naming lines the file has,
+//! ending with what to do.
 //!
 //! [`config`] reads the input as a configuration file plus an environment: lines
 //! `#env NAME=VALUE` (TOML comments, so the file reads the same) are the environment, and
@@ -22,6 +28,70 @@ use std::path::Path;
 pub const SECRET: &str = "hunter2-Zq8!x/y+%41";
 /// What the fuzzer writes where the secret goes.
 pub const MARK: &str = "@S@";
+
+/// The file name problems are reported under.
+const CSV: &str = "fuzz.csv";
+
+/// Fuzz entry point: the check pass of every import kind on `data`. Never panics unless a
+/// refusal is not `FILE:LINE: column: problem` lines about lines the file has.
+pub fn import(data: &[u8]) {
+    use crate::cli::ImportKind;
+    // Lines a reader can number: every `\n`, and every `\r` not followed by one.
+    let breaks = data
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && data.get(i + 1) != Some(&b'\n')))
+        .count() as u64;
+    for kind in [
+        ImportKind::Costs,
+        ImportKind::Revenue,
+        ImportKind::Customers,
+        ImportKind::Orders,
+        ImportKind::Surveys,
+    ] {
+        let open = || Ok(std::io::Cursor::new(data));
+        match crate::import::check(kind, CSV, open, chrono_tz::UTC) {
+            Ok(checked) => assert!(
+                checked.rows() <= breaks + 1,
+                "{kind:?}: {} rows from {} lines",
+                checked.rows(),
+                breaks + 1
+            ),
+            Err(crate::CommandError::Usage(msg)) => refusal_names_lines(&msg, breaks + 1),
+            Err(other) => panic!("{kind:?}: a check is refused as a usage error, got {other:?}"),
+        }
+    }
+}
+
+/// `fuzz.csv:LINE: column: problem` lines (LINE within the file), then at most a count of
+/// the rest, then what to do.
+fn refusal_names_lines(msg: &str, lines: u64) {
+    let mut rows = msg.lines().collect::<Vec<_>>();
+    assert_eq!(
+        rows.pop(),
+        Some("nothing was imported: fix the file and import it again"),
+        "{msg}"
+    );
+    if rows.last().is_some_and(|l| l.starts_with("… and ")) {
+        rows.pop();
+    }
+    assert!(!rows.is_empty(), "a refusal names a problem: {msg:?}");
+    for row in rows {
+        let rest = row
+            .strip_prefix(CSV)
+            .and_then(|r| r.strip_prefix(':'))
+            .unwrap_or_else(|| panic!("not `{CSV}:LINE: …`: {row:?}"));
+        let (line, rest) = rest.split_once(": ").unwrap_or_else(|| panic!("{row:?}"));
+        let line: u64 = line
+            .parse()
+            .unwrap_or_else(|_| panic!("no line number: {row:?}"));
+        assert!(
+            (1..=lines).contains(&line),
+            "line {line} of a {lines}-line file: {row:?}"
+        );
+        assert!(rest.contains(": "), "no `column: problem`: {row:?}");
+    }
+}
 
 /// Fuzz entry point: never panics unless a secret leaks.
 pub fn config(data: &[u8]) {

@@ -717,6 +717,13 @@ pub(crate) struct Checked {
     fingerprint: (u64, u64),
 }
 
+impl Checked {
+    /// How many rows the file holds.
+    pub(crate) fn rows(&self) -> u64 {
+        self.rows
+    }
+}
+
 /// Pass 1 (see the module docs) over the file at `path`.
 fn check_file(kind: ImportKind, path: &Path, tz: Tz) -> Result<Checked, CommandError> {
     let open = || {
@@ -728,7 +735,7 @@ fn check_file(kind: ImportKind, path: &Path, tz: Tz) -> Result<Checked, CommandE
 
 /// Checks every row of what `open` reads, reading it a second time only to confirm repeated
 /// keys. Every problem is listed (up to [`MAX_PROBLEMS`]) in the error.
-fn check<R: Read>(
+pub(crate) fn check<R: Read>(
     kind: ImportKind,
     file: &str,
     open: impl Fn() -> Result<R, CommandError>,
