@@ -50,23 +50,23 @@ impl ConnectorFactory for Intercom {
     /// The streams, in the order a sync reads them (admins first, so authors resolve; the
     /// roster last, after the conversations it judges were stored).
     const STREAMS: &'static [StreamSpec] = &[
-        StreamSpec {
-            name: "admins",
-            description: "teammates as agents (Intercom's Operator/Fin bot accounts as bots); full refresh",
-        },
-        StreamSpec {
-            name: "conversations",
-            description: "conversations with state, channel, assignee, tags; their parts as messages (no bodies; notes internal) and one status history each; requesters as customers; 1–5 conversation ratings; Intercom's own statistics for reconcile",
-        },
-        StreamSpec {
-            name: "ticket_roster",
-            description: "every conversation id Intercom still lists (search by created_at), at most every `roster_every`: conversations deleted since they were synced drop out of every KPI",
-        },
+        StreamSpec::new(
+            "admins",
+            "teammates as agents (Intercom's Operator/Fin bot accounts as bots); full refresh",
+        ),
+        StreamSpec::new(
+            "conversations",
+            "conversations with state, channel, assignee, tags; their parts as messages (no bodies; notes internal) and one status history each; requesters as customers; 1–5 conversation ratings; Intercom's own statistics for reconcile",
+        ),
+        StreamSpec::new(
+            "ticket_roster",
+            "every conversation id Intercom still lists (search by created_at), at most every `roster_every`: conversations deleted since they were synced drop out of every KPI",
+        ),
     ];
-    const UNRECONCILABLE: &'static [KpiLimit] = &[KpiLimit {
-        kpi: "one_touch_resolution_rate",
-        reason: "Intercom's conversation statistics count no teammate replies (count_conversation_parts counts every part)",
-    }];
+    const UNRECONCILABLE: &'static [KpiLimit] = &[KpiLimit::new(
+        "one_touch_resolution_rate",
+        "Intercom's conversation statistics count no teammate replies (count_conversation_parts counts every part)",
+    )];
     type Settings = IntercomSettings;
 
     fn build(settings: IntercomSettings) -> Result<Box<dyn Connector>, ConnectorError> {

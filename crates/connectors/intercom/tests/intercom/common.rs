@@ -59,22 +59,8 @@ pub fn connector_at(server: &MockServer, now: i64) -> IntercomConnector {
     connector(server).with_clock(Clock::fixed(at(now)))
 }
 
-/// The records of one kind, in order: `of_kind!(&records, Record::Rating)`.
-macro_rules! of_kind {
-    ($records:expr, $kind:path) => {
-        $records
-            .iter()
-            .filter_map(|r| match r {
-                $kind(x) => Some(x.clone()),
-                _ => None,
-            })
-            .collect::<Vec<_>>()
-    };
-}
-pub(crate) use of_kind;
-
-pub fn tickets(records: &[Record]) -> Vec<deskpulse_model::Ticket> {
-    of_kind!(records, Record::Ticket)
+pub fn tickets(records: &[Record]) -> Vec<&deskpulse_model::Ticket> {
+    records.iter().filter_map(Record::as_ticket).collect()
 }
 
 /// Syncs `stream` of `c` into `store` as source `src` with the SDK's runner: the batches
@@ -106,10 +92,10 @@ pub async fn synced(conversations: Vec<Value>, deleted: &[&str]) -> Vec<Record> 
     records(&read_ok(&connector(&server), "conversations", None).await)
 }
 
-pub fn ticket_ids(records: &[Record]) -> Vec<String> {
+pub fn ticket_ids(records: &[Record]) -> Vec<&str> {
     tickets(records)
         .into_iter()
-        .map(|t| t.external_id)
+        .map(|t| t.external_id.as_str())
         .collect()
 }
 

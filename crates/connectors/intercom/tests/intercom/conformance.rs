@@ -130,11 +130,9 @@ fn fixtures() -> Fixtures {
 #[tokio::test]
 async fn passes_the_conformance_kit() {
     Conformance::new(fixtures(), |t: &Target| {
-        Box::new(
+        t.connector(
             IntercomConnector::new(settings_at(t.base_url.clone(), &t.secret))
-                .unwrap()
-                .with_retry_policy(t.retry.clone())
-                .with_clock(Clock::fixed(at(NOW))),
+                .map(|c| c.with_clock(Clock::fixed(at(NOW)))),
         )
     })
     // `conversations` re-reads the bookmark's second (`updated_at >=`); `admins` is a full

@@ -39,10 +39,7 @@ async fn pages_through_the_search_and_fetches_each_conversation() {
     assert_eq!(batches.len(), 3);
     let all = records(&batches);
     assert_eq!(ticket_ids(&all), ["1", "2", "3", "4", "5"]);
-    let messages = all
-        .iter()
-        .filter(|r| matches!(r, Record::Message(_)))
-        .count();
+    let messages = all.iter().filter_map(Record::as_message).count();
     assert_eq!(
         messages, 15,
         "a source message and two parts per conversation"

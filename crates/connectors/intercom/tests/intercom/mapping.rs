@@ -11,16 +11,21 @@ use serde_json::{Value, json};
 use wiremock::MockServer;
 
 fn ticket(records: &[Record], id: &str) -> deskpulse_model::Ticket {
-    tickets(records)
-        .into_iter()
+    records
+        .iter()
+        .filter_map(Record::as_ticket)
         .find(|t| t.external_id == id)
+        .cloned()
         .unwrap_or_else(|| panic!("no ticket {id}"))
 }
 
 fn messages_of(records: &[Record], id: &str) -> Vec<Message> {
-    let mut messages = of_kind!(records, Record::Message);
-    messages.retain(|m| m.ticket_id == id);
-    messages
+    records
+        .iter()
+        .filter_map(Record::as_message)
+        .filter(|m| m.ticket_id == id)
+        .cloned()
+        .collect()
 }
 
 /// The changes of conversation `id`'s one status history. A read never emits a loose
@@ -33,17 +38,20 @@ fn changes_of(records: &[Record], id: &str) -> Vec<StatusChange> {
     );
     let histories: Vec<Vec<StatusChange>> = records
         .iter()
-        .filter_map(|r| match r {
-            Record::StatusHistory(h) if h.ticket_id == id => Some(h.changes.clone()),
-            _ => None,
-        })
+        .filter_map(Record::as_status_history)
+        .filter(|h| h.ticket_id == id)
+        .map(|h| h.changes.clone())
         .collect();
     assert_eq!(histories.len(), 1, "one status history for {id}");
     histories.into_iter().next().unwrap()
 }
 
 fn ratings(records: &[Record]) -> Vec<Rating> {
-    of_kind!(records, Record::Rating)
+    records
+        .iter()
+        .filter_map(Record::as_rating)
+        .cloned()
+        .collect()
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 
 use crate::common::*;
 use deskpulse_connector::HttpConnector as _;
-use deskpulse_connector::{Batch, Checkpoint, Connector, Record};
+use deskpulse_connector::{Batch, Checkpoint, Connector};
 use deskpulse_connector_intercom::{Clock, IntercomConnector, IntercomSettings};
 use deskpulse_model::TicketRoster;
 use deskpulse_storage::testing::TestDb;
@@ -40,9 +40,9 @@ fn workspace() -> Vec<Value> {
 fn pages(batches: &[Batch]) -> Vec<TicketRoster> {
     records(batches)
         .into_iter()
-        .map(|r| match r {
-            Record::TicketRoster(p) => p,
-            other => panic!("the roster yields roster pages only, got {other:?}"),
+        .map(|r| match r.as_ticket_roster() {
+            Some(p) => p.clone(),
+            None => panic!("the roster yields roster pages only, got {r:?}"),
         })
         .collect()
 }

@@ -2,11 +2,8 @@
 
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Secret;
+use deskpulse_connector::testkit::settings_error;
 use deskpulse_connector_intercom::{IntercomConnector, IntercomSettings, settings_keys};
-
-fn err_of(s: IntercomSettings) -> String {
-    IntercomConnector::new(s).unwrap_err().to_string()
-}
 
 fn with_token() -> IntercomSettings {
     IntercomSettings {
@@ -65,7 +62,7 @@ fn errors_name_the_key() {
     for (key, also, set_wrong) in cases {
         let mut s = with_token();
         set_wrong(&mut s);
-        let e = err_of(s);
+        let e = settings_error(IntercomConnector::new(s));
         assert!(e.contains(&format!("`{key}`")) && e.contains(also), "{e}");
     }
 }
@@ -103,10 +100,10 @@ fn roster_every_is_a_duration() {
         .unwrap_or_else(|e| panic!("{ok:?}: {e}"));
     }
     for bad in ["daily", "", "-1h", "24"] {
-        let e = err_of(IntercomSettings {
+        let e = settings_error(IntercomConnector::new(IntercomSettings {
             roster_every: bad.into(),
             ..with_token()
-        });
+        }));
         assert!(
             e.contains("`roster_every`") && e.contains("24h"),
             "{bad:?}: {e}"

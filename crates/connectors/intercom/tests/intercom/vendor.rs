@@ -18,7 +18,8 @@ fn vendor_of(records: &[Record], id: &str) -> VendorMetrics {
             assert_eq!(
                 records
                     .iter()
-                    .filter(|r| matches!(r, Record::VendorMetrics(v) if v.ticket_id == id))
+                    .filter_map(Record::as_vendor_metrics)
+                    .filter(|v| v.ticket_id == id)
                     .count(),
                 1
             );
