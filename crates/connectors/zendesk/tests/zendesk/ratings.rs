@@ -52,6 +52,13 @@ impl Respond for RatingsApi {
     }
 }
 
+/// A mock server whose ratings list is `api`.
+async fn serving(api: RatingsApi) -> MockServer {
+    let server = MockServer::start().await;
+    get(RATINGS, &[], api).mount(&server).await;
+    server
+}
+
 /// A rating answered when it was offered.
 fn unchanged(id: u64, score: &str, created: &str, comment: Option<&str>) -> Value {
     rating(id, score, created, created, comment)
@@ -76,10 +83,7 @@ fn dataset() -> Vec<Value> {
 
 #[tokio::test]
 async fn pages_maps_and_skips_offered() {
-    let server = MockServer::start().await;
-    get(RATINGS, &[], RatingsApi::new(dataset()))
-        .mount(&server)
-        .await;
+    let server = serving(RatingsApi::new(dataset())).await;
     let c = connector_with(&server, |s| {
         s.page_size = Some(2);
     });
@@ -179,10 +183,7 @@ async fn a_late_answer_is_read_by_the_next_sync_and_lands_in_its_week() {
         })
         .collect();
     for field in ["created_at", "updated_at"] {
-        let server = MockServer::start().await;
-        get(RATINGS, &[], RatingsApi(before.clone(), field))
-            .mount(&server)
-            .await;
+        let server = serving(RatingsApi(before.clone(), field)).await;
         let first = read_ok(&connector(&server), "satisfaction_ratings", None).await;
         let keys: Vec<String> = records(&first).iter().map(Record::key).collect();
         assert_eq!(keys, ["rating:8", "rating:9"], "{field}");
@@ -192,10 +193,7 @@ async fn a_late_answer_is_read_by_the_next_sync_and_lands_in_its_week() {
             &json!({"start_time": ts("2024-03-21T09:00:00Z")})
         );
 
-        let later = MockServer::start().await;
-        get(RATINGS, &[], RatingsApi(after.clone(), field))
-            .mount(&later)
-            .await;
+        let later = serving(RatingsApi(after.clone(), field)).await;
         let next = read_ok(&connector(&later), "satisfaction_ratings", Some(bookmark)).await;
         let late = records(&next)
             .into_iter()
@@ -220,10 +218,7 @@ async fn without_lookback_a_created_at_filter_hides_a_late_answer() {
         rating(7, "bad", offered, "2024-03-25T16:00:00Z", None),
         unchanged(9, "bad", "2024-03-21T09:00:00Z", None),
     ];
-    let server = MockServer::start().await;
-    get(RATINGS, &[], RatingsApi::new(ratings))
-        .mount(&server)
-        .await;
+    let server = serving(RatingsApi::new(ratings)).await;
     let c = connector_with(&server, |s| {
         s.ratings_lookback_days = 0;
     });
