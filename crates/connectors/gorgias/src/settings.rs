@@ -6,49 +6,32 @@ use deskpulse_connector::settings;
 use serde::Deserialize;
 
 /// Settings of one Gorgias source (`kind = "gorgias"`). `Debug` shows no secret: the API key
-/// and the OAuth token are [`Secret`]s.
+/// and the OAuth token are [`Secret`]s. A key left out takes its value from [`Default`].
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct GorgiasSettings {
     /// `acme` for `https://acme.gorgias.com`.
-    #[serde(default)]
     pub domain: Option<String>,
     /// The user the REST API key belongs to (Basic auth `{email}:{api_key}`).
-    #[serde(default)]
     pub email: Option<String>,
     /// Settings → REST API → API key.
-    #[serde(default)]
     pub api_key: Option<Secret>,
     /// An OAuth2 access token, sent as `Bearer`; instead of `email` + `api_key`.
-    #[serde(default)]
     pub oauth_token: Option<Secret>,
     /// Replaces `https://{domain}.gorgias.com` for every request (tests, proxies).
-    #[serde(default)]
     pub base_url: Option<String>,
     /// Where the first sync starts (`2024-03-01` is UTC midnight; RFC 3339 too); default:
     /// the whole history.
-    #[serde(default)]
     pub start_date: Option<StartDate>,
     /// Records per page (`limit`, 1–100; Gorgias's default is 30, we ask for 100).
-    #[serde(default)]
     pub page_size: Option<u32>,
     /// Gorgias's leaky bucket: requests per 20 seconds (40 for API keys, 80 for OAuth2 apps).
     /// 0 = no client-side limit (a 429 is still waited out per its `Retry-after`).
-    #[serde(default = "default_requests_per_20s")]
     pub requests_per_20_seconds: u32,
     /// How far back each sync re-reads satisfaction surveys. Gorgias lists surveys by creation
     /// time, and the customer scores them days later (`scored_datetime`): without a lookback
     /// those answers would sit behind the bookmark and never be read.
-    #[serde(default = "default_surveys_lookback_days")]
     pub surveys_lookback_days: u32,
-}
-
-fn default_requests_per_20s() -> u32 {
-    40
-}
-
-fn default_surveys_lookback_days() -> u32 {
-    14
 }
 
 impl Default for GorgiasSettings {
@@ -61,8 +44,8 @@ impl Default for GorgiasSettings {
             base_url: None,
             start_date: None,
             page_size: None,
-            requests_per_20_seconds: default_requests_per_20s(),
-            surveys_lookback_days: default_surveys_lookback_days(),
+            requests_per_20_seconds: 40,
+            surveys_lookback_days: 14,
         }
     }
 }

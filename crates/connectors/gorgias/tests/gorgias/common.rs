@@ -122,6 +122,19 @@ pub async fn mount_pages(
     }
 }
 
+/// Answers the one GET of `endpoint` with the stored `cursor` as Gorgias answers a cursor it
+/// no longer accepts: 400 `Invalid cursor`.
+pub async fn refuse_cursor(server: &MockServer, endpoint: &str, cursor: &str) {
+    Mock::given(path(endpoint))
+        .and(query_param("cursor", cursor))
+        .respond_with(
+            ResponseTemplate::new(400).set_body_json(json!({"error": {"msg": "Invalid cursor"}})),
+        )
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
 /// A 200 answer of [`list`].
 pub fn page_of(uri: &str, data: Value, next_cursor: Option<&str>) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(list(uri, data, next_cursor))

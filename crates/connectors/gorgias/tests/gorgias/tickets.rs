@@ -258,14 +258,7 @@ async fn channels() {
 #[tokio::test]
 async fn a_refused_stored_cursor_restarts_the_pass_without_losing_anything() {
     let (server, _) = ticket_feed().await;
-    Mock::given(path(EP))
-        .and(query_param("cursor", "expired"))
-        .respond_with(
-            ResponseTemplate::new(400).set_body_json(json!({"error": {"msg": "Invalid cursor"}})),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
+    refuse_cursor(&server, EP, "expired").await;
     let c = connector(&server);
     let from = Checkpoint::new(json!({
         "after": "2026-11-20T08:30:00.000000Z",

@@ -4,8 +4,8 @@ use crate::common::*;
 use deskpulse_connector::{Checkpoint, Record};
 use deskpulse_model::Agent;
 use serde_json::json;
-use wiremock::matchers::{path, query_param, query_param_is_missing};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::{path, query_param_is_missing};
+use wiremock::{Mock, MockServer};
 
 const EP: &str = "/api/users";
 
@@ -58,12 +58,7 @@ async fn agents_and_bots_over_pages() {
 #[tokio::test]
 async fn a_refused_stored_cursor_reads_the_list_again() {
     let server = MockServer::start().await;
-    Mock::given(path(EP))
-        .and(query_param("cursor", "stale"))
-        .respond_with(ResponseTemplate::new(400))
-        .expect(1)
-        .mount(&server)
-        .await;
+    refuse_cursor(&server, EP, "stale").await;
     Mock::given(path(EP))
         .and(query_param_is_missing("cursor"))
         .respond_with(page_of(EP, json!([user(7, "Steve", "admin")]), None))
