@@ -17,7 +17,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const ZD_TOKEN: &str = "zd-check-token-7f3a";
 const IC_TOKEN: &str = "ic-check-token-29b1";
 const FD_KEY: &str = "fd-check-key-c0de";
-const SMTP_PASSWORD: &str = "smtp-check-pw-91e0";
+pub(crate) const SMTP_PASSWORD: &str = "smtp-check-pw-91e0";
 /// The secret part of the Slack webhook URL.
 const HOOK_SECRET: &str = "checkHookSecret0123456789";
 
@@ -126,7 +126,7 @@ fn test_ca() -> String {
 
 /// A real SMTP server on a free loopback port: plain, or offering STARTTLS (with the digest
 /// crate's test certificate). It runs until the test binary exits.
-fn start_smtp(starttls: bool) -> u16 {
+pub(crate) fn start_smtp(starttls: bool) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let ssl = if starttls {
@@ -172,7 +172,7 @@ struct Vendors {
     fd: String,
 }
 
-fn smtp_section(port: u16, security: &str, login: bool) -> String {
+pub(crate) fn smtp_section(port: u16, security: &str, login: bool) -> String {
     let login = if login {
         "username = \"kpi@example.com\"\npassword = \"${SMTP_PASSWORD}\"\n"
     } else {

@@ -3,7 +3,8 @@
 //! secret travels in (as written, base64 of `user:secret`, percent-encoded) — and a new SQLite
 //! file survives many processes opening it at once.
 
-use crate::credentials::base64_basic;
+use crate::check::{SMTP_PASSWORD, smtp_section, start_smtp};
+use crate::credentials::{base64, base64_basic};
 use crate::harness::{BIN, Env, text};
 use deskpulse_storage::Store;
 use std::process::{Output, Stdio};
@@ -459,4 +460,41 @@ async fn twenty_processes_opening_a_new_sqlite_file_at_once_all_succeed() {
             );
         }
     }
+}
+
+// ---- the SMTP password at trace ----
+
+/// `digest send` at `RUST_LOG=trace -vv`, logging in over STARTTLS with AUTH PLAIN to a real
+/// SMTP server: the password is in no output, in no form (before issue 12 lettre's
+/// `Wrote: AUTH PLAIN <base64 of \0user\0password>` went to the log). The send itself
+/// succeeds, so the login really happened.
+#[tokio::test]
+async fn digest_send_at_trace_logs_no_form_of_the_smtp_password() {
+    let env = Env::new();
+    let url = env.sqlite_url();
+    let port = start_smtp(true);
+    env.write_config(&format!(
+        "[database]\nurl = \"{url}\"\n\n{}\n[[teams]]\nname = \"support\"\n\n\
+         [[teams.channels]]\nkind = \"email\"\nto = [\"lead@example.com\"]\n",
+        smtp_section(port, "starttls", true)
+    ));
+    let user = "kpi@example.com";
+    let mut forms = forms(SMTP_PASSWORD, &[]);
+    forms.push(base64(format!("\0{user}\0{SMTP_PASSWORD}").as_bytes()));
+    forms.push(base64(format!("{user}\0{SMTP_PASSWORD}").as_bytes()));
+    forms.push(base64(SMTP_PASSWORD.as_bytes()));
+    let out = env
+        .run(
+            &[VV, "digest", "send", "--period", "2026-W46"],
+            &[("SMTP_PASSWORD", SMTP_PASSWORD), TRACE],
+        )
+        .await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{}{stderr}", text(&out.stdout));
+    // The trace really shows the SMTP exchange (else this proves nothing).
+    assert!(
+        stderr.contains("AUTH"),
+        "no SMTP exchange in the trace:\n{stderr}"
+    );
+    assert_output_clean("digest send -vv at trace", &out, &forms);
 }
