@@ -294,14 +294,12 @@ async fn documented_comment_event_is_a_message() {
 #[tokio::test]
 async fn status_change_in_audits_layout_is_stored() {
     let audit = &fixture("ticket_audits.json")["audits"][0];
-    let body = json!({
-        "ticket_events": [{
-            "id": audit["id"], "ticket_id": audit["ticket_id"], "created_at": audit["created_at"],
-            "timestamp": 1316990144, "updater_id": audit["author_id"], "via": "Web form",
-            "event_type": "Audit", "child_events": audit["events"],
-        }],
-        "count": 1, "end_of_stream": true, "end_time": 1316990144, "next_page": null,
+    let update = json!({
+        "id": audit["id"], "ticket_id": audit["ticket_id"], "created_at": audit["created_at"],
+        "timestamp": 1316990144, "updater_id": audit["author_id"], "via": "Web form",
+        "event_type": "Audit", "child_events": audit["events"],
     });
+    let body = events_body(json!([update]), 1316990144, true);
     let recs = read_page(body).await;
     assert_eq!(
         status_changes(&recs),
@@ -324,19 +322,22 @@ async fn status_change_in_audits_layout_is_stored() {
 /// public comment is a bot reply, its internal note a system note.
 #[tokio::test]
 async fn system_user_public_comment_is_a_bot_reply_and_its_note_is_system() {
-    let body = json!({
-        "ticket_events": [audit(950, 5, -1, "2024-03-01T09:00:00Z", 1709283600, vec![
+    let update = audit(
+        950,
+        5,
+        -1,
+        "2024-03-01T09:00:00Z",
+        1709283600,
+        vec![
             comment(951, -1, true, "web"),
             comment(952, -1, false, "web"),
-        ])],
-        "count": 1, "end_of_stream": true, "end_time": 1709283600, "next_page": null,
-    });
+        ],
+    );
+    let body = events_body(json!([update]), 1709283600, true);
     let recs = read_page(body).await;
     let kinds: Vec<(&str, AuthorKind)> = recs
         .iter()
         .filter_map(Record::as_message)
-        .collect::<Vec<_>>()
-        .iter()
         .map(|m| (m.external_id.as_str(), m.author_kind))
         .collect();
     assert_eq!(
@@ -470,8 +471,7 @@ async fn a_child_without_via_takes_the_updates_rule_via() {
         ],
     );
     update["via"] = json!({"channel": "rule", "source": {"to": {}, "from": {"id": 22472716, "title": "Assign to first responder"}, "rel": "trigger"}});
-    let body = json!({"ticket_events": [update], "count": 1, "end_of_stream": true,
-        "end_time": 1709283600, "next_page": null});
+    let body = events_body(json!([update]), 1709283600, true);
     let recs = read_page(body).await;
     assert_eq!(status_changes(&recs)[0].author_kind, AuthorKind::System);
 }
