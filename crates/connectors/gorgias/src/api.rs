@@ -116,6 +116,17 @@ pub(crate) struct IdRef {
     pub(crate) id: i64,
 }
 
+impl IdRef {
+    /// The id of the object, else the flat id newer payloads carry next to (or instead of) it.
+    fn either(object: &Option<IdRef>, flat: Option<i64>) -> Option<String> {
+        object
+            .as_ref()
+            .map(|o| o.id)
+            .or(flat)
+            .map(|id| id.to_string())
+    }
+}
+
 #[derive(Deserialize)]
 pub(crate) struct CustomerRef {
     id: i64,
@@ -240,18 +251,8 @@ pub(crate) fn map_ticket(t: GTicket) -> Result<Vec<Record>, String> {
         // "Whether the first message of the ticket was sent by your company to a customer."
         opened_by_agent: t.from_agent,
         requester_id: t.customer.as_ref().map(|c| c.id.to_string()),
-        assignee_id: t
-            .assignee_user
-            .as_ref()
-            .map(|u| u.id)
-            .or(t.assignee_user_id)
-            .map(|id| id.to_string()),
-        group_id: t
-            .assignee_team
-            .as_ref()
-            .map(|u| u.id)
-            .or(t.assignee_team_id)
-            .map(|id| id.to_string()),
+        assignee_id: IdRef::either(&t.assignee_user, t.assignee_user_id),
+        group_id: IdRef::either(&t.assignee_team, t.assignee_team_id),
         tags: t
             .tags
             .unwrap_or_default()

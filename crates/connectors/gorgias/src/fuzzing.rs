@@ -9,14 +9,15 @@
 #[path = "../../fuzzing_invariants.rs"]
 pub mod invariants;
 
-use crate::api::{self, FeedItem, GMessage, GSurvey, GTicket, GUser, ListPage};
+use crate::api::{self, FeedItem, GMessage, GSurvey, GTicket, ListPage};
 use deskpulse_model::Record;
+use serde::de::DeserializeOwned;
 
 const KINDS: &[invariants::Kind] = &[
     ("tickets", feed::<GTicket>),
     ("messages", feed::<GMessage>),
     ("satisfaction-surveys", feed::<GSurvey>),
-    ("users", users),
+    ("users", |data| list(data, api::map_user)),
 ];
 
 /// Fuzz entry point: never panics unless an invariant is broken. Returns the page types
@@ -26,21 +27,22 @@ pub fn pages(data: &[u8]) -> Vec<&'static str> {
 }
 
 fn feed<T: FeedItem>(data: &[u8]) -> Result<Vec<Record>, String> {
+    list(data, |item: T| {
+        // The feed stops at the bookmark by this time.
+        let _ = item.feed_time();
+        item.map()
+    })
+}
+
+/// `data` as a `ListPage<T>`, each item mapped by `map`.
+fn list<T: DeserializeOwned>(
+    data: &[u8],
+    map: impl Fn(T) -> Result<Vec<Record>, String>,
+) -> Result<Vec<Record>, String> {
     let page: ListPage<T> = invariants::parse(data)?;
     let mut out = Vec::new();
     for item in page.data {
-        // The feed stops at the bookmark by this time.
-        let _ = item.feed_time();
-        out.extend(item.map()?);
-    }
-    Ok(out)
-}
-
-fn users(data: &[u8]) -> Result<Vec<Record>, String> {
-    let page: ListPage<GUser> = invariants::parse(data)?;
-    let mut out = Vec::new();
-    for u in page.data {
-        out.extend(api::map_user(u)?);
+        out.extend(map(item)?);
     }
     Ok(out)
 }
