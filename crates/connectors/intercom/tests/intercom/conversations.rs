@@ -75,6 +75,43 @@ async fn pages_through_the_search_and_fetches_each_conversation() {
     assert_eq!(searches[2]["pagination"]["starting_after"], "Wz0x4");
 }
 
+/// The nested keys of `v`, each list as the set of its items' shapes: a request's shape,
+/// whatever its values (the documented example gives its time as the string "1306054154",
+/// the connector a number, which is what the fake search reads).
+fn keys(v: &serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), keys(v))).collect(),
+        serde_json::Value::Array(a) => {
+            let mut shapes: Vec<_> = a.iter().map(keys).collect();
+            shapes.dedup();
+            shapes.into()
+        }
+        _ => serde_json::Value::Null,
+    }
+}
+
+/// OpenAPI 2.14's request example of `POST /conversations/search`: a `query` of an
+/// `operator` and a `value` list of `field`/`operator`/`value` filters, and
+/// `pagination.per_page`. The conversations search sends that shape (and the `sort` it
+/// pages by); the roster's query is one such filter, with the same `pagination`.
+#[tokio::test]
+async fn the_searches_have_the_documented_request_shape() {
+    let documented = keys(&openapi("POST_conversations_search__request_successful"));
+    let (server, fake) = Fake::serve(five()).await;
+    let c = connector(&server);
+    read_ok(&c, "conversations", None).await;
+    read_ok(&c, "ticket_roster", None).await;
+    let searches = fake.searches();
+    let (updated, roster) = searches
+        .iter()
+        .partition::<Vec<_>, _>(|s| s["query"]["field"] != "created_at");
+    let mut first = updated[0].clone();
+    assert!(first.as_object_mut().unwrap().remove("sort").is_some());
+    assert_eq!(keys(&first), documented);
+    assert_eq!(keys(&roster[0]["query"]), documented["query"]["value"][0]);
+    assert_eq!(keys(&roster[0]["pagination"]), documented["pagination"]);
+}
+
 #[tokio::test]
 async fn a_resumed_sync_looks_back_and_picks_up_updates() {
     let (server, fake) = Fake::serve(five()).await;
