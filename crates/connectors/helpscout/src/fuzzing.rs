@@ -16,6 +16,7 @@ use crate::api::{self, Conversations, HalPage, ListedConversations, UsersEmbedde
 use crate::{roster, streams};
 use chrono::{DateTime, Utc};
 use deskpulse_model::{Record, TicketRoster};
+use invariants::parse;
 
 const KINDS: &[invariants::Kind] = &[
     ("conversations", conversations),
@@ -28,10 +29,6 @@ const KINDS: &[invariants::Kind] = &[
 /// `data` maps as (the regression tests check that every seed is a page of some type).
 pub fn pages(data: &[u8]) -> Vec<&'static str> {
     invariants::check_page(data, KINDS)
-}
-
-fn parse<T: serde::de::DeserializeOwned>(data: &[u8]) -> Result<T, String> {
-    serde_json::from_slice(data).map_err(|e| e.to_string())
 }
 
 fn conversations(data: &[u8]) -> Result<Vec<Record>, String> {

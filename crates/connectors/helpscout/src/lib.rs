@@ -85,38 +85,25 @@ impl ConnectorFactory for HelpScout {
     const DESCRIPTION: &'static str = "Help Scout (Mailbox API 2.0): conversations with embedded threads by modifiedSince, users, thread ratings";
     /// In the order a sync reads them (agents first, so authors resolve).
     const STREAMS: &'static [StreamSpec] = &[
-        StreamSpec {
-            name: "users",
-            description: "Help Scout users as agents, and AI agents (system users, `/v3/system-users`) as bots",
-        },
-        StreamSpec {
-            name: "conversations",
-            description: "conversations with embedded threads: tickets, customers (id and an e-mail that storage keeps only as a keyed hash), messages (author, public or note; no bodies), status history, thread ratings (great/ok/not-good)",
-        },
-        StreamSpec {
-            name: "ticket_roster",
-            description: "every conversation id Help Scout still lists (all statuses, spam included), swept at most every `roster_every`, so deleted and merged conversations leave the KPIs",
-        },
+        StreamSpec::new(
+            "users",
+            "Help Scout users as agents, and AI agents (system users, `/v3/system-users`) as bots",
+        ),
+        StreamSpec::new(
+            "conversations",
+            "conversations with embedded threads: tickets, customers (id and an e-mail that storage keeps only as a keyed hash), messages (author, public or note; no bodies), status history, thread ratings (great/ok/not-good)",
+        ),
+        StreamSpec::new(
+            "ticket_roster",
+            "every conversation id Help Scout still lists (all statuses, spam included), swept at most every `roster_every`, so deleted and merged conversations leave the KPIs",
+        ),
     ];
     const LIMITS: &'static [KpiLimit] = &[];
-    const UNRECONCILABLE: &'static [KpiLimit] = &[
-        unreconcilable("first_response_time"),
-        unreconcilable("first_resolution_time"),
-        unreconcilable("resolution_time"),
-        unreconcilable("one_touch_resolution_rate"),
-        unreconcilable("reopen_rate"),
-    ];
+    const UNRECONCILABLE: &'static [KpiLimit] = &KpiLimit::none_reconcilable(NOT_RECONCILABLE);
     type Settings = HelpScoutSettings;
 
     fn build(settings: HelpScoutSettings) -> Result<Box<dyn Connector>, ConnectorError> {
         Ok(Box::new(HelpScoutConnector::new(settings)?))
-    }
-}
-
-const fn unreconcilable(kpi: &'static str) -> KpiLimit {
-    KpiLimit {
-        kpi,
-        reason: NOT_RECONCILABLE,
     }
 }
 

@@ -15,6 +15,7 @@
 use crate::HelpScoutConnector;
 use crate::api::{self, Conversation, Conversations, HalPage, PageInfo, User, UsersEmbedded};
 use chrono::{DateTime, Duration, SecondsFormat, SubsecRound, Utc};
+use deskpulse_connector::not_future;
 use deskpulse_connector::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -58,15 +59,6 @@ pub(crate) fn numbered<I>(info: PageInfo, items: Vec<I>) -> NumberedPage<I> {
             info.total_pages
         }),
     }
-}
-
-/// A vendor time that becomes a bookmark must not be ahead of the clock: the next sync
-/// would start in the future and miss everything until then.
-fn not_future(what: &str, t: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), String> {
-    deskpulse_connector::ensure_not_future("", what, t, now).map_err(|e| match e {
-        ConnectorError::Malformed { detail, .. } => detail,
-        other => other.to_string(),
-    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -318,6 +310,8 @@ impl PageNumberStream for ConversationsExport<'_> {
     ) -> Result<NumberedPage<Conversation>, String> {
         let items = page.conversations();
         let now = self.c.clock().now();
+        // A bookmark ahead of the clock would start the next sync in the future and miss
+        // everything until then.
         for c in &items {
             not_future("modifiedSince", c.touched_at(), now).map_err(|e| {
                 format!(

@@ -5,7 +5,7 @@
 use crate::common::*;
 use deskpulse_connector::Clock;
 use deskpulse_connector::HttpConnector as _;
-use deskpulse_connector::{Checkpoint, CheckpointExt, ConnectorError, Record};
+use deskpulse_connector::{Checkpoint, CheckpointExt, ConnectorError};
 use deskpulse_connector_helpscout::{ConversationsCheckpoint, RosterCheckpoint, UsersCheckpoint};
 use deskpulse_model::TicketStatus;
 use serde::Serialize;
@@ -89,9 +89,7 @@ async fn a_stored_spam_pass_checkpoint_resumes_that_request() {
     }));
     let batches = read_ok(&connector(&server), "conversations", Some(from)).await;
     let recs = records(&batches);
-    let Record::Ticket(tk) = &recs[0] else {
-        panic!("{recs:?}")
-    };
+    let tk = recs[0].as_ticket().unwrap();
     assert_eq!(tk.status, TicketStatus::Spam);
     assert_eq!(
         checkpoints(&batches),

@@ -139,10 +139,8 @@ pub fn history(
 )> {
     let found: Vec<_> = records
         .iter()
-        .filter_map(|r| match r {
-            Record::StatusHistory(h) if h.ticket_id == ticket => Some(h),
-            _ => None,
-        })
+        .filter_map(Record::as_status_history)
+        .filter(|h| h.ticket_id == ticket)
         .collect();
     assert_eq!(
         found.len(),
@@ -344,20 +342,4 @@ pub fn ai_agent() -> Record {
         name: "AI Agent".into(),
         is_bot: true,
     })
-}
-
-pub fn ids(records: &[Record]) -> Vec<String> {
-    records
-        .iter()
-        .map(|r| match r {
-            Record::Ticket(t) => format!("t{}", t.external_id),
-            Record::Message(m) => format!("m{}", m.external_id),
-            Record::StatusChange(s) => format!("s{}", s.external_id),
-            Record::Agent(a) => format!("a{}", a.external_id),
-            Record::Rating(r) => format!("r{}", r.external_id),
-            Record::Customer(c) => format!("c{}", c.external_id),
-            Record::StatusHistory(h) => format!("h{}", h.ticket_id),
-            other => panic!("unexpected {other:?}"),
-        })
-        .collect()
 }

@@ -124,12 +124,7 @@ async fn conformance(
             lookback_minutes: 0,
             ..settings(t)
         };
-        Box::new(
-            HelpScoutConnector::new(s)
-                .unwrap()
-                .with_retry_policy(t.retry.clone())
-                .with_clock(Clock::fixed(pinned_clock())),
-        )
+        t.connector(HelpScoutConnector::new(s).map(|c| c.with_clock(Clock::fixed(pinned_clock()))))
     });
     let kit = if auth_matching {
         kit

@@ -59,10 +59,8 @@ async fn pages_restart_and_resume_exactly() {
     assert_eq!(batches.len(), 4);
     let tickets: Vec<String> = records(&batches)
         .iter()
-        .filter_map(|r| match r {
-            Record::Ticket(t) => Some(t.external_id.clone()),
-            _ => None,
-        })
+        .filter_map(Record::as_ticket)
+        .map(|t| t.external_id.clone())
         .collect();
     // Conversation 2 is read twice (the restart is inclusive); storage upserts it.
     assert_eq!(tickets, ["1", "2", "2", "3", "4"]);
@@ -152,9 +150,7 @@ async fn a_conversation_marked_spam_later_is_read_by_the_spam_pass() {
     let from = deskpulse_connector::Checkpoint::new(json!({"modified_since": at}));
     let batches = read_ok(&connector(&server), "conversations", Some(from)).await;
     let recs = records(&batches);
-    let Record::Ticket(tk) = &recs[0] else {
-        panic!()
-    };
+    let tk = recs[0].as_ticket().unwrap();
     assert_eq!(tk.status, TicketStatus::Spam);
     use TicketStatus::*;
     assert_eq!(
@@ -174,10 +170,16 @@ async fn a_conversation_marked_spam_later_is_read_by_the_spam_pass() {
 async fn the_sdk_payload_maps() {
     let page = fixture("conversations_embed_threads.json");
     let recs = read_export(wiremock::ResponseTemplate::new(200).set_body_json(page)).await;
-    assert_eq!(ids(&recs), ["t1", "c238604", "m1", "h1"]);
-    let Record::Ticket(tk) = &recs[0] else {
-        panic!()
-    };
+    assert_eq!(
+        recs.iter().map(Record::key).collect::<Vec<_>>(),
+        [
+            "ticket:1",
+            "customer:238604",
+            "message:1",
+            "status_history:1"
+        ]
+    );
+    let tk = recs[0].as_ticket().unwrap();
     assert_eq!(tk.status, TicketStatus::Solved);
     assert_eq!(tk.channel, Channel::Email);
     assert_eq!(tk.created_at, t("2017-04-21T14:39:56Z"));
@@ -188,14 +190,10 @@ async fn the_sdk_payload_maps() {
     assert_eq!(tk.group_id.as_deref(), Some("85"));
     assert_eq!(tk.tags, ["vip"]);
     assert_eq!(tk.opened_by_agent, None);
-    let Record::Customer(cu) = &recs[1] else {
-        panic!()
-    };
+    let cu = recs[1].as_customer().unwrap();
     assert_eq!(cu.email, None);
     // A `customer` thread is the customer's, although an agent entered it.
-    let Record::Message(m) = &recs[2] else {
-        panic!()
-    };
+    let m = recs[2].as_message().unwrap();
     assert_eq!(m.author_kind, AuthorKind::Customer);
     assert!(m.public);
     assert_eq!(m.created_at, t("2017-04-21T14:39:56Z"));
@@ -214,9 +212,7 @@ async fn the_sdk_payload_maps() {
             ),
         ]
     );
-    let Some(Record::StatusHistory(h)) = recs.last() else {
-        panic!()
-    };
+    let h = recs.last().and_then(Record::as_status_history).unwrap();
     assert_eq!(h.changes[1].at, t("2017-04-21T14:43:24Z"));
     assert_eq!(h.changes[1].author_id.as_deref(), Some("17"));
 }
@@ -435,42 +431,39 @@ async fn statuses_authors_channels_and_ratings_map() {
         ),
     ];
     let recs = read_export(conv_page(convs, 1, 1, 8)).await;
-    assert_eq!(
-        ids(&recs),
-        [
-            "t10", "c710", "m101", "m102", "r102", "m103", "h10", "t11", "c711", "m111", "h11",
-            "t12", "c712", "h12", "t14", "c714", "m141", "m142", "h14", "t15", "c715", "m151",
-            "h15", "t16", "c716", "m161", "m162", "m163", "m164", "r164", "h16", "t17", "c717",
-            "m171", "m172", "r172", "h17",
-        ]
-    );
-    let find = |id: &str| recs[ids(&recs).iter().position(|x| x == id).unwrap()].clone();
-    let ticket = |id: &str| match find(id) {
-        Record::Ticket(t) => t,
-        other => panic!("{other:?}"),
+    let keys: Vec<String> = recs.iter().map(Record::key).collect();
+    // One conversation a line.
+    let expected = [
+        "ticket:10 customer:710 message:101 message:102 rating:102 message:103 status_history:10",
+        "ticket:11 customer:711 message:111 status_history:11",
+        "ticket:12 customer:712 status_history:12",
+        "ticket:14 customer:714 message:141 message:142 status_history:14",
+        "ticket:15 customer:715 message:151 status_history:15",
+        "ticket:16 customer:716 message:161 message:162 message:163 message:164 rating:164 status_history:16",
+        "ticket:17 customer:717 message:171 message:172 rating:172 status_history:17",
+    ];
+    assert_eq!(keys.join(" "), expected.join(" "));
+    let find = |kind: &str, id: &str| {
+        let key = format!("{kind}:{id}");
+        &recs[keys.iter().position(|x| *x == key).unwrap()]
     };
-    let msg = |id: &str| match find(id) {
-        Record::Message(m) => (m.author_kind, m.public, m.author_id),
-        other => panic!("{other:?}"),
+    let ticket = |id: &str| find("ticket", id).as_ticket().unwrap();
+    let msg = |id: &str| {
+        let m = find("message", id).as_message().unwrap();
+        (m.author_kind, m.public, m.author_id.clone())
     };
     let change = |id: &str| {
         recs.iter()
-            .filter_map(|r| match r {
-                Record::StatusHistory(h) => h.changes.iter().find(|c| c.external_id == id),
-                _ => None,
-            })
+            .filter_map(Record::as_status_history)
+            .find_map(|h| h.changes.iter().find(|c| c.external_id == id))
             .map(|c| (c.from, c.to, c.author_kind))
-            .next()
             .unwrap_or_else(|| panic!("no change {id}"))
     };
-    let rating = |id: &str| match find(id) {
-        Record::Rating(r) => r,
-        other => panic!("{other:?}"),
-    };
+    let rating = |id: &str| find("rating", id).as_rating().unwrap();
     use AuthorKind::*;
     use TicketStatus::*;
     // Statuses.
-    let statuses: Vec<_> = ["t10", "t11", "t12", "t14", "t15", "t16", "t17"]
+    let statuses: Vec<_> = ["10", "11", "12", "14", "15", "16", "17"]
         .iter()
         .map(|id| ticket(id).status)
         .collect();
@@ -479,7 +472,7 @@ async fn statuses_authors_channels_and_ratings_map() {
         [Solved, Spam, Deleted, Solved, Pending, Solved, Open]
     );
     // Channels.
-    let channels: Vec<_> = ["t10", "t14", "t15", "t17"]
+    let channels: Vec<_> = ["10", "14", "15", "17"]
         .iter()
         .map(|id| ticket(id).channel)
         .collect();
@@ -488,17 +481,17 @@ async fn statuses_authors_channels_and_ratings_map() {
         [Channel::Email, Channel::Chat, Channel::Phone, Channel::Web]
     );
     // Authors and visibility.
-    assert_eq!(msg("m101"), (Customer, true, Some("710".into())));
-    assert_eq!(msg("m102"), (Agent, true, Some("5".into())));
+    assert_eq!(msg("101"), (Customer, true, Some("710".into())));
+    assert_eq!(msg("102"), (Agent, true, Some("5".into())));
     assert_eq!(
-        msg("m103"),
+        msg("103"),
         (Agent, false, Some("5".into())),
         "a note is internal"
     );
-    assert_eq!(msg("m141").0, Customer);
-    assert_eq!(msg("m142"), (Agent, true, Some("6".into())));
-    assert_eq!(msg("m151"), (Agent, true, Some("5".into())));
-    assert_eq!(msg("m162").0, Bot, "a reply sent by a workflow");
+    assert_eq!(msg("141").0, Customer);
+    assert_eq!(msg("142"), (Agent, true, Some("6".into())));
+    assert_eq!(msg("151"), (Agent, true, Some("5".into())));
+    assert_eq!(msg("162").0, Bot, "a reply sent by a workflow");
     // Status history, reopen included: one history per conversation, every change in it.
     assert_eq!(change("102"), (Some(Open), Solved, Agent));
     assert_eq!(change("111"), (None, Spam, Customer));
@@ -515,7 +508,7 @@ async fn statuses_authors_channels_and_ratings_map() {
     // A deleted conversation with no thread has an empty history (which clears any stored).
     assert!(hist_ids("12").is_empty());
     // Ratings: great / not-good / ok on 1–5, by the rated reply's author.
-    let r = rating("r102");
+    let r = rating("102");
     assert_eq!(
         (
             r.score,
@@ -527,19 +520,17 @@ async fn statuses_authors_channels_and_ratings_map() {
     );
     assert_eq!(r.ticket_id.as_deref(), Some("10"));
     assert_eq!(r.created_at, t("2026-11-10T09:30:00Z"));
-    let r = rating("r164");
+    let r = rating("164");
     assert_eq!(
-        (r.score, r.agent_id.as_deref(), r.comment),
+        (r.score, r.agent_id.as_deref(), r.comment.as_deref()),
         (1.0, Some("7"), None)
     );
-    assert_eq!(rating("r172").score, 3.0);
+    assert_eq!(rating("172").score, 3.0);
     // Outbound only where the conversation has no threads to tell.
-    assert_eq!(ticket("t15").opened_by_agent, None);
-    assert_eq!(ticket("t12").opened_by_agent, Some(false));
+    assert_eq!(ticket("15").opened_by_agent, None);
+    assert_eq!(ticket("12").opened_by_agent, Some(false));
     // Customers: id and e-mail only (storage hashes the address).
-    let Record::Customer(cu) = find("c710") else {
-        panic!()
-    };
+    let cu = find("customer", "710").as_customer().unwrap();
     assert_eq!(cu.email.as_deref(), Some("c10@acme.com"));
     // No field of the model holds a body, subject or name: nothing of them can leak.
     let dump = format!("{recs:?}");

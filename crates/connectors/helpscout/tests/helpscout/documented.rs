@@ -13,20 +13,16 @@ async fn read_one(conversation: Value) -> Vec<Record> {
     read_export(conv_page(vec![conversation], 1, 1, 1)).await
 }
 
-fn ticket_of(recs: &[Record]) -> deskpulse_model::Ticket {
-    match &recs[0] {
-        Record::Ticket(t) => t.clone(),
-        other => panic!("{other:?}"),
-    }
-}
-
 /// Get Conversation's example (v2), as a list item: the conversation, its primary customer,
 /// and the close no thread records, authored by `closedByUser` (`type: user`).
 #[tokio::test]
 async fn documented_v2_conversation_maps_with_its_closer() {
     let recs = read_one(doc_fixture("get_conversation_v2.json")).await;
-    assert_eq!(ids(&recs), ["t123", "c238604", "h123"]);
-    let tk = ticket_of(&recs);
+    assert_eq!(
+        recs.iter().map(Record::key).collect::<Vec<_>>(),
+        ["ticket:123", "customer:238604", "status_history:123"]
+    );
+    let tk = recs[0].as_ticket().unwrap().clone();
     assert_eq!(tk.status, TicketStatus::Solved);
     assert_eq!(tk.channel, Channel::Email);
     assert_eq!(tk.created_at, t("2012-03-15T22:46:22Z"));
@@ -41,9 +37,7 @@ async fn documented_v2_conversation_maps_with_its_closer() {
     assert_eq!(tk.tags, ["vip"]);
     // No threads: `createdBy.type: customer` says it is inbound.
     assert_eq!(tk.opened_by_agent, Some(false));
-    let Record::Customer(cu) = &recs[1] else {
-        panic!()
-    };
+    let cu = recs[1].as_customer().unwrap();
     assert_eq!(cu.email.as_deref(), Some("rob@acme.com"));
     let closed = t("2012-03-16T14:07:23Z").timestamp();
     assert_eq!(
@@ -55,9 +49,7 @@ async fn documented_v2_conversation_maps_with_its_closer() {
             AuthorKind::Agent
         )]
     );
-    let Some(Record::StatusHistory(h)) = recs.last() else {
-        panic!()
-    };
+    let h = recs.last().and_then(Record::as_status_history).unwrap();
     assert_eq!(h.changes[0].author_id.as_deref(), Some("14"));
     assert_eq!(h.changes[0].at, t("2012-03-16T14:07:23Z"));
 }
@@ -82,20 +74,18 @@ async fn documented_v3_system_user_reply_and_close_are_a_bots() {
     conv["_embedded"] = json!({"threads": [customer_thread, reply]});
     let recs = read_one(conv.clone()).await;
     assert_eq!(
-        ids(&recs),
-        [
-            "t123", "c238604", "m1234", "r1234", "m1235", "r1235", "h123"
-        ]
+        recs.iter().map(Record::key).collect::<Vec<_>>().join(" "),
+        "ticket:123 customer:238604 message:1234 rating:1234 message:1235 rating:1235 status_history:123"
     );
-    let msg = |i: usize| match &recs[i] {
-        Record::Message(m) => (m.author_kind, m.author_id.clone(), m.public),
-        other => panic!("{other:?}"),
+    let msg = |i: usize| {
+        let m = recs[i].as_message().unwrap();
+        (m.author_kind, m.author_id.clone(), m.public)
     };
     assert_eq!(msg(2), (AuthorKind::Customer, Some("29418".into()), true));
     assert_eq!(msg(4), (AuthorKind::Bot, Some("29418".into()), true));
-    let rating = |i: usize| match &recs[i] {
-        Record::Rating(r) => (r.score, r.agent_id.clone()),
-        other => panic!("{other:?}"),
+    let rating = |i: usize| {
+        let r = recs[i].as_rating().unwrap();
+        (r.score, r.agent_id.clone())
     };
     // The documented thread is rated `great`: on the customer's own thread the rating goes
     // to the assignee; on the AI agent's reply, to the AI agent.
@@ -114,7 +104,10 @@ async fn documented_v3_system_user_reply_and_close_are_a_bots() {
     // close from `closedAt` is the AI agent's (`closedByUser.type: system_user`).
     conv.as_object_mut().unwrap().remove("_embedded");
     let recs = read_one(conv).await;
-    assert_eq!(ticket_of(&recs).opened_by_agent, Some(true));
+    assert_eq!(
+        recs[0].as_ticket().unwrap().clone().opened_by_agent,
+        Some(true)
+    );
     assert_eq!(history(&recs, "123")[0].3, AuthorKind::Bot);
 }
 
@@ -145,10 +138,8 @@ async fn ratings_in_every_documented_spelling_map_and_unknown_is_no_rating() {
     let recs = read_one(conv).await;
     let scores: Vec<(String, f64)> = recs
         .iter()
-        .filter_map(|r| match r {
-            Record::Rating(r) => Some((r.external_id.clone(), r.score)),
-            _ => None,
-        })
+        .filter_map(Record::as_rating)
+        .map(|r| (r.external_id.clone(), r.score))
         .collect();
     assert_eq!(
         scores,

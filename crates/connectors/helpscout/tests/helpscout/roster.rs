@@ -76,9 +76,10 @@ fn roster_connector(server: &MockServer, every: &str) -> HelpScoutConnector {
 fn rosters(records: &[Record]) -> Vec<TicketRoster> {
     records
         .iter()
-        .map(|r| match r {
-            Record::TicketRoster(r) => r.clone(),
-            other => panic!("the sweep emitted {other:?}"),
+        .map(|r| {
+            r.as_ticket_roster()
+                .cloned()
+                .unwrap_or_else(|| panic!("the sweep emitted {r:?}"))
         })
         .collect()
 }

@@ -1,17 +1,13 @@
 //! Settings: what a `[[sources]]` entry may say, and errors that name the key to fix.
 
 use deskpulse_connector::HttpConnector as _;
-use deskpulse_connector::{ConnectorError, Secret};
+use deskpulse_connector::Secret;
 use deskpulse_connector_helpscout::{
     DEFAULT_BASE_URL, HelpScoutConnector, HelpScoutSettings, KIND, STREAMS, settings_keys,
 };
 
 fn err_of(s: HelpScoutSettings) -> String {
-    match HelpScoutConnector::new(s) {
-        Err(ConnectorError::Settings(m)) => m,
-        Err(other) => panic!("expected a settings error, got {other:?}"),
-        Ok(_) => panic!("expected a settings error"),
-    }
+    deskpulse_connector::testkit::settings_error(HelpScoutConnector::new(s))
 }
 
 fn client() -> HelpScoutSettings {
