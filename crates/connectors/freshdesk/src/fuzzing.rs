@@ -11,6 +11,7 @@ pub mod invariants;
 
 use crate::api::{self, Conversation, FAgent, FRating, FTicket, Pass};
 use deskpulse_model::Record;
+use invariants::parse;
 
 const KINDS: &[invariants::Kind] = &[
     ("tickets", |data| tickets(data, Pass::All)),
@@ -27,10 +28,6 @@ const KINDS: &[invariants::Kind] = &[
 /// `data` maps as (the regression tests check that every seed is a page of some type).
 pub fn pages(data: &[u8]) -> Vec<&'static str> {
     invariants::check_page(data, KINDS)
-}
-
-fn parse<T: serde::de::DeserializeOwned>(data: &[u8]) -> Result<T, String> {
-    serde_json::from_slice(data).map_err(|e| e.to_string())
 }
 
 /// One page of the ticket list, as the `pass` that lists it reads it.

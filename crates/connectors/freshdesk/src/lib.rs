@@ -65,23 +65,23 @@ impl ConnectorFactory for Freshdesk {
     const DESCRIPTION: &'static str = "Freshdesk: tickets by updated_since with stats (plus spam/deleted passes) and their conversations, agents, satisfaction ratings";
     /// In the order a sync reads them (agents first, so authors resolve).
     const STREAMS: &'static [StreamSpec] = &[
-        StreamSpec {
-            name: "agents",
-            description: "agents (support, field, collaborators); Freshdesk lists no bot accounts",
-        },
-        StreamSpec {
-            name: "tickets",
-            description: "tickets by updated_since with stats (status, channel, assignee, tags, solve and reopen from stats), spam and deleted passes, requesters as customers (id and e-mail hash), and each ticket's conversations (author, public or note; no bodies)",
-        },
-        StreamSpec {
-            name: "satisfaction_ratings",
-            description: "CSAT answers to the survey's overall question (103…-103 onto 1–5)",
-        },
+        StreamSpec::new(
+            "agents",
+            "agents (support, field, collaborators); Freshdesk lists no bot accounts",
+        ),
+        StreamSpec::new(
+            "tickets",
+            "tickets by updated_since with stats (status, channel, assignee, tags, solve and reopen from stats), spam and deleted passes, requesters as customers (id and e-mail hash), and each ticket's conversations (author, public or note; no bodies)",
+        ),
+        StreamSpec::new(
+            "satisfaction_ratings",
+            "CSAT answers to the survey's overall question (103…-103 onto 1–5)",
+        ),
     ];
-    const UNRECONCILABLE: &'static [KpiLimit] = &[KpiLimit {
-        kpi: "one_touch_resolution_rate",
-        reason: "Freshdesk's ticket stats count no replies",
-    }];
+    const UNRECONCILABLE: &'static [KpiLimit] = &[KpiLimit::new(
+        "one_touch_resolution_rate",
+        "Freshdesk's ticket stats count no replies",
+    )];
     type Settings = FreshdeskSettings;
 
     fn build(settings: FreshdeskSettings) -> Result<Box<dyn Connector>, ConnectorError> {

@@ -16,6 +16,7 @@ use crate::api::{self, FAgent, FRating, FTicket, Pass};
 use crate::{FreshdeskConnector, TICKET_LIST};
 use chrono::{DateTime, SecondsFormat, Utc};
 use deskpulse_connector::http::HttpClient;
+use deskpulse_connector::not_future;
 use deskpulse_connector::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -39,16 +40,6 @@ fn capped_page<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
             "page {n} is outside 1–{PAGE_CAP}"
         )))
     }
-}
-
-/// A vendor time about to become a bookmark, checked against the connector's clock.
-fn not_future(c: &FreshdeskConnector, field: &str, t: DateTime<Utc>) -> Result<(), String> {
-    deskpulse_connector::ensure_not_future("", field, t, c.http.clock().now()).map_err(
-        |e| match e {
-            ConnectorError::Malformed { detail, .. } => detail,
-            other => other.to_string(),
-        },
-    )
 }
 
 /// The page-number methods every stream here shares: the position's `page` field, and
@@ -176,8 +167,10 @@ impl PageNumberStream for Ratings<'_> {
             .query("page", pos.page)
     }
     fn page(&self, _pos: &RatingsPos, page: Vec<FRating>) -> Result<NumberedPage<FRating>, String> {
+        // a vendor time about to become a bookmark, checked against the connector's clock
+        let now = self.c.http.clock().now();
         for r in &page {
-            not_future(self.c, "created_at", r.created_at)?;
+            not_future("created_at", r.created_at, now)?;
         }
         Ok(numbered(page))
     }
@@ -322,6 +315,7 @@ impl PageNumberStream for Tickets<'_> {
     /// documented.
     fn page(&self, pos: &TicketsPos, page: Vec<FTicket>) -> Result<NumberedPage<Listed>, String> {
         if pos.pass == Pass::All {
+            let now = self.c.http.clock().now();
             let mut prev = pos.updated_since;
             for t in &page {
                 if t.updated_at < prev {
@@ -332,7 +326,7 @@ impl PageNumberStream for Tickets<'_> {
                         iso(pos.updated_since)
                     ));
                 }
-                not_future(self.c, "updated_at", t.updated_at)?;
+                not_future("updated_at", t.updated_at, now)?;
                 prev = t.updated_at;
             }
             if pos.page >= PAGE_CAP

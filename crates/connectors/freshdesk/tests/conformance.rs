@@ -6,7 +6,6 @@
 //! Payloads are the recorded ones of `tests/fixtures` (Airbyte's sandbox account, MIT) with
 //! new ids and times.
 
-use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::testkit::{Conformance, Fixtures, Target};
 use deskpulse_connector_freshdesk::{
     AgentsPos, Freshdesk, FreshdeskConnector, RatingsPos, TicketsPos,
@@ -93,12 +92,10 @@ fn fixtures() -> Fixtures {
 #[tokio::test]
 async fn freshdesk_passes_the_conformance_kit() {
     Conformance::new(fixtures(), |t: &Target| {
-        let settings = settings_at(t.base_url.clone(), &t.secret);
-        Box::new(
-            FreshdeskConnector::new(settings)
-                .unwrap()
-                .with_retry_policy(t.retry.clone()),
-        )
+        t.connector(FreshdeskConnector::new(settings_at(
+            t.base_url.clone(),
+            &t.secret,
+        )))
     })
     // Inclusive bookmarks: the seam ticket, the lookback window and the agents list are
     // read again by design (storage upserts them).

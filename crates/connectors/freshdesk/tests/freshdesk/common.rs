@@ -3,13 +3,13 @@
 
 pub use crate::shared::*;
 use deskpulse_connector::HttpConnector as _;
-use deskpulse_connector::Record;
 use deskpulse_connector::testkit;
 pub use deskpulse_connector::testkit::{
     assert_malformed, assert_resumes_exactly_mid_pass, checkpoints, read, read_ok, records,
 };
+use deskpulse_connector::{Batch, Record};
 use deskpulse_connector_freshdesk::{FreshdeskConnector, FreshdeskSettings};
-use deskpulse_model::{Message, Ticket, TicketStatus, VendorMetrics};
+use deskpulse_model::{Message, TicketStatus};
 use serde_json::{Value, json};
 use wiremock::matchers::{path, path_regex, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -89,43 +89,29 @@ pub async fn mount_quiet_passes(server: &MockServer, since: &str) {
     mount_no_conversations(server).await;
 }
 
-pub fn ids(records: &[Record]) -> Vec<String> {
-    records
-        .iter()
-        .map(|r| match r {
-            Record::Ticket(t) => format!("T{}", t.external_id),
-            Record::Message(m) => format!("M{}", m.external_id),
-            Record::Agent(a) => format!("A{}", a.external_id),
-            Record::Rating(r) => format!("R{}", r.external_id),
-            Record::Customer(c) => format!("C{}", c.external_id),
-            Record::VendorMetrics(v) => format!("V{}", v.ticket_id),
-            other => panic!("unexpected {other:?}"),
-        })
-        .collect()
+/// What `batches` gave, in order, as [`Record::key`]s (`ticket:7`, `message:101`, …).
+pub fn keys(batches: &[Batch]) -> Vec<String> {
+    records(batches).iter().map(Record::key).collect()
 }
 
-/// The records of one kind, in order.
-macro_rules! of_kind {
-    ($name:ident, $variant:ident, $ty:ty) => {
-        pub fn $name(records: &[Record]) -> Vec<$ty> {
-            records
-                .iter()
-                .filter_map(|r| match r {
-                    Record::$variant(x) => Some(x.clone()),
-                    _ => None,
-                })
-                .collect()
-        }
-    };
+/// The conversations' messages, in order: every message but the tickets' opening ones
+/// (`description-{id}`).
+pub fn conversation_messages(records: &[Record]) -> Vec<Message> {
+    let mut messages = of(records, Record::as_message);
+    messages.retain(|m| !m.external_id.starts_with("description-"));
+    messages
 }
-of_kind!(tickets, Ticket, Ticket);
-of_kind!(messages, Message, Message);
-of_kind!(vendor_metrics, VendorMetrics, VendorMetrics);
+
+/// The records of one kind, in order: `of(&records, Record::as_vendor_metrics)`.
+pub fn of<T: Clone>(records: &[Record], kind: fn(&Record) -> Option<&T>) -> Vec<T> {
+    records.iter().filter_map(kind).cloned().collect()
+}
 
 /// Each ticket's id and status, in order.
 pub fn statuses(records: &[Record]) -> Vec<(String, TicketStatus)> {
-    tickets(records)
-        .into_iter()
-        .map(|t| (t.external_id, t.status))
+    records
+        .iter()
+        .filter_map(Record::as_ticket)
+        .map(|t| (t.external_id.clone(), t.status))
         .collect()
 }

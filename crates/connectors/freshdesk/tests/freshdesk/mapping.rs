@@ -39,7 +39,7 @@ pub(crate) async fn read_tickets(
 #[tokio::test]
 async fn python_freshdesk_ticket_maps_every_field() {
     let records = read_tickets(vec![fixture("ticket_1.json")], &[]).await;
-    let t = &tickets(&records)[0];
+    let t = records.iter().find_map(Record::as_ticket).unwrap();
     assert_eq!(
         *t,
         Ticket {
@@ -80,7 +80,7 @@ async fn python_freshdesk_ticket_maps_every_field() {
     );
     // The description is the opening message, by the requester.
     assert_eq!(
-        messages(&records),
+        of(&records, Record::as_message),
         vec![Message {
             external_id: "description-1".into(),
             ticket_id: "1".into(),
@@ -96,9 +96,9 @@ async fn python_freshdesk_ticket_maps_every_field() {
 async fn airbyte_tickets_statuses_channels_and_solves() {
     use {Channel::*, TicketStatus::*};
     let records = read_tickets(airbyte("tickets"), &[]).await;
-    let ts = tickets(&records);
-    let got: Vec<_> = ts
+    let got: Vec<_> = records
         .iter()
+        .filter_map(Record::as_ticket)
         .map(|t| {
             let (id, solved, by_agent) =
                 (t.external_id.as_str(), t.final_solved_at, t.opened_by_agent);
@@ -122,8 +122,9 @@ async fn airbyte_tickets_statuses_channels_and_solves() {
         ]
     );
     // An outbound ticket's opening message is the agent's.
-    let opening = messages(&records)
-        .into_iter()
+    let opening = records
+        .iter()
+        .filter_map(Record::as_message)
         .find(|m| m.external_id == "description-21")
         .unwrap();
     assert_eq!(opening.author_kind, AuthorKind::Agent);
@@ -162,9 +163,9 @@ async fn statuses_custom_spam_deleted_and_reopens() {
         &[],
     )
     .await;
-    let ts = tickets(&records);
-    let got: Vec<_> = ts
+    let got: Vec<_> = records
         .iter()
+        .filter_map(Record::as_ticket)
         .map(|t| {
             let solves = (t.first_solved_at, t.final_solved_at, t.reopens);
             (t.external_id.as_str(), t.status, t.channel, solves)
@@ -239,10 +240,9 @@ async fn conversation_authors_notes_and_feedback() {
         ],
     )
     .await;
-    let ms = messages(&records);
-    let got: Vec<_> = ms
+    let messages = conversation_messages(&records);
+    let got: Vec<_> = messages
         .iter()
-        .filter(|m| !m.external_id.starts_with("description-"))
         .map(|m| {
             let ids = (m.external_id.as_str(), m.ticket_id.as_str());
             (ids, m.author_kind, m.author_id.as_deref(), m.public)

@@ -40,8 +40,13 @@ async fn checkpoints_written_by_the_previous_version_resume() {
     )
     .await;
     assert_eq!(
-        ids(&records(&tickets)),
-        vec!["Mdescription-7", "C67032849498", "T7", "V7"]
+        keys(&tickets),
+        vec![
+            "message:description-7",
+            "customer:67032849498",
+            "ticket:7",
+            "vendor_metrics:7"
+        ]
     );
     assert_eq!(
         checkpoints(&tickets).last().unwrap(),
@@ -54,7 +59,7 @@ async fn checkpoints_written_by_the_previous_version_resume() {
         stored(r#"{"created_since":"1970-01-01T00:00:00Z","page":2,"bookmark":"2026-11-20T10:00:00Z"}"#),
     )
     .await;
-    assert_eq!(ids(&records(&ratings)), vec!["R3"]);
+    assert_eq!(keys(&ratings), vec!["rating:3"]);
     assert_eq!(
         checkpoints(&ratings),
         vec![
@@ -63,7 +68,7 @@ async fn checkpoints_written_by_the_previous_version_resume() {
     );
 
     let agents = read_ok(&c, "agents", stored(r#"{"page":2}"#)).await;
-    assert_eq!(ids(&records(&agents)), vec!["A67013469930"]);
+    assert_eq!(keys(&agents), vec!["agent:67013469930"]);
     assert_eq!(checkpoints(&agents), vec![json!({"page": 1})]);
 }
 
@@ -84,7 +89,7 @@ async fn at_the_300_page_cap_the_ratings_start_a_new_window_from_the_newest_read
         stored(r#"{"created_since":"1970-01-01T00:00:00Z","page":300,"bookmark":"1970-01-01T00:00:00Z"}"#),
     )
     .await;
-    assert_eq!(ids(&records(&batches)), vec!["R1", "R2", "R2"]);
+    assert_eq!(keys(&batches), vec!["rating:1", "rating:2", "rating:2"]);
     assert_eq!(
         checkpoints(&batches)[0],
         json!({"created_since": T2, "page": 1, "bookmark": T2})
@@ -159,7 +164,7 @@ async fn the_spam_pass_at_the_300_page_cap_goes_on_to_the_deleted_pass() {
         checkpoints(&batches)[0],
         json!({"pass": "deleted", "since": EPOCH, "updated_since": EPOCH, "page": 1, "bookmark": T3})
     );
-    assert!(ids(&records(&batches)).contains(&"T8".to_owned()));
+    assert!(records(&batches).iter().any(|r| r.key() == "ticket:8"));
 }
 
 /// The connector with its clock at `now`.

@@ -1,8 +1,9 @@
 //! Settings: keys, defaults, validation messages, no secret in `Debug`.
 
 use deskpulse_connector::HttpConnector as _;
+use deskpulse_connector::Secret;
 use deskpulse_connector::registry::{ConnectorFactory, ConnectorKind};
-use deskpulse_connector::{ConnectorError, Secret};
+use deskpulse_connector::testkit::settings_error;
 use deskpulse_connector_freshdesk::{
     Freshdesk, FreshdeskConnector, FreshdeskSettings, settings_keys,
 };
@@ -97,10 +98,7 @@ fn validation_errors_name_the_key_and_the_fix() {
     for (change, parts) in cases {
         let mut settings = valid();
         change(&mut settings);
-        let msg = match FreshdeskConnector::new(settings) {
-            Err(ConnectorError::Settings(msg)) => msg,
-            other => panic!("expected a settings error, got {other:?}"),
-        };
+        let msg = settings_error(FreshdeskConnector::new(settings));
         assert!(parts.iter().all(|p| msg.contains(p)), "{msg}");
     }
 }

@@ -50,17 +50,17 @@ async fn pages_through_every_pass_and_checkpoints_each_page() {
     // The first page: each ticket's opening message, requester, ticket and Freshdesk's own
     // figures (its `stats`), then the conversations of the page's tickets.
     assert_eq!(
-        ids(&batches[0].records),
+        keys(&batches[..1]),
         vec![
-            "Mdescription-1",
-            "C67032849498",
-            "T1",
-            "V1",
-            "Mdescription-2",
-            "C67032849498",
-            "T2",
-            "V2",
-            "M101"
+            "message:description-1",
+            "customer:67032849498",
+            "ticket:1",
+            "vendor_metrics:1",
+            "message:description-2",
+            "customer:67032849498",
+            "ticket:2",
+            "vendor_metrics:2",
+            "message:101"
         ]
     );
     let cp = |pass: &str, since: &str, page: u32, bookmark: &str| json!({"pass": pass, "since": EPOCH, "updated_since": since, "page": page, "bookmark": bookmark});
@@ -180,11 +180,17 @@ async fn conversations_page_until_a_short_page() {
             .await;
     }
     let batches = read_ok(&connector(&server), "tickets", None).await;
-    let msgs: Vec<String> = ids(&batches[0].records)
+    let msgs: Vec<String> = keys(&batches[..1])
         .into_iter()
-        .filter(|i| i.starts_with('M'))
+        .filter(|k| k.starts_with("message:"))
         .collect();
-    assert_eq!(msgs, vec!["Mdescription-1", "M11", "M12", "M13"]);
+    let want = [
+        "message:description-1",
+        "message:11",
+        "message:12",
+        "message:13",
+    ];
+    assert_eq!(msgs, want);
 }
 
 #[tokio::test]
