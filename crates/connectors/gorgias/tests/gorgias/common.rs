@@ -68,6 +68,11 @@ pub fn only_ticket(records: Vec<Record>) -> Ticket {
     tickets[0].clone()
 }
 
+/// The ticket `item` maps to, read as the one ticket of a page.
+pub async fn read_ticket(item: Value) -> Ticket {
+    only_ticket(read_one("/api/tickets", "tickets", item).await)
+}
+
 /// The records of one page holding `item` alone, read through `stream`.
 pub async fn read_one(endpoint: &str, stream: &str, item: Value) -> Vec<Record> {
     let server = MockServer::start().await;

@@ -5,7 +5,6 @@
 //! about.
 
 use crate::common::*;
-use crate::tickets::EP;
 use deskpulse_connector::ConnectorFactory as _;
 use deskpulse_connector::Record;
 use deskpulse_connector_gorgias::Gorgias;
@@ -37,7 +36,7 @@ async fn a_closed_ticket_tells_only_its_last_close() {
     let mut t = documented_ticket();
     t["status"] = "closed".into();
     t["closed_datetime"] = "2020-01-27T10:42:21.932637".into();
-    let ticket = only_ticket(read_one(EP, "tickets", t).await);
+    let ticket = read_ticket(t).await;
     assert_eq!(ticket.status, TicketStatus::Closed);
     assert_eq!(
         ticket.final_solved_at,
@@ -97,8 +96,8 @@ async fn documented_time_forms_are_the_same_utc_instant() {
     offset["created_datetime"] = "2019-07-05T14:42:00.384938+00:00".into();
     offset["updated_datetime"] = "2020-01-27 10:42:21.932637+00:00".into();
     offset["closed_datetime"] = "2020-01-27T10:42:21+00:00".into();
-    let a = only_ticket(read_one(EP, "tickets", naive).await);
-    let b = only_ticket(read_one(EP, "tickets", offset).await);
+    let a = read_ticket(naive).await;
+    let b = read_ticket(offset).await;
     assert_eq!(a.created_at, at("2019-07-05T14:42:00.384938Z"));
     assert_eq!(a.updated_at, at("2020-01-27T10:42:21.932637Z"));
     assert_eq!(a.final_solved_at, Some(at("2020-01-27T10:42:21Z")));
