@@ -10,7 +10,10 @@ use serde_json::{Value, json};
 use wiremock::matchers::query_param_is_missing;
 use wiremock::{MockServer, ResponseTemplate};
 
-async fn mount(server: &MockServer) {
+/// A server with three pages of the events export (the second repeats the first's boundary
+/// audit) and the next sync's empty page.
+async fn events_server() -> MockServer {
+    let server = MockServer::start().await;
     let create = audit(
         900,
         1,
@@ -41,7 +44,7 @@ async fn mount(server: &MockServer) {
         ("support_type_scope", "all"),
     ];
     let page1 = events_page(json!([create, trigger.clone()]), 1709283605, false);
-    get(EVENTS, &first, page1).mount(server).await;
+    get(EVENTS, &first, page1).mount(&server).await;
     // Page 2 starts at page 1's end_time: the boundary audit comes again.
     let agent = audit(
         920,
@@ -57,7 +60,7 @@ async fn mount(server: &MockServer) {
     );
     let page2 = events_page(json!([trigger, agent]), 1709287200, false);
     let query = [("start_time", "1709283605"), ("include", "comment_events")];
-    get(EVENTS, &query, page2).mount(server).await;
+    get(EVENTS, &query, page2).mount(&server).await;
     let automation = audit(
         930,
         1,
@@ -79,12 +82,13 @@ async fn mount(server: &MockServer) {
     );
     let page3 = events_page(json!([automation, closed]), 1709892000, true);
     get(EVENTS, &[("start_time", "1709287200")], page3)
-        .mount(server)
+        .mount(&server)
         .await;
     let next_sync = events_page(json!([]), 1709892000, true);
     get(EVENTS, &[("start_time", "1709892000")], next_sync)
-        .mount(server)
+        .mount(&server)
         .await;
+    server
 }
 
 fn msg(id: &str, kind: AuthorKind, author: &str, public: bool) -> Record {
@@ -119,10 +123,8 @@ fn change(
 
 #[tokio::test]
 async fn pages_and_maps() {
-    let server = MockServer::start().await;
-    mount(&server).await;
-    let c = connector(&server);
-    let batches = read_ok(&c, "ticket_events", None).await;
+    let server = events_server().await;
+    let batches = read_ok(&connector(&server), "ticket_events", None).await;
     assert_eq!(
         checkpoints(&batches),
         vec![

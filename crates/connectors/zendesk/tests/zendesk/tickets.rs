@@ -15,7 +15,8 @@ pub fn page(tickets: Value, after: &str, eos: bool) -> ResponseTemplate {
 
 /// Four pages: the recorded go-zendesk tickets (with metric sets), a page of every status
 /// and channel, an empty page that is not the end, and the last page.
-pub async fn mount_tickets(server: &MockServer) {
+async fn tickets_server() -> MockServer {
+    let server = MockServer::start().await;
     let mut recorded = fixture("tickets.json")["tickets"].clone();
     recorded[0]["metric_set"] = json!({
         "id": 9515133612047u64, "ticket_id": 2, "reopens": 1, "replies": 2,
@@ -35,7 +36,7 @@ pub async fn mount_tickets(server: &MockServer) {
     given(TICKETS, &first)
         .and(query_param_is_missing("cursor"))
         .respond_with(page(recorded, "t1", false))
-        .mount(server)
+        .mount(&server)
         .await;
     let mut open_solved = ticket(14, "open", "api", &[]);
     open_solved["metric_set"] = json!({"reopens": 2, "solved_at": "2024-03-01T12:00:00Z"});
@@ -67,17 +68,16 @@ pub async fn mount_tickets(server: &MockServer) {
     ] {
         let query = [&[("cursor", cursor)][..], also].concat();
         get(TICKETS, &query, page(tickets, after, eos))
-            .mount(server)
+            .mount(&server)
             .await;
     }
+    server
 }
 
 #[tokio::test]
 async fn pages_and_maps() {
-    let server = MockServer::start().await;
-    mount_tickets(&server).await;
-    let c = connector(&server);
-    let batches = read_ok(&c, "tickets", None).await;
+    let server = tickets_server().await;
+    let batches = read_ok(&connector(&server), "tickets", None).await;
     assert_eq!(
         checkpoints(&batches),
         vec![
