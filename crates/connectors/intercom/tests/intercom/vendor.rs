@@ -29,6 +29,19 @@ fn vendor_of(records: &[Record], id: &str) -> VendorMetrics {
     }
 }
 
+/// `id`'s figures with no duration at all (nothing answered or closed, or no statistics).
+fn no_durations(id: &str, updated: i64, reopens: Option<u32>) -> VendorMetrics {
+    VendorMetrics {
+        ticket_id: id.into(),
+        updated_at: at(updated),
+        first_response: VendorDuration::NONE,
+        first_resolution: VendorDuration::NONE,
+        full_resolution: VendorDuration::NONE,
+        reopens,
+        replies: None,
+    }
+}
+
 fn d(calendar: Option<i64>, business: Option<i64>) -> VendorDuration {
     VendorDuration {
         calendar_seconds: calendar,
@@ -60,28 +73,12 @@ async fn vendor_metrics_from_the_recorded_statistics() {
     assert_eq!(
         vendor_of(&recs, "1"),
         VendorMetrics {
-            ticket_id: "1".into(),
-            updated_at: at(1_626_346_673),
             first_response: d(Some(18_100_888), Some(4_317_957)),
-            first_resolution: VendorDuration::NONE,
-            full_resolution: VendorDuration::NONE,
-            reopens: Some(0),
-            replies: None,
+            ..no_durations("1", 1_626_346_673, Some(0))
         }
     );
     for (id, updated) in [("60", 1_676_461_134), ("61", 1_676_461_197)] {
-        assert_eq!(
-            vendor_of(&recs, id),
-            VendorMetrics {
-                ticket_id: id.into(),
-                updated_at: at(updated),
-                first_response: VendorDuration::NONE,
-                first_resolution: VendorDuration::NONE,
-                full_resolution: VendorDuration::NONE,
-                reopens: Some(0),
-                replies: None,
-            }
-        );
+        assert_eq!(vendor_of(&recs, id), no_durations(id, updated, Some(0)));
     }
 }
 
@@ -144,14 +141,6 @@ async fn documented_conversation_without_statistics_has_no_vendor_values() {
     let recs = synced(vec![doc], &[]).await;
     assert_eq!(
         vendor_of(&recs, "503"),
-        VendorMetrics {
-            ticket_id: "503".into(),
-            updated_at: at(1_734_537_511),
-            first_response: VendorDuration::NONE,
-            first_resolution: VendorDuration::NONE,
-            full_resolution: VendorDuration::NONE,
-            reopens: None,
-            replies: None,
-        }
+        no_durations("503", 1_734_537_511, None)
     );
 }
