@@ -10,7 +10,7 @@
 #[path = "../../fuzzing_invariants.rs"]
 pub mod invariants;
 
-use crate::api::{self, AdminList, Conversation, RosterItem, SearchPage};
+use crate::api::{self, AdminList, Conversation, SearchPage};
 use crate::{roster, streams};
 use chrono::DateTime;
 use deskpulse_model::{Record, TicketRoster};
@@ -54,13 +54,13 @@ fn conversation(data: &[u8]) -> Result<Vec<Record>, String> {
 }
 
 fn roster(data: &[u8]) -> Result<Vec<Record>, String> {
-    let page = parse::<SearchPage<RosterItem>>(data)?;
-    let ids = roster::roster_ids(page.conversations)?;
-    let next = streams::next_cursor(page.pages)?;
+    let Some(page) = roster::listed(parse(data)?)?.items.pop() else {
+        unreachable!("a roster page is one item");
+    };
     Ok(vec![Record::TicketRoster(TicketRoster {
         sweep_started_at: DateTime::UNIX_EPOCH,
         listed_before: DateTime::UNIX_EPOCH,
-        ids,
-        complete: next.is_none(),
+        ids: page.ids,
+        complete: page.complete,
     })])
 }

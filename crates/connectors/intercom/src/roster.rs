@@ -58,16 +58,25 @@ fn created_before(listed_before: i64) -> Value {
     json!({ "field": "created_at", "operator": "<", "value": listed_before })
 }
 
-/// The ids of a roster page; an empty one is an error.
-pub(crate) fn roster_ids(items: Vec<RosterItem>) -> Result<Vec<String>, String> {
-    let mut ids = Vec::with_capacity(items.len());
-    for c in items {
+/// A roster search page as the one [`Listed`] item (an empty id is an error), `complete`
+/// when there is no next page: what a sweep and the fuzz target read.
+pub(crate) fn listed(p: SearchPage<RosterItem>) -> Result<CursorPage<Listed>, String> {
+    let mut ids = Vec::with_capacity(p.conversations.len());
+    for c in p.conversations {
         if c.id.0.trim().is_empty() {
             return Err("a conversation with an empty `id`".into());
         }
         ids.push(c.id.0);
     }
-    Ok(ids)
+    let next = next_cursor(p.pages)?;
+    Ok(CursorPage {
+        items: vec![Listed {
+            ids,
+            complete: next.is_none(),
+        }],
+        next,
+        more: More::IfNext,
+    })
 }
 
 /// One search page of the sweep, as the one item the paginator maps into a
@@ -196,16 +205,7 @@ impl CursorStream for Sweep<'_> {
     }
 
     fn page(&self, p: SearchPage<RosterItem>) -> Result<CursorPage<Listed>, String> {
-        let ids = roster_ids(p.conversations)?;
-        let next = next_cursor(p.pages)?;
-        Ok(CursorPage {
-            items: vec![Listed {
-                ids,
-                complete: next.is_none(),
-            }],
-            next,
-            more: More::IfNext,
-        })
+        listed(p)
     }
 
     fn restart_on_refused_cursor(&self) -> bool {
