@@ -3,17 +3,12 @@
 use crate::common::*;
 use deskpulse_model::{Agent, Record};
 use serde_json::{Value, json};
-use wiremock::matchers::{path, query_param};
-use wiremock::{Mock, MockServer};
+use wiremock::MockServer;
 
 /// One page of the agents, asked for `page` (2 a page).
 pub async fn mount_page(server: &MockServer, page: u32, body: Value) {
-    Mock::given(path(AGENTS))
-        .and(query_param("page", page.to_string()))
-        .and(query_param("per_page", "2"))
-        .respond_with(json(body))
-        .mount(server)
-        .await;
+    let page = page.to_string();
+    serve(server, AGENTS, &[("page", &page), ("per_page", "2")], body).await;
 }
 
 #[tokio::test]

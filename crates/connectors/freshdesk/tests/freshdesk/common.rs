@@ -40,6 +40,16 @@ pub fn json(body: Value) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(body)
 }
 
+/// `GET at` with the `query` parameters (others allowed) answers `body`.
+pub async fn serve(server: &MockServer, at: &str, query: &[(&str, &str)], body: Value) {
+    let mock = query
+        .iter()
+        .fold(Mock::given(path(at)), |m, (name, value)| {
+            m.and(query_param(*name, *value))
+        });
+    mock.respond_with(json(body)).mount(server).await;
+}
+
 /// Every ticket's conversations: none, unless a more specific mock says otherwise.
 pub async fn mount_no_conversations(server: &MockServer) {
     Mock::given(path_regex(r"^/api/v2/tickets/\d+/conversations$"))
@@ -50,10 +60,8 @@ pub async fn mount_no_conversations(server: &MockServer) {
 }
 
 pub async fn mount_conversations(server: &MockServer, ticket_id: i64, list: Value) {
-    Mock::given(path(format!("{TICKETS}/{ticket_id}/conversations")))
-        .respond_with(json(list))
-        .mount(server)
-        .await;
+    let at = format!("{TICKETS}/{ticket_id}/conversations");
+    serve(server, &at, &[], list).await;
 }
 
 /// One page of the default list, asked for `updated_since` and `page`.
@@ -72,13 +80,13 @@ pub async fn mount_all(server: &MockServer, since: &str, page: u32, body: Value)
 }
 
 pub async fn mount_filter(server: &MockServer, filter: &str, since: &str, page: u32, body: Value) {
-    Mock::given(path(TICKETS))
-        .and(query_param("filter", filter))
-        .and(query_param("updated_since", since))
-        .and(query_param("page", page.to_string()))
-        .respond_with(json(body))
-        .mount(server)
-        .await;
+    let page = page.to_string();
+    let query = [
+        ("filter", filter),
+        ("updated_since", since),
+        ("page", &page),
+    ];
+    serve(server, TICKETS, &query, body).await;
 }
 
 /// The spam and deleted passes empty from `since`, and no conversations: for tests about

@@ -57,10 +57,7 @@ async fn mount_account(server: &MockServer) {
     agents[0]["contact"]["name"] = "Alice Agent".into();
     agents[1]["id"] = 901.into();
     agents[1]["contact"]["name"] = "Bob Agent".into();
-    Mock::given(path(AGENTS))
-        .respond_with(json(Value::Array(agents)))
-        .mount(server)
-        .await;
+    serve(server, AGENTS, &[], Value::Array(agents)).await;
 
     // The default list, oldest update first. The spam and deleted lists give every sync
     // the same answer: the second sync re-reads them, and upserts.
@@ -151,24 +148,17 @@ async fn mount_account(server: &MockServer) {
         json!({}),
     );
     spam["spam"] = true.into();
-    Mock::given(path(TICKETS))
-        .and(query_param("filter", "spam"))
-        .respond_with(json(json!([spam])))
-        .mount(server)
-        .await;
-    Mock::given(path(TICKETS))
-        .and(query_param("filter", "deleted"))
-        .respond_with(json(json!([t(
-            107,
-            1,
-            2,
-            "2026-11-11T07:00:00Z",
-            "2026-11-11T07:30:00Z",
-            None,
-            json!({})
-        )])))
-        .mount(server)
-        .await;
+    serve(server, TICKETS, &[("filter", "spam")], json!([spam])).await;
+    let deleted = t(
+        107,
+        1,
+        2,
+        "2026-11-11T07:00:00Z",
+        "2026-11-11T07:30:00Z",
+        None,
+        json!({}),
+    );
+    serve(server, TICKETS, &[("filter", "deleted")], json!([deleted])).await;
 
     let mut auto = conv(1041, 104, "2026-11-12T12:00:30Z", 900, false, false);
     auto["auto_response"] = true.into();
@@ -219,18 +209,16 @@ async fn mount_account(server: &MockServer) {
         }
         r
     };
-    Mock::given(path(RATINGS))
-        .respond_with(json(json!([
-            rating(1, 101, "2026-11-09T13:00:00Z", Some(103), ""),
-            rating(2, 102, "2026-11-12T11:00:00Z", Some(-103), "slow"),
-            rating(3, 105, "2026-11-12T11:00:00Z", Some(100), ""),
-            // Only custom questions answered: no CSAT response.
-            rating(4, 108, "2026-11-13T11:00:00Z", None, ""),
-            // The week before: outside the period.
-            rating(5, 108, "2026-11-06T11:00:00Z", Some(103), ""),
-        ])))
-        .mount(server)
-        .await;
+    let ratings = json!([
+        rating(1, 101, "2026-11-09T13:00:00Z", Some(103), ""),
+        rating(2, 102, "2026-11-12T11:00:00Z", Some(-103), "slow"),
+        rating(3, 105, "2026-11-12T11:00:00Z", Some(100), ""),
+        // Only custom questions answered: no CSAT response.
+        rating(4, 108, "2026-11-13T11:00:00Z", None, ""),
+        // The week before: outside the period.
+        rating(5, 108, "2026-11-06T11:00:00Z", Some(103), ""),
+    ]);
+    serve(server, RATINGS, &[], ratings).await;
 }
 
 async fn golden(store: &Store) {

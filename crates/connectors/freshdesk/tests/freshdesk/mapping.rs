@@ -4,7 +4,7 @@ use crate::common::*;
 use deskpulse_connector_freshdesk::FreshdeskSettings;
 use deskpulse_model::{AuthorKind, Channel, Customer, Message, Record, Ticket, TicketStatus};
 use serde_json::{Value, json};
-use wiremock::matchers::{path, query_param, query_param_is_missing};
+use wiremock::matchers::{path, query_param_is_missing};
 use wiremock::{Mock, MockServer};
 
 /// Reads one page of the default list holding `tickets` (and the given conversations).
@@ -23,11 +23,7 @@ pub(crate) async fn read_tickets(
         .mount(&server)
         .await;
     for filter in ["spam", "deleted"] {
-        Mock::given(path(TICKETS))
-            .and(query_param("filter", filter))
-            .respond_with(json(json!([])))
-            .mount(&server)
-            .await;
+        serve(&server, TICKETS, &[("filter", filter)], json!([])).await;
     }
     for (id, list) in conversations {
         mount_conversations(&server, *id, list.clone()).await;

@@ -3,25 +3,20 @@
 use crate::common::*;
 use deskpulse_model::{Rating, RatingKind, RatingScale, Record};
 use serde_json::{Value, json};
-use wiremock::matchers::{path, query_param};
-use wiremock::{Mock, MockServer};
+use wiremock::MockServer;
 
 pub async fn mount_page(server: &MockServer, since: &str, page: u32, body: Value) {
-    Mock::given(path(RATINGS))
-        .and(query_param("created_since", since))
-        .and(query_param("page", page.to_string()))
-        .and(query_param("per_page", "2"))
-        .respond_with(json(body))
-        .mount(server)
-        .await;
+    let page = page.to_string();
+    let query = [("created_since", since), ("page", &page), ("per_page", "2")];
+    serve(server, RATINGS, &query, body).await;
 }
 
 fn scores(records: &[Record]) -> Vec<(String, f64)> {
     records
         .iter()
-        .map(|r| match r {
-            Record::Rating(r) => (r.external_id.clone(), r.score),
-            other => panic!("{other:?}"),
+        .map(|r| match r.as_rating() {
+            Some(rating) => (rating.external_id.clone(), rating.score),
+            None => panic!("{r:?}"),
         })
         .collect()
 }
