@@ -3,8 +3,8 @@
 //! declaration, on every stream. A test binary of its own: the kit installs a global log
 //! subscriber.
 //!
-//! Payloads are the recorded ones of `tests/fixtures` (Airbyte's sandbox account, MIT) with
-//! new ids and times.
+//! Payloads are the recorded ones of `tests/fixtures` (Airbyte's sandbox account; licence
+//! note in `tests/fixtures/airbyte-integration/LICENSE.md`) with new ids and times.
 
 use deskpulse_connector::testkit::{Conformance, Fixtures, Target};
 use deskpulse_connector_freshdesk::{

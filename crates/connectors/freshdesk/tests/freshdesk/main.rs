@@ -1,6 +1,7 @@
 //! Wiremock tests of the Freshdesk connector, on payloads shaped like Freshdesk's recorded
 //! responses (`tests/fixtures`: python-freshdesk, BSD-2-Clause; Airbyte's sandbox records,
-//! MIT), and a golden scenario through storage and metrics.
+//! licence note in `airbyte-integration/LICENSE.md`), and a golden scenario through storage
+//! and metrics.
 
 mod agents;
 mod common;

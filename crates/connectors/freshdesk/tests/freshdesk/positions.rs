@@ -1,7 +1,7 @@
 //! Where the streams stand: checkpoints stored by the previous version of the connector
 //! resume, Freshdesk's 300-page cap on one list query, and time bookmarks that cannot be
-//! in the future. Payloads are the recorded ones (Airbyte's sandbox records, MIT) with new
-//! ids and times.
+//! in the future. Payloads are the recorded ones (Airbyte's sandbox records; licence note in
+//! `tests/fixtures/airbyte-integration/LICENSE.md`) with new ids and times.
 
 use crate::common::*;
 use crate::ratings::mount_page;

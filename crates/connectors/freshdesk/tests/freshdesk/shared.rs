@@ -1,7 +1,7 @@
 //! What the wiremock tests and the conformance test (`#[path]`: a test binary of its own)
 //! share: the connector's test settings, the recorded payloads (`tests/fixtures`:
-//! python-freshdesk's samples, BSD-2-Clause; Airbyte's sandbox records, MIT) and the
-//! builders that give them new ids and times.
+//! python-freshdesk's samples, BSD-2-Clause; Airbyte's sandbox records, licence note in
+//! `airbyte-integration/LICENSE.md`) and the builders that give them new ids and times.
 
 use deskpulse_connector::Secret;
 use deskpulse_connector_freshdesk::FreshdeskSettings;

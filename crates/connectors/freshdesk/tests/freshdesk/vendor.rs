@@ -1,8 +1,9 @@
-//! Freshdesk's own behaviour, pinned on recorded payloads (Airbyte's sandbox records, MIT;
-//! python-freshdesk's samples, BSD-2-Clause; see `tests/fixtures/README.md`): which side
-//! wrote a conversation, a ticket deleted while the sync runs, Freshdesk's own figures from
-//! `stats`, and the sentiment of survey answers. Recorded objects change only in ids, times
-//! and the one field a test is about.
+//! Freshdesk's own behaviour, pinned on recorded payloads (Airbyte's sandbox records,
+//! licence note in `airbyte-integration/LICENSE.md`; python-freshdesk's samples,
+//! BSD-2-Clause; see `tests/fixtures/README.md`): which side wrote a conversation, a ticket
+//! deleted while the sync runs, Freshdesk's own figures from `stats`, and the sentiment of
+//! survey answers. Recorded objects change only in ids, times and the one field a test is
+//! about.
 
 use crate::common::*;
 use crate::mapping::read_tickets;
