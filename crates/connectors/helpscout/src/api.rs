@@ -14,20 +14,15 @@ use serde::Deserialize;
 /// not read: Help Scout drops the query from them, so the next request is rebuilt.
 #[derive(Deserialize)]
 pub(crate) struct HalPage<E> {
-    #[serde(rename = "_embedded", default = "none")]
+    #[serde(rename = "_embedded")]
     pub(crate) embedded: Option<E>,
     pub(crate) page: PageInfo,
 }
 
-fn none<E>() -> Option<E> {
-    None
-}
-
 #[derive(Deserialize, Debug, Clone, Copy)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct PageInfo {
-    #[serde(rename = "totalElements")]
     pub(crate) total_elements: u64,
-    #[serde(rename = "totalPages")]
     pub(crate) total_pages: u64,
     pub(crate) number: u64,
 }
@@ -56,42 +51,36 @@ impl<C> HalPage<ConversationList<C>> {
 /// (`system_users`: AI agents, which `GET /v2/users` leaves out).
 #[derive(Deserialize)]
 pub(crate) struct UsersEmbedded {
-    #[serde(default)]
     pub(crate) users: Option<Vec<User>>,
-    #[serde(default)]
     pub(crate) system_users: Option<Vec<User>>,
 }
 
 /// One conversation of the id sweep: only what the sweep needs (the list sends the whole
 /// conversation without its threads; nothing else is deserialized).
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct ListedConversation {
     pub(crate) id: i64,
-    #[serde(rename = "createdAt")]
     pub(crate) created_at: DateTime<Utc>,
-    #[serde(default)]
     pub(crate) state: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct Person {
-    #[serde(default)]
     id: Option<i64>,
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     kind: Option<String>,
     /// Read only on `primaryCustomer` (storage keeps a keyed hash of it, never the address).
-    #[serde(default)]
     email: Option<String>,
     /// Help Scout's own SDK test payloads put a thread's `createdAt` here.
-    #[serde(default, rename = "createdAt")]
     created_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Deserialize, Default)]
 struct Source {
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     kind: Option<String>,
-    #[serde(default)]
     via: Option<String>,
 }
 
@@ -102,7 +91,6 @@ struct Tag {
 
 #[derive(Deserialize)]
 struct Waiting {
-    #[serde(default)]
     time: Option<DateTime<Utc>>,
 }
 
@@ -113,67 +101,50 @@ struct ConversationEmbedded {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct Conversation {
     pub(crate) id: i64,
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     kind: Option<String>,
     status: String,
-    #[serde(default)]
     state: Option<String>,
-    #[serde(default, rename = "mailboxId")]
     mailbox_id: Option<i64>,
-    #[serde(default)]
     assignee: Option<Person>,
-    #[serde(default, rename = "createdBy")]
     created_by: Option<Person>,
-    #[serde(rename = "createdAt")]
     created_at: DateTime<Utc>,
-    #[serde(default, rename = "closedBy")]
     closed_by: Option<i64>,
     /// The user who closed it, with the `type` that tells an AI agent (`system_user`, v3)
     /// from a person (`user`; v2 says `user` for both).
-    #[serde(default, rename = "closedByUser")]
     closed_by_user: Option<Person>,
-    #[serde(default, rename = "closedAt")]
     closed_at: Option<DateTime<Utc>>,
-    #[serde(default, rename = "userUpdatedAt")]
     user_updated_at: Option<DateTime<Utc>>,
-    #[serde(default, rename = "customerWaitingSince")]
     customer_waiting_since: Option<Waiting>,
-    #[serde(default)]
     source: Option<Source>,
     #[serde(default)]
     tags: Vec<Tag>,
-    #[serde(default, rename = "primaryCustomer")]
     primary_customer: Option<Person>,
-    #[serde(default, rename = "_embedded")]
+    #[serde(rename = "_embedded")]
     embedded: Option<ConversationEmbedded>,
 }
 
 #[derive(Deserialize)]
 struct ThreadRating {
     rating: String,
-    #[serde(default)]
     comments: Option<String>,
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct Thread {
     id: i64,
     #[serde(rename = "type")]
     kind: String,
-    #[serde(default)]
     status: Option<String>,
-    #[serde(default)]
     state: Option<String>,
-    #[serde(default)]
     source: Option<Source>,
-    #[serde(default, rename = "createdBy")]
     created_by: Option<Person>,
     /// Required: see [`Thread::at`].
-    #[serde(default, rename = "createdAt")]
     created_at: Option<DateTime<Utc>>,
-    #[serde(default)]
     rating: Option<ThreadRating>,
 }
 
@@ -500,15 +471,13 @@ pub(crate) fn map_conversation(c: Conversation) -> Result<Vec<Record>, String> {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct User {
     pub(crate) id: i64,
-    #[serde(default, rename = "firstName")]
     first_name: Option<String>,
-    #[serde(default, rename = "lastName")]
     last_name: Option<String>,
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     kind: Option<String>,
-    #[serde(default, rename = "updatedAt")]
     pub(crate) updated_at: Option<DateTime<Utc>>,
 }
 

@@ -15,62 +15,40 @@ pub const DEFAULT_BASE_URL: &str = "https://api.helpscout.net";
 const TOKEN_PATH: &str = "/v2/oauth2/token";
 
 /// Settings of one Help Scout source (`kind = "helpscout"`). `Debug` shows no secret:
-/// `client_secret` and `access_token` are [`Secret`]s.
+/// `client_secret` and `access_token` are [`Secret`]s. A key left out takes its value of
+/// [`HelpScoutSettings::default`].
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct HelpScoutSettings {
     /// The "App ID" of an OAuth2 app (Your Profile → My Apps), for the client-credentials flow.
-    #[serde(default)]
     pub client_id: Option<String>,
     /// The "App Secret" of that app.
-    #[serde(default)]
     pub client_secret: Option<Secret>,
     /// A pre-issued access token, instead of `client_id` + `client_secret` (it expires after
     /// two days and cannot be renewed by the connector: for tests and one-off syncs).
-    #[serde(default)]
     pub access_token: Option<Secret>,
     /// Replaces `https://api.helpscout.net` for every request (the token request included,
     /// unless `token_url` is set).
-    #[serde(default)]
     pub base_url: Option<String>,
     /// Where the client-credentials token is requested; default `{base_url}/v2/oauth2/token`.
-    #[serde(default)]
     pub token_url: Option<String>,
     /// Where the first sync starts, by modification time: `"2024-03-01"` (UTC midnight) or
     /// RFC 3339; default: everything.
-    #[serde(default)]
     pub start_date: Option<StartDate>,
     /// The plan's API limit (account-wide, per minute). 0 = no client-side limit.
-    #[serde(default = "default_rpm")]
     pub requests_per_minute: u32,
     /// How far before the bookmark an incremental sync starts again: the bookmark is derived
     /// from the conversation's own timestamps, which can trail its server-side `modifiedAt`.
-    #[serde(default = "default_lookback_minutes")]
     pub lookback_minutes: u32,
     /// How often the `ticket_roster` stream sweeps every conversation id Help Scout still
     /// lists, to find the deleted and merged ones its export never reports: a duration like
     /// `"24h"`, `"6h"` or `"30m"` (default `"24h"`; `"0s"` sweeps on every sync). A sweep
     /// costs one request per 25 conversations of the account.
-    #[serde(default = "default_roster_every")]
     pub roster_every: String,
-}
-
-/// Help Scout's smallest documented plan limit (the legacy API's 200/min; plans above have
-/// more) [unverified for current plans].
-fn default_rpm() -> u32 {
-    200
-}
-
-fn default_lookback_minutes() -> u32 {
-    10
 }
 
 /// The default of `roster_every`.
 pub const DEFAULT_ROSTER_EVERY: &str = "24h";
-
-fn default_roster_every() -> String {
-    DEFAULT_ROSTER_EVERY.to_owned()
-}
 
 impl Default for HelpScoutSettings {
     fn default() -> Self {
@@ -81,9 +59,11 @@ impl Default for HelpScoutSettings {
             base_url: None,
             token_url: None,
             start_date: None,
-            requests_per_minute: default_rpm(),
-            lookback_minutes: default_lookback_minutes(),
-            roster_every: default_roster_every(),
+            // Help Scout's smallest documented plan limit (the legacy API's 200/min; plans
+            // above have more) [unverified for current plans].
+            requests_per_minute: 200,
+            lookback_minutes: 10,
+            roster_every: DEFAULT_ROSTER_EVERY.to_owned(),
         }
     }
 }
