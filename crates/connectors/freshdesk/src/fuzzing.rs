@@ -9,7 +9,7 @@
 #[path = "../../fuzzing_invariants.rs"]
 pub mod invariants;
 
-use crate::api::{self, Conversation, FAgent, FRating, FTicket, Pass};
+use crate::api::{self, Conversation, FAgent, FTicket, Pass};
 use deskpulse_model::Record;
 use invariants::parse;
 
@@ -30,42 +30,38 @@ pub fn pages(data: &[u8]) -> Vec<&'static str> {
     invariants::check_page(data, KINDS)
 }
 
-/// One page of the ticket list, as the `pass` that lists it reads it.
-fn tickets(data: &[u8], pass: Pass) -> Result<Vec<Record>, String> {
-    let page = parse::<Vec<FTicket>>(data)?;
+/// Every item of a list page of `T`, mapped as a sync maps it.
+fn list<T, R>(data: &[u8], map: impl Fn(T) -> Result<R, String>) -> Result<Vec<Record>, String>
+where
+    T: serde::de::DeserializeOwned,
+    R: IntoIterator<Item = Record>,
+{
     let mut out = Vec::new();
-    for t in page {
-        out.extend(api::map_ticket(t, pass)?);
+    for item in parse::<Vec<T>>(data)? {
+        out.extend(map(item)?);
     }
     Ok(out)
+}
+
+/// One page of the ticket list, as the `pass` that lists it reads it.
+fn tickets(data: &[u8], pass: Pass) -> Result<Vec<Record>, String> {
+    list(data, |t: FTicket| api::map_ticket(t, pass))
 }
 
 /// The conversations of the ticket the first one names (a sync asks for one ticket's; the
 /// fuzzer cannot know which), else of ticket 1.
 fn conversations(data: &[u8]) -> Result<Vec<Record>, String> {
-    let page = parse::<Vec<Conversation>>(data)?;
     let ticket_id = serde_json::from_slice::<serde_json::Value>(data)
         .ok()
         .and_then(|v| v.get(0)?.get("ticket_id")?.as_i64())
         .unwrap_or(1);
-    let mut out = Vec::new();
-    for c in page {
-        out.extend(api::map_conversation(c, ticket_id)?);
-    }
-    Ok(out)
+    list(data, |c: Conversation| api::map_conversation(c, ticket_id))
 }
 
 fn agents(data: &[u8]) -> Result<Vec<Record>, String> {
-    Ok(parse::<Vec<FAgent>>(data)?
-        .into_iter()
-        .map(api::map_agent)
-        .collect())
+    list(data, |a: FAgent| Ok([api::map_agent(a)]))
 }
 
 fn ratings(data: &[u8]) -> Result<Vec<Record>, String> {
-    let mut out = Vec::new();
-    for r in parse::<Vec<FRating>>(data)? {
-        out.extend(api::map_rating(r)?);
-    }
-    Ok(out)
+    list(data, api::map_rating)
 }
