@@ -7,7 +7,7 @@
 //!   `support_type_scope` (`all`, `agent`, `ai_agent`, default `agent`).
 //! * A recorded ticket-events child, kept in a comment of
 //!   `aladingg/zendesk-java-client:src/main/java/org/zendesk/client/v2/model/ChildEvent.java`
-//!   (commit a40936036ea6efba0abf8d2a700397eb994c5133), showing the export's own layout of a
+//!   (commit 746e3dfa540ebb3e9d249b05808fb206b5ef95d9; the earlier a40936036ea6 has no example yet), showing the export's own layout of a
 //!   status change.
 //! * Zendesk's OpenAPI schemas `CursorBasedExportIncrementalUsersResponse` /
 //!   `…TicketsResponse` (paging fields) and the Ticket Metrics API field table
