@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
 const NOW: &str = "2026-11-12T00:00:00Z";
 
@@ -63,8 +63,7 @@ fn checkpoints_as_the_version_before_wrote_them_parse_and_write_back_unchanged()
 /// no `modifiedSince`, page 1), never the `all` pass, and keeps the stored bookmark.
 #[tokio::test]
 async fn a_stored_spam_pass_checkpoint_resumes_that_request() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     let at = "2026-11-10T10:00:00Z";
     let spam = conversation(
         5,
@@ -101,8 +100,7 @@ async fn a_stored_spam_pass_checkpoint_resumes_that_request() {
 /// agents, as bots), and ends at the stored newest `updatedAt`.
 #[tokio::test]
 async fn a_stored_system_users_checkpoint_resumes_with_the_ai_agents() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     get(SYSTEM_USERS, Some(1))
         .respond_with(doc_response("system_users_v3.json"))
         .expect(1)
@@ -130,8 +128,7 @@ async fn a_stored_system_users_checkpoint_resumes_with_the_ai_agents() {
 /// skew, within the SDK's tolerance) is a bookmark like any other.
 #[tokio::test]
 async fn a_conversation_dated_past_the_clock_is_malformed_and_never_a_bookmark() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     let skewed = "2026-11-12T00:05:00Z";
     let c1 = conversation(
         1,
@@ -179,8 +176,7 @@ async fn a_conversation_dated_past_the_clock_is_malformed_and_never_a_bookmark()
 /// user updated until then: the page is `Malformed`.
 #[tokio::test]
 async fn a_user_updated_past_the_clock_is_malformed_and_never_a_bookmark() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     let mut users = doc_fixture("users_v2.json");
     users["_embedded"]["users"][0]["updatedAt"] = json!("2027-01-01T00:00:00Z");
     get(USERS, None)

@@ -88,6 +88,13 @@ pub async fn mount_token(server: &MockServer) {
     token_mock(TOKEN).mount(server).await;
 }
 
+/// A mock server answering the token request, as most tests start.
+pub async fn token_server() -> MockServer {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    server
+}
+
 /// The JSON file `name` of `tests/fixtures/{dir}`.
 fn json_fixture(dir: &str, name: &str) -> Value {
     let path = format!("{}/tests/fixtures/{dir}/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -227,8 +234,7 @@ pub fn export_status(status: &str, since: Option<&str>, page: u64) -> MockBuilde
 
 /// The records of one export whose only page (page 1 of `status=all`) is `page`.
 pub async fn read_export(page: ResponseTemplate) -> Vec<Record> {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     mount_no_spam(&server).await;
     serve(&server, export(None, 1), page).await;
     records(&read_ok(&connector(&server), "conversations", None).await)

@@ -92,8 +92,7 @@ async fn pages_restart_and_resume_exactly() {
 
 #[tokio::test]
 async fn start_date_is_the_first_modified_since() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     export(Some("2026-11-01T00:00:00Z"), 1)
         .respond_with(empty_page())
         .expect(1)
@@ -127,8 +126,7 @@ async fn start_date_is_the_first_modified_since() {
 /// by the spam pass, from the same `modifiedSince`, and leaves the KPIs.
 #[tokio::test]
 async fn a_conversation_marked_spam_later_is_read_by_the_spam_pass() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     let at = "2026-11-10T10:00:00Z";
     export(Some("2026-11-10T09:50:00Z"), 1)
         .respond_with(empty_page())
@@ -543,8 +541,7 @@ async fn statuses_authors_channels_and_ratings_map() {
 /// its page, and the spam pass then starts from that checkpoint's `modifiedSince`.
 #[tokio::test]
 async fn a_checkpoint_from_before_the_spam_pass_still_resumes() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     export(Some("2026-11-10T10:05:00Z"), 2)
         .respond_with(conv_page(vec![simple(4, "2026-11-10T10:20:00Z")], 2, 2, 3))
         .expect(1)

@@ -7,7 +7,6 @@ use deskpulse_connector::Record;
 use deskpulse_model::{AuthorKind, Channel, TicketStatus};
 use deskpulse_storage::testing::TestDb;
 use serde_json::{Value, json};
-use wiremock::MockServer;
 
 async fn read_one(conversation: Value) -> Vec<Record> {
     read_export(conv_page(vec![conversation], 1, 1, 1)).await
@@ -160,8 +159,7 @@ async fn ratings_in_every_documented_spelling_map_and_unknown_is_no_rating() {
 async fn a_history_a_later_read_tells_differently_replaces_the_stored_one() {
     let db = TestDb::sqlite();
     let store = db.open().await;
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     mount_no_spam(&server).await;
     let (opened, closed) = ("2026-11-10T09:00:00Z", "2026-11-10T09:30:00Z");
     let mut first = conversation(

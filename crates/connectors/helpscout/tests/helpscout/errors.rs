@@ -10,8 +10,7 @@ use wiremock::{MockServer, ResponseTemplate};
 /// Page 1 (of 3) is fine and ends at 10:00, so the next request restarts there; `second`
 /// answers it. The good page before the bad one is kept, and the bad one is `Malformed`.
 async fn expect_malformed(case: &str, second: ResponseTemplate, needle: &str) {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     let c = conversation(1, "active", "2026-11-10T10:00:00Z", vec![]);
     serve(&server, export(None, 1), conv_page(vec![c], 1, 3, 60)).await;
     serve(&server, export(Some("2026-11-10T10:00:00Z"), 1), second).await;

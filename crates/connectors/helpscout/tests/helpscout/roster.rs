@@ -95,8 +95,7 @@ fn page(started: &str, ids: &[&str], complete: bool) -> TicketRoster {
 
 #[tokio::test]
 async fn sweep_lists_every_status_by_created_at_keyset_then_spam() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     let first = [
         (1, "closed", "2026-11-10T10:00:00Z"),
         (2, "active", "2026-11-10T10:05:00Z"),
@@ -143,8 +142,7 @@ async fn sweep_lists_every_status_by_created_at_keyset_then_spam() {
 /// page) the next page would start at 5 and skip the live 4.
 #[tokio::test]
 async fn a_conversation_deleted_mid_sweep_does_not_hide_a_live_one() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     let first = [
         (1, "active", "2026-11-10T10:00:00Z"),
         (2, "active", "2026-11-10T10:01:00Z"),
@@ -174,8 +172,7 @@ async fn a_conversation_deleted_mid_sweep_does_not_hide_a_live_one() {
 /// changed during the pass (its `totalElements` moved).
 #[tokio::test]
 async fn a_crowded_second_is_read_in_full_and_again_when_it_changed() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     let crowd = || {
         vec![
             listed(1, "active", "2026-11-10T10:00:00Z"),
@@ -231,8 +228,7 @@ async fn a_crowded_second_is_read_in_full_and_again_when_it_changed() {
 
 #[tokio::test]
 async fn a_crowded_second_that_changes_on_every_pass_stops_the_sweep_with_an_error() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     let crowd = vec![
         listed(1, "active", "2026-11-10T10:00:00Z"),
         listed(2, "active", "2026-11-10T10:00:00Z"),
@@ -276,8 +272,7 @@ async fn a_crowded_second_that_changes_on_every_pass_stops_the_sweep_with_an_err
 
 #[tokio::test]
 async fn no_sweep_before_roster_every_has_passed_since_the_last_one_completed() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     serve(&server, sweep("all", None), empty_page()).await;
     serve(&server, sweep("spam", None), empty_page()).await;
     let done = |at: &str| Some(Checkpoint::new(json!({ "completed_at": at })));
@@ -307,8 +302,7 @@ async fn no_sweep_before_roster_every_has_passed_since_the_last_one_completed() 
 /// the time now: storage joins its pages by `sweep_started_at`.
 #[tokio::test]
 async fn a_killed_sweep_resumes_with_its_own_sweep_started_at() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     sweep("spam", Some("2026-11-01T00:00:00Z"))
         .respond_with(listing(&[(7, "spam", "2026-11-02T00:00:00Z")], 1, 1, 1))
         .mount(&server)
@@ -333,8 +327,7 @@ async fn a_killed_sweep_resumes_with_its_own_sweep_started_at() {
 /// whose state is `deleted` is not present.
 #[tokio::test]
 async fn a_listed_conversation_in_state_deleted_is_not_present() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     let mut gone = listed(2, "closed", "2026-11-10T10:01:00Z");
     gone["state"] = json!("deleted");
     sweep("all", None)
@@ -355,8 +348,7 @@ async fn a_listed_conversation_in_state_deleted_is_not_present() {
 /// error, never a sweep that loops or stops short.
 #[tokio::test]
 async fn a_list_that_ignores_the_created_at_range_or_order_is_an_error() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     sweep("all", Some("2026-11-10T10:00:00Z"))
         .respond_with(listing(&[(1, "closed", "2017-04-21T14:39:56Z")], 1, 3, 60))
         .mount(&server)
@@ -390,8 +382,7 @@ async fn a_list_that_ignores_the_created_at_range_or_order_is_an_error() {
 async fn a_conversation_the_sweep_no_longer_lists_leaves_the_report() {
     let db = TestDb::sqlite();
     let store = db.open().await;
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     mount_no_spam(&server).await;
     export(None, 1)
         .respond_with(conv_page(

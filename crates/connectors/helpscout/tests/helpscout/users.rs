@@ -88,8 +88,7 @@ async fn every_page_then_only_updates() {
 /// test before this one put a `system_user` into `/v2/users`, which Help Scout never sends.
 #[tokio::test]
 async fn ai_agents_come_from_the_documented_system_users_list_as_bots() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     serve(&server, get(USERS, Some(1)), doc_response("users_v2.json")).await;
     get(SYSTEM_USERS, Some(1))
         .respond_with(doc_response("system_users_v3.json"))
@@ -109,8 +108,7 @@ async fn ai_agents_come_from_the_documented_system_users_list_as_bots() {
 /// The SDK's user payload shape (`UserPayloads::user()`).
 #[tokio::test]
 async fn the_sdk_user_shape_maps() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     mount_no_system_users(&server).await;
     get(USERS, None)
         .respond_with(hal_page(
