@@ -65,7 +65,7 @@ pub trait ConnectorFactory: Send + Sync + 'static {
     /// KPIs `deskpulse reconcile` cannot compare (the vendor keeps no per-ticket figure).
     const UNRECONCILABLE: &'static [KpiLimit] = &[];
     /// The kind-specific settings (serde, `deny_unknown_fields`).
-    type Settings: DeserializeOwned;
+    type Settings: DeserializeOwned + std::fmt::Debug;
 
     /// Builds the connector; a bad setting is [`ConnectorError::settings`] naming its key.
     fn build(settings: Self::Settings) -> Result<Box<dyn Connector>, ConnectorError>;
@@ -177,6 +177,10 @@ pub trait ConnectorKind: Send + Sync {
     /// read as each field asks, see [`from_value`]); the error's `key` is the path inside
     /// them (empty when the message names no single key), for the CLI to prefix.
     fn build(&self, settings: &serde_json::Value) -> Result<Box<dyn Connector>, SettingsError>;
+    /// The settings keys whose text the settings' `Debug` hides (the `Secret` fields): a
+    /// key set alone to a marker text, whose `Debug` then does not show the marker. Keys
+    /// that take no text alone (numbers, dates, lists) are not secrets.
+    fn secret_keys(&self) -> Vec<&'static str>;
 }
 
 impl<F: ConnectorFactory> ConnectorKind for F {
@@ -201,6 +205,17 @@ impl<F: ConnectorFactory> ConnectorKind for F {
     fn build(&self, settings: &serde_json::Value) -> Result<Box<dyn Connector>, SettingsError> {
         let s: F::Settings = from_value(settings)?;
         F::build(s).map_err(|e| SettingsError::from_connector(&e))
+    }
+    fn secret_keys(&self) -> Vec<&'static str> {
+        F::settings_keys()
+            .iter()
+            .copied()
+            .filter(|key| {
+                let marker = format!("marker-{key}-value");
+                from_value::<F::Settings>(&serde_json::json!({ *key: marker }))
+                    .is_ok_and(|s| !format!("{s:?}").contains(&marker))
+            })
+            .collect()
     }
 }
 

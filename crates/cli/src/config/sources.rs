@@ -183,7 +183,6 @@ fn whole_number(
 #[cfg(test)]
 mod tests {
     use super::secrets;
-    use crate::config::deserialize_at;
     use crate::config::testing::{ZD, ZD_NUMERIC, parse};
     use crate::config::{KindSettings, Settings};
     use std::path::Path;
@@ -285,50 +284,21 @@ mod tests {
         assert_eq!(format!("{k:?}"), "KindSettings { keys: [\"api_token\"] }");
     }
 
-    /// `is_secret_key` names exactly the `[[sources]]` keys each connector reads as a
-    /// `Secret`: a key set to a marker whose `Debug` hides the marker is a `Secret` field.
+    /// `is_secret_key` names exactly the `[[sources]]` keys each registered connector reads
+    /// as a `Secret` (those whose text its settings' `Debug` hides).
     #[test]
     fn secret_keys_match_the_connectors_settings_types() {
-        fn probe<T: serde::de::DeserializeOwned + std::fmt::Debug>(kind: &str, keys: &[&str]) {
-            for key in keys {
-                let marker = format!("marker-{key}-value");
-                let v = serde_json::json!({ *key: marker });
-                let Ok(settings) = deserialize_at::<T>(&v, "") else {
-                    continue; // not a text key (a number, a date, a list)
-                };
-                let hidden = !format!("{settings:?}").contains(&marker);
+        for k in crate::connectors::KINDS {
+            let secret = k.factory.secret_keys();
+            for key in (k.keys)() {
                 assert_eq!(
                     secrets::is_secret_key(key),
-                    hidden,
-                    "{kind}.{key}: is_secret_key disagrees with the settings type"
+                    secret.contains(key),
+                    "{}.{key}: is_secret_key disagrees with the settings type",
+                    k.kind
                 );
             }
         }
-        probe::<deskpulse_connector_zendesk::ZendeskSettings>(
-            "zendesk",
-            deskpulse_connector_zendesk::settings_keys(),
-        );
-        probe::<deskpulse_connector_helpscout::HelpScoutSettings>(
-            "helpscout",
-            deskpulse_connector_helpscout::settings_keys(),
-        );
-        probe::<deskpulse_connector_gorgias::GorgiasSettings>(
-            "gorgias",
-            deskpulse_connector_gorgias::settings_keys(),
-        );
-        probe::<deskpulse_connector_freshdesk::FreshdeskSettings>(
-            "freshdesk",
-            deskpulse_connector_freshdesk::settings_keys(),
-        );
-        probe::<deskpulse_connector_intercom::IntercomSettings>(
-            "intercom",
-            deskpulse_connector_intercom::settings_keys(),
-        );
-        // A new connector kind must be probed here too.
-        assert_eq!(
-            crate::connectors::kind_names(),
-            ["zendesk", "helpscout", "gorgias", "freshdesk", "intercom"]
-        );
     }
 
     /// The commented `[[sources]]` blocks of `config/default.toml`, uncommented.
@@ -358,28 +328,64 @@ mod tests {
         blocks
     }
 
-    /// Every commented `[[sources]]` block of `config/default.toml`, uncommented, parses — so
-    /// the documentation of each connector's keys cannot drift from what the code accepts.
+    /// The `[[sources]]` examples of the connector crates' module docs (```toml blocks of
+    /// `crates/connectors/*/src/lib.rs`, where `cargo xtask new-connector` writes one), their
+    /// optional `# key = …` lines left out.
+    fn crate_doc_source_blocks() -> Vec<String> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../connectors");
+        let mut libs: Vec<_> = std::fs::read_dir(&dir)
+            .map(|d| d.flatten().map(|e| e.path().join("src/lib.rs")).collect())
+            .unwrap_or_default();
+        libs.sort();
+        let mut out = Vec::new();
+        for lib in libs {
+            let Ok(text) = std::fs::read_to_string(&lib) else {
+                continue;
+            };
+            let mut block: Option<String> = None;
+            for doc in text.lines().filter_map(|l| l.strip_prefix("//!")) {
+                let doc = doc.strip_prefix(' ').unwrap_or(doc);
+                match block.as_mut() {
+                    None if doc.starts_with("```toml") => block = Some(String::new()),
+                    None => {}
+                    Some(b) if doc.starts_with("```") => {
+                        if b.contains("[[sources]]") {
+                            out.push(std::mem::take(b));
+                        }
+                        block = None;
+                    }
+                    Some(_) if doc.trim_start().starts_with('#') => {}
+                    Some(b) => {
+                        b.push_str(doc);
+                        b.push('\n');
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Every commented `[[sources]]` block of `config/default.toml`, uncommented, and every
+    /// example in a connector crate's docs parses — so the documentation of each connector's
+    /// keys cannot drift from what the code accepts — and every kind has one.
     #[test]
     fn every_commented_source_example_parses() {
-        let blocks = documented_source_blocks();
+        let mut blocks = documented_source_blocks();
+        blocks.extend(crate_doc_source_blocks());
         assert!(
             blocks.len() >= 5,
             "expected an example per connector kind, found {}",
             blocks.len()
         );
         // Every ${VAR} the examples use, set to something plausible.
-        let env: Vec<(String, String)> = [
-            "ZENDESK_API_TOKEN",
-            "HELPSCOUT_APP_ID",
-            "HELPSCOUT_APP_SECRET",
-            "GORGIAS_API_KEY",
-            "FRESHDESK_API_KEY",
-            "INTERCOM_ACCESS_TOKEN",
-        ]
-        .iter()
-        .map(|k| (k.to_string(), "example-secret".to_string()))
-        .collect();
+        let mut env: Vec<(String, String)> = blocks
+            .iter()
+            .flat_map(|b| b.split("${").skip(1))
+            .filter_map(|rest| rest.split_once('}'))
+            .map(|(name, _)| (name.to_owned(), "example-secret".to_owned()))
+            .collect();
+        env.sort();
+        env.dedup();
         let mut kinds = Vec::new();
         for block in &blocks {
             let name = block
@@ -395,7 +401,7 @@ mod tests {
         for k in crate::connectors::kind_names() {
             assert!(
                 kinds.iter().any(|x| x == k),
-                "config/default.toml documents no `{k}` source"
+                "neither config/default.toml nor the crate's docs document a `{k}` source"
             );
         }
     }
