@@ -19,7 +19,6 @@
 
 use crate::CommandError;
 use crate::config::{ChannelSettings, Settings, SmtpSecurity, SourceSettings};
-use deskpulse_connector::Connector;
 use deskpulse_digest::delivery::{SlackWebhook, SmtpSender};
 use deskpulse_storage::{DeliveryState, Store};
 use futures::StreamExt;
@@ -252,37 +251,11 @@ async fn database(s: &Settings) -> Vec<Item> {
 
 // ---- sources ----
 
-/// The stream whose first page is the cheapest authenticated call of each kind, and reads
-/// what a sync needs the same permission for. Never a checkpointed position: the page is
-/// read from the start and dropped.
-/// - zendesk: the satisfaction ratings list (one request on the plan-wide budget of 700/min;
-///   the incremental exports have 10/min, which a running daemon needs); admins only, like
-///   the exports;
-/// - intercom: `GET /admins` (one request, no paging);
-/// - freshdesk: the agents list (`per_page=1`);
-/// - gorgias: the users list (`limit=1`);
-/// - helpscout: the users list (one request after the OAuth token).
-///
-/// Any other kind: its first stream (what sync reads first).
-const PROBES: &[(&str, &str)] = &[
-    ("zendesk", "satisfaction_ratings"),
-    ("intercom", "admins"),
-    ("freshdesk", "agents"),
-    ("gorgias", "users"),
-    ("helpscout", "users"),
-];
-
-fn probe_stream(c: &dyn Connector) -> &'static str {
-    let wanted = PROBES
-        .iter()
-        .find(|(kind, _)| *kind == c.kind())
-        .map_or("", |(_, stream)| *stream);
-    let streams = c.streams();
-    streams
-        .iter()
-        .find(|s| s.name == wanted)
-        .or_else(|| streams.first())
-        .map_or("", |s| s.name)
+/// The stream whose first page is the cheapest authenticated call of the source's kind
+/// (its factory's `PROBE_STREAM`, else its first stream). Never a checkpointed position:
+/// the page is read from the start and dropped.
+fn probe_stream(s: &SourceSettings) -> &'static str {
+    crate::connectors::find(&s.kind).map_or("", |k| k.factory.probe_stream())
 }
 
 /// The source's settings with a page size of 1, where its kind has that setting.
@@ -305,7 +278,7 @@ async fn source(s: &SourceSettings) -> Item {
                 return Item::new(what, Outcome::Config(format!("`{key}`: {detail}")));
             }
         };
-    let stream = probe_stream(connector.as_ref());
+    let stream = probe_stream(s);
     let first = tokio::time::timeout(SOURCE_TIMEOUT, async {
         let mut pages = connector.read(stream, None);
         pages.next().await
@@ -528,25 +501,6 @@ mod tests {
             webhook_shape("https://chat.example.com/hooks/abc"),
             Outcome::Ok(d) if d.contains("chat.example.com") && !d.contains("abc")
         ));
-    }
-
-    #[test]
-    fn every_probe_names_a_stream_of_its_kind() {
-        for (kind, stream) in PROBES {
-            let k = crate::connectors::find(kind).unwrap_or_else(|| panic!("no kind {kind}"));
-            assert!(
-                k.streams.iter().any(|s| s.name == *stream),
-                "{kind} has no stream {stream}"
-            );
-        }
-        // Every kind has a probe of its own: a new connector should get one too.
-        for k in crate::connectors::KINDS {
-            assert!(
-                PROBES.iter().any(|(kind, _)| *kind == k.kind),
-                "no probe for {}",
-                k.kind
-            );
-        }
     }
 
     #[test]

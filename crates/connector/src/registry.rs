@@ -64,6 +64,10 @@ pub trait ConnectorFactory: Send + Sync + 'static {
     const LIMITS: &'static [KpiLimit] = &[];
     /// KPIs `deskpulse reconcile` cannot compare (the vendor keeps no per-ticket figure).
     const UNRECONCILABLE: &'static [KpiLimit] = &[];
+    /// The stream whose first page `deskpulse check` reads to test the credentials: the
+    /// cheapest authenticated call that needs the permission a sync needs. Default: the
+    /// first stream.
+    const PROBE_STREAM: Option<&'static str> = None;
     /// The kind-specific settings (serde, `deny_unknown_fields`).
     type Settings: DeserializeOwned + std::fmt::Debug;
 
@@ -177,6 +181,8 @@ pub trait ConnectorKind: Send + Sync {
     /// read as each field asks, see [`from_value`]); the error's `key` is the path inside
     /// them (empty when the message names no single key), for the CLI to prefix.
     fn build(&self, settings: &serde_json::Value) -> Result<Box<dyn Connector>, SettingsError>;
+    /// The stream `deskpulse check` probes ([`ConnectorFactory::PROBE_STREAM`]).
+    fn probe_stream(&self) -> &'static str;
     /// The settings keys whose text the settings' `Debug` hides (the `Secret` fields): a
     /// key set alone to a marker text, whose `Debug` then does not show the marker. Keys
     /// that take no text alone (numbers, dates, lists) are not secrets.
@@ -205,6 +211,11 @@ impl<F: ConnectorFactory> ConnectorKind for F {
     fn build(&self, settings: &serde_json::Value) -> Result<Box<dyn Connector>, SettingsError> {
         let s: F::Settings = from_value(settings)?;
         F::build(s).map_err(|e| SettingsError::from_connector(&e))
+    }
+    fn probe_stream(&self) -> &'static str {
+        F::PROBE_STREAM
+            .or_else(|| F::STREAMS.first().map(|s| s.name))
+            .unwrap_or("")
     }
     fn secret_keys(&self) -> Vec<&'static str> {
         F::settings_keys()
@@ -260,6 +271,12 @@ pub fn check_kind(kind: &dyn ConnectorKind) -> Vec<String> {
             out.push(format!("stream `{}` is declared twice", s.name));
         }
         seen.push(s.name);
+    }
+    if !kind.streams().iter().any(|s| s.name == kind.probe_stream()) {
+        out.push(format!(
+            "the probe stream `{}` is not one of the declared streams",
+            kind.probe_stream()
+        ));
     }
     let keys = kind.settings_keys();
     if keys.is_empty() {

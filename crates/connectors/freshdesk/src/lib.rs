@@ -82,6 +82,8 @@ impl ConnectorFactory for Freshdesk {
         "one_touch_resolution_rate",
         "Freshdesk's ticket stats count no replies",
     )];
+    /// `deskpulse check` probes the agents list (`per_page=1`).
+    const PROBE_STREAM: Option<&'static str> = Some("agents");
     type Settings = FreshdeskSettings;
 
     fn build(settings: FreshdeskSettings) -> Result<Box<dyn Connector>, ConnectorError> {

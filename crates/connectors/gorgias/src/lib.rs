@@ -87,6 +87,8 @@ impl ConnectorFactory for Gorgias {
     const UNRECONCILABLE: &'static [KpiLimit] = &KpiLimit::none_reconcilable(
         "Gorgias' API gives no per-ticket figures (its statistics API gives aggregates only)",
     );
+    /// `deskpulse check` probes the users list (`limit=1`).
+    const PROBE_STREAM: Option<&'static str> = Some("users");
     type Settings = GorgiasSettings;
 
     fn build(settings: GorgiasSettings) -> Result<Box<dyn Connector>, ConnectorError> {

@@ -100,6 +100,8 @@ impl ConnectorFactory for HelpScout {
     ];
     const LIMITS: &'static [KpiLimit] = &[];
     const UNRECONCILABLE: &'static [KpiLimit] = &KpiLimit::none_reconcilable(NOT_RECONCILABLE);
+    /// `deskpulse check` probes the users list: one request after the OAuth token.
+    const PROBE_STREAM: Option<&'static str> = Some("users");
     type Settings = HelpScoutSettings;
 
     fn build(settings: HelpScoutSettings) -> Result<Box<dyn Connector>, ConnectorError> {

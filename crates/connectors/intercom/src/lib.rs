@@ -67,6 +67,8 @@ impl ConnectorFactory for Intercom {
         "one_touch_resolution_rate",
         "Intercom's conversation statistics count no teammate replies (count_conversation_parts counts every part)",
     )];
+    /// `deskpulse check` probes `GET /admins`: one request, no paging.
+    const PROBE_STREAM: Option<&'static str> = Some("admins");
     type Settings = IntercomSettings;
 
     fn build(settings: IntercomSettings) -> Result<Box<dyn Connector>, ConnectorError> {

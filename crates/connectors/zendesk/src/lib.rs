@@ -50,6 +50,10 @@ impl ConnectorFactory for Zendesk {
     ];
     const LIMITS: &'static [KpiLimit] = &[];
     const UNRECONCILABLE: &'static [KpiLimit] = &[];
+    /// `deskpulse check` probes the satisfaction ratings list: one request on the plan-wide
+    /// budget of 700/min (the incremental exports have 10/min, which a running daemon needs);
+    /// admins only, like the exports.
+    const PROBE_STREAM: Option<&'static str> = Some("satisfaction_ratings");
     type Settings = ZendeskSettings;
 
     fn build(settings: ZendeskSettings) -> Result<Box<dyn Connector>, ConnectorError> {
