@@ -117,12 +117,10 @@ pub trait Mapping: Send + Sync {
     type Item: Send + 'static;
 
     /// The stream's name (errors and checkpoints name it).
-    fn stream(&self) -> &'static str;
+    const STREAM: &'static str;
 
     /// The rate-limit group of the stream's page requests.
-    fn group(&self) -> &'static str {
-        "default"
-    }
+    const GROUP: &'static str = "default";
 
     /// The records of one item; an `Err` (what is wrong with it) is
     /// [`ConnectorError::Malformed`] at the page's endpoint.
@@ -272,7 +270,7 @@ pub fn cursor_stream<'a, S: CursorStream + 'a>(
     decl: S,
     from: Option<Checkpoint>,
 ) -> BatchStream<'a> {
-    let pos = match parse_from::<S::Checkpoint>(decl.stream(), from) {
+    let pos = match parse_from::<S::Checkpoint>(S::STREAM, from) {
         Ok(cp) => decl.start(cp),
         Err(e) => return failed(e),
     };
@@ -282,7 +280,7 @@ pub fn cursor_stream<'a, S: CursorStream + 'a>(
         };
         let req = decl.request(&pos);
         let endpoint = req.endpoint().to_owned();
-        let answer = match req.send::<S::Page>(http, decl.group()).await {
+        let answer = match req.send::<S::Page>(http, S::GROUP).await {
             Err(ConnectorError::Http { status, .. })
                 if pos.stored_cursor
                     && decl.restart_on_refused_cursor()
@@ -290,14 +288,12 @@ pub fn cursor_stream<'a, S: CursorStream + 'a>(
                     && status != 429 =>
             {
                 tracing::warn!(
-                    stream = decl.stream(),
+                    stream = S::STREAM,
                     status,
                     "the stored cursor was refused; restarting the pass from its first page"
                 );
                 pos.cursor = None;
-                decl.request(&pos)
-                    .send::<S::Page>(http, decl.group())
-                    .await?
+                decl.request(&pos).send::<S::Page>(http, S::GROUP).await?
             }
             other => other?,
         };
@@ -462,7 +458,7 @@ pub fn time_window_stream<'a, S: TimeWindowStream + 'a>(
     decl: S,
     from: Option<Checkpoint>,
 ) -> BatchStream<'a> {
-    let start = match parse_from::<S::Checkpoint>(decl.stream(), from) {
+    let start = match parse_from::<S::Checkpoint>(S::STREAM, from) {
         Ok(cp) => decl.start(cp),
         Err(e) => return failed(e),
     };
@@ -477,7 +473,7 @@ pub fn time_window_stream<'a, S: TimeWindowStream + 'a>(
         let (items, end, next) = loop {
             let req = decl.request(&pos);
             let endpoint = req.endpoint().to_owned();
-            let answer = req.send::<S::Page>(http, decl.group()).await?;
+            let answer = req.send::<S::Page>(http, S::GROUP).await?;
             let page = decl
                 .page(answer.body)
                 .map_err(|e| ConnectorError::malformed(&endpoint, e))?;
@@ -590,7 +586,7 @@ pub fn page_number_stream<'a, S: PageNumberStream + 'a>(
     decl: S,
     from: Option<Checkpoint>,
 ) -> BatchStream<'a> {
-    let pos = match parse_from::<S::Position>(decl.stream(), from) {
+    let pos = match parse_from::<S::Position>(S::STREAM, from) {
         Ok(Some(p)) => decl.resume(p),
         Ok(None) => decl.first(),
         Err(e) => return failed(e),
@@ -598,7 +594,7 @@ pub fn page_number_stream<'a, S: PageNumberStream + 'a>(
     if decl.page_number(&pos) == 0 || decl.max_pages().is_some_and(|m| decl.page_number(&pos) > m) {
         let got = Checkpoint::of(&pos);
         return failed(ConnectorError::bad_checkpoint(
-            decl.stream(),
+            S::STREAM,
             got.value(),
             format_args!(
                 "a page number from 1 to {}",
@@ -613,7 +609,7 @@ pub fn page_number_stream<'a, S: PageNumberStream + 'a>(
         let asked = decl.page_number(&pos);
         let req = decl.request(&pos);
         let endpoint = req.endpoint().to_owned();
-        let answer = req.send::<S::Page>(http, decl.group()).await?;
+        let answer = req.send::<S::Page>(http, S::GROUP).await?;
         let page = decl
             .page(&pos, answer.body)
             .map_err(|e| ConnectorError::malformed(&endpoint, e))?;
@@ -717,7 +713,7 @@ pub fn next_url_stream<'a, S: NextUrlStream + 'a>(
     decl: S,
     from: Option<Checkpoint>,
 ) -> BatchStream<'a> {
-    let first = match parse_from::<S::Checkpoint>(decl.stream(), from) {
+    let first = match parse_from::<S::Checkpoint>(S::STREAM, from) {
         Ok(cp) => decl.first(cp),
         Err(e) => return failed(e),
     };
@@ -726,7 +722,7 @@ pub fn next_url_stream<'a, S: NextUrlStream + 'a>(
             return Ok(None);
         };
         let endpoint = req.endpoint().to_owned();
-        let answer = req.send::<S::Page>(http, decl.group()).await?;
+        let answer = req.send::<S::Page>(http, S::GROUP).await?;
         let page = decl
             .page(answer.body, &answer.headers)
             .map_err(|e| ConnectorError::malformed(&endpoint, e))?;

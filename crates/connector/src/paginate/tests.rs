@@ -95,12 +95,8 @@ struct ZendeskUsers;
 
 impl Mapping for ZendeskUsers {
     type Item = ZUser;
-    fn stream(&self) -> &'static str {
-        "users"
-    }
-    fn group(&self) -> &'static str {
-        "incremental"
-    }
+    const STREAM: &'static str = "users";
+    const GROUP: &'static str = "incremental";
     fn map(&self, u: ZUser) -> Result<Vec<Record>, String> {
         Ok(agent(&u.id.to_string()))
     }
@@ -296,9 +292,7 @@ struct GorgiasTickets;
 
 impl Mapping for GorgiasTickets {
     type Item = GTicket;
-    fn stream(&self) -> &'static str {
-        "tickets"
-    }
+    const STREAM: &'static str = "tickets";
     fn map(&self, t: GTicket) -> Result<Vec<Record>, String> {
         Ok(agent(&t.id.to_string()))
     }
@@ -468,9 +462,7 @@ struct IntercomSearch;
 
 impl Mapping for IntercomSearch {
     type Item = IConv;
-    fn stream(&self) -> &'static str {
-        "conversations"
-    }
+    const STREAM: &'static str = "conversations";
     fn map(&self, c: IConv) -> Result<Vec<Record>, String> {
         Ok(agent(&c.id))
     }
@@ -585,9 +577,7 @@ struct TicketEvents {
 
 impl Mapping for TicketEvents {
     type Item = ZEvent;
-    fn stream(&self) -> &'static str {
-        "ticket_events"
-    }
+    const STREAM: &'static str = "ticket_events";
     fn map(&self, e: ZEvent) -> Result<Vec<Record>, String> {
         Ok(agent(&e.id.to_string()))
     }
@@ -875,9 +865,7 @@ struct HelpScoutUsers;
 
 impl Mapping for HelpScoutUsers {
     type Item = HsUser;
-    fn stream(&self) -> &'static str {
-        "users"
-    }
+    const STREAM: &'static str = "users";
     fn map(&self, u: HsUser) -> Result<Vec<Record>, String> {
         Ok(agent(&u.id.to_string()))
     }
@@ -966,9 +954,7 @@ struct FreshdeskAgents;
 
 impl Mapping for FreshdeskAgents {
     type Item = FAgent;
-    fn stream(&self) -> &'static str {
-        "agents"
-    }
+    const STREAM: &'static str = "agents";
     fn map(&self, a: FAgent) -> Result<Vec<Record>, String> {
         Ok(agent(&a.id.to_string()))
     }
@@ -1058,9 +1044,7 @@ struct NextCp {
 
 impl Mapping for FreshdeskLinked {
     type Item = FAgent;
-    fn stream(&self) -> &'static str {
-        "agents"
-    }
+    const STREAM: &'static str = "agents";
     fn map(&self, a: FAgent) -> Result<Vec<Record>, String> {
         Ok(agent(&a.id.to_string()))
     }

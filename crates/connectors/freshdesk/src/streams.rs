@@ -80,9 +80,7 @@ pub struct AgentsPos {
 
 impl Mapping for Agents<'_> {
     type Item = FAgent;
-    fn stream(&self) -> &'static str {
-        "agents"
-    }
+    const STREAM: &'static str = "agents";
     fn map(&self, a: FAgent) -> Result<Vec<Record>, String> {
         Ok(vec![api::map_agent(a)])
     }
@@ -141,9 +139,7 @@ pub struct RatingsPos {
 
 impl Mapping for Ratings<'_> {
     type Item = FRating;
-    fn stream(&self) -> &'static str {
-        "satisfaction_ratings"
-    }
+    const STREAM: &'static str = "satisfaction_ratings";
     fn map(&self, r: FRating) -> Result<Vec<Record>, String> {
         Ok(api::map_rating(r)?.into_iter().collect())
     }
@@ -256,12 +252,8 @@ pub(crate) struct Listed {
 #[async_trait::async_trait]
 impl Mapping for Tickets<'_> {
     type Item = Listed;
-    fn stream(&self) -> &'static str {
-        "tickets"
-    }
-    fn group(&self) -> &'static str {
-        TICKET_LIST
-    }
+    const STREAM: &'static str = "tickets";
+    const GROUP: &'static str = TICKET_LIST;
     fn map(&self, l: Listed) -> Result<Vec<Record>, String> {
         api::map_ticket(l.ticket, l.pass)
     }

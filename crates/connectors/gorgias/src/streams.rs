@@ -110,9 +110,7 @@ impl<'a, T> Feed<'a, T> {
 
 impl<T: FeedItem> Mapping for Feed<'_, T> {
     type Item = T;
-    fn stream(&self) -> &'static str {
-        T::STREAM
-    }
+    const STREAM: &'static str = T::STREAM;
     fn map(&self, item: T) -> Result<Vec<Record>, String> {
         item.map()
     }
@@ -202,9 +200,7 @@ pub(crate) struct Users<'a> {
 
 impl Mapping for Users<'_> {
     type Item = GUser;
-    fn stream(&self) -> &'static str {
-        "users"
-    }
+    const STREAM: &'static str = "users";
     fn map(&self, u: GUser) -> Result<Vec<Record>, String> {
         api::map_user(u)
     }

@@ -259,9 +259,7 @@ pub(crate) struct ConversationsExport<'a> {
 impl Mapping for ConversationsExport<'_> {
     type Item = Conversation;
 
-    fn stream(&self) -> &'static str {
-        "conversations"
-    }
+    const STREAM: &'static str = "conversations";
 
     fn map(&self, c: Conversation) -> Result<Vec<Record>, String> {
         api::map_conversation(c)
@@ -448,9 +446,7 @@ pub(crate) struct UsersLists<'a> {
 impl Mapping for UsersLists<'_> {
     type Item = UserItem;
 
-    fn stream(&self) -> &'static str {
-        "users"
-    }
+    const STREAM: &'static str = "users";
 
     fn map(&self, u: UserItem) -> Result<Vec<Record>, String> {
         Ok(if u.fresh {

@@ -140,9 +140,7 @@ fn at(secs: i64) -> Result<DateTime<Utc>, String> {
 
 impl Mapping for Sweep<'_> {
     type Item = Listed;
-    fn stream(&self) -> &'static str {
-        "ticket_roster"
-    }
+    const STREAM: &'static str = "ticket_roster";
     fn map(&self, page: Listed) -> Result<Vec<Record>, String> {
         let started = self.started();
         Ok(vec![Record::TicketRoster(TicketRoster {

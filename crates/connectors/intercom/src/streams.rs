@@ -69,9 +69,7 @@ pub struct AdminsCheckpoint {
 
 impl Mapping for Admins {
     type Item = Admin;
-    fn stream(&self) -> &'static str {
-        "admins"
-    }
+    const STREAM: &'static str = "admins";
     fn map(&self, a: Admin) -> Result<Vec<Record>, String> {
         Ok(vec![api::map_admin(a)?])
     }
@@ -132,9 +130,7 @@ fn updated_since(from: i64) -> Value {
 #[async_trait::async_trait]
 impl Mapping for Conversations<'_> {
     type Item = Conversation;
-    fn stream(&self) -> &'static str {
-        "conversations"
-    }
+    const STREAM: &'static str = "conversations";
     /// A conversation as `GET /conversations/{id}` gives it, with its parts.
     fn map(&self, full: Conversation) -> Result<Vec<Record>, String> {
         api::map_conversation(full, false)

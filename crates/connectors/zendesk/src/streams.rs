@@ -103,12 +103,8 @@ impl<'a, I> Export<'a, I> {
 
 impl<I: ExportItem> Mapping for Export<'_, I> {
     type Item = I;
-    fn stream(&self) -> &'static str {
-        I::STREAM
-    }
-    fn group(&self) -> &'static str {
-        INCREMENTAL
-    }
+    const STREAM: &'static str = I::STREAM;
+    const GROUP: &'static str = INCREMENTAL;
     fn map(&self, item: I) -> Result<Vec<Record>, String> {
         item.map(self.c)
     }
@@ -180,12 +176,8 @@ pub(crate) struct TicketEvents<'a> {
 
 impl Mapping for TicketEvents<'_> {
     type Item = TicketEvent;
-    fn stream(&self) -> &'static str {
-        "ticket_events"
-    }
-    fn group(&self) -> &'static str {
-        INCREMENTAL
-    }
+    const STREAM: &'static str = "ticket_events";
+    const GROUP: &'static str = INCREMENTAL;
     fn map(&self, e: TicketEvent) -> Result<Vec<Record>, String> {
         api::map_ticket_event(e)
     }
@@ -257,9 +249,7 @@ pub(crate) struct Ratings<'a> {
 
 impl Mapping for Ratings<'_> {
     type Item = ZRating;
-    fn stream(&self) -> &'static str {
-        "satisfaction_ratings"
-    }
+    const STREAM: &'static str = "satisfaction_ratings";
     // The rate-limit group: the SDK's default one, `DEFAULT`.
     fn map(&self, r: ZRating) -> Result<Vec<Record>, String> {
         Ok(api::map_rating(r).into_iter().collect())
