@@ -2,7 +2,7 @@
 //! settings, KPI limits, what cannot be reconciled) and how to build it, and the CLI lists
 //! it in one line.
 //!
-//! ```ignore
+//! ```text
 //! // crates/connectors/acme/src/lib.rs
 //! pub struct Acme;
 //! impl ConnectorFactory for Acme {

@@ -55,7 +55,7 @@
 //! [`records`], [`checkpoints`], [`assert_resumes_exactly`], [`assert_http_error`],
 //! [`assert_malformed`], [`fast_retry`], [`captured_logs`] and [`basic_auth_header`].
 //!
-//! ```ignore
+//! ```text
 //! let fixtures = Fixtures::new()
 //!     .get("/api/items", &[("since", "0")], json!({"items": [..], "next": "c1"}))
 //!     .get("/api/items", &[("cursor", "c1")], json!({"items": [..], "next": null}));
