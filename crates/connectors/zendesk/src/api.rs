@@ -25,15 +25,48 @@ use serde_json::{Map, Value};
 /// (support.zendesk.com/hc/en-us/articles/9985221852954).
 pub(crate) const SYSTEM_USER: i64 = -1;
 
-/// A page of a cursor export: the users (`…/users/cursor.json`, its records under `users`)
-/// or the tickets (`…/tickets/cursor.json`, under `tickets`). Either key is read on either
-/// export: the item type decides what a record must look like.
-#[derive(Deserialize)]
+/// A page of a cursor export, its records under the export's own key: `users` on
+/// `…/users/cursor.json` ([`UsersPage`]), `tickets` on `…/tickets/cursor.json`
+/// ([`TicketsPage`]). A page with the other export's key is malformed: a ticket read as a
+/// user would parse (both have an `id`) and count as a customer.
 pub(crate) struct ExportPage<T> {
-    #[serde(alias = "users", alias = "tickets")]
     pub(crate) items: Vec<T>,
     pub(crate) after_cursor: Option<String>,
     pub(crate) end_of_stream: bool,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct UsersPage {
+    users: Vec<User>,
+    after_cursor: Option<String>,
+    end_of_stream: bool,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TicketsPage {
+    tickets: Vec<ZTicket>,
+    after_cursor: Option<String>,
+    end_of_stream: bool,
+}
+
+impl From<UsersPage> for ExportPage<User> {
+    fn from(p: UsersPage) -> Self {
+        ExportPage {
+            items: p.users,
+            after_cursor: p.after_cursor,
+            end_of_stream: p.end_of_stream,
+        }
+    }
+}
+
+impl From<TicketsPage> for ExportPage<ZTicket> {
+    fn from(p: TicketsPage) -> Self {
+        ExportPage {
+            items: p.tickets,
+            after_cursor: p.after_cursor,
+            end_of_stream: p.end_of_stream,
+        }
+    }
 }
 
 #[derive(Deserialize)]

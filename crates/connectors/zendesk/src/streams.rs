@@ -60,6 +60,8 @@ pub struct StartTimeCheckpoint {
 /// A record of one of the cursor exports (a user or a ticket): where it is exported, and
 /// what it becomes.
 pub(crate) trait ExportItem: DeserializeOwned + Send + 'static {
+    /// The export's page, its records under the export's own key.
+    type Page: DeserializeOwned + Send + Into<ExportPage<Self>>;
     const STREAM: &'static str;
     const PATH: &'static str;
     /// Fixed query pairs of every request of the export.
@@ -68,6 +70,7 @@ pub(crate) trait ExportItem: DeserializeOwned + Send + 'static {
 }
 
 impl ExportItem for api::User {
+    type Page = api::UsersPage;
     const STREAM: &'static str = "users";
     const PATH: &'static str = "/api/v2/incremental/users/cursor.json";
     const PAIRS: &'static [(&'static str, &'static str)] = &[];
@@ -77,6 +80,7 @@ impl ExportItem for api::User {
 }
 
 impl ExportItem for api::ZTicket {
+    type Page = api::TicketsPage;
     const STREAM: &'static str = "tickets";
     const PATH: &'static str = "/api/v2/incremental/tickets/cursor.json";
     const PAIRS: &'static [(&'static str, &'static str)] =
@@ -111,7 +115,7 @@ impl<I: ExportItem> Mapping for Export<'_, I> {
 }
 
 impl<I: ExportItem> CursorStream for Export<'_, I> {
-    type Page = ExportPage<I>;
+    type Page = I::Page;
     /// Unused: the exports page by cursor; `from` is the first page's `start_time`.
     type Bookmark = i64;
     type Checkpoint = ExportCheckpoint;
@@ -138,7 +142,8 @@ impl<I: ExportItem> CursorStream for Export<'_, I> {
         }
     }
 
-    fn page(&self, page: ExportPage<I>) -> Result<CursorPage<I>, String> {
+    fn page(&self, page: I::Page) -> Result<CursorPage<I>, String> {
+        let page: ExportPage<I> = page.into();
         Ok(CursorPage {
             items: page.items,
             next: page.after_cursor,
