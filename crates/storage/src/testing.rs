@@ -6,6 +6,9 @@
 #![allow(clippy::print_stderr)]
 
 use crate::Store;
+use deskpulse_connector::KpiLimit;
+use deskpulse_metrics::{KpiReport, SourceLimit, TeamConfig, compute_report};
+use deskpulse_model::PeriodSpec;
 use sqlx::Connection;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -161,4 +164,37 @@ async fn drop_database(admin_url: &str, name: &str) {
             crate::error::scrub(admin_url, &e.to_string())
         );
     }
+}
+
+/// The report of `period` (an ISO week `2026-W46` or a month `2026-11`, in UTC) over the
+/// records of `source`, for a team with default settings, with the KPIs the connector
+/// declares it cannot support (`limits`) handed on as the CLI hands them: the last step of a
+/// connector's golden test (sync → store → report).
+pub async fn period_report(
+    store: &Store,
+    source: &str,
+    period: &str,
+    limits: &[KpiLimit],
+) -> KpiReport {
+    let period = period
+        .parse::<PeriodSpec>()
+        .unwrap_or_else(|e| panic!("{period:?} is no period: {e}"))
+        .in_zone(chrono_tz::UTC);
+    let mut input = store
+        .load_report_input(&[source.to_owned()], period.start, period.end)
+        .await
+        .unwrap_or_else(|e| panic!("the report input of {source} loads: {e}"));
+    input.limits = limits
+        .iter()
+        .map(|l| SourceLimit {
+            source: source.into(),
+            kpi: l.kpi.into(),
+            reason: l.reason.into(),
+        })
+        .collect();
+    let team = TeamConfig {
+        name: "support".into(),
+        ..Default::default()
+    };
+    compute_report(&team, &period, &input)
 }

@@ -6,10 +6,9 @@ use crate::common::*;
 use deskpulse_connector::registry::ConnectorFactory;
 use deskpulse_connector::{NoProgress, SyncOptions, sync_stream};
 use deskpulse_connector_freshdesk::{Freshdesk, FreshdeskSettings};
-use deskpulse_metrics::{TeamConfig, compute_report};
-use deskpulse_model::{Channel, PeriodSpec};
+use deskpulse_model::Channel;
 use deskpulse_storage::Store;
-use deskpulse_storage::testing::TestDb;
+use deskpulse_storage::testing::{TestDb, period_report};
 use serde_json::{Value, json};
 use wiremock::matchers::{path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer};
@@ -243,21 +242,7 @@ async fn golden(store: &Store) {
         }
     }
 
-    let period = "2026-W46"
-        .parse::<PeriodSpec>()
-        .unwrap()
-        .in_zone(chrono_tz::UTC);
-    // 2026-11-09 00:00 to 2026-11-16 00:00 UTC.
-    assert_eq!(period.start, at("2026-11-09T00:00:00Z"));
-    let input = store
-        .load_report_input(&[SOURCE.into()], period.start, period.end)
-        .await
-        .unwrap();
-    let team = TeamConfig {
-        name: "support".into(),
-        ..Default::default()
-    };
-    let r = compute_report(&team, &period, &input);
+    let r = period_report(store, SOURCE, "2026-W46", &[]).await;
     let k = &r.kpis;
 
     // Volume: created in the period, spam (106) and deleted (107) excluded:

@@ -21,9 +21,8 @@
 use crate::common::*;
 use deskpulse_connector::{Connector, ConnectorFactory as _, NoProgress, SyncOptions, sync_stream};
 use deskpulse_connector_gorgias::GorgiasConnector;
-use deskpulse_metrics::{SourceLimit, TeamConfig, compute_report};
-use deskpulse_model::{Channel, PeriodSpec};
-use deskpulse_storage::testing::TestDb;
+use deskpulse_model::Channel;
+use deskpulse_storage::testing::{TestDb, period_report};
 use serde_json::{Value, json};
 use wiremock::MockServer;
 
@@ -174,28 +173,14 @@ async fn golden(db: TestDb) {
         "an incremental sync is idempotent"
     );
 
-    let period = "2026-W46"
-        .parse::<PeriodSpec>()
-        .unwrap()
-        .in_zone(chrono_tz::UTC);
-    let mut input = store
-        .load_report_input(&["src".into()], period.start, period.end)
-        .await
-        .unwrap();
-    // What the connector declares it cannot support, as the report's caller hands it on.
-    input.limits = deskpulse_connector_gorgias::Gorgias::LIMITS
-        .iter()
-        .map(|l| SourceLimit {
-            source: "src".into(),
-            kpi: l.kpi.into(),
-            reason: l.reason.into(),
-        })
-        .collect();
-    let team = TeamConfig {
-        name: "support".into(),
-        ..Default::default()
-    };
-    let r = compute_report(&team, &period, &input);
+    // What Gorgias declares it cannot support is handed on, as the CLI does.
+    let r = period_report(
+        &store,
+        "src",
+        "2026-W46",
+        deskpulse_connector_gorgias::Gorgias::LIMITS,
+    )
+    .await;
     let k = &r.kpis;
 
     // Volume: created in the week and not spam/trashed: 201, 202, 203, 204 = 4

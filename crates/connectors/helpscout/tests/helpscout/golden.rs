@@ -17,10 +17,9 @@
 //! Users: agents 5 and 6. Two pages of conversations (201–204, then 205–207).
 
 use crate::common::*;
-use deskpulse_metrics::{TeamConfig, compute_report};
-use deskpulse_model::{Channel, PeriodSpec};
+use deskpulse_model::Channel;
 use deskpulse_storage::Store;
-use deskpulse_storage::testing::TestDb;
+use deskpulse_storage::testing::{TestDb, period_report};
 use serde_json::{Value, json};
 use wiremock::MockServer;
 
@@ -151,19 +150,7 @@ async fn golden_on(store: &Store) {
     for stream in ["users", "conversations"] {
         sync(&c, SOURCE, stream, store).await;
     }
-    let period = "2026-W46"
-        .parse::<PeriodSpec>()
-        .unwrap()
-        .in_zone(chrono_tz::UTC);
-    let input = store
-        .load_report_input(&[SOURCE.into()], period.start, period.end)
-        .await
-        .unwrap();
-    let team = TeamConfig {
-        name: "support".into(),
-        ..Default::default()
-    };
-    let k = compute_report(&team, &period, &input).kpis;
+    let k = period_report(store, SOURCE, "2026-W46", &[]).await.kpis;
 
     // Volume: 201, 202, 203, 204, 205, 207 = 6 (206 is spam, excluded everywhere).
     assert_eq!(k.ticket_volume.value, 6);

@@ -6,9 +6,8 @@ use crate::common::*;
 use deskpulse_connector::ConnectorFactory as _;
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector_intercom::{Clock, Intercom, IntercomSettings};
-use deskpulse_metrics::{TeamConfig, compute_report};
-use deskpulse_model::{Channel, PeriodSpec};
-use deskpulse_storage::testing::TestDb;
+use deskpulse_model::Channel;
+use deskpulse_storage::testing::{TestDb, period_report};
 use serde_json::{Value, json};
 
 /// Monday 2026-11-09 00:00 UTC: the start of ISO week 2026-W46.
@@ -185,19 +184,7 @@ async fn golden(db: TestDb) {
         }
     }
 
-    let period = "2026-W46"
-        .parse::<PeriodSpec>()
-        .unwrap()
-        .in_zone(chrono_tz::UTC);
-    let input = store
-        .load_report_input(&["src".into()], period.start, period.end)
-        .await
-        .unwrap();
-    let team = TeamConfig {
-        name: "support".into(),
-        ..Default::default()
-    };
-    let r = compute_report(&team, &period, &input);
+    let r = period_report(&store, "src", "2026-W46", &[]).await;
     let k = &r.kpis;
 
     // Volume: created in the week, the deleted C6 excluded: C1 C2 C3 C4 C5 C8 = 6
