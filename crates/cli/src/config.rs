@@ -4,7 +4,7 @@
 //! `DESKPULSE__SECTION__KEY` environment variables override it; `${ENV_VAR}` in any string
 //! is replaced by that variable. Unknown keys, bad values and unset variables are errors
 //! that name the key and say how to fix it — and never print a secret's value: secret keys
-//! take any scalar as text (`config/lenient.rs`), syntax errors quote nothing
+//! take any scalar as text (the SDK's lenient settings reader), syntax errors quote nothing
 //! (`config/tree.rs`), and every error's text goes through [`secrets::Secrets::scrub`] with
 //! the secrets the file holds.
 //!
@@ -20,7 +20,6 @@ use std::time::Duration;
 
 mod daemon;
 mod database;
-mod lenient;
 pub mod secrets;
 mod smtp;
 mod sources;
@@ -292,20 +291,21 @@ fn validate(path: &Path, f: FileSettings) -> Result<Settings, KeyError> {
 }
 
 /// Deserializes `v` into `T`, reporting the full key path (`teams[0].timezone`) on error.
-/// Scalars are read as the type each key asks for: a number given to a secret (or any text
-/// key) is its text, a string given to a number is parsed (see `config/lenient.rs`).
+/// Scalars are read as the type each key asks for, as the connectors' settings are: a number
+/// given to a secret (or any text key) is its text, a string given to a number is parsed
+/// (`deskpulse_connector::settings::from_value`).
 pub fn deserialize_at<T: serde::de::DeserializeOwned>(
     v: &Value,
     prefix: &str,
 ) -> Result<T, (String, String)> {
-    serde_path_to_error::deserialize(lenient::Lenient(v)).map_err(|e| {
-        let inner = e.path().to_string();
-        let key = match (prefix.is_empty(), inner == ".") {
-            (true, _) => inner,
+    deskpulse_connector::settings::from_value(v).map_err(|e| {
+        let key = match (prefix.is_empty(), e.key.is_empty()) {
+            (true, true) => ".".to_owned(),
+            (true, false) => e.key,
             (false, true) => prefix.to_owned(),
-            (false, false) => format!("{prefix}.{inner}"),
+            (false, false) => format!("{prefix}.{}", e.key),
         };
-        (key, e.into_inner().to_string())
+        (key, e.detail)
     })
 }
 

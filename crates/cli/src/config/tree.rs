@@ -4,8 +4,9 @@
 //! The file is parsed here rather than through a configuration library because its errors
 //! must never quote the file: a syntax error on `api_token = "…` would print the token. A
 //! syntax error says the line, the column and what is wrong, nothing of the line itself.
-//! Environment values stay text; the [`Lenient`](super::lenient::Lenient) deserializer reads
-//! them as the type each key needs, so `DESKPULSE__SMTP__PASSWORD=00123` keeps its zeros.
+//! Environment values stay text; the lenient reader of the connector SDK
+//! (`deskpulse_connector::settings::from_value`) reads them as the type each key needs, so
+//! `DESKPULSE__SMTP__PASSWORD=00123` keeps its zeros.
 
 use serde_json::{Map, Value};
 use toml::de::{DeInteger, DeTable, DeValue};

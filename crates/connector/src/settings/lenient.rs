@@ -1,6 +1,8 @@
 //! A serde deserializer over a JSON settings value that reads a scalar as the type the field
-//! asks for (see [`super::from_value`]): numbers and booleans as text where text is wanted,
-//! text as a number or boolean where one is wanted. Everything else is plain JSON.
+//! asks for (see [`super::from_value`]): numbers and booleans as text where text is wanted
+//! (a numeric API token is a valid token), text as a number or boolean where one is wanted
+//! (environment overrides and `${VAR}` substitutions are text). Everything else is plain
+//! JSON. The CLI reads its whole configuration through it too.
 
 use serde::de::{
     self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor,
@@ -34,10 +36,7 @@ impl<'de> Lenient<'de> {
         } else if let Ok(f) = t.parse::<f64>() {
             visitor.visit_f64(f)
         } else {
-            Err(de::Error::invalid_type(
-                de::Unexpected::Other("text that is not a number"),
-                &visitor,
-            ))
+            Err(de::Error::invalid_value(de::Unexpected::Str(s), &visitor))
         }
     }
 }
@@ -76,7 +75,14 @@ impl<'de> Deserializer<'de> for Lenient<'de> {
             Value::String(s) => visitor.visit_borrowed_str(s),
             Value::Array(items) => {
                 let mut seq = Seq(items.iter());
-                visitor.visit_seq(&mut seq)
+                let v = visitor.visit_seq(&mut seq)?;
+                match seq.0.len() {
+                    0 => Ok(v),
+                    _ => Err(de::Error::invalid_length(
+                        items.len(),
+                        &"fewer elements in the array",
+                    )),
+                }
             }
             Value::Object(m) => visitor.visit_map(Map {
                 iter: m.iter(),

@@ -183,3 +183,65 @@ fn a_connector_error_names_its_key_for_the_registry() {
     let e = ConnectorError::Settings("set `email` and `api_token`, or `oauth_token`".into());
     assert_eq!(SettingsError::from_connector(&e).key, "");
 }
+
+// ---- the lenient reader, as the CLI reads its whole configuration with it ----
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct LenientS {
+    token: String,
+    secret: Option<String>,
+    port: u16,
+    ratio: Option<f64>,
+    on: bool,
+    ids: Vec<i64>,
+    mode: Option<LenientMode>,
+}
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(rename_all = "lowercase")]
+enum LenientMode {
+    Tls,
+    None,
+}
+
+fn de(v: serde_json::Value) -> Result<LenientS, String> {
+    super::from_value::<LenientS>(&v).map_err(|e| e.detail)
+}
+
+#[test]
+fn lenient_scalars_become_what_the_field_asks_for() {
+    let s = de(json!({
+        "token": 1234567890987u64, "secret": true, "port": "2525", "ratio": "0.80",
+        "on": "true", "ids": ["1", -2], "mode": "tls"
+    }))
+    .unwrap();
+    assert_eq!(
+        s,
+        LenientS {
+            token: "1234567890987".into(),
+            secret: Some("true".into()),
+            port: 2525,
+            ratio: Some(0.8),
+            on: true,
+            ids: vec![1, -2],
+            mode: Some(LenientMode::Tls),
+        }
+    );
+    let s = de(json!({"token": -7, "port": 1, "on": false, "ids": [], "mode": "none"})).unwrap();
+    assert_eq!(
+        (s.token.as_str(), s.secret, s.mode),
+        ("-7", None, Some(LenientMode::None))
+    );
+}
+
+#[test]
+fn lenient_wrong_values_are_still_refused() {
+    let e = de(json!({"token": "t", "port": "soon", "on": true, "ids": []})).unwrap_err();
+    assert!(e.contains("soon") && e.contains("u16"), "{e}");
+    let e = de(json!({"token": "t", "port": 70000, "on": true, "ids": []})).unwrap_err();
+    assert!(e.contains("70000"), "{e}");
+    let e = de(json!({"token": ["a"], "port": 1, "on": true, "ids": []})).unwrap_err();
+    assert!(e.contains("sequence"), "{e}");
+    let e = de(json!({"token": "t", "port": 1, "on": true, "ids": [], "x": 1})).unwrap_err();
+    assert!(e.contains("unknown field `x`"), "{e}");
+}
