@@ -5,7 +5,7 @@
 
 use crate::check::{SMTP_PASSWORD, smtp_section, start_smtp};
 use crate::credentials::{base64, base64_basic};
-use crate::harness::{BIN, Env, text};
+use crate::harness::{BIN, Env, poll_until, text};
 use deskpulse_storage::Store;
 use std::process::{Output, Stdio};
 use std::time::Duration;
@@ -277,21 +277,18 @@ async fn an_error_body_echoing_the_token_is_scrubbed_from_terminal_log_run_recor
     let store = Store::open(&env.sqlite_url()).await.expect("store");
     let mut records = Vec::new();
     // Polling with a generous deadline: the first sync of each source is due at once.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
     for job in ["sync:zd_basic", "sync:zd_bearer"] {
-        loop {
+        let finished = poll_until(Duration::from_secs(120), || async {
             let runs = store.recent_runs(job, 5).await.expect("runs");
-            if let Some(r) = runs.into_iter().find(|r| r.finished_at.is_some()) {
-                records.push(r);
-                break;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
+            runs.into_iter().find(|r| r.finished_at.is_some())
+        })
+        .await;
+        records.push(finished.unwrap_or_else(|| {
+            panic!(
                 "{job}: no finished run; daemon log:\n{}",
                 std::fs::read_to_string(&log).unwrap_or_default()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+            )
+        }));
     }
     // While the daemon holds the database open, its WAL and shared-memory files exist: they
     // are as private as the database (they hold the same data).
