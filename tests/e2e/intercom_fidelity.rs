@@ -30,6 +30,7 @@
 use std::sync::{Arc, Mutex};
 
 use crate::harness::{Env, text};
+use crate::reconcile::intercom::statistics;
 use deskpulse_storage::testing::TestDb;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, path_regex};
@@ -83,25 +84,6 @@ fn part(id: &str, part_type: &str, at: i64, who: &str, state: &str) -> Value {
     p["state"] = json!(state);
     p["author"] = author(who);
     p
-}
-
-/// `conversation_statistics` with every documented key: `null` unless given.
-fn statistics(given: &[(&str, i64)], parts: usize) -> Value {
-    let mut s = json!({
-        "type": "conversation_statistics", "time_to_assignment": null,
-        "time_to_admin_reply": null, "time_to_first_close": null, "time_to_last_close": null,
-        "median_time_to_reply": null, "first_contact_reply_at": null,
-        "first_assignment_at": null, "first_admin_reply_at": null, "first_close_at": null,
-        "last_assignment_at": null, "last_assignment_admin_reply_at": null,
-        "last_contact_reply_at": null, "last_admin_reply_at": null, "last_close_at": null,
-        "last_closed_by_id": null, "count_reopens": 0, "count_assignments": 0,
-        "count_conversation_parts": parts
-    });
-    for (k, v) in given {
-        assert!(s.get(*k).is_some(), "not a statistics key: {k}");
-        s[*k] = json!(v);
-    }
-    s
 }
 
 /// A conversation a customer opened at `created`, assigned to Alice, updated at `updated`.

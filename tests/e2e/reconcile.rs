@@ -1597,7 +1597,7 @@ async fn freshdesk_week_reconciles_with_freshdesks_stats_on_postgres() {
 // Intercom
 // ---------------------------------------------------------------------------------------
 
-mod intercom {
+pub(crate) mod intercom {
     //! A fake Intercom: `POST /conversations/search` (the `updated_at` query, and the roster's
     //! `created_at` query, in the documented `conversation.list` envelope), `GET
     //! /conversations/{id}` (404 in the documented `error.list` for a conversation deleted
@@ -1661,7 +1661,7 @@ mod intercom {
     }
 
     /// `conversation_statistics` with every documented key: `null` unless given.
-    fn statistics(given: &[(&str, i64)], parts: usize) -> Value {
+    pub(crate) fn statistics(given: &[(&str, i64)], parts: usize) -> Value {
         let mut s = json!({
             "type": "conversation_statistics", "time_to_assignment": null,
             "time_to_admin_reply": null, "time_to_first_close": null, "time_to_last_close": null,
