@@ -15,9 +15,7 @@ use deskpulse_connector_zendesk::{ZendeskConnector, ZendeskSettings};
 use deskpulse_metrics::{
     AgentInput, RatingInput, ReportInput, TeamConfig, TicketInput, compute_report,
 };
-use deskpulse_model::{
-    Agent, AuthorKind, Message, PeriodSpec, Rating, RatingKind, RatingScale, StatusChange, Ticket,
-};
+use deskpulse_model::{Agent, AuthorKind, PeriodSpec, Rating, RatingKind, RatingScale};
 use deskpulse_simulator::{Dataset, Faults, GroundTruth, SimConfig, Simulator, TrueScore};
 use deskpulse_storage::Store;
 use deskpulse_storage::testing::TestDb;
@@ -110,49 +108,14 @@ pub(crate) fn truth_input(truth: &GroundTruth) -> ReportInput {
     let tickets = truth
         .tickets
         .iter()
-        .map(|t| TicketInput {
-            source: SOURCE.into(),
-            ticket: Ticket {
-                external_id: t.id.to_string(),
-                channel: t.channel,
-                status: t.status,
-                created_at: t.created_at,
-                updated_at: t.updated_at,
-                first_solved_at: t.first_solved_at,
-                final_solved_at: t.final_solved_at,
-                reopens: Some(t.reopens),
-                opened_by_agent: None,
-                requester_id: Some(t.requester.to_string()),
-                assignee_id: t.assignee.map(|a| a.to_string()),
-                group_id: Some(t.group.to_string()),
-                tags: t.tags.iter().map(|s| s.to_string()).collect(),
-                priority: None,
-            },
-            messages: t
-                .messages
-                .iter()
-                .map(|m| Message {
-                    external_id: m.id.to_string(),
-                    ticket_id: t.id.to_string(),
-                    author_kind: m.author_kind,
-                    author_id: Some(m.author_id.to_string()),
-                    public: m.public,
-                    created_at: m.at,
-                })
-                .collect(),
-            status_changes: t
-                .transitions
-                .iter()
-                .map(|x| StatusChange {
-                    external_id: x.id.to_string(),
-                    ticket_id: t.id.to_string(),
-                    from: x.from,
-                    to: x.to,
-                    author_kind: x.by_kind,
-                    author_id: Some(x.by_id.to_string()),
-                    at: x.at,
-                })
-                .collect(),
+        .map(|t| {
+            let (ticket, messages, status_changes) = t.records();
+            TicketInput {
+                source: SOURCE.into(),
+                ticket,
+                messages,
+                status_changes,
+            }
         })
         .collect();
     let agents = truth

@@ -12,7 +12,7 @@
 //! checked to explain every difference.
 
 use chrono::{DateTime, Utc};
-use deskpulse_model::{AuthorKind, Channel, TicketStatus};
+use deskpulse_model::{AuthorKind, Channel, Message, StatusChange, Ticket, TicketStatus};
 
 use crate::config::BusinessHours;
 
@@ -100,6 +100,53 @@ pub struct TrueTicket {
 }
 
 impl TrueTicket {
+    /// The ticket, its messages and its status changes as a perfect sync stores them: what
+    /// tests hand to the metrics crate to learn what deskpulse should compute.
+    pub fn records(&self) -> (Ticket, Vec<Message>, Vec<StatusChange>) {
+        let ticket = Ticket {
+            external_id: self.id.to_string(),
+            channel: self.channel,
+            status: self.status,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            first_solved_at: self.first_solved_at,
+            final_solved_at: self.final_solved_at,
+            reopens: Some(self.reopens),
+            opened_by_agent: None,
+            requester_id: Some(self.requester.to_string()),
+            assignee_id: self.assignee.map(|a| a.to_string()),
+            group_id: Some(self.group.to_string()),
+            tags: self.tags.iter().map(|s| s.to_string()).collect(),
+            priority: None,
+        };
+        let messages = self
+            .messages
+            .iter()
+            .map(|m| Message {
+                external_id: m.id.to_string(),
+                ticket_id: self.id.to_string(),
+                author_kind: m.author_kind,
+                author_id: Some(m.author_id.to_string()),
+                public: m.public,
+                created_at: m.at,
+            })
+            .collect();
+        let status_changes = self
+            .transitions
+            .iter()
+            .map(|x| StatusChange {
+                external_id: x.id.to_string(),
+                ticket_id: self.id.to_string(),
+                from: x.from,
+                to: x.to,
+                author_kind: x.by_kind,
+                author_id: Some(x.by_id.to_string()),
+                at: x.at,
+            })
+            .collect();
+        (ticket, messages, status_changes)
+    }
+
     /// Public replies by human agents (not the opening message of an outbound ticket).
     pub fn public_agent_replies(&self) -> usize {
         self.messages

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use deskpulse_metrics::{AgentIndex, AgentInput, TicketInput, derive_facts};
-use deskpulse_model::{Agent, AuthorKind, Channel, Message, StatusChange, Ticket, TicketStatus};
+use deskpulse_model::{Agent, AuthorKind, Channel, TicketStatus};
 use deskpulse_simulator::{
     AGENT_BASE, BusinessHours, CUSTOMER_BASE, Clock, DataConfig, Dataset, DifferenceReason,
     Exclusion, GROUPS, SYSTEM, SimConfig, TrueMessage, TrueTicket, TrueTransition,
@@ -810,49 +810,12 @@ fn the_recorded_vendor_values_follow_from_the_recorded_history() {
 
 /// The ground truth as the metrics crate reads a perfectly synced ticket.
 fn metrics_input(t: &TrueTicket) -> TicketInput {
+    let (ticket, messages, status_changes) = t.records();
     TicketInput {
         source: "zendesk".into(),
-        ticket: Ticket {
-            external_id: t.id.to_string(),
-            channel: t.channel,
-            status: t.status,
-            created_at: t.created_at,
-            updated_at: t.updated_at,
-            first_solved_at: t.first_solved_at,
-            final_solved_at: t.final_solved_at,
-            reopens: Some(t.reopens),
-            opened_by_agent: None,
-            requester_id: Some(t.requester.to_string()),
-            assignee_id: t.assignee.map(|a| a.to_string()),
-            group_id: Some(t.group.to_string()),
-            tags: t.tags.iter().map(|s| s.to_string()).collect(),
-            priority: None,
-        },
-        messages: t
-            .messages
-            .iter()
-            .map(|m| Message {
-                external_id: m.id.to_string(),
-                ticket_id: t.id.to_string(),
-                author_kind: m.author_kind,
-                author_id: Some(m.author_id.to_string()),
-                public: m.public,
-                created_at: m.at,
-            })
-            .collect(),
-        status_changes: t
-            .transitions
-            .iter()
-            .map(|x| StatusChange {
-                external_id: x.id.to_string(),
-                ticket_id: t.id.to_string(),
-                from: x.from,
-                to: x.to,
-                author_kind: x.by_kind,
-                author_id: Some(x.by_id.to_string()),
-                at: x.at,
-            })
-            .collect(),
+        ticket,
+        messages,
+        status_changes,
     }
 }
 
