@@ -139,6 +139,14 @@ pub fn check_records(kind: &str, records: &[Record]) {
                 id(kind, "review external_id", &r.external_id);
                 assert!(r.rating.is_finite(), "{kind}: review rating {}", r.rating);
             }
+            Record::RatingSnapshot(s) => {
+                id(kind, "rating snapshot account", &s.account);
+                assert!(
+                    s.overall_rating.is_none_or(f64::is_finite),
+                    "{kind}: overall rating {:?}",
+                    s.overall_rating
+                );
+            }
             Record::SocialStat(s) => {
                 assert!(s.value.is_finite(), "{kind}: social stat {}", s.value)
             }

@@ -18,3 +18,4 @@ pub use crate::{
     Batch, BatchStream, Checkpoint, CheckpointExt, Clock, Connector, ConnectorError, KpiLimit,
     Record, Secret, StreamSpec,
 };
+pub use deskpulse_model::{RatingSnapshot, Review, ReviewCoverage, SocialMetric, SocialStat};

@@ -49,6 +49,7 @@ use crate::http::{HttpClient, HttpSettings, RetryPolicy};
 use crate::paginate::failed;
 use crate::settings::{SettingsError, from_value, keys_of};
 use crate::{BatchStream, Checkpoint, Connector, ConnectorError, KpiLimit, StreamSpec};
+use deskpulse_model::ReviewCoverage;
 use serde::de::DeserializeOwned;
 use url::Url;
 
@@ -68,6 +69,10 @@ pub trait ConnectorFactory: Send + Sync + 'static {
     /// cheapest authenticated call that needs the permission a sync needs. Default: the
     /// first stream.
     const PROBE_STREAM: Option<&'static str> = None;
+    /// For a review platform: how much of its reviews the API lets the connector read
+    /// (`deskpulse connectors` lists it; each `RatingSnapshot` the connector emits carries
+    /// it into reports). `None` for a helpdesk.
+    const COVERAGE: Option<ReviewCoverage> = None;
     /// The kind-specific settings (serde, `deny_unknown_fields`).
     type Settings: DeserializeOwned + std::fmt::Debug;
 
@@ -183,6 +188,8 @@ pub trait ConnectorKind: Send + Sync {
     fn build(&self, settings: &serde_json::Value) -> Result<Box<dyn Connector>, SettingsError>;
     /// The stream `deskpulse check` probes ([`ConnectorFactory::PROBE_STREAM`]).
     fn probe_stream(&self) -> &'static str;
+    /// The review coverage ([`ConnectorFactory::COVERAGE`]).
+    fn coverage(&self) -> Option<ReviewCoverage>;
     /// The settings keys whose text the settings' `Debug` hides (the `Secret` fields): a
     /// key set alone to a marker text, whose `Debug` then does not show the marker. Keys
     /// that take no text alone (numbers, dates, lists) are not secrets.
@@ -216,6 +223,9 @@ impl<F: ConnectorFactory> ConnectorKind for F {
         F::PROBE_STREAM
             .or_else(|| F::STREAMS.first().map(|s| s.name))
             .unwrap_or("")
+    }
+    fn coverage(&self) -> Option<ReviewCoverage> {
+        F::COVERAGE
     }
     fn secret_keys(&self) -> Vec<&'static str> {
         F::settings_keys()

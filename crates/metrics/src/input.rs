@@ -3,7 +3,9 @@
 //! decides what counts, so every KPI definition lives in this crate alone.
 
 use chrono::{DateTime, Utc};
-use deskpulse_model::{Agent, Message, Rating, Review, SocialStat, StatusChange, Ticket};
+use deskpulse_model::{
+    Agent, Message, Rating, RatingSnapshot, Review, SocialStat, StatusChange, Ticket,
+};
 
 use crate::facts::TicketFacts;
 
@@ -94,6 +96,13 @@ pub struct ReviewInput {
     pub review: Review,
 }
 
+/// A review platform's daily overall figures, from the review source named `source`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatingSnapshotInput {
+    pub source: String,
+    pub snapshot: RatingSnapshot,
+}
+
 /// One observation of a social counter, from the social source named `source`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SocialInput {
@@ -158,6 +167,9 @@ pub struct ReportInput {
     /// Social observations up to the period's end: at least the last one before the start
     /// and the last one before the end of each counter.
     pub social: Vec<SocialInput>,
+    /// Rating snapshots before the period's end: at least the last one before the start
+    /// and the last one before the end of each platform account.
+    pub rating_snapshots: Vec<RatingSnapshotInput>,
     /// KPIs the team's sources cannot support (declared by their connectors).
     pub limits: Vec<SourceLimit>,
 }

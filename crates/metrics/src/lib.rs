@@ -75,9 +75,9 @@ pub use commerce::{
 pub use facts::{AgentIndex, OpenSpan, ReplySample, TicketFacts, derive_facts};
 pub use hours::{BusinessCalendar, BusinessTime, local_instant};
 pub use input::{
-    AgentInput, BacklogCount, BusinessHours, MonthlyAmount, OrderInput, RatingInput, ReportInput,
-    RequesterInput, ReviewInput, SocialInput, SourceLimit, SubscriptionInput, Targets, TeamConfig,
-    TicketInput,
+    AgentInput, BacklogCount, BusinessHours, MonthlyAmount, OrderInput, RatingInput,
+    RatingSnapshotInput, ReportInput, RequesterInput, ReviewInput, SocialInput, SourceLimit,
+    SubscriptionInput, Targets, TeamConfig, TicketInput,
 };
 pub use insights::{
     ANOMALY_SIGMAS, ANOMALY_WINDOW, BacktestError, Better, CSAT_DROP, Forecast, HEADLINE, KpiTrend,
@@ -86,7 +86,8 @@ pub use insights::{
     headline_value, judge, ses_forecast,
 };
 pub use public::{
-    ComplaintsKpi, NEGATIVE_REVIEW, ReviewQuote, ReviewStats, ReviewsKpi, SocialKpi, WORST_REVIEWS,
+    ComplaintsKpi, NEGATIVE_REVIEW, PlatformReviews, ReviewQuote, ReviewStats, ReviewsKpi,
+    SocialKpi, UNANSWERED_NEGATIVE, WORST_REVIEWS,
 };
 pub use reconcile::{
     Agreement, KpiReconcile, Reason, ReasonTickets, ReconcileInput, ReconcileReport, Side,

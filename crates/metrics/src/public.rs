@@ -3,11 +3,11 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use deskpulse_model::{Period, Review, SocialMetric};
+use deskpulse_model::{Period, Review, ReviewCoverage, SocialMetric};
 use serde::{Deserialize, Serialize};
 
 use crate::facts::TicketFacts;
-use crate::input::{ReviewInput, SocialInput};
+use crate::input::{RatingSnapshotInput, ReviewInput, SocialInput};
 use crate::stats::{num, percentile_r7};
 use crate::surveys::round6;
 
@@ -66,18 +66,63 @@ pub struct ReviewStats {
     pub median_reply_seconds: Option<f64>,
 }
 
+/// One platform's reviews: the period's new reviews ([`ReviewStats`], through `Deref`) and
+/// the platform's own overall figures from our daily snapshots, with how much of its reviews
+/// the connector can read. Where the coverage is `aggregate_sample` (Yelp, Google Places),
+/// the new-review statistics describe the few excerpts the API gave, never the business:
+/// `overall_rating` and `total_reviews` are the platform's.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlatformReviews {
+    #[serde(flatten)]
+    pub stats: ReviewStats,
+    /// The platform's overall rating at the period's end (the last snapshot before it);
+    /// several accounts of one platform are averaged, weighted by their review counts.
+    #[serde(serialize_with = "num::opt", default)]
+    pub overall_rating: Option<f64>,
+    /// The platform's total review count at the period's end (summed over accounts).
+    #[serde(default)]
+    pub total_reviews: Option<u64>,
+    /// `overall_rating` − the same figure at the period's start; `null` without a snapshot
+    /// before the start.
+    #[serde(serialize_with = "num::opt", default)]
+    pub overall_change: Option<f64>,
+    /// `total_reviews` − the count at the period's start.
+    #[serde(default)]
+    pub total_change: Option<i64>,
+    /// How much of the platform's reviews the connector reads; `null` when no sync has
+    /// recorded a snapshot yet.
+    #[serde(default)]
+    pub coverage: Option<ReviewCoverage>,
+}
+
+impl std::ops::Deref for PlatformReviews {
+    type Target = ReviewStats;
+    fn deref(&self) -> &ReviewStats {
+        &self.stats
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReviewsKpi {
     #[serde(flatten)]
     pub all: ReviewStats,
-    pub by_platform: BTreeMap<String, ReviewStats>,
+    pub by_platform: BTreeMap<String, PlatformReviews>,
     /// The lowest-rated new reviews (at most 3), for the digest to quote.
     #[serde(default)]
     pub worst: Vec<ReviewQuote>,
     /// New reviews with no reply yet.
     #[serde(default)]
     pub unanswered: u64,
+    /// New negative reviews (≤ 2 stars) with no reply yet, oldest first (at most
+    /// [`UNANSWERED_NEGATIVE`]; `unanswered_negative_count` has them all).
+    #[serde(default)]
+    pub unanswered_negative: Vec<ReviewQuote>,
+    #[serde(default)]
+    pub unanswered_negative_count: u64,
 }
+
+/// How many unanswered negative reviews [`ReviewsKpi::unanswered_negative`] lists.
+pub const UNANSWERED_NEGATIVE: usize = 20;
 
 /// A review to quote. `title`, `text` and `url` are untrusted: escape them for each format.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -168,7 +213,77 @@ fn completeness(a: &Review, b: &Review) -> std::cmp::Ordering {
         })
 }
 
-pub(crate) fn reviews(reviews: &[&Review]) -> ReviewsKpi {
+fn quote(r: &Review) -> ReviewQuote {
+    ReviewQuote {
+        platform: r.platform.clone(),
+        external_id: r.external_id.clone(),
+        rating: r.rating,
+        created_at: r.created_at,
+        title: r.title.clone(),
+        text: r.text.clone(),
+        url: r.url.clone(),
+        answered: answered(r),
+    }
+}
+
+/// A platform's overall figures at one instant, over its accounts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Overall {
+    rating: Option<f64>,
+    total: Option<u64>,
+}
+
+/// The platforms' overall figures at `at` (the last snapshot of each account strictly before
+/// it) and the coverage of the newest snapshot, by platform. A platform seen by two sources
+/// (the same account twice) counts each account once.
+fn overall_at(
+    snaps: &[RatingSnapshotInput],
+    at: DateTime<Utc>,
+) -> BTreeMap<&str, (Overall, ReviewCoverage)> {
+    let mut last: BTreeMap<(&str, &str), &deskpulse_model::RatingSnapshot> = BTreeMap::new();
+    for s in snaps
+        .iter()
+        .map(|s| &s.snapshot)
+        .filter(|s| s.observed_at < at)
+    {
+        let key = (s.platform.as_str(), s.account.as_str());
+        if last.get(&key).is_none_or(|old| {
+            (old.observed_at, old.total_reviews) < (s.observed_at, s.total_reviews)
+        }) {
+            last.insert(key, s);
+        }
+    }
+    let mut by: BTreeMap<&str, Vec<&deskpulse_model::RatingSnapshot>> = BTreeMap::new();
+    for ((platform, _), s) in last {
+        by.entry(platform).or_default().push(s);
+    }
+    by.into_iter()
+        .map(|(platform, ss)| {
+            let total = ss.iter().map(|s| s.total_reviews).sum::<Option<u64>>();
+            let rated: Vec<(f64, f64)> = ss
+                .iter()
+                .filter_map(|s| {
+                    let r = s.overall_rating.filter(|r| r.is_finite())?;
+                    Some((r, s.total_reviews.unwrap_or(1).max(1) as f64))
+                })
+                .collect();
+            let weight: f64 = rated.iter().map(|(_, w)| w).sum();
+            let rating = (!rated.is_empty())
+                .then(|| round6(rated.iter().map(|(r, w)| r * w).sum::<f64>() / weight));
+            let coverage = ss
+                .iter()
+                .max_by_key(|s| s.observed_at)
+                .map_or(ReviewCoverage::Full, |s| s.coverage);
+            (platform, (Overall { rating, total }, coverage))
+        })
+        .collect()
+}
+
+pub(crate) fn reviews(
+    period: &Period,
+    reviews: &[&Review],
+    snaps: &[RatingSnapshotInput],
+) -> ReviewsKpi {
     let mut by: BTreeMap<&str, Vec<&Review>> = BTreeMap::new();
     for r in reviews {
         by.entry(&r.platform).or_default().push(r);
@@ -186,26 +301,63 @@ pub(crate) fn reviews(reviews: &[&Review]) -> ReviewsKpi {
             .then_with(|| (&a.platform, &a.external_id).cmp(&(&b.platform, &b.external_id)))
     });
     worst.truncate(WORST_REVIEWS);
+    let mut negative: Vec<&Review> = reviews
+        .iter()
+        .copied()
+        .filter(|r| r.rating <= NEGATIVE_REVIEW && !answered(r))
+        .collect();
+    negative.sort_by(|a, b| {
+        (a.created_at, &a.platform, &a.external_id).cmp(&(
+            b.created_at,
+            &b.platform,
+            &b.external_id,
+        ))
+    });
+    let at_end = overall_at(snaps, period.end);
+    let at_start = overall_at(snaps, period.start);
+    let mut by_platform: BTreeMap<String, PlatformReviews> = by
+        .into_iter()
+        .map(|(p, rs)| {
+            let stats = review_stats(&rs);
+            (
+                p.to_owned(),
+                PlatformReviews {
+                    stats,
+                    ..PlatformReviews::default()
+                },
+            )
+        })
+        .collect();
+    for (platform, (end, coverage)) in &at_end {
+        let row = by_platform
+            .entry((*platform).to_owned())
+            .or_insert_with(|| PlatformReviews {
+                stats: review_stats(&[]),
+                ..PlatformReviews::default()
+            });
+        let start = at_start.get(platform).map(|(o, _)| *o);
+        row.overall_rating = end.rating;
+        row.total_reviews = end.total;
+        row.overall_change = end
+            .rating
+            .zip(start.and_then(|s| s.rating))
+            .map(|(e, s)| round6(e - s));
+        row.total_change = end.total.zip(start.and_then(|s| s.total)).map(|(e, s)| {
+            i64::try_from(e).unwrap_or(i64::MAX) - i64::try_from(s).unwrap_or(i64::MAX)
+        });
+        row.coverage = Some(*coverage);
+    }
     ReviewsKpi {
-        worst: worst
-            .into_iter()
-            .map(|r| ReviewQuote {
-                platform: r.platform.clone(),
-                external_id: r.external_id.clone(),
-                rating: r.rating,
-                created_at: r.created_at,
-                title: r.title.clone(),
-                text: r.text.clone(),
-                url: r.url.clone(),
-                answered: answered(r),
-            })
-            .collect(),
+        worst: worst.into_iter().map(quote).collect(),
         unanswered: reviews.iter().filter(|r| !answered(r)).count() as u64,
-        all: review_stats(reviews),
-        by_platform: by
+        unanswered_negative_count: negative.len() as u64,
+        unanswered_negative: negative
             .into_iter()
-            .map(|(p, rs)| (p.to_owned(), review_stats(&rs)))
+            .take(UNANSWERED_NEGATIVE)
+            .map(quote)
             .collect(),
+        all: review_stats(reviews),
+        by_platform,
     }
 }
 

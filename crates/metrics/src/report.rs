@@ -404,7 +404,7 @@ fn compute_one(
         support_cost_ratio,
         complaints: complaints(period, facts, &team.complaint_tags, &reviews),
         converted_tickets: converted(period, facts, &input.requesters, &input.orders),
-        reviews: self::reviews(&reviews),
+        reviews: self::reviews(period, &reviews, &input.rating_snapshots),
         social: social(period, &input.social),
         first_response_by_hour: by_hour(period, facts, bots),
         resolution_by_tag: by_tag(&solved),

@@ -16,6 +16,8 @@ pub enum Record {
     Agent(Agent),
     Rating(Rating),
     Review(Review),
+    /// A review platform's own overall rating and review count, as a sync saw them.
+    RatingSnapshot(RatingSnapshot),
     SocialStat(SocialStat),
     Customer(Customer),
     /// The complete status history of one ticket: replaces what is stored for it.
@@ -35,6 +37,7 @@ pub enum RecordKind {
     Agent,
     Rating,
     Review,
+    RatingSnapshot,
     SocialStat,
     Customer,
     StatusHistory,
@@ -51,6 +54,7 @@ impl Record {
             Record::Agent(_) => RecordKind::Agent,
             Record::Rating(_) => RecordKind::Rating,
             Record::Review(_) => RecordKind::Review,
+            Record::RatingSnapshot(_) => RecordKind::RatingSnapshot,
             Record::SocialStat(_) => RecordKind::SocialStat,
             Record::Customer(_) => RecordKind::Customer,
             Record::StatusHistory(_) => RecordKind::StatusHistory,
@@ -70,6 +74,10 @@ impl Record {
             Record::Agent(a) => ("agent", a.external_id.clone()),
             Record::Rating(r) => ("rating", r.external_id.clone()),
             Record::Review(r) => ("review", format!("{}/{}", r.platform, r.external_id)),
+            Record::RatingSnapshot(r) => (
+                "rating_snapshot",
+                format!("{}/{}/{}", r.platform, r.account, r.day()),
+            ),
             Record::SocialStat(s) => (
                 "social_stat",
                 format!(
@@ -113,6 +121,7 @@ accessors! {
     as_agent => Agent(Agent),
     as_rating => Rating(Rating),
     as_review => Review(Review),
+    as_rating_snapshot => RatingSnapshot(RatingSnapshot),
     as_social_stat => SocialStat(SocialStat),
     as_customer => Customer(Customer),
     as_status_history => StatusHistory(StatusHistory),
@@ -165,6 +174,15 @@ string_enum!(
 string_enum!(
     /// The survey a rating answers.
     RatingKind { Csat = "csat", Nps = "nps", Ces = "ces" }
+);
+string_enum!(
+    /// How much of a platform's reviews its API lets a connector read, declared by the
+    /// connector and shown next to the platform's numbers: `full` (every review, so counts
+    /// and means are the platform's), `recent_window` (only recent reviews: Google Play's
+    /// last week; history is what our own syncs kept), `aggregate_sample` (the platform's
+    /// overall rating and count plus a few excerpts: Yelp, Google Places; the excerpts'
+    /// mean is not the business's rating).
+    ReviewCoverage { Full = "full", RecentWindow = "recent_window", AggregateSample = "aggregate_sample" }
 );
 string_enum!(
     /// What a social statistic counts.
@@ -387,6 +405,29 @@ pub struct Review {
     pub reply_text: Option<String>,
     pub replied_at: Option<DateTime<Utc>>,
     pub url: Option<String>,
+}
+
+/// What a review platform says of the business as a whole when a sync reads it: its own
+/// overall rating and total review count (either may be missing: Google Play and App Store
+/// Connect give no aggregate) and the connector's [`ReviewCoverage`]. Platforms keep no
+/// history of these, so storage keeps one per platform, account and UTC day (a later sync
+/// of the same day replaces it) and trends come from our own snapshots.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RatingSnapshot {
+    pub platform: String,
+    /// What the platform rates: a business unit, location, place or app id.
+    pub account: String,
+    pub overall_rating: Option<f64>,
+    pub total_reviews: Option<u64>,
+    pub coverage: ReviewCoverage,
+    pub observed_at: DateTime<Utc>,
+}
+
+impl RatingSnapshot {
+    /// The UTC day the snapshot stands for.
+    pub fn day(&self) -> chrono::NaiveDate {
+        self.observed_at.date_naive()
+    }
 }
 
 /// One observation of a social account's counter.

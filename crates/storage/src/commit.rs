@@ -7,8 +7,8 @@ use crate::error::query;
 use crate::secret::{hash_email, install_secret};
 use crate::{StorageError, Store};
 use deskpulse_model::{
-    Agent, Batch, Checkpoint, Customer, Message, Rating, Record, Review, SocialStat, StatusChange,
-    StatusHistory, Ticket, TicketRoster, VendorMetrics,
+    Agent, Batch, Checkpoint, Customer, Message, Rating, RatingSnapshot, Record, Review,
+    SocialStat, StatusChange, StatusHistory, Ticket, TicketRoster, VendorMetrics,
 };
 use sqlx::types::Json;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -54,6 +54,7 @@ struct Parts<'a> {
     ratings: Vec<&'a Rating>,
     reviews: Vec<&'a Review>,
     social_stats: Vec<&'a SocialStat>,
+    rating_snapshots: Vec<&'a RatingSnapshot>,
     customers: Vec<&'a Customer>,
     /// Tickets whose whole status history the batch replaces (their stored changes are
     /// deleted first; the new ones are in `status_changes`).
@@ -72,6 +73,7 @@ impl<'a> Parts<'a> {
             ratings: Vec::new(),
             reviews: Vec::new(),
             social_stats: Vec::new(),
+            rating_snapshots: Vec::new(),
             customers: Vec::new(),
             replaced_histories: Vec::new(),
             vendor_metrics: Vec::new(),
@@ -92,6 +94,12 @@ impl<'a> Parts<'a> {
                 Record::Review(r) => {
                     finite("review rating", &r.external_id, r.rating)?;
                     p.reviews.push(r)
+                }
+                Record::RatingSnapshot(r) => {
+                    if let Some(v) = r.overall_rating {
+                        finite("overall rating", &r.account, v)?;
+                    }
+                    p.rating_snapshots.push(r)
                 }
                 Record::SocialStat(s) => {
                     finite("social stat value", &s.account, s.value)?;
@@ -118,6 +126,9 @@ impl<'a> Parts<'a> {
         p.ratings = last_wins(p.ratings, |r| &r.external_id);
         p.reviews = last_wins(p.reviews, |r| (&r.platform, &r.external_id));
         p.customers = last_wins(p.customers, |c| &c.external_id);
+        // One per day: the day's last observation wins.
+        p.rating_snapshots.sort_by_key(|r| r.observed_at);
+        p.rating_snapshots = last_wins(p.rating_snapshots, |r| (&r.platform, &r.account, r.day()));
         p.replaced_histories.sort_unstable();
         p.replaced_histories.dedup();
         p.vendor_metrics.sort_by_key(|v| v.updated_at);
@@ -198,6 +209,7 @@ async fn commit(
     write_ratings(&mut tx, source, &p.ratings).await?;
     write_reviews(&mut tx, source, &p.reviews).await?;
     write_social_stats(&mut tx, source, &p.social_stats).await?;
+    write_rating_snapshots(&mut tx, source, &p.rating_snapshots).await?;
     write_customers(&mut tx, source, &p.customers).await?;
     write_vendor_metrics(&mut tx, source, &p.vendor_metrics).await?;
 
@@ -452,6 +464,44 @@ async fn write_social_stats(
         qb.execute(&mut *tx)
             .await
             .map_err(query("writing social stats"))?;
+    }
+    Ok(())
+}
+
+/// Upserts `rows`, one per platform, account and UTC day; an earlier observation of the same
+/// day (a batch replayed after a crash) never replaces a later one.
+async fn write_rating_snapshots(
+    tx: &mut Tx,
+    source: &str,
+    rows: &[&RatingSnapshot],
+) -> Result<(), StorageError> {
+    for chunk in rows.chunks(PARAMS_PER_STATEMENT / 8) {
+        let mut qb = tx.sql(
+            "INSERT INTO rating_snapshots (source, platform, account, day, overall_rating, \
+             total_reviews, coverage, observed_at) ",
+        );
+        qb.push_values(chunk, |mut b, r| {
+            b.push_bind(source)
+                .push_bind(&r.platform)
+                .push_bind(&r.account)
+                .push_bind(r.day().to_string())
+                .push_bind(r.overall_rating)
+                .push_bind(
+                    r.total_reviews
+                        .map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
+                )
+                .push_bind(r.coverage.as_str())
+                .push_bind(Time(r.observed_at));
+        });
+        qb.push(
+            " ON CONFLICT (source, platform, account, day) DO UPDATE SET \
+             overall_rating = excluded.overall_rating, total_reviews = excluded.total_reviews, \
+             coverage = excluded.coverage, observed_at = excluded.observed_at \
+             WHERE excluded.observed_at >= rating_snapshots.observed_at",
+        );
+        qb.execute(&mut *tx)
+            .await
+            .map_err(query("writing rating snapshots"))?;
     }
     Ok(())
 }

@@ -4,14 +4,15 @@
 
 use crate::error::query;
 use crate::rows::{
-    agent, get, message, monthly, opt_time, order, rating, review, social_stat, status_change,
-    subscription, ticket, time, vendor_metrics,
+    agent, get, message, monthly, opt_time, order, rating, rating_snapshot, review, social_stat,
+    status_change, subscription, ticket, time, vendor_metrics,
 };
 use crate::{StorageError, Store, TABLES, inputs};
 use chrono::{DateTime, SecondsFormat, Utc};
 use deskpulse_metrics::{MonthlyAmount, OrderInput, SubscriptionInput};
 use deskpulse_model::{
-    Agent, Checkpoint, Message, Rating, Review, SocialStat, StatusChange, Ticket, VendorMetrics,
+    Agent, Checkpoint, Message, Rating, RatingSnapshot, Review, SocialStat, StatusChange, Ticket,
+    VendorMetrics,
 };
 use serde_json::{Value, json};
 use sqlx::types::Json;
@@ -55,6 +56,7 @@ struct Facts {
     ratings: Vec<(String, Rating)>,
     reviews: Vec<(String, Review)>,
     social_stats: Vec<(String, SocialStat)>,
+    rating_snapshots: Vec<(String, RatingSnapshot)>,
     checkpoints: Vec<(String, String, Checkpoint)>,
     /// `(source, external_id, email_hash)`.
     customers: Vec<(String, String, Option<String>)>,
@@ -245,6 +247,21 @@ impl Facts {
                 ]),
             );
         }
+        for (s, x) in &self.rating_snapshots {
+            line(
+                "rating_snapshots",
+                json!([
+                    s,
+                    x.platform,
+                    x.account,
+                    x.day().to_string(),
+                    x.overall_rating,
+                    x.total_reviews,
+                    x.coverage.as_str(),
+                    ts(x.observed_at)
+                ]),
+            );
+        }
         for (s, stream, c) in &self.checkpoints {
             line("checkpoints", json!([s, stream, sorted_keys(c.value())]));
         }
@@ -311,6 +328,9 @@ async fn read_all(db: &Store) -> Result<Facts, StorageError> {
     }
     for r in &all(db, "social_stats").await? {
         f.social_stats.push(social_stat(r)?);
+    }
+    for r in &all(db, "rating_snapshots").await? {
+        f.rating_snapshots.push(rating_snapshot(r)?);
     }
     for r in &all(db, "customers").await? {
         let hash: Option<String> = get(r, "email_hash")?;

@@ -16,6 +16,7 @@ pub const SOURCE_TABLES: &[&str] = &[
     "ratings",
     "reviews",
     "social_stats",
+    "rating_snapshots",
     "customers",
     "checkpoints",
     "ticket_facts",

@@ -63,6 +63,7 @@ pub const TABLES: &[&str] = &[
     "ratings",
     "reviews",
     "social_stats",
+    "rating_snapshots",
     "checkpoints",
     "customers",
     "costs",

@@ -7,13 +7,14 @@ use crate::error::query;
 use crate::facts::decode_joined as decode_facts;
 use crate::inputs::month_text;
 use crate::rows::{
-    agent, get, monthly, order, ratings_from_json, review, social_stat, subscription,
+    agent, get, monthly, order, rating_snapshot, ratings_from_json, review, social_stat,
+    subscription,
 };
 use crate::{StorageError, Store};
 use chrono::{DateTime, Utc};
 use deskpulse_metrics::{
-    AgentInput, BacklogCount, OrderInput, ReportInput, RequesterInput, ReviewInput, SocialInput,
-    TicketFacts,
+    AgentInput, BacklogCount, OrderInput, RatingSnapshotInput, ReportInput, RequesterInput,
+    ReviewInput, SocialInput, TicketFacts,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -137,6 +138,15 @@ impl Store {
         for m in [&mut input.costs, &mut input.revenue] {
             m.sort_by(|a, b| (a.month, &a.currency).cmp(&(b.month, &b.currency)));
         }
+        input.rating_snapshots.sort_by(|a, b| {
+            let (x, y) = (&a.snapshot, &b.snapshot);
+            (&a.source, &x.platform, &x.account, x.observed_at).cmp(&(
+                &b.source,
+                &y.platform,
+                &y.account,
+                y.observed_at,
+            ))
+        });
         input.reviews.sort_by(|a, b| {
             (&a.source, &a.review.platform, &a.review.external_id).cmp(&(
                 &b.source,
@@ -539,12 +549,40 @@ async fn load_source_facts(
         .map(|r| social_stat(r).map(|(source, stat)| SocialInput { source, stat }))
         .collect::<Result<Vec<_>, _>>()?;
 
+    // Snapshots of the period, and the last one before its start of each account (the
+    // overall rating's change is measured from it).
+    let mut qb = db.sql("SELECT * FROM rating_snapshots WHERE source IN ");
+    source_list(&mut qb, sources);
+    qb.push(" AND observed_at >= ")
+        .push_bind(Time(start))
+        .push(" AND observed_at < ")
+        .push_bind(Time(end))
+        .push(
+            " UNION SELECT s.* FROM rating_snapshots s JOIN (\
+             SELECT source, platform, account, MAX(observed_at) AS last_at \
+             FROM rating_snapshots WHERE source IN ",
+        );
+    source_list(&mut qb, sources);
+    qb.push(" AND observed_at < ").push_bind(Time(start)).push(
+        " GROUP BY source, platform, account) l \
+         ON s.source = l.source AND s.platform = l.platform \
+         AND s.account = l.account AND s.observed_at = l.last_at",
+    );
+    let rows = qb.fetch_all(db).await.map_err(query(op))?;
+    let rating_snapshots = rows
+        .iter()
+        .map(|r| {
+            rating_snapshot(r).map(|(source, snapshot)| RatingSnapshotInput { source, snapshot })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
     input.facts = facts;
     input.backlog = backlog;
     input.agents = agents;
     input.requesters = requesters;
     input.reviews = reviews;
     input.social = social;
+    input.rating_snapshots = rating_snapshots;
     Ok(())
 }
 

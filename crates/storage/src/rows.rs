@@ -8,8 +8,8 @@ use crate::inputs::parse_month;
 use chrono::{DateTime, Utc};
 use deskpulse_metrics::{MonthlyAmount, OrderInput, RatingInput, SubscriptionInput, TicketInput};
 use deskpulse_model::{
-    Agent, Message, Rating, RatingScale, Review, SocialStat, StatusChange, Ticket, TicketStatus,
-    VendorDuration, VendorMetrics,
+    Agent, Message, Rating, RatingScale, RatingSnapshot, Review, SocialStat, StatusChange, Ticket,
+    TicketStatus, VendorDuration, VendorMetrics,
 };
 use sqlx::types::Json;
 use std::collections::HashMap;
@@ -353,6 +353,22 @@ pub(crate) fn order(r: &Row) -> Result<(String, OrderInput), StorageError> {
             created_at: time(r, T, "created_at")?,
             amount: get(r, "amount")?,
             currency: get(r, "currency")?,
+        },
+    ))
+}
+
+pub(crate) fn rating_snapshot(r: &Row) -> Result<(String, RatingSnapshot), StorageError> {
+    const T: &str = "rating_snapshots";
+    let total: Option<i64> = get(r, "total_reviews")?;
+    Ok((
+        get(r, "source")?,
+        RatingSnapshot {
+            platform: get(r, "platform")?,
+            account: get(r, "account")?,
+            overall_rating: get(r, "overall_rating")?,
+            total_reviews: total.map(|n| u64::try_from(n).unwrap_or(0)),
+            coverage: parse(r, T, "coverage")?,
+            observed_at: time(r, T, "observed_at")?,
         },
     ))
 }

@@ -8,7 +8,8 @@ use deskpulse_connector::CheckpointStore;
 use deskpulse_metrics::BacklogCount;
 use deskpulse_model::{
     Agent, AuthorKind, Batch, Channel, Checkpoint, Message, Rating, RatingKind, RatingScale,
-    Record, Review, SocialMetric, SocialStat, StatusChange, Ticket, TicketStatus,
+    RatingSnapshot, Record, Review, ReviewCoverage, SocialMetric, SocialStat, StatusChange, Ticket,
+    TicketStatus,
 };
 use serde_json::json;
 
@@ -205,6 +206,31 @@ fn full_batch(cp: u64) -> Batch {
                 account: "@acme".into(),
                 metric: SocialMetric::Followers,
                 value: 1240.0,
+                observed_at: at(30),
+            }),
+            // Two of one day (the later wins) and one of the next.
+            Record::RatingSnapshot(RatingSnapshot {
+                platform: "trustpilot".into(),
+                account: "bu-1".into(),
+                overall_rating: Some(4.1),
+                total_reviews: Some(99),
+                coverage: ReviewCoverage::Full,
+                observed_at: at(6),
+            }),
+            Record::RatingSnapshot(RatingSnapshot {
+                platform: "trustpilot".into(),
+                account: "bu-1".into(),
+                overall_rating: Some(4.2),
+                total_reviews: Some(100),
+                coverage: ReviewCoverage::Full,
+                observed_at: at(7),
+            }),
+            Record::RatingSnapshot(RatingSnapshot {
+                platform: "yelp".into(),
+                account: "acme-sf".into(),
+                overall_rating: None,
+                total_reviews: None,
+                coverage: ReviewCoverage::AggregateSample,
                 observed_at: at(30),
             }),
         ],

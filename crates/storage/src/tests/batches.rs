@@ -23,6 +23,7 @@ pub(super) async fn upserts_are_idempotent(store: Store) {
         ("messages", 2),
         ("open_spans", 2),
         ("orders", 0),
+        ("rating_snapshots", 2),
         ("ratings", 1),
         ("revenue", 0),
         ("reviews", 2),
@@ -34,7 +35,7 @@ pub(super) async fn upserts_are_idempotent(store: Store) {
         ("vendor_metrics", 1),
     ];
     assert_eq!(counts1.into_iter().collect::<Vec<_>>(), expected);
-    assert_eq!(dump1.len(), 18);
+    assert_eq!(dump1.len(), 20);
     // The same records under another source are other rows.
     store
         .commit_batch("other", "tickets", &batch)
