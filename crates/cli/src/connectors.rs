@@ -18,6 +18,12 @@ pub const KINDS: &[Kind] = &[
     Kind::of(&deskpulse_connector_gorgias::Gorgias),
     Kind::of(&deskpulse_connector_freshdesk::Freshdesk),
     Kind::of(&deskpulse_connector_intercom::Intercom),
+    Kind::of(&deskpulse_connector_trustpilot::Trustpilot),
+    Kind::of(&deskpulse_connector_google_business_profile::GoogleBusinessProfile),
+    Kind::of(&deskpulse_connector_yelp::Yelp),
+    Kind::of(&deskpulse_connector_google_places::GooglePlaces),
+    Kind::of(&deskpulse_connector_app_store::AppStore),
+    Kind::of(&deskpulse_connector_google_play::GooglePlay),
 ];
 
 /// A registered kind: its factory, and the factory's declaration as plain fields (read at
