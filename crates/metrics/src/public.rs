@@ -102,6 +102,12 @@ impl std::ops::Deref for PlatformReviews {
     }
 }
 
+/// The period's reviews. `all`, `worst` and the unanswered counts are over the platforms
+/// whose every review (or every recent review) is read; a platform that gives only a sample
+/// (`aggregate_sample`: Yelp's 3 excerpts, Google Places' 5) is left out of them, and its
+/// own row has no answered share or reply time (those APIs give no replies): its sample's
+/// mean is not the business's rating, `overall_rating` is. Negative reviews of every
+/// platform count as complaints.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReviewsKpi {
     #[serde(flatten)]
@@ -279,15 +285,47 @@ fn overall_at(
         .collect()
 }
 
+/// Each platform's coverage by its newest snapshot before `before` (a platform no sync has
+/// described yet counts as `full`).
+fn coverage_by_platform(
+    snaps: &[RatingSnapshotInput],
+    before: DateTime<Utc>,
+) -> BTreeMap<&str, ReviewCoverage> {
+    let mut newest: BTreeMap<&str, (DateTime<Utc>, ReviewCoverage)> = BTreeMap::new();
+    for s in snaps
+        .iter()
+        .map(|s| &s.snapshot)
+        .filter(|s| s.observed_at < before)
+    {
+        let e = newest
+            .entry(s.platform.as_str())
+            .or_insert((s.observed_at, s.coverage));
+        if s.observed_at >= e.0 {
+            *e = (s.observed_at, s.coverage);
+        }
+    }
+    newest.into_iter().map(|(p, (_, c))| (p, c)).collect()
+}
+
 pub(crate) fn reviews(
     period: &Period,
-    reviews: &[&Review],
+    all_reviews: &[&Review],
     snaps: &[RatingSnapshotInput],
 ) -> ReviewsKpi {
+    let coverage = coverage_by_platform(snaps, period.end);
+    let sampled =
+        |r: &Review| coverage.get(r.platform.as_str()) == Some(&ReviewCoverage::AggregateSample);
     let mut by: BTreeMap<&str, Vec<&Review>> = BTreeMap::new();
-    for r in reviews {
+    for r in all_reviews {
         by.entry(&r.platform).or_default().push(r);
     }
+    // What `all`, `worst` and the unanswered lists are computed over.
+    let reviews: Vec<&Review> = all_reviews
+        .iter()
+        .copied()
+        .filter(|r| !sampled(r))
+        .collect();
+    let reviews = &reviews[..];
     let mut worst: Vec<&Review> = reviews
         .iter()
         .copied()
@@ -318,7 +356,12 @@ pub(crate) fn reviews(
     let mut by_platform: BTreeMap<String, PlatformReviews> = by
         .into_iter()
         .map(|(p, rs)| {
-            let stats = review_stats(&rs);
+            let mut stats = review_stats(&rs);
+            if coverage.get(p) == Some(&ReviewCoverage::AggregateSample) {
+                // The API gives no replies: unknown, not "none answered".
+                stats.share_answered = None;
+                stats.median_reply_seconds = None;
+            }
             (
                 p.to_owned(),
                 PlatformReviews {

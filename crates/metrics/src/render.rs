@@ -3,9 +3,10 @@
 use std::fmt::Write as _;
 
 use crate::insights::TargetVerdict;
-use crate::public::ReviewStats;
+use crate::public::{PlatformReviews, ReviewStats};
 use crate::report::{CsatKpi, KpiReport};
 use crate::stats::DurationStats;
+use deskpulse_model::ReviewCoverage;
 
 /// Renders the report as a few aligned lines: headline KPIs with their `n`, then the agents.
 pub fn render_text(r: &KpiReport) -> String {
@@ -174,10 +175,10 @@ fn extras(out: &mut String, r: &KpiReport) {
             ),
         );
     }
-    if k.reviews.all.n > 0 {
+    if k.reviews.all.n > 0 || !k.reviews.by_platform.is_empty() {
         line("Reviews", reviews(&k.reviews.all));
         for (platform, st) in &k.reviews.by_platform {
-            line(&format!("  {}", clean(platform, 16)), reviews(st));
+            line(&format!("  {}", clean(platform, 16)), platform_reviews(st));
         }
     }
     for s in &k.social {
@@ -283,6 +284,40 @@ fn trend_change(kpi: &str, c: f64) -> String {
     } else {
         format!("{c:+.1}")
     }
+}
+
+/// A platform's line: its new reviews, then the platform's own overall figures and what the
+/// connector can read of it (a sample's mean is said to be one).
+fn platform_reviews(p: &PlatformReviews) -> String {
+    let mut out = if p.coverage == Some(ReviewCoverage::AggregateSample) {
+        format!(
+            "{} in the sample · sample mean {}",
+            p.n,
+            p.mean_rating
+                .map_or_else(|| "–".to_owned(), |m| format!("{m:.1}/5"))
+        )
+    } else {
+        reviews(p)
+    };
+    if let Some(rating) = p.overall_rating {
+        let change = p
+            .overall_change
+            .map(|c| format!(" ({c:+.2})"))
+            .unwrap_or_default();
+        let total = p
+            .total_reviews
+            .map(|t| format!(" of {t} reviews"))
+            .unwrap_or_default();
+        out.push_str(&format!(" · overall {rating:.2}/5{change}{total}"));
+    }
+    if let Some(c) = p.coverage {
+        out.push_str(match c {
+            ReviewCoverage::Full => "",
+            ReviewCoverage::RecentWindow => " · recent reviews only",
+            ReviewCoverage::AggregateSample => " · overall figures + a sample",
+        });
+    }
+    out
 }
 
 fn reviews(s: &ReviewStats) -> String {

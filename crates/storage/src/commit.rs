@@ -404,7 +404,9 @@ async fn write_ratings(tx: &mut Tx, source: &str, rows: &[&Rating]) -> Result<()
     Ok(())
 }
 
-/// Upserts `rows` (writing reviews).
+/// Upserts `rows` (writing reviews). A reply keeps the earliest time any sync saw for it:
+/// Google Business Profile, App Store Connect and Google Play give only the reply's last
+/// edit, so an edit must not make a stored reply look later (a removed reply clears it).
 async fn write_reviews(tx: &mut Tx, source: &str, rows: &[&Review]) -> Result<(), StorageError> {
     for chunk in rows.chunks(PARAMS_PER_STATEMENT / 11) {
         let mut qb = tx.sql(
@@ -429,7 +431,10 @@ async fn write_reviews(tx: &mut Tx, source: &str, rows: &[&Review]) -> Result<()
              rating = excluded.rating, title = excluded.title, \
              review_text = excluded.review_text, author_name = excluded.author_name, \
              created_at = excluded.created_at, reply_text = excluded.reply_text, \
-             replied_at = excluded.replied_at, url = excluded.url",
+             replied_at = CASE WHEN excluded.replied_at IS NULL THEN NULL \
+             WHEN reviews.replied_at IS NOT NULL AND reviews.replied_at < excluded.replied_at \
+             THEN reviews.replied_at ELSE excluded.replied_at END, \
+             url = excluded.url",
         );
         qb.execute(&mut *tx)
             .await

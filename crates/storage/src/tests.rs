@@ -18,6 +18,7 @@ mod batches;
 mod deliveries;
 mod inputs;
 mod reports;
+mod reviews;
 mod runs;
 mod sweeps;
 use batches::{
@@ -34,6 +35,10 @@ use inputs::{
     report_input_windows,
 };
 use reports::report_input_candidates;
+use reviews::{
+    a_reply_keeps_the_earliest_time_it_was_seen,
+    rating_snapshots_are_one_per_day_and_read_for_the_period,
+};
 use runs::{
     concurrent_run_claims_have_one_winner, failing_sources_are_those_that_failed_a_whole_period,
     job_locks_exclude_other_sessions, runs_are_claimed_once_and_finished_by_their_owner,
@@ -292,4 +297,6 @@ suite!(
     vendor_metrics_keep_the_newest_version,
     a_completed_sweep_excludes_what_it_did_not_find,
     ratings_and_orders_find_their_tickets,
+    a_reply_keeps_the_earliest_time_it_was_seen,
+    rating_snapshots_are_one_per_day_and_read_for_the_period,
 );

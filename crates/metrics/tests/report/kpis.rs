@@ -19,7 +19,7 @@ fn imported(mut r: RatingInput) -> RatingInput {
     r
 }
 
-fn run(period: &Period, team: &TeamConfig, input: ReportInput) -> KpiReport {
+pub(super) fn run(period: &Period, team: &TeamConfig, input: ReportInput) -> KpiReport {
     compute_report(
         team,
         period,
@@ -329,7 +329,7 @@ fn costs_in_a_dst_week_follow_local_dates() {
     assert_eq!(r.kpis.support_cost_ratio.value, Some(0.05));
 }
 
-fn review(platform: &str, id: &str, stars: f64, time: &str) -> ReviewInput {
+pub(super) fn review(platform: &str, id: &str, stars: f64, time: &str) -> ReviewInput {
     ReviewInput {
         source: format!("{platform}-main"),
         review: Review {
@@ -347,7 +347,7 @@ fn review(platform: &str, id: &str, stars: f64, time: &str) -> ReviewInput {
     }
 }
 
-fn replied(mut r: ReviewInput, time: &str) -> ReviewInput {
+pub(super) fn replied(mut r: ReviewInput, time: &str) -> ReviewInput {
     r.review.reply_text = Some("Thanks".into());
     r.review.replied_at = Some(at(time));
     r

@@ -17,6 +17,7 @@ mod insights;
 mod kpis;
 mod props;
 mod reconcile;
+mod reviews;
 
 const SRC: &str = "zendesk-main";
 
