@@ -22,7 +22,7 @@ use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use arbitrary::{Result, Unstructured};
-use deskpulse_model::PeriodSpec;
+use deskpulse_model::{PeriodSpec, ReviewCoverage};
 
 use crate::model::{
     AgentRow, Attention, ChannelRow, CostsSection, Digest, ForecastSection, Kpi, PlatformRow,
@@ -430,6 +430,20 @@ fn digest(u: &mut Unstructured<'_>) -> Result<Digest> {
                         platform: text(u)?,
                         new: u.int_in_range(0..=10_000)?,
                         mean_rating: opt_num(u, 1.0, 5.0)?,
+                        share_answered: opt_num(u, 0.0, 1.0)?,
+                        overall_rating: opt_num(u, 1.0, 5.0)?,
+                        overall_change: opt_num(u, -4.0, 4.0)?,
+                        total_reviews: if u.arbitrary()? {
+                            Some(u.int_in_range(0..=1_000_000)?)
+                        } else {
+                            None
+                        },
+                        coverage: *u.choose(&[
+                            None,
+                            Some(ReviewCoverage::Full),
+                            Some(ReviewCoverage::RecentWindow),
+                            Some(ReviewCoverage::AggregateSample),
+                        ])?,
                     })
                 })?,
                 worst: list(u, 3, quote)?,

@@ -214,16 +214,7 @@ pub fn render_html(d: &Digest) -> Result<HtmlEmail, RenderError> {
             platforms: r
                 .by_platform
                 .iter()
-                .map(|p| {
-                    format!(
-                        "{}: {} new{}",
-                        plain_cut(&p.platform, NAME_CHARS),
-                        p.new,
-                        p.mean_rating
-                            .map(|m| format!(", mean {}/5", format::one_decimal(m)))
-                            .unwrap_or_default()
-                    )
-                })
+                .map(|p| format!("{}: {}", plain_cut(&p.platform, NAME_CHARS), p.detail()))
                 .collect(),
             worst: r.worst.iter().map(quote_view).collect(),
             unanswered: r.unanswered_quotes.iter().map(quote_view).collect(),

@@ -24,7 +24,7 @@
 use deskpulse_metrics::{
     Better, DurationStats, HEADLINE, KpiReport, KpiTrend, MAX_HISTORY, TRAILING_WINDOW,
 };
-use deskpulse_model::{Rating, RatingKind, Review};
+use deskpulse_model::{Rating, RatingKind, Review, ReviewCoverage};
 use serde::Serialize;
 
 use crate::escape::{NAME_CHARS, QUOTE_CHARS, truncate};
@@ -290,11 +290,56 @@ pub struct Quote {
     pub answered: bool,
 }
 
+/// One review platform's line: the period's new reviews and the platform's own overall
+/// figures, with what the connector can read of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PlatformRow {
     pub platform: String,
     pub new: u64,
     pub mean_rating: Option<f64>,
+    pub share_answered: Option<f64>,
+    pub overall_rating: Option<f64>,
+    pub overall_change: Option<f64>,
+    pub total_reviews: Option<u64>,
+    pub coverage: Option<ReviewCoverage>,
+}
+
+impl PlatformRow {
+    /// Everything after the platform's name, the same in every format: numbers and fixed
+    /// words only (the name is the one untrusted part, escaped by each format). A sampled
+    /// platform's mean is called the sample's, so it is never read as the business's rating.
+    pub fn detail(&self) -> String {
+        let sampled = self.coverage == Some(ReviewCoverage::AggregateSample);
+        let mut out = if sampled {
+            format!("{} in the sample", self.new)
+        } else {
+            format!("{} new", self.new)
+        };
+        if let Some(m) = self.mean_rating {
+            let what = if sampled { "sample mean" } else { "mean" };
+            out.push_str(&format!(", {what} {}/5", format::one_decimal(m)));
+        }
+        if let Some(s) = self.share_answered {
+            out.push_str(&format!(", {} answered", format::percent(s)));
+        }
+        if let Some(o) = self.overall_rating {
+            out.push_str(&format!(" · overall {}/5", format::one_decimal(o)));
+            if let Some(c) = self.overall_change.filter(|c| c.abs() >= 0.05) {
+                out.push_str(&format!(" ({c:+.1})"));
+            }
+            if let Some(t) = self.total_reviews {
+                out.push_str(&format!(" from {t} reviews"));
+            }
+        }
+        out.push_str(match self.coverage {
+            Some(ReviewCoverage::RecentWindow) => " · the API shows recent reviews only",
+            Some(ReviewCoverage::AggregateSample) => {
+                " · the API shows overall figures and a few reviews only"
+            }
+            _ => "",
+        });
+        out
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -441,7 +486,7 @@ impl Digest {
             period_dates: period_dates(r),
             timezone: r.period.timezone.clone(),
             previous_label: history.first().map(|h| h.period.label.clone()),
-            attention: attention(&targets, trends),
+            attention: attention(&targets, trends, r),
             costs: costs(r, &targets),
             targets,
             headline,
@@ -482,8 +527,23 @@ impl Digest {
 }
 
 /// The report's missed targets, then the KPIs it flagged as unusual: its verdicts in words.
-fn attention(targets: &[Target], trends: &[KpiTrend]) -> Vec<Attention> {
+fn attention(targets: &[Target], trends: &[KpiTrend], r: &KpiReport) -> Vec<Attention> {
     let mut out = Vec::new();
+    let overdue = r.kpis.reviews.unanswered_negative_overdue;
+    if overdue > 0 {
+        let hours = deskpulse_metrics::REPLY_OVERDUE_HOURS;
+        let message = if overdue == 1 {
+            format!("1 negative review of the period has waited more than {hours} h for a reply")
+        } else {
+            format!(
+                "{overdue} negative reviews of the period have waited more than {hours} h for a reply"
+            )
+        };
+        out.push(Attention {
+            kpi: "reviews",
+            message,
+        });
+    }
     for t in targets.iter().filter(|t| t.status == TargetVerdict::Missed) {
         let i = info(&t.kpi);
         let clock = if t.business_time {
@@ -882,7 +942,7 @@ fn review_quote(r: &Review) -> Quote {
 
 fn reviews(r: &KpiReport, texts: &[Review]) -> Option<ReviewsSection> {
     let k = &r.kpis.reviews;
-    if k.all.n == 0 && texts.is_empty() {
+    if k.all.n == 0 && texts.is_empty() && k.by_platform.is_empty() {
         return None;
     }
     let mut sorted: Vec<&Review> = texts.iter().filter(|r| r.rating.is_finite()).collect();
@@ -924,11 +984,16 @@ fn reviews(r: &KpiReport, texts: &[Review]) -> Option<ReviewsSection> {
         by_platform: k
             .by_platform
             .iter()
-            .filter(|(_, s)| s.n > 0)
+            .filter(|(_, s)| s.n > 0 || s.overall_rating.is_some())
             .map(|(p, s)| PlatformRow {
                 platform: p.clone(),
                 new: s.n,
                 mean_rating: s.mean_rating,
+                share_answered: s.share_answered,
+                overall_rating: s.overall_rating,
+                overall_change: s.overall_change,
+                total_reviews: s.total_reviews,
+                coverage: s.coverage,
             })
             .collect(),
         worst: worst.into_iter().map(review_quote).collect(),

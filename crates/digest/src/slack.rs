@@ -253,16 +253,7 @@ pub fn render_slack(d: &Digest) -> SlackMessage {
         let platforms: Vec<String> = r
             .by_platform
             .iter()
-            .map(|p| {
-                format!(
-                    "{}: {} new{}",
-                    slack_cut(&p.platform, NAME_CHARS),
-                    p.new,
-                    p.mean_rating
-                        .map(|m| format!(", mean {}/5", format::one_decimal(m)))
-                        .unwrap_or_default()
-                )
-            })
+            .map(|p| format!("{}: {}", slack_cut(&p.platform, NAME_CHARS), p.detail()))
             .collect();
         blocks.push(section(lines_within(&summary, &platforms, MAX_TEXT)));
         if !r.worst.is_empty() {

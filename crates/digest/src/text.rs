@@ -118,12 +118,9 @@ pub fn render_text(d: &Digest) -> String {
         for p in &r.by_platform {
             let _ = writeln!(
                 w,
-                "    {}: {} new{}",
+                "    {}: {}",
                 plain_cut(&p.platform, NAME_CHARS),
-                p.new,
-                p.mean_rating
-                    .map(|m| format!(", mean {}/5", format::one_decimal(m)))
-                    .unwrap_or_default()
+                p.detail()
             );
         }
         if !r.worst.is_empty() {

@@ -86,8 +86,8 @@ pub use insights::{
     headline_value, judge, ses_forecast,
 };
 pub use public::{
-    ComplaintsKpi, NEGATIVE_REVIEW, PlatformReviews, ReviewQuote, ReviewStats, ReviewsKpi,
-    SocialKpi, UNANSWERED_NEGATIVE, WORST_REVIEWS,
+    ComplaintsKpi, NEGATIVE_REVIEW, PlatformReviews, REPLY_OVERDUE_HOURS, ReviewQuote, ReviewStats,
+    ReviewsKpi, SocialKpi, UNANSWERED_NEGATIVE, WORST_REVIEWS,
 };
 pub use reconcile::{
     Agreement, KpiReconcile, Reason, ReasonTickets, ReconcileInput, ReconcileReport, Side,

@@ -125,7 +125,13 @@ pub struct ReviewsKpi {
     pub unanswered_negative: Vec<ReviewQuote>,
     #[serde(default)]
     pub unanswered_negative_count: u64,
+    /// Of those, the ones created at least [`REPLY_OVERDUE_HOURS`] before the period's end.
+    #[serde(default)]
+    pub unanswered_negative_overdue: u64,
 }
+
+/// How long a negative review may wait for a reply before the digest calls it overdue.
+pub const REPLY_OVERDUE_HOURS: i64 = 48;
 
 /// How many unanswered negative reviews [`ReviewsKpi::unanswered_negative`] lists.
 pub const UNANSWERED_NEGATIVE: usize = 20;
@@ -394,6 +400,10 @@ pub(crate) fn reviews(
         worst: worst.into_iter().map(quote).collect(),
         unanswered: reviews.iter().filter(|r| !answered(r)).count() as u64,
         unanswered_negative_count: negative.len() as u64,
+        unanswered_negative_overdue: negative
+            .iter()
+            .filter(|r| r.created_at + chrono::Duration::hours(REPLY_OVERDUE_HOURS) <= period.end)
+            .count() as u64,
         unanswered_negative: negative
             .into_iter()
             .take(UNANSWERED_NEGATIVE)

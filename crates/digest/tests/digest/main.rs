@@ -8,6 +8,7 @@ mod judge;
 mod log;
 mod once;
 mod render;
+mod reviews;
 mod slack_webhook;
 mod smtp;
 #[path = "../common/smtp_server.rs"]

@@ -38,6 +38,8 @@ fn input() -> ReportInput {
                 "2026-11-10T09:00:00Z",
             ),
             review("trustpilot", "t2", 1.0, "2026-11-11T08:00:00Z"),
+            // Negative and unanswered, but only 40 h before the end: not yet overdue.
+            review("trustpilot", "t4", 2.0, "2026-11-14T08:00:00Z"),
             // Yelp's excerpts: a sample, never answered as far as the API tells.
             review("yelp", "y1", 1.0, "2026-11-12T08:00:00Z"),
             review("yelp", "y2", 2.0, "2026-11-12T09:00:00Z"),
@@ -128,16 +130,19 @@ fn overall_rating_at_the_end_its_change_and_the_coverage() {
 fn a_sampled_platform_stays_out_of_the_totals_but_its_complaints_count() {
     let r = run(&w46(), &team(false), input());
     let k = &r.kpis.reviews;
-    // Over Trustpilot only: t1 (5★, answered after 1 h) and t2 (1★, unanswered).
-    assert_eq!((k.all.n, k.all.mean_rating), (2, Some(3.0)));
-    assert_eq!(k.all.share_answered, Some(0.5));
+    // Over Trustpilot only: t1 (5★, answered after 1 h), t2 (1★) and t4 (2★) unanswered:
+    // mean (5 + 1 + 2) / 3 = 2.666667, 1 of 3 answered.
+    assert_eq!((k.all.n, k.all.mean_rating), (3, Some(2.666667)));
+    assert_eq!(k.all.share_answered, Some(1.0 / 3.0));
     assert_eq!(k.all.median_reply_seconds, Some(3600.0));
-    assert_eq!(k.unanswered, 1);
-    assert_eq!(k.unanswered_negative_count, 1);
+    assert_eq!(k.unanswered, 2);
+    assert_eq!(k.unanswered_negative_count, 2);
     assert_eq!(k.unanswered_negative[0].external_id, "t2");
+    // t2 (11-11 08:00) has waited more than 48 h by the period's end (11-16 00:00).
+    assert_eq!(k.unanswered_negative_overdue, 1);
     assert!(k.worst.iter().all(|q| q.platform == "trustpilot"));
-    // Complaints: t2, y1 and y2 are all ≤ 2 stars.
-    assert_eq!(r.kpis.complaints.reviews, 3);
+    // Complaints: t2, t4, y1 and y2 are all ≤ 2 stars.
+    assert_eq!(r.kpis.complaints.reviews, 4);
 }
 
 #[test]
