@@ -6,6 +6,7 @@
 use crate::config::SourceSettings;
 use deskpulse_connector::registry::{ConnectorFactory, ConnectorKind};
 use deskpulse_connector::{Connector, KpiLimit, StreamSpec};
+use deskpulse_model::ReviewCoverage;
 
 /// A connector, or the key path and reason its settings are wrong.
 pub type BuildResult = Result<Box<dyn Connector>, (String, String)>;
@@ -95,11 +96,28 @@ fn key_path(source_key: &str, inner: &str) -> String {
     }
 }
 
-/// The `deskpulse connectors` listing: every kind, its settings keys and its streams.
+/// What a review connector can read, in a user's words.
+pub fn coverage_text(c: ReviewCoverage) -> &'static str {
+    match c {
+        ReviewCoverage::Full => "full history (every review, with the business's replies)",
+        ReviewCoverage::RecentWindow => {
+            "recent reviews only (history builds up from deskpulse's own syncs: sync at least weekly)"
+        }
+        ReviewCoverage::AggregateSample => {
+            "the platform's overall rating and review count, plus a small sample of reviews (no replies): its numbers are not computed from all reviews"
+        }
+    }
+}
+
+/// The `deskpulse connectors` listing: every kind, what it reads of reviews, its settings
+/// keys and its streams.
 pub fn describe() -> String {
     let mut out = String::new();
     for k in KINDS {
         out.push_str(&format!("{}\n  {}\n", k.kind, k.description));
+        if let Some(c) = k.factory.coverage() {
+            out.push_str(&format!("  reviews: {}\n", coverage_text(c)));
+        }
         out.push_str("  keys:    name, kind, sync_every, max_pages, max_body_mb");
         for key in (k.keys)() {
             out.push_str(", ");

@@ -291,18 +291,12 @@ fn overall_at(
         .collect()
 }
 
-/// Each platform's coverage by its newest snapshot before `before` (a platform no sync has
-/// described yet counts as `full`).
-fn coverage_by_platform(
-    snaps: &[RatingSnapshotInput],
-    before: DateTime<Utc>,
-) -> BTreeMap<&str, ReviewCoverage> {
+/// Each platform's coverage by its newest snapshot, whenever it was taken: coverage is what
+/// the connector can read, true of any period, so a report of a week before the first sync
+/// still knows Yelp gives a sample (a platform no sync has described counts as `full`).
+fn coverage_by_platform(snaps: &[RatingSnapshotInput]) -> BTreeMap<&str, ReviewCoverage> {
     let mut newest: BTreeMap<&str, (DateTime<Utc>, ReviewCoverage)> = BTreeMap::new();
-    for s in snaps
-        .iter()
-        .map(|s| &s.snapshot)
-        .filter(|s| s.observed_at < before)
-    {
+    for s in snaps.iter().map(|s| &s.snapshot) {
         let e = newest
             .entry(s.platform.as_str())
             .or_insert((s.observed_at, s.coverage));
@@ -318,7 +312,7 @@ pub(crate) fn reviews(
     all_reviews: &[&Review],
     snaps: &[RatingSnapshotInput],
 ) -> ReviewsKpi {
-    let coverage = coverage_by_platform(snaps, period.end);
+    let coverage = coverage_by_platform(snaps);
     let sampled =
         |r: &Review| coverage.get(r.platform.as_str()) == Some(&ReviewCoverage::AggregateSample);
     let mut by: BTreeMap<&str, Vec<&Review>> = BTreeMap::new();
@@ -377,7 +371,7 @@ pub(crate) fn reviews(
             )
         })
         .collect();
-    for (platform, (end, coverage)) in &at_end {
+    for (platform, (end, _)) in &at_end {
         let row = by_platform
             .entry((*platform).to_owned())
             .or_insert_with(|| PlatformReviews {
@@ -394,7 +388,9 @@ pub(crate) fn reviews(
         row.total_change = end.total.zip(start.and_then(|s| s.total)).map(|(e, s)| {
             i64::try_from(e).unwrap_or(i64::MAX) - i64::try_from(s).unwrap_or(i64::MAX)
         });
-        row.coverage = Some(*coverage);
+    }
+    for (platform, row) in &mut by_platform {
+        row.coverage = coverage.get(platform.as_str()).copied();
     }
     ReviewsKpi {
         worst: worst.into_iter().map(quote).collect(),

@@ -550,7 +550,7 @@ async fn load_source_facts(
         .collect::<Result<Vec<_>, _>>()?;
 
     // Snapshots of the period, and the last one before its start of each account (the
-    // overall rating's change is measured from it).
+    // overall rating's change is measured from it), and the newest of each.
     let mut qb = db.sql("SELECT * FROM rating_snapshots WHERE source IN ");
     source_list(&mut qb, sources);
     qb.push(" AND observed_at >= ")
@@ -564,6 +564,19 @@ async fn load_source_facts(
         );
     source_list(&mut qb, sources);
     qb.push(" AND observed_at < ").push_bind(Time(start)).push(
+        " GROUP BY source, platform, account) l \
+         ON s.source = l.source AND s.platform = l.platform \
+         AND s.account = l.account AND s.observed_at = l.last_at",
+    );
+    // And the newest of each account whenever it was taken: the coverage it states is the
+    // connector's, true of any period (metrics reads no figure from it after the end).
+    qb.push(
+        " UNION SELECT s.* FROM rating_snapshots s JOIN (\
+         SELECT source, platform, account, MAX(observed_at) AS last_at \
+         FROM rating_snapshots WHERE source IN ",
+    );
+    source_list(&mut qb, sources);
+    qb.push(
         " GROUP BY source, platform, account) l \
          ON s.source = l.source AND s.platform = l.platform \
          AND s.account = l.account AND s.observed_at = l.last_at",

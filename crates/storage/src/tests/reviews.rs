@@ -66,7 +66,9 @@ pub(super) async fn rating_snapshots_are_one_per_day_and_read_for_the_period(sto
     commit(&store, vec![snapshot(4.3, 14, at(3 * 24 + 1))], 3).await;
     commit(&store, vec![snapshot(4.4, 15, at(9 * 24 + 1))], 4).await;
     assert_eq!(store.counts().await.unwrap()["rating_snapshots"], 3);
-    // A period from day 1 to day 7: day 0's snapshot (the last before the start) and day 3's.
+    // A period from day 1 to day 7: day 0's snapshot (the last before the start), day 3's,
+    // and the newest (day 9: its coverage is the connector's; metrics takes no figure
+    // from after the end).
     let input = store
         .load_report_input(&[SRC.into()], at(24), at(7 * 24))
         .await
@@ -76,6 +78,6 @@ pub(super) async fn rating_snapshots_are_one_per_day_and_read_for_the_period(sto
         .iter()
         .map(|s| (s.snapshot.overall_rating.unwrap(), s.snapshot.total_reviews))
         .collect();
-    assert_eq!(got, vec![(4.1, Some(11)), (4.3, Some(14))]);
+    assert_eq!(got, vec![(4.1, Some(11)), (4.3, Some(14)), (4.4, Some(15))]);
     assert_eq!(input.rating_snapshots[0].source, SRC);
 }
