@@ -1,0 +1,186 @@
+//! A small hand-built Trustpilot business unit, synced through the whole pipeline
+//! (`sync_stream` → `Store` → report), on SQLite and, when `DESKPULSE_TEST_POSTGRES_URL` is
+//! set, Postgres. Every expected value is computed by hand below.
+//!
+//! Period: ISO week 2026-W46 in UTC = [Mon 2026-11-09 00:00, Mon 2026-11-16 00:00). The
+//! connector's clock is pinned at Fri 11-13 12:00, so the snapshot falls inside the week.
+//!
+//! | review | stars | created              | company reply (first publication)         |
+//! |--------|-------|----------------------|-------------------------------------------|
+//! | g7     | 5     | Fri 11-13 09:00      | none                                      |
+//! | g6     | 1     | Thu 11-12 10:00      | Thu 11-12 12:00 (7 200 s)                 |
+//! | g5     | 4     | Wed 11-11 08:00 (naive `2026-11-11T08:00:00`) | Wed 11-11 09:00 (3 600 s), edited 11-13 |
+//! | g4     | 2     | Tue 11-10 15:00      | none; on the second sync: Wed 11-11 15:00 (86 400 s) |
+//! | g3     | 3     | Mon 11-09 00:00      | Tue 11-10 00:00 (86 400 s)                |
+//! | g2     | 1     | Sun 11-08 23:59:59 (the week before) | Mon 11-09 10:00           |
+//! | g1     | 5     | Mon 11-02 10:00 (the week before)    | none                      |
+//!
+//! Business unit: the documented fixture, `score.stars` 4.5, `numberOfReviews.total` 1843.
+//! Pages of three, newest first: [g7 g6 g5] [g4 g3 g2] [g1].
+
+use crate::common::*;
+use deskpulse_connector::{Connector, ConnectorFactory as _, NoProgress, SyncOptions, sync_stream};
+use deskpulse_connector_trustpilot::{Trustpilot, TrustpilotConnector, TrustpilotSettings};
+use deskpulse_model::ReviewCoverage;
+use deskpulse_storage::Store;
+use deskpulse_storage::testing::{TestDb, period_report};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// The reviews, newest first; `g4_answered` adds g4's late reply.
+fn account(g4_answered: bool) -> Vec<Vec<Value>> {
+    let mut g5 = review(
+        "g5",
+        4,
+        "2026-11-11T08:00:00",
+        Some(("Glad to hear", "2026-11-11T09:00:00Z")),
+    );
+    g5["companyReply"]["updatedAt"] = json!("2026-11-13T08:00:00Z");
+    let g4_reply = g4_answered.then_some(("We are on it", "2026-11-11T15:00:00Z"));
+    vec![
+        vec![
+            review("g7", 5, "2026-11-13T09:00:00Z", None),
+            review(
+                "g6",
+                1,
+                "2026-11-12T10:00:00Z",
+                Some(("Sorry!", "2026-11-12T12:00:00Z")),
+            ),
+            g5,
+        ],
+        vec![
+            review("g4", 2, "2026-11-10T15:00:00Z", g4_reply),
+            review(
+                "g3",
+                3,
+                "2026-11-09T00:00:00Z",
+                Some(("Thanks", "2026-11-10T00:00:00Z")),
+            ),
+            review(
+                "g2",
+                1,
+                "2026-11-08T23:59:59Z",
+                Some(("Sorry", "2026-11-09T10:00:00Z")),
+            ),
+        ],
+        vec![review("g1", 5, "2026-11-02T10:00:00Z", None)],
+    ]
+}
+
+async fn serve(server: &MockServer, g4_answered: bool) {
+    server.reset().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/business-units/{BU}")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(fixture("constructed_business_unit.json")),
+        )
+        .mount(server)
+        .await;
+    mount_public(server, 3, account(g4_answered)).await;
+}
+
+fn connector(server: &MockServer) -> TrustpilotConnector {
+    connector_with(TrustpilotSettings {
+        page_size: Some(3),
+        ..settings(server)
+    })
+}
+
+async fn sync_all(c: &TrustpilotConnector, store: &Store) {
+    for spec in c.streams() {
+        sync_stream(
+            c,
+            "src",
+            spec.name,
+            store,
+            &SyncOptions::default(),
+            &NoProgress,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", spec.name));
+    }
+}
+
+async fn golden(db: TestDb) {
+    let server = MockServer::start().await;
+    serve(&server, false).await;
+    let c = connector(&server);
+    let store = db.open().await;
+    sync_all(&c, &store).await;
+
+    let r = period_report(&store, "src", "2026-W46", Trustpilot::LIMITS).await;
+    let k = &r.kpis.reviews;
+    // New in the week: g7, g6, g5, g4, g3 = 5 (g2 is one second before Monday, g1 a week
+    // before).
+    assert_eq!(k.all.n, 5);
+    // Mean: (5 + 1 + 4 + 2 + 3) / 5 = 15 / 5 = 3.
+    assert_eq!(k.all.mean_rating, Some(3.0));
+    // One review of each star.
+    let one_each: std::collections::BTreeMap<String, u64> =
+        (1..=5).map(|s| (s.to_string(), 1)).collect();
+    assert_eq!(k.all.distribution, one_each);
+    // Negative (≤ 2): g6, g4 = 2 / 5.
+    assert_eq!(k.all.share_negative, Some(0.4));
+    // Answered: g6, g5, g3 = 3 / 5.
+    assert_eq!(k.all.share_answered, Some(0.6));
+    // Reply times (first publication): g5 3 600, g6 7 200, g3 86 400 → median 7 200 (g5's
+    // edit on 11-13 is not its reply time).
+    assert_eq!(k.all.median_reply_seconds, Some(7200.0));
+    // Unanswered negative: g4.
+    assert_eq!(k.unanswered_negative_count, 1);
+    let tp = &k.by_platform["trustpilot"];
+    assert_eq!(tp.n, 5);
+    assert_eq!(tp.mean_rating, Some(3.0));
+    assert_eq!(tp.share_answered, Some(0.6));
+    // The platform's own figures: the snapshot of Fri 11-13 12:00 (before the week's end).
+    assert_eq!(tp.overall_rating, Some(4.5));
+    assert_eq!(tp.total_reviews, Some(1843));
+    assert_eq!(tp.coverage, Some(ReviewCoverage::Full));
+    // No snapshot before the week: no change is made up.
+    assert_eq!(tp.overall_change, None);
+    // Complaints: the negative reviews of the week, g6 and g4 = 2 (no tickets).
+    assert_eq!(r.kpis.complaints.reviews, 2);
+    assert_eq!(r.kpis.complaints.value, 2);
+
+    // g4 gets its reply after the first sync. The next sync re-reads from the bookmark
+    // (g7, 11-13 09:00) − 30 days = 10-14 09:00: every page again, g4's reply is seen.
+    serve(&server, true).await;
+    sync_all(&c, &store).await;
+    let r = period_report(&store, "src", "2026-W46", Trustpilot::LIMITS).await;
+    let k = &r.kpis.reviews;
+    assert_eq!(k.all.n, 5, "re-reads are upserts: nothing counts twice");
+    // Answered: g6, g5, g4, g3 = 4 / 5.
+    assert_eq!(k.all.share_answered, Some(0.8));
+    // Reply times sorted: 3 600, 7 200, 86 400 (g4), 86 400 (g3); R-7 median = (7 200 +
+    // 86 400) / 2 = 46 800.
+    assert_eq!(k.all.median_reply_seconds, Some(46800.0));
+    assert_eq!(k.unanswered_negative_count, 0);
+    assert_eq!(r.kpis.complaints.reviews, 2);
+    assert_eq!(k.by_platform["trustpilot"].total_reviews, Some(1843));
+
+    // Nothing changed since: a third sync stores exactly the same.
+    let before = store.dump().await.unwrap();
+    sync_all(&c, &store).await;
+    assert_eq!(
+        store.dump().await.unwrap(),
+        before,
+        "an incremental sync is idempotent"
+    );
+
+    store.close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn golden_week_on_sqlite() {
+    golden(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn golden_week_on_postgres() {
+    // `TestDb::postgres` says on stderr that it skips when the variable is unset.
+    if let Some(db) = TestDb::postgres().await {
+        golden(db).await;
+    }
+}
