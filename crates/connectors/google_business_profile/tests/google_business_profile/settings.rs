@@ -1,0 +1,189 @@
+//! Settings: every error names the key to fix, the accepted spellings of the ids (bare,
+//! `accounts/…`, `locations/…`, the full resource name) reach the request path, unknown keys
+//! are refused, secrets never show in `Debug`, and the kind's declaration is well formed.
+
+use crate::common::*;
+use deskpulse_connector::registry::{ConnectorKind, check_kind};
+use deskpulse_connector::testkit::{read_ok, settings_error};
+use deskpulse_connector_google_business_profile::{
+    GoogleBusinessProfile, GoogleBusinessProfileConnector, GoogleBusinessProfileSettings,
+    settings_keys,
+};
+use serde_json::{Value, json};
+use wiremock::Mock;
+use wiremock::MockServer;
+use wiremock::matchers::{method, path};
+
+/// The settings of the docs' example, as the CLI hands them over (JSON).
+fn complete() -> Value {
+    json!({
+        "account_id": ACCOUNT, "location_id": LOCATION, "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET, "refresh_token": REFRESH_TOKEN,
+    })
+}
+
+fn with(changes: Value) -> GoogleBusinessProfileSettings {
+    let mut v = complete();
+    for (k, x) in changes.as_object().unwrap() {
+        if x.is_null() {
+            v.as_object_mut().unwrap().remove(k);
+        } else {
+            v[k] = x.clone();
+        }
+    }
+    serde_json::from_value(v).unwrap()
+}
+
+#[test]
+fn the_kind_is_well_declared() {
+    assert_eq!(check_kind(&GoogleBusinessProfile), Vec::<String>::new());
+    assert_eq!(GoogleBusinessProfile.probe_stream(), "reviews");
+    assert_eq!(
+        settings_keys(),
+        [
+            "account_id",
+            "location_id",
+            "client_id",
+            "client_secret",
+            "refresh_token",
+            "token_url",
+            "base_url",
+            "page_size",
+            "start_date",
+            "requests_per_minute",
+            "rescan_days",
+        ]
+    );
+}
+
+#[test]
+fn the_example_settings_build() {
+    GoogleBusinessProfileConnector::new(with(json!({}))).unwrap();
+}
+
+#[test]
+fn every_error_names_the_key_to_fix() {
+    for (changes, key) in [
+        (json!({"account_id": null}), "account_id"),
+        (json!({"account_id": "  "}), "account_id"),
+        (json!({"location_id": null}), "location_id"),
+        (json!({"client_id": null}), "client_id"),
+        (json!({"client_secret": null}), "client_secret"),
+        (json!({"client_secret": ""}), "client_secret"),
+        (json!({"refresh_token": null}), "refresh_token"),
+        (json!({"page_size": 0}), "page_size"),
+        (json!({"page_size": 51}), "page_size"),
+        (json!({"rescan_days": 3651}), "rescan_days"),
+        (
+            json!({"base_url": "ftp://mybusiness.googleapis.com"}),
+            "base_url",
+        ),
+        (
+            json!({"base_url": "https://mybusiness.googleapis.com?key=1"}),
+            "base_url",
+        ),
+        (json!({"token_url": "not a url"}), "token_url"),
+        // An id that could change the request's path, or another resource's name.
+        (json!({"location_id": "../../admin"}), "location_id"),
+        (json!({"location_id": "locations/"}), "location_id"),
+        (
+            json!({"account_id": "accounts/1/locations/2"}),
+            "account_id",
+        ),
+        (json!({"account_id": "1 2"}), "account_id"),
+        // A full resource name whose account is not `account_id`.
+        (
+            json!({"location_id": "accounts/999/locations/4471862208765432109"}),
+            "location_id",
+        ),
+    ] {
+        let msg = settings_error(GoogleBusinessProfileConnector::new(with(changes.clone())));
+        assert!(msg.contains(&format!("`{key}`")), "{changes}: {msg}");
+    }
+}
+
+#[test]
+fn unknown_keys_and_bad_values_are_refused_by_name() {
+    let mut v = complete();
+    v["acount_id"] = json!("1");
+    let err = GoogleBusinessProfile.build(&v).err().unwrap();
+    assert!(err.detail.contains("acount_id"), "{err:?}");
+    let mut v = complete();
+    v["start_date"] = json!("yesterday");
+    let err = GoogleBusinessProfile.build(&v).err().unwrap();
+    assert_eq!(err.key, "start_date", "{err:?}");
+}
+
+#[test]
+fn secrets_never_show_in_debug() {
+    let s = with(json!({}));
+    let shown = format!("{s:?}");
+    assert!(
+        !shown.contains(CLIENT_SECRET) && !shown.contains(REFRESH_TOKEN),
+        "{shown}"
+    );
+    let c = GoogleBusinessProfileConnector::new(s).unwrap();
+    let shown = format!("{c:?}");
+    assert!(
+        !shown.contains(CLIENT_SECRET) && !shown.contains(REFRESH_TOKEN),
+        "{shown}"
+    );
+    assert_eq!(
+        GoogleBusinessProfile.secret_keys(),
+        ["client_secret", "refresh_token"]
+    );
+}
+
+/// Each accepted spelling of the ids reads the same list.
+#[tokio::test]
+async fn pasted_resource_names_are_accepted() {
+    for (account, location) in [
+        (
+            Some("accounts/108345521976543210987"),
+            "locations/4471862208765432109",
+        ),
+        (Some(ACCOUNT), " 4471862208765432109 "),
+        (
+            None,
+            "accounts/108345521976543210987/locations/4471862208765432109",
+        ),
+        (
+            Some(ACCOUNT),
+            "accounts/108345521976543210987/locations/4471862208765432109",
+        ),
+    ] {
+        let server = MockServer::start().await;
+        mount_token(&server).await;
+        Mock::given(method("GET"))
+            .and(path(REVIEWS))
+            .respond_with(ok(json!({})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let s = GoogleBusinessProfileSettings {
+            account_id: account.map(str::to_owned),
+            location_id: Some(location.into()),
+            ..settings(&server)
+        };
+        read_ok(&connector_with(s), "reviews", None).await;
+    }
+}
+
+/// `page_size` is what `pageSize` asks for.
+#[tokio::test]
+async fn page_size_is_sent() {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    Mock::given(method("GET"))
+        .and(path(REVIEWS))
+        .and(wiremock::matchers::query_param("pageSize", "7"))
+        .respond_with(ok(json!({})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let s = GoogleBusinessProfileSettings {
+        page_size: Some(7),
+        ..settings(&server)
+    };
+    read_ok(&connector_with(s), "reviews", None).await;
+}
