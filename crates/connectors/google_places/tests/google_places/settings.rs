@@ -1,0 +1,164 @@
+//! Settings: what a `[[sources]]` entry may say, the kind's declaration, and errors that
+//! name the key to fix.
+
+use crate::common::*;
+use deskpulse_connector::registry::check_kind;
+use deskpulse_connector::testkit::settings_error;
+use deskpulse_connector::{ConnectorFactory, ConnectorKind, HttpConnector as _, Secret};
+use deskpulse_connector_google_places::{
+    Api, GooglePlaces, GooglePlacesConnector, GooglePlacesSettings, settings_keys,
+};
+use deskpulse_model::ReviewCoverage;
+use serde_json::json;
+
+fn valid() -> GooglePlacesSettings {
+    GooglePlacesSettings {
+        place_id: Some(SYDNEY.into()),
+        api_key: Some(Secret::new(API_KEY)),
+        ..GooglePlacesSettings::default()
+    }
+}
+
+fn err_of(s: GooglePlacesSettings) -> String {
+    settings_error(GooglePlacesConnector::new(s))
+}
+
+#[test]
+fn the_kind_is_well_declared() {
+    assert_eq!(check_kind(&GooglePlaces), Vec::<String>::new());
+    assert_eq!(GooglePlaces::KIND, "google_places");
+    assert_eq!(
+        GooglePlaces::COVERAGE,
+        Some(ReviewCoverage::AggregateSample)
+    );
+    assert_eq!(
+        GooglePlaces.coverage(),
+        Some(ReviewCoverage::AggregateSample)
+    );
+    let streams: Vec<&str> = GooglePlaces::STREAMS.iter().map(|s| s.name).collect();
+    assert_eq!(streams, ["place"]);
+    assert_eq!(GooglePlaces.probe_stream(), "place");
+    assert!(GooglePlaces::LIMITS.is_empty());
+}
+
+#[test]
+fn every_key_deserializes_and_only_api_key_is_secret() {
+    let all = json!({
+        "place_id": SYDNEY, "api_key": "k", "api": "legacy",
+        "base_url": "http://127.0.0.1:1", "language": "en", "requests_per_minute": 10
+    });
+    let mut given: Vec<&str> = all
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut known = settings_keys().to_vec();
+    given.sort_unstable();
+    known.sort_unstable();
+    assert_eq!(given, known);
+    let s: GooglePlacesSettings = serde_json::from_value(all).unwrap();
+    assert_eq!(s.requests_per_minute, 10);
+    assert_eq!(GooglePlaces.secret_keys(), vec!["api_key"]);
+    let shown = format!("{:?}", valid());
+    assert!(!shown.contains(API_KEY), "{shown}");
+    assert!(shown.contains("[REDACTED]"), "{shown}");
+}
+
+#[test]
+fn unknown_keys_are_refused() {
+    let bad = GooglePlaces.build(&json!({"place_id": SYDNEY, "api_key": "k", "apikey": "x"}));
+    let err = bad.err().expect("an unknown key is an error");
+    assert!(err.detail.contains("apikey"), "{err:?}");
+}
+
+#[test]
+fn defaults_follow_the_api() {
+    let new = GooglePlacesConnector::new(valid()).unwrap();
+    assert_eq!(new.api(), Api::New);
+    assert_eq!(new.base_url().as_str(), "https://places.googleapis.com/");
+    let legacy = GooglePlacesConnector::new(GooglePlacesSettings {
+        api: Some("Legacy".into()),
+        ..valid()
+    })
+    .unwrap();
+    assert_eq!(legacy.api(), Api::Legacy);
+    assert_eq!(legacy.base_url().as_str(), "https://maps.googleapis.com/");
+    assert_eq!(GooglePlacesSettings::default().requests_per_minute, 60);
+}
+
+#[test]
+fn each_bad_setting_names_its_key() {
+    let cases: Vec<(GooglePlacesSettings, &str)> = vec![
+        (
+            GooglePlacesSettings {
+                place_id: None,
+                ..valid()
+            },
+            "`place_id` is not set",
+        ),
+        (
+            GooglePlacesSettings {
+                place_id: Some("  ".into()),
+                ..valid()
+            },
+            "`place_id` is not set",
+        ),
+        (
+            GooglePlacesSettings {
+                place_id: Some("https://maps.google.com/?cid=1".into()),
+                ..valid()
+            },
+            "`place_id` must be a Place ID",
+        ),
+        (
+            GooglePlacesSettings {
+                api_key: None,
+                ..valid()
+            },
+            "`api_key` is not set",
+        ),
+        (
+            GooglePlacesSettings {
+                api_key: Some(Secret::new(" ")),
+                ..valid()
+            },
+            "`api_key` is not set",
+        ),
+        (
+            GooglePlacesSettings {
+                api: Some("v2".into()),
+                ..valid()
+            },
+            "`api` must be \"new\"",
+        ),
+        (
+            GooglePlacesSettings {
+                base_url: Some("ftp://h".into()),
+                ..valid()
+            },
+            "`base_url`",
+        ),
+        (
+            GooglePlacesSettings {
+                language: Some("en US".into()),
+                ..valid()
+            },
+            "`language` must be",
+        ),
+    ];
+    for (s, says) in cases {
+        let err = err_of(s);
+        assert!(err.contains(says), "{err} (wanted {says})");
+        assert!(!err.contains(API_KEY), "{err}");
+    }
+}
+
+#[test]
+fn a_settings_error_is_reported_under_its_key() {
+    let err = GooglePlaces
+        .build(&json!({"api_key": "k", "place_id": "a/b"}))
+        .err()
+        .expect("a bad place_id");
+    assert_eq!(err.key, "place_id");
+}
