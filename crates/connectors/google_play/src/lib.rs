@@ -11,15 +11,18 @@
 //! **Coverage and limits** (developers.google.com/android-publisher/reply-to-reviews and the
 //! `reviews.list` reference):
 //! - Only *recent* reviews are listed: "only reviews from last week will be returned" (v2
-//!   reference; v3 says "all recent reviews"). History is what our own syncs kept: **run a
-//!   sync at least weekly** (daily is safer), or reviews are lost for good.
+//!   reference; v3 says "all recent reviews"). History is what our own syncs kept: **sync at
+//!   least weekly** (the `deskpulse run` daemon's schedule, or cron; daily is safer), or
+//!   reviews older than the window are lost for good.
 //! - Only reviews **with a text**, of **production** versions: a star rating without a
 //!   comment is not in the API, so counts and means are over written reviews only.
 //! - No overall rating or rating count (Play Console's report exports have them; not read).
 //! - **No creation time.** `created_at` is the user comment's `lastModified`: a user who
 //!   edits a review moves it (into a later period, too).
 //! - **Reply time is the reply's last edit**: `replied_at` is the developer comment's
-//!   `lastModified`, so an edited reply reads as answered later than it first was.
+//!   `lastModified`. Storage keeps the earliest reply time any sync saw, so a reply edited
+//!   after a sync keeps its first time; one written and edited between two syncs reads as
+//!   answered at the edit.
 //! - Author names are not kept (`author_name` is `None`); `title` is `None`: where a user
 //!   wrote a title, Google gives it in `text` before a tab, kept as given.
 //! - Quota: 200 GET requests an hour per app (`requests_per_hour`), spent evenly.
@@ -34,6 +37,10 @@
 //!
 //! **Checkpoints.** Inside a pass, the next page's token; at its end, `{}`. The API has no
 //! time filter, so every sync reads the whole window again and storage upserts by review id.
+//! A stored token the API refuses (expired) restarts the window from its first page. A first
+//! page answered `{}` is an empty window (Google leaves empty lists out); any other page
+//! without `reviews` is `Malformed`, as is a review without an id, a user comment, a time or
+//! a `starRating` of 1 to 5 (named by its id: never a made-up rating).
 //!
 //! A source of this kind in `deskpulse.toml`:
 //!

@@ -86,6 +86,81 @@ async fn sync(c: &GooglePlayConnector, store: &deskpulse_storage::Store) {
     .unwrap_or_else(|e| panic!("reviews: {e}"));
 }
 
+/// The API has no creation time and gives only a reply's last edit. A later sync sees two
+/// edits: c's author rewrote it on Mon 11-16 10:00 (and got a reply at 11:00), d's reply was
+/// edited on Sat 11-14 09:00.
+async fn edits(server: &MockServer, c: &GooglePlayConnector, store: &deskpulse_storage::Store) {
+    server.reset().await;
+    mount_token(server).await;
+    let d = |s: &str| format!("2026-11-{s}:00Z");
+    let edited = page(
+        vec![
+            review(
+                "gp:c",
+                2,
+                "Slow sync, still",
+                &d("16T10:00"),
+                Some(("Looking into it", &d("16T11:00"))),
+            ),
+            review("gp:f", 5, "Love it", &d("14T10:00"), None),
+            review(
+                "gp:d",
+                4,
+                "Good, one bug",
+                &d("13T15:00"),
+                Some(("Fixed in 5.5 (edited)", &d("14T09:00"))),
+            ),
+            review(
+                "gp:b",
+                1,
+                "\tLost my data",
+                &d("10T08:00"),
+                Some(("We restored it", &d("11T08:00"))),
+            ),
+            review(
+                "gp:a",
+                5,
+                "Great",
+                &d("09T10:00"),
+                Some(("Thanks!", &d("09T12:00"))),
+            ),
+        ],
+        None,
+    );
+    mount_page(server, None, edited).await;
+    sync(c, store).await;
+
+    let r = period_report(store, "src", "2026-W46", GooglePlay::LIMITS).await;
+    let rv = &r.kpis.reviews;
+    // c's edit moved its `created_at` out of the week: a, b, d, f = 4, mean (5 + 1 + 4 + 5)
+    // / 4 = 3.75, negative b = 1 / 4 = 0.25, answered a, b, d = 3 / 4 = 0.75.
+    assert_eq!(rv.all.n, 4);
+    assert_eq!(rv.all.mean_rating, Some(3.75));
+    assert_eq!(rv.all.share_negative, Some(0.25));
+    assert_eq!(rv.all.share_answered, Some(0.75));
+    // d's edited reply (Sat 09:00) keeps the earliest time a sync saw (Fri 15:30): reply
+    // times stay [1 800, 7 200, 86 400] s, median 7 200 s; its text is the edited one.
+    assert_eq!(rv.all.median_reply_seconds, Some(7200.0));
+    assert_eq!(r.kpis.complaints.reviews, 1);
+    let stored = store.dump().await.unwrap();
+    assert!(
+        stored.iter().any(|l| l.contains("Fixed in 5.5 (edited)")),
+        "{stored:#?}"
+    );
+
+    // Next week: c alone, created Mon 10:00, answered 11:00 → 3 600 s.
+    let r = period_report(store, "src", "2026-W47", GooglePlay::LIMITS).await;
+    let rv = &r.kpis.reviews;
+    assert_eq!(rv.all.n, 1);
+    assert_eq!(rv.all.mean_rating, Some(2.0));
+    assert_eq!(rv.all.median_reply_seconds, Some(3600.0));
+    assert_eq!(r.kpis.complaints.reviews, 1);
+    assert_eq!(
+        rv.by_platform["google_play"].coverage,
+        Some(ReviewCoverage::RecentWindow)
+    );
+}
+
 async fn golden(db: TestDb) {
     let server = account().await;
     let c = connector(&server);
@@ -146,6 +221,7 @@ async fn golden(db: TestDb) {
     assert_eq!(r.kpis.complaints.tickets, 0);
     assert_eq!(r.kpis.complaints.value, 2);
 
+    edits(&server, &c, &store).await;
     store.close().await;
     db.cleanup().await;
 }

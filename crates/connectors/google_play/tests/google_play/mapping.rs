@@ -353,3 +353,34 @@ async fn a_resumed_pass_reads_on_from_its_token_without_a_snapshot() {
     let keys: Vec<String> = records(&batches).iter().map(Record::key).collect();
     assert_eq!(keys, vec!["review:google_play/r2".to_owned()]);
 }
+
+#[tokio::test]
+async fn base_url_with_a_path_prefix_is_honoured_for_every_page() {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    let prefixed = format!("/proxy{REVIEWS}");
+    Mock::given(method("GET"))
+        .and(path(prefixed.as_str()))
+        .and(wiremock::matchers::query_param_is_missing("token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page(
+            vec![review("r1", 5, "a", "2026-11-10T10:00:00Z", None)],
+            Some("p2"),
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(prefixed.as_str()))
+        .and(query_param("token", "p2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page(
+            vec![review("r2", 4, "b", "2026-11-09T10:00:00Z", None)],
+            None,
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut s = settings(&server.uri());
+    s.base_url = Some(format!("{}/proxy/", server.uri()));
+    let batches = read_ok(&build(s), "reviews", None).await;
+    assert_eq!(reviews_of(&batches).len(), 2);
+}

@@ -165,6 +165,20 @@ fn the_kind_is_well_declared_with_its_coverage() {
 }
 
 #[test]
+fn the_hourly_quota_is_an_even_rate_budget() {
+    // 200 GET an hour per app: one request every 18 s, no burst; token requests apart.
+    let c = from_json(valid()).unwrap();
+    let b = c.http().budgets().budget("default").expect("a budget");
+    assert_eq!(
+        Some(b),
+        RateBudget::new(200, std::time::Duration::from_secs(3600), 1)
+    );
+    assert_eq!(b.interval(), std::time::Duration::from_secs(18));
+    let c = from_json(with("requests_per_hour", json!(0))).unwrap();
+    assert_eq!(c.http().budgets().budget("default"), None);
+}
+
+#[test]
 fn no_secret_shows_in_debug() {
     let c = from_json(valid()).unwrap();
     let shown = format!("{c:?}");
