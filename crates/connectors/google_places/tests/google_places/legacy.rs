@@ -3,7 +3,7 @@
 
 use crate::common::*;
 use deskpulse_connector::ConnectorError;
-use deskpulse_connector::testkit::{assert_malformed, captured_logs};
+use deskpulse_connector::testkit::{assert_malformed, captured_logs, checkpoints};
 use deskpulse_model::{RatingSnapshot, Review, ReviewCoverage};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
@@ -46,7 +46,14 @@ fn stored(id: &str, rating: f64, created: &str) -> Review {
 #[tokio::test]
 async fn the_recorded_quay_answer_is_a_snapshot_and_five_reviews() {
     let server = documented_server(QUAY, json(QUAY_DETAILS)).await;
-    let records = place_records(&connector(&server, "legacy", QUAY)).await;
+    let (batches, err) = read_place(&connector(&server, "legacy", QUAY)).await;
+    assert!(err.is_none(), "{err:?}");
+    // The checkpoint holds when the place was read: never the key of the query.
+    assert_eq!(
+        checkpoints(&batches),
+        vec![json!({"observed_at": "2026-11-12T08:00:00Z"})]
+    );
+    let records: Vec<_> = batches.into_iter().flat_map(|b| b.records).collect();
     // `result.rating` 4.1, `result.user_ratings_total` 273.
     assert_eq!(
         snapshot(&records),

@@ -2,8 +2,8 @@
 //! the documented Place resource, field by field, and each way an answer can be wrong.
 
 use crate::common::*;
-use deskpulse_connector::ConnectorError;
-use deskpulse_connector::testkit::{assert_malformed, checkpoints};
+use deskpulse_connector::testkit::{assert_malformed, checkpoints, read};
+use deskpulse_connector::{Checkpoint, ConnectorError};
 use deskpulse_model::{RatingSnapshot, Review, ReviewCoverage};
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
@@ -318,4 +318,26 @@ async fn a_refused_key_is_unauthorized() {
         let err = place_error(&connector(&server, "new", SYDNEY)).await;
         assert!(err.is_unauthorized(), "{err:?}");
     }
+}
+
+#[tokio::test]
+async fn every_sync_reads_the_place_again_and_a_foreign_checkpoint_is_refused() {
+    let server = MockServer::start().await;
+    Mock::given(path(PLACE_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json(NEW_PLACE)))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let c = connector(&server, "new", SYDNEY);
+    let first = place_records(&c).await;
+    let cp = Checkpoint::new(json!({"observed_at": "2026-11-11T08:00:00Z"}));
+    let (again, err) = read(&c, "place", Some(cp)).await;
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(again[0].records, first, "the same place, read again");
+    let (none, err) = read(&c, "place", Some(Checkpoint::new(json!({"cursor": "c1"})))).await;
+    assert!(none.is_empty());
+    let text = err
+        .expect("a checkpoint this connector never writes")
+        .to_string();
+    assert!(text.contains("--full"), "{text}");
 }
