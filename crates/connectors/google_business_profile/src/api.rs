@@ -15,7 +15,7 @@ pub(crate) const PLATFORM: &str = "google_business_profile";
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ReviewsPage {
     /// Google omits an empty list from its JSON (proto3), so an absent `reviews` is read as
-    /// none: see [`ReviewsPage::check`] for when that is believed.
+    /// none: see [`ReviewsPage::take_reviews`] for when that is believed.
     #[serde(default)]
     pub reviews: Option<Vec<ApiReview>>,
     /// "The average star rating of all reviews for this location on a scale of 1 to 5."

@@ -82,6 +82,11 @@ async fn a_401_refreshes_the_token_once_and_the_logs_carry_no_credential() {
     let c = connector(&server);
     read_ok(&c, "reviews", None).await;
     let text = logs.text().unwrap();
+    // The capture sees the token flow (so the absence below means something).
+    assert!(
+        text.contains("fetching an access token"),
+        "no token log line captured"
+    );
     for credential in [REFRESH_TOKEN, CLIENT_SECRET, ACCESS_TOKEN, SECOND_TOKEN] {
         assert!(
             !text.contains(credential),

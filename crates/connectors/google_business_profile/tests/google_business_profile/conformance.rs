@@ -7,7 +7,7 @@
 
 use crate::common::*;
 use deskpulse_connector::testkit::{Conformance, Fixtures, Target};
-use deskpulse_connector::{Clock, Secret};
+use deskpulse_connector::{Clock, HttpConnector as _, Secret};
 use deskpulse_connector_google_business_profile::{
     GoogleBusinessProfile, GoogleBusinessProfileConnector, GoogleBusinessProfileSettings,
     ReviewsCheckpoint,
@@ -94,10 +94,7 @@ fn connector_for(t: &Target) -> Box<dyn deskpulse_connector::Connector> {
         ..GoogleBusinessProfileSettings::default()
     };
     // The snapshot's `observed_at` is the clock's: pinned, so every run gives the same one.
-    t.connector(GoogleBusinessProfileConnector::new(s).map(|c| {
-        use deskpulse_connector::HttpConnector as _;
-        c.with_clock(Clock::fixed(now()))
-    }))
+    t.connector(GoogleBusinessProfileConnector::new(s).map(|c| c.with_clock(Clock::fixed(now()))))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
