@@ -25,7 +25,10 @@
 //!   answered at the edit.
 //! - Author names are not kept (`author_name` is `None`); `title` is `None`: where a user
 //!   wrote a title, Google gives it in `text` before a tab, kept as given.
-//! - Quota: 200 GET requests an hour per app (`requests_per_hour`), spent evenly.
+//! - With `translation_language` set, `text` is Google's translation (the untranslated
+//!   `originalText` is not kept).
+//! - Quota: 200 GET requests an hour per app (`requests_per_hour`), spent evenly (one
+//!   request every 18 s); a window of a few hundred reviews is a handful of pages.
 //!
 //! **Auth.** A service account's JSON key file (`service_account_path`, read when the
 //! connector is built): an RS256 JWT (`iss` = `client_email`, `scope` =
