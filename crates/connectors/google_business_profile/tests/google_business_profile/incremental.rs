@@ -253,3 +253,23 @@ async fn a_refused_page_token_restarts_the_pass() {
     let batches = read_ok(&connector(&server), "reviews", Some(from)).await;
     assert_eq!(review_ids(&records(&batches)), ["a", "b", "c"]);
 }
+
+/// A payload without `updateTime` (not what the reference shows, but nothing says it cannot
+/// happen) orders and bookmarks by `createTime`.
+#[tokio::test]
+async fn a_review_without_update_time_is_bookmarked_by_create_time() {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    let mut only = rv("a", "2026-11-12T00:00:00Z");
+    only.as_object_mut().unwrap().remove("updateTime");
+    list(None)
+        .respond_with(ok(page(vec![only], 4.0, 1, None)))
+        .mount(&server)
+        .await;
+    let batches = read_ok(&connector(&server), "reviews", None).await;
+    assert_eq!(review_ids(&records(&batches)), ["a"]);
+    assert_eq!(
+        checkpoints(&batches),
+        vec![json!({"bookmark": "2026-08-01T00:00:00Z"})]
+    );
+}
