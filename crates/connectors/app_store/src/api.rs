@@ -206,6 +206,10 @@ pub(crate) fn reviews(page: ReviewsPage) -> Result<Vec<Review>, String> {
         .into_iter()
         .map(|r| {
             let id = r.id;
+            // Storage keys reviews by id: a blank one would merge unrelated reviews.
+            if id.trim().is_empty() {
+                return Err(format!("a review has a blank `id` ({id:?})"));
+            }
             let attrs = r
                 .attributes
                 .ok_or_else(|| format!("review {id} has no `attributes`"))?;

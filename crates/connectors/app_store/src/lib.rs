@@ -49,6 +49,8 @@
 //! ```
 
 mod api;
+#[doc(hidden)]
+pub mod fuzzing;
 mod settings;
 mod stream;
 

@@ -29,7 +29,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// The stream's name.
 pub(crate) const STREAM: &str = "customer_reviews";
 
-/// Where `customer_reviews` stands; see the [module docs](self).
+/// Where `customer_reviews` stands: mid-pass `{"next", "from"?, "bookmark"}` (the next
+/// page, the pass's bound, the newest `createdDate` so far); after a pass `{"bookmark"}`
+/// (`{}` while no review was ever read; `{"from"}` when a pass with a bound read none).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReviewsCheckpoint {
     /// The next page of the pass: its path and query on `base_url`.

@@ -272,3 +272,60 @@ async fn requests_ask_for_the_newest_first_with_responses_and_the_page_size() {
     s.page_size = Some(50);
     read_ok(&connector_with(s, NOW), "customer_reviews", None).await;
 }
+
+#[tokio::test]
+async fn dates_with_fractions_or_a_colon_less_offset_read_as_utc() {
+    let server = one_page(json!({"data": [
+        review("f1", 3, "2024-07-01T10:00:00.250Z", None).0,
+        review("f2", 3, "2024-07-01T10:00:00-0700", None).0,
+    ]}))
+    .await;
+    let batches = read_ok(&connector(&server.uri()), "customer_reviews", None).await;
+    let times: Vec<_> = reviews_of(&batches).iter().map(|r| r.created_at).collect();
+    assert_eq!(
+        times,
+        [at("2024-07-01T10:00:00.250Z"), at("2024-07-01T17:00:00Z")]
+    );
+}
+
+#[tokio::test]
+async fn next_links_are_rebased_under_a_base_url_with_a_path_prefix() {
+    let server = MockServer::start().await;
+    let prefixed = format!("/asc{REVIEWS}");
+    let (r1, _) = review("p1", 5, "2024-07-02T10:00:00Z", None);
+    let (r2, _) = review("p2", 4, "2024-07-01T10:00:00Z", None);
+    Mock::given(method("GET"))
+        .and(path(prefixed.as_str()))
+        .and(query_param_is_missing("cursor"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page(
+            vec![(r1, None)],
+            Some("n2"),
+            2,
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // Apple's next link names its own host and no prefix: it is asked for under ours.
+    Mock::given(method("GET"))
+        .and(path(prefixed.as_str()))
+        .and(query_param("cursor", "n2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page(vec![(r2, None)], None, 2)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = connector(&format!("{}/asc", server.uri()));
+    let batches = read_ok(&c, "customer_reviews", None).await;
+    let ids: Vec<_> = reviews_of(&batches)
+        .into_iter()
+        .map(|r| r.external_id)
+        .collect();
+    assert_eq!(ids, ["p1", "p2"]);
+}
+
+#[tokio::test]
+async fn a_blank_review_id_is_malformed() {
+    let (r, _) = review(" ", 4, "2024-07-01T10:00:00Z", None);
+    let server = one_page(json!({"data": [r]})).await;
+    let (_, err) = read(&connector(&server.uri()), "customer_reviews", None).await;
+    assert_malformed(&err, REVIEWS, "a review has a blank `id`");
+}
