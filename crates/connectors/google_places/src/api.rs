@@ -16,9 +16,10 @@
 //! **What is stored, and why.** Google's Places policies: "you must not pre-fetch, index,
 //! store, or cache any Content except under the limited conditions stated in the terms.
 //! Note that the place ID, used to uniquely identify a place, is exempt from the caching
-//! restrictions." Our database keeps what a sync stores with no expiry, so the review texts,
-//! author names and links are **not read at all** (the payload types below do not name them):
-//! a `Review` carries only its id, its stars and its publication time — the facts the
+//! restrictions." Our database keeps what a sync stores with no expiry, so review texts,
+//! author names and links are **never stored**: the payload types below do not name texts or
+//! links, and a legacy review's author URL (or name) is read only to derive its id. A `Review`
+//! carries only its id, its stars and its publication time — the facts the
 //! period's review KPIs count — and the snapshot only the place's own rating and count (the
 //! aggregate the project's API notes call "the safer design"). The digest never quotes a
 //! sampled platform's reviews anyway (metrics leaves `aggregate_sample` platforms out of
@@ -204,10 +205,12 @@ impl LegacyPlace {
 
 /// The id of a legacy review, which has none of its own: `legacy-` and the first 32 hex
 /// digits of SHA-256 over `place_id`, the author (`author_url`, else `author_name`) and the
-/// publication `time`, each on its own line. The same review in a later answer gets the same
-/// id (one author reviews a place once; Google keeps the time of the review), and the id
-/// does not show who wrote it. A review whose author edits it gets a new `time`, so the edit
-/// counts as a new review — as Google itself dates it.
+/// publication `time` (unix seconds), each on its own line. The same review in a later
+/// answer gets the same id (Google lets an account review a place once, and the author URL
+/// and time do not change while the review does not), and the id does not show who wrote it.
+/// Limits: if Google changes a review's `time` (an edit) or the form of its author URLs
+/// (`plus.google.com/…` became `google.com/maps/contrib/…` once), the review gets a new id
+/// and is stored a second time, under its new date.
 pub fn legacy_review_id(place_id: &str, author: &str, time: i64) -> String {
     let digest = Sha256::digest(format!("{place_id}\n{author}\n{time}").as_bytes());
     format!("legacy-{}", &hex::encode(digest)[..32])
