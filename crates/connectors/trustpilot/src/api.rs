@@ -85,12 +85,17 @@ pub(crate) fn map_business_unit(
     bu: BusinessUnit,
     now: DateTime<Utc>,
 ) -> Result<Record, String> {
+    let total = bu.number_of_reviews.total;
     let stars = match bu.score.stars {
         None => None,
-        Some(s) if (0.0..=5.0).contains(&s) => Some(s),
+        // A business unit without reviews has no rating to show, whatever figure stands
+        // in its place: never a made-up zero.
+        Some(_) if total == Some(0) => None,
+        Some(s) if s == 0.0 => None,
+        Some(s) if (1.0..=5.0).contains(&s) => Some(s),
         Some(s) => {
             return Err(format!(
-                "business unit {account:?}: `score.stars` {s} is outside 0–5"
+                "business unit {account:?}: `score.stars` {s} is not 1 to 5"
             ));
         }
     };
@@ -98,7 +103,7 @@ pub(crate) fn map_business_unit(
         platform: PLATFORM.into(),
         account: account.into(),
         overall_rating: stars,
-        total_reviews: bu.number_of_reviews.total,
+        total_reviews: total,
         coverage: ReviewCoverage::Full,
         observed_at: now,
     }))

@@ -264,3 +264,92 @@ async fn an_unreadable_or_future_time_is_an_error_naming_the_review() {
         }
     }
 }
+
+/// The business unit `bu`, read as the `business_unit` stream.
+async fn read_business_unit(bu: serde_json::Value) -> Result<Vec<Record>, ConnectorError> {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/business-units/{BU}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(bu))
+        .mount(&server)
+        .await;
+    match read(&connector(&server), "business_unit", None).await {
+        (b, None) => Ok(records(&b)),
+        (_, Some(e)) => Err(e),
+    }
+}
+
+fn snapshot(records: &[Record]) -> (Option<f64>, Option<u64>) {
+    match records {
+        [Record::RatingSnapshot(s)] => (s.overall_rating, s.total_reviews),
+        other => panic!("expected one snapshot, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_business_unit_without_a_figure_gives_none_never_a_made_up_zero() {
+    let mut bu = fixture("constructed_business_unit.json");
+    bu["numberOfReviews"] = json!({"total": 0, "oneStar": 0});
+    bu["score"] = json!({"trustScore": 0, "stars": 0});
+    assert_eq!(
+        snapshot(&read_business_unit(bu).await.unwrap()),
+        (None, Some(0))
+    );
+    let bu = json!({"id": BU, "score": {}, "numberOfReviews": {}});
+    assert_eq!(
+        snapshot(&read_business_unit(bu).await.unwrap()),
+        (None, None)
+    );
+    // Stars outside 1–5, or no `score` at all: not the documented object.
+    for bu in [
+        json!({"id": BU, "score": {"stars": 7}, "numberOfReviews": {"total": 3}}),
+        json!({"id": BU, "numberOfReviews": {"total": 3}}),
+    ] {
+        assert!(
+            matches!(
+                read_business_unit(bu.clone()).await,
+                Err(ConnectorError::Malformed { .. })
+            ),
+            "{bu}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_rotated_refresh_token_is_used_for_the_next_refresh_of_the_run() {
+    let server = MockServer::start().await;
+    let rotated = "tp-Refresh-Rotated-2";
+    for (refresh, access, next) in [
+        (REFRESH, ACCESS, rotated),
+        (rotated, "tp-Access-Second", rotated),
+    ] {
+        Mock::given(method("POST"))
+            .and(path(TOKEN_PATH))
+            .and(body_string_contains(format!("refresh_token={refresh}")))
+            .respond_with(token_answer(access, next))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    // The first token is refused (revoked early): the SDK renews once, with the new
+    // refresh token.
+    Mock::given(method("GET"))
+        .and(path(private_reviews()))
+        .and(header("authorization", format!("Bearer {ACCESS}")))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(private_reviews()))
+        .and(header("authorization", "Bearer tp-Access-Second"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page(vec![review(
+            "r1",
+            5,
+            "2024-07-24T09:00:00Z",
+            None,
+        )])))
+        .mount(&server)
+        .await;
+    let got = records(&read_ok(&connector_with(private_settings(&server)), "reviews", None).await);
+    assert_eq!(ids(&got), ["r1"]);
+}

@@ -8,4 +8,5 @@ mod conformance;
 mod documented;
 mod golden;
 mod incremental;
+mod secrets;
 mod settings;
