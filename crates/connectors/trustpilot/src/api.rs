@@ -90,8 +90,7 @@ pub(crate) fn map_business_unit(
         None => None,
         // A business unit without reviews has no rating to show, whatever figure stands
         // in its place: never a made-up zero.
-        Some(_) if total == Some(0) => None,
-        Some(s) if s == 0.0 => None,
+        Some(s) if total == Some(0) || s == 0.0 => None,
         Some(s) if (1.0..=5.0).contains(&s) => Some(s),
         Some(s) => {
             return Err(format!(
