@@ -19,6 +19,7 @@ mod helpscout_fidelity;
 mod import;
 mod intercom_fidelity;
 mod reconcile;
+mod reviews;
 mod secrets;
 mod teams;
 mod zendesk_fidelity;
