@@ -310,10 +310,10 @@ impl PlatformRow {
     /// platform's mean is called the sample's, so it is never read as the business's rating.
     pub fn detail(&self) -> String {
         let sampled = self.coverage == Some(ReviewCoverage::AggregateSample);
-        let mut out = if sampled {
-            format!("{} in the sample", self.new)
-        } else {
-            format!("{} new", self.new)
+        let mut out = match (sampled, self.new) {
+            (true, 0) => "no new review in the sample".to_owned(),
+            (true, n) => format!("{n} in the sample"),
+            (false, n) => format!("{n} new"),
         };
         if let Some(m) = self.mean_rating {
             let what = if sampled { "sample mean" } else { "mean" };
@@ -325,7 +325,7 @@ impl PlatformRow {
         if let Some(o) = self.overall_rating {
             out.push_str(&format!(" · overall {}/5", format::one_decimal(o)));
             if let Some(c) = self.overall_change.filter(|c| c.abs() >= 0.05) {
-                out.push_str(&format!(" ({c:+.1})"));
+                out.push_str(&format!(" ({})", format::signed(c)));
             }
             if let Some(t) = self.total_reviews {
                 out.push_str(&format!(" from {t} reviews"));

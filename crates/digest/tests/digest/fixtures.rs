@@ -155,11 +155,20 @@ pub fn with_public(report: KpiReport) -> KpiReport {
         "share_negative": 0.5, "share_answered": 0.25, "median_reply_seconds": 7200,
         "by_platform": {"trustpilot": {"n": 3, "mean_rating": 2.3333333,
             "distribution": {"1": 1, "2": 1, "3": 0, "4": 0, "5": 1},
-            "share_negative": 0.6666667, "share_answered": 0.3333333, "median_reply_seconds": 7200},
+            "share_negative": 0.6666667, "share_answered": 0.3333333, "median_reply_seconds": 7200,
+            "overall_rating": 4.2, "overall_change": -0.1, "total_reviews": 1284,
+            "total_change": 3, "coverage": "full"},
             "google": {"n": 1, "mean_rating": 4,
             "distribution": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0},
-            "share_negative": 0, "share_answered": 0, "median_reply_seconds": null}},
-        "unanswered": 3
+            "share_negative": 0, "share_answered": 0, "median_reply_seconds": null},
+            "yelp": {"n": 0, "mean_rating": null,
+            "distribution": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 0},
+            "share_negative": null, "share_answered": null, "median_reply_seconds": null,
+            "overall_rating": 3.5, "overall_change": null, "total_reviews": 212,
+            "total_change": 1, "coverage": "aggregate_sample"}},
+        "unanswered": 3,
+        "unanswered_negative_count": 2,
+        "unanswered_negative_overdue": 1
     });
     v["kpis"]["social"] = json!([
         {"platform": "instagram", "account": "acme", "metric": "followers", "value": 12840,
