@@ -304,6 +304,21 @@ pub struct PlatformRow {
     pub coverage: Option<ReviewCoverage>,
 }
 
+/// A review platform as a manager knows it (`google_business_profile` → `Google`); a
+/// platform this build does not know keeps its name.
+pub fn platform_label(platform: &str) -> &str {
+    match platform {
+        "trustpilot" => "Trustpilot",
+        "google_business_profile" => "Google",
+        "google_places" => "Google Maps",
+        "yelp" => "Yelp",
+        "app_store" => "App Store",
+        "google_play" => "Google Play",
+        "facebook" | "facebook_page" => "Facebook",
+        other => other,
+    }
+}
+
 impl PlatformRow {
     /// Everything after the platform's name, the same in every format: numbers and fixed
     /// words only (the name is the one untrusted part, escaped by each format). A sampled
@@ -932,7 +947,7 @@ fn review_quote(r: &Review) -> Quote {
         (None, None) => String::new(),
     };
     Quote {
-        source: r.platform.clone(),
+        source: platform_label(&r.platform).to_owned(),
         score: format!("{}/5", format::one_decimal(r.rating)),
         text: truncate(&text, QUOTE_CHARS),
         author: r.author_name.clone(),
@@ -986,7 +1001,7 @@ fn reviews(r: &KpiReport, texts: &[Review]) -> Option<ReviewsSection> {
             .iter()
             .filter(|(_, s)| s.n > 0 || s.overall_rating.is_some())
             .map(|(p, s)| PlatformRow {
-                platform: p.clone(),
+                platform: platform_label(p).to_owned(),
                 new: s.n,
                 mean_rating: s.mean_rating,
                 share_answered: s.share_answered,

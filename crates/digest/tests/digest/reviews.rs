@@ -31,8 +31,8 @@ fn platforms_show_their_overall_figures_and_coverage_in_every_format() {
     let html = render_html(&d).unwrap().html;
     let slack = serde_json::to_string(&render_slack(&d)).unwrap();
     let tp =
-        "trustpilot: 3 new, mean 2.3/5, 33.3% answered · overall 4.5/5 (+0.3) from 200 reviews";
-    let yelp = "yelp: 2 in the sample, sample mean 1.5/5 · overall 3.5/5 from 212 reviews · the API shows overall figures and a few reviews only";
+        "Trustpilot: 3 new, mean 2.3/5, 33.3% answered · overall 4.5/5 (+0.3) from 200 reviews";
+    let yelp = "Yelp: 2 in the sample, sample mean 1.5/5 · overall 3.5/5 from 212 reviews · the API shows overall figures and a few reviews only";
     let attention = "2 negative reviews of the period have waited more than 48 h for a reply";
     for (name, out) in [("text", &text), ("html", &html), ("slack", &slack)] {
         assert!(out.contains(tp), "{name}: {out}");
