@@ -99,6 +99,8 @@ pub struct DataConfig {
     /// The schedule Zendesk's business-hours metric values are computed on (`business` of
     /// the metric set); `None` serves them as `null`.
     pub business_hours: Option<BusinessHours>,
+    /// Public reviews on Trustpilot and Google Business Profile over the same `days`.
+    pub reviews: ReviewsConfig,
 }
 
 impl Default for DataConfig {
@@ -133,6 +135,76 @@ impl Default for DataConfig {
             close_after_days: Some(4),
             assign_on_create_rate: 0.3,
             business_hours: Some(BusinessHours::default()),
+            reviews: ReviewsConfig::default(),
+        }
+    }
+}
+
+/// The reviews the simulator generates for Trustpilot and Google Business Profile, over the
+/// dataset's `days` before `now`, from the same seed (their own random stream: changing these
+/// settings never changes the Zendesk account). Rates are probabilities in [0, 1].
+#[derive(Debug, Clone)]
+pub struct ReviewsConfig {
+    /// Mean Trustpilot reviews a day (Poisson); 0 disables them.
+    pub trustpilot_per_day: f64,
+    /// Mean Google Business Profile reviews a day (Poisson); 0 disables them.
+    pub google_per_day: f64,
+    /// Relative weights of 1★ to 5★ (index 0 is 1★). Review platforms are J-shaped: many
+    /// 5★, fewer 1★, few in between.
+    pub star_weights: [f64; 5],
+    /// Chance that the business replies to a negative review (≤ 2★).
+    pub reply_rate_negative: f64,
+    /// Chance that the business replies to a 3★ review.
+    pub reply_rate_neutral: f64,
+    /// Chance that the business replies to a positive review (4★ or 5★).
+    pub reply_rate_positive: f64,
+    /// Median delay of a reply after the review, in hours (log-normal). A reply that would
+    /// come after `now` has not come yet: the review is unanswered.
+    pub reply_median_hours: f64,
+    /// Log-normal sigma of the reply delay.
+    pub reply_sigma: f64,
+    /// Chance that a reply is edited later (after a log-normal delay, median two days).
+    pub reply_edit_rate: f64,
+    /// Chance that the reviewer edits the review later (Trustpilot `updatedAt`, Google
+    /// `updateTime`).
+    pub review_edit_rate: f64,
+    /// Share of Google reviews with a rating and no text (`comment` absent).
+    pub rating_only_rate: f64,
+    /// Share of reviews whose title, text or author name comes from the hostile list (HTML,
+    /// Slack mrkdwn, bidi and zero-width characters, emoji); they cycle through the list, so
+    /// as many such reviews as the list is long cover all of it.
+    pub hostile_rate: f64,
+    /// Share of reviews with a text of [`crate::HUGE_TEXT_BYTES`] bytes.
+    pub huge_text_rate: f64,
+}
+
+impl Default for ReviewsConfig {
+    fn default() -> Self {
+        ReviewsConfig {
+            trustpilot_per_day: 3.0,
+            google_per_day: 2.0,
+            star_weights: [0.15, 0.10, 0.10, 0.20, 0.45],
+            reply_rate_negative: 0.85,
+            reply_rate_neutral: 0.6,
+            reply_rate_positive: 0.35,
+            reply_median_hours: 18.0,
+            reply_sigma: 1.1,
+            reply_edit_rate: 0.2,
+            review_edit_rate: 0.05,
+            rating_only_rate: 0.15,
+            hostile_rate: 0.08,
+            huge_text_rate: 0.005,
+        }
+    }
+}
+
+impl ReviewsConfig {
+    /// No reviews at all.
+    pub fn off() -> Self {
+        ReviewsConfig {
+            trustpilot_per_day: 0.0,
+            google_per_day: 0.0,
+            ..ReviewsConfig::default()
         }
     }
 }
@@ -195,12 +267,29 @@ impl BusinessHours {
     }
 }
 
-/// The credentials the server accepts: `Basic base64("{email}/token:{token}")` or
-/// `Bearer {token}`.
+/// The credentials the server accepts: for Zendesk, `Basic base64("{email}/token:{token}")`
+/// or `Bearer {token}`; for Trustpilot, the `apikey` header on the business unit
+/// `trustpilot_business_unit`; for Google Business Profile, an access token issued at
+/// `POST /token` for the refresh token and OAuth client, on
+/// `accounts/{google_account_id}/locations/{google_location_id}`.
 #[derive(Debug, Clone)]
 pub struct Credentials {
     pub email: String,
     pub token: String,
+    /// Trustpilot API key (header `apikey`, or the `apikey` query parameter).
+    pub trustpilot_api_key: String,
+    /// The Trustpilot business unit id served (24 hex digits, as Trustpilot's).
+    pub trustpilot_business_unit: String,
+    /// Google OAuth client id.
+    pub google_client_id: String,
+    /// Google OAuth client secret.
+    pub google_client_secret: String,
+    /// The refresh token exchanged at `POST /token`.
+    pub google_refresh_token: String,
+    /// Google Business Profile account id (`accounts/{id}`).
+    pub google_account_id: String,
+    /// Google Business Profile location id (`locations/{id}`).
+    pub google_location_id: String,
 }
 
 impl Default for Credentials {
@@ -208,6 +297,13 @@ impl Default for Credentials {
         Credentials {
             email: "demo@example.com".into(),
             token: "sim-token".into(),
+            trustpilot_api_key: "sim-trustpilot-key".into(),
+            trustpilot_business_unit: "5f1e7c0b2a9d4b0001a1b2c3".into(),
+            google_client_id: "sim-client.apps.googleusercontent.com".into(),
+            google_client_secret: "sim-client-secret".into(),
+            google_refresh_token: "1//sim-refresh-token".into(),
+            google_account_id: "108345521976543210987".into(),
+            google_location_id: "4471862208765432109".into(),
         }
     }
 }
@@ -223,6 +319,12 @@ pub struct Limits {
     pub incremental_per_minute: u32,
     /// Requests a minute on every endpoint together (Zendesk Enterprise: 700).
     pub requests_per_minute: u32,
+    /// Requests per 5 minutes on the Trustpilot endpoints (Trustpilot's guidance: "don't
+    /// exceed 833 calls per 5 minutes").
+    pub trustpilot_per_5_minutes: u32,
+    /// Requests a minute on the Google endpoints, token included (Google Business Profile's
+    /// default quota: 300 QPM).
+    pub google_per_minute: u32,
 }
 
 impl Default for Limits {
@@ -232,6 +334,8 @@ impl Default for Limits {
             speed: 1.0,
             incremental_per_minute: 10,
             requests_per_minute: 700,
+            trustpilot_per_5_minutes: 833,
+            google_per_minute: 300,
         }
     }
 }

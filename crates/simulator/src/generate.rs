@@ -11,6 +11,7 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{LogNormal, Poisson};
 
 use crate::config::{DataConfig, SimConfig};
+use crate::reviews::ReviewData;
 use crate::truth::{
     Exclusion, GroundTruth, TrueAgent, TrueMessage, TrueRating, TrueScore, TrueTicket,
     TrueTransition, ZendeskMetrics,
@@ -157,6 +158,8 @@ pub struct Dataset {
     pub(crate) events: Vec<ZEvent>,
     /// By (created_at, id): the offer time, as Zendesk sorts them.
     pub(crate) ratings: Vec<ZRating>,
+    /// Trustpilot and Google Business Profile reviews.
+    pub(crate) reviews: ReviewData,
     truth: GroundTruth,
 }
 
@@ -164,7 +167,12 @@ impl Dataset {
     /// Generates the account described by `cfg.data` from `cfg.seed`, before `cfg.now`.
     /// Deterministic: the same config gives the same dataset.
     pub fn generate(cfg: &SimConfig) -> Dataset {
-        Generator::new(cfg).run()
+        let mut d = Generator::new(cfg).run();
+        let start = (d.now - i64::from(cfg.data.days) * DAY).div_euclid(DAY) * DAY;
+        let (reviews, truth) = crate::reviews::generate(cfg, start);
+        d.reviews = reviews;
+        d.truth.reviews = truth;
+        d
     }
 
     /// What really happened, recorded while generating.
@@ -199,6 +207,9 @@ impl Dataset {
                 .sum::<usize>()
             + vec(&t.agents)
             + vec(&t.ratings)
+            + self.reviews.approx_heap_bytes()
+            + vec(&t.reviews)
+            + t.reviews.iter().map(|r| r.id.capacity()).sum::<usize>()
     }
 
     /// Numbers of records each endpoint serves in full: (users, tickets, audits, ratings).
@@ -214,6 +225,10 @@ impl Dataset {
 
 pub(crate) fn ts(secs: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(secs, 0).unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+}
+
+pub(crate) fn ts_ms(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
 }
 
 fn vendor_channel(c: Channel) -> &'static str {
@@ -391,11 +406,13 @@ impl<'a> Generator<'a> {
             audits,
             events,
             ratings: z_ratings,
+            reviews: ReviewData::default(),
             truth: GroundTruth {
                 tickets: true_tickets,
                 agents,
                 ratings: t_ratings,
                 customers: customers.len(),
+                reviews: Vec::new(),
             },
         }
     }

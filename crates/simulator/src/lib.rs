@@ -124,12 +124,20 @@
 mod config;
 mod generate;
 mod render;
+mod review_truth;
+mod reviews;
 mod server;
 mod truth;
 mod vendor;
 
-pub use config::{BusinessHours, Credentials, DataConfig, Faults, Limits, SimConfig, default_now};
+pub use config::{
+    BusinessHours, Credentials, DataConfig, Faults, Limits, ReviewsConfig, SimConfig, default_now,
+};
 pub use generate::{AGENT_BASE, CUSTOMER_BASE, Dataset, GROUPS, RATING_BASE, SYSTEM};
+pub use review_truth::{
+    GoogleAggregate, ReviewKpis, ReviewPlatform, TrueReview, TrustpilotAggregate,
+};
+pub use reviews::{HOSTILE_STRINGS, HUGE_TEXT_BYTES};
 pub use server::{RunningSimulator, SimStats, Simulator};
 pub use truth::{
     Clock, DeskpulseValues, DifferenceReason, Exclusion, GroundTruth, TrueAgent, TrueMessage,

@@ -1,5 +1,7 @@
 //! The HTTP server: routing (axum), auth, rate limits, fault injection, and paging over the
-//! dataset's pre-sorted vectors.
+//! dataset's pre-sorted vectors. The review vendors' endpoints are in [`reviews`].
+
+mod reviews;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -13,7 +15,7 @@ use axum::extract::{Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use hyper_util::rt::TokioIo;
@@ -24,7 +26,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tower::ServiceExt;
 
-use crate::config::{Faults, Limits, SimConfig};
+use crate::config::{Credentials, Faults, Limits, SimConfig};
 use crate::generate::Dataset;
 use crate::render;
 
@@ -50,7 +52,8 @@ pub struct SimStats {
     pub slow: u64,
     pub repeated: u64,
     /// Requests by endpoint: `users`, `tickets`, `ticket_events`, `satisfaction_ratings`,
-    /// `other`.
+    /// `other`, `trustpilot` (every `/v1` path), `google_business_profile` (`/token` and
+    /// every `/v4` path).
     pub per_endpoint: BTreeMap<&'static str, u64>,
 }
 
@@ -71,15 +74,17 @@ struct Counters {
     truncated: AtomicU64,
     slow: AtomicU64,
     repeated: AtomicU64,
-    endpoints: [AtomicU64; 5],
+    endpoints: [AtomicU64; 7],
 }
 
-const ENDPOINT_NAMES: [&str; 5] = [
+const ENDPOINT_NAMES: [&str; 7] = [
     "users",
     "tickets",
     "ticket_events",
     "satisfaction_ratings",
     "other",
+    "trustpilot",
+    "google_business_profile",
 ];
 
 fn bump(c: &AtomicU64) {
@@ -117,10 +122,14 @@ struct Bucket {
 
 impl Bucket {
     fn new(per_minute: u32, speed: f64) -> Bucket {
-        let cap = f64::from(per_minute.max(1));
+        Bucket::per_window(per_minute, 60.0, speed)
+    }
+    /// `n` requests at once, refilled at `n` per (scaled) `window_secs`.
+    fn per_window(n: u32, window_secs: f64, speed: f64) -> Bucket {
+        let cap = f64::from(n.max(1));
         Bucket {
             cap,
-            per_sec: cap / 60.0 * speed.max(1e-6),
+            per_sec: cap / window_secs * speed.max(1e-6),
             tokens: cap,
             last: Instant::now(),
         }
@@ -150,6 +159,8 @@ impl Bucket {
 struct Limiter {
     global: Bucket,
     incremental: Bucket,
+    trustpilot: Bucket,
+    google: Bucket,
 }
 
 struct Shared {
@@ -164,6 +175,10 @@ struct Shared {
     limiter: Mutex<Limiter>,
     attempts: Mutex<HashMap<String, u64>>,
     counters: Counters,
+    /// What the review endpoints accept.
+    credentials: Credentials,
+    /// Google access tokens issued so far.
+    tokens: reviews::Tokens,
 }
 
 /// Entry point: `Simulator::start(dataset, cfg)`.
@@ -187,11 +202,19 @@ impl Simulator {
             limiter: Mutex::new(Limiter {
                 global: Bucket::new(cfg.limits.requests_per_minute, cfg.limits.speed),
                 incremental: Bucket::new(cfg.limits.incremental_per_minute, cfg.limits.speed),
+                trustpilot: Bucket::per_window(
+                    cfg.limits.trustpilot_per_5_minutes,
+                    300.0,
+                    cfg.limits.speed,
+                ),
+                google: Bucket::new(cfg.limits.google_per_minute, cfg.limits.speed),
             }),
             limits: cfg.limits,
             faults: cfg.faults,
             attempts: Mutex::new(HashMap::new()),
             counters: Counters::default(),
+            credentials: cfg.credentials.clone(),
+            tokens: reviews::Tokens::default(),
         });
         let router = Router::new()
             .route(USERS, get(users))
@@ -199,6 +222,10 @@ impl Simulator {
             .route(EVENTS, get(ticket_events))
             .route(RATINGS, get(ratings))
             .route(RATINGS_BARE, get(ratings))
+            .route(reviews::TP_BU, get(reviews::business_unit))
+            .route(reviews::TP_REVIEWS, get(reviews::trustpilot_reviews))
+            .route(reviews::G_TOKEN, post(reviews::token))
+            .route(reviews::G_REVIEWS, get(reviews::google_reviews))
             .fallback(not_found)
             .layer(middleware::from_fn_with_state(shared.clone(), guard))
             .with_state(shared.clone());
@@ -330,8 +357,11 @@ fn error(status: StatusCode, error: &str, description: &str) -> Response {
         .into_response()
 }
 
-async fn not_found() -> Response {
-    error(StatusCode::NOT_FOUND, "InvalidEndpoint", "Not found")
+async fn not_found(uri: axum::http::Uri) -> Response {
+    match reviews::Api::of(uri.path()) {
+        Some(api) => reviews::not_found(api),
+        None => error(StatusCode::NOT_FOUND, "InvalidEndpoint", "Not found"),
+    }
 }
 
 fn mix(mut z: u64) -> u64 {
@@ -390,17 +420,26 @@ async fn guard(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
     let c = &shared.counters;
     bump(&c.requests);
     let path = req.uri().path().to_string();
-    let (endpoint, incremental) = match path.as_str() {
-        USERS => (0, true),
-        TICKETS => (1, true),
-        EVENTS => (2, true),
-        RATINGS | RATINGS_BARE => (3, false),
+    let review = reviews::Api::of(&path);
+    let (endpoint, incremental) = match (review, path.as_str()) {
+        (Some(api), _) => (api.endpoint(), false),
+        (None, USERS) => (0, true),
+        (None, TICKETS) => (1, true),
+        (None, EVENTS) => (2, true),
+        (None, RATINGS | RATINGS_BARE) => (3, false),
         _ => (4, false),
     };
     bump(&c.endpoints[endpoint]);
     let limit = shared.limits.requests_per_minute;
+    let pages = endpoint < 4 || review.is_some_and(|a| a.pages(&path));
 
-    if !authorized(&shared, &req) {
+    // Review vendors: their own auth and limits, and no Zendesk rate-limit headers.
+    let remaining = if let Some(api) = review {
+        if let Some(resp) = admit_review(&shared, api, &req) {
+            return resp;
+        }
+        None
+    } else if !authorized(&shared, &req) {
         bump(&c.unauthorized);
         let mut resp = (
             StatusCode::UNAUTHORIZED,
@@ -410,10 +449,8 @@ async fn guard(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
         set_header(&mut resp, "x-rate-limit", limit.to_string());
         set_header(&mut resp, "x-rate-limit-remaining", limit.to_string());
         return resp;
-    }
-
-    // Rate limits.
-    let remaining = {
+    } else {
+        // Rate limits.
         let mut l = shared.limiter.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         l.global.refill(now);
@@ -444,9 +481,9 @@ async fn guard(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
             if incremental {
                 l.incremental.take();
             }
-            l.global.tokens.floor() as u64
+            Some(l.global.tokens.floor() as u64)
         } else {
-            u64::from(limit.saturating_sub(1))
+            Some(u64::from(limit.saturating_sub(1)))
         }
     };
 
@@ -482,7 +519,11 @@ async fn guard(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
     }
     if u < drop_p + err_p {
         bump(&c.server_errors);
-        let mut resp = if draw(seed, &url, attempt, 3) < 0.5 {
+        let unavailable = draw(seed, &url, attempt, 3) >= 0.5;
+        if let Some(api) = review {
+            return reviews::server_error(api, unavailable);
+        }
+        let mut resp = if !unavailable {
             error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "InternalError",
@@ -496,11 +537,13 @@ async fn guard(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
             )
         };
         set_header(&mut resp, "x-rate-limit", limit.to_string());
-        set_header(&mut resp, "x-rate-limit-remaining", remaining.to_string());
+        if let Some(remaining) = remaining {
+            set_header(&mut resp, "x-rate-limit-remaining", remaining.to_string());
+        }
         return resp;
     }
     let truncate = u < drop_p + err_p + trunc_p;
-    if endpoint < 4 && draw(seed, &url, attempt, 4) < f.repeat_records {
+    if pages && draw(seed, &url, attempt, 4) < f.repeat_records {
         let k = 1 + (draw(seed, &url, attempt, 5) * 3.0) as usize;
         req.extensions_mut().insert(Repeat(k.min(3)));
     }
@@ -521,9 +564,36 @@ async fn guard(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
         parts.headers.remove(header::CONTENT_LENGTH);
         resp = Response::from_parts(parts, Body::from(bytes.slice(..cut)));
     }
-    set_header(&mut resp, "x-rate-limit", limit.to_string());
-    set_header(&mut resp, "x-rate-limit-remaining", remaining.to_string());
+    if let Some(remaining) = remaining {
+        set_header(&mut resp, "x-rate-limit", limit.to_string());
+        set_header(&mut resp, "x-rate-limit-remaining", remaining.to_string());
+    }
     resp
+}
+
+/// Auth and rate limit of a review vendor's request: `None` to go on, else the vendor's 401
+/// or 429 (neither vendor documents rate-limit headers or `Retry-After`: none are sent).
+fn admit_review(shared: &Shared, api: reviews::Api, req: &Request) -> Option<Response> {
+    let c = &shared.counters;
+    if let Some(resp) = reviews::authorize(shared, api, req) {
+        bump(&c.unauthorized);
+        return Some(resp);
+    }
+    let mut l = shared.limiter.lock().unwrap_or_else(|e| e.into_inner());
+    let now = Instant::now();
+    let bucket = match api {
+        reviews::Api::Trustpilot => &mut l.trustpilot,
+        reviews::Api::Google | reviews::Api::GoogleToken => &mut l.google,
+    };
+    bucket.refill(now);
+    if shared.limits.enabled {
+        if !bucket.can_take() {
+            bump(&c.rate_limited);
+            return Some(reviews::rate_limited(api));
+        }
+        bucket.take();
+    }
+    None
 }
 
 type Params = Query<HashMap<String, String>>;

@@ -435,6 +435,9 @@ pub struct GroundTruth {
     pub ratings: Vec<TrueRating>,
     /// Number of end-users (customers).
     pub customers: usize,
+    /// Every Trustpilot review, then every Google Business Profile review, each platform's in
+    /// creation order (see [`crate::TrueReview`] and [`GroundTruth::review_kpis`]).
+    pub reviews: Vec<crate::TrueReview>,
 }
 
 impl GroundTruth {

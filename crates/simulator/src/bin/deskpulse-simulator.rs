@@ -9,7 +9,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use clap::Parser;
 use deskpulse_simulator::{
-    Credentials, DataConfig, Dataset, Faults, Limits, SimConfig, Simulator, default_now,
+    Credentials, DataConfig, Dataset, Faults, Limits, ReviewPlatform, SimConfig, Simulator,
+    default_now,
 };
 
 /// Serve a simulated Zendesk account (generated from a seed) on 127.0.0.1.
@@ -70,6 +71,7 @@ async fn main() {
         credentials: Credentials {
             email: a.email.clone(),
             token: a.token.clone(),
+            ..Credentials::default()
         },
         limits: if a.no_limits {
             Limits::off()
@@ -92,6 +94,7 @@ async fn main() {
     };
     let data = Arc::new(Dataset::generate(&cfg));
     let truth = data.truth();
+    let creds = cfg.credentials.clone();
     let sim = match Simulator::start(data.clone(), cfg).await {
         Ok(s) => s,
         Err(e) => {
@@ -110,6 +113,22 @@ async fn main() {
         "ratings": truth.rating_count(),
         "ratings_answered": truth.ratings_answered(),
         "users": truth.user_count(),
+        "trustpilot": {
+            "base_url": format!("{}/v1", sim.base_url()),
+            "api_key": creds.trustpilot_api_key,
+            "business_unit_id": creds.trustpilot_business_unit,
+            "reviews": truth.reviews_of(ReviewPlatform::Trustpilot).count(),
+        },
+        "google_business_profile": {
+            "base_url": sim.base_url(),
+            "token_url": format!("{}/token", sim.base_url()),
+            "client_id": creds.google_client_id,
+            "client_secret": creds.google_client_secret,
+            "refresh_token": creds.google_refresh_token,
+            "account_id": creds.google_account_id,
+            "location_id": creds.google_location_id,
+            "reviews": truth.reviews_of(ReviewPlatform::GoogleBusinessProfile).count(),
+        },
     });
     println!("{line}");
     let _ = tokio::signal::ctrl_c().await;
