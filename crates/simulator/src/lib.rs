@@ -1,7 +1,8 @@
 //! deskpulse-simulator: a local fake of Zendesk Support that speaks the real API, with data
 //! generated from a seed, ground truth recorded while generating (Zendesk's own per-ticket
 //! metric values included, with why each differs from deskpulse's), the vendor's rate
-//! limits, and fault injection.
+//! limits, and fault injection. It also serves the same business's public reviews as
+//! Trustpilot and Google Business Profile do, with their ground truth.
 //!
 //! # What it covers
 //! * `GET /api/v2/incremental/users/cursor.json` and `/api/v2/incremental/tickets/cursor.json`:
@@ -92,7 +93,87 @@
 //!   (100,000 tickets with ~590,000 comments take ~190 MB with their ground truth, and page
 //!   at tens of thousands of tickets a second).
 //! * The `deskpulse-simulator` binary serves an account out of process (for benchmarks that
-//!   must not count the simulator's memory) and prints its base URL as JSON.
+//!   must not count the simulator's memory) and prints its base URL as JSON (with the review
+//!   sources' URLs and credentials).
+//!
+//! ## Reviews: Trustpilot and Google Business Profile
+//! Shapes from the vendors' documentation (reference notes `review-social-apis.md` §1.1 and
+//! §1.2, and the payloads written from the docs in `fixtures/reviews_social/trustpilot/` and
+//! `fixtures/reviews_social/google_business_profile/`); details and sources on each route in
+//! the server's `reviews` module.
+//! * Trustpilot, Business Units API (developers.trustpilot.com/business-units-api-(public)),
+//!   a source's `base_url` being `{sim}/v1`:
+//!   - `GET /v1/business-units/{businessUnitId}`: `links`, `id`, `displayName`, `name`,
+//!     `websiteUrl`, `country`, `numberOfReviews{total, usedForTrustScoreCalculation,
+//!     oneStar, twoStars, threeStars, fourStars, fiveStars}`, `status`, `score{trustScore,
+//!     stars}`, `badFit` (`constructed_business_unit.json`). `trustScore` is the Bayesian
+//!     average Trustpilot describes (7 reviews of 3.5 added; not time-weighted here), `stars`
+//!     that rounded to a half ([`TrustpilotAggregate`]).
+//!   - `GET /v1/business-units/{businessUnitId}/reviews`: `page` (from 1), `perPage` (1 to
+//!     100, default 20; 400 outside), `orderBy` (`createdat.desc` by default,
+//!     `createdat.asc`, `stars.asc`, `stars.desc`), `stars` and `language` filters; body
+//!     `{"links": [next-page link on the simulator], "reviews": […]}`, a page past the end
+//!     `reviews: []`. A review is the documented public one (`constructed_public_reviews_
+//!     page.json`): `id`, `consumer{id, displayName, displayLocation, numberOfReviews}`,
+//!     `businessUnit{id, identifyingName, displayName}`, `stars`, `title`, `text`,
+//!     `language`, `location`, `createdAt`, `experiencedAt`, `updatedAt` (the author's edit,
+//!     or `null`), `companyReply` (`null` or `{text, createdAt, updatedAt}`: first
+//!     publication and last edit), `isVerified`, `numberOfLikes`, `status`,
+//!     `countsTowardsTrustScore`. Times RFC 3339 in whole seconds with `Z`.
+//!   - Auth: header `apikey` (or query `apikey`) equal to
+//!     [`Credentials::trustpilot_api_key`], else 401 with Apigee's VerifyAPIKey fault; an
+//!     unknown business unit is 404. Limit: [`Limits::trustpilot_per_5_minutes`] (833 per 5
+//!     minutes, Trustpilot's guidance), 429 with Apigee's quota fault, no `Retry-After`.
+//! * Google Business Profile, My Business API v4
+//!   (developers.google.com/my-business/reference/rest/v4/accounts.locations.reviews/list),
+//!   a source's `base_url` being `{sim}` and its `token_url` `{sim}/token`:
+//!   - `POST /token`: OAuth 2.0 refresh (form `grant_type=refresh_token`, `client_id`,
+//!     `client_secret` or HTTP Basic, `refresh_token`) → `{"access_token", "expires_in":
+//!     3599, "scope": "https://www.googleapis.com/auth/business.manage", "token_type":
+//!     "Bearer"}`; a wrong refresh token is 400 `{"error": "invalid_grant", …}`, an unknown
+//!     client or wrong secret 401 `invalid_client`, another grant 400
+//!     `unsupported_grant_type`.
+//!   - `GET /v4/accounts/{accountId}/locations/{locationId}/reviews`: `pageSize` (1 to 50,
+//!     default 50; 0 is unset as in proto3; 400 `INVALID_ARGUMENT` outside), `pageToken`
+//!     (opaque, tied to the order; 400 otherwise), `orderBy` (`updateTime desc` by default,
+//!     `rating`, `rating desc`); body `{"reviews", "averageRating", "totalReviewCount",
+//!     "nextPageToken"}` (no `nextPageToken` on the last page; a location without reviews
+//!     is `{}`, proto3 leaving defaults out). A review is `{name: "accounts/{a}/locations/
+//!     {l}/reviews/{reviewId}", reviewId, reviewer{profilePhotoUrl, displayName,
+//!     isAnonymous} (an anonymous one has no photo and "A Google user"), starRating: "ONE"…
+//!     "FIVE", comment (absent on rating-only reviews), createTime, updateTime,
+//!     reviewReply{comment, updateTime} (absent when unanswered)}`
+//!     (`constructed_reviews_list.json`). `updateTime` is the author's last edit (else
+//!     `createTime`; a reply does not move it), `reviewReply.updateTime` the reply's **last**
+//!     edit, the only time Google gives. Times RFC 3339 with milliseconds when there are
+//!     any.
+//!   - Auth: `Authorization: Bearer` with a token `/token` issued, else 401 with Google's
+//!     `{"error": {"code": 401, "message": "Request had invalid authentication credentials.
+//!     …", "status": "UNAUTHENTICATED"}}` and `WWW-Authenticate`; another account or
+//!     location is 404 `NOT_FOUND`. Limit: [`Limits::google_per_minute`] (300, GBP's default
+//!     quota) on the token and the list together, 429 `RESOURCE_EXHAUSTED`.
+//! * Faults (server errors in each vendor's error shape, drops, truncation, slow answers,
+//!   records repeated at the start of a page) apply as on Zendesk; the Zendesk rate limits
+//!   and `X-Rate-Limit` headers do not.
+//! * Data ([`ReviewsConfig`], `DataConfig::reviews`): over the same `days` before `now`, from
+//!   the seed but on their own random streams (the Zendesk account is the same with or
+//!   without reviews), Poisson arrivals (3 Trustpilot and 2 Google reviews a day by
+//!   default; 0 disables a platform), stars 15/10/10/20/45 % for 1★ to 5★, a business reply
+//!   to 85 % of negative, 60 % of 3★ and 35 % of positive reviews after a log-normal delay
+//!   (median 18 h) unless it would come after `now`, 20 % of replies edited later, 5 % of
+//!   reviews edited by their author, 15 % of Google reviews rating-only. 8 % of reviews carry
+//!   a string of [`HOSTILE_STRINGS`] (HTML, Slack mrkdwn mentions and links, U+202E,
+//!   U+200B, emoji) in their title, text and sometimes author name; 0.5 % a text of
+//!   [`HUGE_TEXT_BYTES`].
+//! * Ground truth: [`GroundTruth::reviews`] ([`TrueReview`]: platform, id, stars, creation,
+//!   the author's edit, the reply's first publication and last edit),
+//!   [`GroundTruth::trustpilot_aggregate`] and [`GroundTruth::google_aggregate`] (what the
+//!   endpoints serve), and [`GroundTruth::review_kpis`] (n, mean rating, distribution,
+//!   share negative (≤ 2★), share answered as of `now`, median reply time) for the reviews
+//!   of one platform or both created in `[start, end)`. The reply time is measured to
+//!   Trustpilot's first publication (`companyReply.createdAt`) but to Google's
+//!   `reviewReply.updateTime`, the last edit, since that is all Google's API gives
+//!   ([`TrueReview::reply_served_at`]).
 //!
 //! # What it does not cover
 //! Any other endpoint (404), writes, side-loads other than `metric_sets` and
@@ -106,6 +187,14 @@
 //! `internal_note`, `reopened` and `vendor_counts_different_event` never arise in generated
 //! data: under Zendesk's documented rules those cases agree with deskpulse (see each
 //! variant).
+//!
+//! Of Trustpilot: the private endpoints (`/private/business-units/…`, business-user OAuth),
+//! `business-units/find` and `/all`, consumer and product reviews, invitations, webhooks,
+//! TrustScore's time weighting, reviews that do not count towards the TrustScore (all do),
+//! languages other than English. Of Google: `batchGetReviews`, getting one review, replying,
+//! account and location discovery (the Account Management and Business Information APIs),
+//! token expiry (tokens stay valid while the simulator runs), `reviewMediaItems`. Reviews do
+//! not change while a sync runs; replies and edits before `now` are all already there.
 //!
 //! # Use
 //! ```no_run

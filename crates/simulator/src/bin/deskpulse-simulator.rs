@@ -1,6 +1,7 @@
-//! `deskpulse-simulator`: serves a generated Zendesk account on 127.0.0.1 until Ctrl-C, for
-//! benchmarks that must keep the simulator out of the measured process, and for poking at the
-//! API by hand. Prints one JSON line with the base URL, the credentials and the record counts.
+//! `deskpulse-simulator`: serves a generated Zendesk account (and the business's Trustpilot and
+//! Google Business Profile reviews) on 127.0.0.1 until Ctrl-C, for benchmarks that must keep
+//! the simulator out of the measured process, and for poking at the APIs by hand. Prints one
+//! JSON line with the base URL, the credentials and the record counts.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::sync::Arc;
