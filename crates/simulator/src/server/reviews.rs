@@ -30,6 +30,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
@@ -38,7 +39,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::SecondsFormat;
 use serde_json::{Value, json};
 
-use super::{Repeat, Shared, json_response};
+use super::{Repeat, Shared, bump, json_response};
 use crate::config::Credentials;
 use crate::generate::ts_ms;
 use crate::review_truth::ReviewPlatform;
@@ -190,6 +191,31 @@ pub(super) fn authorize(shared: &Shared, api: Api, req: &Request) -> Option<Resp
             Some(resp)
         }
     }
+}
+
+/// Auth and rate limit of a review vendor's request: `None` to go on, else the vendor's 401
+/// or 429 (neither vendor documents rate-limit headers or `Retry-After`: none are sent).
+pub(super) fn admit(shared: &Shared, api: Api, req: &Request) -> Option<Response> {
+    let c = &shared.counters;
+    if let Some(resp) = authorize(shared, api, req) {
+        bump(&c.unauthorized);
+        return Some(resp);
+    }
+    let mut l = shared.limiter.lock().unwrap_or_else(|e| e.into_inner());
+    let now = Instant::now();
+    let bucket = match api {
+        Api::Trustpilot => &mut l.trustpilot,
+        Api::Google | Api::GoogleToken => &mut l.google,
+    };
+    bucket.refill(now);
+    if shared.limits.enabled {
+        if !bucket.can_take() {
+            bump(&c.rate_limited);
+            return Some(rate_limited(api));
+        }
+        bucket.take();
+    }
+    None
 }
 
 /// The vendor's 429.
