@@ -35,7 +35,7 @@ pub const HOSTILE_STRINGS: &[&str] = &[
     "<!channel> refund me now",
     "<@U024BE7LH> look at this",
     "*bold* _italic_ ~strike~ `code`",
-    "<https://evil.example|click here> for your refund",
+    "<https://evil.example|click> for your refund",
     "Great \u{202E}gnp.exe service",
     "Fine\u{200B}\u{200B} really\u{200B}",
     "📦 arrived broken 😡👎🏽",
@@ -396,9 +396,9 @@ impl<'a> Platform<'a> {
             }
             // An opaque URL-safe id, as Google's.
             ReviewPlatform::GoogleBusinessProfile => {
-                let mut b = self.count.to_be_bytes().to_vec();
+                let mut b = self.rng.random::<u64>().to_be_bytes().to_vec();
                 b.extend(self.rng.random::<u64>().to_be_bytes());
-                b.extend(self.rng.random::<u64>().to_be_bytes());
+                b.extend(self.count.to_be_bytes());
                 format!("Ab{}", URL_SAFE_NO_PAD.encode(b))
             }
         };

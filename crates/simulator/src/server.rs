@@ -257,6 +257,15 @@ impl RunningSimulator {
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
+    /// The Trustpilot `base_url` of a review source: `{base_url}/v1`.
+    pub fn trustpilot_base_url(&self) -> String {
+        format!("{}/v1", self.base_url)
+    }
+    /// The Google OAuth `token_url` of a Google Business Profile source: `{base_url}/token`
+    /// (its API `base_url` is [`RunningSimulator::base_url`]).
+    pub fn google_token_url(&self) -> String {
+        format!("{}{}", self.base_url, reviews::G_TOKEN)
+    }
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }

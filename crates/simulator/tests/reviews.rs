@@ -708,14 +708,18 @@ async fn a_location_without_reviews_answers_an_empty_object() {
 #[tokio::test]
 async fn review_endpoints_have_their_own_limits_and_faults() {
     let mut config = cfg(10);
+    // So slow that no token comes back while the test runs, however slow the machine.
     config.limits = Limits {
         trustpilot_per_5_minutes: 2,
         google_per_minute: 2,
+        speed: 1e-6,
         ..Limits::default()
     };
     let (sim, _) = start(config).await;
     let c = client();
     let base = sim.base_url();
+    assert_eq!(sim.trustpilot_base_url(), format!("{base}/v1"));
+    assert_eq!(sim.google_token_url(), format!("{base}/token"));
     let bu_url = format!("{base}/v1/business-units/{}", bu());
     assert_eq!(tp(&c, &bu_url).await.0, 200);
     assert_eq!(tp(&c, &bu_url).await.0, 200);

@@ -115,14 +115,14 @@ async fn main() {
         "ratings_answered": truth.ratings_answered(),
         "users": truth.user_count(),
         "trustpilot": {
-            "base_url": format!("{}/v1", sim.base_url()),
+            "base_url": sim.trustpilot_base_url(),
             "api_key": creds.trustpilot_api_key,
             "business_unit_id": creds.trustpilot_business_unit,
             "reviews": truth.reviews_of(ReviewPlatform::Trustpilot).count(),
         },
         "google_business_profile": {
             "base_url": sim.base_url(),
-            "token_url": format!("{}/token", sim.base_url()),
+            "token_url": sim.google_token_url(),
             "client_id": creds.google_client_id,
             "client_secret": creds.google_client_secret,
             "refresh_token": creds.google_refresh_token,
