@@ -170,9 +170,10 @@ pub struct ReviewsConfig {
     pub review_edit_rate: f64,
     /// Share of Google reviews with a rating and no text (`comment` absent).
     pub rating_only_rate: f64,
-    /// Share of reviews whose title, text or author name comes from the hostile list (HTML,
-    /// Slack mrkdwn, bidi and zero-width characters, emoji); they cycle through the list, so
-    /// as many such reviews as the list is long cover all of it.
+    /// Share of reviews carrying a string of the hostile list ([`crate::HOSTILE_STRINGS`]:
+    /// HTML, Slack mrkdwn, bidi and zero-width characters, emoji) as their title, at the start
+    /// of their text, and for one in three as their author's name; they take the list in
+    /// order, so as many such reviews (per platform) as the list is long cover all of it.
     pub hostile_rate: f64,
     /// Share of reviews with a text of [`crate::HUGE_TEXT_BYTES`] bytes.
     pub huge_text_rate: f64,
