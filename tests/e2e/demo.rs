@@ -26,6 +26,24 @@ async fn demo_syncs_reports_and_matches_the_ground_truth() {
     assert!(out.status.success(), "demo failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains("demo — 2026-W47"), "{stdout}");
     assert!(stdout.contains("all match"), "{stdout}");
+    // The review sources were synced and checked too (the verdict names them).
+    assert!(stdout.contains("\nReviews "), "{stdout}");
+    assert!(stdout.contains("  Trustpilot "), "{stdout}");
+    assert!(stdout.contains("  Google "), "{stdout}");
+    assert!(
+        stdout.contains("the Trustpilot and Google reviews"),
+        "{stdout}"
+    );
+    // The digest preview it wrote has the Reviews section.
+    let preview = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("digest preview: "))
+        .and_then(|l| l.split(" (text: ").nth(1))
+        .map(|t| t.trim_end_matches(')').to_owned())
+        .expect("the demo names its text digest");
+    let digest = std::fs::read_to_string(&preview).unwrap();
+    assert!(digest.contains("Reviews"), "{digest}");
+    assert!(digest.contains("Trustpilot: "), "{digest}");
     // The reconcile summary: Zendesk's own metric sets next to ours, every difference
     // explained with the reason the simulator recorded (else the demo fails).
     assert!(

@@ -68,8 +68,9 @@ item passes, 2 when a configuration item fails, 1 otherwise."
     /// What the daemon did and will do: per source the last sync and the next; per team and
     /// channel the last digest and the next
     Status,
-    /// Everything at once with no account: a built-in Zendesk simulator, a throwaway SQLite
-    /// database, a synced quarter and last week's report, checked against the simulator
+    /// Everything at once with no account: a built-in simulator of Zendesk, Trustpilot and
+    /// Google reviews, a throwaway SQLite database, a synced quarter and last week's report,
+    /// checked against the simulator
     Demo(DemoArgs),
 }
 

@@ -1,6 +1,7 @@
-//! `deskpulse demo`: the whole job with no account — the built-in simulator of Zendesk on a
-//! free local port, a throwaway SQLite database (or `--database`), a synced quarter of
-//! history, and the last complete week's report, checked against the simulator's ground truth.
+//! `deskpulse demo`: the whole job with no account — the built-in simulator of Zendesk,
+//! Trustpilot and Google Business Profile on a free local port, a throwaway SQLite database
+//! (or `--database`), a synced quarter of history (tickets and reviews), and the last complete
+//! week's report, checked against the simulator's ground truth.
 
 use crate::CommandError;
 use crate::cli::DemoArgs;
@@ -11,7 +12,7 @@ use deskpulse_metrics::KpiReport;
 use deskpulse_model::{PeriodSpec, SourceName};
 use deskpulse_scheduler::DigestSchedule;
 use deskpulse_simulator::{
-    Dataset, Faults, GroundTruth, RunningSimulator, SimConfig, Simulator, TrueScore,
+    Dataset, Faults, GroundTruth, ReviewPlatform, RunningSimulator, SimConfig, Simulator, TrueScore,
 };
 use deskpulse_storage::Store;
 use std::path::PathBuf;
@@ -19,6 +20,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const SOURCE: &str = "demo-zendesk";
+const TRUSTPILOT: &str = "demo-trustpilot";
+const GOOGLE: &str = "demo-google";
 
 /// The whole demo, step by step; each step prints its own lines.
 pub(crate) async fn run(args: DemoArgs) -> Result<(), CommandError> {
@@ -26,7 +29,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), CommandError> {
     let started = Instant::now();
     let sim = start_simulator(&args, now).await?;
     let (store, db_note) = open_database(&args).await?;
-    let source = sync(&args, &sim, &store).await?;
+    let sources = sync(&args, &sim, &store).await?;
     let stats = sim.server.stats();
     println!(
         "sync: {} requests, {} answered 429, {} faults injected — {:.1}s in all{db_note}",
@@ -35,7 +38,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), CommandError> {
         stats.faults_injected(),
         started.elapsed().as_secs_f64()
     );
-    let team = team(timezone, &source)?;
+    let team = team(timezone, &sources)?;
     let spec = PeriodSpec::last_complete_week(now, timezone);
     let report = report(&store, &team, spec).await?;
     digest_preview(&store, &team, spec).await?;
@@ -159,8 +162,13 @@ async fn open_database(args: &DemoArgs) -> Result<(Store, String), CommandError>
     Ok((store, db_note))
 }
 
-/// Syncs the simulator as a Zendesk source, the way `deskpulse sync` would.
-async fn sync(args: &DemoArgs, sim: &Sim, store: &Store) -> Result<SourceSettings, CommandError> {
+/// Syncs the simulator as a Zendesk, a Trustpilot and a Google Business Profile source, the
+/// way `deskpulse sync` would.
+async fn sync(
+    args: &DemoArgs,
+    sim: &Sim,
+    store: &Store,
+) -> Result<Vec<SourceSettings>, CommandError> {
     let cfg = &sim.config;
     // The connector paces itself like it would against Zendesk, at the simulator's speed.
     let per_minute = |vendor: u32| -> u64 {
@@ -170,36 +178,73 @@ async fn sync(args: &DemoArgs, sim: &Sim, store: &Store) -> Result<SourceSetting
             ((f64::from(vendor) * args.speed).ceil() as u64).max(1)
         }
     };
-    let source = SourceSettings {
-        name: SourceName::parse(SOURCE).map_err(|e| CommandError::Runtime(e.to_string()))?,
-        kind: "zendesk".into(),
-        sync_every: Duration::from_secs(15 * 60),
-        max_pages: deskpulse_connector::bounds::DEFAULT_MAX_PAGES,
-        max_body_mb: crate::config::DEFAULT_MAX_BODY_MB,
-        settings: KindSettings(serde_json::json!({
-            "subdomain": "demo",
-            "email": cfg.credentials.email,
-            "api_token": cfg.credentials.token,
-            "base_url": sim.server.base_url(),
-            "requests_per_minute": per_minute(cfg.limits.requests_per_minute),
-            "incremental_requests_per_minute": per_minute(cfg.limits.incremental_per_minute),
-        })),
-        key: "demo".into(),
+    let source = |name: &str, kind: &str, settings: serde_json::Value| {
+        Ok::<_, CommandError>(SourceSettings {
+            name: SourceName::parse(name).map_err(|e| CommandError::Runtime(e.to_string()))?,
+            kind: kind.into(),
+            sync_every: Duration::from_secs(15 * 60),
+            max_pages: deskpulse_connector::bounds::DEFAULT_MAX_PAGES,
+            max_body_mb: crate::config::DEFAULT_MAX_BODY_MB,
+            settings: KindSettings(settings),
+            key: format!("demo.{name}"),
+        })
     };
-    crate::sync::sync_source(store, &source, &deskpulse_connector::SyncOptions::default())
-        .await
-        .map_err(CommandError::Runtime)?;
-    Ok(source)
+    let c = &cfg.credentials;
+    let sources = vec![
+        source(
+            SOURCE,
+            "zendesk",
+            serde_json::json!({
+                "subdomain": "demo",
+                "email": c.email,
+                "api_token": c.token,
+                "base_url": sim.server.base_url(),
+                "requests_per_minute": per_minute(cfg.limits.requests_per_minute),
+                "incremental_requests_per_minute": per_minute(cfg.limits.incremental_per_minute),
+            }),
+        )?,
+        // Trustpilot allows 833 requests per 5 minutes; Google 300 a minute.
+        source(
+            TRUSTPILOT,
+            "trustpilot",
+            serde_json::json!({
+                "business_unit_id": c.trustpilot_business_unit,
+                "api_key": c.trustpilot_api_key,
+                "base_url": sim.server.trustpilot_base_url(),
+                "requests_per_minute": per_minute(166),
+            }),
+        )?,
+        source(
+            GOOGLE,
+            "google_business_profile",
+            serde_json::json!({
+                "account_id": c.google_account_id,
+                "location_id": c.google_location_id,
+                "client_id": c.google_client_id,
+                "client_secret": c.google_client_secret,
+                "refresh_token": c.google_refresh_token,
+                "base_url": sim.server.base_url(),
+                "token_url": sim.server.google_token_url(),
+                "requests_per_minute": per_minute(300),
+            }),
+        )?,
+    ];
+    for source in &sources {
+        crate::sync::sync_source(store, source, &deskpulse_connector::SyncOptions::default())
+            .await
+            .map_err(CommandError::Runtime)?;
+    }
+    Ok(sources)
 }
 
-/// A team on the demo source with DESIGN's defaults.
-fn team(timezone: Tz, source: &SourceSettings) -> Result<TeamSettings, CommandError> {
+/// A team on the demo sources with DESIGN's defaults.
+fn team(timezone: Tz, sources: &[SourceSettings]) -> Result<TeamSettings, CommandError> {
     let digest_schedule = DigestSchedule::parse(crate::config::DEFAULT_DIGEST_SCHEDULE, timezone)
         .map_err(|e| CommandError::Runtime(e.to_string()))?;
     Ok(TeamSettings {
         name: "demo".into(),
         timezone,
-        sources: vec![source.name.clone()],
+        sources: sources.iter().map(|s| s.name.clone()).collect(),
         digest_schedule,
         complaint_tags: vec!["complaint".into()],
         count_bot_replies: false,
@@ -207,7 +252,10 @@ fn team(timezone: Tz, source: &SourceSettings) -> Result<TeamSettings, CommandEr
         targets: deskpulse_metrics::Targets::default(),
         channels: Vec::new(),
         limits: Vec::new(),
-        source_kinds: [(SOURCE.to_owned(), "zendesk".to_owned())].into(),
+        source_kinds: sources
+            .iter()
+            .map(|s| (s.name.as_str().to_owned(), s.kind.clone()))
+            .collect(),
     })
 }
 
@@ -283,6 +331,8 @@ fn check_against_truth(
         ),
         ("CSAT", expected.csat, k.csat.value),
     ];
+    let mut checks = checks.to_vec();
+    checks.extend(review_checks(report, truth, period.start, period.end));
     let mut bad = Vec::new();
     for (name, want, got) in checks {
         let same = match (want, got) {
@@ -297,6 +347,85 @@ fn check_against_truth(
         }
     }
     bad
+}
+
+/// The period's review KPIs, over both platforms and each one, against the reviews the
+/// simulator generated (Google's reply time to the reply's last edit, as its API serves it).
+fn review_checks(
+    report: &KpiReport,
+    truth: &GroundTruth,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Vec<(&'static str, Option<f64>, Option<f64>)> {
+    let r = &report.kpis.reviews;
+    let mut out = Vec::new();
+    let mut compare = |label: [&'static str; 5],
+                       want: deskpulse_simulator::ReviewKpis,
+                       got: Option<&deskpulse_metrics::ReviewStats>| {
+        let got_n = got.map_or(0.0, |g| g.n as f64);
+        out.push((label[0], Some(want.n as f64), Some(got_n)));
+        out.push((label[1], want.mean_rating, got.and_then(|g| g.mean_rating)));
+        out.push((
+            label[2],
+            want.share_negative,
+            got.and_then(|g| g.share_negative),
+        ));
+        out.push((
+            label[3],
+            want.share_answered,
+            got.and_then(|g| g.share_answered),
+        ));
+        out.push((
+            label[4],
+            want.median_reply_seconds,
+            got.and_then(|g| g.median_reply_seconds),
+        ));
+    };
+    compare(
+        [
+            "new reviews",
+            "mean rating",
+            "negative reviews",
+            "answered reviews",
+            "review reply time",
+        ],
+        truth.review_kpis(None, start, end),
+        Some(&r.all),
+    );
+    for p in ReviewPlatform::ALL {
+        let label = match p {
+            ReviewPlatform::Trustpilot => [
+                "Trustpilot reviews",
+                "Trustpilot mean rating",
+                "Trustpilot negative reviews",
+                "Trustpilot answered reviews",
+                "Trustpilot reply time",
+            ],
+            ReviewPlatform::GoogleBusinessProfile => [
+                "Google reviews",
+                "Google mean rating",
+                "Google negative reviews",
+                "Google answered reviews",
+                "Google reply time",
+            ],
+        };
+        compare(
+            label,
+            truth.review_kpis(Some(p), start, end),
+            r.by_platform.get(p.as_str()).map(|x| &x.stats),
+        );
+    }
+    let negative = truth
+        .reviews
+        .iter()
+        .filter(|v| start <= v.created_at && v.created_at < end && v.stars <= 2)
+        .count();
+    out.push((
+        "complaints from reviews",
+        Some(negative as f64),
+        Some(report.kpis.complaints.reviews as f64),
+    ));
+    out
 }
 
 /// Zendesk's own metric sets, which the simulator computes by Zendesk's definitions, next to
@@ -323,7 +452,7 @@ async fn reconcile_summary(
 fn verdict(spec: PeriodSpec, bad: &[String]) -> Result<(), CommandError> {
     if bad.is_empty() {
         println!(
-            "checked against the simulator's ground truth for {}: tickets created, solved, backlog, first responses and CSAT all match, and every difference from Zendesk's own metrics has the reason the simulator recorded",
+            "checked against the simulator's ground truth for {}: tickets created, solved, backlog, first responses, CSAT and the Trustpilot and Google reviews (count, mean, negative and answered shares, reply time, complaints) all match, and every difference from Zendesk's own metrics has the reason the simulator recorded",
             spec
         );
         Ok(())

@@ -21,6 +21,7 @@
 //! [`escape::truncate`]: crate::escape::truncate
 //! [`escape::QUOTE_CHARS`]: crate::escape::QUOTE_CHARS
 
+use deskpulse_metrics::platform_label;
 use deskpulse_metrics::{
     Better, DurationStats, HEADLINE, KpiReport, KpiTrend, MAX_HISTORY, TRAILING_WINDOW,
 };
@@ -302,21 +303,6 @@ pub struct PlatformRow {
     pub overall_change: Option<f64>,
     pub total_reviews: Option<u64>,
     pub coverage: Option<ReviewCoverage>,
-}
-
-/// A review platform as a manager knows it (`google_business_profile` → `Google`); a
-/// platform this build does not know keeps its name.
-pub fn platform_label(platform: &str) -> &str {
-    match platform {
-        "trustpilot" => "Trustpilot",
-        "google_business_profile" => "Google",
-        "google_places" => "Google Maps",
-        "yelp" => "Yelp",
-        "app_store" => "App Store",
-        "google_play" => "Google Play",
-        "facebook" | "facebook_page" => "Facebook",
-        other => other,
-    }
 }
 
 impl PlatformRow {

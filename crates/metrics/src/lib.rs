@@ -87,7 +87,7 @@ pub use insights::{
 };
 pub use public::{
     ComplaintsKpi, NEGATIVE_REVIEW, PlatformReviews, REPLY_OVERDUE_HOURS, ReviewQuote, ReviewStats,
-    ReviewsKpi, SocialKpi, UNANSWERED_NEGATIVE, WORST_REVIEWS,
+    ReviewsKpi, SocialKpi, UNANSWERED_NEGATIVE, WORST_REVIEWS, platform_label,
 };
 pub use reconcile::{
     Agreement, KpiReconcile, Reason, ReasonTickets, ReconcileInput, ReconcileReport, Side,

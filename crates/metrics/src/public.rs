@@ -150,6 +150,21 @@ pub struct ReviewQuote {
     pub answered: bool,
 }
 
+/// A review platform as a manager knows it (`google_business_profile` → `Google`), for the
+/// text report and the digest; a platform this build does not know keeps its name.
+pub fn platform_label(platform: &str) -> &str {
+    match platform {
+        "trustpilot" => "Trustpilot",
+        "google_business_profile" => "Google",
+        "google_places" => "Google Maps",
+        "yelp" => "Yelp",
+        "app_store" => "App Store",
+        "google_play" => "Google Play",
+        "facebook" | "facebook_page" => "Facebook",
+        other => other,
+    }
+}
+
 /// How many reviews [`ReviewsKpi::worst`] quotes.
 pub const WORST_REVIEWS: usize = 3;
 

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::insights::TargetVerdict;
-use crate::public::{PlatformReviews, ReviewStats};
+use crate::public::{PlatformReviews, ReviewStats, platform_label};
 use crate::report::{CsatKpi, KpiReport};
 use crate::stats::DurationStats;
 use deskpulse_model::ReviewCoverage;
@@ -178,7 +178,10 @@ fn extras(out: &mut String, r: &KpiReport) {
     if k.reviews.all.n > 0 || !k.reviews.by_platform.is_empty() {
         line("Reviews", reviews(&k.reviews.all));
         for (platform, st) in &k.reviews.by_platform {
-            line(&format!("  {}", clean(platform, 16)), platform_reviews(st));
+            line(
+                &format!("  {}", clean(platform_label(platform), 16)),
+                platform_reviews(st),
+            );
         }
     }
     for s in &k.social {

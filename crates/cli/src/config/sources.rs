@@ -29,12 +29,21 @@ pub struct SourceSettings {
 }
 
 impl SourceSettings {
-    /// The values of this source's secret keys ([`secrets::is_secret_key`]).
+    /// Whether `key` of this source holds a credential: a key its connector reads as a
+    /// `Secret` (Trustpilot's `client_id` is its API key), or one named like a secret
+    /// ([`secrets::is_secret_key`]) for a kind this build does not know.
+    pub fn is_secret(&self, key: &str) -> bool {
+        secrets::is_secret_key(key)
+            || crate::connectors::find(&self.kind)
+                .is_some_and(|k| k.factory.secret_keys().contains(&key))
+    }
+
+    /// The values of this source's secret keys ([`SourceSettings::is_secret`]).
     pub fn secrets(&self) -> Secrets {
         let mut s = Secrets::default();
         if let Some(map) = self.settings.0.as_object() {
             for (k, v) in map {
-                if secrets::is_secret_key(k)
+                if self.is_secret(k)
                     && let Some(text) = scalar_text(v)
                 {
                     s.add(&text);
@@ -284,17 +293,27 @@ mod tests {
         assert_eq!(format!("{k:?}"), "KindSettings { keys: [\"api_token\"] }");
     }
 
-    /// `is_secret_key` names exactly the `[[sources]]` keys each registered connector reads
-    /// as a `Secret` (those whose text its settings' `Debug` hides).
+    /// A source's secrets are exactly the keys its connector reads as a `Secret` (those
+    /// whose text its settings' `Debug` hides); the name rule `is_secret_key` claims none
+    /// that a connector reads as plain text.
     #[test]
     fn secret_keys_match_the_connectors_settings_types() {
         for k in crate::connectors::KINDS {
             let secret = k.factory.secret_keys();
+            let source = super::SourceSettings {
+                name: deskpulse_model::SourceName::parse("s").unwrap(),
+                kind: k.kind.to_owned(),
+                sync_every: std::time::Duration::from_secs(900),
+                max_pages: 1,
+                max_body_mb: 1,
+                settings: KindSettings(serde_json::json!({})),
+                key: "sources[0]".to_owned(),
+            };
             for key in (k.keys)() {
                 assert_eq!(
-                    secrets::is_secret_key(key),
+                    source.is_secret(key),
                     secret.contains(key),
-                    "{}.{key}: is_secret_key disagrees with the settings type",
+                    "{}.{key}: is_secret disagrees with the settings type",
                     k.kind
                 );
             }
@@ -386,6 +405,35 @@ mod tests {
             .collect();
         env.sort();
         env.dedup();
+        // Key files are read when a source is built: the examples' paths point at the
+        // connector crates' test keys instead.
+        let connectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../connectors");
+        let key_files = [
+            (
+                "private_key_path",
+                connectors.join("app_store/tests/fixtures/keys/asc_test_key.p8"),
+            ),
+            (
+                "service_account_path",
+                connectors.join("google_play/tests/fixtures/keys/google_service_account_test.json"),
+            ),
+        ];
+        let blocks: Vec<String> = blocks
+            .iter()
+            .map(|b| {
+                b.lines()
+                    .map(|l| {
+                        match key_files
+                            .iter()
+                            .find(|(k, _)| l.starts_with(&format!("{k} =")))
+                        {
+                            Some((k, file)) => format!("{k} = {:?}\n", file.display().to_string()),
+                            None => format!("{l}\n"),
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
         let mut kinds = Vec::new();
         for block in &blocks {
             let name = block
