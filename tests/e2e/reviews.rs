@@ -262,7 +262,7 @@ async fn combined(db_url: &str) {
     // Every digest format: the Reviews section says what Yelp's numbers are; nothing live.
     let text_digest = run_ok(&env, &["digest", "preview", "--period", "2026-W46"]).await;
     assert!(
-        text_digest.contains("yelp: 2 in the sample"),
+        text_digest.contains("Yelp: 2 in the sample"),
         "{text_digest}"
     );
     // The RTL override cannot turn a line of the digest around (a zero-width space is
