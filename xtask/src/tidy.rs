@@ -57,10 +57,6 @@ pub const LONG_FILES: &[(&str, &str)] = &[
         "the simulator's payloads against each vendor's documented layout",
     ),
     (
-        "crates/simulator/src/server.rs",
-        "the simulator's routes share the account and its fault injection",
-    ),
-    (
         "crates/connector/src/testkit/checks.rs",
         "the conformance kit's checks, one function each, sharing the fixture replay",
     ),
