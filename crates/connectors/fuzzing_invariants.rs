@@ -147,6 +147,10 @@ pub fn check_records(kind: &str, records: &[Record]) {
                     s.overall_rating
                 );
             }
+            Record::SocialInteraction(i) => {
+                id(kind, "social interaction external_id", &i.external_id);
+                opt_id(kind, "social interaction author_id", i.author_id.as_ref());
+            }
             Record::SocialStat(s) => {
                 assert!(s.value.is_finite(), "{kind}: social stat {}", s.value)
             }

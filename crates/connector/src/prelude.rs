@@ -18,4 +18,7 @@ pub use crate::{
     Batch, BatchStream, Checkpoint, CheckpointExt, Clock, Connector, ConnectorError, KpiLimit,
     Record, Secret, StreamSpec,
 };
-pub use deskpulse_model::{RatingSnapshot, Review, ReviewCoverage, SocialMetric, SocialStat};
+pub use deskpulse_model::{
+    InteractionKind, RatingSnapshot, Review, ReviewCoverage, SocialInteraction, SocialMetric,
+    SocialStat,
+};

@@ -17,7 +17,8 @@ pub use batch::{Batch, Checkpoint};
 pub use ids::{InvalidName, SourceName};
 pub use period::{Period, PeriodSpec};
 pub use records::{
-    Agent, AuthorKind, Channel, Customer, Message, Rating, RatingKind, RatingScale, RatingSnapshot,
-    Record, RecordKind, Review, ReviewCoverage, SocialMetric, SocialStat, StatusChange,
-    StatusHistory, Ticket, TicketRoster, TicketStatus, VendorDuration, VendorMetrics,
+    Agent, AuthorKind, Channel, Customer, InteractionKind, Message, Rating, RatingKind,
+    RatingScale, RatingSnapshot, Record, RecordKind, Review, ReviewCoverage, SocialInteraction,
+    SocialMetric, SocialStat, StatusChange, StatusHistory, Ticket, TicketRoster, TicketStatus,
+    VendorDuration, VendorMetrics,
 };

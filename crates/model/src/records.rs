@@ -19,6 +19,8 @@ pub enum Record {
     /// A review platform's own overall rating and review count, as a sync saw them.
     RatingSnapshot(RatingSnapshot),
     SocialStat(SocialStat),
+    /// A customer's public comment, mention or recommendation on a brand's social account.
+    SocialInteraction(SocialInteraction),
     Customer(Customer),
     /// The complete status history of one ticket: replaces what is stored for it.
     StatusHistory(StatusHistory),
@@ -39,6 +41,7 @@ pub enum RecordKind {
     Review,
     RatingSnapshot,
     SocialStat,
+    SocialInteraction,
     Customer,
     StatusHistory,
     VendorMetrics,
@@ -56,6 +59,7 @@ impl Record {
             Record::Review(_) => RecordKind::Review,
             Record::RatingSnapshot(_) => RecordKind::RatingSnapshot,
             Record::SocialStat(_) => RecordKind::SocialStat,
+            Record::SocialInteraction(_) => RecordKind::SocialInteraction,
             Record::Customer(_) => RecordKind::Customer,
             Record::StatusHistory(_) => RecordKind::StatusHistory,
             Record::VendorMetrics(_) => RecordKind::VendorMetrics,
@@ -86,6 +90,10 @@ impl Record {
                     s.account,
                     s.observed_at.to_rfc3339()
                 ),
+            ),
+            Record::SocialInteraction(i) => (
+                "social_interaction",
+                format!("{}/{}", i.platform, i.external_id),
             ),
             Record::Customer(c) => ("customer", c.external_id.clone()),
             Record::StatusHistory(h) => ("status_history", h.ticket_id.clone()),
@@ -123,6 +131,7 @@ accessors! {
     as_review => Review(Review),
     as_rating_snapshot => RatingSnapshot(RatingSnapshot),
     as_social_stat => SocialStat(SocialStat),
+    as_social_interaction => SocialInteraction(SocialInteraction),
     as_customer => Customer(Customer),
     as_status_history => StatusHistory(StatusHistory),
     as_vendor_metrics => VendorMetrics(VendorMetrics),
@@ -183,6 +192,10 @@ string_enum!(
     /// overall rating and count plus a few excerpts: Yelp, Google Places; the excerpts'
     /// mean is not the business's rating).
     ReviewCoverage { Full = "full", RecentWindow = "recent_window", AggregateSample = "aggregate_sample" }
+);
+string_enum!(
+    /// What a customer did in public on a brand's social account.
+    InteractionKind { Comment = "comment", Mention = "mention", Recommendation = "recommendation" }
 );
 string_enum!(
     /// What a social statistic counts.
@@ -438,6 +451,30 @@ pub struct SocialStat {
     pub metric: SocialMetric,
     pub value: f64,
     pub observed_at: DateTime<Utc>,
+}
+
+/// A customer's public comment on a brand's post, mention of the brand, or recommendation
+/// (Facebook's positive/negative rating of a page), and when the brand's own account first
+/// replied to it. No text is kept (privacy by design): who (`author_id`, which storage keeps
+/// only as a keyed hash), what kind, when, and whether and when the brand answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SocialInteraction {
+    pub platform: String,
+    /// The brand's account it was made on or addressed to (page id, user id).
+    pub account: String,
+    pub external_id: String,
+    pub kind: InteractionKind,
+    pub created_at: DateTime<Utc>,
+    /// The author's platform user id; storage keeps only its keyed hash. `None` where the
+    /// platform does not say (or it is the brand itself: connectors do not emit those).
+    pub author_id: Option<String>,
+    /// For a recommendation: recommends (`true`) or not (`false`); `None` otherwise.
+    pub positive: Option<bool>,
+    /// The brand account's first reply to it, whenever it came (storage keeps the earliest
+    /// time any sync saw).
+    pub replied_at: Option<DateTime<Utc>>,
+    /// The platform reports it deleted or hidden: it counts nowhere.
+    pub deleted: bool,
 }
 
 #[cfg(test)]

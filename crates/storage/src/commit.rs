@@ -8,7 +8,8 @@ use crate::secret::{hash_email, install_secret};
 use crate::{StorageError, Store};
 use deskpulse_model::{
     Agent, Batch, Checkpoint, Customer, Message, Rating, RatingSnapshot, Record, Review,
-    SocialStat, StatusChange, StatusHistory, Ticket, TicketRoster, VendorMetrics,
+    SocialInteraction, SocialStat, StatusChange, StatusHistory, Ticket, TicketRoster,
+    VendorMetrics,
 };
 use sqlx::types::Json;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -55,6 +56,7 @@ struct Parts<'a> {
     reviews: Vec<&'a Review>,
     social_stats: Vec<&'a SocialStat>,
     rating_snapshots: Vec<&'a RatingSnapshot>,
+    interactions: Vec<&'a SocialInteraction>,
     customers: Vec<&'a Customer>,
     /// Tickets whose whole status history the batch replaces (their stored changes are
     /// deleted first; the new ones are in `status_changes`).
@@ -74,6 +76,7 @@ impl<'a> Parts<'a> {
             reviews: Vec::new(),
             social_stats: Vec::new(),
             rating_snapshots: Vec::new(),
+            interactions: Vec::new(),
             customers: Vec::new(),
             replaced_histories: Vec::new(),
             vendor_metrics: Vec::new(),
@@ -101,6 +104,7 @@ impl<'a> Parts<'a> {
                     }
                     p.rating_snapshots.push(r)
                 }
+                Record::SocialInteraction(i) => p.interactions.push(i),
                 Record::SocialStat(s) => {
                     finite("social stat value", &s.account, s.value)?;
                     p.social_stats.push(s)
@@ -126,6 +130,7 @@ impl<'a> Parts<'a> {
         p.ratings = last_wins(p.ratings, |r| &r.external_id);
         p.reviews = last_wins(p.reviews, |r| (&r.platform, &r.external_id));
         p.customers = last_wins(p.customers, |c| &c.external_id);
+        p.interactions = last_wins(p.interactions, |i| (&i.platform, &i.external_id));
         // One per day: the day's last observation wins.
         p.rating_snapshots.sort_by_key(|r| r.observed_at);
         p.rating_snapshots = last_wins(p.rating_snapshots, |r| (&r.platform, &r.account, r.day()));
@@ -210,6 +215,7 @@ async fn commit(
     write_reviews(&mut tx, source, &p.reviews).await?;
     write_social_stats(&mut tx, source, &p.social_stats).await?;
     write_rating_snapshots(&mut tx, source, &p.rating_snapshots).await?;
+    write_interactions(&mut tx, source, &p.interactions).await?;
     write_customers(&mut tx, source, &p.customers).await?;
     write_vendor_metrics(&mut tx, source, &p.vendor_metrics).await?;
 
@@ -507,6 +513,61 @@ async fn write_rating_snapshots(
         qb.execute(&mut *tx)
             .await
             .map_err(query("writing rating snapshots"))?;
+    }
+    Ok(())
+}
+
+/// Upserts `rows`, each author id replaced by its keyed hash (the id goes no further than
+/// this function); a reply keeps the earliest time any sync saw, as reviews' do.
+async fn write_interactions(
+    tx: &mut Tx,
+    source: &str,
+    rows: &[&SocialInteraction],
+) -> Result<(), StorageError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let secret = install_secret(tx).await?;
+    let hashes: Vec<Option<String>> = rows
+        .iter()
+        .map(|i| {
+            i.author_id
+                .as_deref()
+                .filter(|a| !a.trim().is_empty())
+                .map(|a| hash_email(&secret, &format!("{}:{a}", i.platform)))
+        })
+        .collect();
+    let rows: Vec<(&&SocialInteraction, &Option<String>)> = rows.iter().zip(&hashes).collect();
+    for chunk in rows.chunks(PARAMS_PER_STATEMENT / 10) {
+        let mut qb = tx.sql(
+            "INSERT INTO social_interactions (source, platform, account, external_id, kind, \
+             created_at, author_hash, positive, replied_at, deleted) ",
+        );
+        qb.push_values(chunk, |mut b, (i, hash)| {
+            b.push_bind(source)
+                .push_bind(&i.platform)
+                .push_bind(&i.account)
+                .push_bind(&i.external_id)
+                .push_bind(i.kind.as_str())
+                .push_bind(Time(i.created_at))
+                .push_bind(hash.as_deref())
+                .push_bind(i.positive)
+                .push_bind(i.replied_at.map(Time))
+                .push_bind(i.deleted);
+        });
+        qb.push(
+            " ON CONFLICT (source, platform, external_id) DO UPDATE SET \
+             account = excluded.account, kind = excluded.kind, \
+             created_at = excluded.created_at, author_hash = excluded.author_hash, \
+             positive = excluded.positive, deleted = excluded.deleted, \
+             replied_at = CASE WHEN excluded.replied_at IS NULL THEN NULL \
+             WHEN social_interactions.replied_at IS NOT NULL \
+             AND social_interactions.replied_at < excluded.replied_at \
+             THEN social_interactions.replied_at ELSE excluded.replied_at END",
+        );
+        qb.execute(&mut *tx)
+            .await
+            .map_err(query("writing social interactions"))?;
     }
     Ok(())
 }

@@ -4,15 +4,15 @@
 
 use crate::error::query;
 use crate::rows::{
-    agent, get, message, monthly, opt_time, order, rating, rating_snapshot, review, social_stat,
-    status_change, subscription, ticket, time, vendor_metrics,
+    agent, get, message, monthly, opt_time, order, rating, rating_snapshot, review,
+    social_interaction, social_stat, status_change, subscription, ticket, time, vendor_metrics,
 };
 use crate::{StorageError, Store, TABLES, inputs};
 use chrono::{DateTime, SecondsFormat, Utc};
 use deskpulse_metrics::{MonthlyAmount, OrderInput, SubscriptionInput};
 use deskpulse_model::{
-    Agent, Checkpoint, Message, Rating, RatingSnapshot, Review, SocialStat, StatusChange, Ticket,
-    VendorMetrics,
+    Agent, Checkpoint, Message, Rating, RatingSnapshot, Review, SocialInteraction, SocialStat,
+    StatusChange, Ticket, VendorMetrics,
 };
 use serde_json::{Value, json};
 use sqlx::types::Json;
@@ -57,6 +57,8 @@ struct Facts {
     reviews: Vec<(String, Review)>,
     social_stats: Vec<(String, SocialStat)>,
     rating_snapshots: Vec<(String, RatingSnapshot)>,
+    /// `author_id` holds the stored keyed hash.
+    interactions: Vec<(String, SocialInteraction)>,
     checkpoints: Vec<(String, String, Checkpoint)>,
     /// `(source, external_id, email_hash)`.
     customers: Vec<(String, String, Option<String>)>,
@@ -101,7 +103,8 @@ impl Facts {
     /// and the format does not depend on the backend.
     ///
     /// E-mail hashes depend on the install's secret, so they are shown as pseudonyms `#1`,
-    /// `#2`, … numbered in order of first use (customers by key, then orders by key): two
+    /// `#2`, … numbered in order of first use (customers by key, then orders by key, then
+    /// social interactions' authors by key): two
     /// installs holding the same facts dump alike, and which rows share an address shows.
     fn lines(&self) -> Vec<String> {
         let mut customers: Vec<&(String, String, Option<String>)> = self.customers.iter().collect();
@@ -109,10 +112,16 @@ impl Facts {
         let mut orders: Vec<&(String, OrderInput)> = self.orders.iter().collect();
         orders.sort_by(|a, b| (&a.0, &a.1.order_id).cmp(&(&b.0, &b.1.order_id)));
         let mut pseudonyms: HashMap<&str, String> = HashMap::new();
+        let mut interactions: Vec<&(String, SocialInteraction)> =
+            self.interactions.iter().collect();
+        interactions.sort_by(|a, b| {
+            (&a.0, &a.1.platform, &a.1.external_id).cmp(&(&b.0, &b.1.platform, &b.1.external_id))
+        });
         let hashes = customers
             .iter()
             .filter_map(|c| c.2.as_deref())
-            .chain(orders.iter().map(|o| o.1.customer_hash.as_str()));
+            .chain(orders.iter().map(|o| o.1.customer_hash.as_str()))
+            .chain(interactions.iter().filter_map(|i| i.1.author_id.as_deref()));
         for h in hashes {
             let next = format!("#{}", pseudonyms.len() + 1);
             pseudonyms.entry(h).or_insert(next);
@@ -262,6 +271,23 @@ impl Facts {
                 ]),
             );
         }
+        for (s, x) in interactions {
+            line(
+                "social_interactions",
+                json!([
+                    s,
+                    x.platform,
+                    x.account,
+                    x.external_id,
+                    x.kind.as_str(),
+                    ts(x.created_at),
+                    x.author_id.as_deref().map(pseudonym),
+                    x.positive,
+                    ots(x.replied_at),
+                    x.deleted
+                ]),
+            );
+        }
         for (s, stream, c) in &self.checkpoints {
             line("checkpoints", json!([s, stream, sorted_keys(c.value())]));
         }
@@ -331,6 +357,9 @@ async fn read_all(db: &Store) -> Result<Facts, StorageError> {
     }
     for r in &all(db, "rating_snapshots").await? {
         f.rating_snapshots.push(rating_snapshot(r)?);
+    }
+    for r in &all(db, "social_interactions").await? {
+        f.interactions.push(social_interaction(r)?);
     }
     for r in &all(db, "customers").await? {
         let hash: Option<String> = get(r, "email_hash")?;

@@ -17,6 +17,7 @@ pub const SOURCE_TABLES: &[&str] = &[
     "reviews",
     "social_stats",
     "rating_snapshots",
+    "social_interactions",
     "customers",
     "checkpoints",
     "ticket_facts",

@@ -64,6 +64,7 @@ pub const TABLES: &[&str] = &[
     "reviews",
     "social_stats",
     "rating_snapshots",
+    "social_interactions",
     "checkpoints",
     "customers",
     "costs",

@@ -8,8 +8,8 @@ use crate::inputs::parse_month;
 use chrono::{DateTime, Utc};
 use deskpulse_metrics::{MonthlyAmount, OrderInput, RatingInput, SubscriptionInput, TicketInput};
 use deskpulse_model::{
-    Agent, Message, Rating, RatingScale, RatingSnapshot, Review, SocialStat, StatusChange, Ticket,
-    TicketStatus, VendorDuration, VendorMetrics,
+    Agent, Message, Rating, RatingScale, RatingSnapshot, Review, SocialInteraction, SocialStat,
+    StatusChange, Ticket, TicketStatus, VendorDuration, VendorMetrics,
 };
 use sqlx::types::Json;
 use std::collections::HashMap;
@@ -369,6 +369,25 @@ pub(crate) fn rating_snapshot(r: &Row) -> Result<(String, RatingSnapshot), Stora
             total_reviews: total.map(|n| u64::try_from(n).unwrap_or(0)),
             coverage: parse(r, T, "coverage")?,
             observed_at: time(r, T, "observed_at")?,
+        },
+    ))
+}
+
+/// A stored interaction: its author is the keyed hash (`author_id` holds it), never the id.
+pub(crate) fn social_interaction(r: &Row) -> Result<(String, SocialInteraction), StorageError> {
+    const T: &str = "social_interactions";
+    Ok((
+        get(r, "source")?,
+        SocialInteraction {
+            platform: get(r, "platform")?,
+            account: get(r, "account")?,
+            external_id: get(r, "external_id")?,
+            kind: parse(r, T, "kind")?,
+            created_at: time(r, T, "created_at")?,
+            author_id: get(r, "author_hash")?,
+            positive: get(r, "positive")?,
+            replied_at: opt_time(r, T, "replied_at")?,
+            deleted: get(r, "deleted")?,
         },
     ))
 }

@@ -7,9 +7,9 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use deskpulse_connector::CheckpointStore;
 use deskpulse_metrics::BacklogCount;
 use deskpulse_model::{
-    Agent, AuthorKind, Batch, Channel, Checkpoint, Message, Rating, RatingKind, RatingScale,
-    RatingSnapshot, Record, Review, ReviewCoverage, SocialMetric, SocialStat, StatusChange, Ticket,
-    TicketStatus,
+    Agent, AuthorKind, Batch, Channel, Checkpoint, InteractionKind, Message, Rating, RatingKind,
+    RatingScale, RatingSnapshot, Record, Review, ReviewCoverage, SocialInteraction, SocialMetric,
+    SocialStat, StatusChange, Ticket, TicketStatus,
 };
 use serde_json::json;
 
@@ -212,6 +212,17 @@ fn full_batch(cp: u64) -> Batch {
                 metric: SocialMetric::Followers,
                 value: 1240.0,
                 observed_at: at(30),
+            }),
+            Record::SocialInteraction(SocialInteraction {
+                platform: "x".into(),
+                account: "@acme".into(),
+                external_id: "1850000000000000001".into(),
+                kind: InteractionKind::Mention,
+                created_at: at(6),
+                author_id: Some("2244994945".into()),
+                positive: None,
+                replied_at: Some(at(7)),
+                deleted: false,
             }),
             // Two of one day (the later wins) and one of the next.
             Record::RatingSnapshot(RatingSnapshot {

@@ -27,6 +27,7 @@ pub(super) async fn upserts_are_idempotent(store: Store) {
         ("ratings", 1),
         ("revenue", 0),
         ("reviews", 2),
+        ("social_interactions", 1),
         ("social_stats", 2),
         ("status_changes", 1),
         ("subscriptions", 0),
@@ -35,7 +36,7 @@ pub(super) async fn upserts_are_idempotent(store: Store) {
         ("vendor_metrics", 1),
     ];
     assert_eq!(counts1.into_iter().collect::<Vec<_>>(), expected);
-    assert_eq!(dump1.len(), 20);
+    assert_eq!(dump1.len(), 21);
     // The same records under another source are other rows.
     store
         .commit_batch("other", "tickets", &batch)
