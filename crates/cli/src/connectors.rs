@@ -25,6 +25,9 @@ pub const KINDS: &[Kind] = &[
     Kind::of(&deskpulse_connector_google_places::GooglePlaces),
     Kind::of(&deskpulse_connector_app_store::AppStore),
     Kind::of(&deskpulse_connector_google_play::GooglePlay),
+    Kind::of(&deskpulse_connector_facebook_page::FacebookPage),
+    Kind::of(&deskpulse_connector_instagram::Instagram),
+    Kind::of(&deskpulse_connector_x::X),
 ];
 
 /// A registered kind: its factory, and the factory's declaration as plain fields (read at
