@@ -814,6 +814,24 @@ fn more_specs() -> Vec<Spec> {
             extract: |r| (r.kpis.churn_rate.value, r.kpis.churn_rate.n, None),
         },
         Spec {
+            id: "public_response_rate",
+            label: "Public response rate",
+            unit: Unit::Share,
+            extract: |r| {
+                let p = &r.kpis.public_response.all;
+                (p.rate, p.n, None)
+            },
+        },
+        Spec {
+            id: "public_response_time",
+            label: "Public response time (median)",
+            unit: Unit::Seconds,
+            extract: |r| {
+                let p = &r.kpis.public_response.all;
+                (p.median_seconds, p.answered, None)
+            },
+        },
+        Spec {
             id: "complaints",
             label: "Complaints",
             unit: Unit::Count,

@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use deskpulse_model::{
-    Agent, Message, Rating, RatingSnapshot, Review, SocialStat, StatusChange, Ticket,
+    Agent, Message, Rating, RatingSnapshot, Review, SocialInteraction, SocialStat, StatusChange,
+    Ticket,
 };
 
 use crate::facts::TicketFacts;
@@ -103,6 +104,14 @@ pub struct RatingSnapshotInput {
     pub snapshot: RatingSnapshot,
 }
 
+/// A customer's public comment, mention or recommendation, from the social source named
+/// `source` (`author_id` is storage's keyed hash).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SocialInteractionInput {
+    pub source: String,
+    pub interaction: SocialInteraction,
+}
+
 /// One observation of a social counter, from the social source named `source`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SocialInput {
@@ -170,6 +179,8 @@ pub struct ReportInput {
     /// Rating snapshots before the period's end: at least the last one before the start
     /// and the last one before the end of each platform account.
     pub rating_snapshots: Vec<RatingSnapshotInput>,
+    /// Social interactions created in the period.
+    pub social_interactions: Vec<SocialInteractionInput>,
     /// KPIs the team's sources cannot support (declared by their connectors).
     pub limits: Vec<SourceLimit>,
 }
@@ -195,6 +206,10 @@ pub struct Targets {
     pub resolution_seconds: i64,
     pub csat: f64,
     pub cost_ratio: f64,
+    /// Public response time target (`social_response_time`, default 1 h).
+    pub social_response_seconds: i64,
+    /// Public response rate target (`social_response_rate`, default 0.8).
+    pub social_response_rate: f64,
 }
 
 impl Default for Targets {
@@ -204,6 +219,8 @@ impl Default for Targets {
             resolution_seconds: 8 * 3600,
             csat: 0.9,
             cost_ratio: 0.10,
+            social_response_seconds: 3600,
+            social_response_rate: 0.8,
         }
     }
 }

@@ -84,7 +84,7 @@ fn target_status(targets: &Targets, k: &Kpis) -> Vec<TargetCheck> {
             business_time,
         }
     };
-    vec![
+    let mut rows = vec![
         row(
             "first_response_time",
             targets.first_response_seconds as f64,
@@ -107,7 +107,27 @@ fn target_status(targets: &Targets, k: &Kpis) -> Vec<TargetCheck> {
             true,
             false,
         ),
-    ]
+    ];
+    // Only for a team that received something in public: a helpdesk-only team gets no
+    // "unknown" rows for channels it does not have.
+    let p = &k.public_response.all;
+    if p.n > 0 {
+        rows.push(row(
+            "public_response_rate",
+            targets.social_response_rate,
+            p.rate,
+            false,
+            false,
+        ));
+        rows.push(row(
+            "public_response_time",
+            targets.social_response_seconds as f64,
+            p.median_seconds,
+            true,
+            false,
+        ));
+    }
+    rows
 }
 
 /// Judges `report` against `team`'s targets: fills `targets` and `suggestions` (the trend

@@ -66,6 +66,7 @@ mod public;
 mod reconcile;
 mod render;
 mod report;
+mod social;
 mod stats;
 mod surveys;
 
@@ -76,8 +77,8 @@ pub use facts::{AgentIndex, OpenSpan, ReplySample, TicketFacts, derive_facts};
 pub use hours::{BusinessCalendar, BusinessTime, local_instant};
 pub use input::{
     AgentInput, BacklogCount, BusinessHours, MonthlyAmount, OrderInput, RatingInput,
-    RatingSnapshotInput, ReportInput, RequesterInput, ReviewInput, SocialInput, SourceLimit,
-    SubscriptionInput, Targets, TeamConfig, TicketInput,
+    RatingSnapshotInput, ReportInput, RequesterInput, ReviewInput, SocialInput,
+    SocialInteractionInput, SourceLimit, SubscriptionInput, Targets, TeamConfig, TicketInput,
 };
 pub use insights::{
     ANOMALY_SIGMAS, ANOMALY_WINDOW, BacktestError, Better, CSAT_DROP, Forecast, HEADLINE, KpiTrend,
@@ -98,5 +99,6 @@ pub use report::{
     AgentKpis, CountKpi, CsatBands, CsatKpi, FirstResponseKpi, HourKpi, KpiReport, Kpis,
     PeriodInfo, TagKpi, VolumeKpi, compute_report, compute_reports,
 };
+pub use social::{PublicResponseKpi, ResponseStats};
 pub use stats::{CalendarTime, Clock, DurationKpi, DurationStats, RateKpi, percentile_r7};
 pub use surveys::{CesKpi, NpsKpi};

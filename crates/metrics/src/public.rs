@@ -21,6 +21,9 @@ pub struct ComplaintsKpi {
     pub value: u64,
     pub tickets: u64,
     pub reviews: u64,
+    /// Negative recommendations (Facebook) of the period.
+    #[serde(default)]
+    pub social: u64,
 }
 
 pub(crate) fn complaints(
@@ -28,6 +31,7 @@ pub(crate) fn complaints(
     facts: &[&TicketFacts],
     complaint_tags: &[String],
     reviews: &[&Review],
+    social: u64,
 ) -> ComplaintsKpi {
     let tags: Vec<String> = complaint_tags.iter().map(|t| t.to_lowercase()).collect();
     let tickets = facts
@@ -40,10 +44,11 @@ pub(crate) fn complaints(
         .filter(|r| r.rating <= NEGATIVE_REVIEW)
         .count() as u64;
     ComplaintsKpi {
-        n: tickets + reviews,
-        value: tickets + reviews,
+        n: tickets + reviews + social,
+        value: tickets + reviews + social,
         tickets,
         reviews,
+        social,
     }
 }
 

@@ -17,6 +17,9 @@ use crate::insights::{Forecast, Suggestion, TargetCheck, Trends, judge};
 use crate::public::{
     ComplaintsKpi, ReviewsKpi, SocialKpi, complaints, period_reviews, reviews, social,
 };
+use crate::social::{
+    PublicResponseKpi, negative_recommendations, period_interactions, public_response,
+};
 use crate::stats::{CalendarTime, Clock, DurationKpi, DurationStats, RateKpi, num, percentile_r7};
 use crate::surveys::{CesKpi, NpsKpi, ces, nps};
 
@@ -89,6 +92,10 @@ pub struct Kpis {
     /// One entry per (platform, account, metric) observed by the end of the period.
     #[serde(default)]
     pub social: Vec<SocialKpi>,
+    /// Customer comments and mentions of the period on the team's social accounts, and the
+    /// brand's answers to them.
+    #[serde(default)]
+    pub public_response: PublicResponseKpi,
     /// First response time by local hour of creation (0–23, all present): where waits pile up.
     #[serde(default)]
     pub first_response_by_hour: Vec<HourKpi>,
@@ -325,6 +332,7 @@ fn compute_one(
         .filter(|(_, r)| r.kind == RatingKind::Csat)
         .collect();
     let reviews = period_reviews(period, &input.reviews);
+    let interactions = period_interactions(period, &input.social_interactions);
     let created = facts
         .iter()
         .filter(|f| period.contains(f.created_at))
@@ -402,10 +410,17 @@ fn compute_one(
         retention_rate,
         support_cost_per_ticket,
         support_cost_ratio,
-        complaints: complaints(period, facts, &team.complaint_tags, &reviews),
+        complaints: complaints(
+            period,
+            facts,
+            &team.complaint_tags,
+            &reviews,
+            negative_recommendations(&interactions),
+        ),
         converted_tickets: converted(period, facts, &input.requesters, &input.orders),
         reviews: self::reviews(period, &reviews, &input.rating_snapshots),
         social: social(period, &input.social),
+        public_response: public_response(&interactions, team.targets.social_response_seconds),
         first_response_by_hour: by_hour(period, facts, bots),
         resolution_by_tag: by_tag(&solved),
     };

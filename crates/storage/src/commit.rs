@@ -449,18 +449,62 @@ async fn write_reviews(tx: &mut Tx, source: &str, rows: &[&Review]) -> Result<()
     Ok(())
 }
 
-/// Upserts `rows` (writing social stats).
+/// Writes `rows`, keeping one observation per counter and UTC day: platforms keep no history
+/// of their counters, so a daily snapshot is what trends are made of, and a sync every 15
+/// minutes must not store 96 a day. A later observation of the day replaces the earlier
+/// one; an earlier one (a batch replayed after a crash) never replaces a later one.
 async fn write_social_stats(
     tx: &mut Tx,
     source: &str,
     rows: &[&SocialStat],
 ) -> Result<(), StorageError> {
-    for chunk in rows.chunks(PARAMS_PER_STATEMENT / 6) {
-        let mut qb = tx.sql(
-            "INSERT INTO social_stats (source, platform, account, metric, value, \
-             observed_at) ",
+    for s in rows {
+        let day = s.observed_at.date_naive();
+        let from = Time(day.and_time(chrono::NaiveTime::MIN).and_utc());
+        let to = Time(
+            (day + chrono::Days::new(1))
+                .and_time(chrono::NaiveTime::MIN)
+                .and_utc(),
         );
-        qb.push_values(chunk, |mut b, s| {
+        let mut later = tx.sql("SELECT COUNT(*) FROM social_stats WHERE source = ");
+        later
+            .push_bind(source)
+            .push(" AND platform = ")
+            .push_bind(&s.platform)
+            .push(" AND account = ")
+            .push_bind(&s.account)
+            .push(" AND metric = ")
+            .push_bind(s.metric.as_str())
+            .push(" AND observed_at > ")
+            .push_bind(Time(s.observed_at))
+            .push(" AND observed_at < ")
+            .push_bind(to);
+        let newer: i64 = later
+            .scalar(&mut *tx)
+            .await
+            .map_err(query("reading social stats"))?;
+        if newer > 0 {
+            continue;
+        }
+        let mut del = tx.sql("DELETE FROM social_stats WHERE source = ");
+        del.push_bind(source)
+            .push(" AND platform = ")
+            .push_bind(&s.platform)
+            .push(" AND account = ")
+            .push_bind(&s.account)
+            .push(" AND metric = ")
+            .push_bind(s.metric.as_str())
+            .push(" AND observed_at >= ")
+            .push_bind(from)
+            .push(" AND observed_at < ")
+            .push_bind(Time(s.observed_at));
+        del.execute(&mut *tx)
+            .await
+            .map_err(query("replacing social stats"))?;
+        let mut qb = tx.sql(
+            "INSERT INTO social_stats (source, platform, account, metric, value, observed_at) ",
+        );
+        qb.push_values([s], |mut b, s| {
             b.push_bind(source)
                 .push_bind(&s.platform)
                 .push_bind(&s.account)

@@ -7,14 +7,14 @@ use crate::error::query;
 use crate::facts::decode_joined as decode_facts;
 use crate::inputs::month_text;
 use crate::rows::{
-    agent, get, monthly, order, rating_snapshot, ratings_from_json, review, social_stat,
-    subscription,
+    agent, get, monthly, order, rating_snapshot, ratings_from_json, review, social_interaction,
+    social_stat, subscription,
 };
 use crate::{StorageError, Store};
 use chrono::{DateTime, Utc};
 use deskpulse_metrics::{
     AgentInput, BacklogCount, OrderInput, RatingSnapshotInput, ReportInput, RequesterInput,
-    ReviewInput, SocialInput, TicketFacts,
+    ReviewInput, SocialInput, SocialInteractionInput, TicketFacts,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -138,6 +138,18 @@ impl Store {
         for m in [&mut input.costs, &mut input.revenue] {
             m.sort_by(|a, b| (a.month, &a.currency).cmp(&(b.month, &b.currency)));
         }
+        input.social_interactions.sort_by(|a, b| {
+            (
+                &a.source,
+                &a.interaction.platform,
+                &a.interaction.external_id,
+            )
+                .cmp(&(
+                    &b.source,
+                    &b.interaction.platform,
+                    &b.interaction.external_id,
+                ))
+        });
         input.rating_snapshots.sort_by(|a, b| {
             let (x, y) = (&a.snapshot, &b.snapshot);
             (&a.source, &x.platform, &x.account, x.observed_at).cmp(&(
@@ -589,6 +601,24 @@ async fn load_source_facts(
         })
         .collect::<Result<Vec<_>, _>>()?;
 
+    // Customer comments and mentions received in the period (their replies may come later).
+    let mut qb = db.sql("SELECT * FROM social_interactions WHERE source IN ");
+    source_list(&mut qb, sources);
+    qb.push(" AND created_at >= ")
+        .push_bind(Time(start))
+        .push(" AND created_at < ")
+        .push_bind(Time(end));
+    let rows = qb.fetch_all(db).await.map_err(query(op))?;
+    let social_interactions = rows
+        .iter()
+        .map(|r| {
+            social_interaction(r).map(|(source, interaction)| SocialInteractionInput {
+                source,
+                interaction,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
     input.facts = facts;
     input.backlog = backlog;
     input.agents = agents;
@@ -596,6 +626,7 @@ async fn load_source_facts(
     input.reviews = reviews;
     input.social = social;
     input.rating_snapshots = rating_snapshots;
+    input.social_interactions = social_interactions;
     Ok(())
 }
 

@@ -20,6 +20,7 @@ mod inputs;
 mod reports;
 mod reviews;
 mod runs;
+mod social;
 mod sweeps;
 use batches::{
     a_failing_batch_writes_nothing, checkpoints_commit_with_their_batch, large_batches_are_chunked,
@@ -43,6 +44,9 @@ use runs::{
     concurrent_run_claims_have_one_winner, failing_sources_are_those_that_failed_a_whole_period,
     job_locks_exclude_other_sessions, runs_are_claimed_once_and_finished_by_their_owner,
     the_daemon_lease_refuses_a_second_daemon_until_stale,
+};
+use social::{
+    interactions_keep_a_hashed_author_and_the_first_reply, social_counters_are_one_per_day,
 };
 use sweeps::{
     a_completed_sweep_excludes_what_it_did_not_find, a_status_history_replaces_the_stored_one,
@@ -310,4 +314,6 @@ suite!(
     ratings_and_orders_find_their_tickets,
     a_reply_keeps_the_earliest_time_it_was_seen,
     rating_snapshots_are_one_per_day_and_read_for_the_period,
+    social_counters_are_one_per_day,
+    interactions_keep_a_hashed_author_and_the_first_reply,
 );

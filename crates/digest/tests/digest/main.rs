@@ -14,6 +14,7 @@ mod smtp;
 #[path = "../common/smtp_server.rs"]
 mod smtp_server;
 mod snapshots;
+mod social;
 
 use deskpulse_digest::{Digest, DigestInput};
 use fixtures::Sample;

@@ -688,7 +688,13 @@ fn no_data_for_the_new_kpis_gives_n_zero_and_nulls() {
     // complaints are a count: zero is a real zero
     assert_eq!(
         k["complaints"],
-        json!({"n": 0, "value": 0, "tickets": 0, "reviews": 0})
+        json!({"n": 0, "value": 0, "tickets": 0, "reviews": 0, "social": 0})
+    );
+    // Nothing received in public: n 0, nothing made up.
+    assert_eq!(
+        k["public_response"],
+        json!({"n": 0, "answered": 0, "rate": null, "median_seconds": null,
+               "p90_seconds": null, "within_target": null, "by_platform": {}})
     );
     assert_eq!(
         k["converted_tickets"],

@@ -18,6 +18,7 @@ mod kpis;
 mod props;
 mod reconcile;
 mod reviews;
+mod social;
 
 const SRC: &str = "zendesk-main";
 

@@ -1,6 +1,6 @@
-//! `[teams.targets]`: what the team aims for — median first response and resolution times
-//! (durations), CSAT and the cost ratio (fractions). Unset targets keep the metrics'
-//! defaults.
+//! `[teams.targets]`: what the team aims for — median first response, resolution and public
+//! (social) response times (durations), CSAT, the cost ratio and the public response rate
+//! (fractions). Unset targets keep the metrics' defaults.
 
 use crate::config::{KeyError, parse_duration};
 use deskpulse_metrics::Targets;
@@ -14,6 +14,8 @@ pub(super) struct FileTargets {
     resolution_time: Option<String>,
     csat: Option<f64>,
     cost_ratio: Option<f64>,
+    social_response_time: Option<String>,
+    social_response_rate: Option<f64>,
 }
 
 impl FileTargets {
@@ -31,9 +33,17 @@ impl FileTargets {
         if let Some(s) = &self.resolution_time {
             targets.resolution_seconds = seconds("resolution_time", s)?;
         }
+        if let Some(s) = &self.social_response_time {
+            targets.social_response_seconds = seconds("social_response_time", s)?;
+        }
         for (name, v, slot) in [
             ("csat", self.csat, &mut targets.csat),
             ("cost_ratio", self.cost_ratio, &mut targets.cost_ratio),
+            (
+                "social_response_rate",
+                self.social_response_rate,
+                &mut targets.social_response_rate,
+            ),
         ] {
             if let Some(v) = v {
                 if !(0.0..=1.0).contains(&v) {
