@@ -1,0 +1,1 @@
+//! Golden week: written next.
