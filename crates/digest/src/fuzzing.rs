@@ -26,8 +26,8 @@ use deskpulse_model::{PeriodSpec, ReviewCoverage};
 
 use crate::model::{
     AgentRow, Attention, ChannelRow, CostsSection, Digest, ForecastSection, Kpi, PlatformRow,
-    Polarity, Quote, ReviewsSection, SocialRow, TREND_PERIODS, Target, TargetVerdict, Unit,
-    VendorCheck,
+    Polarity, Quote, ResponseRow, ReviewsSection, SocialRow, TREND_PERIODS, Target, TargetVerdict,
+    Unit, VendorCheck,
 };
 use crate::slack::{Block, SlackMessage, Text, check_limits};
 use crate::{render_html, render_slack, render_text};
@@ -460,6 +460,15 @@ fn digest(u: &mut Unstructured<'_>) -> Result<Digest> {
                 metric: text(u)?,
                 value: num(u, 0.0, 1e9)?,
                 change: opt_num(u, -1e6, 1e6)?,
+                trend: text(u)?,
+            })
+        })?,
+        public_response: list(u, 3, |u| {
+            Ok(ResponseRow {
+                platform: text(u)?,
+                received: u.int_in_range(0..=100_000)?,
+                rate: opt_num(u, 0.0, 1.0)?,
+                median_seconds: opt_num(u, 0.0, 1e7)?,
             })
         })?,
         costs: if u.arbitrary()? {

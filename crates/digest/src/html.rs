@@ -13,7 +13,7 @@ use askama::Template;
 use crate::chart::{self, ChartError};
 use crate::escape::{LINE_CHARS, NAME_CHARS, QUOTE_CHARS, plain, plain_cut};
 use crate::format;
-use crate::model::{Digest, Kpi, Quote, TargetVerdict};
+use crate::model::{Digest, Kpi, Quote, TREND_CHARS, TargetVerdict};
 use crate::text::{csat_cell, opt};
 
 /// A PNG to attach inline, referenced from the HTML as `cid:{content_id}`.
@@ -102,6 +102,7 @@ struct SocialView {
     what: String,
     value: String,
     change: String,
+    trend: String,
 }
 
 #[derive(Template)]
@@ -300,7 +301,14 @@ pub fn render_html(d: &Digest) -> Result<HtmlEmail, RenderError> {
                 ),
                 value: format::one_decimal(s.value),
                 change: s.change.map(format::signed).unwrap_or_default(),
+                trend: plain_cut(&s.trend, TREND_CHARS),
             })
+            .chain(d.public_response.iter().map(|p| SocialView {
+                what: format!("{}: {}", plain_cut(&p.platform, NAME_CHARS), p.detail()),
+                value: String::new(),
+                change: String::new(),
+                trend: String::new(),
+            }))
             .collect(),
         costs,
     };

@@ -42,8 +42,8 @@ mod text;
 pub use html::{HtmlEmail, InlineImage, RenderError, render_html};
 pub use model::{
     AgentRow, Attention, ChannelRow, CostsSection, Digest, DigestInput, ForecastSection, Kpi,
-    PlatformRow, Polarity, Quote, ReviewsSection, SocialRow, TREND_PERIODS, Target, TargetVerdict,
-    Unit, VendorCheck, format_value,
+    PlatformRow, Polarity, Quote, ResponseRow, ReviewsSection, SocialRow, TREND_PERIODS, Target,
+    TargetVerdict, Unit, VendorCheck, format_value,
 };
 pub use slack::{Block, SlackMessage, Text, check_limits, render_slack};
 pub use text::render_text;

@@ -364,6 +364,36 @@ pub struct SocialRow {
     pub metric: String,
     pub value: f64,
     pub change: Option<f64>,
+    /// The counter over the history's periods and this one, as a text sparkline (empty
+    /// with fewer than two values; renderers still escape and cut it to [`TREND_CHARS`]).
+    pub trend: String,
+}
+
+/// The longest sparkline a renderer shows: one block per period of [`TREND_PERIODS`].
+pub const TREND_CHARS: usize = TREND_PERIODS;
+
+/// How a platform's customers were answered in public (from `kpis.public_response`):
+/// numbers and fixed words only, the platform by its known name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResponseRow {
+    pub platform: String,
+    pub received: u64,
+    pub rate: Option<f64>,
+    pub median_seconds: Option<f64>,
+}
+
+impl ResponseRow {
+    /// `X: 30 comments and mentions, 67% answered, median reply 1h 07m`.
+    pub fn detail(&self) -> String {
+        let mut out = format!("{} comments and mentions", self.received);
+        if let Some(r) = self.rate {
+            out.push_str(&format!(", {} answered", format::percent(r)));
+        }
+        if let Some(m) = self.median_seconds {
+            out.push_str(&format!(", median reply {}", format::duration(m)));
+        }
+        out
+    }
 }
 
 /// Next period's ticket volume (from the metrics crate's `forecast`).
@@ -432,6 +462,8 @@ pub struct Digest {
     pub reviews: Option<ReviewsSection>,
     pub comments: Vec<Quote>,
     pub social: Vec<SocialRow>,
+    /// Public response per platform (the totals and their targets are under "More KPIs").
+    pub public_response: Vec<ResponseRow>,
     pub costs: Option<CostsSection>,
     pub forecast: Option<ForecastSection>,
     /// Sources whose numbers agree poorly with the vendor's own per-ticket figures
@@ -497,7 +529,8 @@ impl Digest {
             channels: channels(r),
             reviews: reviews(r, input.reviews),
             comments: comments(input.ratings),
-            social: social(r),
+            social: social(r, history),
+            public_response: public_response(r),
             forecast: forecast(r),
             vendor_checks: Vec::new(),
         }
@@ -1053,18 +1086,55 @@ fn comments(ratings: &[Rating]) -> Vec<Quote> {
         .collect()
 }
 
-fn social(r: &KpiReport) -> Vec<SocialRow> {
+fn social(r: &KpiReport, history: &[KpiReport]) -> Vec<SocialRow> {
     r.kpis
         .social
         .iter()
         .filter_map(|s| {
+            // Oldest first: the history is most recent first.
+            let series: Vec<Option<f64>> = history
+                .iter()
+                .rev()
+                .chain(std::iter::once(r))
+                .map(|h| {
+                    h.kpis
+                        .social
+                        .iter()
+                        .find(|x| {
+                            (&x.platform, &x.account, x.metric)
+                                == (&s.platform, &s.account, s.metric)
+                        })
+                        .and_then(|x| x.value.filter(|v| v.is_finite()))
+                })
+                .collect();
+            let points = series.iter().flatten().count();
             Some(SocialRow {
-                platform: s.platform.clone(),
+                platform: platform_label(&s.platform).to_owned(),
                 account: s.account.clone(),
                 metric: s.metric.as_str().to_owned(),
                 value: s.value.filter(|v| v.is_finite())?,
                 change: s.change.filter(|v| v.is_finite()),
+                trend: if points >= 2 {
+                    format::sparkline(&series)
+                } else {
+                    String::new()
+                },
             })
+        })
+        .collect()
+}
+
+fn public_response(r: &KpiReport) -> Vec<ResponseRow> {
+    r.kpis
+        .public_response
+        .by_platform
+        .iter()
+        .filter(|(_, p)| p.n > 0)
+        .map(|(platform, p)| ResponseRow {
+            platform: platform_label(platform).to_owned(),
+            received: p.n,
+            rate: p.rate.filter(|v| v.is_finite()),
+            median_seconds: p.median_seconds.filter(|v| v.is_finite()),
         })
         .collect()
 }

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::escape::{self, LINE_CHARS, NAME_CHARS, QUOTE_CHARS, slack_cut, truncate_escaped};
 use crate::format;
-use crate::model::{Digest, Kpi, Quote, TargetVerdict};
+use crate::model::{Digest, Kpi, Quote, TREND_CHARS, TargetVerdict};
 use crate::text::{csat_cell, opt};
 
 pub const MAX_BLOCKS: usize = 50;
@@ -277,22 +277,32 @@ pub fn render_slack(d: &Digest) -> SlackMessage {
             MAX_TEXT,
         )));
     }
-    if !d.social.is_empty() {
+    if !d.social.is_empty() || !d.public_response.is_empty() {
         let lines: Vec<String> = d
             .social
             .iter()
             .map(|s| {
                 format!(
-                    "{} {} {}: *{}*{}",
+                    "{} {} {}: *{}*{}{}",
                     slack_cut(&s.platform, NAME_CHARS),
                     slack_cut(&s.account, NAME_CHARS),
                     slack_cut(&s.metric, NAME_CHARS),
                     format::one_decimal(s.value),
                     s.change
                         .map(|c| format!(" ({})", format::signed(c)))
-                        .unwrap_or_default()
+                        .unwrap_or_default(),
+                    if s.trend.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {}", slack_cut(&s.trend, TREND_CHARS))
+                    }
                 )
             })
+            .chain(
+                d.public_response
+                    .iter()
+                    .map(|p| format!("{}: {}", slack_cut(&p.platform, NAME_CHARS), p.detail())),
+            )
             .collect();
         blocks.push(section(lines_within("*Social*", &lines, MAX_TEXT)));
     }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::escape::{LINE_CHARS, NAME_CHARS, QUOTE_CHARS, plain, plain_cut};
 use crate::format;
-use crate::model::{Digest, Kpi, Quote, TargetVerdict};
+use crate::model::{Digest, Kpi, Quote, TREND_CHARS, TargetVerdict};
 
 /// Renders `digest` as plain text (UTF-8, `\n` line ends, at most ~100 columns of prose).
 pub fn render_text(d: &Digest) -> String {
@@ -142,19 +142,32 @@ pub fn render_text(d: &Digest) -> String {
             quote(w, q);
         }
     }
-    if !d.social.is_empty() {
+    if !d.social.is_empty() || !d.public_response.is_empty() {
         section(w, "Social");
         for s in &d.social {
             let _ = writeln!(
                 w,
-                "  {} {} {}: {}{}",
+                "  {} {} {}: {}{}{}",
                 plain_cut(&s.platform, NAME_CHARS),
                 plain_cut(&s.account, NAME_CHARS),
                 plain_cut(&s.metric, NAME_CHARS),
                 format::one_decimal(s.value),
                 s.change
                     .map(|c| format!(" ({})", format::signed(c)))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                if s.trend.is_empty() {
+                    String::new()
+                } else {
+                    format!("  {}", plain_cut(&s.trend, TREND_CHARS))
+                }
+            );
+        }
+        for p in &d.public_response {
+            let _ = writeln!(
+                w,
+                "  {}: {}",
+                plain_cut(&p.platform, NAME_CHARS),
+                p.detail()
             );
         }
     }

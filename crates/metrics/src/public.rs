@@ -166,6 +166,8 @@ pub fn platform_label(platform: &str) -> &str {
         "app_store" => "App Store",
         "google_play" => "Google Play",
         "facebook" | "facebook_page" => "Facebook",
+        "instagram" => "Instagram",
+        "x" => "X",
         other => other,
     }
 }

@@ -176,6 +176,15 @@ pub fn with_public(report: KpiReport) -> KpiReport {
         {"platform": "x", "account": "acme_help", "metric": "mentions", "value": 57,
          "observed_at": report.period.end, "change": -9},
     ]);
+    v["kpis"]["public_response"] = json!({
+        "n": 64, "answered": 49, "rate": 0.765625, "median_seconds": 2940,
+        "p90_seconds": 15300, "within_target": 0.61,
+        "by_platform": {
+            "instagram": {"n": 21, "answered": 18, "rate": 0.857143, "median_seconds": 1800,
+                          "p90_seconds": 9000, "within_target": 0.78},
+            "x": {"n": 43, "answered": 31, "rate": 0.72093, "median_seconds": 4020,
+                  "p90_seconds": 17000, "within_target": 0.52}}
+    });
     v["kpis"]["support_cost_per_ticket"] = json!({"n": report.kpis.ticket_volume.value, "value": 14.2, "currency": "EUR", "costs": 2016.4});
     v["kpis"]["support_cost_ratio"] = json!({"n": 7, "value": 0.12, "revenue": 16803});
     judge(serde_json::from_value(v).unwrap())
@@ -269,7 +278,19 @@ pub fn sample(hostile: bool) -> Sample {
         agent(&names[2], 30, 4300.0, 21000.0, Some(0.86)),
         agent(&names[3], 24, 8200.0, 30600.0, None),
     ];
-    let history: Vec<KpiReport> = (1..12).map(|i| report_plain(i, ws[i as usize])).collect();
+    // The history has the Instagram follower counter too (for its sparkline): 12,120 eleven
+    // weeks ago, 60 more each week.
+    let history: Vec<KpiReport> = (1..12)
+        .map(|i| {
+            let r = report_plain(i, ws[i as usize]);
+            let mut v = serde_json::to_value(&r).unwrap();
+            v["kpis"]["social"] = json!([
+                {"platform": "instagram", "account": "acme", "metric": "followers",
+                 "value": 12840 - 120 - 60 * (i - 1), "observed_at": r.period.end, "change": 60},
+            ]);
+            serde_json::from_value(v).unwrap()
+        })
+        .collect();
     let report = with_history(with_public(report("support", 0, ws[0], agents)), &history);
     let (bad, worse) = if hostile {
         (

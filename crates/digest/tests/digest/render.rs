@@ -302,7 +302,8 @@ fn subject_names_team_period_and_misses() {
     let r = RenderedDigest::render(&d).unwrap();
     assert_eq!(
         r.subject,
-        "deskpulse digest — support — 2026-W47 — 3 targets missed"
+        // First response, CSAT, the cost ratio and the public response rate (76.6 % < 80 %).
+        "deskpulse digest — support — 2026-W47 — 4 targets missed"
     );
 }
 
