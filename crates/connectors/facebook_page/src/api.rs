@@ -203,20 +203,22 @@ pub(crate) struct Story {
 }
 
 impl Rating {
-    /// The recommendation's id: its story's (the only stable id Facebook gives); for an
-    /// item without a story (created before about August 2018) one made of the reviewer
-    /// and the time.
+    /// The recommendation's id: its story's object id (the only stable id Facebook gives).
+    /// Graph writes a story id as `{reviewer id}_{object id}`: only the object id is kept,
+    /// so the reviewer's raw id never reaches the store through the record's key (storage
+    /// keeps authors only as keyed hashes). An item without a story (created before about
+    /// August 2018) gets `rating:{unix time}`, without the reviewer for the same reason (two
+    /// such items in the same second would be one record).
     pub(crate) fn id(&self) -> Result<String, String> {
         if let Some(s) = self.open_graph_story.as_ref().filter(|s| !s.id.is_empty()) {
-            return Ok(s.id.clone());
+            let object = s.id.rsplit('_').next().unwrap_or(&s.id);
+            if object.is_empty() {
+                return Err(format!("`open_graph_story.id` {:?} has no object id", s.id));
+            }
+            return Ok(object.to_owned());
         }
         let at = time(&self.created_time, "a recommendation")?;
-        let who = self
-            .reviewer
-            .as_ref()
-            .and_then(|r| r.id.as_deref())
-            .unwrap_or("unknown");
-        Ok(format!("rating:{who}:{}", at.timestamp()))
+        Ok(format!("rating:{}", at.timestamp()))
     }
 }
 

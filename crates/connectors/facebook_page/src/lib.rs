@@ -14,8 +14,10 @@
 //!   `from.id` is the page. The page's own comments are not interactions; a reply by anyone
 //!   else is no answer.
 //! - `recommendations`: `GET /{v}/{page-id}/ratings` (cursor paging), every sync the whole
-//!   list → a `SocialInteraction` `Recommendation`: id = `open_graph_story.id` (an item
-//!   without a story, from before August 2018, gets `rating:{reviewer}:{unix time}`),
+//!   list → a `SocialInteraction` `Recommendation`: id = the object part of
+//!   `open_graph_story.id` (Graph writes `{reviewer id}_{object id}`; the reviewer's id is
+//!   not kept in a key), or `rating:{unix time}` for an item without a story (before
+//!   August 2018),
 //!   `positive` from `recommendation_type` (`positive`/`negative`; none for a legacy star
 //!   rating), `reviewer.id` as the author, and as `replied_at` the page's first comment on
 //!   the story. Negative recommendations count as complaints.
