@@ -49,7 +49,9 @@
 //!   comment deleted by its author disappears from the API: one stored earlier keeps its
 //!   last state. Sync at least every `rescan_days`.
 //! - Replies: only threaded replies (`comments` on the comment) count; the page's own
-//!   top-level comment on the post is not a reply to anyone.
+//!   top-level comment on the post is not a reply to anyone. A customer's reply inside a
+//!   thread is not an interaction of its own (the thread's top-level comment is). A comment
+//!   whose `from` Graph leaves out is a customer's, without an author.
 //! - Rate limits: Page tokens fall under the Pages Business Use Case limit (4 800 calls ×
 //!   engaged users per 24 hours), user and app tokens under the platform limit (200 × users
 //!   per hour). `requests_per_hour` (default 200) paces requests client-side. The SDK does

@@ -345,3 +345,39 @@ async fn another_graph_error_stays_an_http_error() {
         "{msg}"
     );
 }
+
+#[tokio::test]
+async fn a_comment_without_from_is_a_customers_without_author() {
+    let server = MockServer::start().await;
+    let posts = json!({"data": [{
+        "id": "112233445566778_900000000000008",
+        "created_time": "2026-11-12T08:00:00+0000",
+        "comments": {"data": [{
+            "id": "900000000000008_800000000000081",
+            "created_time": "2026-11-12T09:00:00+0000"
+        }]}
+    }]});
+    mount(&server, posts_path(), &[("since", &since())], posts).await;
+    let got = interactions(&records(
+        &read_ok(&connector(&server), "comments", None).await,
+    ));
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].author_id, None);
+    assert_eq!(got[0].replied_at, None);
+    assert!(!got[0].deleted, "no `is_hidden`: not hidden");
+}
+
+#[tokio::test]
+async fn a_missing_ratings_edge_also_says_how_to_turn_it_off() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(ratings_path()))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"error": {
+            "message": "(#100) Tried accessing nonexisting field (ratings) on node type (Page)",
+            "type": "OAuthException", "code": 100}})))
+        .mount(&server)
+        .await;
+    let (_, err) = read(&connector(&server), "recommendations", None).await;
+    let msg = err.unwrap().to_string();
+    assert!(msg.contains("read_recommendations = false"), "{msg}");
+}
