@@ -249,3 +249,39 @@ pub(crate) fn map_comment(
         deleted: c.hidden.unwrap_or(false),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graph_times_in_both_forms() {
+        let t: DateTime<Utc> = "2024-07-23T12:01:44Z".parse().unwrap();
+        assert_eq!(parse_time("2024-07-23T12:01:44+0000"), Ok(t));
+        assert_eq!(parse_time("2024-07-23T14:01:44+0200"), Ok(t));
+        assert_eq!(parse_time("2024-07-23T12:01:44Z"), Ok(t));
+        assert!(parse_time("2024-07-23").unwrap_err().contains("2024-07-23"));
+    }
+
+    #[test]
+    fn the_brand_by_username_ignores_case_and_never_matches_without_one() {
+        let c: Comment = serde_json::from_value(serde_json::json!({
+            "id": "1", "timestamp": "2024-07-23T12:01:44+0000", "username": "ExampleOutdoor",
+        }))
+        .unwrap();
+        let brand = |username| Brand {
+            ig_user_id: "178",
+            username,
+        };
+        assert!(brand(Some("exampleoutdoor")).wrote(&c));
+        assert!(!brand(None).wrote(&c));
+        assert!(!brand(Some("")).wrote(&c));
+        let bare: UserRef = serde_json::from_value(serde_json::json!("178")).unwrap();
+        let c = Comment {
+            user: Some(bare),
+            username: None,
+            ..c
+        };
+        assert!(brand(None).wrote(&c));
+    }
+}

@@ -52,8 +52,10 @@
 //!   (default 200) spaces the requests; a 429 is waited out. Meta signals throttling with
 //!   error codes 4, 17, 32, 613 on a 400/403 and `X-App-Usage` / `X-Business-Use-Case-Usage`
 //!   headers, which the SDK does not read: such a sync fails and the next resumes from its
-//!   checkpoint. A sync costs 2 requests + one per media page + one per medium with comments
-//!   in the window (+ extra comment and reply pages).
+//!   checkpoint. A sync costs one request for the account, one per media page, and one per
+//!   medium with comments in the window (more for long comment and reply lists): at the
+//!   default pace, 18 s each. `deskpulse check` reads `account` only (one request); the
+//!   comment permission is first exercised by a sync.
 //! - `api_version` defaults to `v21.0` (the reference's examples); Meta retires a version
 //!   about two years after its release: set a current one.
 //!
@@ -104,8 +106,9 @@ impl ConnectorFactory for Instagram {
             "customer comments on the media of the last `rescan_days` before the newest, with the account's first reply; hidden ones marked deleted",
         ),
     ];
-    /// The comments of the media: the permission a sync needs beyond the profile.
-    const PROBE_STREAM: Option<&'static str> = Some("comments");
+    /// One request: the first page of `comments` would also read the comments of up to
+    /// `page_size` media, at the default pace of one request every 18 s.
+    const PROBE_STREAM: Option<&'static str> = Some("account");
     type Settings = InstagramSettings;
 
     fn build(settings: InstagramSettings) -> Result<Box<dyn Connector>, ConnectorError> {

@@ -4,7 +4,8 @@
 //!   (IG User reference), one `SocialStat` (followers) dated by the client's clock.
 //! - `comments`: the account's media newest first, `GET /{v}/{ig-user-id}/media?fields=id,timestamp,comments_count,username&limit=…`
 //!   paged by `after` (IG User Media reference: cursor paging, `paging.next` only when there
-//!   is more). The first medium of a pass is the newest; the pass keeps the media published
+//!   is more; Graph lists the media newest first). The newest medium read so far in a pass
+//!   sets its window (media listed out of order only move it); the pass keeps the media published
 //!   up to `rescan_days` before it and ends at the first older one. For each kept medium
 //!   with comments, `GET /{v}/{ig-media-id}/comments` with the nested `replies` (IG Media
 //!   Comments reference), more pages by `after`, and `GET /{v}/{ig-comment-id}/replies`
@@ -15,6 +16,10 @@
 //! days), so a reply the brand posts after an earlier sync is seen by the next one and the
 //! comment is emitted again with it (storage keeps the earliest reply time). The checkpoint
 //! holds the media cursor and the pass's newest medium mid-pass, and nothing after a pass.
+//!
+//! Next pages are asked for by their `after` cursor on the configured `base_url` (taken from
+//! `paging.cursors.after`, or from the `after` of the vendor's absolute `paging.next`): the
+//! vendor's host, version and `access_token` in that link are never used or stored.
 
 use crate::InstagramConnector;
 use crate::api::{self, AccountPage, Brand, Comment, CommentsPage, IgUser, MediaPage, Medium};

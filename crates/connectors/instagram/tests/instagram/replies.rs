@@ -236,3 +236,55 @@ async fn a_medium_id_that_could_leave_its_path_is_malformed() {
     let err = err.expect("a bad id is an error").to_string();
     assert!(err.contains("not a Graph API id"), "{err}");
 }
+
+#[tokio::test]
+async fn the_next_cursor_comes_from_the_next_link_when_cursors_lack_it() {
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        &media_path(),
+        None,
+        json!({
+            "data": [medium("m1", "2026-11-12T10:00:00+0000", 0)],
+            "paging": {"next": format!("https://graph.facebook.com/{V}/{IG}/media?limit=2&after=XYZ&access_token=VENDOR-TOKEN")},
+        }),
+    )
+    .await;
+    mount(
+        &server,
+        &media_path(),
+        Some("XYZ"),
+        list(vec![medium("m0", "2026-11-12T09:00:00+0000", 0)], None),
+    )
+    .await;
+    read_ok(&connector(&server), "comments", None).await;
+    let asked: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.url.to_string())
+        .collect();
+    assert_eq!(asked.len(), 2, "{asked:?}");
+    // Asked of the mock server (not graph.facebook.com), with our token, not the link's.
+    assert!(asked[1].contains("after=XYZ"), "{asked:?}");
+    assert!(!asked[1].contains("VENDOR-TOKEN"), "{}", asked[1]);
+}
+
+#[tokio::test]
+async fn a_next_link_without_a_cursor_is_malformed() {
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        &media_path(),
+        None,
+        json!({
+            "data": [medium("m1", "2026-11-12T10:00:00+0000", 0)],
+            "paging": {"next": "https://graph.facebook.com/v21.0/1/media?limit=2"},
+        }),
+    )
+    .await;
+    let (_, err) = read(&connector(&server), "comments", None).await;
+    let err = err.expect("no cursor is an error").to_string();
+    assert!(err.contains("after"), "{err}");
+}
