@@ -27,6 +27,7 @@
 //!   pass read, still inside the rescan window, that X no longer lists is emitted again with
 //!   `deleted = true` (and no author); one deleted after it left the window, or past X's
 //!   800-mention horizon, keeps its stored record and still counts.
+//! - A post withheld in some countries (`withheld`) is still a mention: it is kept.
 //! - An edited mention is kept under its first version's id (`edit_history_tweet_ids[0]`)
 //!   with the `created_at` X gives for the version read; a reply to any version counts.
 //! - Access: X's API is paid (pay-per-use credits, or a legacy Basic/Pro plan). Every post
@@ -91,8 +92,9 @@ impl ConnectorFactory for X {
             "posts mentioning the account (X keeps the ~800 most recent), each with the brand's first reply, re-reading `rescan_days` for late replies",
         ),
     ];
-    /// The mentions timeline: what a sync spends its reads on.
-    const PROBE_STREAM: Option<&'static str> = Some("mentions");
+    /// The user lookup: one request, no post reads billed, and the same app-only token the
+    /// timelines need (a first mentions page would also read every brand post of the window).
+    const PROBE_STREAM: Option<&'static str> = Some("user");
     type Settings = XSettings;
 
     fn build(settings: XSettings) -> Result<Box<dyn Connector>, ConnectorError> {

@@ -137,3 +137,27 @@ async fn no_secret_in_errors_or_logs_even_when_echoed() {
     }
     assert!(!logs.text().unwrap().contains(TOKEN));
 }
+
+#[test]
+fn xs_rate_limit_headers_are_read_whatever_their_case() {
+    use deskpulse_connector::http::HeaderMap;
+    use deskpulse_connector::ratelimit::{pacing_hint, server_wait};
+    use std::collections::HashMap;
+    use std::time::Duration;
+    // X's names (docs.x.com: `x-rate-limit-limit`, `-remaining`, `-reset` in epoch
+    // seconds), as a proxy might capitalise them: header names are case-insensitive.
+    let reset = (now().timestamp() + 90).to_string();
+    let raw: HashMap<String, String> = [
+        ("X-Rate-Limit-Limit".to_owned(), "450".to_owned()),
+        ("X-Rate-Limit-Remaining".to_owned(), "0".to_owned()),
+        ("X-Rate-Limit-Reset".to_owned(), reset),
+    ]
+    .into();
+    let headers = HeaderMap::try_from(&raw).unwrap();
+    // A 429 waits until the reset; a 200 with nothing left pauses the group until then.
+    assert_eq!(server_wait(&headers, now()), Some(Duration::from_secs(90)));
+    assert_eq!(
+        pacing_hint(&headers, now(), None),
+        Some(Duration::from_secs(90))
+    );
+}
