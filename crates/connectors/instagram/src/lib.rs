@@ -29,7 +29,9 @@
 //! - Replies, and comments on older media, are seen while their medium is within
 //!   `rescan_days` (default 7) of the account's newest medium; a reply the brand writes on a
 //!   medium older than that is never seen (its comment stays unanswered), nor are new
-//!   comments there. Raise `rescan_days` for an account whose posts stay busy longer.
+//!   comments there. Raise `rescan_days` for an account whose posts stay busy longer. For
+//!   the same reason there is no backfill: the first sync reads the window only, and the
+//!   history before it is never read.
 //! - A comment deleted after it was stored stays stored as it was (the API just stops
 //!   listing it); a comment hidden later is updated while its medium is in the window. A
 //!   medium whose `comments_count` is 0 is not asked for comments.
