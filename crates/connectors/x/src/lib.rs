@@ -34,7 +34,9 @@
 //!   read (mentions and the brand's own posts) is billed and counts towards the project's
 //!   monthly usage cap. When the cap is exhausted X answers 429 `UsageCapExceeded`: the sync
 //!   stops with an error naming `bearer_token`'s project and saying the cap resets monthly;
-//!   the next sync resumes from its checkpoint.
+//!   the next sync resumes from its checkpoint. (The SDK first retries that 429 like any
+//!   other, waiting until `x-rate-limit-reset` each time; a cap X reports as 403 arrives as
+//!   the SDK's `Unauthorized`, whose body the connector never sees.)
 //! - Rate limits: X's per-endpoint 15-minute limits for app auth (user lookup 300, mentions
 //!   450, the user's posts 1 500; plans may grant less) are client-side budgets, one per
 //!   endpoint group; X's `x-rate-limit-remaining: 0` pauses the group until
