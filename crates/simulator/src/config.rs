@@ -101,6 +101,9 @@ pub struct DataConfig {
     pub business_hours: Option<BusinessHours>,
     /// Public reviews on Trustpilot and Google Business Profile over the same `days`.
     pub reviews: ReviewsConfig,
+    /// Facebook Page and X activity (comments, mentions, recommendations, followers) over the
+    /// same `days`.
+    pub social: SocialConfig,
 }
 
 impl Default for DataConfig {
@@ -136,6 +139,7 @@ impl Default for DataConfig {
             assign_on_create_rate: 0.3,
             business_hours: Some(BusinessHours::default()),
             reviews: ReviewsConfig::default(),
+            social: SocialConfig::default(),
         }
     }
 }
@@ -206,6 +210,103 @@ impl ReviewsConfig {
             trustpilot_per_day: 0.0,
             google_per_day: 0.0,
             ..ReviewsConfig::default()
+        }
+    }
+}
+
+/// The social activity the simulator generates for a Facebook Page and an X account, over the
+/// dataset's `days` before `now`, from the same seed (their own random streams: changing
+/// these settings never changes the Zendesk account or the reviews). Rates are probabilities
+/// in [0, 1]; a `…_per_day` of 0 disables that flow.
+#[derive(Debug, Clone)]
+pub struct SocialConfig {
+    /// Mean posts a day the page publishes (Poisson).
+    pub facebook_posts_per_day: f64,
+    /// Mean customer comments a day on the page's posts (Poisson).
+    pub facebook_comments_per_day: f64,
+    /// Mean recommendations a day (Poisson).
+    pub facebook_recommendations_per_day: f64,
+    /// Share of recommendations that are negative ("doesn't recommend").
+    pub negative_recommendation_rate: f64,
+    /// Mean customer posts a day mentioning the X account (Poisson).
+    pub x_mentions_per_day: f64,
+    /// Mean original posts a day by the X account (besides its replies).
+    pub x_posts_per_day: f64,
+    /// Share of the mentions timeline that are retweets of the brand's posts (not customer
+    /// mentions: the ground truth leaves them out, as the connector does).
+    pub x_retweet_rate: f64,
+    /// Chance that the brand (page or X account) replies to a comment or mention.
+    pub reply_rate: f64,
+    /// Chance that the page replies to a negative / positive recommendation.
+    pub recommendation_reply_rate_negative: f64,
+    pub recommendation_reply_rate_positive: f64,
+    /// Median delay of the brand's reply, in minutes (log-normal); a reply that would come
+    /// after `now` has not come yet.
+    pub reply_median_minutes: f64,
+    /// Log-normal sigma of the reply delay.
+    pub reply_sigma: f64,
+    /// Share of replies that come late instead: 1 to 6 days after.
+    pub late_reply_rate: f64,
+    /// Chance that the brand, having replied, replies a second time later.
+    pub second_reply_rate: f64,
+    /// Chance that another user replies to a comment or mention (on X that reply is itself a
+    /// post mentioning the brand). Not an answer.
+    pub third_party_reply_rate: f64,
+    /// Share of Facebook comments hidden by the page (`is_hidden: true`; they count nowhere).
+    pub hidden_rate: f64,
+    /// Chance that the page writes a top-level comment of its own under a post (not a reply).
+    pub page_comment_rate: f64,
+    /// Followers of the page `days` before `now`.
+    pub facebook_followers: u64,
+    /// Likes (`fan_count`) of the page `days` before `now`.
+    pub facebook_likes: u64,
+    /// Followers of the X account `days` before `now`.
+    pub x_followers: u64,
+    /// Mean daily change of each follower count.
+    pub followers_growth_per_day: f64,
+    /// Standard deviation of the daily change (counts can fall).
+    pub followers_noise: f64,
+}
+
+impl Default for SocialConfig {
+    fn default() -> Self {
+        SocialConfig {
+            facebook_posts_per_day: 1.0,
+            facebook_comments_per_day: 4.0,
+            facebook_recommendations_per_day: 0.3,
+            negative_recommendation_rate: 0.25,
+            x_mentions_per_day: 6.0,
+            x_posts_per_day: 1.0,
+            x_retweet_rate: 0.05,
+            reply_rate: 0.7,
+            recommendation_reply_rate_negative: 0.8,
+            recommendation_reply_rate_positive: 0.3,
+            reply_median_minutes: 120.0,
+            reply_sigma: 1.3,
+            late_reply_rate: 0.06,
+            second_reply_rate: 0.15,
+            third_party_reply_rate: 0.2,
+            hidden_rate: 0.05,
+            page_comment_rate: 0.2,
+            facebook_followers: 12_400,
+            facebook_likes: 11_050,
+            x_followers: 8_300,
+            followers_growth_per_day: 6.0,
+            followers_noise: 14.0,
+        }
+    }
+}
+
+impl SocialConfig {
+    /// No social activity at all (the counters stay at their starting values).
+    pub fn off() -> Self {
+        SocialConfig {
+            facebook_posts_per_day: 0.0,
+            facebook_comments_per_day: 0.0,
+            facebook_recommendations_per_day: 0.0,
+            x_mentions_per_day: 0.0,
+            x_posts_per_day: 0.0,
+            ..SocialConfig::default()
         }
     }
 }
@@ -291,6 +392,16 @@ pub struct Credentials {
     pub google_account_id: String,
     /// Google Business Profile location id (`locations/{id}`).
     pub google_location_id: String,
+    /// The Facebook Page's id (`/{v}/{page_id}`).
+    pub facebook_page_id: String,
+    /// The Page access token (`access_token` query parameter or `Authorization: Bearer`).
+    pub facebook_page_token: String,
+    /// The X account's numeric id (`/2/users/{id}`).
+    pub x_user_id: String,
+    /// The X account's handle (without `@`).
+    pub x_username: String,
+    /// The X app-only Bearer token.
+    pub x_bearer_token: String,
 }
 
 impl Default for Credentials {
@@ -305,6 +416,11 @@ impl Default for Credentials {
             google_refresh_token: "1//sim-refresh-token".into(),
             google_account_id: "108345521976543210987".into(),
             google_location_id: "4471862208765432109".into(),
+            facebook_page_id: "104857600123456".into(),
+            facebook_page_token: "EAAsim-page-token".into(),
+            x_user_id: "1580000000000000001".into(),
+            x_username: "deskpulsedemo".into(),
+            x_bearer_token: "AAAAsim-x-bearer".into(),
         }
     }
 }
@@ -326,6 +442,15 @@ pub struct Limits {
     /// Requests a minute on the Google endpoints, token included (Google Business Profile's
     /// default quota: 300 QPM).
     pub google_per_minute: u32,
+    /// Requests an hour on the Facebook Graph endpoints (a stand-in for the Pages Business
+    /// Use Case limit, 4 800 × engaged users per 24 h); over it, Graph's error 80001.
+    pub facebook_per_hour: u32,
+    /// Requests per 15-minute window on X's `GET /2/users/{id}` (app auth: 300).
+    pub x_user_per_15_minutes: u32,
+    /// Requests per 15-minute window on X's `GET /2/users/{id}/mentions` (app auth: 450).
+    pub x_mentions_per_15_minutes: u32,
+    /// Requests per 15-minute window on X's `GET /2/users/{id}/tweets` (app auth: 1 500).
+    pub x_tweets_per_15_minutes: u32,
 }
 
 impl Default for Limits {
@@ -337,6 +462,10 @@ impl Default for Limits {
             requests_per_minute: 700,
             trustpilot_per_5_minutes: 833,
             google_per_minute: 300,
+            facebook_per_hour: 4800,
+            x_user_per_15_minutes: 300,
+            x_mentions_per_15_minutes: 450,
+            x_tweets_per_15_minutes: 1500,
         }
     }
 }

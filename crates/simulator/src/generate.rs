@@ -160,6 +160,8 @@ pub struct Dataset {
     pub(crate) ratings: Vec<ZRating>,
     /// Trustpilot and Google Business Profile reviews.
     pub(crate) reviews: ReviewData,
+    /// Facebook Page and X activity.
+    pub(crate) social: crate::social::SocialData,
     truth: GroundTruth,
 }
 
@@ -172,6 +174,9 @@ impl Dataset {
         let (reviews, truth) = crate::reviews::generate(cfg, start);
         d.reviews = reviews;
         d.truth.reviews = truth;
+        let (social, truth) = crate::social::generate(cfg, start);
+        d.social = social;
+        d.truth.social = truth;
         d
     }
 
@@ -210,6 +215,8 @@ impl Dataset {
             + self.reviews.approx_heap_bytes()
             + vec(&t.reviews)
             + t.reviews.iter().map(|r| r.id.capacity()).sum::<usize>()
+            + self.social.approx_heap_bytes()
+            + vec(&t.social.interactions)
     }
 
     /// Numbers of records each endpoint serves in full: (users, tickets, audits, ratings).
@@ -407,12 +414,14 @@ impl<'a> Generator<'a> {
             events,
             ratings: z_ratings,
             reviews: ReviewData::default(),
+            social: Default::default(),
             truth: GroundTruth {
                 tickets: true_tickets,
                 agents,
                 ratings: t_ratings,
                 customers: customers.len(),
                 reviews: Vec::new(),
+                social: Default::default(),
             },
         }
     }

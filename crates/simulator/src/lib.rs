@@ -216,11 +216,14 @@ mod render;
 mod review_truth;
 mod reviews;
 mod server;
+mod social;
+mod social_truth;
 mod truth;
 mod vendor;
 
 pub use config::{
-    BusinessHours, Credentials, DataConfig, Faults, Limits, ReviewsConfig, SimConfig, default_now,
+    BusinessHours, Credentials, DataConfig, Faults, Limits, ReviewsConfig, SimConfig, SocialConfig,
+    default_now,
 };
 pub use generate::{AGENT_BASE, CUSTOMER_BASE, Dataset, GROUPS, RATING_BASE, SYSTEM};
 pub use review_truth::{
@@ -228,6 +231,9 @@ pub use review_truth::{
 };
 pub use reviews::{HOSTILE_STRINGS, HUGE_TEXT_BYTES};
 pub use server::{RunningSimulator, SimStats, Simulator};
+pub use social_truth::{
+    BRAND_NAME, CounterDay, PublicResponse, SocialPlatform, SocialTruth, TrueInteraction,
+};
 pub use truth::{
     Clock, DeskpulseValues, DifferenceReason, Exclusion, GroundTruth, TrueAgent, TrueMessage,
     TrueRating, TrueScore, TrueTicket, TrueTransition, VendorDifference, VendorField,

@@ -1,8 +1,10 @@
 //! The HTTP server: routing (axum), auth, rate limits, fault injection, and paging over the
 //! dataset's pre-sorted vectors. Zendesk's endpoints are in `zendesk`, the review vendors' in
-//! `reviews`.
+//! `reviews`, Facebook's Graph API in `facebook` and X's API v2 in `x`.
 
+mod facebook;
 mod reviews;
+mod x;
 mod zendesk;
 
 use std::collections::{BTreeMap, HashMap};
@@ -54,7 +56,7 @@ pub struct SimStats {
     pub repeated: u64,
     /// Requests by endpoint: `users`, `tickets`, `ticket_events`, `satisfaction_ratings`,
     /// `other`, `trustpilot` (every `/v1` path), `google_business_profile` (`/token` and
-    /// every `/v4` path).
+    /// every `/v4` path), `facebook_page` (every `/v{N}.{M}` path), `x` (every `/2` path).
     pub per_endpoint: BTreeMap<&'static str, u64>,
 }
 
@@ -75,10 +77,10 @@ struct Counters {
     truncated: AtomicU64,
     slow: AtomicU64,
     repeated: AtomicU64,
-    endpoints: [AtomicU64; 7],
+    endpoints: [AtomicU64; 9],
 }
 
-const ENDPOINT_NAMES: [&str; 7] = [
+const ENDPOINT_NAMES: [&str; 9] = [
     "users",
     "tickets",
     "ticket_events",
@@ -86,6 +88,8 @@ const ENDPOINT_NAMES: [&str; 7] = [
     "other",
     "trustpilot",
     "google_business_profile",
+    "facebook_page",
+    "x",
 ];
 
 fn bump(c: &AtomicU64) {
@@ -162,6 +166,9 @@ struct Limiter {
     incremental: Bucket,
     trustpilot: Bucket,
     google: Bucket,
+    facebook: Bucket,
+    /// X's windows, by [`x::Endpoint`].
+    x: [x::Window; 3],
 }
 
 struct Shared {
@@ -209,6 +216,16 @@ impl Simulator {
                     cfg.limits.speed,
                 ),
                 google: Bucket::new(cfg.limits.google_per_minute, cfg.limits.speed),
+                facebook: Bucket::per_window(
+                    cfg.limits.facebook_per_hour,
+                    3600.0,
+                    cfg.limits.speed,
+                ),
+                x: [
+                    x::Window::new(cfg.limits.x_user_per_15_minutes, cfg.limits.speed),
+                    x::Window::new(cfg.limits.x_mentions_per_15_minutes, cfg.limits.speed),
+                    x::Window::new(cfg.limits.x_tweets_per_15_minutes, cfg.limits.speed),
+                ],
             }),
             limits: cfg.limits,
             faults: cfg.faults,
@@ -227,7 +244,10 @@ impl Simulator {
             .route(reviews::TP_REVIEWS, get(reviews::trustpilot_reviews))
             .route(reviews::G_TOKEN, post(reviews::token))
             .route(reviews::G_REVIEWS, get(reviews::google_reviews))
-            .fallback(not_found)
+            .route(x::USER, get(x::user))
+            .route(x::MENTIONS, get(x::mentions))
+            .route(x::TWEETS, get(x::tweets))
+            .fallback(fallback)
             .layer(middleware::from_fn_with_state(shared.clone(), guard))
             .with_state(shared.clone());
         let (tx, rx) = watch::channel(false);
@@ -265,6 +285,15 @@ impl RunningSimulator {
     /// (its API `base_url` is [`RunningSimulator::base_url`]).
     pub fn google_token_url(&self) -> String {
         format!("{}{}", self.base_url, reviews::G_TOKEN)
+    }
+    /// The `base_url` of a `facebook_page` source: the simulator's root (Graph's paths,
+    /// `/{api_version}/{page_id}/…`, are served under any `vN.N`).
+    pub fn facebook_base_url(&self) -> String {
+        self.base_url.clone()
+    }
+    /// The `base_url` of an `x` source: the simulator's root (X's paths start with `/2`).
+    pub fn x_base_url(&self) -> String {
+        self.base_url.clone()
     }
     pub fn addr(&self) -> SocketAddr {
         self.addr
@@ -367,10 +396,117 @@ fn error(status: StatusCode, error: &str, description: &str) -> Response {
         .into_response()
 }
 
-async fn not_found(uri: axum::http::Uri) -> Response {
-    match reviews::Api::of(uri.path()) {
+/// Facebook's Graph paths (any version), else each vendor's 404.
+async fn fallback(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let path = req.uri().path();
+    if facebook::is_graph(path) {
+        return facebook::handle(shared, req).await;
+    }
+    if path.starts_with("/2/") {
+        return x::not_found();
+    }
+    match reviews::Api::of(path) {
         Some(api) => reviews::not_found(api),
         None => error(StatusCode::NOT_FOUND, "InvalidEndpoint", "Not found"),
+    }
+}
+
+/// The social vendors a path belongs to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Social {
+    Facebook,
+    X(Option<x::Endpoint>),
+}
+
+impl Social {
+    fn of(path: &str) -> Option<Social> {
+        if facebook::is_graph(path) {
+            Some(Social::Facebook)
+        } else if path.starts_with("/2/") {
+            Some(Social::X(x::Endpoint::of(path)))
+        } else {
+            None
+        }
+    }
+
+    /// Whether a page can start with records of the page before (the repeat fault).
+    fn pages(self, path: &str) -> bool {
+        match self {
+            Social::Facebook => path.trim_matches('/').split('/').count() == 3,
+            Social::X(e) => matches!(e, Some(x::Endpoint::Mentions | x::Endpoint::Tweets)),
+        }
+    }
+
+    /// Auth and rate limits: the headers to send with the answer, or the vendor's 401/429.
+    #[allow(clippy::result_large_err)]
+    fn admit(
+        self,
+        shared: &Shared,
+        req: &Request,
+    ) -> Result<Vec<(&'static str, String)>, Response> {
+        let c = &shared.counters;
+        match self {
+            Social::Facebook => {
+                if let Some(resp) = facebook::authorize(shared, req) {
+                    bump(&c.unauthorized);
+                    return Err(resp);
+                }
+                let mut l = shared.limiter.lock().unwrap_or_else(|e| e.into_inner());
+                l.facebook.refill(Instant::now());
+                let blocked = shared.limits.enabled && !l.facebook.can_take();
+                if !blocked && shared.limits.enabled {
+                    l.facebook.take();
+                }
+                let used = ((1.0 - l.facebook.tokens / l.facebook.cap) * 100.0)
+                    .round()
+                    .clamp(0.0, 100.0);
+                let usage = json!({ shared.credentials.facebook_page_id.as_str(): [{
+                    "type": "pages", "call_count": used as u64, "total_cputime": 0,
+                    "total_time": 0, "estimated_time_to_regain_access": if blocked {
+                        (l.facebook.retry_after() as f64 / 60.0).ceil() as u64 } else { 0 },
+                }]});
+                let headers = vec![("x-business-use-case-usage", usage.to_string())];
+                drop(l);
+                if blocked {
+                    bump(&c.rate_limited);
+                    let mut resp = facebook::rate_limited();
+                    for (k, v) in headers {
+                        set_header(&mut resp, k, v);
+                    }
+                    return Err(resp);
+                }
+                Ok(headers)
+            }
+            Social::X(endpoint) => {
+                if !x::authorized(shared, req) {
+                    bump(&c.unauthorized);
+                    return Err(x::unauthorized());
+                }
+                let Some(e) = endpoint else {
+                    return Ok(Vec::new());
+                };
+                let mut l = shared.limiter.lock().unwrap_or_else(|e| e.into_inner());
+                match l.x[e as usize].take(shared.limits.enabled) {
+                    Ok(h) => Ok(h),
+                    Err(h) => {
+                        drop(l);
+                        bump(&c.rate_limited);
+                        let mut resp = x::rate_limited();
+                        for (k, v) in h {
+                            set_header(&mut resp, k, v);
+                        }
+                        Err(resp)
+                    }
+                }
+            }
+        }
+    }
+
+    fn server_error(self, unavailable: bool) -> Response {
+        match self {
+            Social::Facebook => facebook::server_error(unavailable),
+            Social::X(_) => x::server_error(unavailable),
+        }
     }
 }
 
@@ -430,8 +566,15 @@ async fn guard(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
     let c = &shared.counters;
     bump(&c.requests);
     let path = req.uri().path().to_string();
-    let review = reviews::Api::of(&path);
+    let social = Social::of(&path);
+    let review = if social.is_some() {
+        None
+    } else {
+        reviews::Api::of(&path)
+    };
     let (endpoint, incremental) = match (review, path.as_str()) {
+        _ if social == Some(Social::Facebook) => (7, false),
+        _ if social.is_some() => (8, false),
         (Some(api), _) => (api.endpoint(), false),
         (None, USERS) => (0, true),
         (None, TICKETS) => (1, true),
@@ -441,10 +584,20 @@ async fn guard(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
     };
     bump(&c.endpoints[endpoint]);
     let limit = shared.limits.requests_per_minute;
-    let pages = endpoint < 4 || review.is_some_and(|a| a.pages(&path));
+    let pages = endpoint < 4
+        || review.is_some_and(|a| a.pages(&path))
+        || social.is_some_and(|s| s.pages(&path));
 
+    // Social vendors: their own auth, limits and rate-limit headers.
+    let mut vendor_headers = Vec::new();
     // Review vendors: their own auth and limits, and no Zendesk rate-limit headers.
-    let remaining = if let Some(api) = review {
+    let remaining = if let Some(s) = social {
+        match s.admit(&shared, &req) {
+            Ok(h) => vendor_headers = h,
+            Err(resp) => return resp,
+        }
+        None
+    } else if let Some(api) = review {
         if let Some(resp) = reviews::admit(&shared, api, &req) {
             return resp;
         }
@@ -530,6 +683,13 @@ async fn guard(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
     if u < drop_p + err_p {
         bump(&c.server_errors);
         let unavailable = draw(seed, &url, attempt, 3) >= 0.5;
+        if let Some(s) = social {
+            let mut resp = s.server_error(unavailable);
+            for (k, v) in vendor_headers {
+                set_header(&mut resp, k, v);
+            }
+            return resp;
+        }
         if let Some(api) = review {
             return reviews::server_error(api, unavailable);
         }
@@ -577,6 +737,9 @@ async fn guard(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
     if let Some(remaining) = remaining {
         set_header(&mut resp, "x-rate-limit", limit.to_string());
         set_header(&mut resp, "x-rate-limit-remaining", remaining.to_string());
+    }
+    for (k, v) in vendor_headers {
+        set_header(&mut resp, k, v);
     }
     resp
 }

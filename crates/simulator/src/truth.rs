@@ -438,6 +438,9 @@ pub struct GroundTruth {
     /// Every Trustpilot review, then every Google Business Profile review, each platform's in
     /// creation order (see [`crate::TrueReview`] and [`GroundTruth::review_kpis`]).
     pub reviews: Vec<crate::TrueReview>,
+    /// The Facebook Page's and the X account's activity and counters (see
+    /// [`GroundTruth::public_response`]).
+    pub social: crate::SocialTruth,
 }
 
 impl GroundTruth {

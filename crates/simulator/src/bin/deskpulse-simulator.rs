@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use clap::Parser;
 use deskpulse_simulator::{
     Credentials, DataConfig, Dataset, Faults, Limits, ReviewPlatform, SimConfig, Simulator,
-    default_now,
+    SocialPlatform, default_now,
 };
 
 /// Serve a simulated Zendesk account (generated from a seed) on 127.0.0.1.
@@ -129,6 +129,18 @@ async fn main() {
             "account_id": creds.google_account_id,
             "location_id": creds.google_location_id,
             "reviews": truth.reviews_of(ReviewPlatform::GoogleBusinessProfile).count(),
+        },
+        "facebook_page": {
+            "base_url": sim.facebook_base_url(),
+            "page_id": creds.facebook_page_id,
+            "access_token": creds.facebook_page_token,
+            "interactions": truth.social_of(SocialPlatform::FacebookPage).count(),
+        },
+        "x": {
+            "base_url": sim.x_base_url(),
+            "user_id": creds.x_user_id,
+            "bearer_token": creds.x_bearer_token,
+            "mentions": truth.social_of(SocialPlatform::X).count(),
         },
     });
     println!("{line}");

@@ -269,7 +269,7 @@ pub(super) fn not_found(api: Api) -> Response {
 }
 
 /// `application/x-www-form-urlencoded` pairs (`+` is a space, `%XX` a byte).
-fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+pub(super) fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
     fn decode(s: &[u8]) -> String {
         let mut out = Vec::with_capacity(s.len());
         let mut i = 0;
