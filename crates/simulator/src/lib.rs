@@ -2,7 +2,8 @@
 //! generated from a seed, ground truth recorded while generating (Zendesk's own per-ticket
 //! metric values included, with why each differs from deskpulse's), the vendor's rate
 //! limits, and fault injection. It also serves the same business's public reviews as
-//! Trustpilot and Google Business Profile do, with their ground truth.
+//! Trustpilot and Google Business Profile do, and its Facebook Page and X account as the
+//! Graph API and X API v2 do, each with their ground truth.
 //!
 //! # What it covers
 //! * `GET /api/v2/incremental/users/cursor.json` and `/api/v2/incremental/tickets/cursor.json`:
@@ -175,6 +176,59 @@
 //!   `reviewReply.updateTime`, the last edit, since that is all Google's API gives
 //!   ([`TrueReview::reply_served_at`]).
 //!
+//! ## Social: Facebook Page and X
+//! Shapes from the vendors' documentation (reference notes `review-social-apis.md` §1.5 and
+//! §1.7, the payloads in `fixtures/reviews_social/facebook_pages/`, X's post and user objects
+//! on docs.x.com and tweepy's recorded cassettes); details and sources on each route in the
+//! server's `facebook` and `x` modules. Both sources' `base_url` is the simulator's root
+//! ([`RunningSimulator::facebook_base_url`], [`RunningSimulator::x_base_url`]).
+//! * Facebook Graph API under any `/v{N}.{M}` (the reference cites `v21.0`), token
+//!   [`Credentials::facebook_page_token`] as `access_token` or `Authorization: Bearer`:
+//!   - `GET /{v}/{page_id}?fields=…`: only the fields asked (`followers_count`, `fan_count`,
+//!     `name`, `overall_star_rating`, `rating_count`, `link`, `category`) and `id`;
+//!   - `GET /{v}/{page_id}/posts` (`/feed`, `/published_posts`): newest first, `since` /
+//!     `until` (unix or a date), `limit` (25, ≤ 100), cursor paging (`paging.cursors.{before,
+//!     after}`, `previous`, `next` on the simulator), field expansion with nested objects
+//!     (`from{id}`) and nested edges (`comments.limit(n).order(…){…comments{…}}`, each with
+//!     its own paging; empty edges left out);
+//!   - `GET /{v}/{post|comment|story id}/comments` (chronological, `order=
+//!     reverse_chronological`) and `GET /{v}/{node id}`;
+//!   - `GET /{v}/{page_id}/ratings`: `created_time`, `recommendation_type`, `review_text`,
+//!     `has_rating`, `has_review`, `reviewer{id,name}`, `open_graph_story{id,start_time,
+//!     comments{…}}`, newest first;
+//!   - Graph's error objects (code 104 without a token, 190 for a wrong one, 100 for bad
+//!     fields or parameters, 100/33 for an unknown id, 2500 for an unknown edge; HTTP 400),
+//!     [`Limits::facebook_per_hour`] with Graph's Pages throttling error 80001 and an
+//!     `X-Business-Use-Case-Usage` header on every answer.
+//! * X API v2 under `/2`, `Authorization: Bearer` [`Credentials::x_bearer_token`] (else
+//!   X's 401 problem JSON):
+//!   - `GET /2/users/{id}` (`user.fields=public_metrics` → `followers_count`, …);
+//!   - `GET /2/users/{id}/mentions`: newest first, only the 800 most recent, `max_results`
+//!     5–100 (10), `pagination_token`, `since_id`, `until_id`, `start_time`, `end_time`,
+//!     `tweet.fields` (`created_at` `…000Z`, `author_id`, `conversation_id`,
+//!     `referenced_tweets`, `in_reply_to_user_id`, …), `expansions=author_id`; `meta{
+//!     result_count, newest_id, oldest_id, next_token}`; X's invalid-request 400s;
+//!   - `GET /2/users/{id}/tweets`: the brand's posts and replies (`referenced_tweets:
+//!     [{type: "replied_to"}]`), `exclude=replies,retweets`;
+//!   - per-endpoint 15-minute windows ([`Limits`] `x_user_per_15_minutes` 300,
+//!     `x_mentions_per_15_minutes` 450, `x_tweets_per_15_minutes` 1 500, shortened by the
+//!     speed factor), `x-rate-limit-limit/remaining/reset` on every answer, 429 over it.
+//! * Faults apply as on the other vendors, with each vendor's error body.
+//! * Data ([`SocialConfig`], `DataConfig::social`), over the same `days`, from the seed on
+//!   its own random streams (the Zendesk account and the reviews are the same with or
+//!   without it): page posts (~1 a day), customer comments (~4 a day) answered by the page
+//!   (70 %, log-normal delay with median 2 h, 6 % of replies 1–6 days later, some twice),
+//!   by other users only, or hidden (5 %); the page's own top-level comments;
+//!   recommendations (~0.3 a day, 25 % negative) answered by comments on their story; X
+//!   mentions (~6 a day) answered by the brand's replies, other users' replies (mentions
+//!   of their own), retweets of the brand's posts; follower counts (and the page's likes)
+//!   changing once a day.
+//! * Ground truth: [`GroundTruth::social`] ([`TrueInteraction`]s, [`CounterDay`]s per day),
+//!   [`GroundTruth::public_response`] (n, answered, rate, R-7 median and p90 of the first
+//!   reply's delay, as `kpis.public_response`), [`GroundTruth::negative_recommendations`],
+//!   [`GroundTruth::facebook_followers`], [`GroundTruth::facebook_likes`],
+//!   [`GroundTruth::x_followers`], [`GroundTruth::followers_on`].
+//!
 //! # What it does not cover
 //! Any other endpoint (404), writes, side-loads other than `metric_sets` and
 //! `comment_events`, AI-agent tickets (`support_type_scope=ai_agent` is always empty),
@@ -195,6 +249,15 @@
 //! account and location discovery (the Account Management and Business Information APIs),
 //! token expiry (tokens stay valid while the simulator runs), `reviewMediaItems`. Reviews do
 //! not change while a sync runs; replies and edits before `now` are all already there.
+//!
+//! Of Facebook: visitor posts on the page, reactions and shares, comment `filter=stream`
+//! and `summary`, `fields` on `paging` links other than those given, legacy star ratings
+//! (`rating`, items without `open_graph_story`), the v22+ deprecation of recommendations
+//! (always served), `/me/accounts` and token debugging, `X-App-Usage`, Instagram. Of X:
+//! edited posts (every `edit_history_tweet_ids` has one id), `previous_token`, deleted or
+//! protected posts, quote posts, the monthly usage cap (`UsageCapExceeded`), user-context
+//! auth, search, streams, `includes` other than the authors. Counters do not change while a
+//! sync runs; replies before `now` are all already there.
 //!
 //! # Use
 //! ```no_run
