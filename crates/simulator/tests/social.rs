@@ -15,7 +15,7 @@ use deskpulse_simulator::{
     Credentials, DataConfig, Dataset, Faults, Limits, RunningSimulator, SimConfig, Simulator,
     SocialConfig, SocialPlatform,
 };
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// The field expansion the `facebook_page` connector asks for (its `POST_FIELDS`).
 const POST_FIELDS: &str = "id,created_time,comments.limit(100){id,from{id},created_time,is_hidden,comments.limit(100){id,from{id},created_time}}";
@@ -869,5 +869,200 @@ async fn facebook_rate_limit_is_graphs_page_error() {
     let (s, body, h) = get(&c, &url, None).await;
     assert_eq!((s, body["error"]["code"].as_u64()), (400, Some(80001)));
     assert!(h["x-business-use-case-usage"].contains("\"call_count\":100"));
+    sim.shutdown().await;
+}
+
+/// The key sets of `v` at every path (arrays merged), for comparing layouts.
+fn shape(v: &Value, path: &str, out: &mut BTreeMap<String, BTreeSet<String>>) {
+    match v {
+        Value::Object(m) => {
+            let e = out.entry(path.to_string()).or_default();
+            e.extend(m.keys().cloned());
+            for (k, x) in m {
+                shape(x, &format!("{path}.{k}"), out);
+            }
+        }
+        Value::Array(a) => {
+            for x in a {
+                shape(x, &format!("{path}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn documented_layouts_of_the_fixtures() {
+    let (sim, data) = start(cfg(
+        30,
+        90,
+        SocialConfig {
+            facebook_recommendations_per_day: 3.0,
+            recommendation_reply_rate_positive: 1.0,
+            recommendation_reply_rate_negative: 1.0,
+            ..SocialConfig::default()
+        },
+    ))
+    .await;
+    let c = client();
+    let page = page_id();
+    // fixtures/reviews_social/facebook_pages/constructed_page_fields.json.
+    let (_, body, _) = get(
+        &c,
+        &graph(
+            &sim,
+            &format!(
+                "{page}?fields=id,name,fan_count,followers_count,overall_star_rating,rating_count"
+            ),
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(
+        keys(&body),
+        set(&[
+            "id",
+            "name",
+            "fan_count",
+            "followers_count",
+            "overall_star_rating",
+            "rating_count"
+        ])
+    );
+    let n = data
+        .truth()
+        .social_of(SocialPlatform::FacebookPage)
+        .filter(|i| i.kind == InteractionKind::Recommendation)
+        .count();
+    assert_eq!(body["rating_count"].as_u64(), Some(n as u64));
+    // fixtures/reviews_social/facebook_pages/constructed_page_ratings.json: its `next` link's
+    // fields, and the layout of its item (with review text) and paging.
+    let fields = "created_time,recommendation_type,review_text,has_rating,has_review,reviewer,open_graph_story{id,comments{id,message,created_time,from}}";
+    let (_, body, _) = get(
+        &c,
+        &graph(
+            &sim,
+            &format!("{page}/ratings?fields={}&limit=25", enc(fields)),
+        ),
+        None,
+    )
+    .await;
+    let with_text: Vec<Value> = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r.get("review_text").is_some())
+        .cloned()
+        .collect();
+    let mut got = BTreeMap::new();
+    shape(
+        &json!({"data": with_text, "paging": body["paging"].clone()}),
+        "",
+        &mut got,
+    );
+    let want: BTreeMap<String, BTreeSet<String>> = [
+        ("", vec!["data", "paging"]),
+        (
+            ".data[]",
+            vec![
+                "created_time",
+                "recommendation_type",
+                "review_text",
+                "has_rating",
+                "has_review",
+                "reviewer",
+                "open_graph_story",
+            ],
+        ),
+        (".data[].reviewer", vec!["id", "name"]),
+        (".data[].open_graph_story", vec!["id", "comments"]),
+        (".data[].open_graph_story.comments", vec!["data", "paging"]),
+        (
+            ".data[].open_graph_story.comments.data[]",
+            vec!["id", "message", "created_time", "from"],
+        ),
+        (
+            ".data[].open_graph_story.comments.data[].from",
+            vec!["id", "name"],
+        ),
+        (".data[].open_graph_story.comments.paging", vec!["cursors"]),
+        (
+            ".data[].open_graph_story.comments.paging.cursors",
+            vec!["before", "after"],
+        ),
+        (".paging", vec!["cursors", "next"]),
+        (".paging.cursors", vec!["before", "after"]),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.into_iter().map(str::to_string).collect()))
+    .collect();
+    assert_eq!(got, want);
+    let item = &body["data"][0];
+    assert!(item["created_time"].as_str().unwrap().ends_with("+0000"));
+    assert_eq!(item["has_rating"], false);
+    assert!(
+        item["open_graph_story"]["id"]
+            .as_str()
+            .unwrap()
+            .starts_with(item["reviewer"]["id"].as_str().unwrap())
+    );
+    assert!(
+        body["paging"]["next"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!(
+                "{}/v21.0/{page}/ratings?access_token=",
+                sim.base_url()
+            ))
+    );
+    // The connector fixture's X mentions page (tweet.fields=author_id,created_at,
+    // conversation_id,referenced_tweets): per post `edit_history_tweet_ids`, `id`, `text`,
+    // `author_id`, `created_at`, `conversation_id`, `referenced_tweets` when it references.
+    let creds = Credentials::default();
+    let (_, body, _) = get(
+        &c,
+        &format!(
+            "{}/2/users/{}/mentions?max_results=100&tweet.fields=author_id,created_at,conversation_id,referenced_tweets&expansions=author_id&user.fields=username",
+            sim.x_base_url(),
+            creds.x_user_id
+        ),
+        Some(&creds.x_bearer_token),
+    )
+    .await;
+    let mut got = BTreeMap::new();
+    shape(&body, "", &mut got);
+    assert_eq!(
+        got[""],
+        ["data", "includes", "meta"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    );
+    assert_eq!(
+        got[".data[]"],
+        [
+            "edit_history_tweet_ids",
+            "id",
+            "text",
+            "author_id",
+            "created_at",
+            "conversation_id",
+            "referenced_tweets"
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    );
+    assert_eq!(
+        got[".data[].referenced_tweets[]"],
+        ["type", "id"].iter().map(|s| s.to_string()).collect()
+    );
+    assert_eq!(
+        got[".includes.users[]"],
+        ["id", "name", "username"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    );
     sim.shutdown().await;
 }

@@ -1,5 +1,5 @@
 //! `deskpulse-simulator`: serves a generated Zendesk account (and the business's Trustpilot and
-//! Google Business Profile reviews) on 127.0.0.1 until Ctrl-C, for benchmarks that must keep
+//! Google Business Profile reviews, Facebook Page and X account) on 127.0.0.1 until Ctrl-C, for benchmarks that must keep
 //! the simulator out of the measured process, and for poking at the APIs by hand. Prints one
 //! JSON line with the base URL, the credentials and the record counts.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
