@@ -679,8 +679,14 @@ async fn x_layouts_paging_auth_and_limits() {
     let (s, body, h1) = get(&c, &format!("{user}/mentions?max_results=4"), token).await;
     assert_eq!((s, body["title"].as_str()), (400, Some("Invalid Request")));
     assert_eq!(h1["x-rate-limit-remaining"], "2");
-    let (s, body, _) = get(&c, &format!("{user}/mentions?tweet.fields=bogus"), token).await;
+    let (s, body, _) = get(
+        &c,
+        &format!("{user}/mentions?tweet.fields=bogus&next_token=x"),
+        token,
+    )
+    .await;
     assert_eq!(s, 400, "{body}");
+    assert_eq!(body["errors"].as_array().map(Vec::len), Some(1));
     let (s, body, h3) = get(
         &c,
         &format!("{user}/mentions?max_results=5&tweet.fields=created_at"),

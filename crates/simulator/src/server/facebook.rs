@@ -33,8 +33,9 @@
 //!   are comments on the story.
 //! * Times are Meta's `2026-11-10T11:00:00+0000`.
 //! * Errors are Graph's `{"error": {"message", "type", "code", "error_subcode"?,
-//!   "fbtrace_id"}}`: no token is `(#104)`-style code 104 "An access token is required to
-//!   request this resource." and a wrong one code 190 "Invalid OAuth access token - Cannot
+//!   "fbtrace_id"}}`: no token is code 104 "An access token is required to request this
+//!   resource." (`OAuthException`, HTTP 400, as recorded in arsduo/koala#426 and
+//!   node-facebook/facebook-node-sdk#105) and a wrong one code 190 "Invalid OAuth access token - Cannot
 //!   parse access token" (`OAuthException`, HTTP 400 with `WWW-Authenticate: OAuth
 //!   "Facebook Platform" "invalid_token" …`, as Graph answers); an unknown field is
 //!   `(#100) Tried accessing nonexisting field (x) on node type (Page)`, an unknown id
