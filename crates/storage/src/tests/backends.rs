@@ -63,6 +63,14 @@ async fn sqlite_and_postgres_dump_identically() {
         );
         input.requesters[0].email_hash.clear();
         input.orders[0].customer_hash.clear();
+        // Social authors likewise: one hash per author, the same on every source.
+        let authors: Vec<String> = input
+            .social_interactions
+            .iter_mut()
+            .filter_map(|i| i.interaction.author_id.take())
+            .collect();
+        assert_eq!(authors.len(), 2);
+        assert_eq!(authors[0], authors[1]);
         input
     };
     assert_eq!(load(&a).await, load(&b).await);

@@ -452,7 +452,8 @@ pub(super) async fn report_input_windows(store: Store) {
         stat(Followers, 2.0, start - day),
         stat(Followers, 3.0, start + day),
         stat(Followers, 4.0, end),
-        stat(Followers, 5.0, end + us),
+        // Counters are kept one per UTC day: the day after the end is another day.
+        stat(Followers, 5.0, end + day),
         stat(Likes, 7.0, start - day * 2),
         Record::Ticket(ticket("t", TicketStatus::Open, start + day, start + day)),
         Record::Message(message("m", "t", start + day)),
