@@ -44,6 +44,16 @@ async fn demo_syncs_reports_and_matches_the_ground_truth() {
     let digest = std::fs::read_to_string(&preview).unwrap();
     assert!(digest.contains("Reviews"), "{digest}");
     assert!(digest.contains("Trustpilot: "), "{digest}");
+    // And Facebook and X: public response in the report, the digest's Social section and
+    // the verdict.
+    assert!(stdout.contains("\nPublic response "), "{stdout}");
+    assert!(
+        stdout.contains("the Facebook and X public response"),
+        "{stdout}"
+    );
+    assert!(digest.contains("Social"), "{digest}");
+    assert!(digest.contains("X: "), "{digest}");
+    assert!(digest.contains(" comments and mentions, "), "{digest}");
     // The reconcile summary: Zendesk's own metric sets next to ours, every difference
     // explained with the reason the simulator recorded (else the demo fails).
     assert!(

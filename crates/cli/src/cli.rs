@@ -69,8 +69,8 @@ item passes, 2 when a configuration item fails, 1 otherwise."
     /// channel the last digest and the next
     Status,
     /// Everything at once with no account: a built-in simulator of Zendesk, Trustpilot and
-    /// Google reviews, a throwaway SQLite database, a synced quarter and last week's report,
-    /// checked against the simulator
+    /// Google reviews, a Facebook Page and X, a throwaway SQLite database, a synced quarter
+    /// and last week's report, checked against the simulator
     Demo(DemoArgs),
 }
 

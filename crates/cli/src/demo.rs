@@ -1,7 +1,8 @@
 //! `deskpulse demo`: the whole job with no account — the built-in simulator of Zendesk,
-//! Trustpilot and Google Business Profile on a free local port, a throwaway SQLite database
-//! (or `--database`), a synced quarter of history (tickets and reviews), and the last complete
-//! week's report, checked against the simulator's ground truth.
+//! Trustpilot, Google Business Profile, a Facebook Page and X on a free local port, a
+//! throwaway SQLite database (or `--database`), a synced quarter of history (tickets,
+//! reviews, public comments and mentions), and the last complete week's report, checked
+//! against the simulator's ground truth.
 
 use crate::CommandError;
 use crate::cli::DemoArgs;
@@ -22,6 +23,8 @@ use std::time::{Duration, Instant};
 const SOURCE: &str = "demo-zendesk";
 const TRUSTPILOT: &str = "demo-trustpilot";
 const GOOGLE: &str = "demo-google";
+const FACEBOOK: &str = "demo-facebook";
+const X: &str = "demo-x";
 
 /// The whole demo, step by step; each step prints its own lines.
 pub(crate) async fn run(args: DemoArgs) -> Result<(), CommandError> {
@@ -190,6 +193,11 @@ async fn sync(
         })
     };
     let c = &cfg.credentials;
+    // The connectors' windows count back from the real clock; the simulated history ends at
+    // `--now`, which may be earlier: read from the history's start, whatever the window.
+    let history_start = cfg.now - chrono::Duration::days(i64::from(args.days));
+    let behind = (Utc::now() - history_start).num_days().max(0) + 1;
+    let window_days = u32::try_from(behind).unwrap_or(u32::MAX).clamp(1, 90);
     let sources = vec![
         source(
             SOURCE,
@@ -226,6 +234,29 @@ async fn sync(
                 "base_url": sim.server.base_url(),
                 "token_url": sim.server.google_token_url(),
                 "requests_per_minute": per_minute(300),
+            }),
+        )?,
+        // The whole simulated history is read (the connectors' windows default to a week).
+        source(
+            FACEBOOK,
+            "facebook_page",
+            serde_json::json!({
+                "page_id": c.facebook_page_id,
+                "access_token": c.facebook_page_token,
+                "base_url": sim.server.facebook_base_url(),
+                "rescan_days": window_days,
+                "requests_per_hour": per_minute(80) * 60,
+            }),
+        )?,
+        source(
+            X,
+            "x",
+            serde_json::json!({
+                "user_id": c.x_user_id,
+                "bearer_token": c.x_bearer_token,
+                "base_url": sim.server.x_base_url(),
+                "start_date": history_start.to_rfc3339(),
+                "rescan_days": window_days,
             }),
         )?,
     ];
@@ -415,6 +446,54 @@ fn review_checks(
             r.by_platform.get(p.as_str()).map(|x| &x.stats),
         );
     }
+    for platform in [None, Some("facebook_page"), Some("x")] {
+        let want = truth.public_response(platform, start, end);
+        let got = match platform {
+            None => Some(&report.kpis.public_response.all),
+            Some(p) => report.kpis.public_response.by_platform.get(p),
+        };
+        let label = |what: &'static str| -> &'static str {
+            match (platform, what) {
+                (None, "n") => "comments and mentions received",
+                (None, "a") => "comments and mentions answered",
+                (None, "m") => "public response time",
+                (None, _) => "public response p90",
+                (Some("x"), "n") => "X mentions received",
+                (Some("x"), "a") => "X mentions answered",
+                (Some("x"), "m") => "X response time",
+                (Some("x"), _) => "X response p90",
+                (_, "n") => "Facebook comments received",
+                (_, "a") => "Facebook comments answered",
+                (_, "m") => "Facebook response time",
+                _ => "Facebook response p90",
+            }
+        };
+        out.push((
+            label("n"),
+            Some(want.n as f64),
+            Some(got.map_or(0.0, |g| g.n as f64)),
+        ));
+        out.push((
+            label("a"),
+            Some(want.answered as f64),
+            Some(got.map_or(0.0, |g| g.answered as f64)),
+        ));
+        out.push((
+            label("m"),
+            want.median_seconds,
+            got.and_then(|g| g.median_seconds),
+        ));
+        out.push((
+            label("p"),
+            want.p90_seconds,
+            got.and_then(|g| g.p90_seconds),
+        ));
+    }
+    out.push((
+        "negative recommendations",
+        Some(truth.negative_recommendations(start, end) as f64),
+        Some(report.kpis.complaints.social as f64),
+    ));
     let negative = truth
         .reviews
         .iter()
@@ -452,7 +531,7 @@ async fn reconcile_summary(
 fn verdict(spec: PeriodSpec, bad: &[String]) -> Result<(), CommandError> {
     if bad.is_empty() {
         println!(
-            "checked against the simulator's ground truth for {}: tickets created, solved, backlog, first responses, CSAT and the Trustpilot and Google reviews (count, mean, negative and answered shares, reply time, complaints) all match, and every difference from Zendesk's own metrics has the reason the simulator recorded",
+            "checked against the simulator's ground truth for {}: tickets created, solved, backlog, first responses, CSAT and the Trustpilot and Google reviews (count, mean, negative and answered shares, reply time, complaints) and the Facebook and X public response (received, answered, median and p90 reply time, negative recommendations) all match, and every difference from Zendesk's own metrics has the reason the simulator recorded",
             spec
         );
         Ok(())

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use crate::insights::TargetVerdict;
 use crate::public::{PlatformReviews, ReviewStats, platform_label};
 use crate::report::{CsatKpi, KpiReport};
+use crate::social::ResponseStats;
 use crate::stats::DurationStats;
 use deskpulse_model::ReviewCoverage;
 
@@ -184,6 +185,16 @@ fn extras(out: &mut String, r: &KpiReport) {
             );
         }
     }
+    let p = &k.public_response;
+    if p.all.n > 0 {
+        line("Public response", response(&p.all));
+        for (platform, st) in &p.by_platform {
+            line(
+                &format!("  {}", clean(platform_label(platform), 16)),
+                response(st),
+            );
+        }
+    }
     for s in &k.social {
         let change = s.change.map(|c| format!(" ({c:+})")).unwrap_or_default();
         line(
@@ -321,6 +332,17 @@ fn platform_reviews(p: &PlatformReviews) -> String {
         });
     }
     out
+}
+
+/// Comments and mentions received, the share the brand answered and how fast.
+fn response(s: &ResponseStats) -> String {
+    format!(
+        "{} received · {} answered · median {} · p90 {}",
+        s.n,
+        percent(s.rate),
+        human(s.median_seconds),
+        human(s.p90_seconds)
+    )
 }
 
 fn reviews(s: &ReviewStats) -> String {
