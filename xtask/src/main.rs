@@ -198,7 +198,8 @@ fn digest_screenshot(root: &Path, out: Option<PathBuf>) -> Result<()> {
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(format!("--screenshot={}", png.display()))
-        .arg("--window-size=900,2400")
+        // Tall enough for the whole sample digest, its Reviews and Social sections included.
+        .arg("--window-size=900,3600")
         .arg(format!("file://{}", html.display()))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
