@@ -9,7 +9,7 @@ use crate::cli::DemoArgs;
 use crate::config::{KindSettings, SourceSettings, TeamSettings};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use deskpulse_metrics::KpiReport;
+use deskpulse_metrics::{KpiReport, platform_label};
 use deskpulse_model::{PeriodSpec, SourceName};
 use deskpulse_scheduler::DigestSchedule;
 use deskpulse_simulator::{
@@ -362,8 +362,11 @@ fn check_against_truth(
         ),
         ("CSAT", expected.csat, k.csat.value),
     ];
-    let mut checks = checks.to_vec();
-    checks.extend(review_checks(report, truth, period.start, period.end));
+    let mut checks: Vec<Check> = checks
+        .into_iter()
+        .map(|(what, want, got)| (what.to_owned(), want, got))
+        .collect();
+    checks.extend(public_checks(report, truth, period.start, period.end));
     let mut bad = Vec::new();
     for (name, want, got) in checks {
         let same = match (want, got) {
@@ -380,130 +383,100 @@ fn check_against_truth(
     bad
 }
 
-/// The period's review KPIs, over both platforms and each one, against the reviews the
-/// simulator generated (Google's reply time to the reply's last edit, as its API serves it).
-fn review_checks(
+/// A check of the demo's verdict: what, the simulator's value, the report's.
+type Check = (String, Option<f64>, Option<f64>);
+
+/// The period's review KPIs and public response, over every platform and each one, and the
+/// complaints they make, against what the simulator generated (Google's reply time to the
+/// reply's last edit, as its API serves it).
+fn public_checks(
     report: &KpiReport,
     truth: &GroundTruth,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
-) -> Vec<(&'static str, Option<f64>, Option<f64>)> {
+) -> Vec<Check> {
+    let mut out: Vec<Check> = Vec::new();
+    let mut check = |what: String, want: Option<f64>, got: Option<f64>| out.push((what, want, got));
     let r = &report.kpis.reviews;
-    let mut out = Vec::new();
-    let mut compare = |label: [&'static str; 5],
-                       want: deskpulse_simulator::ReviewKpis,
-                       got: Option<&deskpulse_metrics::ReviewStats>| {
-        let got_n = got.map_or(0.0, |g| g.n as f64);
-        out.push((label[0], Some(want.n as f64), Some(got_n)));
-        out.push((label[1], want.mean_rating, got.and_then(|g| g.mean_rating)));
-        out.push((
-            label[2],
+    let platforms = ReviewPlatform::ALL.map(|p| (Some(p), platform_label(p.as_str())));
+    for (platform, name) in [(None, "all")].into_iter().chain(platforms) {
+        let want = truth.review_kpis(platform, start, end);
+        let got = match platform {
+            None => Some(&r.all),
+            Some(p) => r.by_platform.get(p.as_str()).map(|x| &x.stats),
+        };
+        let n = got.map_or(0.0, |g| g.n as f64);
+        check(format!("{name} new reviews"), Some(want.n as f64), Some(n));
+        check(
+            format!("{name} mean rating"),
+            want.mean_rating,
+            got.and_then(|g| g.mean_rating),
+        );
+        check(
+            format!("{name} negative reviews"),
             want.share_negative,
             got.and_then(|g| g.share_negative),
-        ));
-        out.push((
-            label[3],
+        );
+        check(
+            format!("{name} answered reviews"),
             want.share_answered,
             got.and_then(|g| g.share_answered),
-        ));
-        out.push((
-            label[4],
+        );
+        check(
+            format!("{name} review reply time"),
             want.median_reply_seconds,
             got.and_then(|g| g.median_reply_seconds),
-        ));
-    };
-    compare(
-        [
-            "new reviews",
-            "mean rating",
-            "negative reviews",
-            "answered reviews",
-            "review reply time",
-        ],
-        truth.review_kpis(None, start, end),
-        Some(&r.all),
-    );
-    for p in ReviewPlatform::ALL {
-        let label = match p {
-            ReviewPlatform::Trustpilot => [
-                "Trustpilot reviews",
-                "Trustpilot mean rating",
-                "Trustpilot negative reviews",
-                "Trustpilot answered reviews",
-                "Trustpilot reply time",
-            ],
-            ReviewPlatform::GoogleBusinessProfile => [
-                "Google reviews",
-                "Google mean rating",
-                "Google negative reviews",
-                "Google answered reviews",
-                "Google reply time",
-            ],
-        };
-        compare(
-            label,
-            truth.review_kpis(Some(p), start, end),
-            r.by_platform.get(p.as_str()).map(|x| &x.stats),
         );
     }
     for platform in [None, Some("facebook_page"), Some("x")] {
+        let name = platform.map_or("all", platform_label);
         let want = truth.public_response(platform, start, end);
+        let p = &report.kpis.public_response;
         let got = match platform {
-            None => Some(&report.kpis.public_response.all),
-            Some(p) => report.kpis.public_response.by_platform.get(p),
+            None => Some(&p.all),
+            Some(x) => p.by_platform.get(x),
         };
-        let label = |what: &'static str| -> &'static str {
-            match (platform, what) {
-                (None, "n") => "comments and mentions received",
-                (None, "a") => "comments and mentions answered",
-                (None, "m") => "public response time",
-                (None, _) => "public response p90",
-                (Some("x"), "n") => "X mentions received",
-                (Some("x"), "a") => "X mentions answered",
-                (Some("x"), "m") => "X response time",
-                (Some("x"), _) => "X response p90",
-                (_, "n") => "Facebook comments received",
-                (_, "a") => "Facebook comments answered",
-                (_, "m") => "Facebook response time",
-                _ => "Facebook response p90",
-            }
+        let count = |f: fn(&deskpulse_metrics::ResponseStats) -> u64| {
+            Some(got.map_or(0.0, |g| f(g) as f64))
         };
-        out.push((
-            label("n"),
+        check(
+            format!("{name} comments and mentions received"),
             Some(want.n as f64),
-            Some(got.map_or(0.0, |g| g.n as f64)),
-        ));
-        out.push((
-            label("a"),
+            count(|g| g.n),
+        );
+        check(
+            format!("{name} comments and mentions answered"),
             Some(want.answered as f64),
-            Some(got.map_or(0.0, |g| g.answered as f64)),
-        ));
-        out.push((
-            label("m"),
+            count(|g| g.answered),
+        );
+        check(
+            format!("{name} public response time"),
             want.median_seconds,
             got.and_then(|g| g.median_seconds),
-        ));
-        out.push((
-            label("p"),
+        );
+        check(
+            format!("{name} public response p90"),
             want.p90_seconds,
             got.and_then(|g| g.p90_seconds),
-        ));
+        );
     }
-    out.push((
-        "negative recommendations",
-        Some(truth.negative_recommendations(start, end) as f64),
-        Some(report.kpis.complaints.social as f64),
-    ));
+    let within = |t: DateTime<Utc>| start <= t && t < end;
     let negative = truth
         .reviews
         .iter()
-        .filter(|v| start <= v.created_at && v.created_at < end && v.stars <= 2)
+        .filter(|v| within(v.created_at) && v.stars <= 2)
         .count();
-    out.push((
-        "complaints from reviews",
+    let c = &report.kpis.complaints;
+    check(
+        "complaints from reviews".into(),
         Some(negative as f64),
-        Some(report.kpis.complaints.reviews as f64),
-    ));
+        Some(c.reviews as f64),
+    );
+    check(
+        "negative recommendations".into(),
+        Some(truth.negative_recommendations(start, end) as f64),
+        Some(c.social as f64),
+    );
     out
 }
 

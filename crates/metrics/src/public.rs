@@ -268,12 +268,9 @@ struct Overall {
 }
 
 /// The platforms' overall figures at `at` (the last snapshot of each account strictly before
-/// it) and the coverage of the newest snapshot, by platform. A platform seen by two sources
-/// (the same account twice) counts each account once.
-fn overall_at(
-    snaps: &[RatingSnapshotInput],
-    at: DateTime<Utc>,
-) -> BTreeMap<&str, (Overall, ReviewCoverage)> {
+/// it), by platform. A platform seen by two sources (the same account twice) counts each
+/// account once.
+fn overall_at(snaps: &[RatingSnapshotInput], at: DateTime<Utc>) -> BTreeMap<&str, Overall> {
     let mut last: BTreeMap<(&str, &str), &deskpulse_model::RatingSnapshot> = BTreeMap::new();
     for s in snaps
         .iter()
@@ -304,11 +301,7 @@ fn overall_at(
             let weight: f64 = rated.iter().map(|(_, w)| w).sum();
             let rating = (!rated.is_empty())
                 .then(|| round6(rated.iter().map(|(r, w)| r * w).sum::<f64>() / weight));
-            let coverage = ss
-                .iter()
-                .max_by_key(|s| s.observed_at)
-                .map_or(ReviewCoverage::Full, |s| s.coverage);
-            (platform, (Overall { rating, total }, coverage))
+            (platform, Overall { rating, total })
         })
         .collect()
 }
@@ -393,14 +386,14 @@ pub(crate) fn reviews(
             )
         })
         .collect();
-    for (platform, (end, _)) in &at_end {
+    for (platform, end) in &at_end {
         let row = by_platform
             .entry((*platform).to_owned())
             .or_insert_with(|| PlatformReviews {
                 stats: review_stats(&[]),
                 ..PlatformReviews::default()
             });
-        let start = at_start.get(platform).map(|(o, _)| *o);
+        let start = at_start.get(platform).copied();
         row.overall_rating = end.rating;
         row.total_reviews = end.total;
         row.overall_change = end

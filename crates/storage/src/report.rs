@@ -228,6 +228,31 @@ async fn backlog_at(
 }
 
 /// `(…)` of `sources`, bound; `(NULL)` (matches nothing) when there are none.
+/// Appends ` UNION` the rows of `table` (of `sources`) that are the newest of their group
+/// (`keys`) by `observed_at`, among those observed before `before` when given.
+fn union_latest(
+    qb: &mut Query,
+    table: &str,
+    keys: &[&str],
+    sources: &[String],
+    before: Option<DateTime<Utc>>,
+) {
+    let keys_list = keys.join(", ");
+    qb.push(format!(
+        " UNION SELECT s.* FROM {table} s JOIN (SELECT {keys_list}, MAX(observed_at) AS last_at \
+         FROM {table} WHERE source IN "
+    ));
+    source_list(qb, sources);
+    if let Some(before) = before {
+        qb.push(" AND observed_at < ").push_bind(Time(before));
+    }
+    let on: Vec<String> = keys.iter().map(|k| format!("s.{k} = l.{k}")).collect();
+    qb.push(format!(
+        " GROUP BY {keys_list}) l ON {} AND s.observed_at = l.last_at",
+        on.join(" AND ")
+    ));
+}
+
 pub(crate) fn source_list(qb: &mut Query, sources: &[String]) {
     if sources.is_empty() {
         qb.push("(NULL)");
@@ -542,18 +567,13 @@ async fn load_source_facts(
     qb.push(" AND observed_at >= ")
         .push_bind(Time(start))
         .push(" AND observed_at <= ")
-        .push_bind(Time(end))
-        .push(
-            " UNION SELECT s.* FROM social_stats s JOIN (\
-             SELECT source, platform, account, metric, MAX(observed_at) AS last_at \
-             FROM social_stats WHERE source IN ",
-        );
-    source_list(&mut qb, sources);
-    qb.push(" AND observed_at < ").push_bind(Time(start)).push(
-        " GROUP BY source, platform, account, metric) l \
-         ON s.source = l.source AND s.platform = l.platform \
-         AND s.account = l.account AND s.metric = l.metric \
-         AND s.observed_at = l.last_at",
+        .push_bind(Time(end));
+    union_latest(
+        &mut qb,
+        "social_stats",
+        &["source", "platform", "account", "metric"],
+        sources,
+        Some(start),
     );
     let rows = qb.fetch_all(db).await.map_err(query(op))?;
     let social = rows
@@ -568,31 +588,12 @@ async fn load_source_facts(
     qb.push(" AND observed_at >= ")
         .push_bind(Time(start))
         .push(" AND observed_at < ")
-        .push_bind(Time(end))
-        .push(
-            " UNION SELECT s.* FROM rating_snapshots s JOIN (\
-             SELECT source, platform, account, MAX(observed_at) AS last_at \
-             FROM rating_snapshots WHERE source IN ",
-        );
-    source_list(&mut qb, sources);
-    qb.push(" AND observed_at < ").push_bind(Time(start)).push(
-        " GROUP BY source, platform, account) l \
-         ON s.source = l.source AND s.platform = l.platform \
-         AND s.account = l.account AND s.observed_at = l.last_at",
-    );
+        .push_bind(Time(end));
+    let account = ["source", "platform", "account"];
+    union_latest(&mut qb, "rating_snapshots", &account, sources, Some(start));
     // And the newest of each account whenever it was taken: the coverage it states is the
     // connector's, true of any period (metrics reads no figure from it after the end).
-    qb.push(
-        " UNION SELECT s.* FROM rating_snapshots s JOIN (\
-         SELECT source, platform, account, MAX(observed_at) AS last_at \
-         FROM rating_snapshots WHERE source IN ",
-    );
-    source_list(&mut qb, sources);
-    qb.push(
-        " GROUP BY source, platform, account) l \
-         ON s.source = l.source AND s.platform = l.platform \
-         AND s.account = l.account AND s.observed_at = l.last_at",
-    );
+    union_latest(&mut qb, "rating_snapshots", &account, sources, None);
     let rows = qb.fetch_all(db).await.map_err(query(op))?;
     let rating_snapshots = rows
         .iter()

@@ -33,17 +33,24 @@ impl SourceSettings {
     /// `Secret` (Trustpilot's `client_id` is its API key), or one named like a secret
     /// ([`secrets::is_secret_key`]) for a kind this build does not know.
     pub fn is_secret(&self, key: &str) -> bool {
-        secrets::is_secret_key(key)
-            || crate::connectors::find(&self.kind)
-                .is_some_and(|k| k.factory.secret_keys().contains(&key))
+        secrets::is_secret_key(key) || self.kind_secret_keys().contains(&key)
+    }
+
+    /// The keys this source's connector reads as a `Secret` (each found by building its
+    /// settings type once: asked once per source, not once per key).
+    fn kind_secret_keys(&self) -> Vec<&'static str> {
+        crate::connectors::find(&self.kind)
+            .map(|k| k.factory.secret_keys())
+            .unwrap_or_default()
     }
 
     /// The values of this source's secret keys ([`SourceSettings::is_secret`]).
     pub fn secrets(&self) -> Secrets {
         let mut s = Secrets::default();
+        let kind_secrets = self.kind_secret_keys();
         if let Some(map) = self.settings.0.as_object() {
             for (k, v) in map {
-                if self.is_secret(k)
+                if (secrets::is_secret_key(k) || kind_secrets.contains(&k.as_str()))
                     && let Some(text) = scalar_text(v)
                 {
                     s.add(&text);

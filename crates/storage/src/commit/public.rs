@@ -3,7 +3,7 @@
 //! Called by the batch commit, inside its transaction.
 
 use crate::StorageError;
-use crate::db::{PARAMS_PER_STATEMENT, Time, Tx};
+use crate::db::{PARAMS_PER_STATEMENT, Query, Time, Tx};
 use crate::error::query;
 use crate::secret::{hash_email, install_secret};
 use deskpulse_model::{RatingSnapshot, Review, SocialInteraction, SocialStat};
@@ -34,21 +34,42 @@ pub(super) async fn write_reviews(
                 .push_bind(r.replied_at.map(Time))
                 .push_bind(&r.url);
         });
-        qb.push(
+        qb.push(format!(
             " ON CONFLICT (source, platform, external_id) DO UPDATE SET \
              rating = excluded.rating, title = excluded.title, \
              review_text = excluded.review_text, author_name = excluded.author_name, \
              created_at = excluded.created_at, reply_text = excluded.reply_text, \
-             replied_at = CASE WHEN excluded.replied_at IS NULL THEN NULL \
-             WHEN reviews.replied_at IS NOT NULL AND reviews.replied_at < excluded.replied_at \
-             THEN reviews.replied_at ELSE excluded.replied_at END, \
-             url = excluded.url",
-        );
+             url = excluded.url, {}",
+            earliest_reply("reviews")
+        ));
         qb.execute(&mut *tx)
             .await
             .map_err(query("writing reviews"))?;
     }
     Ok(())
+}
+
+/// `source = … AND platform = … AND account = … AND metric = …`: the rows of `s`'s counter.
+fn same_counter(qb: &mut Query, source: &str, s: &SocialStat) {
+    qb.push("source = ")
+        .push_bind(source)
+        .push(" AND platform = ")
+        .push_bind(&s.platform)
+        .push(" AND account = ")
+        .push_bind(&s.account)
+        .push(" AND metric = ")
+        .push_bind(s.metric.as_str());
+}
+
+/// The `SET` of a stored reply time on an upsert into `table`: the earliest any sync saw
+/// (Google, App Store and Play give a reply's last edit; an edit must not make it look
+/// later), and none once the reply is gone.
+fn earliest_reply(table: &str) -> String {
+    format!(
+        "replied_at = CASE WHEN excluded.replied_at IS NULL THEN NULL \
+         WHEN {table}.replied_at IS NOT NULL AND {table}.replied_at < excluded.replied_at \
+         THEN {table}.replied_at ELSE excluded.replied_at END"
+    )
 }
 
 /// Writes `rows`, keeping one observation per counter and UTC day: platforms keep no history
@@ -68,15 +89,9 @@ pub(super) async fn write_social_stats(
                 .and_time(chrono::NaiveTime::MIN)
                 .and_utc(),
         );
-        let mut later = tx.sql("SELECT COUNT(*) FROM social_stats WHERE source = ");
+        let mut later = tx.sql("SELECT COUNT(*) FROM social_stats WHERE ");
+        same_counter(&mut later, source, s);
         later
-            .push_bind(source)
-            .push(" AND platform = ")
-            .push_bind(&s.platform)
-            .push(" AND account = ")
-            .push_bind(&s.account)
-            .push(" AND metric = ")
-            .push_bind(s.metric.as_str())
             .push(" AND observed_at > ")
             .push_bind(Time(s.observed_at))
             .push(" AND observed_at < ")
@@ -88,15 +103,9 @@ pub(super) async fn write_social_stats(
         if newer > 0 {
             continue;
         }
-        let mut del = tx.sql("DELETE FROM social_stats WHERE source = ");
-        del.push_bind(source)
-            .push(" AND platform = ")
-            .push_bind(&s.platform)
-            .push(" AND account = ")
-            .push_bind(&s.account)
-            .push(" AND metric = ")
-            .push_bind(s.metric.as_str())
-            .push(" AND observed_at >= ")
+        let mut del = tx.sql("DELETE FROM social_stats WHERE ");
+        same_counter(&mut del, source, s);
+        del.push(" AND observed_at >= ")
             .push_bind(from)
             .push(" AND observed_at < ")
             .push_bind(Time(s.observed_at));
@@ -201,16 +210,13 @@ pub(super) async fn write_interactions(
                 .push_bind(i.replied_at.map(Time))
                 .push_bind(i.deleted);
         });
-        qb.push(
+        qb.push(format!(
             " ON CONFLICT (source, platform, external_id) DO UPDATE SET \
              account = excluded.account, kind = excluded.kind, \
              created_at = excluded.created_at, author_hash = excluded.author_hash, \
-             positive = excluded.positive, deleted = excluded.deleted, \
-             replied_at = CASE WHEN excluded.replied_at IS NULL THEN NULL \
-             WHEN social_interactions.replied_at IS NOT NULL \
-             AND social_interactions.replied_at < excluded.replied_at \
-             THEN social_interactions.replied_at ELSE excluded.replied_at END",
-        );
+             positive = excluded.positive, deleted = excluded.deleted, {}",
+            earliest_reply("social_interactions")
+        ));
         qb.execute(&mut *tx)
             .await
             .map_err(query("writing social interactions"))?;
