@@ -57,6 +57,32 @@ impl CheckpointStore for Abort<'_> {
         self.committed.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
+    async fn stream_complete(
+        &self,
+        source: &str,
+        stream: &str,
+        through: chrono::DateTime<chrono::Utc>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), AbortError> {
+        Ok(self
+            .store
+            .record_stream_complete(source, stream, through, at)
+            .await
+            .map_err(AbortError::Store)?)
+    }
+    async fn stream_failed(
+        &self,
+        source: &str,
+        stream: &str,
+        error: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), AbortError> {
+        Ok(self
+            .store
+            .record_stream_failure(source, stream, error, at)
+            .await
+            .map_err(AbortError::Store)?)
+    }
 }
 
 fn connector(base_url: &str) -> ZendeskConnector {

@@ -191,6 +191,30 @@ impl CheckpointStore for Timed<'_> {
             .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
         r
     }
+    async fn stream_complete(
+        &self,
+        source: &str,
+        stream: &str,
+        through: chrono::DateTime<chrono::Utc>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), Self::Error> {
+        Ok(self
+            .store
+            .record_stream_complete(source, stream, through, at)
+            .await?)
+    }
+    async fn stream_failed(
+        &self,
+        source: &str,
+        stream: &str,
+        error: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), Self::Error> {
+        Ok(self
+            .store
+            .record_stream_failure(source, stream, error, at)
+            .await?)
+    }
 }
 
 struct StreamRun {

@@ -218,6 +218,11 @@ impl CliJobs {
         let limits = StreamLimits {
             max_pages: src.max_pages,
         };
+        let streams: Vec<&str> = connector.streams().iter().map(|s| s.name).collect();
+        self.store
+            .register_streams(source, &streams)
+            .await
+            .map_err(|e| JobError::new(format!("registering the streams: {e}")))?;
         for stream in connector.streams() {
             if cancel.is_cancelled() {
                 return Ok(SyncOutcome {
@@ -343,5 +348,29 @@ impl CheckpointStore for StopAfterCommit<'_> {
             return Err(SinkError::Stopped);
         }
         Ok(())
+    }
+    async fn stream_complete(
+        &self,
+        source: &str,
+        stream: &str,
+        through: chrono::DateTime<chrono::Utc>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), SinkError> {
+        Ok(self
+            .store
+            .record_stream_complete(source, stream, through, at)
+            .await?)
+    }
+    async fn stream_failed(
+        &self,
+        source: &str,
+        stream: &str,
+        error: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), SinkError> {
+        Ok(self
+            .store
+            .record_stream_failure(source, stream, error, at)
+            .await?)
     }
 }

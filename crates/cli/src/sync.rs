@@ -82,6 +82,11 @@ async fn sync_source_unscrubbed(
     let limits = StreamLimits {
         max_pages: source.max_pages,
     };
+    let streams: Vec<&str> = connector.streams().iter().map(|s| s.name).collect();
+    store
+        .register_streams(name, &streams)
+        .await
+        .map_err(|e| format!("source {name}: {e}"))?;
     for stream in connector.streams() {
         match sync_stream_with_limits(
             connector.as_ref(),

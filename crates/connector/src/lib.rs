@@ -129,6 +129,14 @@ pub trait Connector: Send + Sync {
     /// Caps one response body at `max` bytes (a source's `max_body_mb`); a connector that
     /// reads no HTTP ignores it. [`HttpConnector`]s set it on their client.
     fn set_max_body_bytes(&mut self, _max: u64) {}
+
+    /// How long the vendor takes before a change shows in `stream` (Zendesk's incremental
+    /// exports leave out the last minute): a sync that started at `t` and read the stream
+    /// to its end has everything up to `t - settle`. Data freshness ("complete through")
+    /// is measured so; a stream whose API shows changes at once keeps the default, zero.
+    fn settle(&self, _stream: &str) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
 }
 
 /// What can go wrong while reading an external API. Messages never contain credentials.

@@ -5,6 +5,7 @@
 
 use crate::bounds::{DEFAULT_MAX_PAGES, RunGuard, StreamRun};
 use crate::{Batch, Checkpoint, Connector, ConnectorError};
+use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use std::error::Error as StdError;
 use std::future::Future;
@@ -24,6 +25,25 @@ pub trait CheckpointStore: Send + Sync {
         source: &str,
         stream: &str,
         batch: &Batch,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    /// The stream was read to its end by a run that started at `started_at`: its data is
+    /// complete through `through` (`started_at` less the connector's
+    /// [`settle`](Connector::settle)). Storage keeps the latest such instant per stream.
+    fn stream_complete(
+        &self,
+        source: &str,
+        stream: &str,
+        through: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    /// The stream's run failed with `error` (already scrubbed of secrets) at `at`; what it
+    /// committed before stays committed.
+    fn stream_failed(
+        &self,
+        source: &str,
+        stream: &str,
+        error: &str,
+        at: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send;
 }
 
@@ -120,6 +140,45 @@ pub async fn sync_stream_with_limits<S: CheckpointStore>(
 ) -> Result<StreamOutcome, SyncError> {
     let span = tracing::info_span!("sync_stream", source, stream, kind = connector.kind());
     async move {
+        let started_at = Utc::now();
+        let result = read_to_end(connector, source, stream, store, opts, limits, progress).await;
+        match &result {
+            Ok(_) => {
+                let settle = chrono::Duration::from_std(connector.settle(stream))
+                    .unwrap_or(chrono::Duration::zero());
+                store
+                    .stream_complete(source, stream, started_at - settle, Utc::now())
+                    .await
+                    .map_err(|e| SyncError::Store(Box::new(e)))?;
+            }
+            // A storage failure is not the stream's: recording it would likely fail too.
+            Err(SyncError::Store(_)) => {}
+            Err(SyncError::Connector(e)) => {
+                if let Err(e) = store
+                    .stream_failed(source, stream, &e.to_string(), Utc::now())
+                    .await
+                {
+                    tracing::warn!(error = %e, "could not record the stream's failure");
+                }
+            }
+        }
+        result
+    }
+    .instrument(span)
+    .await
+}
+
+/// The run itself: from the checkpoint to the end of the stream, a commit per page.
+async fn read_to_end<S: CheckpointStore>(
+    connector: &dyn Connector,
+    source: &str,
+    stream: &str,
+    store: &S,
+    opts: &SyncOptions,
+    limits: &StreamLimits,
+    progress: &dyn Progress,
+) -> Result<StreamOutcome, SyncError> {
+    {
         let from = if opts.full {
             None
         } else {
@@ -157,6 +216,4 @@ pub async fn sync_stream_with_limits<S: CheckpointStore>(
         );
         Ok(outcome)
     }
-    .instrument(span)
-    .await
 }

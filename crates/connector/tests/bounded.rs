@@ -90,6 +90,24 @@ impl CheckpointStore for MemStore {
         *self.commits.lock().unwrap() += 1;
         Ok(())
     }
+    async fn stream_complete(
+        &self,
+        _: &str,
+        _: &str,
+        _: chrono::DateTime<chrono::Utc>,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), Self::Error> {
+        Ok(())
+    }
+    async fn stream_failed(
+        &self,
+        _: &str,
+        _: &str,
+        _: &str,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), Self::Error> {
+        Ok(())
+    }
 }
 
 /// What the cursor toy puts in its checkpoints.

@@ -69,6 +69,7 @@ mod report;
 mod social;
 mod stats;
 mod surveys;
+mod trust;
 
 pub use commerce::{
     CONVERSION_WINDOW_DAYS, ChurnKpi, ConvertedKpi, CostPerTicketKpi, CostRatioKpi, RetentionKpi,
@@ -102,3 +103,7 @@ pub use report::{
 pub use social::{PublicResponseKpi, ResponseStats};
 pub use stats::{CalendarTime, Clock, DurationKpi, DurationStats, RateKpi, percentile_r7};
 pub use surveys::{CesKpi, NpsKpi};
+pub use trust::{
+    FAILING_AFTER_HOURS, FigureKind, FreshnessLine, RESTATEMENT_THRESHOLD, RestatedFigure,
+    Restatement, TOLD_FIGURES, attach_freshness, judge_freshness, restate, told_figures,
+};

@@ -269,6 +269,41 @@ fn extras(out: &mut String, r: &KpiReport) {
             let _ = writeln!(out, "  - {}", clean(&s.message, 400));
         }
     }
+    trust(out, r);
+}
+
+/// Freshness per source and restatements, when the CLI attached them.
+fn trust(out: &mut String, r: &KpiReport) {
+    let tz: chrono_tz::Tz = r.period.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
+    if !r.freshness.is_empty() {
+        let verdict = match r.data_complete {
+            Some(false) => " (INCOMPLETE: these numbers may still change)",
+            _ => "",
+        };
+        let _ = writeln!(out, "\nData freshness{verdict}");
+        for f in &r.freshness {
+            let state = match (&f.missing, f.data.complete_through) {
+                (Some(m), _) => m.clone(),
+                (None, Some(t)) => format!("complete through {}", crate::trust::local(t, tz)),
+                (None, None) => String::new(),
+            };
+            let _ = writeln!(out, "  {:<22}{state}", clean(&f.data.source, 22));
+            if let Some(m) = f.failing_message(tz) {
+                let _ = writeln!(out, "  ! {}", clean(&m, 400));
+            }
+        }
+    }
+    for rs in &r.restatements {
+        let _ = writeln!(
+            out,
+            "\nRestated: {} changed since it was reported on {}",
+            rs.period,
+            crate::trust::local(rs.told_at, tz)
+        );
+        for c in &rs.changes {
+            let _ = writeln!(out, "  - {}", clean(&c.line(), 400));
+        }
+    }
 }
 
 fn is_share(kpi: &str) -> bool {

@@ -42,6 +42,17 @@ pub struct KpiReport {
     /// What to look at, from the rule table (trend rules only after `attach_history`).
     #[serde(default)]
     pub suggestions: Vec<Suggestion>,
+    /// Per source, how fresh its data is against the period; only after
+    /// [`attach_freshness`](crate::attach_freshness) (empty before).
+    #[serde(default)]
+    pub freshness: Vec<crate::FreshnessLine>,
+    /// Every source complete through the period's end; only after `attach_freshness`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_complete: Option<bool>,
+    /// Periods already told whose figures changed since (the CLI attaches them: for
+    /// `report`, this period; for a digest, the earlier periods it told).
+    #[serde(default)]
+    pub restatements: Vec<crate::Restatement>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -430,6 +441,9 @@ fn compute_one(
         trends: None,
         forecast: None,
         suggestions: Vec::new(),
+        freshness: Vec::new(),
+        data_complete: None,
+        restatements: Vec::new(),
         period: PeriodInfo {
             label: period.label(),
             start: period.start,

@@ -9,11 +9,13 @@
 //! `(source, external_id)`), so records never repeat it.
 
 mod batch;
+mod freshness;
 mod ids;
 pub mod period;
 mod records;
 
 pub use batch::{Batch, Checkpoint};
+pub use freshness::{LateChanges, SourceFreshness, ToldFigures};
 pub use ids::{InvalidName, SourceName};
 pub use period::{Period, PeriodSpec};
 pub use records::{

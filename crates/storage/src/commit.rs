@@ -254,11 +254,13 @@ async fn commit(
 
 /// Upserts `rows` (writing tickets).
 async fn write_tickets(tx: &mut Tx, source: &str, rows: &[&Ticket]) -> Result<(), StorageError> {
-    for chunk in rows.chunks(PARAMS_PER_STATEMENT / 15) {
+    // First stored now: a later upsert keeps it (a restatement names late arrivals).
+    let now = Time(chrono::Utc::now());
+    for chunk in rows.chunks(PARAMS_PER_STATEMENT / 16) {
         let mut qb = tx.sql(
             "INSERT INTO tickets (source, external_id, channel, status, created_at, \
              updated_at, first_solved_at, final_solved_at, reopens, opened_by_agent, \
-             requester_id, assignee_id, group_id, tags, priority) ",
+             requester_id, assignee_id, group_id, tags, priority, first_seen_at) ",
         );
         qb.push_values(chunk, |mut b, t| {
             b.push_bind(source)
@@ -275,7 +277,8 @@ async fn write_tickets(tx: &mut Tx, source: &str, rows: &[&Ticket]) -> Result<()
                 .push_bind(&t.assignee_id)
                 .push_bind(&t.group_id)
                 .push_bind(Json(&t.tags))
-                .push_bind(&t.priority);
+                .push_bind(&t.priority)
+                .push_bind(now);
         });
         // An older version (replayed page) never overwrites a newer one.
         qb.push(
@@ -382,10 +385,11 @@ async fn write_agents(tx: &mut Tx, source: &str, rows: &[&Agent]) -> Result<(), 
 
 /// Upserts `rows` (writing ratings).
 async fn write_ratings(tx: &mut Tx, source: &str, rows: &[&Rating]) -> Result<(), StorageError> {
-    for chunk in rows.chunks(PARAMS_PER_STATEMENT / 10) {
+    let now = Time(chrono::Utc::now());
+    for chunk in rows.chunks(PARAMS_PER_STATEMENT / 11) {
         let mut qb = tx.sql(
             "INSERT INTO ratings (source, external_id, kind, score, scale_min, scale_max, \
-             ticket_id, agent_id, comment, created_at) ",
+             ticket_id, agent_id, comment, created_at, first_seen_at) ",
         );
         qb.push_values(chunk, |mut b, r| {
             b.push_bind(source)
@@ -397,7 +401,8 @@ async fn write_ratings(tx: &mut Tx, source: &str, rows: &[&Rating]) -> Result<()
                 .push_bind(&r.ticket_id)
                 .push_bind(&r.agent_id)
                 .push_bind(&r.comment)
-                .push_bind(Time(r.created_at));
+                .push_bind(Time(r.created_at))
+                .push_bind(now);
         });
         qb.push(
             " ON CONFLICT (source, external_id) DO UPDATE SET kind = excluded.kind, \

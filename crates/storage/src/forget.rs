@@ -25,6 +25,7 @@ pub const SOURCE_TABLES: &[&str] = &[
     "facts_dirty",
     "vendor_metrics",
     "roster_seen",
+    "stream_freshness",
 ];
 
 /// The tables [`Store::forget_customer`] deletes from: imported orders (every team) and

@@ -165,10 +165,11 @@ impl ImportTx {
     /// Upserts ratings of the source `self.key` (a team's imported surveys).
     pub(crate) async fn write_ratings(&mut self, rows: &[&Rating]) -> Result<(), StorageError> {
         let source = self.key.clone();
-        for chunk in rows.chunks(PARAMS_PER_STATEMENT / 10) {
+        let now = Time(chrono::Utc::now());
+        for chunk in rows.chunks(PARAMS_PER_STATEMENT / 11) {
             let mut qb = self.tx.sql(
                 "INSERT INTO ratings (source, external_id, kind, score, scale_min, \
-                 scale_max, ticket_id, agent_id, comment, created_at) ",
+                 scale_max, ticket_id, agent_id, comment, created_at, first_seen_at) ",
             );
             qb.push_values(chunk, |mut b, r| {
                 b.push_bind(&source)
@@ -180,7 +181,8 @@ impl ImportTx {
                     .push_bind(&r.ticket_id)
                     .push_bind(&r.agent_id)
                     .push_bind(&r.comment)
-                    .push_bind(Time(r.created_at));
+                    .push_bind(Time(r.created_at))
+                    .push_bind(now);
             });
             qb.push(
                 " ON CONFLICT (source, external_id) DO UPDATE SET kind = excluded.kind, \

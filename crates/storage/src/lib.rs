@@ -14,7 +14,8 @@
 //! The digest delivery log (`deliveries`) records each (team, period, channel) sent, with a
 //! claim that is one conflicting insert, so one claimer wins across processes. The daemon's
 //! run records (`runs`): one row per (job, scheduled slot), claimed the same way, plus
-//! Postgres advisory job locks and the single-daemon lease SQLite needs.
+//! Postgres advisory job locks and the single-daemon lease SQLite needs. Data freshness per
+//! source and stream, the figures each digest told, and what arrived late (`freshness`).
 
 mod commit;
 mod db;
@@ -23,6 +24,7 @@ mod dump;
 mod error;
 mod facts;
 mod forget;
+mod freshness;
 mod imports;
 mod inputs;
 mod postgres;
@@ -40,6 +42,7 @@ mod tests;
 #[cfg(test)]
 mod tests_facts;
 
+use chrono::{DateTime, Utc};
 use deskpulse_connector::CheckpointStore;
 use deskpulse_model::{Batch, Checkpoint};
 
@@ -134,5 +137,26 @@ impl CheckpointStore for Store {
 
     async fn commit(&self, source: &str, stream: &str, batch: &Batch) -> Result<(), StorageError> {
         self.commit_batch(source, stream, batch).await
+    }
+
+    async fn stream_complete(
+        &self,
+        source: &str,
+        stream: &str,
+        through: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        self.record_stream_complete(source, stream, through, at)
+            .await
+    }
+
+    async fn stream_failed(
+        &self,
+        source: &str,
+        stream: &str,
+        error: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        self.record_stream_failure(source, stream, error, at).await
     }
 }
