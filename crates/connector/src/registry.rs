@@ -103,6 +103,11 @@ pub trait HttpConnector: Send + Sync + Sized {
     fn read_stream<'a>(&'a self, stream: &str, from: Option<Checkpoint>)
     -> Option<BatchStream<'a>>;
 
+    /// See [`Connector::settle`]: zero unless the vendor documents a delay.
+    fn settle(&self, _stream: &str) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
+
     /// Replaces the retry policy (tests use short delays; the conformance kit's `Target`
     /// carries one).
     fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
@@ -161,6 +166,10 @@ impl<C: HttpConnector> Connector for C {
     fn set_max_body_bytes(&mut self, max: u64) {
         let http = self.http().clone().with_max_body_bytes(max);
         *self.http_mut() = http;
+    }
+
+    fn settle(&self, stream: &str) -> std::time::Duration {
+        HttpConnector::settle(self, stream)
     }
 }
 

@@ -54,7 +54,7 @@ pub fn judge_freshness(
     as_of: DateTime<Utc>,
     tz: Tz,
 ) -> FreshnessLine {
-    let complete = s.complete_through.is_some_and(|t| t >= period_end);
+    let complete = s.is_complete_through(period_end);
     let failing = s
         .failing_since
         .is_some_and(|t| as_of - t > chrono::Duration::hours(FAILING_AFTER_HOURS));

@@ -31,6 +31,12 @@ pub struct SourceFreshness {
 }
 
 impl SourceFreshness {
+    /// Whether every stream of the source is complete through `t` (a period's end): the
+    /// one rule of completeness, shared by the report and the daemon's digest hold.
+    pub fn is_complete_through(&self, t: DateTime<Utc>) -> bool {
+        self.complete_through.is_some_and(|c| c >= t)
+    }
+
     /// A source that has never synced (no stream known).
     pub fn never_synced(source: impl Into<String>) -> SourceFreshness {
         SourceFreshness {

@@ -63,6 +63,14 @@ pub enum DaemonEvent {
     NotDue {
         job: String,
     },
+    /// A due digest waits: these sources are not complete through the period's end yet. It
+    /// is sent when they are, or at `until` with the incomplete-data banner.
+    Held {
+        job: String,
+        period: String,
+        late: Vec<String>,
+        until: DateTime<Utc>,
+    },
     /// Another daemon holds the job's lock (Postgres): it is running there.
     Locked {
         job: String,
@@ -96,6 +104,7 @@ impl DaemonEvent {
             DaemonEvent::Tick { .. } => None,
             DaemonEvent::Busy { job }
             | DaemonEvent::NotDue { job }
+            | DaemonEvent::Held { job, .. }
             | DaemonEvent::Locked { job }
             | DaemonEvent::ClaimLost { job, .. }
             | DaemonEvent::Started { job, .. }
@@ -463,6 +472,16 @@ async fn consider_digest(
         return Ok(());
     };
     let period = due.period.in_zone(team.schedule.tz());
+    if let Some((late, until)) = hold(shared, team, period.end, now).await? {
+        tracing::info!(job, period = %due.period, ?late, %until, "holding the digest for late sources");
+        shared.emit(DaemonEvent::Held {
+            job: job.to_owned(),
+            period: due.period.to_string(),
+            late,
+            until,
+        });
+        return Ok(());
+    }
     let failing_sources = shared
         .store
         .failing_sources(&team.sources, period.start, period.end)
@@ -488,6 +507,41 @@ async fn consider_digest(
         }
     })
     .await
+}
+
+/// Whether a due digest of the period ending at `period_end` waits: `Some((late sources,
+/// until))` while a source of the team is not complete through the period's end and the
+/// hold has not run out. The hold runs from the period's first due instant, or from this
+/// daemon's start when that is later (a daemon that was down holds a missed digest from
+/// when it could first send it), for `team.hold_max`. Unclaimed, a held digest stays due:
+/// every tick (on every daemon) looks again, and one of them sends it once complete.
+async fn hold(
+    shared: &Shared,
+    team: &TeamSchedule,
+    period_end: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Option<(Vec<String>, DateTime<Utc>)>, StorageError> {
+    if team.hold_max.is_zero() {
+        return Ok(None);
+    }
+    let late: Vec<String> = shared
+        .store
+        .freshness(&team.sources)
+        .await?
+        .into_iter()
+        .filter(|f| !f.is_complete_through(period_end))
+        .map(|f| f.source)
+        .collect();
+    if late.is_empty() {
+        return Ok(None);
+    }
+    let first_due = team
+        .schedule
+        .next_due(period_end - chrono::Duration::seconds(1))
+        .unwrap_or(period_end);
+    let hold_max = chrono::Duration::from_std(team.hold_max).unwrap_or(chrono::Duration::hours(6));
+    let until = first_due.max(shared.started_at) + hold_max;
+    Ok((now < until).then_some((late, until)))
 }
 
 /// Lock, claim, run, record, unlock. Skips (with an event) when another daemon runs the job

@@ -48,6 +48,12 @@
 //!   gone (the owner id carries pid and process start time, so a restarted container's pid 1
 //!   is not mistaken for the old one). A lock file was rejected: it does not say who holds
 //!   it, and on network filesystems locks are unreliable.
+//! * **Holding a digest for late data** (`hold`): a due digest whose team has a source not
+//!   complete through the period's end (storage's freshness: every stream read to its end
+//!   by a run that started after it) is not claimed — [`DaemonEvent::Held`] — so every
+//!   tick on every daemon looks again; once the sources are complete, one daemon claims and
+//!   sends it. After `TeamSchedule::hold_max` (from the period's first due instant, or the
+//!   daemon's start if later) it is sent anyway, and the digest carries the banner.
 //! * **Failing sources**: `Store::failing_sources` lists the team's sources whose every
 //!   finished sync in the digest's period failed; the daemon hands them to
 //!   [`Jobs::send_digest`] in [`DigestRequest::failing_sources`] for the warning.
@@ -73,7 +79,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use daemon::{Daemon, DaemonError, DaemonEvent};
 pub use jobs::{DigestOutcome, DigestRequest, JobError, Jobs, SyncOutcome};
 pub use schedule::{DigestSchedule, DueDigest, InvalidSchedule, PeriodKind};
-pub use settings::{Settings, SourceSchedule, TeamSchedule};
+pub use settings::{DEFAULT_HOLD_MAX, Settings, SourceSchedule, TeamSchedule};
 pub use status::{SourceStatus, StatusReport, TeamStatus, status};
 pub use tokio_util::sync::CancellationToken;
 pub use trigger::{CronTrigger, IntervalTrigger, ManualTrigger, Ticker, Trigger};

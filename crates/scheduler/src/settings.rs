@@ -18,9 +18,17 @@ pub struct TeamSchedule {
     pub name: String,
     pub schedule: DigestSchedule,
     pub period: PeriodKind,
-    /// The sources whose data the team sees (for the failing-source warning).
+    /// The sources whose data the team sees (for the failing-source warning and the hold).
     pub sources: Vec<String>,
+    /// How long a due digest waits for its sources to be complete through the period's end
+    /// (`digest_hold_max`, default [`DEFAULT_HOLD_MAX`]); after that it is sent with the
+    /// incomplete-data banner. Zero sends at once.
+    pub hold_max: Duration,
 }
+
+/// Six hours: a weekend's failed sync has the Monday morning to recover before the digest
+/// goes out with a banner.
+pub const DEFAULT_HOLD_MAX: Duration = Duration::from_secs(6 * 3600);
 
 impl TeamSchedule {
     /// A weekly digest on `cron` (six fields, seconds first) in `tz`.
@@ -35,6 +43,7 @@ impl TeamSchedule {
             schedule: DigestSchedule::parse(cron, tz)?,
             period: PeriodKind::Week,
             sources,
+            hold_max: DEFAULT_HOLD_MAX,
         })
     }
 }

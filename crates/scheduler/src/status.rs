@@ -6,6 +6,7 @@ use crate::schedule::{self, DueDigest};
 use crate::settings::Settings;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use deskpulse_model::SourceFreshness;
 use deskpulse_storage::{
     DeliveryRecord, LeaseHolder, RunOutcome, RunRecord, StorageError, Store, digest_job, sync_job,
 };
@@ -38,6 +39,9 @@ pub struct SourceStatus {
     pub consecutive_failures: u32,
     /// When a daemon will next sync it (`now` if it is due).
     pub next_run: DateTime<Utc>,
+    /// How far its data is complete, and since when it has been failing (from every sync,
+    /// the daemon's and `deskpulse sync`'s alike).
+    pub freshness: SourceFreshness,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -70,6 +74,8 @@ pub async fn status(
     let daemon_alive = daemon
         .as_ref()
         .is_some_and(|d| d.heartbeat_at >= now - stale_after);
+    let names: Vec<String> = settings.sources.iter().map(|s| s.name.clone()).collect();
+    let mut freshness = store.freshness(&names).await?.into_iter();
     let mut sources = Vec::new();
     for s in &settings.sources {
         let runs = store.recent_runs(&sync_job(&s.name), HISTORY).await?;
@@ -89,6 +95,9 @@ pub async fn status(
             consecutive_failures: last.map_or(0, |l| l.consecutive_failures),
             last_run: runs.into_iter().next(),
             last_success,
+            freshness: freshness
+                .next()
+                .unwrap_or_else(|| SourceFreshness::never_synced(&s.name)),
         });
     }
     let mut teams = Vec::new();

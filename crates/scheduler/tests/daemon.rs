@@ -6,6 +6,9 @@
 //! (permits), the daemon's progress is read from its events, and the only wall-clock bound
 //! is [`WAIT`], a deadline for "this never happened" far above any loaded machine's delay.
 
+#[path = "daemon/hold.rs"]
+mod hold;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::America::New_York;
@@ -333,6 +336,7 @@ fn kinds(events: &[DaemonEvent]) -> Vec<&'static str> {
             DaemonEvent::Tick { .. } => "tick",
             DaemonEvent::Busy { .. } => "busy",
             DaemonEvent::NotDue { .. } => "not-due",
+            DaemonEvent::Held { .. } => "held",
             DaemonEvent::Locked { .. } => "locked",
             DaemonEvent::ClaimLost { .. } => "claim-lost",
             DaemonEvent::Started { .. } => "started",
@@ -349,7 +353,12 @@ fn source(name: &str, secs: u64) -> SourceSchedule {
     }
 }
 
-fn settings(sources: Vec<SourceSchedule>, teams: Vec<TeamSchedule>) -> Settings {
+/// Settings for the tests of scheduling: no digest hold (the sources here never record
+/// freshness; `hold` tests the hold).
+fn settings(sources: Vec<SourceSchedule>, mut teams: Vec<TeamSchedule>) -> Settings {
+    for t in &mut teams {
+        t.hold_max = std::time::Duration::ZERO;
+    }
     Settings::new(sources, teams)
 }
 

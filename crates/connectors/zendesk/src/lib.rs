@@ -113,6 +113,16 @@ impl HttpConnector for ZendeskConnector {
 
     http_client_field!(http);
 
+    /// The incremental exports leave out items changed within the last minute (Zendesk,
+    /// "Using the Incremental Export API"; ../shared/reference/helpdesk-apis.md), so a run
+    /// that started at `t` has them complete through `t - 1 min`.
+    fn settle(&self, stream: &str) -> std::time::Duration {
+        match stream {
+            "users" | "tickets" | "ticket_events" => std::time::Duration::from_secs(60),
+            _ => std::time::Duration::ZERO,
+        }
+    }
+
     fn read_stream<'a>(
         &'a self,
         stream: &str,
