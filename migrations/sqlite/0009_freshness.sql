@@ -25,7 +25,10 @@ CREATE TABLE told_figures (
     PRIMARY KEY (team, period)
 );
 
--- When each ticket and rating was first stored: a restatement names the facts of a period
--- that arrived after its digest was sent. NULL for rows stored before this migration.
+-- When each ticket and rating was first stored, and when a ticket was first stored as
+-- deleted, merged or spam: a restatement names the facts of a period that arrived or went
+-- after its digest was sent (our own clock, never the vendor's). NULL for rows stored
+-- before this migration.
 ALTER TABLE tickets ADD COLUMN first_seen_at INTEGER;
+ALTER TABLE tickets ADD COLUMN removed_seen_at INTEGER;
 ALTER TABLE ratings ADD COLUMN first_seen_at INTEGER;

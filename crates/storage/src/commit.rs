@@ -289,7 +289,10 @@ async fn write_tickets(tx: &mut Tx, source: &str, rows: &[&Ticket]) -> Result<()
              opened_by_agent = excluded.opened_by_agent, \
              requester_id = excluded.requester_id, assignee_id = excluded.assignee_id, \
              group_id = excluded.group_id, tags = excluded.tags, \
-             priority = excluded.priority, missing_since = NULL \
+             priority = excluded.priority, missing_since = NULL, \
+             removed_seen_at = CASE WHEN tickets.status IN ('deleted', 'merged', 'spam') \
+             THEN tickets.removed_seen_at WHEN excluded.status IN ('deleted', 'merged', 'spam') \
+             THEN excluded.first_seen_at END \
              WHERE excluded.updated_at >= tickets.updated_at",
         );
         qb.execute(&mut *tx)

@@ -234,8 +234,7 @@ impl Store {
             let removed: i64 = count(
                 "SELECT COUNT(*) FROM tickets WHERE source = $1 AND created_at >= $2 \
                  AND created_at < $3 AND (first_seen_at IS NULL OR first_seen_at <= $4) \
-                 AND ((status IN ('deleted', 'merged', 'spam') AND updated_at > $4) \
-                 OR missing_since > $4)",
+                 AND (removed_seen_at > $4 OR missing_since > $4)",
             )
             .scalar(self)
             .await

@@ -16,6 +16,7 @@ use serde_json::json;
 mod backends;
 mod batches;
 mod deliveries;
+mod freshness;
 mod inputs;
 mod reports;
 mod reviews;
@@ -29,6 +30,11 @@ use batches::{
 use deliveries::{
     a_released_delivery_is_claimed_again, concurrent_claims_have_one_winner,
     deliveries_are_claimed_once_and_forced_again,
+};
+use freshness::{
+    freshness_is_the_earliest_complete_stream_of_a_source,
+    late_changes_count_what_arrived_or_went_after_an_instant,
+    told_figures_are_kept_per_team_and_period,
 };
 use inputs::{
     a_failing_import_writes_nothing, customers_store_only_a_keyed_hash,
@@ -316,4 +322,7 @@ suite!(
     rating_snapshots_are_one_per_day_and_read_for_the_period,
     social_counters_are_one_per_day,
     interactions_keep_a_hashed_author_and_the_first_reply,
+    freshness_is_the_earliest_complete_stream_of_a_source,
+    told_figures_are_kept_per_team_and_period,
+    late_changes_count_what_arrived_or_went_after_an_instant,
 );
