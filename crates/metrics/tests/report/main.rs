@@ -19,6 +19,7 @@ mod props;
 mod reconcile;
 mod reviews;
 mod social;
+mod trust;
 
 const SRC: &str = "zendesk-main";
 
