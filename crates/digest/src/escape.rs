@@ -42,6 +42,32 @@ pub fn slack(s: &str) -> String {
     out
 }
 
+/// [`slack`] for text that must not format either, wherever it stands in mrkdwn: Slack has no
+/// escape for its formatting marks, so the ones that could open or close a style become
+/// look-alikes that do not (`*` → `∗`, `~` → `∼`, `` ` `` → `ʼ`, and `_` → `ˍ` unless it
+/// joins two letters or digits, so `zendesk_main` stays as it is). A source name or a
+/// vendor's error text written `*URGENT*` then reads as written instead of bold.
+pub fn slack_literal(s: &str) -> String {
+    let escaped = slack(s);
+    let chars: Vec<char> = escaped.chars().collect();
+    let joins = |i: usize| {
+        i > 0
+            && chars[i - 1].is_alphanumeric()
+            && chars.get(i + 1).is_some_and(|c| c.is_alphanumeric())
+    };
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match c {
+            '*' => '∗',
+            '~' => '∼',
+            '`' => 'ʼ',
+            '_' if !joins(i) => 'ˍ',
+            c => *c,
+        })
+        .collect()
+}
+
 /// [`slack`] for text shown inside a code block: backticks are replaced too, so a name
 /// cannot close the block and format what follows.
 pub fn slack_code(s: &str) -> String {
@@ -54,6 +80,9 @@ pub fn slack_code(s: &str) -> String {
 pub const NAME_CHARS: usize = 40;
 /// Longest quoted text: a review (title and text) or a survey comment.
 pub const QUOTE_CHARS: usize = 280;
+/// Longest vendor error text quoted (a failing source's last error), and longest note of
+/// what a period misses from a source.
+pub const ERROR_CHARS: usize = 200;
 /// Longest line of prose that carries untrusted parts: a suggestion naming tags, an attention
 /// line naming a source and its last error.
 pub const LINE_CHARS: usize = 500;
@@ -84,6 +113,12 @@ pub fn plain_cut(s: &str, max: usize) -> String {
 /// Untrusted text for Slack: [`truncate`] to `max`, then [`slack`]. Cut first, escape after.
 pub fn slack_cut(s: &str, max: usize) -> String {
     slack(&truncate(s, max))
+}
+
+/// Untrusted text for Slack that must not format: [`truncate`] to `max`, then
+/// [`slack_literal`].
+pub fn slack_literal_cut(s: &str, max: usize) -> String {
+    slack_literal(&truncate(s, max))
 }
 
 /// [`truncate`] for text already escaped for Slack or HTML (a whole section assembled from
@@ -124,6 +159,20 @@ mod tests {
         // Already-escaped input is escaped again: it is text, not markup.
         assert_eq!(slack("&lt;"), "&amp;lt;");
         assert_eq!(slack_code("a```b"), "aʼʼʼb");
+    }
+
+    #[test]
+    fn slack_literal_leaves_no_formatting_mark() {
+        assert_eq!(
+            slack_literal("*bold* _it_ ~gone~ `code` <!channel>"),
+            "∗bold∗ ˍitˍ ∼gone∼ ʼcodeʼ &lt;!channel&gt;"
+        );
+        // An underscore inside a name joins it and formats nothing: kept.
+        assert_eq!(
+            slack_literal("zendesk_main ticket_events"),
+            "zendesk_main ticket_events"
+        );
+        assert_eq!(slack_literal("a_ _b"), "aˍ ˍb");
     }
 
     #[test]

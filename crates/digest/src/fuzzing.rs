@@ -6,9 +6,10 @@
 //! [`render`] builds a [`Digest`] from fuzzer bytes (structure-aware, through
 //! [`arbitrary`]): every string that comes from facts or the config — team, agent names,
 //! channels, quotes (source, text, author), platforms, suggestions and attention lines,
-//! social accounts, the currency, vendor-check sources and reasons — is arbitrary text, often
-//! with a hostile marker (`<script`, `<!channel>`, `<@U…>`, `<#C…>`, a bidi override, an
-//! ANSI escape) and sometimes repeated to thousands of characters; numbers stay within the
+//! social accounts, the currency, vendor-check sources and reasons, source names and their
+//! freshness notes, restated periods and their lines — is arbitrary text, often with a
+//! hostile marker (`<script`, `<!channel>`, `<@U…>`, `<#C…>`, a bidi override, an ANSI
+//! escape) and sometimes repeated to thousands of characters; numbers stay within the
 //! ranges the metrics produce. It then renders all three formats and asserts:
 //! * HTML: every `<` opens a tag of the template (`templates/digest.html`) — a `<` from text
 //!   is always `&lt;` —, and no marker appears unescaped;
@@ -30,6 +31,7 @@ use crate::model::{
     Unit, VendorCheck,
 };
 use crate::slack::{Block, SlackMessage, Text, check_limits};
+use crate::trust::{RestatedPeriod, SourceState, Trust};
 use crate::{render_html, render_slack, render_text};
 
 /// Text that must never reach any output unescaped.
@@ -153,6 +155,12 @@ fn rows(d: &Digest) -> usize {
         + usize::from(d.costs.is_some()) * 2
         + usize::from(d.forecast.is_some())
         + d.vendor_checks.len()
+        + d.trust.sources.len() * 2
+        + d.trust
+            .restated
+            .iter()
+            .map(|r| 1 + r.lines.len())
+            .sum::<usize>()
 }
 
 /// At most 20 000 characters of frame and `per_row` per row.
@@ -505,5 +513,22 @@ fn digest(u: &mut Unstructured<'_>) -> Result<Digest> {
                 reason: text(u)?,
             })
         })?,
+        trust: Trust {
+            sources: list(u, 6, |u| {
+                Ok(SourceState {
+                    source: text(u)?,
+                    complete: u.arbitrary()?,
+                    state: text(u)?,
+                })
+            })?,
+            incomplete: u.arbitrary()?,
+            restated: list(u, 3, |u| {
+                Ok(RestatedPeriod {
+                    period: text(u)?,
+                    told_at: "2026-11-16 08:00 CET".into(),
+                    lines: list(u, 6, text)?,
+                })
+            })?,
+        },
     })
 }

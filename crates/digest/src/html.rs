@@ -105,6 +105,11 @@ struct SocialView {
     trend: String,
 }
 
+struct RestatedView {
+    heading: String,
+    lines: Vec<String>,
+}
+
 #[derive(Template)]
 #[template(path = "digest.html")]
 struct DigestHtml {
@@ -114,7 +119,12 @@ struct DigestHtml {
     dates: String,
     timezone: String,
     previous: Option<String>,
+    /// The sources' freshness, in the header.
+    freshness: Option<String>,
+    /// An incomplete period's banner, first under the header.
+    banner: Option<String>,
     headline: Vec<KpiView>,
+    restated: Vec<RestatedView>,
     attention: Vec<String>,
     suggestions: Vec<String>,
     forecast: Option<String>,
@@ -247,7 +257,18 @@ pub fn render_html(d: &Digest) -> Result<HtmlEmail, RenderError> {
             .previous_label
             .as_deref()
             .map(|p| plain_cut(p, NAME_CHARS)),
+        freshness: d.trust.freshness_line(plain_cut),
+        banner: d.trust.banner(plain_cut),
         headline,
+        restated: d
+            .trust
+            .restated
+            .iter()
+            .map(|r| RestatedView {
+                heading: r.heading(plain_cut),
+                lines: r.lines(plain_cut),
+            })
+            .collect(),
         attention: d
             .attention
             .iter()

@@ -7,10 +7,18 @@
 //! * Renderers: [`render_text`] (terminal, e-mail text part), [`render_html`] (HTML e-mail
 //!   with inline PNG trend charts referenced by `cid:`), [`render_slack`] (Block Kit within
 //!   Slack's limits).
+//! * How fresh and how final the numbers are ([`trust`]): per source the instant its data
+//!   is complete through (in the header), a banner and an `[incomplete] ` subject when the
+//!   report found the period incomplete, a source failing for over a day first under "Needs
+//!   attention", and the earlier periods restated since the team was told them (after the
+//!   headline KPIs). All are the report's verdicts
+//!   ([`attach_freshness`](deskpulse_metrics::attach_freshness),
+//!   [`restate`](deskpulse_metrics::restate)), rendered.
 //! * Untrusted text (agent names, review texts, survey comments, tags, the team name) is cut
 //!   to the same limits in every format ([`escape::truncate`], [`escape::NAME_CHARS`] and
 //!   friends), then escaped for each format: askama's auto-escaping for HTML,
-//!   [`escape::slack`] for Slack mrkdwn, [`escape::plain`] for text.
+//!   [`escape::slack`] for Slack mrkdwn ([`escape::slack_literal`] where a source name or a
+//!   vendor's error text must not format either), [`escape::plain`] for text.
 //!
 //! A section with no data is left out of every format, never shown empty or as zeros.
 //!
@@ -38,6 +46,7 @@ mod html;
 mod model;
 pub mod slack;
 mod text;
+pub mod trust;
 
 pub use html::{HtmlEmail, InlineImage, RenderError, render_html};
 pub use model::{
@@ -51,7 +60,8 @@ pub use text::render_text;
 /// A digest rendered for every format at once: what the CLI previews and the senders send.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RenderedDigest {
-    /// The e-mail subject: team, period and the number of targets the report found missed.
+    /// The e-mail subject: team, period and the number of targets the report found missed,
+    /// after `[incomplete] ` when the report found the period's data incomplete.
     pub subject: String,
     pub text: String,
     pub html: HtmlEmail,
@@ -60,10 +70,11 @@ pub struct RenderedDigest {
 
 impl RenderedDigest {
     pub fn render(d: &Digest) -> Result<Self, RenderError> {
+        let title = format!("{}{}", d.trust.subject_tag(), d.title());
         let subject = match d.missed_targets() {
-            0 => d.title(),
-            1 => format!("{} — 1 target missed", d.title()),
-            n => format!("{} — {n} targets missed", d.title()),
+            0 => title,
+            1 => format!("{title} — 1 target missed"),
+            n => format!("{title} — {n} targets missed"),
         };
         Ok(RenderedDigest {
             subject: escape::plain(&subject),

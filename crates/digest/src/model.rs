@@ -30,6 +30,7 @@ use serde::Serialize;
 
 use crate::escape::{NAME_CHARS, QUOTE_CHARS, truncate};
 use crate::format;
+use crate::trust::Trust;
 
 /// How many periods a trend shows, the current one included: the metrics crate's history
 /// and this period.
@@ -469,6 +470,9 @@ pub struct Digest {
     /// Sources whose numbers agree poorly with the vendor's own per-ticket figures
     /// (`deskpulse reconcile`), shown under "More KPIs". The caller fills it.
     pub vendor_checks: Vec<VendorCheck>,
+    /// How fresh and how final the numbers are (the header's data line, the banner of an
+    /// incomplete period, restatements); empty without freshness attached.
+    pub trust: Trust,
 }
 
 /// Agreement with the vendor's own figures on a KPI below [`VendorCheck::THRESHOLD`], and
@@ -533,6 +537,7 @@ impl Digest {
             public_response: public_response(r),
             forecast: forecast(r),
             vendor_checks: Vec::new(),
+            trust: Trust::from_report(r),
         }
     }
 
@@ -560,9 +565,10 @@ impl Digest {
     }
 }
 
-/// The report's missed targets, then the KPIs it flagged as unusual: its verdicts in words.
+/// Sources failing for over a day, the report's missed targets, then the KPIs it flagged as
+/// unusual: its verdicts in words.
 fn attention(targets: &[Target], trends: &[KpiTrend], r: &KpiReport) -> Vec<Attention> {
-    let mut out = Vec::new();
+    let mut out = crate::trust::failing(r);
     let overdue = r.kpis.reviews.unanswered_negative_overdue;
     if overdue > 0 {
         let hours = deskpulse_metrics::REPLY_OVERDUE_HOURS;

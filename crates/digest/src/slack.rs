@@ -10,7 +10,9 @@
 
 use serde::Serialize;
 
-use crate::escape::{self, LINE_CHARS, NAME_CHARS, QUOTE_CHARS, slack_cut, truncate_escaped};
+use crate::escape::{
+    self, LINE_CHARS, NAME_CHARS, QUOTE_CHARS, slack_cut, slack_literal_cut, truncate_escaped,
+};
 use crate::format;
 use crate::model::{Digest, Kpi, Quote, TREND_CHARS, TargetVerdict};
 use crate::text::{csat_cell, opt};
@@ -175,15 +177,33 @@ pub fn render_slack(d: &Digest) -> SlackMessage {
     blocks.push(Block::Context {
         elements: vec![Text::md(truncate_escaped(&ctx, MAX_TEXT))],
     });
+    if let Some(line) = d.trust.freshness_line(slack_literal_cut) {
+        blocks.push(Block::Context {
+            elements: vec![Text::md(truncate_escaped(&line, MAX_TEXT))],
+        });
+    }
+    if let Some(banner) = d.trust.banner(slack_literal_cut) {
+        blocks.push(section(format!(":warning: *INCOMPLETE DATA*\n{banner}")));
+    }
     if !d.headline.is_empty() {
         blocks.extend(kpi_sections(&d.headline));
     }
+    if !d.trust.restated.is_empty() {
+        blocks.push(Block::Divider {});
+        let mut lines = Vec::new();
+        for rs in &d.trust.restated {
+            lines.push(format!("_{}_", rs.heading(slack_literal_cut)));
+            lines.extend(rs.lines(slack_literal_cut).iter().map(|l| format!("• {l}")));
+        }
+        blocks.push(section(lines_within("*Restated*", &lines, MAX_TEXT)));
+    }
     if !d.attention.is_empty() || !d.suggestions.is_empty() {
         blocks.push(Block::Divider {});
+        // Attention lines can name a source and quote its vendor's error: no formatting.
         let lines: Vec<String> = d
             .attention
             .iter()
-            .map(|a| format!(":warning: {}", slack_cut(&a.message, LINE_CHARS)))
+            .map(|a| format!(":warning: {}", slack_literal_cut(&a.message, LINE_CHARS)))
             .chain(
                 d.suggestions
                     .iter()
@@ -345,7 +365,13 @@ pub fn render_slack(d: &Digest) -> SlackMessage {
     }
     blocks.push(footer);
     SlackMessage {
-        text: truncate_escaped(&format!("deskpulse digest — {team} — {period}"), MAX_TEXT),
+        text: truncate_escaped(
+            &format!(
+                "{}deskpulse digest — {team} — {period}",
+                d.trust.subject_tag()
+            ),
+            MAX_TEXT,
+        ),
         blocks,
     }
 }

@@ -28,11 +28,27 @@ pub fn render_text(d: &Digest) -> String {
             let _ = writeln!(w, "No earlier period to compare with.");
         }
     }
+    if let Some(line) = d.trust.freshness_line(plain_cut) {
+        let _ = writeln!(w, "{line}");
+    }
+    if let Some(banner) = d.trust.banner(plain_cut) {
+        let bar = "=".repeat(BANNER_WIDTH);
+        let _ = writeln!(w, "\n{bar}\n!! INCOMPLETE DATA !!\n{banner}\n{bar}");
+    }
 
     if !d.headline.is_empty() {
         section(w, "Headline");
         for k in &d.headline {
             kpi_line(w, k);
+        }
+    }
+    if !d.trust.restated.is_empty() {
+        section(w, "Restated");
+        for rs in &d.trust.restated {
+            let _ = writeln!(w, "  {}", rs.heading(plain_cut));
+            for line in rs.lines(plain_cut) {
+                let _ = writeln!(w, "    - {line}");
+            }
         }
     }
     if !d.attention.is_empty() || !d.suggestions.is_empty() {
@@ -200,6 +216,9 @@ pub fn render_text(d: &Digest) -> String {
     );
     out
 }
+
+/// The rules above and below the banner of an incomplete period.
+const BANNER_WIDTH: usize = 60;
 
 /// Agent names in the table: narrower than [`NAME_CHARS`], so rows stay within ~100 columns.
 const AGENT_COLUMN: usize = 24;

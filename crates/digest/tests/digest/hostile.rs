@@ -92,7 +92,7 @@ fn plain_text_strips_control_characters() {
 
 /// Slack texts in which no mention, link or markup survived: no raw `<`, `>` only as the
 /// quote marker, every `&` the start of an entity we wrote.
-fn assert_slack_inert(texts: &[String]) {
+pub fn assert_slack_inert(texts: &[String]) {
     for t in texts {
         assert!(!t.contains("<!"), "unescaped <! in {t:?}");
         assert!(!t.contains("<@"), "unescaped <@ in {t:?}");

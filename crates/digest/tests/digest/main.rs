@@ -1,6 +1,7 @@
 //! The digest crate's integration tests (one binary): rendering, escaping, SMTP delivery to
-//! a real SMTP server, the Slack webhook, exactly-once sending, snapshots, and that every
-//! verdict shown is the metrics crate's own (`judge`).
+//! a real SMTP server, the Slack webhook, exactly-once sending, snapshots, that every
+//! verdict shown is the metrics crate's own (`judge`), and how fresh and final the numbers
+//! are (`trust`).
 
 mod fixtures;
 mod hostile;
@@ -15,6 +16,7 @@ mod smtp;
 mod smtp_server;
 mod snapshots;
 mod social;
+mod trust;
 
 use deskpulse_digest::{Digest, DigestInput};
 use fixtures::Sample;
