@@ -44,7 +44,9 @@
 //!
 //! The kit's rooms: `fixtures` (pages, faults, the scenario servers), `checks` (one
 //! function per check), `report` (findings), `logs` (the global log capture), `streams`
-//! (helpers for a connector's own tests).
+//! (helpers for a connector's own tests), `golden` (the golden runner: a connector synced
+//! into real databases, each sync twice, and the report compared whole) and
+//! `settings_table` (settings tests as a table).
 //!
 //! Every read runs as [`crate::sync_stream`] runs it: inside a [`StreamRun`] (so the HTTP
 //! client can refuse a page request made twice) and through the runner's guard (a cycling
@@ -53,7 +55,10 @@
 //!
 //! For a connector's own tests, the kit also has [`read`] / [`read_ok`] (a stream to its end),
 //! [`records`], [`checkpoints`], [`assert_resumes_exactly`], [`assert_http_error`],
-//! [`assert_malformed`], [`fast_retry`], [`captured_logs`] and [`basic_auth_header`].
+//! [`assert_malformed`], [`fast_retry`], [`captured_logs`] and [`basic_auth_header`]; the
+//! golden runner [`Golden`] (what a golden test declares: the fake server, the connector,
+//! the figures worked out by hand) and [`SettingsCases`] (a valid settings object and the
+//! changes that must be refused by name, or accepted).
 //!
 //! ```text
 //! let fixtures = Fixtures::new()
@@ -79,13 +84,17 @@ use std::time::Duration;
 
 mod checks;
 mod fixtures;
+mod golden;
 mod logs;
 mod report;
+mod settings_table;
 mod streams;
 
 pub use fixtures::{Fixtures, Page};
+pub use golden::{Golden, GoldenDb, GoldenReport, GoldenRun, Synced, stars};
 pub use logs::{LogCapture, captured_logs};
 pub use report::{Finding, Report};
+pub use settings_table::SettingsCases;
 pub use streams::{
     assert_http_error, assert_malformed, assert_resumes_exactly, assert_resumes_exactly_mid_pass,
     basic_auth_header, checkpoints, read, read_ok, records,

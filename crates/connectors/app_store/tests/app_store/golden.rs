@@ -1,7 +1,7 @@
-//! A small hand-built app, synced through the whole pipeline (`sync_stream` → `Store` →
-//! `load_report_input` → `compute_report`), on SQLite and, when
-//! `DESKPULSE_TEST_POSTGRES_URL` is set, Postgres. Every expected value is computed by hand
-//! below.
+//! A small hand-built app, synced through the whole pipeline by the kit's golden runner
+//! (`sync_stream` → `Store` → `load_report_input` → `compute_report`; each sync twice), on
+//! SQLite and, when `DESKPULSE_TEST_POSTGRES_URL` is set, Postgres. Every expected value is
+//! computed by hand below.
 //!
 //! Period: ISO week 2026-W46 in UTC = [Mon 2026-11-09 00:00, Mon 2026-11-16 00:00). The
 //! clock stands at Sun 2026-11-15 23:50 UTC (the snapshot is inside the week).
@@ -20,10 +20,12 @@
 //! Two pages of 4 (`page_size = 4`), newest first; `meta.paging.total` = 8.
 
 use crate::common::*;
+use crate::golden_db::Db;
+use deskpulse_connector::ConnectorFactory as _;
 use deskpulse_connector::prelude::ReviewCoverage;
-use deskpulse_connector::{Connector, ConnectorFactory as _, NoProgress, SyncOptions, sync_stream};
-use deskpulse_connector_app_store::{AppStore, AppStoreConnector};
-use deskpulse_storage::testing::{TestDb, period_report};
+use deskpulse_connector::testkit::{Golden, stars};
+use deskpulse_connector_app_store::AppStore;
+use deskpulse_metrics::{ComplaintsKpi, PlatformReviews, ReviewStats};
 use serde_json::Value;
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -109,91 +111,64 @@ async fn mount(server: &MockServer, cursor: Option<&str>, body: Value) {
         .await;
 }
 
-async fn sync_all(c: &AppStoreConnector, store: &deskpulse_storage::Store) {
-    for spec in c.streams() {
-        sync_stream(
-            c,
-            "src",
-            spec.name,
-            store,
-            &SyncOptions::default(),
-            &NoProgress,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{}: {e}", spec.name));
-    }
-}
-
-async fn golden(db: TestDb) {
-    let server = app().await;
-    let mut s = settings(&server.uri());
-    s.page_size = Some(4);
-    let c = connector_with(s, CLOCK);
-    let store = db.open().await;
-    sync_all(&c, &store).await;
-    // A second sync re-reads the rescan window (all 8 reviews are within 30 days of the
-    // newest): upserts, nothing changes.
-    let before = store.dump().await.unwrap();
-    sync_all(&c, &store).await;
-    assert_eq!(
-        store.dump().await.unwrap(),
-        before,
-        "an incremental sync is idempotent"
-    );
-
-    let r = period_report(&store, "src", "2026-W46", AppStore::LIMITS).await;
-    let k = &r.kpis;
-    let reviews = &k.reviews;
-
-    // New reviews in the week: r8 (its local date is Monday but 23:30 UTC Sunday), r1, r2,
-    // r3, r4, r5, r6 (22:30 Sunday at −01:00 is 00:30 Monday UTC) = 7; r7 is the week
-    // before (its reply in the week does not bring it in).
-    assert_eq!(reviews.all.n, 7);
-    // Mean: (1 + 5 + 1 + 2 + 4 + 3 + 5) / 7 = 21 / 7 = 3.
-    assert_eq!(reviews.all.mean_rating, Some(3.0));
-    // Distribution: 1★ r8, r2 = 2; 2★ r3 = 1; 3★ r5 = 1; 4★ r4 = 1; 5★ r1, r6 = 2.
-    let dist: Vec<(String, u64)> = reviews.all.distribution.clone().into_iter().collect();
-    assert_eq!(
-        dist,
-        [("1", 2), ("2", 1), ("3", 1), ("4", 1), ("5", 2)].map(|(s, n)| (s.to_owned(), n))
-    );
-    // Negative (≤ 2 stars): r8, r2, r3 = 3 / 7.
-    assert_eq!(reviews.all.share_negative, Some(3.0 / 7.0));
-    // Answered (a PUBLISHED response): r1, r3, r5 = 3 / 7 (r4's is pending).
-    assert_eq!(reviews.all.share_answered, Some(3.0 / 7.0));
-    // Reply times (created → the response's last modification): r1 04:30 → 06:30 = 7200 s;
-    // r3 08:00 → 20:00 = 43200 s; r5 11-09 22:30 → 11-10 22:30 = 86400 s. Median of three
-    // = 43200 s.
-    assert_eq!(reviews.all.median_reply_seconds, Some(43200.0));
-    // Unanswered: r8, r2, r4, r6 = 4; of them negative: r8, r2 = 2.
-    assert_eq!(reviews.unanswered, 4);
-    assert_eq!(reviews.unanswered_negative_count, 2);
-    // The one platform: the same figures, no store-wide average (this API has none), the
-    // written-review count of `meta.paging.total` = 8 from the snapshot of 11-15 23:50,
-    // coverage full.
-    let app_store = &reviews.by_platform["app_store"];
-    assert_eq!(app_store.stats, reviews.all);
-    assert_eq!(app_store.overall_rating, None);
-    assert_eq!(app_store.total_reviews, Some(8));
-    assert_eq!(app_store.coverage, Some(ReviewCoverage::Full));
-    assert_eq!(reviews.by_platform.len(), 1);
-    // Complaints from reviews: rated ≤ 2 in the week = r8, r2, r3 = 3; no tickets.
-    assert_eq!(k.complaints.reviews, 3);
-    assert_eq!(k.complaints.tickets, 0);
-    assert_eq!(k.complaints.value, 3);
-
-    store.close().await;
-    db.cleanup().await;
-}
-
 #[tokio::test]
-async fn golden_report_on_sqlite() {
-    golden(TestDb::sqlite()).await;
-}
+async fn golden_report() {
+    Golden::new("src", AppStore::LIMITS)
+        .run::<Db>(async |g| {
+            let server = app().await;
+            let mut s = settings(&server.uri());
+            s.page_size = Some(4);
+            // The second sync of the runner re-reads the rescan window (all 8 reviews are
+            // within 30 days of the newest): upserts, nothing changes.
+            g.sync(&connector_with(s, CLOCK)).await;
 
-#[tokio::test]
-async fn golden_report_on_postgres() {
-    if let Some(db) = TestDb::postgres().await {
-        golden(db).await;
-    }
+            let r = g.report("2026-W46").await;
+            let reviews = &r.kpis.reviews;
+            let week = ReviewStats {
+                // New reviews in the week: r8 (its local date is Monday but 23:30 UTC
+                // Sunday), r1, r2, r3, r4, r5, r6 (22:30 Sunday at −01:00 is 00:30 Monday
+                // UTC) = 7; r7 is the week before (its reply in the week does not bring it
+                // in).
+                n: 7,
+                // Mean: (1 + 5 + 1 + 2 + 4 + 3 + 5) / 7 = 21 / 7 = 3.
+                mean_rating: Some(3.0),
+                // 1★ r8, r2 = 2; 2★ r3 = 1; 3★ r5 = 1; 4★ r4 = 1; 5★ r1, r6 = 2.
+                distribution: stars([2, 1, 1, 1, 2]),
+                // Negative (≤ 2 stars): r8, r2, r3 = 3 / 7.
+                share_negative: Some(3.0 / 7.0),
+                // Answered (a PUBLISHED response): r1, r3, r5 = 3 / 7 (r4's is pending).
+                share_answered: Some(3.0 / 7.0),
+                // Reply times (created → the response's last modification): r1 04:30 →
+                // 06:30 = 7200 s; r3 08:00 → 20:00 = 43200 s; r5 11-09 22:30 → 11-10 22:30 =
+                // 86400 s. Median of three = 43200 s.
+                median_reply_seconds: Some(43200.0),
+            };
+            r.expect(&reviews.all, week.clone());
+            // Unanswered: r8, r2, r4, r6 = 4; of them negative: r8, r2 = 2.
+            assert_eq!(reviews.unanswered, 4);
+            assert_eq!(reviews.unanswered_negative_count, 2);
+            // The one platform: the same figures, no store-wide average (this API has none),
+            // the written-review count of `meta.paging.total` = 8 from the snapshot of 11-15
+            // 23:50, coverage full.
+            let app_store = PlatformReviews {
+                stats: week,
+                overall_rating: None,
+                total_reviews: Some(8),
+                overall_change: None,
+                total_change: None,
+                coverage: Some(ReviewCoverage::Full),
+            };
+            r.expect(&reviews.by_platform["app_store"], app_store);
+            assert_eq!(reviews.by_platform.len(), 1);
+            // Complaints from reviews: rated ≤ 2 in the week = r8, r2, r3 = 3; no tickets.
+            let complaints = ComplaintsKpi {
+                n: 3,
+                value: 3,
+                tickets: 0,
+                reviews: 3,
+                social: 0,
+            };
+            r.expect(&r.kpis.complaints, complaints);
+        })
+        .await;
 }

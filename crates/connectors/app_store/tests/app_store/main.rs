@@ -6,6 +6,8 @@
 mod auth;
 mod common;
 mod golden;
+#[path = "../../../golden_db.rs"]
+mod golden_db;
 mod incremental;
 mod reviews;
 mod settings;

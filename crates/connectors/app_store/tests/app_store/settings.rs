@@ -5,7 +5,7 @@ use crate::common::*;
 use deskpulse_connector::ConnectorKind as _;
 use deskpulse_connector::registry::check_kind;
 use deskpulse_connector::settings::from_value;
-use deskpulse_connector::testkit::settings_error;
+use deskpulse_connector::testkit::{SettingsCases, settings_error};
 use deskpulse_connector_app_store::{AppStore, AppStoreConnector, AppStoreSettings, settings_keys};
 use serde_json::json;
 use std::io::Write as _;
@@ -28,101 +28,16 @@ fn assert_hides_key(msg: &str) {
 }
 
 #[test]
-fn each_missing_required_key_is_named() {
-    let base = || settings("http://127.0.0.1:9");
-    for (key, s) in [
-        (
-            "app_id",
-            AppStoreSettings {
-                app_id: None,
-                ..base()
-            },
-        ),
-        (
-            "issuer_id",
-            AppStoreSettings {
-                issuer_id: Some("  ".into()),
-                ..base()
-            },
-        ),
-        (
-            "key_id",
-            AppStoreSettings {
-                key_id: None,
-                ..base()
-            },
-        ),
-        (
-            "private_key_path",
-            AppStoreSettings {
-                private_key_path: None,
-                ..base()
-            },
-        ),
-    ] {
-        let msg = error_of(s);
-        assert!(
-            msg.starts_with(&format!("invalid settings: `{key}` is not set")),
-            "{msg}"
-        );
-    }
-}
-
-#[test]
-fn bad_values_are_errors_naming_their_key() {
-    let base = || settings("http://127.0.0.1:9");
-    for (key, s) in [
-        (
-            "app_id",
-            AppStoreSettings {
-                app_id: Some("com.example.app".into()),
-                ..base()
-            },
-        ),
-        (
-            "app_id",
-            AppStoreSettings {
-                app_id: Some("123/../456".into()),
-                ..base()
-            },
-        ),
-        (
-            "page_size",
-            AppStoreSettings {
-                page_size: Some(0),
-                ..base()
-            },
-        ),
-        (
-            "page_size",
-            AppStoreSettings {
-                page_size: Some(201),
-                ..base()
-            },
-        ),
-        (
-            "rescan_days",
-            AppStoreSettings {
-                rescan_days: 5000,
-                ..base()
-            },
-        ),
-        (
-            "base_url",
-            AppStoreSettings {
-                base_url: Some("ftp://h".into()),
-                ..base()
-            },
-        ),
-    ] {
-        let msg = error_of(s);
-        assert!(msg.contains(&format!("`{key}`")), "{key}: {msg}");
-    }
-    // The ceilings themselves are fine.
-    let mut s = base();
-    s.page_size = Some(200);
-    s.rescan_days = 0;
-    assert!(AppStoreConnector::new(s).is_ok());
+fn every_error_names_its_key() {
+    let valid = json!({
+        "issuer_id": ISSUER, "key_id": KEY_ID, "private_key_path": key_path(), "app_id": APP,
+    });
+    SettingsCases::new(&AppStore, valid)
+        .required(&["app_id", "issuer_id", "key_id", "private_key_path"])
+        .bad("app_id", &[json!("com.example.app"), json!("123/../456")])
+        .range("page_size", 1, 200)
+        .range("rescan_days", 0, 3650)
+        .check();
 }
 
 #[test]

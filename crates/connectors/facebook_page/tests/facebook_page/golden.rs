@@ -1,6 +1,7 @@
-//! A small hand-built Facebook Page, synced through the whole pipeline (`sync_stream` →
-//! `Store` → report) three times, on SQLite and, when `DESKPULSE_TEST_POSTGRES_URL` is set,
-//! Postgres. Every expected value is computed by hand below.
+//! A small hand-built Facebook Page, synced through the whole pipeline by the kit's golden
+//! runner (`sync_stream` → `Store` → report) three times, each sync twice (the second
+//! changing nothing), on SQLite and, when `DESKPULSE_TEST_POSTGRES_URL` is set, Postgres.
+//! Every expected value is computed by hand below.
 //!
 //! Period: ISO week 2026-W46 in UTC = [Mon 2026-11-09 00:00, Mon 2026-11-16 00:00). Page id
 //! 112233445566778 ("the page"); `rescan_days` 7, so each sync asks for posts since its
@@ -29,13 +30,13 @@
 //! complaint.
 
 use crate::common::*;
+use crate::golden_db::{Db, counter};
 use chrono::{DateTime, Duration, Utc};
 use deskpulse_connector::ConnectorFactory as _;
-use deskpulse_connector::{Connector as _, NoProgress, SyncOptions, sync_stream};
+use deskpulse_connector::testkit::{Golden, GoldenRun};
 use deskpulse_connector_facebook_page::{FacebookPage, FacebookPageConnector};
+use deskpulse_metrics::{ComplaintsKpi, KpiReport, ResponseStats};
 use deskpulse_model::SocialMetric;
-use deskpulse_storage::Store;
-use deskpulse_storage::testing::{TestDb, period_report};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -188,7 +189,8 @@ async fn serve(server: &MockServer, clock: DateTime<Utc>) {
         .respond_with(ok(
             json!({"data": posts, "paging": {"cursors": {"before": "b", "after": "a"}}}),
         ))
-        .expect(1)
+        // Once by each of the runner's two syncs.
+        .expect(2)
         .mount(server)
         .await;
     Mock::given(method("GET"))
@@ -198,119 +200,101 @@ async fn serve(server: &MockServer, clock: DateTime<Utc>) {
         .await;
 }
 
-async fn sync_at(server: &MockServer, store: &Store, clock: DateTime<Utc>) {
+async fn sync_at(g: &GoldenRun<Db>, server: &MockServer, clock: DateTime<Utc>) {
     serve(server, clock).await;
     let c: FacebookPageConnector = connector_at(settings(server), clock);
-    for spec in c.streams() {
-        sync_stream(
-            &c,
-            "src",
-            spec.name,
-            store,
-            &SyncOptions::default(),
-            &NoProgress,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{}: {e}", spec.name));
-    }
+    g.sync(&c).await;
     server.verify().await;
 }
 
-/// The page's `metric` in a report's `kpis.social`: (value, change).
-macro_rules! stat {
-    ($r:expr, $metric:expr) => {{
-        let k = $r
-            .kpis
-            .social
-            .iter()
-            .find(|k| k.platform == "facebook_page" && k.account == PAGE && k.metric == $metric)
-            .unwrap_or_else(|| panic!("no {:?}", $metric));
-        (k.value, k.change)
-    }};
-}
-
-async fn golden(db: TestDb) {
-    let store = db.open().await;
-    let server = MockServer::start().await;
-
-    sync_at(&server, &store, s1()).await;
-    sync_at(&server, &store, s2()).await;
-    let r = period_report(&store, "src", "2026-W46", FacebookPage::LIMITS).await;
-    // Followers: the last observation at or before the end (S2, 1030) − the last at or
-    // before the start (S1, 1000) = +30. Likes: 805 − 800 = +5.
-    assert_eq!(
-        stat!(r, SocialMetric::Followers),
-        (Some(1030.0), Some(30.0))
-    );
-    assert_eq!(stat!(r, SocialMetric::Likes), (Some(805.0), Some(5.0)));
-    let k = &r.kpis.public_response.all;
-    // Received: c1, c2, c5, c6, c7 = 5 (c3 hidden, c4 the page's own, r1/r2 are no
-    // comments). Answered by the page so far: c1, c5, c6 = 3.
-    assert_eq!((k.n, k.answered), (5, 3));
-    assert_eq!(k.rate, Some(0.6));
-    // Delays sorted: 1 200 (c6), 1 800 (c1), 7 200 (c5). R-7 median = 1 800; p90 at
-    // 0.9 × 2 = 1.8: 1 800 + 0.8 × (7 200 − 1 800) = 6 120. Within 1 h: 2 / 3.
-    assert_eq!(k.median_seconds, Some(1800.0));
-    assert_eq!(k.p90_seconds, Some(6120.0));
-    assert_eq!(k.within_target, Some(2.0 / 3.0));
-    // r1, the negative recommendation, is a complaint.
-    assert_eq!(r.kpis.complaints.social, 1);
-    assert_eq!(r.kpis.complaints.value, 1);
-
-    // S3, after the week: c7's reply (Mon 11-16 10:00) is seen while p2 is in the window.
-    sync_at(&server, &store, s3()).await;
-    let r = period_report(&store, "src", "2026-W46", FacebookPage::LIMITS).await;
-    // S3's counters are observed after the week's end: the week's figures stay.
-    assert_eq!(
-        stat!(r, SocialMetric::Followers),
-        (Some(1030.0), Some(30.0))
-    );
-    let k = &r.kpis.public_response.all;
-    // Answered: c1, c5, c6, c7 = 4 / 5 = 0.8; c2 (answered by another user) is not.
-    assert_eq!((k.n, k.answered), (5, 4));
-    assert_eq!(k.rate, Some(0.8));
-    // Delays sorted: 1 200, 1 800, 7 200, 57 600 (c7: 15 18:00 → 16 10:00 = 16 h).
-    // R-7 median at 1.5: 1 800 + 0.5 × 5 400 = 4 500; p90 at 2.7: 7 200 + 0.7 × 50 400 =
-    // 42 480. Within 1 h: 1 200, 1 800 = 2 / 4 = 0.5.
-    assert_eq!(k.median_seconds, Some(4500.0));
-    assert_eq!(k.p90_seconds, Some(42480.0));
-    assert_eq!(k.within_target, Some(0.5));
-    let by = &r.kpis.public_response.by_platform;
-    assert_eq!(
-        &by["facebook_page"], k,
-        "the only platform: its figures are the whole"
-    );
-    assert_eq!(by.len(), 1);
-    assert_eq!(r.kpis.complaints.social, 1);
-
-    // No comment or recommendation text, and no raw author id, anywhere in the store.
-    let dump = format!("{:?}", store.dump().await.unwrap());
-    for text in [
-        "where is my parcel",
-        "brand reply",
-        "me too",
-        "never again",
-        "text of r",
-    ] {
-        assert!(!dump.contains(text), "{text:?} stored");
-    }
-    for id in AUTHORS.iter().chain([&OTHER_USER]) {
-        assert!(!dump.contains(id), "author {id} stored in the clear");
-    }
-
-    store.close().await;
-    db.cleanup().await;
+/// The page's `metric` in `r`: (value, observed at, change).
+fn stat(r: &KpiReport, metric: SocialMetric) -> (Option<f64>, Option<DateTime<Utc>>, Option<f64>) {
+    counter(r, "facebook_page", PAGE, metric)
 }
 
 #[tokio::test]
-async fn golden_week_on_sqlite() {
-    golden(TestDb::sqlite()).await;
-}
+async fn golden_week() {
+    Golden::new("src", FacebookPage::LIMITS)
+        .run::<Db>(async |g| {
+            let server = MockServer::start().await;
+            sync_at(g, &server, s1()).await;
+            sync_at(g, &server, s2()).await;
+            let r = g.report("2026-W46").await;
+            // Followers: the last observation at or before the end (S2, 1030) − the last at
+            // or before the start (S1, 1000) = +30. Likes: 805 − 800 = +5.
+            assert_eq!(
+                stat(&r, SocialMetric::Followers),
+                (Some(1030.0), Some(s2()), Some(30.0))
+            );
+            assert_eq!(
+                stat(&r, SocialMetric::Likes),
+                (Some(805.0), Some(s2()), Some(5.0))
+            );
+            let week = ResponseStats {
+                // Received: c1, c2, c5, c6, c7 = 5 (c3 hidden, c4 the page's own, r1/r2 are
+                // no comments).
+                n: 5,
+                // Answered by the page so far: c1, c5, c6 = 3.
+                answered: 3,
+                rate: Some(0.6),
+                // Delays sorted: 1 200 (c6), 1 800 (c1), 7 200 (c5). R-7 median = 1 800;
+                // p90 at 0.9 × 2 = 1.8: 1 800 + 0.8 × (7 200 − 1 800) = 6 120.
+                median_seconds: Some(1800.0),
+                p90_seconds: Some(6120.0),
+                // Within 1 h: 2 / 3.
+                within_target: Some(2.0 / 3.0),
+            };
+            r.expect(&r.kpis.public_response.all, week);
+            // r1, the negative recommendation, is a complaint.
+            let complaints = ComplaintsKpi {
+                n: 1,
+                value: 1,
+                tickets: 0,
+                reviews: 0,
+                social: 1,
+            };
+            r.expect(&r.kpis.complaints, complaints.clone());
 
-#[tokio::test]
-async fn golden_week_on_postgres() {
-    // `TestDb::postgres` says on stderr that it skips when the variable is unset.
-    if let Some(db) = TestDb::postgres().await {
-        golden(db).await;
-    }
+            // S3, after the week: c7's reply (Mon 11-16 10:00) is seen while p2 is in the
+            // window.
+            sync_at(g, &server, s3()).await;
+            let r = g.report("2026-W46").await;
+            // S3's counters are observed after the week's end: the week's figures stay.
+            assert_eq!(
+                stat(&r, SocialMetric::Followers),
+                (Some(1030.0), Some(s2()), Some(30.0))
+            );
+            let week = ResponseStats {
+                n: 5,
+                // Answered: c1, c5, c6, c7 = 4 / 5 = 0.8; c2 (answered by another user) is
+                // not.
+                answered: 4,
+                rate: Some(0.8),
+                // Delays sorted: 1 200, 1 800, 7 200, 57 600 (c7: 15 18:00 → 16 10:00 =
+                // 16 h). R-7 median at 1.5: 1 800 + 0.5 × 5 400 = 4 500; p90 at 2.7: 7 200 +
+                // 0.7 × 50 400 = 42 480.
+                median_seconds: Some(4500.0),
+                p90_seconds: Some(42480.0),
+                // Within 1 h: 1 200, 1 800 = 2 / 4 = 0.5.
+                within_target: Some(0.5),
+            };
+            let k = &r.kpis.public_response;
+            r.expect(&k.all, week.clone());
+            // The only platform: its figures are the whole.
+            r.expect(&k.by_platform["facebook_page"], week);
+            assert_eq!(k.by_platform.len(), 1);
+            r.expect(&r.kpis.complaints, complaints);
+
+            // No comment or recommendation text, and no raw author id, anywhere in the store.
+            let texts = [
+                "where is my parcel",
+                "brand reply",
+                "me too",
+                "never again",
+                "text of r",
+            ];
+            g.assert_not_stored(texts.into_iter().chain(AUTHORS).chain([OTHER_USER]))
+                .await;
+        })
+        .await;
 }

@@ -7,5 +7,7 @@ mod common;
 mod conformance;
 mod documented;
 mod golden;
+#[path = "../../../golden_db.rs"]
+mod golden_db;
 mod secrets;
 mod settings;

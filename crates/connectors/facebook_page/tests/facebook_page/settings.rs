@@ -3,7 +3,7 @@
 
 use crate::common::*;
 use deskpulse_connector::registry::{ConnectorKind as _, check_kind};
-use deskpulse_connector::testkit::settings_error;
+use deskpulse_connector::testkit::SettingsCases;
 use deskpulse_connector::{ConnectorFactory as _, HttpConnector as _};
 use deskpulse_connector_facebook_page::{
     DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_REQUESTS_PER_HOUR, DEFAULT_RESCAN_DAYS,
@@ -39,48 +39,19 @@ fn the_defaults_are_documented() {
     assert_eq!(c.base_url().as_str(), format!("{DEFAULT_BASE_URL}/"));
 }
 
-fn built(
-    v: serde_json::Value,
-) -> Result<FacebookPageConnector, deskpulse_connector::ConnectorError> {
-    let s: FacebookPageSettings = serde_json::from_value(v).unwrap();
-    FacebookPageConnector::new(s)
-}
-
 #[test]
 fn settings_errors_name_the_key() {
-    let ok = json!({"page_id": PAGE, "access_token": TOKEN});
-    assert!(built(ok.clone()).is_ok());
-    let with = |k: &str, v: serde_json::Value| {
-        let mut s = ok.clone();
-        s[k] = v;
-        s
-    };
-    let without = |k: &str| {
-        let mut s = ok.clone();
-        s.as_object_mut().unwrap().remove(k);
-        s
-    };
-    for (s, key) in [
-        (without("page_id"), "page_id"),
-        (with("page_id", json!(" ")), "page_id"),
-        (with("page_id", json!("ExampleOutdoorStore")), "page_id"),
-        (with("page_id", json!("1/../me")), "page_id"),
-        (without("access_token"), "access_token"),
-        (with("access_token", json!("")), "access_token"),
-        (with("api_version", json!("21")), "api_version"),
-        (with("api_version", json!("v21.0/x")), "api_version"),
-        (with("page_size", json!(0)), "page_size"),
-        (with("page_size", json!(101)), "page_size"),
-        (with("rescan_days", json!(0)), "rescan_days"),
-        (with("rescan_days", json!(94)), "rescan_days"),
-        (with("base_url", json!("ftp://h")), "base_url"),
-    ] {
-        let err = settings_error(built(s.clone()));
-        assert!(err.contains(&format!("`{key}`")), "{s}: {err}");
-    }
-    let unknown: Result<FacebookPageSettings, _> =
-        serde_json::from_value(with("page_token", json!("x")));
-    assert!(unknown.unwrap_err().to_string().contains("page_token"));
+    SettingsCases::new(
+        &FacebookPage,
+        json!({"page_id": PAGE, "access_token": TOKEN}),
+    )
+    .required(&["page_id", "access_token"])
+    .bad("page_id", &[json!("ExampleOutdoorStore"), json!("1/../me")])
+    .bad("api_version", &[json!("21"), json!("v21.0/x")])
+    .range("page_size", 1, 100)
+    .range("rescan_days", 1, 93)
+    .unknown(&["page_token"])
+    .check();
 }
 
 #[test]

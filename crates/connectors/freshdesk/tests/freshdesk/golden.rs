@@ -1,14 +1,13 @@
-//! The golden scenario: a small Freshdesk account served by wiremock, synced twice with
-//! `sync_stream` into a real store (SQLite, and Postgres when configured), reported by the
-//! metrics crate, equal to values computed by hand.
+//! The golden scenario: a small Freshdesk account served by wiremock, synced by the kit's
+//! golden runner into a real store (SQLite, and Postgres when configured; the sync twice,
+//! the second changing nothing), reported by the metrics crate, equal to values computed by
+//! hand.
 
 use crate::common::*;
-use deskpulse_connector::registry::ConnectorFactory;
-use deskpulse_connector::{NoProgress, SyncOptions, sync_stream};
-use deskpulse_connector_freshdesk::{Freshdesk, FreshdeskSettings};
+use crate::golden_db::Db;
+use deskpulse_connector::testkit::Golden;
+use deskpulse_connector_freshdesk::FreshdeskSettings;
 use deskpulse_model::Channel;
-use deskpulse_storage::Store;
-use deskpulse_storage::testing::{TestDb, period_report};
 use serde_json::{Value, json};
 use wiremock::matchers::{path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer};
@@ -220,96 +219,70 @@ async fn mount_account(server: &MockServer) {
     serve(server, RATINGS, &[], ratings).await;
 }
 
-async fn golden(store: &Store) {
-    let server = MockServer::start().await;
-    mount_account(&server).await;
-    let c = connector_of(FreshdeskSettings {
-        page_size: None,
-        ..settings(&server)
-    });
-    for round in 1..=2 {
-        for s in Freshdesk::STREAMS {
-            sync_stream(
-                &c,
-                SOURCE,
-                s.name,
-                store,
-                &SyncOptions::default(),
-                &NoProgress,
-            )
-            .await
-            .unwrap_or_else(|e| panic!("sync #{round} of {}: {e}", s.name));
-        }
-    }
-
-    let r = period_report(store, SOURCE, "2026-W46", &[]).await;
-    let k = &r.kpis;
-
-    // Volume: created in the period, spam (106) and deleted (107) excluded:
-    // 101, 102, 103, 104, 105 = 5; email 101, 104, 105 (outbound email too) = 3, chat 1, phone 1.
-    assert_eq!(k.ticket_volume.value, 5);
-    assert_eq!(k.ticket_volume.by_channel.get(&Channel::Email), Some(&3));
-    assert_eq!(k.ticket_volume.by_channel.get(&Channel::Chat), Some(&1));
-    assert_eq!(k.ticket_volume.by_channel.get(&Channel::Phone), Some(&1));
-
-    // Solved: final solve in the period: 101 (11-09 12:00), 102 (last resolve 11-11 10:00),
-    // 105 (11-12 10:00), 108 (11-13 10:00) = 4.
-    assert_eq!(k.solved.value, 4);
-    // Backlog at the end: 103 and 104 are open = 2.
-    assert_eq!(k.backlog.value, 2);
-
-    // First response, over tickets created in the period and not outbound:
-    // 101: 09:00 → 09:30 = 1800 s; 102: 10:00 → 10:10 = 600 s; 103: the 08:05 note is no
-    // response, 08:00 → 09:00 = 3600 s; 104 has only an automatic reply (bot replies do not
-    // count by default): waiting; 105 is outbound. n = 3, median of (600, 1800, 3600) = 1800.
-    let frt = &k.first_response_time;
-    assert_eq!(frt.stats.n, 3);
-    assert_eq!(frt.stats.median_seconds, Some(1800.0));
-    assert_eq!(frt.waiting, 1);
-
-    // Resolution, created → final solve, over the 4 solved: 101 3 h = 10800; 102 1 d = 86400;
-    // 105 1 h = 3600; 108 11-05 09:00 → 11-13 10:00 = 8 d 1 h = 694800.
-    // Median of (3600, 10800, 86400, 694800) = (10800 + 86400) / 2 = 48600.
-    assert_eq!(k.resolution_time.stats.n, 4);
-    assert_eq!(k.resolution_time.stats.median_seconds, Some(48600.0));
-
-    // One touch: exactly one public human reply after the opening: 101 (1), 108 (1); not 102
-    // (2 replies) nor 105 (its opening is the agent's; then only the customer wrote) = 2 / 4.
-    assert_eq!(k.one_touch_resolution_rate.n, 4);
-    assert_eq!(k.one_touch_resolution_rate.value, Some(0.5));
-
-    // Reopens: 102 has `stats.reopened_at` = 1 of 4 solved.
-    assert_eq!(k.reopen_rate.n, 4);
-    assert_eq!(k.reopen_rate.value, Some(0.25));
-
-    // CSAT, answers created in the period: 103 → 5 (satisfied), -103 → 1, 100 → 3; rating 4
-    // answered no overall question, rating 5 is of the week before. n = 3, 1 satisfied:
-    // 1/3; mean (5 + 1 + 3) / 3 = 3; the unsatisfied -103 has the comment "slow".
-    assert_eq!(k.csat.n, 3);
-    assert!(
-        (k.csat.value.unwrap() - 1.0 / 3.0).abs() < 1e-9,
-        "{:?}",
-        k.csat
-    );
-    assert!((k.csat.mean.unwrap() - 3.0).abs() < 1e-9, "{:?}", k.csat);
-    assert_eq!(k.csat.unsatisfied_with_comment, 1);
-}
-
 #[tokio::test]
-async fn golden_week_on_sqlite() {
-    let db = TestDb::sqlite();
-    let store = db.open().await;
-    golden(&store).await;
-    store.close().await;
-}
+async fn golden_week() {
+    Golden::new(SOURCE, &[])
+        .run::<Db>(async |g| {
+            let server = MockServer::start().await;
+            mount_account(&server).await;
+            let c = connector_of(FreshdeskSettings {
+                page_size: None,
+                ..settings(&server)
+            });
+            g.sync(&c).await;
 
-#[tokio::test]
-async fn golden_week_on_postgres() {
-    let Some(db) = TestDb::postgres().await else {
-        return;
-    };
-    let store = db.open().await;
-    golden(&store).await;
-    store.close().await;
-    db.cleanup().await;
+            let r = g.report("2026-W46").await;
+            let k = &r.kpis;
+
+            // Volume: created in the period, spam (106) and deleted (107) excluded: 101, 102, 103,
+            // 104, 105 = 5; email 101, 104, 105 (outbound email too) = 3, chat 1, phone 1.
+            assert_eq!(k.ticket_volume.value, 5);
+            assert_eq!(k.ticket_volume.by_channel.get(&Channel::Email), Some(&3));
+            assert_eq!(k.ticket_volume.by_channel.get(&Channel::Chat), Some(&1));
+            assert_eq!(k.ticket_volume.by_channel.get(&Channel::Phone), Some(&1));
+
+            // Solved: final solve in the period: 101 (11-09 12:00), 102 (last resolve 11-11 10:00),
+            // 105 (11-12 10:00), 108 (11-13 10:00) = 4.
+            assert_eq!(k.solved.value, 4);
+            // Backlog at the end: 103 and 104 are open = 2.
+            assert_eq!(k.backlog.value, 2);
+
+            // First response, over tickets created in the period and not outbound: 101: 09:00 →
+            // 09:30 = 1800 s; 102: 10:00 → 10:10 = 600 s; 103: the 08:05 note is no response, 08:00
+            // → 09:00 = 3600 s; 104 has only an automatic reply (bot replies do not count by
+            // default): waiting; 105 is outbound. n = 3, median of (600, 1800, 3600) = 1800.
+            let frt = &k.first_response_time;
+            assert_eq!(frt.stats.n, 3);
+            assert_eq!(frt.stats.median_seconds, Some(1800.0));
+            assert_eq!(frt.waiting, 1);
+
+            // Resolution, created → final solve, over the 4 solved: 101 3 h = 10800; 102 1 d =
+            // 86400; 105 1 h = 3600; 108 11-05 09:00 → 11-13 10:00 = 8 d 1 h = 694800. Median of
+            // (3600, 10800, 86400, 694800) = (10800 + 86400) / 2 = 48600.
+            assert_eq!(k.resolution_time.stats.n, 4);
+            assert_eq!(k.resolution_time.stats.median_seconds, Some(48600.0));
+
+            // One touch: exactly one public human reply after the opening: 101 (1), 108 (1); not
+            // 102 (2 replies) nor 105 (its opening is the agent's; then only the customer wrote) =
+            // 2 / 4.
+            assert_eq!(k.one_touch_resolution_rate.n, 4);
+            assert_eq!(k.one_touch_resolution_rate.value, Some(0.5));
+
+            // Reopens: 102 has `stats.reopened_at` = 1 of 4 solved.
+            assert_eq!(k.reopen_rate.n, 4);
+            assert_eq!(k.reopen_rate.value, Some(0.25));
+
+            // CSAT, answers created in the period: 103 → 5 (satisfied), -103 → 1, 100 → 3; rating 4
+            // answered no overall question, rating 5 is of the week before. n = 3, 1 satisfied:
+            // 1/3; mean (5 + 1 + 3) / 3 = 3; the unsatisfied -103 has the comment "slow".
+            assert_eq!(k.csat.n, 3);
+            assert!(
+                (k.csat.value.unwrap() - 1.0 / 3.0).abs() < 1e-9,
+                "{:?}",
+                k.csat
+            );
+            assert!((k.csat.mean.unwrap() - 3.0).abs() < 1e-9, "{:?}", k.csat);
+            assert_eq!(k.csat.unsatisfied_with_comment, 1);
+        })
+        .await;
 }

@@ -7,6 +7,8 @@ mod agents;
 mod common;
 mod errors;
 mod golden;
+#[path = "../../../golden_db.rs"]
+mod golden_db;
 mod http;
 mod mapping;
 mod positions;

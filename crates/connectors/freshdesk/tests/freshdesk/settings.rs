@@ -3,7 +3,7 @@
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Secret;
 use deskpulse_connector::registry::{ConnectorFactory, ConnectorKind};
-use deskpulse_connector::testkit::settings_error;
+use deskpulse_connector::testkit::SettingsCases;
 use deskpulse_connector_freshdesk::{
     Freshdesk, FreshdeskConnector, FreshdeskSettings, settings_keys,
 };
@@ -78,29 +78,16 @@ fn domain_or_host_gives_the_vendor_url() {
 
 #[test]
 fn validation_errors_name_the_key_and_the_fix() {
-    type Change = fn(&mut FreshdeskSettings);
-    let cases: [(Change, &[&str]); 8] = [
-        (|s| s.domain = None, &["`domain`", "`base_url`"]),
-        (
-            |s| s.domain = Some("https://acme.freshdesk.com".into()),
-            &["`domain`"],
-        ),
-        (|s| s.api_key = None, &["`api_key`", "API key"]),
-        (|s| s.api_key = Some(Secret::new("  ")), &["`api_key`"]),
-        (|s| s.page_size = Some(101), &["`page_size`", "100"]),
-        (
-            |s| s.conversation_concurrency = 0,
-            &["`conversation_concurrency`"],
-        ),
-        (|s| s.base_url = Some("ftp://x".into()), &["`base_url`"]),
-        (|s| s.base_url = Some("not a url".into()), &["`base_url`"]),
-    ];
-    for (change, parts) in cases {
-        let mut settings = valid();
-        change(&mut settings);
-        let msg = settings_error(FreshdeskConnector::new(settings));
-        assert!(parts.iter().all(|p| msg.contains(p)), "{msg}");
-    }
+    SettingsCases::new(&Freshdesk, json!({"domain": "acme", "api_key": "k"}))
+        .required(&["domain"])
+        .saying(&["`base_url`"])
+        .required(&["api_key"])
+        .saying(&["API key"])
+        .bad("domain", &[json!("https://acme.freshdesk.com")])
+        .range("page_size", 1, 100)
+        .saying(&["100"])
+        .bad("conversation_concurrency", &[json!(0)])
+        .check();
 }
 
 #[test]

@@ -1,7 +1,7 @@
-//! A hand-made location synced through the whole pipeline (`sync_stream` → `Store` →
-//! `load_report_input` → `compute_report`) on SQLite and, when
-//! `DESKPULSE_TEST_POSTGRES_URL` is set, Postgres; every expected figure is computed by hand
-//! below.
+//! A hand-made location synced through the whole pipeline by the kit's golden runner
+//! (`sync_stream` → `Store` → `load_report_input` → `compute_report`; each sync twice) on
+//! SQLite and, when `DESKPULSE_TEST_POSTGRES_URL` is set, Postgres; every expected figure is
+//! computed by hand below.
 //!
 //! Period: ISO week 2026-W46 in UTC = [Mon 2026-11-09 00:00, Mon 2026-11-16 00:00). The
 //! clock is pinned at Sun 2026-11-15 12:00, so the sync's snapshot is inside the week.
@@ -19,12 +19,12 @@
 //! The location's own figures on the list: `averageRating` 4.3, `totalReviewCount` 128.
 
 use crate::common::*;
+use crate::golden_db::Db;
+use deskpulse_connector::ConnectorFactory as _;
 use deskpulse_connector::prelude::ReviewCoverage;
-use deskpulse_connector::{ConnectorFactory as _, NoProgress, SyncOptions, sync_stream};
-use deskpulse_connector_google_business_profile::{
-    GoogleBusinessProfile, GoogleBusinessProfileConnector,
-};
-use deskpulse_storage::testing::{TestDb, period_report};
+use deskpulse_connector::testkit::{Golden, stars};
+use deskpulse_connector_google_business_profile::GoogleBusinessProfile;
+use deskpulse_metrics::{ComplaintsKpi, PlatformReviews, ReviewStats};
 use wiremock::MockServer;
 
 async fn location() -> MockServer {
@@ -83,89 +83,62 @@ async fn location() -> MockServer {
     server
 }
 
-async fn sync(c: &GoogleBusinessProfileConnector, store: &deskpulse_storage::Store) {
-    sync_stream(
-        c,
-        "gbp",
-        "reviews",
-        store,
-        &SyncOptions::default(),
-        &NoProgress,
-    )
-    .await
-    .unwrap_or_else(|e| panic!("reviews: {e}"));
-}
-
-async fn golden(db: TestDb) {
-    let server = location().await;
-    let c = connector(&server);
-    let store = db.open().await;
-    sync(&c, &store).await;
-    // The next sync re-reads the 30-day window behind the bookmark (all of it here): upserts,
-    // and the day's snapshot replaced by the same figures.
-    let before = store.dump().await.unwrap();
-    sync(&c, &store).await;
-    assert_eq!(
-        store.dump().await.unwrap(),
-        before,
-        "an incremental sync is idempotent"
-    );
-
-    let r = period_report(&store, "gbp", "2026-W46", GoogleBusinessProfile::LIMITS).await;
-    let reviews = &r.kpis.reviews;
-    // New reviews of the week: g1, g2, g3, g4, g5, g7 = 6 (g6 was written the Sunday before).
-    assert_eq!(reviews.all.n, 6);
-    // Mean: (5 + 1 + 2 + 4 + 3 + 5) / 6 = 20 / 6 = 3.333333 (six decimals).
-    assert_eq!(reviews.all.mean_rating, Some(3.333333));
-    // Distribution: 1★ g2, 2★ g3, 3★ g5, 4★ g4, 5★ g1 g7.
-    let dist: Vec<(String, u64)> = reviews.all.distribution.clone().into_iter().collect();
-    assert_eq!(
-        dist,
-        [("1", 1), ("2", 1), ("3", 1), ("4", 1), ("5", 2)].map(|(s, n)| (s.to_owned(), n))
-    );
-    // Negative (≤ 2): g2, g3 → 2 / 6.
-    assert_eq!(reviews.all.share_negative, Some(2.0 / 6.0));
-    // Answered: g1, g2, g5, g7 → 4 / 6.
-    assert_eq!(reviews.all.share_answered, Some(4.0 / 6.0));
-    // Reply times (created → the reply's last edit): 7200, 86400, 21600, 7200; sorted
-    // [7200, 7200, 21600, 86400]; the R-7 median of four is (7200 + 21600) / 2 = 14400.
-    assert_eq!(reviews.all.median_reply_seconds, Some(14400.0));
-    // Unanswered: g3, g4; the negative one among them: g3.
-    assert_eq!(reviews.unanswered, 2);
-    assert_eq!(reviews.unanswered_negative_count, 1);
-    assert_eq!(reviews.unanswered_negative[0].external_id, "g3");
-
-    let p = &reviews.by_platform["google_business_profile"];
-    assert_eq!(p.n, 6);
-    assert_eq!(p.mean_rating, Some(3.333333));
-    assert_eq!(p.median_reply_seconds, Some(14400.0));
-    // The location's own figures, from the sync's snapshot (Sun 12:00, before the week's
-    // end); no snapshot before the week's start, so no change.
-    assert_eq!(p.overall_rating, Some(4.3));
-    assert_eq!(p.total_reviews, Some(128));
-    assert_eq!(p.overall_change, None);
-    assert_eq!(p.total_change, None);
-    assert_eq!(p.coverage, Some(ReviewCoverage::Full));
-
-    // Complaints: no tickets; negative reviews of the week g2 (1★) and g3 (2★) = 2 (g6's 1★
-    // is the week before).
-    assert_eq!(r.kpis.complaints.reviews, 2);
-    assert_eq!(r.kpis.complaints.tickets, 0);
-    assert_eq!(r.kpis.complaints.value, 2);
-
-    store.close().await;
-    db.cleanup().await;
-}
-
 #[tokio::test]
-async fn golden_report_on_sqlite() {
-    golden(TestDb::sqlite()).await;
-}
+async fn golden_report() {
+    Golden::new("gbp", GoogleBusinessProfile::LIMITS)
+        .run::<Db>(async |g| {
+            let server = location().await;
+            // The runner's second sync re-reads the 30-day window behind the bookmark (all of
+            // it here): upserts, and the day's snapshot replaced by the same figures.
+            g.sync(&connector(&server)).await;
 
-#[tokio::test]
-async fn golden_report_on_postgres() {
-    // Skipped, with a note on stderr, when DESKPULSE_TEST_POSTGRES_URL is unset.
-    if let Some(db) = TestDb::postgres().await {
-        golden(db).await;
-    }
+            let r = g.report("2026-W46").await;
+            let reviews = &r.kpis.reviews;
+            let week = ReviewStats {
+                // New reviews of the week: g1, g2, g3, g4, g5, g7 = 6 (g6 was written the
+                // Sunday before).
+                n: 6,
+                // Mean: (5 + 1 + 2 + 4 + 3 + 5) / 6 = 20 / 6 = 3.333333 (six decimals).
+                mean_rating: Some(3.333333),
+                // 1★ g2, 2★ g3, 3★ g5, 4★ g4, 5★ g1 g7.
+                distribution: stars([1, 1, 1, 1, 2]),
+                // Negative (≤ 2): g2, g3 → 2 / 6.
+                share_negative: Some(2.0 / 6.0),
+                // Answered: g1, g2, g5, g7 → 4 / 6.
+                share_answered: Some(4.0 / 6.0),
+                // Reply times (created → the reply's last edit): 7200, 86400, 21600, 7200;
+                // sorted [7200, 7200, 21600, 86400]; the R-7 median of four is (7200 +
+                // 21600) / 2 = 14400.
+                median_reply_seconds: Some(14400.0),
+            };
+            r.expect(&reviews.all, week.clone());
+            // Unanswered: g3, g4; the negative one among them: g3.
+            assert_eq!(reviews.unanswered, 2);
+            assert_eq!(reviews.unanswered_negative_count, 1);
+            assert_eq!(reviews.unanswered_negative[0].external_id, "g3");
+
+            let platform = PlatformReviews {
+                stats: week,
+                // The location's own figures, from the sync's snapshot (Sun 12:00, before the
+                // week's end); no snapshot before the week's start, so no change.
+                overall_rating: Some(4.3),
+                total_reviews: Some(128),
+                overall_change: None,
+                total_change: None,
+                coverage: Some(ReviewCoverage::Full),
+            };
+            r.expect(&reviews.by_platform["google_business_profile"], platform);
+
+            // Complaints: no tickets; negative reviews of the week g2 (1★) and g3 (2★) = 2
+            // (g6's 1★ is the week before).
+            let complaints = ComplaintsKpi {
+                n: 2,
+                value: 2,
+                tickets: 0,
+                reviews: 2,
+                social: 0,
+            };
+            r.expect(&r.kpis.complaints, complaints);
+        })
+        .await;
 }

@@ -7,6 +7,8 @@ mod auth;
 mod common;
 mod conformance;
 mod golden;
+#[path = "../../../golden_db.rs"]
+mod golden_db;
 mod incremental;
 mod mapping;
 mod settings;

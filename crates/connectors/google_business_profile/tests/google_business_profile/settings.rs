@@ -4,7 +4,7 @@
 
 use crate::common::*;
 use deskpulse_connector::registry::{ConnectorKind, check_kind};
-use deskpulse_connector::testkit::{read_ok, settings_error};
+use deskpulse_connector::testkit::{SettingsCases, read_ok};
 use deskpulse_connector_google_business_profile::{
     GoogleBusinessProfile, GoogleBusinessProfileConnector, GoogleBusinessProfileSettings,
     settings_keys,
@@ -63,55 +63,34 @@ fn the_example_settings_build() {
 
 #[test]
 fn every_error_names_the_key_to_fix() {
-    for (changes, key) in [
-        (json!({"account_id": null}), "account_id"),
-        (json!({"account_id": "  "}), "account_id"),
-        (json!({"location_id": null}), "location_id"),
-        (json!({"client_id": null}), "client_id"),
-        (json!({"client_secret": null}), "client_secret"),
-        (json!({"client_secret": ""}), "client_secret"),
-        (json!({"refresh_token": null}), "refresh_token"),
-        (json!({"page_size": 0}), "page_size"),
-        (json!({"page_size": 51}), "page_size"),
-        (json!({"rescan_days": 3651}), "rescan_days"),
-        (
-            json!({"base_url": "ftp://mybusiness.googleapis.com"}),
-            "base_url",
-        ),
-        (
-            json!({"base_url": "https://mybusiness.googleapis.com?key=1"}),
-            "base_url",
-        ),
-        (json!({"token_url": "not a url"}), "token_url"),
-        // An id that could change the request's path, or another resource's name.
-        (json!({"location_id": "../../admin"}), "location_id"),
-        (json!({"location_id": "locations/"}), "location_id"),
-        (
-            json!({"account_id": "accounts/1/locations/2"}),
+    SettingsCases::new(&GoogleBusinessProfile, complete())
+        .required(&[
             "account_id",
-        ),
-        (json!({"account_id": "1 2"}), "account_id"),
-        // A full resource name whose account is not `account_id`.
-        (
-            json!({"location_id": "accounts/999/locations/4471862208765432109"}),
             "location_id",
-        ),
-    ] {
-        let msg = settings_error(GoogleBusinessProfileConnector::new(with(changes.clone())));
-        assert!(msg.contains(&format!("`{key}`")), "{changes}: {msg}");
-    }
-}
-
-#[test]
-fn unknown_keys_and_bad_values_are_refused_by_name() {
-    let mut v = complete();
-    v["acount_id"] = json!("1");
-    let err = GoogleBusinessProfile.build(&v).err().unwrap();
-    assert!(err.detail.contains("acount_id"), "{err:?}");
-    let mut v = complete();
-    v["start_date"] = json!("yesterday");
-    let err = GoogleBusinessProfile.build(&v).err().unwrap();
-    assert_eq!(err.key, "start_date", "{err:?}");
+            "client_id",
+            "client_secret",
+            "refresh_token",
+        ])
+        .range("page_size", 1, 50)
+        .range("rescan_days", 0, 3650)
+        .bad(
+            "base_url",
+            &[json!("https://mybusiness.googleapis.com?key=1")],
+        )
+        // An id that could change the request's path, or another resource's name.
+        .bad("location_id", &[json!("../../admin"), json!("locations/")])
+        .bad(
+            "account_id",
+            &[json!("accounts/1/locations/2"), json!("1 2")],
+        )
+        // A full resource name whose account is not `account_id`.
+        .bad(
+            "location_id",
+            &[json!("accounts/999/locations/4471862208765432109")],
+        )
+        .bad("start_date", &[json!("yesterday")])
+        .unknown(&["acount_id"])
+        .check();
 }
 
 #[test]

@@ -6,6 +6,8 @@
 mod common;
 mod conformance;
 mod golden;
+#[path = "../../../golden_db.rs"]
+mod golden_db;
 mod legacy;
 mod new_api;
 mod settings;

@@ -3,7 +3,7 @@
 
 use crate::common::*;
 use deskpulse_connector::registry::check_kind;
-use deskpulse_connector::testkit::settings_error;
+use deskpulse_connector::testkit::SettingsCases;
 use deskpulse_connector::{ConnectorFactory, ConnectorKind, HttpConnector as _, Secret};
 use deskpulse_connector_google_places::{
     Api, GooglePlaces, GooglePlacesConnector, GooglePlacesSettings, settings_keys,
@@ -17,10 +17,6 @@ fn valid() -> GooglePlacesSettings {
         api_key: Some(Secret::new(API_KEY)),
         ..GooglePlacesSettings::default()
     }
-}
-
-fn err_of(s: GooglePlacesSettings) -> String {
-    settings_error(GooglePlacesConnector::new(s))
 }
 
 #[test]
@@ -66,13 +62,6 @@ fn every_key_deserializes_and_only_api_key_is_secret() {
 }
 
 #[test]
-fn unknown_keys_are_refused() {
-    let bad = GooglePlaces.build(&json!({"place_id": SYDNEY, "api_key": "k", "apikey": "x"}));
-    let err = bad.err().expect("an unknown key is an error");
-    assert!(err.detail.contains("apikey"), "{err:?}");
-}
-
-#[test]
 fn defaults_follow_the_api() {
     let new = GooglePlacesConnector::new(valid()).unwrap();
     assert_eq!(new.api(), Api::New);
@@ -89,76 +78,18 @@ fn defaults_follow_the_api() {
 
 #[test]
 fn each_bad_setting_names_its_key() {
-    let cases: Vec<(GooglePlacesSettings, &str)> = vec![
-        (
-            GooglePlacesSettings {
-                place_id: None,
-                ..valid()
-            },
-            "`place_id` is not set",
-        ),
-        (
-            GooglePlacesSettings {
-                place_id: Some("  ".into()),
-                ..valid()
-            },
-            "`place_id` is not set",
-        ),
-        (
-            GooglePlacesSettings {
-                place_id: Some("https://maps.google.com/?cid=1".into()),
-                ..valid()
-            },
-            "`place_id` must be a Place ID",
-        ),
-        (
-            GooglePlacesSettings {
-                api_key: None,
-                ..valid()
-            },
-            "`api_key` is not set",
-        ),
-        (
-            GooglePlacesSettings {
-                api_key: Some(Secret::new(" ")),
-                ..valid()
-            },
-            "`api_key` is not set",
-        ),
-        (
-            GooglePlacesSettings {
-                api: Some("v2".into()),
-                ..valid()
-            },
-            "`api` must be \"new\"",
-        ),
-        (
-            GooglePlacesSettings {
-                base_url: Some("ftp://h".into()),
-                ..valid()
-            },
-            "`base_url`",
-        ),
-        (
-            GooglePlacesSettings {
-                language: Some("en US".into()),
-                ..valid()
-            },
-            "`language` must be",
-        ),
-    ];
-    for (s, says) in cases {
-        let err = err_of(s);
-        assert!(err.contains(says), "{err} (wanted {says})");
-        assert!(!err.contains(API_KEY), "{err}");
-    }
-}
-
-#[test]
-fn a_settings_error_is_reported_under_its_key() {
-    let err = GooglePlaces
-        .build(&json!({"api_key": "k", "place_id": "a/b"}))
-        .err()
-        .expect("a bad place_id");
-    assert_eq!(err.key, "place_id");
+    SettingsCases::new(
+        &GooglePlaces,
+        json!({"place_id": SYDNEY, "api_key": API_KEY}),
+    )
+    .required(&["place_id", "api_key"])
+    .bad("place_id", &[json!("https://maps.google.com/?cid=1")])
+    .saying(&["must be a Place ID"])
+    .bad("place_id", &[json!("a/b")])
+    .bad("api", &[json!("v2")])
+    .saying(&["must be \"new\""])
+    .bad("language", &[json!("en US")])
+    .saying(&["must be"])
+    .unknown(&["apikey"])
+    .check();
 }

@@ -6,5 +6,7 @@ mod auth;
 mod common;
 mod conformance;
 mod golden;
+#[path = "../../../golden_db.rs"]
+mod golden_db;
 mod mapping;
 mod settings;

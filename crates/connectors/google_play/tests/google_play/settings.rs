@@ -4,7 +4,7 @@
 use crate::common::*;
 use deskpulse_connector::prelude::*;
 use deskpulse_connector::registry::check_kind;
-use deskpulse_connector::testkit::settings_error;
+use deskpulse_connector::testkit::{SettingsCases, settings_error};
 use deskpulse_connector_google_play::{
     DEFAULT_REQUESTS_PER_HOUR, GooglePlay, GooglePlayConnector, GooglePlaySettings, settings_keys,
 };
@@ -83,52 +83,27 @@ fn settings_errors_name_the_key() {
     key["private_key"] =
         json!("-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n");
     let bad_pem = file("bad_pem.json", &key.to_string());
-    let cases = [
-        (json!({"service_account_path": key_path()}), "package_name"),
-        (with("package_name", json!("  ")), "package_name"),
-        (
-            with("package_name", json!("com.example/../x")),
+    SettingsCases::new(&GooglePlay, valid())
+        .required(&["package_name", "service_account_path"])
+        .bad(
             "package_name",
-        ),
-        (with("package_name", json!("1com.example")), "package_name"),
-        (json!({"package_name": PACKAGE}), "service_account_path"),
-        (
-            with("service_account_path", json!("/nonexistent/key.json")),
+            &[json!("com.example/../x"), json!("1com.example")],
+        )
+        .bad(
             "service_account_path",
-        ),
-        (
-            with("service_account_path", json!(file("text.json", "not json"))),
-            "service_account_path",
-        ),
-        (
-            with("service_account_path", json!(no_email)),
-            "service_account_path",
-        ),
-        (
-            with("service_account_path", json!(user_key)),
-            "service_account_path",
-        ),
-        (
-            with("service_account_path", json!(bad_pem)),
-            "service_account_path",
-        ),
-        (with("base_url", json!("ftp://h")), "base_url"),
-        (with("token_url", json!("not a url")), "token_url"),
-        (with("page_size", json!(0)), "page_size"),
-        (with("page_size", json!(101)), "page_size"),
-        (
-            with("translation_language", json!("en; DROP")),
-            "translation_language",
-        ),
-    ];
-    for (v, key) in cases {
-        let err = from_json(v.clone()).expect_err("a settings error");
-        assert_eq!(err.setting_key(), Some(key), "{v}: {err}");
-        let msg = settings_error(Err::<(), _>(err));
-        assert!(!msg.contains(&key_line()), "{msg}");
-    }
-    let unknown: Result<GooglePlaySettings, _> = serde_json::from_value(with("nope", json!(1)));
-    assert!(unknown.unwrap_err().to_string().contains("nope"));
+            &[
+                json!("/nonexistent/key.json"),
+                json!(file("text.json", "not json")),
+                json!(no_email),
+                json!(user_key),
+                json!(bad_pem),
+            ],
+        )
+        .range("page_size", 1, 100)
+        .bad("translation_language", &[json!("en; DROP")])
+        .unknown(&["nope"])
+        .never_showing(&[&key_line()])
+        .check();
 }
 
 #[test]

@@ -1,5 +1,7 @@
-//! A small hand-built Gorgias account, synced through the whole pipeline
-//! (`sync_stream` → `Store` → `load_report_input` → `compute_report`), on SQLite and, when
+//! A small hand-built Gorgias account, synced through the whole pipeline by the kit's golden
+//! runner (`sync_stream` → `Store` → `load_report_input` → `compute_report`; a second,
+//! incremental sync re-reads only the overlap windows and changes nothing), on SQLite and,
+//! when
 //! `DESKPULSE_TEST_POSTGRES_URL` is set, Postgres. Every expected value is computed by hand
 //! below.
 //!
@@ -19,10 +21,11 @@
 //! on 11-17 (after the period).
 
 use crate::common::*;
-use deskpulse_connector::{Connector, ConnectorFactory as _, NoProgress, SyncOptions, sync_stream};
-use deskpulse_connector_gorgias::GorgiasConnector;
+use crate::golden_db::Db;
+use deskpulse_connector::ConnectorFactory as _;
+use deskpulse_connector::testkit::Golden;
+use deskpulse_connector_gorgias::Gorgias;
 use deskpulse_model::Channel;
-use deskpulse_storage::testing::{TestDb, period_report};
 use serde_json::{Value, json};
 use wiremock::MockServer;
 
@@ -144,110 +147,69 @@ async fn account() -> MockServer {
     server
 }
 
-async fn sync_all(c: &GorgiasConnector, store: &deskpulse_storage::Store) {
-    for spec in c.streams() {
-        sync_stream(
-            c,
-            "src",
-            spec.name,
-            store,
-            &SyncOptions::default(),
-            &NoProgress,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{}: {e}", spec.name));
-    }
-}
-
-async fn golden(db: TestDb) {
-    let server = account().await;
-    let c = connector(&server);
-    let store = db.open().await;
-    sync_all(&c, &store).await;
-    // A second, incremental sync re-reads only the overlap windows: nothing changes.
-    let before = store.dump().await.unwrap();
-    sync_all(&c, &store).await;
-    assert_eq!(
-        store.dump().await.unwrap(),
-        before,
-        "an incremental sync is idempotent"
-    );
-
+#[tokio::test]
+async fn golden_report() {
     // What Gorgias declares it cannot support is handed on, as the CLI does.
-    let r = period_report(
-        &store,
-        "src",
-        "2026-W46",
-        deskpulse_connector_gorgias::Gorgias::LIMITS,
-    )
-    .await;
-    let k = &r.kpis;
+    Golden::new("src", Gorgias::LIMITS)
+        .run::<Db>(async |g| {
+            let server = account().await;
+            g.sync(&connector(&server)).await;
 
-    // Volume: created in the week and not spam/trashed: 201, 202, 203, 204 = 4
-    // (205 is spam, 206 trashed, 207 was created the week before).
-    assert_eq!(k.ticket_volume.value, 4);
-    // By channel: email 201, 203, 204 = 3; chat 202 = 1.
-    assert_eq!(k.ticket_volume.by_channel.get(&Channel::Email), Some(&3));
-    assert_eq!(k.ticket_volume.by_channel.get(&Channel::Chat), Some(&1));
-    // Solved: final solve (closed_datetime) in the week: 201 Mon, 202 Tue, 204 Thu,
-    // 207 Tue = 4 (206 is trashed, 203 open).
-    assert_eq!(k.solved.value, 4);
-    // Backlog at the end: 203 (open) = 1.
-    assert_eq!(k.backlog.value, 1);
-    // First response (created in the week, not outbound): 201 09:00→10:00 = 3600 s;
-    // 202 10:00→10:30 = 1800 s (the 10:10 internal note is no reply); 203 08:00→10:00 =
-    // 7200 s (the rule's 08:01 auto-reply is a bot's and does not count); 204 is outbound.
-    // n = 3, median = 3600, mean = (3600 + 1800 + 7200) / 3 = 4200.
-    let frt = &k.first_response_time.stats;
-    assert_eq!(frt.n, 3);
-    assert_eq!(frt.median_seconds, Some(3600.0));
-    assert_eq!(frt.mean_seconds, Some(4200.0));
-    assert_eq!(k.first_response_time.waiting, 0);
-    // Resolution (created → closed) over the 4 solved: 201 3 h, 202 3 h, 204 3 h,
-    // 207 5 days = 432000 s; median of [10800, 10800, 10800, 432000] = 10800.
-    assert_eq!(k.resolution_time.stats.n, 4);
-    assert_eq!(k.resolution_time.stats.median_seconds, Some(10800.0));
-    // One-touch: public human-agent replies per solved ticket: 201 one; 202 two (10:30,
-    // 12:00); 204 one (its opening message is no reply; 11:00 is); 207 one → 3 / 4.
-    assert_eq!(k.one_touch_resolution_rate.n, 4);
-    assert_eq!(k.one_touch_resolution_rate.value, Some(0.75));
-    // Reopens, first-contact resolution and first resolution: Gorgias keeps no status
-    // history, so none is known, and none is made up. (This test used to expect a reopen
-    // rate of 0 / 4: zero reopens read from tickets whose reopens nobody knows.)
-    assert_eq!(k.reopen_rate.n, 0);
-    assert_eq!(k.reopen_rate.value, None);
-    assert!(
-        k.reopen_rate
-            .note
-            .as_deref()
-            .is_some_and(|n| n.contains("src") && n.contains("status history")),
-        "{:?}",
-        k.reopen_rate.note
-    );
-    assert_eq!(k.first_contact_resolution_rate.n, 0);
-    assert_eq!(k.first_contact_resolution_rate.value, None);
-    assert!(k.first_contact_resolution_rate.note.is_some());
-    assert_eq!(k.first_resolution_time.stats.n, 0);
-    assert!(k.first_resolution_time.note.is_some());
-    // CSAT: answers scored in the week: 301 (5, Tue) satisfied, 302 (2, Wed) not; 304 was
-    // never scored (no response); 307 was scored on 11-17, after the week → 1 / 2 = 0.5,
-    // mean (5 + 2) / 2 = 3.5.
-    assert_eq!(k.csat.n, 2);
-    assert_eq!(k.csat.value, Some(0.5));
-    assert_eq!(k.csat.mean, Some(3.5));
+            let r = g.report("2026-W46").await;
+            let k = &r.kpis;
 
-    store.close().await;
-    db.cleanup().await;
-}
-
-#[tokio::test]
-async fn golden_report_on_sqlite() {
-    golden(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn golden_report_on_postgres() {
-    if let Some(db) = TestDb::postgres().await {
-        golden(db).await;
-    }
+            // Volume: created in the week and not spam/trashed: 201, 202, 203, 204 = 4
+            // (205 is spam, 206 trashed, 207 was created the week before).
+            assert_eq!(k.ticket_volume.value, 4);
+            // By channel: email 201, 203, 204 = 3; chat 202 = 1.
+            assert_eq!(k.ticket_volume.by_channel.get(&Channel::Email), Some(&3));
+            assert_eq!(k.ticket_volume.by_channel.get(&Channel::Chat), Some(&1));
+            // Solved: final solve (closed_datetime) in the week: 201 Mon, 202 Tue, 204 Thu,
+            // 207 Tue = 4 (206 is trashed, 203 open).
+            assert_eq!(k.solved.value, 4);
+            // Backlog at the end: 203 (open) = 1.
+            assert_eq!(k.backlog.value, 1);
+            // First response (created in the week, not outbound): 201 09:00→10:00 = 3600 s;
+            // 202 10:00→10:30 = 1800 s (the 10:10 internal note is no reply); 203 08:00→10:00 =
+            // 7200 s (the rule's 08:01 auto-reply is a bot's and does not count); 204 is outbound.
+            // n = 3, median = 3600, mean = (3600 + 1800 + 7200) / 3 = 4200.
+            let frt = &k.first_response_time.stats;
+            assert_eq!(frt.n, 3);
+            assert_eq!(frt.median_seconds, Some(3600.0));
+            assert_eq!(frt.mean_seconds, Some(4200.0));
+            assert_eq!(k.first_response_time.waiting, 0);
+            // Resolution (created → closed) over the 4 solved: 201 3 h, 202 3 h, 204 3 h,
+            // 207 5 days = 432000 s; median of [10800, 10800, 10800, 432000] = 10800.
+            assert_eq!(k.resolution_time.stats.n, 4);
+            assert_eq!(k.resolution_time.stats.median_seconds, Some(10800.0));
+            // One-touch: public human-agent replies per solved ticket: 201 one; 202 two (10:30,
+            // 12:00); 204 one (its opening message is no reply; 11:00 is); 207 one → 3 / 4.
+            assert_eq!(k.one_touch_resolution_rate.n, 4);
+            assert_eq!(k.one_touch_resolution_rate.value, Some(0.75));
+            // Reopens, first-contact resolution and first resolution: Gorgias keeps no status
+            // history, so none is known, and none is made up. (This test used to expect a reopen
+            // rate of 0 / 4: zero reopens read from tickets whose reopens nobody knows.)
+            assert_eq!(k.reopen_rate.n, 0);
+            assert_eq!(k.reopen_rate.value, None);
+            assert!(
+                k.reopen_rate
+                    .note
+                    .as_deref()
+                    .is_some_and(|n| n.contains("src") && n.contains("status history")),
+                "{:?}",
+                k.reopen_rate.note
+            );
+            assert_eq!(k.first_contact_resolution_rate.n, 0);
+            assert_eq!(k.first_contact_resolution_rate.value, None);
+            assert!(k.first_contact_resolution_rate.note.is_some());
+            assert_eq!(k.first_resolution_time.stats.n, 0);
+            assert!(k.first_resolution_time.note.is_some());
+            // CSAT: answers scored in the week: 301 (5, Tue) satisfied, 302 (2, Wed) not; 304 was
+            // never scored (no response); 307 was scored on 11-17, after the week → 1 / 2 = 0.5,
+            // mean (5 + 2) / 2 = 3.5.
+            assert_eq!(k.csat.n, 2);
+            assert_eq!(k.csat.value, Some(0.5));
+            assert_eq!(k.csat.mean, Some(3.5));
+        })
+        .await;
 }

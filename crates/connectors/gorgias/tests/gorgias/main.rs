@@ -9,6 +9,8 @@ mod common;
 mod conformance;
 mod errors;
 mod golden;
+#[path = "../../../golden_db.rs"]
+mod golden_db;
 mod http;
 mod messages;
 mod settings;

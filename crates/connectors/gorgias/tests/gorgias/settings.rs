@@ -2,7 +2,8 @@
 //! and the registration the CLI lists (unknown keys refused: the conformance kit's `.kind`).
 
 use deskpulse_connector::HttpConnector as _;
-use deskpulse_connector::{ConnectorFactory, ConnectorKind, KpiLimit, Secret, testkit};
+use deskpulse_connector::testkit::SettingsCases;
+use deskpulse_connector::{ConnectorFactory, ConnectorKind, KpiLimit, Secret};
 use deskpulse_connector_gorgias::{Gorgias, GorgiasConnector, GorgiasSettings, settings_keys};
 use serde_json::json;
 
@@ -65,29 +66,18 @@ fn valid_settings_build_and_errors_name_the_key_and_the_fix() {
     })
     .unwrap();
     assert_eq!(c.base_url().as_str(), "https://acme.gorgias.com/");
-    type Change = fn(&mut GorgiasSettings);
-    let cases: [(Change, &str); 10] = [
-        (|s| s.domain = None, "`domain`"),
-        (
-            |s| s.domain = Some("acme.gorgias.com".into()),
-            "only the account name",
-        ),
-        (|s| s.base_url = Some("not a url".into()), "`base_url`"),
-        (|s| s.base_url = Some("ftp://h".into()), "`base_url`"),
-        (|s| s.email = None, "`email`"),
-        (|s| s.api_key = None, "`api_key`"),
-        (|s| s.api_key = Some(Secret::new("  ")), "`api_key`"),
-        (|s| s.oauth_token = Some(Secret::new("t")), "not both"),
-        (|s| s.page_size = Some(0), "`page_size`"),
-        (|s| s.page_size = Some(101), "between 1 and 100"),
-    ];
-    for (change, needle) in cases {
-        let mut s = basic();
-        change(&mut s);
-        let shown = format!("{s:?}");
-        let m = testkit::settings_error(GorgiasConnector::new(s));
-        assert!(m.contains(needle), "{needle}: {shown}: {m}");
-    }
+    SettingsCases::new(
+        &Gorgias,
+        json!({"domain": "acme", "email": "a@acme.com", "api_key": "key"}),
+    )
+    .required(&["domain", "email", "api_key"])
+    .bad("domain", &[json!("acme.gorgias.com")])
+    .saying(&["only the account name"])
+    .bad("oauth_token", &[json!("t")])
+    .saying(&["not both"])
+    .range("page_size", 1, 100)
+    .saying(&["between 1 and 100"])
+    .check();
 }
 
 #[test]

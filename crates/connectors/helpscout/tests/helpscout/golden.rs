@@ -1,6 +1,6 @@
-//! A small Help Scout account through the whole pipeline: wiremock → connector →
-//! `sync_stream` → a real store (SQLite, and Postgres when configured) → report input →
-//! `compute_report`, against numbers computed by hand.
+//! A small Help Scout account through the whole pipeline, by the kit's golden runner:
+//! wiremock → connector → `sync_stream` → a real store (SQLite, and Postgres when
+//! configured) → report input → `compute_report`, against numbers computed by hand.
 //!
 //! The account, week 2026-W46 (Mon 2026-11-09 00:00 UTC to Mon 2026-11-16 00:00 UTC):
 //!
@@ -17,9 +17,9 @@
 //! Users: agents 5 and 6. Two pages of conversations (201–204, then 205–207).
 
 use crate::common::*;
+use crate::golden_db::Db;
+use deskpulse_connector::testkit::Golden;
 use deskpulse_model::Channel;
-use deskpulse_storage::Store;
-use deskpulse_storage::testing::{TestDb, period_report};
 use serde_json::{Value, json};
 use wiremock::MockServer;
 
@@ -143,74 +143,62 @@ async fn mount_account(server: &MockServer) {
         .await;
 }
 
-async fn golden_on(store: &Store) {
-    let server = MockServer::start().await;
-    mount_account(&server).await;
-    let c = connector(&server);
-    for stream in ["users", "conversations"] {
-        sync(&c, SOURCE, stream, store).await;
-    }
-    let k = period_report(store, SOURCE, "2026-W46", &[]).await.kpis;
+#[tokio::test]
+async fn golden_week() {
+    Golden::new(SOURCE, &[])
+        .run::<Db>(async |g| {
+            let server = MockServer::start().await;
+            mount_account(&server).await;
+            // The runner's second sync resumes from the stored checkpoint: conversations
+            // since Thu 10:15 (207's last thread) minus the 10-minute lookback.
+            export(Some("2026-11-12T10:05:00Z"), 1)
+                .respond_with(empty_page())
+                .expect(1)
+                .mount(&server)
+                .await;
+            let c = connector(&server);
+            let synced = g.sync_streams(&c, &["users", "conversations"]).await;
+            assert_eq!(synced.again("conversations").records, 0);
 
-    // Volume: 201, 202, 203, 204, 205, 207 = 6 (206 is spam, excluded everywhere).
-    assert_eq!(k.ticket_volume.value, 6);
-    assert_eq!(k.ticket_volume.by_channel.get(&Channel::Email), Some(&6));
-    // Solved (final solve in the week): 201 (Mon 09:30), 202 (Mon 12:00), 203 (Wed 09:30),
-    // 205 (Wed 11:00) = 4.
-    assert_eq!(k.solved.value, 4);
-    // First response, inbound tickets created in the week (205 is outbound):
-    // 201: 09:00 → 09:30 = 1800 s; 202: 10:00 → 10:20 = 1200 s; 203: 08:00 → 10:00 = 7200 s;
-    // 207: 10:00 → 10:15 = 900 s; 204 has only an internal note: waiting.
-    // Sorted 900, 1200, 1800, 7200: n = 4, median = (1200 + 1800) / 2 = 1500 s.
-    assert_eq!(k.first_response_time.stats.n, 4);
-    assert_eq!(k.first_response_time.stats.median_seconds, Some(1500.0));
-    assert_eq!(k.first_response_time.waiting, 1);
-    // One-touch: solved tickets with exactly one public agent reply: 201 (1 reply); 202 has
-    // 2, 203 has 2; 205 has 1 reply after its opening message (2053; the opening 2051 is
-    // no reply) → 201 and 205 = 2 of 4 = 0.5.
-    assert_eq!(k.one_touch_resolution_rate.n, 4);
-    assert_eq!(k.one_touch_resolution_rate.value, Some(0.5));
-    // Reopen rate: 203 was solved Tue 10:00 and reopened Wed 09:00 (202 went pending, never
-    // solved, before its solve) → 1 of 4 = 0.25.
-    assert_eq!(k.reopen_rate.value, Some(0.25));
-    // Resolution time of 203 runs to its final solve; of the four: 201 1800 s, 202 7200 s,
-    // 203 25 h 30 min = 91800 s, 205 7200 s → median (7200 + 7200) / 2 = 7200 s.
-    assert_eq!(k.resolution_time.stats.n, 4);
-    assert_eq!(k.resolution_time.stats.median_seconds, Some(7200.0));
-    // CSAT: great (5), not-good (1), ok (3) → satisfied (4–5 of 5) = 1 of 3; mean
-    // (5 + 1 + 3) / 3 = 3.
-    assert_eq!(k.csat.n, 3);
-    assert!(
-        (k.csat.value.unwrap() - 1.0 / 3.0).abs() < 1e-9,
-        "{:?}",
-        k.csat.value
-    );
-    assert_eq!(k.csat.mean, Some(3.0));
-    // Backlog at the end: 204 and 207 are open = 2.
-    assert_eq!(k.backlog.value, 2);
+            let r = g.report("2026-W46").await;
+            let k = &r.kpis;
 
-    // A second sync resumes from the stored checkpoint: conversations since Thu 10:15
-    // (207's last thread) minus the 10-minute lookback.
-    export(Some("2026-11-12T10:05:00Z"), 1)
-        .respond_with(empty_page())
-        .expect(1)
-        .mount(&server)
+            // Volume: 201, 202, 203, 204, 205, 207 = 6 (206 is spam, excluded everywhere).
+            assert_eq!(k.ticket_volume.value, 6);
+            assert_eq!(k.ticket_volume.by_channel.get(&Channel::Email), Some(&6));
+            // Solved (final solve in the week): 201 (Mon 09:30), 202 (Mon 12:00), 203 (Wed 09:30),
+            // 205 (Wed 11:00) = 4.
+            assert_eq!(k.solved.value, 4);
+            // First response, inbound tickets created in the week (205 is outbound): 201: 09:00 →
+            // 09:30 = 1800 s; 202: 10:00 → 10:20 = 1200 s; 203: 08:00 → 10:00 = 7200 s; 207: 10:00
+            // → 10:15 = 900 s; 204 has only an internal note: waiting. Sorted 900, 1200, 1800,
+            // 7200: n = 4, median = (1200 + 1800) / 2 = 1500 s.
+            assert_eq!(k.first_response_time.stats.n, 4);
+            assert_eq!(k.first_response_time.stats.median_seconds, Some(1500.0));
+            assert_eq!(k.first_response_time.waiting, 1);
+            // One-touch: solved tickets with exactly one public agent reply: 201 (1 reply); 202 has
+            // 2, 203 has 2; 205 has 1 reply after its opening message (2053; the opening 2051 is
+            // no reply) → 201 and 205 = 2 of 4 = 0.5.
+            assert_eq!(k.one_touch_resolution_rate.n, 4);
+            assert_eq!(k.one_touch_resolution_rate.value, Some(0.5));
+            // Reopen rate: 203 was solved Tue 10:00 and reopened Wed 09:00 (202 went pending, never
+            // solved, before its solve) → 1 of 4 = 0.25.
+            assert_eq!(k.reopen_rate.value, Some(0.25));
+            // Resolution time of 203 runs to its final solve; of the four: 201 1800 s, 202 7200 s,
+            // 203 25 h 30 min = 91800 s, 205 7200 s → median (7200 + 7200) / 2 = 7200 s.
+            assert_eq!(k.resolution_time.stats.n, 4);
+            assert_eq!(k.resolution_time.stats.median_seconds, Some(7200.0));
+            // CSAT: great (5), not-good (1), ok (3) → satisfied (4–5 of 5) = 1 of 3; mean
+            // (5 + 1 + 3) / 3 = 3.
+            assert_eq!(k.csat.n, 3);
+            assert!(
+                (k.csat.value.unwrap() - 1.0 / 3.0).abs() < 1e-9,
+                "{:?}",
+                k.csat.value
+            );
+            assert_eq!(k.csat.mean, Some(3.0));
+            // Backlog at the end: 204 and 207 are open = 2.
+            assert_eq!(k.backlog.value, 2);
+        })
         .await;
-    let again = sync(&c, SOURCE, "conversations", store).await;
-    assert_eq!(again.records, 0);
-}
-
-#[tokio::test]
-async fn golden_week_sqlite() {
-    let db = TestDb::sqlite();
-    golden_on(&db.open().await).await;
-}
-
-#[tokio::test]
-async fn golden_week_postgres() {
-    let Some(db) = TestDb::postgres().await else {
-        return;
-    };
-    golden_on(&db.open().await).await;
-    db.cleanup().await;
 }

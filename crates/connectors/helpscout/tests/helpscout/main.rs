@@ -9,6 +9,8 @@ mod conversations;
 mod documented;
 mod errors;
 mod golden;
+#[path = "../../../golden_db.rs"]
+mod golden_db;
 mod http;
 mod roster;
 mod settings;

@@ -2,9 +2,12 @@
 
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Secret;
+use deskpulse_connector::testkit::SettingsCases;
 use deskpulse_connector_helpscout::{
-    DEFAULT_BASE_URL, HelpScoutConnector, HelpScoutSettings, KIND, STREAMS, settings_keys,
+    DEFAULT_BASE_URL, HelpScout, HelpScoutConnector, HelpScoutSettings, KIND, STREAMS,
+    settings_keys,
 };
+use serde_json::json;
 
 fn err_of(s: HelpScoutSettings) -> String {
     deskpulse_connector::testkit::settings_error(HelpScoutConnector::new(s))
@@ -51,47 +54,24 @@ fn every_key_deserializes() {
 }
 
 #[test]
-fn credentials_errors_name_the_keys() {
-    assert!(err_of(HelpScoutSettings::default()).contains("`client_id` and `client_secret`"));
-    let only_id = HelpScoutSettings {
-        client_secret: None,
-        ..client()
-    };
-    assert!(err_of(only_id).contains("set `client_secret`"));
-    let only_secret = HelpScoutSettings {
-        client_id: None,
-        ..client()
-    };
-    assert!(err_of(only_secret).contains("set `client_id`"));
-    let both = HelpScoutSettings {
-        access_token: Some(Secret::new("t")),
-        ..client()
-    };
-    assert!(err_of(both).contains("not both"));
-    let blank = HelpScoutSettings {
-        client_secret: Some(Secret::new("  ")),
-        ..client()
-    };
-    assert!(err_of(blank).contains("client_secret"));
-}
-
-#[test]
-fn url_errors_name_the_keys() {
-    let bad = HelpScoutSettings {
-        base_url: Some("api.helpscout.net".into()),
-        ..client()
-    };
-    assert!(err_of(bad).contains("`base_url`"));
-    let bad = HelpScoutSettings {
-        token_url: Some("ftp://x/token".into()),
-        ..client()
-    };
-    assert!(err_of(bad).contains("`token_url`"));
-    let creds_in_url = HelpScoutSettings {
-        base_url: Some("https://user:pw@api.helpscout.net".into()),
-        ..client()
-    };
-    assert!(err_of(creds_in_url).contains("user name or password"));
+fn errors_name_the_keys() {
+    SettingsCases::new(
+        &HelpScout,
+        json!({"client_id": "id", "client_secret": "s3cret-value"}),
+    )
+    .bad_settings(json!({}), "")
+    .saying(&["`client_id` and `client_secret`"])
+    .required(&["client_secret"])
+    .saying(&["set `client_secret`"])
+    .required(&["client_id"])
+    .saying(&["set `client_id`"])
+    .bad("access_token", &[json!("t")])
+    .saying(&["not both"])
+    .bad("base_url", &[json!("api.helpscout.net")])
+    .bad("token_url", &[json!("ftp://x/token")])
+    .bad("base_url", &[json!("https://user:pw@api.helpscout.net")])
+    .saying(&["user name or password"])
+    .check();
 }
 
 #[test]

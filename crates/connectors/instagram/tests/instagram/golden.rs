@@ -1,6 +1,7 @@
-//! A small hand-built Instagram account, synced through the whole pipeline (`sync_stream` →
-//! `Store` → report) three times, on SQLite and, when `DESKPULSE_TEST_POSTGRES_URL` is set,
-//! Postgres. Every expected value is computed by hand below.
+//! A small hand-built Instagram account, synced through the whole pipeline by the kit's
+//! golden runner (`sync_stream` → `Store` → report) three times, each sync twice (the second
+//! changing nothing), on SQLite and, when `DESKPULSE_TEST_POSTGRES_URL` is set, Postgres.
+//! Every expected value is computed by hand below.
 //!
 //! Period: ISO week 2026-W46 in UTC = [Mon 2026-11-09 00:00, Mon 2026-11-16 00:00). Account
 //! 17841400000000000 (`exampleoutdoor`); `rescan_days` 7; pages of two.
@@ -27,14 +28,13 @@
 //! | c5      | m2     | customer 5  | 13 16:00 | none at S2; at S3 the account Mon 16 10:00 (after the week) | answered at S3, 237 600 s |
 
 use crate::common::*;
+use crate::golden_db::{Db, counter};
 use chrono::{DateTime, Utc};
+use deskpulse_connector::ConnectorFactory as _;
 use deskpulse_connector::prelude::SocialMetric;
-use deskpulse_connector::{
-    Connector as _, ConnectorFactory as _, NoProgress, SyncOptions, sync_stream,
-};
+use deskpulse_connector::testkit::{Golden, GoldenRun};
 use deskpulse_connector_instagram::Instagram;
-use deskpulse_storage::Store;
-use deskpulse_storage::testing::{TestDb, period_report};
+use deskpulse_metrics::{KpiReport, ResponseStats};
 use serde_json::{Value, json};
 use wiremock::MockServer;
 
@@ -180,106 +180,73 @@ async fn serve(server: &MockServer, clock: DateTime<Utc>) {
     .await;
 }
 
-async fn sync_at(server: &MockServer, store: &Store, clock: DateTime<Utc>) {
+async fn sync_at(g: &GoldenRun<Db>, server: &MockServer, clock: DateTime<Utc>) {
     serve(server, clock).await;
-    let c = connector_at(settings(server), clock);
-    for spec in c.streams() {
-        sync_stream(
-            &c,
-            "src",
-            spec.name,
-            store,
-            &SyncOptions::default(),
-            &NoProgress,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{}: {e}", spec.name));
-    }
+    g.sync(&connector_at(settings(server), clock)).await;
 }
 
-/// The account's followers in a report's `kpis.social`: (value, change).
-macro_rules! followers {
-    ($r:expr) => {{
-        let k = $r
-            .kpis
-            .social
-            .iter()
-            .find(|k| {
-                k.platform == "instagram" && k.account == IG && k.metric == SocialMetric::Followers
-            })
-            .expect("the account's followers");
-        (k.value, k.change)
-    }};
-}
-
-async fn golden(db: TestDb) {
-    let store = db.open().await;
-    let server = MockServer::start().await;
-
-    sync_at(&server, &store, s1()).await;
-    sync_at(&server, &store, s2()).await;
-    let r = period_report(&store, "src", "2026-W46", Instagram::LIMITS).await;
-    // Followers: the last observation at or before the end (S2, 84 213) − the last at or
-    // before the start (S1, 84 000) = +213.
-    assert_eq!(followers!(r), (Some(84213.0), Some(213.0)));
-    let k = &r.kpis.public_response.all;
-    // Received: c1, c2, c4, c5, c6 = 5 (c3 hidden, b1 the account's own). Answered by the
-    // account so far: c1, c4, c6 = 3 (c2 only by another user).
-    assert_eq!((k.n, k.answered), (5, 3));
-    assert_eq!(k.rate, Some(0.6));
-    // Delays sorted: 1 200 (c6), 1 800 (c1), 3 000 (c4). Median = 1 800. p90 (R-7):
-    // h = (3 − 1) × 0.9 = 1.8 → 1 800 + 0.8 × (3 000 − 1 800) = 2 760.
-    assert_eq!(k.median_seconds, Some(1800.0));
-    assert_eq!(k.p90_seconds, Some(2760.0));
-    // All three within the 1 h target.
-    assert_eq!(k.within_target, Some(1.0));
-
-    sync_at(&server, &store, s3()).await;
-    let r = period_report(&store, "src", "2026-W46", Instagram::LIMITS).await;
-    // S3 is after the week: the week's followers stay S2's.
-    assert_eq!(followers!(r), (Some(84213.0), Some(213.0)));
-    let k = &r.kpis.public_response.all;
-    // c5's reply came on Mon 11-16 10:00, after the week: it counts, with its real delay
-    // 11-13 16:00 → 11-16 10:00 = 66 h = 237 600 s. Answered 4 / 5 = 0.8.
-    assert_eq!((k.n, k.answered), (5, 4));
-    assert_eq!(k.rate, Some(0.8));
-    // Sorted: 1 200, 1 800, 3 000, 237 600. Median: h = 3 × 0.5 = 1.5 → (1 800 + 3 000) / 2
-    // = 2 400. p90: h = 3 × 0.9 = 2.7 → 3 000 + 0.7 × (237 600 − 3 000) = 167 220.
-    assert_eq!(k.median_seconds, Some(2400.0));
-    assert_eq!(k.p90_seconds, Some(167220.0));
-    // Within 1 h: 3 of 4.
-    assert_eq!(k.within_target, Some(0.75));
-    assert_eq!(
-        &r.kpis.public_response.by_platform["instagram"], k,
-        "the only platform: its figures are the whole"
-    );
-    // The next week: S3's 84 350 − S2's 84 213 = +137; nothing received.
-    let w47 = period_report(&store, "src", "2026-W47", Instagram::LIMITS).await;
-    assert_eq!(followers!(w47), (Some(84350.0), Some(137.0)));
-    assert_eq!(w47.kpis.public_response.all.n, 0);
-
-    // No comment text, and no author id in the clear, anywhere in the store.
-    let dump = format!("{:?}", store.dump().await.unwrap());
-    for text in ["Text of", "Reply r", "private", USERNAME] {
-        assert!(!dump.contains(text), "{text:?} stored");
-    }
-    for id in AUTHORS.iter().chain([&OTHER_USER]) {
-        assert!(!dump.contains(id), "author {id} stored in the clear");
-    }
-
-    store.close().await;
-    db.cleanup().await;
+/// The account's followers in `r`: (value, observed at, change).
+fn followers(r: &KpiReport) -> (Option<f64>, Option<DateTime<Utc>>, Option<f64>) {
+    counter(r, "instagram", IG, SocialMetric::Followers)
 }
 
 #[tokio::test]
-async fn golden_week_on_sqlite() {
-    golden(TestDb::sqlite()).await;
-}
+async fn golden_week() {
+    Golden::new("src", Instagram::LIMITS)
+        .run::<Db>(async |g| {
+            let server = MockServer::start().await;
+            sync_at(g, &server, s1()).await;
+            sync_at(g, &server, s2()).await;
+            let r = g.report("2026-W46").await;
+            // Followers: the last observation at or before the end (S2, 84 213) − the last
+            // at or before the start (S1, 84 000) = +213.
+            assert_eq!(followers(&r), (Some(84213.0), Some(s2()), Some(213.0)));
+            let week = ResponseStats {
+                // Received: c1, c2, c4, c5, c6 = 5 (c3 hidden, b1 the account's own).
+                n: 5,
+                // Answered by the account so far: c1, c4, c6 = 3 (c2 only by another user).
+                answered: 3,
+                rate: Some(0.6),
+                // Delays sorted: 1 200 (c6), 1 800 (c1), 3 000 (c4). Median = 1 800. p90
+                // (R-7): h = (3 − 1) × 0.9 = 1.8 → 1 800 + 0.8 × (3 000 − 1 800) = 2 760.
+                median_seconds: Some(1800.0),
+                p90_seconds: Some(2760.0),
+                // All three within the 1 h target.
+                within_target: Some(1.0),
+            };
+            r.expect(&r.kpis.public_response.all, week);
 
-#[tokio::test]
-async fn golden_week_on_postgres() {
-    // `TestDb::postgres` says on stderr that it skips when the variable is unset.
-    if let Some(db) = TestDb::postgres().await {
-        golden(db).await;
-    }
+            sync_at(g, &server, s3()).await;
+            let r = g.report("2026-W46").await;
+            // S3 is after the week: the week's followers stay S2's.
+            assert_eq!(followers(&r), (Some(84213.0), Some(s2()), Some(213.0)));
+            let week = ResponseStats {
+                // c5's reply came on Mon 11-16 10:00, after the week: it counts, with its
+                // real delay 11-13 16:00 → 11-16 10:00 = 66 h = 237 600 s. Answered 4 / 5 =
+                // 0.8.
+                n: 5,
+                answered: 4,
+                rate: Some(0.8),
+                // Sorted: 1 200, 1 800, 3 000, 237 600. Median: h = 3 × 0.5 = 1.5 → (1 800 +
+                // 3 000) / 2 = 2 400. p90: h = 3 × 0.9 = 2.7 → 3 000 + 0.7 × (237 600 −
+                // 3 000) = 167 220.
+                median_seconds: Some(2400.0),
+                p90_seconds: Some(167220.0),
+                // Within 1 h: 3 of 4.
+                within_target: Some(0.75),
+            };
+            r.expect(&r.kpis.public_response.all, week.clone());
+            // The only platform: its figures are the whole.
+            r.expect(&r.kpis.public_response.by_platform["instagram"], week);
+            // The next week: S3's 84 350 − S2's 84 213 = +137; nothing received.
+            let w47 = g.report("2026-W47").await;
+            assert_eq!(followers(&w47), (Some(84350.0), Some(s3()), Some(137.0)));
+            assert_eq!(w47.kpis.public_response.all.n, 0);
+
+            // No comment text, and no author id in the clear, anywhere in the store.
+            let texts = ["Text of", "Reply r", "private", USERNAME];
+            g.assert_not_stored(texts.into_iter().chain(AUTHORS).chain([OTHER_USER]))
+                .await;
+        })
+        .await;
 }

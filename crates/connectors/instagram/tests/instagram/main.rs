@@ -7,6 +7,8 @@ mod common;
 mod conformance;
 mod documented;
 mod golden;
+#[path = "../../../golden_db.rs"]
+mod golden_db;
 mod replies;
 mod secrets;
 mod settings;

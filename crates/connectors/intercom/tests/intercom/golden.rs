@@ -1,13 +1,14 @@
-//! The golden scenario: a small Intercom workspace served by wiremock, synced with the SDK's
-//! runner into a real store (SQLite, and Postgres when `DESKPULSE_TEST_POSTGRES_URL` is
-//! set), and the week's report computed from it equals the hand-computed values.
+//! The golden scenario: a small Intercom workspace served by wiremock, synced by the kit's
+//! golden runner into a real store (SQLite, and Postgres when `DESKPULSE_TEST_POSTGRES_URL`
+//! is set; each sync twice, the second changing nothing), and the week's report computed
+//! from it equals the hand-computed values.
 
 use crate::common::*;
-use deskpulse_connector::ConnectorFactory as _;
+use crate::golden_db::Db;
 use deskpulse_connector::HttpConnector as _;
-use deskpulse_connector_intercom::{Clock, Intercom, IntercomSettings};
+use deskpulse_connector::testkit::Golden;
+use deskpulse_connector_intercom::{Clock, IntercomSettings};
 use deskpulse_model::Channel;
-use deskpulse_storage::testing::{TestDb, period_report};
 use serde_json::{Value, json};
 
 /// Monday 2026-11-09 00:00 UTC: the start of ISO week 2026-W46.
@@ -146,95 +147,77 @@ fn workspace() -> (Vec<Value>, Vec<&'static str>) {
     (vec![c1, c2, c3, c4, c5, c6, c7, c8], vec!["c6"])
 }
 
-async fn golden(db: TestDb) {
-    let (convs, deleted) = workspace();
-    let (server, fake) = Fake::serve(convs).await;
-    fake.delete(&deleted);
-    mount_admins(
-        &server,
-        json!([
-            {"type": "admin", "id": ALICE, "name": "Alice Agent", "email": "alice@example.com",
-             "away_mode_enabled": false, "away_mode_reassign": false, "has_inbox_seat": true, "team_ids": []},
-            {"type": "admin", "id": OPERATOR, "name": "Operator", "email": "operator+abcd1234@intercom.io",
-             "away_mode_enabled": false, "away_mode_reassign": false, "has_inbox_seat": false, "team_ids": []}
-        ]),
-    )
-    .await;
-    let c = connector_with(IntercomSettings {
-        page_size: Some(3),
-        ..settings(&server)
-    })
-    // The Monday after the week: every conversation is old enough for the roster to judge.
-    .with_clock(Clock::fixed(at(t(7, 0, 0))));
-    let store = db.open().await;
-    for round in 0..2 {
-        // Every stream, the roster last: it lists every conversation but C6, whose deletion
-        // its 404 already told, so it changes none of the figures below; on the second
-        // round it is not due yet.
-        for stream in Intercom::STREAMS.iter().map(|s| s.name) {
-            let batches = sync_into(&c, &store, stream).await;
-            match (round, stream) {
-                // 8 conversations, 3 a page.
-                (0, "conversations") => assert_eq!(batches, 3),
-                // 7 still listed, 3 a page; a day has not passed before round 1.
-                (0, "ticket_roster") => assert_eq!(batches, 3),
-                (1, "ticket_roster") => assert_eq!(batches, 0),
-                _ => {}
-            }
-        }
-    }
-
-    let r = period_report(&store, "src", "2026-W46", &[]).await;
-    let k = &r.kpis;
-
-    // Volume: created in the week, the deleted C6 excluded: C1 C2 C3 C4 C5 C8 = 6
-    // (C7 was created the Sunday before). E-mail C1 C4, chat C2 C3 C5, social C8.
-    assert_eq!(k.ticket_volume.value, 6);
-    assert_eq!(k.ticket_volume.by_channel.get(&Channel::Email), Some(&2));
-    assert_eq!(k.ticket_volume.by_channel.get(&Channel::Chat), Some(&3));
-    assert_eq!(k.ticket_volume.by_channel.get(&Channel::Social), Some(&1));
-
-    // Solved: final solve in the week: C1 (Mon 10:00), C2 (Tue 12:00), C3 (Wed 11:00, after
-    // its reopen), C4 (Thu 14:00), C7 (Mon 09:00) = 5.
-    assert_eq!(k.solved.value, 5);
-
-    // First response, tickets created in the week and not outbound (C4 is): C1 30 min =
-    // 1800 s, C2 1 h = 3600 s (the bot's reply at 10:01 does not count), C3 20 min = 1200 s.
-    // n = 3, median 1800, mean (1800 + 3600 + 1200) / 3 = 2200. C5 (a note only) and C8
-    // (the Operator bot only) still wait: 2.
-    let frt = &k.first_response_time;
-    assert_eq!(frt.stats.n, 3);
-    assert_eq!(frt.stats.median_seconds, Some(1800.0));
-    assert_eq!(frt.stats.mean_seconds, Some(2200.0));
-    assert_eq!(frt.waiting, 2);
-
-    // One-touch: solved with exactly one public human reply: C1 (1), C4 (1: its opening
-    // message is not a reply), C7 (1); not C2 (2) nor C3 (2) → 3 / 5.
-    assert_eq!(k.one_touch_resolution_rate.n, 5);
-    assert_eq!(k.one_touch_resolution_rate.value, Some(0.6));
-
-    // Reopen rate: C3 was reopened by the customer's reply → 1 / 5.
-    assert_eq!(k.reopen_rate.n, 5);
-    assert_eq!(k.reopen_rate.value, Some(0.2));
-
-    // CSAT: answers in the week: C1 5 (satisfied), C2 2 (not); C5's survey was never
-    // answered → 1 / 2; mean (5 + 2) / 2 = 3.5.
-    assert_eq!(k.csat.n, 2);
-    assert_eq!(k.csat.value, Some(0.5));
-    assert_eq!(k.csat.mean, Some(3.5));
-
-    db.cleanup().await;
-}
-
 #[tokio::test]
-async fn golden_week_on_sqlite() {
-    golden(TestDb::sqlite()).await;
-}
+async fn golden_week() {
+    Golden::new("src", &[])
+        .run::<Db>(async |g| {
+            let (convs, deleted) = workspace();
+            let (server, fake) = Fake::serve(convs).await;
+            fake.delete(&deleted);
+            mount_admins(
+                &server,
+                json!([
+                    {"type": "admin", "id": ALICE, "name": "Alice Agent", "email": "alice@example.com",
+                     "away_mode_enabled": false, "away_mode_reassign": false, "has_inbox_seat": true, "team_ids": []},
+                    {"type": "admin", "id": OPERATOR, "name": "Operator", "email": "operator+abcd1234@intercom.io",
+                     "away_mode_enabled": false, "away_mode_reassign": false, "has_inbox_seat": false, "team_ids": []}
+                ]),
+            )
+            .await;
+            let c = connector_with(IntercomSettings {
+                page_size: Some(3),
+                ..settings(&server)
+            })
+            // The Monday after the week: every conversation is old enough for the roster to judge.
+            .with_clock(Clock::fixed(at(t(7, 0, 0))));
+            // Every stream, the roster last: it lists every conversation but C6, whose deletion its
+            // 404 already told, so it changes none of the figures below; on the second sync it is
+            // not due yet.
+            let synced = g.sync(&c).await;
+            // 8 conversations, 3 a page.
+            assert_eq!(synced.first("conversations").batches, 3);
+            // 7 still listed, 3 a page; a day has not passed before the second sync.
+            assert_eq!(synced.first("ticket_roster").batches, 3);
+            assert_eq!(synced.again("ticket_roster").batches, 0);
 
-#[tokio::test]
-async fn golden_week_on_postgres() {
-    let Some(db) = TestDb::postgres().await else {
-        return;
-    };
-    golden(db).await;
+            let r = g.report("2026-W46").await;
+            let k = &r.kpis;
+
+            // Volume: created in the week, the deleted C6 excluded: C1 C2 C3 C4 C5 C8 = 6
+            // (C7 was created the Sunday before). E-mail C1 C4, chat C2 C3 C5, social C8.
+            assert_eq!(k.ticket_volume.value, 6);
+            assert_eq!(k.ticket_volume.by_channel.get(&Channel::Email), Some(&2));
+            assert_eq!(k.ticket_volume.by_channel.get(&Channel::Chat), Some(&3));
+            assert_eq!(k.ticket_volume.by_channel.get(&Channel::Social), Some(&1));
+
+            // Solved: final solve in the week: C1 (Mon 10:00), C2 (Tue 12:00), C3 (Wed 11:00, after
+            // its reopen), C4 (Thu 14:00), C7 (Mon 09:00) = 5.
+            assert_eq!(k.solved.value, 5);
+
+            // First response, tickets created in the week and not outbound (C4 is): C1 30 min =
+            // 1800 s, C2 1 h = 3600 s (the bot's reply at 10:01 does not count), C3 20 min = 1200
+            // s. n = 3, median 1800, mean (1800 + 3600 + 1200) / 3 = 2200. C5 (a note only) and C8
+            // (the Operator bot only) still wait: 2.
+            let frt = &k.first_response_time;
+            assert_eq!(frt.stats.n, 3);
+            assert_eq!(frt.stats.median_seconds, Some(1800.0));
+            assert_eq!(frt.stats.mean_seconds, Some(2200.0));
+            assert_eq!(frt.waiting, 2);
+
+            // One-touch: solved with exactly one public human reply: C1 (1), C4 (1: its opening
+            // message is not a reply), C7 (1); not C2 (2) nor C3 (2) → 3 / 5.
+            assert_eq!(k.one_touch_resolution_rate.n, 5);
+            assert_eq!(k.one_touch_resolution_rate.value, Some(0.6));
+
+            // Reopen rate: C3 was reopened by the customer's reply → 1 / 5.
+            assert_eq!(k.reopen_rate.n, 5);
+            assert_eq!(k.reopen_rate.value, Some(0.2));
+
+            // CSAT: answers in the week: C1 5 (satisfied), C2 2 (not); C5's survey was never
+            // answered → 1 / 2; mean (5 + 2) / 2 = 3.5.
+            assert_eq!(k.csat.n, 2);
+            assert_eq!(k.csat.value, Some(0.5));
+            assert_eq!(k.csat.mean, Some(3.5));
+        })
+        .await;
 }

@@ -7,6 +7,8 @@ mod conformance;
 mod conversations;
 mod errors;
 mod golden;
+#[path = "../../../golden_db.rs"]
+mod golden_db;
 mod http;
 mod mapping;
 mod roster;

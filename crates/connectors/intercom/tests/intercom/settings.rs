@@ -2,8 +2,9 @@
 
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Secret;
-use deskpulse_connector::testkit::settings_error;
-use deskpulse_connector_intercom::{IntercomConnector, IntercomSettings, settings_keys};
+use deskpulse_connector::testkit::SettingsCases;
+use deskpulse_connector_intercom::{Intercom, IntercomConnector, IntercomSettings, settings_keys};
+use serde_json::json;
 
 fn with_token() -> IntercomSettings {
     IntercomSettings {
@@ -38,33 +39,23 @@ fn regions() {
     }
 }
 
-/// Sets one key wrong.
-type SetWrong = fn(&mut IntercomSettings);
-
 /// Each key set wrong on its own: the error names it (and, where it helps, the bound or
 /// the value).
 #[test]
 fn errors_name_the_key() {
-    let cases: [(&str, &str, SetWrong); 8] = [
-        ("access_token", "", |s| s.access_token = None),
-        ("access_token", "", |s| {
-            s.access_token = Some(Secret::new("  "))
-        }),
-        ("page_size", "150", |s| s.page_size = Some(0)),
-        ("page_size", "150", |s| s.page_size = Some(151)),
-        ("parts_concurrency", "", |s| s.parts_concurrency = 0),
-        ("base_url", "", |s| s.base_url = Some("not a url".into())),
-        ("base_url", "", |s| {
-            s.base_url = Some("ftp://example.com".into())
-        }),
-        ("region", "mars", |s| s.region = Some("mars".into())),
-    ];
-    for (key, also, set_wrong) in cases {
-        let mut s = with_token();
-        set_wrong(&mut s);
-        let e = settings_error(IntercomConnector::new(s));
-        assert!(e.contains(&format!("`{key}`")) && e.contains(also), "{e}");
-    }
+    SettingsCases::new(&Intercom, json!({"access_token": "tok"}))
+        .required(&["access_token"])
+        .range("page_size", 1, 150)
+        .saying(&["150"])
+        .bad("parts_concurrency", &[json!(0)])
+        .bad("region", &[json!("mars")])
+        .saying(&["mars"])
+        .bad(
+            "roster_every",
+            &[json!("daily"), json!(""), json!("-1h"), json!("24")],
+        )
+        .saying(&["24h"])
+        .check();
 }
 
 #[test]
@@ -99,16 +90,7 @@ fn roster_every_is_a_duration() {
         })
         .unwrap_or_else(|e| panic!("{ok:?}: {e}"));
     }
-    for bad in ["daily", "", "-1h", "24"] {
-        let e = settings_error(IntercomConnector::new(IntercomSettings {
-            roster_every: bad.into(),
-            ..with_token()
-        }));
-        assert!(
-            e.contains("`roster_every`") && e.contains("24h"),
-            "{bad:?}: {e}"
-        );
-    }
+    // Anything else names the key and how to write it: `errors_name_the_key`.
 }
 
 /// The declaration (its spelling, keys from the serde derive, unknown keys refused) is the

@@ -1,6 +1,7 @@
-//! A small hand-built Trustpilot business unit, synced through the whole pipeline
-//! (`sync_stream` → `Store` → report), on SQLite and, when `DESKPULSE_TEST_POSTGRES_URL` is
-//! set, Postgres. Every expected value is computed by hand below.
+//! A small hand-built Trustpilot business unit, synced through the whole pipeline by the
+//! kit's golden runner (`sync_stream` → `Store` → report; each sync twice, the second
+//! changing nothing), on SQLite and, when `DESKPULSE_TEST_POSTGRES_URL` is set, Postgres.
+//! Every expected value is computed by hand below.
 //!
 //! Period: ISO week 2026-W46 in UTC = [Mon 2026-11-09 00:00, Mon 2026-11-16 00:00). The
 //! connector's clock is pinned at Fri 11-13 12:00, so the snapshot falls inside the week.
@@ -19,11 +20,12 @@
 //! Pages of three, newest first: [g7 g6 g5] [g4 g3 g2] [g1].
 
 use crate::common::*;
-use deskpulse_connector::{Connector, ConnectorFactory as _, NoProgress, SyncOptions, sync_stream};
+use crate::golden_db::Db;
+use deskpulse_connector::ConnectorFactory as _;
+use deskpulse_connector::testkit::{Golden, stars};
 use deskpulse_connector_trustpilot::{Trustpilot, TrustpilotConnector, TrustpilotSettings};
+use deskpulse_metrics::{ComplaintsKpi, PlatformReviews, ReviewStats};
 use deskpulse_model::ReviewCoverage;
-use deskpulse_storage::Store;
-use deskpulse_storage::testing::{TestDb, period_report};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -87,100 +89,82 @@ fn connector(server: &MockServer) -> TrustpilotConnector {
     })
 }
 
-async fn sync_all(c: &TrustpilotConnector, store: &Store) {
-    for spec in c.streams() {
-        sync_stream(
-            c,
-            "src",
-            spec.name,
-            store,
-            &SyncOptions::default(),
-            &NoProgress,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{}: {e}", spec.name));
-    }
-}
-
-async fn golden(db: TestDb) {
-    let server = MockServer::start().await;
-    serve(&server, false).await;
-    let c = connector(&server);
-    let store = db.open().await;
-    sync_all(&c, &store).await;
-
-    let r = period_report(&store, "src", "2026-W46", Trustpilot::LIMITS).await;
-    let k = &r.kpis.reviews;
-    // New in the week: g7, g6, g5, g4, g3 = 5 (g2 is one second before Monday, g1 a week
-    // before).
-    assert_eq!(k.all.n, 5);
-    // Mean: (5 + 1 + 4 + 2 + 3) / 5 = 15 / 5 = 3.
-    assert_eq!(k.all.mean_rating, Some(3.0));
-    // One review of each star.
-    let one_each: std::collections::BTreeMap<String, u64> =
-        (1..=5).map(|s| (s.to_string(), 1)).collect();
-    assert_eq!(k.all.distribution, one_each);
-    // Negative (≤ 2): g6, g4 = 2 / 5.
-    assert_eq!(k.all.share_negative, Some(0.4));
-    // Answered: g6, g5, g3 = 3 / 5.
-    assert_eq!(k.all.share_answered, Some(0.6));
-    // Reply times (first publication): g5 3 600, g6 7 200, g3 86 400 → median 7 200 (g5's
-    // edit on 11-13 is not its reply time).
-    assert_eq!(k.all.median_reply_seconds, Some(7200.0));
-    // Unanswered negative: g4.
-    assert_eq!(k.unanswered_negative_count, 1);
-    let tp = &k.by_platform["trustpilot"];
-    assert_eq!(tp.n, 5);
-    assert_eq!(tp.mean_rating, Some(3.0));
-    assert_eq!(tp.share_answered, Some(0.6));
-    // The platform's own figures: the snapshot of Fri 11-13 12:00 (before the week's end).
-    assert_eq!(tp.overall_rating, Some(4.5));
-    assert_eq!(tp.total_reviews, Some(1843));
-    assert_eq!(tp.coverage, Some(ReviewCoverage::Full));
-    // No snapshot before the week: no change is made up.
-    assert_eq!(tp.overall_change, None);
-    // Complaints: the negative reviews of the week, g6 and g4 = 2 (no tickets).
-    assert_eq!(r.kpis.complaints.reviews, 2);
-    assert_eq!(r.kpis.complaints.value, 2);
-
-    // g4 gets its reply after the first sync. The next sync re-reads from the bookmark
-    // (g7, 11-13 09:00) − 30 days = 10-14 09:00: every page again, g4's reply is seen.
-    serve(&server, true).await;
-    sync_all(&c, &store).await;
-    let r = period_report(&store, "src", "2026-W46", Trustpilot::LIMITS).await;
-    let k = &r.kpis.reviews;
-    assert_eq!(k.all.n, 5, "re-reads are upserts: nothing counts twice");
-    // Answered: g6, g5, g4, g3 = 4 / 5.
-    assert_eq!(k.all.share_answered, Some(0.8));
-    // Reply times sorted: 3 600, 7 200, 86 400 (g4), 86 400 (g3); R-7 median = (7 200 +
-    // 86 400) / 2 = 46 800.
-    assert_eq!(k.all.median_reply_seconds, Some(46800.0));
-    assert_eq!(k.unanswered_negative_count, 0);
-    assert_eq!(r.kpis.complaints.reviews, 2);
-    assert_eq!(k.by_platform["trustpilot"].total_reviews, Some(1843));
-
-    // Nothing changed since: a third sync stores exactly the same.
-    let before = store.dump().await.unwrap();
-    sync_all(&c, &store).await;
-    assert_eq!(
-        store.dump().await.unwrap(),
-        before,
-        "an incremental sync is idempotent"
-    );
-
-    store.close().await;
-    db.cleanup().await;
-}
-
 #[tokio::test]
-async fn golden_week_on_sqlite() {
-    golden(TestDb::sqlite()).await;
-}
+async fn golden_week() {
+    Golden::new("src", Trustpilot::LIMITS)
+        .run::<Db>(async |g| {
+            let server = MockServer::start().await;
+            serve(&server, false).await;
+            let c = connector(&server);
+            g.sync(&c).await;
+            let r = g.report("2026-W46").await;
+            let k = &r.kpis.reviews;
+            let week = ReviewStats {
+                // New in the week: g7, g6, g5, g4, g3 = 5 (g2 is one second before Monday,
+                // g1 a week before).
+                n: 5,
+                // Mean: (5 + 1 + 4 + 2 + 3) / 5 = 15 / 5 = 3.
+                mean_rating: Some(3.0),
+                // One review of each star.
+                distribution: stars([1, 1, 1, 1, 1]),
+                // Negative (≤ 2): g6, g4 = 2 / 5.
+                share_negative: Some(0.4),
+                // Answered: g6, g5, g3 = 3 / 5.
+                share_answered: Some(0.6),
+                // Reply times (first publication): g5 3 600, g6 7 200, g3 86 400 → median
+                // 7 200 (g5's edit on 11-13 is not its reply time).
+                median_reply_seconds: Some(7200.0),
+            };
+            r.expect(&k.all, week.clone());
+            // Unanswered negative: g4.
+            assert_eq!(k.unanswered_negative_count, 1);
+            let platform = PlatformReviews {
+                stats: week,
+                // The platform's own figures: the snapshot of Fri 11-13 12:00 (before the
+                // week's end).
+                overall_rating: Some(4.5),
+                total_reviews: Some(1843),
+                // No snapshot before the week: no change is made up.
+                overall_change: None,
+                total_change: None,
+                coverage: Some(ReviewCoverage::Full),
+            };
+            r.expect(&k.by_platform["trustpilot"], platform.clone());
+            // Complaints: the negative reviews of the week, g6 and g4 = 2 (no tickets).
+            let complaints = ComplaintsKpi {
+                n: 2,
+                value: 2,
+                tickets: 0,
+                reviews: 2,
+                social: 0,
+            };
+            r.expect(&r.kpis.complaints, complaints.clone());
 
-#[tokio::test]
-async fn golden_week_on_postgres() {
-    // `TestDb::postgres` says on stderr that it skips when the variable is unset.
-    if let Some(db) = TestDb::postgres().await {
-        golden(db).await;
-    }
+            // g4 gets its reply after the first sync. The next sync re-reads from the
+            // bookmark (g7, 11-13 09:00) − 30 days = 10-14 09:00: every page again, g4's
+            // reply is seen; re-reads are upserts, nothing counts twice.
+            serve(&server, true).await;
+            g.sync(&c).await;
+            let r = g.report("2026-W46").await;
+            let k = &r.kpis.reviews;
+            let week = ReviewStats {
+                // Answered: g6, g5, g4, g3 = 4 / 5.
+                share_answered: Some(0.8),
+                // Reply times sorted: 3 600, 7 200, 86 400 (g4), 86 400 (g3); R-7 median =
+                // (7 200 + 86 400) / 2 = 46 800.
+                median_reply_seconds: Some(46800.0),
+                ..platform.stats.clone()
+            };
+            r.expect(&k.all, week.clone());
+            assert_eq!(k.unanswered_negative_count, 0);
+            r.expect(
+                &k.by_platform["trustpilot"],
+                PlatformReviews {
+                    stats: week,
+                    ..platform
+                },
+            );
+            r.expect(&r.kpis.complaints, complaints);
+        })
+        .await;
 }

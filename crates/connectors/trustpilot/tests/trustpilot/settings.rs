@@ -4,7 +4,7 @@
 
 use crate::common::*;
 use deskpulse_connector::registry::{ConnectorKind as _, check_kind};
-use deskpulse_connector::testkit::settings_error;
+use deskpulse_connector::testkit::{SettingsCases, settings_error};
 use deskpulse_connector::{ConnectorFactory as _, Secret};
 use deskpulse_connector_trustpilot::{Trustpilot, TrustpilotConnector, TrustpilotSettings};
 use deskpulse_model::ReviewCoverage;
@@ -34,43 +34,13 @@ fn built(v: serde_json::Value) -> Result<TrustpilotConnector, deskpulse_connecto
 
 #[test]
 fn settings_errors_name_the_key() {
-    let ok = json!({"business_unit_id": BU, "api_key": "k"});
-    let with = |k: &str, v: serde_json::Value| {
-        let mut s = ok.clone();
-        s[k] = v;
-        s
-    };
-    let without = |k: &str| {
-        let mut s = ok.clone();
-        s.as_object_mut().unwrap().remove(k);
-        s
-    };
-    for (s, key) in [
-        (without("business_unit_id"), "business_unit_id"),
-        (with("business_unit_id", json!("  ")), "business_unit_id"),
-        (
-            with("business_unit_id", json!("../admin")),
-            "business_unit_id",
-        ),
-        (without("api_key"), "api_key"),
-        (with("api_key", json!("")), "api_key"),
-        (with("page_size", json!(0)), "page_size"),
-        (with("page_size", json!(101)), "page_size"),
-        (with("rescan_days", json!(400)), "rescan_days"),
-        (with("base_url", json!("ftp://h")), "base_url"),
-        (
-            with("token_url", json!("https://auth.example/refresh")),
-            "token_url",
-        ),
-    ] {
-        let err = settings_error(built(s.clone()));
-        assert!(err.contains(&format!("`{key}`")), "{s}: {err}");
-    }
-    assert!(built(ok.clone()).is_ok());
-    assert!(built(with("page_size", json!(100))).is_ok());
-    assert!(built(with("rescan_days", json!(0))).is_ok());
-    let unknown: Result<TrustpilotSettings, _> = serde_json::from_value(with("apikey", json!("x")));
-    assert!(unknown.is_err(), "a typo is refused");
+    SettingsCases::new(&Trustpilot, json!({"business_unit_id": BU, "api_key": "k"}))
+        .required(&["business_unit_id", "api_key"])
+        .bad("business_unit_id", &[json!("../admin")])
+        .range("page_size", 1, 100)
+        .range("rescan_days", 0, 366)
+        .bad("token_url", &[json!("https://auth.example/refresh")])
+        .check();
 }
 
 #[test]

@@ -1,6 +1,7 @@
-//! A small hand-built X account, synced three times through the whole pipeline
-//! (`sync_stream` → `Store` → report), on SQLite and, when `DESKPULSE_TEST_POSTGRES_URL` is
-//! set, Postgres. Every expected value is computed by hand below.
+//! A small hand-built X account, synced three times through the whole pipeline by the kit's
+//! golden runner (`sync_stream` → `Store` → report; each sync twice, the second storing
+//! exactly the same), on SQLite and, when `DESKPULSE_TEST_POSTGRES_URL` is set, Postgres.
+//! Every expected value is computed by hand below.
 //!
 //! Period: ISO week 2026-W46 in UTC = [Mon 2026-11-09 00:00, Mon 2026-11-16 00:00). The
 //! brand account is `BRAND`; one page each; rescan window 7 days.
@@ -28,12 +29,12 @@
 //! *quote* (not `replied_to`): not an answer.
 
 use crate::common::*;
-use chrono::{DateTime, Utc};
-use deskpulse_connector::{Connector, ConnectorFactory as _, NoProgress, SyncOptions, sync_stream};
-use deskpulse_connector_x::{X, XConnector};
-use deskpulse_model::SocialMetric;
-use deskpulse_storage::Store;
-use deskpulse_storage::testing::{TestDb, period_report};
+use crate::golden_db::{Db, counter};
+use deskpulse_connector::ConnectorFactory as _;
+use deskpulse_connector::prelude::SocialMetric;
+use deskpulse_connector::testkit::{Golden, GoldenRun};
+use deskpulse_connector_x::X;
+use deskpulse_metrics::ResponseStats;
 use serde_json::{Value, json};
 use wiremock::MockServer;
 
@@ -112,160 +113,101 @@ async fn serve(
     mount_tweets(server, start, None, page(brand, None)).await;
 }
 
-fn connector_at_(server: &MockServer, clock: DateTime<Utc>) -> XConnector {
-    connector_at(settings(server), clock)
-}
-
-async fn sync_all(c: &XConnector, store: &Store) {
-    for spec in c.streams() {
-        sync_stream(
-            c,
-            "src",
-            spec.name,
-            store,
-            &SyncOptions::default(),
-            &NoProgress,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{}: {e}", spec.name));
-    }
-}
-
-async fn golden(db: TestDb) {
-    let server = MockServer::start().await;
-    let store = db.open().await;
-
-    // Sync 1, Sun 11-08 20:00: gp and its reply.
-    serve(
-        &server,
-        23_000,
-        "2026-11-01T20:00:00Z",
-        vec![gp()],
-        vec![brand_post("b0", "2026-11-07T11:00:00.000Z", Some("gp"))],
-    )
-    .await;
-    sync_all(&connector_at_(&server, at("2026-11-08T20:00:00Z")), &store).await;
-
-    // Sync 2, Fri 11-13 12:00.
-    let brand2 = vec![
-        brand_post("b4", "2026-11-12T15:20:00.000Z", Some("g4")),
-        quote("b3", "2026-11-11T09:30:00.000Z", "g3"),
-        brand_post("bx", "2026-11-11T07:00:00.000Z", None),
-        brand_post("b2", "2026-11-10T12:00:00.000Z", Some("g2")),
-        brand_post("b1", "2026-11-09T09:30:00.000Z", Some("g1")),
-        brand_post("b0b", "2026-11-09T01:00:00.000Z", Some("g0")),
-        brand_post("b0", "2026-11-07T11:00:00.000Z", Some("gp")),
-    ];
-    serve(
-        &server,
-        23_410,
-        "2026-11-06T12:00:00Z",
-        vec![g6(), g5(), g4(), t3(), g3(), g2(), g1(), g0(), gp()],
-        brand2,
-    )
-    .await;
-    sync_all(&connector_at_(&server, at("2026-11-13T12:00:00Z")), &store).await;
-
-    let r = period_report(&store, "src", "2026-W46", X::LIMITS).await;
-    let f = r
-        .kpis
-        .social
-        .iter()
-        .find(|s| s.platform == "x" && s.metric == SocialMetric::Followers)
-        .expect("followers");
-    assert_eq!(f.account, BRAND);
-    // At the week's end: the last snapshot before it, Fri 11-13's 23 410; the change since
-    // the last one before the week (Sun 11-08's 23 000) = 410.
-    assert_eq!(f.value, Some(23_410.0));
-    assert_eq!(f.observed_at, Some(at("2026-11-13T12:00:00Z")));
-    assert_eq!(f.change, Some(410.0));
-    let k = &r.kpis.public_response;
-    // In the week: g1 g2 g3 t3 g4 g5 g6 = 7 (gp, g0 the week before).
-    assert_eq!(k.all.n, 7);
-    // Answered by the brand: g1 (1 800 s), g2 (7 200 s), g4 (1 200 s) = 3 / 7; g3 only by a
-    // customer (t3) and a quote: not answered.
-    assert_eq!(k.all.answered, 3);
-    assert_eq!(k.all.rate, Some(3.0 / 7.0));
-    // Sorted 1 200, 1 800, 7 200: R-7 median = 1 800; p90 h = 2 · 0.9 = 1.8 → 1 800 + 0.8 ·
-    // (7 200 − 1 800) = 6 120.
-    assert_eq!(k.all.median_seconds, Some(1800.0));
-    assert_eq!(k.all.p90_seconds, Some(6120.0));
-    // Within 1 h: 1 200 and 1 800 = 2 / 3.
-    assert_eq!(k.all.within_target, Some(2.0 / 3.0));
-    assert_eq!(k.by_platform["x"], k.all);
-
-    // Sync 3, Wed 11-18 09:00: g5 answered on Mon 11-16 (after the week), g6 deleted, g7
-    // new. The window starts at 11-11 09:00: t3 (09:00, inclusive) g4 g5 are read again;
-    // g6 was read by sync 2 inside this window and is missing now: deleted.
-    let brand3 = vec![
-        brand_post("b5", "2026-11-16T09:00:00.000Z", Some("g5")),
-        brand_post("b4", "2026-11-12T15:20:00.000Z", Some("g4")),
-        quote("b3", "2026-11-11T09:30:00.000Z", "g3"),
-    ];
-    serve(
-        &server,
-        23_500,
-        "2026-11-11T09:00:00Z",
-        vec![g7(), g5(), g4(), t3()],
-        brand3,
-    )
-    .await;
-    sync_all(&connector_at_(&server, at("2026-11-18T09:00:00Z")), &store).await;
-
-    let r = period_report(&store, "src", "2026-W46", X::LIMITS).await;
-    let f = r
-        .kpis
-        .social
-        .iter()
-        .find(|s| s.platform == "x" && s.metric == SocialMetric::Followers)
-        .expect("followers");
-    // Sync 3's 23 500 is after the week's end: the week still ends at 23 410.
-    assert_eq!(f.value, Some(23_410.0));
-    assert_eq!(f.change, Some(410.0));
-    let k = &r.kpis.public_response;
-    // g6 dropped out (deleted): n = 6; re-reads are upserts, nothing counts twice.
-    assert_eq!(k.all.n, 6);
-    // Answered: g1, g2, g4, and g5 with its real delay (72 h = 259 200 s) = 4 / 6.
-    assert_eq!(k.all.answered, 4);
-    assert_eq!(k.all.rate, Some(4.0 / 6.0));
-    // Sorted 1 200, 1 800, 7 200, 259 200: median h = 1.5 → (1 800 + 7 200) / 2 = 4 500;
-    // p90 h = 3 · 0.9 = 2.7 → 7 200 + 0.7 · (259 200 − 7 200) = 183 600.
-    assert_eq!(k.all.median_seconds, Some(4500.0));
-    assert_eq!(k.all.p90_seconds, Some(183_600.0));
-    // Within 1 h: 1 200, 1 800 = 2 / 4.
-    assert_eq!(k.all.within_target, Some(0.5));
-    assert_eq!(k.by_platform["x"].n, 6);
-    assert_eq!(k.by_platform["x"].answered, 4);
-
-    // No post text and no raw author id anywhere in the store (checkpoints included).
-    let dump = format!("{:?}", store.dump().await.unwrap());
-    assert!(!dump.contains("text of"), "a post's text is stored");
-    for n in 1..=9 {
-        assert!(!dump.contains(&c(n)), "author {} stored raw", c(n));
-    }
-
-    // Nothing changed since: the same sync again stores exactly the same.
-    let before = store.dump().await.unwrap();
-    sync_all(&connector_at_(&server, at("2026-11-18T09:00:00Z")), &store).await;
-    assert_eq!(
-        store.dump().await.unwrap(),
-        before,
-        "an incremental sync is idempotent"
-    );
-
-    store.close().await;
-    db.cleanup().await;
+/// Sync at `clock`, what [`serve`] mounted.
+async fn sync_at(g: &GoldenRun<Db>, server: &MockServer, clock: &str) {
+    g.sync(&connector_at(settings(server), at(clock))).await;
 }
 
 #[tokio::test]
-async fn golden_week_on_sqlite() {
-    golden(TestDb::sqlite()).await;
-}
+async fn golden_week() {
+    Golden::new("src", X::LIMITS)
+        .run::<Db>(async |g| {
+            let server = MockServer::start().await;
 
-#[tokio::test]
-async fn golden_week_on_postgres() {
-    // `TestDb::postgres` says on stderr that it skips when the variable is unset.
-    if let Some(db) = TestDb::postgres().await {
-        golden(db).await;
-    }
+            // Sync 1, Sun 11-08 20:00: gp and its reply.
+            let brand1 = vec![brand_post("b0", "2026-11-07T11:00:00.000Z", Some("gp"))];
+            serve(&server, 23_000, "2026-11-01T20:00:00Z", vec![gp()], brand1).await;
+            sync_at(g, &server, "2026-11-08T20:00:00Z").await;
+
+            // Sync 2, Fri 11-13 12:00.
+            let brand2 = vec![
+                brand_post("b4", "2026-11-12T15:20:00.000Z", Some("g4")),
+                quote("b3", "2026-11-11T09:30:00.000Z", "g3"),
+                brand_post("bx", "2026-11-11T07:00:00.000Z", None),
+                brand_post("b2", "2026-11-10T12:00:00.000Z", Some("g2")),
+                brand_post("b1", "2026-11-09T09:30:00.000Z", Some("g1")),
+                brand_post("b0b", "2026-11-09T01:00:00.000Z", Some("g0")),
+                brand_post("b0", "2026-11-07T11:00:00.000Z", Some("gp")),
+            ];
+            let mentions2 = vec![g6(), g5(), g4(), t3(), g3(), g2(), g1(), g0(), gp()];
+            serve(&server, 23_410, "2026-11-06T12:00:00Z", mentions2, brand2).await;
+            sync_at(g, &server, "2026-11-13T12:00:00Z").await;
+
+            let r = g.report("2026-W46").await;
+            // At the week's end: the last snapshot before it, Fri 11-13's 23 410; the change
+            // since the last one before the week (Sun 11-08's 23 000) = 410.
+            let followers = (
+                Some(23_410.0),
+                Some(at("2026-11-13T12:00:00Z")),
+                Some(410.0),
+            );
+            assert_eq!(counter(&r, "x", BRAND, SocialMetric::Followers), followers);
+            let k = &r.kpis.public_response;
+            let week = ResponseStats {
+                // In the week: g1 g2 g3 t3 g4 g5 g6 = 7 (gp, g0 the week before).
+                n: 7,
+                // Answered by the brand: g1 (1 800 s), g2 (7 200 s), g4 (1 200 s) = 3 / 7; g3
+                // only by a customer (t3) and a quote: not answered.
+                answered: 3,
+                rate: Some(3.0 / 7.0),
+                // Sorted 1 200, 1 800, 7 200: R-7 median = 1 800; p90 h = 2 · 0.9 = 1.8 →
+                // 1 800 + 0.8 · (7 200 − 1 800) = 6 120.
+                median_seconds: Some(1800.0),
+                p90_seconds: Some(6120.0),
+                // Within 1 h: 1 200 and 1 800 = 2 / 3.
+                within_target: Some(2.0 / 3.0),
+            };
+            r.expect(&k.all, week.clone());
+            r.expect(&k.by_platform["x"], week);
+
+            // Sync 3, Wed 11-18 09:00: g5 answered on Mon 11-16 (after the week), g6
+            // deleted, g7 new. The window starts at 11-11 09:00: t3 (09:00, inclusive) g4 g5
+            // are read again; g6 was read by sync 2 inside this window and is missing now:
+            // deleted.
+            let brand3 = vec![
+                brand_post("b5", "2026-11-16T09:00:00.000Z", Some("g5")),
+                brand_post("b4", "2026-11-12T15:20:00.000Z", Some("g4")),
+                quote("b3", "2026-11-11T09:30:00.000Z", "g3"),
+            ];
+            let mentions3 = vec![g7(), g5(), g4(), t3()];
+            serve(&server, 23_500, "2026-11-11T09:00:00Z", mentions3, brand3).await;
+            sync_at(g, &server, "2026-11-18T09:00:00Z").await;
+
+            let r = g.report("2026-W46").await;
+            // Sync 3's 23 500 is after the week's end: the week still ends at 23 410.
+            assert_eq!(counter(&r, "x", BRAND, SocialMetric::Followers), followers);
+            let k = &r.kpis.public_response;
+            let week = ResponseStats {
+                // g6 dropped out (deleted): n = 6; re-reads are upserts, nothing counts twice.
+                n: 6,
+                // Answered: g1, g2, g4, and g5 with its real delay (72 h = 259 200 s) = 4 / 6.
+                answered: 4,
+                rate: Some(4.0 / 6.0),
+                // Sorted 1 200, 1 800, 7 200, 259 200: median h = 1.5 → (1 800 + 7 200) / 2 =
+                // 4 500; p90 h = 3 · 0.9 = 2.7 → 7 200 + 0.7 · (259 200 − 7 200) = 183 600.
+                median_seconds: Some(4500.0),
+                p90_seconds: Some(183_600.0),
+                // Within 1 h: 1 200, 1 800 = 2 / 4.
+                within_target: Some(0.5),
+            };
+            r.expect(&k.all, week.clone());
+            r.expect(&k.by_platform["x"], week);
+
+            // No post text and no raw author id anywhere in the store (checkpoints included).
+            let authors: Vec<String> = (1..=9).map(c).collect();
+            let texts = ["text of"].into_iter();
+            g.assert_not_stored(texts.chain(authors.iter().map(String::as_str)))
+                .await;
+        })
+        .await;
 }

@@ -3,7 +3,7 @@
 
 use crate::common::*;
 use deskpulse_connector::registry::{ConnectorKind as _, check_kind};
-use deskpulse_connector::testkit::settings_error;
+use deskpulse_connector::testkit::SettingsCases;
 use deskpulse_connector::{ConnectorFactory as _, Secret};
 use deskpulse_connector_x::{X, XConnector, XSettings};
 use serde_json::json;
@@ -25,39 +25,20 @@ fn built(v: serde_json::Value) -> Result<XConnector, deskpulse_connector::Connec
 
 #[test]
 fn settings_errors_name_the_key() {
-    let ok = json!({"user_id": BRAND, "bearer_token": "t"});
-    let with = |k: &str, v: serde_json::Value| {
-        let mut s = ok.clone();
-        s[k] = v;
-        s
-    };
-    let without = |k: &str| {
-        let mut s = ok.clone();
-        s.as_object_mut().unwrap().remove(k);
-        s
-    };
-    for (s, key) in [
-        (without("user_id"), "user_id"),
-        (with("user_id", json!("  ")), "user_id"),
-        (with("user_id", json!("@exampleoutdoor")), "user_id"),
-        (with("user_id", json!("../2/tweets")), "user_id"),
-        (with("user_id", json!("12345678901234567890")), "user_id"),
-        (without("bearer_token"), "bearer_token"),
-        (with("bearer_token", json!("")), "bearer_token"),
-        (with("max_results", json!(4)), "max_results"),
-        (with("max_results", json!(101)), "max_results"),
-        (with("rescan_days", json!(91)), "rescan_days"),
-        (with("base_url", json!("ftp://h")), "base_url"),
-    ] {
-        let err = settings_error(built(s.clone()));
-        assert!(err.contains(&format!("`{key}`")), "{s}: {err}");
-    }
-    assert!(built(ok.clone()).is_ok());
-    assert!(built(with("max_results", json!(5))).is_ok());
-    assert!(built(with("rescan_days", json!(0))).is_ok());
-    assert!(built(with("mentions_requests_per_15_minutes", json!(0))).is_ok());
-    let unknown: Result<XSettings, _> = serde_json::from_value(with("userid", json!("1")));
-    assert!(unknown.is_err(), "a typo is refused");
+    SettingsCases::new(&X, json!({"user_id": BRAND, "bearer_token": "t"}))
+        .required(&["user_id", "bearer_token"])
+        .bad(
+            "user_id",
+            &[
+                json!("@exampleoutdoor"),
+                json!("../2/tweets"),
+                json!("12345678901234567890"),
+            ],
+        )
+        .range("max_results", 5, 100)
+        .range("rescan_days", 0, 90)
+        .good("mentions_requests_per_15_minutes", json!(0))
+        .check();
 }
 
 #[test]

@@ -8,5 +8,7 @@ mod common;
 mod conformance;
 mod errors;
 mod golden;
+#[path = "../../../golden_db.rs"]
+mod golden_db;
 mod reviews;
 mod settings;

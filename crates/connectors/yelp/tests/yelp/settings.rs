@@ -2,7 +2,8 @@
 //! `Debug`, and the registration the CLI lists (kind, streams, coverage).
 
 use deskpulse_connector::registry::check_kind;
-use deskpulse_connector::{ConnectorFactory, ConnectorKind, HttpConnector as _, Secret, testkit};
+use deskpulse_connector::testkit::SettingsCases;
+use deskpulse_connector::{ConnectorFactory, ConnectorKind, HttpConnector as _, Secret};
 use deskpulse_connector_yelp::{
     DEFAULT_BASE_URL, Yelp, YelpConnector, YelpSettings, settings_keys,
 };
@@ -51,40 +52,22 @@ fn every_key_and_the_defaults() {
 
 #[test]
 fn errors_name_the_key_and_the_fix() {
-    type Change = fn(&mut YelpSettings);
-    let cases: [(Change, &str); 10] = [
-        (|s| s.business_id = None, "`business_id` is not set"),
-        (
-            |s| s.business_id = Some("  ".into()),
-            "`business_id` is not set",
-        ),
-        (
-            |s| s.business_id = Some("https://www.yelp.com/biz/yelp-san-francisco".into()),
-            "`business_id`",
-        ),
-        (
-            |s| s.business_id = Some("yelp san francisco".into()),
-            "after `/biz/`",
-        ),
-        (|s| s.api_key = None, "`api_key` is not set"),
-        (|s| s.api_key = Some(Secret::new(" ")), "`api_key`"),
-        (|s| s.base_url = Some("not a url".into()), "`base_url`"),
-        (|s| s.base_url = Some("ftp://h".into()), "`base_url`"),
-        (|s| s.locale = Some("english".into()), "`locale`"),
-        (|s| s.locale = Some("en-us".into()), "like `en_US`"),
-    ];
-    for (change, needle) in cases {
-        let mut s = valid();
-        change(&mut s);
-        let shown = format!("{s:?}");
-        let m = testkit::settings_error(YelpConnector::new(s));
-        assert!(m.contains(needle), "{needle}: {shown}: {m}");
-    }
-    // Unknown keys are refused, naming the key.
-    let e = serde_json::from_value::<YelpSettings>(json!({"business_id": "x", "page_size": 3}))
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("page_size"), "{e}");
+    SettingsCases::new(
+        &Yelp,
+        json!({"business_id": "yelp-san-francisco", "api_key": "key"}),
+    )
+    .required(&["business_id", "api_key"])
+    .bad(
+        "business_id",
+        &[json!("https://www.yelp.com/biz/yelp-san-francisco")],
+    )
+    .bad("business_id", &[json!("yelp san francisco")])
+    .saying(&["after `/biz/`"])
+    .bad("locale", &[json!("english"), json!("xx")])
+    .bad("locale", &[json!("en-us")])
+    .saying(&["like `en_US`"])
+    .unknown(&["page_size"])
+    .check();
 }
 
 #[test]

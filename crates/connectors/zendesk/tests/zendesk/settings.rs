@@ -1,8 +1,9 @@
 //! The `[[sources]]` keys of a Zendesk source and their validation.
 
 use deskpulse_connector::HttpConnector as _;
-use deskpulse_connector::{Secret, testkit};
-use deskpulse_connector_zendesk::{ZendeskConnector, ZendeskSettings, settings_keys};
+use deskpulse_connector::Secret;
+use deskpulse_connector::testkit::SettingsCases;
+use deskpulse_connector_zendesk::{Zendesk, ZendeskConnector, ZendeskSettings, settings_keys};
 use serde_json::json;
 
 fn basic() -> ZendeskSettings {
@@ -51,30 +52,21 @@ fn default_base_url_is_the_subdomain() {
 
 #[test]
 fn messages_name_the_key_and_the_fix() {
-    type Change = fn(&mut ZendeskSettings);
-    let cases: [(Change, &str); 9] = [
-        (|s| s.subdomain = None, "set `subdomain`"),
-        (
-            |s| s.subdomain = Some("acme.zendesk.com".into()),
-            "`subdomain`",
-        ),
-        (|s| s.base_url = Some("not a url".into()), "`base_url`"),
-        (
-            |s| (s.email, s.api_token) = (None, None),
-            "set `email` and `api_token`, or `oauth_token`",
-        ),
-        (|s| s.email = None, "set `email`"),
-        (|s| s.api_token = Some(Secret::new("  ")), "set `api_token`"),
-        (|s| s.oauth_token = Some(Secret::new("o")), "not both"),
-        (|s| s.page_size = Some(0), "`page_size`"),
-        (|s| s.page_size = Some(5000), "`page_size`"),
-    ];
-    for (change, needle) in cases {
-        let mut s = basic();
-        change(&mut s);
-        let message = testkit::settings_error(ZendeskConnector::new(s));
-        assert!(message.contains(needle), "{needle}: {message}");
-    }
+    let valid = json!({"subdomain": "acme", "email": "a@acme.com", "api_token": "tok"});
+    SettingsCases::new(&Zendesk, valid)
+        .required(&["subdomain"])
+        .saying(&["set `subdomain`"])
+        .bad("subdomain", &[json!("acme.zendesk.com")])
+        .bad_settings(json!({"subdomain": "acme"}), "api_token")
+        .saying(&["set `email` and `api_token`, or `oauth_token`"])
+        .required(&["email"])
+        .saying(&["set `email`"])
+        .required(&["api_token"])
+        .saying(&["set `api_token`"])
+        .bad("oauth_token", &[json!("o")])
+        .saying(&["not both"])
+        .range("page_size", 1, 1000)
+        .check();
 }
 
 #[test]
