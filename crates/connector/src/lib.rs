@@ -24,7 +24,8 @@
 //! - rate budgets per endpoint group, shared by a source ([`ratelimit`]);
 //! - registration: [`registry`] ([`ConnectorFactory`], listed as `&dyn ConnectorKind`; the
 //!   connector itself an [`HttpConnector`], whose kind, streams and builders follow from it);
-//! - the conformance kit: `testkit` (feature `testkit`).
+//! - Meta's Graph API, shared by the Facebook Page and Instagram connectors: [`meta_graph`];
+//! - the conformance kit and the golden runner: `testkit` (feature `testkit`).
 //!
 //! `use deskpulse_connector::prelude::*;` brings what a connector's code names.
 //!
@@ -37,6 +38,7 @@ mod checkpoint;
 pub mod clock;
 pub mod http;
 pub mod jwt;
+pub mod meta_graph;
 pub mod paginate;
 pub mod prelude;
 pub mod ratelimit;

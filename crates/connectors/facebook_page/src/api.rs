@@ -9,30 +9,19 @@
 //! `open_graph_story` (`id`, and the comments on it). No `message` or `review_text` is ever
 //! deserialized: no text is kept.
 //!
-//! Times: Meta writes `2024-07-23T19:02:11+0000` (an offset without a colon); RFC 3339 is
-//! read too.
+//! Times, lists and paging are Graph's (the SDK's `meta_graph`).
 
 use chrono::{DateTime, Utc};
 use deskpulse_connector::Record;
+use deskpulse_connector::meta_graph::{Edge, parse_time};
 use deskpulse_model::{InteractionKind, SocialInteraction, SocialMetric, SocialStat};
 use serde::Deserialize;
 
 /// The `platform` of every record.
 pub(crate) const PLATFORM: &str = "facebook_page";
 
-/// A Meta time: `2024-07-23T19:02:11+0000`, or RFC 3339.
-pub(crate) fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
-    let raw = raw.trim();
-    DateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%z")
-        .or_else(|_| DateTime::parse_from_rfc3339(raw))
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 fn time(raw: &str, what: &str) -> Result<DateTime<Utc>, String> {
-    parse_time(raw).ok_or_else(|| {
-        format!("{what}: `created_time` {raw:?} is not a time (`2024-07-23T19:02:11+0000`)")
-    })
+    parse_time(raw).map_err(|e| format!("{what}: `created_time` {e}"))
 }
 
 /// `GET /{v}/{page-id}?fields=followers_count,fan_count`.
@@ -65,37 +54,6 @@ pub(crate) fn map_page(page_id: &str, p: &PageNode, now: DateTime<Utc>) -> Vec<R
         })
     })
     .collect()
-}
-
-/// A Graph list: `data` is required (a page without it is malformed, never an empty end).
-#[derive(Debug, Deserialize)]
-pub(crate) struct List<T> {
-    pub data: Vec<T>,
-    #[serde(default)]
-    pub paging: Option<Paging>,
-}
-
-/// A nested edge (`comments{…}` inside a post): may be absent, and its `data` too.
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct Edge<T> {
-    #[serde(default = "Vec::new")]
-    pub data: Vec<T>,
-    #[serde(default)]
-    pub paging: Option<Paging>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct Paging {
-    #[serde(default)]
-    pub next: Option<String>,
-}
-
-impl Paging {
-    pub(crate) fn next_of(p: &Option<Paging>) -> Option<String> {
-        p.as_ref()
-            .and_then(|p| p.next.clone())
-            .filter(|n| !n.trim().is_empty())
-    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -80,15 +80,17 @@ mod api;
 mod settings;
 mod streams;
 
-pub use settings::{
+pub use deskpulse_connector::meta_graph::{
     DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_REQUESTS_PER_HOUR, DEFAULT_RESCAN_DAYS,
-    FacebookPageSettings, MAX_PAGE_SIZE,
+    MAX_PAGE_SIZE,
 };
+pub use settings::FacebookPageSettings;
 pub use streams::{POST_FIELDS, PageCheckpoint, PassCheckpoint, RATING_FIELDS};
 
 /// The settings of a Facebook Page source, by the name every connector crate uses.
 pub type Settings = FacebookPageSettings;
 
+use deskpulse_connector::meta_graph::{self, GraphSource};
 use deskpulse_connector::prelude::*;
 use futures::TryStreamExt as _;
 
@@ -125,43 +127,19 @@ impl ConnectorFactory for FacebookPage {
 #[derive(Debug)]
 pub struct FacebookPageConnector {
     http: HttpClient,
-    page_id: String,
-    version: String,
-    rescan: chrono::Duration,
-    page_size: u32,
+    graph: GraphSource,
     read_recommendations: bool,
 }
 
 impl FacebookPageConnector {
     /// Validates `settings`; errors name the key to fix.
     pub fn new(settings: FacebookPageSettings) -> Result<Self, ConnectorError> {
-        let v = settings.validate()?;
-        let budgets = RateBudgets::new().with(
-            "default",
-            RateBudget::new(
-                settings.requests_per_hour,
-                std::time::Duration::from_secs(3600),
-                1,
-            ),
-        );
-        let auth = Auth::Query {
-            name: "access_token".into(),
-            value: v.token,
-        };
-        let http = HttpSettings::for_kind::<FacebookPage>(v.base_url, auth);
+        let (graph, http) = settings.graph()?;
         Ok(Self {
-            http: HttpClient::new(http)?.with_budgets(budgets),
-            page_id: v.page_id,
-            version: v.version,
-            rescan: v.rescan,
-            page_size: v.page_size,
+            http,
+            graph,
             read_recommendations: settings.read_recommendations,
         })
-    }
-
-    /// `/{version}/{page-id}{rest}`.
-    pub(crate) fn path(&self, rest: &str) -> String {
-        format!("/{}/{}{rest}", self.version, self.page_id)
     }
 }
 
@@ -191,33 +169,18 @@ impl HttpConnector for FacebookPageConnector {
     }
 }
 
-/// Graph's own error codes, said plainly: code 190 (an expired or invalid token, sent with
-/// HTTP 400) is `Unauthorized`; on `recommendations`, code 12, a "deprecated" answer or
-/// "Tried accessing nonexisting field (ratings)" says the edge is gone and how to turn the
-/// stream off. (Not any "Unsupported get request": Graph says that of a wrong page id or
-/// missing permissions too.)
+/// Graph's errors said plainly ([`meta_graph::explain`]: code 190 is the token); on
+/// `recommendations`, code 12, a "deprecated" answer or "Tried accessing nonexisting field
+/// (ratings)" says the edge is gone and how to turn the stream off. (Not any "Unsupported get
+/// request": Graph says that of a wrong page id or missing permissions too.)
 fn explain(stream: &'static str, err: ConnectorError) -> ConnectorError {
-    let ConnectorError::Http {
-        status,
-        endpoint,
-        attempts,
-        detail,
-    } = err
-    else {
-        return err;
-    };
-    let compact: String = detail.chars().filter(|c| !c.is_whitespace()).collect();
-    let lower = compact.to_ascii_lowercase();
-    if status == 400 && lower.contains("\"code\":190") {
-        return ConnectorError::Unauthorized { status, endpoint };
-    }
-    if stream == "recommendations"
-        && (lower.contains("\"code\":12,")
-            || lower.contains("\"code\":12}")
-            || lower.contains("deprecated")
-            || lower.contains("nonexistingfield(ratings)"))
-    {
-        return ConnectorError::Http {
+    match meta_graph::explain(err) {
+        ConnectorError::Http {
+            status,
+            endpoint,
+            attempts,
+            detail,
+        } if stream == "recommendations" && edge_gone(&detail) => ConnectorError::Http {
             status,
             endpoint,
             attempts,
@@ -226,12 +189,16 @@ fn explain(stream: &'static str, err: ConnectorError) -> ConnectorError {
                  (deprecated from Graph v22.0); set `read_recommendations = false` for this source to skip the stream \
                  (followers, likes and comments are unaffected). Facebook said: {detail}"
             ),
-        };
+        },
+        other => other,
     }
-    ConnectorError::Http {
-        status,
-        endpoint,
-        attempts,
-        detail,
-    }
+}
+
+/// Whether Graph's answer says the recommendations edge is gone.
+fn edge_gone(detail: &str) -> bool {
+    let compact: String = detail.chars().filter(|c| !c.is_whitespace()).collect();
+    let lower = compact.to_ascii_lowercase();
+    meta_graph::has_code(detail, 12)
+        || lower.contains("deprecated")
+        || lower.contains("nonexistingfield(ratings)")
 }

@@ -1,33 +1,14 @@
-//! The `[[sources]]` keys of a Facebook Page source and their validation (the SDK's settings
-//! helpers, so every message names the key to fix). What the keys mean for the API is in the
-//! crate docs; here is only what makes a value acceptable.
+//! The `[[sources]]` keys of a Facebook Page source. The Graph keys and their checks are
+//! the SDK's (`meta_graph`), so every message names the key to fix; what the keys mean for
+//! the API is in the crate docs.
 
-use chrono::Duration;
-use deskpulse_connector::settings::{self, present, present_secret};
+use crate::FacebookPage;
+use deskpulse_connector::meta_graph::{
+    DEFAULT_REQUESTS_PER_HOUR, DEFAULT_RESCAN_DAYS, GraphSource, Keys, Node,
+};
+use deskpulse_connector::prelude::HttpClient;
 use deskpulse_connector::{ConnectorError, Secret};
 use serde::Deserialize;
-use url::Url;
-
-/// The Graph API host (the reference's examples, `https://graph.facebook.com/v{N}/…`).
-pub const DEFAULT_BASE_URL: &str = "https://graph.facebook.com";
-
-/// The Graph API version asked for by default: the one the reference's recorded example
-/// links name (`v21.0`), the last before the Recommendation node's v22.0 deprecation.
-pub const DEFAULT_API_VERSION: &str = "v21.0";
-
-/// The Graph API's largest `limit` on the edges read here.
-pub const MAX_PAGE_SIZE: u32 = 100;
-
-/// The client-side pace by default: a Page token falls under the Pages Business Use Case
-/// limit of 4 800 calls × engaged users per 24 hours, an app or user token under the
-/// platform limit of 200 × users per hour; 200 an hour is within both with one user.
-pub const DEFAULT_REQUESTS_PER_HOUR: u32 = 200;
-
-/// How far back each sync re-reads the page's posts, by default.
-pub const DEFAULT_RESCAN_DAYS: u32 = 7;
-
-/// The longest `rescan_days` accepted: the window is read whole every sync.
-const MAX_RESCAN_DAYS: u32 = 93;
 
 /// Settings of one Facebook Page source (`kind = "facebook_page"`). `Debug` shows no
 /// secret: `access_token` is a [`Secret`].
@@ -68,69 +49,27 @@ impl Default for FacebookPageSettings {
     }
 }
 
-/// What the connector is built from, every key checked.
-pub(crate) struct Valid {
-    pub base_url: Url,
-    pub page_id: String,
-    pub token: Secret,
-    pub version: String,
-    pub rescan: Duration,
-    pub page_size: u32,
-}
-
 impl FacebookPageSettings {
-    pub(crate) fn validate(&self) -> Result<Valid, ConnectorError> {
-        let page_id = present(&self.page_id).ok_or_else(|| {
-            ConnectorError::settings(
-                "page_id",
-                "is not set: set the Page's numeric id (`GET /me/accounts` lists your Pages with their ids and tokens)",
-            )
-        })?;
-        // It is a path segment and what the page's own comments are told apart by
-        // (`from.id`): Graph ids are digits, a vanity name would never match `from.id`.
-        if !page_id.chars().all(|c| c.is_ascii_digit()) {
-            return Err(ConnectorError::settings(
-                "page_id",
-                format!(
-                    "must be the Page's numeric id (such as `112233445566778`), not its name, got {page_id:?}"
-                ),
-            ));
-        }
-        let token = present_secret(&self.access_token).cloned().ok_or_else(|| {
-            ConnectorError::settings(
-                "access_token",
-                "is not set: set a Page access token with `pages_read_engagement` and `pages_read_user_content` (`GET /me/accounts` gives it)",
-            )
-        })?;
-        let version = present(&self.api_version).unwrap_or(DEFAULT_API_VERSION);
-        if !is_version(version) {
-            return Err(ConnectorError::settings(
-                "api_version",
-                format!(
-                    "must be a Graph API version such as `{DEFAULT_API_VERSION}`, got {version:?}"
-                ),
-            ));
-        }
-        let rescan_days = settings::bounded("rescan_days", self.rescan_days, 1, MAX_RESCAN_DAYS)?;
-        Ok(Valid {
-            base_url: settings::base_url(&self.base_url, Some(DEFAULT_BASE_URL), DEFAULT_BASE_URL)?,
-            page_id: page_id.to_owned(),
-            token,
-            version: version.to_owned(),
-            rescan: Duration::days(i64::from(rescan_days)),
-            page_size: settings::page_size(self.page_size, MAX_PAGE_SIZE, "page_size")?,
+    /// The Page's Graph source and client, every key checked.
+    pub(crate) fn graph(&self) -> Result<(GraphSource, HttpClient), ConnectorError> {
+        GraphSource::new::<FacebookPage>(Keys {
+            node: Node {
+                key: "page_id",
+                value: &self.page_id,
+                what: "the Page's numeric id",
+                example: "112233445566778",
+                not: "its name",
+                found: "`GET /me/accounts` lists your Pages with their ids and tokens",
+            },
+            access_token: &self.access_token,
+            token: "a Page access token with `pages_read_engagement` and `pages_read_user_content` (`GET /me/accounts` gives it)",
+            base_url: &self.base_url,
+            api_version: &self.api_version,
+            rescan_days: self.rescan_days,
+            // The window counts back from now: a day at least.
+            min_rescan_days: 1,
+            page_size: self.page_size,
+            requests_per_hour: self.requests_per_hour,
         })
     }
-}
-
-/// `v` + digits + `.` + digits.
-fn is_version(v: &str) -> bool {
-    let Some(rest) = v.strip_prefix('v') else {
-        return false;
-    };
-    let Some((major, minor)) = rest.split_once('.') else {
-        return false;
-    };
-    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
-    digits(major) && digits(minor)
 }

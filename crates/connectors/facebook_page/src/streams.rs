@@ -19,9 +19,10 @@
 //! on each recommendation's `open_graph_story`. Checkpoints as for `comments`.
 
 use crate::FacebookPageConnector;
-use crate::api::{self, Comment, Edge, List, PageNode, Paging, Post, Rating, Reply};
+use crate::api::{self, Comment, PageNode, Post, Rating, Reply};
 use chrono::{DateTime, Utc};
 use deskpulse_connector::http::HeaderMap;
+use deskpulse_connector::meta_graph::{Edge, List, Paging};
 use deskpulse_connector::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -57,7 +58,7 @@ impl Mapping for PageStream<'_> {
     const STREAM: &'static str = "page";
 
     fn map(&self, p: PageNode) -> Result<Vec<Record>, String> {
-        Ok(api::map_page(&self.c.page_id, &p, self.c.clock().now()))
+        Ok(api::map_page(&self.c.graph.node, &p, self.c.clock().now()))
     }
 }
 
@@ -79,7 +80,7 @@ impl PageNumberStream for PageStream<'_> {
     }
 
     fn request(&self, _pos: &PageCheckpoint) -> PageRequest {
-        PageRequest::get(self.c.path("")).query("fields", "followers_count,fan_count")
+        PageRequest::get(self.c.graph.path("")).query("fields", "followers_count,fan_count")
     }
 
     fn page(&self, _pos: &PageCheckpoint, p: PageNode) -> Result<NumberedPage<PageNode>, String> {
@@ -117,7 +118,7 @@ async fn whole_edge<T: DeserializeOwned>(
         return Ok(Vec::new());
     };
     let mut items = edge.data;
-    let mut next = Paging::next_of(&edge.paging);
+    let mut next = Paging::next_url(&edge.paging);
     let mut seen = Vec::new();
     while let Some(n) = next {
         let url = if n.contains("://") {
@@ -137,14 +138,14 @@ async fn whole_edge<T: DeserializeOwned>(
         seen.push(key);
         let page: Edge<T> = http.get_json("default", url.as_str(), &[]).await?;
         items.extend(page.data);
-        next = Paging::next_of(&page.paging);
+        next = Paging::next_url(&page.paging);
     }
     Ok(items)
 }
 
 fn linked<T>(list: List<T>) -> LinkedPage<T> {
     LinkedPage {
-        next: Paging::next_of(&list.paging),
+        next: Paging::next_url(&list.paging),
         items: list.data,
     }
 }
@@ -169,7 +170,7 @@ impl Mapping for Comments<'_> {
         endpoint: &str,
         posts: Vec<Post>,
     ) -> Result<Vec<Record>, ConnectorError> {
-        let page_id = &self.c.page_id;
+        let page_id = &self.c.graph.node;
         let mut out = Vec::new();
         for post in posts {
             let comments: Vec<Comment> = whole_edge(http, endpoint, post.comments).await?;
@@ -194,11 +195,11 @@ impl NextUrlStream for Comments<'_> {
         if let Some(next) = from.and_then(|cp| cp.next) {
             return PageRequest::get(next);
         }
-        let since = self.c.clock().now() - self.c.rescan;
-        PageRequest::get(self.c.path("/posts"))
+        let since = self.c.clock().now() - self.c.graph.rescan;
+        PageRequest::get(self.c.graph.path("/posts"))
             .query("fields", POST_FIELDS)
             .query("since", since.timestamp())
-            .query("limit", self.c.page_size)
+            .query("limit", self.c.graph.page_size)
     }
 
     fn page(&self, list: List<Post>, _h: &HeaderMap) -> Result<LinkedPage<Post>, String> {
@@ -238,7 +239,7 @@ impl Mapping for Recommendations<'_> {
             let comments = r.open_graph_story.as_mut().and_then(|s| s.comments.take());
             let replies: Vec<Reply> = whole_edge(http, endpoint, comments).await?;
             out.push(
-                api::map_rating(&self.c.page_id, &r, &replies)
+                api::map_rating(&self.c.graph.node, &r, &replies)
                     .map_err(|e| ConnectorError::malformed(endpoint, e))?,
             );
         }
@@ -254,9 +255,9 @@ impl NextUrlStream for Recommendations<'_> {
         if let Some(next) = from.and_then(|cp| cp.next) {
             return PageRequest::get(next);
         }
-        PageRequest::get(self.c.path("/ratings"))
+        PageRequest::get(self.c.graph.path("/ratings"))
             .query("fields", RATING_FIELDS)
-            .query("limit", self.c.page_size)
+            .query("limit", self.c.graph.page_size)
     }
 
     fn page(&self, list: List<Rating>, _h: &HeaderMap) -> Result<LinkedPage<Rating>, String> {

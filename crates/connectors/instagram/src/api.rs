@@ -1,28 +1,15 @@
 //! The Graph API's Instagram payloads (only the fields the model needs: never a comment's
 //! `text`, which is not even asked for) and their mapping to records.
 //!
-//! Times: Meta writes `2024-07-23T12:01:44+0000` (an offset without a colon, not RFC 3339);
-//! RFC 3339 is accepted too.
+//! Times, lists and paging are Graph's (the SDK's `meta_graph`).
 
 use chrono::{DateTime, Utc};
+use deskpulse_connector::meta_graph::{self, List};
 use deskpulse_connector::prelude::*;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 /// The platform name in every record.
 pub(crate) const PLATFORM: &str = "instagram";
-
-/// A Graph time: Meta's `+0000` form or RFC 3339.
-pub(crate) fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(s)
-        .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%z"))
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| format!("{s:?} is not a Graph API time (such as 2024-07-23T12:01:44+0000)"))
-}
-
-fn graph_time<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
-    let s = String::deserialize(d)?;
-    parse_time(&s).map_err(serde::de::Error::custom)
-}
 
 // ---------------------------------------------------------------------------------------
 // the account
@@ -77,63 +64,13 @@ pub(crate) fn map_account(
 }
 
 // ---------------------------------------------------------------------------------------
-// paging
-
-/// Graph's `paging`: `cursors.after` and, only when there is a next page, `next`.
-#[derive(Debug, Default, Deserialize)]
-pub struct Paging {
-    #[serde(default)]
-    pub cursors: Option<Cursors>,
-    #[serde(default)]
-    pub next: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct Cursors {
-    #[serde(default)]
-    pub after: Option<String>,
-}
-
-impl Paging {
-    /// The next page's `after` cursor, or `None` at the end (no `next` link). The cursor is
-    /// `cursors.after`, else the `after` of the `next` link (whose host, version and
-    /// `access_token` are the vendor's: only the cursor is kept).
-    pub(crate) fn next_after(&self) -> Result<Option<String>, String> {
-        let Some(next) = self.next.as_deref().filter(|n| !n.trim().is_empty()) else {
-            return Ok(None);
-        };
-        if let Some(after) = self
-            .cursors
-            .as_ref()
-            .and_then(|c| c.after.clone())
-            .filter(|a| !a.is_empty())
-        {
-            return Ok(Some(after));
-        }
-        let url = url::Url::parse(next)
-            .map_err(|e| format!("the next link is not a URL ({e}) and no `cursors.after`"))?;
-        url.query_pairs()
-            .find(|(k, _)| k == "after")
-            .map(|(_, v)| Some(v.into_owned()))
-            .ok_or_else(|| "a next link without an `after` cursor".to_owned())
-    }
-}
-
-// ---------------------------------------------------------------------------------------
 // media and comments
 
-/// `GET /{ig-user-id}/media?fields=id,timestamp,comments_count,username`.
-#[derive(Debug, Deserialize)]
-pub struct MediaPage {
-    pub data: Vec<Medium>,
-    #[serde(default)]
-    pub paging: Option<Paging>,
-}
-
+/// An item of `GET /{ig-user-id}/media?fields=id,timestamp,comments_count,username`.
 #[derive(Debug, Deserialize)]
 pub struct Medium {
     pub id: String,
-    #[serde(deserialize_with = "graph_time")]
+    #[serde(deserialize_with = "meta_graph::time")]
     pub timestamp: DateTime<Utc>,
     /// Comments and replies on it; `0` = no comments request.
     #[serde(default)]
@@ -143,22 +80,13 @@ pub struct Medium {
     pub username: Option<String>,
 }
 
-/// `GET /{ig-media-id}/comments` (top-level comments with their nested `replies`) and
-/// `GET /{ig-comment-id}/replies`.
-#[derive(Debug, Deserialize)]
-pub struct CommentsPage {
-    pub data: Vec<Comment>,
-    #[serde(default)]
-    pub paging: Option<Paging>,
-}
-
 /// An IG Comment: who (`from` = the commenter's Instagram-scoped id and username;
 /// `username`; `user` = the IG user id, only on comments the app user made), when,
 /// whether hidden, and its replies.
 #[derive(Debug, Deserialize)]
 pub struct Comment {
     pub id: String,
-    #[serde(deserialize_with = "graph_time")]
+    #[serde(deserialize_with = "meta_graph::time")]
     pub timestamp: DateTime<Utc>,
     #[serde(default)]
     pub username: Option<String>,
@@ -168,8 +96,10 @@ pub struct Comment {
     pub user: Option<UserRef>,
     #[serde(default)]
     pub hidden: Option<bool>,
+    /// `GET /{ig-media-id}/comments` gives the top-level comments with their nested
+    /// `replies`; `GET /{ig-comment-id}/replies` the rest of them.
     #[serde(default)]
-    pub replies: Option<CommentsPage>,
+    pub replies: Option<List<Comment>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -253,15 +183,6 @@ pub(crate) fn map_comment(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn graph_times_in_both_forms() {
-        let t: DateTime<Utc> = "2024-07-23T12:01:44Z".parse().unwrap();
-        assert_eq!(parse_time("2024-07-23T12:01:44+0000"), Ok(t));
-        assert_eq!(parse_time("2024-07-23T14:01:44+0200"), Ok(t));
-        assert_eq!(parse_time("2024-07-23T12:01:44Z"), Ok(t));
-        assert!(parse_time("2024-07-23").unwrap_err().contains("2024-07-23"));
-    }
 
     #[test]
     fn the_brand_by_username_ignores_case_and_never_matches_without_one() {

@@ -80,17 +80,18 @@ mod api;
 mod settings;
 mod streams;
 
-pub use settings::{
+pub use deskpulse_connector::meta_graph::{
     DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_REQUESTS_PER_HOUR, DEFAULT_RESCAN_DAYS,
-    InstagramSettings, MAX_PAGE_SIZE,
+    MAX_PAGE_SIZE,
 };
+pub use settings::InstagramSettings;
 pub use streams::{AccountCheckpoint, CommentsCheckpoint};
 
 /// The settings of an Instagram source, by the name every connector crate uses.
 pub type Settings = InstagramSettings;
 
+use deskpulse_connector::meta_graph::{self, GraphSource};
 use deskpulse_connector::prelude::*;
-use std::time::Duration;
 
 /// Instagram, as the CLI registers it.
 pub struct Instagram;
@@ -122,51 +123,19 @@ impl ConnectorFactory for Instagram {
 #[derive(Debug)]
 pub struct InstagramConnector {
     http: HttpClient,
-    ig_user_id: String,
-    api_version: String,
-    rescan: chrono::Duration,
-    page_size: u32,
+    graph: GraphSource,
 }
 
 impl InstagramConnector {
     /// Validates `settings`; errors name the key to fix.
     pub fn new(settings: InstagramSettings) -> Result<Self, ConnectorError> {
-        let v = settings.validate()?;
-        // One budget for the source: Meta counts per user (and app).
-        let budgets = RateBudgets::new().with(
-            "default",
-            RateBudget::new(settings.requests_per_hour, Duration::from_secs(3600), 1),
-        );
-        let auth = Auth::Query {
-            name: "access_token".into(),
-            value: v.access_token,
-        };
-        let http = HttpClient::new(HttpSettings::for_kind::<Instagram>(v.base_url, auth))?
-            .with_budgets(budgets);
-        Ok(Self {
-            http,
-            ig_user_id: v.ig_user_id,
-            api_version: v.api_version,
-            rescan: v.rescan,
-            page_size: v.page_size,
-        })
+        let (graph, http) = settings.graph()?;
+        Ok(Self { http, graph })
     }
 
-    /// `/{version}/{ig-user-id}{edge}` (`""` for the account, `"/media"`).
-    fn user_path(&self, edge: &str) -> String {
-        format!("/{}/{}{edge}", self.api_version, self.ig_user_id)
-    }
-
-    /// `/{version}/{node}/{edge}` for a node the API named (`{media-id}/comments`); an id
-    /// that is not letters, digits or `_` could leave the node's path, and is `Malformed`.
+    /// `/{version}/{node}/{edge}` for a node the media list named (`{media-id}/comments`).
     fn node_path(&self, node: &str, edge: &str) -> Result<String, ConnectorError> {
-        if node.is_empty() || !node.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(ConnectorError::malformed(
-                self.user_path("/media"),
-                format!("{node:?} is not a Graph API id"),
-            ));
-        }
-        Ok(format!("/{}/{node}/{edge}", self.api_version))
+        self.graph.node_path(node, edge, &self.graph.path("/media"))
     }
 }
 
@@ -180,10 +149,10 @@ impl HttpConnector for InstagramConnector {
         stream: &str,
         from: Option<Checkpoint>,
     ) -> Option<BatchStream<'a>> {
-        Some(match stream {
+        Some(meta_graph::explained(match stream {
             "account" => cursor_stream(&self.http, streams::Account { c: self }, from),
             "comments" => cursor_stream(&self.http, streams::Comments { c: self }, from),
             _ => return None,
-        })
+        }))
     }
 }

@@ -22,8 +22,9 @@
 //! vendor's host, version and `access_token` in that link are never used or stored.
 
 use crate::InstagramConnector;
-use crate::api::{self, AccountPage, Brand, Comment, CommentsPage, IgUser, MediaPage, Medium};
+use crate::api::{self, AccountPage, Brand, Comment, IgUser, Medium};
 use chrono::{DateTime, Utc};
+use deskpulse_connector::meta_graph::List;
 use deskpulse_connector::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -54,7 +55,7 @@ impl Mapping for Account<'_> {
     const STREAM: &'static str = "account";
 
     fn map(&self, user: IgUser) -> Result<Vec<Record>, String> {
-        api::map_account(&self.c.ig_user_id, user, self.c.http.clock().now())
+        api::map_account(&self.c.graph.node, user, self.c.http.clock().now())
     }
 }
 
@@ -68,7 +69,7 @@ impl CursorStream for Account<'_> {
     }
 
     fn request(&self, _pos: &CursorPos<()>) -> PageRequest {
-        PageRequest::get(self.c.user_path("")).query("fields", ACCOUNT_FIELDS)
+        PageRequest::get(self.c.graph.path("")).query("fields", ACCOUNT_FIELDS)
     }
 
     fn page(&self, p: AccountPage) -> Result<CursorPage<IgUser>, String> {
@@ -120,7 +121,7 @@ impl Mapping for Comments<'_> {
     ) -> Result<Vec<Record>, ConnectorError> {
         let username = media.iter().find_map(|m| m.username.clone());
         let brand = Brand {
-            ig_user_id: &self.c.ig_user_id,
+            ig_user_id: &self.c.graph.node,
             username: username.as_deref(),
         };
         let mut out = Vec::new();
@@ -129,7 +130,8 @@ impl Mapping for Comments<'_> {
                 continue;
             }
             let path = self.c.node_path(&m.id, "comments")?;
-            for mut c in read_all(http, self.c.page_size, &path, COMMENT_FIELDS, None).await? {
+            for mut c in read_all(http, self.c.graph.page_size, &path, COMMENT_FIELDS, None).await?
+            {
                 if brand.wrote(&c) {
                     continue;
                 }
@@ -138,7 +140,7 @@ impl Mapping for Comments<'_> {
                     // More replies than the nested page holds: the rest from the edge.
                     Some(p) if p.paging.as_ref().is_some_and(|g| g.next.is_some()) => {
                         let path = self.c.node_path(&c.id, "replies")?;
-                        read_all(http, self.c.page_size, &path, REPLY_FIELDS, Some(p)).await?
+                        read_all(http, self.c.graph.page_size, &path, REPLY_FIELDS, Some(p)).await?
                     }
                     Some(p) => p.data,
                     None => Vec::new(),
@@ -158,7 +160,7 @@ async fn read_all(
     page_size: u32,
     path: &str,
     fields: &str,
-    first: Option<CommentsPage>,
+    first: Option<List<Comment>>,
 ) -> Result<Vec<Comment>, ConnectorError> {
     let mut out = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
@@ -177,7 +179,7 @@ async fn read_all(
                 }
                 // A lookup per medium, not a page of the stream: a medium listed on two
                 // media pages (a post published mid-sync) is read twice, legitimately.
-                http.get_json::<CommentsPage>("default", path, &q).await?
+                http.get_json::<List<Comment>>("default", path, &q).await?
             }
         };
         let next = match &p.paging {
@@ -201,7 +203,7 @@ async fn read_all(
 }
 
 impl CursorStream for Comments<'_> {
-    type Page = MediaPage;
+    type Page = List<Medium>;
     /// The newest medium's time in the pass: the window is the `rescan_days` before it.
     type Bookmark = DateTime<Utc>;
     type Checkpoint = CommentsCheckpoint;
@@ -217,13 +219,13 @@ impl CursorStream for Comments<'_> {
     }
 
     fn request(&self, pos: &CursorPos<DateTime<Utc>>) -> PageRequest {
-        PageRequest::get(self.c.user_path("/media"))
+        PageRequest::get(self.c.graph.path("/media"))
             .query("fields", MEDIA_FIELDS)
-            .query("limit", self.c.page_size)
+            .query("limit", self.c.graph.page_size)
             .query_opt("after", pos.cursor.as_deref())
     }
 
-    fn page(&self, p: MediaPage) -> Result<CursorPage<Medium>, String> {
+    fn page(&self, p: List<Medium>) -> Result<CursorPage<Medium>, String> {
         let next = match &p.paging {
             Some(g) => g.next_after()?,
             None => None,
@@ -242,7 +244,7 @@ impl CursorStream for Comments<'_> {
     /// Newest first: the pass ends at the first medium older than the window.
     fn keep(&self, pos: &CursorPos<DateTime<Utc>>, m: &Medium) -> Keep {
         match pos.bookmark {
-            Some(newest) if m.timestamp < newest - self.c.rescan => Keep::SkipAndStop,
+            Some(newest) if m.timestamp < newest - self.c.graph.rescan => Keep::SkipAndStop,
             _ => Keep::Yes,
         }
     }
