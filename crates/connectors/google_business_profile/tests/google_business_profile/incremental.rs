@@ -8,7 +8,9 @@ use crate::common::*;
 use deskpulse_connector::settings::StartDate;
 use deskpulse_connector::testkit::{checkpoints, read_ok, records};
 use deskpulse_connector::{Checkpoint, Record};
-use deskpulse_connector_google_business_profile::GoogleBusinessProfileSettings;
+use deskpulse_connector_google_business_profile::{
+    GoogleBusinessProfileConnector, GoogleBusinessProfileSettings,
+};
 use serde_json::{Value, json};
 use wiremock::{MockServer, ResponseTemplate};
 
@@ -82,22 +84,26 @@ fn bookmark(at: &str) -> Option<Checkpoint> {
     Some(Checkpoint::new(json!({ "bookmark": at })))
 }
 
+/// A pass of `c` from `from`: the ids of the reviews it read and its checkpoints.
+async fn pass(
+    c: &GoogleBusinessProfileConnector,
+    from: Option<Checkpoint>,
+) -> (Vec<String>, Vec<Value>) {
+    let batches = read_ok(c, "reviews", from).await;
+    (review_ids(&records(&batches)), checkpoints(&batches))
+}
+
 #[tokio::test]
 async fn the_next_pass_stops_on_the_first_page_past_the_rescan_window() {
     let server = four_pages().await;
     // The last pass's newest update was 11-10; 30 days back is 10-11: a and b (changed
     // since), c (10-20, in the window) are read; d (10-01) is left out; page C is all older
     // than 10-11, so the pass ends there without keeping it, and D is never asked for.
-    let batches = read_ok(
-        &connector(&server),
-        "reviews",
-        bookmark("2026-11-10T00:00:00Z"),
-    )
-    .await;
-    assert_eq!(review_ids(&records(&batches)), ["a", "b", "c"]);
-    assert_eq!(batches.len(), 3);
+    let (ids, cps) = pass(&connector(&server), bookmark("2026-11-10T00:00:00Z")).await;
+    assert_eq!(ids, ["a", "b", "c"]);
+    assert_eq!(cps.len(), 3);
     assert_eq!(
-        checkpoints(&batches),
+        cps,
         vec![
             json!({"page_token": "B", "since": "2026-10-11T00:00:00Z", "bookmark": "2026-11-12T00:00:00Z"}),
             json!({"page_token": "C", "since": "2026-10-11T00:00:00Z", "bookmark": "2026-11-12T00:00:00Z"}),
@@ -114,15 +120,10 @@ async fn rescan_days_zero_rereads_only_what_changed_since_the_bookmark() {
         ..settings(&server)
     };
     // Cutoff 11-10 itself: a, b (b's update is the bookmark: inclusive); page B is all older.
-    let batches = read_ok(
-        &connector_with(s),
-        "reviews",
-        bookmark("2026-11-10T00:00:00Z"),
-    )
-    .await;
-    assert_eq!(review_ids(&records(&batches)), ["a", "b"]);
+    let (ids, cps) = pass(&connector_with(s), bookmark("2026-11-10T00:00:00Z")).await;
+    assert_eq!(ids, ["a", "b"]);
     assert_eq!(
-        checkpoints(&batches).last(),
+        cps.last(),
         Some(&json!({"bookmark": "2026-11-12T00:00:00Z"}))
     );
 }
@@ -131,15 +132,10 @@ async fn rescan_days_zero_rereads_only_what_changed_since_the_bookmark() {
 async fn the_bookmark_never_moves_backwards() {
     let server = four_pages().await;
     // A bookmark newer than anything listed (a review deleted since): it stays.
-    let batches = read_ok(
-        &connector(&server),
-        "reviews",
-        bookmark("2026-11-14T00:00:00Z"),
-    )
-    .await;
-    assert_eq!(review_ids(&records(&batches)), ["a", "b", "c"]);
+    let (ids, cps) = pass(&connector(&server), bookmark("2026-11-14T00:00:00Z")).await;
+    assert_eq!(ids, ["a", "b", "c"]);
     assert_eq!(
-        checkpoints(&batches).last(),
+        cps.last(),
         Some(&json!({"bookmark": "2026-11-14T00:00:00Z"}))
     );
 }
@@ -151,10 +147,10 @@ async fn start_date_bounds_the_first_pass() {
         start_date: Some(StartDate(at("2026-10-15T00:00:00Z"))),
         ..settings(&server)
     };
-    let batches = read_ok(&connector_with(s), "reviews", None).await;
-    assert_eq!(review_ids(&records(&batches)), ["a", "b", "c"]);
+    let (ids, cps) = pass(&connector_with(s), None).await;
+    assert_eq!(ids, ["a", "b", "c"]);
     assert_eq!(
-        checkpoints(&batches)[0],
+        cps[0],
         json!({"page_token": "B", "since": "2026-10-15T00:00:00Z", "bookmark": "2026-11-12T00:00:00Z"})
     );
 }
@@ -167,13 +163,8 @@ async fn start_date_bounds_the_rescan_window_too() {
         ..settings(&server)
     };
     // 30 days before 11-10 is 10-11, but nothing before 11-01 is read: page B is all older.
-    let batches = read_ok(
-        &connector_with(s),
-        "reviews",
-        bookmark("2026-11-10T00:00:00Z"),
-    )
-    .await;
-    assert_eq!(review_ids(&records(&batches)), ["a", "b"]);
+    let (ids, _) = pass(&connector_with(s), bookmark("2026-11-10T00:00:00Z")).await;
+    assert_eq!(ids, ["a", "b"]);
 }
 
 #[tokio::test]
@@ -250,8 +241,8 @@ async fn a_refused_page_token_restarts_the_pass() {
     let from = Checkpoint::new(json!({
         "page_token": "stale", "since": "2026-10-11T00:00:00Z", "bookmark": "2026-11-10T00:00:00Z"
     }));
-    let batches = read_ok(&connector(&server), "reviews", Some(from)).await;
-    assert_eq!(review_ids(&records(&batches)), ["a", "b", "c"]);
+    let (ids, _) = pass(&connector(&server), Some(from)).await;
+    assert_eq!(ids, ["a", "b", "c"]);
 }
 
 /// A payload without `updateTime` (not what the reference shows, but nothing says it cannot
@@ -266,10 +257,7 @@ async fn a_review_without_update_time_is_bookmarked_by_create_time() {
         .respond_with(ok(page(vec![only], 4.0, 1, None)))
         .mount(&server)
         .await;
-    let batches = read_ok(&connector(&server), "reviews", None).await;
-    assert_eq!(review_ids(&records(&batches)), ["a"]);
-    assert_eq!(
-        checkpoints(&batches),
-        vec![json!({"bookmark": "2026-08-01T00:00:00Z"})]
-    );
+    let (ids, cps) = pass(&connector(&server), None).await;
+    assert_eq!(ids, ["a"]);
+    assert_eq!(cps, vec![json!({"bookmark": "2026-08-01T00:00:00Z"})]);
 }

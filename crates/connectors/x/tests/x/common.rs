@@ -38,6 +38,10 @@ pub fn at(t: &str) -> DateTime<Utc> {
 /// `now` − 7 days (the default rescan window), as X's `start_time`.
 pub const WINDOW: &str = "2026-11-06T12:00:00Z";
 
+/// Customers who mention the brand.
+pub const C1: &str = "2900000000000000021";
+pub const C2: &str = "2900000000000000022";
+
 /// A fixture file of `tests/fixtures/`.
 pub fn fixture(name: &str) -> Value {
     let p = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -162,6 +166,22 @@ pub async fn mount_mentions(server: &MockServer, start: &str, token: Option<&str
 
 pub async fn mount_tweets(server: &MockServer, start: &str, token: Option<&str>, body: Value) {
     mount_timeline(server, &tweets_path(), REPLY_FIELDS, start, token, body).await;
+}
+
+/// The mentions since [`WINDOW`], in one page.
+pub async fn serve_mentions(server: &MockServer, mentions: Vec<Value>) {
+    mount_mentions(server, WINDOW, None, page(mentions, None)).await;
+}
+
+/// The window from `start` in one page each: the `mentions`, and the brand's posts.
+pub async fn serve_window(
+    server: &MockServer,
+    start: &str,
+    mentions: Vec<Value>,
+    brand: Vec<Value>,
+) {
+    mount_mentions(server, start, None, page(mentions, None)).await;
+    mount_tweets(server, start, None, page(brand, None)).await;
 }
 
 /// The mentions among `records`, in order.

@@ -61,12 +61,7 @@ fn fixtures() -> Fixtures {
                         "2026-11-12T10:00:00.000Z",
                         None,
                     ),
-                    post(
-                        "m2",
-                        "2900000000000000022",
-                        "2026-11-11T10:00:00.000Z",
-                        None,
-                    ),
+                    post("m2", C2, "2026-11-11T10:00:00.000Z", None),
                 ],
                 Some("mtok-2"),
             ),
@@ -74,15 +69,7 @@ fn fixtures() -> Fixtures {
         .get(
             &mentions_path(),
             &q(Some("mtok-2"), MENTION_FIELDS),
-            page(
-                vec![post(
-                    "m1",
-                    "2900000000000000021",
-                    "2026-11-10T10:00:00.000Z",
-                    None,
-                )],
-                None,
-            ),
+            page(vec![post("m1", C1, "2026-11-10T10:00:00.000Z", None)], None),
         )
         .get(
             &tweets_path(),

@@ -139,37 +139,14 @@ async fn a_reply_by_someone_other_than_the_brand_is_not_an_answer() {
     let server = MockServer::start().await;
     // m1 is answered only by another customer (c2), whose reply mentions the brand too; the
     // brand's timeline holds no reply to m1.
-    mount_mentions(
+    serve_window(
         &server,
         WINDOW,
-        None,
-        page(
-            vec![
-                post(
-                    "m2",
-                    "2900000000000000022",
-                    "2026-11-12T11:00:00.000Z",
-                    Some("m1"),
-                ),
-                post(
-                    "m1",
-                    "2900000000000000021",
-                    "2026-11-12T10:00:00.000Z",
-                    None,
-                ),
-            ],
-            None,
-        ),
-    )
-    .await;
-    mount_tweets(
-        &server,
-        WINDOW,
-        None,
-        page(
-            vec![brand_post("b1", "2026-11-12T10:30:00.000Z", None)],
-            None,
-        ),
+        vec![
+            post("m2", C2, "2026-11-12T11:00:00.000Z", Some("m1")),
+            post("m1", C1, "2026-11-12T10:00:00.000Z", None),
+        ],
+        vec![brand_post("b1", "2026-11-12T10:30:00.000Z", None)],
     )
     .await;
     let batches = read_ok(&connector(&server), "mentions", None).await;
@@ -182,19 +159,9 @@ async fn a_reply_by_someone_other_than_the_brand_is_not_an_answer() {
 #[tokio::test]
 async fn the_earliest_brand_reply_counts_across_pages_of_the_brands_posts() {
     let server = MockServer::start().await;
-    mount_mentions(
+    serve_mentions(
         &server,
-        WINDOW,
-        None,
-        page(
-            vec![post(
-                "m1",
-                "2900000000000000021",
-                "2026-11-10T10:00:00.000Z",
-                None,
-            )],
-            None,
-        ),
+        vec![post("m1", C1, "2026-11-10T10:00:00.000Z", None)],
     )
     .await;
     // Newest first: a second reply on page 1, the first one on page 2.
@@ -259,19 +226,9 @@ async fn recorded_pages_without_the_requested_fields_are_errors() {
 
     // The brand's recorded posts, the same.
     let server = MockServer::start().await;
-    mount_mentions(
+    serve_mentions(
         &server,
-        WINDOW,
-        None,
-        page(
-            vec![post(
-                "m1",
-                "2900000000000000021",
-                "2026-11-10T10:00:00.000Z",
-                None,
-            )],
-            None,
-        ),
+        vec![post("m1", C1, "2026-11-10T10:00:00.000Z", None)],
     )
     .await;
     mount_tweets(&server, WINDOW, None, fixture("tweepy_users_tweets.json")).await;
@@ -299,19 +256,9 @@ async fn a_page_claiming_results_without_data_is_malformed() {
 #[tokio::test]
 async fn a_mention_dated_in_the_future_is_an_error_not_a_bookmark() {
     let server = MockServer::start().await;
-    mount_mentions(
+    serve_mentions(
         &server,
-        WINDOW,
-        None,
-        page(
-            vec![post(
-                "m1",
-                "2900000000000000021",
-                "2027-01-01T00:00:00.000Z",
-                None,
-            )],
-            None,
-        ),
+        vec![post("m1", C1, "2027-01-01T00:00:00.000Z", None)],
     )
     .await;
     let (batches, err) = read(&connector(&server), "mentions", None).await;

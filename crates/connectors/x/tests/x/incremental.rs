@@ -12,14 +12,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 #[tokio::test]
 async fn a_late_brand_reply_updates_the_mention_on_the_next_sync() {
     let server = MockServer::start().await;
-    let m1 = post(
-        "m1",
-        "2900000000000000021",
-        "2026-11-12T10:00:00.000Z",
-        None,
-    );
-    mount_mentions(&server, WINDOW, None, page(vec![m1.clone()], None)).await;
-    mount_tweets(&server, WINDOW, None, page(vec![], None)).await;
+    let m1 = post("m1", C1, "2026-11-12T10:00:00.000Z", None);
+    serve_window(&server, WINDOW, vec![m1.clone()], vec![]).await;
     let first = read_ok(&connector(&server), "mentions", None).await;
     assert_eq!(replies(&records(&first)), vec![("m1".to_owned(), None)]);
     let cp = first.last().unwrap().checkpoint.clone();
@@ -33,15 +27,11 @@ async fn a_late_brand_reply_updates_the_mention_on_the_next_sync() {
     server.reset().await;
     let later = at("2026-11-16T12:00:00Z");
     let window = "2026-11-09T12:00:00Z";
-    mount_mentions(&server, window, None, page(vec![m1], None)).await;
-    mount_tweets(
+    serve_window(
         &server,
         window,
-        None,
-        page(
-            vec![brand_post("b1", "2026-11-15T08:00:00.000Z", Some("m1"))],
-            None,
-        ),
+        vec![m1],
+        vec![brand_post("b1", "2026-11-15T08:00:00.000Z", Some("m1"))],
     )
     .await;
     let c = connector_at(settings(&server), later);
@@ -49,7 +39,7 @@ async fn a_late_brand_reply_updates_the_mention_on_the_next_sync() {
     let got = mentions(&records(&second));
     assert_eq!(got.len(), 1, "the whole record again");
     assert_eq!(got[0].replied_at, Some(at("2026-11-15T08:00:00Z")));
-    assert_eq!(got[0].author_id.as_deref(), Some("2900000000000000021"));
+    assert_eq!(got[0].author_id.as_deref(), Some(C1));
     assert_eq!(
         second.last().unwrap().checkpoint.value(),
         &json!({"newest": "2026-11-12T10:00:00Z", "seen": {"m1": "2026-11-12T10:00:00Z"}}),
@@ -92,15 +82,7 @@ async fn a_pass_resumes_at_its_pagination_token_with_its_own_window() {
         &server,
         start,
         Some("tok-2"),
-        page(
-            vec![post(
-                "m1",
-                "2900000000000000021",
-                "2026-11-06T10:00:00.000Z",
-                None,
-            )],
-            None,
-        ),
+        page(vec![post("m1", C1, "2026-11-06T10:00:00.000Z", None)], None),
     )
     .await;
     mount_tweets(
@@ -154,22 +136,13 @@ async fn a_mention_no_longer_listed_inside_the_window_is_deleted() {
     let server = MockServer::start().await;
     // The last pass read m1 and m2 (both inside the window that starts at 11-06 12:00); X
     // now lists only m2: m1 was deleted. m0 is older than the window: not judged.
-    mount_mentions(
+    serve_window(
         &server,
         WINDOW,
-        None,
-        page(
-            vec![post(
-                "m2",
-                "2900000000000000022",
-                "2026-11-12T10:00:00.000Z",
-                None,
-            )],
-            None,
-        ),
+        vec![post("m2", C2, "2026-11-12T10:00:00.000Z", None)],
+        vec![],
     )
     .await;
-    mount_tweets(&server, WINDOW, None, page(vec![], None)).await;
     let cp = Checkpoint::new(json!({
         "newest": "2026-11-12T10:00:00Z",
         "seen": {"m0": "2026-11-01T10:00:00Z", "m1": "2026-11-11T10:00:00Z", "m2": "2026-11-12T10:00:00Z"},

@@ -41,12 +41,7 @@ async fn an_exhausted_monthly_cap_is_a_clear_error_and_the_next_sync_resumes() {
         WINDOW,
         None,
         page(
-            vec![post(
-                "m2",
-                "2900000000000000022",
-                "2026-11-12T10:00:00.000Z",
-                None,
-            )],
+            vec![post("m2", C2, "2026-11-12T10:00:00.000Z", None)],
             Some("tok-2"),
         ),
     )
@@ -85,15 +80,7 @@ async fn an_exhausted_monthly_cap_is_a_clear_error_and_the_next_sync_resumes() {
         &server,
         WINDOW,
         Some("tok-2"),
-        page(
-            vec![post(
-                "m1",
-                "2900000000000000021",
-                "2026-11-11T10:00:00.000Z",
-                None,
-            )],
-            None,
-        ),
+        page(vec![post("m1", C1, "2026-11-11T10:00:00.000Z", None)], None),
     )
     .await;
     mount_tweets(
