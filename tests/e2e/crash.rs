@@ -64,11 +64,10 @@ impl CheckpointStore for Abort<'_> {
         through: chrono::DateTime<chrono::Utc>,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), AbortError> {
-        Ok(self
-            .store
+        self.store
             .record_stream_complete(source, stream, through, at)
             .await
-            .map_err(AbortError::Store)?)
+            .map_err(AbortError::Store)
     }
     async fn stream_failed(
         &self,
@@ -77,11 +76,10 @@ impl CheckpointStore for Abort<'_> {
         error: &str,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), AbortError> {
-        Ok(self
-            .store
+        self.store
             .record_stream_failure(source, stream, error, at)
             .await
-            .map_err(AbortError::Store)?)
+            .map_err(AbortError::Store)
     }
 }
 

@@ -454,3 +454,130 @@ async fn sigterm_during_a_sync_leaves_the_database_consistent_and_resumable() {
     assert_eq!(facts(&stored), facts(&truth_input(truth)));
     sim.shutdown().await;
 }
+
+/// Issue 15's scenario on two daemons sharing one Postgres, with a Zendesk whose exports
+/// allow `per_minute` requests, so the first sync outlasts several of the digest's due
+/// instants (every 2 s). `hold` is the teams' `digest_hold_max`. Returns each team's posts
+/// (Slack payloads as text) once every team has one, with the daemons' logs.
+async fn first_sync_outlasts_the_schedule(per_minute: u32, hold: &str) -> (Vec<String>, String) {
+    let Some(db) = TestDb::postgres().await else {
+        return (Vec::new(), String::new());
+    };
+    let mut cfg = SimConfig {
+        seed: 11,
+        ..SimConfig::default()
+    };
+    cfg.data.days = 14;
+    cfg.data.tickets_per_day = 12.0;
+    cfg.limits.enabled = false;
+    cfg.page_size_cap = 25;
+    let data = Arc::new(Dataset::generate(&cfg));
+    let sim = Simulator::start(data, cfg).await.expect("simulator");
+    let (a, b) = (slack().await, slack().await);
+    let env = Env::new();
+    let text = config(
+        db.url(),
+        sim.base_url(),
+        &format!("{}/hook", a.uri()),
+        &format!("{}/hook", b.uri()),
+        per_minute,
+    )
+    .replace(
+        "digest_schedule = ",
+        &format!("digest_hold_max = \"{hold}\"\ndigest_schedule = "),
+    );
+    env.write_config(&text);
+    let mut daemons: Vec<Daemon> = (0..2).map(|n| Daemon::spawn(&env, n)).collect();
+    let (a, b) = (&a, &b);
+    let sent = poll_until(DEADLINE, || async move {
+        let alpha = a.received_requests().await.unwrap_or_default().len();
+        let beta = b.received_requests().await.unwrap_or_default().len();
+        (alpha >= 1 && beta >= 1).then_some(())
+    })
+    .await;
+    assert!(
+        sent.is_some(),
+        "no digest within {DEADLINE:?}\n{}",
+        logs(&daemons)
+    );
+    // Two more due instants of each team pass (each finds its period delivered): a second
+    // digest of a period would show up here.
+    let store = &Store::open(db.url()).await.expect("store");
+    let (alpha_runs, beta_runs) = (
+        finished_runs(store, "digest:alpha").await,
+        finished_runs(store, "digest:beta").await,
+    );
+    let more = poll_until(DEADLINE, || async move {
+        (finished_runs(store, "digest:alpha").await >= alpha_runs + 2
+            && finished_runs(store, "digest:beta").await >= beta_runs + 2)
+            .then_some(())
+    })
+    .await;
+    assert!(
+        more.is_some(),
+        "the daemons stopped sending\n{}",
+        logs(&daemons)
+    );
+    for d in &daemons {
+        signal(d.pid, "-TERM");
+    }
+    for d in daemons.iter_mut() {
+        d.wait("after SIGTERM").await;
+    }
+    let mut posts = Vec::new();
+    for (team, hook) in [("alpha", a), ("beta", b)] {
+        let per = posts_per_period(hook).await;
+        assert!(
+            per.values().all(|n| *n == 1),
+            "team {team}'s digest went out more than once for a period: {per:?}"
+        );
+        for p in hook.received_requests().await.unwrap_or_default() {
+            posts.push(String::from_utf8_lossy(&p.body).into_owned());
+        }
+    }
+    let log = logs(&daemons);
+    sim.shutdown().await;
+    db.cleanup().await;
+    (posts, log)
+}
+
+/// The default hold (6 h): no digest goes out before the first sync has read every stream
+/// to its end — so none carries the incomplete-data banner — though digests fell due
+/// while it ran; then exactly one per period and channel.
+#[tokio::test]
+async fn two_daemons_hold_the_digest_until_the_first_sync_completes() {
+    let (posts, log) = first_sync_outlasts_the_schedule(120, "6h").await;
+    if posts.is_empty() {
+        return; // no Postgres: TestDb said so
+    }
+    assert!(
+        log.contains("holding the digest for late sources"),
+        "the first sync should have outlasted a due digest (else this test proves nothing)\n{log}"
+    );
+    for p in &posts {
+        assert!(
+            !p.to_lowercase().contains("incomplete"),
+            "a digest went out before the data was complete: {p}"
+        );
+        assert!(
+            p.contains("complete through"),
+            "the digest should say how fresh its data is: {p}"
+        );
+    }
+}
+
+/// A short hold (1 s) against a slow first sync: the digest goes out before the sync
+/// completes, with the banner naming the late source; still one per period and channel.
+#[tokio::test]
+async fn two_daemons_send_with_the_banner_when_the_hold_runs_out() {
+    let (posts, log) = first_sync_outlasts_the_schedule(30, "1s").await;
+    if posts.is_empty() {
+        return;
+    }
+    assert!(
+        posts
+            .iter()
+            .any(|p| p.to_lowercase().contains("incomplete") && p.contains("zd")),
+        "a digest sent before the first sync completed should carry the banner naming zd: {posts:#?}\n{log}"
+    );
+}

@@ -23,20 +23,20 @@ use crate::zendesk_week;
 
 const TOKEN: &str = "zd-digest-token-51c2";
 const HOOK: &str = "/services/T0001/B0001/digestHookSecret";
-const VARS: [(&str, &str); 1] = [("ZENDESK_API_TOKEN", TOKEN)];
+pub(crate) const VARS: [(&str, &str); 1] = [("ZENDESK_API_TOKEN", TOKEN)];
 
 /// One received mail: (envelope from, envelope to, raw message).
-type Mail = (String, Vec<String>, Vec<u8>);
+pub(crate) type Mail = (String, Vec<String>, Vec<u8>);
 
 /// What the SMTP server received.
 #[derive(Clone, Default)]
-struct Inbox {
+pub(crate) struct Inbox {
     mails: Arc<Mutex<Vec<Mail>>>,
     current: Arc<Mutex<Mail>>,
 }
 
 impl Inbox {
-    fn mails(&self) -> Vec<Mail> {
+    pub(crate) fn mails(&self) -> Vec<Mail> {
         self.mails.lock().unwrap().clone()
     }
 }
@@ -58,7 +58,7 @@ impl Handler for Inbox {
 }
 
 /// A real SMTP server on a free loopback port; it runs until the test binary exits.
-fn start_smtp() -> (u16, Inbox) {
+pub(crate) fn start_smtp() -> (u16, Inbox) {
     let inbox = Inbox::default();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -75,7 +75,7 @@ fn start_smtp() -> (u16, Inbox) {
     (port, inbox)
 }
 
-async fn start_slack() -> MockServer {
+pub(crate) async fn start_slack() -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(HOOK))
@@ -86,7 +86,7 @@ async fn start_slack() -> MockServer {
 }
 
 /// The golden week's config with an e-mail and a Slack channel, and `[smtp]` when given.
-fn config(db_url: &str, zendesk: &str, smtp_port: Option<u16>, slack: &str) -> String {
+pub(crate) fn config(db_url: &str, zendesk: &str, smtp_port: Option<u16>, slack: &str) -> String {
     let channels = format!(
         "[[teams.channels]]\nkind = \"email\"\nto = [\"lead@example.com\", \"Ops <ops@example.com>\"]\n\n\
          [[teams.channels]]\nkind = \"slack\"\nname = \"team-slack\"\nwebhook_url = \"{slack}{HOOK}\"\n\n"
@@ -106,7 +106,7 @@ fn config(db_url: &str, zendesk: &str, smtp_port: Option<u16>, slack: &str) -> S
     text
 }
 
-async fn sync(env: &Env) {
+pub(crate) async fn sync(env: &Env) {
     let out = env.run(&["sync"], &VARS).await;
     assert!(
         out.status.success(),
@@ -116,7 +116,7 @@ async fn sync(env: &Env) {
     );
 }
 
-async fn run_ok(env: &Env, args: &[&str]) -> String {
+pub(crate) async fn run_ok(env: &Env, args: &[&str]) -> String {
     let out = env.run(args, &VARS).await;
     assert!(
         out.status.success(),
@@ -128,7 +128,7 @@ async fn run_ok(env: &Env, args: &[&str]) -> String {
     text(&out.stdout)
 }
 
-async fn slack_posts(server: &MockServer) -> Vec<Value> {
+pub(crate) async fn slack_posts(server: &MockServer) -> Vec<Value> {
     server
         .received_requests()
         .await
@@ -139,7 +139,7 @@ async fn slack_posts(server: &MockServer) -> Vec<Value> {
 }
 
 /// Every text of a Block Kit message.
-fn slack_texts(v: &Value) -> Vec<String> {
+pub(crate) fn slack_texts(v: &Value) -> Vec<String> {
     let mut out = vec![v["text"].as_str().unwrap_or_default().to_owned()];
     for b in v["blocks"].as_array().expect("blocks") {
         if let Some(t) = b["text"]["text"].as_str() {

@@ -713,3 +713,84 @@ pub async fn start() -> (MockServer, usize) {
     pages += mount_ratings(&server).await;
     (server, pages)
 }
+
+/// What a later sync finds changed in the week: tickets 11 and 12, created in W46 (an
+/// import, or tickets created late: the exports return them only now), each first answered
+/// 20 h after it was opened, and T1 deleted (`status: "deleted"`, as the cursor export
+/// returns deleted tickets). Mounted over [`start`]'s mocks (they outrank them), answering
+/// the exports resumed from the first sync's checkpoints; users and ratings are unchanged.
+pub async fn mount_late_changes(server: &MockServer) {
+    let late = |id: i64, created: &'static str| T {
+        id,
+        created,
+        status: "open",
+        channel: "email",
+        requester: 8002,
+        submitter: 8002,
+        assignee: Some(BOB),
+    };
+    // Each opened by the customer and first answered by Bob 20 h later.
+    let audits: Vec<Audit> = [(11, "2026-11-10T09:00:00Z", "2026-11-11T05:00:00Z")]
+        .into_iter()
+        .chain([(12, "2026-11-11T09:00:00Z", "2026-11-12T05:00:00Z")])
+        .flat_map(
+            |(ticket, opened, answered): (i64, &'static str, &'static str)| {
+                let id = ticket * 1000;
+                [
+                    Audit {
+                        ticket,
+                        at: opened,
+                        updater: 8002,
+                        children: vec![created(id + 1, "new"), comment(id + 2, 8002, true, opened)],
+                    },
+                    Audit {
+                        ticket,
+                        at: answered,
+                        updater: BOB,
+                        children: vec![
+                            comment(id + 3, BOB, true, answered),
+                            change(id + 4, "new", "open"),
+                        ],
+                    },
+                ]
+            },
+        )
+        .collect();
+    let mut deleted = ticket_json(&TICKETS[0], &self::audits());
+    deleted["status"] = json!("deleted");
+    deleted["updated_at"] = json!("2026-11-20T10:00:00Z");
+    deleted["generated_timestamp"] = json!(unix("2026-11-20T10:00:00Z"));
+    let tickets = vec![
+        ticket_json(&late(11, "2026-11-10T09:00:00Z"), &audits),
+        ticket_json(&late(12, "2026-11-11T09:00:00Z"), &audits),
+        deleted,
+    ];
+    let p = "/api/v2/incremental/tickets/cursor.json";
+    Mock::given(method("GET"))
+        .and(path(p))
+        .respond_with(ok(json!({
+            "tickets": tickets, "after_cursor": "tickets-late",
+            "after_url": format!("{PROD}{p}?cursor=tickets-late"),
+            "before_cursor": null, "before_url": null, "end_of_stream": true,
+        })))
+        .with_priority(1)
+        .mount(server)
+        .await;
+    let events: Vec<Value> = audits
+        .iter()
+        .enumerate()
+        .map(|(i, a)| audit_json(a, 990_000 + i as i64))
+        .collect();
+    let end_time = unix("2026-11-20T10:00:00Z");
+    let p = "/api/v2/incremental/ticket_events.json";
+    Mock::given(method("GET"))
+        .and(path(p))
+        .respond_with(ok(json!({
+            "ticket_events": events, "count": events.len(), "end_of_stream": true,
+            "end_time": end_time,
+            "next_page": format!("{PROD}{p}?include=comment_events&start_time={end_time}"),
+        })))
+        .with_priority(1)
+        .mount(server)
+        .await;
+}

@@ -198,10 +198,9 @@ impl CheckpointStore for Timed<'_> {
         through: chrono::DateTime<chrono::Utc>,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), Self::Error> {
-        Ok(self
-            .store
+        self.store
             .record_stream_complete(source, stream, through, at)
-            .await?)
+            .await
     }
     async fn stream_failed(
         &self,
@@ -210,10 +209,9 @@ impl CheckpointStore for Timed<'_> {
         error: &str,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), Self::Error> {
-        Ok(self
-            .store
+        self.store
             .record_stream_failure(source, stream, error, at)
-            .await?)
+            .await
     }
 }
 

@@ -9,7 +9,6 @@
 //! are kept raw; the sentences every format shows are put together here once, from parts
 //! each renderer cuts and escapes for its format (an [`Esc`]).
 
-use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use deskpulse_metrics::KpiReport;
 use serde::Serialize;
@@ -86,7 +85,9 @@ impl Trust {
                     complete: f.complete,
                     state: match (&f.missing, f.data.complete_through) {
                         (Some(m), _) => m.clone(),
-                        (None, Some(t)) => format!("complete through {}", local(t, tz)),
+                        (None, Some(t)) => {
+                            format!("complete through {}", deskpulse_metrics::local_time(t, tz))
+                        }
                         (None, None) => "complete".to_owned(),
                     },
                 })
@@ -97,8 +98,13 @@ impl Trust {
                 .iter()
                 .map(|rs| RestatedPeriod {
                     period: rs.period.clone(),
-                    told_at: local(rs.told_at, tz),
-                    lines: rs.changes.iter().map(|c| c.line()).collect(),
+                    told_at: deskpulse_metrics::local_time(rs.told_at, tz),
+                    lines: rs
+                        .changes
+                        .iter()
+                        .map(|c| c.line())
+                        .chain(std::iter::once(rs.why()))
+                        .collect(),
                 })
                 .collect(),
         }
@@ -188,9 +194,4 @@ pub(crate) fn failing(r: &KpiReport) -> Vec<Attention> {
 /// The team's time zone, as metrics reads it (UTC when it cannot).
 fn zone(r: &KpiReport) -> Tz {
     r.period.timezone.parse().unwrap_or(Tz::UTC)
-}
-
-/// `2026-11-16 07:59 CET`: the metrics crate's format for an instant in the team's zone.
-fn local(t: DateTime<Utc>, tz: Tz) -> String {
-    t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string()
 }

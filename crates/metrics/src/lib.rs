@@ -105,5 +105,6 @@ pub use stats::{CalendarTime, Clock, DurationKpi, DurationStats, RateKpi, percen
 pub use surveys::{CesKpi, NpsKpi};
 pub use trust::{
     FAILING_AFTER_HOURS, FigureKind, FreshnessLine, RESTATEMENT_THRESHOLD, RestatedFigure,
-    Restatement, TOLD_FIGURES, attach_freshness, judge_freshness, restate, told_figures,
+    Restatement, TOLD_FIGURES, attach_freshness, judge_freshness, local_time, restate,
+    told_figures,
 };

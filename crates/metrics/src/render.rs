@@ -284,7 +284,7 @@ fn trust(out: &mut String, r: &KpiReport) {
         for f in &r.freshness {
             let state = match (&f.missing, f.data.complete_through) {
                 (Some(m), _) => m.clone(),
-                (None, Some(t)) => format!("complete through {}", crate::trust::local(t, tz)),
+                (None, Some(t)) => format!("complete through {}", crate::local_time(t, tz)),
                 (None, None) => String::new(),
             };
             let _ = writeln!(out, "  {:<22}{state}", clean(&f.data.source, 22));
@@ -298,11 +298,12 @@ fn trust(out: &mut String, r: &KpiReport) {
             out,
             "\nRestated: {} changed since it was reported on {}",
             rs.period,
-            crate::trust::local(rs.told_at, tz)
+            crate::local_time(rs.told_at, tz)
         );
         for c in &rs.changes {
             let _ = writeln!(out, "  - {}", clean(&c.line(), 400));
         }
+        let _ = writeln!(out, "  {}", clean(&rs.why(), 600));
     }
 }
 

@@ -59,7 +59,7 @@ pub fn judge_freshness(
         .failing_since
         .is_some_and(|t| as_of - t > chrono::Duration::hours(FAILING_AFTER_HOURS));
     let missing = (!complete).then(|| match (s.complete_through, s.last_success_at) {
-        (Some(t), _) => format!("data only through {}", local(t, tz)),
+        (Some(t), _) => format!("data only through {}", local_time(t, tz)),
         (None, _) if s.incomplete_streams.is_empty() => "never synced".to_owned(),
         (None, _) if s.failing_since.is_some() => format!(
             "its first sync has not completed ({} failing)",
@@ -92,13 +92,13 @@ impl FreshnessLine {
         Some(format!(
             "Source {} has failed every sync since {}: its numbers stop there{error}",
             self.data.source,
-            local(since, tz)
+            local_time(since, tz)
         ))
     }
 }
 
 /// `2026-11-15 10:02 CET`.
-pub fn local(t: DateTime<Utc>, tz: Tz) -> String {
+pub fn local_time(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string()
 }
 
@@ -190,8 +190,8 @@ pub struct RestatedFigure {
 }
 
 impl RestatedFigure {
-    /// `Tickets created: 40 → 42 (2 tickets created in the period arrived after it was
-    /// reported: created late or backfilled)`, the same in every format.
+    /// `Tickets created: 40 → 42`, the same in every format (the causes are said once per
+    /// period, by [`Restatement::why`]).
     pub fn line(&self) -> String {
         let value = |v: Option<f64>| match v {
             None => "no data".to_owned(),
@@ -202,17 +202,30 @@ impl RestatedFigure {
                 FigureKind::Score => format!("{v:.1}"),
             },
         };
-        let causes = if self.causes.is_empty() {
-            "changed at the source since (edits, late replies or status changes)".to_owned()
-        } else {
-            self.causes.join("; ")
-        };
-        format!(
-            "{}: {} → {} ({causes})",
-            self.label,
-            value(self.told),
-            value(self.now)
-        )
+        format!("{}: {} → {}", self.label, value(self.told), value(self.now))
+    }
+}
+
+impl Restatement {
+    /// `Why: 2 tickets were created in 2026-W46 but arrived after it was reported (created late
+    /// or backfilled); 1 ticket of 2026-W46 was deleted, merged or marked spam since it was
+    /// reported.` — every cause the data shows, once; a figure it cannot explain adds that it
+    /// changed at the source.
+    pub fn why(&self) -> String {
+        let mut causes: Vec<&str> = Vec::new();
+        for c in self.changes.iter().flat_map(|c| &c.causes) {
+            if !causes.contains(&c.as_str()) {
+                causes.push(c);
+            }
+        }
+        if self.changes.iter().any(|c| c.causes.is_empty()) {
+            causes.push(if causes.is_empty() {
+                "the data changed at the source since (edits, late replies or status changes)"
+            } else {
+                "other changes at the source since (edits, late replies or status changes)"
+            });
+        }
+        format!("Why: {}.", causes.join("; "))
     }
 }
 
@@ -266,34 +279,32 @@ pub fn restate(
 }
 
 fn causes(late: &LateChanges, from_ratings: bool, period: &str) -> Vec<String> {
-    // "1 ticket was", "2 tickets were".
+    // ("1 ticket", "was"), ("2 tickets", "were").
     let some = |n: u64, what: &str| {
         if n == 1 {
-            format!("1 {what} was")
+            (format!("1 {what}"), "was")
         } else {
-            format!("{n} {what}s were")
+            (format!("{n} {what}s"), "were")
         }
     };
     let mut out = Vec::new();
-    if from_ratings {
-        if late.late_ratings > 0 {
-            out.push(format!(
-                "{} of {period} answered or synced after it was reported",
-                some(late.late_ratings, "rating")
-            ));
-        }
-        return out;
-    }
-    if late.late_tickets > 0 {
+    if late.late_tickets > 0 && !from_ratings {
+        let (n, was) = some(late.late_tickets, "ticket");
         out.push(format!(
-            "{} created in {period} but arrived after it was reported (created late or backfilled)",
-            some(late.late_tickets, "ticket")
+            "{n} {was} created in {period} but arrived after it was reported (created late or backfilled)"
         ));
     }
+    // A removed ticket takes its replies and its rating with it.
     if late.removed_tickets > 0 {
+        let (n, was) = some(late.removed_tickets, "ticket");
         out.push(format!(
-            "{} of {period} deleted, merged or marked spam since it was reported",
-            some(late.removed_tickets, "ticket")
+            "{n} of {period} {was} deleted, merged or marked spam since it was reported"
+        ));
+    }
+    if late.late_ratings > 0 && from_ratings {
+        let (n, was) = some(late.late_ratings, "rating");
+        out.push(format!(
+            "{n} of {period} {was} answered or synced after it was reported"
         ));
     }
     out

@@ -259,8 +259,13 @@ fn a_restated_period_lists_each_changed_figure_after_the_headline_in_every_forma
     let restated = restate(&told, &now, &late, RESTATEMENT_THRESHOLD).expect("a restatement");
     assert_eq!(restated.changes.len(), 2);
     let lines: Vec<String> = restated.changes.iter().map(|c| c.line()).collect();
-    assert!(lines[0].starts_with("Tickets created: 40 → 42 (2 tickets were created in 2026-W46"));
-    assert!(lines[1].starts_with("First response (median): 1h 00m → 1h 10m ("));
+    assert_eq!(lines[0], "Tickets created: 40 → 42");
+    assert_eq!(lines[1], "First response (median): 1h 00m → 1h 10m");
+    let why = restated.why();
+    assert!(
+        why.starts_with("Why: 2 tickets were created in 2026-W46"),
+        "{why}"
+    );
 
     let mut s = sample(false);
     s.report.restatements = vec![restated];
@@ -269,7 +274,7 @@ fn a_restated_period_lists_each_changed_figure_after_the_headline_in_every_forma
     for (name, o) in out.formats() {
         assert!(o.contains("Restated"), "{name} lacks the section");
         assert!(o.contains(heading), "{name} lacks the heading: {o}");
-        for l in &lines {
+        for l in lines.iter().chain([&why]) {
             assert!(o.contains(l.as_str()), "{name} lacks {l:?}");
         }
         // After the headline KPIs, before what needs attention.
@@ -277,7 +282,7 @@ fn a_restated_period_lists_each_changed_figure_after_the_headline_in_every_forma
     }
     assert!(before(&out.text, "Headline", "Restated"));
     assert!(out.text.contains(&format!(
-        "  {heading}\n    - {}\n    - {}\n",
+        "  {heading}\n    - {}\n    - {}\n    - {why}\n",
         lines[0], lines[1]
     )));
     assert!(before(&out.html, ">Headline<", ">Restated<"));
