@@ -156,3 +156,84 @@ async fn freshness_and_restatements_on_postgres() {
     freshness_and_restatements(db.url()).await;
     db.cleanup().await;
 }
+
+/// A source failing for more than a day is news: `status` exits 1 naming it and its error,
+/// the digest puts it first under "Needs attention", and the report's freshness carries the
+/// error. The first failure is recorded two days back (a weekend of failed syncs); the sync
+/// run here fails for real (the token is rejected) and keeps that start.
+async fn failing_source_is_news(db_url: &str) {
+    let zendesk = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(401)
+                .set_body_json(serde_json::json!({"error": "Couldn't authenticate you"})),
+        )
+        .mount(&zendesk)
+        .await;
+    let env = Env::new();
+    env.write_config(&crate::harness::zendesk_config(
+        db_url,
+        &zendesk.uri(),
+        "Europe/Berlin",
+    ));
+    let store = deskpulse_storage::Store::open(db_url).await.expect("store");
+    let weekend = chrono::Utc::now() - chrono::Duration::days(2);
+    store
+        .record_stream_failure("zd", "users", "HTTP 500 (the weekend)", weekend)
+        .await
+        .expect("record");
+    let out = env.run(&["sync"], &VARS).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+
+    let out = env.run(&["status"], &VARS).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("Source zd has failed every sync since") && err.contains("401"),
+        "{err}"
+    );
+    let json = report_json(&env, "2026-W46").await;
+    let f = &json["freshness"][0];
+    assert_eq!(f["failing"], true, "{f}");
+    assert!(f["last_error"].as_str().unwrap().contains("401"), "{f}");
+    let preview = run_ok(&env, &["digest", "preview", "--period", "2026-W46"]).await;
+    let attention = preview
+        .split("Needs attention")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no Needs attention in\n{preview}"));
+    assert!(
+        attention
+            .trim_start_matches(['\n', '-'])
+            .trim_start()
+            .contains("Source zd has failed every sync since"),
+        "{preview}"
+    );
+    // It recovers: status is 0 again.
+    store
+        .record_stream_complete("zd", "users", chrono::Utc::now(), chrono::Utc::now())
+        .await
+        .expect("record");
+    for stream in ["tickets", "ticket_events", "satisfaction_ratings"] {
+        store
+            .record_stream_complete("zd", stream, chrono::Utc::now(), chrono::Utc::now())
+            .await
+            .expect("record");
+    }
+    let out = env.run(&["status"], &VARS).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[tokio::test]
+async fn a_failing_source_is_news_on_sqlite() {
+    let env = Env::new();
+    failing_source_is_news(&env.sqlite_url()).await;
+}
+
+#[tokio::test]
+async fn a_failing_source_is_news_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    failing_source_is_news(db.url()).await;
+    db.cleanup().await;
+}
