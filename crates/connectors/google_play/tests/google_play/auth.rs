@@ -147,13 +147,9 @@ async fn a_401_renews_the_token_once_and_goes_on() {
         .expect(1)
         .mount(&server)
         .await;
-    mount_page(
+    serve_reviews(
         &server,
-        None,
-        page(
-            vec![review("r1", 5, "a", "2026-11-10T10:00:00Z", None)],
-            None,
-        ),
+        vec![review("r1", 5, "a", "2026-11-10T10:00:00Z", None)],
     )
     .await;
     let batches = read_ok(&connector(&server), "reviews", None).await;

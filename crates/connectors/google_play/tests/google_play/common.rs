@@ -84,6 +84,23 @@ pub async fn mount_token(server: &MockServer) {
         .await;
 }
 
+/// The private key's base64 body (a line of it is enough to recognise it).
+pub fn key_line() -> String {
+    let key: Value = serde_json::from_str(&key_file()).unwrap();
+    key["private_key"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .to_owned()
+}
+
+/// The one page of `reviews.list`: `reviews`.
+pub async fn serve_reviews(server: &MockServer, reviews: Vec<Value>) {
+    mount_page(server, None, page(reviews, None)).await;
+}
+
 /// Mounts one page of `reviews.list`: the first (no `token`) or the one of `token`, for
 /// requests that carry the access token.
 pub async fn mount_page(server: &MockServer, token: Option<&str>, body: Value) {

@@ -7,21 +7,9 @@ use crate::common::*;
 use deskpulse_connector::prelude::*;
 use deskpulse_connector::testkit::{Conformance, Fixtures, Target, captured_logs, read};
 use deskpulse_connector_google_play::{GooglePlay, ReviewsCheckpoint};
-use serde_json::{Value, json};
+use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
-
-/// A line of the test key's private key: the credential the kit must never see logged.
-fn key_line() -> String {
-    let key: Value = serde_json::from_str(&key_file()).unwrap();
-    key["private_key"]
-        .as_str()
-        .unwrap()
-        .lines()
-        .nth(1)
-        .unwrap()
-        .to_owned()
-}
 
 fn fixtures() -> Fixtures {
     let q1 = [("maxResults", "100")];

@@ -162,19 +162,15 @@ async fn review_text_is_stored_exactly_as_given() {
     let server = MockServer::start().await;
     mount_token(&server).await;
     let text = "Title\t  <script>alert(1)</script> &amp; <!channel> \u{202e}évité 🙂  \n";
-    mount_page(
+    serve_reviews(
         &server,
-        None,
-        page(
-            vec![review(
-                "r1",
-                1,
-                text,
-                "2026-11-10T10:00:00Z",
-                Some((" <b>hi</b> ", "2026-11-10T11:00:00Z")),
-            )],
-            None,
-        ),
+        vec![review(
+            "r1",
+            1,
+            text,
+            "2026-11-10T10:00:00Z",
+            Some((" <b>hi</b> ", "2026-11-10T11:00:00Z")),
+        )],
     )
     .await;
     let reviews = reviews_of(&read_ok(&connector(&server), "reviews", None).await);
@@ -231,7 +227,7 @@ async fn a_review_without_a_valid_rating_is_malformed_naming_it() {
         mount_token(&server).await;
         let mut r = review("gp:bad-rating", 3, "x", "2026-11-10T10:00:00Z", None);
         r["comments"][0]["userComment"]["starRating"] = stars.clone();
-        mount_page(&server, None, page(vec![r], None)).await;
+        serve_reviews(&server, vec![r]).await;
         let (batches, err) = read(&connector(&server), "reviews", None).await;
         assert!(batches.is_empty(), "{stars}");
         assert_malformed(
@@ -245,7 +241,7 @@ async fn a_review_without_a_valid_rating_is_malformed_naming_it() {
     mount_token(&server).await;
     let mut r = review("gp:text-rating", 3, "x", "2026-11-10T10:00:00Z", None);
     r["comments"][0]["userComment"]["starRating"] = json!("4");
-    mount_page(&server, None, page(vec![r], None)).await;
+    serve_reviews(&server, vec![r]).await;
     assert_eq!(
         reviews_of(&read_ok(&connector(&server), "reviews", None).await)[0].rating,
         4.0
@@ -279,7 +275,7 @@ async fn a_review_without_id_user_comment_or_time_is_malformed() {
     for (r, detail) in cases {
         let server = MockServer::start().await;
         mount_token(&server).await;
-        mount_page(&server, None, page(vec![r], None)).await;
+        serve_reviews(&server, vec![r]).await;
         let (_, err) = read(&connector(&server), "reviews", None).await;
         assert_malformed(&err, REVIEWS, detail);
     }
@@ -315,13 +311,9 @@ async fn a_refused_stored_page_token_restarts_the_window() {
         ))
         .mount(&server)
         .await;
-    mount_page(
+    serve_reviews(
         &server,
-        None,
-        page(
-            vec![review("r1", 5, "a", "2026-11-10T10:00:00Z", None)],
-            None,
-        ),
+        vec![review("r1", 5, "a", "2026-11-10T10:00:00Z", None)],
     )
     .await;
     let from = Checkpoint::of(&ReviewsCheckpoint {

@@ -25,18 +25,6 @@ fn with(key: &str, value: Value) -> Value {
     v
 }
 
-/// The private key's base64 body (a line of it is enough to recognise it).
-fn key_line() -> String {
-    let key: Value = serde_json::from_str(&key_file()).unwrap();
-    key["private_key"]
-        .as_str()
-        .unwrap()
-        .lines()
-        .nth(1)
-        .unwrap()
-        .to_owned()
-}
-
 #[test]
 fn valid_settings_build_with_the_documented_defaults() {
     let c = from_json(valid()).unwrap();

@@ -132,6 +132,33 @@ pub fn connector(server: &MockServer) -> InstagramConnector {
     connector_at(settings(server), now())
 }
 
+/// `b1`: a comment whose nested replies go on at the replies edge (after `R1`).
+pub fn b1_with_more_replies() -> Value {
+    let mut b1 = comment(
+        "b1",
+        "2026-11-08T10:00:00+0000",
+        "555",
+        false,
+        vec![reply("r51", "2026-11-08T10:10:00+0000", By::Other("666"))],
+    );
+    b1["replies"]["paging"] = json!({
+        "cursors": {"after": "R1"},
+        "next": format!("https://graph.facebook.com/{V}/b1/replies?after=R1"),
+    });
+    b1
+}
+
+/// The error that ends a read of `comments` from `server`, as text.
+pub async fn comments_error(server: &MockServer) -> String {
+    let (_, err) = read(&connector(server), "comments", None).await;
+    err.expect("the read ends with an error").to_string()
+}
+
+/// The account's media, in one page.
+pub async fn serve_media(server: &MockServer, media: Vec<Value>) {
+    mount(server, &media_path(), None, list(media, None)).await;
+}
+
 /// `GET path` with the token (and `after` when given; none otherwise) → `body`.
 pub async fn mount(server: &MockServer, p: &str, after: Option<&str>, body: Value) {
     let m = Mock::given(method("GET"))

@@ -12,7 +12,7 @@ use deskpulse_connector::{Clock, Connector, HttpConnector as _, Secret};
 use deskpulse_connector_instagram::{
     AccountCheckpoint, CommentsCheckpoint, Instagram, InstagramConnector, InstagramSettings,
 };
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const MEDIA_FIELDS: &str = "id,timestamp,comments_count,username";
 
@@ -23,17 +23,7 @@ fn fixtures() -> Fixtures {
         q
     };
     let after = |a: &'static str| [("after", a)];
-    let mut b1 = comment(
-        "b1",
-        "2026-11-08T10:00:00+0000",
-        "555",
-        false,
-        vec![reply("r51", "2026-11-08T10:10:00+0000", By::Other("666"))],
-    );
-    b1["replies"]["paging"] = json!({
-        "cursors": {"after": "R1"},
-        "next": format!("https://graph.facebook.com/{V}/b1/replies?after=R1"),
-    });
+    let b1 = b1_with_more_replies();
     let page2: Value = list(
         vec![comment(
             "a4",

@@ -89,13 +89,7 @@ async fn the_recorded_media_page_without_comments_asks_for_none() {
 async fn the_documented_comments_page_maps_every_field() {
     let server = MockServer::start().await;
     let media = "17895695668004550";
-    mount(
-        &server,
-        &media_path(),
-        None,
-        list(vec![medium(media, "2024-07-23T10:00:00+0000", 2)], None),
-    )
-    .await;
+    serve_media(&server, vec![medium(media, "2024-07-23T10:00:00+0000", 2)]).await;
     Mock::given(method("GET"))
         .and(path(comments_path(media)))
         .and(query_param(

@@ -153,7 +153,7 @@ async fn serve(server: &MockServer, clock: DateTime<Utc>) {
     mount(server, &account_path(), None, user).await;
     let m0 = medium("m0", "2026-10-20T12:00:00+0000", 0);
     if clock == s1() {
-        mount(server, &media_path(), None, list(vec![m0], None)).await;
+        serve_media(server, vec![m0]).await;
         return;
     }
     mount(

@@ -92,17 +92,7 @@ async fn serve(server: &MockServer) {
     )
     .await;
     // m2: a comment whose nested replies go on at the replies edge.
-    let mut b1 = comment(
-        "b1",
-        "2026-11-08T10:00:00+0000",
-        "555",
-        false,
-        vec![reply("r51", "2026-11-08T10:10:00+0000", By::Other("666"))],
-    );
-    b1["replies"]["paging"] = json!({
-        "cursors": {"after": "R1"},
-        "next": format!("https://graph.facebook.com/{V}/b1/replies?after=R1"),
-    });
+    let b1 = b1_with_more_replies();
     mount(server, &comments_path("m2"), None, list(vec![b1], None)).await;
     mount(
         server,
@@ -198,13 +188,7 @@ async fn a_shorter_window_reads_fewer_media() {
 #[tokio::test]
 async fn a_comment_cursor_that_comes_back_is_malformed() {
     let server = MockServer::start().await;
-    mount(
-        &server,
-        &media_path(),
-        None,
-        list(vec![medium("m9", "2026-11-12T10:00:00+0000", 1)], None),
-    )
-    .await;
+    serve_media(&server, vec![medium("m9", "2026-11-12T10:00:00+0000", 1)]).await;
     let page = list(
         vec![comment(
             "z1",
@@ -217,23 +201,19 @@ async fn a_comment_cursor_that_comes_back_is_malformed() {
     );
     mount(&server, &comments_path("m9"), None, page.clone()).await;
     mount(&server, &comments_path("m9"), Some("Z"), page).await;
-    let (_, err) = read(&connector(&server), "comments", None).await;
-    let err = err.expect("a loop is an error").to_string();
+    let err = comments_error(&server).await;
     assert!(err.contains("came back"), "{err}");
 }
 
 #[tokio::test]
 async fn a_medium_id_that_could_leave_its_path_is_malformed() {
     let server = MockServer::start().await;
-    mount(
+    serve_media(
         &server,
-        &media_path(),
-        None,
-        list(vec![medium("../me", "2026-11-12T10:00:00+0000", 1)], None),
+        vec![medium("../me", "2026-11-12T10:00:00+0000", 1)],
     )
     .await;
-    let (_, err) = read(&connector(&server), "comments", None).await;
-    let err = err.expect("a bad id is an error").to_string();
+    let err = comments_error(&server).await;
     assert!(err.contains("not a Graph API id"), "{err}");
 }
 
@@ -284,7 +264,6 @@ async fn a_next_link_without_a_cursor_is_malformed() {
         }),
     )
     .await;
-    let (_, err) = read(&connector(&server), "comments", None).await;
-    let err = err.expect("no cursor is an error").to_string();
+    let err = comments_error(&server).await;
     assert!(err.contains("after"), "{err}");
 }

@@ -11,7 +11,7 @@ pub use deskpulse_connector::testkit::{checkpoints, read, read_ok, records};
 use deskpulse_connector_trustpilot::{TrustpilotConnector, TrustpilotSettings};
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
 pub const BU: &str = "5f1e7c0b2a9d4b0001a1b2c3";
 pub const API_KEY: &str = "tp-ApiKey-7Hq2wXz";
@@ -36,6 +36,26 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 pub fn fixture(name: &str) -> Value {
     let p = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()
+}
+
+/// `GET /business-units/{BU}`: add the conditions and the answer.
+pub fn business_unit() -> MockBuilder {
+    Mock::given(method("GET")).and(path(format!("/business-units/{BU}")))
+}
+
+/// The documented business unit (`constructed_business_unit.json`), as Trustpilot answers it.
+pub fn documented_business_unit() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(fixture("constructed_business_unit.json"))
+}
+
+/// The documented business unit, asked for once, with the API key.
+pub async fn serve_business_unit(server: &MockServer) {
+    business_unit()
+        .and(header("apikey", API_KEY))
+        .respond_with(documented_business_unit())
+        .expect(1)
+        .mount(server)
+        .await;
 }
 
 /// A review with the fields of the public fixture page; `reply` = (text, createdAt).

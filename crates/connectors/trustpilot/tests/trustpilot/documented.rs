@@ -18,15 +18,7 @@ fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
 #[tokio::test]
 async fn the_business_unit_is_one_snapshot_of_the_displayed_stars_and_the_total() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("/business-units/{BU}")))
-        .and(header("apikey", API_KEY))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("constructed_business_unit.json")),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
+    serve_business_unit(&server).await;
     let batches = read_ok(&connector(&server), "business_unit", None).await;
     // score.stars 4.5 (not trustScore 4.3), numberOfReviews.total 1843.
     assert_eq!(
@@ -149,15 +141,7 @@ async fn the_private_page_is_read_with_a_business_user_token() {
 #[tokio::test]
 async fn with_oauth_the_business_unit_is_still_read_with_the_api_key() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("/business-units/{BU}")))
-        .and(header("apikey", API_KEY))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("constructed_business_unit.json")),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
+    serve_business_unit(&server).await;
     let c = connector_with(private_settings(&server));
     let got = records(&read_ok(&c, "business_unit", None).await);
     assert_eq!(got.len(), 1);
@@ -268,8 +252,7 @@ async fn an_unreadable_or_future_time_is_an_error_naming_the_review() {
 /// The business unit `bu`, read as the `business_unit` stream.
 async fn read_business_unit(bu: serde_json::Value) -> Result<Vec<Record>, ConnectorError> {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("/business-units/{BU}")))
+    business_unit()
         .respond_with(ResponseTemplate::new(200).set_body_json(bu))
         .mount(&server)
         .await;

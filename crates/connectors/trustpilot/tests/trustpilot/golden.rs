@@ -27,8 +27,7 @@ use deskpulse_connector_trustpilot::{Trustpilot, TrustpilotConnector, Trustpilot
 use deskpulse_metrics::{ComplaintsKpi, PlatformReviews, ReviewStats};
 use deskpulse_model::ReviewCoverage;
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::MockServer;
 
 /// The reviews, newest first; `g4_answered` adds g4's late reply.
 fn account(g4_answered: bool) -> Vec<Vec<Value>> {
@@ -72,11 +71,8 @@ fn account(g4_answered: bool) -> Vec<Vec<Value>> {
 
 async fn serve(server: &MockServer, g4_answered: bool) {
     server.reset().await;
-    Mock::given(method("GET"))
-        .and(path(format!("/business-units/{BU}")))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("constructed_business_unit.json")),
-        )
+    business_unit()
+        .respond_with(documented_business_unit())
         .mount(server)
         .await;
     mount_public(server, 3, account(g4_answered)).await;
