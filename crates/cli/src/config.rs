@@ -21,6 +21,7 @@ use std::time::Duration;
 mod daemon;
 mod database;
 pub mod secrets;
+mod serve;
 mod smtp;
 mod sources;
 mod teams;
@@ -30,6 +31,7 @@ mod tree;
 
 pub use daemon::DaemonSettings;
 pub use database::{DatabaseSettings, DatabaseUrl};
+pub use serve::{ServeConfig, parse_listen};
 pub use smtp::{SmtpSecurity, SmtpSettings};
 pub use sources::{DEFAULT_MAX_BODY_MB, KindSettings, SourceSettings};
 pub use teams::{ChannelSettings, DEFAULT_DIGEST_SCHEDULE, TeamSettings};
@@ -144,6 +146,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub daemon: DaemonSettings,
     pub smtp: Option<SmtpSettings>,
+    pub serve: ServeConfig,
     pub teams: Vec<TeamSettings>,
     pub sources: Vec<SourceSettings>,
 }
@@ -216,6 +219,9 @@ impl Settings {
         for source in &self.sources {
             s.extend(&source.secrets());
         }
+        for secret in &self.serve.secrets {
+            s.add(secret.expose());
+        }
         s
     }
 
@@ -266,6 +272,8 @@ struct FileSettings {
     #[serde(default)]
     daemon: daemon::FileDaemon,
     #[serde(default)]
+    serve: serve::FileServe,
+    #[serde(default)]
     teams: Vec<teams::FileTeam>,
     #[serde(default)]
     sources: Vec<serde_json::Map<String, Value>>,
@@ -280,11 +288,13 @@ fn validate(path: &Path, f: FileSettings) -> Result<Settings, KeyError> {
     // Every connector is built once now, so a bad kind-specific key fails at start, named.
     sources::build_connectors(&sources)?;
     let daemon = f.daemon.validate()?;
+    let serve = f.serve.validate()?;
     Ok(Settings {
         path: path.to_owned(),
         database: f.database,
         daemon,
         smtp,
+        serve,
         teams,
         sources,
     })

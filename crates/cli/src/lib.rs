@@ -17,6 +17,7 @@ mod import;
 mod init;
 mod reconcile;
 mod report;
+pub mod serve;
 mod sync;
 mod telemetry;
 
