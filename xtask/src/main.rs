@@ -8,6 +8,12 @@
 //! * `cargo xtask digest-screenshot [OUT_DIR]` — renders the sample digest e-mail
 //!   (`deskpulse-digest`'s `render_sample` example) and screenshots it in headless Chromium
 //!   to `OUT_DIR/digest.png` (default `target/digest-screenshot`), for a person to look at.
+//! * `cargo xtask dashboard-screenshot [OUT_DIR]` — runs the dashboard's browser test
+//!   (`tests/e2e/dashboard.rs`: `deskpulse serve` on the demo's data, walked in headless
+//!   Chromium through chromedriver), which writes its screenshots (the overview, a team's
+//!   week and the week before, an agent) to `OUT_DIR` (default `target/dashboard-screenshot`).
+//! * `cargo xtask bench metrics|sync|import|serve [ARGS]` — the benchmarks (`crates/bench`,
+//!   release builds; figures in `BENCHMARKS.md`).
 //! * `cargo xtask fuzz [SECONDS] [TARGET…]` — runs every fuzz target of `fuzz/` (cargo-fuzz)
 //!   for SECONDS each (default 120), one at a time; see `xtask/src/fuzz.rs` for how it builds
 //!   on the stable compiler (`RUSTC_BOOTSTRAP=1`) and where inputs and findings live.
@@ -50,11 +56,12 @@ fn main() -> Result<()> {
             cargo(&a)
         }
         Some("digest-screenshot") => digest_screenshot(&root, args.get(1).map(PathBuf::from)),
+        Some("dashboard-screenshot") => dashboard_screenshot(&root, args.get(1).map(PathBuf::from)),
         Some("fuzz") => fuzz::run(&root, &args[1..]),
         Some("new-connector") => new_connector::run(&root, &args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test [ARGS] | lint | ci | migrations-check | digest-screenshot [DIR] | fuzz [SECONDS] [TARGET…] | new-connector NAME>"
+                "usage: cargo xtask <test [ARGS] | lint | ci | migrations-check | digest-screenshot [DIR] | dashboard-screenshot [DIR] | bench KIND [ARGS] | fuzz [SECONDS] [TARGET…] | new-connector NAME>"
             );
             eprintln!(
                 "  test              the whole test-suite (Postgres half when {PG_ENV} is set)"
@@ -68,6 +75,12 @@ fn main() -> Result<()> {
             );
             eprintln!(
                 "  digest-screenshot the sample digest e-mail in headless Chromium, to DIR/digest.png"
+            );
+            eprintln!(
+                "  dashboard-screenshot  the dashboard on the demo's data in headless Chromium, to DIR/*.png"
+            );
+            eprintln!(
+                "  bench             metrics | sync | import | serve (crates/bench, release)"
             );
             eprintln!(
                 "  fuzz              every fuzz target (cargo-fuzz) for SECONDS each, default 120"
@@ -224,6 +237,54 @@ fn digest_screenshot(root: &Path, out: Option<PathBuf>) -> Result<()> {
         bail!("chromium failed ({status}) and wrote no {}", png.display());
     }
     println!("{}", png.display());
+    Ok(())
+}
+
+/// The dashboard's browser test, with its screenshots sent to `out` (the test itself writes
+/// them; this only chooses where and says where they are).
+fn dashboard_screenshot(root: &Path, out: Option<PathBuf>) -> Result<()> {
+    for (names, package) in [
+        (&["chromium", "chromium-browser"][..], "chromium"),
+        (&["chromedriver"][..], "chromium-driver"),
+    ] {
+        if find_on_path(names).is_none() {
+            eprintln!(
+                "{} is not installed: apt-get install -y {package}",
+                names[0]
+            );
+            std::process::exit(2);
+        }
+    }
+    let out = out.unwrap_or_else(|| root.join("target/dashboard-screenshot"));
+    let out = if out.is_absolute() {
+        out
+    } else {
+        root.join(out)
+    };
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let test = "dashboard::a_browser_walks_the_dashboard_and_sees_the_report";
+    eprintln!("$ cargo test -p deskpulse-tests --test e2e {test} -- --exact --nocapture");
+    let status = Command::new(env!("CARGO"))
+        .args(["test", "-p", "deskpulse-tests", "--test", "e2e", test])
+        .args(["--", "--exact", "--nocapture"])
+        .env("DESKPULSE_SCREENSHOT_DIR", &out)
+        .status()
+        .context("cannot run cargo")?;
+    if !status.success() {
+        bail!("the dashboard's browser test failed ({status})");
+    }
+    let mut shots: Vec<PathBuf> = std::fs::read_dir(&out)?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "png"))
+        .collect();
+    shots.sort();
+    if shots.is_empty() {
+        bail!("the test wrote no screenshot to {}", out.display());
+    }
+    for s in shots {
+        println!("{}", s.display());
+    }
     Ok(())
 }
 

@@ -38,7 +38,7 @@ pub struct Args {
 }
 
 /// Builds `deskpulse` in release (a no-op when it is up to date) and returns its path.
-fn build_deskpulse() -> anyhow::Result<PathBuf> {
+pub(crate) fn build_deskpulse() -> anyhow::Result<PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .args(["build", "--release", "-p", "deskpulse"])

@@ -12,19 +12,24 @@
 //!   (the release build of the workspace): wall time and the child's peak memory, for the
 //!   first import, the same file again and the file with a bad last row.
 //!
+//! * `serve`: the dashboard of `deskpulse serve` (release build, a child process) over the
+//!   `metrics` history on SQLite, over HTTP: a team page cold (its report computed on the
+//!   request) and warm (kept), `/`, the JSON API and the 52-week page.
+//!
 //! Peak memory is the process's `VmHWM`, reset (`/proc/self/clear_refs`) before each phase.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod history;
 mod import;
 mod metrics;
+mod serve;
 mod sync;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
-    about = "deskpulse benchmarks (metrics: the weekly report; sync: Zendesk from the simulator; import: a 200 MB orders file)"
+    about = "deskpulse benchmarks (metrics: the weekly report; sync: Zendesk from the simulator; import: a 200 MB orders file; serve: the dashboard)"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -39,6 +44,8 @@ enum Cmd {
     Sync(sync::Args),
     /// `deskpulse import orders` of a generated 200 MB file, as a child process.
     Import(import::Args),
+    /// The dashboard of `deskpulse serve` over the generated history: team pages cold and warm.
+    Serve(serve::Args),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -81,6 +88,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Metrics(a) => rt.block_on(metrics::run(a)),
         Cmd::Sync(a) => rt.block_on(sync::run(a)),
         Cmd::Import(a) => rt.block_on(import::run(a)),
+        Cmd::Serve(a) => rt.block_on(serve::run(a)),
     }
 }
 

@@ -147,7 +147,7 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn default_now() -> DateTime<Utc> {
+pub(crate) fn default_now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-23T06:00:00Z")
         .map(|d| d.with_timezone(&Utc))
         .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
@@ -169,7 +169,11 @@ async fn has_tickets(url: &str) -> bool {
     }
 }
 
-async fn populate(store: &Store, cfg: &HistoryConfig, batch: usize) -> anyhow::Result<()> {
+pub(crate) async fn populate(
+    store: &Store,
+    cfg: &HistoryConfig,
+    batch: usize,
+) -> anyhow::Result<()> {
     reset_peak();
     let mut h = History::new(cfg.clone())?;
     let mut n = 0u64;
