@@ -19,11 +19,13 @@ use crate::{
 const SOURCE: &str = "zendesk-main";
 const TEAM: &str = "support";
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
+/// The generated history: its size and shape (the `metrics` and `serve` benchmarks share
+/// it, so one `--sqlite-file` serves both).
+#[derive(Debug, Clone, clap::Args)]
+pub struct HistoryArgs {
     /// Tickets in the history.
     #[arg(long, default_value_t = 1_000_000)]
-    tickets: u64,
+    pub tickets: u64,
     /// Messages in the history (approximate: a mean per ticket is derived from it).
     #[arg(long)]
     messages: Option<u64>,
@@ -32,7 +34,7 @@ pub struct Args {
     ratings: Option<u64>,
     /// Days of history.
     #[arg(long, default_value_t = 730)]
-    days: u32,
+    pub days: u32,
     /// Human agents.
     #[arg(long, default_value_t = 60)]
     agents: u32,
@@ -41,7 +43,36 @@ pub struct Args {
     seed: u64,
     /// Tickets per `commit_batch` while loading.
     #[arg(long, default_value_t = 5_000)]
-    batch_tickets: usize,
+    pub batch_tickets: usize,
+    /// The end of the history ("now", RFC 3339); default: the simulator's, Monday
+    /// 2026-11-23T06:00:00Z.
+    #[arg(long)]
+    now: Option<DateTime<Utc>>,
+}
+
+impl HistoryArgs {
+    /// The generator's settings, and the history's messages and ratings.
+    pub fn config(&self) -> (HistoryConfig, u64, u64) {
+        let messages = self.messages.unwrap_or(self.tickets * 8);
+        let ratings = self.ratings.unwrap_or(self.tickets / 5);
+        let cfg = HistoryConfig {
+            seed: self.seed,
+            now: self.now.unwrap_or_else(default_now),
+            days: self.days,
+            tickets: self.tickets,
+            messages_per_ticket: messages as f64 / self.tickets.max(1) as f64,
+            ratings,
+            agents: self.agents,
+            customers: (self.tickets / 3).max(1) as u32,
+        };
+        (cfg, messages, ratings)
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    history: HistoryArgs,
     /// Timed runs of the report (after one warm-up run).
     #[arg(long, default_value_t = 5)]
     runs: usize,
@@ -60,29 +91,14 @@ pub struct Args {
     /// that changes the derivation does).
     #[arg(long)]
     rebuild: bool,
-    /// The end of the history ("now", RFC 3339); default: the simulator's, Monday
-    /// 2026-11-23T06:00:00Z.
-    #[arg(long)]
-    now: Option<DateTime<Utc>>,
 }
 
 pub async fn run(a: Args) -> anyhow::Result<()> {
-    let now = a.now.unwrap_or_else(default_now);
-    let messages = a.messages.unwrap_or(a.tickets * 8);
-    let ratings = a.ratings.unwrap_or(a.tickets / 5);
-    let cfg = HistoryConfig {
-        seed: a.seed,
-        now,
-        days: a.days,
-        tickets: a.tickets,
-        messages_per_ticket: messages as f64 / a.tickets.max(1) as f64,
-        ratings,
-        agents: a.agents,
-        customers: (a.tickets / 3).max(1) as u32,
-    };
+    let (cfg, messages, ratings) = a.history.config();
+    let now = cfg.now;
     println!(
         "metrics bench: {} tickets, ~{messages} messages, ~{ratings} ratings over {} days, {} agents, now {now}",
-        a.tickets, a.days, a.agents
+        cfg.tickets, cfg.days, cfg.agents
     );
     for backend in a.backend.list() {
         let tmp = tempfile::tempdir()?;
@@ -107,7 +123,7 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
         let store = Store::open(&url).await?;
         println!("\n== {} ==", backend.name());
         if fresh {
-            populate(&store, &cfg, a.batch_tickets).await?;
+            populate(&store, &cfg, a.history.batch_tickets).await?;
         } else {
             println!("reusing the stored history");
         }
@@ -147,7 +163,7 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub(crate) fn default_now() -> DateTime<Utc> {
+fn default_now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-23T06:00:00Z")
         .map(|d| d.with_timezone(&Utc))
         .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)

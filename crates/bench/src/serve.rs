@@ -21,24 +21,14 @@ use deskpulse_model::PeriodSpec;
 use deskpulse_storage::Store;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::history::HistoryConfig;
-use crate::metrics::{default_now, populate};
+use crate::metrics::{HistoryArgs, populate};
 use crate::{load, median};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Tickets in the generated history (when the SQLite file is new).
-    #[arg(long, default_value_t = 1_000_000)]
-    tickets: u64,
-    /// Days of history.
-    #[arg(long, default_value_t = 730)]
-    days: u32,
-    /// Human agents.
-    #[arg(long, default_value_t = 60)]
-    agents: u32,
-    /// Seed of the generated history.
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
+    /// The history generated when the SQLite file is new (the metrics benchmark's).
+    #[command(flatten)]
+    history: HistoryArgs,
     /// Keep the SQLite database in this file (reused when it exists: the metrics bench's
     /// `--sqlite-file` is the same history).
     #[arg(long)]
@@ -200,26 +190,16 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| tmp.path().join("bench.db"));
     let url = format!("sqlite://{}", path.display());
-    let now = default_now();
+    let (cfg, _, _) = a.history.config();
+    let now = cfg.now;
     if !path.exists() {
         let store = Store::open(&url).await?;
-        let cfg = HistoryConfig {
-            seed: a.seed,
-            now,
-            days: a.days,
-            tickets: a.tickets,
-            messages_per_ticket: 8.0,
-            ratings: a.tickets / 5,
-            agents: a.agents,
-            customers: (a.tickets / 3).max(1) as u32,
-        };
+        let (tickets, days) = (cfg.tickets, cfg.days);
         println!(
-            "generating {} tickets over {} days into {}",
-            a.tickets,
-            a.days,
+            "generating {tickets} tickets over {days} days into {}",
             path.display()
         );
-        populate(&store, &cfg, 5_000).await?;
+        populate(&store, &cfg, a.history.batch_tickets).await?;
         store.close().await;
     } else {
         println!("reusing the history in {}", path.display());
