@@ -54,7 +54,7 @@ pub mod fuzzing;
 mod settings;
 mod stream;
 
-pub use settings::{AppStoreSettings, DEFAULT_BASE_URL, MAX_PAGE, settings_keys};
+pub use settings::{AppStoreSettings, DEFAULT_BASE_URL, MAX_PAGE};
 pub use stream::ReviewsCheckpoint;
 
 use chrono::{DateTime, Duration, Utc};

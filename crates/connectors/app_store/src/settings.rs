@@ -57,12 +57,6 @@ impl Default for AppStoreSettings {
     }
 }
 
-/// The keys a `[[sources]]` entry of kind `app_store` may have (besides the common ones),
-/// read from the serde derive of [`AppStoreSettings`].
-pub fn settings_keys() -> &'static [&'static str] {
-    settings::keys_of::<AppStoreSettings>()
-}
-
 /// The longest rescan window accepted (ten years: longer is a typo).
 const MAX_RESCAN_DAYS: u32 = 3650;
 

@@ -51,7 +51,7 @@ pub mod fuzzing;
 mod settings;
 mod streams;
 
-pub use settings::{FreshdeskSettings, settings_keys};
+pub use settings::FreshdeskSettings;
 pub use streams::{AgentsPos, RatingsPos, TicketsPos};
 
 use chrono::{DateTime, Utc};

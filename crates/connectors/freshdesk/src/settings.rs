@@ -51,12 +51,6 @@ impl Default for FreshdeskSettings {
     }
 }
 
-/// The keys a `[[sources]]` entry of kind `freshdesk` may have (besides the common ones),
-/// read from the serde derive.
-pub fn settings_keys() -> &'static [&'static str] {
-    settings::keys_of::<FreshdeskSettings>()
-}
-
 /// The largest `per_page` Freshdesk accepts.
 const MAX_PAGE: u32 = 100;
 

@@ -102,12 +102,6 @@ impl ConnectorFactory for GoogleBusinessProfile {
     }
 }
 
-/// The keys a `[[sources]]` entry of kind `google_business_profile` may have (besides the
-/// common ones), read from [`GoogleBusinessProfileSettings`]' serde derive.
-pub fn settings_keys() -> &'static [&'static str] {
-    <GoogleBusinessProfile as ConnectorFactory>::settings_keys()
-}
-
 /// A configured Google Business Profile source: one location.
 #[derive(Debug)]
 pub struct GoogleBusinessProfileConnector {

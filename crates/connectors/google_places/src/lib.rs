@@ -67,7 +67,6 @@ mod stream;
 pub use api::PLATFORM;
 pub use settings::{
     Api, DEFAULT_REQUESTS_PER_MINUTE, GooglePlacesSettings, LEGACY_BASE_URL, NEW_BASE_URL,
-    settings_keys,
 };
 pub use stream::{LEGACY_FIELDS, LEGACY_PATH, NEW_FIELD_MASK, PlaceCheckpoint, STREAM};
 

@@ -53,12 +53,6 @@ impl Default for GooglePlacesSettings {
     }
 }
 
-/// The keys a `[[sources]]` entry of kind `google_places` may have (besides the common
-/// ones), read from the serde derive of [`GooglePlacesSettings`].
-pub fn settings_keys() -> &'static [&'static str] {
-    settings::keys_of::<GooglePlacesSettings>()
-}
-
 /// Which of Google's two documented layouts a source reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Api {

@@ -92,12 +92,6 @@ impl ConnectorFactory for GooglePlay {
     }
 }
 
-/// The keys a `[[sources]]` entry of kind `google_play` may have (besides the common ones),
-/// read from [`GooglePlaySettings`]' serde derive.
-pub fn settings_keys() -> &'static [&'static str] {
-    <GooglePlay as ConnectorFactory>::settings_keys()
-}
-
 /// A configured Google Play source.
 #[derive(Debug)]
 pub struct GooglePlayConnector {

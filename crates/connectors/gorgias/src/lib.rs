@@ -34,7 +34,7 @@ pub mod fuzzing;
 mod settings;
 mod streams;
 
-pub use settings::{GorgiasSettings, settings_keys};
+pub use settings::GorgiasSettings;
 pub use streams::{FeedCheckpoint, UsersCheckpoint};
 
 use chrono::{DateTime, Duration, Utc};

@@ -50,12 +50,6 @@ impl Default for GorgiasSettings {
     }
 }
 
-/// The keys a `[[sources]]` entry of kind `gorgias` may have (besides the common ones), read
-/// from the serde derive of [`GorgiasSettings`].
-pub fn settings_keys() -> &'static [&'static str] {
-    settings::keys_of::<GorgiasSettings>()
-}
-
 /// The largest `limit` Gorgias accepts.
 pub(crate) const MAX_PAGE: u32 = 100;
 

@@ -57,7 +57,7 @@
 //! every KPI `deskpulse reconcile` compares ([`HelpScout`]'s `UNRECONCILABLE`).
 //!
 //! The connector is registered once, as [`HelpScout`] (a `ConnectorFactory`); `KIND`,
-//! `STREAMS`, `LIMITS` and `settings_keys` are the factory's, kept as items for the CLI.
+//! `STREAMS` and `LIMITS` are the factory's, kept as items for the CLI.
 
 mod api;
 #[doc(hidden)]
@@ -122,12 +122,6 @@ pub const LIMITS: &[KpiLimit] = HelpScout::LIMITS;
 /// and replies cannot be compared conversation by conversation.
 pub const NOT_RECONCILABLE: &str =
     "Help Scout's API gives no per-conversation figures (its Reports API gives aggregates only)";
-
-/// The keys a `[[sources]]` entry of kind `helpscout` may have (besides the common ones),
-/// read from [`HelpScoutSettings`]' serde derive.
-pub fn settings_keys() -> &'static [&'static str] {
-    <HelpScout as ConnectorFactory>::settings_keys()
-}
 
 /// A configured Help Scout source.
 pub struct HelpScoutConnector {

@@ -76,12 +76,6 @@ impl ConnectorFactory for Intercom {
     }
 }
 
-/// The keys a `[[sources]]` entry of kind `intercom` may have (besides the common ones),
-/// read from [`IntercomSettings`]' serde derive.
-pub fn settings_keys() -> &'static [&'static str] {
-    <Intercom as ConnectorFactory>::settings_keys()
-}
-
 /// A configured Intercom source.
 #[derive(Debug)]
 pub struct IntercomConnector {

@@ -51,7 +51,7 @@ mod api;
 mod settings;
 mod streams;
 
-pub use settings::{DEFAULT_BASE_URL, YelpSettings, settings_keys};
+pub use settings::{DEFAULT_BASE_URL, YelpSettings};
 pub use streams::SnapshotCheckpoint;
 
 use deskpulse_connector::prelude::*;

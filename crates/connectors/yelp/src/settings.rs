@@ -44,12 +44,6 @@ impl Default for YelpSettings {
     }
 }
 
-/// The keys a `[[sources]]` entry of kind `yelp` may have (besides the common ones), read
-/// from the serde derive of [`YelpSettings`].
-pub fn settings_keys() -> &'static [&'static str] {
-    settings::keys_of::<YelpSettings>()
-}
-
 /// What the connector is built from, every key checked.
 pub(crate) struct Valid {
     pub base_url: url::Url,

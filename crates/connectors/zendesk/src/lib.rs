@@ -7,8 +7,8 @@
 //! request and every next page goes to the configured base URL; the incremental exports
 //! share their own rate budget (Zendesk allows 10 requests a minute there).
 //!
-//! The kind is declared once, by [`Zendesk`] ([`ConnectorFactory`]); [`STREAMS`] and
-//! [`settings_keys`] are its values, for the CLI and the bench until they read the factory.
+//! The kind is declared once, by [`Zendesk`] ([`ConnectorFactory`]); [`STREAMS`] is its
+//! value, for the bench until it reads the factory.
 
 mod api;
 #[doc(hidden)]
@@ -63,12 +63,6 @@ impl ConnectorFactory for Zendesk {
 
 /// The streams ([`Zendesk`]'s).
 pub const STREAMS: &[StreamSpec] = Zendesk::STREAMS;
-
-/// The keys a `[[sources]]` entry of kind `zendesk` may have (besides the common ones), read
-/// from [`ZendeskSettings`]' serde derive.
-pub fn settings_keys() -> &'static [&'static str] {
-    <Zendesk as ConnectorFactory>::settings_keys()
-}
 
 /// A configured Zendesk source.
 #[derive(Debug)]

@@ -2,11 +2,12 @@
 //! and no message, nor any `Debug`, shows the key; the kind is well declared.
 
 use crate::common::*;
+use deskpulse_connector::ConnectorFactory;
 use deskpulse_connector::ConnectorKind as _;
 use deskpulse_connector::registry::check_kind;
 use deskpulse_connector::settings::from_value;
 use deskpulse_connector::testkit::{SettingsCases, settings_error};
-use deskpulse_connector_app_store::{AppStore, AppStoreConnector, AppStoreSettings, settings_keys};
+use deskpulse_connector_app_store::{AppStore, AppStoreConnector, AppStoreSettings};
 use serde_json::json;
 use std::io::Write as _;
 
@@ -117,7 +118,7 @@ fn settings_read_from_config_json_reject_unknown_keys_and_hide_secrets() {
 fn the_kind_is_well_declared() {
     assert_eq!(check_kind(&AppStore), Vec::<String>::new());
     assert_eq!(
-        settings_keys(),
+        <AppStore as ConnectorFactory>::settings_keys(),
         [
             "issuer_id",
             "key_id",

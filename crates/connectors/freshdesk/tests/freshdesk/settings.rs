@@ -4,9 +4,7 @@ use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Secret;
 use deskpulse_connector::registry::{ConnectorFactory, ConnectorKind};
 use deskpulse_connector::testkit::SettingsCases;
-use deskpulse_connector_freshdesk::{
-    Freshdesk, FreshdeskConnector, FreshdeskSettings, settings_keys,
-};
+use deskpulse_connector_freshdesk::{Freshdesk, FreshdeskConnector, FreshdeskSettings};
 use serde_json::json;
 
 fn valid() -> FreshdeskSettings {
@@ -33,7 +31,7 @@ fn deserializes_every_key() {
     .unwrap();
     assert_eq!(s.page_size, Some(50));
     // Every key listed is a key the struct takes.
-    let mut keys: Vec<&str> = settings_keys().to_vec();
+    let mut keys: Vec<&str> = <Freshdesk as ConnectorFactory>::settings_keys().to_vec();
     keys.sort();
     assert_eq!(
         keys,

@@ -3,11 +3,11 @@
 //! are refused, secrets never show in `Debug`, and the kind's declaration is well formed.
 
 use crate::common::*;
+use deskpulse_connector::ConnectorFactory;
 use deskpulse_connector::registry::{ConnectorKind, check_kind};
 use deskpulse_connector::testkit::{SettingsCases, read_ok};
 use deskpulse_connector_google_business_profile::{
     GoogleBusinessProfile, GoogleBusinessProfileConnector, GoogleBusinessProfileSettings,
-    settings_keys,
 };
 use serde_json::{Value, json};
 use wiremock::Mock;
@@ -39,7 +39,7 @@ fn the_kind_is_well_declared() {
     assert_eq!(check_kind(&GoogleBusinessProfile), Vec::<String>::new());
     assert_eq!(GoogleBusinessProfile.probe_stream(), "reviews");
     assert_eq!(
-        settings_keys(),
+        <GoogleBusinessProfile as ConnectorFactory>::settings_keys(),
         [
             "account_id",
             "location_id",

@@ -6,7 +6,7 @@ use deskpulse_connector::registry::check_kind;
 use deskpulse_connector::testkit::SettingsCases;
 use deskpulse_connector::{ConnectorFactory, ConnectorKind, HttpConnector as _, Secret};
 use deskpulse_connector_google_places::{
-    Api, GooglePlaces, GooglePlacesConnector, GooglePlacesSettings, settings_keys,
+    Api, GooglePlaces, GooglePlacesConnector, GooglePlacesSettings,
 };
 use deskpulse_model::ReviewCoverage;
 use serde_json::json;
@@ -49,7 +49,7 @@ fn every_key_deserializes_and_only_api_key_is_secret() {
         .keys()
         .map(String::as_str)
         .collect();
-    let mut known = settings_keys().to_vec();
+    let mut known = <GooglePlaces as ConnectorFactory>::settings_keys().to_vec();
     given.sort_unstable();
     known.sort_unstable();
     assert_eq!(given, known);

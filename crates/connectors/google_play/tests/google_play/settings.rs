@@ -2,11 +2,12 @@
 //! declaration; nothing secret in `Debug`.
 
 use crate::common::*;
+use deskpulse_connector::ConnectorFactory;
 use deskpulse_connector::prelude::*;
 use deskpulse_connector::registry::check_kind;
 use deskpulse_connector::testkit::{SettingsCases, settings_error};
 use deskpulse_connector_google_play::{
-    DEFAULT_REQUESTS_PER_HOUR, GooglePlay, GooglePlayConnector, GooglePlaySettings, settings_keys,
+    DEFAULT_REQUESTS_PER_HOUR, GooglePlay, GooglePlayConnector, GooglePlaySettings,
 };
 use serde_json::{Value, json};
 
@@ -36,7 +37,7 @@ fn valid_settings_build_with_the_documented_defaults() {
     assert_eq!(GooglePlaySettings::default().requests_per_hour, 200);
     assert_eq!(DEFAULT_REQUESTS_PER_HOUR, 200);
     assert_eq!(
-        settings_keys(),
+        <GooglePlay as ConnectorFactory>::settings_keys(),
         [
             "package_name",
             "service_account_path",

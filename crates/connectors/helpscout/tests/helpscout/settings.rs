@@ -1,11 +1,11 @@
 //! Settings: what a `[[sources]]` entry may say, and errors that name the key to fix.
 
+use deskpulse_connector::ConnectorFactory;
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Secret;
 use deskpulse_connector::testkit::SettingsCases;
 use deskpulse_connector_helpscout::{
     DEFAULT_BASE_URL, HelpScout, HelpScoutConnector, HelpScoutSettings, KIND, STREAMS,
-    settings_keys,
 };
 use serde_json::json;
 
@@ -43,7 +43,7 @@ fn every_key_deserializes() {
         "requests_per_minute": 400, "lookback_minutes": 5, "roster_every": "6h"
     });
     let keys: Vec<String> = toml_like.as_object().unwrap().keys().cloned().collect();
-    let mut known: Vec<&str> = settings_keys().to_vec();
+    let mut known: Vec<&str> = <HelpScout as ConnectorFactory>::settings_keys().to_vec();
     known.retain(|k| *k != "access_token");
     let mut keys_sorted = keys.clone();
     keys_sorted.sort();
@@ -134,11 +134,11 @@ fn help_scout_declares_why_nothing_can_be_reconciled() {
 #[test]
 fn settings_keys_are_the_settings_struct_keys() {
     assert_eq!(
-        settings_keys(),
+        <HelpScout as ConnectorFactory>::settings_keys(),
         deskpulse_connector::settings::keys_of::<HelpScoutSettings>()
     );
     assert_eq!(
-        settings_keys(),
+        <HelpScout as ConnectorFactory>::settings_keys(),
         [
             "client_id",
             "client_secret",

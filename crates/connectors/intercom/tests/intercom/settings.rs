@@ -3,7 +3,7 @@
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Secret;
 use deskpulse_connector::testkit::SettingsCases;
-use deskpulse_connector_intercom::{Intercom, IntercomConnector, IntercomSettings, settings_keys};
+use deskpulse_connector_intercom::{Intercom, IntercomConnector, IntercomSettings};
 use serde_json::json;
 
 fn with_token() -> IntercomSettings {
@@ -106,7 +106,7 @@ fn the_factory_is_the_one_declaration() {
     let names: Vec<_> = Intercom::STREAMS.iter().map(|s| s.name).collect();
     assert_eq!(names, ["admins", "conversations", "ticket_roster"]);
     assert_eq!(
-        settings_keys(),
+        <Intercom as ConnectorFactory>::settings_keys(),
         [
             "access_token",
             "region",

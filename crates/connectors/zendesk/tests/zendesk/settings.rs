@@ -1,9 +1,10 @@
 //! The `[[sources]]` keys of a Zendesk source and their validation.
 
+use deskpulse_connector::ConnectorFactory;
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Secret;
 use deskpulse_connector::testkit::SettingsCases;
-use deskpulse_connector_zendesk::{Zendesk, ZendeskConnector, ZendeskSettings, settings_keys};
+use deskpulse_connector_zendesk::{Zendesk, ZendeskConnector, ZendeskSettings};
 use serde_json::json;
 
 fn basic() -> ZendeskSettings {
@@ -89,7 +90,7 @@ fn debug_never_shows_secrets() {
 #[test]
 fn settings_keys_are_the_settings_structs_keys() {
     assert_eq!(
-        settings_keys(),
+        <Zendesk as ConnectorFactory>::settings_keys(),
         [
             "subdomain",
             "email",
