@@ -26,8 +26,9 @@ use crate::config::{self, Settings, SourceSettings, TeamSettings};
 #[command(
     after_help = "Pages: / (every team), /teams/NAME?period=2026-W46 (a team; &trend=52 for a year of weeks), \
 /teams/NAME/agents/ID (an agent). API: /api/teams, /api/teams/NAME/report?period=P (what `report --format json` \
-prints). /metrics (Prometheus), /healthz. It listens on loopback unless [serve.auth] is configured; \
-every route but /healthz then asks for the token or the user's password. Nothing it serves changes data."
+prints). /metrics (Prometheus), /healthz. It listens on 127.0.0.1:8080 unless told otherwise; \
+any other address needs [serve.auth], and with it every route but /healthz asks for the token or \
+the user's password. Nothing it serves changes data."
 )]
 pub struct ServeArgs {
     /// Address and port to listen on [default: [serve] listen, else 127.0.0.1:8080]
