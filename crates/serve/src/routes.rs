@@ -28,9 +28,10 @@ use crate::source::{ReportError, TeamInfo, TeamReport};
 use crate::telemetry::telemetry;
 use crate::views::{self, DEFAULT_TREND, LONG_TREND, period_nav};
 
-/// Every page's Content-Security-Policy: nothing but this server's stylesheet; no script,
-/// no frame, no form posting elsewhere. The charts are inline SVG (markup, not resources).
-pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// Every page's Content-Security-Policy: nothing but this server's stylesheet — no script,
+/// no image, no font, no frame, no form posting elsewhere. The charts are inline SVG (markup,
+/// not resources).
+pub const CSP: &str = "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const STYLE: &str = include_str!("../static/style.css");
 
