@@ -55,7 +55,8 @@
 //!
 //! For a connector's own tests, the kit also has [`read`] / [`read_ok`] (a stream to its end),
 //! [`records`], [`checkpoints`], [`assert_resumes_exactly`], [`assert_http_error`],
-//! [`assert_malformed`], [`fast_retry`], [`captured_logs`] and [`basic_auth_header`]; the
+//! [`assert_malformed`], [`fast_retry`], [`under_test`] (a connector with fast retries and a
+//! fixed clock), [`captured_logs`] and [`basic_auth_header`]; the
 //! golden runner [`Golden`] (what a golden test declares: the fake server, the connector,
 //! the figures worked out by hand) and [`SettingsCases`] (a valid settings object and the
 //! changes that must be refused by name, or accepted).
@@ -124,6 +125,21 @@ impl Target {
             Ok(c) => Box::new(c.with_retry_policy(self.retry.clone())),
             Err(e) => panic!("the kit's settings must build a connector: {e}"),
         }
+    }
+}
+
+/// The connector a test drives: `built` (its constructor's result, which must succeed) with
+/// the kit's [`fast_retry`] and its clock fixed at `now` (bookmarks, snapshots, token expiry
+/// and `Retry-After` dates are all read from it).
+pub fn under_test<C: crate::HttpConnector>(
+    built: Result<C, ConnectorError>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> C {
+    match built {
+        Ok(c) => c
+            .with_retry_policy(fast_retry())
+            .with_clock(crate::Clock::fixed(now)),
+        Err(e) => panic!("the test's settings must build a connector: {e}"),
     }
 }
 

@@ -4,8 +4,7 @@
 //! `included`, an absolute `links.next`, `meta.paging.total`).
 
 use chrono::{DateTime, Utc};
-use deskpulse_connector::testkit::fast_retry;
-use deskpulse_connector::{Clock, HttpConnector as _};
+use deskpulse_connector::testkit::under_test;
 use deskpulse_connector_app_store::{AppStoreConnector, AppStoreSettings};
 use serde_json::{Value, json};
 
@@ -70,10 +69,7 @@ pub const NOW: &str = "2024-08-01T12:00:00Z";
 
 /// A connector from `s`, its clock pinned at `now`, retrying fast.
 pub fn connector_with(s: AppStoreSettings, now: &str) -> AppStoreConnector {
-    AppStoreConnector::new(s)
-        .unwrap()
-        .with_clock(Clock::fixed(at(now)))
-        .with_retry_policy(fast_retry())
+    under_test(AppStoreConnector::new(s), at(now))
 }
 
 pub fn connector(base_url: &str) -> AppStoreConnector {

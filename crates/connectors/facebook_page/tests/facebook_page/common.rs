@@ -2,9 +2,9 @@
 //! against a mock server with its clock pinned, and the interactions of a read.
 
 use chrono::{DateTime, Utc};
-use deskpulse_connector::testkit;
+use deskpulse_connector::testkit::under_test;
 pub use deskpulse_connector::testkit::{read, read_ok, records};
-use deskpulse_connector::{Clock, HttpConnector as _, Record, Secret};
+use deskpulse_connector::{Record, Secret};
 use deskpulse_connector_facebook_page::{FacebookPageConnector, FacebookPageSettings};
 use deskpulse_model::SocialInteraction;
 use serde_json::Value;
@@ -57,10 +57,7 @@ pub fn settings(server: &MockServer) -> FacebookPageSettings {
 
 /// The connector of `s`, with the kit's fast retries and the clock pinned at `clock`.
 pub fn connector_at(s: FacebookPageSettings, clock: DateTime<Utc>) -> FacebookPageConnector {
-    FacebookPageConnector::new(s)
-        .unwrap()
-        .with_retry_policy(testkit::fast_retry())
-        .with_clock(Clock::fixed(clock))
+    under_test(FacebookPageConnector::new(s), clock)
 }
 
 pub fn connector(server: &MockServer) -> FacebookPageConnector {

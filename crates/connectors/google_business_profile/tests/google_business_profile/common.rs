@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use deskpulse_connector::http::RetryPolicy;
-use deskpulse_connector::{Clock, HttpConnector as _, Secret, testkit};
+use deskpulse_connector::testkit::under_test;
+use deskpulse_connector::{Secret, testkit};
 use deskpulse_connector_google_business_profile::{
     GoogleBusinessProfileConnector, GoogleBusinessProfileSettings,
 };
@@ -59,10 +60,7 @@ pub fn connector(server: &MockServer) -> GoogleBusinessProfileConnector {
 
 /// The connector of `s`, with fast retries and the clock pinned at [`now`].
 pub fn connector_with(s: GoogleBusinessProfileSettings) -> GoogleBusinessProfileConnector {
-    GoogleBusinessProfileConnector::new(s)
-        .unwrap()
-        .with_retry_policy(fast_retry())
-        .with_clock(Clock::fixed(now()))
+    under_test(GoogleBusinessProfileConnector::new(s), now())
 }
 
 /// A form body (`application/x-www-form-urlencoded`) holding every pair.

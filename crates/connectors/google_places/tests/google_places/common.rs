@@ -2,8 +2,9 @@
 //! and the mounting of one place answer.
 
 use chrono::{DateTime, Utc};
-use deskpulse_connector::testkit::{self, read};
-use deskpulse_connector::{Batch, Clock, ConnectorError, HttpConnector as _, Record, Secret};
+use deskpulse_connector::testkit::read;
+use deskpulse_connector::testkit::under_test;
+use deskpulse_connector::{Batch, ConnectorError, Record, Secret};
 use deskpulse_connector_google_places::{GooglePlacesConnector, GooglePlacesSettings};
 use deskpulse_model::{RatingSnapshot, Review};
 use serde_json::Value;
@@ -47,10 +48,7 @@ pub fn settings_at(base_url: &str, api: &str, place_id: &str, key: &str) -> Goog
 }
 
 pub fn connector_with(s: GooglePlacesSettings, clock: DateTime<Utc>) -> GooglePlacesConnector {
-    GooglePlacesConnector::new(s)
-        .unwrap()
-        .with_retry_policy(testkit::fast_retry())
-        .with_clock(Clock::fixed(clock))
+    under_test(GooglePlacesConnector::new(s), clock)
 }
 
 pub fn connector(server: &MockServer, api: &str, place_id: &str) -> GooglePlacesConnector {

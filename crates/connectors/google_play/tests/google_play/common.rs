@@ -4,8 +4,7 @@
 #![allow(dead_code)]
 
 use chrono::{DateTime, Utc};
-use deskpulse_connector::testkit::fast_retry;
-use deskpulse_connector::{Clock, HttpConnector as _};
+use deskpulse_connector::testkit::under_test;
 use deskpulse_connector_google_play::{GooglePlayConnector, GooglePlaySettings};
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
@@ -59,10 +58,7 @@ pub fn settings(uri: &str) -> GooglePlaySettings {
 
 /// The connector for `settings`, with fast retries and the clock pinned at `now()`.
 pub fn build(settings: GooglePlaySettings) -> GooglePlayConnector {
-    GooglePlayConnector::new(settings)
-        .expect("valid settings")
-        .with_retry_policy(fast_retry())
-        .with_clock(Clock::fixed(now()))
+    under_test(GooglePlayConnector::new(settings), now())
 }
 
 pub fn connector(server: &MockServer) -> GooglePlayConnector {

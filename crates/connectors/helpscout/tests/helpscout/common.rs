@@ -4,12 +4,11 @@
 //! store.
 
 use chrono::{DateTime, Utc};
-use deskpulse_connector::Clock;
-use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Record;
 use deskpulse_connector::Secret;
 use deskpulse_connector::http::RetryPolicy;
 use deskpulse_connector::testkit;
+use deskpulse_connector::testkit::under_test;
 pub use deskpulse_connector::testkit::{
     assert_resumes_exactly, checkpoints, read, read_ok, records,
 };
@@ -59,10 +58,10 @@ pub fn connector(server: &MockServer) -> HelpScoutConnector {
 
 /// The connector of `s`, with the kit's fast retries and the clock pinned as above.
 pub fn connector_with(s: HelpScoutSettings) -> HelpScoutConnector {
-    HelpScoutConnector::new(s)
-        .unwrap()
-        .with_retry_policy(fast_retry())
-        .with_clock(Clock::fixed("2026-12-01T00:00:00Z".parse().unwrap()))
+    under_test(
+        HelpScoutConnector::new(s),
+        "2026-12-01T00:00:00Z".parse().unwrap(),
+    )
 }
 
 /// The documented client-credentials exchange: the exact JSON body, Help Scout's answer.

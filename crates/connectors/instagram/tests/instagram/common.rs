@@ -2,8 +2,8 @@
 //! comments (the fields of the fixtures), the connector built against a mock server with its
 //! clock pinned, and the mocks of the endpoints.
 
-use deskpulse_connector::prelude::{Clock, Record, Secret, SocialInteraction};
-use deskpulse_connector::testkit;
+use deskpulse_connector::prelude::{Record, Secret, SocialInteraction};
+use deskpulse_connector::testkit::under_test;
 pub use deskpulse_connector::testkit::{read, read_ok, records};
 use deskpulse_connector_instagram::{InstagramConnector, InstagramSettings};
 use serde_json::{Value, json};
@@ -121,11 +121,7 @@ pub fn settings(server: &MockServer) -> InstagramSettings {
 
 /// The connector of `s`, with the kit's fast retries and the clock pinned at `at`.
 pub fn connector_at(s: InstagramSettings, at: chrono::DateTime<chrono::Utc>) -> InstagramConnector {
-    use deskpulse_connector::HttpConnector as _;
-    InstagramConnector::new(s)
-        .unwrap()
-        .with_retry_policy(testkit::fast_retry())
-        .with_clock(Clock::fixed(at))
+    under_test(InstagramConnector::new(s), at)
 }
 
 pub fn connector(server: &MockServer) -> InstagramConnector {

@@ -3,9 +3,9 @@
 //! clock pinned, the mocks of the three endpoints, and the mentions of a read.
 
 use chrono::{DateTime, Utc};
-use deskpulse_connector::testkit;
+use deskpulse_connector::testkit::under_test;
 pub use deskpulse_connector::testkit::{checkpoints, read, read_ok, records};
-use deskpulse_connector::{Clock, Record, Secret};
+use deskpulse_connector::{Record, Secret};
 use deskpulse_connector_x::{XConnector, XSettings};
 use deskpulse_model::SocialInteraction;
 use serde_json::{Value, json};
@@ -111,11 +111,7 @@ pub fn settings(server: &MockServer) -> XSettings {
 
 /// The connector of `s`, with the kit's fast retries and the clock pinned at `clock`.
 pub fn connector_at(s: XSettings, clock: DateTime<Utc>) -> XConnector {
-    use deskpulse_connector::HttpConnector as _;
-    XConnector::new(s)
-        .unwrap()
-        .with_retry_policy(testkit::fast_retry())
-        .with_clock(Clock::fixed(clock))
+    under_test(XConnector::new(s), clock)
 }
 
 pub fn connector(server: &MockServer) -> XConnector {

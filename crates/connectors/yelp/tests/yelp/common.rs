@@ -2,8 +2,8 @@
 //! connector with a pinned clock, and the Yelp paths.
 
 use chrono::{DateTime, Utc};
-use deskpulse_connector::testkit::fast_retry;
-use deskpulse_connector::{Clock, HttpConnector as _, Secret};
+use deskpulse_connector::Secret;
+use deskpulse_connector::testkit::under_test;
 use deskpulse_connector_yelp::{YelpConnector, YelpSettings};
 use serde_json::Value;
 use wiremock::MockServer;
@@ -64,10 +64,7 @@ pub fn now() -> DateTime<Utc> {
 
 /// A connector built from `settings`, its clock pinned at `at`, with fast retries.
 pub fn connector_with(settings: YelpSettings, at: DateTime<Utc>) -> YelpConnector {
-    YelpConnector::new(settings)
-        .expect("valid settings")
-        .with_retry_policy(fast_retry())
-        .with_clock(Clock::fixed(at))
+    under_test(YelpConnector::new(settings), at)
 }
 
 /// The default test connector on `server`.
