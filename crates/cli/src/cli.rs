@@ -68,6 +68,9 @@ item passes, 2 when a configuration item fails, 1 otherwise."
     /// What the daemon did and will do: per source the last sync and the next; per team and
     /// channel the last digest and the next
     Status,
+    /// The read-only web dashboard, the JSON report API and Prometheus /metrics (on
+    /// 127.0.0.1:8080 by default; any other address needs [serve.auth])
+    Serve(crate::serve::ServeArgs),
     /// Everything at once with no account: a built-in simulator of Zendesk, Trustpilot and
     /// Google reviews, a Facebook Page and X, a throwaway SQLite database, a synced quarter
     /// and last week's report, checked against the simulator
@@ -278,4 +281,8 @@ pub struct DigestSendArgs {
     /// Render and show what would be sent where; send nothing, record nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// Refuse (exit 1) instead of sending with the incomplete-data banner when a source of
+    /// the team is not complete through the period's end
+    #[arg(long)]
+    pub require_complete: bool,
 }

@@ -46,6 +46,7 @@ pub(crate) fn schedule(settings: &Settings) -> deskpulse_scheduler::Settings {
             schedule: t.digest_schedule.clone(),
             period: PeriodKind::Week,
             sources: t.sources.iter().map(|s| s.to_string()).collect(),
+            hold_max: t.digest_hold_max,
         });
     }
     let mut s = deskpulse_scheduler::Settings::new(sources, teams);
@@ -61,6 +62,7 @@ pub(crate) async fn run(settings: Settings) -> Result<(), CommandError> {
     let store = Store::open(settings.database.url.expose())
         .await
         .map_err(|e| CommandError::Runtime(secrets.scrub(&e.to_string())))?;
+    crate::serve::spawn_in_daemon(&settings).await?;
     let jobs = Arc::new(CliJobs {
         settings: Arc::new(settings),
         store: store.clone(),
@@ -108,6 +110,7 @@ pub(crate) async fn status(settings: &Settings) -> Result<(), CommandError> {
         (None, _) => println!("daemon: not running (start it with `deskpulse run`)"),
     }
     println!("\nsources");
+    let mut failing = Vec::new();
     for s in &report.sources {
         let last = match &s.last_run {
             None => "never synced".to_owned(),
@@ -141,6 +144,18 @@ pub(crate) async fn status(settings: &Settings) -> Result<(), CommandError> {
             humantime::format_duration(s.every).to_string(),
             at(s.next_run)
         );
+        // Judged against now: "complete through" is as of the last run that read every
+        // stream to its end.
+        let f = deskpulse_metrics::judge_freshness(&s.freshness, now, now, chrono_tz::UTC);
+        let data = match (s.freshness.complete_through, &f.missing) {
+            (Some(t), _) => format!("data complete through {}", at(t)),
+            (None, Some(m)) => format!("data: {m}"),
+            (None, None) => String::new(),
+        };
+        println!("  {:<20} {data}", "");
+        if let Some(m) = f.failing_message(chrono_tz::UTC) {
+            failing.push(secrets.scrub(&m));
+        }
     }
     println!("\nteams");
     for t in &report.teams {
@@ -170,7 +185,12 @@ pub(crate) async fn status(settings: &Settings) -> Result<(), CommandError> {
             println!("    {} → {}: {state}", d.period, d.channel);
         }
     }
-    Ok(())
+    if failing.is_empty() {
+        Ok(())
+    } else {
+        // Exit 1, so a cron job or a monitoring probe running `status` can alert.
+        Err(CommandError::Runtime(failing.join("\n")))
+    }
 }
 
 /// The work the scheduler runs, in terms of this binary's configuration.
@@ -230,6 +250,7 @@ impl CliJobs {
                     cancelled: true,
                 });
             }
+            let started = std::time::Instant::now();
             let run = sync_stream_with_limits(
                 connector.as_ref(),
                 source,
@@ -248,6 +269,13 @@ impl CliJobs {
                     return Ok(SyncOutcome { records: sink.records(), cancelled: true });
                 }
             };
+            crate::serve::stream_finished(
+                source,
+                stream.name,
+                started,
+                &result,
+                cancel.is_cancelled(),
+            );
             match result {
                 Ok(_) => {}
                 Err(SyncError::Store(e))

@@ -31,7 +31,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), CommandError> {
     let (timezone, now) = check_args(&args)?;
     let started = Instant::now();
     let sim = start_simulator(&args, now).await?;
-    let (store, db_note) = open_database(&args).await?;
+    let (store, db_url, db_note) = open_database(&args).await?;
     let sources = sync(&args, &sim, &store).await?;
     let stats = sim.server.stats();
     println!(
@@ -49,7 +49,10 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), CommandError> {
     let mut bad = check_against_truth(&report, truth, spec, timezone);
     bad.extend(reconcile_summary(&store, &team, spec, truth).await?);
     sim.server.shutdown().await;
-    verdict(spec, &bad)
+    let dashboard = crate::serve::demo_config(&demo_dir(), &db_url, &team, &sources)?;
+    verdict(spec, &bad)?;
+    println!("{dashboard}");
+    Ok(())
 }
 
 /// The time zone and the instant the demo runs at, with every flag checked.
@@ -142,8 +145,9 @@ fn demo_dir() -> PathBuf {
     std::env::temp_dir().join(format!("deskpulse-demo-{}", std::process::id()))
 }
 
-/// `--database`, else a fresh SQLite file in [`demo_dir`]; and the note saying where it is.
-async fn open_database(args: &DemoArgs) -> Result<(Store, String), CommandError> {
+/// `--database`, else a fresh SQLite file in [`demo_dir`]; its URL, and the note saying where
+/// it is.
+async fn open_database(args: &DemoArgs) -> Result<(Store, String, String), CommandError> {
     let (db_url, db_note) = match &args.database {
         Some(url) => (url.clone(), String::new()),
         None => {
@@ -162,7 +166,7 @@ async fn open_database(args: &DemoArgs) -> Result<(Store, String), CommandError>
     let store = Store::open(&db_url)
         .await
         .map_err(|e| CommandError::Runtime(e.to_string()))?;
-    Ok((store, db_note))
+    Ok((store, db_url, db_note))
 }
 
 /// Syncs the simulator as a Zendesk, a Trustpilot and a Google Business Profile source, the
@@ -287,6 +291,8 @@ fn team(timezone: Tz, sources: &[SourceSettings]) -> Result<TeamSettings, Comman
             .iter()
             .map(|s| (s.name.as_str().to_owned(), s.kind.clone()))
             .collect(),
+        digest_hold_max: deskpulse_scheduler::DEFAULT_HOLD_MAX,
+        restatement_threshold: deskpulse_metrics::RESTATEMENT_THRESHOLD,
     })
 }
 

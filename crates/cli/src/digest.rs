@@ -17,7 +17,7 @@ use deskpulse_digest::delivery::{
     SlackWebhook, SmtpSecurity, SmtpSender, send_once,
 };
 use deskpulse_digest::{Digest, DigestInput, RenderedDigest};
-use deskpulse_model::{PeriodSpec, Rating, Review};
+use deskpulse_model::{PeriodSpec, Rating, Review, ToldFigures};
 use deskpulse_storage::{DeliveryClaim, Store};
 
 use crate::CommandError;
@@ -53,18 +53,81 @@ pub(crate) async fn render(
     team: &TeamSettings,
     spec: PeriodSpec,
 ) -> Result<RenderedDigest, CommandError> {
-    render_with_warnings(store, team, spec, &[]).await
+    Ok(render_with_warnings(store, team, spec, &[]).await?.0)
+}
+
+/// What a rendered digest tells beyond its pictures: whether its data was complete, what
+/// each late source misses, and the figures to record as told once it is delivered (its
+/// own period's, and those of each period it restates).
+pub(crate) struct Told {
+    pub complete: bool,
+    /// `source: what it misses`, for each source not complete through the period's end.
+    pub late: Vec<String>,
+    pub figures: Vec<ToldFigures>,
+}
+
+impl Told {
+    /// Records the figures as told (after at least one channel got the digest).
+    pub(crate) async fn record(&self, store: &Store, team: &str) -> Result<(), CommandError> {
+        for f in &self.figures {
+            store
+                .record_told_figures(team, f)
+                .await
+                .map_err(|e| CommandError::Runtime(e.to_string()))?;
+        }
+        Ok(())
+    }
 }
 
 /// [`render`], with warnings for the attention box — sources that failed every sync of the
-/// period, as `(source, last error)`, so a manager learns the numbers may be incomplete.
+/// period, as `(source, last error)`, so a manager learns the numbers may be incomplete —
+/// and what the digest tells ([`Told`]). The report carries its freshness and the
+/// restatements of the earlier periods the team was told about.
 pub(crate) async fn render_with_warnings(
     store: &Store,
     team: &TeamSettings,
     spec: PeriodSpec,
     failing_sources: &[(String, String)],
-) -> Result<RenderedDigest, CommandError> {
-    let computed = crate::report::compute_with_history(store, team, spec).await?;
+) -> Result<(RenderedDigest, Told), CommandError> {
+    let mut computed = crate::report::compute_with_history(store, team, spec).await?;
+    let earlier: Vec<&deskpulse_metrics::KpiReport> = computed.history.iter().collect();
+    computed.report.restatements = crate::report::restatements(store, team, &earlier).await?;
+    let now = Utc::now();
+    let mut figures = vec![ToldFigures {
+        period: computed.report.period.label.clone(),
+        told_at: now,
+        values: deskpulse_metrics::told_figures(&computed.report),
+    }];
+    for r in &computed.report.restatements {
+        if let Some(h) = computed.history.iter().find(|h| h.period.label == r.period) {
+            figures.push(ToldFigures {
+                period: r.period.clone(),
+                told_at: now,
+                values: deskpulse_metrics::told_figures(h),
+            });
+        }
+    }
+    let told = Told {
+        complete: computed.report.data_complete != Some(false),
+        late: computed
+            .report
+            .freshness
+            .iter()
+            .filter_map(|f| Some(format!("{}: {}", f.data.source, f.missing.as_ref()?)))
+            .collect(),
+        figures,
+    };
+    // A source the report already calls failing (for more than a day) is said once.
+    let failing_sources: Vec<&(String, String)> = failing_sources
+        .iter()
+        .filter(|(s, _)| {
+            !computed
+                .report
+                .freshness
+                .iter()
+                .any(|f| f.failing && &f.data.source == s)
+        })
+        .collect();
     let period = spec.in_zone(team.timezone);
     let within = |t: DateTime<Utc>| period.start <= t && t < period.end;
     let reviews: Vec<Review> = computed
@@ -100,10 +163,11 @@ pub(crate) async fn render_with_warnings(
         );
     }
     // Charts are CPU work (plotters): off the async workers.
-    tokio::task::spawn_blocking(move || RenderedDigest::render(&digest))
+    let rendered = tokio::task::spawn_blocking(move || RenderedDigest::render(&digest))
         .await
         .map_err(|e| CommandError::Runtime(format!("the digest renderer failed: {e}")))?
-        .map_err(|e| CommandError::Runtime(format!("cannot render the digest: {e}")))
+        .map_err(|e| CommandError::Runtime(format!("cannot render the digest: {e}")))?;
+    Ok((rendered, told))
 }
 
 /// Sources whose first response or resolution agree with the vendor's own per-ticket
@@ -425,8 +489,19 @@ async fn send(settings: &Settings, args: DigestSendArgs) -> Result<(), CommandEr
     let spec = period_spec(team, args.period.as_deref())?;
     let targets = targets(settings, team, args.channel.as_deref())?;
     let store = open_store(settings).await?;
-    let rendered = render(&store, team, spec).await?;
+    let (rendered, told) = render_with_warnings(&store, team, spec, &[]).await?;
     let period = spec.to_string();
+    if !told.complete {
+        let late = told.late.join("; ");
+        if args.require_complete {
+            return Err(CommandError::Runtime(format!(
+                "the data of {period} is not complete ({late}): not sending (--require-complete). Run `deskpulse sync` and try again, or send without --require-complete to send it with the incomplete-data banner"
+            )));
+        }
+        println!(
+            "note: the data of {period} is not complete ({late}); the digest carries the incomplete-data banner (use --require-complete to refuse instead)"
+        );
+    }
 
     if args.dry_run {
         println!(
@@ -466,9 +541,13 @@ async fn send(settings: &Settings, args: DigestSendArgs) -> Result<(), CommandEr
     }
 
     let mut failed = Vec::new();
+    let mut sent = false;
     for (target, outcome) in deliver(&store, team, &period, &targets, &rendered, args.force).await {
         let line = match outcome {
-            Ok(Delivery::Sent) => "sent".to_owned(),
+            Ok(Delivery::Sent) => {
+                sent = true;
+                "sent".to_owned()
+            }
             Ok(Delivery::AlreadySent { at }) => format!(
                 "already sent on {} (use --force to send again)",
                 when(at, team)
@@ -483,6 +562,9 @@ async fn send(settings: &Settings, args: DigestSendArgs) -> Result<(), CommandEr
             }
         };
         println!("{}: {line}", target.describe());
+    }
+    if sent {
+        told.record(&store, &team.name).await?;
     }
     if failed.is_empty() {
         Ok(())
@@ -526,14 +608,18 @@ pub(crate) async fn send_scheduled(
     failing_sources: &[(String, String)],
 ) -> Result<(u64, u64, Vec<String>), CommandError> {
     let targets = targets(settings, team, None)?;
-    let rendered = render_with_warnings(store, team, spec, failing_sources).await?;
+    let (rendered, told) = render_with_warnings(store, team, spec, failing_sources).await?;
     let (mut sent, mut already, mut failed) = (0, 0, Vec::new());
     for (t, outcome) in deliver(store, team, &spec.to_string(), &targets, &rendered, false).await {
+        crate::serve::delivery_finished(&team.name, t.name(), &outcome);
         match outcome {
             Ok(Delivery::Sent) => sent += 1,
             Ok(Delivery::AlreadySent { .. } | Delivery::InProgress { .. }) => already += 1,
             Err(e) => failed.push(format!("{}: {e}", t.describe())),
         }
+    }
+    if sent > 0 {
+        told.record(store, &team.name).await?;
     }
     Ok((sent, already, failed))
 }

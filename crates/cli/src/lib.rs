@@ -116,6 +116,7 @@ async fn run(args: cli::Cli) -> Result<(), CommandError> {
             import::run(&settings, a).await
         }
         cli::Command::Check => check::run(&config_path).await,
+        cli::Command::Serve(a) => serve::run(&config_path, a).await,
         cli::Command::Forget(a) => {
             let settings = config::Settings::load(&config_path)?;
             forget::run(&settings, a).await

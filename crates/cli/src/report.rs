@@ -4,7 +4,7 @@
 use crate::CommandError;
 use crate::cli::{ReportArgs, ReportFormat};
 use crate::config::{Settings, TeamSettings};
-use deskpulse_metrics::{KpiReport, ReportInput, TeamConfig};
+use deskpulse_metrics::{KpiReport, ReportInput, Restatement, TeamConfig};
 use deskpulse_model::PeriodSpec;
 
 /// Previous periods a report's trends and forecast look at (the metrics and digest crates
@@ -65,11 +65,58 @@ pub(crate) async fn compute_with_history(
         .take_while(|r| !is_empty(r))
         .collect();
     deskpulse_metrics::attach_history(&mut report, &config, &history);
+    attach_freshness(store, team, &mut report).await?;
     Ok(Computed {
         report,
         history,
         input,
     })
+}
+
+/// Attaches each source's freshness, judged against the report's period as of now.
+pub(crate) async fn attach_freshness(
+    store: &deskpulse_storage::Store,
+    team: &TeamSettings,
+    report: &mut KpiReport,
+) -> Result<(), CommandError> {
+    let freshness = store
+        .freshness(&sources(team))
+        .await
+        .map_err(|e| CommandError::Runtime(e.to_string()))?;
+    deskpulse_metrics::attach_freshness(report, &freshness, chrono::Utc::now());
+    Ok(())
+}
+
+/// The restatements of the periods of `reports` (each computed now) that the team was
+/// told about and whose told figures moved since, with the causes the data shows.
+pub(crate) async fn restatements(
+    store: &deskpulse_storage::Store,
+    team: &TeamSettings,
+    reports: &[&KpiReport],
+) -> Result<Vec<Restatement>, CommandError> {
+    let err = |e: deskpulse_storage::StorageError| CommandError::Runtime(e.to_string());
+    let labels: Vec<String> = reports.iter().map(|r| r.period.label.clone()).collect();
+    let told = store.told_figures(&team.name, &labels).await.map_err(err)?;
+    // Imported surveys count for CSAT, NPS and CES like the helpdesks' own.
+    let mut keys = sources(team);
+    keys.push(deskpulse_storage::import_source(&team.name));
+    let mut out = Vec::new();
+    for t in &told {
+        let Some(now) = reports.iter().find(|r| r.period.label == t.period) else {
+            continue;
+        };
+        let late = store
+            .late_changes(&keys, (now.period.start, now.period.end), t.told_at)
+            .await
+            .map_err(err)?;
+        out.extend(deskpulse_metrics::restate(
+            t,
+            now,
+            &late,
+            team.restatement_threshold,
+        ));
+    }
+    Ok(out)
 }
 
 fn sources(team: &TeamSettings) -> Vec<String> {
@@ -95,7 +142,9 @@ pub(crate) async fn run(settings: &Settings, args: ReportArgs) -> Result<(), Com
     let store = deskpulse_storage::Store::open(&settings.database.url)
         .await
         .map_err(|e| CommandError::Runtime(e.to_string()))?;
-    let report = compute_with_history(&store, team, spec).await?.report;
+    let mut report = compute_with_history(&store, team, spec).await?.report;
+    // When this period was told in a digest and its figures moved since, say so.
+    report.restatements = restatements(&store, team, &[&report]).await?;
     match args.format {
         ReportFormat::Json => {
             let json = serde_json::to_string_pretty(&report)

@@ -36,6 +36,12 @@ pub struct TeamSettings {
     pub limits: Vec<SourceLimit>,
     /// The kind of each of the team's sources (`zendesk-main` → `zendesk`).
     pub source_kinds: BTreeMap<String, String>,
+    /// How long the daemon holds a due digest for sources not yet complete through the
+    /// period's end (`digest_hold_max`; zero sends at once, with the banner if incomplete).
+    pub digest_hold_max: std::time::Duration,
+    /// By how much (a share) a told duration, rate or score must move to be restated
+    /// (`restatement_threshold`); counts are restated on any change.
+    pub restatement_threshold: f64,
 }
 
 /// DESIGN's default digest schedule: Mondays at 08:00 in the team's zone.
@@ -61,6 +67,8 @@ pub(super) struct FileTeam {
     targets: targets::FileTargets,
     #[serde(default)]
     channels: Vec<channels::FileChannel>,
+    digest_hold_max: Option<String>,
+    restatement_threshold: Option<f64>,
 }
 
 /// DESIGN's documented default; `complaint_tags = []` turns tag-based complaints off.
@@ -115,6 +123,25 @@ fn validate_one(
         .transpose()?;
     let targets = t.targets.validate(&format!("{key}.targets"))?;
     let channels = channels::validate(key, t.channels)?;
+    let digest_hold_max = match &t.digest_hold_max {
+        None => deskpulse_scheduler::DEFAULT_HOLD_MAX,
+        Some(h) => humantime::parse_duration(h.trim()).map_err(|e| {
+            KeyError::new(
+                format!("{key}.digest_hold_max"),
+                format!("{h:?} is not a duration ({e}); write e.g. \"6h\", \"90m\" or \"0s\" (send at once)"),
+            )
+        })?,
+    };
+    let restatement_threshold = match t.restatement_threshold {
+        None => deskpulse_metrics::RESTATEMENT_THRESHOLD,
+        Some(v) if v.is_finite() && (0.0..=1.0).contains(&v) => v,
+        Some(v) => {
+            return Err(KeyError::new(
+                format!("{key}.restatement_threshold"),
+                format!("{v} is not a share from 0 to 1: write e.g. 0.05 for 5 %"),
+            ));
+        }
+    };
     let mine: Vec<&SourceSettings> = team_sources
         .iter()
         .filter_map(|name| sources.iter().find(|s| &s.name == name))
@@ -134,6 +161,8 @@ fn validate_one(
         business_hours,
         targets,
         channels,
+        digest_hold_max,
+        restatement_threshold,
     })
 }
 
@@ -363,6 +392,36 @@ mod tests {
             e.contains("`teams[1].digest_schedule`")
                 && e.contains("it never fires")
                 && !e.contains("field,"),
+            "{e}"
+        );
+    }
+
+    /// The digest hold and the restatement threshold: defaults, a zero hold, and bad values
+    /// refused with the key named.
+    #[test]
+    fn hold_and_restatement_threshold_are_read_and_checked() {
+        let team = |extra: &str| format!("[[teams]]\nname = \"a\"\n{extra}");
+        let s = parse(&team(""), &[]).unwrap();
+        assert_eq!(
+            s.teams[0].digest_hold_max,
+            deskpulse_scheduler::DEFAULT_HOLD_MAX
+        );
+        assert_eq!(s.teams[0].restatement_threshold, 0.05);
+        let s = parse(
+            &team("digest_hold_max = \"0s\"\nrestatement_threshold = 0.1\n"),
+            &[],
+        )
+        .unwrap();
+        assert!(s.teams[0].digest_hold_max.is_zero());
+        assert_eq!(s.teams[0].restatement_threshold, 0.1);
+        let e = parse(&team("digest_hold_max = \"soon\"\n"), &[]).unwrap_err();
+        assert!(
+            e.contains("`teams[0].digest_hold_max`") && e.contains("\"6h\""),
+            "{e}"
+        );
+        let e = parse(&team("restatement_threshold = 5\n"), &[]).unwrap_err();
+        assert!(
+            e.contains("`teams[0].restatement_threshold`") && e.contains("0.05"),
             "{e}"
         );
     }
