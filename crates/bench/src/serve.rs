@@ -7,6 +7,8 @@
 //!   Weeks six apart, so the background prefetch of a page's previous week never serves a
 //!   measured one; before each, the bench waits until the server's computations (read from
 //!   its `/metrics`) are done, so none competes with the measured request.
+//! * **Previous** week: the "previous" link of a page opened cold, whose report the server
+//!   computed in the background after serving that page.
 //! * **Warm** team page: the same week again (the report kept, the data unchanged): what
 //!   every view after the first costs. Also `/`, the JSON API and the 52-week page.
 //!
@@ -236,6 +238,18 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
             p = p.previous();
         }
     }
+    // The "previous" link of each page opened cold: computed in the background meanwhile.
+    let mut previous = Vec::new();
+    let mut p = week.previous();
+    for _ in 0..a.cold {
+        let (before, _) = s.computed().await?;
+        previous.push(s.get(&format!("/teams/{TEAM}?period={p}")).await?.0);
+        // Its own previous week is prefetched in turn: let it finish.
+        s.settle(before + 1).await?;
+        for _ in 0..6 {
+            p = p.previous();
+        }
+    }
     let page = format!("/teams/{TEAM}?period={week}");
     let mut warm = Vec::new();
     for _ in 0..a.runs {
@@ -261,6 +275,10 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
         "RESULT team page, cold (report + 12-week history computed on the request): {}; server's report computation median {:.1} ms",
         summary(&cold),
         median(&computes) * 1e3
+    );
+    println!(
+        "RESULT team page of the week before a page opened (prefetched): {}",
+        summary(&previous)
     );
     println!("RESULT team page, warm (report kept): {}", summary(&warm));
     println!("RESULT overview `/`, warm: {}", summary(&index));
