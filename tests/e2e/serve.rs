@@ -3,7 +3,12 @@
 //! `/healthz`; the JSON API is byte for byte `report --format json` on the demo's data; and
 //! `/metrics` of a daemon parses and its counters move as it syncs — on SQLite and Postgres.
 
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use deskpulse_model::ToldFigures;
 use deskpulse_simulator::{Dataset, SimConfig, Simulator};
+use deskpulse_storage::Store;
 use deskpulse_storage::testing::TestDb;
 use prometheus_parse::{Scrape, Value};
 use std::sync::Arc;
@@ -75,9 +80,31 @@ async fn the_api_is_exactly_report_json_on_sqlite_and_postgres() {
     urls.extend(pg.as_ref().map(|p| Some(p.url().to_owned())));
     for url in urls {
         let data = demo_data(url.as_deref()).await;
+        // A digest told the previous week other figures: `report` restates them, and so must
+        // the API.
+        let (prev, _) = data.report(data.previous).await;
+        let volume = prev["kpis"]["ticket_volume"]["value"]
+            .as_f64()
+            .expect("volume");
+        let told = ToldFigures {
+            period: data.previous.to_string(),
+            told_at: Utc::now() - chrono::Duration::days(1),
+            values: BTreeMap::from([("ticket_volume.value".to_owned(), volume + 5.0)]),
+        };
+        let db = url.clone().unwrap_or_else(|| data.env.sqlite_url());
+        let store = Store::open(&db).await.expect("the demo's database");
+        store
+            .record_told_figures("demo", &told)
+            .await
+            .expect("told");
+        store.close().await;
         let served = serve(&data.env, &data.config, &[], &[]).await;
         for period in [data.week, data.previous] {
-            let (_, printed) = data.report(period).await;
+            let (json, printed) = data.report(period).await;
+            let restated = json["restatements"]
+                .as_array()
+                .is_some_and(|r| !r.is_empty());
+            assert_eq!(restated, period == data.previous, "{period}: {printed}");
             let api = format!("{}/api/teams/demo/report?period={period}", served.base);
             let r = reqwest::get(&api).await.expect("the API");
             assert_eq!(r.status(), 200);

@@ -119,12 +119,20 @@ impl Reports for CliReports {
             .iter()
             .find(|t| t.name == team)
             .ok_or_else(|| ReportError::NoTeam(team.to_owned()))?;
+        let failed =
+            |e: CommandError| ReportError::Failed(self.settings.secrets().scrub(e.message()));
         let c = crate::report::compute_with_history(&self.store, t, period)
             .await
-            .map_err(|e| ReportError::Failed(self.settings.secrets().scrub(e.message())))?;
+            .map_err(failed)?;
         let (reviews, ratings) = quoted(&c, t, period);
+        let mut report = c.report;
+        // As `report::run` does: the period's restatement when a digest told it and its
+        // figures moved since.
+        report.restatements = crate::report::restatements(&self.store, t, &[&report])
+            .await
+            .map_err(failed)?;
         Ok(TeamReport {
-            report: c.report,
+            report,
             history: c.history,
             reviews,
             ratings,
