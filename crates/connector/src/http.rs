@@ -790,7 +790,7 @@ impl HttpClient {
                         .map_err(|e| self.scrub_error(e))?,
                 ),
             };
-            self.budgets.until_ready(group).await;
+            let permit = self.budgets.acquire(group).await;
             let auth = match (&bearer, &self.authorization) {
                 (Some((token, _)), _) => Some(bearer_value(token)?),
                 (None, a) => a.clone(),
@@ -798,8 +798,9 @@ impl HttpClient {
             let (failure, server_wait) =
                 match self.attempt(req, url, endpoint, group, attempt, auth).await {
                     Attempt::Done(headers, body) => {
-                        self.budgets.observe(
+                        self.budgets.observe_answer(
                             group,
+                            permit,
                             &headers,
                             self.clock.now(),
                             self.retry.max_retry_after,
@@ -834,6 +835,11 @@ impl HttpClient {
             }
             let backoff = delays.next().unwrap_or(self.retry.max_delay);
             let wait = retry_wait(server_wait, backoff, &self.retry);
+            if server_wait.is_some() {
+                // The server's word holds for the whole group, not only for this request:
+                // a request of another stream (or the next page, read ahead) waits too.
+                self.budgets.pause(group, wait);
+            }
             let reason = self.scrub(&failure.reason());
             if req.host_only {
                 tracing::warn!(

@@ -72,12 +72,12 @@ fn a_server_wait_is_capped_and_otherwise_the_backoff_applies() {
     assert_eq!(retry_wait(None, backoff, &policy), backoff);
 }
 
-#[tokio::test]
-async fn a_huge_retry_after_is_capped() {
-    let logs = global_trace_logs();
+/// A server that answers the first request 429 with `Retry-After: {retry_after}`, then
+/// `{"ok": true}`.
+async fn refuses_once(retry_after: &str) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "3600"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", retry_after))
         .up_to_n_times(1)
         .mount(&server)
         .await;
@@ -85,6 +85,13 @@ async fn a_huge_retry_after_is_capped() {
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true})))
         .mount(&server)
         .await;
+    server
+}
+
+#[tokio::test]
+async fn a_huge_retry_after_is_capped() {
+    let logs = global_trace_logs();
+    let server = refuses_once("3600").await;
     let c = client(&server.uri(), Auth::None).with_retry_policy(RetryPolicy {
         max_retry_after: Duration::from_millis(50),
         ..fast()
@@ -679,6 +686,65 @@ fn the_pace_is_even_with_a_burst_of_one() {
     assert_eq!(q.replenish_interval(), Duration::from_millis(100));
     assert_eq!(q.burst_size().get(), 1);
     assert!(quota(0).is_none());
+}
+
+#[tokio::test]
+async fn a_429_pauses_the_whole_group_for_its_retry_after() {
+    let server = refuses_once("1").await;
+    let c = client(&server.uri(), Auth::None).with_rate_budget(
+        "incremental",
+        RateBudget::window(10, Duration::from_secs(60)),
+    );
+    let started = tokio::time::Instant::now();
+    let _: Doc = c.get_json("incremental", "/a", &[]).await.unwrap();
+    // Every request of the group waits out the server's word, not only the one refused
+    // (a page read ahead, another stream on the same endpoints).
+    let paused = c.budgets().group("incremental").unwrap().paused_until();
+    assert!(
+        paused.is_some_and(|t| t >= started + Duration::from_secs(1)),
+        "{paused:?}"
+    );
+}
+
+/// `{"ok": true}` with Zendesk's list-endpoint headers for a window of 5.
+fn window_of_5(remaining: &str, reset: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header("ratelimit-limit", "5")
+        .insert_header("ratelimit-remaining", remaining)
+        .insert_header("ratelimit-reset", reset)
+        .set_body_json(serde_json::json!({"ok": true}))
+}
+
+#[tokio::test]
+async fn a_window_group_spends_what_the_servers_headers_say_remains() {
+    // The server's window has room for 5 more whenever it answers. The log alone (5 an
+    // hour) would hold the 6th request for an hour.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(window_of_5("5", "30"))
+        .mount(&server)
+        .await;
+    let c = client(&server.uri(), Auth::None)
+        .with_rate_budget("default", RateBudget::window(5, Duration::from_secs(3600)));
+    // A deadline for a hang only, never a measure of speed.
+    let all = tokio::time::timeout(Duration::from_secs(600), async {
+        for _ in 0..12 {
+            let _: Doc = c.get_json("default", "/a", &[]).await.unwrap();
+        }
+    })
+    .await;
+    assert!(all.is_ok(), "the client waited for its log, not the server");
+    // And when the server says none remain, the next request waits for its reset.
+    server.reset().await;
+    Mock::given(method("GET"))
+        .respond_with(window_of_5("0", "1"))
+        .mount(&server)
+        .await;
+    let _: Doc = c.get_json("default", "/a", &[]).await.unwrap();
+    let started = Instant::now();
+    let _: Doc = c.get_json("default", "/a", &[]).await.unwrap();
+    // A lower bound only: a loaded machine makes it longer, never shorter.
+    assert!(started.elapsed() >= Duration::from_millis(950));
 }
 
 #[tokio::test]
