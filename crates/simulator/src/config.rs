@@ -430,7 +430,8 @@ impl Default for Credentials {
 pub struct Limits {
     /// `false` turns every limit off (the headers are still sent).
     pub enabled: bool,
-    /// Time speed factor: limits allow `speed` times as many requests per real minute.
+    /// Time speed factor: every window is `speed` times shorter, with the same number of
+    /// requests (so `speed` times as many per real minute).
     pub speed: f64,
     /// Requests a minute on the incremental exports (Zendesk: 10).
     pub incremental_per_minute: u32,

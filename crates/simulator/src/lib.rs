@@ -79,9 +79,16 @@
 //!   bookmark is not found by paging from that bookmark.
 //! * Auth: `Basic base64("{email}/token:{token}")` or `Bearer {token}`, else 401
 //!   `{"error":"Couldn't authenticate you"}`.
-//! * Rate limits (token buckets scaled by a speed factor): 10 a minute on the incremental
-//!   exports, `requests_per_minute` (700) on everything; 429 with `Retry-After`;
-//!   `X-Rate-Limit` / `X-Rate-Limit-Remaining` on every response.
+//! * Rate limits as Zendesk documents them (developer.zendesk.com, "Rate limits", "Best
+//!   practices for avoiding rate limiting", the Incremental Exports reference): fixed
+//!   minutes, shortened by the speed factor and following each other from the simulator's
+//!   start (where Zendesk's begin is not documented): 10 requests a minute on the
+//!   incremental exports, `requests_per_minute` (700) on everything together.
+//!   `X-Rate-Limit` / `X-Rate-Limit-Remaining` (the account's minute) on every answer; the
+//!   ratings list, a list endpoint, also `ratelimit-limit`, `ratelimit-remaining` and
+//!   `ratelimit-reset` (whole seconds until the minute ends, rounded up); the exports no
+//!   header of their own. Over a limit: 429 with `Retry-After` (seconds until the full
+//!   minute ends, rounded up, at least 1); a refused request is not counted.
 //! * Faults from the seed: 500/503, slow answers, dropped connections, truncated bodies,
 //!   records repeated across pages.
 //!

@@ -3,6 +3,7 @@
 //! `reviews`, Facebook's Graph API in `facebook` and X's API v2 in `x`.
 
 mod facebook;
+mod limits;
 mod reviews;
 mod x;
 mod zendesk;
@@ -32,6 +33,7 @@ use tower::ServiceExt;
 
 use crate::config::{Credentials, Faults, Limits, SimConfig};
 use crate::generate::Dataset;
+use limits::{Bucket, Minute, zendesk_headers};
 
 const USERS: &str = "/api/v2/incremental/users/cursor.json";
 const TICKETS: &str = "/api/v2/incremental/tickets/cursor.json";
@@ -117,53 +119,10 @@ impl Counters {
     }
 }
 
-/// A token bucket: `cap` requests at once, refilled at `cap` per (scaled) minute.
-struct Bucket {
-    cap: f64,
-    per_sec: f64,
-    tokens: f64,
-    last: Instant,
-}
-
-impl Bucket {
-    fn new(per_minute: u32, speed: f64) -> Bucket {
-        Bucket::per_window(per_minute, 60.0, speed)
-    }
-    /// `n` requests at once, refilled at `n` per (scaled) `window_secs`.
-    fn per_window(n: u32, window_secs: f64, speed: f64) -> Bucket {
-        let cap = f64::from(n.max(1));
-        Bucket {
-            cap,
-            per_sec: cap / window_secs * speed.max(1e-6),
-            tokens: cap,
-            last: Instant::now(),
-        }
-    }
-    fn refill(&mut self, now: Instant) {
-        let dt = now.saturating_duration_since(self.last).as_secs_f64();
-        self.tokens = (self.tokens + dt * self.per_sec).min(self.cap);
-        self.last = now;
-    }
-    /// Slack for network jitter: 20 ms of refill, at least 5 % of a token.
-    fn slack(&self) -> f64 {
-        (0.02 * self.per_sec).max(0.05)
-    }
-    fn can_take(&self) -> bool {
-        self.tokens + self.slack() >= 1.0
-    }
-    fn take(&mut self) {
-        self.tokens = (self.tokens - 1.0).max(0.0);
-    }
-    /// Whole seconds until a token is back (at least 1).
-    fn retry_after(&self) -> u64 {
-        let missing = (1.0 - self.tokens).max(0.0);
-        ((missing / self.per_sec).ceil() as u64).max(1)
-    }
-}
-
 struct Limiter {
-    global: Bucket,
-    incremental: Bucket,
+    /// Zendesk's account-wide minute and the incremental exports' own.
+    global: Minute,
+    incremental: Minute,
     trustpilot: Bucket,
     google: Bucket,
     facebook: Bucket,
@@ -200,6 +159,7 @@ impl Simulator {
         let addr = listener.local_addr()?;
         let base = format!("http://{addr}");
         let creds = &cfg.credentials;
+        let started = Instant::now();
         let shared = Arc::new(Shared {
             data: dataset,
             base: base.clone(),
@@ -208,8 +168,12 @@ impl Simulator {
             basic: STANDARD.encode(format!("{}/token:{}", creds.email, creds.token)),
             bearer: creds.token.clone(),
             limiter: Mutex::new(Limiter {
-                global: Bucket::new(cfg.limits.requests_per_minute, cfg.limits.speed),
-                incremental: Bucket::new(cfg.limits.incremental_per_minute, cfg.limits.speed),
+                global: Minute::new(cfg.limits.requests_per_minute, cfg.limits.speed, started),
+                incremental: Minute::new(
+                    cfg.limits.incremental_per_minute,
+                    cfg.limits.speed,
+                    started,
+                ),
                 trustpilot: Bucket::per_window(
                     cfg.limits.trustpilot_per_5_minutes,
                     300.0,
@@ -591,7 +555,7 @@ async fn guard(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
     // Social vendors: their own auth, limits and rate-limit headers.
     let mut vendor_headers = Vec::new();
     // Review vendors: their own auth and limits, and no Zendesk rate-limit headers.
-    let remaining = if let Some(s) = social {
+    let zendesk = if let Some(s) = social {
         match s.admit(&shared, &req) {
             Ok(h) => vendor_headers = h,
             Err(resp) => return resp,
@@ -613,40 +577,9 @@ async fn guard(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
         set_header(&mut resp, "x-rate-limit-remaining", limit.to_string());
         return resp;
     } else {
-        // Rate limits.
-        let mut l = shared.limiter.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        l.global.refill(now);
-        l.incremental.refill(now);
-        if shared.limits.enabled {
-            let blocked = if !l.global.can_take() {
-                Some(l.global.retry_after())
-            } else if incremental && !l.incremental.can_take() {
-                Some(l.incremental.retry_after())
-            } else {
-                None
-            };
-            if let Some(after) = blocked {
-                drop(l);
-                bump(&c.rate_limited);
-                let mut resp = (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    axum::Json(json!({"error": "APIRateLimitExceeded",
-                        "description": "Number of allowed API requests per minute exceeded"})),
-                )
-                    .into_response();
-                set_header(&mut resp, "retry-after", after.to_string());
-                set_header(&mut resp, "x-rate-limit", limit.to_string());
-                set_header(&mut resp, "x-rate-limit-remaining", "0".to_string());
-                return resp;
-            }
-            l.global.take();
-            if incremental {
-                l.incremental.take();
-            }
-            Some(l.global.tokens.floor() as u64)
-        } else {
-            Some(u64::from(limit.saturating_sub(1)))
+        match zendesk_limits(&shared, incremental, endpoint == 3) {
+            Ok(h) => Some(h),
+            Err(resp) => return resp,
         }
     };
 
@@ -706,9 +639,8 @@ async fn guard(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
                 "Try again later",
             )
         };
-        set_header(&mut resp, "x-rate-limit", limit.to_string());
-        if let Some(remaining) = remaining {
-            set_header(&mut resp, "x-rate-limit-remaining", remaining.to_string());
+        for (k, v) in zendesk.into_iter().flatten() {
+            set_header(&mut resp, k, v);
         }
         return resp;
     }
@@ -734,14 +666,59 @@ async fn guard(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
         parts.headers.remove(header::CONTENT_LENGTH);
         resp = Response::from_parts(parts, Body::from(bytes.slice(..cut)));
     }
-    if let Some(remaining) = remaining {
-        set_header(&mut resp, "x-rate-limit", limit.to_string());
-        set_header(&mut resp, "x-rate-limit-remaining", remaining.to_string());
-    }
-    for (k, v) in vendor_headers {
+    for (k, v) in zendesk.into_iter().flatten().chain(vendor_headers) {
         set_header(&mut resp, k, v);
     }
     resp
+}
+
+/// Zendesk's account-wide minute and, for an incremental export, the exports' own: the
+/// headers of the answer (see [`limits`]), or a 429 when a window is full. With the limits
+/// off nothing is counted and the headers say the window is all but untouched.
+#[allow(clippy::result_large_err)]
+fn zendesk_limits(
+    shared: &Shared,
+    incremental: bool,
+    list: bool,
+) -> Result<Vec<(&'static str, String)>, Response> {
+    let mut l = shared.limiter.lock().unwrap_or_else(|e| e.into_inner());
+    let now = Instant::now();
+    l.global.roll(now);
+    l.incremental.roll(now);
+    let limit = l.global.limit();
+    let reset = l.global.reset_secs(now);
+    if !shared.limits.enabled {
+        return Ok(zendesk_headers(limit, limit.saturating_sub(1), reset, list));
+    }
+    let full = if !l.global.has_room() {
+        Some(&l.global)
+    } else if incremental && !l.incremental.has_room() {
+        Some(&l.incremental)
+    } else {
+        None
+    };
+    if let Some(window) = full {
+        let after = window.retry_after(now);
+        let headers = zendesk_headers(limit, l.global.remaining(), reset, list);
+        drop(l);
+        bump(&shared.counters.rate_limited);
+        let mut resp = (
+            StatusCode::TOO_MANY_REQUESTS,
+            axum::Json(json!({"error": "APIRateLimitExceeded",
+                "description": "Number of allowed API requests per minute exceeded"})),
+        )
+            .into_response();
+        set_header(&mut resp, "retry-after", after.to_string());
+        for (k, v) in headers {
+            set_header(&mut resp, k, v);
+        }
+        return Err(resp);
+    }
+    l.global.take();
+    if incremental {
+        l.incremental.take();
+    }
+    Ok(zendesk_headers(limit, l.global.remaining(), reset, list))
 }
 
 fn json_response<T: Serialize>(body: &T, repeat: Option<Repeat>) -> Response {

@@ -469,8 +469,17 @@ async fn bad_credentials_are_401_and_bearer_works() {
     sim.shutdown().await;
 }
 
+/// A header's value as a number.
+fn num(resp: &reqwest::Response, name: &str) -> u64 {
+    resp.headers()[name]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
 #[tokio::test]
-async fn over_the_limit_is_429_with_retry_after() {
+async fn over_the_minutes_limit_is_429_until_the_minute_ends() {
     let cfg = SimConfig {
         limits: Limits::default(),
         ..small(6)
@@ -479,35 +488,47 @@ async fn over_the_limit_is_429_with_retry_after() {
     let c = client();
     let url = format!("{}{TICKETS}?start_time=0&per_page=10", sim.base_url());
     let mut codes = Vec::new();
-    for _ in 0..11 {
+    let mut retry_after = 0;
+    for i in 0..11 {
         let resp = auth(c.get(&url)).send().await.expect("request");
-        assert!(resp.headers().contains_key("x-rate-limit"));
-        assert!(resp.headers().contains_key("x-rate-limit-remaining"));
+        // Every answer carries the account's limit and what remains of its minute; an
+        // export, no window of its own (Zendesk documents none).
+        assert_eq!(num(&resp, "x-rate-limit"), 700);
+        assert_eq!(num(&resp, "x-rate-limit-remaining"), 700 - 1 - i.min(9));
+        assert!(!resp.headers().contains_key("ratelimit-remaining"));
         codes.push(resp.status().as_u16());
         if resp.status() == 429 {
-            let after: u64 = resp.headers()["retry-after"]
-                .to_str()
-                .expect("ascii")
-                .parse()
-                .expect("secs");
-            assert!((1..=7).contains(&after), "retry-after {after}");
+            retry_after = num(&resp, "retry-after");
         }
     }
     assert_eq!(&codes[..10], &[200; 10]);
-    assert_eq!(codes[10], 429);
-    // Ratings are not an incremental export: they still pass.
+    assert_eq!(codes[10], 429, "the 11th export of a minute");
+    // Until the end of the minute that began when the simulator started, not a minute
+    // after the first request (nor 6 s, a bucket's refill of one).
+    assert!((1..=60).contains(&retry_after), "retry-after {retry_after}");
+    // Ratings are not an incremental export: they still pass, and a list endpoint's answer
+    // also says when the account's window resets — the same minute's end.
     let resp = auth(c.get(format!("{}{RATINGS}", sim.base_url())))
         .send()
         .await
         .expect("req");
     assert_eq!(resp.status(), 200);
+    assert_eq!(num(&resp, "ratelimit-limit"), 700);
+    // 10 exports and this list.
+    assert_eq!(num(&resp, "ratelimit-remaining"), 689);
+    assert_eq!(num(&resp, "x-rate-limit-remaining"), 689);
+    let reset = num(&resp, "ratelimit-reset");
+    assert!(
+        reset <= retry_after && reset + 1 >= retry_after,
+        "{reset} vs {retry_after}"
+    );
     assert_eq!(sim.stats().rate_limited, 1);
     sim.shutdown().await;
 }
 
 #[tokio::test]
-async fn a_client_within_the_limit_never_gets_429() {
-    // Speed 60: 10 incremental requests a minute become 10 a second.
+async fn a_client_that_waits_for_the_minutes_end_never_gets_429() {
+    // Speed 60: a vendor minute lasts a second.
     let cfg = SimConfig {
         limits: Limits {
             speed: 60.0,
@@ -517,17 +538,20 @@ async fn a_client_within_the_limit_never_gets_429() {
     };
     let (sim, _) = start(cfg).await;
     let c = client();
-    let url = format!("{}{USERS}?start_time=0&per_page=5", sim.base_url());
-    // The burst of 10, then one every 125 ms (80 % of the allowed rate).
-    for _ in 0..10 {
-        assert_eq!(auth(c.get(&url)).send().await.expect("req").status(), 200);
-    }
-    let mut tick = tokio::time::interval(Duration::from_millis(125));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    tick.tick().await;
-    for _ in 0..16 {
-        tick.tick().await;
-        assert_eq!(auth(c.get(&url)).send().await.expect("req").status(), 200);
+    let exports = format!("{}{USERS}?start_time=0&per_page=5", sim.base_url());
+    let ratings = format!("{}{RATINGS}", sim.base_url());
+    for _ in 0..3 {
+        // The minute's 10 exports at once...
+        for _ in 0..10 {
+            let resp = auth(c.get(&exports)).send().await.expect("req");
+            assert_eq!(resp.status(), 200);
+        }
+        // ...then, as the list endpoint's `ratelimit-reset` says, until the minute ends
+        // (whole seconds rounded up: never before the end).
+        let resp = auth(c.get(&ratings)).send().await.expect("req");
+        let reset = num(&resp, "ratelimit-reset");
+        assert_eq!(reset, 1, "what is left of a second at speed 60, rounded up");
+        tokio::time::sleep(Duration::from_secs(reset)).await;
     }
     assert_eq!(sim.stats().rate_limited, 0);
     sim.shutdown().await;
