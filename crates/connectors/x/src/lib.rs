@@ -114,9 +114,11 @@ pub struct XConnector {
     max_results: u32,
 }
 
-/// `n` requests per 15 minutes, evenly spaced; `None` (no client-side pace) for 0.
+/// `n` requests per 15-minute window; `None` (no client-side pace) for 0. X counts windows
+/// ("up to 900 requests over any 15-minute interval is allowed", developer.x.com "Rate
+/// limits"), and its `x-rate-limit-*` headers let the window's budget go as fast as X says.
 fn per_15_minutes(n: u32) -> Option<RateBudget> {
-    RateBudget::new(n, Duration::from_secs(15 * 60), 1)
+    RateBudget::window(n, Duration::from_secs(15 * 60))
 }
 
 impl XConnector {
