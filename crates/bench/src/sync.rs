@@ -83,6 +83,7 @@ struct Sim {
     tickets: u64,
     comments: u64,
     ratings: u64,
+    users: u64,
 }
 
 #[derive(Debug, Default)]
@@ -140,6 +141,7 @@ impl Sim {
             tickets: v["tickets"].as_u64().unwrap_or(0),
             comments: v["comments"].as_u64().unwrap_or(0),
             ratings: v["ratings"].as_u64().unwrap_or(0),
+            users: v["users"].as_u64().unwrap_or(0),
             child,
         })
     }
@@ -352,27 +354,56 @@ async fn unlimited(backend: Backend, a: &Args) -> anyhow::Result<()> {
     let store = open(backend, a, dir.path()).await?;
     reset_peak();
     let base = crate::rss_mb();
+    let cpu0 = cpu_secs();
     let (secs, runs) = sync_all(&sim, &store, a.page_size, 0, 0).await?;
+    let cpu = cpu_secs() - cpu0;
     let peak = peak_mb();
+    // The simulator's own count: the tickets stream also carries each ticket's vendor
+    // metrics, so its records are about twice the tickets.
+    let tickets = sim.tickets;
+    let minimum = api_minimum(&sim, a.page_size, &runs);
     let stats = sim.stop()?;
     print_streams(&runs);
-    let tickets = runs
-        .iter()
-        .find(|r| r.name == "tickets")
-        .map_or(0, |r| r.records);
     let records: u64 = runs.iter().map(|r| r.records).sum();
     let pages: u64 = runs.iter().map(|r| r.pages).sum();
     println!(
-        "RESULT {} limits off: {tickets} tickets, {records} records in {secs:.2} s = {:.0} tickets/s, {:.0} records/s; {pages} pages, {} requests served ({:.1} requests per 1,000 tickets; {} rate-limited); peak RSS {peak:.0} MB (RSS at start {base:.0} MB); load {}",
+        "RESULT {} limits off: {tickets} tickets, {records} records in {secs:.2} s = {:.0} tickets/s, {:.0} records/s; CPU {cpu:.2} s; {pages} pages, {} requests served ({:.1} requests per 1,000 tickets; {} rate-limited; API minimum {minimum}, ratio {:.3}); peak RSS {peak:.0} MB (RSS at start {base:.0} MB); load {}",
         backend.name(),
         tickets as f64 / secs,
         records as f64 / secs,
         stats.requests,
         stats.requests as f64 * 1000.0 / tickets.max(1) as f64,
         stats.rate_limited,
+        stats.requests as f64 / minimum.max(1) as f64,
         load()
     );
     finish(backend, a, store).await
+}
+
+/// The fewest requests that read the simulated account at the largest page sizes: the
+/// cursor exports (users, tickets) `per_page` a page, the ratings list 100 a page, and the
+/// ticket events as many pages as the export's time pagination needs (the server decides
+/// where a page ends: at `per_page` audits, or further when audits share a second), which
+/// is the pages the run read.
+fn api_minimum(sim: &Sim, page_size: u32, runs: &[StreamRun]) -> u64 {
+    let per = u64::from(page_size.clamp(1, 1000));
+    let events = runs
+        .iter()
+        .find(|r| r.name == "ticket_events")
+        .map_or(0, |r| r.pages);
+    sim.users.div_ceil(per) + sim.tickets.div_ceil(per) + events + sim.ratings.div_ceil(100)
+}
+
+/// CPU time of this process so far (user + system), in seconds.
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name (which may hold spaces), from the state on.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name; Linux
+    // counts them at 100 Hz.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 async fn limited(backend: Backend, a: &Args) -> anyhow::Result<()> {

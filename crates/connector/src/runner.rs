@@ -168,7 +168,13 @@ pub async fn sync_stream_with_limits<S: CheckpointStore>(
     .await
 }
 
-/// The run itself: from the checkpoint to the end of the stream, a commit per page.
+/// The run itself: from the checkpoint to the end of the stream, a commit per page, in order.
+///
+/// One page ahead: page n+1 is fetched and parsed while page n commits, so a sync takes
+/// about the longer of reading and writing rather than their sum. Never further: a page is
+/// admitted by the guard and committed only after every page before it committed, and a
+/// failed commit drops the page read ahead (its request may have been made, its records are
+/// never written), so the stored checkpoint is still the last committed page's.
 async fn read_to_end<S: CheckpointStore>(
     connector: &dyn Connector,
     source: &str,
@@ -178,42 +184,49 @@ async fn read_to_end<S: CheckpointStore>(
     limits: &StreamLimits,
     progress: &dyn Progress,
 ) -> Result<StreamOutcome, SyncError> {
-    {
-        let from = if opts.full {
-            None
-        } else {
-            store
-                .checkpoint(source, stream)
-                .await
-                .map_err(|e| SyncError::Store(Box::new(e)))?
-        };
-        tracing::debug!(resume = from.is_some(), "stream start");
-        let run = StreamRun::new(source, stream);
-        let mut guard = RunGuard::new(source, stream, limits.max_pages);
-        let mut pages = connector.read(stream, from);
-        let mut outcome = StreamOutcome::default();
-        while let Some(batch) = run.scope(pages.next()).await {
-            // A connector's own error may quote a vendor's text (a value its mapping
-            // refused): scrubbed of every secret of the run's clients, like theirs.
-            let batch = batch.map_err(|e| run.scrub_error(e))?;
-            if let Err((stop, err)) = guard.admit(&batch) {
-                let err = run.scrub_error(err);
-                tracing::warn!(?stop, pages = guard.pages(), "stream run stopped: {err}");
-                return Err(err.into());
-            }
+    let from = if opts.full {
+        None
+    } else {
+        store
+            .checkpoint(source, stream)
+            .await
+            .map_err(|e| SyncError::Store(Box::new(e)))?
+    };
+    tracing::debug!(resume = from.is_some(), "stream start");
+    let run = StreamRun::new(source, stream);
+    let mut guard = RunGuard::new(source, stream, limits.max_pages);
+    let mut pages = connector.read(stream, from);
+    let mut outcome = StreamOutcome::default();
+    let mut next = run.scope(pages.next()).await;
+    while let Some(batch) = next {
+        // A connector's own error may quote a vendor's text (a value its mapping
+        // refused): scrubbed of every secret of the run's clients, like theirs.
+        let batch = batch.map_err(|e| run.scrub_error(e))?;
+        if let Err((stop, err)) = guard.admit(&batch) {
+            let err = run.scrub_error(err);
+            tracing::warn!(?stop, pages = guard.pages(), "stream run stopped: {err}");
+            return Err(err.into());
+        }
+        let commit = async {
             store
                 .commit(source, stream, &batch)
                 .await
-                .map_err(|e| SyncError::Store(Box::new(e)))?;
-            outcome.batches += 1;
-            outcome.records += batch.records.len() as u64;
-            progress.batch_committed(stream, batch.records.len());
-        }
-        tracing::info!(
-            batches = outcome.batches,
-            records = outcome.records,
-            "stream done"
-        );
-        Ok(outcome)
+                .map_err(|e| SyncError::Store(Box::new(e)))
+        };
+        // The fetch cannot fail here: its error, if any, is the next page's, handled after
+        // this page committed (as it would have been without the read-ahead).
+        let fetch = async { Ok(run.scope(pages.next()).await) };
+        // A failed commit ends the join at once, dropping the fetch.
+        let ((), ahead) = futures::future::try_join(commit, fetch).await?;
+        outcome.batches += 1;
+        outcome.records += batch.records.len() as u64;
+        progress.batch_committed(stream, batch.records.len());
+        next = ahead;
     }
+    tracing::info!(
+        batches = outcome.batches,
+        records = outcome.records,
+        "stream done"
+    );
+    Ok(outcome)
 }

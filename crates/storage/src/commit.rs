@@ -2,10 +2,11 @@
 //! idempotent upsert keyed by `(source, external_id)`; the tickets whose facts the batch can
 //! have changed are marked (`facts_dirty`) in the same transaction.
 
-use crate::db::{PARAMS_PER_STATEMENT, Time, Tx};
+use crate::db::{Bulk, PARAMS_PER_STATEMENT, Time, Tx};
 use crate::error::query;
 use crate::secret::{hash_email, install_secret};
 use crate::{StorageError, Store};
+use chrono::{DateTime, Utc};
 use deskpulse_model::{
     Agent, Batch, Checkpoint, Customer, Message, Rating, RatingSnapshot, Record, Review,
     SocialInteraction, SocialStat, StatusChange, StatusHistory, Ticket, TicketRoster,
@@ -205,6 +206,7 @@ async fn commit(
         .begin()
         .await
         .map_err(query("starting a transaction"))?;
+    tx.replayable().await?;
     tx.lock_facts(source).await?;
     let changed_agents = changed_agents(&mut tx, source, &p.agents).await?;
 
@@ -256,33 +258,28 @@ async fn commit(
 async fn write_tickets(tx: &mut Tx, source: &str, rows: &[&Ticket]) -> Result<(), StorageError> {
     // First stored now: a later upsert keeps it (a restatement names late arrivals).
     let now = Time(chrono::Utc::now());
-    for chunk in rows.chunks(PARAMS_PER_STATEMENT / 16) {
-        let mut qb = tx.sql(
-            "INSERT INTO tickets (source, external_id, channel, status, created_at, \
-             updated_at, first_solved_at, final_solved_at, reopens, opened_by_agent, \
-             requester_id, assignee_id, group_id, tags, priority, first_seen_at) ",
-        );
-        qb.push_values(chunk, |mut b, t| {
-            b.push_bind(source)
-                .push_bind(&t.external_id)
-                .push_bind(t.channel.as_str())
-                .push_bind(t.status.as_str())
-                .push_bind(Time(t.created_at))
-                .push_bind(Time(t.updated_at))
-                .push_bind(t.first_solved_at.map(Time))
-                .push_bind(t.final_solved_at.map(Time))
-                .push_bind(t.reopens.map(i64::from))
-                .push_bind(t.opened_by_agent)
-                .push_bind(&t.requester_id)
-                .push_bind(&t.assignee_id)
-                .push_bind(&t.group_id)
-                .push_bind(Json(&t.tags))
-                .push_bind(&t.priority)
-                .push_bind(now);
-        });
+    let time = |f: fn(&Ticket) -> Option<DateTime<Utc>>| rows.iter().map(move |t| f(t).map(Time));
+    let text = |f: fn(&Ticket) -> Option<&str>| rows.iter().map(move |t| f(t));
+    Bulk::new("tickets", source, rows.len())
+        .text("external_id", rows.iter().map(|t| t.external_id.as_str()))
+        .text("channel", rows.iter().map(|t| t.channel.as_str()))
+        .text("status", rows.iter().map(|t| t.status.as_str()))
+        .time("created_at", time(|t| Some(t.created_at)))
+        .time("updated_at", time(|t| Some(t.updated_at)))
+        .time("first_solved_at", time(|t| t.first_solved_at))
+        .time("final_solved_at", time(|t| t.final_solved_at))
+        .int("reopens", rows.iter().map(|t| t.reopens.map(i64::from)))
+        .bool("opened_by_agent", rows.iter().map(|t| t.opened_by_agent))
+        .opt_text("requester_id", text(|t| t.requester_id.as_deref()))
+        .opt_text("assignee_id", text(|t| t.assignee_id.as_deref()))
+        .opt_text("group_id", text(|t| t.group_id.as_deref()))
+        .json("tags", rows.iter().map(|t| json_text(&t.tags)))
+        .opt_text("priority", text(|t| t.priority.as_deref()))
+        .time("first_seen_at", rows.iter().map(|_| Some(now)))
         // An older version (replayed page) never overwrites a newer one.
-        qb.push(
-            " ON CONFLICT (source, external_id) DO UPDATE SET channel = excluded.channel, \
+        .insert(
+            tx,
+            "ON CONFLICT (source, external_id) DO UPDATE SET channel = excluded.channel, \
              status = excluded.status, created_at = excluded.created_at, \
              updated_at = excluded.updated_at, first_solved_at = excluded.first_solved_at, \
              final_solved_at = excluded.final_solved_at, reopens = excluded.reopens, \
@@ -294,41 +291,34 @@ async fn write_tickets(tx: &mut Tx, source: &str, rows: &[&Ticket]) -> Result<()
              THEN tickets.removed_seen_at WHEN excluded.status IN ('deleted', 'merged', 'spam') \
              THEN excluded.first_seen_at END \
              WHERE excluded.updated_at >= tickets.updated_at",
-        );
-        qb.execute(&mut *tx)
-            .await
-            .map_err(query("writing tickets"))?;
-    }
-    Ok(())
+            "writing tickets",
+        )
+        .await
+}
+
+/// A list of texts as JSON, as `sqlx::types::Json` would bind it.
+fn json_text(v: &[String]) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".to_owned())
 }
 
 /// Upserts `rows` (writing messages).
 async fn write_messages(tx: &mut Tx, source: &str, rows: &[&Message]) -> Result<(), StorageError> {
-    for chunk in rows.chunks(PARAMS_PER_STATEMENT / 7) {
-        let mut qb = tx.sql(
-            "INSERT INTO messages (source, external_id, ticket_id, author_kind, \
-             author_id, is_public, created_at) ",
-        );
-        qb.push_values(chunk, |mut b, m| {
-            b.push_bind(source)
-                .push_bind(&m.external_id)
-                .push_bind(&m.ticket_id)
-                .push_bind(m.author_kind.as_str())
-                .push_bind(&m.author_id)
-                .push_bind(m.public)
-                .push_bind(Time(m.created_at));
-        });
-        qb.push(
-            " ON CONFLICT (source, external_id) DO UPDATE SET \
+    Bulk::new("messages", source, rows.len())
+        .text("external_id", rows.iter().map(|m| m.external_id.as_str()))
+        .text("ticket_id", rows.iter().map(|m| m.ticket_id.as_str()))
+        .text("author_kind", rows.iter().map(|m| m.author_kind.as_str()))
+        .opt_text("author_id", rows.iter().map(|m| m.author_id.as_deref()))
+        .bool("is_public", rows.iter().map(|m| Some(m.public)))
+        .time("created_at", rows.iter().map(|m| Some(Time(m.created_at))))
+        .insert(
+            tx,
+            "ON CONFLICT (source, external_id) DO UPDATE SET \
              ticket_id = excluded.ticket_id, author_kind = excluded.author_kind, \
              author_id = excluded.author_id, is_public = excluded.is_public, \
              created_at = excluded.created_at",
-        );
-        qb.execute(&mut *tx)
-            .await
-            .map_err(query("writing messages"))?;
-    }
-    Ok(())
+            "writing messages",
+        )
+        .await
 }
 
 /// Upserts `rows` (writing status changes).
@@ -337,88 +327,67 @@ async fn write_status_changes(
     source: &str,
     rows: &[&StatusChange],
 ) -> Result<(), StorageError> {
-    for chunk in rows.chunks(PARAMS_PER_STATEMENT / 8) {
-        let mut qb = tx.sql(
-            "INSERT INTO status_changes (source, external_id, ticket_id, from_status, \
-             to_status, author_kind, author_id, changed_at) ",
-        );
-        qb.push_values(chunk, |mut b, c| {
-            b.push_bind(source)
-                .push_bind(&c.external_id)
-                .push_bind(&c.ticket_id)
-                .push_bind(c.from.map(|f| f.as_str()))
-                .push_bind(c.to.as_str())
-                .push_bind(c.author_kind.as_str())
-                .push_bind(&c.author_id)
-                .push_bind(Time(c.at));
-        });
-        qb.push(
-            " ON CONFLICT (source, external_id) DO UPDATE SET \
+    Bulk::new("status_changes", source, rows.len())
+        .text("external_id", rows.iter().map(|c| c.external_id.as_str()))
+        .text("ticket_id", rows.iter().map(|c| c.ticket_id.as_str()))
+        .opt_text(
+            "from_status",
+            rows.iter().map(|c| c.from.map(|f| f.as_str())),
+        )
+        .text("to_status", rows.iter().map(|c| c.to.as_str()))
+        .text("author_kind", rows.iter().map(|c| c.author_kind.as_str()))
+        .opt_text("author_id", rows.iter().map(|c| c.author_id.as_deref()))
+        .time("changed_at", rows.iter().map(|c| Some(Time(c.at))))
+        .insert(
+            tx,
+            "ON CONFLICT (source, external_id) DO UPDATE SET \
              ticket_id = excluded.ticket_id, from_status = excluded.from_status, \
              to_status = excluded.to_status, author_kind = excluded.author_kind, \
              author_id = excluded.author_id, changed_at = excluded.changed_at",
-        );
-        qb.execute(&mut *tx)
-            .await
-            .map_err(query("writing status changes"))?;
-    }
-    Ok(())
+            "writing status changes",
+        )
+        .await
 }
 
 /// Upserts `rows` (writing agents).
 async fn write_agents(tx: &mut Tx, source: &str, rows: &[&Agent]) -> Result<(), StorageError> {
-    for chunk in rows.chunks(PARAMS_PER_STATEMENT / 4) {
-        let mut qb = tx.sql("INSERT INTO agents (source, external_id, name, is_bot) ");
-        qb.push_values(chunk, |mut b, a| {
-            b.push_bind(source)
-                .push_bind(&a.external_id)
-                .push_bind(&a.name)
-                .push_bind(a.is_bot);
-        });
-        qb.push(
-            " ON CONFLICT (source, external_id) DO UPDATE SET name = excluded.name, \
+    Bulk::new("agents", source, rows.len())
+        .text("external_id", rows.iter().map(|a| a.external_id.as_str()))
+        .text("name", rows.iter().map(|a| a.name.as_str()))
+        .bool("is_bot", rows.iter().map(|a| Some(a.is_bot)))
+        .insert(
+            tx,
+            "ON CONFLICT (source, external_id) DO UPDATE SET name = excluded.name, \
              is_bot = excluded.is_bot",
-        );
-        qb.execute(&mut *tx)
-            .await
-            .map_err(query("writing agents"))?;
-    }
-    Ok(())
+            "writing agents",
+        )
+        .await
 }
 
 /// Upserts `rows` (writing ratings).
 async fn write_ratings(tx: &mut Tx, source: &str, rows: &[&Rating]) -> Result<(), StorageError> {
     let now = Time(chrono::Utc::now());
-    for chunk in rows.chunks(PARAMS_PER_STATEMENT / 11) {
-        let mut qb = tx.sql(
-            "INSERT INTO ratings (source, external_id, kind, score, scale_min, scale_max, \
-             ticket_id, agent_id, comment, created_at, first_seen_at) ",
-        );
-        qb.push_values(chunk, |mut b, r| {
-            b.push_bind(source)
-                .push_bind(&r.external_id)
-                .push_bind(r.kind.as_str())
-                .push_bind(r.score)
-                .push_bind(r.scale.min)
-                .push_bind(r.scale.max)
-                .push_bind(&r.ticket_id)
-                .push_bind(&r.agent_id)
-                .push_bind(&r.comment)
-                .push_bind(Time(r.created_at))
-                .push_bind(now);
-        });
-        qb.push(
-            " ON CONFLICT (source, external_id) DO UPDATE SET kind = excluded.kind, \
+    Bulk::new("ratings", source, rows.len())
+        .text("external_id", rows.iter().map(|r| r.external_id.as_str()))
+        .text("kind", rows.iter().map(|r| r.kind.as_str()))
+        .real("score", rows.iter().map(|r| Some(r.score)))
+        .real("scale_min", rows.iter().map(|r| Some(r.scale.min)))
+        .real("scale_max", rows.iter().map(|r| Some(r.scale.max)))
+        .opt_text("ticket_id", rows.iter().map(|r| r.ticket_id.as_deref()))
+        .opt_text("agent_id", rows.iter().map(|r| r.agent_id.as_deref()))
+        .opt_text("comment", rows.iter().map(|r| r.comment.as_deref()))
+        .time("created_at", rows.iter().map(|r| Some(Time(r.created_at))))
+        .time("first_seen_at", rows.iter().map(|_| Some(now)))
+        .insert(
+            tx,
+            "ON CONFLICT (source, external_id) DO UPDATE SET kind = excluded.kind, \
              score = excluded.score, scale_min = excluded.scale_min, \
              scale_max = excluded.scale_max, ticket_id = excluded.ticket_id, \
              agent_id = excluded.agent_id, comment = excluded.comment, \
              created_at = excluded.created_at",
-        );
-        qb.execute(&mut *tx)
-            .await
-            .map_err(query("writing ratings"))?;
-    }
-    Ok(())
+            "writing ratings",
+        )
+        .await
 }
 
 /// Upserts `rows` (writing vendor metrics).
@@ -427,28 +396,39 @@ async fn write_vendor_metrics(
     source: &str,
     rows: &[&VendorMetrics],
 ) -> Result<(), StorageError> {
-    for chunk in rows.chunks(PARAMS_PER_STATEMENT / 11) {
-        let mut qb = tx.sql(
-            "INSERT INTO vendor_metrics (source, ticket_id, updated_at, \
-             first_response_seconds, first_response_business_seconds, \
-             first_resolution_seconds, first_resolution_business_seconds, \
-             full_resolution_seconds, full_resolution_business_seconds, reopens, replies) ",
-        );
-        qb.push_values(chunk, |mut b, v| {
-            b.push_bind(source)
-                .push_bind(&v.ticket_id)
-                .push_bind(Time(v.updated_at))
-                .push_bind(v.first_response.calendar_seconds)
-                .push_bind(v.first_response.business_seconds)
-                .push_bind(v.first_resolution.calendar_seconds)
-                .push_bind(v.first_resolution.business_seconds)
-                .push_bind(v.full_resolution.calendar_seconds)
-                .push_bind(v.full_resolution.business_seconds)
-                .push_bind(v.reopens.map(i64::from))
-                .push_bind(v.replies.map(i64::from));
-        });
-        qb.push(
-            " ON CONFLICT (source, ticket_id) DO UPDATE SET updated_at = excluded.updated_at, \
+    type Seconds = fn(&VendorMetrics) -> Option<i64>;
+    let durations: [(&'static str, Seconds); 6] = [
+        ("first_response_seconds", |v| {
+            v.first_response.calendar_seconds
+        }),
+        ("first_response_business_seconds", |v| {
+            v.first_response.business_seconds
+        }),
+        ("first_resolution_seconds", |v| {
+            v.first_resolution.calendar_seconds
+        }),
+        ("first_resolution_business_seconds", |v| {
+            v.first_resolution.business_seconds
+        }),
+        ("full_resolution_seconds", |v| {
+            v.full_resolution.calendar_seconds
+        }),
+        ("full_resolution_business_seconds", |v| {
+            v.full_resolution.business_seconds
+        }),
+    ];
+    let secs = |f: Seconds| rows.iter().map(move |v| f(v));
+    let mut bulk = Bulk::new("vendor_metrics", source, rows.len())
+        .text("ticket_id", rows.iter().map(|v| v.ticket_id.as_str()))
+        .time("updated_at", rows.iter().map(|v| Some(Time(v.updated_at))));
+    for (name, f) in durations {
+        bulk = bulk.int(name, secs(f));
+    }
+    bulk.int("reopens", secs(|v| v.reopens.map(i64::from)))
+        .int("replies", secs(|v| v.replies.map(i64::from)))
+        .insert(
+            tx,
+            "ON CONFLICT (source, ticket_id) DO UPDATE SET updated_at = excluded.updated_at, \
              first_response_seconds = excluded.first_response_seconds, \
              first_response_business_seconds = excluded.first_response_business_seconds, \
              first_resolution_seconds = excluded.first_resolution_seconds, \
@@ -457,12 +437,9 @@ async fn write_vendor_metrics(
              full_resolution_business_seconds = excluded.full_resolution_business_seconds, \
              reopens = excluded.reopens, replies = excluded.replies \
              WHERE excluded.updated_at >= vendor_metrics.updated_at",
-        );
-        qb.execute(&mut *tx)
-            .await
-            .map_err(query("writing vendor metrics"))?;
-    }
-    Ok(())
+            "writing vendor metrics",
+        )
+        .await
 }
 
 /// Upserts `rows` (customers), each e-mail address replaced by its keyed hash.
@@ -486,22 +463,15 @@ async fn write_customers(
             )
         })
         .collect();
-    for chunk in hashed.chunks(PARAMS_PER_STATEMENT / 3) {
-        let mut qb = tx.sql("INSERT INTO customers (source, external_id, email_hash) ");
-        qb.push_values(chunk, |mut b, (id, hash)| {
-            b.push_bind(source)
-                .push_bind(*id)
-                .push_bind(hash.as_deref());
-        });
-        qb.push(
-            " ON CONFLICT (source, external_id) DO UPDATE SET \
-             email_hash = excluded.email_hash",
-        );
-        qb.execute(&mut *tx)
-            .await
-            .map_err(query("writing customers"))?;
-    }
-    Ok(())
+    Bulk::new("customers", source, hashed.len())
+        .text("external_id", hashed.iter().map(|(id, _)| *id))
+        .opt_text("email_hash", hashed.iter().map(|(_, h)| h.as_deref()))
+        .insert(
+            tx,
+            "ON CONFLICT (source, external_id) DO UPDATE SET email_hash = excluded.email_hash",
+            "writing customers",
+        )
+        .await
 }
 
 /// Deletes the stored status changes of the tickets whose whole history a batch replaces.
@@ -519,17 +489,14 @@ async fn delete_histories(tx: &mut Tx, source: &str, tickets: &[&str]) -> Result
 
 /// Marks `tickets` for the facts refresh.
 async fn mark_dirty(tx: &mut Tx, source: &str, tickets: &[String]) -> Result<(), StorageError> {
-    for chunk in tickets.chunks(PARAMS_PER_STATEMENT / 2) {
-        let mut qb = tx.sql("INSERT INTO facts_dirty (source, ticket_id) ");
-        qb.push_values(chunk, |mut b, id| {
-            b.push_bind(source).push_bind(id);
-        });
-        qb.push(" ON CONFLICT (source, ticket_id) DO NOTHING");
-        qb.execute(&mut *tx)
-            .await
-            .map_err(query("marking ticket facts"))?;
-    }
-    Ok(())
+    Bulk::new("facts_dirty", source, tickets.len())
+        .text("ticket_id", tickets.iter().map(String::as_str))
+        .insert(
+            tx,
+            "ON CONFLICT (source, ticket_id) DO NOTHING",
+            "marking ticket facts",
+        )
+        .await
 }
 
 /// Records a page of an id sweep; when it is the sweep's last page, marks the tickets the
@@ -549,14 +516,15 @@ async fn apply_roster(
         .execute(&mut *tx)
         .await
         .map_err(query(op))?;
-    for chunk in r.ids.chunks(PARAMS_PER_STATEMENT / 3) {
-        let mut qb = tx.sql("INSERT INTO roster_seen (source, sweep_started_at, ticket_id) ");
-        qb.push_values(chunk, |mut b, id| {
-            b.push_bind(source).push_bind(sweep).push_bind(id);
-        });
-        qb.push(" ON CONFLICT (source, sweep_started_at, ticket_id) DO NOTHING");
-        qb.execute(&mut *tx).await.map_err(query(op))?;
-    }
+    Bulk::new("roster_seen", source, r.ids.len())
+        .time("sweep_started_at", r.ids.iter().map(|_| Some(sweep)))
+        .text("ticket_id", r.ids.iter().map(String::as_str))
+        .insert(
+            tx,
+            "ON CONFLICT (source, sweep_started_at, ticket_id) DO NOTHING",
+            op,
+        )
+        .await?;
     if !r.complete {
         return Ok(Vec::new());
     }
@@ -614,16 +582,19 @@ async fn changed_agents(
 ) -> Result<Vec<String>, StorageError> {
     let op = "reading agents";
     let mut stored: HashMap<String, bool> = HashMap::new();
-    for chunk in agents.chunks(PARAMS_PER_STATEMENT - 1) {
-        let mut qb = tx.sql("SELECT external_id, is_bot FROM agents WHERE source = ");
-        qb.push_bind(source).push(" AND external_id IN (");
-        let mut sep = qb.separated(", ");
-        for a in chunk {
-            sep.push_bind(&a.external_id);
-        }
-        qb.push(")");
-        for r in qb.fetch_all(&mut *tx).await.map_err(query(op))? {
-            stored.insert(r.get(0).map_err(query(op))?, r.get(1).map_err(query(op))?);
+    if !agents.is_empty() {
+        let ids: Vec<String> = agents.iter().map(|a| a.external_id.clone()).collect();
+        let rows = tx
+            .dialect()
+            .rows_keyed("agents", "external_id", source, &ids)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(query(op))?;
+        for r in rows {
+            stored.insert(
+                r.get("external_id").map_err(query(op))?,
+                r.get("is_bot").map_err(query(op))?,
+            );
         }
     }
     Ok(agents

@@ -12,13 +12,28 @@ use crate::error::query;
 use crate::{StorageError, Store, postgres, sqlite};
 use chrono::{DateTime, Utc};
 use sqlx::error::BoxDynError;
-use sqlx::postgres::{PgArguments, PgConnection, PgPool, PgRow};
+use sqlx::postgres::{PgArguments, PgConnection, PgHasArrayType, PgPool, PgRow};
 use sqlx::sqlite::{SqliteArguments, SqliteConnection, SqlitePool, SqliteRow};
 use sqlx::{Arguments, AssertSqlSafe, ColumnIndex, Decode, Encode, Postgres, Sqlite, Type};
 
 /// Bind parameters per multi-row statement: far below SQLite's 32766 and Postgres' 65535,
 /// large enough that a page of records is a handful of statements.
 pub(crate) const PARAMS_PER_STATEMENT: usize = 8_000;
+
+/// The most rows of one SQLite [`Bulk`] statement. Its statements have one shape per power
+/// of two up to this (a batch is written as full statements, then the remainder's binary
+/// digits), so each table has at most eight statements, each prepared once per connection
+/// and kept in its statement cache. Statements of any row count (as `VALUES` lists sized to
+/// the batch used to be) were prepared afresh for most batches, and the cache of up to 100
+/// such statements, each a large program, held tens of megabytes per connection.
+const SQLITE_BULK_ROWS: usize = 128;
+
+/// The most bytes of values one Postgres [`Bulk`] statement sends. sqlx writes a message over
+/// TLS as one 16 KiB record per write and does not set `TCP_NODELAY`: the second write of a
+/// message waits (Nagle) until the server acknowledges the first, which it delays up to
+/// 40 ms. A page's upserts as multi-megabyte messages cost about that per statement
+/// (measured: 110 ms a page over TLS on loopback); messages that fit one record go at once.
+const POSTGRES_BULK_BYTES: usize = 12_000;
 
 /// Which SQL dialect a handle speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,9 +134,12 @@ impl Query {
         }
     }
 
-    /// Binds a list of texts as one array parameter (Postgres only: `unnest($n::text[])`);
-    /// on SQLite the query fails when it runs.
-    pub(crate) fn push_bind_texts(&mut self, values: &[String]) -> &mut Self {
+    /// Binds `values` as one Postgres array parameter (`unnest($n::text[])`) and appends its
+    /// placeholder; on SQLite the query fails when it runs.
+    pub(crate) fn push_bind_array<'t, T>(&mut self, values: &'t [T]) -> &mut Self
+    where
+        T: Encode<'t, Postgres> + Type<Postgres> + PgHasArrayType,
+    {
         match &mut self.args {
             Args::Postgres(a) => {
                 if let Err(e) = a.add(values) {
@@ -356,6 +374,22 @@ impl Tx {
         }
     }
 
+    /// Lets this transaction's commit return before the database has flushed it to disk:
+    /// for writes a later run repeats if they are lost (a page with its checkpoint, derived
+    /// facts). Postgres's `synchronous_commit = off` for this transaction only: a crash of
+    /// the server may lose the last such commits, whole, never half of one, as SQLite's
+    /// `synchronous = NORMAL` in WAL mode may (set for every SQLite connection, see
+    /// `sqlite::open`). The next sync resumes from the checkpoint before them.
+    pub(crate) async fn replayable(&mut self) -> Result<(), StorageError> {
+        if self.dialect() == Dialect::Postgres {
+            self.sql("SET LOCAL synchronous_commit = off")
+                .execute(self)
+                .await
+                .map_err(query("relaxing a commit"))?;
+        }
+        Ok(())
+    }
+
     /// Serializes the transactions that refresh `source`'s facts (see the dialects'
     /// `facts_lock`); held until this transaction ends.
     pub(crate) async fn lock_facts(&mut self, source: &str) -> Result<(), StorageError> {
@@ -506,5 +540,234 @@ impl Dialect {
             Dialect::Sqlite => true,
             Dialect::Postgres => false,
         }
+    }
+}
+
+/// One column of a [`Bulk`] write, a value per row.
+pub(crate) enum Values<'a> {
+    Text(Vec<Option<&'a str>>),
+    Int(Vec<Option<i64>>),
+    Real(Vec<Option<f64>>),
+    Bool(Vec<Option<bool>>),
+    Time(Vec<Option<Time>>),
+    /// JSON text: stored as TEXT on SQLite, cast to JSONB on Postgres.
+    Json(Vec<String>),
+}
+
+impl Values<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Values::Text(v) => v.len(),
+            Values::Int(v) => v.len(),
+            Values::Real(v) => v.len(),
+            Values::Bool(v) => v.len(),
+            Values::Time(v) => v.len(),
+            Values::Json(v) => v.len(),
+        }
+    }
+
+    /// About the bytes row `i`'s value takes in a Postgres array (its length word and data).
+    fn wire_size(&self, i: usize) -> usize {
+        4 + match self {
+            Values::Text(v) => v[i].map_or(0, str::len),
+            Values::Int(v) => v[i].map_or(0, |_| 8),
+            Values::Real(v) => v[i].map_or(0, |_| 8),
+            Values::Bool(v) => v[i].map_or(0, |_| 1),
+            Values::Time(v) => v[i].map_or(0, |_| 8),
+            Values::Json(v) => v[i].len(),
+        }
+    }
+
+    /// Binds row `i`'s value (SQLite).
+    fn bind_one(&self, i: usize, sep: &mut Separated<'_>) {
+        match self {
+            Values::Text(v) => sep.push_bind(v[i]),
+            Values::Int(v) => sep.push_bind(v[i]),
+            Values::Real(v) => sep.push_bind(v[i]),
+            Values::Bool(v) => sep.push_bind(v[i]),
+            Values::Time(v) => sep.push_bind(v[i]),
+            Values::Json(v) => sep.push_bind(v[i].as_str()),
+        };
+    }
+
+    /// Binds rows `range` as one array (Postgres).
+    fn bind_array(&self, range: std::ops::Range<usize>, q: &mut Query) {
+        match self {
+            Values::Text(v) => q.push_bind_array(&v[range]),
+            Values::Int(v) => q.push_bind_array(&v[range]),
+            Values::Real(v) => q.push_bind_array(&v[range]),
+            Values::Bool(v) => q.push_bind_array(&v[range]),
+            Values::Time(v) => q.push_bind_array(&v[range]),
+            Values::Json(v) => q.push_bind_array(&v[range]),
+        };
+    }
+
+    /// The Postgres type of the column's array.
+    fn array_type(&self) -> &'static str {
+        match self {
+            Values::Text(_) | Values::Json(_) => "text[]",
+            Values::Int(_) => "int8[]",
+            Values::Real(_) => "float8[]",
+            Values::Bool(_) => "bool[]",
+            Values::Time(_) => "timestamptz[]",
+        }
+    }
+}
+
+/// Rows for one table of one source, column by column, written by statements whose text
+/// does not depend on the number of rows, so each is prepared once per connection: on
+/// Postgres `INSERT … SELECT … FROM UNNEST($2, …)` with an array per column (as many rows a
+/// statement as fit [`POSTGRES_BULK_BYTES`]), on SQLite multi-row `VALUES` in a few fixed
+/// sizes (see [`SQLITE_BULK_ROWS`]). The first column is always `source`.
+pub(crate) struct Bulk<'a> {
+    table: &'static str,
+    source: &'a str,
+    rows: usize,
+    columns: Vec<(&'static str, Values<'a>)>,
+}
+
+impl<'a> Bulk<'a> {
+    pub(crate) fn new(table: &'static str, source: &'a str, rows: usize) -> Self {
+        Bulk {
+            table,
+            source,
+            rows,
+            columns: Vec::new(),
+        }
+    }
+
+    /// Adds the column `name` with a value per row.
+    pub(crate) fn col(mut self, name: &'static str, values: Values<'a>) -> Self {
+        debug_assert_eq!(values.len(), self.rows, "column {name} of {}", self.table);
+        self.columns.push((name, values));
+        self
+    }
+
+    pub(crate) fn text(self, name: &'static str, v: impl Iterator<Item = &'a str>) -> Self {
+        self.col(name, Values::Text(v.map(Some).collect()))
+    }
+
+    pub(crate) fn opt_text(
+        self,
+        name: &'static str,
+        v: impl Iterator<Item = Option<&'a str>>,
+    ) -> Self {
+        self.col(name, Values::Text(v.collect()))
+    }
+
+    pub(crate) fn int(self, name: &'static str, v: impl Iterator<Item = Option<i64>>) -> Self {
+        self.col(name, Values::Int(v.collect()))
+    }
+
+    pub(crate) fn real(self, name: &'static str, v: impl Iterator<Item = Option<f64>>) -> Self {
+        self.col(name, Values::Real(v.collect()))
+    }
+
+    pub(crate) fn bool(self, name: &'static str, v: impl Iterator<Item = Option<bool>>) -> Self {
+        self.col(name, Values::Bool(v.collect()))
+    }
+
+    pub(crate) fn time(self, name: &'static str, v: impl Iterator<Item = Option<Time>>) -> Self {
+        self.col(name, Values::Time(v.collect()))
+    }
+
+    pub(crate) fn json(self, name: &'static str, v: impl Iterator<Item = String>) -> Self {
+        self.col(name, Values::Json(v.collect()))
+    }
+
+    /// Inserts the rows, then `tail` (an `ON CONFLICT …` clause, or nothing), in the
+    /// transaction `tx`; `op` names the write in an error.
+    pub(crate) async fn insert(
+        &self,
+        tx: &mut Tx,
+        tail: &str,
+        op: &'static str,
+    ) -> Result<(), StorageError> {
+        match tx.dialect() {
+            Dialect::Postgres => {
+                let mut start = 0;
+                while start < self.rows {
+                    let end = self.postgres_chunk_end(start);
+                    let range = start..end;
+                    start = end;
+                    self.unnest(range, tail)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(query(op))?;
+                }
+            }
+            Dialect::Sqlite => {
+                let mut start = 0;
+                while start < self.rows {
+                    let left = self.rows - start;
+                    // The largest power of two that fits: full statements first, then the
+                    // remainder's binary digits.
+                    let n = SQLITE_BULK_ROWS.min(1 << left.ilog2());
+                    self.values(start..start + n, tail)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(query(op))?;
+                    start += n;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The end of the rows from `start` that one Postgres statement sends (at least one
+    /// row; see [`POSTGRES_BULK_BYTES`]).
+    fn postgres_chunk_end(&self, start: usize) -> usize {
+        let mut bytes = 0;
+        let mut end = start;
+        while end < self.rows {
+            let row: usize = self.columns.iter().map(|(_, v)| v.wire_size(end)).sum();
+            if end > start && bytes + row > POSTGRES_BULK_BYTES {
+                break;
+            }
+            bytes += row;
+            end += 1;
+        }
+        end
+    }
+
+    fn head(&self) -> String {
+        let names: Vec<&str> = self.columns.iter().map(|(n, _)| *n).collect();
+        format!("INSERT INTO {} (source, {}) ", self.table, names.join(", "))
+    }
+
+    fn unnest(&self, range: std::ops::Range<usize>, tail: &str) -> Query {
+        let mut q = Query::new(Dialect::Postgres, self.head());
+        q.push("SELECT ").push_bind(self.source);
+        for (name, v) in &self.columns {
+            let cast = if matches!(v, Values::Json(_)) {
+                "::jsonb"
+            } else {
+                ""
+            };
+            q.push(format!(", u.{name}{cast}"));
+        }
+        q.push(" FROM UNNEST(");
+        for (i, (_, v)) in self.columns.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            v.bind_array(range.clone(), &mut q);
+            q.push(format!("::{}", v.array_type()));
+        }
+        let names: Vec<&str> = self.columns.iter().map(|(n, _)| *n).collect();
+        q.push(format!(") AS u({}) {tail}", names.join(", ")));
+        q
+    }
+
+    fn values(&self, range: std::ops::Range<usize>, tail: &str) -> Query {
+        let mut q = Query::new(Dialect::Sqlite, self.head());
+        q.push_values(range, |mut sep, i| {
+            sep.push_bind(self.source);
+            for (_, v) in &self.columns {
+                v.bind_one(i, &mut sep);
+            }
+        });
+        q.push(" ").push(tail);
+        q
     }
 }

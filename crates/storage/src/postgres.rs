@@ -7,7 +7,9 @@ use crate::{StorageError, Store};
 use chrono::{DateTime, Utc};
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
-use sqlx::postgres::{PgArgumentBuffer, PgConnectOptions, PgConnection, PgPoolOptions, PgTypeInfo};
+use sqlx::postgres::{
+    PgArgumentBuffer, PgConnectOptions, PgConnection, PgHasArrayType, PgPoolOptions, PgTypeInfo,
+};
 use sqlx::{Connection, Encode, Postgres, Type};
 use std::str::FromStr;
 use std::time::Duration;
@@ -34,6 +36,13 @@ impl Encode<'_, Postgres> for Time {
 
     fn size_hint(&self) -> usize {
         Encode::<Postgres>::size_hint(&self.0)
+    }
+}
+
+/// `TIMESTAMPTZ[]`, for the arrays of bulk writes (`db::Bulk`).
+impl PgHasArrayType for Time {
+    fn array_type_info() -> PgTypeInfo {
+        <DateTime<Utc> as PgHasArrayType>::array_type_info()
     }
 }
 
@@ -125,7 +134,7 @@ pub(crate) fn facts_lock(source: &str) -> Option<Query> {
 /// source's rows testing each against the list: seconds per batch, growing with the table.)
 pub(crate) fn rows_keyed(table: &str, key: &str, source: &str, ids: &[String]) -> Query {
     let mut qb = Query::new(Dialect::Postgres, "SELECT x.* FROM unnest(");
-    qb.push_bind_texts(ids)
+    qb.push_bind_array(ids)
         .push(format!(
             "::text[]) AS k(id), LATERAL (SELECT * FROM {table} WHERE source = "
         ))
@@ -141,7 +150,7 @@ pub(crate) fn delete_keyed(table: &str, source: &str, ids: &[String]) -> Query {
         Dialect::Postgres,
         format!("DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT x.ctid FROM unnest("),
     );
-    qb.push_bind_texts(ids)
+    qb.push_bind_array(ids)
         .push(format!(
             "::text[]) AS k(id), LATERAL (SELECT ctid FROM {table} WHERE source = "
         ))

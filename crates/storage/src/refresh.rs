@@ -2,7 +2,7 @@
 //! the marked tickets derived again after a sync and before every report read, and a
 //! rebuild of all of them when the derivation changed.
 
-use crate::db::{PARAMS_PER_STATEMENT, Time, Tx};
+use crate::db::{Bulk, Time, Tx};
 use crate::error::query;
 use crate::facts::{FACTS_VERSION, encode as encode_facts, replied_range};
 use crate::rows::{agent, assemble};
@@ -117,39 +117,31 @@ async fn refresh_facts(tx: &mut Tx, source: &str, ids: &[String]) -> Result<(), 
                 .await
                 .map_err(query(op))?;
         }
-        for part in facts.chunks(PARAMS_PER_STATEMENT / 8) {
-            let mut qb = tx.sql(
-                "INSERT INTO ticket_facts (source, ticket_id, excluded, created_at, \
-                 final_solved_at, first_replied_at, last_replied_at, data) ",
-            );
-            qb.push_values(part, |mut b, f| {
-                let (first, last) = replied_range(f);
-                b.push_bind(source)
-                    .push_bind(&f.ticket_id)
-                    .push_bind(f.excluded)
-                    .push_bind(Time(f.created_at))
-                    .push_bind(f.final_solved_at.map(Time))
-                    .push_bind(first.map(Time))
-                    .push_bind(last.map(Time))
-                    .push_bind(encode_facts(f));
-            });
-            qb.execute(&mut *tx).await.map_err(query(op))?;
-        }
+        let replied: Vec<_> = facts.iter().map(replied_range).collect();
+        let encoded: Vec<String> = facts.iter().map(encode_facts).collect();
+        Bulk::new("ticket_facts", source, facts.len())
+            .text("ticket_id", facts.iter().map(|f| f.ticket_id.as_str()))
+            .bool("excluded", facts.iter().map(|f| Some(f.excluded)))
+            .time("created_at", facts.iter().map(|f| Some(Time(f.created_at))))
+            .time(
+                "final_solved_at",
+                facts.iter().map(|f| f.final_solved_at.map(Time)),
+            )
+            .time("first_replied_at", replied.iter().map(|r| r.0.map(Time)))
+            .time("last_replied_at", replied.iter().map(|r| r.1.map(Time)))
+            .text("data", encoded.iter().map(String::as_str))
+            .insert(tx, "", op)
+            .await?;
         let spans: Vec<(&str, _)> = facts
             .iter()
             .flat_map(|f| f.open_spans.iter().map(move |s| (f.ticket_id.as_str(), s)))
             .collect();
-        for part in spans.chunks(PARAMS_PER_STATEMENT / 4) {
-            let mut qb =
-                tx.sql("INSERT INTO open_spans (source, ticket_id, opened_at, closed_at) ");
-            qb.push_values(part, |mut b, (id, span)| {
-                b.push_bind(source)
-                    .push_bind(*id)
-                    .push_bind(Time(span.from))
-                    .push_bind(span.until.map(Time));
-            });
-            qb.execute(&mut *tx).await.map_err(query(op))?;
-        }
+        Bulk::new("open_spans", source, spans.len())
+            .text("ticket_id", spans.iter().map(|(id, _)| *id))
+            .time("opened_at", spans.iter().map(|(_, s)| Some(Time(s.from))))
+            .time("closed_at", spans.iter().map(|(_, s)| s.until.map(Time)))
+            .insert(tx, "", op)
+            .await?;
     }
     Ok(())
 }
@@ -167,6 +159,7 @@ async fn refresh_committed(
         .begin()
         .await
         .map_err(query("starting a transaction"))?;
+    tx.replayable().await?;
     tx.lock_facts(source).await?;
     refresh_facts(&mut tx, source, ids).await?;
     if clear_marks {

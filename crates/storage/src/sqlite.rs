@@ -53,6 +53,9 @@ pub(crate) fn dec(
     })
 }
 
+/// Prepared statements kept per connection (sqlx's default is 100).
+const STATEMENT_CACHE: usize = 128;
+
 /// `BEGIN IMMEDIATE` takes the write lock up front (waiting up to the busy timeout), so two
 /// writers queue instead of one failing with SQLITE_BUSY halfway through a batch.
 pub(crate) async fn begin(
@@ -75,8 +78,16 @@ pub(crate) async fn open(url: &str) -> Result<Store, StorageError> {
         // In WAL mode NORMAL stays consistent on a crash; it may lose the last commits on
         // power loss, which a resumed sync re-reads from the checkpoint before them.
         .synchronous(SqliteSynchronous::Normal)
+        // A multi-row upsert keeps a statement journal (to undo just that statement); in
+        // memory it is a few pages, on disk (the default past 64 KiB) a temporary file
+        // written for every statement of a sync.
+        .pragma("temp_store", "memory")
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(30));
+        .busy_timeout(Duration::from_secs(30))
+        // Every statement of this crate has a fixed text (bulk writes come in eight sizes
+        // per table, see `db::Bulk`), so this holds the whole working set of a sync and a
+        // report, each prepared once per connection.
+        .statement_cache_capacity(STATEMENT_CACHE);
     let memory = url.contains(":memory:") || url.contains("mode=memory");
     // Held until the schema is up to date: see `MigrationLock`.
     let _lock = if memory {
@@ -205,35 +216,38 @@ pub(crate) fn facts_lock(_source: &str) -> Option<Query> {
     None
 }
 
-/// The rows of `table` of `source` whose `key` column is one of `ids` (an `IN` list: SQLite
-/// probes the index once per value).
+/// The rows of `table` of `source` whose `key` column is one of `ids`: SQLite probes the
+/// index once per id. The ids go as one JSON array (`json_each`), so the statement's text
+/// is the same for any number of them and is prepared once per connection.
 pub(crate) fn rows_keyed(table: &str, key: &str, source: &str, ids: &[String]) -> Query {
-    let mut qb = Query::new(
+    Query::new(
         crate::db::Dialect::Sqlite,
-        format!("SELECT * FROM {table} WHERE source = "),
-    );
-    qb.push_bind(source).push(format!(" AND {key} IN ("));
-    let mut sep = qb.separated(", ");
-    for id in ids {
-        sep.push_bind(id);
-    }
-    qb.push(")");
-    qb
+        format!(
+            "SELECT * FROM {table} WHERE source = $1 \
+             AND {key} IN (SELECT value FROM json_each($2))"
+        ),
+    )
+    .bind(source)
+    .bind(id_array(ids))
 }
 
-/// Deletes the rows of `table` of `source` whose `ticket_id` is one of `ids`.
+/// Deletes the rows of `table` of `source` whose `ticket_id` is one of `ids` (found as
+/// [`rows_keyed`] finds them).
 pub(crate) fn delete_keyed(table: &str, source: &str, ids: &[String]) -> Query {
-    let mut qb = Query::new(
+    Query::new(
         crate::db::Dialect::Sqlite,
-        format!("DELETE FROM {table} WHERE source = "),
-    );
-    qb.push_bind(source).push(" AND ticket_id IN (");
-    let mut sep = qb.separated(", ");
-    for id in ids {
-        sep.push_bind(id);
-    }
-    qb.push(")");
-    qb
+        format!(
+            "DELETE FROM {table} WHERE source = $1 \
+             AND ticket_id IN (SELECT value FROM json_each($2))"
+        ),
+    )
+    .bind(source)
+    .bind(id_array(ids))
+}
+
+/// `ids` as a JSON array of strings.
+fn id_array(ids: &[String]) -> String {
+    serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_owned())
 }
 
 /// A ratings row as one JSON array (times as integer microseconds), in the order
