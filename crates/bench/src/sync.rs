@@ -452,14 +452,10 @@ async fn limited(backend: Backend, a: &Args) -> anyhow::Result<()> {
     // the streams is governed by no limit: it is left out of the paced time.
     let window = 60.0 / speed;
     let windows = |pages: u64, per: u32| pages.div_ceil(u64::from(per.max(1))).saturating_sub(1);
-    let window_min = (windows(incremental, a.vendor_incremental_rpm)
-        + windows(other, a.vendor_rpm)) as f64
+    let window_min = (windows(incremental, a.vendor_incremental_rpm) + windows(other, a.vendor_rpm))
+        as f64
         * window;
-    let paced: f64 = runs
-        .iter()
-        .filter(|r| r.pages > 0)
-        .map(|r| r.secs)
-        .sum();
+    let paced: f64 = runs.iter().filter(|r| r.pages > 0).map(|r| r.secs).sum();
     println!(
         "RESULT {} limits on (speed {speed}): {incremental} incremental + {other} other pages, {} requests served, {} answered 429; elapsed {secs:.2} s; theoretical minimum {theory:.2} s (incremental pages ÷ allowance) → ratio {:.3}; sequential-streams minimum {theory_seq:.2} s → {:.3}; burst-aware minimum {burst_aware:.2} s → {:.3}; window minimum {window_min:.2} s against the streams' {paced:.2} s (facts refresh left out) → {:.3}; peak RSS {peak:.0} MB; load {}",
         backend.name(),
