@@ -246,12 +246,18 @@ async fn a_daemons_metrics_parse_and_move_as_it_syncs() {
             ) > 0.0
         );
         assert_eq!(total(&first, "deskpulse_database_up", &[]), 1.0);
-        // The next sync moves the counter again.
+        // The next sync moves the counter again. The process counts each stream as it ends;
+        // the daemon's run record (read from storage) is written when the whole sync ends:
+        // wait for both, so a scrape between the two is no failure.
         let moved = poll_until(DEADLINE, || {
             let s = scrape(base.clone());
             async move {
                 let s = s.await?;
-                (total(&s, "deskpulse_sync_stream_runs_total", &ok) > runs).then_some(s)
+                let recorded = s
+                    .samples
+                    .iter()
+                    .any(|x| x.metric == "deskpulse_sync_last_run_success");
+                (total(&s, "deskpulse_sync_stream_runs_total", &ok) > runs && recorded).then_some(s)
             }
         })
         .await
