@@ -87,6 +87,19 @@ pub(crate) async fn attach_freshness(
     Ok(())
 }
 
+/// The period's report as `deskpulse report` prints it and the dashboard's API serves it:
+/// [`compute_with_history`], plus the period's own restatement when a digest told it and its
+/// figures moved since.
+pub(crate) async fn compute_as_reported(
+    store: &deskpulse_storage::Store,
+    team: &TeamSettings,
+    spec: PeriodSpec,
+) -> Result<Computed, CommandError> {
+    let mut c = compute_with_history(store, team, spec).await?;
+    c.report.restatements = restatements(store, team, &[&c.report]).await?;
+    Ok(c)
+}
+
 /// The restatements of the periods of `reports` (each computed now) that the team was
 /// told about and whose told figures moved since, with the causes the data shows.
 pub(crate) async fn restatements(
@@ -142,9 +155,7 @@ pub(crate) async fn run(settings: &Settings, args: ReportArgs) -> Result<(), Com
     let store = deskpulse_storage::Store::open(&settings.database.url)
         .await
         .map_err(|e| CommandError::Runtime(e.to_string()))?;
-    let mut report = compute_with_history(&store, team, spec).await?.report;
-    // When this period was told in a digest and its figures moved since, say so.
-    report.restatements = restatements(&store, team, &[&report]).await?;
+    let report = compute_as_reported(&store, team, spec).await?.report;
     match args.format {
         ReportFormat::Json => {
             let json = serde_json::to_string_pretty(&report)

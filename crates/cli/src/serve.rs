@@ -1,6 +1,6 @@
 //! `deskpulse serve`, and the same server inside `deskpulse run` when `[serve] listen` is set:
 //! the dashboard, the JSON API and `/metrics` of the `deskpulse-serve` crate, fed with this
-//! binary's report path ([`CliReports`]: `report::compute_with_history`, the function
+//! binary's report path ([`CliReports`]: `report::compute_as_reported`, the function
 //! `deskpulse report` calls), its configuration's secrets and its telemetry hooks.
 
 use std::hash::{Hash, Hasher};
@@ -121,18 +121,13 @@ impl Reports for CliReports {
             .ok_or_else(|| ReportError::NoTeam(team.to_owned()))?;
         let failed =
             |e: CommandError| ReportError::Failed(self.settings.secrets().scrub(e.message()));
-        let c = crate::report::compute_with_history(&self.store, t, period)
+        // Exactly what `deskpulse report` prints, the period's restatement included.
+        let c = crate::report::compute_as_reported(&self.store, t, period)
             .await
             .map_err(failed)?;
         let (reviews, ratings) = quoted(&c, t, period);
-        let mut report = c.report;
-        // As `report::run` does: the period's restatement when a digest told it and its
-        // figures moved since.
-        report.restatements = crate::report::restatements(&self.store, t, &[&report])
-            .await
-            .map_err(failed)?;
         Ok(TeamReport {
-            report,
+            report: c.report,
             history: c.history,
             reviews,
             ratings,
