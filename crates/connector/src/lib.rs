@@ -56,7 +56,7 @@ pub use bounds::{
 pub use checkpoint::{CheckpointExt, parse_optional};
 pub use clock::Clock;
 pub use deskpulse_model::{Batch, Checkpoint, Record};
-pub use registry::{ConnectorFactory, ConnectorKind, HttpConnector};
+pub use registry::{ConnectorFactory, ConnectorKind, HttpConnector, Opened};
 pub use runner::{
     CheckpointStore, NoProgress, Progress, StreamLimits, StreamOutcome, SyncError, SyncOptions,
     sync_stream, sync_stream_with_limits,

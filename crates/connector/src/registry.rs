@@ -9,17 +9,15 @@
 //!     const KIND: &'static str = "acme";
 //!     const DESCRIPTION: &'static str = "Acme Helpdesk: tickets by updated_since, agents";
 //!     const STREAMS: &'static [StreamSpec] = &[/* … */];
-//!     type Settings = AcmeSettings;              // serde, deny_unknown_fields
-//!     fn build(s: AcmeSettings) -> Result<Box<dyn Connector>, ConnectorError> {
-//!         Ok(Box::new(AcmeConnector::new(s)?))
-//!     }
+//!     // type Settings = AcmeSettings (serde, deny_unknown_fields), built by AcmeConnector::new
+//!     build_from!(AcmeSettings => AcmeConnector::new);
 //! }
 //! // the connector itself: its client, and its streams by name (kind(), streams(),
 //! // with_retry_policy(), with_clock() and base_url() come with the trait)
 //! impl HttpConnector for AcmeConnector {
 //!     type Kind = Acme;
 //!     http_client_field!(http); // http() and http_mut()
-//!     fn read_stream<'a>(&'a self, stream: &str, from: Option<Checkpoint>) -> Option<BatchStream<'a>> {
+//!     fn read_stream<'a>(&'a self, stream: &str, from: Option<Checkpoint>) -> Opened<'a> {
 //!         Some(match stream {
 //!             "tickets" => page_number_stream(&self.http, Tickets { c: self }, from),
 //!             _ => return None,
@@ -100,8 +98,7 @@ pub trait HttpConnector: Send + Sync + Sized {
 
     /// Reads `stream` from `from` (see [`Connector::read`]); `None` for a name that is not
     /// one of the kind's streams.
-    fn read_stream<'a>(&'a self, stream: &str, from: Option<Checkpoint>)
-    -> Option<BatchStream<'a>>;
+    fn read_stream<'a>(&'a self, stream: &str, from: Option<Checkpoint>) -> Opened<'a>;
 
     /// See [`Connector::settle`]: zero unless the vendor documents a delay.
     fn settle(&self, _stream: &str) -> std::time::Duration {
@@ -133,6 +130,26 @@ pub trait HttpConnector: Send + Sync + Sized {
     fn clock(&self) -> &Clock {
         self.http().clock()
     }
+}
+
+/// What [`HttpConnector::read_stream`] returns: the stream, or `None` for a name the kind
+/// does not declare (the SDK answers that with the unknown-stream error).
+pub type Opened<'a> = Option<BatchStream<'a>>;
+
+/// Inside `impl ConnectorFactory for …`: the settings type and `build` as the connector's
+/// constructor (`build_from!(AcmeSettings => AcmeConnector::new);`), which every kind
+/// otherwise writes out the same way.
+#[macro_export]
+macro_rules! build_from {
+    ($settings:ty => $new:path) => {
+        type Settings = $settings;
+
+        fn build(
+            settings: $settings,
+        ) -> Result<Box<dyn $crate::Connector>, $crate::ConnectorError> {
+            Ok(Box::new($new(settings)?))
+        }
+    };
 }
 
 /// Inside `impl HttpConnector for …`: `http()` and `http_mut()` as the struct field that holds

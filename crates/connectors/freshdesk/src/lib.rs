@@ -84,11 +84,7 @@ impl ConnectorFactory for Freshdesk {
     )];
     /// `deskpulse check` probes the agents list (`per_page=1`).
     const PROBE_STREAM: Option<&'static str> = Some("agents");
-    type Settings = FreshdeskSettings;
-
-    fn build(settings: FreshdeskSettings) -> Result<Box<dyn Connector>, ConnectorError> {
-        Ok(Box::new(FreshdeskConnector::new(settings)?))
-    }
+    build_from!(FreshdeskSettings => FreshdeskConnector::new);
 }
 
 /// Rate budget of the ticket list (Freshdesk's own sub-limit).
@@ -133,11 +129,7 @@ impl HttpConnector for FreshdeskConnector {
 
     http_client_field!(http);
 
-    fn read_stream<'a>(
-        &'a self,
-        stream: &str,
-        from: Option<Checkpoint>,
-    ) -> Option<BatchStream<'a>> {
+    fn read_stream<'a>(&'a self, stream: &str, from: Option<Checkpoint>) -> Opened<'a> {
         let http = &self.http;
         Some(match stream {
             "agents" => page_number_stream(http, streams::Agents { c: self }, from),

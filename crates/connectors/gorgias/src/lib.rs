@@ -89,11 +89,7 @@ impl ConnectorFactory for Gorgias {
     );
     /// `deskpulse check` probes the users list (`limit=1`).
     const PROBE_STREAM: Option<&'static str> = Some("users");
-    type Settings = GorgiasSettings;
-
-    fn build(settings: GorgiasSettings) -> Result<Box<dyn Connector>, ConnectorError> {
-        Ok(Box::new(GorgiasConnector::new(settings)?))
-    }
+    build_from!(GorgiasSettings => GorgiasConnector::new);
 }
 
 /// Gorgias's leaky bucket drains over this window (`requests_per_20_seconds`).
@@ -135,11 +131,7 @@ impl HttpConnector for GorgiasConnector {
 
     http_client_field!(http);
 
-    fn read_stream<'a>(
-        &'a self,
-        stream: &str,
-        from: Option<Checkpoint>,
-    ) -> Option<BatchStream<'a>> {
+    fn read_stream<'a>(&'a self, stream: &str, from: Option<Checkpoint>) -> Opened<'a> {
         let overlap = Duration::seconds(FEED_OVERLAP_SECONDS);
         let http = &self.http;
         Some(match stream {

@@ -102,11 +102,7 @@ impl ConnectorFactory for HelpScout {
     const UNRECONCILABLE: &'static [KpiLimit] = &KpiLimit::none_reconcilable(NOT_RECONCILABLE);
     /// `deskpulse check` probes the users list: one request after the OAuth token.
     const PROBE_STREAM: Option<&'static str> = Some("users");
-    type Settings = HelpScoutSettings;
-
-    fn build(settings: HelpScoutSettings) -> Result<Box<dyn Connector>, ConnectorError> {
-        Ok(Box::new(HelpScoutConnector::new(settings)?))
-    }
+    build_from!(HelpScoutSettings => HelpScoutConnector::new);
 }
 
 /// The `kind` of a Help Scout source.
@@ -168,11 +164,7 @@ impl HttpConnector for HelpScoutConnector {
 
     http_client_field!(http);
 
-    fn read_stream<'a>(
-        &'a self,
-        stream: &str,
-        from: Option<Checkpoint>,
-    ) -> Option<BatchStream<'a>> {
+    fn read_stream<'a>(&'a self, stream: &str, from: Option<Checkpoint>) -> Opened<'a> {
         let http = &self.http;
         Some(match stream {
             "users" => page_number_stream(http, streams::UsersLists { c: self }, from),

@@ -69,11 +69,7 @@ impl ConnectorFactory for Intercom {
     )];
     /// `deskpulse check` probes `GET /admins`: one request, no paging.
     const PROBE_STREAM: Option<&'static str> = Some("admins");
-    type Settings = IntercomSettings;
-
-    fn build(settings: IntercomSettings) -> Result<Box<dyn Connector>, ConnectorError> {
-        Ok(Box::new(IntercomConnector::new(settings)?))
-    }
+    build_from!(IntercomSettings => IntercomConnector::new);
 }
 
 /// A configured Intercom source.
@@ -121,11 +117,7 @@ impl HttpConnector for IntercomConnector {
 
     http_client_field!(http);
 
-    fn read_stream<'a>(
-        &'a self,
-        stream: &str,
-        from: Option<Checkpoint>,
-    ) -> Option<BatchStream<'a>> {
+    fn read_stream<'a>(&'a self, stream: &str, from: Option<Checkpoint>) -> Opened<'a> {
         let http = &self.http;
         Some(match stream {
             "admins" => cursor_stream(http, streams::Admins, from),

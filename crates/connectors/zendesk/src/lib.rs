@@ -54,11 +54,7 @@ impl ConnectorFactory for Zendesk {
     /// budget of 700/min (the incremental exports have 10/min, which a running daemon needs);
     /// admins only, like the exports.
     const PROBE_STREAM: Option<&'static str> = Some("satisfaction_ratings");
-    type Settings = ZendeskSettings;
-
-    fn build(settings: ZendeskSettings) -> Result<Box<dyn Connector>, ConnectorError> {
-        Ok(Box::new(ZendeskConnector::new(settings)?))
-    }
+    build_from!(ZendeskSettings => ZendeskConnector::new);
 }
 
 /// The streams ([`Zendesk`]'s).
@@ -141,11 +137,7 @@ impl HttpConnector for ZendeskConnector {
         }
     }
 
-    fn read_stream<'a>(
-        &'a self,
-        stream: &str,
-        from: Option<Checkpoint>,
-    ) -> Option<BatchStream<'a>> {
+    fn read_stream<'a>(&'a self, stream: &str, from: Option<Checkpoint>) -> Opened<'a> {
         let http = &self.http;
         Some(match stream {
             "users" => cursor_stream(http, Export::<api::User>::new(self), from),
