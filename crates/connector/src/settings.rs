@@ -3,6 +3,7 @@
 //! - [`present`], [`present_secret`]: a key written but left blank counts as not set;
 //! - [`base_url`], [`url()`], [`account_url`]: http(s) only, a host, no credentials, query or
 //!   fragment, the trailing slash of a path prefix dropped;
+//! - [`KeyOrToken`]: a user and an API key (Basic) or an OAuth token (Bearer), exactly one;
 //! - [`page_size`], [`bounded`]: numbers within the API's range;
 //! - [`start_date`] / [`StartDate`]: RFC 3339 or `YYYY-MM-DD` (UTC midnight);
 //! - [`duration`]: `"24h"`, `"30m"`, `"0s"` (humantime);
@@ -10,6 +11,7 @@
 //! - [`from_value`]: a settings struct from the JSON the CLI hands over, scalars read as the
 //!   field asks (a numeric token is text, `"50"` is a number), errors naming the key path.
 
+use crate::auth::Auth;
 use crate::{ConnectorError, Secret};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
@@ -121,6 +123,54 @@ pub fn account_url(
     }
     Url::parse(&format!("https://{host}"))
         .map_err(|e| ConnectorError::settings(key, format!("gives no valid URL: {e}")))
+}
+
+/// The credentials of a vendor that takes either a user and an API key (sent as Basic auth) or
+/// an OAuth token (sent as Bearer), never both kinds: each is `(key, value)`, and for the user
+/// and the key also what to tell when it is missing (after "is not set: "). The other messages
+/// are the same for every vendor, so the kinds cannot drift apart in what they accept.
+pub struct KeyOrToken<'a> {
+    pub user: (&'static str, &'a Option<String>, &'static str),
+    pub key: (&'static str, &'a Option<Secret>, &'static str),
+    pub token: (&'static str, &'a Option<Secret>),
+}
+
+impl KeyOrToken<'_> {
+    /// Basic auth with `username(user)` and the key, or Bearer with the token; an error names
+    /// the key to fix (a user set beside the token is refused: it would be silently unused).
+    pub fn auth(&self, username: impl FnOnce(&str) -> String) -> Result<Auth, ConnectorError> {
+        let ((user_key, user, user_hint), (key_key, key, key_hint)) = (self.user, self.key);
+        let token_key = self.token.0;
+        let unset =
+            |key: &str, hint: &str| ConnectorError::settings(key, format!("is not set: {hint}"));
+        match (
+            present(user),
+            present_secret(key),
+            present_secret(self.token.1),
+        ) {
+            (_, Some(_), Some(_)) => Err(ConnectorError::settings(
+                token_key,
+                format!(
+                    "and `{key_key}` are both set: set either `{user_key}` and `{key_key}`, or `{token_key}`, not both kinds of credentials"
+                ),
+            )),
+            (None, None, Some(token)) => Ok(Auth::Bearer(token.clone())),
+            (Some(_), None, Some(_)) => Err(ConnectorError::settings(
+                user_key,
+                format!("is only used with `{key_key}`: remove it to use `{token_key}`"),
+            )),
+            (Some(user), Some(key), None) => Ok(Auth::Basic {
+                username: username(user),
+                password: key.clone(),
+            }),
+            (None, Some(_), None) => Err(unset(user_key, user_hint)),
+            (Some(_), None, None) => Err(unset(key_key, key_hint)),
+            (None, None, None) => Err(unset(
+                key_key,
+                &format!("set `{user_key}` and `{key_key}`, or `{token_key}`"),
+            )),
+        }
+    }
 }
 
 /// A page size: `value`, or `max` when unset; 0 or more than `max` (the API's ceiling) is an

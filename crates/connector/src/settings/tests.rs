@@ -245,3 +245,71 @@ fn lenient_wrong_values_are_still_refused() {
     let e = de(json!({"token": "t", "port": 1, "on": true, "ids": [], "x": 1})).unwrap_err();
     assert!(e.contains("unknown field `x`"), "{e}");
 }
+
+/// Every combination of the two kinds of credentials: one kind whole is auth, anything else
+/// names the key to fix, in the words the connectors' own tests pin.
+#[test]
+fn key_or_token_takes_exactly_one_kind_and_names_the_key() {
+    let some = |s: &str| Some(s.to_owned());
+    let secret = |s: &str| Some(Secret::new(s));
+    let run = |user: Option<String>, key: Option<Secret>, token: Option<Secret>| {
+        KeyOrToken {
+            user: ("email", &user, "set `email` (whose key it is)"),
+            key: ("api_key", &key, "set `api_key`, or `oauth_token`"),
+            token: ("oauth_token", &token),
+        }
+        .auth(|u| format!("{u}/token"))
+    };
+    let err = |r: Result<Auth, ConnectorError>| r.unwrap_err().to_string();
+    match run(some("a@b.c"), secret("k"), None).unwrap() {
+        Auth::Basic { username, password } => {
+            assert_eq!((username.as_str(), password.expose()), ("a@b.c/token", "k"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(run(None, None, secret("t")).unwrap(), Auth::Bearer(t) if t.expose() == "t"));
+    assert!(matches!(
+        run(some(" "), secret(""), secret("t")),
+        Ok(Auth::Bearer(_))
+    ));
+    for (user, key, token, message) in [
+        (
+            some("a"),
+            secret("k"),
+            secret("t"),
+            "`oauth_token` and `api_key` are both set: set either `email` and `api_key`, or `oauth_token`, not both kinds of credentials",
+        ),
+        (
+            None,
+            secret("k"),
+            secret("t"),
+            "`oauth_token` and `api_key` are both set: set either `email` and `api_key`, or `oauth_token`, not both kinds of credentials",
+        ),
+        (
+            some("a"),
+            None,
+            secret("t"),
+            "`email` is only used with `api_key`: remove it to use `oauth_token`",
+        ),
+        (
+            None,
+            secret("k"),
+            None,
+            "`email` is not set: set `email` (whose key it is)",
+        ),
+        (
+            some("a"),
+            None,
+            None,
+            "`api_key` is not set: set `api_key`, or `oauth_token`",
+        ),
+        (
+            None,
+            None,
+            None,
+            "`api_key` is not set: set `email` and `api_key`, or `oauth_token`",
+        ),
+    ] {
+        assert!(err(run(user, key, token)).ends_with(message), "{message}");
+    }
+}

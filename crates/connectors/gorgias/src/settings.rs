@@ -70,36 +70,20 @@ impl GorgiasSettings {
 
     /// The credentials, from `email` + `api_key` or `oauth_token` (exactly one of them).
     pub(crate) fn auth(&self) -> Result<Auth, ConnectorError> {
-        let email = present(&self.email);
-        let key = present_secret(&self.api_key);
-        let oauth = present_secret(&self.oauth_token);
-        match (email, key, oauth) {
-            (_, Some(_), Some(_)) => Err(ConnectorError::settings(
-                "oauth_token",
-                "and `api_key` are both set: set either `email` and `api_key`, or `oauth_token`, not both kinds of credentials",
-            )),
-            (None, None, Some(oauth)) => Ok(Auth::Bearer(oauth.clone())),
-            (Some(_), None, Some(_)) => Err(ConnectorError::settings(
+        settings::KeyOrToken {
+            user: (
                 "email",
-                "is only used with `api_key`: remove it to use `oauth_token`",
-            )),
-            (Some(email), Some(key), None) => Ok(Auth::Basic {
-                username: email.to_owned(),
-                password: key.clone(),
-            }),
-            (None, Some(_), None) => Err(ConnectorError::settings(
-                "email",
-                "is not set: write the Gorgias user the `api_key` belongs to",
-            )),
-            (Some(_), None, None) => Err(ConnectorError::settings(
+                &self.email,
+                "write the Gorgias user the `api_key` belongs to",
+            ),
+            key: (
                 "api_key",
-                "is not set: write the key of Gorgias's Settings → REST API (or set `oauth_token`)",
-            )),
-            (None, None, None) => Err(ConnectorError::settings(
-                "api_key",
-                "is not set: set `email` and `api_key`, or `oauth_token`",
-            )),
+                &self.api_key,
+                "write the key of Gorgias's Settings → REST API (or set `oauth_token`)",
+            ),
+            token: ("oauth_token", &self.oauth_token),
         }
+        .auth(str::to_owned)
     }
 
     pub(crate) fn validated_page_size(&self) -> Result<u32, ConnectorError> {

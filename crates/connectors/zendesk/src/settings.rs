@@ -79,38 +79,16 @@ impl ZendeskSettings {
 
     /// The credentials, from `email` + `api_token` or `oauth_token` (exactly one of them).
     pub(crate) fn auth(&self) -> Result<Auth, ConnectorError> {
-        let email = present(&self.email);
-        let token = present_secret(&self.api_token);
-        let oauth = present_secret(&self.oauth_token);
-        let missing =
-            |key: &str, how: &str| ConnectorError::settings(key, format!("is not set: {how}"));
-        match (email, token, oauth) {
-            (_, Some(_), Some(_)) => Err(ConnectorError::settings(
-                "oauth_token",
-                "and `api_token` are both set: set either `email` and `api_token`, or `oauth_token`, not both kinds of credentials",
-            )),
-            (None, None, Some(oauth)) => Ok(Auth::Bearer(oauth.clone())),
-            (Some(_), None, Some(_)) => Err(ConnectorError::settings(
-                "email",
-                "is only used with `api_token`: remove it to use `oauth_token`",
-            )),
-            (Some(email), Some(token), None) => Ok(Auth::Basic {
-                username: format!("{email}/token"),
-                password: token.clone(),
-            }),
-            (None, Some(_), None) => Err(missing(
-                "email",
-                "set `email` (the agent the `api_token` belongs to)",
-            )),
-            (Some(_), None, None) => Err(missing(
+        settings::KeyOrToken {
+            user: ("email", &self.email, "set `email` (the agent the `api_token` belongs to)"),
+            key: (
                 "api_token",
+                &self.api_token,
                 "set `api_token` (Admin Center → Apps and integrations → Zendesk API), or `oauth_token`",
-            )),
-            (None, None, None) => Err(missing(
-                "api_token",
-                "set `email` and `api_token`, or `oauth_token`",
-            )),
+            ),
+            token: ("oauth_token", &self.oauth_token),
         }
+        .auth(|email| format!("{email}/token"))
     }
 
     /// The `per_page` to ask for, when set (1..=1000; the lists take at most 100 of it).
