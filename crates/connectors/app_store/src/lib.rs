@@ -73,11 +73,7 @@ impl ConnectorFactory for AppStore {
     )];
     /// Every review is read (of those with text): nothing is left out of the review KPIs.
     const COVERAGE: Option<ReviewCoverage> = Some(ReviewCoverage::Full);
-    type Settings = AppStoreSettings;
-
-    fn build(settings: AppStoreSettings) -> Result<Box<dyn Connector>, ConnectorError> {
-        Ok(Box::new(AppStoreConnector::new(settings)?))
-    }
+    build_from!(AppStoreSettings => AppStoreConnector::new);
 }
 
 /// A configured App Store Connect source.
@@ -118,11 +114,7 @@ impl HttpConnector for AppStoreConnector {
 
     http_client_field!(http);
 
-    fn read_stream<'a>(
-        &'a self,
-        stream: &str,
-        from: Option<Checkpoint>,
-    ) -> Option<BatchStream<'a>> {
+    fn read_stream<'a>(&'a self, stream: &str, from: Option<Checkpoint>) -> Opened<'a> {
         Some(match stream {
             stream::STREAM => cursor_stream(&self.http, CustomerReviews::new(self), from),
             _ => return None,

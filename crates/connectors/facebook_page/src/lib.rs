@@ -116,11 +116,7 @@ impl ConnectorFactory for FacebookPage {
     ];
     /// The comments: the permissions a sync needs for the bulk of its work.
     const PROBE_STREAM: Option<&'static str> = Some("comments");
-    type Settings = FacebookPageSettings;
-
-    fn build(settings: FacebookPageSettings) -> Result<Box<dyn Connector>, ConnectorError> {
-        Ok(Box::new(FacebookPageConnector::new(settings)?))
-    }
+    build_from!(FacebookPageSettings => FacebookPageConnector::new);
 }
 
 /// A configured Facebook Page source.
@@ -148,11 +144,7 @@ impl HttpConnector for FacebookPageConnector {
 
     http_client_field!(http);
 
-    fn read_stream<'a>(
-        &'a self,
-        stream: &str,
-        from: Option<Checkpoint>,
-    ) -> Option<BatchStream<'a>> {
+    fn read_stream<'a>(&'a self, stream: &str, from: Option<Checkpoint>) -> Opened<'a> {
         let c = self;
         let inner = match stream {
             "page" => page_number_stream(&self.http, streams::PageStream { c }, from),

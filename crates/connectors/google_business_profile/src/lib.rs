@@ -139,11 +139,7 @@ impl HttpConnector for GoogleBusinessProfileConnector {
 
     http_client_field!(http);
 
-    fn read_stream<'a>(
-        &'a self,
-        stream: &str,
-        from: Option<Checkpoint>,
-    ) -> Option<BatchStream<'a>> {
+    fn read_stream<'a>(&'a self, stream: &str, from: Option<Checkpoint>) -> Opened<'a> {
         Some(match stream {
             "reviews" => cursor_stream(&self.http, streams::Reviews::new(self), from),
             _ => return None,

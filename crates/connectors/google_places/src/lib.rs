@@ -80,11 +80,7 @@ impl ConnectorFactory for GooglePlaces {
     const DESCRIPTION: &'static str = "Google Places: a place's overall rating and rating count (daily snapshots) and the at most 5 reviews Google samples (stars and dates only), Places API (New) or legacy Place Details";
     const STREAMS: &'static [StreamSpec] = &[stream::SPEC];
     const COVERAGE: Option<ReviewCoverage> = Some(ReviewCoverage::AggregateSample);
-    type Settings = GooglePlacesSettings;
-
-    fn build(settings: GooglePlacesSettings) -> Result<Box<dyn Connector>, ConnectorError> {
-        Ok(Box::new(GooglePlacesConnector::new(settings)?))
-    }
+    build_from!(GooglePlacesSettings => GooglePlacesConnector::new);
 }
 
 /// A configured Google Places source.
@@ -141,11 +137,7 @@ impl HttpConnector for GooglePlacesConnector {
 
     http_client_field!(http);
 
-    fn read_stream<'a>(
-        &'a self,
-        stream: &str,
-        from: Option<Checkpoint>,
-    ) -> Option<BatchStream<'a>> {
+    fn read_stream<'a>(&'a self, stream: &str, from: Option<Checkpoint>) -> Opened<'a> {
         Some(match stream {
             STREAM => stream::place_stream(self, from),
             _ => return None,

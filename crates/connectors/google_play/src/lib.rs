@@ -85,11 +85,7 @@ impl ConnectorFactory for GooglePlay {
         "the recent reviews with text (about a week: sync at least weekly), star rating, text and the developer's reply; a rating snapshot (coverage only) per sync",
     )];
     const COVERAGE: Option<ReviewCoverage> = Some(ReviewCoverage::RecentWindow);
-    type Settings = GooglePlaySettings;
-
-    fn build(settings: GooglePlaySettings) -> Result<Box<dyn Connector>, ConnectorError> {
-        Ok(Box::new(GooglePlayConnector::new(settings)?))
-    }
+    build_from!(GooglePlaySettings => GooglePlayConnector::new);
 }
 
 /// A configured Google Play source.
@@ -132,11 +128,7 @@ impl HttpConnector for GooglePlayConnector {
 
     http_client_field!(http);
 
-    fn read_stream<'a>(
-        &'a self,
-        stream: &str,
-        from: Option<Checkpoint>,
-    ) -> Option<BatchStream<'a>> {
+    fn read_stream<'a>(&'a self, stream: &str, from: Option<Checkpoint>) -> Opened<'a> {
         Some(match stream {
             "reviews" => cursor_stream(&self.http, streams::Reviews::new(self), from),
             _ => return None,

@@ -112,11 +112,7 @@ impl ConnectorFactory for Instagram {
     /// One request: the first page of `comments` would also read the comments of up to
     /// `page_size` media, at the default pace of one request every 18 s.
     const PROBE_STREAM: Option<&'static str> = Some("account");
-    type Settings = InstagramSettings;
-
-    fn build(settings: InstagramSettings) -> Result<Box<dyn Connector>, ConnectorError> {
-        Ok(Box::new(InstagramConnector::new(settings)?))
-    }
+    build_from!(InstagramSettings => InstagramConnector::new);
 }
 
 /// A configured Instagram source.
@@ -144,11 +140,7 @@ impl HttpConnector for InstagramConnector {
 
     http_client_field!(http);
 
-    fn read_stream<'a>(
-        &'a self,
-        stream: &str,
-        from: Option<Checkpoint>,
-    ) -> Option<BatchStream<'a>> {
+    fn read_stream<'a>(&'a self, stream: &str, from: Option<Checkpoint>) -> Opened<'a> {
         Some(meta_graph::explained(match stream {
             "account" => cursor_stream(&self.http, streams::Account { c: self }, from),
             "comments" => cursor_stream(&self.http, streams::Comments { c: self }, from),

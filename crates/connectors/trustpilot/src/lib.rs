@@ -98,11 +98,7 @@ impl ConnectorFactory for Trustpilot {
     /// The reviews list: the credentials a sync needs for the bulk of its work.
     const PROBE_STREAM: Option<&'static str> = Some("reviews");
     const COVERAGE: Option<ReviewCoverage> = Some(ReviewCoverage::Full);
-    type Settings = TrustpilotSettings;
-
-    fn build(settings: TrustpilotSettings) -> Result<Box<dyn Connector>, ConnectorError> {
-        Ok(Box::new(TrustpilotConnector::new(settings)?))
-    }
+    build_from!(TrustpilotSettings => TrustpilotConnector::new);
 }
 
 /// A configured Trustpilot source.

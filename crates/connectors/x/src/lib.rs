@@ -97,11 +97,7 @@ impl ConnectorFactory for X {
     /// The user lookup: one request, no post reads billed, and the same app-only token the
     /// timelines need (a first mentions page would also read every brand post of the window).
     const PROBE_STREAM: Option<&'static str> = Some("user");
-    type Settings = XSettings;
-
-    fn build(settings: XSettings) -> Result<Box<dyn Connector>, ConnectorError> {
-        Ok(Box::new(XConnector::new(settings)?))
-    }
+    build_from!(XSettings => XConnector::new);
 }
 
 /// A configured X source.
@@ -160,11 +156,7 @@ impl HttpConnector for XConnector {
 
     http_client_field!(http);
 
-    fn read_stream<'a>(
-        &'a self,
-        stream: &str,
-        from: Option<Checkpoint>,
-    ) -> Option<BatchStream<'a>> {
+    fn read_stream<'a>(&'a self, stream: &str, from: Option<Checkpoint>) -> Opened<'a> {
         let inner = match stream {
             "user" => page_number_stream(&self.http, streams::UserStream { c: self }, from),
             "mentions" => cursor_stream(&self.http, streams::Mentions::new(self), from),

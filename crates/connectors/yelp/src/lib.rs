@@ -78,11 +78,7 @@ impl ConnectorFactory for Yelp {
     const PROBE_STREAM: Option<&'static str> = Some("business");
     /// Yelp's figures plus a few excerpts.
     const COVERAGE: Option<ReviewCoverage> = Some(ReviewCoverage::AggregateSample);
-    type Settings = YelpSettings;
-
-    fn build(settings: YelpSettings) -> Result<Box<dyn Connector>, ConnectorError> {
-        Ok(Box::new(YelpConnector::new(settings)?))
-    }
+    build_from!(YelpSettings => YelpConnector::new);
 }
 
 /// A configured Yelp source.
@@ -121,11 +117,7 @@ impl HttpConnector for YelpConnector {
 
     http_client_field!(http);
 
-    fn read_stream<'a>(
-        &'a self,
-        stream: &str,
-        from: Option<Checkpoint>,
-    ) -> Option<BatchStream<'a>> {
+    fn read_stream<'a>(&'a self, stream: &str, from: Option<Checkpoint>) -> Opened<'a> {
         let (read, what) = match stream {
             "business" => (
                 cursor_stream(&self.http, BusinessStream { c: self }, from),
