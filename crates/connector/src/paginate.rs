@@ -580,6 +580,40 @@ pub trait PageNumberStream: Mapping {
     }
 }
 
+/// Inside `impl PageNumberStream for …`: `page_number` and `with_page` as the position's
+/// `page` field (`page_field!(TicketsPos);`), which every position that carries its page
+/// otherwise writes out the same way.
+#[macro_export]
+macro_rules! page_field {
+    ($pos:ident) => {
+        fn page_number(&self, pos: &$pos) -> u64 {
+            pos.page
+        }
+        // A position whose only field is its page has nothing else to keep.
+        #[allow(clippy::needless_update)]
+        fn with_page(&self, pos: &$pos, page: u64) -> $pos {
+            $pos {
+                page,
+                ..pos.clone()
+            }
+        }
+    };
+}
+
+/// Inside `impl PageNumberStream for …`: a position for one object, read as page 1 of 1
+/// (`one_page!(PageCheckpoint);`), so the position keeps no page number.
+#[macro_export]
+macro_rules! one_page {
+    ($pos:ty) => {
+        fn page_number(&self, _pos: &$pos) -> u64 {
+            1
+        }
+        fn with_page(&self, pos: &$pos, _page: u64) -> $pos {
+            pos.clone()
+        }
+    };
+}
+
 /// Reads a [`PageNumberStream`].
 pub fn page_number_stream<'a, S: PageNumberStream + 'a>(
     http: &'a HttpClient,

@@ -17,7 +17,7 @@ pub use crate::{
     Batch, BatchStream, Checkpoint, CheckpointExt, Clock, Connector, ConnectorError, KpiLimit,
     Record, Secret, StreamSpec,
 };
-pub use crate::{build_from, http_client_field};
+pub use crate::{build_from, http_client_field, one_page, page_field};
 pub use deskpulse_model::{
     InteractionKind, RatingSnapshot, Review, ReviewCoverage, SocialInteraction, SocialMetric,
     SocialStat,

@@ -70,14 +70,7 @@ impl PageNumberStream for PageStream<'_> {
         PageCheckpoint::default()
     }
 
-    /// One object, read as page 1 of 1.
-    fn page_number(&self, _pos: &PageCheckpoint) -> u64 {
-        1
-    }
-
-    fn with_page(&self, pos: &PageCheckpoint, _page: u64) -> PageCheckpoint {
-        pos.clone()
-    }
+    one_page!(PageCheckpoint);
 
     fn request(&self, _pos: &PageCheckpoint) -> PageRequest {
         PageRequest::get(self.c.graph.path("")).query("fields", "followers_count,fan_count")

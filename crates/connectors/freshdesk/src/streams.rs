@@ -46,17 +46,7 @@ fn capped_page<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
 /// `per_page` as the last-page signal (a shorter page is the last).
 macro_rules! paged_by {
     ($pos:ident) => {
-        fn page_number(&self, pos: &$pos) -> u64 {
-            pos.page
-        }
-        // `..pos.clone()` is needless only for the agents' one-field position.
-        #[allow(clippy::needless_update)]
-        fn with_page(&self, pos: &$pos, page: u64) -> $pos {
-            $pos {
-                page,
-                ..pos.clone()
-            }
-        }
+        page_field!($pos);
         fn per_page(&self) -> Option<u32> {
             Some(self.c.page_size)
         }

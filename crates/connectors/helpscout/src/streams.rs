@@ -278,16 +278,7 @@ impl PageNumberStream for ConversationsExport<'_> {
         stored.resumed(self.c.lookback)
     }
 
-    fn page_number(&self, pos: &ConversationsCheckpoint) -> u64 {
-        pos.page
-    }
-
-    fn with_page(&self, pos: &ConversationsCheckpoint, page: u64) -> ConversationsCheckpoint {
-        ConversationsCheckpoint {
-            page,
-            ..pos.clone()
-        }
-    }
+    page_field!(ConversationsCheckpoint);
 
     fn request(&self, pos: &ConversationsCheckpoint) -> PageRequest {
         PageRequest::get(CONVERSATIONS)
@@ -482,16 +473,7 @@ impl PageNumberStream for UsersLists<'_> {
         stored
     }
 
-    fn page_number(&self, pos: &UsersCheckpoint) -> u64 {
-        pos.page
-    }
-
-    fn with_page(&self, pos: &UsersCheckpoint, page: u64) -> UsersCheckpoint {
-        UsersCheckpoint {
-            page,
-            ..pos.clone()
-        }
-    }
+    page_field!(UsersCheckpoint);
 
     fn request(&self, pos: &UsersCheckpoint) -> PageRequest {
         PageRequest::get(if pos.system { SYSTEM_USERS } else { USERS }).query("page", pos.page)

@@ -65,14 +65,7 @@ impl PageNumberStream for BusinessUnitStream<'_> {
         BusinessUnitCheckpoint::default()
     }
 
-    /// One object, read as page 1 of 1.
-    fn page_number(&self, _pos: &BusinessUnitCheckpoint) -> u64 {
-        1
-    }
-
-    fn with_page(&self, pos: &BusinessUnitCheckpoint, _page: u64) -> BusinessUnitCheckpoint {
-        pos.clone()
-    }
+    one_page!(BusinessUnitCheckpoint);
 
     fn request(&self, _pos: &BusinessUnitCheckpoint) -> PageRequest {
         PageRequest::get(format!("/business-units/{}", self.c.business_unit_id))

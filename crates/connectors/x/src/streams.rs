@@ -90,14 +90,7 @@ impl PageNumberStream for UserStream<'_> {
         UserCheckpoint::default()
     }
 
-    /// One object, read as page 1 of 1.
-    fn page_number(&self, _pos: &UserCheckpoint) -> u64 {
-        1
-    }
-
-    fn with_page(&self, pos: &UserCheckpoint, _page: u64) -> UserCheckpoint {
-        pos.clone()
-    }
+    one_page!(UserCheckpoint);
 
     fn request(&self, _pos: &UserCheckpoint) -> PageRequest {
         PageRequest::get(format!("/2/users/{}", self.c.user_id))
