@@ -97,8 +97,9 @@ pub use logs::{LogCapture, captured_logs};
 pub use report::{Finding, Report};
 pub use settings_table::SettingsCases;
 pub use streams::{
-    assert_http_error, assert_malformed, assert_resumes_exactly, assert_resumes_exactly_mid_pass,
-    basic_auth_header, checkpoints, read, read_ok, records,
+    assert_http_error, assert_malformed, assert_refuses_checkpoints, assert_resumes_exactly,
+    assert_resumes_exactly_mid_pass, assert_unknown_stream, basic_auth_header, checkpoints, read,
+    read_ok, records,
 };
 
 /// What the make-closure builds a connector from.

@@ -133,3 +133,35 @@ pub fn assert_malformed(err: &Option<ConnectorError>, endpoint: &str, detail_par
         other => panic!("expected Malformed, got {other:?}"),
     }
 }
+
+/// Panics unless each `(stream, stored)` checkpoint is refused before any page: `Malformed`
+/// at `the checkpoint of stream …`, with the `--full` hint.
+pub async fn assert_refuses_checkpoints<C: Connector + ?Sized>(
+    connector: &C,
+    cases: &[(&str, Value)],
+) {
+    for (stream, stored) in cases {
+        let (batches, err) = read(connector, stream, Some(Checkpoint::new(stored.clone()))).await;
+        assert!(batches.is_empty(), "{stream} {stored}: {batches:?}");
+        let at = format!("the checkpoint of stream `{stream}`");
+        assert_malformed(&err, &at, "--full");
+    }
+}
+
+/// Panics unless reading `stream` fails at once with [`ConnectorError::UnknownStream`]
+/// naming it and listing the `known` ones (`"users, tickets"`).
+pub async fn assert_unknown_stream<C: Connector + ?Sized>(
+    connector: &C,
+    stream: &str,
+    known: &str,
+) {
+    let (batches, err) = read(connector, stream, None).await;
+    assert!(batches.is_empty(), "{stream}: {batches:?}");
+    match err {
+        Some(ConnectorError::UnknownStream {
+            stream: named,
+            known: listed,
+        }) => assert_eq!((named.as_str(), listed.as_str()), (stream, known)),
+        other => panic!("{stream}: expected UnknownStream, got {other:?}"),
+    }
+}

@@ -1,7 +1,8 @@
 //! Pages that cannot be read are errors: never a panic, never a shortened stream.
 
 use crate::common::*;
-use deskpulse_connector::{Checkpoint, Connector, ConnectorError};
+use deskpulse_connector::testkit::{assert_refuses_checkpoints, assert_unknown_stream};
+use deskpulse_connector::{Checkpoint, Connector};
 use serde_json::{Value, json};
 use wiremock::MockServer;
 
@@ -53,11 +54,9 @@ async fn a_conversation_of_another_ticket_is_malformed() {
 async fn a_foreign_checkpoint_says_how_to_start_over() {
     let server = MockServer::start().await;
     let c = connector(&server);
-    for stream in ["tickets", "satisfaction_ratings", "agents"] {
-        let (_, err) = read(&c, stream, Some(Checkpoint::new(json!({"cursor": "abc"})))).await;
-        let at = format!("the checkpoint of stream `{stream}`");
-        assert_malformed(&err, &at, "--full");
-    }
+    let foreign = json!({"cursor": "abc"});
+    let streams = ["tickets", "satisfaction_ratings", "agents"];
+    assert_refuses_checkpoints(&c, &streams.map(|s| (s, foreign.clone()))).await;
     let (_, err) = read(
         &c,
         "tickets",
@@ -77,13 +76,6 @@ async fn a_foreign_checkpoint_says_how_to_start_over() {
 async fn an_unknown_stream_names_the_known_ones() {
     let server = MockServer::start().await;
     let c = connector(&server);
-    let (_, err) = read(&c, "ticket_events", None).await;
-    match err {
-        Some(ConnectorError::UnknownStream { stream, known }) => {
-            assert_eq!(stream, "ticket_events");
-            assert_eq!(known, "agents, tickets, satisfaction_ratings");
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_unknown_stream(&c, "ticket_events", "agents, tickets, satisfaction_ratings").await;
     assert_eq!(c.kind(), "freshdesk");
 }

@@ -4,7 +4,6 @@
 use crate::common::*;
 use crate::tickets::{EP, page};
 use deskpulse_connector::testkit;
-use deskpulse_connector::{Checkpoint, ConnectorError};
 use serde_json::json;
 use wiremock::matchers::{path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -56,25 +55,24 @@ async fn a_page_that_cannot_be_followed_is_malformed_and_the_page_before_it_stay
 async fn unusable_checkpoint_and_unknown_stream() {
     let server = MockServer::start().await;
     let c = connector(&server);
-    for (stream, bad) in [
-        ("tickets", json!({"page": 3})),
-        ("tickets", json!({"bookmark": "yesterday"})),
-        ("tickets", json!({"cursor": 5})),
-        (
-            "tickets",
-            json!({"after": null, "upper": 7, "cursor": "c1"}),
-        ),
-        ("users", json!({"bookmark": null})),
-    ] {
-        let (_, err) = read(&c, stream, Some(Checkpoint::new(bad.clone()))).await;
-        assert!(
-            matches!(&err, Some(ConnectorError::Malformed { detail, .. }) if detail.contains("--full")),
-            "{stream} {bad}: {err:?}"
-        );
-    }
-    let (_, err) = read(&c, "organizations", None).await;
-    assert!(
-        matches!(&err, Some(ConnectorError::UnknownStream { known, .. }) if known == "users, tickets, messages, satisfaction_surveys"),
-        "{err:?}"
-    );
+    testkit::assert_refuses_checkpoints(
+        &c,
+        &[
+            ("tickets", json!({"page": 3})),
+            ("tickets", json!({"bookmark": "yesterday"})),
+            ("tickets", json!({"cursor": 5})),
+            (
+                "tickets",
+                json!({"after": null, "upper": 7, "cursor": "c1"}),
+            ),
+            ("users", json!({"bookmark": null})),
+        ],
+    )
+    .await;
+    testkit::assert_unknown_stream(
+        &c,
+        "organizations",
+        "users, tickets, messages, satisfaction_surveys",
+    )
+    .await;
 }

@@ -1,8 +1,9 @@
 //! Pages that cannot be followed are errors: never a panic, never a shortened stream.
 
 use crate::common::*;
-use deskpulse_connector::testkit::assert_malformed;
-use deskpulse_connector::{Checkpoint, ConnectorError};
+use deskpulse_connector::testkit::{
+    assert_malformed, assert_refuses_checkpoints, assert_unknown_stream,
+};
 use serde_json::json;
 use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -81,7 +82,7 @@ async fn an_unknown_state_is_malformed() {
 #[tokio::test]
 async fn a_foreign_checkpoint_is_an_error() {
     let server = MockServer::start().await;
-    for (stream, cp) in [
+    let cases = [
         ("conversations", json!({"cursor": "abc"})),
         ("ticket_roster", json!({"updated_at": 5})),
         ("ticket_roster", json!({"sweep_started_at": NOW})),
@@ -89,26 +90,15 @@ async fn a_foreign_checkpoint_is_an_error() {
             "ticket_roster",
             json!({"sweep_started_at": "yesterday", "starting_after": "WzC1|2"}),
         ),
-    ] {
-        let (_, err) = read(
-            &connector_at(&server, NOW),
-            stream,
-            Some(Checkpoint::new(cp)),
-        )
-        .await;
-        let endpoint = format!("the checkpoint of stream `{stream}`");
-        assert_malformed(&err, &endpoint, "--full");
-    }
+    ];
+    assert_refuses_checkpoints(&connector_at(&server, NOW), &cases).await;
 }
 
 #[tokio::test]
 async fn an_unknown_stream_is_an_error() {
     let server = MockServer::start().await;
-    let (_, err) = read(&connector(&server), "tickets", None).await;
-    assert!(
-        matches!(&err, Some(ConnectorError::UnknownStream { known, .. }) if known == "admins, conversations, ticket_roster"),
-        "{err:?}"
-    );
+    let c = connector(&server);
+    assert_unknown_stream(&c, "tickets", "admins, conversations, ticket_roster").await;
 }
 
 /// A conversation dated (`updated_at`) a day ahead of the connector's clock would become the

@@ -3,8 +3,8 @@
 
 use crate::common::*;
 use crate::tickets::page;
+use deskpulse_connector::Connector;
 use deskpulse_connector::testkit;
-use deskpulse_connector::{Checkpoint, Connector, ConnectorError};
 use serde_json::json;
 use wiremock::{MockServer, ResponseTemplate};
 
@@ -76,21 +76,19 @@ async fn unusable_checkpoint_and_unknown_stream() {
     let c = connector(&server);
     // A checkpoint of another layout (a page number, the cursor exports' cursor on the
     // time-based export) is refused with the `--full` hint, before any request.
-    for (stream, stored) in [
-        ("tickets", json!({"page": 3})),
-        ("ticket_events", json!({"cursor": "x"})),
-    ] {
-        let (batches, err) = read(&c, stream, Some(Checkpoint::new(stored))).await;
-        assert!(batches.is_empty(), "{stream}");
-        assert!(
-            matches!(&err, Some(ConnectorError::Malformed { detail, .. }) if detail.contains("--full")),
-            "{stream}: {err:?}"
-        );
-    }
-    let (_, err) = read(&c, "organizations", None).await;
-    assert!(
-        matches!(&err, Some(ConnectorError::UnknownStream { known, .. }) if known == "users, tickets, ticket_events, satisfaction_ratings"),
-        "{err:?}"
-    );
+    testkit::assert_refuses_checkpoints(
+        &c,
+        &[
+            ("tickets", json!({"page": 3})),
+            ("ticket_events", json!({"cursor": "x"})),
+        ],
+    )
+    .await;
+    testkit::assert_unknown_stream(
+        &c,
+        "organizations",
+        "users, tickets, ticket_events, satisfaction_ratings",
+    )
+    .await;
     assert_eq!(c.kind(), "zendesk");
 }
