@@ -56,8 +56,7 @@
 //! be reconciled per ticket for a Help Scout source; [`NOT_RECONCILABLE`] says why, for
 //! every KPI `deskpulse reconcile` compares ([`HelpScout`]'s `UNRECONCILABLE`).
 //!
-//! The connector is registered once, as [`HelpScout`] (a `ConnectorFactory`); `KIND`,
-//! `STREAMS` and `LIMITS` are the factory's, kept as items for the CLI.
+//! The connector is registered once, as [`HelpScout`] (a `ConnectorFactory`).
 
 mod api;
 #[doc(hidden)]
@@ -69,9 +68,6 @@ mod streams;
 pub use roster::RosterCheckpoint;
 pub use settings::{DEFAULT_BASE_URL, DEFAULT_ROSTER_EVERY, HelpScoutSettings};
 pub use streams::{ConversationsCheckpoint, UsersCheckpoint};
-
-/// The settings of a Help Scout source, by the name every connector crate uses.
-pub type Settings = HelpScoutSettings;
 
 use chrono::{DateTime, Utc};
 use deskpulse_connector::prelude::*;
@@ -98,19 +94,11 @@ impl ConnectorFactory for HelpScout {
             "every conversation id Help Scout still lists (all statuses, spam included), swept at most every `roster_every`, so deleted and merged conversations leave the KPIs",
         ),
     ];
-    const LIMITS: &'static [KpiLimit] = &[];
     const UNRECONCILABLE: &'static [KpiLimit] = &KpiLimit::none_reconcilable(NOT_RECONCILABLE);
     /// `deskpulse check` probes the users list: one request after the OAuth token.
     const PROBE_STREAM: Option<&'static str> = Some("users");
     build_from!(HelpScoutSettings => HelpScoutConnector::new);
 }
-
-/// The `kind` of a Help Scout source.
-pub const KIND: &str = HelpScout::KIND;
-/// The streams, in the order a sync reads them.
-pub const STREAMS: &[StreamSpec] = HelpScout::STREAMS;
-/// KPIs Help Scout's API cannot support: none.
-pub const LIMITS: &[KpiLimit] = HelpScout::LIMITS;
 
 /// Why no KPI of a Help Scout source can be reconciled with the vendor's own figures (for
 /// `deskpulse reconcile`): Help Scout keeps no per-conversation figures; its Reports API

@@ -48,8 +48,6 @@ impl ConnectorFactory for Zendesk {
             "CSAT answers (good/bad), dated when the customer answered; offered surveys are skipped",
         ),
     ];
-    const LIMITS: &'static [KpiLimit] = &[];
-    const UNRECONCILABLE: &'static [KpiLimit] = &[];
     /// `deskpulse check` probes the satisfaction ratings list: one request on the plan-wide
     /// budget of 700/min (the incremental exports have 10/min, which a running daemon needs);
     /// admins only, like the exports.

@@ -5,7 +5,7 @@ use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Secret;
 use deskpulse_connector::testkit::SettingsCases;
 use deskpulse_connector_helpscout::{
-    DEFAULT_BASE_URL, HelpScout, HelpScoutConnector, HelpScoutSettings, KIND, STREAMS,
+    DEFAULT_BASE_URL, HelpScout, HelpScoutConnector, HelpScoutSettings,
 };
 use serde_json::json;
 
@@ -27,9 +27,12 @@ fn defaults_and_keys() {
     assert_eq!(c.base_url().as_str(), format!("{DEFAULT_BASE_URL}/"));
     let d = HelpScoutSettings::default();
     assert_eq!((d.requests_per_minute, d.lookback_minutes), (200, 10));
-    assert_eq!(KIND, "helpscout");
+    assert_eq!(HelpScout::KIND, "helpscout");
     assert_eq!(
-        STREAMS.iter().map(|s| s.name).collect::<Vec<_>>(),
+        HelpScout::STREAMS
+            .iter()
+            .map(|s| s.name)
+            .collect::<Vec<_>>(),
         ["users", "conversations", "ticket_roster"]
     );
     assert_eq!(d.roster_every, "24h");
