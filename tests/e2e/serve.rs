@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::Utc;
-use deskpulse_model::ToldFigures;
+use deskpulse_model::{PeriodSpec, ToldFigures};
 use deskpulse_simulator::{Dataset, SimConfig, Simulator};
 use deskpulse_storage::Store;
 use deskpulse_storage::testing::TestDb;
@@ -105,14 +105,7 @@ async fn the_api_is_exactly_report_json_on_sqlite_and_postgres() {
                 .as_array()
                 .is_some_and(|r| !r.is_empty());
             assert_eq!(restated, period == data.previous, "{period}: {printed}");
-            let api = format!("{}/api/teams/demo/report?period={period}", served.base);
-            let r = reqwest::get(&api).await.expect("the API");
-            assert_eq!(r.status(), 200);
-            assert_eq!(
-                r.text().await.expect("text"),
-                printed,
-                "{period} on {url:?}"
-            );
+            assert_api_prints(&served.base, period, &printed, &url).await;
         }
         let list: serde_json::Value = reqwest::get(format!("{}/api/teams", served.base))
             .await
@@ -125,10 +118,47 @@ async fn the_api_is_exactly_report_json_on_sqlite_and_postgres() {
         let html = page.await.expect("page").text().await.expect("html");
         assert!(html.contains(&format!("{}</span>", data.week)), "{html}");
         assert!(!html.contains(crate::dashboard::HOSTILE_AGENT), "escaped");
+
+        // Once the server has walked the past weeks and months, a period's first view is
+        // assembled from the period reports it kept: still exactly what `report` prints.
+        let walked = poll_until(DEADLINE, || async {
+            let text = reqwest::get(format!("{}/metrics", served.base))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
+            text.lines()
+                .any(|l| l.starts_with("deskpulse_report_warm_seconds_count"))
+                .then_some(())
+        })
+        .await;
+        assert!(
+            walked.is_some(),
+            "the server walks the past periods once started"
+        );
+        let far = data.previous.previous().previous();
+        let month = PeriodSpec::month_of(data.week.dates().0).previous();
+        for period in [far, far.previous(), month] {
+            let (_, printed) = data.report(period).await;
+            assert_api_prints(&served.base, period, &printed, &url).await;
+        }
     }
     if let Some(pg) = pg {
         pg.cleanup().await;
     }
+}
+
+/// The dashboard's API answers `period` with exactly what `report --format json` printed.
+async fn assert_api_prints(base: &str, period: PeriodSpec, printed: &str, url: &Option<String>) {
+    let api = format!("{base}/api/teams/demo/report?period={period}");
+    let r = reqwest::get(&api).await.expect("the API");
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.text().await.expect("text"),
+        printed,
+        "{period} on {url:?}"
+    );
 }
 
 fn daemon_config(db: &str, sim: &str) -> String {

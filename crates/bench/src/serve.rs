@@ -2,11 +2,15 @@
 //! generated history (1,000,000 tickets by default, on SQLite), measured over HTTP as a
 //! browser meets it, with the release build of `deskpulse` as a child process.
 //!
-//! * **Cold** team page: a week no one has opened since the server started — the report
-//!   with its 12-week history computed on the request (`report`'s own path), then rendered.
-//!   Weeks six apart, so the background prefetch of a page's previous week never serves a
-//!   measured one; before each, the bench waits until the server's computations (read from
-//!   its `/metrics`) are done, so none competes with the measured request.
+//! * **Walk**: after start the server computes each team's past weeks and months in the
+//!   background (`deskpulse_report_warm_seconds`); one week far back is asked for while it
+//!   runs (the worst first view), then the bench waits for the walk to end.
+//! * **Cold** team page: a week no one has opened since the server started — its report
+//!   computed on the request (`report`'s own path, its history's period reports kept by the
+//!   walk), then rendered. Weeks six apart, so the background prefetch of a page's previous
+//!   week never serves a measured one; before each, the bench waits until the server's
+//!   computations (read from its `/metrics`) are done, so none competes with the measured
+//!   request. Months the same way.
 //! * **Previous** week: the "previous" link of a page opened cold, whose report the server
 //!   computed in the background after serving that page.
 //! * **Warm** team page: the same week again (the report kept, the data unchanged): what
@@ -119,6 +123,11 @@ impl Served {
 
     /// The server's report computations so far: (count, seconds in all).
     async fn computed(&self) -> anyhow::Result<(u64, f64)> {
+        self.histogram("deskpulse_report_compute_seconds").await
+    }
+
+    /// A histogram of the server's `/metrics`: (count, sum).
+    async fn histogram(&self, name: &str) -> anyhow::Result<(u64, f64)> {
         let text = self
             .http
             .get(format!("{}/metrics", self.base))
@@ -134,9 +143,26 @@ impl Served {
                 .unwrap_or(0.0)
         };
         Ok((
-            value("deskpulse_report_compute_seconds_count") as u64,
-            value("deskpulse_report_compute_seconds_sum"),
+            value(&format!("{name}_count")) as u64,
+            value(&format!("{name}_sum")),
         ))
+    }
+
+    /// Waits until the server's background walk over the team's past weeks and months is
+    /// done: (seconds it took).
+    async fn warmed(&self) -> anyhow::Result<f64> {
+        let deadline = Instant::now() + Duration::from_secs(1800);
+        loop {
+            let (n, secs) = self.histogram("deskpulse_report_warm_seconds").await?;
+            if n >= 1 {
+                return Ok(secs);
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "the server never finished computing the past periods"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Waits until the server has finished `n` report computations (its background work).
@@ -219,6 +245,24 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
         load()
     );
     let week = PeriodSpec::last_complete_week(now, chrono_tz::Europe::Berlin);
+    // A week far back, asked for while the server still walks the past periods: the worst a
+    // first view meets (its history not kept yet, the walk competing for the cores).
+    let mut far = week;
+    for _ in 0..90 {
+        far = far.previous();
+    }
+    let (during, _) = s.get(&format!("/teams/{TEAM}?period={far}")).await?;
+    println!(
+        "team page {far} during the walk over past periods: {:.1} ms; load {}",
+        during * 1e3,
+        load()
+    );
+    let walk = s.warmed().await?;
+    println!(
+        "past weeks and months computed in {walk:.1} s (server start + {:.1} s); load {}",
+        started.elapsed().as_secs_f64(),
+        load()
+    );
     let mut cold = Vec::new();
     let mut computes = Vec::new();
     let mut p = week;
@@ -229,7 +273,7 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
         let (_, secs_after) = s.settle(before + 2).await?;
         computes.push((secs_after - secs_before) / 2.0);
         println!(
-            "cold team page {p}: {:.1} ms, {bytes} bytes; load {}",
+            "first view of the team page {p}: {:.1} ms, {bytes} bytes; load {}",
             t * 1e3,
             load()
         );
@@ -265,6 +309,15 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
                 .0,
         );
     }
+    // Months: the first view of a month (its 12 months of history kept by the walk).
+    let mut months = Vec::new();
+    let mut m = PeriodSpec::month_of(week.dates().0);
+    for _ in 0..a.cold {
+        m = m.previous().previous().previous();
+        let (before, _) = s.computed().await?;
+        months.push(s.get(&format!("/teams/{TEAM}?period={m}")).await?.0);
+        s.settle(before + 2).await?;
+    }
     let long = format!("/teams/{TEAM}?period={week}&trend=52");
     let (long_cold, _) = s.get(&long).await?;
     let mut long_warm = Vec::new();
@@ -272,9 +325,17 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
         long_warm.push(s.get(&long).await?.0);
     }
     println!(
-        "RESULT team page, cold (report + 12-week history computed on the request): {}; server's report computation median {:.1} ms",
+        "RESULT past weeks and months computed in the background after start: {walk:.1} s; a week far back asked for meanwhile: {:.1} ms",
+        during * 1e3
+    );
+    println!(
+        "RESULT team page, first view of a week (its report computed on the request, its history kept): {}; server's report computation median {:.1} ms",
         summary(&cold),
         median(&computes) * 1e3
+    );
+    println!(
+        "RESULT team page, first view of a month (its history kept): {}",
+        summary(&months)
     );
     println!(
         "RESULT team page of the week before a page opened (prefetched): {}",

@@ -5,7 +5,10 @@ use crate::CommandError;
 use crate::cli::{ReportArgs, ReportFormat};
 use crate::config::{Settings, TeamSettings};
 use deskpulse_metrics::{KpiReport, ReportInput, Restatement, TeamConfig};
-use deskpulse_model::PeriodSpec;
+use deskpulse_model::{Period, PeriodSpec};
+
+mod kept;
+pub(crate) use kept::{Foreground, KeptPeriods, warm};
 
 /// Previous periods a report's trends and forecast look at (the metrics and digest crates
 /// use at most 12).
@@ -18,7 +21,8 @@ pub(crate) struct Computed {
     /// The previous periods' reports, most recent first; periods before the data begins
     /// (nothing created, solved or open) are left out.
     pub history: Vec<KpiReport>,
-    /// The period's facts (the digest quotes its reviews and survey comments).
+    /// The period's facts (the digest quotes its reviews and survey comments). When the
+    /// period's report was kept, only its ratings and reviews (what a page quotes).
     pub input: ReportInput,
 }
 
@@ -38,30 +42,86 @@ pub(crate) async fn compute_with_history(
     team: &TeamSettings,
     spec: PeriodSpec,
 ) -> Result<Computed, CommandError> {
+    compute_with_kept(store, team, spec, None).await
+}
+
+/// [`compute_with_history`], with period reports `kept` from earlier reports used instead
+/// of computed again (each period's report on its own depends only on the data, which
+/// `kept` vouches for), and the ones computed here kept for the next.
+pub(crate) async fn compute_with_kept(
+    store: &deskpulse_storage::Store,
+    team: &TeamSettings,
+    spec: PeriodSpec,
+    kept: Option<&KeptPeriods>,
+) -> Result<Computed, CommandError> {
+    let generation = kept.map(KeptPeriods::generation);
     let config = team_config(team);
     let period = spec.in_zone(team.timezone);
-    let periods: Vec<_> = std::iter::successors(Some(spec), |s| Some(s.previous()))
+    let specs: Vec<PeriodSpec> = std::iter::successors(Some(spec), |s| Some(s.previous()))
         .skip(1)
         .take(HISTORY_PERIODS)
-        .map(|s| s.in_zone(team.timezone))
         .collect();
-    let bounds: Vec<_> = periods.iter().map(|p| (p.start, p.end)).collect();
-    let (mut input, mut span) = store
-        .load_report_with_history_for(
-            &team.name,
-            &sources(team),
-            (period.start, period.end),
-            &bounds,
-        )
-        .await
-        .map_err(|e| CommandError::Runtime(e.to_string()))?;
+    let mut history: Vec<Option<KpiReport>> = specs
+        .iter()
+        .map(|s| kept.and_then(|k| k.get(&team.name, *s)))
+        .collect();
+    let missing: Vec<(usize, Period)> = history
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.is_none())
+        .map(|(i, _)| (i, specs[i].in_zone(team.timezone)))
+        .collect();
+    let bounds: Vec<_> = missing.iter().map(|(_, p)| (p.start, p.end)).collect();
+    let err = |e: deskpulse_storage::StorageError| CommandError::Runtime(e.to_string());
+    let own = kept.and_then(|k| k.get(&team.name, spec));
+    let (mut input, mut span) = if own.is_some() {
+        // The period's own report is kept: read only what a page quotes of it.
+        let quotes = store
+            .load_quotes_for(&team.name, &sources(team), period.start, period.end)
+            .await
+            .map_err(err)?;
+        let span = if bounds.is_empty() {
+            ReportInput::default()
+        } else {
+            store
+                .load_periods_input_for(&team.name, &sources(team), &bounds)
+                .await
+                .map_err(err)?
+        };
+        (quotes, span)
+    } else {
+        store
+            .load_report_with_history_for(
+                &team.name,
+                &sources(team),
+                (period.start, period.end),
+                &bounds,
+            )
+            .await
+            .map_err(err)?
+    };
     input.limits = team.limits.clone();
     span.limits = team.limits.clone();
-    let mut report = deskpulse_metrics::compute_report(&config, &period, &input);
+    let mut report =
+        own.unwrap_or_else(|| deskpulse_metrics::compute_report(&config, &period, &input));
+    let periods: Vec<Period> = missing.iter().map(|(_, p)| *p).collect();
+    let computed = deskpulse_metrics::compute_reports(&config, &periods, &span);
+    for ((i, _), r) in missing.iter().zip(computed) {
+        history[*i] = Some(r);
+    }
+    if let (Some(k), Some(g)) = (kept, generation) {
+        k.put(g, &team.name, spec, &report);
+        for (s, r) in specs.iter().zip(&history) {
+            if let Some(r) = r {
+                k.put(g, &team.name, *s, r);
+            }
+        }
+    }
     // A team's history starts with its data: weeks before the first synced ticket are not
     // "zero tickets", they are unknown.
-    let history: Vec<KpiReport> = deskpulse_metrics::compute_reports(&config, &periods, &span)
+    let history: Vec<KpiReport> = history
         .into_iter()
+        .flatten()
         .take_while(|r| !is_empty(r))
         .collect();
     deskpulse_metrics::attach_history(&mut report, &config, &history);
@@ -94,8 +154,9 @@ pub(crate) async fn compute_as_reported(
     store: &deskpulse_storage::Store,
     team: &TeamSettings,
     spec: PeriodSpec,
+    kept: Option<&KeptPeriods>,
 ) -> Result<Computed, CommandError> {
-    let mut c = compute_with_history(store, team, spec).await?;
+    let mut c = compute_with_kept(store, team, spec, kept).await?;
     c.report.restatements = restatements(store, team, &[&c.report]).await?;
     Ok(c)
 }
@@ -155,7 +216,7 @@ pub(crate) async fn run(settings: &Settings, args: ReportArgs) -> Result<(), Com
     let store = deskpulse_storage::Store::open(&settings.database.url)
         .await
         .map_err(|e| CommandError::Runtime(e.to_string()))?;
-    let report = compute_as_reported(&store, team, spec).await?.report;
+    let report = compute_as_reported(&store, team, spec, None).await?.report;
     match args.format {
         ReportFormat::Json => {
             let json = serde_json::to_string_pretty(&report)

@@ -47,6 +47,27 @@ pub struct CliReports {
     teams: Vec<TeamInfo>,
     /// Every configured source, for the data version.
     sources: Vec<String>,
+    /// Period reports computed before, valid for `version`.
+    kept: crate::report::KeptPeriods,
+    /// The data version `kept` belongs to.
+    version: std::sync::Mutex<Option<u64>>,
+    /// Reports computed for viewers right now (the background walk gives way to them).
+    foreground: crate::report::Foreground,
+}
+
+/// How far back the background walk computes a team's periods: three years of weeks and of
+/// months (what the dashboard's 52-week charts and its previous links reach).
+const WARM_WEEKS: usize = 156;
+const WARM_MONTHS: usize = 36;
+
+impl CliReports {
+    fn team(&self, name: &str) -> Result<&TeamSettings, ReportError> {
+        self.settings
+            .teams
+            .iter()
+            .find(|t| t.name == name)
+            .ok_or_else(|| ReportError::NoTeam(name.to_owned()))
+    }
 }
 
 /// The reports the server shows: `deskpulse report`'s own computation.
@@ -70,6 +91,9 @@ pub fn reports(settings: Arc<Settings>, store: Store) -> Arc<CliReports> {
         store,
         teams,
         sources,
+        kept: crate::report::KeptPeriods::default(),
+        version: std::sync::Mutex::new(None),
+        foreground: crate::report::Foreground::default(),
     })
 }
 
@@ -113,16 +137,12 @@ impl Reports for CliReports {
     }
 
     async fn report(&self, team: &str, period: PeriodSpec) -> Result<TeamReport, ReportError> {
-        let t = self
-            .settings
-            .teams
-            .iter()
-            .find(|t| t.name == team)
-            .ok_or_else(|| ReportError::NoTeam(team.to_owned()))?;
+        let t = self.team(team)?;
         let failed =
             |e: CommandError| ReportError::Failed(self.settings.secrets().scrub(e.message()));
+        let _busy = self.foreground.enter();
         // Exactly what `deskpulse report` prints, the period's restatement included.
-        let c = crate::report::compute_as_reported(&self.store, t, period)
+        let c = crate::report::compute_as_reported(&self.store, t, period, Some(&self.kept))
             .await
             .map_err(failed)?;
         let (reviews, ratings) = quoted(&c, t, period);
@@ -147,7 +167,41 @@ impl Reports for CliReports {
             let run = self.store.last_run(&sync_job(s)).await.map_err(fail)?;
             run.map(|r| (r.slot, r.finished_at)).hash(&mut h);
         }
-        Ok(h.finish())
+        self.store
+            .inputs_version()
+            .await
+            .map_err(fail)?
+            .hash(&mut h);
+        let version = h.finish();
+        if let Ok(mut v) = self.version.lock()
+            && v.replace(version).is_some_and(|old| old != version)
+        {
+            self.kept.clear();
+        }
+        Ok(version)
+    }
+
+    /// Computes the team's weeks before `period` (or months, for a month) in blocks, three
+    /// years back at most, so that the first view of any of them loads only its own period.
+    async fn warm(&self, team: &str, period: PeriodSpec) -> Result<(), ReportError> {
+        let t = self.team(team)?;
+        let max = match period {
+            PeriodSpec::IsoWeek { .. } => WARM_WEEKS,
+            PeriodSpec::Month { .. } => WARM_MONTHS,
+        };
+        let started = Instant::now();
+        let n = crate::report::warm(&self.store, t, period, (&self.kept, &self.foreground), max)
+            .await
+            .map_err(|e| ReportError::Failed(self.settings.secrets().scrub(e.message())))?;
+        tracing::debug!(
+            team,
+            %period,
+            computed = n,
+            kept = self.kept.len(),
+            seconds = started.elapsed().as_secs_f64(),
+            "periods computed ahead"
+        );
+        Ok(())
     }
 }
 

@@ -8,9 +8,12 @@
 //! (what no version sees, such as a CSV import, shows up by then). Errors are not kept.
 //!
 //! To keep the first view fast too, the default page of every team (its last complete week)
-//! is computed in the background when the server starts and whenever the data changes, and
-//! a page viewed prefetches the period before it (the "previous" link). One background
-//! computation runs at a time, so they never crowd out the requests.
+//! is computed in the background when the server starts and whenever the data changes, then
+//! the [`Reports`] source is asked to prepare each team's past weeks and months
+//! ([`Reports::warm`]: the CLI keeps each period's own report, so a page's first view then
+//! loads only its own period), and a page viewed prefetches the period before it (the
+//! "previous" link). One background computation runs at a time, so they never crowd out
+//! the requests.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -167,6 +170,19 @@ impl ReportCache {
                 if let Err(e) = me.get(&t.name, period).await {
                     tracing::warn!(team = %t.name, error = %e, "cannot compute the team's report");
                 }
+            }
+            // Then every team's past weeks and months, so that the first view of any of
+            // them costs only its own period's load.
+            for t in &teams {
+                let week = (me.default_period)(t);
+                let month = PeriodSpec::month_of(week.dates().0);
+                let started = Instant::now();
+                for period in [week, month] {
+                    if let Err(e) = me.reports.warm(&t.name, period).await {
+                        tracing::warn!(team = %t.name, error = %e, "cannot compute the team's past periods");
+                    }
+                }
+                telemetry().record_warm(&t.name, started.elapsed());
             }
         });
     }

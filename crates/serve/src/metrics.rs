@@ -338,6 +338,14 @@ fn process_counters(o: &mut Out, snap: &Snapshot, error: &(dyn Fn(&str) -> Strin
             h,
         );
     }
+    for (team, h) in &snap.warms {
+        o.histogram(
+            "deskpulse_report_warm_seconds",
+            "How long the server took to compute a team's past weeks and months ahead of views (one background walk each time the data changes).",
+            &[("team", team)],
+            h,
+        );
+    }
 }
 
 #[cfg(test)]

@@ -56,4 +56,12 @@ pub trait Reports: Send + Sync + 'static {
     /// A value that changes whenever the data behind the reports may have changed (a sync
     /// committed, a source's freshness moved). Cached reports are recomputed when it does.
     async fn data_version(&self) -> Result<u64, ReportError>;
+
+    /// Prepares, in the background, what the reports of `period` and of the periods before
+    /// it need, so that their first views are fast. The server calls it for each team's
+    /// current week and month at start and after each data change; the default does
+    /// nothing.
+    async fn warm(&self, _team: &str, _period: PeriodSpec) -> Result<(), ReportError> {
+        Ok(())
+    }
 }

@@ -19,6 +19,8 @@ use chrono::{DateTime, Utc};
 pub const SYNC_BUCKETS: &[f64] = &[0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0];
 /// Histogram buckets of a report computation, in seconds.
 pub const REPORT_BUCKETS: &[f64] = &[0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+/// Histogram buckets of a background walk over a team's past periods, in seconds.
+pub const WARM_BUCKETS: &[f64] = &[0.1, 1.0, 5.0, 15.0, 60.0, 300.0];
 
 /// How a stream's sync ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +114,8 @@ pub struct Snapshot {
     pub deliveries: BTreeMap<(String, String, &'static str), u64>,
     /// Report computations by team.
     pub reports: BTreeMap<String, Histogram>,
+    /// Background walks computing a team's past periods ahead of views, by team.
+    pub warms: BTreeMap<String, Histogram>,
 }
 
 /// The process's counters (see the module docs).
@@ -180,6 +184,16 @@ impl Telemetry {
             .observe(took.as_secs_f64());
     }
 
+    /// The server computed `team`'s past periods ahead of views (one background walk) in
+    /// `took`.
+    pub fn record_warm(&self, team: &str, took: Duration) {
+        let Ok(mut s) = self.state.lock() else { return };
+        s.warms
+            .entry(team.to_owned())
+            .or_insert_with(|| Histogram::new(WARM_BUCKETS))
+            .observe(took.as_secs_f64());
+    }
+
     pub fn snapshot(&self) -> Snapshot {
         self.state.lock().map(|s| s.clone()).unwrap_or_default()
     }
@@ -199,6 +213,7 @@ mod tests {
         t.record_delivery("support", "slack", DeliveryOutcome::Sent);
         t.record_delivery("support", "slack", DeliveryOutcome::Sent);
         t.record_report("support", Duration::from_millis(30));
+        t.record_warm("support", Duration::from_secs(3));
         let snap = t.snapshot();
         let st = &snap.streams[&("zd".to_owned(), "tickets".to_owned())];
         assert_eq!(st.runs["ok"], 2);
@@ -213,5 +228,6 @@ mod tests {
             2
         );
         assert_eq!(snap.reports["support"].buckets[1], 1);
+        assert_eq!(snap.warms["support"].buckets, vec![0, 0, 1, 1, 1, 1]);
     }
 }

@@ -204,6 +204,17 @@ impl ImportTx {
     /// Commits an import of `rows` distinct keys and says what changed.
     pub(crate) async fn commit(mut self, rows: u64) -> Result<ImportSummary, StorageError> {
         let after = count_of(&mut self.tx, self.table, self.key_column, &self.key).await?;
+        // Readers that keep reports (the dashboard) see that the inputs changed.
+        if self.written > 0 {
+            let qb = self.tx.sql(
+                "INSERT INTO meta (key, value) VALUES ('inputs_version', '1') \
+                     ON CONFLICT (key) DO UPDATE SET value = \
+                     CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT)",
+            );
+            qb.execute(&mut self.tx)
+                .await
+                .map_err(query("recording that the inputs changed"))?;
+        }
         self.tx
             .commit()
             .await

@@ -124,6 +124,17 @@ fn check_team(team: &str) -> Result<(), StorageError> {
 }
 
 impl Store {
+    /// A number that moves whenever an import changes rows (0 before the first): what
+    /// readers that keep reports between imports, such as the dashboard, watch.
+    pub async fn inputs_version(&self) -> Result<u64, StorageError> {
+        let v: Option<String> = self
+            .sql("SELECT value FROM meta WHERE key = 'inputs_version'")
+            .optional_scalar(self)
+            .await
+            .map_err(crate::error::query("reading the inputs version"))?;
+        Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
     /// Starts an import of `target` for `team`: one transaction that the returned
     /// [`ImportWriter`] fills batch by batch and commits (or abandons) as a whole, so a file
     /// of any size is imported in bounded memory and still all or nothing. On SQLite the
@@ -416,7 +427,13 @@ mod tests {
             w.write_orders(batch).await.unwrap();
         }
         assert_eq!(store.counts().await.unwrap()["orders"], 0);
+        assert_eq!(store.inputs_version().await.unwrap(), 0);
         let s = w.commit().await.unwrap();
+        assert_eq!(
+            store.inputs_version().await.unwrap(),
+            1,
+            "an import that wrote moves it"
+        );
         assert_eq!(
             (s.rows, s.new, s.changed, s.unchanged),
             (6_000, 6_000, 0, 0)
@@ -437,6 +454,11 @@ mod tests {
             (6_000, 0, 0, 6_000)
         );
         assert_eq!(store.dump().await.unwrap(), before);
+        assert_eq!(
+            store.inputs_version().await.unwrap(),
+            1,
+            "nothing written, no move"
+        );
 
         // Dropped, or rolled back, after writing: nothing of it stays.
         let mut changed = rows.clone();
@@ -454,6 +476,7 @@ mod tests {
         w.write_orders(&changed[..10]).await.unwrap();
         w.rollback().await.unwrap();
         assert_eq!(store.dump().await.unwrap(), before);
+        assert_eq!(store.inputs_version().await.unwrap(), 1);
 
         // Rows of another kind, or out of bounds, are refused; the import stays usable.
         let mut w = store
@@ -476,6 +499,7 @@ mod tests {
         };
         w.write_monthly(&[ok]).await.unwrap();
         assert_eq!(w.commit().await.unwrap().new, 1);
+        assert_eq!(store.inputs_version().await.unwrap(), 2);
     }
 
     #[tokio::test]

@@ -118,64 +118,41 @@ impl Store {
         end: DateTime<Utc>,
     ) -> Result<ReportInput, StorageError> {
         let mut input = load_report_input(self, team, sources, start, end).await?;
-        // Deterministic order makes reports and tests reproducible; metrics ignore it. The
-        // facts stay in the database's order: over 100k of them in a history, and nothing
-        // shows their order.
-        input.excluded_tickets.sort();
-        input.agents.sort_by(|a, b| {
-            (&a.source, &a.agent.external_id).cmp(&(&b.source, &b.agent.external_id))
-        });
-        input.ratings.sort_by(|a, b| {
-            (&a.source, &a.rating.external_id).cmp(&(&b.source, &b.rating.external_id))
-        });
-        input
-            .requesters
-            .sort_by(|a, b| (&a.source, &a.requester_id).cmp(&(&b.source, &b.requester_id)));
-        input.orders.sort_by(|a, b| a.order_id.cmp(&b.order_id));
-        input
-            .subscriptions
-            .sort_by(|a, b| (&a.customer_id, a.started_at).cmp(&(&b.customer_id, b.started_at)));
-        for m in [&mut input.costs, &mut input.revenue] {
-            m.sort_by(|a, b| (a.month, &a.currency).cmp(&(b.month, &b.currency)));
+        sort(&mut input);
+        Ok(input)
+    }
+
+    /// What a page quotes of a period whose report it already has: the ratings created in
+    /// `[start, end)` (the team's imported surveys with them, linked and sorted as in
+    /// [`Store::load_report_input_for`]) and the reviews created in it. Nothing else is
+    /// read, so this costs a fraction of the period's full load.
+    pub async fn load_quotes_for(
+        &self,
+        team: &str,
+        sources: &[String],
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<ReportInput, StorageError> {
+        self.refresh_facts().await?;
+        let mut input = ReportInput::default();
+        load_ratings(self, Some(team), sources, start, end, &mut input).await?;
+        if !sources.is_empty() {
+            let mut qb = self.sql("SELECT * FROM reviews WHERE source IN ");
+            source_list(&mut qb, sources);
+            qb.push(" AND created_at >= ")
+                .push_bind(Time(start))
+                .push(" AND created_at < ")
+                .push_bind(Time(end));
+            let op = "loading the reviews a page quotes";
+            input.reviews = qb
+                .fetch_all(self)
+                .await
+                .map_err(query(op))?
+                .iter()
+                .map(|r| review(r).map(|(source, review)| ReviewInput { source, review }))
+                .collect::<Result<Vec<_>, _>>()?;
         }
-        input.social_interactions.sort_by(|a, b| {
-            (
-                &a.source,
-                &a.interaction.platform,
-                &a.interaction.external_id,
-            )
-                .cmp(&(
-                    &b.source,
-                    &b.interaction.platform,
-                    &b.interaction.external_id,
-                ))
-        });
-        input.rating_snapshots.sort_by(|a, b| {
-            let (x, y) = (&a.snapshot, &b.snapshot);
-            (&a.source, &x.platform, &x.account, x.observed_at).cmp(&(
-                &b.source,
-                &y.platform,
-                &y.account,
-                y.observed_at,
-            ))
-        });
-        input.reviews.sort_by(|a, b| {
-            (&a.source, &a.review.platform, &a.review.external_id).cmp(&(
-                &b.source,
-                &b.review.platform,
-                &b.review.external_id,
-            ))
-        });
-        input.social.sort_by(|a, b| {
-            let (x, y) = (&a.stat, &b.stat);
-            (&a.source, &x.platform, &x.account, x.metric, x.observed_at).cmp(&(
-                &b.source,
-                &y.platform,
-                &y.account,
-                y.metric,
-                y.observed_at,
-            ))
-        });
+        sort(&mut input);
         Ok(input)
     }
 
@@ -702,4 +679,65 @@ async fn load_orders(
         .await
         .map_err(query("loading the orders of a report"))?;
     rows.iter().map(|r| order(r).map(|(_, o)| o)).collect()
+}
+
+/// Deterministic order makes reports and tests reproducible; metrics ignore it. The facts
+/// stay in the database's order: over 100k of them in a history, and nothing shows their
+/// order.
+fn sort(input: &mut ReportInput) {
+    input.excluded_tickets.sort();
+    input
+        .agents
+        .sort_by(|a, b| (&a.source, &a.agent.external_id).cmp(&(&b.source, &b.agent.external_id)));
+    input.ratings.sort_by(|a, b| {
+        (&a.source, &a.rating.external_id).cmp(&(&b.source, &b.rating.external_id))
+    });
+    input
+        .requesters
+        .sort_by(|a, b| (&a.source, &a.requester_id).cmp(&(&b.source, &b.requester_id)));
+    input.orders.sort_by(|a, b| a.order_id.cmp(&b.order_id));
+    input
+        .subscriptions
+        .sort_by(|a, b| (&a.customer_id, a.started_at).cmp(&(&b.customer_id, b.started_at)));
+    for m in [&mut input.costs, &mut input.revenue] {
+        m.sort_by(|a, b| (a.month, &a.currency).cmp(&(b.month, &b.currency)));
+    }
+    input.social_interactions.sort_by(|a, b| {
+        (
+            &a.source,
+            &a.interaction.platform,
+            &a.interaction.external_id,
+        )
+            .cmp(&(
+                &b.source,
+                &b.interaction.platform,
+                &b.interaction.external_id,
+            ))
+    });
+    input.rating_snapshots.sort_by(|a, b| {
+        let (x, y) = (&a.snapshot, &b.snapshot);
+        (&a.source, &x.platform, &x.account, x.observed_at).cmp(&(
+            &b.source,
+            &y.platform,
+            &y.account,
+            y.observed_at,
+        ))
+    });
+    input.reviews.sort_by(|a, b| {
+        (&a.source, &a.review.platform, &a.review.external_id).cmp(&(
+            &b.source,
+            &b.review.platform,
+            &b.review.external_id,
+        ))
+    });
+    input.social.sort_by(|a, b| {
+        let (x, y) = (&a.stat, &b.stat);
+        (&a.source, &x.platform, &x.account, x.metric, x.observed_at).cmp(&(
+            &b.source,
+            &y.platform,
+            &y.account,
+            y.metric,
+            y.observed_at,
+        ))
+    });
 }
