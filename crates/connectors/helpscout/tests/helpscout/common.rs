@@ -105,6 +105,11 @@ pub fn fixture(name: &str) -> Value {
     json_fixture("helpscout-api-php", name)
 }
 
+/// The golden week's data (`tests/fixtures/golden`).
+pub fn golden_fixture(name: &str) -> Value {
+    json_fixture("golden", name)
+}
+
 /// A response example of Help Scout's documentation (`tests/fixtures/helpscout-docs`).
 pub fn doc_fixture(name: &str) -> Value {
     json_fixture("helpscout-docs", name)

@@ -25,99 +25,58 @@ use wiremock::MockServer;
 
 const SOURCE: &str = "hs-main";
 
-fn at(day: u32, hm: &str) -> String {
-    format!("2026-11-{day:02}T{hm}:00Z")
-}
-
-fn customer(id: i64, cust: i64, status: &str, when: &str) -> Value {
-    thread(id, "customer", ("customer", cust), status, when)
-}
-
-fn reply(id: i64, agent: i64, status: &str, when: &str) -> Value {
-    thread(id, "message", ("user", agent), status, when)
-}
-
-fn rated(mut t: Value, cust: i64, rating: &str) -> Value {
-    t["rating"] = json!({"customerId": cust, "rating": rating, "comments": "x"});
-    t
-}
-
-/// A conversation closed by its last thread: that thread's author and time are its
-/// `closedBy` and `closedAt` (and its last update).
-fn closed(id: i64, created_at: &str, threads: Vec<Value>) -> Value {
+/// A conversation of `tests/fixtures/golden/account.json`; a closed one takes its last
+/// thread's author and time as its `closedBy` and `closedAt` (and its last update).
+fn from_fixture(c: &Value) -> Value {
+    let threads: Vec<Value> = c["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(thread_of)
+        .collect();
+    let (id, status) = (c["id"].as_i64().unwrap(), c["status"].as_str().unwrap());
     let last = threads.last().unwrap();
     let (by, when) = (last["createdBy"]["id"].clone(), last["createdAt"].clone());
-    let mut c = conversation(id, "closed", created_at, threads);
-    c["closedBy"] = by;
-    c["closedAt"] = when.clone();
-    c["userUpdatedAt"] = when;
-    c
+    let mut conv = conversation(id, status, c["createdAt"].as_str().unwrap(), threads);
+    if status == "closed" {
+        conv["closedBy"] = by;
+        conv["closedAt"] = when.clone();
+        conv["userUpdatedAt"] = when;
+    }
+    if let Some(created_by) = c.get("createdBy") {
+        conv["createdBy"] = created_by.clone();
+    }
+    conv
 }
 
+fn thread_of(t: &Value) -> Value {
+    let s = |k: &str| t[k].as_str().unwrap();
+    let by = (t["by"][0].as_str().unwrap(), t["by"][1].as_i64().unwrap());
+    let mut thread = thread(
+        t["id"].as_i64().unwrap(),
+        s("type"),
+        by,
+        s("status"),
+        s("at"),
+    );
+    if let Some(rating) = t.get("rating") {
+        thread["rating"] = rating.clone();
+    }
+    thread
+}
+
+/// The two pages of conversations (201–204, then 205–207).
 fn account() -> (Vec<Value>, Vec<Value>) {
-    let c201 = closed(
-        201,
-        &at(9, "09:00"),
-        vec![
-            customer(2011, 901, "active", &at(9, "09:00")),
-            rated(reply(2012, 5, "closed", &at(9, "09:30")), 901, "great"),
-        ],
-    );
-    let c202 = closed(
-        202,
-        &at(9, "10:00"),
-        vec![
-            customer(2021, 902, "active", &at(9, "10:00")),
-            reply(2022, 5, "pending", &at(9, "10:20")),
-            customer(2023, 902, "active", &at(9, "11:00")),
-            rated(reply(2024, 6, "closed", &at(9, "12:00")), 902, "not-good"),
-        ],
-    );
-    let c203 = closed(
-        203,
-        &at(10, "08:00"),
-        vec![
-            customer(2031, 903, "active", &at(10, "08:00")),
-            reply(2032, 6, "closed", &at(10, "10:00")),
-            customer(2033, 903, "active", &at(11, "09:00")),
-            rated(reply(2034, 6, "closed", &at(11, "09:30")), 903, "ok"),
-        ],
-    );
-    let c204 = conversation(
-        204,
-        "active",
-        &at(10, "14:00"),
-        vec![
-            customer(2041, 904, "active", &at(10, "14:00")),
-            thread(2042, "note", ("user", 5), "nochange", &at(10, "14:30")),
-        ],
-    );
-    let mut c205 = closed(
-        205,
-        &at(11, "09:00"),
-        vec![
-            reply(2051, 5, "active", &at(11, "09:00")),
-            customer(2052, 905, "nochange", &at(11, "10:00")),
-            reply(2053, 5, "closed", &at(11, "11:00")),
-        ],
-    );
-    c205["createdBy"] = json!({"id": 5, "type": "user"});
-    let c206 = conversation(
-        206,
-        "spam",
-        &at(11, "12:00"),
-        vec![customer(2061, 906, "spam", &at(11, "12:00"))],
-    );
-    let c207 = conversation(
-        207,
-        "active",
-        &at(12, "10:00"),
-        vec![
-            customer(2071, 907, "active", &at(12, "10:00")),
-            reply(2072, 5, "nochange", &at(12, "10:15")),
-        ],
-    );
-    (vec![c201, c202, c203, c204], vec![c205, c206, c207])
+    let pages = golden_fixture("account.json")["pages"].clone();
+    let page = |i: usize| {
+        pages[i]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(from_fixture)
+            .collect()
+    };
+    (page(0), page(1))
 }
 
 async fn mount_account(server: &MockServer) {

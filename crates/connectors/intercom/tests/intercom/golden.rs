@@ -22,129 +22,60 @@ fn t(day: i64, h: i64, m: i64) -> i64 {
     MON + day * 86_400 + h * 3600 + m * 60
 }
 
-fn conv(id: &str, created: i64, state: &str, channel: &str, parts: Vec<Value>) -> Value {
-    let updated = parts
-        .iter()
-        .map(|p| p["created_at"].as_i64().unwrap())
-        .max()
-        .unwrap_or(created)
-        + 60;
-    let mut c = with_parts(conversation(id, created, updated, state), parts);
-    c["source"]["type"] = json!(channel);
-    c["admin_assignee_id"] = json!(ALICE.parse::<i64>().unwrap());
-    c
+/// `[day, hour, minute]` of the fixture: that time of the week.
+fn time(v: &Value) -> i64 {
+    t(
+        v[0].as_i64().unwrap(),
+        v[1].as_i64().unwrap(),
+        v[2].as_i64().unwrap(),
+    )
 }
 
-fn rating(score: Option<i64>, at: i64) -> Value {
-    json!({
-        "rating": score,
-        "remark": null,
-        "created_at": at,
-        "contact": {"type": "contact", "id": "x"},
-        "teammate": {"type": "admin", "id": ALICE}
-    })
+/// A conversation of `tests/fixtures/golden/workspace.json`, assigned to Alice and last
+/// updated a minute after its last part.
+fn conv(c: &Value) -> Value {
+    let s = |v: &Value| v.as_str().unwrap().to_owned();
+    let parts: Vec<Value> = (c["parts"].as_array().unwrap().iter())
+        .map(|p| part(&s(&p[0]), &s(&p[1]), time(&p[2]), &s(&p[3]), &s(&p[4])))
+        .collect();
+    let created = time(&c["created"]);
+    let last = parts.iter().map(|p| p["created_at"].as_i64().unwrap());
+    let updated = last.max().unwrap_or(created) + 60;
+    let mut conv = with_parts(
+        conversation(&s(&c["id"]), created, updated, &s(&c["state"])),
+        parts,
+    );
+    conv["source"]["type"] = c["channel"].clone();
+    conv["admin_assignee_id"] = json!(ALICE.parse::<i64>().unwrap());
+    if let Some(r) = c.get("rating") {
+        conv["conversation_rating"] = json!({
+            "rating": r["score"],
+            "remark": null,
+            "created_at": time(&r["at"]),
+            "contact": {"type": "contact", "id": "x"},
+            "teammate": {"type": "admin", "id": ALICE}
+        });
+    }
+    for (k, v) in c
+        .get("source")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        conv["source"][k] = v.clone();
+    }
+    conv
 }
 
-fn workspace() -> (Vec<Value>, Vec<&'static str>) {
-    let user = |id: &str| format!("contact-{id}");
-    // C1, Mon: e-mail; Alice answers after 30 min and closes; rated 5.
-    let mut c1 = conv(
-        "c1",
-        t(0, 9, 0),
-        "closed",
-        "email",
-        vec![
-            part("101", "comment", t(0, 9, 30), "admin", ALICE),
-            part("102", "close", t(0, 10, 0), "admin", ALICE),
-        ],
-    );
-    c1["conversation_rating"] = rating(Some(5), t(0, 10, 30));
-    // C2, Tue: chat; the bot answers at once (not a human reply), Alice after 1 h, twice;
-    // closed; rated 2.
-    let mut c2 = conv(
-        "c2",
-        t(1, 10, 0),
-        "closed",
-        "conversation",
-        vec![
-            part("201", "comment", t(1, 10, 1), "bot", OPERATOR),
-            part("202", "comment", t(1, 11, 0), "admin", ALICE),
-            part("203", "comment", t(1, 11, 30), "admin", ALICE),
-            part("204", "close", t(1, 12, 0), "admin", ALICE),
-        ],
-    );
-    c2["conversation_rating"] = rating(Some(2), t(1, 12, 30));
-    // C3, Wed: chat; Alice answers after 20 min and closes; the customer writes again
-    // (reopens it), Alice answers and closes again.
-    let c3 = conv(
-        "c3",
-        t(2, 8, 0),
-        "closed",
-        "conversation",
-        vec![
-            part("301", "comment", t(2, 8, 20), "admin", ALICE),
-            part("302", "close", t(2, 9, 0), "admin", ALICE),
-            part("303", "comment", t(2, 10, 0), "user", &user("c3")),
-            part("304", "comment", t(2, 10, 30), "admin", ALICE),
-            part("305", "close", t(2, 11, 0), "admin", ALICE),
-        ],
-    );
-    // C4, Thu: outbound (Alice wrote first); the customer answers, Alice replies, closes.
-    let mut c4 = conv(
-        "c4",
-        t(3, 12, 0),
-        "closed",
-        "email",
-        vec![
-            part("401", "comment", t(3, 13, 0), "user", &user("c4")),
-            part("402", "comment", t(3, 13, 30), "admin", ALICE),
-            part("403", "close", t(3, 14, 0), "admin", ALICE),
-        ],
-    );
-    c4["source"]["delivered_as"] = json!("admin_initiated");
-    c4["source"]["author"] =
-        json!({"type": "admin", "id": ALICE, "name": "Alice", "email": "alice@example.com"});
-    // C5, Fri: chat; only an internal note; a survey was sent but never answered.
-    let mut c5 = conv(
-        "c5",
-        t(4, 9, 0),
-        "open",
-        "conversation",
-        vec![part("501", "note", t(4, 9, 10), "admin", ALICE)],
-    );
-    c5["conversation_rating"] = rating(None, t(4, 9, 20));
-    // C6, Sat: found by the search, deleted before its parts were fetched (404).
-    let c6 = conv(
-        "c6",
-        t(5, 10, 0),
-        "open",
-        "conversation",
-        vec![part("601", "comment", t(5, 10, 5), "admin", ALICE)],
-    );
-    // C7, the Sunday before: Alice answers and closes on Monday.
-    let c7 = conv(
-        "c7",
-        t(-1, 20, 0),
-        "closed",
-        "email",
-        vec![
-            part("701", "comment", t(0, 8, 0), "admin", ALICE),
-            part("702", "close", t(0, 9, 0), "admin", ALICE),
-        ],
-    );
-    // C8, Fri: WhatsApp; the Operator (an admin account that is a bot) answers, Alice
-    // snoozes it; no human reply yet.
-    let c8 = conv(
-        "c8",
-        t(4, 15, 0),
-        "snoozed",
-        "whatsapp",
-        vec![
-            part("801", "comment", t(4, 15, 1), "admin", OPERATOR),
-            part("802", "snoozed", t(4, 15, 5), "admin", ALICE),
-        ],
-    );
-    (vec![c1, c2, c3, c4, c5, c6, c7, c8], vec!["c6"])
+/// The workspace's conversations, and those deleted after the search found them.
+fn workspace() -> (Vec<Value>, Vec<String>) {
+    let w = fixture("golden/workspace.json");
+    let convs = w["conversations"].as_array().unwrap().iter().map(conv);
+    let deleted = w["deleted"].as_array().unwrap().iter();
+    (
+        convs.collect(),
+        deleted.map(|d| d.as_str().unwrap().into()).collect(),
+    )
 }
 
 #[tokio::test]
@@ -153,7 +84,7 @@ async fn golden_week() {
         .run::<Db>(async |g| {
             let (convs, deleted) = workspace();
             let (server, fake) = Fake::serve(convs).await;
-            fake.delete(&deleted);
+            fake.delete(&deleted.iter().map(String::as_str).collect::<Vec<_>>());
             mount_admins(
                 &server,
                 json!([
