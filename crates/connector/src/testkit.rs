@@ -95,7 +95,7 @@ pub use fixtures::{Fixtures, Page};
 pub use golden::{Golden, GoldenDb, GoldenReport, GoldenRun, Synced, stars};
 pub use logs::{LogCapture, captured_logs};
 pub use report::{Finding, Report};
-pub use settings_table::SettingsCases;
+pub use settings_table::{SettingsCases, debug_hiding, every_key, settings_of};
 pub use streams::{
     assert_http_error, assert_malformed, assert_refuses_checkpoints, assert_resumes_exactly,
     assert_resumes_exactly_mid_pass, assert_unknown_stream, basic_auth_header, checkpoints, read,

@@ -1,6 +1,6 @@
-//! Settings tests as a table: [`SettingsCases`].
+//! Settings tests as a table ([`SettingsCases`]), and the settings a test writes once as JSON.
 
-use crate::registry::ConnectorKind;
+use crate::registry::{ConnectorFactory, ConnectorKind};
 use serde_json::Value;
 
 /// What a change to the valid settings must give.
@@ -272,4 +272,33 @@ impl SettingsCases {
             wrong.join("\n")
         );
     }
+}
+
+/// The settings `F` reads `value` as (serde's reading, unknown keys refused): a test's
+/// settings written once, as the JSON a `[[sources]]` entry gives. Panics if they do not read.
+pub fn settings_of<F: ConnectorFactory>(value: Value) -> F::Settings {
+    serde_json::from_value(value).unwrap_or_else(|e| panic!("{} settings: {e}", F::KIND))
+}
+
+/// [`settings_of`] for a `value` that sets every key `F` lists (`settings_keys`), no more
+/// and no fewer.
+pub fn every_key<F: ConnectorFactory>(value: Value) -> F::Settings {
+    let mut given: Vec<&str> = (value.as_object().expect("a JSON object").keys())
+        .map(String::as_str)
+        .collect();
+    let mut keys = F::settings_keys().to_vec();
+    given.sort_unstable();
+    keys.sort_unstable();
+    assert_eq!(given, keys, "the keys of {} settings", F::KIND);
+    settings_of::<F>(value.clone())
+}
+
+/// What `values` print with `Debug`, after checking that it shows none of `secrets`.
+pub fn debug_hiding(values: &[&dyn std::fmt::Debug], secrets: &[&str]) -> String {
+    let shown: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
+    let shown = shown.join(" ");
+    for secret in secrets {
+        assert!(!shown.contains(secret), "`Debug` shows {secret:?}: {shown}");
+    }
+    shown
 }

@@ -3,21 +3,22 @@
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Secret;
 use deskpulse_connector::registry::{ConnectorFactory, ConnectorKind};
-use deskpulse_connector::testkit::SettingsCases;
+use deskpulse_connector::testkit::{SettingsCases, debug_hiding, every_key, settings_of};
 use deskpulse_connector_freshdesk::{Freshdesk, FreshdeskConnector, FreshdeskSettings};
-use serde_json::json;
+use serde_json::{Value, json};
+
+fn valid_json() -> Value {
+    json!({"domain": "acme", "api_key": "k"})
+}
 
 fn valid() -> FreshdeskSettings {
-    FreshdeskSettings {
-        domain: Some("acme".into()),
-        api_key: Some(Secret::new("k")),
-        ..FreshdeskSettings::default()
-    }
+    settings_of::<Freshdesk>(valid_json())
 }
 
 #[test]
 fn deserializes_every_key() {
-    let s: FreshdeskSettings = serde_json::from_value(json!({
+    // Every key listed is a key the struct takes, and these nine are the keys listed.
+    let s = every_key::<Freshdesk>(json!({
         "domain": "acme",
         "api_key": "k",
         "base_url": "http://127.0.0.1:9",
@@ -27,32 +28,14 @@ fn deserializes_every_key() {
         "ticket_list_requests_per_minute": 40,
         "ratings_lookback_days": 7,
         "conversation_concurrency": 2
-    }))
-    .unwrap();
+    }));
     assert_eq!(s.page_size, Some(50));
-    // Every key listed is a key the struct takes.
-    let mut keys: Vec<&str> = <Freshdesk as ConnectorFactory>::settings_keys().to_vec();
-    keys.sort();
-    assert_eq!(
-        keys,
-        vec![
-            "api_key",
-            "base_url",
-            "conversation_concurrency",
-            "domain",
-            "page_size",
-            "ratings_lookback_days",
-            "requests_per_minute",
-            "start_date",
-            "ticket_list_requests_per_minute"
-        ]
-    );
 }
 
 #[test]
 fn defaults_are_the_vendors() {
     // What a `[[sources]]` entry that leaves the keys out gets.
-    let s: FreshdeskSettings = serde_json::from_value(json!({})).unwrap();
+    let s = settings_of::<Freshdesk>(json!({}));
     assert_eq!(s.requests_per_minute, 50);
     assert_eq!(s.ticket_list_requests_per_minute, 20);
     assert_eq!(s.ratings_lookback_days, 14);
@@ -76,7 +59,7 @@ fn domain_or_host_gives_the_vendor_url() {
 
 #[test]
 fn validation_errors_name_the_key_and_the_fix() {
-    SettingsCases::new(&Freshdesk, json!({"domain": "acme", "api_key": "k"}))
+    SettingsCases::new(&Freshdesk, valid_json())
         .required(&["domain"])
         .saying(&["`base_url`"])
         .required(&["api_key"])
@@ -94,8 +77,8 @@ fn debug_never_shows_the_key() {
         api_key: Some(Secret::new("super-secret-key-123")),
         ..valid()
     };
-    let text = format!("{s:?} {:?}", FreshdeskConnector::new(s.clone()).unwrap());
-    assert!(!text.contains("super-secret-key-123"), "{text}");
+    let c = FreshdeskConnector::new(s.clone()).unwrap();
+    let text = debug_hiding(&[&s, &c], &["super-secret-key-123"]);
     assert!(text.contains("[REDACTED]"), "{text}");
 }
 

@@ -2,18 +2,17 @@
 //! and the registration the CLI lists (unknown keys refused: the conformance kit's `.kind`).
 
 use deskpulse_connector::HttpConnector as _;
-use deskpulse_connector::testkit::SettingsCases;
+use deskpulse_connector::testkit::{SettingsCases, debug_hiding, every_key, settings_of};
 use deskpulse_connector::{ConnectorFactory, ConnectorKind, KpiLimit, Secret};
 use deskpulse_connector_gorgias::{Gorgias, GorgiasConnector, GorgiasSettings};
-use serde_json::json;
+use serde_json::{Value, json};
+
+fn valid() -> Value {
+    json!({"domain": "acme", "email": "a@acme.com", "api_key": "key"})
+}
 
 fn basic() -> GorgiasSettings {
-    GorgiasSettings {
-        domain: Some("acme".into()),
-        email: Some("a@acme.com".into()),
-        api_key: Some(Secret::new("key")),
-        ..GorgiasSettings::default()
-    }
+    settings_of::<Gorgias>(valid())
 }
 
 #[test]
@@ -33,12 +32,11 @@ fn every_key_and_the_defaults() {
             "surveys_lookback_days",
         ]
     );
-    let s: GorgiasSettings = serde_json::from_value(json!({
+    let s = every_key::<Gorgias>(json!({
         "domain": "acme", "email": "a@acme.com", "api_key": "key", "oauth_token": null,
         "base_url": "http://127.0.0.1:1", "start_date": "2024-01-01", "page_size": 50,
         "requests_per_20_seconds": 80, "surveys_lookback_days": 30
-    }))
-    .unwrap();
+    }));
     assert_eq!(
         (
             s.requests_per_20_seconds,
@@ -47,7 +45,7 @@ fn every_key_and_the_defaults() {
         ),
         (80, 30, Some(50))
     );
-    let d: GorgiasSettings = serde_json::from_value(json!({"domain": "acme"})).unwrap();
+    let d = settings_of::<Gorgias>(json!({"domain": "acme"}));
     assert_eq!(
         (d.requests_per_20_seconds, d.surveys_lookback_days),
         (40, 14)
@@ -62,18 +60,15 @@ fn valid_settings_build_and_errors_name_the_key_and_the_fix() {
     })
     .unwrap();
     assert_eq!(c.base_url().as_str(), "https://acme.gorgias.com/");
-    SettingsCases::new(
-        &Gorgias,
-        json!({"domain": "acme", "email": "a@acme.com", "api_key": "key"}),
-    )
-    .required(&["domain", "email", "api_key"])
-    .bad("domain", &[json!("acme.gorgias.com")])
-    .saying(&["only the account name"])
-    .bad("oauth_token", &[json!("t")])
-    .saying(&["not both"])
-    .range("page_size", 1, 100)
-    .saying(&["between 1 and 100"])
-    .check();
+    SettingsCases::new(&Gorgias, valid())
+        .required(&["domain", "email", "api_key"])
+        .bad("domain", &[json!("acme.gorgias.com")])
+        .saying(&["only the account name"])
+        .bad("oauth_token", &[json!("t")])
+        .saying(&["not both"])
+        .range("page_size", 1, 100)
+        .saying(&["between 1 and 100"])
+        .check();
 }
 
 #[test]
@@ -83,11 +78,7 @@ fn debug_never_shows_secrets() {
         api_key: Some(Secret::new("api-secret-2")),
         ..basic()
     };
-    let d = format!("{s:?}");
-    assert!(
-        !d.contains("oauth-secret-1") && !d.contains("api-secret-2"),
-        "{d}"
-    );
+    let d = debug_hiding(&[&s], &["oauth-secret-1", "api-secret-2"]);
     assert!(d.contains("REDACTED"));
 }
 

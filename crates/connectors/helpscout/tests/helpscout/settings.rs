@@ -3,22 +3,22 @@
 use deskpulse_connector::ConnectorFactory;
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Secret;
-use deskpulse_connector::testkit::SettingsCases;
+use deskpulse_connector::testkit::{SettingsCases, debug_hiding, every_key, settings_of};
 use deskpulse_connector_helpscout::{
     DEFAULT_BASE_URL, HelpScout, HelpScoutConnector, HelpScoutSettings,
 };
-use serde_json::json;
+use serde_json::{Value, json};
 
 fn err_of(s: HelpScoutSettings) -> String {
     deskpulse_connector::testkit::settings_error(HelpScoutConnector::new(s))
 }
 
+fn valid() -> Value {
+    json!({"client_id": "id", "client_secret": "s3cret-value"})
+}
+
 fn client() -> HelpScoutSettings {
-    HelpScoutSettings {
-        client_id: Some("id".into()),
-        client_secret: Some(Secret::new("s3cret-value")),
-        ..HelpScoutSettings::default()
-    }
+    settings_of::<HelpScout>(valid())
 }
 
 #[test]
@@ -40,41 +40,30 @@ fn defaults_and_keys() {
 
 #[test]
 fn every_key_deserializes() {
-    let toml_like = serde_json::json!({
-        "client_id": "id", "client_secret": "s", "base_url": "http://127.0.0.1:1",
+    let s = every_key::<HelpScout>(json!({
+        "client_id": "id", "client_secret": "s", "access_token": "t", "base_url": "http://127.0.0.1:1",
         "token_url": "http://127.0.0.1:1/t", "start_date": "2026-01-01",
         "requests_per_minute": 400, "lookback_minutes": 5, "roster_every": "6h"
-    });
-    let keys: Vec<String> = toml_like.as_object().unwrap().keys().cloned().collect();
-    let mut known: Vec<&str> = <HelpScout as ConnectorFactory>::settings_keys().to_vec();
-    known.retain(|k| *k != "access_token");
-    let mut keys_sorted = keys.clone();
-    keys_sorted.sort();
-    known.sort();
-    assert_eq!(keys_sorted, known);
-    let s: HelpScoutSettings = serde_json::from_value(toml_like).unwrap();
+    }));
     assert_eq!(s.requests_per_minute, 400);
 }
 
 #[test]
 fn errors_name_the_keys() {
-    SettingsCases::new(
-        &HelpScout,
-        json!({"client_id": "id", "client_secret": "s3cret-value"}),
-    )
-    .bad_settings(json!({}), "")
-    .saying(&["`client_id` and `client_secret`"])
-    .required(&["client_secret"])
-    .saying(&["set `client_secret`"])
-    .required(&["client_id"])
-    .saying(&["set `client_id`"])
-    .bad("access_token", &[json!("t")])
-    .saying(&["not both"])
-    .bad("base_url", &[json!("api.helpscout.net")])
-    .bad("token_url", &[json!("ftp://x/token")])
-    .bad("base_url", &[json!("https://user:pw@api.helpscout.net")])
-    .saying(&["user name or password"])
-    .check();
+    SettingsCases::new(&HelpScout, valid())
+        .bad_settings(json!({}), "")
+        .saying(&["`client_id` and `client_secret`"])
+        .required(&["client_secret"])
+        .saying(&["set `client_secret`"])
+        .required(&["client_id"])
+        .saying(&["set `client_id`"])
+        .bad("access_token", &[json!("t")])
+        .saying(&["not both"])
+        .bad("base_url", &[json!("api.helpscout.net")])
+        .bad("token_url", &[json!("ftp://x/token")])
+        .bad("base_url", &[json!("https://user:pw@api.helpscout.net")])
+        .saying(&["user name or password"])
+        .check();
 }
 
 #[test]
@@ -89,14 +78,13 @@ fn debug_never_shows_secrets() {
         access_token: Some(Secret::new("tok-value")),
         ..HelpScoutSettings::default()
     };
-    let shown = format!(
-        "{s:?} {t:?} {:?} {:?}",
-        HelpScoutConnector::new(client()).unwrap(),
-        HelpScoutConnector::new(t.clone()).unwrap()
+    let (c, d) = (
+        HelpScoutConnector::new(client()),
+        HelpScoutConnector::new(t.clone()),
     );
-    assert!(
-        !shown.contains("s3cret-value") && !shown.contains("tok-value"),
-        "{shown}"
+    debug_hiding(
+        &[&s, &t, &c.unwrap(), &d.unwrap()],
+        &["s3cret-value", "tok-value"],
     );
 }
 
