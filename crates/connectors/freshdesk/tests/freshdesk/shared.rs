@@ -3,9 +3,9 @@
 //! python-freshdesk's samples, BSD-2-Clause; Airbyte's sandbox records, licence note in
 //! `airbyte-integration/LICENSE.md`) and the builders that give them new ids and times.
 
-use deskpulse_connector::Secret;
-use deskpulse_connector_freshdesk::FreshdeskSettings;
-use serde_json::Value;
+use deskpulse_connector::testkit::settings_of;
+use deskpulse_connector_freshdesk::{Freshdesk, FreshdeskSettings};
+use serde_json::{Value, json};
 
 pub const TICKETS: &str = "/api/v2/tickets";
 pub const AGENTS: &str = "/api/v2/agents";
@@ -19,15 +19,10 @@ pub const T3: &str = "2026-11-04T10:00:00Z";
 /// The settings against a fake at `base_url` with API key `key`: page size 2, so a few
 /// records make several pages; no client-side rate limits (the fakes have none).
 pub fn settings_at(base_url: String, key: &str) -> FreshdeskSettings {
-    FreshdeskSettings {
-        domain: Some("acme".into()),
-        api_key: Some(Secret::new(key)),
-        base_url: Some(base_url),
-        page_size: Some(2),
-        requests_per_minute: 0,
-        ticket_list_requests_per_minute: 0,
-        ..FreshdeskSettings::default()
-    }
+    settings_of::<Freshdesk>(json!({
+        "domain": "acme", "api_key": key, "base_url": base_url, "page_size": 2,
+        "requests_per_minute": 0, "ticket_list_requests_per_minute": 0
+    }))
 }
 
 /// A python-freshdesk sample, as recorded.

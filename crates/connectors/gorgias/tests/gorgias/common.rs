@@ -3,11 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use deskpulse_connector::HttpConnector as _;
-use deskpulse_connector::Secret;
 use deskpulse_connector::testkit;
 pub use deskpulse_connector::testkit::{checkpoints, read, read_ok, records};
 use deskpulse_connector::{Batch, Record};
-use deskpulse_connector_gorgias::{GorgiasConnector, GorgiasSettings};
+use deskpulse_connector_gorgias::{Gorgias, GorgiasConnector, GorgiasSettings};
 use deskpulse_model::{Rating, RatingKind, RatingScale, Ticket};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
@@ -22,15 +21,11 @@ pub fn settings(server: &MockServer) -> GorgiasSettings {
 
 /// Basic auth with `api_key`, every request to `base_url`.
 pub fn settings_at(base_url: &str, api_key: &str) -> GorgiasSettings {
-    GorgiasSettings {
-        domain: Some("acme".into()),
-        email: Some(EMAIL.into()),
-        api_key: Some(Secret::new(api_key)),
-        base_url: Some(base_url.into()),
-        // The mock is not rate limited; keep the tests fast.
-        requests_per_20_seconds: 0,
-        ..GorgiasSettings::default()
-    }
+    // The mock is not rate limited (`requests_per_20_seconds` 0 keeps the tests fast).
+    testkit::settings_of::<Gorgias>(json!({
+        "domain": "acme", "email": EMAIL, "api_key": api_key, "base_url": base_url,
+        "requests_per_20_seconds": 0
+    }))
 }
 
 pub fn connector(server: &MockServer) -> GorgiasConnector {

@@ -5,7 +5,6 @@
 
 use chrono::{DateTime, Utc};
 use deskpulse_connector::Record;
-use deskpulse_connector::Secret;
 use deskpulse_connector::http::RetryPolicy;
 use deskpulse_connector::testkit;
 use deskpulse_connector::testkit::under_test;
@@ -15,7 +14,7 @@ pub use deskpulse_connector::testkit::{
 use deskpulse_connector::{
     CheckpointStore, Connector, NoProgress, StreamOutcome, SyncOptions, sync_stream,
 };
-use deskpulse_connector_helpscout::{HelpScoutConnector, HelpScoutSettings};
+use deskpulse_connector_helpscout::{HelpScout, HelpScoutConnector, HelpScoutSettings};
 use serde_json::{Value, json};
 use std::time::Duration;
 use wiremock::matchers::{body_json, method, path, query_param, query_param_is_missing};
@@ -39,15 +38,11 @@ pub fn fast_retry() -> RetryPolicy {
 }
 
 pub fn settings(server: &MockServer) -> HelpScoutSettings {
-    HelpScoutSettings {
-        client_id: Some(CLIENT_ID.into()),
-        client_secret: Some(Secret::new(CLIENT_SECRET)),
-        base_url: Some(server.uri()),
-        // The mock is not rate limited; keep the tests fast.
-        requests_per_minute: 0,
-        lookback_minutes: 10,
-        ..HelpScoutSettings::default()
-    }
+    // The mock is not rate limited (`requests_per_minute` 0 keeps the tests fast).
+    testkit::settings_of::<HelpScout>(json!({
+        "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "base_url": server.uri(),
+        "requests_per_minute": 0, "lookback_minutes": 10
+    }))
 }
 
 /// The fixtures are dated up to November 2026: the clock is pinned after them, so no

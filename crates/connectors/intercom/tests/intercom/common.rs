@@ -9,10 +9,9 @@
 use chrono::{DateTime, Utc};
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Record;
-use deskpulse_connector::Secret;
-use deskpulse_connector::testkit::fast_retry;
+use deskpulse_connector::testkit::{fast_retry, settings_of};
 pub use deskpulse_connector::testkit::{read, read_ok, records};
-use deskpulse_connector_intercom::{Clock, IntercomConnector, IntercomSettings};
+use deskpulse_connector_intercom::{Clock, Intercom, IntercomConnector, IntercomSettings};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -28,15 +27,11 @@ pub fn settings(server: &MockServer) -> IntercomSettings {
 
 /// The tests' settings for the server at `base_url`, with `token`.
 pub fn settings_at(base_url: String, token: &str) -> IntercomSettings {
-    IntercomSettings {
-        access_token: Some(Secret::new(token)),
-        base_url: Some(base_url),
-        page_size: Some(2),
-        // The mock is not rate limited; keep the tests fast.
-        requests_per_minute: 0,
-        lookback_minutes: 0,
-        ..IntercomSettings::default()
-    }
+    // The mock is not rate limited (`requests_per_minute` 0 keeps the tests fast).
+    settings_of::<Intercom>(json!({
+        "access_token": token, "base_url": base_url, "page_size": 2,
+        "requests_per_minute": 0, "lookback_minutes": 0
+    }))
 }
 
 pub fn connector_with(s: IntercomSettings) -> IntercomConnector {

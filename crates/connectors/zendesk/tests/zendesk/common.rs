@@ -4,11 +4,10 @@ pub use crate::pages::*;
 use chrono::{DateTime, Utc};
 use deskpulse_connector::HttpConnector as _;
 use deskpulse_connector::Record;
-use deskpulse_connector::Secret;
 use deskpulse_connector::testkit;
 pub use deskpulse_connector::testkit::{checkpoints, read, read_ok, records};
-use deskpulse_connector_zendesk::{ZendeskConnector, ZendeskSettings};
-use serde_json::Value;
+use deskpulse_connector_zendesk::{Zendesk, ZendeskConnector, ZendeskSettings};
+use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockBuilder, MockServer, Respond, ResponseTemplate};
 
@@ -25,16 +24,11 @@ pub fn connector_with(
     server: &MockServer,
     change: impl FnOnce(&mut ZendeskSettings),
 ) -> ZendeskConnector {
-    let mut s = ZendeskSettings {
-        subdomain: Some("acme".into()),
-        email: Some(EMAIL.into()),
-        api_token: Some(Secret::new(TOKEN)),
-        base_url: Some(server.uri()),
-        // The mock is not rate limited; keep the tests fast.
-        requests_per_minute: 0,
-        incremental_requests_per_minute: 0,
-        ..ZendeskSettings::default()
-    };
+    // The mock is not rate limited (the rates 0 keep the tests fast).
+    let mut s = testkit::settings_of::<Zendesk>(json!({
+        "subdomain": "acme", "email": EMAIL, "api_token": TOKEN, "base_url": server.uri(),
+        "requests_per_minute": 0, "incremental_requests_per_minute": 0
+    }));
     change(&mut s);
     ZendeskConnector::new(s)
         .unwrap()
