@@ -235,21 +235,16 @@ async fn statuses_spam_trash_and_snooze() {
 
 #[tokio::test]
 async fn channels() {
-    for (slug, want) in [
-        ("email", Channel::Email),
-        ("chat", Channel::Chat),
-        ("phone", Channel::Phone),
-        ("sms", Channel::Social),
-        ("facebook-messenger", Channel::Social),
-        ("instagram-comment", Channel::Social),
-        ("twitter-direct-message", Channel::Social),
-        ("whatsapp", Channel::Social),
-        ("contact_form", Channel::Web),
-        ("help-center", Channel::Web),
-        ("api", Channel::Api),
-        ("internal-note", Channel::Other),
-        ("something-new", Channel::Other),
-    ] {
+    let path = format!(
+        "{}/tests/fixtures/channels.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let table: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    for (slug, want) in table.as_object().unwrap() {
+        if slug.starts_with('_') {
+            continue;
+        }
+        let want: Channel = serde_json::from_value(want.clone()).unwrap();
         let t = map_one("open", json!({ "channel": slug })).await;
         assert_eq!(t.channel, want, "{slug}");
     }

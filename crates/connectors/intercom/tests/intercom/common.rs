@@ -182,6 +182,29 @@ pub fn part(id: &str, part_type: &str, at: i64, author_type: &str, author_id: &s
     p
 }
 
+/// The parts `name` of `tests/fixtures/conversation_parts.json`: each `[id, part_type,
+/// created_at, author type, author id]` made a [`part`], and an object after them merged
+/// into its author.
+pub fn parts_of(name: &str) -> Vec<Value> {
+    let parts = fixture("conversation_parts.json")[name].clone();
+    let s = |v: &Value| v.as_str().unwrap().to_owned();
+    (parts.as_array().unwrap().iter())
+        .map(|p| {
+            let mut made = part(
+                &s(&p[0]),
+                &s(&p[1]),
+                p[2].as_i64().unwrap(),
+                &s(&p[3]),
+                &s(&p[4]),
+            );
+            for (k, v) in p.get(5).and_then(Value::as_object).into_iter().flatten() {
+                made["author"][k] = v.clone();
+            }
+            made
+        })
+        .collect()
+}
+
 pub fn with_parts(mut c: Value, parts: Vec<Value>) -> Value {
     c["conversation_parts"]["total_count"] = json!(parts.len());
     c["conversation_parts"]["conversation_parts"] = Value::Array(parts);

@@ -244,26 +244,8 @@ async fn states_and_channels() {
 
 #[tokio::test]
 async fn authors_notes_and_ai_answers() {
-    let mut fin = part("p7", "comment", 1070, "admin", "274");
-    fin["author"]["from_ai_agent"] = json!(true);
-    let mut ai = part("p8", "comment", 1080, "bot", "278");
-    ai["author"]["is_ai_answer"] = json!(true);
-    let c = with_parts(
-        conversation("a", 1000, 2000, "open"),
-        vec![
-            part("p1", "comment", 1010, "user", "u1"),
-            part("p2", "comment", 1020, "lead", "l1"),
-            part("p3", "comment", 1030, "contact", "c1"),
-            part("p4", "comment", 1040, "admin", "991267466"),
-            part("p5", "note", 1050, "admin", "991267466"),
-            part("p6", "comment", 1060, "team", "5017691"),
-            fin,
-            ai,
-            part("p9", "quick_reply", 1090, "user", "u1"),
-            part("p10", "assignment", 1100, "admin", "991267466"),
-            part("p11", "note_and_reopen", 1110, "admin", "991267466"),
-        ],
-    );
+    // Fin (an admin `from_ai_agent`) and an AI answer (a bot's `is_ai_answer`) among them.
+    let c = with_parts(conversation("a", 1000, 2000, "open"), parts_of("authors"));
     let recs = synced(vec![c], &[]).await;
     let got: Vec<_> = messages_of(&recs, "a")
         .iter()
@@ -385,18 +367,8 @@ async fn ratings_answered_and_unanswered() {
 /// closed conversation reopens it (a synthetic `-reopen` change inside that record).
 #[tokio::test]
 async fn status_history_from_parts_is_one_record_with_the_customer_reopen() {
-    let c = with_parts(
-        conversation("h", 1000, 9000, "closed"),
-        vec![
-            part("h1", "comment", 1100, "admin", "991267466"),
-            part("h2", "close", 1200, "admin", "991267466"),
-            // The customer answers a closed conversation: Intercom reopens it.
-            part("h3", "comment", 1300, "user", "contact-h"),
-            part("h4", "snoozed", 1400, "admin", "991267466"),
-            part("h5", "unsnoozed", 1500, "admin", "991267466"),
-            part("h6", "close", 1600, "bot", "278"),
-        ],
-    );
+    // h3: the customer answers a closed conversation, and Intercom reopens it.
+    let c = with_parts(conversation("h", 1000, 9000, "closed"), parts_of("history"));
     let recs = synced(vec![c], &[]).await;
     let got: Vec<_> = changes_of(&recs, "h")
         .iter()
