@@ -45,6 +45,11 @@ pub fn doc_fixture(name: &str) -> Value {
     json_file("zendesk-docs", name)
 }
 
+/// What a test expects, whole (`tests/fixtures/expected/`).
+pub fn expected(name: &str) -> Value {
+    json_file("expected", name)
+}
+
 fn json_file(dir: &str, name: &str) -> Value {
     let path = format!("{}/tests/fixtures/{dir}/{name}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
