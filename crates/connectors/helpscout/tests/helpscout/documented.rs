@@ -120,36 +120,32 @@ async fn ratings_in_every_documented_spelling_map_and_unknown_is_no_rating() {
         th["rating"] = json!({"customerId": 701, "rating": value, "comments": ""});
         th
     };
-    let conv = conversation(
-        1,
-        "active",
-        at,
-        vec![
-            thread(10, "customer", ("customer", 701), "active", at),
-            rated(11, "great"),
-            rated(12, "ok"),
-            rated(13, "not-good"),
-            rated(14, "okay"),
-            rated(15, "not_good"),
-            rated(16, "unknown"),
-        ],
+    // Each spelling on a thread of its own (11, 12, …), and the score it is (none: no rating).
+    let spellings = [
+        ("great", Some(5.0)),
+        ("ok", Some(3.0)),
+        ("not-good", Some(1.0)),
+        ("okay", Some(3.0)),
+        ("not_good", Some(1.0)),
+        ("unknown", None),
+    ];
+    let mut threads = vec![thread(10, "customer", ("customer", 701), "active", at)];
+    threads.extend(
+        spellings
+            .iter()
+            .zip(11..)
+            .map(|((word, _), id)| rated(id, word)),
     );
-    let recs = read_one(conv).await;
+    let recs = read_one(conversation(1, "active", at, threads)).await;
     let scores: Vec<(String, f64)> = recs
         .iter()
         .filter_map(Record::as_rating)
         .map(|r| (r.external_id.clone(), r.score))
         .collect();
-    assert_eq!(
-        scores,
-        [
-            ("11".to_owned(), 5.0),
-            ("12".to_owned(), 3.0),
-            ("13".to_owned(), 1.0),
-            ("14".to_owned(), 3.0),
-            ("15".to_owned(), 1.0),
-        ]
-    );
+    let want: Vec<(String, f64)> = (spellings.iter().zip(11..))
+        .filter_map(|((_, score), id)| score.map(|s| (id.to_string(), s)))
+        .collect();
+    assert_eq!(scores, want);
 }
 
 /// A read that tells the history differently (first without the line item that closed the
