@@ -220,7 +220,13 @@ async fn documented_status_changes_are_stored() {
     let recs = documented_export().await;
     let changes = status_changes(&recs);
     let cases = expected("documented_export_status_changes.json")["cases"].clone();
-    for case in cases.as_array().unwrap() {
+    let cases = cases.as_array().unwrap();
+    assert_eq!(
+        cases.len(),
+        2,
+        "the export layout's change and the older bare child"
+    );
+    for case in cases {
         let find = case["find"].as_object().unwrap();
         let got = (changes.iter().map(|c| serde_json::to_value(c).unwrap()))
             .find(|c| find.iter().all(|(k, v)| c[k] == *v))
