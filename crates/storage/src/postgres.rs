@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::postgres::{
-    PgArgumentBuffer, PgConnectOptions, PgConnection, PgHasArrayType, PgPoolOptions, PgTypeInfo,
+    PgArgumentBuffer, PgConnectOptions, PgConnection, PgHasArrayType, PgPoolOptions, PgSslMode,
+    PgTypeInfo,
 };
 use sqlx::{Connection, Encode, Postgres, Type};
 use std::str::FromStr;
@@ -56,6 +57,7 @@ pub(crate) async fn open(url: &str) -> Result<Store, StorageError> {
     };
     let opts =
         PgConnectOptions::from_str(&without_unsupported_secrets(url)).map_err(|e| open_err(&e))?;
+    let opts = plain_on_loopback(url, std::env::var_os("PGSSLMODE").is_some(), opts);
     // One direct attempt first: the pool would retry a refused connection until its acquire
     // timeout, and a wrong URL should fail at once with the server's own reason.
     let probe = PgConnection::connect_with(&opts)
@@ -78,6 +80,34 @@ pub(crate) async fn open(url: &str) -> Result<Store, StorageError> {
     let store = Store::Postgres(pool);
     crate::refresh::rebuild_facts_if_needed(&store).await?;
     Ok(store)
+}
+
+/// Over loopback, TLS protects nothing (the bytes never leave the machine) and costs a
+/// handshake on every pooled connection: about 90 ms each with rustls here, 0.35 s of a
+/// `deskpulse report` over 1M tickets (BENCHMARKS.md, section 1). The driver's default,
+/// `prefer`, negotiates TLS whenever the server offers it, as Debian's does. So unless the URL
+/// (`sslmode`) or `PGSSLMODE` asks for a mode, a server on this machine is reached without it;
+/// any other host keeps the driver's default.
+fn plain_on_loopback(url: &str, env_mode: bool, opts: PgConnectOptions) -> PgConnectOptions {
+    let asked = env_mode
+        || url::Url::parse(url).is_ok_and(|u| {
+            u.query_pairs()
+                .any(|(k, _)| k.eq_ignore_ascii_case("sslmode") || k == "ssl-mode")
+        });
+    let host = opts
+        .get_host()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host.starts_with('/')
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback && !asked {
+        opts.ssl_mode(PgSslMode::Disable)
+    } else {
+        opts
+    }
 }
 
 /// `url` without the credential parameters sqlx does not read (`sslpassword`, `passfile`, a
@@ -165,7 +195,40 @@ pub(crate) const RATING_JSON: &str = "json_build_array(source, external_id, kind
 
 #[cfg(test)]
 mod tests {
-    use super::without_unsupported_secrets;
+    use super::{PgConnectOptions, PgSslMode, plain_on_loopback, without_unsupported_secrets};
+    use std::str::FromStr;
+
+    /// TLS is left out only for a server on this machine, and only when nobody asked for a
+    /// mode: a remote host, an `sslmode` in the URL or `PGSSLMODE` keep theirs.
+    #[test]
+    fn tls_is_skipped_on_loopback_unless_a_mode_was_asked_for() {
+        let mode = |url: &str, env: bool| {
+            let opts = PgConnectOptions::from_str(url).expect("url");
+            format!("{:?}", plain_on_loopback(url, env, opts).get_ssl_mode())
+        };
+        let disable = format!("{:?}", PgSslMode::Disable);
+        for url in [
+            "postgres://u@127.0.0.1:5432/db",
+            "postgres://u@localhost/db",
+            "postgres://u@[::1]:5432/db",
+            "postgres://u@127.0.0.2/db",
+        ] {
+            assert_eq!(mode(url, false), disable, "{url}");
+            assert_ne!(mode(url, true), disable, "{url} with PGSSLMODE set");
+        }
+        for url in [
+            "postgres://u@db.example.com/db",
+            "postgres://u@10.0.0.5/db",
+            "postgres://u@127.0.0.1/db?sslmode=require",
+            "postgres://u@localhost/db?sslmode=prefer",
+        ] {
+            assert_ne!(mode(url, false), disable, "{url}");
+        }
+        assert_eq!(
+            mode("postgres://u@127.0.0.1/db?sslmode=require", false),
+            format!("{:?}", PgSslMode::Require)
+        );
+    }
     use crate::Store;
 
     /// sqlx logs an unrecognized parameter with its value at `warn`: the credential
