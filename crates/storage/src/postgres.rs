@@ -162,8 +162,14 @@ pub(crate) fn facts_lock(source: &str) -> Option<Query> {
 /// id, whatever the statistics say. (An `IN` list of a thousand values on a table never
 /// analyzed, as during a first sync with autovacuum off, was planned as a scan of all the
 /// source's rows testing each against the list: seconds per batch, growing with the table.)
-pub(crate) fn rows_keyed(table: &str, key: &str, source: &str, ids: &[String]) -> Query {
-    let mut qb = Query::new(Dialect::Postgres, "SELECT x.* FROM unnest(");
+pub(crate) fn rows_keyed(
+    columns: &str,
+    table: &str,
+    key: &str,
+    source: &str,
+    ids: &[String],
+) -> Query {
+    let mut qb = Query::new(Dialect::Postgres, format!("SELECT {columns} FROM unnest("));
     qb.push_bind_array(ids)
         .push(format!(
             "::text[]) AS k(id), LATERAL (SELECT * FROM {table} WHERE source = "
@@ -188,6 +194,11 @@ pub(crate) fn delete_keyed(table: &str, source: &str, ids: &[String]) -> Query {
         .push(" AND ticket_id = k.id) AS x))");
     qb
 }
+
+/// A `messages` row and a `status_changes` row as one JSON array each (times as integer
+/// microseconds), in the order `rows::messages_from_json` and `rows::changes_from_json` read.
+pub(crate) const MESSAGE_JSON: &str = "json_build_array(x.external_id, x.ticket_id, x.author_kind, x.author_id, x.is_public, (EXTRACT(EPOCH FROM x.created_at) * 1000000)::BIGINT)::TEXT";
+pub(crate) const CHANGE_JSON: &str = "json_build_array(x.external_id, x.ticket_id, x.from_status, x.to_status, x.author_kind, x.author_id, (EXTRACT(EPOCH FROM x.changed_at) * 1000000)::BIGINT)::TEXT";
 
 /// A ratings row as one JSON array (times as integer microseconds), in the order
 /// `rows::ratings_from_json` reads.

@@ -83,6 +83,122 @@ pub(crate) fn assemble(
     Ok(out)
 }
 
+/// The tickets of `tickets` with their messages and status changes as the facts refresh
+/// reads them: each as one text of JSON arrays ([`Dialect::history_json`]).
+///
+/// [`Dialect::history_json`]: crate::db::Dialect::history_json
+pub(crate) fn assemble_json(
+    source: &str,
+    tickets: &[Row],
+    messages: Option<&str>,
+    changes: Option<&str>,
+) -> Result<HashMap<(String, String), TicketInput>, StorageError> {
+    let mut out = assemble(tickets, &[], &[])?;
+    let key = |ticket_id: &str| (source.to_owned(), ticket_id.to_owned());
+    for m in messages_from_json(messages.unwrap_or_default())? {
+        if let Some(t) = out.get_mut(&key(&m.ticket_id)) {
+            t.messages.push(m);
+        }
+    }
+    for c in changes_from_json(changes.unwrap_or_default())? {
+        if let Some(t) = out.get_mut(&key(&c.ticket_id)) {
+            t.status_changes.push(c);
+        }
+    }
+    Ok(out)
+}
+
+/// A JSON boolean or SQLite's 0/1.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum Flag {
+    Bool(bool),
+    Int(i64),
+}
+
+fn micros(
+    table: &'static str,
+    column: &'static str,
+    at: i64,
+) -> Result<DateTime<Utc>, StorageError> {
+    DateTime::from_timestamp_micros(at).ok_or_else(|| StorageError::Corrupt {
+        table,
+        column,
+        reason: format!("{at} µs since 1970 is out of range"),
+    })
+}
+
+fn parsed<T: FromStr<Err = String>>(
+    table: &'static str,
+    column: &'static str,
+    text: &str,
+) -> Result<T, StorageError> {
+    text.parse().map_err(|reason| StorageError::Corrupt {
+        table,
+        column,
+        reason,
+    })
+}
+
+fn json_rows<R: serde::de::DeserializeOwned>(
+    table: &'static str,
+    joined: &str,
+) -> Result<Vec<R>, StorageError> {
+    serde_json::from_str(&format!("[{joined}]")).map_err(|e| StorageError::Corrupt {
+        table,
+        column: "*",
+        reason: e.to_string(),
+    })
+}
+
+pub(crate) fn messages_from_json(joined: &str) -> Result<Vec<Message>, StorageError> {
+    const T: &str = "messages";
+    type Row = (String, String, String, Option<String>, Flag, i64);
+    json_rows::<Row>(T, joined)?
+        .into_iter()
+        .map(|(external_id, ticket_id, kind, author_id, public, at)| {
+            Ok(Message {
+                external_id,
+                ticket_id,
+                author_kind: parsed(T, "author_kind", &kind)?,
+                author_id,
+                public: match public {
+                    Flag::Bool(b) => b,
+                    Flag::Int(i) => i != 0,
+                },
+                created_at: micros(T, "created_at", at)?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) fn changes_from_json(joined: &str) -> Result<Vec<StatusChange>, StorageError> {
+    const T: &str = "status_changes";
+    type Row = (
+        String,
+        String,
+        Option<String>,
+        String,
+        String,
+        Option<String>,
+        i64,
+    );
+    json_rows::<Row>(T, joined)?
+        .into_iter()
+        .map(|(external_id, ticket_id, from, to, kind, author_id, at)| {
+            Ok(StatusChange {
+                external_id,
+                ticket_id,
+                from: from.map(|f| parsed(T, "from_status", &f)).transpose()?,
+                to: parsed(T, "to_status", &to)?,
+                author_kind: parsed(T, "author_kind", &kind)?,
+                author_id,
+                at: micros(T, "changed_at", at)?,
+            })
+        })
+        .collect()
+}
+
 pub(crate) fn ticket(r: &Row) -> Result<(String, Ticket), StorageError> {
     const T: &str = "tickets";
     let reopens = get::<Option<i64>>(r, "reopens")?

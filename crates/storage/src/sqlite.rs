@@ -219,11 +219,17 @@ pub(crate) fn facts_lock(_source: &str) -> Option<Query> {
 /// The rows of `table` of `source` whose `key` column is one of `ids`: SQLite probes the
 /// index once per id. The ids go as one JSON array (`json_each`), so the statement's text
 /// is the same for any number of them and is prepared once per connection.
-pub(crate) fn rows_keyed(table: &str, key: &str, source: &str, ids: &[String]) -> Query {
+pub(crate) fn rows_keyed(
+    columns: &str,
+    table: &str,
+    key: &str,
+    source: &str,
+    ids: &[String],
+) -> Query {
     Query::new(
         crate::db::Dialect::Sqlite,
         format!(
-            "SELECT * FROM {table} WHERE source = $1 \
+            "SELECT {columns} FROM {table} WHERE source = $1 \
              AND {key} IN (SELECT value FROM json_each($2))"
         ),
     )
@@ -252,6 +258,12 @@ fn id_array(ids: &[String]) -> String {
 
 /// A ratings row as one JSON array (times as integer microseconds), in the order
 /// `rows::ratings_from_json` reads.
+/// A `messages` row and a `status_changes` row as one JSON array each (times as integer
+/// microseconds), in the order `rows::messages_from_json` and `rows::changes_from_json` read.
+pub(crate) const MESSAGE_JSON: &str =
+    "json_array(external_id, ticket_id, author_kind, author_id, is_public, created_at)";
+pub(crate) const CHANGE_JSON: &str = "json_array(external_id, ticket_id, from_status, to_status, author_kind, author_id, changed_at)";
+
 pub(crate) const RATING_JSON: &str = "json_array(source, external_id, kind, score, scale_min, scale_max, ticket_id, agent_id, comment, created_at, ticket_source)";
 
 #[cfg(test)]
