@@ -72,50 +72,37 @@ pub(crate) async fn compute_with_kept(
         .map(|(i, _)| (i, specs[i].in_zone(team.timezone)))
         .collect();
     let bounds: Vec<_> = missing.iter().map(|(_, p)| (p.start, p.end)).collect();
-    let err = |e: deskpulse_storage::StorageError| CommandError::Runtime(e.to_string());
     let own = kept.and_then(|k| k.get(&team.name, spec));
-    let (mut input, mut span) = if own.is_some() {
+    let own_kept = own.is_some();
+    let bounds_now = (period.start, period.end);
+    let (mut input, mut span) = if own_kept {
         // The period's own report is kept: read only what a page quotes of it.
-        let quotes = store
-            .load_quotes_for(&team.name, &sources(team), period.start, period.end)
+        store
+            .load_quotes_with_history_for(&team.name, &sources(team), bounds_now, &bounds)
             .await
-            .map_err(err)?;
-        let span = if bounds.is_empty() {
-            ReportInput::default()
-        } else {
-            store
-                .load_periods_input_for(&team.name, &sources(team), &bounds)
-                .await
-                .map_err(err)?
-        };
-        (quotes, span)
     } else {
         store
-            .load_report_with_history_for(
-                &team.name,
-                &sources(team),
-                (period.start, period.end),
-                &bounds,
-            )
+            .load_report_with_history_for(&team.name, &sources(team), bounds_now, &bounds)
             .await
-            .map_err(err)?
-    };
+    }
+    .map_err(|e| CommandError::Runtime(e.to_string()))?;
     input.limits = team.limits.clone();
     span.limits = team.limits.clone();
     let mut report =
         own.unwrap_or_else(|| deskpulse_metrics::compute_report(&config, &period, &input));
     let periods: Vec<Period> = missing.iter().map(|(_, p)| *p).collect();
     let computed = deskpulse_metrics::compute_reports(&config, &periods, &span);
+    // Only what was computed here is new to `kept`.
+    if let (Some(k), Some(g)) = (kept, generation) {
+        if !own_kept {
+            k.put(g, &team.name, spec, &report);
+        }
+        for ((_, p), r) in missing.iter().zip(&computed) {
+            k.put(g, &team.name, p.spec, r);
+        }
+    }
     for ((i, _), r) in missing.iter().zip(computed) {
         history[*i] = Some(r);
-    }
-    if let (Some(k), Some(g)) = (kept, generation) {
-        k.put(g, &team.name, spec, &report);
-        for (s, r) in specs.iter().zip(&history) {
-            if let Some(r) = r {
-                k.put(g, &team.name, *s, r);
-            }
-        }
     }
     // A team's history starts with its data: weeks before the first synced ticket are not
     // "zero tickets", they are unknown.

@@ -61,6 +61,11 @@ const WARM_WEEKS: usize = 156;
 const WARM_MONTHS: usize = 36;
 
 impl CliReports {
+    /// A failed computation as the server shows it: free of this configuration's secrets.
+    fn failed(&self, e: CommandError) -> ReportError {
+        ReportError::Failed(self.settings.secrets().scrub(e.message()))
+    }
+
     fn team(&self, name: &str) -> Result<&TeamSettings, ReportError> {
         self.settings
             .teams
@@ -138,13 +143,11 @@ impl Reports for CliReports {
 
     async fn report(&self, team: &str, period: PeriodSpec) -> Result<TeamReport, ReportError> {
         let t = self.team(team)?;
-        let failed =
-            |e: CommandError| ReportError::Failed(self.settings.secrets().scrub(e.message()));
         let _busy = self.foreground.enter();
         // Exactly what `deskpulse report` prints, the period's restatement included.
         let c = crate::report::compute_as_reported(&self.store, t, period, Some(&self.kept))
             .await
-            .map_err(failed)?;
+            .map_err(|e| self.failed(e))?;
         let (reviews, ratings) = quoted(&c, t, period);
         Ok(TeamReport {
             report: c.report,
@@ -192,7 +195,7 @@ impl Reports for CliReports {
         let started = Instant::now();
         let n = crate::report::warm(&self.store, t, period, (&self.kept, &self.foreground), max)
             .await
-            .map_err(|e| ReportError::Failed(self.settings.secrets().scrub(e.message())))?;
+            .map_err(|e| self.failed(e))?;
         tracing::debug!(
             team,
             %period,

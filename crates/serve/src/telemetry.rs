@@ -178,25 +178,32 @@ impl Telemetry {
     /// The server computed `team`'s report (with its history) in `took`.
     pub fn record_report(&self, team: &str, took: Duration) {
         let Ok(mut s) = self.state.lock() else { return };
-        s.reports
-            .entry(team.to_owned())
-            .or_insert_with(|| Histogram::new(REPORT_BUCKETS))
-            .observe(took.as_secs_f64());
+        observe(&mut s.reports, team, REPORT_BUCKETS, took);
     }
 
     /// The server computed `team`'s past periods ahead of views (one background walk) in
     /// `took`.
     pub fn record_warm(&self, team: &str, took: Duration) {
         let Ok(mut s) = self.state.lock() else { return };
-        s.warms
-            .entry(team.to_owned())
-            .or_insert_with(|| Histogram::new(WARM_BUCKETS))
-            .observe(took.as_secs_f64());
+        observe(&mut s.warms, team, WARM_BUCKETS, took);
     }
 
     pub fn snapshot(&self) -> Snapshot {
         self.state.lock().map(|s| s.clone()).unwrap_or_default()
     }
+}
+
+/// Observes `took` in `team`'s histogram of `by_team`, created with `bounds` on first use.
+fn observe(
+    by_team: &mut BTreeMap<String, Histogram>,
+    team: &str,
+    bounds: &'static [f64],
+    took: Duration,
+) {
+    by_team
+        .entry(team.to_owned())
+        .or_insert_with(|| Histogram::new(bounds))
+        .observe(took.as_secs_f64());
 }
 
 #[cfg(test)]

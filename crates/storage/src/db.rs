@@ -490,6 +490,13 @@ impl Store {
     }
 }
 
+/// A ticket's history table, as [`Dialect::history_json`] reads it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum History {
+    Messages,
+    StatusChanges,
+}
+
 impl Dialect {
     /// `"sqlite"` or `"postgres"`.
     pub(crate) fn name(self) -> &'static str {
@@ -518,12 +525,14 @@ impl Dialect {
     /// The `messages` or `status_changes` of the tickets `ids` of `source` as one text, each
     /// row a JSON array (`rows::messages_from_json`, `rows::changes_from_json`): one row to
     /// fetch instead of one per record, which the facts refresh reads by the million.
-    pub(crate) fn history_json(self, table: &str, source: &str, ids: &[String]) -> Query {
-        let json = match (self, table) {
-            (Dialect::Sqlite, "messages") => sqlite::MESSAGE_JSON,
-            (Dialect::Sqlite, _) => sqlite::CHANGE_JSON,
-            (Dialect::Postgres, "messages") => postgres::MESSAGE_JSON,
-            (Dialect::Postgres, _) => postgres::CHANGE_JSON,
+    pub(crate) fn history_json(self, of: History, source: &str, ids: &[String]) -> Query {
+        let (table, json) = match (self, of) {
+            (Dialect::Sqlite, History::Messages) => ("messages", sqlite::MESSAGE_JSON),
+            (Dialect::Sqlite, History::StatusChanges) => ("status_changes", sqlite::CHANGE_JSON),
+            (Dialect::Postgres, History::Messages) => ("messages", postgres::MESSAGE_JSON),
+            (Dialect::Postgres, History::StatusChanges) => {
+                ("status_changes", postgres::CHANGE_JSON)
+            }
         };
         let columns = format!("string_agg({json}, ',')");
         match self {

@@ -2,7 +2,7 @@
 //! the marked tickets derived again after a sync and before every report read, and a
 //! rebuild of all of them when the derivation changed.
 
-use crate::db::{Bulk, Time, Tx};
+use crate::db::{Bulk, History, Time, Tx};
 use crate::error::query;
 use crate::facts::{FACTS_VERSION, encode as encode_facts, replied_range};
 use crate::rows::{agent, assemble_json};
@@ -99,13 +99,13 @@ async fn refresh_facts(tx: &mut Tx, source: &str, ids: &[String]) -> Result<(), 
                 .await
                 .map_err(query(op))?,
             dialect
-                .history_json("messages", source, chunk)
+                .history_json(History::Messages, source, chunk)
                 .scalar::<Option<String>>(&mut *tx)
                 .await
                 .map_err(query(op))?
                 .as_deref(),
             dialect
-                .history_json("status_changes", source, chunk)
+                .history_json(History::StatusChanges, source, chunk)
                 .scalar::<Option<String>>(&mut *tx)
                 .await
                 .map_err(query(op))?

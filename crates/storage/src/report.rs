@@ -122,18 +122,33 @@ impl Store {
         Ok(input)
     }
 
-    /// What a page quotes of a period whose report it already has: the ratings created in
-    /// `[start, end)` (the team's imported surveys with them, linked and sorted as in
-    /// [`Store::load_report_input_for`]) and the reviews created in it. Nothing else is
-    /// read, so this costs a fraction of the period's full load.
-    pub async fn load_quotes_for(
+    /// [`Store::load_report_with_history_for`] for a reader that already has the period's
+    /// own report: of the period only what a page quotes — the ratings created in it (the
+    /// team's imported surveys with them, linked and sorted as in
+    /// [`Store::load_report_input_for`]) and the reviews created in it — read at the same
+    /// time as the history periods' input, after one refresh.
+    pub async fn load_quotes_with_history_for(
+        &self,
+        team: &str,
+        sources: &[String],
+        period: (DateTime<Utc>, DateTime<Utc>),
+        history: &[(DateTime<Utc>, DateTime<Utc>)],
+    ) -> Result<(ReportInput, ReportInput), StorageError> {
+        self.refresh_facts().await?;
+        tokio::try_join!(
+            self.read_quotes(team, sources, period.0, period.1),
+            self.read_periods(team, sources, history),
+        )
+    }
+
+    /// The quotes of [`Store::load_quotes_with_history_for`], without the refresh.
+    async fn read_quotes(
         &self,
         team: &str,
         sources: &[String],
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> Result<ReportInput, StorageError> {
-        self.refresh_facts().await?;
         let mut input = ReportInput::default();
         load_ratings(self, Some(team), sources, start, end, &mut input).await?;
         if !sources.is_empty() {

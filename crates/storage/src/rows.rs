@@ -343,14 +343,8 @@ pub(crate) fn ratings_from_json(joined: &str) -> Result<Vec<RatingInput>, Storag
         i64,
         Option<String>,
     );
-    let corrupt = |column: &'static str, reason: String| StorageError::Corrupt {
-        table: "ratings",
-        column,
-        reason,
-    };
-    let rows: Vec<Row> =
-        serde_json::from_str(&format!("[{joined}]")).map_err(|e| corrupt("*", e.to_string()))?;
-    rows.into_iter()
+    json_rows::<Row>("ratings", joined)?
+        .into_iter()
         .map(
             |(
                 source,
@@ -372,15 +366,13 @@ pub(crate) fn ratings_from_json(joined: &str) -> Result<Vec<RatingInput>, Storag
                     ticket_source,
                     rating: Rating {
                         external_id,
-                        kind: kind.parse().map_err(|e| corrupt("kind", e))?,
+                        kind: parsed("ratings", "kind", &kind)?,
                         score,
                         scale: RatingScale { min, max },
                         ticket_id,
                         agent_id,
                         comment,
-                        created_at: DateTime::from_timestamp_micros(at).ok_or_else(|| {
-                            corrupt("created_at", format!("{at} µs since 1970 is out of range"))
-                        })?,
+                        created_at: micros("ratings", "created_at", at)?,
                     },
                 })
             },

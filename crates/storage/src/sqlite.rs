@@ -256,14 +256,14 @@ fn id_array(ids: &[String]) -> String {
     serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_owned())
 }
 
-/// A ratings row as one JSON array (times as integer microseconds), in the order
-/// `rows::ratings_from_json` reads.
 /// A `messages` row and a `status_changes` row as one JSON array each (times as integer
 /// microseconds), in the order `rows::messages_from_json` and `rows::changes_from_json` read.
 pub(crate) const MESSAGE_JSON: &str =
     "json_array(external_id, ticket_id, author_kind, author_id, is_public, created_at)";
 pub(crate) const CHANGE_JSON: &str = "json_array(external_id, ticket_id, from_status, to_status, author_kind, author_id, changed_at)";
 
+/// A ratings row as one JSON array (times as integer microseconds), in the order
+/// `rows::ratings_from_json` reads.
 pub(crate) const RATING_JSON: &str = "json_array(source, external_id, kind, score, scale_min, scale_max, ticket_id, agent_id, comment, created_at, ticket_source)";
 
 #[cfg(test)]

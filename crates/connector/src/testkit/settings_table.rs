@@ -274,10 +274,11 @@ impl SettingsCases {
     }
 }
 
-/// The settings `F` reads `value` as (serde's reading, unknown keys refused): a test's
-/// settings written once, as the JSON a `[[sources]]` entry gives. Panics if they do not read.
+/// The settings `F` reads `value` as, through the SDK's own reading of a `[[sources]]` entry
+/// ([`from_value`](crate::settings::from_value): unknown keys refused): a test's settings
+/// written once, as JSON. Panics if they do not read.
 pub fn settings_of<F: ConnectorFactory>(value: Value) -> F::Settings {
-    serde_json::from_value(value).unwrap_or_else(|e| panic!("{} settings: {e}", F::KIND))
+    crate::settings::from_value(&value).unwrap_or_else(|e| panic!("{} settings: {e}", F::KIND))
 }
 
 /// [`settings_of`] for a `value` that sets every key `F` lists (`settings_keys`), no more
@@ -290,7 +291,7 @@ pub fn every_key<F: ConnectorFactory>(value: Value) -> F::Settings {
     given.sort_unstable();
     keys.sort_unstable();
     assert_eq!(given, keys, "the keys of {} settings", F::KIND);
-    settings_of::<F>(value.clone())
+    settings_of::<F>(value)
 }
 
 /// What `values` print with `Debug`, after checking that it shows none of `secrets`.
