@@ -3,7 +3,8 @@
 
 use crate::zendesk_week;
 use deskpulse_connector::{
-    Batch, Checkpoint, CheckpointStore, Connector, NoProgress, SyncError, SyncOptions, sync_stream,
+    Batch, Checkpoint, CheckpointStore, Connector, NoProgress, StreamLimits, SyncError,
+    SyncOptions, legs, sync_stream, sync_stream_leg,
 };
 use deskpulse_connector_zendesk::{ZendeskConnector, ZendeskSettings};
 use deskpulse_storage::Store;
@@ -81,6 +82,27 @@ impl CheckpointStore for Abort<'_> {
             .await
             .map_err(AbortError::Store)
     }
+    async fn window_start(
+        &self,
+        source: &str,
+        stream: &str,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, AbortError> {
+        self.store
+            .window_start(source, stream)
+            .await
+            .map_err(AbortError::Store)
+    }
+    async fn set_window_start(
+        &self,
+        source: &str,
+        stream: &str,
+        start: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<(), AbortError> {
+        self.store
+            .set_window_start(source, stream, start)
+            .await
+            .map_err(AbortError::Store)
+    }
 }
 
 fn connector(base_url: &str) -> ZendeskConnector {
@@ -102,6 +124,114 @@ pub(crate) async fn sync_all<S: CheckpointStore>(
         sync_stream(c, "zd", s.name, store, &SyncOptions::default(), &NoProgress).await?;
     }
     Ok(())
+}
+
+/// Every leg of every stream, the recent window first (as `deskpulse sync` does). The
+/// window itself is recorded by [`start_windowed`] beforehand, so it is an exact page
+/// boundary of the fixture rather than an instant of the clock.
+async fn sync_windowed<S: CheckpointStore>(
+    c: &ZendeskConnector,
+    store: &S,
+) -> Result<(), SyncError> {
+    let (opts, limits) = (SyncOptions::default(), StreamLimits::default());
+    for (stream, leg) in legs(c.streams(), Some(chrono::Duration::days(1))) {
+        sync_stream_leg(c, "zd", stream, store, &opts, &limits, leg, &NoProgress).await?;
+    }
+    Ok(())
+}
+
+/// The start of the events export's third page: the window a first sync killed before its
+/// first page had recorded.
+async fn window_start(server: &str) -> chrono::DateTime<chrono::Utc> {
+    let mut start = 0;
+    for _ in 0..2 {
+        let url = format!(
+            "{server}/api/v2/incremental/ticket_events.json?start_time={start}&include=comment_events"
+        );
+        let page: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+        start = page["end_time"].as_i64().unwrap();
+    }
+    chrono::DateTime::from_timestamp(start, 0).unwrap()
+}
+
+async fn start_windowed(store: &Store, at: chrono::DateTime<chrono::Utc>) {
+    store
+        .set_window_start("zd", "ticket_events", Some(at))
+        .await
+        .unwrap();
+}
+
+/// The recent window first, then the backfill, killed after every page of both: resumed,
+/// the data is one clean windowed run's, and that is a whole run's but for the backfill's
+/// own checkpoint.
+async fn crash_at_every_page_of_a_windowed_sync(make_db: impl AsyncFn() -> Option<TestDb>) {
+    let (server, pages) = zendesk_week::start().await;
+    let c = connector(&server.uri());
+    let w = window_start(&server.uri()).await;
+    let Some(whole_db) = make_db().await else {
+        return;
+    };
+    let whole = Store::open(whole_db.url()).await.expect("open");
+    sync_all(&c, &whole).await.expect("whole sync");
+    let mut want_whole = whole.dump().await.expect("dump");
+    whole_db.cleanup().await;
+
+    let clean_db = make_db().await.expect("db");
+    let clean = Store::open(clean_db.url()).await.expect("open");
+    start_windowed(&clean, w).await;
+    sync_windowed(&c, &clean)
+        .await
+        .expect("clean windowed sync");
+    assert_eq!(
+        clean.window_start("zd", "ticket_events").await.unwrap(),
+        None
+    );
+    let want = clean.dump().await.expect("dump");
+    let backfill_checkpoint = |lines: &mut Vec<String>| {
+        let n = lines.len();
+        lines.retain(|l| !l.contains("ticket_events#backfill"));
+        n - lines.len()
+    };
+    let mut data_only = want.clone();
+    assert_eq!(backfill_checkpoint(&mut data_only), 1);
+    assert_eq!(backfill_checkpoint(&mut want_whole), 0);
+    assert_eq!(data_only, want_whole, "the windowed sync stored other data");
+    clean_db.cleanup().await;
+
+    // The backfill asks for the pages before the window and the one that reaches it: at
+    // most one page more than a whole sync.
+    for k in 0..=pages {
+        let db = make_db().await.expect("db");
+        let store = Store::open(db.url()).await.expect("open");
+        start_windowed(&store, w).await;
+        let killed = Abort {
+            store: &store,
+            budget: k,
+            committed: AtomicUsize::new(0),
+        };
+        match sync_windowed(&c, &killed).await {
+            Err(e) => assert!(e.to_string().contains("killed"), "k = {k}: {e}"),
+            Ok(()) => assert_eq!(k, pages, "only the last k commits every page"),
+        }
+        let store = Store::open(db.url()).await.expect("reopen");
+        sync_windowed(&c, &store).await.expect("resumed sync");
+        assert_eq!(
+            store.dump().await.expect("dump"),
+            want,
+            "after an abort at page {k} of a windowed sync, the resumed data differs"
+        );
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn abort_after_every_page_of_a_windowed_sync_then_resume_on_sqlite() {
+    crash_at_every_page_of_a_windowed_sync(async || Some(TestDb::sqlite())).await;
+}
+
+#[tokio::test]
+async fn abort_after_every_page_of_a_windowed_sync_then_resume_on_postgres() {
+    crash_at_every_page_of_a_windowed_sync(async || TestDb::postgres().await).await;
 }
 
 async fn crash_at_every_page(make_db: impl AsyncFn() -> Option<TestDb>) {

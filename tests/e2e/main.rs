@@ -25,5 +25,6 @@ mod secrets;
 mod serve;
 mod teams;
 mod trust;
+mod window;
 mod zendesk_fidelity;
 mod zendesk_week;

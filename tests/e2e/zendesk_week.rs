@@ -576,6 +576,35 @@ async fn mount_cursor_export(
     n
 }
 
+/// The events export's answer to a `start_time` that is no page boundary (see
+/// [`mount_ticket_events`]): as Zendesk answers, the audits from `start_time` on (it is
+/// inclusive), two a page, `end_time` the last one's time, `end_of_stream` after the last.
+struct AnyStart(Vec<Value>);
+
+impl wiremock::Respond for AnyStart {
+    fn respond(&self, req: &wiremock::Request) -> ResponseTemplate {
+        let p = "/api/v2/incremental/ticket_events.json";
+        let Some(start) = req
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "start_time")
+            .and_then(|(_, v)| v.parse::<i64>().ok())
+        else {
+            return ResponseTemplate::new(400)
+                .set_body_json(json!({"error": "InvalidParameter start_time"}));
+        };
+        let ts = |e: &Value| e["timestamp"].as_i64().unwrap_or(0);
+        let from: Vec<&Value> = self.0.iter().filter(|e| ts(e) >= start).collect();
+        let page: Vec<&Value> = from.iter().take(2).copied().collect();
+        let end_time = page.last().map_or(start, |e| ts(e));
+        ok(json!({
+            "ticket_events": page, "count": page.len(), "end_of_stream": from.len() <= 2,
+            "end_time": end_time,
+            "next_page": format!("{PROD}{p}?include=comment_events&start_time={end_time}"),
+        }))
+    }
+}
+
 /// Serves the time-based ticket-event export: two new audits a page, each page after the
 /// first repeating the previous page's last audit (same `end_time` boundary), as Zendesk does.
 async fn mount_ticket_events(server: &MockServer) -> usize {
@@ -586,6 +615,16 @@ async fn mount_ticket_events(server: &MockServer) -> usize {
         .enumerate()
         .map(|(i, a)| audit_json(a, 900_000 + i as i64))
         .collect();
+    // A first sync reads the recent window first (`first_window`): its `start_time` is an
+    // instant of the real clock, not one of the pages' boundaries below: answered as Zendesk
+    // answers any `start_time`, with the events from it on.
+    Mock::given(method("GET"))
+        .and(path(p))
+        .and(query_param("include", "comment_events"))
+        .respond_with(AnyStart(events.clone()))
+        .with_priority(10)
+        .mount(server)
+        .await;
     let mut start = 0i64;
     let mut i = 0;
     let mut pages = 0;

@@ -17,7 +17,7 @@ use crate::{
 };
 
 const SOURCE: &str = "zendesk-main";
-const TEAM: &str = "support";
+pub(crate) const TEAM: &str = "support";
 
 /// The generated history: its size and shape (the `metrics` and `serve` benchmarks share
 /// it, so one `--sqlite-file` serves both).
@@ -261,7 +261,7 @@ pub(crate) async fn populate(
     Ok(())
 }
 
-fn team() -> TeamConfig {
+pub(crate) fn team() -> TeamConfig {
     let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default();
     let five = NaiveTime::from_hms_opt(17, 0, 0).unwrap_or_default();
     TeamConfig {
@@ -273,7 +273,7 @@ fn team() -> TeamConfig {
     }
 }
 
-struct RunTimes {
+pub(crate) struct RunTimes {
     total: f64,
     load: f64,
     compute: f64,
@@ -287,7 +287,10 @@ struct RunTimes {
 /// same time, one load for the 12 previous weeks (with the backlog at each of their ends);
 /// then the week's report, the 12 weeks' reports, and the history attached. Timed apart
 /// (not in `total`): the week alone, loaded and computed without history.
-async fn one_run(store: &Store, now: DateTime<Utc>) -> anyhow::Result<(RunTimes, KpiReport)> {
+pub(crate) async fn one_run(
+    store: &Store,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(RunTimes, KpiReport)> {
     let tz = chrono_tz::Europe::Berlin;
     let team = team();
     let sources = vec![SOURCE.to_string()];

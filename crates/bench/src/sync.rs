@@ -6,7 +6,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use deskpulse_connector::{CheckpointStore, NoProgress, Secret, SyncOptions, sync_stream};
+use deskpulse_connector::{
+    CheckpointStore, Leg, NoProgress, Secret, StreamLimits, SyncOptions, legs, sync_stream_leg,
+};
 use deskpulse_connector_zendesk::{STREAMS, ZendeskConnector, ZendeskSettings};
 use deskpulse_model::{Batch, Checkpoint};
 use deskpulse_storage::Store;
@@ -54,6 +56,10 @@ pub struct Args {
     /// Seed of the simulated account.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// The first sync's recent window, in days, for the run with limits (the CLI's
+    /// `first_window`, default 14 weeks); 0 reads the whole history in one pass.
+    #[arg(long, default_value_t = 98)]
+    first_window_days: i64,
 }
 
 /// Builds the simulator in release (a no-op when it is up to date) and returns its path.
@@ -84,6 +90,8 @@ struct Sim {
     comments: u64,
     ratings: u64,
     users: u64,
+    /// The simulator's "now": its history ends there.
+    now: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Debug, Default)]
@@ -142,6 +150,10 @@ impl Sim {
             comments: v["comments"].as_u64().unwrap_or(0),
             ratings: v["ratings"].as_u64().unwrap_or(0),
             users: v["users"].as_u64().unwrap_or(0),
+            now: v["now"]
+                .as_str()
+                .and_then(|t| t.parse().ok())
+                .ok_or_else(|| anyhow::anyhow!("simulator said no \"now\": {line:?}"))?,
             child,
         })
     }
@@ -215,10 +227,25 @@ impl CheckpointStore for Timed<'_> {
             .record_stream_failure(source, stream, error, at)
             .await
     }
+    async fn window_start(
+        &self,
+        source: &str,
+        stream: &str,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, Self::Error> {
+        self.store.window_start(source, stream).await
+    }
+    async fn set_window_start(
+        &self,
+        source: &str,
+        stream: &str,
+        start: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<(), Self::Error> {
+        self.store.set_window_start(source, stream, start).await
+    }
 }
 
 struct StreamRun {
-    name: &'static str,
+    name: String,
     pages: u64,
     records: u64,
     secs: f64,
@@ -226,13 +253,54 @@ struct StreamRun {
     commit_secs: f64,
 }
 
+/// When the recent legs of a windowed first sync were done, and the report then.
+struct FirstReport {
+    /// Seconds from the sync's start to the end of the recent legs, and to the report of
+    /// the last complete week with its 12-week history computed on what they read.
+    recent_secs: f64,
+    report_secs: f64,
+    /// The 13 weeks whose freshness verdict is complete, of 13.
+    complete_weeks: usize,
+    /// Tickets active in those weeks but opened before the window, summed.
+    opened_before_window: u64,
+    /// Each of the 13 weeks, newest first: whether judged complete, and its own report.
+    weeks: Vec<(bool, serde_json::Value)>,
+}
+
+/// The 13 weeks of the report of the last complete week before `now` (Berlin time, as
+/// `one_run` takes them), newest first.
+fn thirteen_weeks(now: chrono::DateTime<chrono::Utc>) -> Vec<deskpulse_model::Period> {
+    let tz = chrono_tz::Europe::Berlin;
+    let week = deskpulse_model::PeriodSpec::last_complete_week(now, tz).in_zone(tz);
+    std::iter::successors(Some(week), |w| Some(w.previous()))
+        .take(13)
+        .collect()
+}
+
+/// One week's own report (no history), as JSON.
+async fn week_report(
+    store: &Store,
+    week: &deskpulse_model::Period,
+) -> anyhow::Result<serde_json::Value> {
+    let sources = [SOURCE.to_owned()];
+    let input = store
+        .load_report_input_for(crate::metrics::TEAM, &sources, week.start, week.end)
+        .await?;
+    let r = deskpulse_metrics::compute_report(&crate::metrics::team(), week, &input);
+    Ok(serde_json::to_value(&r)?)
+}
+
+/// Every stream of the Zendesk connector into `store`, as `deskpulse sync` does: with a
+/// `window` start, the recent legs first (the window recorded as a killed first sync would
+/// have, so it is the simulator's clock that counts, not this machine's), the report of the
+/// last complete week then, and the backfills after.
 async fn sync_all(
     sim: &Sim,
     store: &Store,
     page_size: u32,
-    rpm: u32,
-    incremental_rpm: u32,
-) -> anyhow::Result<(f64, Vec<StreamRun>)> {
+    (rpm, incremental_rpm): (u32, u32),
+    window: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<(f64, Vec<StreamRun>, Option<FirstReport>)> {
     let settings = ZendeskSettings {
         base_url: Some(sim.base_url.clone()),
         email: Some(sim.email.clone()),
@@ -244,25 +312,45 @@ async fn sync_all(
     };
     let connector = ZendeskConnector::new(settings)?;
     let started = Instant::now();
-    let mut runs = Vec::new();
+    let mut runs: Vec<StreamRun> = Vec::new();
+    let mut first = None;
     let timed = Timed {
         store,
         commit_ns: AtomicU64::new(0),
     };
-    for s in STREAMS {
+    if let Some(w) = window {
+        store
+            .set_window_start(SOURCE, "ticket_events", Some(w))
+            .await?;
+    }
+    let span = window.map(|_| chrono::Duration::weeks(1));
+    let (opts, limits) = (SyncOptions::default(), StreamLimits::default());
+    for (stream, leg) in legs(STREAMS, span) {
+        if leg == Leg::Backfill && window.is_some() && first.is_none() {
+            first = Some(first_report(store, sim.now, started).await?);
+        }
         let t = Instant::now();
         timed.commit_ns.store(0, Ordering::Relaxed);
-        let o = sync_stream(
+        let o = sync_stream_leg(
             &connector,
             SOURCE,
-            s.name,
+            stream,
             &timed,
-            &SyncOptions::default(),
+            &opts,
+            &limits,
+            leg,
             &NoProgress,
         )
         .await?;
+        if leg == Leg::Backfill && o.batches == 0 {
+            continue;
+        }
+        let name = match leg {
+            Leg::Backfill => format!("{stream} (backfill)"),
+            Leg::Recent { .. } => stream.to_owned(),
+        };
         runs.push(StreamRun {
-            name: s.name,
+            name,
             pages: o.batches,
             records: o.records,
             secs: t.elapsed().as_secs_f64(),
@@ -275,14 +363,54 @@ async fn sync_all(
     let refreshed = store.refresh_facts().await?;
     let secs = t.elapsed().as_secs_f64();
     runs.push(StreamRun {
-        name: "(ticket facts refresh)",
+        name: "(ticket facts refresh)".into(),
         pages: 0,
         records: 0,
         secs,
         commit_secs: secs,
     });
     eprintln!("  ticket facts of {refreshed} tickets derived in {secs:.1} s");
-    Ok((started.elapsed().as_secs_f64(), runs))
+    Ok((started.elapsed().as_secs_f64(), runs, first))
+}
+
+/// The report a manager could read once the recent legs are done: the facts derived, the
+/// last complete week's report with its 12-week history, and each of those 13 weeks judged
+/// as `deskpulse report` judges them (complete from the window's start, and no ticket of
+/// the week opened before it).
+async fn first_report(
+    store: &Store,
+    now: chrono::DateTime<chrono::Utc>,
+    started: Instant,
+) -> anyhow::Result<FirstReport> {
+    let recent_secs = started.elapsed().as_secs_f64();
+    store.refresh_facts().await?;
+    crate::metrics::one_run(store, now).await?;
+    let report_secs = started.elapsed().as_secs_f64();
+    let fresh = store.freshness(&[SOURCE.to_owned()]).await?;
+    let f = &fresh[0];
+    let from = f
+        .complete_from
+        .ok_or_else(|| anyhow::anyhow!("no window pending after the recent legs"))?;
+    let (mut complete_weeks, mut opened_before_window, mut weeks) = (0, 0, Vec::new());
+    for week in thirteen_weeks(now) {
+        let bounds = (week.start, week.end);
+        let opened = if from <= week.start {
+            store.opened_before_window(SOURCE, from, bounds).await?
+        } else {
+            0
+        };
+        let complete = f.is_complete_for(bounds, opened);
+        opened_before_window += opened;
+        complete_weeks += usize::from(complete);
+        weeks.push((complete, week_report(store, &week).await?));
+    }
+    Ok(FirstReport {
+        recent_secs,
+        report_secs,
+        complete_weeks,
+        opened_before_window,
+        weeks,
+    })
 }
 
 async fn open(backend: Backend, a: &Args, dir: &std::path::Path) -> anyhow::Result<Store> {
@@ -355,7 +483,7 @@ async fn unlimited(backend: Backend, a: &Args) -> anyhow::Result<()> {
     reset_peak();
     let base = crate::rss_mb();
     let cpu0 = cpu_secs();
-    let (secs, runs) = sync_all(&sim, &store, a.page_size, 0, 0).await?;
+    let (secs, runs, _) = sync_all(&sim, &store, a.page_size, (0, 0), None).await?;
     let cpu = cpu_secs() - cpu0;
     let peak = peak_mb();
     // The simulator's own count: the tickets stream also carries each ticket's vendor
@@ -389,8 +517,9 @@ fn api_minimum(sim: &Sim, page_size: u32, runs: &[StreamRun]) -> u64 {
     let per = u64::from(page_size.clamp(1, 1000));
     let events = runs
         .iter()
-        .find(|r| r.name == "ticket_events")
-        .map_or(0, |r| r.pages);
+        .filter(|r| r.name.starts_with("ticket_events"))
+        .map(|r| r.pages)
+        .sum::<u64>();
     sim.users.div_ceil(per) + sim.tickets.div_ceil(per) + events + sim.ratings.div_ceil(100)
 }
 
@@ -420,10 +549,39 @@ async fn limited(backend: Backend, a: &Args) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let store = open(backend, a, dir.path()).await?;
     reset_peak();
-    let (secs, runs) = sync_all(&sim, &store, a.page_size, rpm, inc).await?;
+    let window =
+        (a.first_window_days > 0).then(|| sim.now - chrono::Duration::days(a.first_window_days));
+    let (secs, runs, first) = sync_all(&sim, &store, a.page_size, (rpm, inc), window).await?;
     let peak = peak_mb();
+    let sim_now = sim.now;
     let stats = sim.stop()?;
     print_streams(&runs);
+    if let Some(f) = &first {
+        // Each week judged complete must be what the whole history gives, figure for
+        // figure: a verdict the numbers do not bear out would be a lie.
+        let (mut same_complete, mut same_incomplete) = (0, 0);
+        for (week, (complete, first_json)) in thirteen_weeks(sim_now).iter().zip(&f.weeks) {
+            let same = week_report(&store, week).await? == *first_json;
+            anyhow::ensure!(
+                same || !complete,
+                "{} was judged complete after the recent legs, but the whole history changes its figures",
+                week.label()
+            );
+            same_complete += usize::from(same && *complete);
+            same_incomplete += usize::from(same && !*complete);
+        }
+        println!(
+            "RESULT {} first report (window {} days): recent legs done at {:.2} s, report of the last complete week with its 12-week history at {:.2} s = {:.3} of the full sync's {secs:.2} s; {} of 13 weeks judged complete ({} tickets active in the others opened before the window), each identical to its report after the full sync ({same_complete} of {}); of the weeks judged incomplete, {same_incomplete} did not change",
+            backend.name(),
+            a.first_window_days,
+            f.recent_secs,
+            f.report_secs,
+            f.report_secs / secs,
+            f.complete_weeks,
+            f.opened_before_window,
+            f.complete_weeks,
+        );
+    }
     let incremental: u64 = runs
         .iter()
         .filter(|r| r.name != "satisfaction_ratings")

@@ -156,6 +156,7 @@ mod tests {
             kind: kind.to_owned(),
             sync_every: std::time::Duration::from_secs(900),
             max_pages: 10,
+            first_window: None,
             max_body_mb: 64,
             settings: KindSettings(settings),
             key: "sources[2]".to_owned(),

@@ -11,8 +11,8 @@ use crate::config::secrets::Secrets;
 use crate::config::{Settings, SourceSettings};
 use async_trait::async_trait;
 use deskpulse_connector::{
-    Batch, Checkpoint, CheckpointStore, NoProgress, StreamLimits, SyncError, SyncOptions,
-    sync_stream_with_limits,
+    Batch, Checkpoint, CheckpointStore, Leg, NoProgress, StreamLimits, SyncError, SyncOptions,
+    legs, sync_stream_leg,
 };
 use deskpulse_scheduler::{
     CancellationToken, Daemon, DaemonError, DigestOutcome, DigestRequest, JobError, Jobs,
@@ -146,9 +146,18 @@ pub(crate) async fn status(settings: &Settings) -> Result<(), CommandError> {
         );
         // Judged against now: "complete through" is as of the last run that read every
         // stream to its end.
-        let f = deskpulse_metrics::judge_freshness(&s.freshness, now, now, chrono_tz::UTC);
+        let f =
+            deskpulse_metrics::judge_freshness(&s.freshness, (now, now), 0, now, chrono_tz::UTC);
         let data = match (s.freshness.complete_through, &f.missing) {
-            (Some(t), _) => format!("data complete through {}", at(t)),
+            (Some(t), _) => match s.freshness.complete_from {
+                Some(from) => format!(
+                    "data complete from {} through {} (older history backfilling: {})",
+                    at(from),
+                    at(t),
+                    s.freshness.backfilling_streams.join(", ")
+                ),
+                None => format!("data complete through {}", at(t)),
+            },
             (None, Some(m)) => format!("data: {m}"),
             (None, None) => String::new(),
         };
@@ -243,7 +252,20 @@ impl CliJobs {
             .register_streams(source, &streams)
             .await
             .map_err(|e| JobError::new(format!("registering the streams: {e}")))?;
-        for stream in connector.streams() {
+        let window = src
+            .first_window
+            .and_then(|w| chrono::Duration::from_std(w).ok());
+        let mut recent_done = false;
+        for (stream, leg) in legs(connector.streams(), window) {
+            if leg == Leg::Backfill && !recent_done {
+                recent_done = true;
+                // The recent window's facts now, so digests and the dashboard can use them
+                // while the backfill reads the older history.
+                self.store
+                    .refresh_facts()
+                    .await
+                    .map_err(|e| JobError::new(format!("deriving ticket facts: {e}")))?;
+            }
             if cancel.is_cancelled() {
                 return Ok(SyncOutcome {
                     records: sink.records(),
@@ -251,13 +273,14 @@ impl CliJobs {
                 });
             }
             let started = std::time::Instant::now();
-            let run = sync_stream_with_limits(
+            let run = sync_stream_leg(
                 connector.as_ref(),
                 source,
-                stream.name,
+                stream,
                 &sink,
                 &opts,
                 &limits,
+                leg,
                 &NoProgress,
             );
             // Cancellation is noticed after the batch being committed commits; a request stuck
@@ -269,13 +292,7 @@ impl CliJobs {
                     return Ok(SyncOutcome { records: sink.records(), cancelled: true });
                 }
             };
-            crate::serve::stream_finished(
-                source,
-                stream.name,
-                started,
-                &result,
-                cancel.is_cancelled(),
-            );
+            crate::serve::stream_finished(source, stream, started, &result, cancel.is_cancelled());
             match result {
                 Ok(_) => {}
                 Err(SyncError::Store(e))
@@ -292,7 +309,7 @@ impl CliJobs {
                         "the credentials of source {source} were rejected ({c}): check them in [[sources]] {source}"
                     )));
                 }
-                Err(e) => return Err(JobError::new(format!("stream {}: {e}", stream.name))),
+                Err(e) => return Err(JobError::new(format!("stream {stream}: {e}"))),
             }
         }
         // Each ticket the pages touched gets its facts derived once (a stop before this
@@ -400,5 +417,20 @@ impl CheckpointStore for StopAfterCommit<'_> {
             .store
             .record_stream_failure(source, stream, error, at)
             .await?)
+    }
+    async fn window_start(
+        &self,
+        source: &str,
+        stream: &str,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, SinkError> {
+        Ok(self.store.window_start(source, stream).await?)
+    }
+    async fn set_window_start(
+        &self,
+        source: &str,
+        stream: &str,
+        start: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<(), SinkError> {
+        Ok(self.store.set_window_start(source, stream, start).await?)
     }
 }

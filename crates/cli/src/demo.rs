@@ -192,6 +192,9 @@ async fn sync(
             sync_every: Duration::from_secs(15 * 60),
             max_pages: deskpulse_connector::bounds::DEFAULT_MAX_PAGES,
             max_body_mb: crate::config::DEFAULT_MAX_BODY_MB,
+            // The demo's account is small and its history ends at the simulator's clock,
+            // not this machine's: one pass.
+            first_window: None,
             settings: KindSettings(settings),
             key: format!("demo.{name}"),
         })

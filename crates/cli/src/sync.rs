@@ -8,7 +8,7 @@ use crate::cli::SyncArgs;
 use crate::config::secrets;
 use crate::config::{Settings, SourceSettings};
 use deskpulse_connector::{
-    Progress, StreamLimits, SyncError, SyncOptions, sync_stream_with_limits,
+    Leg, Progress, StreamLimits, SyncError, SyncOptions, legs, sync_stream_leg,
 };
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::collections::HashMap;
@@ -87,25 +87,33 @@ async fn sync_source_unscrubbed(
         .register_streams(name, &streams)
         .await
         .map_err(|e| format!("source {name}: {e}"))?;
-    for stream in connector.streams() {
-        match sync_stream_with_limits(
+    let window = source
+        .first_window
+        .and_then(|w| chrono::Duration::from_std(w).ok());
+    let mut announced = false;
+    for (stream, leg) in legs(connector.streams(), window) {
+        if leg == Leg::Backfill && !announced {
+            announced = true;
+            recent_window_ready(store, name).await?;
+        }
+        let run = sync_stream_leg(
             connector.as_ref(),
             name,
-            stream.name,
+            stream,
             store,
             opts,
             &limits,
+            leg,
             &progress,
-        )
-        .await
-        {
+        );
+        match run.await {
             Ok(outcome) => {
                 total += outcome.records;
-                progress.finish(stream.name);
+                progress.finish(stream);
             }
             Err(e) => {
                 progress.abandon();
-                return Err(describe(source, stream.name, e));
+                return Err(describe(source, stream, e));
             }
         }
     }
@@ -118,6 +126,29 @@ async fn sync_source_unscrubbed(
     println!(
         "synced {name}: {total} records in {:.1}s",
         started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Between the recent legs and the backfills: when a window is pending, derives the facts
+/// read so far and says that reports of the window are ready, so a first sync of a big
+/// account is useful long before it ends.
+async fn recent_window_ready(store: &deskpulse_storage::Store, name: &str) -> Result<(), String> {
+    let freshness = store
+        .freshness(&[name.to_owned()])
+        .await
+        .map_err(|e| format!("source {name}: {e}"))?;
+    let Some(from) = freshness.first().and_then(|f| f.complete_from) else {
+        return Ok(());
+    };
+    store
+        .refresh_facts()
+        .await
+        .map_err(|e| format!("source {name}: deriving ticket facts: {e}"))?;
+    tracing::info!(source = name, complete_from = %from, "recent window synced; backfilling the history before it");
+    eprintln!(
+        "{name}: the recent window is synced: reports of periods from {} on are ready; now reading the history before it (resumable: stop any time, the next sync goes on)",
+        from.format("%Y-%m-%d")
     );
     Ok(())
 }

@@ -58,12 +58,13 @@ pub use clock::Clock;
 pub use deskpulse_model::{Batch, Checkpoint, Record};
 pub use registry::{ConnectorFactory, ConnectorKind, HttpConnector, Opened};
 pub use runner::{
-    CheckpointStore, NoProgress, Progress, StreamLimits, StreamOutcome, SyncError, SyncOptions,
-    sync_stream, sync_stream_with_limits,
+    BACKFILL_SUFFIX, CheckpointStore, Leg, NoProgress, Progress, StreamLimits, StreamOutcome,
+    SyncError, SyncOptions, legs, sync_stream, sync_stream_leg, sync_stream_with_limits,
 };
 pub use scrub::{REDACTED, Scrubber};
 pub use secret::Secret;
 
+use chrono::{DateTime, Utc};
 use futures::Stream;
 use std::fmt;
 use std::pin::Pin;
@@ -138,6 +139,22 @@ pub trait Connector: Send + Sync {
     /// is measured so; a stream whose API shows changes at once keeps the default, zero.
     fn settle(&self, _stream: &str) -> std::time::Duration {
         std::time::Duration::ZERO
+    }
+
+    /// The checkpoint from which `stream` reads only what happened since `at`: where a
+    /// first sync begins when it reads the recent window first ([`Leg::Recent`]), leaving
+    /// the history before `at` to a backfill ([`Leg::Backfill`]). `None` (the default): the
+    /// stream cannot begin at an instant, or `at` is before the history the settings ask
+    /// for, and a first sync reads it whole.
+    fn start_at(&self, _stream: &str, _at: DateTime<Utc>) -> Option<Checkpoint> {
+        None
+    }
+
+    /// How far in time a checkpoint of `stream` got: every item before the instant has been
+    /// read. A backfill stops after the first page whose checkpoint reached the window's
+    /// start. `None` (the default): not known, and a backfill reads on to the stream's end.
+    fn reached(&self, _stream: &str, _checkpoint: &Checkpoint) -> Option<DateTime<Utc>> {
+        None
     }
 }
 

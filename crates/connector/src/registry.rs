@@ -47,6 +47,7 @@ use crate::http::{HttpClient, HttpSettings, RetryPolicy};
 use crate::paginate::failed;
 use crate::settings::{SettingsError, from_value, keys_of};
 use crate::{BatchStream, Checkpoint, Connector, ConnectorError, KpiLimit, StreamSpec};
+use chrono::{DateTime, Utc};
 use deskpulse_model::ReviewCoverage;
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -103,6 +104,16 @@ pub trait HttpConnector: Send + Sync + Sized {
     /// See [`Connector::settle`]: zero unless the vendor documents a delay.
     fn settle(&self, _stream: &str) -> std::time::Duration {
         std::time::Duration::ZERO
+    }
+
+    /// See [`Connector::start_at`]: `None` unless the stream can begin at an instant.
+    fn start_at(&self, _stream: &str, _at: DateTime<Utc>) -> Option<Checkpoint> {
+        None
+    }
+
+    /// See [`Connector::reached`]: `None` unless a checkpoint tells its instant.
+    fn reached(&self, _stream: &str, _checkpoint: &Checkpoint) -> Option<DateTime<Utc>> {
+        None
     }
 
     /// Replaces the retry policy (tests use short delays; the conformance kit's `Target`
@@ -187,6 +198,14 @@ impl<C: HttpConnector> Connector for C {
 
     fn settle(&self, stream: &str) -> std::time::Duration {
         HttpConnector::settle(self, stream)
+    }
+
+    fn start_at(&self, stream: &str, at: DateTime<Utc>) -> Option<Checkpoint> {
+        HttpConnector::start_at(self, stream, at)
+    }
+
+    fn reached(&self, stream: &str, checkpoint: &Checkpoint) -> Option<DateTime<Utc>> {
+        HttpConnector::reached(self, stream, checkpoint)
     }
 }
 

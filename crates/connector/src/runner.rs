@@ -45,6 +45,65 @@ pub trait CheckpointStore: Send + Sync {
         error: &str,
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    /// The start of the recent window a first sync of `stream` read first, while the
+    /// history before it is still to be backfilled; `None` once the whole history is read
+    /// (or when it never was windowed).
+    fn window_start(
+        &self,
+        source: &str,
+        stream: &str,
+    ) -> impl Future<Output = Result<Option<DateTime<Utc>>, Self::Error>> + Send;
+    /// Records the window's start (before the recent leg's first page, so a killed first
+    /// sync resumes the same window) or, with `None`, that the backfill reached it.
+    fn set_window_start(
+        &self,
+        source: &str,
+        stream: &str,
+        start: Option<DateTime<Utc>>,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+}
+
+/// The suffix of the checkpoint key a stream's backfill keeps its own position under
+/// (`ticket_events#backfill`), apart from the stream's, which goes on from the window.
+pub const BACKFILL_SUFFIX: &str = "#backfill";
+
+/// Which part of a stream's history one run reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leg {
+    /// From the stored checkpoint to the end of the stream. A first sync (no checkpoint, not
+    /// `full`) of a stream that can begin at an instant ([`Connector::start_at`]) with a
+    /// `window` reads only the window, `now - window` onwards, and leaves the history before
+    /// it to [`Leg::Backfill`]; its data is complete from the window's start meanwhile.
+    Recent { window: Option<chrono::Duration> },
+    /// The history before the window's start, under its own checkpoint (`stream` +
+    /// [`BACKFILL_SUFFIX`]), resumable like any stream; nothing to do when no window is
+    /// pending. Stops after the page that reached the window's start
+    /// ([`Connector::reached`]), or at the stream's end.
+    Backfill,
+}
+
+impl Leg {
+    /// `recent` or `backfill`, for logs and spans.
+    pub fn name(self) -> &'static str {
+        match self {
+            Leg::Recent { .. } => "recent",
+            Leg::Backfill => "backfill",
+        }
+    }
+}
+
+/// The order a sync reads a connector's streams in: every stream's recent leg, in the
+/// connector's order, then every stream's backfill, so reports of the recent window are
+/// ready before any older history is read.
+pub fn legs<'a>(
+    streams: &'a [crate::StreamSpec],
+    window: Option<chrono::Duration>,
+) -> impl Iterator<Item = (&'a str, Leg)> + 'a {
+    let recent = streams
+        .iter()
+        .map(move |s| (s.name, Leg::Recent { window }));
+    let backfill = streams.iter().map(|s| (s.name, Leg::Backfill));
+    recent.chain(backfill)
 }
 
 /// Told of every committed batch (progress bars, log lines).
@@ -138,18 +197,61 @@ pub async fn sync_stream_with_limits<S: CheckpointStore>(
     limits: &StreamLimits,
     progress: &dyn Progress,
 ) -> Result<StreamOutcome, SyncError> {
-    let span = tracing::info_span!("sync_stream", source, stream, kind = connector.kind());
+    let leg = Leg::Recent { window: None };
+    sync_stream_leg(
+        connector, source, stream, store, opts, limits, leg, progress,
+    )
+    .await
+}
+
+/// One [`Leg`] of one stream (see [`sync_stream_with_limits`], which is the recent leg
+/// without a window). A leg read to its end records the stream's freshness: the recent leg
+/// "complete through" the run's start less the vendor's delay, the backfill that the window
+/// is no more.
+#[allow(clippy::too_many_arguments)]
+pub async fn sync_stream_leg<S: CheckpointStore>(
+    connector: &dyn Connector,
+    source: &str,
+    stream: &str,
+    store: &S,
+    opts: &SyncOptions,
+    limits: &StreamLimits,
+    leg: Leg,
+    progress: &dyn Progress,
+) -> Result<StreamOutcome, SyncError> {
+    let span = tracing::info_span!(
+        "sync_stream",
+        source,
+        stream,
+        kind = connector.kind(),
+        leg = leg.name()
+    );
     async move {
         let started_at = Utc::now();
-        let result = read_to_end(connector, source, stream, store, opts, limits, progress).await;
+        let result = match leg {
+            Leg::Recent { window } => {
+                let start = recent_start(connector, source, stream, store, opts, window).await?;
+                let r = read_to_end(connector, source, stream, store, start, limits, progress);
+                r.await
+            }
+            Leg::Backfill => backfill(connector, source, stream, store, limits, progress).await,
+        };
         match &result {
+            Ok(_) if leg == Leg::Backfill => {}
             Ok(_) => {
                 let settle = chrono::Duration::from_std(connector.settle(stream))
                     .unwrap_or(chrono::Duration::zero());
                 store
                     .stream_complete(source, stream, started_at - settle, Utc::now())
                     .await
-                    .map_err(|e| SyncError::Store(Box::new(e)))?;
+                    .map_err(store_err)?;
+                if opts.full {
+                    // The whole history was read again: no window is pending any more.
+                    store
+                        .set_window_start(source, stream, None)
+                        .await
+                        .map_err(store_err)?;
+                }
             }
             // A storage failure is not the stream's: recording it would likely fail too.
             Err(SyncError::Store(_)) => {}
@@ -168,6 +270,94 @@ pub async fn sync_stream_with_limits<S: CheckpointStore>(
     .await
 }
 
+fn store_err<E: StdError + Send + Sync + 'static>(e: E) -> SyncError {
+    SyncError::Store(Box::new(e))
+}
+
+/// Where the recent leg begins: the stored checkpoint; on a first sync with a window, the
+/// window's start (the one a killed first sync recorded, else `now - window`), recorded
+/// before any page; otherwise the start of the history.
+async fn recent_start<S: CheckpointStore>(
+    connector: &dyn Connector,
+    source: &str,
+    stream: &str,
+    store: &S,
+    opts: &SyncOptions,
+    window: Option<chrono::Duration>,
+) -> Result<Option<Checkpoint>, SyncError> {
+    if opts.full {
+        return Ok(None);
+    }
+    let stored = store.checkpoint(source, stream).await.map_err(store_err)?;
+    let Some(window) = window.filter(|_| stored.is_none()) else {
+        return Ok(stored);
+    };
+    let pending = store
+        .window_start(source, stream)
+        .await
+        .map_err(store_err)?;
+    let at = pending.unwrap_or_else(|| Utc::now() - window);
+    let Some(start) = connector.start_at(stream, at) else {
+        return Ok(None);
+    };
+    if pending.is_none() {
+        store
+            .set_window_start(source, stream, Some(at))
+            .await
+            .map_err(store_err)?;
+    }
+    tracing::info!(window_start = %at, "first sync: the recent window first");
+    Ok(Some(start))
+}
+
+/// The backfill leg: the stream from its backfill checkpoint (or the start of the history)
+/// until a page reaches the window's start, committed under the backfill's own key.
+async fn backfill<S: CheckpointStore>(
+    connector: &dyn Connector,
+    source: &str,
+    stream: &str,
+    store: &S,
+    limits: &StreamLimits,
+    progress: &dyn Progress,
+) -> Result<StreamOutcome, SyncError> {
+    let Some(until) = store
+        .window_start(source, stream)
+        .await
+        .map_err(store_err)?
+    else {
+        return Ok(StreamOutcome::default());
+    };
+    let key = format!("{stream}{BACKFILL_SUFFIX}");
+    let from = store.checkpoint(source, &key).await.map_err(store_err)?;
+    tracing::info!(window_start = %until, resume = from.is_some(), "backfill");
+    let reached = |cp: &Checkpoint| connector.reached(stream, cp).is_some_and(|r| r >= until);
+    let outcome = match from.as_ref().is_some_and(&reached) {
+        // Killed between its last page and recording the end.
+        true => StreamOutcome::default(),
+        false => {
+            let pages = Pages {
+                stream,
+                key: &key,
+                until: Some(&reached),
+            };
+            let run = read_pages(connector, source, pages, store, from, limits, progress);
+            Box::pin(run).await?
+        }
+    };
+    store
+        .set_window_start(source, stream, None)
+        .await
+        .map_err(store_err)?;
+    Ok(outcome)
+}
+
+/// The stream a run reads, the checkpoint key it commits under, and where it stops early.
+struct Pages<'a> {
+    stream: &'a str,
+    key: &'a str,
+    until: Option<&'a (dyn Fn(&Checkpoint) -> bool + Sync)>,
+}
+
 /// The run itself: from the checkpoint to the end of the stream, a commit per page, in order.
 ///
 /// One page ahead: page n+1 is fetched and parsed while page n commits, so a sync takes
@@ -180,18 +370,36 @@ async fn read_to_end<S: CheckpointStore>(
     source: &str,
     stream: &str,
     store: &S,
-    opts: &SyncOptions,
+    from: Option<Checkpoint>,
     limits: &StreamLimits,
     progress: &dyn Progress,
 ) -> Result<StreamOutcome, SyncError> {
-    let from = if opts.full {
-        None
-    } else {
-        store
-            .checkpoint(source, stream)
-            .await
-            .map_err(|e| SyncError::Store(Box::new(e)))?
+    let pages = Pages {
+        stream,
+        key: stream,
+        until: None,
     };
+    // Boxed: the page loop is a deep future, and the callers' own futures (a test's whole
+    // golden run, say) would otherwise carry its layout and pass the compiler's depth limit.
+    Box::pin(read_pages(
+        connector, source, pages, store, from, limits, progress,
+    ))
+    .await
+}
+
+/// [`read_to_end`] of `pages.stream`, committing under `pages.key`, ending early after the
+/// first committed page whose checkpoint satisfies `pages.until` (no page is read ahead of
+/// that one: the backfill asks for nothing past the window's start).
+async fn read_pages<S: CheckpointStore>(
+    connector: &dyn Connector,
+    source: &str,
+    pages_of: Pages<'_>,
+    store: &S,
+    from: Option<Checkpoint>,
+    limits: &StreamLimits,
+    progress: &dyn Progress,
+) -> Result<StreamOutcome, SyncError> {
+    let Pages { stream, key, until } = pages_of;
     tracing::debug!(resume = from.is_some(), "stream start");
     let run = StreamRun::new(source, stream);
     let mut guard = RunGuard::new(source, stream, limits.max_pages);
@@ -207,15 +415,16 @@ async fn read_to_end<S: CheckpointStore>(
             tracing::warn!(?stop, pages = guard.pages(), "stream run stopped: {err}");
             return Err(err.into());
         }
-        let commit = async {
-            store
-                .commit(source, stream, &batch)
-                .await
-                .map_err(|e| SyncError::Store(Box::new(e)))
-        };
+        let commit = async { store.commit(source, key, &batch).await.map_err(store_err) };
+        let last = until.is_some_and(|u| u(&batch.checkpoint));
         // The fetch cannot fail here: its error, if any, is the next page's, handled after
         // this page committed (as it would have been without the read-ahead).
-        let fetch = async { Ok(run.scope(pages.next()).await) };
+        let fetch = async {
+            match last {
+                true => Ok(None),
+                false => Ok(run.scope(pages.next()).await),
+            }
+        };
         // A failed commit ends the join at once, dropping the fetch.
         let ((), ahead) = futures::future::try_join(commit, fetch).await?;
         outcome.batches += 1;

@@ -108,6 +108,21 @@ impl CheckpointStore for MemStore {
     ) -> Result<(), Self::Error> {
         Ok(())
     }
+    async fn window_start(
+        &self,
+        _: &str,
+        _: &str,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, Self::Error> {
+        Ok(None)
+    }
+    async fn set_window_start(
+        &self,
+        _: &str,
+        _: &str,
+        _: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<(), Self::Error> {
+        Ok(())
+    }
 }
 
 /// What the cursor toy puts in its checkpoints.

@@ -33,33 +33,70 @@ pub struct FreshnessLine {
     /// in every format: `never synced`, `data only through 2026-11-15 10:02 CET`, ...
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missing: Option<String>,
+    /// Tickets with activity in the period (finally solved or replied to in it) that were
+    /// opened before `complete_from`: their events before it are still being backfilled,
+    /// so the period is not complete. Zero (and left out) without a pending backfill.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub opened_before_window: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Judges each source against the report's period at `as_of` and attaches the lines, and
-/// whether the period is complete for the team (every source complete through its end).
-pub fn attach_freshness(report: &mut KpiReport, sources: &[SourceFreshness], as_of: DateTime<Utc>) {
+/// whether the period is complete for the team (every source complete for it, see
+/// [`SourceFreshness::is_complete_for`]). `opened_before_window[i]` is the count of the
+/// period's tickets of `sources[i]` opened before its window (storage's
+/// `opened_before_window`; missing entries are zero).
+pub fn attach_freshness(
+    report: &mut KpiReport,
+    sources: &[SourceFreshness],
+    opened_before_window: &[u64],
+    as_of: DateTime<Utc>,
+) {
     let tz: Tz = report.period.timezone.parse().unwrap_or(Tz::UTC);
-    let end = report.period.end;
+    let bounds = (report.period.start, report.period.end);
     report.freshness = sources
         .iter()
-        .map(|s| judge_freshness(s, end, as_of, tz))
+        .enumerate()
+        .map(|(i, s)| {
+            let opened = opened_before_window.get(i).copied().unwrap_or(0);
+            judge_freshness(s, bounds, opened, as_of, tz)
+        })
         .collect();
     report.data_complete = Some(report.freshness.iter().all(|f| f.complete));
 }
 
-/// One source's verdicts (see [`FreshnessLine`]).
+/// One source's verdicts (see [`FreshnessLine`]) for the period `[start, end)`.
 pub fn judge_freshness(
     s: &SourceFreshness,
-    period_end: DateTime<Utc>,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    opened_before_window: u64,
     as_of: DateTime<Utc>,
     tz: Tz,
 ) -> FreshnessLine {
-    let complete = s.is_complete_through(period_end);
+    let complete = s.is_complete_for((start, end), opened_before_window);
     let failing = s
         .failing_since
         .is_some_and(|t| as_of - t > chrono::Duration::hours(FAILING_AFTER_HOURS));
-    let missing = (!complete).then(|| match (s.complete_through, s.last_success_at) {
-        (Some(t), _) => format!("data only through {}", local_time(t, tz)),
+    let backfilling = || s.backfilling_streams.join(", ");
+    let missing = (!complete).then(|| match (s.complete_through, s.complete_from) {
+        (Some(t), _) if t < end => format!("data only through {}", local_time(t, tz)),
+        (Some(_), Some(from)) if from > start => format!(
+            "its history before {} is still being read (first sync, recent weeks first; {} backfilling)",
+            local_time(from, tz),
+            backfilling()
+        ),
+        (Some(_), Some(from)) => format!(
+            "{opened_before_window} {} active in the period {} opened before {}: {} earlier events are still being read ({} backfilling)",
+            if opened_before_window == 1 { "ticket" } else { "tickets" },
+            if opened_before_window == 1 { "was" } else { "were" },
+            local_time(from, tz),
+            if opened_before_window == 1 { "its" } else { "their" },
+            backfilling()
+        ),
+        (Some(t), None) => format!("data only through {}", local_time(t, tz)),
         (None, _) if s.incomplete_streams.is_empty() => "never synced".to_owned(),
         (None, _) if s.failing_since.is_some() => format!(
             "its first sync has not completed ({} failing)",
@@ -75,6 +112,11 @@ pub fn judge_freshness(
         complete,
         failing,
         missing,
+        opened_before_window: if s.complete_from.is_some() {
+            opened_before_window
+        } else {
+            0
+        },
     }
 }
 

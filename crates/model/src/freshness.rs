@@ -28,6 +28,14 @@ pub struct SourceFreshness {
     /// Streams never read to their end, by name (a first sync still running, or failing).
     #[serde(default)]
     pub incomplete_streams: Vec<String>,
+    /// A first sync read the recent window first and the history before this instant is
+    /// still being backfilled: data is complete only from here on (the latest window start
+    /// of the source's streams). `None` once every stream's whole history is read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complete_from: Option<DateTime<Utc>>,
+    /// The streams still backfilling the history before `complete_from`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backfilling_streams: Vec<String>,
 }
 
 impl SourceFreshness {
@@ -35,6 +43,22 @@ impl SourceFreshness {
     /// one rule of completeness, shared by the report and the daemon's digest hold.
     pub fn is_complete_through(&self, t: DateTime<Utc>) -> bool {
         self.complete_through.is_some_and(|c| c >= t)
+    }
+
+    /// Whether the period `[start, end)` is complete: complete through `end`, and no older
+    /// history still to backfill that its figures depend on — the window began at or
+    /// before `start` and none of the period's tickets (`opened_before_window`: tickets
+    /// with activity in the period, opened before the window's start) lacks its early
+    /// events. The rule the report and the daemon's digest hold share.
+    pub fn is_complete_for(
+        &self,
+        (start, end): (DateTime<Utc>, DateTime<Utc>),
+        opened_before_window: u64,
+    ) -> bool {
+        self.is_complete_through(end)
+            && self
+                .complete_from
+                .is_none_or(|from| from <= start && opened_before_window == 0)
     }
 
     /// A source that has never synced (no stream known).
@@ -46,6 +70,8 @@ impl SourceFreshness {
             last_error: None,
             failing_since: None,
             incomplete_streams: Vec::new(),
+            complete_from: None,
+            backfilling_streams: Vec::new(),
         }
     }
 }

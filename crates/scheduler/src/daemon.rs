@@ -472,7 +472,7 @@ async fn consider_digest(
         return Ok(());
     };
     let period = due.period.in_zone(team.schedule.tz());
-    if let Some((late, until)) = hold(shared, team, period.end, now).await? {
+    if let Some((late, until)) = hold(shared, team, (period.start, period.end), now).await? {
         tracing::info!(job, period = %due.period, ?late, %until, "holding the digest for late sources");
         shared.emit(DaemonEvent::Held {
             job: job.to_owned(),
@@ -509,8 +509,9 @@ async fn consider_digest(
     .await
 }
 
-/// Whether a due digest of the period ending at `period_end` waits: `Some((late sources,
-/// until))` while a source of the team is not complete through the period's end and the
+/// Whether a due digest of the period waits: `Some((late sources, until))` while a source of
+/// the team is not complete for the period ([`deskpulse_model::SourceFreshness::is_complete_for`]: through
+/// its end, and no older history its tickets need still backfilling) and the
 /// hold has not run out. The hold runs from the period's first due instant, or from this
 /// daemon's start when that is later (a daemon that was down holds a missed digest from
 /// when it could first send it), for `team.hold_max`. Unclaimed, a held digest stays due:
@@ -518,20 +519,28 @@ async fn consider_digest(
 async fn hold(
     shared: &Shared,
     team: &TeamSchedule,
-    period_end: DateTime<Utc>,
+    (period_start, period_end): (DateTime<Utc>, DateTime<Utc>),
     now: DateTime<Utc>,
 ) -> Result<Option<(Vec<String>, DateTime<Utc>)>, StorageError> {
     if team.hold_max.is_zero() {
         return Ok(None);
     }
-    let late: Vec<String> = shared
-        .store
-        .freshness(&team.sources)
-        .await?
-        .into_iter()
-        .filter(|f| !f.is_complete_through(period_end))
-        .map(|f| f.source)
-        .collect();
+    let mut late = Vec::new();
+    for f in shared.store.freshness(&team.sources).await? {
+        let bounds = (period_start, period_end);
+        let opened = match f.complete_from {
+            Some(from) if from <= period_start => {
+                shared
+                    .store
+                    .opened_before_window(&f.source, from, bounds)
+                    .await?
+            }
+            _ => 0,
+        };
+        if !f.is_complete_for(bounds, opened) {
+            late.push(f.source);
+        }
+    }
     if late.is_empty() {
         return Ok(None);
     }

@@ -8,6 +8,10 @@
 //!   [`Store::freshness`] folds the streams into one line per source: a source is complete
 //!   through the earliest of its streams, and a stream never read to its end makes it
 //!   incomplete.
+//!   A stream whose first sync read the recent window first keeps the window's start
+//!   ([`Store::set_window_start`]) until its backfill reaches it: the source is complete
+//!   only from the latest such start, and [`Store::opened_before_window`] counts a period's
+//!   tickets whose early events the backfill has not read yet.
 //! * **Told figures.** What a digest told a team about a period ([`Store::record_told_figures`])
 //!   — by the digest of the period or by a later digest's restatement of it — so the next
 //!   digest compares the period's figures now with what the team last read.
@@ -30,6 +34,7 @@ struct StreamRow {
     last_error: Option<String>,
     last_error_at: Option<DateTime<Utc>>,
     failing_since: Option<DateTime<Utc>>,
+    complete_from: Option<DateTime<Utc>>,
 }
 
 impl Store {
@@ -127,6 +132,81 @@ impl Store {
         Ok(())
     }
 
+    /// The start of the recent window `stream` of `source` read first, while the history
+    /// before it is still to be backfilled (see [`deskpulse_connector::Leg`]).
+    pub async fn window_start(
+        &self,
+        source: &str,
+        stream: &str,
+    ) -> Result<Option<DateTime<Utc>>, StorageError> {
+        let op = "reading a stream's window";
+        let row = self
+            .sql("SELECT complete_from FROM stream_freshness WHERE source = $1 AND stream = $2")
+            .bind(source)
+            .bind(stream)
+            .fetch_optional(self)
+            .await
+            .map_err(query(op))?;
+        match row {
+            Some(r) => r.opt_time("stream_freshness", "complete_from", op),
+            None => Ok(None),
+        }
+    }
+
+    /// Records the window's start of `stream` (`Some`), or that its backfill reached it.
+    pub async fn set_window_start(
+        &self,
+        source: &str,
+        stream: &str,
+        start: Option<DateTime<Utc>>,
+    ) -> Result<(), StorageError> {
+        self.sql(
+            "INSERT INTO stream_freshness (source, stream, complete_from) VALUES ($1, $2, $3) \
+             ON CONFLICT (source, stream) DO UPDATE SET complete_from = excluded.complete_from",
+        )
+        .bind(source)
+        .bind(stream)
+        .bind(start.map(Time))
+        .execute(self)
+        .await
+        .map_err(query("recording a stream's window"))?;
+        Ok(())
+    }
+
+    /// How many of `source`'s tickets with activity in `[start, end)` (a message or a status
+    /// change in it) were opened before `window_start`, so that their events before the
+    /// window are not read yet: a period they are in is not complete until the backfill has
+    /// read them. Counted from the stored events, not the derived facts: a reply whose
+    /// question lies before the window gives no reply-time sample, yet the ticket's figures
+    /// will change. Driven by the tickets updated since `start` (few, for a recent period).
+    pub async fn opened_before_window(
+        &self,
+        source: &str,
+        window_start: DateTime<Utc>,
+        (start, end): (DateTime<Utc>, DateTime<Utc>),
+    ) -> Result<u64, StorageError> {
+        // `NOT (created_at >= …)`: SQLite, which keeps no statistics here, could otherwise
+        // walk the index of every ticket opened before the window instead of the few
+        // updated since the period's start; a negation is no index range to it.
+        let n: i64 = self
+            .sql(
+                "SELECT COUNT(*) FROM tickets t WHERE t.source = $1 AND t.updated_at >= $3 \
+                 AND NOT (t.created_at >= $2) AND t.status NOT IN ('deleted', 'merged', 'spam') \
+                 AND (EXISTS (SELECT 1 FROM messages m WHERE m.source = t.source \
+                 AND m.ticket_id = t.external_id AND m.created_at >= $3 AND m.created_at < $4) \
+                 OR EXISTS (SELECT 1 FROM status_changes c WHERE c.source = t.source \
+                 AND c.ticket_id = t.external_id AND c.changed_at >= $3 AND c.changed_at < $4))",
+            )
+            .bind(source)
+            .bind(Time(window_start))
+            .bind(Time(start))
+            .bind(Time(end))
+            .scalar(self)
+            .await
+            .map_err(query("counting tickets opened before the window"))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// One line per source of `sources`, in their order (see the module docs).
     pub async fn freshness(
         &self,
@@ -138,8 +218,8 @@ impl Store {
             let rows = self
                 .sql(
                     "SELECT stream, complete_through, last_success_at, last_error, \
-                     last_error_at, failing_since FROM stream_freshness WHERE source = $1 \
-                     ORDER BY stream",
+                     last_error_at, failing_since, complete_from FROM stream_freshness \
+                     WHERE source = $1 ORDER BY stream",
                 )
                 .bind(source)
                 .fetch_all(self)
@@ -263,6 +343,7 @@ fn stream_row(r: &Row, op: &'static str) -> Result<StreamRow, StorageError> {
         last_error: r.get("last_error").map_err(query(op))?,
         last_error_at: r.opt_time(T, "last_error_at", op)?,
         failing_since: r.opt_time(T, "failing_since", op)?,
+        complete_from: r.opt_time(T, "complete_from", op)?,
     })
 }
 
@@ -296,6 +377,12 @@ fn fold(source: &str, streams: &[StreamRow]) -> SourceFreshness {
         incomplete_streams: streams
             .iter()
             .filter(|s| s.complete_through.is_none())
+            .map(|s| s.stream.clone())
+            .collect(),
+        complete_from: streams.iter().filter_map(|s| s.complete_from).max(),
+        backfilling_streams: streams
+            .iter()
+            .filter(|s| s.complete_from.is_some())
             .map(|s| s.stream.clone())
             .collect(),
     }

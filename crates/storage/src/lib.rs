@@ -159,4 +159,21 @@ impl CheckpointStore for Store {
     ) -> Result<(), StorageError> {
         self.record_stream_failure(source, stream, error, at).await
     }
+
+    async fn window_start(
+        &self,
+        source: &str,
+        stream: &str,
+    ) -> Result<Option<DateTime<Utc>>, StorageError> {
+        Store::window_start(self, source, stream).await
+    }
+
+    async fn set_window_start(
+        &self,
+        source: &str,
+        stream: &str,
+        start: Option<DateTime<Utc>>,
+    ) -> Result<(), StorageError> {
+        Store::set_window_start(self, source, stream, start).await
+    }
 }

@@ -32,6 +32,7 @@ use deliveries::{
     deliveries_are_claimed_once_and_forced_again,
 };
 use freshness::{
+    a_window_pending_makes_the_source_complete_only_from_its_start,
     freshness_is_the_earliest_complete_stream_of_a_source,
     late_changes_count_what_arrived_or_went_after_an_instant,
     told_figures_are_kept_per_team_and_period,
@@ -323,6 +324,7 @@ suite!(
     social_counters_are_one_per_day,
     interactions_keep_a_hashed_author_and_the_first_reply,
     freshness_is_the_earliest_complete_stream_of_a_source,
+    a_window_pending_makes_the_source_complete_only_from_its_start,
     told_figures_are_kept_per_team_and_period,
     late_changes_count_what_arrived_or_went_after_an_instant,
 );

@@ -10,6 +10,11 @@ use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+/// The recent history a first sync reads first: 14 weeks, so that the last complete week
+/// and the 12 before it (a weekly report with its history) lie inside it whatever the day
+/// and time zone (they start at most 14 weeks before now).
+pub const DEFAULT_FIRST_WINDOW: Duration = Duration::from_secs(14 * 7 * 86_400);
+
 /// A `[[sources]]` entry: the keys every source has, and the rest for its connector.
 #[derive(Debug, Clone)]
 pub struct SourceSettings {
@@ -22,6 +27,11 @@ pub struct SourceSettings {
     pub max_pages: u64,
     /// The cap on one response body, in MiB (`max_body_mb`, default 64).
     pub max_body_mb: u64,
+    /// How much recent history a first sync reads before the rest (`first_window`, default
+    /// [`DEFAULT_FIRST_WINDOW`]; `"off"`: the whole history in one pass). Only streams whose
+    /// API can begin at an instant use it (Zendesk's ticket events); see
+    /// [`deskpulse_connector::Leg`].
+    pub first_window: Option<Duration>,
     /// The kind-specific keys, handed to the connector's own settings type.
     pub settings: KindSettings,
     /// Where this source sits in the file, for error messages (`sources[0]`).
@@ -127,6 +137,13 @@ fn validate_one(key: String, mut table: Map<String, Value>) -> Result<SourceSett
         None => deskpulse_connector::bounds::DEFAULT_MAX_PAGES,
         Some(v) => whole_number(&key, "max_pages", "pages", 1..=u64::MAX, &v)?,
     };
+    let first_window = match table.remove("first_window") {
+        None => Some(DEFAULT_FIRST_WINDOW),
+        Some(v) if v.as_str().is_some_and(|s| s.trim() == "off") => None,
+        Some(v) => Some(parse_duration(v.as_str().unwrap_or_default()).map_err(|d| {
+            KeyError::new(format!("{key}.first_window"), format!("{d}, or \"off\""))
+        })?),
+    };
     let max_body_mb = match table.remove("max_body_mb") {
         None => DEFAULT_MAX_BODY_MB,
         Some(v) => whole_number(&key, "max_body_mb", "MiB", MAX_BODY_MB_RANGE, &v)?,
@@ -137,6 +154,7 @@ fn validate_one(key: String, mut table: Map<String, Value>) -> Result<SourceSett
         sync_every,
         max_pages,
         max_body_mb,
+        first_window,
         settings: KindSettings(Value::Object(table)),
         key,
     })
@@ -312,6 +330,7 @@ mod tests {
                 kind: k.kind.to_owned(),
                 sync_every: std::time::Duration::from_secs(900),
                 max_pages: 1,
+                first_window: None,
                 max_body_mb: 1,
                 settings: KindSettings(serde_json::json!({})),
                 key: "sources[0]".to_owned(),

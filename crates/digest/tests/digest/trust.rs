@@ -51,7 +51,7 @@ fn failing(source: &str, error: &str) -> SourceFreshness {
 /// The sample with `sources` judged by the metrics crate at [`AS_OF`].
 fn with_sources(sources: &[SourceFreshness]) -> Sample {
     let mut s = sample(false);
-    attach_freshness(&mut s.report, sources, at(AS_OF));
+    attach_freshness(&mut s.report, sources, &[], at(AS_OF));
     s
 }
 

@@ -39,6 +39,7 @@ fn a_period_is_complete_when_every_source_is_complete_through_its_end() {
             SourceFreshness::never_synced("x"),
             failing,
         ],
+        &[],
         as_of,
     );
     assert_eq!(r.data_complete, Some(false));
@@ -68,7 +69,7 @@ fn a_period_is_complete_when_every_source_is_complete_through_its_end() {
     );
     // 23 h of failures is not news yet.
     let hs = r.freshness[4].data.clone();
-    attach_freshness(&mut r, &[hs], at("2026-11-18T07:00:00Z"));
+    attach_freshness(&mut r, &[hs], &[], at("2026-11-18T07:00:00Z"));
     assert!(!r.freshness[0].failing);
     assert_eq!(r.data_complete, Some(true));
     // The JSON contract's keys.
@@ -84,6 +85,82 @@ fn a_period_is_complete_when_every_source_is_complete_through_its_end() {
         assert!(f.get(key).is_some(), "freshness lacks {key}: {f}");
     }
     assert_eq!(json["data_complete"], true);
+}
+
+#[test]
+fn a_period_needs_the_history_its_tickets_began_in_while_a_backfill_runs() {
+    // W46 is [2026-11-09, 2026-11-16) UTC; every source is complete through its end, and
+    // each first sync read its recent window first.
+    let backfilling = |source: &str, from: &str| SourceFreshness {
+        complete_from: Some(at(from)),
+        backfilling_streams: vec!["ticket_events".into()],
+        ..fresh(source, Some("2026-11-17T00:00:00Z"))
+    };
+    let mut r = report(vec![]);
+    let sources = [
+        backfilling("before", "2026-11-01T00:00:00Z"),
+        backfilling("one", "2026-11-01T00:00:00Z"),
+        backfilling("three", "2026-11-01T00:00:00Z"),
+        backfilling("after", "2026-11-12T06:00:00Z"),
+    ];
+    attach_freshness(&mut r, &sources, &[0, 1, 3, 0], at("2026-11-17T09:00:00Z"));
+    let verdicts: Vec<(bool, Option<&str>, u64)> = r
+        .freshness
+        .iter()
+        .map(|f| (f.complete, f.missing.as_deref(), f.opened_before_window))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            (true, None, 0),
+            (
+                false,
+                Some(
+                    "1 ticket active in the period was opened before 2026-11-01 00:00 UTC: its earlier events are still being read (ticket_events backfilling)"
+                ),
+                1
+            ),
+            (
+                false,
+                Some(
+                    "3 tickets active in the period were opened before 2026-11-01 00:00 UTC: their earlier events are still being read (ticket_events backfilling)"
+                ),
+                3
+            ),
+            (
+                false,
+                Some(
+                    "its history before 2026-11-12 06:00 UTC is still being read (first sync, recent weeks first; ticket_events backfilling)"
+                ),
+                0
+            ),
+        ]
+    );
+    assert_eq!(r.data_complete, Some(false));
+    // The JSON says where the data starts and what is still being read.
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(
+        json["freshness"][1]["complete_from"],
+        "2026-11-01T00:00:00Z"
+    );
+    assert_eq!(
+        json["freshness"][1]["backfilling_streams"][0],
+        "ticket_events"
+    );
+    assert_eq!(json["freshness"][1]["opened_before_window"], 1);
+    // Once the backfills end the same period is complete, counts or not.
+    let done: Vec<SourceFreshness> = sources
+        .iter()
+        .map(|s| SourceFreshness {
+            complete_from: None,
+            backfilling_streams: vec![],
+            ..s.clone()
+        })
+        .collect();
+    attach_freshness(&mut r, &done, &[0, 1, 3, 0], at("2026-11-17T09:00:00Z"));
+    assert_eq!(r.data_complete, Some(true));
+    let json = serde_json::to_value(&r).unwrap();
+    assert!(json["freshness"][1].get("opened_before_window").is_none());
 }
 
 #[test]

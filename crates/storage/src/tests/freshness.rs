@@ -1,7 +1,7 @@
 //! Data freshness, told figures and late changes; run on both backends by the suite in
 //! `tests.rs`.
 
-use super::{SRC, at, rating, ticket};
+use super::{SRC, at, change, message, rating, ticket};
 use crate::Store;
 use chrono::Utc;
 use deskpulse_model::{
@@ -88,6 +88,118 @@ pub(super) async fn freshness_is_the_earliest_complete_stream_of_a_source(store:
         store.freshness(&sources).await.unwrap()[0],
         SourceFreshness::never_synced(SRC)
     );
+}
+
+pub(super) async fn a_window_pending_makes_the_source_complete_only_from_its_start(store: Store) {
+    let sources = vec![SRC.to_owned()];
+    store
+        .register_streams(SRC, &["tickets", "ticket_events"])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.window_start(SRC, "ticket_events").await.unwrap(),
+        None
+    );
+    // A first sync read the events' recent window (from at(100)) and both streams to
+    // their end; the events before at(100) are still to be backfilled.
+    store
+        .set_window_start(SRC, "ticket_events", Some(at(100)))
+        .await
+        .unwrap();
+    for stream in ["tickets", "ticket_events"] {
+        store
+            .record_stream_complete(SRC, stream, at(300), at(301))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store.window_start(SRC, "ticket_events").await.unwrap(),
+        Some(at(100))
+    );
+    let f = &store.freshness(&sources).await.unwrap()[0];
+    assert_eq!(f.complete_from, Some(at(100)));
+    assert_eq!(f.backfilling_streams, ["ticket_events"]);
+    assert!(f.is_complete_through(at(300)));
+    assert!(
+        !f.is_complete_for((at(0), at(168)), 0),
+        "a period before the window"
+    );
+    assert!(f.is_complete_for((at(168), at(300)), 0));
+    assert!(
+        !f.is_complete_for((at(168), at(300)), 1),
+        "a ticket lacks its early events"
+    );
+
+    // Tickets with activity in [at(168), at(300)): "old" was opened before the window and
+    // solved in the period, "new" inside it; "quiet" opened before and untouched since,
+    // "replied" opened before and replied to in the period.
+    let mut old = ticket("old", TicketStatus::Solved, at(50), at(200));
+    old.final_solved_at = Some(at(200));
+    let new = ticket("new", TicketStatus::Open, at(170), at(171));
+    let quiet = ticket("quiet", TicketStatus::Open, at(60), at(60));
+    // Opened before the window, touched only after the period.
+    let later = ticket("later", TicketStatus::Open, at(65), at(350));
+    let replied = ticket("replied", TicketStatus::Open, at(70), at(250));
+    store
+        .commit_batch(
+            SRC,
+            "tickets",
+            &Batch {
+                records: vec![
+                    Record::Agent(deskpulse_model::Agent {
+                        external_id: "100".into(),
+                        name: "Ana".into(),
+                        is_bot: false,
+                    }),
+                    Record::Ticket(old),
+                    Record::Ticket(new),
+                    Record::Ticket(quiet),
+                    Record::Ticket(later),
+                    Record::Message(message("m-later", "later", at(350))),
+                    Record::Ticket(replied),
+                    Record::Message(message("m-new", "new", at(180))),
+                    Record::Message(customer("m-replied-1", "replied", at(70))),
+                    Record::Message(customer("m-replied-2", "replied", at(240))),
+                    Record::Message(message("m-replied-3", "replied", at(250))),
+                    Record::StatusChange(change("c-old", "old", TicketStatus::Solved, at(200))),
+                ],
+                checkpoint: Checkpoint::new(json!({ "n": 1 })),
+            },
+        )
+        .await
+        .unwrap();
+    let period = (at(168), at(300));
+    assert_eq!(
+        store
+            .opened_before_window(SRC, at(100), period)
+            .await
+            .unwrap(),
+        2,
+        "old (solved in the period) and replied (messages in it); not new, opened in the window, nor quiet or later"
+    );
+    assert_eq!(
+        store
+            .opened_before_window(SRC, at(10), period)
+            .await
+            .unwrap(),
+        0,
+        "with the window before every ticket"
+    );
+    // The backfill reached the window: complete for every period it is complete through.
+    store
+        .set_window_start(SRC, "ticket_events", None)
+        .await
+        .unwrap();
+    let f = &store.freshness(&sources).await.unwrap()[0];
+    assert_eq!((f.complete_from, f.backfilling_streams.len()), (None, 0));
+    assert!(f.is_complete_for((at(0), at(168)), 5));
+}
+
+fn customer(id: &str, ticket_id: &str, when: chrono::DateTime<Utc>) -> deskpulse_model::Message {
+    let mut m = message(id, ticket_id, when);
+    m.author_kind = deskpulse_model::AuthorKind::Customer;
+    m.author_id = None;
+    m
 }
 
 pub(super) async fn told_figures_are_kept_per_team_and_period(store: Store) {

@@ -462,3 +462,50 @@ async fn a_child_without_via_takes_the_updates_rule_via() {
     let recs = read_page(body).await;
     assert_eq!(status_changes(&recs)[0].author_kind, AuthorKind::System);
 }
+
+/// The recent window first: only the events export begins at an instant (its documented
+/// `start_time`), a checkpoint's instant is its next `start_time` (the last page's
+/// `end_time`), and the users and tickets exports are read whole.
+#[tokio::test]
+async fn the_events_export_begins_at_the_window_and_says_how_far_it_got() {
+    use deskpulse_connector::Connector;
+    let server = events_server().await;
+    let c = connector(&server);
+    // A window from 2024-03-01T10:00:00Z (1709287200): the export's third page.
+    let w = t("2024-03-01T10:00:00Z");
+    let start = c
+        .start_at("ticket_events", w)
+        .expect("events begin at an instant");
+    assert_eq!(start.value(), &json!({"start_time": 1709287200}));
+    for whole in ["users", "tickets", "satisfaction_ratings"] {
+        assert_eq!(c.start_at(whole, w), None, "{whole}");
+    }
+    // Read from there: the window's page, then the end.
+    let recent = read_ok(&c, "ticket_events", Some(start)).await;
+    assert_eq!(
+        checkpoints(&recent),
+        vec![json!({"start_time": 1709892000})]
+    );
+    // The backfill's pages from the configured start: each says how far it got, so the
+    // runner stops after the second (it reached the window).
+    let all = read_ok(&c, "ticket_events", None).await;
+    let reached: Vec<_> = all
+        .iter()
+        .map(|b| c.reached("ticket_events", &b.checkpoint))
+        .collect();
+    assert_eq!(
+        reached,
+        [
+            Some(t("2024-03-01T09:00:05Z")),
+            Some(t("2024-03-01T10:00:00Z")),
+            Some(t("2024-03-08T10:00:00Z"))
+        ]
+    );
+    assert!(reached[1] >= Some(w) && reached[0] < Some(w));
+    assert_eq!(c.reached("tickets", &all[0].checkpoint), None);
+    // A window before the configured start date is no window: the export is read whole.
+    let later = connector_with(&server, |s| {
+        s.start_date = Some(serde_json::from_value(json!("2024-03-02")).unwrap())
+    });
+    assert_eq!(later.start_at("ticket_events", w), None);
+}
