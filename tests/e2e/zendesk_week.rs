@@ -20,7 +20,10 @@
 //! * Survey 50002 was offered and never answered; 50004 was answered after the week.
 //! * The very first request is answered 429 with `Retry-After: 1`.
 
+mod responders;
+
 use chrono::{DateTime, Utc};
+use responders::{AnyStart, RatingsList};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -576,35 +579,6 @@ async fn mount_cursor_export(
     n
 }
 
-/// The events export's answer to a `start_time` that is no page boundary (see
-/// [`mount_ticket_events`]): as Zendesk answers, the audits from `start_time` on (it is
-/// inclusive), two a page, `end_time` the last one's time, `end_of_stream` after the last.
-struct AnyStart(Vec<Value>);
-
-impl wiremock::Respond for AnyStart {
-    fn respond(&self, req: &wiremock::Request) -> ResponseTemplate {
-        let p = "/api/v2/incremental/ticket_events.json";
-        let Some(start) = req
-            .url
-            .query_pairs()
-            .find(|(k, _)| k == "start_time")
-            .and_then(|(_, v)| v.parse::<i64>().ok())
-        else {
-            return ResponseTemplate::new(400)
-                .set_body_json(json!({"error": "InvalidParameter start_time"}));
-        };
-        let ts = |e: &Value| e["timestamp"].as_i64().unwrap_or(0);
-        let from: Vec<&Value> = self.0.iter().filter(|e| ts(e) >= start).collect();
-        let page: Vec<&Value> = from.iter().take(2).copied().collect();
-        let end_time = page.last().map_or(start, |e| ts(e));
-        ok(json!({
-            "ticket_events": page, "count": page.len(), "end_of_stream": from.len() <= 2,
-            "end_time": end_time,
-            "next_page": format!("{PROD}{p}?include=comment_events&start_time={end_time}"),
-        }))
-    }
-}
-
 /// Serves the time-based ticket-event export: two new audits a page, each page after the
 /// first repeating the previous page's last audit (same `end_time` boundary), as Zendesk does.
 async fn mount_ticket_events(server: &MockServer) -> usize {
@@ -667,41 +641,6 @@ async fn mount_ticket_events(server: &MockServer) -> usize {
         start = end_time;
     }
     pages
-}
-
-/// `satisfaction_ratings.json` as Zendesk answers it: ratings with `created_at >= start_time`,
-/// oldest first, two a page, cursor pagination with `page[after]`.
-struct RatingsList(Vec<Value>);
-
-impl wiremock::Respond for RatingsList {
-    fn respond(&self, req: &wiremock::Request) -> ResponseTemplate {
-        let q: std::collections::HashMap<String, String> =
-            req.url.query_pairs().into_owned().collect();
-        let Some(start) = q.get("start_time").and_then(|s| s.parse::<i64>().ok()) else {
-            return ResponseTemplate::new(400)
-                .set_body_json(json!({"error": "InvalidParameter start_time"}));
-        };
-        let offset: usize = q
-            .get("page[after]")
-            .and_then(|a| a.strip_prefix('r'))
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0);
-        let mut all: Vec<&Value> = self
-            .0
-            .iter()
-            .filter(|r| unix(r["created_at"].as_str().unwrap_or_default()) >= start)
-            .collect();
-        all.sort_by_key(|r| t(r["created_at"].as_str().unwrap_or_default()));
-        let page: Vec<&Value> = all.iter().skip(offset).take(2).copied().collect();
-        let more = offset + 2 < all.len();
-        let after = format!("r{}", offset + 2);
-        ok(json!({
-            "satisfaction_ratings": page,
-            "meta": {"has_more": more, "after_cursor": after, "before_cursor": format!("b{offset}")},
-            "links": {"next": if more { json!(format!("{PROD}/api/v2/satisfaction_ratings.json?page%5Bafter%5D={after}&page%5Bsize%5D=2&sort=created_at&start_time={start}")) } else { Value::Null },
-                      "prev": null},
-        }))
-    }
 }
 
 /// Serves the ratings; returns the number of pages a first sync reads.

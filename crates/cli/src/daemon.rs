@@ -238,11 +238,7 @@ impl CliJobs {
             .ok_or_else(|| JobError::new(format!("no source named {source:?}")))?;
         let connector =
             crate::connectors::build(src).map_err(|(k, d)| JobError::new(format!("`{k}`: {d}")))?;
-        let sink = StopAfterCommit {
-            store: &self.store,
-            cancel: &cancel,
-            records: AtomicU64::new(0),
-        };
+        let sink = StopAfterCommit::new(&self.store, &cancel);
         let opts = SyncOptions::default();
         let limits = StreamLimits {
             max_pages: src.max_pages,
@@ -265,6 +261,7 @@ impl CliJobs {
                     .refresh_facts()
                     .await
                     .map_err(|e| JobError::new(format!("deriving ticket facts: {e}")))?;
+                sink.pause_after(src.sync_every);
             }
             if cancel.is_cancelled() {
                 return Ok(SyncOutcome {
@@ -303,6 +300,17 @@ impl CliJobs {
                         records: sink.records(),
                         cancelled: true,
                     });
+                }
+                Err(SyncError::Store(e))
+                    if e.downcast_ref::<SinkError>()
+                        .is_some_and(|s| matches!(s, SinkError::Paused)) =>
+                {
+                    tracing::info!(
+                        source,
+                        stream,
+                        "backfill paused after its turn; the next sync goes on"
+                    );
+                    break;
                 }
                 Err(SyncError::Connector(c)) if c.is_unauthorized() => {
                     return Err(JobError::new(format!(
@@ -360,19 +368,42 @@ enum SinkError {
     /// Raised after a committed batch once the daemon is shutting down.
     #[error("stopped after the last committed batch (shutting down)")]
     Stopped,
+    /// Raised after a committed backfill batch once the backfill had its turn.
+    #[error("the backfill paused after its turn (the next sync goes on with it)")]
+    Paused,
 }
 
 /// The real store; once shutdown starts, the batch in flight still commits and the stream
 /// then stops, so a SIGTERM never leaves half a page and the next run resumes after it.
+///
+/// A backfill (the history before a first sync's recent window) may take hours under a
+/// vendor's limits; it gets a turn of `sync_every` per sync ([`StopAfterCommit::pause_after`])
+/// and then pauses after a committed page, so the source's recent data stays fresh between
+/// turns. The next sync goes on from the backfill's own checkpoint.
 struct StopAfterCommit<'a> {
     store: &'a Store,
     cancel: &'a CancellationToken,
     records: AtomicU64,
+    pause_at: std::sync::OnceLock<std::time::Instant>,
 }
 
-impl StopAfterCommit<'_> {
+impl<'a> StopAfterCommit<'a> {
+    fn new(store: &'a Store, cancel: &'a CancellationToken) -> Self {
+        StopAfterCommit {
+            store,
+            cancel,
+            records: AtomicU64::new(0),
+            pause_at: std::sync::OnceLock::new(),
+        }
+    }
+
     fn records(&self) -> u64 {
         self.records.load(Ordering::SeqCst)
+    }
+
+    /// From now, commits end the run `turn` later (the first call sets the instant).
+    fn pause_after(&self, turn: Duration) {
+        let _ = self.pause_at.set(std::time::Instant::now() + turn);
     }
 }
 
@@ -391,6 +422,13 @@ impl CheckpointStore for StopAfterCommit<'_> {
             .fetch_add(batch.records.len() as u64, Ordering::SeqCst);
         if self.cancel.is_cancelled() {
             return Err(SinkError::Stopped);
+        }
+        if self
+            .pause_at
+            .get()
+            .is_some_and(|t| std::time::Instant::now() >= *t)
+        {
+            return Err(SinkError::Paused);
         }
         Ok(())
     }
@@ -432,5 +470,52 @@ impl CheckpointStore for StopAfterCommit<'_> {
         start: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<(), SinkError> {
         Ok(self.store.set_window_start(source, stream, start).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use deskpulse_model::{Agent, Record};
+
+    fn batch(n: i64) -> Batch {
+        Batch {
+            records: vec![Record::Agent(Agent {
+                external_id: n.to_string(),
+                name: format!("agent {n}"),
+                is_bot: false,
+            })],
+            checkpoint: Checkpoint::new(serde_json::json!({ "n": n })),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_backfill_pauses_after_the_page_that_ends_its_turn_and_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("d.db").display());
+        let store = Store::open(&url).await.unwrap();
+        let cancel = CancellationToken::new();
+        let sink = StopAfterCommit::new(&store, &cancel);
+        let key = "ticket_events#backfill";
+        sink.commit("zd", key, &batch(1)).await.unwrap();
+        // A turn that is over: the next page still commits, then the run pauses.
+        sink.pause_after(Duration::ZERO);
+        let e = sink.commit("zd", key, &batch(2)).await.unwrap_err();
+        assert!(matches!(e, SinkError::Paused), "{e}");
+        let cp = store.checkpoint("zd", key).await.unwrap().unwrap();
+        assert_eq!(cp.value()["n"], 2, "the page that ended the turn is kept");
+        assert_eq!(sink.records(), 2);
+        // The turn is set once per sync: a later call does not give it more time.
+        sink.pause_after(Duration::from_secs(3600));
+        assert!(matches!(
+            sink.commit("zd", key, &batch(3)).await,
+            Err(SinkError::Paused)
+        ));
+        // Shutting down wins over pausing: the scheduler learns the sync was cancelled.
+        cancel.cancel();
+        assert!(matches!(
+            sink.commit("zd", key, &batch(4)).await,
+            Err(SinkError::Stopped)
+        ));
     }
 }

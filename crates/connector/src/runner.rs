@@ -228,9 +228,12 @@ pub async fn sync_stream_leg<S: CheckpointStore>(
     );
     async move {
         let started_at = Utc::now();
+        // Whether this run reads the stream from the start of its history.
+        let mut whole = false;
         let result = match leg {
             Leg::Recent { window } => {
                 let start = recent_start(connector, source, stream, store, opts, window).await?;
+                whole = start.is_none();
                 let r = read_to_end(connector, source, stream, store, start, limits, progress);
                 r.await
             }
@@ -245,8 +248,9 @@ pub async fn sync_stream_leg<S: CheckpointStore>(
                     .stream_complete(source, stream, started_at - settle, Utc::now())
                     .await
                     .map_err(store_err)?;
-                if opts.full {
-                    // The whole history was read again: no window is pending any more.
+                if whole {
+                    // The whole history was read (`--full`, or a window given up): no
+                    // backfill is pending any more.
                     store
                         .set_window_start(source, stream, None)
                         .await

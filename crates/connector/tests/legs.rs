@@ -448,6 +448,24 @@ async fn a_full_sync_reads_everything_and_ends_the_window() {
     .unwrap();
     assert_eq!(store.ids("items"), all(&toy));
     assert_eq!(store.window("items"), None, "the whole history was read");
+    // A window pending from a killed first sync, then synced with no window: the whole
+    // stream is read, and nothing is left to backfill.
+    let killed = MemStore::default();
+    killed
+        .set_window_start("src", "items", Some(now - Duration::hours(5)))
+        .await
+        .unwrap();
+    run(
+        &toy,
+        &killed,
+        "items",
+        Leg::Recent { window: None },
+        &SyncOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(killed.ids("items"), all(&toy));
+    assert_eq!(killed.window("items"), None);
     // Without a window, a first sync reads the whole stream in its recent leg.
     let fresh = MemStore::default();
     run(
