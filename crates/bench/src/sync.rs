@@ -327,7 +327,15 @@ async fn sync_all(
     let (opts, limits) = (SyncOptions::default(), StreamLimits::default());
     for (stream, leg) in legs(STREAMS, span) {
         if leg == Leg::Backfill && window.is_some() && first.is_none() {
+            let sync_peak = peak_mb();
             first = Some(first_report(store, sim.now, started).await?);
+            // The report's memory is the report's (section 1), not the sync's: the peak
+            // starts again, the recent legs' own kept.
+            eprintln!(
+                "  peak RSS: recent legs {sync_peak:.0} MB, with the first report {:.0} MB",
+                peak_mb()
+            );
+            reset_peak();
         }
         let t = Instant::now();
         timed.commit_ns.store(0, Ordering::Relaxed);

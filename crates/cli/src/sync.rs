@@ -8,7 +8,7 @@ use crate::cli::SyncArgs;
 use crate::config::secrets;
 use crate::config::{Settings, SourceSettings};
 use deskpulse_connector::{
-    Leg, Progress, StreamLimits, SyncError, SyncOptions, legs, sync_stream_leg,
+    BACKFILL_SUFFIX, Leg, Progress, StreamLimits, SyncError, SyncOptions, legs, sync_stream_leg,
 };
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::collections::HashMap;
@@ -109,7 +109,10 @@ async fn sync_source_unscrubbed(
         match run.await {
             Ok(outcome) => {
                 total += outcome.records;
-                progress.finish(stream);
+                match leg {
+                    Leg::Backfill => progress.finish(&format!("{stream}{BACKFILL_SUFFIX}")),
+                    Leg::Recent { .. } => progress.finish(stream),
+                }
             }
             Err(e) => {
                 progress.abandon();
@@ -167,10 +170,42 @@ fn describe(source: &SourceSettings, stream: &str, e: SyncError) -> String {
     }
 }
 
-/// A spinner per stream on a terminal; a log line per page otherwise.
+/// A spinner per stream on a terminal (and one per backfill, added when it first commits);
+/// a log line per page otherwise.
 struct SyncProgress {
-    bars: Option<(&'static MultiProgress, HashMap<&'static str, ProgressBar>)>,
+    bars: Option<Bars>,
     counts: Mutex<HashMap<String, u64>>,
+}
+
+/// The spinners, by checkpoint key (`tickets`, `ticket_events#backfill`).
+struct Bars {
+    multi: &'static MultiProgress,
+    style: ProgressStyle,
+    source: String,
+    by_key: Mutex<HashMap<String, ProgressBar>>,
+}
+
+impl Bars {
+    fn add(&self, key: &str) -> ProgressBar {
+        let pb = self.multi.add(ProgressBar::new_spinner());
+        pb.set_style(self.style.clone());
+        let label = match key.strip_suffix(BACKFILL_SUFFIX) {
+            Some(stream) => format!("{}/{stream} (older history)", self.source),
+            None => format!("{}/{key}", self.source),
+        };
+        pb.set_prefix(label);
+        pb.set_message("waiting");
+        pb
+    }
+
+    /// The key's spinner; a backfill's is made on its first page.
+    fn get(&self, key: &str, make: bool) -> Option<ProgressBar> {
+        let mut bars = self.by_key.lock().ok()?;
+        if !bars.contains_key(key) && make {
+            bars.insert(key.to_owned(), self.add(key));
+        }
+        bars.get(key).cloned()
+    }
 }
 
 impl SyncProgress {
@@ -178,16 +213,16 @@ impl SyncProgress {
         let bars = crate::telemetry::progress().map(|multi| {
             let style = ProgressStyle::with_template("{spinner} {prefix:.bold} {msg} [{elapsed}]")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner());
-            let map = streams
-                .map(|s| {
-                    let pb = multi.add(ProgressBar::new_spinner());
-                    pb.set_style(style.clone());
-                    pb.set_prefix(format!("{source}/{s}"));
-                    pb.set_message("waiting");
-                    (s, pb)
-                })
-                .collect();
-            (multi, map)
+            let bars = Bars {
+                multi,
+                style,
+                source: source.to_owned(),
+                by_key: Mutex::new(HashMap::new()),
+            };
+            for s in streams {
+                bars.get(s, true);
+            }
+            bars
         });
         SyncProgress {
             bars,
@@ -195,43 +230,41 @@ impl SyncProgress {
         }
     }
 
-    fn finish(&self, stream: &str) {
-        if let Some((_, bars)) = &self.bars
-            && let Some(pb) = bars.get(stream)
-        {
-            pb.finish_with_message(format!("{} records, done", self.count(stream)));
+    fn finish(&self, key: &str) {
+        if let Some(pb) = self.bars.as_ref().and_then(|b| b.get(key, false)) {
+            pb.finish_with_message(format!("{} records, done", self.count(key)));
         }
     }
 
     fn abandon(&self) {
-        if let Some((_, bars)) = &self.bars {
+        if let Some(bars) = self.bars.as_ref().and_then(|b| b.by_key.lock().ok()) {
             for pb in bars.values() {
                 pb.abandon();
             }
         }
     }
 
-    fn count(&self, stream: &str) -> u64 {
+    fn count(&self, key: &str) -> u64 {
         self.counts
             .lock()
-            .map(|c| c.get(stream).copied().unwrap_or(0))
+            .map(|c| c.get(key).copied().unwrap_or(0))
             .unwrap_or(0)
     }
 }
 
 impl Progress for SyncProgress {
-    fn batch_committed(&self, stream: &str, records: usize) {
+    fn batch_committed(&self, key: &str, records: usize) {
         let total = match self.counts.lock() {
             Ok(mut c) => {
-                let t = c.entry(stream.to_owned()).or_insert(0);
+                let t = c.entry(key.to_owned()).or_insert(0);
                 *t += records as u64;
                 *t
             }
             Err(_) => 0,
         };
         match &self.bars {
-            Some((_, bars)) => {
-                if let Some(pb) = bars.get(stream) {
+            Some(bars) => {
+                if let Some(pb) = bars.get(key, true) {
                     pb.set_message(format!("{total} records"));
                     pb.tick();
                 }

@@ -108,7 +108,9 @@ pub fn legs<'a>(
 
 /// Told of every committed batch (progress bars, log lines).
 pub trait Progress: Send + Sync {
-    fn batch_committed(&self, stream: &str, records: usize);
+    /// `key` is the stream's name, or for its backfill the name and [`BACKFILL_SUFFIX`]
+    /// (`ticket_events#backfill`): the key its checkpoint is kept under.
+    fn batch_committed(&self, key: &str, records: usize);
 }
 
 /// A [`Progress`] that shows nothing.
@@ -433,7 +435,7 @@ async fn read_pages<S: CheckpointStore>(
         let ((), ahead) = futures::future::try_join(commit, fetch).await?;
         outcome.batches += 1;
         outcome.records += batch.records.len() as u64;
-        progress.batch_committed(stream, batch.records.len());
+        progress.batch_committed(key, batch.records.len());
         next = ahead;
     }
     tracing::info!(
