@@ -27,18 +27,9 @@ impl Store {
             .await
             .map_err(query(op))?;
         let mut done = 0u64;
-        // Keyset: each chunk starts after the last one's key. Starting from the first key
-        // every time, Postgres walks the index entries of every row the earlier chunks
-        // deleted (dead until vacuumed): quadratic in the tickets marked.
-        let mut after = (String::new(), String::new());
         while done < u64::try_from(marked).unwrap_or(0) {
             let rows = self
-                .sql(
-                    "SELECT source, ticket_id FROM facts_dirty WHERE (source, ticket_id) > ($1, $2) \
-                     ORDER BY source, ticket_id LIMIT 2000",
-                )
-                .bind(after.0.as_str())
-                .bind(after.1.as_str())
+                .sql("SELECT source, ticket_id FROM facts_dirty ORDER BY source, ticket_id LIMIT 2000")
                 .fetch_all(self)
                 .await
                 .map_err(query(op))?;
@@ -47,9 +38,7 @@ impl Store {
             }
             let mut by_source: BTreeMap<String, Vec<String>> = BTreeMap::new();
             for r in rows {
-                let (source, id): (String, String) =
-                    (r.get(0).map_err(query(op))?, r.get(1).map_err(query(op))?);
-                after = (source.clone(), id.clone());
+                let (source, id) = (r.get(0).map_err(query(op))?, r.get(1).map_err(query(op))?);
                 by_source.entry(source).or_default().push(id);
             }
             for (source, ids) in &by_source {
