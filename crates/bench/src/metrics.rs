@@ -283,6 +283,25 @@ pub(crate) struct RunTimes {
     phases: Vec<(String, usize, f64, f64)>,
 }
 
+/// The week of the report of the last complete week before `now` (Berlin time) and the 12
+/// before it, newest first.
+pub(crate) fn thirteen_weeks(now: DateTime<Utc>) -> Vec<Period> {
+    let tz = chrono_tz::Europe::Berlin;
+    let week = PeriodSpec::last_complete_week(now, tz).in_zone(tz);
+    std::iter::successors(Some(week), |w| Some(w.previous()))
+        .take(13)
+        .collect()
+}
+
+/// One week's own report, loaded and computed without history (as `report` of one period
+/// loads it).
+pub(crate) async fn week_alone(store: &Store, week: &Period) -> anyhow::Result<KpiReport> {
+    let input = store
+        .load_report_input_for(TEAM, &[SOURCE.to_string()], week.start, week.end)
+        .await?;
+    Ok(compute_report(&team(), week, &input))
+}
+
 /// What `deskpulse report` does (crates/cli/src/report.rs): the week's own load and, at the
 /// same time, one load for the 12 previous weeks (with the backlog at each of their ends);
 /// then the week's report, the 12 weeks' reports, and the history attached. Timed apart
@@ -291,15 +310,10 @@ pub(crate) async fn one_run(
     store: &Store,
     now: DateTime<Utc>,
 ) -> anyhow::Result<(RunTimes, KpiReport)> {
-    let tz = chrono_tz::Europe::Berlin;
     let team = team();
     let sources = vec![SOURCE.to_string()];
-    let week: Period = PeriodSpec::last_complete_week(now, tz).in_zone(tz);
-    let mut history: Vec<Period> = vec![week.previous()];
-    for _ in 1..12 {
-        let prev = history[history.len() - 1].previous();
-        history.push(prev);
-    }
+    let weeks = thirteen_weeks(now);
+    let (week, history) = (weeks[0], &weeks[1..]);
     let started = Instant::now();
     let bounds: Vec<_> = history.iter().map(|p| (p.start, p.end)).collect();
     let (input, span) = store
@@ -310,23 +324,19 @@ pub(crate) async fn one_run(
     let mut current = compute_report(&team, &week, &input);
     let week_compute = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let reports: Vec<KpiReport> = compute_reports(&team, &history, &span);
+    let reports: Vec<KpiReport> = compute_reports(&team, history, &span);
     attach_history(&mut current, &team, &reports);
     let span_compute = t.elapsed().as_secs_f64();
-    // The week alone, as `report` of one period without history would load it.
     let t = Instant::now();
-    let alone = store
-        .load_report_input_for(TEAM, &sources, week.start, week.end)
-        .await?;
-    let _ = compute_report(&team, &week, &alone);
-    let week_alone = t.elapsed().as_secs_f64();
+    week_alone(store, &week).await?;
+    let alone_t = t.elapsed().as_secs_f64();
     let total = load_t + week_compute + span_compute;
     Ok((
         RunTimes {
             total,
             load: load_t,
             compute: week_compute + span_compute,
-            week: week_alone,
+            week: alone_t,
             phases: vec![
                 (week.label(), input.facts.len(), load_t, week_compute),
                 (

@@ -267,29 +267,6 @@ struct FirstReport {
     weeks: Vec<(bool, serde_json::Value)>,
 }
 
-/// The 13 weeks of the report of the last complete week before `now` (Berlin time, as
-/// `one_run` takes them), newest first.
-fn thirteen_weeks(now: chrono::DateTime<chrono::Utc>) -> Vec<deskpulse_model::Period> {
-    let tz = chrono_tz::Europe::Berlin;
-    let week = deskpulse_model::PeriodSpec::last_complete_week(now, tz).in_zone(tz);
-    std::iter::successors(Some(week), |w| Some(w.previous()))
-        .take(13)
-        .collect()
-}
-
-/// One week's own report (no history), as JSON.
-async fn week_report(
-    store: &Store,
-    week: &deskpulse_model::Period,
-) -> anyhow::Result<serde_json::Value> {
-    let sources = [SOURCE.to_owned()];
-    let input = store
-        .load_report_input_for(crate::metrics::TEAM, &sources, week.start, week.end)
-        .await?;
-    let r = deskpulse_metrics::compute_report(&crate::metrics::team(), week, &input);
-    Ok(serde_json::to_value(&r)?)
-}
-
 /// Every stream of the Zendesk connector into `store`, as `deskpulse sync` does: with a
 /// `window` start, the recent legs first (the window recorded as a killed first sync would
 /// have, so it is the simulator's clock that counts, not this machine's), the report of the
@@ -396,21 +373,21 @@ async fn first_report(
     let report_secs = started.elapsed().as_secs_f64();
     let fresh = store.freshness(&[SOURCE.to_owned()]).await?;
     let f = &fresh[0];
-    let from = f
-        .complete_from
-        .ok_or_else(|| anyhow::anyhow!("no window pending after the recent legs"))?;
+    anyhow::ensure!(
+        f.complete_from.is_some(),
+        "no window pending after the recent legs"
+    );
     let (mut complete_weeks, mut opened_before_window, mut weeks) = (0, 0, Vec::new());
-    for week in thirteen_weeks(now) {
+    for week in crate::metrics::thirteen_weeks(now) {
         let bounds = (week.start, week.end);
-        let opened = if from <= week.start {
-            store.opened_before_window(SOURCE, from, bounds).await?
-        } else {
-            0
-        };
+        let opened = store.opened_before_windows(&fresh, bounds).await?[0];
         let complete = f.is_complete_for(bounds, opened);
         opened_before_window += opened;
         complete_weeks += usize::from(complete);
-        weeks.push((complete, week_report(store, &week).await?));
+        weeks.push((
+            complete,
+            serde_json::to_value(crate::metrics::week_alone(store, &week).await?)?,
+        ));
     }
     Ok(FirstReport {
         recent_secs,
@@ -568,8 +545,11 @@ async fn limited(backend: Backend, a: &Args) -> anyhow::Result<()> {
         // Each week judged complete must be what the whole history gives, figure for
         // figure: a verdict the numbers do not bear out would be a lie.
         let (mut same_complete, mut same_incomplete) = (0, 0);
-        for (week, (complete, first_json)) in thirteen_weeks(sim_now).iter().zip(&f.weeks) {
-            let same = week_report(&store, week).await? == *first_json;
+        for (week, (complete, first_json)) in
+            crate::metrics::thirteen_weeks(sim_now).iter().zip(&f.weeks)
+        {
+            let same = serde_json::to_value(crate::metrics::week_alone(&store, week).await?)?
+                == *first_json;
             anyhow::ensure!(
                 same || !complete,
                 "{} was judged complete after the recent legs, but the whole history changes its figures",

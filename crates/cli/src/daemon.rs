@@ -248,19 +248,18 @@ impl CliJobs {
             .register_streams(source, &streams)
             .await
             .map_err(|e| JobError::new(format!("registering the streams: {e}")))?;
-        let window = src
-            .first_window
-            .and_then(|w| chrono::Duration::from_std(w).ok());
         let mut recent_done = false;
-        for (stream, leg) in legs(connector.streams(), window) {
+        for (stream, leg) in legs(connector.streams(), src.window()) {
             if leg == Leg::Backfill && !recent_done {
                 recent_done = true;
-                // The recent window's facts now, so digests and the dashboard can use them
-                // while the backfill reads the older history.
-                self.store
-                    .refresh_facts()
+                // Digests and the dashboard can use the window while the backfill runs.
+                if crate::sync::recent_legs_done(&self.store, source)
                     .await
-                    .map_err(|e| JobError::new(format!("deriving ticket facts: {e}")))?;
+                    .map_err(JobError::new)?
+                    .is_none()
+                {
+                    break;
+                }
                 sink.pause_after(src.sync_every);
             }
             if cancel.is_cancelled() {

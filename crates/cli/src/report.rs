@@ -129,18 +129,10 @@ pub(crate) async fn attach_freshness(
     let err = |e: deskpulse_storage::StorageError| CommandError::Runtime(e.to_string());
     let freshness = store.freshness(&sources(team)).await.map_err(err)?;
     let bounds = (report.period.start, report.period.end);
-    let mut opened = Vec::with_capacity(freshness.len());
-    for f in &freshness {
-        // Counted only where it decides: a window that began after the period's start
-        // leaves the period incomplete whatever the count.
-        opened.push(match f.complete_from {
-            Some(from) if from <= bounds.0 => store
-                .opened_before_window(&f.source, from, bounds)
-                .await
-                .map_err(err)?,
-            _ => 0,
-        });
-    }
+    let opened = store
+        .opened_before_windows(&freshness, bounds)
+        .await
+        .map_err(err)?;
     deskpulse_metrics::attach_freshness(report, &freshness, &opened, chrono::Utc::now());
     Ok(())
 }

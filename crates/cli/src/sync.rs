@@ -87,14 +87,17 @@ async fn sync_source_unscrubbed(
         .register_streams(name, &streams)
         .await
         .map_err(|e| format!("source {name}: {e}"))?;
-    let window = source
-        .first_window
-        .and_then(|w| chrono::Duration::from_std(w).ok());
-    let mut announced = false;
-    for (stream, leg) in legs(connector.streams(), window) {
-        if leg == Leg::Backfill && !announced {
-            announced = true;
-            recent_window_ready(store, name).await?;
+    let mut recent_done = false;
+    for (stream, leg) in legs(connector.streams(), source.window()) {
+        if leg == Leg::Backfill && !recent_done {
+            recent_done = true;
+            let Some(from) = recent_legs_done(store, name).await? else {
+                break;
+            };
+            eprintln!(
+                "{name}: the recent window is synced: reports of periods from {} on are ready; now reading the history before it (resumable: stop any time, the next sync goes on)",
+                from.format("%Y-%m-%d")
+            );
         }
         let run = sync_stream_leg(
             connector.as_ref(),
@@ -109,10 +112,7 @@ async fn sync_source_unscrubbed(
         match run.await {
             Ok(outcome) => {
                 total += outcome.records;
-                match leg {
-                    Leg::Backfill => progress.finish(&format!("{stream}{BACKFILL_SUFFIX}")),
-                    Leg::Recent { .. } => progress.finish(stream),
-                }
+                progress.finish(&leg.checkpoint_key(stream));
             }
             Err(e) => {
                 progress.abandon();
@@ -133,27 +133,27 @@ async fn sync_source_unscrubbed(
     Ok(())
 }
 
-/// Between the recent legs and the backfills: when a window is pending, derives the facts
-/// read so far and says that reports of the window are ready, so a first sync of a big
-/// account is useful long before it ends.
-async fn recent_window_ready(store: &deskpulse_storage::Store, name: &str) -> Result<(), String> {
+/// Between the recent legs and the backfills (for `sync` and the daemon alike): the start of
+/// the source's pending window, after deriving the facts read so far so that reports of the
+/// window are ready while the history before it is read; `None` when no stream has a
+/// backfill pending (every sync but the first ones), and the backfill legs can be skipped.
+pub(crate) async fn recent_legs_done(
+    store: &deskpulse_storage::Store,
+    name: &str,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, String> {
     let freshness = store
         .freshness(&[name.to_owned()])
         .await
         .map_err(|e| format!("source {name}: {e}"))?;
     let Some(from) = freshness.first().and_then(|f| f.complete_from) else {
-        return Ok(());
+        return Ok(None);
     };
     store
         .refresh_facts()
         .await
         .map_err(|e| format!("source {name}: deriving ticket facts: {e}"))?;
     tracing::info!(source = name, complete_from = %from, "recent window synced; backfilling the history before it");
-    eprintln!(
-        "{name}: the recent window is synced: reports of periods from {} on are ready; now reading the history before it (resumable: stop any time, the next sync goes on)",
-        from.format("%Y-%m-%d")
-    );
-    Ok(())
+    Ok(Some(from))
 }
 
 /// One line that names the source and says what to do.

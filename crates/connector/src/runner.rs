@@ -83,6 +83,15 @@ pub enum Leg {
 }
 
 impl Leg {
+    /// The key this leg of `stream` keeps its checkpoint under (and tells [`Progress`]):
+    /// the stream's name, or for the backfill the name and [`BACKFILL_SUFFIX`].
+    pub fn checkpoint_key(self, stream: &str) -> String {
+        match self {
+            Leg::Recent { .. } => stream.to_owned(),
+            Leg::Backfill => format!("{stream}{BACKFILL_SUFFIX}"),
+        }
+    }
+
     /// `recent` or `backfill`, for logs and spans.
     pub fn name(self) -> &'static str {
         match self {
@@ -236,8 +245,13 @@ pub async fn sync_stream_leg<S: CheckpointStore>(
             Leg::Recent { window } => {
                 let start = recent_start(connector, source, stream, store, opts, window).await?;
                 whole = start.is_none();
-                let r = read_to_end(connector, source, stream, store, start, limits, progress);
-                r.await
+                let pages = Pages {
+                    stream,
+                    key: stream,
+                    until: None,
+                };
+                let run = read_pages(connector, source, pages, store, start, limits, progress);
+                Box::pin(run).await
             }
             Leg::Backfill => backfill(connector, source, stream, store, limits, progress).await,
         };
@@ -333,7 +347,7 @@ async fn backfill<S: CheckpointStore>(
     else {
         return Ok(StreamOutcome::default());
     };
-    let key = format!("{stream}{BACKFILL_SUFFIX}");
+    let key = Leg::Backfill.checkpoint_key(stream);
     let from = store.checkpoint(source, &key).await.map_err(store_err)?;
     tracing::info!(window_start = %until, resume = from.is_some(), "backfill");
     let reached = |cp: &Checkpoint| connector.reached(stream, cp).is_some_and(|r| r >= until);
@@ -364,38 +378,19 @@ struct Pages<'a> {
     until: Option<&'a (dyn Fn(&Checkpoint) -> bool + Sync)>,
 }
 
-/// The run itself: from the checkpoint to the end of the stream, a commit per page, in order.
+/// The run itself: from the checkpoint to the end of `pages.stream`, a commit per page under
+/// `pages.key`, in order, ending early after the first committed page whose checkpoint
+/// satisfies `pages.until` (no page is read ahead of that one: the backfill asks for nothing
+/// past the window's start).
 ///
 /// One page ahead: page n+1 is fetched and parsed while page n commits, so a sync takes
 /// about the longer of reading and writing rather than their sum. Never further: a page is
 /// admitted by the guard and committed only after every page before it committed, and a
 /// failed commit drops the page read ahead (its request may have been made, its records are
 /// never written), so the stored checkpoint is still the last committed page's.
-async fn read_to_end<S: CheckpointStore>(
-    connector: &dyn Connector,
-    source: &str,
-    stream: &str,
-    store: &S,
-    from: Option<Checkpoint>,
-    limits: &StreamLimits,
-    progress: &dyn Progress,
-) -> Result<StreamOutcome, SyncError> {
-    let pages = Pages {
-        stream,
-        key: stream,
-        until: None,
-    };
-    // Boxed: the page loop is a deep future, and the callers' own futures (a test's whole
-    // golden run, say) would otherwise carry its layout and pass the compiler's depth limit.
-    Box::pin(read_pages(
-        connector, source, pages, store, from, limits, progress,
-    ))
-    .await
-}
-
-/// [`read_to_end`] of `pages.stream`, committing under `pages.key`, ending early after the
-/// first committed page whose checkpoint satisfies `pages.until` (no page is read ahead of
-/// that one: the backfill asks for nothing past the window's start).
+///
+/// Callers box it: the page loop is a deep future, and their own futures (a test's whole
+/// golden run, say) would otherwise carry its layout and pass the compiler's depth limit.
 async fn read_pages<S: CheckpointStore>(
     connector: &dyn Connector,
     source: &str,

@@ -525,22 +525,18 @@ async fn hold(
     if team.hold_max.is_zero() {
         return Ok(None);
     }
-    let mut late = Vec::new();
-    for f in shared.store.freshness(&team.sources).await? {
-        let bounds = (period_start, period_end);
-        let opened = match f.complete_from {
-            Some(from) if from <= period_start => {
-                shared
-                    .store
-                    .opened_before_window(&f.source, from, bounds)
-                    .await?
-            }
-            _ => 0,
-        };
-        if !f.is_complete_for(bounds, opened) {
-            late.push(f.source);
-        }
-    }
+    let bounds = (period_start, period_end);
+    let freshness = shared.store.freshness(&team.sources).await?;
+    let opened = shared
+        .store
+        .opened_before_windows(&freshness, bounds)
+        .await?;
+    let late: Vec<String> = freshness
+        .into_iter()
+        .zip(opened)
+        .filter(|(f, n)| !f.is_complete_for(bounds, *n))
+        .map(|(f, _)| f.source)
+        .collect();
     if late.is_empty() {
         return Ok(None);
     }

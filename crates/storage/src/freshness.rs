@@ -207,6 +207,27 @@ impl Store {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
+    /// [`Store::opened_before_window`] for each of `sources` (their [`Store::freshness`]
+    /// lines), counted only where it decides the period `[start, end)`: a source with no
+    /// window pending, or whose window began after `start` (the period is incomplete
+    /// whatever the count), gets 0. The counts [`SourceFreshness::is_complete_for`] takes.
+    pub async fn opened_before_windows(
+        &self,
+        sources: &[SourceFreshness],
+        bounds: (DateTime<Utc>, DateTime<Utc>),
+    ) -> Result<Vec<u64>, StorageError> {
+        let mut out = Vec::with_capacity(sources.len());
+        for f in sources {
+            out.push(match f.complete_from {
+                Some(from) if from <= bounds.0 => {
+                    self.opened_before_window(&f.source, from, bounds).await?
+                }
+                _ => 0,
+            });
+        }
+        Ok(out)
+    }
+
     /// One line per source of `sources`, in their order (see the module docs).
     pub async fn freshness(
         &self,

@@ -39,6 +39,12 @@ pub struct SourceSettings {
 }
 
 impl SourceSettings {
+    /// `first_window` as the runner's [`deskpulse_connector::legs`] takes it.
+    pub fn window(&self) -> Option<chrono::Duration> {
+        self.first_window
+            .and_then(|w| chrono::Duration::from_std(w).ok())
+    }
+
     /// Whether `key` of this source holds a credential: a key its connector reads as a
     /// `Secret` (Trustpilot's `client_id` is its API key), or one named like a secret
     /// ([`secrets::is_secret_key`]) for a kind this build does not know.
