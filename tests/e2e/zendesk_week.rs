@@ -1,7 +1,8 @@
 //! A hand-built week of Zendesk data (ISO week 2026-W46 of a Berlin team), served by wiremock
 //! in pages of two records, shaped like Zendesk's documented responses:
 //! `incremental/users/cursor.json` and `incremental/tickets/cursor.json` (cursor exports with
-//! `after_cursor` / `end_of_stream`), `incremental/ticket_events.json?include=comment_events`
+//! `after_cursor` / `end_of_stream`, from any `start_time`), Export Search Results
+//! (`status<solved updated<…`) for a first sync's window, `incremental/ticket_events.json?include=comment_events`
 //! (time-based: `end_time` / `next_page` / `end_of_stream`, the boundary event repeated on the
 //! next page as Zendesk does), and `satisfaction_ratings.json` (cursor pagination with
 //! `meta.has_more` / `meta.after_cursor` / `links.next`). Every "next" URL points at the
@@ -23,7 +24,7 @@
 mod responders;
 
 use chrono::{DateTime, Utc};
-use responders::{AnyStart, RatingsList};
+use responders::{AnyStart, CursorExport, RatingsList, SearchExport};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -537,43 +538,22 @@ fn ok(body: Value) -> ResponseTemplate {
         .set_body_json(body)
 }
 
-/// Serves a cursor export (`users`, `tickets`) in pages of two.
+/// Serves a cursor export (`users`, `tickets`) in pages of two, from any `start_time` or
+/// cursor ([`CursorExport`]); returns the pages a read from the beginning takes.
 async fn mount_cursor_export(
     server: &MockServer,
-    resource: &str,
-    key: &str,
+    resource: &'static str,
+    key: &'static str,
     records: Vec<Value>,
 ) -> usize {
-    let p = format!("/api/v2/incremental/{resource}/cursor.json");
-    let pages: Vec<Vec<Value>> = records.chunks(2).map(|c| c.to_vec()).collect();
-    let n = pages.len();
-    for (i, page) in pages.into_iter().enumerate() {
-        let after = format!("{resource}-c{}", i + 1);
-        let last = i + 1 == n;
-        let body = json!({
-            key: page,
-            "after_cursor": after,
-            "after_url": format!("{PROD}{p}?cursor={after}"),
-            "before_cursor": null, "before_url": null,
-            "end_of_stream": last,
-        });
-        let m = Mock::given(method("GET")).and(path(p.as_str()));
-        let m = if i == 0 {
-            m.and(query_param("start_time", "0"))
-        } else {
-            m.and(query_param("cursor", format!("{resource}-c{i}")))
-        };
-        m.respond_with(ok(body)).mount(server).await;
-    }
-    // The next sync resumes from the last cursor: nothing new yet.
-    let last = format!("{resource}-c{n}");
+    let n = records.len().div_ceil(2);
     Mock::given(method("GET"))
-        .and(path(p.as_str()))
-        .and(query_param("cursor", last.as_str()))
-        .respond_with(ok(
-            json!({key: [], "after_cursor": last, "after_url": format!("{PROD}{p}?cursor={last}"),
-                                "before_cursor": null, "before_url": null, "end_of_stream": true}),
-        ))
+        .and(path(format!("/api/v2/incremental/{resource}/cursor.json")))
+        .respond_with(CursorExport {
+            resource,
+            key,
+            records,
+        })
         .mount(server)
         .await;
     n
@@ -686,6 +666,12 @@ pub async fn start() -> (MockServer, usize) {
         ts.sort_by_key(|tk| (upd(tk), tk.id));
         ts.into_iter().map(|tk| ticket_json(tk, &all)).collect()
     };
+    // A first sync's recent window reads the unsolved tickets last updated before it here.
+    Mock::given(method("GET"))
+        .and(path("/api/v2/search/export"))
+        .respond_with(SearchExport(tickets.clone()))
+        .mount(&server)
+        .await;
     pages += mount_cursor_export(&server, "tickets", "tickets", tickets).await;
     pages += mount_ticket_events(&server).await;
     pages += mount_ratings(&server).await;

@@ -44,6 +44,9 @@ pub struct Args {
     /// The vendor's limit on the incremental exports (Zendesk: 10).
     #[arg(long, default_value_t = 10)]
     vendor_incremental_rpm: u32,
+    /// The vendor's limit on Export Search Results (Zendesk: 100; the simulator's default).
+    #[arg(long, default_value_t = 100)]
+    vendor_search_rpm: u32,
     #[arg(long, value_enum, default_value_t = Backend::Both)]
     backend: Backend,
     /// Postgres server: its database is only used to create and drop `deskpulse_bench`.
@@ -181,10 +184,17 @@ impl Sim {
     }
 }
 
-/// The store, with the time spent in `commit` (the rest of a sync is fetching and parsing).
+/// The store, with the time spent in `commit` (the rest of a sync is fetching and parsing),
+/// and the pages of a first sync's window that came from lists on other rate budgets than
+/// the exports' (their checkpoints are the window's prelude: `before_window`, or the
+/// export's `start_time` after the list's last page).
 struct Timed<'a> {
     store: &'a Store,
     commit_ns: AtomicU64,
+    /// List Users pages (the plan's budget), read in the users stream.
+    users_list_pages: AtomicU64,
+    /// Export Search Results pages (100 a minute), read in the tickets stream.
+    search_pages: AtomicU64,
 }
 
 impl CheckpointStore for Timed<'_> {
@@ -203,6 +213,14 @@ impl CheckpointStore for Timed<'_> {
         let r = self.store.commit_batch(source, stream, batch).await;
         self.commit_ns
             .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        let cp = batch.checkpoint.value();
+        if cp.get("before_window").is_some() || cp.get("start_time").is_some() {
+            match stream {
+                "users" => self.users_list_pages.fetch_add(1, Ordering::Relaxed),
+                "tickets" => self.search_pages.fetch_add(1, Ordering::Relaxed),
+                _ => 0,
+            };
+        }
         r
     }
     async fn stream_complete(
@@ -275,9 +293,9 @@ async fn sync_all(
     sim: &Sim,
     store: &Store,
     page_size: u32,
-    (rpm, incremental_rpm): (u32, u32),
+    (rpm, incremental_rpm, search_rpm): (u32, u32, u32),
     window: Option<chrono::DateTime<chrono::Utc>>,
-) -> anyhow::Result<(f64, Vec<StreamRun>, Option<FirstReport>)> {
+) -> anyhow::Result<(f64, Vec<StreamRun>, Option<FirstReport>, ListPages)> {
     let settings = ZendeskSettings {
         base_url: Some(sim.base_url.clone()),
         email: Some(sim.email.clone()),
@@ -285,6 +303,7 @@ async fn sync_all(
         page_size: Some(page_size),
         requests_per_minute: rpm,
         incremental_requests_per_minute: incremental_rpm,
+        search_export_requests_per_minute: search_rpm,
         ..ZendeskSettings::default()
     };
     let connector = ZendeskConnector::new(settings)?;
@@ -294,11 +313,14 @@ async fn sync_all(
     let timed = Timed {
         store,
         commit_ns: AtomicU64::new(0),
+        users_list_pages: AtomicU64::new(0),
+        search_pages: AtomicU64::new(0),
     };
     if let Some(w) = window {
-        store
-            .set_window_start(SOURCE, "ticket_events", Some(w))
-            .await?;
+        // Every stream that begins at an instant: the tickets and ticket events exports.
+        for stream in ["tickets", "ticket_events"] {
+            store.set_window_start(SOURCE, stream, Some(w)).await?;
+        }
     }
     let span = window.map(|_| chrono::Duration::weeks(1));
     let (opts, limits) = (SyncOptions::default(), StreamLimits::default());
@@ -355,7 +377,18 @@ async fn sync_all(
         commit_secs: secs,
     });
     eprintln!("  ticket facts of {refreshed} tickets derived in {secs:.1} s");
-    Ok((started.elapsed().as_secs_f64(), runs, first))
+    let lists = ListPages {
+        users_list: timed.users_list_pages.load(Ordering::Relaxed),
+        search: timed.search_pages.load(Ordering::Relaxed),
+    };
+    Ok((started.elapsed().as_secs_f64(), runs, first, lists))
+}
+
+/// The window's pages from lists on other budgets than the exports' (see [`Timed`]).
+#[derive(Debug, Default, Clone, Copy)]
+struct ListPages {
+    users_list: u64,
+    search: u64,
 }
 
 /// The report a manager could read once the recent legs are done: the facts derived, the
@@ -468,7 +501,7 @@ async fn unlimited(backend: Backend, a: &Args) -> anyhow::Result<()> {
     reset_peak();
     let base = crate::rss_mb();
     let cpu0 = cpu_secs();
-    let (secs, runs, _) = sync_all(&sim, &store, a.page_size, (0, 0), None).await?;
+    let (secs, runs, _, _) = sync_all(&sim, &store, a.page_size, (0, 0, 0), None).await?;
     let cpu = cpu_secs() - cpu0;
     let peak = peak_mb();
     // The simulator's own count: the tickets stream also carries each ticket's vendor
@@ -508,6 +541,35 @@ fn api_minimum(sim: &Sim, page_size: u32, runs: &[StreamRun]) -> u64 {
     sim.users.div_ceil(per) + sim.tickets.div_ceil(per) + events + sim.ratings.div_ceil(100)
 }
 
+/// Where two reports differ: each differing leaf's path with the first value and the whole
+/// history's (at most 12).
+fn differences(first: &serde_json::Value, whole: &serde_json::Value) -> Vec<String> {
+    fn walk(path: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut Vec<String>) {
+        use serde_json::Value::{Array, Object};
+        match (a, b) {
+            _ if a == b || out.len() >= 12 => {}
+            (Object(x), Object(y)) => {
+                for k in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
+                    let null = serde_json::Value::Null;
+                    let (l, r) = (x.get(k).unwrap_or(&null), y.get(k).unwrap_or(&null));
+                    walk(&format!("{path}.{k}"), l, r, out);
+                }
+            }
+            (Array(x), Array(y)) if x.len() == y.len() => {
+                for (i, (l, r)) in x.iter().zip(y).enumerate() {
+                    walk(&format!("{path}[{i}]"), l, r, out);
+                }
+            }
+            _ => out.push(format!(
+                "{path}: {a} after the recent legs, {b} after the full sync"
+            )),
+        }
+    }
+    let mut out = Vec::new();
+    walk("", first, whole, &mut out);
+    out
+}
+
 /// CPU time of this process so far (user + system), in seconds.
 fn cpu_secs() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
@@ -536,7 +598,9 @@ async fn limited(backend: Backend, a: &Args) -> anyhow::Result<()> {
     reset_peak();
     let window =
         (a.first_window_days > 0).then(|| sim.now - chrono::Duration::days(a.first_window_days));
-    let (secs, runs, first) = sync_all(&sim, &store, a.page_size, (rpm, inc), window).await?;
+    let search_rpm = (f64::from(a.vendor_search_rpm) * speed).round() as u32;
+    let (secs, runs, first, lists) =
+        sync_all(&sim, &store, a.page_size, (rpm, inc, search_rpm), window).await?;
     let peak = peak_mb();
     let sim_now = sim.now;
     let stats = sim.stop()?;
@@ -548,12 +612,13 @@ async fn limited(backend: Backend, a: &Args) -> anyhow::Result<()> {
         for (week, (complete, first_json)) in
             crate::metrics::thirteen_weeks(sim_now).iter().zip(&f.weeks)
         {
-            let same = serde_json::to_value(crate::metrics::week_alone(&store, week).await?)?
-                == *first_json;
+            let whole = serde_json::to_value(crate::metrics::week_alone(&store, week).await?)?;
+            let same = whole == *first_json;
             anyhow::ensure!(
                 same || !complete,
-                "{} was judged complete after the recent legs, but the whole history changes its figures",
-                week.label()
+                "{} was judged complete after the recent legs, but the whole history changes its figures: {}",
+                week.label(),
+                differences(first_json, &whole).join("; ")
             );
             same_complete += usize::from(same && *complete);
             same_incomplete += usize::from(same && !*complete);
@@ -570,40 +635,49 @@ async fn limited(backend: Backend, a: &Args) -> anyhow::Result<()> {
             f.complete_weeks,
         );
     }
+    // The window's lists are on their own budgets: List Users on the plan's, like the
+    // ratings list, and Export Search Results on its 100 a minute.
     let incremental: u64 = runs
         .iter()
         .filter(|r| r.name != "satisfaction_ratings")
         .map(|r| r.pages)
-        .sum();
+        .sum::<u64>()
+        - lists.users_list
+        - lists.search;
     let other: u64 = runs
         .iter()
         .filter(|r| r.name == "satisfaction_ratings")
         .map(|r| r.pages)
-        .sum();
+        .sum::<u64>()
+        + lists.users_list;
+    let search = lists.search;
     // Vendor minutes → real seconds at this speed.
     let per_inc = 60.0 / (f64::from(a.vendor_incremental_rpm) * speed);
     let per_any = 60.0 / (f64::from(a.vendor_rpm) * speed);
+    let per_search = 60.0 / (f64::from(a.vendor_search_rpm) * speed);
     // The minimum: incremental requests ÷ their allowance (the other endpoints'
     // allowance is 70× larger, and could run alongside).
     let theory = incremental as f64 * per_inc;
-    // With our streams one after another: plus the ratings pages at the global allowance.
-    let theory_seq = theory + other as f64 * per_any;
+    // With our streams one after another: plus the lists' pages at their allowances.
+    let theory_seq = theory + other as f64 * per_any + search as f64 * per_search;
     // Both buckets start full: the first `limit` requests of a minute are free.
     let burst_aware = (incremental.saturating_sub(u64::from(a.vendor_incremental_rpm))) as f64
         * per_inc
-        + (other.saturating_sub(u64::from(a.vendor_rpm))) as f64 * per_any;
+        + (other.saturating_sub(u64::from(a.vendor_rpm))) as f64 * per_any
+        + (search.saturating_sub(u64::from(a.vendor_search_rpm))) as f64 * per_search;
     // The simulator counts Zendesk's limits in fixed (scaled) minutes, as Zendesk documents
     // "requests per minute": a window's whole allowance may go at its start, so the floor is
     // one window per allowance of pages, less the last window's wait. The facts refresh after
     // the streams is governed by no limit: it is left out of the paced time.
     let window = 60.0 / speed;
     let windows = |pages: u64, per: u32| pages.div_ceil(u64::from(per.max(1))).saturating_sub(1);
-    let window_min = (windows(incremental, a.vendor_incremental_rpm) + windows(other, a.vendor_rpm))
-        as f64
+    let window_min = (windows(incremental, a.vendor_incremental_rpm)
+        + windows(other, a.vendor_rpm)
+        + windows(search, a.vendor_search_rpm)) as f64
         * window;
     let paced: f64 = runs.iter().filter(|r| r.pages > 0).map(|r| r.secs).sum();
     println!(
-        "RESULT {} limits on (speed {speed}): {incremental} incremental + {other} other pages, {} requests served, {} answered 429; elapsed {secs:.2} s; theoretical minimum {theory:.2} s (incremental pages ÷ allowance) → ratio {:.3}; sequential-streams minimum {theory_seq:.2} s → {:.3}; burst-aware minimum {burst_aware:.2} s → {:.3}; window minimum {window_min:.2} s against the streams' {paced:.2} s (facts refresh left out) → {:.3}; peak RSS {peak:.0} MB; load {}",
+        "RESULT {} limits on (speed {speed}): {incremental} incremental + {other} other + {search} search pages, {} requests served, {} answered 429; elapsed {secs:.2} s; theoretical minimum {theory:.2} s (incremental pages ÷ allowance) → ratio {:.3}; sequential-streams minimum {theory_seq:.2} s → {:.3}; burst-aware minimum {burst_aware:.2} s → {:.3}; window minimum {window_min:.2} s against the streams' {paced:.2} s (facts refresh left out) → {:.3}; peak RSS {peak:.0} MB; load {}",
         backend.name(),
         stats.requests,
         stats.rate_limited,

@@ -437,6 +437,10 @@ pub struct Limits {
     pub incremental_per_minute: u32,
     /// Requests a minute on every endpoint together (Zendesk Enterprise: 700).
     pub requests_per_minute: u32,
+    /// Requests a minute on the Export Search Results endpoint (`/api/v2/search/export`),
+    /// which also count towards `requests_per_minute` (Zendesk: "rate-limited to 100
+    /// requests per minute per account").
+    pub search_export_per_minute: u32,
     /// Requests per 5 minutes on the Trustpilot endpoints (Trustpilot's guidance: "don't
     /// exceed 833 calls per 5 minutes").
     pub trustpilot_per_5_minutes: u32,
@@ -461,6 +465,7 @@ impl Default for Limits {
             speed: 1.0,
             incremental_per_minute: 10,
             requests_per_minute: 700,
+            search_export_per_minute: 100,
             trustpilot_per_5_minutes: 833,
             google_per_minute: 300,
             facebook_per_hour: 4800,

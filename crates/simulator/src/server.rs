@@ -1,12 +1,13 @@
 //! The HTTP server: routing (axum), auth, rate limits, fault injection, and paging over the
-//! dataset's pre-sorted vectors. Zendesk's endpoints are in `zendesk`, the review vendors' in
-//! `reviews`, Facebook's Graph API in `facebook` and X's API v2 in `x`.
+//! dataset's pre-sorted vectors. Zendesk's endpoints are in `zendesk` and `zendesk_lists`,
+//! the review vendors' in `reviews`, Facebook's Graph API in `facebook` and X's API v2 in `x`.
 
 mod facebook;
 mod limits;
 mod reviews;
 mod x;
 mod zendesk;
+mod zendesk_lists;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -58,7 +59,8 @@ pub struct SimStats {
     pub repeated: u64,
     /// Requests by endpoint: `users`, `tickets`, `ticket_events`, `satisfaction_ratings`,
     /// `other`, `trustpilot` (every `/v1` path), `google_business_profile` (`/token` and
-    /// every `/v4` path), `facebook_page` (every `/v{N}.{M}` path), `x` (every `/2` path).
+    /// every `/v4` path), `facebook_page` (every `/v{N}.{M}` path), `x` (every `/2` path),
+    /// `users_list` (List Users and Show Many Users), `search_export`.
     pub per_endpoint: BTreeMap<&'static str, u64>,
 }
 
@@ -79,10 +81,10 @@ struct Counters {
     truncated: AtomicU64,
     slow: AtomicU64,
     repeated: AtomicU64,
-    endpoints: [AtomicU64; 9],
+    endpoints: [AtomicU64; 11],
 }
 
-const ENDPOINT_NAMES: [&str; 9] = [
+const ENDPOINT_NAMES: [&str; 11] = [
     "users",
     "tickets",
     "ticket_events",
@@ -92,6 +94,8 @@ const ENDPOINT_NAMES: [&str; 9] = [
     "google_business_profile",
     "facebook_page",
     "x",
+    "users_list",
+    "search_export",
 ];
 
 fn bump(c: &AtomicU64) {
@@ -120,9 +124,10 @@ impl Counters {
 }
 
 struct Limiter {
-    /// Zendesk's account-wide minute and the incremental exports' own.
+    /// Zendesk's account-wide minute, and the incremental exports' and search export's own.
     global: Minute,
     incremental: Minute,
+    search_export: Minute,
     trustpilot: Bucket,
     google: Bucket,
     facebook: Bucket,
@@ -146,6 +151,8 @@ struct Shared {
     credentials: Credentials,
     /// Google access tokens issued so far.
     tokens: reviews::Tokens,
+    /// The users' and tickets' orders of List Users and Export Search Results.
+    lists: zendesk_lists::Index,
 }
 
 /// Entry point: `Simulator::start(dataset, cfg)`.
@@ -174,6 +181,11 @@ impl Simulator {
                     cfg.limits.speed,
                     started,
                 ),
+                search_export: Minute::new(
+                    cfg.limits.search_export_per_minute,
+                    cfg.limits.speed,
+                    started,
+                ),
                 trustpilot: Bucket::per_window(
                     cfg.limits.trustpilot_per_5_minutes,
                     300.0,
@@ -197,8 +209,9 @@ impl Simulator {
             counters: Counters::default(),
             credentials: cfg.credentials.clone(),
             tokens: reviews::Tokens::default(),
+            lists: zendesk_lists::Index::default(),
         });
-        let router = Router::new()
+        let router = zendesk_lists::routes(Router::new())
             .route(USERS, get(zendesk::users))
             .route(TICKETS, get(zendesk::tickets))
             .route(EVENTS, get(zendesk::ticket_events))
@@ -536,15 +549,17 @@ async fn guard(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
     } else {
         reviews::Api::of(&path)
     };
-    let (endpoint, incremental) = match (review, path.as_str()) {
-        _ if social == Some(Social::Facebook) => (7, false),
-        _ if social.is_some() => (8, false),
-        (Some(api), _) => (api.endpoint(), false),
-        (None, USERS) => (0, true),
-        (None, TICKETS) => (1, true),
-        (None, EVENTS) => (2, true),
-        (None, RATINGS | RATINGS_BARE) => (3, false),
-        _ => (4, false),
+    let (endpoint, own) = match (review, path.as_str()) {
+        _ if social == Some(Social::Facebook) => (7, Own::None),
+        _ if social.is_some() => (8, Own::None),
+        (Some(api), _) => (api.endpoint(), Own::None),
+        (None, USERS) => (0, Own::Incremental),
+        (None, TICKETS) => (1, Own::Incremental),
+        (None, EVENTS) => (2, Own::Incremental),
+        (None, RATINGS | RATINGS_BARE) => (3, Own::None),
+        (None, p) if zendesk_lists::is_users(p) => (9, Own::None),
+        (None, p) if zendesk_lists::is_search(p) => (10, Own::SearchExport),
+        _ => (4, Own::None),
     };
     bump(&c.endpoints[endpoint]);
     let limit = shared.limits.requests_per_minute;
@@ -577,7 +592,7 @@ async fn guard(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
         set_header(&mut resp, "x-rate-limit-remaining", limit.to_string());
         return resp;
     } else {
-        match zendesk_limits(&shared, incremental, endpoint == 3) {
+        match zendesk_limits(&shared, own, endpoint == 3 || zendesk_lists::is_list(&path)) {
             Ok(h) => Some(h),
             Err(resp) => return resp,
         }
@@ -672,33 +687,53 @@ async fn guard(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
     resp
 }
 
-/// Zendesk's account-wide minute and, for an incremental export, the exports' own: the
-/// headers of the answer (see [`limits`]), or a 429 when a window is full. With the limits
-/// off nothing is counted and the headers say the window is all but untouched.
+/// A Zendesk endpoint's own minute, beside the account's.
+#[derive(Clone, Copy)]
+enum Own {
+    None,
+    Incremental,
+    SearchExport,
+}
+
+impl Limiter {
+    fn own(&mut self, own: Own) -> Option<&mut Minute> {
+        match own {
+            Own::None => None,
+            Own::Incremental => Some(&mut self.incremental),
+            Own::SearchExport => Some(&mut self.search_export),
+        }
+    }
+}
+
+/// Zendesk's account-wide minute and the endpoint's own, if any (the incremental exports',
+/// the search export's): the headers of the answer (see [`limits`]), or a 429 when a window
+/// is full. With the limits off nothing is counted and the headers say the window is all
+/// but untouched.
 #[allow(clippy::result_large_err)]
 fn zendesk_limits(
     shared: &Shared,
-    incremental: bool,
+    own: Own,
     list: bool,
 ) -> Result<Vec<(&'static str, String)>, Response> {
     let mut l = shared.limiter.lock().unwrap_or_else(|e| e.into_inner());
     let now = Instant::now();
     l.global.roll(now);
-    l.incremental.roll(now);
+    if let Some(m) = l.own(own) {
+        m.roll(now);
+    }
     let limit = l.global.limit();
     let reset = l.global.reset_secs(now);
     if !shared.limits.enabled {
         return Ok(zendesk_headers(limit, limit.saturating_sub(1), reset, list));
     }
     let full = if !l.global.has_room() {
-        Some(&l.global)
-    } else if incremental && !l.incremental.has_room() {
-        Some(&l.incremental)
+        Some(l.global.retry_after(now))
     } else {
-        None
+        l.own(own)
+            .filter(|m| !m.has_room())
+            .map(|m| m.retry_after(now))
     };
-    if let Some(window) = full {
-        let after = window.retry_after(now);
+    if let Some(after) = full {
         let headers = zendesk_headers(limit, l.global.remaining(), reset, list);
         drop(l);
         bump(&shared.counters.rate_limited);
@@ -715,8 +750,8 @@ fn zendesk_limits(
         return Err(resp);
     }
     l.global.take();
-    if incremental {
-        l.incremental.take();
+    if let Some(m) = l.own(own) {
+        m.take();
     }
     Ok(zendesk_headers(limit, l.global.remaining(), reset, list))
 }

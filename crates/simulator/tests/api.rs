@@ -10,6 +10,9 @@ use deskpulse_simulator::{
 };
 use serde_json::Value;
 
+#[path = "api/zendesk_lists.rs"]
+mod zendesk_lists;
+
 const EVENTS: &str = "/api/v2/incremental/ticket_events.json";
 const TICKETS: &str = "/api/v2/incremental/tickets/cursor.json";
 const USERS: &str = "/api/v2/incremental/users/cursor.json";

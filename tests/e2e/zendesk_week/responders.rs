@@ -68,3 +68,122 @@ impl wiremock::Respond for RatingsList {
         }))
     }
 }
+
+fn query(req: &wiremock::Request) -> std::collections::HashMap<String, String> {
+    req.url.query_pairs().into_owned().collect()
+}
+
+fn bad(what: &str) -> ResponseTemplate {
+    ResponseTemplate::new(400)
+        .set_body_json(json!({"error": "InvalidParameter", "description": what}))
+}
+
+/// A cursor export (`users`, `tickets`) as Zendesk answers it: from any `start_time`
+/// (inclusive, by `updated_at`) or from a `cursor`, two a page, oldest update first; the
+/// cursor names the position after the page's last record, so a read from any start ends
+/// on the same cursor as a read from the beginning (as Zendesk's, which encode the last
+/// record's update and id).
+pub(super) struct CursorExport {
+    pub(super) resource: &'static str,
+    pub(super) key: &'static str,
+    /// Sorted by `(updated_at, id)`.
+    pub(super) records: Vec<Value>,
+}
+
+impl wiremock::Respond for CursorExport {
+    fn respond(&self, req: &wiremock::Request) -> ResponseTemplate {
+        let q = query(req);
+        let prefix = format!("{}-i", self.resource);
+        let start = if let Some(c) = q.get("cursor") {
+            match c
+                .strip_prefix(&prefix)
+                .and_then(|n| n.parse::<usize>().ok())
+            {
+                Some(n) => n.min(self.records.len()),
+                None => return bad("cursor is invalid"),
+            }
+        } else if let Some(st) = q.get("start_time").and_then(|s| s.parse::<i64>().ok()) {
+            self.records
+                .iter()
+                .position(|r| unix(r["updated_at"].as_str().unwrap_or_default()) >= st)
+                .unwrap_or(self.records.len())
+        } else {
+            return bad("start_time or cursor is required");
+        };
+        let end = (start + 2).min(self.records.len());
+        let after = format!("{prefix}{end}");
+        let p = format!("/api/v2/incremental/{}/cursor.json", self.resource);
+        ok(json!({
+            self.key: &self.records[start..end],
+            "after_cursor": after,
+            "after_url": format!("{PROD}{p}?cursor={after}"),
+            "before_cursor": null, "before_url": null,
+            "end_of_stream": end == self.records.len(),
+        }))
+    }
+}
+
+/// Export Search Results for tickets: the query's `status<solved` and `updated<{time}`
+/// terms (the only ones this fake knows), `filter[type]=ticket`, ordered by `created_at`.
+pub(super) struct SearchExport(pub(super) Vec<Value>);
+
+impl wiremock::Respond for SearchExport {
+    fn respond(&self, req: &wiremock::Request) -> ResponseTemplate {
+        let q = query(req);
+        if q.get("filter[type]").map(String::as_str) != Some("ticket") {
+            return bad("filter[type] must be ticket here");
+        }
+        let mut before = i64::MAX;
+        let mut unsolved = false;
+        for term in q
+            .get("query")
+            .map(String::as_str)
+            .unwrap_or_default()
+            .split_whitespace()
+        {
+            if term == "status<solved" {
+                unsolved = true;
+            } else if let Some(at) = term.strip_prefix("updated<") {
+                before = unix(at);
+            } else {
+                return bad(&format!("this fake does not know the term {term}"));
+            }
+        }
+        let size: usize = q
+            .get("page[size]")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(100);
+        let from: usize = q
+            .get("page[after]")
+            .and_then(|a| a.strip_prefix("search-"))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        let open = ["new", "open", "pending", "hold"];
+        let mut all: Vec<Value> = self
+            .0
+            .iter()
+            .filter(|tk| !unsolved || open.contains(&tk["status"].as_str().unwrap_or_default()))
+            .filter(|tk| unix(tk["updated_at"].as_str().unwrap_or_default()) < before)
+            .map(|tk| {
+                let mut r = tk.clone();
+                r.as_object_mut().map(|o| o.remove("metric_set"));
+                r["result_type"] = json!("ticket");
+                r
+            })
+            .collect();
+        all.sort_by_key(|tk| {
+            (
+                t(tk["created_at"].as_str().unwrap_or_default()),
+                tk["id"].as_i64(),
+            )
+        });
+        let page: Vec<Value> = all.iter().skip(from).take(size).cloned().collect();
+        let end = from + page.len();
+        let more = end < all.len();
+        ok(json!({
+            "results": page, "facets": null,
+            "meta": {"has_more": more, "after_cursor": format!("search-{end}"), "before_cursor": null},
+            "links": {"next": if more { json!(format!("{PROD}/api/v2/search/export.json?page%5Bafter%5D=search-{end}")) } else { Value::Null }, "prev": null},
+        }))
+    }
+}

@@ -75,6 +75,32 @@ pub(crate) struct User {
     name: Option<String>,
     role: Option<String>,
     email: Option<String>,
+    /// How far an export page reached (the exports order by it); absent is tolerated, as
+    /// the mapping needs nothing of it.
+    #[serde(default)]
+    updated_at: Option<DateTime<Utc>>,
+}
+
+impl User {
+    pub(crate) fn updated_at(&self) -> Option<i64> {
+        self.updated_at.map(|t| t.timestamp())
+    }
+}
+
+/// A page of Export Search Results with `filter[type]=ticket`: `results` (each a ticket with
+/// `result_type` "ticket"), `meta` (`has_more`, `after_cursor`) and `links`
+/// (developer.zendesk.com/api-reference/ticketing/ticket-management/search/#export-search-results).
+#[derive(Deserialize)]
+pub(crate) struct SearchExportPage {
+    pub(crate) results: Vec<SearchTicket>,
+    pub(crate) meta: ListMeta,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SearchTicket {
+    pub(crate) result_type: Option<String>,
+    #[serde(flatten)]
+    pub(crate) ticket: ZTicket,
 }
 
 /// Agents and admins become agents. End-users become customers with nothing but their id and
@@ -106,10 +132,10 @@ pub(crate) fn map_user(u: User, bot_user_ids: &[i64]) -> Result<Vec<Record>, Str
 
 #[derive(Deserialize)]
 pub(crate) struct ZTicket {
-    id: i64,
+    pub(crate) id: i64,
     status: String,
     created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
+    pub(crate) updated_at: DateTime<Utc>,
     via: Option<Value>,
     requester_id: Option<i64>,
     assignee_id: Option<i64>,

@@ -3,9 +3,11 @@
 //! Reads only Zendesk's bulk incremental endpoints (never one request per ticket):
 //! the cursor exports of users and tickets (with `metric_sets` side-loaded), the time-based
 //! ticket events export with `comment_events` (both ticket exports with
-//! `support_type_scope=all`), and the satisfaction ratings list. Every
-//! request and every next page goes to the configured base URL; the incremental exports
-//! share their own rate budget (Zendesk allows 10 requests a minute there).
+//! `support_type_scope=all`), and the satisfaction ratings list; and, in a first sync's
+//! recent window only, the unsolved tickets the tickets export from the window's start leaves
+//! out (`window`). Every request and every next
+//! page goes to the configured base URL; the incremental exports share their own rate budget
+//! (Zendesk allows 10 requests a minute there), Export Search Results has its own (100).
 //!
 //! The kind is declared once, by [`Zendesk`] ([`ConnectorFactory`]); [`STREAMS`] is its
 //! value, for the bench until it reads the factory.
@@ -15,6 +17,7 @@ mod api;
 pub mod fuzzing;
 mod settings;
 mod streams;
+mod window;
 
 pub use settings::ZendeskSettings;
 pub use streams::{ExportCheckpoint, StartTimeCheckpoint};
@@ -108,6 +111,10 @@ impl ZendeskConnector {
             .with(
                 INCREMENTAL,
                 export_windows(settings.incremental_requests_per_minute),
+            )
+            .with(
+                window::SEARCH_EXPORT,
+                RateBudget::window(settings.search_export_requests_per_minute, MINUTE),
             );
         let http_settings = HttpSettings::for_kind::<Zendesk>(base_url, auth);
         Ok(Self {
@@ -135,34 +142,56 @@ impl HttpConnector for ZendeskConnector {
         }
     }
 
-    /// Only the ticket events export begins at an instant: it is most of a first sync's
-    /// pages (a dozen events a ticket, on the exports' 10 requests a minute), and events are
-    /// immutable, so the history before the window is exactly what a backfill from the
-    /// configured start up to the window adds. Users and tickets stay whole in the first
-    /// pass: the cursor exports give each item once, at its last update, so a window would
-    /// leave out every ticket untouched since (the backlog needs them) and every agent.
+    /// The ticket events export (most of a first sync's pages, a dozen events a ticket, on
+    /// the exports' 10 requests a minute) begins at its `start_time`: events are immutable,
+    /// so the history before the window is exactly what a backfill from the configured start
+    /// up to the window adds. The tickets export gives each ticket once, at its last update:
+    /// its window first reads the unsolved tickets an export from the window's start leaves
+    /// out, which the backlog counts ([`window`]). Users stay whole (the window needs every
+    /// agent, and its tickets' requesters, whenever they were last updated).
     fn start_at(&self, stream: &str, at: chrono::DateTime<chrono::Utc>) -> Option<Checkpoint> {
         let start_time = at.timestamp();
-        (stream == "ticket_events" && start_time > self.start_time)
-            .then(|| Checkpoint::of(&StartTimeCheckpoint { start_time }))
+        if start_time <= self.start_time {
+            return None;
+        }
+        match stream {
+            "ticket_events" => Some(Checkpoint::of(&StartTimeCheckpoint { start_time })),
+            "tickets" => Some(Checkpoint::of(&ExportCheckpoint::Prelude {
+                before_window: start_time,
+                after: None,
+            })),
+            _ => None,
+        }
     }
 
     /// The ticket events checkpoint is the next `start_time`: every event before it is read.
+    /// The cursor exports' is the latest `updated_at` read ([`ExportCheckpoint::reached`]).
     fn reached(
         &self,
         stream: &str,
         checkpoint: &Checkpoint,
     ) -> Option<chrono::DateTime<chrono::Utc>> {
-        let cp = (stream == "ticket_events")
-            .then(|| checkpoint.parse_for::<StartTimeCheckpoint>(stream).ok())??;
-        chrono::DateTime::from_timestamp(cp.start_time, 0)
+        let at = match stream {
+            "ticket_events" => {
+                checkpoint
+                    .parse_for::<StartTimeCheckpoint>(stream)
+                    .ok()?
+                    .start_time
+            }
+            "users" | "tickets" => checkpoint
+                .parse_for::<ExportCheckpoint>(stream)
+                .ok()?
+                .reached()?,
+            _ => return None,
+        };
+        chrono::DateTime::from_timestamp(at, 0)
     }
 
     fn read_stream<'a>(&'a self, stream: &str, from: Option<Checkpoint>) -> Opened<'a> {
         let http = &self.http;
         Some(match stream {
             "users" => cursor_stream(http, Export::<api::User>::new(self), from),
-            "tickets" => cursor_stream(http, Export::<api::ZTicket>::new(self), from),
+            "tickets" => window::tickets(self, from),
             "ticket_events" => time_window_stream(http, TicketEvents { c: self }, from),
             "satisfaction_ratings" => cursor_stream(http, Ratings { c: self }, from),
             _ => return None,

@@ -29,6 +29,9 @@ pub struct ZendeskSettings {
     pub requests_per_minute: u32,
     /// Zendesk's own limit on the incremental exports. 0 = no client-side limit.
     pub incremental_requests_per_minute: u32,
+    /// Zendesk's own limit on Export Search Results, which a first sync reads for the
+    /// unsolved tickets its recent window would leave out. 0 = no client-side limit.
+    pub search_export_requests_per_minute: u32,
     /// How far back before its bookmark each sync re-reads satisfaction ratings. Zendesk does
     /// not document whether the list's `start_time` compares when a survey was offered or
     /// when it was answered; a customer can answer (or change the answer) until the ticket
@@ -52,6 +55,7 @@ impl Default for ZendeskSettings {
             page_size: None,
             requests_per_minute: 200,
             incremental_requests_per_minute: 10,
+            search_export_requests_per_minute: 100,
             ratings_lookback_days: 28,
             bot_user_ids: Vec::new(),
         }

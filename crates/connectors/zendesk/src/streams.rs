@@ -40,14 +40,41 @@ const MAX_LIST_PAGE: u32 = 100;
 const SUPPORT_TYPE_SCOPE: (&str, &str) = ("support_type_scope", "all");
 
 /// The checkpoint of the cursor exports (`users`, `tickets`), in the JSON earlier versions
-/// stored: `{"cursor": …}` after a page, `{"start_time": …}` before the first one.
+/// stored: `{"cursor": …}` after a page, `{"start_time": …}` before the first one; and, in a
+/// first sync's recent window of tickets, `{"before_window": …}` while the unsolved tickets the
+/// export from the window's start leaves out are read (see [`crate::window`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ExportCheckpoint {
+    /// A first sync's recent window of tickets, before its export: the unsolved tickets
+    /// last updated before `before_window` (Unix seconds), the export's `start_time` once
+    /// they are read. `after`: the search's cursor so far.
+    Prelude {
+        before_window: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<String>,
+    },
     /// The last `after_cursor` read: where the export goes on, this sync or the next.
-    Cursor { cursor: String },
+    /// `reached`: the latest `updated_at` read so far (Unix seconds), which says how far a
+    /// backfill got (the exports order by it); absent in checkpoints of earlier versions.
+    Cursor {
+        cursor: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reached: Option<i64>,
+    },
     /// The export's `start_time` (Unix seconds), when no page gave a cursor yet.
     StartTime { start_time: i64 },
+}
+
+impl ExportCheckpoint {
+    /// Every item updated before this instant was read (`None`: unknown, or a prelude).
+    pub(crate) fn reached(&self) -> Option<i64> {
+        match self {
+            Self::Cursor { reached, .. } => *reached,
+            Self::StartTime { start_time } => Some(*start_time),
+            Self::Prelude { .. } => None,
+        }
+    }
 }
 
 /// The checkpoint of `ticket_events` (the next `start_time`) and `satisfaction_ratings` (the
@@ -67,6 +94,8 @@ pub(crate) trait ExportItem: DeserializeOwned + Send + 'static {
     /// Fixed query pairs of every request of the export.
     const PAIRS: &'static [(&'static str, &'static str)];
     fn map(self, c: &ZendeskConnector) -> Result<Vec<Record>, String>;
+    /// Unix seconds; the exports order by it.
+    fn updated_at(&self) -> Option<i64>;
 }
 
 impl ExportItem for api::User {
@@ -76,6 +105,9 @@ impl ExportItem for api::User {
     const PAIRS: &'static [(&'static str, &'static str)] = &[];
     fn map(self, c: &ZendeskConnector) -> Result<Vec<Record>, String> {
         api::map_user(self, &c.bot_user_ids)
+    }
+    fn updated_at(&self) -> Option<i64> {
+        api::User::updated_at(self)
     }
 }
 
@@ -87,6 +119,9 @@ impl ExportItem for api::ZTicket {
         &[("include", "metric_sets"), SUPPORT_TYPE_SCOPE];
     fn map(self, _: &ZendeskConnector) -> Result<Vec<Record>, String> {
         api::map_ticket(self)
+    }
+    fn updated_at(&self) -> Option<i64> {
+        Some(self.updated_at.timestamp())
     }
 }
 
@@ -116,17 +151,20 @@ impl<I: ExportItem> Mapping for Export<'_, I> {
 
 impl<I: ExportItem> CursorStream for Export<'_, I> {
     type Page = I::Page;
-    /// Unused: the exports page by cursor; `from` is the first page's `start_time`.
+    /// The latest `updated_at` read (Unix seconds): how far the export got.
     type Bookmark = i64;
     type Checkpoint = ExportCheckpoint;
 
     fn start(&self, from: Option<ExportCheckpoint>) -> CursorPos<i64> {
         match from {
-            Some(ExportCheckpoint::Cursor { cursor }) if !cursor.is_empty() => {
-                CursorPos::resume(cursor, None, None)
+            Some(ExportCheckpoint::Cursor { cursor, reached }) if !cursor.is_empty() => {
+                CursorPos::resume(cursor, None, reached)
             }
             Some(ExportCheckpoint::StartTime { start_time }) => {
                 CursorPos::first(Some(start_time), None)
+            }
+            Some(ExportCheckpoint::Prelude { before_window, .. }) => {
+                CursorPos::first(Some(before_window), None)
             }
             _ => CursorPos::first(Some(self.c.start_time), None),
         }
@@ -153,11 +191,18 @@ impl<I: ExportItem> CursorStream for Export<'_, I> {
 
     fn checkpoint(&self, pos: &CursorPos<i64>, _done: bool) -> ExportCheckpoint {
         match &pos.cursor {
-            Some(c) => ExportCheckpoint::Cursor { cursor: c.clone() },
+            Some(c) => ExportCheckpoint::Cursor {
+                cursor: c.clone(),
+                reached: pos.bookmark,
+            },
             None => ExportCheckpoint::StartTime {
                 start_time: pos.from.unwrap_or(self.c.start_time),
             },
         }
+    }
+
+    fn bookmark(&self, item: &I) -> Option<i64> {
+        item.updated_at()
     }
 }
 

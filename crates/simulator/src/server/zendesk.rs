@@ -18,11 +18,11 @@ use crate::render;
 type Params = Query<HashMap<String, String>>;
 
 /// `(timestamp, id)` as an opaque cursor, shaped like Zendesk's (`"1576613539.0||467|"`).
-fn encode_cursor(ts: i64, id: i64) -> String {
+pub(super) fn encode_cursor(ts: i64, id: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("{ts}.0||{id}|"))
 }
 
-fn decode_cursor(c: &str) -> Option<(i64, i64)> {
+pub(super) fn decode_cursor(c: &str) -> Option<(i64, i64)> {
     let raw = URL_SAFE_NO_PAD
         .decode(c.trim_end_matches('='))
         .ok()
@@ -51,7 +51,7 @@ fn bad_scope() -> Response {
     )
 }
 
-fn bad_param(description: &str) -> Response {
+pub(super) fn bad_param(description: &str) -> Response {
     error(
         StatusCode::BAD_REQUEST,
         "InvalidPaginationParameter",
@@ -276,16 +276,16 @@ pub(super) async fn ticket_events(
 }
 
 #[derive(Serialize)]
-struct Meta {
-    has_more: bool,
-    after_cursor: Option<String>,
-    before_cursor: Option<String>,
+pub(super) struct Meta {
+    pub(super) has_more: bool,
+    pub(super) after_cursor: Option<String>,
+    pub(super) before_cursor: Option<String>,
 }
 
 #[derive(Serialize)]
-struct Links {
-    next: Option<String>,
-    prev: Option<String>,
+pub(super) struct Links {
+    pub(super) next: Option<String>,
+    pub(super) prev: Option<String>,
 }
 
 #[derive(Serialize)]

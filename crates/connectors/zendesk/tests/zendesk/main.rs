@@ -11,3 +11,4 @@ mod settings;
 mod ticket_events;
 mod tickets;
 mod users;
+mod window;

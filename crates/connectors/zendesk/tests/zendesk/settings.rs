@@ -21,7 +21,7 @@ fn defaults_and_every_key() {
         "subdomain": "acme", "email": "a@example.com", "api_token": "tok", "oauth_token": null,
         "base_url": "http://127.0.0.1:1", "start_date": "2024-01-01", "page_size": 500,
         "requests_per_minute": 400, "incremental_requests_per_minute": 30,
-        "ratings_lookback_days": 7, "bot_user_ids": [-1, 35436]
+        "search_export_requests_per_minute": 50, "ratings_lookback_days": 7, "bot_user_ids": [-1, 35436]
     }));
     assert_eq!(
         (
@@ -35,6 +35,14 @@ fn defaults_and_every_key() {
     assert_eq!(
         (d.requests_per_minute, d.incremental_requests_per_minute),
         (200, 10)
+    );
+    // Export Search Results: "rate-limited to 100 requests per minute per account".
+    assert_eq!(
+        (
+            d.search_export_requests_per_minute,
+            s.search_export_requests_per_minute
+        ),
+        (100, 50)
     );
     // Solved tickets close at the latest 28 days after the solve; ratings can change until then.
     assert_eq!(d.ratings_lookback_days, 28);
@@ -96,6 +104,7 @@ fn settings_keys_are_the_settings_structs_keys() {
             "page_size",
             "requests_per_minute",
             "incremental_requests_per_minute",
+            "search_export_requests_per_minute",
             "ratings_lookback_days",
             "bot_user_ids",
         ]

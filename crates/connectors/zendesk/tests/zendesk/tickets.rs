@@ -80,11 +80,12 @@ async fn pages_and_maps() {
     let batches = read_ok(&connector(&server), "tickets", None).await;
     assert_eq!(
         checkpoints(&batches),
+        // `reached`: the latest `updated_at` read so far (an empty page keeps it).
         vec![
-            json!({"cursor": "t1"}),
-            json!({"cursor": "t2"}),
-            json!({"cursor": "t3"}),
-            json!({"cursor": "t4"})
+            json!({"cursor": "t1", "reached": 1559697204}),
+            json!({"cursor": "t2", "reached": ts("2024-03-02T10:00:00Z")}),
+            json!({"cursor": "t3", "reached": ts("2024-03-02T10:00:00Z")}),
+            json!({"cursor": "t4", "reached": ts("2024-03-02T10:00:00Z")})
         ],
         "an empty page that is not the end of the stream must not stop the sync"
     );

@@ -39,7 +39,11 @@ async fn pages_agents_and_customers() {
     let batches = read_ok(&c, "users", None).await;
     assert_eq!(
         checkpoints(&batches),
-        vec![json!({"cursor": "u1"}), json!({"cursor": "u2"})]
+        // `reached`: the latest `updated_at` read (the recorded admin's, then Carl's).
+        vec![
+            json!({"cursor": "u1", "reached": 1543605154}),
+            json!({"cursor": "u2", "reached": ts("2024-01-03T00:00:00Z")})
+        ]
     );
     let all = records(&batches);
     let agents = all.iter().filter_map(Record::as_agent).collect::<Vec<_>>();
