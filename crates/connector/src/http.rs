@@ -147,6 +147,24 @@ impl fmt::Debug for HttpClient {
     }
 }
 
+/// Why a body did not become the type asked for.
+enum Undecoded {
+    Json(serde_json::Error),
+    /// The blocking pool refused the work: the runtime is shutting down.
+    Cancelled,
+}
+
+/// Parses a body on the blocking pool, not on the async thread: a page of a thousand records
+/// is milliseconds of CPU, and on the thread that drives the sync it would hold back the
+/// previous page's commit, which the runner overlaps with reading the next page.
+async fn decode<T: DeserializeOwned + Send + 'static>(body: Vec<u8>) -> Result<T, Undecoded> {
+    match tokio::task::spawn_blocking(move || serde_json::from_slice::<T>(&body)).await {
+        Ok(parsed) => parsed.map_err(Undecoded::Json),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Err(Undecoded::Cancelled),
+    }
+}
+
 impl HttpClient {
     pub fn new(settings: HttpSettings) -> Result<Self, ConnectorError> {
         let base = &settings.base_url;
@@ -428,7 +446,7 @@ impl HttpClient {
 
     /// GETs a JSON document, waiting for the group's rate limiter and retrying transient
     /// failures. A body that does not parse as `T` is [`ConnectorError::Malformed`].
-    pub async fn get_json<T: DeserializeOwned>(
+    pub async fn get_json<T: DeserializeOwned + Send + 'static>(
         &self,
         group: &str,
         path_or_url: &str,
@@ -439,7 +457,7 @@ impl HttpClient {
     }
 
     /// [`HttpClient::get_json`] with the response's headers.
-    pub async fn get_json_with_headers<T: DeserializeOwned>(
+    pub async fn get_json_with_headers<T: DeserializeOwned + Send + 'static>(
         &self,
         group: &str,
         path_or_url: &str,
@@ -451,7 +469,7 @@ impl HttpClient {
 
     /// [`HttpClient::get_page_json`] with the response's headers (a `Link` header names
     /// the next page).
-    pub async fn get_page_json_with_headers<T: DeserializeOwned>(
+    pub async fn get_page_json_with_headers<T: DeserializeOwned + Send + 'static>(
         &self,
         group: &str,
         path_or_url: &str,
@@ -471,7 +489,7 @@ impl HttpClient {
     /// Use it for the requests whose answer decides the next request; not for per-record
     /// lookups, which a sync may legitimately repeat (a ticket listed on two pages of a
     /// keyset export has its conversations read twice).
-    pub async fn get_page_json<T: DeserializeOwned>(
+    pub async fn get_page_json<T: DeserializeOwned + Send + 'static>(
         &self,
         group: &str,
         path_or_url: &str,
@@ -554,7 +572,10 @@ impl HttpClient {
     /// `Malformed` at once, the same URL and body answered once already in this
     /// [`StreamRun`] a paging loop). Unlike [`HttpClient::post_json`], errors and logs name
     /// the path: an API's search endpoint is no capability URL.
-    pub async fn post_page_json<T: DeserializeOwned, B: serde::Serialize + ?Sized>(
+    pub async fn post_page_json<
+        T: DeserializeOwned + Send + 'static,
+        B: serde::Serialize + ?Sized,
+    >(
         &self,
         group: &str,
         path_or_url: &str,
@@ -567,7 +588,10 @@ impl HttpClient {
     }
 
     /// [`HttpClient::post_page_json`] with the response's headers.
-    pub async fn post_page_json_with_headers<T: DeserializeOwned, B: serde::Serialize + ?Sized>(
+    pub async fn post_page_json_with_headers<
+        T: DeserializeOwned + Send + 'static,
+        B: serde::Serialize + ?Sized,
+    >(
         &self,
         group: &str,
         path_or_url: &str,
@@ -656,7 +680,7 @@ impl HttpClient {
 
     /// A page request: refused when this run had it answered already, remembered once it
     /// is (a failed request may be made again).
-    async fn fetch_page<T: DeserializeOwned>(
+    async fn fetch_page<T: DeserializeOwned + Send + 'static>(
         &self,
         group: &str,
         req: &Req<'_>,
@@ -706,7 +730,7 @@ impl HttpClient {
     /// try, so unreadable JSON is fetched again like any transient failure. JSON of the
     /// wrong shape is the API's answer, not an accident: that fails at once. Either way a
     /// page that stays broken ends the sync with `Malformed`, never a shortened stream.
-    async fn fetch_parsed<T: DeserializeOwned>(
+    async fn fetch_parsed<T: DeserializeOwned + Send + 'static>(
         &self,
         group: &str,
         req: &Req<'_>,
@@ -718,9 +742,15 @@ impl HttpClient {
         loop {
             tries += 1;
             let (headers, body) = self.send(group, req, url, &endpoint).await?;
-            let err = match serde_json::from_slice(&body) {
+            let err = match decode(body).await {
                 Ok(v) => return Ok(PageResponse { body: v, headers }),
-                Err(e) => e,
+                Err(Undecoded::Json(e)) => e,
+                Err(Undecoded::Cancelled) => {
+                    return Err(self.scrub_error(ConnectorError::Malformed {
+                        endpoint,
+                        detail: "the page was not parsed: the process is shutting down".into(),
+                    }));
+                }
             };
             let transient = matches!(
                 err.classify(),

@@ -87,7 +87,7 @@ impl PageRequest {
     }
 
     /// Sends it as a page request of `group`.
-    pub async fn send<P: DeserializeOwned>(
+    pub async fn send<P: DeserializeOwned + Send + 'static>(
         &self,
         http: &HttpClient,
         group: &str,
@@ -231,7 +231,7 @@ impl<B> CursorPos<B> {
 #[async_trait::async_trait]
 pub trait CursorStream: Mapping {
     /// The page's JSON.
-    type Page: DeserializeOwned + Send;
+    type Page: DeserializeOwned + Send + 'static;
     /// The incremental value tracked across items (`i64` seconds, `DateTime<Utc>`); `()`
     /// for a full refresh.
     type Bookmark: Clone + Ord + Send + Sync + Debug + 'static;
@@ -392,7 +392,7 @@ pub enum Stall {
 /// A time-based export; see the [module docs](self).
 #[async_trait::async_trait]
 pub trait TimeWindowStream: Mapping {
-    type Page: DeserializeOwned + Send;
+    type Page: DeserializeOwned + Send + 'static;
     type Checkpoint: Serialize + DeserializeOwned + Send;
 
     /// The first `start_time`: from the stored checkpoint, or the configured start.
@@ -537,7 +537,7 @@ pub struct NumberedPage<I> {
 /// (`updated_since`) and a bookmark besides the page number.
 #[async_trait::async_trait]
 pub trait PageNumberStream: Mapping {
-    type Page: DeserializeOwned + Send;
+    type Page: DeserializeOwned + Send + 'static;
     type Position: Clone + Send + Sync + Serialize + DeserializeOwned + 'static;
 
     /// The position of a first read (the first page of the configured window).
@@ -727,7 +727,7 @@ pub struct LinkedPage<I> {
 /// (without an `Auth::Query` key).
 #[async_trait::async_trait]
 pub trait NextUrlStream: Mapping {
-    type Page: DeserializeOwned + Send;
+    type Page: DeserializeOwned + Send + 'static;
     type Checkpoint: Serialize + DeserializeOwned + Send;
 
     /// The first request: of a first read (`None`), or the stored next page.

@@ -102,7 +102,7 @@ pub struct PassCheckpoint {
 
 /// Every item of a nested edge: its first page, then its `paging.next` pages (rebased on
 /// `base_url`), so no comment or reply beyond the first 100 is missed.
-async fn whole_edge<T: DeserializeOwned>(
+async fn whole_edge<T: DeserializeOwned + Send + 'static>(
     http: &HttpClient,
     endpoint: &str,
     edge: Option<Edge<T>>,
