@@ -185,15 +185,12 @@ impl Sim {
 }
 
 /// The store, with the time spent in `commit` (the rest of a sync is fetching and parsing),
-/// and the pages of a first sync's window that came from lists on other rate budgets than
-/// the exports' (their checkpoints are the window's prelude: `before_window`, or the
-/// export's `start_time` after the list's last page).
+/// and the pages of a first sync's tickets window read from Export Search Results, on its own
+/// budget of 100 a minute (their checkpoints are the window's prelude: `before_window`, or
+/// the export's `start_time` after the search's last page).
 struct Timed<'a> {
     store: &'a Store,
     commit_ns: AtomicU64,
-    /// List Users pages (the plan's budget), read in the users stream.
-    users_list_pages: AtomicU64,
-    /// Export Search Results pages (100 a minute), read in the tickets stream.
     search_pages: AtomicU64,
 }
 
@@ -214,12 +211,10 @@ impl CheckpointStore for Timed<'_> {
         self.commit_ns
             .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
         let cp = batch.checkpoint.value();
-        if cp.get("before_window").is_some() || cp.get("start_time").is_some() {
-            match stream {
-                "users" => self.users_list_pages.fetch_add(1, Ordering::Relaxed),
-                "tickets" => self.search_pages.fetch_add(1, Ordering::Relaxed),
-                _ => 0,
-            };
+        if stream == "tickets"
+            && (cp.get("before_window").is_some() || cp.get("start_time").is_some())
+        {
+            self.search_pages.fetch_add(1, Ordering::Relaxed);
         }
         r
     }
@@ -295,7 +290,7 @@ async fn sync_all(
     page_size: u32,
     (rpm, incremental_rpm, search_rpm): (u32, u32, u32),
     window: Option<chrono::DateTime<chrono::Utc>>,
-) -> anyhow::Result<(f64, Vec<StreamRun>, Option<FirstReport>, ListPages)> {
+) -> anyhow::Result<(f64, Vec<StreamRun>, Option<FirstReport>, u64)> {
     let settings = ZendeskSettings {
         base_url: Some(sim.base_url.clone()),
         email: Some(sim.email.clone()),
@@ -313,7 +308,6 @@ async fn sync_all(
     let timed = Timed {
         store,
         commit_ns: AtomicU64::new(0),
-        users_list_pages: AtomicU64::new(0),
         search_pages: AtomicU64::new(0),
     };
     if let Some(w) = window {
@@ -377,18 +371,8 @@ async fn sync_all(
         commit_secs: secs,
     });
     eprintln!("  ticket facts of {refreshed} tickets derived in {secs:.1} s");
-    let lists = ListPages {
-        users_list: timed.users_list_pages.load(Ordering::Relaxed),
-        search: timed.search_pages.load(Ordering::Relaxed),
-    };
-    Ok((started.elapsed().as_secs_f64(), runs, first, lists))
-}
-
-/// The window's pages from lists on other budgets than the exports' (see [`Timed`]).
-#[derive(Debug, Default, Clone, Copy)]
-struct ListPages {
-    users_list: u64,
-    search: u64,
+    let search_pages = timed.search_pages.load(Ordering::Relaxed);
+    Ok((started.elapsed().as_secs_f64(), runs, first, search_pages))
 }
 
 /// The report a manager could read once the recent legs are done: the facts derived, the
@@ -599,7 +583,7 @@ async fn limited(backend: Backend, a: &Args) -> anyhow::Result<()> {
     let window =
         (a.first_window_days > 0).then(|| sim.now - chrono::Duration::days(a.first_window_days));
     let search_rpm = (f64::from(a.vendor_search_rpm) * speed).round() as u32;
-    let (secs, runs, first, lists) =
+    let (secs, runs, first, search) =
         sync_all(&sim, &store, a.page_size, (rpm, inc, search_rpm), window).await?;
     let peak = peak_mb();
     let sim_now = sim.now;
@@ -635,22 +619,19 @@ async fn limited(backend: Backend, a: &Args) -> anyhow::Result<()> {
             f.complete_weeks,
         );
     }
-    // The window's lists are on their own budgets: List Users on the plan's, like the
-    // ratings list, and Export Search Results on its 100 a minute.
+    // The window's search pages are on their own budget, Export Search Results' 100 a
+    // minute; the ratings list on the plan's.
     let incremental: u64 = runs
         .iter()
         .filter(|r| r.name != "satisfaction_ratings")
         .map(|r| r.pages)
         .sum::<u64>()
-        - lists.users_list
-        - lists.search;
+        - search;
     let other: u64 = runs
         .iter()
         .filter(|r| r.name == "satisfaction_ratings")
         .map(|r| r.pages)
-        .sum::<u64>()
-        + lists.users_list;
-    let search = lists.search;
+        .sum();
     // Vendor minutes → real seconds at this speed.
     let per_inc = 60.0 / (f64::from(a.vendor_incremental_rpm) * speed);
     let per_any = 60.0 / (f64::from(a.vendor_rpm) * speed);

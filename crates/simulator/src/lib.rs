@@ -78,21 +78,15 @@
 //!   `start_time` and the sort follow the offer, and an answer to a survey offered before a
 //!   bookmark is not found by paging from that bookmark.
 //! * What a windowed first sync reads beside the exports (details and sources in the
-//!   server's `zendesk_lists` module), each also without `.json`:
-//!   - `GET /api/v2/users.json` (List Users): `role=…` or repeated `role[]=…` (`end-user`,
-//!     `agent`, `admin`; another value is a 400), cursor pagination by user id with
-//!     `page[size]` ≤ 100 and `page[after]`, `meta{has_more, after_cursor, before_cursor}`,
-//!     `links{next, prev}` (no backward paging: `before_cursor` and `prev` are `null`);
-//!   - `GET /api/v2/users/show_many.json?ids=1,2,3` (Show Many Users, 1 to 100 ids, else
-//!     400): the users that exist, by id;
-//!   - `GET /api/v2/search/export.json` (Export Search Results): `filter[type]=ticket` only
-//!     (required; the other types are a 400), `query` of space-separated terms that must all
-//!     hold, `status<X`, `status>X`, `status:X` (new < open < pending < hold < solved <
-//!     closed) and `updated<T`, `updated>T`, `created<T`, `created>T` (T a date, midnight
-//!     UTC, or an RFC 3339 date-time); `type:…` in the query, or any other term, is a 400.
-//!     Deleted tickets never match. Ordered by `(created_at, id)`, `page[size]` ≤ 1000,
-//!     `page[after]`; `{results (each with "result_type": "ticket"), facets: null,
-//!     links{next, prev: null}, meta{has_more, after_cursor, before_cursor: null}}`.
+//!   server's `zendesk_lists` module), also without `.json`:
+//!   `GET /api/v2/search/export.json` (Export Search Results): `filter[type]=ticket` only
+//!   (required; the other types are a 400), `query` of space-separated terms that must all
+//!   hold, `status<X`, `status>X`, `status:X` (new < open < pending < hold < solved <
+//!   closed) and `updated<T`, `updated>T`, `created<T`, `created>T` (T a date, midnight
+//!   UTC, or an RFC 3339 date-time); `type:…` in the query, or any other term, is a 400.
+//!   Deleted tickets never match. Ordered by `(created_at, id)`, `page[size]` ≤ 1000,
+//!   `page[after]`; `{results (each with "result_type": "ticket"), facets: null,
+//!   links{next, prev: null}, meta{has_more, after_cursor, before_cursor: null}}`.
 //! * Auth: `Basic base64("{email}/token:{token}")` or `Bearer {token}`, else 401
 //!   `{"error":"Couldn't authenticate you"}`.
 //! * Rate limits as Zendesk documents them (developer.zendesk.com, "Rate limits", "Best
@@ -103,7 +97,7 @@
 //!   requests per minute per account") on the search export, `requests_per_minute` (700) on
 //!   everything together (the exports and the search export count there too).
 //!   `X-Rate-Limit` / `X-Rate-Limit-Remaining` (the account's minute) on every answer; the
-//!   list endpoints (ratings, List Users, the search export) also `ratelimit-limit`,
+//!   list endpoints (ratings, the search export) also `ratelimit-limit`,
 //!   `ratelimit-remaining` and `ratelimit-reset` (whole seconds until the minute ends,
 //!   rounded up); the exports no header of their own. Over a limit: 429 with `Retry-After` (seconds until the full
 //!   minute ends, rounded up, at least 1); a refused request is not counted.

@@ -60,7 +60,7 @@ pub struct SimStats {
     /// Requests by endpoint: `users`, `tickets`, `ticket_events`, `satisfaction_ratings`,
     /// `other`, `trustpilot` (every `/v1` path), `google_business_profile` (`/token` and
     /// every `/v4` path), `facebook_page` (every `/v{N}.{M}` path), `x` (every `/2` path),
-    /// `users_list` (List Users and Show Many Users), `search_export`.
+    /// `search_export` (Zendesk's Export Search Results).
     pub per_endpoint: BTreeMap<&'static str, u64>,
 }
 
@@ -81,10 +81,10 @@ struct Counters {
     truncated: AtomicU64,
     slow: AtomicU64,
     repeated: AtomicU64,
-    endpoints: [AtomicU64; 11],
+    endpoints: [AtomicU64; 10],
 }
 
-const ENDPOINT_NAMES: [&str; 11] = [
+const ENDPOINT_NAMES: [&str; 10] = [
     "users",
     "tickets",
     "ticket_events",
@@ -94,7 +94,6 @@ const ENDPOINT_NAMES: [&str; 11] = [
     "google_business_profile",
     "facebook_page",
     "x",
-    "users_list",
     "search_export",
 ];
 
@@ -151,7 +150,7 @@ struct Shared {
     credentials: Credentials,
     /// Google access tokens issued so far.
     tokens: reviews::Tokens,
-    /// The users' and tickets' orders of List Users and Export Search Results.
+    /// The tickets' order of Export Search Results.
     lists: zendesk_lists::Index,
 }
 
@@ -557,8 +556,7 @@ async fn guard(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
         (None, TICKETS) => (1, Own::Incremental),
         (None, EVENTS) => (2, Own::Incremental),
         (None, RATINGS | RATINGS_BARE) => (3, Own::None),
-        (None, p) if zendesk_lists::is_users(p) => (9, Own::None),
-        (None, p) if zendesk_lists::is_search(p) => (10, Own::SearchExport),
+        (None, p) if zendesk_lists::is_search(p) => (9, Own::SearchExport),
         _ => (4, Own::None),
     };
     bump(&c.endpoints[endpoint]);
@@ -592,7 +590,7 @@ async fn guard(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
         set_header(&mut resp, "x-rate-limit-remaining", limit.to_string());
         return resp;
     } else {
-        match zendesk_limits(&shared, own, endpoint == 3 || zendesk_lists::is_list(&path)) {
+        match zendesk_limits(&shared, own, endpoint == 3 || endpoint == 9) {
             Ok(h) => Some(h),
             Err(resp) => return resp,
         }
@@ -754,6 +752,20 @@ fn zendesk_limits(
         m.take();
     }
     Ok(zendesk_headers(limit, l.global.remaining(), reset, list))
+}
+
+/// Percent-encodes a query value: everything but RFC 3986's unreserved characters (the
+/// simulator's next-page links).
+fn percent_encode(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn json_response<T: Serialize>(body: &T, repeat: Option<Repeat>) -> Response {

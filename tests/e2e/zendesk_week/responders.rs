@@ -40,8 +40,7 @@ pub(super) struct RatingsList(pub(super) Vec<Value>);
 
 impl wiremock::Respond for RatingsList {
     fn respond(&self, req: &wiremock::Request) -> ResponseTemplate {
-        let q: std::collections::HashMap<String, String> =
-            req.url.query_pairs().into_owned().collect();
+        let q = query(req);
         let Some(start) = q.get("start_time").and_then(|s| s.parse::<i64>().ok()) else {
             return ResponseTemplate::new(400)
                 .set_body_json(json!({"error": "InvalidParameter start_time"}));

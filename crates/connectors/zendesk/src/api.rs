@@ -78,13 +78,7 @@ pub(crate) struct User {
     /// How far an export page reached (the exports order by it); absent is tolerated, as
     /// the mapping needs nothing of it.
     #[serde(default)]
-    updated_at: Option<DateTime<Utc>>,
-}
-
-impl User {
-    pub(crate) fn updated_at(&self) -> Option<i64> {
-        self.updated_at.map(|t| t.timestamp())
-    }
+    pub(crate) updated_at: Option<DateTime<Utc>>,
 }
 
 /// A page of Export Search Results with `filter[type]=ticket`: `results` (each a ticket with

@@ -107,7 +107,7 @@ impl ExportItem for api::User {
         api::map_user(self, &c.bot_user_ids)
     }
     fn updated_at(&self) -> Option<i64> {
-        api::User::updated_at(self)
+        self.updated_at.map(|t| t.timestamp())
     }
 }
 

@@ -66,27 +66,6 @@ fn export_from(before_window: i64) -> Option<Checkpoint> {
     }))
 }
 
-/// A prelude list's position as a checkpoint: its cursor while it goes on, the export's
-/// `start_time` once it is done (a resumed sync goes straight to the export).
-fn prelude_checkpoint(before_window: i64, pos: &CursorPos<()>, done: bool) -> ExportCheckpoint {
-    match done {
-        true => ExportCheckpoint::StartTime {
-            start_time: before_window,
-        },
-        false => ExportCheckpoint::Prelude {
-            before_window,
-            after: pos.cursor.clone(),
-        },
-    }
-}
-
-fn resume(from: Option<ExportCheckpoint>) -> CursorPos<()> {
-    match from {
-        Some(ExportCheckpoint::Prelude { after: Some(a), .. }) => CursorPos::resume(a, None, None),
-        _ => CursorPos::first(None, None),
-    }
-}
-
 /// The tickets unsolved and last updated before the window: Export Search Results.
 struct OpenTickets<'a> {
     c: &'a ZendeskConnector,
@@ -108,7 +87,12 @@ impl CursorStream for OpenTickets<'_> {
     type Checkpoint = ExportCheckpoint;
 
     fn start(&self, from: Option<ExportCheckpoint>) -> CursorPos<()> {
-        resume(from)
+        match from {
+            Some(ExportCheckpoint::Prelude { after: Some(a), .. }) => {
+                CursorPos::resume(a, None, None)
+            }
+            _ => CursorPos::first(None, None),
+        }
     }
 
     fn request(&self, pos: &CursorPos<()>) -> PageRequest {
@@ -146,8 +130,18 @@ impl CursorStream for OpenTickets<'_> {
         })
     }
 
+    /// The search's cursor while it goes on; once it is done, the export's `start_time` (a
+    /// resumed sync goes straight to the export).
     fn checkpoint(&self, pos: &CursorPos<()>, done: bool) -> ExportCheckpoint {
-        prelude_checkpoint(self.before_window, pos, done)
+        match done {
+            true => ExportCheckpoint::StartTime {
+                start_time: self.before_window,
+            },
+            false => ExportCheckpoint::Prelude {
+                before_window: self.before_window,
+                after: pos.cursor.clone(),
+            },
+        }
     }
 
     fn restart_on_refused_cursor(&self) -> bool {

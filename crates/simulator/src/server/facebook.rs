@@ -60,7 +60,7 @@ use chrono::{DateTime, NaiveDate};
 use serde_json::{Map, Value, json};
 
 use super::reviews::form_pairs;
-use super::{Repeat, Shared, json_response};
+use super::{Repeat, Shared, json_response, percent_encode};
 use crate::generate::ts;
 use crate::social::{FbComment, FbNode, FbPost, FbRecommendation, FbReply, Who};
 use crate::social_truth::BRAND_NAME;
@@ -332,18 +332,6 @@ struct Ctx<'a> {
     token_in_query: Option<String>,
 }
 
-fn enc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 impl<'a> Node<'a> {
     fn type_name(&self) -> &'static str {
         match self {
@@ -595,13 +583,13 @@ impl Ctx<'_> {
     fn url(&self, link: &Link, limit: usize, key: &str, cursor: &str) -> String {
         let mut q = Vec::new();
         if let Some(t) = &self.token_in_query {
-            q.push(format!("access_token={}", enc(t)));
+            q.push(format!("access_token={}", percent_encode(t)));
         }
         if let Some(f) = &link.fields {
-            q.push(format!("fields={}", enc(f)));
+            q.push(format!("fields={}", percent_encode(f)));
         }
         for (k, v) in &link.extra {
-            q.push(format!("{k}={}", enc(v)));
+            q.push(format!("{k}={}", percent_encode(v)));
         }
         q.push(format!("limit={limit}"));
         q.push(format!("{key}={cursor}"));

@@ -1,13 +1,10 @@
-//! Zendesk's List Users (`GET /api/v2/users`, cursor pagination, `role` / `role[]`
-//! filters), Show Many Users (`GET /api/v2/users/show_many?ids=…`) and Export Search Results
-//! (`GET /api/v2/search/export`, tickets only, a subset of the query language): what a
-//! windowed first sync reads beside the incremental exports. The guard in `server.rs` has
-//! already counted, authenticated, rate-limited (the search export also on its own minute,
+//! Zendesk's Export Search Results (`GET /api/v2/search/export`, tickets only, a subset of the
+//! query language): what a windowed first sync reads beside the incremental exports (the
+//! unsolved tickets last updated before the window). The guard in `server.rs` has already
+//! counted, authenticated, rate-limited (also on the endpoint's own minute,
 //! [`crate::Limits::search_export_per_minute`]) and drawn faults.
 //!
-//! Sources: developer.zendesk.com/api-reference/ticketing/users/users/ (List Users: "role",
-//! "role[]" — `?role[]=admin&role[]=end-user`; Show Many Users: "accepts a comma-separated
-//! list of up to 100 user ids"), …/ticketing/ticket-management/search/#export-search-results
+//! Source: developer.zendesk.com/api-reference/ticketing/ticket-management/search/#export-search-results
 //! ("The result set is ordered only by the created_at attribute"; "You must specify the type
 //! in the `filter[type]` parameter. Searches with type in the query string will result in an
 //! error"; "Returns a maximum of 1000 records per page"), and the cursor pagination guide
@@ -24,33 +21,20 @@ use axum::routing::get;
 use serde::Serialize;
 
 use super::zendesk::{Links, Meta, bad_param, decode_cursor, encode_cursor};
-use super::{Shared, error, json_response};
-use crate::generate::{Dataset, ZTicket, ZUser};
+use super::{Shared, error, json_response, percent_encode};
+use crate::generate::{Dataset, ZTicket};
 use crate::render;
 
-const USERS: &str = "/api/v2/users";
-const USERS_JSON: &str = "/api/v2/users.json";
-const SHOW_MANY: &str = "/api/v2/users/show_many";
-const SHOW_MANY_JSON: &str = "/api/v2/users/show_many.json";
 const SEARCH: &str = "/api/v2/search/export";
 const SEARCH_JSON: &str = "/api/v2/search/export.json";
 
-/// Every query pair, in order: `Query<HashMap>` would keep one of a repeated `role[]`.
+/// Every query pair, in order.
 type Pairs = Query<Vec<(String, String)>>;
 
 /// The routes of this module.
 pub(super) fn routes(r: Router<Arc<Shared>>) -> Router<Arc<Shared>> {
-    r.route(USERS, get(users))
-        .route(USERS_JSON, get(users))
-        .route(SHOW_MANY, get(show_many))
-        .route(SHOW_MANY_JSON, get(show_many))
-        .route(SEARCH, get(search_export))
+    r.route(SEARCH, get(search_export))
         .route(SEARCH_JSON, get(search_export))
-}
-
-/// List Users or Show Many Users (`users_list` in the stats).
-pub(super) fn is_users(path: &str) -> bool {
-    matches!(path, USERS | USERS_JSON | SHOW_MANY | SHOW_MANY_JSON)
 }
 
 /// Export Search Results (`search_export` in the stats, and its own minute).
@@ -58,36 +42,21 @@ pub(super) fn is_search(path: &str) -> bool {
     matches!(path, SEARCH | SEARCH_JSON)
 }
 
-/// A paginated list endpoint of this module (the `ratelimit-*` headers): not Show Many.
-pub(super) fn is_list(path: &str) -> bool {
-    matches!(path, USERS | USERS_JSON | SEARCH | SEARCH_JSON)
-}
-
-/// Orders built once, on first use: users by id, tickets by `(created_at, id)` (the dataset
-/// keeps both by `(updated_at, id)`). Positions in the dataset's vectors.
+/// The tickets in the search's order, `(created_at, id)`, built on first use (the dataset
+/// keeps them by `(updated_at, id)`). Positions in the dataset's vector.
 #[derive(Default)]
 pub(super) struct Index {
-    users_by_id: OnceLock<Vec<u32>>,
     tickets_by_created: OnceLock<Vec<u32>>,
 }
 
-fn positions<K: Ord>(len: usize, key: impl Fn(usize) -> K) -> Vec<u32> {
-    let mut v: Vec<u32> = (0..len).map(|i| i as u32).collect();
-    v.sort_unstable_by_key(|&i| key(i as usize));
-    v
-}
-
 impl Index {
-    fn users<'a>(&'a self, d: &Dataset) -> &'a [u32] {
-        self.users_by_id
-            .get_or_init(|| positions(d.users.len(), |i| d.users[i].id))
-    }
-
     fn tickets<'a>(&'a self, d: &Dataset) -> &'a [u32] {
         self.tickets_by_created.get_or_init(|| {
-            positions(d.tickets.len(), |i| {
-                (d.tickets[i].created_at, d.tickets[i].id)
-            })
+            let mut v: Vec<u32> = (0..d.tickets.len()).map(|i| i as u32).collect();
+            v.sort_unstable_by_key(|&i| {
+                (d.tickets[i as usize].created_at, d.tickets[i as usize].id)
+            });
+            v
         })
     }
 }
@@ -113,115 +82,6 @@ fn after(p: &[(String, String)]) -> Result<Option<(i64, i64)>, &'static str> {
 
 fn invalid(description: &str) -> Response {
     error(StatusCode::BAD_REQUEST, "InvalidValue", description)
-}
-
-/// Percent-encodes a query value (everything but RFC 3986's unreserved characters).
-fn encode(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    for b in v.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-#[derive(Serialize)]
-struct UsersPage<'a> {
-    users: Vec<render::UserJson<'a>>,
-    meta: Meta,
-    links: Links,
-}
-
-/// List Users: `role=…` or repeated `role[]=…` (`end-user`, `agent`, `admin`; none: every
-/// user), `page[size]` (≤ 100), `page[after]`; ordered by id. The cursor is ours, in the
-/// exports' format with the last id: `base64url("0.0||{id}|")`.
-async fn users(State(s): State<Arc<Shared>>, Query(p): Pairs) -> Response {
-    let mut roles: Vec<&str> = Vec::new();
-    for (k, v) in &p {
-        if k == "role" || k == "role[]" {
-            match v.as_str() {
-                "end-user" | "agent" | "admin" => roles.push(v),
-                _ => {
-                    return invalid(&format!("role {v:?} is not one of end-user, agent, admin"));
-                }
-            }
-        }
-    }
-    let size = page_size(&p, 100, s.page_cap.min(100));
-    let start_after = match after(&p) {
-        Ok(a) => a.map(|(_, id)| id),
-        Err(e) => return bad_param(e),
-    };
-    let recs = &s.data.users;
-    let idx = s.lists.users(&s.data);
-    let start = start_after.map_or(0, |k| idx.partition_point(|&i| recs[i as usize].id <= k));
-    let mut matching = idx[start..]
-        .iter()
-        .map(|&i| &recs[i as usize])
-        .filter(|u| roles.is_empty() || roles.contains(&u.role));
-    let page: Vec<&ZUser> = matching.by_ref().take(size).collect();
-    let has_more = matching.next().is_some();
-    let after_cursor = page.last().map(|u| encode_cursor(0, u.id));
-    let next = after_cursor.as_ref().filter(|_| has_more).map(|c| {
-        let mut url = format!(
-            "{}{USERS_JSON}?page%5Bafter%5D={c}&page%5Bsize%5D={size}",
-            s.base
-        );
-        for r in &roles {
-            url.push_str(&format!("&role%5B%5D={}", encode(r)));
-        }
-        url
-    });
-    let body = UsersPage {
-        users: page.iter().map(|u| render::user(u, &s.base)).collect(),
-        meta: Meta {
-            has_more,
-            after_cursor,
-            before_cursor: None,
-        },
-        links: Links { next, prev: None },
-    };
-    json_response(&body, None)
-}
-
-#[derive(Serialize)]
-struct ShowMany<'a> {
-    users: Vec<render::UserJson<'a>>,
-}
-
-/// Show Many Users: `ids=1,2,3` (1 to 100 ids); the users that exist, by id.
-async fn show_many(State(s): State<Arc<Shared>>, Query(p): Pairs) -> Response {
-    let Some(raw) = first(&p, "ids").filter(|v| !v.trim().is_empty()) else {
-        return invalid("ids is required: a comma-separated list of up to 100 user ids");
-    };
-    let Ok(mut ids) = raw
-        .split(',')
-        .map(|x| x.trim().parse::<i64>())
-        .collect::<Result<Vec<_>, _>>()
-    else {
-        return invalid("ids must be a comma-separated list of user ids");
-    };
-    if ids.len() > 100 {
-        return invalid("ids accepts at most 100 user ids");
-    }
-    ids.sort_unstable();
-    ids.dedup();
-    let recs = &s.data.users;
-    let idx = s.lists.users(&s.data);
-    let users = ids
-        .iter()
-        .filter_map(|&id| {
-            let at = idx.partition_point(|&i| recs[i as usize].id < id);
-            idx.get(at)
-                .map(|&i| &recs[i as usize])
-                .filter(|u| u.id == id)
-        })
-        .map(|u| render::user(u, &s.base))
-        .collect();
-    json_response(&ShowMany { users }, None)
 }
 
 /// Zendesk's ticket statuses in their search order (`status<solved`: new to hold).
@@ -384,7 +244,7 @@ async fn search_export(State(s): State<Arc<Shared>>, Query(p): Pairs) -> Respons
             "{}{SEARCH_JSON}?filter%5Btype%5D=ticket&page%5Bafter%5D={c}&page%5Bsize%5D={size}\
              &query={}",
             s.base,
-            encode(q)
+            percent_encode(q)
         )
     });
     let body = SearchPage {
@@ -439,7 +299,7 @@ mod tests {
     #[test]
     fn query_values_are_percent_encoded() {
         assert_eq!(
-            encode("status<solved updated<2026-08-29T10:11:12Z"),
+            percent_encode("status<solved updated<2026-08-29T10:11:12Z"),
             "status%3Csolved%20updated%3C2026-08-29T10%3A11%3A12Z"
         );
     }

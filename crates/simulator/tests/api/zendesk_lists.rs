@@ -1,35 +1,22 @@
-//! List Users, Show Many Users and Export Search Results over HTTP, with reqwest: filters,
-//! cursor paging to the end, the documented errors, and the search export's own minute.
+//! Export Search Results over HTTP, with reqwest: the query subset, cursor paging to the
+//! end, the documented errors, and the endpoint's own minute.
 
 use chrono::{DateTime, Utc};
-use deskpulse_simulator::{Credentials, Dataset, Limits, SimConfig};
+use deskpulse_simulator::{Dataset, Limits, SimConfig};
 use serde_json::Value;
 
-use super::{client, small, start};
+use super::{auth, client, get, num, small, start};
 
-const USERS: &str = "/api/v2/users.json";
-const SHOW_MANY: &str = "/api/v2/users/show_many.json";
 const SEARCH: &str = "/api/v2/search/export.json";
 
 async fn fetch(c: &reqwest::Client, url: &str) -> reqwest::Response {
-    let creds = Credentials::default();
-    c.get(url)
-        .basic_auth(format!("{}/token", creds.email), Some(creds.token))
-        .send()
-        .await
-        .expect("request")
+    auth(c.get(url)).send().await.expect("request")
 }
 
 async fn status_and_body(c: &reqwest::Client, url: &str) -> (u16, Value) {
     let resp = fetch(c, url).await;
     let status = resp.status().as_u16();
     (status, resp.json().await.expect("JSON body"))
-}
-
-async fn get(c: &reqwest::Client, url: &str) -> Value {
-    let (status, body) = status_and_body(c, url).await;
-    assert_eq!(status, 200, "GET {url}: {body}");
-    body
 }
 
 /// Follows `meta.after_cursor` from `first` (a URL with a query) to the end, checking the
@@ -69,120 +56,6 @@ async fn chain(c: &reqwest::Client, first: &str, key: &str, size: usize) -> Vec<
 
 fn ids(recs: &[Value]) -> Vec<i64> {
     recs.iter().map(|r| r["id"].as_i64().expect("id")).collect()
-}
-
-#[tokio::test]
-async fn users_list_filters_by_role_and_pages_by_id_to_the_end() {
-    let (sim, data) = start(small(21)).await;
-    let c = client();
-    let base = sim.base_url();
-    let truth = data.truth();
-    let mut staff: Vec<i64> = truth.agents.iter().map(|a| a.id).collect();
-    staff.sort_unstable();
-    assert!(staff.len() > 2, "more agents than a page");
-
-    // Repeated `role[]`, percent-encoded as clients send it.
-    let first = format!("{base}{USERS}?role%5B%5D=agent&role%5B%5D=admin&page%5Bsize%5D=2");
-    let users = chain(&c, &first, "users", 2).await;
-    assert_eq!(ids(&users), staff, "every agent and admin once, by id");
-    assert!(
-        users
-            .iter()
-            .all(|u| ["agent", "admin"].contains(&u["role"].as_str().unwrap()))
-    );
-    // The link carries the filters and the cursor.
-    let page = get(&c, &first).await;
-    let next = page["links"]["next"].as_str().expect("next");
-    assert!(next.starts_with(&format!("{base}{USERS}?")), "{next}");
-    let second = get(&c, next).await;
-    assert_eq!(
-        ids(&second["users"].as_array().unwrap()[..]),
-        staff[2..4.min(staff.len())]
-    );
-
-    // The single `role`, and the bare path.
-    let agents = chain(
-        &c,
-        &format!("{base}/api/v2/users?role=agent&page%5Bsize%5D=100"),
-        "users",
-        100,
-    )
-    .await;
-    let want: Vec<i64> = staff
-        .iter()
-        .copied()
-        .filter(|id| {
-            truth
-                .agents
-                .iter()
-                .any(|a| a.id == *id && a.role == "agent")
-        })
-        .collect();
-    assert_eq!(ids(&agents), want);
-
-    // No filter: every user, ascending ids.
-    let all = chain(
-        &c,
-        &format!("{base}{USERS}?page%5Bsize%5D=100"),
-        "users",
-        100,
-    )
-    .await;
-    let all_ids = ids(&all);
-    assert!(all_ids.windows(2).all(|w| w[0] < w[1]));
-    assert_eq!(all_ids.len(), truth.agents.len() + truth.customers);
-
-    for bad in ["role=owner", "role%5B%5D=agent&role%5B%5D=bot"] {
-        let (status, body) = status_and_body(&c, &format!("{base}{USERS}?{bad}")).await;
-        assert_eq!(status, 400, "{bad}: {body}");
-        assert!(body["error"].is_string() && body["description"].is_string());
-    }
-    assert!(sim.stats().per_endpoint["users_list"] > 0);
-    sim.shutdown().await;
-}
-
-#[tokio::test]
-async fn show_many_returns_the_existing_asked_users_by_id() {
-    let (sim, data) = start(small(22)).await;
-    let c = client();
-    let base = sim.base_url();
-    let mut agents: Vec<i64> = data.truth().agents.iter().map(|a| a.id).collect();
-    agents.sort_unstable();
-    let (a, b) = (agents[0], agents[agents.len() - 1]);
-    let body = get(&c, &format!("{base}{SHOW_MANY}?ids={b},999999999,{a},{a}")).await;
-    let users = body["users"].as_array().expect("users");
-    assert_eq!(
-        ids(users),
-        [a, b],
-        "existing ids once each, ascending; unknown ones absent"
-    );
-    assert!(
-        users
-            .iter()
-            .all(|u| u["role"].is_string() && u["url"].is_string())
-    );
-    let bare = get(&c, &format!("{base}/api/v2/users/show_many?ids={a}")).await;
-    assert_eq!(ids(bare["users"].as_array().unwrap()), [a]);
-
-    let many = (1..=101)
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
-    let hundred = (1..=100)
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
-    assert_eq!(
-        status_and_body(&c, &format!("{base}{SHOW_MANY}?ids={hundred}"))
-            .await
-            .0,
-        200
-    );
-    for bad in [format!("ids={many}"), "ids=1,x".into(), String::new()] {
-        let (status, body) = status_and_body(&c, &format!("{base}{SHOW_MANY}?{bad}")).await;
-        assert_eq!(status, 400, "{bad}: {body}");
-    }
-    sim.shutdown().await;
 }
 
 fn rfc(t: DateTime<Utc>) -> String {
@@ -280,14 +153,6 @@ async fn search_export_finds_the_unsolved_tickets_not_updated_since_a_time() {
     sim.shutdown().await;
 }
 
-fn num(resp: &reqwest::Response, name: &str) -> u64 {
-    resp.headers()[name]
-        .to_str()
-        .expect("ascii")
-        .parse()
-        .unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
 #[tokio::test]
 async fn the_search_export_has_its_own_minute_and_the_account_still_answers() {
     // Speed 6: a vendor minute lasts 10 s; two searches a minute.
@@ -324,19 +189,22 @@ async fn the_search_export_has_its_own_minute_and_the_account_still_answers() {
     let body: Value = resp.json().await.expect("JSON body");
     assert_eq!(body["error"], "APIRateLimitExceeded");
 
-    // Other endpoints have only the account's minute.
-    let users = fetch(&c, &format!("{base}{USERS}?role=agent")).await;
+    // Other endpoints have only the account's minute (and the exports their own).
+    let ratings = fetch(&c, &format!("{base}/api/v2/satisfaction_ratings.json")).await;
+    assert_eq!(ratings.status(), 200);
+    assert!(ratings.headers().contains_key("ratelimit-remaining"));
+    let users = fetch(
+        &c,
+        &format!("{base}/api/v2/incremental/users/cursor.json?start_time=0"),
+    )
+    .await;
     assert_eq!(users.status(), 200);
-    assert!(users.headers().contains_key("ratelimit-remaining"));
-    let many = fetch(&c, &format!("{base}{SHOW_MANY}?ids=1")).await;
-    assert_eq!(many.status(), 200);
     assert!(
-        !many.headers().contains_key("ratelimit-remaining"),
+        !users.headers().contains_key("ratelimit-remaining"),
         "not a list"
     );
     let stats = sim.stats();
     assert_eq!(stats.rate_limited, 1);
     assert_eq!(stats.per_endpoint["search_export"], codes.len() as u64);
-    assert_eq!(stats.per_endpoint["users_list"], 2);
     sim.shutdown().await;
 }
