@@ -20,20 +20,7 @@ use sqlx::{Arguments, AssertSqlSafe, ColumnIndex, Decode, Encode, Postgres, Sqli
 /// large enough that a page of records is a handful of statements.
 pub(crate) const PARAMS_PER_STATEMENT: usize = 8_000;
 
-/// The most rows of one SQLite [`Bulk`] statement. Its statements have one shape per power
-/// of two up to this (a batch is written as full statements, then the remainder's binary
-/// digits), so each table has at most eight statements, each prepared once per connection
-/// and kept in its statement cache. Statements of any row count (as `VALUES` lists sized to
-/// the batch used to be) were prepared afresh for most batches, and the cache of up to 100
-/// such statements, each a large program, held tens of megabytes per connection.
-const SQLITE_BULK_ROWS: usize = 128;
-
-/// The most bytes of values one Postgres [`Bulk`] statement sends. sqlx writes a message over
-/// TLS as one 16 KiB record per write and does not set `TCP_NODELAY`: the second write of a
-/// message waits (Nagle) until the server acknowledges the first, which it delays up to
-/// 40 ms. A page's upserts as multi-megabyte messages cost about that per statement
-/// (measured: 110 ms a page over TLS on loopback); messages that fit one record go at once.
-const POSTGRES_BULK_BYTES: usize = 12_000;
+pub(crate) use crate::bulk::Bulk;
 
 /// Which SQL dialect a handle speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,7 +111,7 @@ impl Query {
         self
     }
 
-    fn add<'t, T: Bind<'t>>(&mut self, value: T) {
+    pub(crate) fn add<'t, T: Bind<'t>>(&mut self, value: T) {
         let added = match &mut self.args {
             Args::Sqlite(a) => a.add(value),
             Args::Postgres(a) => a.add(value),
@@ -336,7 +323,7 @@ impl<'c> From<&'c mut Tx> for Conn<'c> {
     fn from(tx: &'c mut Tx) -> Conn<'c> {
         match tx {
             Tx::Sqlite(t) => Conn::SqliteTx(t),
-            Tx::Postgres(t) => Conn::PgTx(t),
+            Tx::Postgres(t, _) => Conn::PgTx(t),
         }
     }
 }
@@ -344,14 +331,23 @@ impl<'c> From<&'c mut Tx> for Conn<'c> {
 /// A write transaction (see [`Store::begin`]); dropped without a commit, it rolls back.
 pub(crate) enum Tx {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
-    Postgres(sqlx::Transaction<'static, Postgres>),
+    /// With how its connection reaches the server.
+    Postgres(sqlx::Transaction<'static, Postgres>, postgres::Wire),
 }
 
 impl Tx {
     pub(crate) fn dialect(&self) -> Dialect {
         match self {
             Tx::Sqlite(_) => Dialect::Sqlite,
-            Tx::Postgres(_) => Dialect::Postgres,
+            Tx::Postgres(..) => Dialect::Postgres,
+        }
+    }
+
+    /// How a Postgres transaction's connection reaches the server (`None` on SQLite).
+    pub(crate) fn postgres_wire(&self) -> Option<postgres::Wire> {
+        match self {
+            Tx::Sqlite(_) => None,
+            Tx::Postgres(_, wire) => Some(*wire),
         }
     }
 
@@ -363,14 +359,14 @@ impl Tx {
     pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
         match self {
             Tx::Sqlite(t) => t.commit().await,
-            Tx::Postgres(t) => t.commit().await,
+            Tx::Postgres(t, _) => t.commit().await,
         }
     }
 
     pub(crate) async fn rollback(self) -> Result<(), sqlx::Error> {
         match self {
             Tx::Sqlite(t) => t.rollback().await,
-            Tx::Postgres(t) => t.rollback().await,
+            Tx::Postgres(t, _) => t.rollback().await,
         }
     }
 
@@ -469,7 +465,7 @@ impl Store {
     pub(crate) async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
             Store::Sqlite(p) => Tx::Sqlite(sqlite::begin(p).await?),
-            Store::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Store::Postgres(p) => Tx::Postgres(p.begin().await?, postgres::wire(p)),
         })
     }
 
@@ -566,234 +562,5 @@ impl Dialect {
             Dialect::Sqlite => true,
             Dialect::Postgres => false,
         }
-    }
-}
-
-/// One column of a [`Bulk`] write, a value per row.
-pub(crate) enum Values<'a> {
-    Text(Vec<Option<&'a str>>),
-    Int(Vec<Option<i64>>),
-    Real(Vec<Option<f64>>),
-    Bool(Vec<Option<bool>>),
-    Time(Vec<Option<Time>>),
-    /// JSON text: stored as TEXT on SQLite, cast to JSONB on Postgres.
-    Json(Vec<String>),
-}
-
-impl Values<'_> {
-    fn len(&self) -> usize {
-        match self {
-            Values::Text(v) => v.len(),
-            Values::Int(v) => v.len(),
-            Values::Real(v) => v.len(),
-            Values::Bool(v) => v.len(),
-            Values::Time(v) => v.len(),
-            Values::Json(v) => v.len(),
-        }
-    }
-
-    /// About the bytes row `i`'s value takes in a Postgres array (its length word and data).
-    fn wire_size(&self, i: usize) -> usize {
-        4 + match self {
-            Values::Text(v) => v[i].map_or(0, str::len),
-            Values::Int(v) => v[i].map_or(0, |_| 8),
-            Values::Real(v) => v[i].map_or(0, |_| 8),
-            Values::Bool(v) => v[i].map_or(0, |_| 1),
-            Values::Time(v) => v[i].map_or(0, |_| 8),
-            Values::Json(v) => v[i].len(),
-        }
-    }
-
-    /// Binds row `i`'s value (SQLite).
-    fn bind_one(&self, i: usize, sep: &mut Separated<'_>) {
-        match self {
-            Values::Text(v) => sep.push_bind(v[i]),
-            Values::Int(v) => sep.push_bind(v[i]),
-            Values::Real(v) => sep.push_bind(v[i]),
-            Values::Bool(v) => sep.push_bind(v[i]),
-            Values::Time(v) => sep.push_bind(v[i]),
-            Values::Json(v) => sep.push_bind(v[i].as_str()),
-        };
-    }
-
-    /// Binds rows `range` as one array (Postgres).
-    fn bind_array(&self, range: std::ops::Range<usize>, q: &mut Query) {
-        match self {
-            Values::Text(v) => q.push_bind_array(&v[range]),
-            Values::Int(v) => q.push_bind_array(&v[range]),
-            Values::Real(v) => q.push_bind_array(&v[range]),
-            Values::Bool(v) => q.push_bind_array(&v[range]),
-            Values::Time(v) => q.push_bind_array(&v[range]),
-            Values::Json(v) => q.push_bind_array(&v[range]),
-        };
-    }
-
-    /// The Postgres type of the column's array.
-    fn array_type(&self) -> &'static str {
-        match self {
-            Values::Text(_) | Values::Json(_) => "text[]",
-            Values::Int(_) => "int8[]",
-            Values::Real(_) => "float8[]",
-            Values::Bool(_) => "bool[]",
-            Values::Time(_) => "timestamptz[]",
-        }
-    }
-}
-
-/// Rows for one table of one source, column by column, written by statements whose text
-/// does not depend on the number of rows, so each is prepared once per connection: on
-/// Postgres `INSERT … SELECT … FROM UNNEST($2, …)` with an array per column (as many rows a
-/// statement as fit [`POSTGRES_BULK_BYTES`]), on SQLite multi-row `VALUES` in a few fixed
-/// sizes (see [`SQLITE_BULK_ROWS`]). The first column is always `source`.
-pub(crate) struct Bulk<'a> {
-    table: &'static str,
-    source: &'a str,
-    rows: usize,
-    columns: Vec<(&'static str, Values<'a>)>,
-}
-
-impl<'a> Bulk<'a> {
-    pub(crate) fn new(table: &'static str, source: &'a str, rows: usize) -> Self {
-        Bulk {
-            table,
-            source,
-            rows,
-            columns: Vec::new(),
-        }
-    }
-
-    /// Adds the column `name` with a value per row.
-    pub(crate) fn col(mut self, name: &'static str, values: Values<'a>) -> Self {
-        debug_assert_eq!(values.len(), self.rows, "column {name} of {}", self.table);
-        self.columns.push((name, values));
-        self
-    }
-
-    pub(crate) fn text(self, name: &'static str, v: impl Iterator<Item = &'a str>) -> Self {
-        self.col(name, Values::Text(v.map(Some).collect()))
-    }
-
-    pub(crate) fn opt_text(
-        self,
-        name: &'static str,
-        v: impl Iterator<Item = Option<&'a str>>,
-    ) -> Self {
-        self.col(name, Values::Text(v.collect()))
-    }
-
-    pub(crate) fn int(self, name: &'static str, v: impl Iterator<Item = Option<i64>>) -> Self {
-        self.col(name, Values::Int(v.collect()))
-    }
-
-    pub(crate) fn real(self, name: &'static str, v: impl Iterator<Item = Option<f64>>) -> Self {
-        self.col(name, Values::Real(v.collect()))
-    }
-
-    pub(crate) fn bool(self, name: &'static str, v: impl Iterator<Item = Option<bool>>) -> Self {
-        self.col(name, Values::Bool(v.collect()))
-    }
-
-    pub(crate) fn time(self, name: &'static str, v: impl Iterator<Item = Option<Time>>) -> Self {
-        self.col(name, Values::Time(v.collect()))
-    }
-
-    pub(crate) fn json(self, name: &'static str, v: impl Iterator<Item = String>) -> Self {
-        self.col(name, Values::Json(v.collect()))
-    }
-
-    /// Inserts the rows, then `tail` (an `ON CONFLICT …` clause, or nothing), in the
-    /// transaction `tx`; `op` names the write in an error.
-    pub(crate) async fn insert(
-        &self,
-        tx: &mut Tx,
-        tail: &str,
-        op: &'static str,
-    ) -> Result<(), StorageError> {
-        match tx.dialect() {
-            Dialect::Postgres => {
-                let mut start = 0;
-                while start < self.rows {
-                    let end = self.postgres_chunk_end(start);
-                    let range = start..end;
-                    start = end;
-                    self.unnest(range, tail)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(query(op))?;
-                }
-            }
-            Dialect::Sqlite => {
-                let mut start = 0;
-                while start < self.rows {
-                    let left = self.rows - start;
-                    // The largest power of two that fits: full statements first, then the
-                    // remainder's binary digits.
-                    let n = SQLITE_BULK_ROWS.min(1 << left.ilog2());
-                    self.values(start..start + n, tail)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(query(op))?;
-                    start += n;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The end of the rows from `start` that one Postgres statement sends (at least one
-    /// row; see [`POSTGRES_BULK_BYTES`]).
-    fn postgres_chunk_end(&self, start: usize) -> usize {
-        let mut bytes = 0;
-        let mut end = start;
-        while end < self.rows {
-            let row: usize = self.columns.iter().map(|(_, v)| v.wire_size(end)).sum();
-            if end > start && bytes + row > POSTGRES_BULK_BYTES {
-                break;
-            }
-            bytes += row;
-            end += 1;
-        }
-        end
-    }
-
-    fn head(&self) -> String {
-        let names: Vec<&str> = self.columns.iter().map(|(n, _)| *n).collect();
-        format!("INSERT INTO {} (source, {}) ", self.table, names.join(", "))
-    }
-
-    fn unnest(&self, range: std::ops::Range<usize>, tail: &str) -> Query {
-        let mut q = Query::new(Dialect::Postgres, self.head());
-        q.push("SELECT ").push_bind(self.source);
-        for (name, v) in &self.columns {
-            let cast = if matches!(v, Values::Json(_)) {
-                "::jsonb"
-            } else {
-                ""
-            };
-            q.push(format!(", u.{name}{cast}"));
-        }
-        q.push(" FROM UNNEST(");
-        for (i, (_, v)) in self.columns.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            v.bind_array(range.clone(), &mut q);
-            q.push(format!("::{}", v.array_type()));
-        }
-        let names: Vec<&str> = self.columns.iter().map(|(n, _)| *n).collect();
-        q.push(format!(") AS u({}) {tail}", names.join(", ")));
-        q
-    }
-
-    fn values(&self, range: std::ops::Range<usize>, tail: &str) -> Query {
-        let mut q = Query::new(Dialect::Sqlite, self.head());
-        q.push_values(range, |mut sep, i| {
-            sep.push_bind(self.source);
-            for (_, v) in &self.columns {
-                v.bind_one(i, &mut sep);
-            }
-        });
-        q.push(" ").push(tail);
-        q
     }
 }

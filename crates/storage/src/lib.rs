@@ -17,6 +17,7 @@
 //! Postgres advisory job locks and the single-daemon lease SQLite needs. Data freshness per
 //! source and stream, the figures each digest told, and what arrived late (`freshness`).
 
+mod bulk;
 mod commit;
 mod db;
 mod deliveries;

@@ -82,6 +82,25 @@ pub(crate) async fn open(url: &str) -> Result<Store, StorageError> {
     Ok(store)
 }
 
+/// How a pool's connections reach the server, which decides how big a bulk statement may be
+/// (`bulk::Bulk`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Wire {
+    /// `sslmode=disable` (a loopback server, see [`plain_on_loopback`]): a message of any
+    /// size goes out at once.
+    Plain,
+    /// TLS, or possibly TLS (`prefer`, `allow`, `require`, `verify-*`).
+    Tls,
+}
+
+/// The wire of `pool`'s connections.
+pub(crate) fn wire(pool: &sqlx::PgPool) -> Wire {
+    match pool.connect_options().get_ssl_mode() {
+        PgSslMode::Disable => Wire::Plain,
+        _ => Wire::Tls,
+    }
+}
+
 /// Over loopback, TLS protects nothing (the bytes never leave the machine) and costs a
 /// handshake on every pooled connection: about 90 ms each with rustls here, 0.35 s of a
 /// `deskpulse report` over 1M tickets (BENCHMARKS.md, section 1). The driver's default,
@@ -206,7 +225,25 @@ pub(crate) const RATING_JSON: &str = "json_build_array(source, external_id, kind
 
 #[cfg(test)]
 mod tests {
-    use super::{PgConnectOptions, PgSslMode, plain_on_loopback, without_unsupported_secrets};
+    use super::{
+        PgConnectOptions, PgSslMode, Wire, plain_on_loopback, wire, without_unsupported_secrets,
+    };
+
+    /// Only a connection that never negotiates TLS counts as plain.
+    #[tokio::test]
+    async fn only_a_disabled_ssl_mode_is_a_plain_wire() {
+        for (mode, expected) in [
+            (PgSslMode::Disable, Wire::Plain),
+            (PgSslMode::Allow, Wire::Tls),
+            (PgSslMode::Prefer, Wire::Tls),
+            (PgSslMode::Require, Wire::Tls),
+            (PgSslMode::VerifyFull, Wire::Tls),
+        ] {
+            let opts = PgConnectOptions::new().host("127.0.0.1").ssl_mode(mode);
+            let pool = sqlx::postgres::PgPoolOptions::new().connect_lazy_with(opts);
+            assert_eq!(wire(&pool), expected, "{mode:?}");
+        }
+    }
     use std::str::FromStr;
 
     /// TLS is left out only for a server on this machine, and only when nobody asked for a

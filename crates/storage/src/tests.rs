@@ -295,6 +295,21 @@ macro_rules! suite {
     };
 }
 
+/// Postgres over TLS (or possibly TLS: `prefer`) writes in statements of at most 12 kB; the
+/// suite's loopback server is reached plainly, in statements of up to 1 MiB.
+#[tokio::test]
+async fn large_batches_are_chunked_on_postgres_over_tls() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let store = Store::open(&format!("{}?sslmode=prefer", db.url()))
+        .await
+        .unwrap();
+    large_batches_are_chunked(store.clone()).await;
+    store.close().await;
+    db.cleanup().await;
+}
+
 suite!(
     upserts_are_idempotent,
     later_version_replaces,

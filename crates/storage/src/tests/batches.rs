@@ -294,8 +294,9 @@ pub(super) async fn times_round_trip_to_the_microsecond(store: Store) {
 }
 
 pub(super) async fn large_batches_are_chunked(store: Store) {
-    // More rows than fit one statement's bind parameters, to exercise the chunking.
-    let records: Vec<Record> = (0..3_000)
+    // More rows than one statement takes on either backend (SQLite's 128 rows, Postgres's
+    // 1 MiB of values on a plain connection), to exercise the chunking.
+    let records: Vec<Record> = (0..10_000)
         .map(|i| {
             Record::Ticket(ticket(
                 &format!("bulk-{i}"),
@@ -305,7 +306,7 @@ pub(super) async fn large_batches_are_chunked(store: Store) {
             ))
         })
         .chain(
-            (0..3_000)
+            (0..10_000)
                 .map(|i| Record::Message(message(&format!("bm-{i}"), &format!("bulk-{i}"), at(i)))),
         )
         .collect();
@@ -316,5 +317,5 @@ pub(super) async fn large_batches_are_chunked(store: Store) {
     store.commit_batch(SRC, "bulk", &batch).await.unwrap();
     store.commit_batch(SRC, "bulk", &batch).await.unwrap();
     let counts = store.counts().await.unwrap();
-    assert_eq!((counts["tickets"], counts["messages"]), (3_000, 3_000));
+    assert_eq!((counts["tickets"], counts["messages"]), (10_000, 10_000));
 }
