@@ -55,7 +55,7 @@ async fn count(store: &Store, table: &str, source: &str) -> i64 {
     match store {
         Store::Sqlite(p) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(source)
-            .fetch_one(p)
+            .fetch_one(p.reads())
             .await
             .unwrap(),
         Store::Postgres(p) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))

@@ -313,7 +313,7 @@ pub(crate) enum Conn<'c> {
 impl<'c> From<&'c Store> for Conn<'c> {
     fn from(store: &'c Store) -> Conn<'c> {
         match store {
-            Store::Sqlite(p) => Conn::SqlitePool(p),
+            Store::Sqlite(p) => Conn::SqlitePool(&p.reads),
             Store::Postgres(p) => Conn::PgPool(p),
         }
     }
@@ -464,7 +464,7 @@ impl Store {
     /// Starts a write transaction (on SQLite one that holds the write lock from its start).
     pub(crate) async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Store::Sqlite(p) => Tx::Sqlite(sqlite::begin(p).await?),
+            Store::Sqlite(p) => Tx::Sqlite(sqlite::begin(&p.writes).await?),
             Store::Postgres(p) => Tx::Postgres(p.begin().await?, postgres::wire(p)),
         })
     }
@@ -472,7 +472,10 @@ impl Store {
     /// Closes every connection; later calls fail. Lets a caller drop a database it used.
     pub async fn close(&self) {
         match self {
-            Store::Sqlite(p) => p.close().await,
+            Store::Sqlite(p) => {
+                p.writes.close().await;
+                p.reads.close().await;
+            }
             Store::Postgres(p) => p.close().await,
         }
     }

@@ -57,6 +57,7 @@ pub use runs::{
     JobLock, LeaseHolder, LeaseOutcome, RunEnd, RunOutcome, RunRecord, digest_job, job_lock_key,
     sync_job,
 };
+pub use sqlite::SqlitePools;
 
 /// Every table; [`Store::counts`] and [`Store::dump`] cover them all.
 pub const TABLES: &[&str] = &[
@@ -83,7 +84,7 @@ pub const TABLES: &[&str] = &[
 /// A handle on the database; cheap to clone (it wraps a connection pool).
 #[derive(Clone, Debug)]
 pub enum Store {
-    Sqlite(sqlx::SqlitePool),
+    Sqlite(sqlite::SqlitePools),
     Postgres(sqlx::PgPool),
 }
 

@@ -295,6 +295,33 @@ macro_rules! suite {
     };
 }
 
+/// SQLite write transactions queue for one connection (whose page cache then lasts from batch
+/// to batch) while reads go on beside them.
+#[tokio::test]
+async fn sqlite_writes_share_one_connection_and_reads_go_on() {
+    let db = TestDb::sqlite();
+    let store = db.open().await;
+    let Store::Sqlite(pools) = &store else {
+        panic!("a SQLite store")
+    };
+    assert_eq!(pools.writes.options().get_max_connections(), 1);
+    let first = store.begin().await.unwrap();
+    let second = tokio::spawn({
+        let store = store.clone();
+        async move { store.begin().await.map(drop) }
+    });
+    let read: i64 = store
+        .sql("SELECT COUNT(*) FROM tickets")
+        .scalar(&store)
+        .await
+        .unwrap();
+    assert_eq!(read, 0);
+    // The writer's one connection is held: the second write cannot have started.
+    assert!(!second.is_finished());
+    first.commit().await.unwrap();
+    second.await.unwrap().unwrap();
+}
+
 /// Postgres over TLS (or possibly TLS: `prefer`) writes in statements of at most 12 kB; the
 /// suite's loopback server is reached plainly, in statements of up to 1 MiB.
 #[tokio::test]

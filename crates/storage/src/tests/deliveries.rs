@@ -153,11 +153,15 @@ pub(super) async fn a_released_delivery_is_claimed_again(store: Store) {
 pub(super) async fn concurrent_claims_have_one_winner(store: Store) {
     // A second, independent pool on the same database stands in for another process.
     let other = match &store {
-        Store::Sqlite(p) => Store::Sqlite(
-            sqlx::SqlitePool::connect_with((*p.connect_options()).clone())
+        Store::Sqlite(p) => {
+            let pool = sqlx::SqlitePool::connect_with((*p.reads.connect_options()).clone())
                 .await
-                .unwrap(),
-        ),
+                .unwrap();
+            Store::Sqlite(crate::sqlite::SqlitePools {
+                reads: pool.clone(),
+                writes: pool,
+            })
+        }
         Store::Postgres(p) => Store::Postgres(
             sqlx::PgPool::connect_with((*p.connect_options()).clone())
                 .await
