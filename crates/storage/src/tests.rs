@@ -305,6 +305,17 @@ async fn sqlite_writes_share_one_connection_and_reads_go_on() {
         panic!("a SQLite store")
     };
     assert_eq!(pools.writes.options().get_max_connections(), 1);
+    let mut conn = pools.writes.acquire().await.unwrap();
+    let cache: i64 = sqlx::query_scalar("PRAGMA cache_size")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        cache,
+        -32 * 1024,
+        "the write connection's page cache, in KiB"
+    );
+    drop(conn);
     let first = store.begin().await.unwrap();
     let second = tokio::spawn({
         let store = store.clone();
