@@ -181,10 +181,13 @@ impl<'a> Bulk<'a> {
             }),
             Dialect::Sqlite => sqlite_chunks(self.rows),
         };
+        // The statement's head and a row's placeholders, the same for each of its statements.
+        let head = self.head();
+        let tuple = format!("({})", vec!["?"; self.columns.len() + 1].join(", "));
         let build = |k: usize| {
             chunks.get(k).map(|range| match dialect {
-                Dialect::Postgres => self.unnest(range.clone(), tail),
-                Dialect::Sqlite => self.values(range.clone(), tail, &source),
+                Dialect::Postgres => self.unnest(range.clone(), &head, tail),
+                Dialect::Sqlite => self.values(range.clone(), (&head, &tuple), tail, &source),
             })
         };
         let mut next = build(0);
@@ -240,8 +243,8 @@ impl<'a> Bulk<'a> {
         format!("INSERT INTO {} (source, {}) ", self.table, names.join(", "))
     }
 
-    fn unnest(&self, range: std::ops::Range<usize>, tail: &str) -> Query {
-        let mut q = Query::new(Dialect::Postgres, self.head());
+    fn unnest(&self, range: std::ops::Range<usize>, head: &str, tail: &str) -> Query {
+        let mut q = Query::new(Dialect::Postgres, head);
         q.push("SELECT ").push_bind(self.source);
         for (name, v) in &self.columns {
             let cast = if matches!(v, Values::Json(_)) {
@@ -266,17 +269,22 @@ impl<'a> Bulk<'a> {
 
     /// One multi-row `VALUES` statement of rows `range`: its text built in one go, each
     /// text bound as a shared string (one allocation; `&str` is copied twice by sqlx).
-    fn values(&self, range: std::ops::Range<usize>, tail: &str, source: &Arc<str>) -> Query {
-        let columns = self.columns.len() + 1;
-        let tuple = format!("({})", vec!["?"; columns].join(", "));
-        let mut sql = self.head();
+    fn values(
+        &self,
+        range: std::ops::Range<usize>,
+        (head, tuple): (&str, &str),
+        tail: &str,
+        source: &Arc<str>,
+    ) -> Query {
+        let mut sql = String::with_capacity(head.len());
+        sql.push_str(head);
         sql.reserve(7 + range.len() * (tuple.len() + 2) + 1 + tail.len());
         sql.push_str("VALUES ");
         for i in 0..range.len() {
             if i > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&tuple);
+            sql.push_str(tuple);
         }
         sql.push(' ');
         sql.push_str(tail);
