@@ -330,7 +330,7 @@ impl<'a> Generator<'a> {
             cfg: &cfg.data,
             now: cfg.now.timestamp(),
             rng: StdRng::seed_from_u64(cfg.seed),
-            next_event_id: 10_000_001,
+            next_event_id: crate::event_ids::FIRST_ID,
             agents: Vec::new(),
             customers: Vec::new(),
             users: Vec::new(),
@@ -376,8 +376,8 @@ impl<'a> Generator<'a> {
             mut users,
             mut tickets,
             mut audits,
-            events,
-            truth: true_tickets,
+            mut events,
+            truth: mut true_tickets,
             ratings,
             ..
         } = self;
@@ -396,16 +396,15 @@ impl<'a> Generator<'a> {
             z_ratings.push(z);
             t_ratings.push(t);
         }
-        let mut events = events;
         users.shrink_to_fit();
         tickets.shrink_to_fit();
         audits.shrink_to_fit();
         events.shrink_to_fit();
-        let mut true_tickets = true_tickets;
         true_tickets.shrink_to_fit();
         users.sort_by_key(|u| (u.updated_at, u.id));
         tickets.sort_by_key(|t| (t.updated_at, t.id));
         audits.sort_by_key(|a| (a.at, a.id));
+        crate::event_ids::number_in_time_order(&mut audits, &mut events, &mut true_tickets);
         Dataset {
             now,
             users,

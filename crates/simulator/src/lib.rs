@@ -59,6 +59,11 @@
 //!     comment_public, event_type: "Comment"}` (the `event_type` of that child is not
 //!     documented; the simulator's choice).
 //!
+//!   Ids come from one account-wide sequence in time order, an audit's just before its
+//!   children's, as Zendesk draws them at write time (go-zendesk's recorded audit 2127301143
+//!   has the children 2127301148 and 2127301163): ids ascend with the export's order across
+//!   tickets (`event_ids`).
+//!
 //!   Paging: `count`, `end_time`, `next_page` on the simulator's own base URL (keeping
 //!   `include`, `per_page`, `support_type_scope`), `end_of_stream`. As on Zendesk, the next
 //!   page starts at `end_time`, so the audits of the boundary second are served again (exact
@@ -293,6 +298,7 @@
 //! ```
 
 mod config;
+mod event_ids;
 mod generate;
 mod render;
 mod review_truth;
