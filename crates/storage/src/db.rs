@@ -89,6 +89,13 @@ impl Query {
     }
 
     /// Appends SQL text.
+    /// The same statement under `EXPLAIN`, for tests of its plan.
+    #[cfg(test)]
+    pub(crate) fn explained(mut self) -> Query {
+        self.sql.insert_str(0, "EXPLAIN ");
+        self
+    }
+
     pub(crate) fn push(&mut self, sql: impl std::fmt::Display) -> &mut Self {
         use std::fmt::Write;
         let _ = write!(self.sql, "{sql}");

@@ -39,9 +39,20 @@ impl Store {
                 .map_err(query("analyzing the tables before a big facts refresh"))?;
         }
         let mut done = 0u64;
+        // Each chunk starts after the last one's keys: the marks a chunk clears stay in
+        // Postgres's index as dead entries until a vacuum, and a scan from the start walked
+        // over all of them again (2,995 index pages a chunk after 600k cleared marks,
+        // against 531 for the first).
+        let mut after = (String::new(), String::new());
         while done < u64::try_from(marked).unwrap_or(0) {
             let rows = self
-                .sql("SELECT source, ticket_id FROM facts_dirty ORDER BY source, ticket_id LIMIT 2000")
+                .sql(
+                    "SELECT source, ticket_id FROM facts_dirty \
+                     WHERE (source, ticket_id) > ($1, $2) \
+                     ORDER BY source, ticket_id LIMIT 2000",
+                )
+                .bind(&after.0)
+                .bind(&after.1)
                 .fetch_all(self)
                 .await
                 .map_err(query(op))?;
@@ -50,7 +61,9 @@ impl Store {
             }
             let mut by_source: BTreeMap<String, Vec<String>> = BTreeMap::new();
             for r in rows {
-                let (source, id) = (r.get(0).map_err(query(op))?, r.get(1).map_err(query(op))?);
+                let (source, id): (String, String) =
+                    (r.get(0).map_err(query(op))?, r.get(1).map_err(query(op))?);
+                after = (source.clone(), id.clone());
                 by_source.entry(source).or_default().push(id);
             }
             for (source, ids) in &by_source {
