@@ -115,16 +115,26 @@ pub enum LeaseOutcome {
 /// an aborted task), its connection is dropped, which releases the lock on the server too.
 #[derive(Debug)]
 pub struct JobLock {
-    conn: Option<sqlx::PgConnection>,
+    /// The session holding the lock, and the lock's key.
+    conn: Option<(sqlx::PgConnection, i64)>,
 }
 
 impl JobLock {
-    /// Releases the lock (closing its connection ends the session, and the lock with it).
+    /// Releases the lock, then closes its connection. The unlock is answered once the lock
+    /// is free, so another session can take it as soon as this returns. Closing alone is not
+    /// enough for that: the server frees a session's locks while its backend exits, after
+    /// the client has already gone (`two_postgres_handles_claim_each_slot_once`, whose second
+    /// handle takes the lock right after `release`, failed so once in CI).
     pub async fn release(mut self) -> Result<(), StorageError> {
-        if let Some(conn) = self.conn.take() {
-            conn.close()
+        if let Some((mut conn, key)) = self.conn.take() {
+            sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(key)
+                .execute(&mut conn)
                 .await
                 .map_err(crate::error::query("releasing a job lock"))?;
+            conn.close()
+                .await
+                .map_err(crate::error::query("closing a job lock's connection"))?;
         }
         Ok(())
     }
@@ -276,13 +286,16 @@ impl Store {
         let mut conn = sqlx::PgConnection::connect_with(&pool.connect_options())
             .await
             .map_err(crate::error::query("connecting for a job lock"))?;
+        let key = job_lock_key(job);
         let (got,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_lock($1)")
-            .bind(job_lock_key(job))
+            .bind(key)
             .fetch_one(&mut conn)
             .await
             .map_err(crate::error::query("taking a job lock"))?;
         if got {
-            Ok(Some(JobLock { conn: Some(conn) }))
+            Ok(Some(JobLock {
+                conn: Some((conn, key)),
+            }))
         } else {
             let _ = conn.close().await;
             Ok(None)
