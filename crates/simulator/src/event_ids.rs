@@ -24,31 +24,25 @@ pub(crate) fn number_in_time_order(
     events: &mut [ZEvent],
     truth: &mut [TrueTicket],
 ) {
-    // The generator's ids are dense from `FIRST_ID + 1`: a table indexed by old id.
-    let drawn = audits.len() + events.len();
-    let mut renumbered = vec![0i64; drawn];
+    // The generator's ids are dense from `FIRST_ID + 1`: a table indexed by old id. Only
+    // events are looked up (the truth names no audit).
+    let slot = |old: i64| usize::try_from(old - FIRST_ID - 1).ok();
+    let mut renumbered = vec![0i64; audits.len() + events.len()];
     let mut next = FIRST_ID;
-    let mut new_id = |old: i64, renumbered: &mut Vec<i64>| {
-        next += 1;
-        if let Some(slot) = usize::try_from(old - FIRST_ID - 1)
-            .ok()
-            .and_then(|i| renumbered.get_mut(i))
-        {
-            *slot = next;
-        }
-        next
-    };
     for a in audits.iter_mut() {
-        a.id = new_id(a.id, &mut renumbered);
-        let children = a.children.start as usize..a.children.end as usize;
-        for e in &mut events[children] {
+        next += 1;
+        a.id = next;
+        for e in &mut events[a.children.start as usize..a.children.end as usize] {
+            next += 1;
             let id = e.id_mut();
-            *id = new_id(*id, &mut renumbered);
+            if let Some(new) = slot(*id).and_then(|i| renumbered.get_mut(i)) {
+                *new = next;
+            }
+            *id = next;
         }
     }
     let lookup = |old: i64| {
-        usize::try_from(old - FIRST_ID - 1)
-            .ok()
+        slot(old)
             .and_then(|i| renumbered.get(i).copied())
             .filter(|&id| id != 0)
             .unwrap_or(old)

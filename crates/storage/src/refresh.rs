@@ -61,10 +61,12 @@ impl Store {
             }
             let mut by_source: BTreeMap<String, Vec<String>> = BTreeMap::new();
             for r in rows {
-                let (source, id): (String, String) =
-                    (r.get(0).map_err(query(op))?, r.get(1).map_err(query(op))?);
-                after = (source.clone(), id.clone());
+                let (source, id) = (r.get(0).map_err(query(op))?, r.get(1).map_err(query(op))?);
                 by_source.entry(source).or_default().push(id);
+            }
+            // The rows came in key order: the next chunk starts after the last one.
+            if let Some((source, ids)) = by_source.last_key_value() {
+                after = (source.clone(), ids.last().cloned().unwrap_or_default());
             }
             for (source, ids) in &by_source {
                 refresh_committed(self, source, ids, true).await?;
