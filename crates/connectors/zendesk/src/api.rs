@@ -18,7 +18,7 @@ use deskpulse_model::{
     StatusChange, Ticket, TicketStatus, VendorDuration, VendorMetrics,
 };
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Zendesk's "system user" (shown as "Zendesk"): automations act as it, and AI agents reply
 /// as it on e-mail, web form and API tickets unless an admin picks another sender
@@ -322,8 +322,7 @@ pub(crate) struct TicketEventsPage {
     pub(crate) end_of_stream: bool,
 }
 
-/// One ticket update. Its children are read as plain maps: the export names a changed field
-/// by using it as a key, so the set of keys is open.
+/// One ticket update.
 #[derive(Deserialize)]
 pub(crate) struct TicketEvent {
     id: i64,
@@ -336,7 +335,42 @@ pub(crate) struct TicketEvent {
     /// (developer.zendesk.com/documentation/ticketing/reference-guides/ticket-audit-events-reference).
     via: Option<Value>,
     #[serde(default)]
-    child_events: Vec<Map<String, Value>>,
+    child_events: Vec<Child>,
+}
+
+/// One child of a ticket update, as far as a fact needs it. The export names a changed field
+/// by using it as a key, so the set of keys is open: the keys read here are kept as JSON
+/// values (a `null` stays a present `null`, as in a plain map), and every other key (comment
+/// bodies, attachments, other fields' values) is skipped without being allocated.
+#[derive(Deserialize)]
+struct Child {
+    #[serde(default, deserialize_with = "present")]
+    id: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    event_type: Option<Value>,
+    #[serde(default, rename = "type", deserialize_with = "present")]
+    kind: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    via: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    public: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    author_id: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    created_at: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    field_name: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    value: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    previous_value: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    status: Option<Value>,
+}
+
+/// A key that is there, `null` included (`Option<Value>` alone would read `null` as absent).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
 }
 
 fn status_value(
@@ -358,25 +392,27 @@ fn status_value(
 /// A child's kind. Comments carry both `event_type` and `type`; the export's field changes
 /// carry `event_type`, the audits' `type`; Zendesk's oldest documented export example
 /// carries neither (a bare `{"via": …, "status": "solved"}`).
-fn child_kind(c: &Map<String, Value>) -> &str {
-    c.get("event_type")
+fn child_kind(c: &Child) -> &str {
+    c.event_type
+        .as_ref()
         .and_then(Value::as_str)
-        .or_else(|| c.get("type").and_then(Value::as_str))
+        .or_else(|| c.kind.as_ref().and_then(Value::as_str))
         .unwrap_or_default()
 }
 
 /// The new and previous status of a field-change child, in either layout:
 /// the audits' `{"field_name": "status", "value": …, "previous_value": …}`, or the export's
 /// `{"status": …, "previous_value": …}`. `None` when the child changes another field.
-fn status_change_of(c: &Map<String, Value>) -> Option<(Option<&Value>, Option<&Value>)> {
-    match c.get("field_name") {
+fn status_change_of(c: &Child) -> Option<(Option<&Value>, Option<&Value>)> {
+    match &c.field_name {
         Some(field) if field.as_str() == Some("status") => {
-            Some((c.get("value"), c.get("previous_value")))
+            Some((c.value.as_ref(), c.previous_value.as_ref()))
         }
         Some(_) => None,
         None => c
-            .get("status")
-            .map(|to| (Some(to), c.get("previous_value"))),
+            .status
+            .as_ref()
+            .map(|to| (Some(to), c.previous_value.as_ref())),
     }
 }
 
@@ -396,19 +432,20 @@ pub(crate) fn map_ticket_event(e: TicketEvent) -> Result<Vec<Record>, String> {
     let mut out = Vec::new();
     for c in &e.child_events {
         let kind = child_kind(c);
-        let child_id = c.get("id").and_then(Value::as_i64);
-        let via = c.get("via").or(e.via.as_ref());
+        let child_id = c.id.as_ref().and_then(Value::as_i64);
+        let via = c.via.as_ref().or(e.via.as_ref());
         match kind {
             "Comment" => {
                 let id = child_id.ok_or_else(|| {
                     format!("a comment event of ticket event {} has no `id`", e.id)
                 })?;
                 let public = c
-                    .get("public")
+                    .public
+                    .as_ref()
                     .and_then(Value::as_bool)
                     .ok_or_else(|| format!("comment event {id} has no `public` flag"))?;
-                let author_id = c.get("author_id").and_then(Value::as_i64);
-                let created_at = match c.get("created_at") {
+                let author_id = c.author_id.as_ref().and_then(Value::as_i64);
+                let created_at = match &c.created_at {
                     None | Some(Value::Null) => at,
                     Some(v) => v
                         .as_str()

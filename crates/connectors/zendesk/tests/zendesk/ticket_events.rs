@@ -463,6 +463,41 @@ async fn a_child_without_via_takes_the_updates_rule_via() {
     assert_eq!(status_changes(&recs)[0].author_kind, AuthorKind::System);
 }
 
+/// The connector reads only the child keys a fact needs and skips the rest unread: a
+/// comment's bodies, attachments and metadata, or a tags change's array `value`, change
+/// nothing; a `field_name` that is there but `null` names no field, so the child is no
+/// status change (as when children were read as whole maps).
+#[tokio::test]
+async fn children_keys_a_fact_does_not_need_are_skipped_whatever_their_shape() {
+    let update = audit(
+        970,
+        9,
+        235323,
+        "2024-03-01T09:00:00Z",
+        1709283600,
+        vec![
+            json!({"id": 971, "type": "Comment", "event_type": "Comment", "public": false,
+                   "author_id": 235323, "body": "x".repeat(10_000), "html_body": "<p>\"q\"</p>",
+                   "attachments": [{"id": 1, "size": 2, "thumbnails": []}],
+                   "metadata": {"system": {"ip_address": null}, "custom": {}}}),
+            json!({"id": 972, "event_type": "Change", "tags": ["vip"], "value": ["vip", "x"],
+                   "previous_value": []}),
+            json!({"id": 973, "event_type": "Change", "field_name": null, "status": "open"}),
+        ],
+    );
+    let recs = read_page(events_body(json!([update]), 1709283600, true)).await;
+    let messages: Vec<_> = recs.iter().filter_map(Record::as_message).collect();
+    assert_eq!(
+        (
+            messages.len(),
+            messages[0].external_id.as_str(),
+            messages[0].public
+        ),
+        (1, "971", false)
+    );
+    assert_eq!(status_changes(&recs), Vec::<&StatusChange>::new());
+}
+
 /// The recent window first: the events export begins at an instant (its documented
 /// `start_time`), a checkpoint's instant is its next `start_time` (the last page's
 /// `end_time`); the ratings list is read whole (the cursor exports: window.rs).
