@@ -7,7 +7,8 @@
 //! * `sync`: the `deskpulse-simulator` binary serves 100,000 tickets out of process; the
 //!   Zendesk connector syncs every stream into SQLite and Postgres with limits off
 //!   (throughput, requests per 1,000 tickets, peak memory), then with the vendor's limits at
-//!   a speed factor (elapsed time against the theoretical minimum, 429s).
+//!   a speed factor (elapsed time against the theoretical minimum, 429s). With `--floor`,
+//!   the synced events are written again at the storage engine's own floor (`floor.rs`).
 //! * `import`: `deskpulse import orders` of a generated 200 MB file, run as a child process
 //!   (the release build of the workspace): wall time and the child's peak memory, for the
 //!   first import, the same file again and the file with a bad last row.
@@ -19,6 +20,7 @@
 //! Peak memory is the process's `VmHWM`, reset (`/proc/self/clear_refs`) before each phase.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod floor;
 mod history;
 mod import;
 mod metrics;

@@ -56,6 +56,11 @@ pub struct Args {
     /// is brought up to date first (`cargo build --release -p deskpulse-simulator`).
     #[arg(long)]
     simulator: Option<PathBuf>,
+    /// After the limits-off sync, write its stored events again at the storage engine's own
+    /// floor (no driver on SQLite, `COPY` and a merge on Postgres) and print it against the
+    /// sync's events commit (`floor.rs`).
+    #[arg(long)]
+    floor: bool,
     /// Seed of the simulated account.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -415,12 +420,16 @@ async fn first_report(
     })
 }
 
-async fn open(backend: Backend, a: &Args, dir: &std::path::Path) -> anyhow::Result<Store> {
+async fn open(
+    backend: Backend,
+    a: &Args,
+    dir: &std::path::Path,
+) -> anyhow::Result<(Store, String)> {
     let url = match backend {
         Backend::Postgres => create_pg_db(&a.postgres_url).await?,
         _ => format!("sqlite://{}", dir.join("sync.db").display()),
     };
-    Ok(Store::open(&url).await?)
+    Ok((Store::open(&url).await?, url))
 }
 
 async fn finish(backend: Backend, a: &Args, store: Store) -> anyhow::Result<()> {
@@ -481,7 +490,7 @@ async fn unlimited(backend: Backend, a: &Args) -> anyhow::Result<()> {
         sim.base_url
     );
     let dir = tempfile::tempdir()?;
-    let store = open(backend, a, dir.path()).await?;
+    let (store, url) = open(backend, a, dir.path()).await?;
     reset_peak();
     let base = crate::rss_mb();
     let cpu0 = cpu_secs();
@@ -507,6 +516,14 @@ async fn unlimited(backend: Backend, a: &Args) -> anyhow::Result<()> {
         stats.requests as f64 / minimum.max(1) as f64,
         load()
     );
+    if a.floor {
+        let events = runs
+            .iter()
+            .find(|r| r.name == "ticket_events")
+            .map_or((0, 0.0), |r| (r.pages, r.commit_secs));
+        let postgres = backend == Backend::Postgres;
+        crate::floor::run(postgres, &url, dir.path(), SOURCE, tickets, events).await?;
+    }
     finish(backend, a, store).await
 }
 
@@ -578,7 +595,7 @@ async fn limited(backend: Backend, a: &Args) -> anyhow::Result<()> {
         sim.comments,
     );
     let dir = tempfile::tempdir()?;
-    let store = open(backend, a, dir.path()).await?;
+    let (store, _) = open(backend, a, dir.path()).await?;
     reset_peak();
     let window =
         (a.first_window_days > 0).then(|| sim.now - chrono::Duration::days(a.first_window_days));
