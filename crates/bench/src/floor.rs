@@ -20,22 +20,14 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
+use deskpulse_storage::ingest_sql::{
+    CHECKPOINT_UPSERT, FACTS_DIRTY_ON_CONFLICT, MESSAGES_ON_CONFLICT, STATUS_CHANGES_ON_CONFLICT,
+    WRITER_CACHE_KIB,
+};
 use sqlx::{AssertSqlSafe, Connection, PgConnection, SqliteConnection};
 
-/// The write connection's page cache (`storage::sqlite::WRITER_CACHE_KIB`).
-const WRITER_CACHE_KIB: u32 = 32 * 1024;
-
-const MESSAGES_UPSERT: &str = "ON CONFLICT (source, external_id) DO UPDATE SET \
-     ticket_id = excluded.ticket_id, author_kind = excluded.author_kind, \
-     author_id = excluded.author_id, is_public = excluded.is_public, \
-     created_at = excluded.created_at";
-const CHANGES_UPSERT: &str = "ON CONFLICT (source, external_id) DO UPDATE SET \
-     ticket_id = excluded.ticket_id, from_status = excluded.from_status, \
-     to_status = excluded.to_status, author_kind = excluded.author_kind, \
-     author_id = excluded.author_id, changed_at = excluded.changed_at";
-const CHECKPOINT_UPSERT: &str = "INSERT INTO checkpoints (source, stream, value) \
-     VALUES ($1, 'ticket_events', $2) \
-     ON CONFLICT (source, stream) DO UPDATE SET value = excluded.value";
+/// The stream whose checkpoint each page writes.
+const STREAM: &str = "ticket_events";
 
 /// A stored message (`to` empty) or status change.
 struct Event {
@@ -135,15 +127,16 @@ fn sqlite_floor(
     ))?;
     let messages = format!(
         "INSERT INTO messages (source, external_id, ticket_id, author_kind, author_id, \
-         is_public, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) {MESSAGES_UPSERT}"
+         is_public, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) {MESSAGES_ON_CONFLICT}"
     );
     let changes = format!(
         "INSERT INTO status_changes (source, external_id, ticket_id, from_status, to_status, \
          author_kind, author_id, changed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
-         {CHANGES_UPSERT}"
+         {STATUS_CHANGES_ON_CONFLICT}"
     );
-    let dirty = "INSERT INTO facts_dirty (source, ticket_id) VALUES (?1, ?2) \
-                 ON CONFLICT (source, ticket_id) DO NOTHING";
+    let dirty = format!(
+        "INSERT INTO facts_dirty (source, ticket_id) VALUES (?1, ?2) {FACTS_DIRTY_ON_CONFLICT}"
+    );
     let started = Instant::now();
     for page in events.chunks(per_page) {
         conn.execute_batch("BEGIN IMMEDIATE")?;
@@ -172,13 +165,14 @@ fn sqlite_floor(
             }
         }
         for t in tickets_of(page) {
-            conn.prepare_cached(dirty)?
+            conn.prepare_cached(&dirty)?
                 .execute(rusqlite::params![source, t])?;
         }
         let last = page.last().map_or(0, |e| e.at_micros / 1_000_000);
-        conn.prepare_cached(&CHECKPOINT_UPSERT.replace('$', "?"))?
+        conn.prepare_cached(CHECKPOINT_UPSERT)?
             .execute(rusqlite::params![
                 source,
+                STREAM,
                 format!("{{\"start_time\":{last}}}")
             ])?;
         conn.execute_batch("COMMIT")?;
@@ -298,24 +292,31 @@ async fn postgres_floor(
     let messages = format!(
         "INSERT INTO messages (source, external_id, ticket_id, author_kind, author_id, \
          is_public, created_at) SELECT $1, external_id, ticket_id, author_kind, author_id, \
-         is_public, created_at FROM m_stage {MESSAGES_UPSERT}"
+         is_public, created_at FROM m_stage {MESSAGES_ON_CONFLICT}"
     );
     let changes = format!(
         "INSERT INTO status_changes (source, external_id, ticket_id, from_status, to_status, \
          author_kind, author_id, changed_at) SELECT $1, external_id, ticket_id, from_status, \
-         to_status, author_kind, author_id, changed_at FROM s_stage {CHANGES_UPSERT}"
+         to_status, author_kind, author_id, changed_at FROM s_stage \
+         {STATUS_CHANGES_ON_CONFLICT}"
     );
-    let dirty = "INSERT INTO facts_dirty (source, ticket_id) SELECT $1, ticket_id FROM d_stage \
-                 ON CONFLICT (source, ticket_id) DO NOTHING";
+    let dirty = format!(
+        "INSERT INTO facts_dirty (source, ticket_id) SELECT $1, ticket_id FROM d_stage \
+         {FACTS_DIRTY_ON_CONFLICT}"
+    );
     let started = Instant::now();
     for ([m, s, d], last) in &pages {
         let mut tx = c.begin().await?;
-        for (table, text) in [("m_stage", m), ("s_stage", s), ("d_stage", d)] {
-            let mut copy = tx.copy_in_raw(&format!("COPY {table} FROM STDIN")).await?;
+        for (copy_in, text) in [
+            ("COPY m_stage FROM STDIN", m),
+            ("COPY s_stage FROM STDIN", s),
+            ("COPY d_stage FROM STDIN", d),
+        ] {
+            let mut copy = tx.copy_in_raw(copy_in).await?;
             copy.send(text.as_bytes()).await?;
             copy.finish().await?;
         }
-        for sql in [&messages, &changes, dirty] {
+        for sql in [messages.as_str(), changes.as_str(), dirty.as_str()] {
             sqlx::query(AssertSqlSafe(sql))
                 .bind(source)
                 .execute(&mut *tx)
@@ -323,6 +324,7 @@ async fn postgres_floor(
         }
         sqlx::query(CHECKPOINT_UPSERT)
             .bind(source)
+            .bind(STREAM)
             .bind(serde_json::json!({ "start_time": last }))
             .execute(&mut *tx)
             .await?;

@@ -276,9 +276,10 @@ impl<'a> Bulk<'a> {
         tail: &str,
         source: &Arc<str>,
     ) -> Query {
-        let mut sql = String::with_capacity(head.len());
+        let mut sql = String::with_capacity(
+            head.len() + 7 + range.len() * (tuple.len() + 2) + 1 + tail.len(),
+        );
         sql.push_str(head);
-        sql.reserve(7 + range.len() * (tuple.len() + 2) + 1 + tail.len());
         sql.push_str("VALUES ");
         for i in 0..range.len() {
             if i > 0 {

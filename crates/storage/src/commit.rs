@@ -240,16 +240,13 @@ async fn commit(
     let touched: Vec<String> = touched.into_iter().collect();
     mark_dirty(&mut tx, source, &touched).await?;
 
-    tx.sql(
-        "INSERT INTO checkpoints (source, stream, value) VALUES ($1, $2, $3) \
-         ON CONFLICT (source, stream) DO UPDATE SET value = excluded.value",
-    )
-    .bind(source)
-    .bind(stream)
-    .bind(Json(cp.value()))
-    .execute(&mut tx)
-    .await
-    .map_err(query("writing the checkpoint"))?;
+    tx.sql(CHECKPOINT_UPSERT)
+        .bind(source)
+        .bind(stream)
+        .bind(Json(cp.value()))
+        .execute(&mut tx)
+        .await
+        .map_err(query("writing the checkpoint"))?;
 
     tx.commit().await.map_err(query("committing a batch"))
 }
@@ -301,6 +298,25 @@ fn json_text(v: &[String]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".to_owned())
 }
 
+/// The conflict clause of the messages upsert.
+pub const MESSAGES_ON_CONFLICT: &str = "ON CONFLICT (source, external_id) DO UPDATE SET \
+     ticket_id = excluded.ticket_id, author_kind = excluded.author_kind, \
+     author_id = excluded.author_id, is_public = excluded.is_public, \
+     created_at = excluded.created_at";
+
+/// The conflict clause of the status changes upsert.
+pub const STATUS_CHANGES_ON_CONFLICT: &str = "ON CONFLICT (source, external_id) DO UPDATE SET \
+     ticket_id = excluded.ticket_id, from_status = excluded.from_status, \
+     to_status = excluded.to_status, author_kind = excluded.author_kind, \
+     author_id = excluded.author_id, changed_at = excluded.changed_at";
+
+/// The conflict clause of a facts mark: a ticket marked twice is marked.
+pub const FACTS_DIRTY_ON_CONFLICT: &str = "ON CONFLICT (source, ticket_id) DO NOTHING";
+
+/// A stream's checkpoint (`$1` source, `$2` stream, `$3` value), written with its page.
+pub const CHECKPOINT_UPSERT: &str = "INSERT INTO checkpoints (source, stream, value) \
+     VALUES ($1, $2, $3) ON CONFLICT (source, stream) DO UPDATE SET value = excluded.value";
+
 /// Upserts `rows` (writing messages).
 async fn write_messages(tx: &mut Tx, source: &str, rows: &[&Message]) -> Result<(), StorageError> {
     Bulk::new("messages", source, rows.len())
@@ -310,14 +326,7 @@ async fn write_messages(tx: &mut Tx, source: &str, rows: &[&Message]) -> Result<
         .opt_text("author_id", rows.iter().map(|m| m.author_id.as_deref()))
         .bool("is_public", rows.iter().map(|m| Some(m.public)))
         .time("created_at", rows.iter().map(|m| Some(Time(m.created_at))))
-        .insert(
-            tx,
-            "ON CONFLICT (source, external_id) DO UPDATE SET \
-             ticket_id = excluded.ticket_id, author_kind = excluded.author_kind, \
-             author_id = excluded.author_id, is_public = excluded.is_public, \
-             created_at = excluded.created_at",
-            "writing messages",
-        )
+        .insert(tx, MESSAGES_ON_CONFLICT, "writing messages")
         .await
 }
 
@@ -338,14 +347,7 @@ async fn write_status_changes(
         .text("author_kind", rows.iter().map(|c| c.author_kind.as_str()))
         .opt_text("author_id", rows.iter().map(|c| c.author_id.as_deref()))
         .time("changed_at", rows.iter().map(|c| Some(Time(c.at))))
-        .insert(
-            tx,
-            "ON CONFLICT (source, external_id) DO UPDATE SET \
-             ticket_id = excluded.ticket_id, from_status = excluded.from_status, \
-             to_status = excluded.to_status, author_kind = excluded.author_kind, \
-             author_id = excluded.author_id, changed_at = excluded.changed_at",
-            "writing status changes",
-        )
+        .insert(tx, STATUS_CHANGES_ON_CONFLICT, "writing status changes")
         .await
 }
 
@@ -491,11 +493,7 @@ async fn delete_histories(tx: &mut Tx, source: &str, tickets: &[&str]) -> Result
 async fn mark_dirty(tx: &mut Tx, source: &str, tickets: &[String]) -> Result<(), StorageError> {
     Bulk::new("facts_dirty", source, tickets.len())
         .text("ticket_id", tickets.iter().map(String::as_str))
-        .insert(
-            tx,
-            "ON CONFLICT (source, ticket_id) DO NOTHING",
-            "marking ticket facts",
-        )
+        .insert(tx, FACTS_DIRTY_ON_CONFLICT, "marking ticket facts")
         .await
 }
 

@@ -88,7 +88,6 @@ impl Query {
         }
     }
 
-    /// Appends SQL text.
     /// The same statement under `EXPLAIN`, for tests of its plan.
     #[cfg(test)]
     pub(crate) fn explained(mut self) -> Query {
@@ -96,6 +95,7 @@ impl Query {
         self
     }
 
+    /// Appends SQL text.
     pub(crate) fn push(&mut self, sql: impl std::fmt::Display) -> &mut Self {
         use std::fmt::Write;
         let _ = write!(self.sql, "{sql}");

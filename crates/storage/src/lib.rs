@@ -59,6 +59,17 @@ pub use runs::{
 };
 pub use sqlite::SqlitePools;
 
+/// The statements and settings of a sync's event writes, for `deskpulse-bench sync --floor`,
+/// which measures the storage engine's own floor with these very ones. Not an API.
+#[doc(hidden)]
+pub mod ingest_sql {
+    pub use crate::commit::{
+        CHECKPOINT_UPSERT, FACTS_DIRTY_ON_CONFLICT, MESSAGES_ON_CONFLICT,
+        STATUS_CHANGES_ON_CONFLICT,
+    };
+    pub use crate::sqlite::WRITER_CACHE_KIB;
+}
+
 /// Every table; [`Store::counts`] and [`Store::dump`] cover them all.
 pub const TABLES: &[&str] = &[
     "tickets",

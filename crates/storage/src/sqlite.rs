@@ -77,7 +77,7 @@ impl SqlitePools {
 /// one keeps more of the indexes a sync writes into: at 1M tickets 4,668 tickets/s with 32 MiB,
 /// 4,422 with 16 MiB, 4,279-4,304 with the default, for a peak RSS of 87, 66 and 41-51 MB
 /// (BENCHMARKS.md, section 2). Bounded, so memory stays flat in the size of the history.
-const WRITER_CACHE_KIB: u32 = 32 * 1024;
+pub const WRITER_CACHE_KIB: u32 = 32 * 1024;
 
 /// Prepared statements kept per connection (sqlx's default is 100).
 const STATEMENT_CACHE: usize = 128;

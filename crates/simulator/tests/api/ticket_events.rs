@@ -41,7 +41,6 @@ async fn ticket_events_always_advance_even_when_a_page_shares_one_timestamp() {
 /// export's order across tickets, an audit's just before its children's (as in go-zendesk's
 /// recorded audit 2127301143, whose children are 2127301148 and 2127301163), and the ground
 /// truth names the ids the export serves.
-
 #[tokio::test]
 async fn event_ids_ascend_in_time_across_tickets_and_the_truth_names_them() {
     let (sim, data) = start(small(5)).await;
